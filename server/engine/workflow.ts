@@ -1,0 +1,217 @@
+/**
+ * The compiled, serializable form of an SOP. Everything here is plain JSON: it is stored in the database,
+ * printed by `sopflow compile`, and turned back into BPMN by the exporter.
+ */
+
+/** What a BPMN flow node became. */
+export type NodeKind =
+  | 'startEvent'
+  | 'endEvent'
+  | 'terminateEndEvent'
+  | 'task' // bpmn:Task, UserTask: waits for a person
+  | 'userTask'
+  | 'manualTask'
+  | 'receiveTask'
+  | 'serviceTask' // automatic, passes through at once
+  | 'scriptTask'
+  | 'sendTask'
+  | 'businessRuleTask'
+  | 'exclusiveGateway'
+  | 'parallelGateway'
+  | 'eventBasedGateway'
+  | 'timerCatchEvent'
+  | 'messageCatchEvent'
+  | 'timerBoundaryEvent'
+  | 'messageBoundaryEvent'
+  | 'subProcess'
+  | 'eventSubProcess'
+  | 'timerStartEvent'; // only as the start of an event subprocess
+
+export const WAIT_TASKS: ReadonlySet<NodeKind> = new Set(['task', 'userTask', 'manualTask', 'receiveTask']);
+export const AUTOMATIC_TASKS: ReadonlySet<NodeKind> = new Set(['serviceTask', 'scriptTask', 'sendTask', 'businessRuleTask']);
+
+export type FieldType = 'string' | 'text' | 'number' | 'integer' | 'boolean' | 'date' | 'enum';
+
+export interface FieldDefinition {
+  name: string;
+  label?: string;
+  type: FieldType;
+  required: boolean;
+  options?: string[];
+  min?: number;
+  max?: number;
+}
+
+/** SOP properties of a step, from `sop:step` or the Camunda/Zeebe/Flowable equivalents. */
+export interface StepProperties {
+  owner?: string;
+  /** ISO 8601 duration. */
+  sla?: string;
+  vipSla?: string;
+  calendar?: string;
+  waitingOnCustomer?: boolean;
+  /** Share of the SLA at which a warning goes out (0..1). */
+  warnAt?: number;
+  checklist?: string[];
+  fields?: FieldDefinition[];
+}
+
+export type TimerSpec =
+  | { type: 'duration'; value: string }
+  | { type: 'date'; value: string }
+  | { type: 'cycle'; value: string };
+
+export interface Bounds {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface GraphNode {
+  id: string;
+  kind: NodeKind;
+  name?: string;
+  /** Id of the enclosing (event) subprocess; absent at process level. */
+  parentId?: string;
+  documentation?: string;
+  step?: StepProperties;
+  /** Boundary events: the activity they sit on, and whether they interrupt it. */
+  attachedTo?: string;
+  cancelActivity?: boolean;
+  timer?: TimerSpec;
+  /** Message catch/boundary events: the message name, which becomes the event type. */
+  message?: string;
+  /** Non-interrupting timers: who is reminded of what. */
+  reminder?: { to?: string; message?: string };
+  /** Exclusive gateways: the flow taken when no condition holds. */
+  defaultFlow?: string;
+  bounds?: Bounds;
+}
+
+export interface GraphFlow {
+  id: string;
+  name?: string;
+  source: string;
+  target: string;
+  /** FEEL expression over the ticket's fields. */
+  condition?: string;
+  /** Explicit event key (`sop:event`). */
+  event?: string;
+  waypoints?: Array<{ x: number; y: number }>;
+}
+
+export interface GraphLane {
+  id: string;
+  name?: string;
+  nodeIds: string[];
+  bounds?: Bounds;
+}
+
+/** The executable part of one BPMN process, normalized: what the compiler reads and the exporter writes. */
+export interface ProcessGraph {
+  id: string;
+  name?: string;
+  documentation?: string;
+  properties?: { calendar?: string; sla?: string; vipSla?: string; channels?: string[] };
+  nodes: GraphNode[];
+  flows: GraphFlow[];
+  lanes: GraphLane[];
+  messages?: Record<string, string>;
+  /** The participant's pool, when the source was a collaboration. */
+  pool?: { id: string; name?: string; bounds?: Bounds };
+}
+
+export type StepKind = 'human' | 'automatic' | 'wait';
+
+/** A place a ticket can be, shown to agents: a BPMN task, or a catch event or event gateway it waits at. */
+export interface StepDefinition {
+  id: string;
+  name: string;
+  kind: StepKind;
+  owner?: string;
+  slaMs?: number;
+  vipSlaMs?: number;
+  calendar?: string;
+  waitingOnCustomer: boolean;
+  warnAt: number;
+  guidance?: string;
+  checklist: string[];
+  fields: FieldDefinition[];
+  /** The actions an agent may take here, one button each. */
+  actions: StepAction[];
+  /** Timers armed while the ticket is in this step (BPMN timer ids). */
+  timers: string[];
+}
+
+export interface StepAction {
+  event: string;
+  label: string;
+  flowId: string;
+}
+
+export type TimerBehaviour = 'interrupting' | 'reminder';
+
+/** A BPMN timer: boundary, intermediate catch, or event-subprocess start. */
+export interface TimerDefinition {
+  id: string;
+  name?: string;
+  spec: TimerSpec;
+  behaviour: TimerBehaviour;
+  /** The step (or `$process`) whose entry arms the timer and whose exit cancels it. */
+  scope: string;
+  reminder?: { to?: string; message?: string };
+}
+
+export const PROCESS_SCOPE = '$process';
+
+export const WORKFLOW_FORMAT = 1;
+
+export interface Workflow {
+  format: typeof WORKFLOW_FORMAT;
+  key: string;
+  name: string;
+  calendar?: string;
+  slaMs?: number;
+  vipSlaMs?: number;
+  channels: string[];
+  steps: Record<string, StepDefinition>;
+  timers: Record<string, TimerDefinition>;
+  /** XState v5 machine config: plain JSON, guards and actions referenced by name with params. */
+  machine: MachineConfigJson;
+  graph: ProcessGraph;
+}
+
+export interface MachineConfigJson {
+  id: string;
+  initial: string;
+  context: { fields: Record<string, unknown> };
+  states: Record<string, StateNodeJson>;
+  on?: Record<string, TransitionJson | TransitionJson[]>;
+  entry?: ActionJson[];
+}
+
+export interface ActionJson {
+  type: string;
+  params?: Record<string, unknown>;
+}
+
+export interface TransitionJson {
+  target?: string;
+  guard?: { type: string; params: Record<string, unknown> };
+  actions?: ActionJson[];
+  reenter?: boolean;
+}
+
+export interface StateNodeJson {
+  id?: string;
+  type?: 'parallel' | 'final';
+  initial?: string;
+  states?: Record<string, StateNodeJson>;
+  on?: Record<string, TransitionJson | TransitionJson[]>;
+  always?: TransitionJson | TransitionJson[];
+  onDone?: TransitionJson;
+  entry?: ActionJson[];
+  exit?: ActionJson[];
+  meta?: Record<string, unknown>;
+}

@@ -1,0 +1,67 @@
+/**
+ * The one error vocabulary of SOPflow. Every layer throws these; the web layer maps `code` to a status
+ * in one place. Decide by `code`, never by message text.
+ */
+export type ErrorCode =
+  | 'bad_request'
+  | 'validation_failed'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'invalid_bpmn'
+  | 'event_not_allowed'
+  | 'internal';
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** One thing wrong with a BPMN element: what the importer says about it, by element id. */
+export interface BpmnProblem {
+  elementId: string;
+  type: string;
+  message: string;
+}
+
+export class InvalidBpmnError extends AppError {
+  constructor(readonly problems: BpmnProblem[]) {
+    super('invalid_bpmn', `The BPMN cannot be executed: ${problems.length} problem(s)`, problems);
+  }
+}
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, readonly problems: FieldProblem[] = []) {
+    super('validation_failed', message, problems);
+  }
+}
+
+export class EventNotAllowedError extends AppError {
+  constructor(message: string, readonly allowedEvents: string[]) {
+    super('event_not_allowed', message, { allowedEvents });
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super('not_found', message);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('conflict', message, details);
+  }
+}
