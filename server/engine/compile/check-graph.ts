@@ -1,0 +1,232 @@
+import type { BpmnProblem } from '../../errors.js';
+import { feelSyntaxError } from '../expressions.js';
+import { validateTimer, durationMs } from '../time/iso8601.js';
+import type { GraphNode } from '../workflow.js';
+import { GraphIndex, isAutomaticTask, isBoundary, isEnd, isWaitState, isWaitTask } from './graph-index.js';
+
+function typeOf(node: GraphNode): string {
+  return node.kind;
+}
+
+/**
+ * Structural rules an executable SOP must keep. Every broken element is reported, not just the first, so
+ * an author can mend a diagram in one pass.
+ */
+export function checkGraph(index: GraphIndex): BpmnProblem[] {
+  const problems: BpmnProblem[] = [];
+  const report = (node: GraphNode | { id: string }, type: string, message: string) => problems.push({ elementId: node.id, type, message });
+  const { graph } = index;
+
+  for (const flow of graph.flows) {
+    const source = index.nodes.get(flow.source);
+    const target = index.nodes.get(flow.target);
+    if (!source || !target) {
+      const missing = source ? flow.target : flow.source;
+      report(flow, 'sequenceFlow', `the flow connects to "${missing}", which is not an executable flow node`);
+      continue;
+    }
+    if (source.parentId !== target.parentId) report(flow, 'sequenceFlow', 'the flow crosses a subprocess border: connect the subprocess itself');
+    if (flow.condition !== undefined) {
+      if (source.kind !== 'exclusiveGateway') report(flow, 'sequenceFlow', 'conditions are only supported on flows leaving an exclusive gateway');
+      const syntax = feelSyntaxError(flow.condition);
+      if (syntax) report(flow, 'sequenceFlow', `the condition is not valid FEEL: ${syntax}`);
+    }
+  }
+
+  const containers: Array<string | undefined> = [undefined, ...graph.nodes.filter((n) => n.kind === 'subProcess' || n.kind === 'eventSubProcess').map((n) => n.id)];
+  for (const container of containers) checkStarts(index, container, report);
+
+  for (const node of graph.nodes) {
+    if (node.kind === 'eventSubProcess') {
+      if (node.parentId) report(node, typeOf(node), 'event subprocesses are supported at process level only');
+      continue;
+    }
+    checkFlows(index, node, report);
+    if (node.timer) {
+      const error = validateTimer(node.timer);
+      if (error) report(node, typeOf(node), error);
+    }
+    for (const key of ['sla', 'vipSla'] as const) {
+      const value = node.step?.[key];
+      if (value && validateTimer({ type: 'duration', value })) report(node, typeOf(node), `${key} ${JSON.stringify(value)} is not an ISO 8601 duration such as PT30M`);
+      else if (value && durationMs(value) <= 0) report(node, typeOf(node), `${key} must be longer than zero`);
+    }
+    if (node.step?.warnAt !== undefined && !(node.step.warnAt > 0 && node.step.warnAt < 1)) report(node, typeOf(node), 'warnAt must be a share of the limit between 0 and 1, e.g. 0.8');
+  }
+  for (const key of ['sla', 'vipSla'] as const) {
+    const value = graph.properties?.[key];
+    if (value && validateTimer({ type: 'duration', value })) report({ id: graph.id }, 'process', `${key} ${JSON.stringify(value)} is not an ISO 8601 duration`);
+  }
+  problems.push(...instantLoops(index));
+  return problems;
+}
+
+type Report = (node: GraphNode | { id: string }, type: string, message: string) => void;
+
+function checkStarts(index: GraphIndex, container: string | undefined, report: Report): void {
+  const children = index.children(container);
+  const where = container ? `subprocess "${container}"` : 'the process';
+  const owner = container ? index.node(container) : undefined;
+  if (owner?.kind === 'eventSubProcess') {
+    const starts = children.filter((n) => n.kind === 'timerStartEvent');
+    if (starts.length !== 1) report(owner, owner.kind, 'an event subprocess needs exactly one non-interrupting timer start event');
+    for (const node of children) {
+      if (node.kind !== 'timerStartEvent' && !isEnd(node.kind) && !isAutomaticTask(node.kind)) {
+        report(node, node.kind, 'an event subprocess may only hold automatic tasks (e.g. a send task) and end events: it is a periodic reminder');
+      }
+    }
+    return;
+  }
+  const starts = children.filter((n) => n.kind === 'startEvent');
+  if (starts.length === 0 && (container === undefined || children.length > 0)) {
+    report(owner ?? { id: index.graph.id }, owner?.kind ?? 'process', `${where} has no start event`);
+  }
+  if (starts.length > 1) {
+    const ids = starts.map((s) => s.id).join(', ');
+    for (const start of starts) report(start, start.kind, `${where} has ${starts.length} start events (${ids}) and no way to choose between them: keep one`);
+  }
+}
+
+function checkFlows(index: GraphIndex, node: GraphNode, report: Report): void {
+  if (index.inEventSubProcess(node)) return;
+  const outgoing = index.outgoing(node.id);
+  const incoming = index.incoming(node.id);
+  const kind = node.kind;
+  const entered = kind === 'startEvent' || kind === 'timerStartEvent' || isBoundary(kind);
+  if (entered && incoming.length) report(node, kind, `${kind} cannot have incoming sequence flows`);
+  if (!entered && incoming.length === 0) report(node, kind, 'no sequence flow leads here, so it can never be reached');
+  if (isEnd(kind)) {
+    if (outgoing.length) report(node, kind, 'an end event cannot have outgoing sequence flows');
+    return;
+  }
+  if (isBoundary(kind)) {
+    checkBoundary(index, node, report);
+    return;
+  }
+  if (outgoing.length === 0) {
+    report(node, kind, kind.endsWith('Gateway') ? 'the gateway has no way out' : 'no sequence flow leaves it: connect it to the next step or an end event');
+    return;
+  }
+  const single = kind === 'startEvent' || isAutomaticTask(kind) || kind === 'timerCatchEvent' || kind === 'messageCatchEvent' || kind === 'subProcess';
+  if (single && outgoing.length > 1) {
+    report(node, kind, `${outgoing.length} flows leave it and BPMN would run them all at once: use a parallel gateway to fork, or an exclusive gateway to choose`);
+  }
+  if (kind === 'exclusiveGateway') checkExclusive(index, node, report);
+  if (kind === 'parallelGateway' && incoming.length > 1 && outgoing.length > 1) {
+    report(node, kind, 'a parallel gateway that both joins and forks is not supported: split it into a join and a fork');
+  }
+  if (kind === 'eventBasedGateway') checkEventGateway(index, node, report);
+  if (isWaitTask(kind)) {
+    const events = new Set<string>();
+    for (const flow of outgoing) {
+      if (flow.event && events.has(flow.event)) report(flow, 'sequenceFlow', `event "${flow.event}" already leaves step ${node.id}: events of one step must differ`);
+      if (flow.event) events.add(flow.event);
+    }
+  }
+}
+
+function checkExclusive(index: GraphIndex, node: GraphNode, report: Report): void {
+  const outgoing = index.outgoing(node.id);
+  if (node.defaultFlow && !outgoing.some((f) => f.id === node.defaultFlow)) {
+    report(node, node.kind, `the default flow "${node.defaultFlow}" does not leave this gateway`);
+  }
+  if (outgoing.length < 2) return;
+  for (const flow of outgoing) {
+    if (flow.id !== node.defaultFlow && flow.condition === undefined) {
+      report(flow, 'sequenceFlow', `the flow leaves exclusive gateway ${node.id} without a condition and is not its default flow`);
+    }
+  }
+}
+
+function checkEventGateway(index: GraphIndex, node: GraphNode, report: Report): void {
+  const outgoing = index.outgoing(node.id);
+  if (outgoing.length < 2) report(node, node.kind, 'an event-based gateway needs at least two events to wait for');
+  for (const flow of outgoing) {
+    const target = index.nodes.get(flow.target);
+    if (!target) continue;
+    if (target.kind !== 'timerCatchEvent' && target.kind !== 'messageCatchEvent') {
+      report(target, target.kind, `follows event-based gateway ${node.id} but is not a timer or message catch event`);
+    } else if (index.incoming(target.id).length !== 1) {
+      report(target, target.kind, `an event after event-based gateway ${node.id} must have no other incoming flow`);
+    }
+  }
+}
+
+function checkBoundary(index: GraphIndex, node: GraphNode, report: Report): void {
+  const host = node.attachedTo ? index.nodes.get(node.attachedTo) : undefined;
+  if (!host) {
+    if (node.attachedTo) report(node, node.kind, `it is attached to "${node.attachedTo}", which is not an executable activity`);
+    return;
+  }
+  if (!isWaitTask(host.kind) && host.kind !== 'subProcess') {
+    report(node, node.kind, `it sits on ${host.kind} ${host.id}, which never waits, so it could never fire`);
+  }
+  const outgoing = index.outgoing(node.id);
+  if (node.cancelActivity !== false) {
+    if (outgoing.length !== 1) report(node, node.kind, 'an interrupting boundary event needs exactly one outgoing flow: where the ticket goes next');
+    return;
+  }
+  if (node.kind === 'messageBoundaryEvent') {
+    report(node, node.kind, 'non-interrupting message boundary events are not supported: make it interrupting, or use a timer reminder');
+    return;
+  }
+  // A non-interrupting timer reminds and keeps the step: what follows it may only notify, never wait.
+  const seen = new Set<string>();
+  const stack = outgoing.map((f) => f.target);
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const next = index.nodes.get(id);
+    if (!next) continue;
+    if (!isAutomaticTask(next.kind) && !isEnd(next.kind)) {
+      report(next, next.kind, `follows non-interrupting timer ${node.id}, whose path may only hold automatic tasks (e.g. a send task) and end events`);
+      continue;
+    }
+    stack.push(...index.outgoing(id).map((f) => f.target));
+  }
+}
+
+/** Cycles through gateways and automatic tasks only would spin forever: each loop needs a step that waits. */
+function instantLoops(index: GraphIndex): BpmnProblem[] {
+  const instant = (id: string) => {
+    const node = index.nodes.get(id);
+    return !!node && !isWaitState(node.kind) && !isBoundary(node.kind) && !index.inEventSubProcess(node);
+  };
+  const problems: BpmnProblem[] = [];
+  const indexOf = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  let counter = 0;
+  const visit = (id: string): void => {
+    indexOf.set(id, counter);
+    low.set(id, counter++);
+    stack.push(id);
+    onStack.add(id);
+    for (const flow of index.outgoing(id)) {
+      if (!instant(flow.target)) continue;
+      if (!indexOf.has(flow.target)) {
+        visit(flow.target);
+        low.set(id, Math.min(low.get(id)!, low.get(flow.target)!));
+      } else if (onStack.has(flow.target)) low.set(id, Math.min(low.get(id)!, indexOf.get(flow.target)!));
+    }
+    if (low.get(id) !== indexOf.get(id)) return;
+    const component: string[] = [];
+    let member: string;
+    do {
+      member = stack.pop()!;
+      onStack.delete(member);
+      component.push(member);
+    } while (member !== id);
+    const selfLoop = index.outgoing(id).some((f) => f.target === id);
+    if (component.length > 1 || selfLoop) {
+      const ids = component.reverse().join(' → ');
+      for (const member of component) {
+        problems.push({ elementId: member, type: index.node(member).kind, message: `it is on a loop with no step that waits (${ids}): the ticket would spin forever` });
+      }
+    }
+  };
+  for (const node of index.graph.nodes) if (instant(node.id) && !indexOf.has(node.id)) visit(node.id);
+  return problems;
+}

@@ -1,0 +1,34 @@
+import type { BpmnProblem } from '../../errors.js';
+import type { ProcessGraph, Workflow } from '../workflow.js';
+import { buildWorkflow } from './build-machine.js';
+import { checkGraph } from './check-graph.js';
+import { GraphIndex } from './graph-index.js';
+import { findParallelBlocks } from './parallel-blocks.js';
+
+export interface CompileResult {
+  workflow?: Workflow;
+  problems: BpmnProblem[];
+}
+
+/**
+ * Compiles a process graph into an executable workflow, or returns every problem that prevents it.
+ * A graph with any problem yields no workflow: nothing is half-compiled.
+ */
+export function compileGraph(graph: ProcessGraph): CompileResult {
+  const index = new GraphIndex(graph);
+  const problems = checkGraph(index);
+  const { blocks, problems: blockProblems } = findParallelBlocks(index);
+  problems.push(...blockProblems);
+  if (problems.length) return { problems: dedupe(problems) };
+  return { workflow: buildWorkflow(index, blocks), problems: [] };
+}
+
+function dedupe(problems: BpmnProblem[]): BpmnProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.elementId}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

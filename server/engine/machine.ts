@@ -1,0 +1,55 @@
+import { assign, setup, type AnyStateMachine } from 'xstate';
+import { conditionHolds } from './expressions.js';
+import type { Workflow } from './workflow.js';
+import { ACTIONS, CONDITION_GUARD } from './compile/build-machine.js';
+
+export interface SopContext {
+  fields: Record<string, unknown>;
+}
+
+export interface SopEvent {
+  type: string;
+  fields?: Record<string, unknown>;
+}
+
+export interface SopInput {
+  fields?: Record<string, unknown>;
+}
+
+const noop = () => undefined;
+
+/**
+ * The behaviour behind the names a compiled machine config refers to. Step, timer and reminder actions do
+ * nothing here on purpose: the engine runs the machine with XState's pure `transition()` and turns the
+ * actions it returns into effects for the caller to store.
+ */
+const sop = setup({
+  types: {} as { context: SopContext; events: SopEvent; input: SopInput },
+  actions: {
+    [ACTIONS.enter]: noop,
+    [ACTIONS.exit]: noop,
+    [ACTIONS.arm]: noop,
+    [ACTIONS.cancel]: noop,
+    [ACTIONS.remind]: noop,
+    [ACTIONS.record]: assign(({ context, event }) => (event.fields ? { fields: { ...context.fields, ...event.fields } } : {})),
+  },
+  guards: {
+    [CONDITION_GUARD]: ({ context }, params: { expression: string }) => conditionHolds(params.expression, context.fields),
+  },
+});
+
+const machines = new WeakMap<Workflow, AnyStateMachine>();
+
+/** The XState machine of a workflow, built once per workflow object. */
+export function machineOf(workflow: Workflow): AnyStateMachine {
+  let machine = machines.get(workflow);
+  if (!machine) {
+    const { context: _unused, ...config } = workflow.machine;
+    machine = sop.createMachine({
+      ...(config as unknown as Parameters<typeof sop.createMachine>[0]),
+      context: ({ input }) => ({ fields: { ...(input?.fields ?? {}) } }),
+    });
+    machines.set(workflow, machine);
+  }
+  return machine;
+}

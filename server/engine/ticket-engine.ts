@@ -1,0 +1,371 @@
+import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import { EventNotAllowedError, ValidationError } from '../errors.js';
+import { ACTIONS, timerEvent } from './compile/build-machine.js';
+import { checkFields } from './fields.js';
+import { machineOf, type SopEvent } from './machine.js';
+import { dueAt } from './time/iso8601.js';
+import type { StateNodeJson, StepDefinition, Workflow } from './workflow.js';
+
+/** A step the ticket is in now. */
+export interface OpenVisit {
+  visit: number;
+  step: string;
+  enteredAt: number;
+  slaMs?: number;
+  breached: boolean;
+}
+
+/** One row of the step log: a visit that has ended. */
+export interface StepVisit {
+  step: string;
+  stepName: string;
+  enteredAt: number;
+  exitedAt: number;
+  durationMs: number;
+  actor: string;
+  event: string;
+  slaMs?: number;
+  breached: boolean;
+  automatic: boolean;
+}
+
+export type TimerKind = 'bpmn' | 'sla-warning' | 'sla-breach' | 'ticket-sla-breach';
+
+export interface PendingTimer {
+  /** Unique within the ticket: the key a scheduler claims and fires by. */
+  key: string;
+  kind: TimerKind;
+  dueAt: number;
+  armedAt: number;
+  occurrence: number;
+  timerId?: string;
+  step?: string;
+  visit?: number;
+}
+
+export type ReminderKind = 'reminder' | 'escalation' | 'sla-warning' | 'sla-breach' | 'ticket-sla-breach';
+
+export interface Reminder {
+  kind: ReminderKind;
+  at: number;
+  to?: string;
+  message?: string;
+  step?: string;
+  timerId?: string;
+}
+
+/** Everything the engine needs to continue a ticket; plain JSON. `machine` is XState's persisted snapshot. */
+export interface TicketState {
+  machine: unknown;
+  openVisits: OpenVisit[];
+  timers: PendingTimer[];
+  seq: number;
+  vip: boolean;
+  done: boolean;
+}
+
+/** What one advance did, for the caller to store in one transaction. */
+export interface Advance {
+  state: TicketState;
+  visitsClosed: StepVisit[];
+  visitsOpened: OpenVisit[];
+  timersArmed: PendingTimer[];
+  timersCancelled: PendingTimer[];
+  reminders: Reminder[];
+  activeSteps: string[];
+  allowedEvents: string[];
+  fields: Record<string, unknown>;
+  done: boolean;
+}
+
+export interface Moment {
+  /** Epoch milliseconds, from the caller's clock: the engine never reads the wall clock. */
+  now: number;
+  actor: string;
+}
+
+/** Adds a limit to an instant; business calendars plug in here. The default counts every hour. */
+export type Schedule = (startMs: number, durationMs: number, calendar: string | undefined) => number;
+
+export interface EngineOptions {
+  schedule?: Schedule;
+}
+
+const wallClockSchedule: Schedule = (start, duration) => start + duration;
+
+export const SYSTEM_ACTOR = 'system';
+export const TIMER_ACTOR = 'timer';
+
+interface WorkflowRuntime {
+  machine: AnyStateMachine;
+  stepByKey: Map<string, string>;
+  finalKeys: Set<string>;
+}
+
+const runtimes = new WeakMap<Workflow, WorkflowRuntime>();
+
+function runtimeOf(workflow: Workflow): WorkflowRuntime {
+  let runtime = runtimes.get(workflow);
+  if (!runtime) {
+    const stepByKey = new Map<string, string>();
+    const finalKeys = new Set<string>();
+    const walk = (states: Record<string, StateNodeJson> | undefined) => {
+      for (const [key, state] of Object.entries(states ?? {})) {
+        const enter = state.entry?.find((a) => a.type === ACTIONS.enter);
+        if (enter) stepByKey.set(key, String(enter.params!.step));
+        if (state.type === 'final') finalKeys.add(key);
+        walk(state.states);
+      }
+    };
+    walk(workflow.machine.states);
+    runtime = { machine: machineOf(workflow), stepByKey, finalKeys };
+    runtimes.set(workflow, runtime);
+  }
+  return runtime;
+}
+
+function leafKeys(value: unknown, into: string[] = []): string[] {
+  if (typeof value === 'string') into.push(value);
+  else if (value && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      if (typeof child === 'string' || (child && typeof child === 'object' && Object.keys(child).length)) leafKeys(child, into);
+      else into.push(key);
+    }
+  }
+  return into;
+}
+
+/** The steps a ticket is in now (several inside parallel branches). */
+export function activeSteps(workflow: Workflow, state: TicketState): string[] {
+  return state.openVisits.filter((v) => workflow.steps[v.step]?.kind !== 'automatic').map((v) => v.step);
+}
+
+/** The events an agent or program may send now: one button each. Timer events are not among them. */
+export function allowedEvents(workflow: Workflow, state: TicketState): string[] {
+  if (state.done) return [];
+  const events = new Set<string>();
+  for (const step of activeSteps(workflow, state)) for (const action of workflow.steps[step]!.actions) events.add(action.event);
+  return [...events];
+}
+
+/**
+ * Opens a ticket: runs the workflow from its start event up to the first step that waits.
+ *
+ * @example
+ * const opened = startTicket(workflow, { now: Date.parse('2026-11-23T09:00:00Z'), actor: 'agent@example.com' }, { fields: { channel: 'phone' } });
+ * opened.activeSteps; // ['Task_Answer']
+ */
+export function startTicket(workflow: Workflow, moment: Moment, input: { fields?: Record<string, unknown>; vip?: boolean } = {}, options: EngineOptions = {}): Advance {
+  const { machine } = runtimeOf(workflow);
+  const vip = input.vip === true;
+  const run = new Run(workflow, { machine: undefined, openVisits: [], timers: [], seq: 0, vip, done: false }, moment, options, 'start');
+  const slaMs = vip ? (workflow.vipSlaMs ?? workflow.slaMs) : workflow.slaMs;
+  if (slaMs) run.armAt('ticket-sla-breach', run.schedule(moment.now, slaMs, workflow.calendar), {});
+  const [snapshot, actions] = initialTransition(machine, { fields: { ...input.fields, vip } });
+  return run.apply(snapshot, actions);
+}
+
+/**
+ * Advances a ticket by one agent or program event. Pure: returns the next state and the effects.
+ * Throws `EventNotAllowedError` (with the allowed events) or `ValidationError` (with field problems).
+ */
+export function advance(workflow: Workflow, state: TicketState, event: SopEvent, moment: Moment, options: EngineOptions = {}): Advance {
+  const allowed = allowedEvents(workflow, state);
+  if (state.done) throw new EventNotAllowedError('the ticket is closed', []);
+  if (!allowed.includes(event.type)) {
+    throw new EventNotAllowedError(`event "${event.type}" is not allowed now; allowed: ${allowed.join(', ') || 'none'}`, allowed);
+  }
+  const { machine } = runtimeOf(workflow);
+  const snapshot = machine.resolveState(state.machine as Parameters<AnyStateMachine['resolveState']>[0]);
+  const handling = activeSteps(workflow, state).map((id) => workflow.steps[id]!).filter((s) => s.actions.some((a) => a.event === event.type));
+  const checked = checkFields(handling.flatMap((s) => s.fields), event.fields ?? {}, snapshot.context.fields);
+  if (checked.problems.length) throw new ValidationError(`the fields of "${handling.map((s) => s.name).join(', ')}" are not valid`, checked.problems);
+  const run = new Run(workflow, state, moment, options, event.type);
+  const [next, actions] = transition(machine, snapshot, { type: event.type, fields: checked.values });
+  return run.apply(next, actions);
+}
+
+/**
+ * Fires a pending timer by its key. Returns undefined when the timer is no longer pending (fired or
+ * cancelled already), which makes firing idempotent.
+ */
+export function fireTimer(workflow: Workflow, state: TicketState, key: string, moment: Omit<Moment, 'actor'>, options: EngineOptions = {}): Advance | undefined {
+  const timer = state.timers.find((t) => t.key === key);
+  if (!timer || state.done) return undefined;
+  const run = new Run(workflow, state, { now: moment.now, actor: TIMER_ACTOR }, options, timer.timerId ? timerEvent(timer.timerId) : timer.kind);
+  run.consume(timer);
+  const { machine } = runtimeOf(workflow);
+  const snapshot = machine.resolveState(state.machine as Parameters<AnyStateMachine['resolveState']>[0]);
+  if (timer.kind !== 'bpmn') {
+    run.slaTimerFired(timer);
+    return run.apply(snapshot, []);
+  }
+  const definition = workflow.timers[timer.timerId!]!;
+  if (definition.behaviour === 'interrupting' && workflow.steps[definition.scope] && definition.scope !== definition.id) {
+    run.remind('escalation', definition.scope, definition.id, definition.reminder);
+  }
+  const [next, actions] = transition(machine, snapshot, { type: timerEvent(timer.timerId!) });
+  return run.apply(next, actions, timer);
+}
+
+/** One engine call: collects effects while it walks the actions XState returned. */
+class Run {
+  private readonly state: TicketState;
+  private readonly result: Omit<Advance, 'state' | 'activeSteps' | 'allowedEvents' | 'fields' | 'done'> = {
+    visitsClosed: [],
+    visitsOpened: [],
+    timersArmed: [],
+    timersCancelled: [],
+    reminders: [],
+  };
+  private readonly scheduleFn: Schedule;
+
+  constructor(
+    private readonly workflow: Workflow,
+    previous: TicketState,
+    private readonly moment: Moment,
+    options: EngineOptions,
+    private readonly eventType: string,
+  ) {
+    this.state = { ...previous, openVisits: [...previous.openVisits], timers: [...previous.timers] };
+    this.scheduleFn = options.schedule ?? wallClockSchedule;
+  }
+
+  schedule(start: number, durationMs: number, calendar: string | undefined): number {
+    return this.scheduleFn(start, durationMs, calendar);
+  }
+
+  apply(snapshot: AnyMachineSnapshot, actions: Array<{ type: string; params?: unknown }>, fired?: PendingTimer): Advance {
+    for (const action of actions) {
+      const params = (action.params ?? {}) as { step?: string; timer?: string };
+      switch (action.type) {
+        case ACTIONS.exit:
+          this.closeVisit(params.step!);
+          break;
+        case ACTIONS.enter:
+          this.openVisit(params.step!);
+          break;
+        case ACTIONS.arm:
+          this.armBpmn(params.timer!, 1, this.moment.now);
+          break;
+        case ACTIONS.cancel:
+          this.cancel((t) => t.kind === 'bpmn' && t.timerId === params.timer);
+          break;
+        case ACTIONS.remind:
+          this.reminded(params.timer!, fired);
+          break;
+      }
+    }
+    const runtime = runtimeOf(this.workflow);
+    const stuck = leafKeys(snapshot.value).filter((k) => !runtime.stepByKey.has(k) && !runtime.finalKeys.has(k));
+    if (stuck.length && snapshot.status !== 'done') {
+      const allowed = allowedEvents(this.workflow, this.state);
+      throw new EventNotAllowedError(`no way on from ${stuck.join(', ')}: no condition holds for the ticket's fields and there is no default flow`, allowed);
+    }
+    if (snapshot.status === 'done') this.close();
+    this.state.machine = runtime.machine.getPersistedSnapshot(snapshot);
+    return {
+      state: this.state,
+      ...this.result,
+      activeSteps: activeSteps(this.workflow, this.state),
+      allowedEvents: allowedEvents(this.workflow, this.state),
+      fields: (snapshot.context as { fields: Record<string, unknown> }).fields,
+      done: this.state.done,
+    };
+  }
+
+  consume(timer: PendingTimer): void {
+    this.state.timers = this.state.timers.filter((t) => t.key !== timer.key);
+  }
+
+  private step(id: string): StepDefinition {
+    return this.workflow.steps[id]!;
+  }
+
+  private openVisit(stepId: string): void {
+    const step = this.step(stepId);
+    const visit: OpenVisit = { visit: ++this.state.seq, step: stepId, enteredAt: this.moment.now, breached: false };
+    const slaMs = this.state.vip ? (step.vipSlaMs ?? step.slaMs) : step.slaMs;
+    if (slaMs !== undefined) visit.slaMs = slaMs;
+    this.state.openVisits.push(visit);
+    this.result.visitsOpened.push(visit);
+    if (slaMs !== undefined && step.kind !== 'automatic') {
+      const calendar = step.calendar ?? this.workflow.calendar;
+      this.armAt('sla-warning', this.schedule(visit.enteredAt, slaMs * step.warnAt, calendar), { step: stepId, visit: visit.visit });
+      this.armAt('sla-breach', this.schedule(visit.enteredAt, slaMs, calendar), { step: stepId, visit: visit.visit });
+    }
+  }
+
+  private closeVisit(stepId: string): void {
+    const at = this.state.openVisits.findIndex((v) => v.step === stepId);
+    if (at < 0) return;
+    const [visit] = this.state.openVisits.splice(at, 1) as [OpenVisit];
+    const step = this.step(stepId);
+    const automatic = step.kind === 'automatic';
+    const durationMs = this.moment.now - visit.enteredAt;
+    const closed: StepVisit = {
+      step: stepId,
+      stepName: step.name,
+      enteredAt: visit.enteredAt,
+      exitedAt: this.moment.now,
+      durationMs,
+      actor: automatic ? SYSTEM_ACTOR : this.moment.actor,
+      event: automatic ? 'automatic' : this.eventType,
+      breached: visit.breached || (visit.slaMs !== undefined && durationMs > visit.slaMs),
+      automatic,
+    };
+    if (visit.slaMs !== undefined) closed.slaMs = visit.slaMs;
+    this.result.visitsClosed.push(closed);
+    this.cancel((t) => t.visit === visit.visit);
+  }
+
+  armAt(kind: TimerKind, due: number, extra: Pick<PendingTimer, 'step' | 'visit' | 'timerId'>, occurrence = 1, armedAt = this.moment.now): void {
+    const timer: PendingTimer = { key: `t${++this.state.seq}`, kind, dueAt: due, armedAt, occurrence, ...extra };
+    this.state.timers.push(timer);
+    this.result.timersArmed.push(timer);
+  }
+
+  private armBpmn(timerId: string, occurrence: number, armedAt: number): void {
+    const definition = this.workflow.timers[timerId]!;
+    const due = dueAt(definition.spec, armedAt, occurrence);
+    if (due === undefined) return;
+    this.armAt('bpmn', due, { timerId }, occurrence, armedAt);
+  }
+
+  private cancel(match: (timer: PendingTimer) => boolean): void {
+    const keep: PendingTimer[] = [];
+    for (const timer of this.state.timers) (match(timer) ? this.result.timersCancelled : keep).push(timer);
+    this.state.timers = keep;
+  }
+
+  /** A non-interrupting timer fired: tell whom it names, and arm the next occurrence of a cycle. */
+  private reminded(timerId: string, fired: PendingTimer | undefined): void {
+    const definition = this.workflow.timers[timerId]!;
+    this.remind('reminder', this.workflow.steps[definition.scope] ? definition.scope : undefined, timerId, definition.reminder);
+    if (fired && definition.spec.type === 'cycle') this.armBpmn(timerId, fired.occurrence + 1, fired.armedAt);
+  }
+
+  remind(kind: ReminderKind, stepId: string | undefined, timerId: string | undefined, about?: { to?: string; message?: string }): void {
+    const reminder: Reminder = { kind, at: this.moment.now };
+    const to = about?.to ?? (stepId ? this.step(stepId).owner : undefined);
+    if (to) reminder.to = to;
+    if (about?.message) reminder.message = about.message;
+    if (stepId) reminder.step = stepId;
+    if (timerId) reminder.timerId = timerId;
+    this.result.reminders.push(reminder);
+  }
+
+  slaTimerFired(timer: PendingTimer): void {
+    if (timer.kind === 'sla-breach') {
+      const visit = this.state.openVisits.find((v) => v.visit === timer.visit);
+      if (visit) this.state.openVisits = this.state.openVisits.map((v) => (v === visit ? { ...v, breached: true } : v));
+    }
+    this.remind(timer.kind as ReminderKind, timer.step, undefined);
+  }
+
+  private close(): void {
+    for (const visit of [...this.state.openVisits]) this.closeVisit(visit.step);
+    this.cancel(() => true);
+    this.state.done = true;
+  }
+}

@@ -1,0 +1,107 @@
+import { DateTime, Duration } from 'luxon';
+import type { TimerSpec } from '../workflow.js';
+
+/**
+ * ISO 8601 timer maths. Pure: every function takes the instant it counts from, as epoch milliseconds.
+ */
+
+const DURATION = /^P(?!$)(\d+(?:[.,]\d+)?Y)?(\d+(?:[.,]\d+)?M)?(\d+(?:[.,]\d+)?W)?(\d+(?:[.,]\d+)?D)?(T(?=\d)(\d+(?:[.,]\d+)?H)?(\d+(?:[.,]\d+)?M)?(\d+(?:[.,]\d+)?S)?)?$/;
+
+export class TimerSyntaxError extends Error {}
+
+export function parseDuration(value: string): Duration {
+  const trimmed = value.trim();
+  if (!DURATION.test(trimmed)) throw new TimerSyntaxError(`"${value}" is not an ISO 8601 duration such as PT30M, PT2H or P2D`);
+  const duration = Duration.fromISO(trimmed.replace(',', '.'));
+  if (!duration.isValid) throw new TimerSyntaxError(`"${value}" is not a valid ISO 8601 duration`);
+  return duration;
+}
+
+/** A duration's length in milliseconds, months counted as 30 days: what an SLA needs. */
+export function durationMs(value: string): number {
+  return parseDuration(value).as('milliseconds');
+}
+
+export function parseDate(value: string): DateTime {
+  const date = DateTime.fromISO(value.trim(), { zone: 'utc', setZone: true });
+  if (!date.isValid || !/^\d{4}-\d{2}-\d{2}/.test(value.trim())) {
+    throw new TimerSyntaxError(`"${value}" is not an ISO 8601 date-time such as 2026-12-01T09:00:00+08:00`);
+  }
+  return date;
+}
+
+export interface Cycle {
+  /** Total occurrences; undefined repeats for as long as the scope is active. */
+  repetitions?: number;
+  start?: DateTime;
+  interval: Duration;
+}
+
+export function parseCycle(value: string): Cycle {
+  const trimmed = value.trim();
+  const parts = trimmed.split('/');
+  if (looksLikeCron(trimmed)) {
+    throw new TimerSyntaxError(`cron cycle "${value}" is not supported: use an ISO 8601 repeating interval such as R/PT4H or R3/PT10M`);
+  }
+  const repeat = /^R(\d*)$/.exec(parts[0] ?? '');
+  if (!repeat || parts.length < 2 || parts.length > 3) {
+    throw new TimerSyntaxError(`"${value}" is not an ISO 8601 repeating interval such as R/PT4H, R3/PT10M or R/2026-01-05T09:00:00Z/P1D`);
+  }
+  const cycle: Cycle = { interval: parseDuration(parts.length === 3 ? parts[2]! : parts[1]!) };
+  if (repeat[1]) cycle.repetitions = Number(repeat[1]);
+  if (parts.length === 3) cycle.start = parseDate(parts[1]!);
+  if (cycle.interval.as('milliseconds') <= 0) throw new TimerSyntaxError(`the interval of cycle "${value}" must be longer than zero`);
+  if (cycle.repetitions === 0) throw new TimerSyntaxError(`cycle "${value}" repeats zero times`);
+  return cycle;
+}
+
+function looksLikeCron(value: string): boolean {
+  return /^(\S+\s+){4,6}\S+$/.test(value) || /^@(yearly|monthly|weekly|daily|hourly)/.test(value);
+}
+
+/** Checks a timer's expression; the message says what is wrong and what would be right. */
+export function validateTimer(spec: TimerSpec): string | undefined {
+  if (/\$\{|#\{/.test(spec.value) || spec.value.startsWith('=')) {
+    return `expression timer "${spec.value}" is not supported: use a fixed ISO 8601 ${spec.type}`;
+  }
+  try {
+    if (spec.type === 'duration') parseDuration(spec.value);
+    else if (spec.type === 'date') parseDate(spec.value);
+    else parseCycle(spec.value);
+    return undefined;
+  } catch (error) {
+    return error instanceof TimerSyntaxError ? error.message : String(error);
+  }
+}
+
+export function addDuration(fromMs: number, value: string): number {
+  return DateTime.fromMillis(fromMs, { zone: 'utc' }).plus(parseDuration(value)).toMillis();
+}
+
+/**
+ * When a timer armed at `armedAt` fires for occurrence `n` (1-based), or undefined when a cycle has no
+ * n-th occurrence. A cycle with a start date fires at start + k·interval, skipping occurrences already past.
+ */
+export function dueAt(spec: TimerSpec, armedAt: number, occurrence = 1): number | undefined {
+  if (spec.type === 'duration') return occurrence === 1 ? addDuration(armedAt, spec.value) : undefined;
+  if (spec.type === 'date') return occurrence === 1 ? parseDate(spec.value).toMillis() : undefined;
+  const cycle = parseCycle(spec.value);
+  if (cycle.repetitions !== undefined && occurrence > cycle.repetitions) return undefined;
+  if (!cycle.start) return DateTime.fromMillis(armedAt, { zone: 'utc' }).plus(cycle.interval.mapUnits((x) => x * occurrence)).toMillis();
+  return nthOccurrenceFrom(cycle, cycle.start, armedAt, occurrence);
+}
+
+function nthOccurrenceFrom(cycle: Cycle, start: DateTime, notBefore: number, occurrence: number): number | undefined {
+  const intervalMs = cycle.interval.as('milliseconds');
+  const fixedLength = cycle.interval.years === 0 && cycle.interval.months === 0;
+  // Jump over past occurrences arithmetically, so a start date years ago does not loop for long.
+  const skipped = fixedLength && start.toMillis() < notBefore ? Math.ceil((notBefore - start.toMillis()) / intervalMs) : 0;
+  let index = skipped;
+  let due = fixedLength ? start.plus({ milliseconds: skipped * intervalMs }) : start;
+  let seen = 0;
+  for (let guard = 0; guard < 100_000; guard++, index++, due = due.plus(cycle.interval)) {
+    if (cycle.repetitions !== undefined && index >= cycle.repetitions) return undefined;
+    if (due.toMillis() >= notBefore && ++seen === occurrence) return due.toMillis();
+  }
+  return undefined;
+}
