@@ -22,8 +22,9 @@ export async function importBpmn(input: Uint8Array | string): Promise<ImportResu
   const read = readGraph(parsed.definitions);
   const problems = [...parsed.problems, ...read.problems];
   if (!read.graph) return { problems };
-  const compiled = compileGraph(read.graph);
-  problems.push(...compiled.problems.filter((p) => !problems.some((q) => q.elementId === p.elementId)));
+  const compiled = compileGraph(read.graph, new Set(problems.map((p) => p.elementId)));
+  const known = new Set(problems.map((p) => `${p.elementId}\u0000${p.message}`));
+  problems.push(...compiled.problems.filter((p) => !known.has(`${p.elementId}\u0000${p.message}`)));
   if (problems.length || !compiled.workflow) return { problems };
   return { workflow: compiled.workflow, problems: [] };
 }

@@ -27,6 +27,21 @@ export type NodeKind =
   | 'eventSubProcess'
   | 'timerStartEvent'; // only as the start of an event subprocess
 
+const BPMN_TYPE_OF_KIND: Partial<Record<NodeKind, string>> = {
+  terminateEndEvent: 'endEvent',
+  timerCatchEvent: 'intermediateCatchEvent',
+  messageCatchEvent: 'intermediateCatchEvent',
+  timerBoundaryEvent: 'boundaryEvent',
+  messageBoundaryEvent: 'boundaryEvent',
+  eventSubProcess: 'subProcess',
+  timerStartEvent: 'startEvent',
+};
+
+/** The BPMN element name (as in the XML, without prefix) a node kind came from: what problems report. */
+export function bpmnTypeOf(kind: NodeKind): string {
+  return BPMN_TYPE_OF_KIND[kind] ?? kind;
+}
+
 export const WAIT_TASKS: ReadonlySet<NodeKind> = new Set(['task', 'userTask', 'manualTask', 'receiveTask']);
 export const AUTOMATIC_TASKS: ReadonlySet<NodeKind> = new Set(['serviceTask', 'scriptTask', 'sendTask', 'businessRuleTask']);
 

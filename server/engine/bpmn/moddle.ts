@@ -28,3 +28,9 @@ export function extensionValues(element: ModdleElement): ModdleElement[] {
   const values = (element.extensionElements as ModdleElement | undefined)?.values;
   return Array.isArray(values) ? (values as ModdleElement[]) : [];
 }
+
+/** `bpmn:UserTask` → `userTask`: element names as they stand in the XML, which is what problems report. */
+export function localName(type: string): string {
+  const local = type.replace(/^[\w-]+:/, '');
+  return local.charAt(0).toLowerCase() + local.slice(1);
+}

@@ -1,6 +1,6 @@
 import type { ModdleElement, ParseWarning } from 'bpmn-moddle';
 import type { BpmnProblem } from '../../errors.js';
-import { createModdle } from './moddle.js';
+import { createModdle, localName } from './moddle.js';
 
 /** Limits that keep hostile or accidental input from exhausting the process. */
 export const PARSE_LIMITS = {
@@ -133,13 +133,13 @@ function warningProblem(warning: ParseWarning, text: string): BpmnProblem {
   const where = /line: (\d+)\s+column: (\d+)/.exec(warning.message);
   if (warning.element) {
     const property = warning.property ? ` in ${warning.property}` : '';
-    return { elementId: warning.element.id ?? DOCUMENT, type: warning.element.$type, message: `${message}${property}` };
+    return { elementId: warning.element.id ?? DOCUMENT, type: localName(warning.element.$type), message: `${message}${property}` };
   }
   const located = where ? elementAt(text, Number(where[1]), Number(where[2])) : undefined;
   const position = where ? ` at line ${Number(where[1]) + 1}` : '';
   return {
     elementId: located?.id ?? DOCUMENT,
-    type: located?.tag ?? 'xml',
+    type: located ? localName(located.tag) : 'xml',
     message: `${message}${position}${nested ? `: ${nested}` : ''}`,
   };
 }
@@ -155,3 +155,4 @@ function elementAt(text: string, line: number, column: number): { tag: string; i
   const id = /\sid\s*=\s*["']([^"']*)["']/.exec(open[2] ?? '')?.[1];
   return id === undefined ? { tag: open[1]! } : { tag: open[1]!, id };
 }
+

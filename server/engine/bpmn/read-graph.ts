@@ -1,7 +1,7 @@
 import type { ModdleElement } from 'bpmn-moddle';
 import type { BpmnProblem } from '../../errors.js';
 import type { Bounds, FieldDefinition, FieldType, GraphFlow, GraphLane, GraphNode, NodeKind, ProcessGraph, StepProperties, TimerSpec } from '../workflow.js';
-import { extensionValues } from './moddle.js';
+import { extensionValues, localName } from './moddle.js';
 import { readCamundaStepProperties } from './vendor-properties.js';
 
 export interface ReadResult {
@@ -43,9 +43,7 @@ function text(value: unknown): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
-function short(type: string): string {
-  return type.replace(/^bpmn:/, '');
-}
+
 
 /**
  * Reads the executable process of a parsed BPMN document into a `ProcessGraph`, collecting a problem for
@@ -67,7 +65,7 @@ class GraphReader {
   private readonly messages: Record<string, string> = {};
 
   private problem(element: Element | undefined, message: string): void {
-    this.problems.push({ elementId: element?.id ?? 'document', type: element ? short(element.$type) : 'document', message });
+    this.problems.push({ elementId: element?.id ?? 'document', type: element ? localName(element.$type) : 'document', message });
   }
 
   pickProcess(definitions: Element): Element | undefined {
@@ -228,10 +226,10 @@ class GraphReader {
         return undefined;
       case 'bpmn:InclusiveGateway':
       case 'bpmn:ComplexGateway':
-        this.problem(element, `${short(type)}s are not supported: use exclusive or parallel gateways`);
+        this.problem(element, `${localName(type)} is not supported: use exclusive or parallel gateways`);
         return undefined;
       default:
-        this.problem(element, `${short(type)} is not supported`);
+        this.problem(element, `${localName(type)} is not supported`);
         return undefined;
     }
   }
@@ -341,7 +339,7 @@ function ancestorLaneName(lane: Element): string | undefined {
 }
 
 function eventName(definitionType: string): string {
-  return short(definitionType).replace(/EventDefinition$/, '').toLowerCase();
+  return localName(definitionType).replace(/EventDefinition$/, '').toLowerCase();
 }
 
 function readDocumentation(element: Element): string | undefined {

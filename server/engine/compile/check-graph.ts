@@ -1,18 +1,18 @@
 import type { BpmnProblem } from '../../errors.js';
 import { feelSyntaxError } from '../expressions.js';
 import { validateTimer, durationMs } from '../time/iso8601.js';
-import type { GraphNode } from '../workflow.js';
+import { bpmnTypeOf, type GraphNode } from '../workflow.js';
 import { GraphIndex, isAutomaticTask, isBoundary, isEnd, isWaitState, isWaitTask } from './graph-index.js';
 
 function typeOf(node: GraphNode): string {
-  return node.kind;
+  return bpmnTypeOf(node.kind);
 }
 
 /**
  * Structural rules an executable SOP must keep. Every broken element is reported, not just the first, so
  * an author can mend a diagram in one pass.
  */
-export function checkGraph(index: GraphIndex): BpmnProblem[] {
+export function checkGraph(index: GraphIndex, reported: ReadonlySet<string> = new Set()): BpmnProblem[] {
   const problems: BpmnProblem[] = [];
   const report = (node: GraphNode | { id: string }, type: string, message: string) => problems.push({ elementId: node.id, type, message });
   const { graph } = index;
@@ -22,7 +22,7 @@ export function checkGraph(index: GraphIndex): BpmnProblem[] {
     const target = index.nodes.get(flow.target);
     if (!source || !target) {
       const missing = source ? flow.target : flow.source;
-      report(flow, 'sequenceFlow', `the flow connects to "${missing}", which is not an executable flow node`);
+      if (!reported.has(missing)) report(flow, 'sequenceFlow', `the flow connects to "${missing}", which is not an executable flow node`);
       continue;
     }
     if (source.parentId !== target.parentId) report(flow, 'sequenceFlow', 'the flow crosses a subprocess border: connect the subprocess itself');
@@ -69,21 +69,21 @@ function checkStarts(index: GraphIndex, container: string | undefined, report: R
   const owner = container ? index.node(container) : undefined;
   if (owner?.kind === 'eventSubProcess') {
     const starts = children.filter((n) => n.kind === 'timerStartEvent');
-    if (starts.length !== 1) report(owner, owner.kind, 'an event subprocess needs exactly one non-interrupting timer start event');
+    if (starts.length !== 1) report(owner, typeOf(owner), 'an event subprocess needs exactly one non-interrupting timer start event');
     for (const node of children) {
       if (node.kind !== 'timerStartEvent' && !isEnd(node.kind) && !isAutomaticTask(node.kind)) {
-        report(node, node.kind, 'an event subprocess may only hold automatic tasks (e.g. a send task) and end events: it is a periodic reminder');
+        report(node, typeOf(node), 'an event subprocess may only hold automatic tasks (e.g. a send task) and end events: it is a periodic reminder');
       }
     }
     return;
   }
   const starts = children.filter((n) => n.kind === 'startEvent');
   if (starts.length === 0 && (container === undefined || children.length > 0)) {
-    report(owner ?? { id: index.graph.id }, owner?.kind ?? 'process', `${where} has no start event`);
+    report(owner ?? { id: index.graph.id }, owner ? typeOf(owner) : 'process', `${where} has no start event`);
   }
   if (starts.length > 1) {
     const ids = starts.map((s) => s.id).join(', ');
-    for (const start of starts) report(start, start.kind, `${where} has ${starts.length} start events (${ids}) and no way to choose between them: keep one`);
+    for (const start of starts) report(start, typeOf(start), `${where} has ${starts.length} start events (${ids}) and no way to choose between them: keep one`);
   }
 }
 
@@ -93,10 +93,10 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report): void {
   const incoming = index.incoming(node.id);
   const kind = node.kind;
   const entered = kind === 'startEvent' || kind === 'timerStartEvent' || isBoundary(kind);
-  if (entered && incoming.length) report(node, kind, `${kind} cannot have incoming sequence flows`);
-  if (!entered && incoming.length === 0) report(node, kind, 'no sequence flow leads here, so it can never be reached');
+  if (entered && incoming.length) report(node, typeOf(node), `${kind} cannot have incoming sequence flows`);
+  if (!entered && incoming.length === 0) report(node, typeOf(node), 'no sequence flow leads here, so it can never be reached');
   if (isEnd(kind)) {
-    if (outgoing.length) report(node, kind, 'an end event cannot have outgoing sequence flows');
+    if (outgoing.length) report(node, typeOf(node), 'an end event cannot have outgoing sequence flows');
     return;
   }
   if (isBoundary(kind)) {
@@ -104,16 +104,16 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report): void {
     return;
   }
   if (outgoing.length === 0) {
-    report(node, kind, kind.endsWith('Gateway') ? 'the gateway has no way out' : 'no sequence flow leaves it: connect it to the next step or an end event');
+    report(node, typeOf(node), kind.endsWith('Gateway') ? 'the gateway has no way out' : 'no sequence flow leaves it: connect it to the next step or an end event');
     return;
   }
   const single = kind === 'startEvent' || isAutomaticTask(kind) || kind === 'timerCatchEvent' || kind === 'messageCatchEvent' || kind === 'subProcess';
   if (single && outgoing.length > 1) {
-    report(node, kind, `${outgoing.length} flows leave it and BPMN would run them all at once: use a parallel gateway to fork, or an exclusive gateway to choose`);
+    report(node, typeOf(node), `${outgoing.length} flows leave it and BPMN would run them all at once: use a parallel gateway to fork, or an exclusive gateway to choose`);
   }
   if (kind === 'exclusiveGateway') checkExclusive(index, node, report);
   if (kind === 'parallelGateway' && incoming.length > 1 && outgoing.length > 1) {
-    report(node, kind, 'a parallel gateway that both joins and forks is not supported: split it into a join and a fork');
+    report(node, typeOf(node), 'a parallel gateway that both joins and forks is not supported: split it into a join and a fork');
   }
   if (kind === 'eventBasedGateway') checkEventGateway(index, node, report);
   if (isWaitTask(kind)) {
@@ -128,7 +128,7 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report): void {
 function checkExclusive(index: GraphIndex, node: GraphNode, report: Report): void {
   const outgoing = index.outgoing(node.id);
   if (node.defaultFlow && !outgoing.some((f) => f.id === node.defaultFlow)) {
-    report(node, node.kind, `the default flow "${node.defaultFlow}" does not leave this gateway`);
+    report(node, typeOf(node), `the default flow "${node.defaultFlow}" does not leave this gateway`);
   }
   if (outgoing.length < 2) return;
   for (const flow of outgoing) {
@@ -140,14 +140,14 @@ function checkExclusive(index: GraphIndex, node: GraphNode, report: Report): voi
 
 function checkEventGateway(index: GraphIndex, node: GraphNode, report: Report): void {
   const outgoing = index.outgoing(node.id);
-  if (outgoing.length < 2) report(node, node.kind, 'an event-based gateway needs at least two events to wait for');
+  if (outgoing.length < 2) report(node, typeOf(node), 'an event-based gateway needs at least two events to wait for');
   for (const flow of outgoing) {
     const target = index.nodes.get(flow.target);
     if (!target) continue;
     if (target.kind !== 'timerCatchEvent' && target.kind !== 'messageCatchEvent') {
-      report(target, target.kind, `follows event-based gateway ${node.id} but is not a timer or message catch event`);
+      report(target, typeOf(target), `follows event-based gateway ${node.id} but is not a timer or message catch event`);
     } else if (index.incoming(target.id).length !== 1) {
-      report(target, target.kind, `an event after event-based gateway ${node.id} must have no other incoming flow`);
+      report(target, typeOf(target), `an event after event-based gateway ${node.id} must have no other incoming flow`);
     }
   }
 }
@@ -155,19 +155,19 @@ function checkEventGateway(index: GraphIndex, node: GraphNode, report: Report): 
 function checkBoundary(index: GraphIndex, node: GraphNode, report: Report): void {
   const host = node.attachedTo ? index.nodes.get(node.attachedTo) : undefined;
   if (!host) {
-    if (node.attachedTo) report(node, node.kind, `it is attached to "${node.attachedTo}", which is not an executable activity`);
+    if (node.attachedTo) report(node, typeOf(node), `it is attached to "${node.attachedTo}", which is not an executable activity`);
     return;
   }
   if (!isWaitTask(host.kind) && host.kind !== 'subProcess') {
-    report(node, node.kind, `it sits on ${host.kind} ${host.id}, which never waits, so it could never fire`);
+    report(node, typeOf(node), `it sits on ${host.kind} ${host.id}, which never waits, so it could never fire`);
   }
   const outgoing = index.outgoing(node.id);
   if (node.cancelActivity !== false) {
-    if (outgoing.length !== 1) report(node, node.kind, 'an interrupting boundary event needs exactly one outgoing flow: where the ticket goes next');
+    if (outgoing.length !== 1) report(node, typeOf(node), 'an interrupting boundary event needs exactly one outgoing flow: where the ticket goes next');
     return;
   }
   if (node.kind === 'messageBoundaryEvent') {
-    report(node, node.kind, 'non-interrupting message boundary events are not supported: make it interrupting, or use a timer reminder');
+    report(node, typeOf(node), 'non-interrupting message boundary events are not supported: make it interrupting, or use a timer reminder');
     return;
   }
   // A non-interrupting timer reminds and keeps the step: what follows it may only notify, never wait.
@@ -180,7 +180,7 @@ function checkBoundary(index: GraphIndex, node: GraphNode, report: Report): void
     const next = index.nodes.get(id);
     if (!next) continue;
     if (!isAutomaticTask(next.kind) && !isEnd(next.kind)) {
-      report(next, next.kind, `follows non-interrupting timer ${node.id}, whose path may only hold automatic tasks (e.g. a send task) and end events`);
+      report(next, typeOf(next), `follows non-interrupting timer ${node.id}, whose path may only hold automatic tasks (e.g. a send task) and end events`);
       continue;
     }
     stack.push(...index.outgoing(id).map((f) => f.target));
@@ -223,7 +223,7 @@ function instantLoops(index: GraphIndex): BpmnProblem[] {
     if (component.length > 1 || selfLoop) {
       const ids = component.reverse().join(' → ');
       for (const member of component) {
-        problems.push({ elementId: member, type: index.node(member).kind, message: `it is on a loop with no step that waits (${ids}): the ticket would spin forever` });
+        problems.push({ elementId: member, type: typeOf(index.node(member)), message: `it is on a loop with no step that waits (${ids}): the ticket would spin forever` });
       }
     }
   };

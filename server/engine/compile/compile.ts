@@ -12,11 +12,12 @@ export interface CompileResult {
 
 /**
  * Compiles a process graph into an executable workflow, or returns every problem that prevents it.
- * A graph with any problem yields no workflow: nothing is half-compiled.
+ * A graph with any problem yields no workflow: nothing is half-compiled. `reported` names elements the
+ * reader already refused, so flows into them are not reported twice.
  */
-export function compileGraph(graph: ProcessGraph): CompileResult {
+export function compileGraph(graph: ProcessGraph, reported: ReadonlySet<string> = new Set()): CompileResult {
   const index = new GraphIndex(graph);
-  const problems = checkGraph(index);
+  const problems = checkGraph(index, reported);
   const { blocks, problems: blockProblems } = findParallelBlocks(index);
   problems.push(...blockProblems);
   if (problems.length) return { problems: dedupe(problems) };

@@ -1,4 +1,5 @@
 import type { BpmnProblem } from '../../errors.js';
+import { bpmnTypeOf } from '../workflow.js';
 import { GraphIndex, isEnd } from './graph-index.js';
 
 /** A structured fork/join: each branch's nodes run in their own region of an XState parallel state. */
@@ -31,7 +32,7 @@ export function findParallelBlocks(index: GraphIndex): { blocks: Map<string, Par
     if (path.includes(fork)) return undefined;
     const fail = (message: string, elementId = fork) => {
       failed.add(fork);
-      problems.push({ elementId, type: index.nodes.get(elementId)?.kind ?? 'parallelGateway', message });
+      problems.push({ elementId, type: bpmnTypeOf(index.nodes.get(elementId)?.kind ?? 'parallelGateway'), message });
       return undefined;
     };
     const branches: ParallelBlock['branches'] = [];
@@ -99,7 +100,7 @@ export function findParallelBlocks(index: GraphIndex): { blocks: Map<string, Par
   for (const node of index.graph.nodes) if (isFork(node.id)) blockOf(node.id, []);
   for (const node of index.graph.nodes) {
     if (isJoin(node.id) && ![...blocks.values()].some((b) => b.join === node.id) && problems.length === 0) {
-      problems.push({ elementId: node.id, type: node.kind, message: 'this parallel join has no matching fork' });
+      problems.push({ elementId: node.id, type: bpmnTypeOf(node.kind), message: 'this parallel join has no matching fork' });
     }
   }
   return { blocks, problems };

@@ -1,0 +1,23 @@
+import { readFile } from 'node:fs/promises';
+import { AppError, InvalidBpmnError } from '../errors.js';
+import { compileWorkflow, importBpmnOrThrow } from '../engine/import-bpmn.js';
+import type { Workflow } from '../engine/workflow.js';
+
+/** Reads a BPMN file, or a compiled workflow JSON (as `sopflow compile` prints it), into a workflow. */
+export async function loadWorkflow(path: string): Promise<Workflow> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new AppError('not_found', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  if (!path.endsWith('.json')) return importBpmnOrThrow(bytes);
+  let parsed: Partial<Workflow>;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8')) as Partial<Workflow>;
+  } catch (error) {
+    throw new AppError('bad_request', `${path} is not JSON: ${(error as Error).message}`);
+  }
+  if (!parsed.graph) throw new InvalidBpmnError([{ elementId: 'document', type: 'json', message: 'the JSON has no "graph": it is not a compiled SOPflow workflow' }]);
+  return compileWorkflow(parsed.graph);
+}

@@ -1,0 +1,95 @@
+import { advance, fireTimer, startTicket, type Advance, type TicketState } from '../engine/ticket-engine.js';
+import { parseDuration } from '../engine/time/iso8601.js';
+import type { Workflow } from '../engine/workflow.js';
+
+/** One token of a simulated path: an event with fields (`grade?level=L2`) or a pause (`+PT2H`). */
+export type PathStep = { kind: 'event'; type: string; fields: Record<string, unknown> } | { kind: 'wait'; ms: number };
+
+export function parsePath(path: string): PathStep[] {
+  return path
+    .split(',')
+    .map((token) => token.trim())
+    .filter(Boolean)
+    .map((token): PathStep => {
+      if (token.startsWith('+')) return { kind: 'wait', ms: parseDuration(token.slice(1)).as('milliseconds') };
+      const [type, query] = token.split('?', 2) as [string, string | undefined];
+      const fields: Record<string, unknown> = {};
+      for (const [key, value] of new URLSearchParams(query ?? '')) fields[key] = value;
+      return { kind: 'event', type, fields };
+    });
+}
+
+export interface SimulationOptions {
+  start: number;
+  /** How long each event takes after the previous one. */
+  thinkMs: number;
+  actor: string;
+  vip: boolean;
+}
+
+/**
+ * Runs one ticket in memory on a virtual clock, printing what happens. Timers fire when a pause or an
+ * event's think time passes their due time, in due order.
+ */
+export function simulate(workflow: Workflow, path: PathStep[], options: SimulationOptions, print: (line: string) => void): TicketState {
+  let now = options.start;
+  const stamp = () => new Date(now).toISOString().replace('T', ' ').replace(/\.000Z$/, 'Z');
+  const report = (label: string, result: Advance) => {
+    const passed = new Set<string>();
+    for (const visit of result.visitsClosed) {
+      if (visit.automatic) {
+        passed.add(visit.step);
+        print(`${stamp()}  passed   ${visit.step} "${visit.stepName}" (automatic)`);
+        continue;
+      }
+      print(`${stamp()}  exited   ${visit.step} "${visit.stepName}" after ${formatMs(visit.durationMs)} by ${visit.actor} on ${visit.event}${visit.breached ? ' [SLA BREACHED]' : ''}`);
+    }
+    for (const visit of result.visitsOpened) {
+      if (passed.has(visit.step)) continue;
+      const step = workflow.steps[visit.step]!;
+      print(`${stamp()}  entered  ${visit.step} "${step.name}"${visit.slaMs ? ` limit ${formatMs(visit.slaMs)}` : ''}${step.owner ? ` owner ${step.owner}` : ''}`);
+    }
+    for (const timer of result.timersArmed) {
+      print(`${stamp()}  armed    ${timer.key} ${timer.kind}${timer.timerId ? ` ${timer.timerId}` : ''}${timer.step ? ` for ${timer.step}` : ''} due ${new Date(timer.dueAt).toISOString()}`);
+    }
+    for (const timer of result.timersCancelled) print(`${stamp()}  cancelled ${timer.key} ${timer.kind}${timer.timerId ? ` ${timer.timerId}` : ''}`);
+    for (const reminder of result.reminders) {
+      print(`${stamp()}  ${reminder.kind.padEnd(8)} ${reminder.to ? `to ${reminder.to}: ` : ''}${reminder.message ?? reminder.step ?? ''}`);
+    }
+    print(`${stamp()}  ${label} → ${result.done ? 'closed' : `waiting in ${result.activeSteps.join(', ')}; allowed: ${result.allowedEvents.join(', ') || '(timers only)'}`}`);
+  };
+  const passTime = (until: number) => {
+    for (;;) {
+      const next = [...state.timers].sort((a, b) => a.dueAt - b.dueAt)[0];
+      if (!next || next.dueAt > until) break;
+      now = Math.max(now, next.dueAt);
+      const fired = fireTimer(workflow, state, next.key, { now });
+      if (!fired) break;
+      state = fired.state;
+      report(`timer ${next.kind}${next.timerId ? ` ${next.timerId}` : ''}`, fired);
+    }
+    now = until;
+  };
+  const started = startTicket(workflow, { now, actor: options.actor }, { vip: options.vip });
+  let state = started.state;
+  report('start', started);
+  for (const step of path) {
+    if (step.kind === 'wait') {
+      passTime(now + step.ms);
+      continue;
+    }
+    passTime(now + options.thinkMs);
+    const result = advance(workflow, state, { type: step.type, fields: step.fields }, { now, actor: options.actor });
+    state = result.state;
+    report(step.type, result);
+  }
+  return state;
+}
+
+export function formatMs(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+}
