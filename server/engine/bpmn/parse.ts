@@ -37,6 +37,7 @@ export function decodeBpmn(input: Uint8Array | string): { text?: string; problem
     const declared = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1];
     if (declared) encoding = declared.toLowerCase();
   }
+  if (WINDOWS_1252_LABELS.has(encoding)) return { text: stripDeclaredEncoding(decodeWindows1252(bytes)) };
   let decoder: TextDecoder;
   try {
     decoder = new TextDecoder(encoding, { fatal: true });
@@ -48,6 +49,15 @@ export function decodeBpmn(input: Uint8Array | string): { text?: string; problem
   } catch {
     return { problem: documentProblem(`the bytes are not valid ${encoding} text (${firstInvalidUtf8(bytes, encoding)})`) };
   }
+}
+
+/** Per the WHATWG Encoding standard these labels all mean windows-1252, which fills 0x80–0x9F. */
+const WINDOWS_1252_LABELS = new Set(['windows-1252', 'cp1252', 'iso-8859-1', 'iso8859-1', 'latin1', 'l1', 'us-ascii', 'ascii']);
+const WINDOWS_1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
+/** Node's TextDecoder decodes windows-1252 as ISO-8859-1 (0x80 → U+0080), so map that range ourselves. */
+function decodeWindows1252(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('latin1').replace(/[\u0080-\u009f]/g, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80]!);
 }
 
 function firstInvalidUtf8(bytes: Uint8Array, encoding: string): string {

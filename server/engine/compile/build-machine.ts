@@ -47,7 +47,7 @@ class MachineBuilder {
 
   build(): Workflow {
     const { graph } = this.index;
-    const executable = graph.nodes.filter((n) => n.kind !== 'eventSubProcess' && !n.attachedTo && !this.index.inEventSubProcess(n));
+    const executable = graph.nodes.filter((n) => n.kind !== 'eventSubProcess' && !n.attachedTo && !this.index.inEventSubProcess(n) && !this.index.onReminderPath(n));
     for (const node of graph.nodes) if (node.kind === 'eventBasedGateway') for (const f of this.index.outgoing(node.id)) this.afterEventGateway.add(f.target);
     for (const node of executable) this.key(node.id);
     this.assignContainers(executable);

@@ -7,6 +7,7 @@ export class GraphIndex {
   private readonly out = new Map<string, GraphFlow[]>();
   private readonly in = new Map<string, GraphFlow[]>();
   private readonly boundary = new Map<string, GraphNode[]>();
+  private readonly reminderPath = new Set<string>();
 
   constructor(readonly graph: ProcessGraph) {
     for (const node of graph.nodes) {
@@ -17,6 +18,37 @@ export class GraphIndex {
       this.out.set(flow.source, [...(this.out.get(flow.source) ?? []), flow]);
       this.in.set(flow.target, [...(this.in.get(flow.target) ?? []), flow]);
     }
+    this.markReminderPaths();
+  }
+
+  /**
+   * What follows a non-interrupting timer only describes its reminder (e.g. a send task "notify the lead");
+   * the ticket never goes there. Nodes the main flow also reaches (a shared end event) are not such nodes.
+   */
+  private markReminderPaths(): void {
+    const starts = this.graph.nodes.filter((n) => n.kind === 'timerBoundaryEvent' && n.cancelActivity === false);
+    const stack = starts.flatMap((n) => this.outgoing(n.id).map((f) => f.target));
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (this.reminderPath.has(id) || !this.nodes.has(id)) continue;
+      this.reminderPath.add(id);
+      stack.push(...this.outgoing(id).map((f) => f.target));
+    }
+    const fromElsewhere = (id: string) =>
+      this.incoming(id).some((f) => !this.reminderPath.has(f.source) && !starts.some((s) => s.id === f.source));
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const id of this.reminderPath) {
+        if (fromElsewhere(id)) {
+          this.reminderPath.delete(id);
+          changed = true;
+        }
+      }
+    }
+  }
+
+  onReminderPath(node: GraphNode): boolean {
+    return this.reminderPath.has(node.id);
   }
 
   node(id: string): GraphNode {
