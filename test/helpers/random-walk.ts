@@ -1,0 +1,94 @@
+import { advance, fireTimer, startTicket, type Advance, type TicketState } from '../../server/engine/ticket-engine.js';
+import type { FieldDefinition, Workflow } from '../../server/engine/workflow.js';
+
+/** A small seeded PRNG (mulberry32): walks are random but repeatable. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function sampleField(field: FieldDefinition, random: () => number): unknown {
+  switch (field.type) {
+    case 'enum':
+      return field.options![Math.floor(random() * field.options!.length)];
+    case 'boolean':
+      return random() < 0.5;
+    case 'integer':
+    case 'number': {
+      const min = field.min ?? 0;
+      const max = field.max ?? 100;
+      return min + Math.floor(random() * (max - min + 1));
+    }
+    case 'date':
+      return '2026-02-01';
+    default:
+      return `note ${Math.floor(random() * 1000)}`;
+  }
+}
+
+export type WalkMove = { kind: 'event'; type: string; fields: Record<string, unknown> } | { kind: 'timer'; timerId?: string; timerKind: string };
+
+export interface Walk {
+  moves: WalkMove[];
+  results: Advance[];
+  final: TicketState;
+}
+
+const T0 = Date.parse('2026-01-05T09:00:00Z');
+
+/**
+ * Drives one ticket with random allowed events (and, now and then, the next due timer) until it closes
+ * or `maxMoves` is reached. Throws if the ticket ever strands: open but with nothing that could move it.
+ */
+export function randomWalk(workflow: Workflow, random: () => number, maxMoves = 200): Walk {
+  let now = T0;
+  let result = startTicket(workflow, { now, actor: 'walker' }, { vip: random() < 0.2 });
+  const moves: WalkMove[] = [];
+  const results = [result];
+  for (let i = 0; i < maxMoves && !result.done; i++) {
+    const state = result.state;
+    if (result.allowedEvents.length === 0 && state.timers.length === 0) throw new Error(`stranded in ${result.activeSteps.join(', ')}`);
+    const nextTimer = [...state.timers].sort((a, b) => a.dueAt - b.dueAt)[0];
+    if (nextTimer && (result.allowedEvents.length === 0 || random() < 0.25)) {
+      now = Math.max(now, nextTimer.dueAt);
+      moves.push({ kind: 'timer', timerKind: nextTimer.kind, ...(nextTimer.timerId ? { timerId: nextTimer.timerId } : {}) });
+      result = fireTimer(workflow, state, nextTimer.key, { now })!;
+    } else {
+      const type = result.allowedEvents[Math.floor(random() * result.allowedEvents.length)]!;
+      const step = result.activeSteps.map((id) => workflow.steps[id]!).find((s) => s.actions.some((a) => a.event === type))!;
+      const fields = Object.fromEntries(step.fields.map((f) => [f.name, sampleField(f, random)]));
+      now += Math.floor(random() * 30 * 60_000);
+      moves.push({ kind: 'event', type, fields });
+      result = advance(workflow, state, { type, fields }, { now, actor: 'walker' });
+    }
+    results.push(result);
+  }
+  return { moves, results, final: result.state };
+}
+
+/** Replays recorded moves on another workflow; returns the results for comparison. */
+export function replay(workflow: Workflow, walk: Walk): Advance[] {
+  let now = T0;
+  let result = startTicket(workflow, { now, actor: 'walker' }, { vip: walk.final.vip });
+  const results = [result];
+  walk.moves.forEach((move, i) => {
+    const expected = walk.results[i + 1]!;
+    if (move.kind === 'timer') {
+      const timer = result.state.timers.find((t) => t.kind === move.timerKind && t.timerId === move.timerId && t.dueAt <= Math.max(now, t.dueAt));
+      if (!timer) throw new Error(`move ${i}: no pending ${move.timerKind} ${move.timerId ?? ''}`);
+      now = Math.max(now, timer.dueAt);
+      result = fireTimer(workflow, result.state, timer.key, { now })!;
+    } else {
+      now = expected.visitsClosed[0]?.exitedAt ?? now;
+      result = advance(workflow, result.state, { type: move.type, fields: move.fields }, { now, actor: 'walker' });
+    }
+    results.push(result);
+  });
+  return results;
+}
