@@ -32,6 +32,7 @@ export function buildWorkflow(index: GraphIndex, blocks: Map<string, ParallelBlo
 
 class MachineBuilder {
   private readonly keys = new Map<string, string>();
+  private readonly takenKeys = new Set<string>();
   private readonly container = new Map<string, string>();
   private readonly blockByJoin = new Map<string, ParallelBlock>();
   private readonly states = new Map<string, StateNodeJson>();
@@ -95,9 +96,9 @@ class MachineBuilder {
     if (key) return key;
     const base = id.replace(/[.#\s/]/g, '_');
     key = base;
-    const taken = new Set(this.keys.values());
-    for (let n = 2; taken.has(key); n++) key = `${base}_${n}`;
+    for (let n = 2; this.takenKeys.has(key); n++) key = `${base}_${n}`;
     this.keys.set(id, key);
+    this.takenKeys.add(key);
     return key;
   }
 

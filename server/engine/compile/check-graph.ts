@@ -199,19 +199,33 @@ function instantLoops(index: GraphIndex): BpmnProblem[] {
   const stack: string[] = [];
   const onStack = new Set<string>();
   let counter = 0;
-  const visit = (id: string): void => {
-    indexOf.set(id, counter);
-    low.set(id, counter++);
-    stack.push(id);
-    onStack.add(id);
-    for (const flow of index.outgoing(id)) {
-      if (!instant(flow.target)) continue;
-      if (!indexOf.has(flow.target)) {
-        visit(flow.target);
-        low.set(id, Math.min(low.get(id)!, low.get(flow.target)!));
-      } else if (onStack.has(flow.target)) low.set(id, Math.min(low.get(id)!, indexOf.get(flow.target)!));
+  const successors = (id: string) => index.outgoing(id).map((f) => f.target).filter(instant);
+  // Tarjan's strongly connected components, iteratively: SOPs with thousands of steps must not overflow the stack.
+  const visit = (root: string): void => {
+    const work: Array<{ id: string; next: string[] }> = [];
+    const open = (id: string) => {
+      indexOf.set(id, counter);
+      low.set(id, counter++);
+      stack.push(id);
+      onStack.add(id);
+      work.push({ id, next: successors(id) });
+    };
+    open(root);
+    while (work.length) {
+      const frame = work.at(-1)!;
+      const target = frame.next.shift();
+      if (target !== undefined) {
+        if (!indexOf.has(target)) open(target);
+        else if (onStack.has(target)) low.set(frame.id, Math.min(low.get(frame.id)!, indexOf.get(target)!));
+        continue;
+      }
+      work.pop();
+      const parent = work.at(-1);
+      if (parent) low.set(parent.id, Math.min(low.get(parent.id)!, low.get(frame.id)!));
+      if (low.get(frame.id) === indexOf.get(frame.id)) report(frame.id);
     }
-    if (low.get(id) !== indexOf.get(id)) return;
+  };
+  const report = (id: string): void => {
     const component: string[] = [];
     let member: string;
     do {

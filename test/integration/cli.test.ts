@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
+
+async function sopflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [join(root, 'bin/sopflow.js'), ...args], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const inquiry = join(root, 'workflows/customer-inquiry.bpmn');
+const scratch = mkdtempSync(join(tmpdir(), 'sopflow-cli-'));
+
+describe('sopflow CLI', () => {
+  test('validate: an executable SOP gives exit 0 and a one-line summary', async () => {
+    const { code, stdout } = await sopflow('validate', inquiry);
+    expect(code).toBe(0);
+    expect(stdout.trim().split('\n')).toEqual([expect.stringMatching(/^ok customer-inquiry ".*": 8 steps \(7 for people\), 2 timers$/)]);
+  });
+
+  test('validate: a broken file gives exit 1 and one line per problem, no stack trace', async () => {
+    const { code, stdout, stderr } = await sopflow('validate', join(root, 'test/fixtures/corpus/bpmn-miwg-test-suite/bpmn.io (Camunda Modeler) 18.6.1/C.9.1-export.bpmn'));
+    expect(code).toBe(1);
+    expect(stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^Event_0r6z74c boundaryEvent: the timer has no time expression/),
+      expect.stringMatching(/^Event_08bx9nv boundaryEvent: the timer has no time expression/),
+    ]);
+    expect(stderr).not.toMatch(/ at /);
+  });
+
+  test('validate: a missing file or garbage is a clear one-line error', async () => {
+    const missing = await sopflow('validate', join(scratch, 'nope.bpmn'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe(`sopflow: cannot read ${join(scratch, 'nope.bpmn')}: ENOENT`);
+    const garbage = join(scratch, 'garbage.bpmn');
+    writeFileSync(garbage, '\u0000\u0001 not xml');
+    const bad = await sopflow('validate', garbage);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^document xml: /);
+  });
+
+  test('validate: a 1 MB file answers', async () => {
+    const tasks = Array.from({ length: 5000 }, (_, i) => `<bpmn:serviceTask id="t${i}" name="Automatic step number ${i}"/><bpmn:sequenceFlow id="f${i}" sourceRef="${i ? `t${i - 1}` : 's'}" targetRef="t${i}"/>`).join('');
+    const xml = `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"><bpmn:process id="big"><bpmn:startEvent id="s"/>${tasks}<bpmn:endEvent id="e"/><bpmn:sequenceFlow id="fe" sourceRef="t4999" targetRef="e"/></bpmn:process></bpmn:definitions>`;
+    const big = join(scratch, 'big.bpmn');
+    writeFileSync(big, xml.padEnd(1024 * 1024, ' '));
+    const { code, stdout } = await sopflow('validate', big);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ok big "big": 5000 steps \(0 for people\), 0 timers/);
+  });
+
+  test('compile: prints the workflow JSON with the machine and step metadata', async () => {
+    const { code, stdout } = await sopflow('compile', inquiry);
+    expect(code).toBe(0);
+    const workflow = JSON.parse(stdout);
+    expect(workflow.machine.id).toBe('customer-inquiry');
+    expect(workflow.steps.Task_Grade).toMatchObject({ owner: expect.any(String), slaMs: 600_000, fields: expect.arrayContaining([expect.objectContaining({ name: 'level', options: ['L1', 'L2', 'L3'] })]) });
+    expect(workflow.timers.Timer_L2FirstResponse).toMatchObject({ behaviour: 'reminder', spec: { type: 'duration', value: 'PT2H' } });
+  });
+
+  test('simulate: walks the L2 branch on a virtual clock, firing the 2 h reminder', async () => {
+    const { code, stdout } = await sopflow('simulate', inquiry, '--path', 'answer,grade?level=L2,+PT3H,resolve,send_feedback,record_follow_up?satisfaction=5&resolved=true');
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^2026-01-05 09:00:00Z {2}passed {3}Service_BotPreClassify/);
+    expect(lines).toContainEqual(expect.stringMatching(/^2026-01-05 11:02:00Z {2}reminder .*Technical-support lead/));
+    expect(lines.at(-1)).toMatch(/record_follow_up → closed$/);
+  });
+
+  test('simulate: an event that is not allowed names the allowed ones', async () => {
+    const { code, stderr } = await sopflow('simulate', inquiry, '--path', 'resolve');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/event "resolve" is not allowed now; allowed: answer/);
+  });
+
+  test('export: BPMN with layout that compiles back to the same workflow; also from the compiled JSON', async () => {
+    const exported = await sopflow('export', inquiry);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toMatch(/<bpmndi:BPMNDiagram/);
+    const file = join(scratch, 'exported.bpmn');
+    writeFileSync(file, exported.stdout);
+    expect((await sopflow('validate', file)).stdout).toMatch(/^ok customer-inquiry/);
+    const json = join(scratch, 'inquiry.json');
+    writeFileSync(json, (await sopflow('compile', inquiry)).stdout);
+    const fromJson = await sopflow('export', json);
+    expect(fromJson.code).toBe(0);
+    expect(fromJson.stdout).toMatch(/<bpmn:process id="customer-inquiry"/);
+  });
+});
