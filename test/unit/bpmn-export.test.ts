@@ -411,6 +411,36 @@ describe('exportBpmn text', () => {
   });
 });
 
+describe('exportBpmn messages', () => {
+  test('writes one bpmn:Message per message, reusing the graph’s ids, and keeps message start and end events', async () => {
+    const graph: ProcessGraph = {
+      id: 'Messages',
+      messages: { Known: 'ticket.created' },
+      nodes: [
+        { id: 'start', kind: 'startEvent', message: 'ticket.created' },
+        { id: 'a', kind: 'messageCatchEvent', message: 'customer replied' },
+        { id: 'b', kind: 'messageCatchEvent', message: 'customer replied' },
+        { id: 'end', kind: 'endEvent', message: 'ticket.closed' },
+      ],
+      flows: [
+        { id: 'f1', source: 'start', target: 'a' },
+        { id: 'f2', source: 'a', target: 'b' },
+        { id: 'f3', source: 'b', target: 'end' },
+      ],
+      lanes: [],
+    };
+    const doc = await parse(await exportBpmn(graph));
+    const messages = list(doc.definitions.rootElements).filter((e) => e.$type === 'bpmn:Message');
+    expect(messages.map(({ id, name }) => ({ id, name }))).toEqual([
+      { id: 'Known', name: 'ticket.created' },
+      { id: 'Message_customer_replied', name: 'customer replied' },
+      { id: 'Message_ticket.closed', name: 'ticket.closed' },
+    ]);
+    const messageOf = (id: string) => (list(doc.byId[id]!.eventDefinitions)[0]!.messageRef as ModdleElement).id;
+    expect(['start', 'a', 'b', 'end'].map(messageOf)).toEqual(['Known', 'Message_customer_replied', 'Message_customer_replied', 'Message_ticket.closed']);
+  });
+});
+
 describe('exportBpmn errors', () => {
   test('refuses a graph whose flow points at a node it does not have', async () => {
     const graph = supportGraph();

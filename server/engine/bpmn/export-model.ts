@@ -77,7 +77,7 @@ export function buildModel(moddle: BpmnModdle, graph: ProcessGraph): Model {
     if (node.parentId !== undefined && !(parent && isSubProcess(parent))) {
       throw new AppError('internal', `cannot export "${graph.id}": the parent of "${node.id}" is not a subprocess of the graph`);
     }
-    if (node.attachedTo) find(node.id, node.id).set('attachedToRef', find(node.attachedTo, node.id));
+    if (node.attachedTo) elements.get(node.id)!.set('attachedToRef', find(node.attachedTo, node.id));
   }
   for (const flow of graph.flows) {
     const [source, target] = [find(flow.source, flow.id), find(flow.target, flow.id)];
@@ -87,7 +87,7 @@ export function buildModel(moddle: BpmnModdle, graph: ProcessGraph): Model {
     many(target, 'incoming').push(element);
   }
   for (const node of graph.nodes) {
-    if (node.kind === 'exclusiveGateway' && node.defaultFlow) find(node.id, node.id).set('default', find(node.defaultFlow, node.id));
+    if (node.kind === 'exclusiveGateway' && node.defaultFlow) elements.get(node.id)!.set('default', find(node.defaultFlow, node.id));
   }
   const process = moddle.create('bpmn:Process', {
     id: graph.id,
@@ -192,6 +192,10 @@ function eventDefinition(moddle: BpmnModdle, node: GraphNode, messages: ModdleEl
     case 'messageCatchEvent':
     case 'messageBoundaryEvent':
       return moddle.create('bpmn:MessageEventDefinition', { messageRef: messages.find((m) => m.name === node.message) });
+    case 'startEvent':
+    case 'endEvent':
+      // Message start and end events run as plain ones but keep their message.
+      return node.message === undefined ? undefined : moddle.create('bpmn:MessageEventDefinition', { messageRef: messages.find((m) => m.name === node.message) });
     default:
       return undefined;
   }
