@@ -19,7 +19,7 @@ export interface ImportResult {
 export async function importBpmn(input: Uint8Array | string): Promise<ImportResult> {
   const parsed = await parseBpmn(input);
   if (!parsed.definitions) return { problems: parsed.problems };
-  const read = readGraph(parsed.definitions);
+  const read = readGraph(parsed.definitions, parsed.elementsById);
   const problems = [...parsed.problems, ...read.problems];
   if (!read.graph) return { problems };
   const compiled = compileGraph(read.graph, new Set(problems.map((p) => p.elementId)));

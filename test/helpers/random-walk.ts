@@ -32,7 +32,7 @@ export function sampleField(field: FieldDefinition, random: () => number): unkno
   }
 }
 
-export type WalkMove = { kind: 'event'; type: string; fields: Record<string, unknown> } | { kind: 'timer'; timerId?: string; timerKind: string };
+export type WalkMove = { kind: 'event'; type: string; fields: Record<string, unknown> } | { kind: 'timer'; timerId?: string; timerKind: string; step?: string };
 
 export interface Walk {
   moves: WalkMove[];
@@ -57,7 +57,7 @@ export function randomWalk(workflow: Workflow, random: () => number, maxMoves = 
     const nextTimer = [...state.timers].sort((a, b) => a.dueAt - b.dueAt)[0];
     if (nextTimer && (result.allowedEvents.length === 0 || random() < 0.25)) {
       now = Math.max(now, nextTimer.dueAt);
-      moves.push({ kind: 'timer', timerKind: nextTimer.kind, ...(nextTimer.timerId ? { timerId: nextTimer.timerId } : {}) });
+      moves.push({ kind: 'timer', timerKind: nextTimer.kind, ...(nextTimer.timerId ? { timerId: nextTimer.timerId } : {}), ...(nextTimer.step ? { step: nextTimer.step } : {}) });
       result = fireTimer(workflow, state, nextTimer.key, { now })!;
     } else {
       const type = result.allowedEvents[Math.floor(random() * result.allowedEvents.length)]!;
@@ -80,7 +80,7 @@ export function replay(workflow: Workflow, walk: Walk): Advance[] {
   walk.moves.forEach((move, i) => {
     const expected = walk.results[i + 1]!;
     if (move.kind === 'timer') {
-      const timer = result.state.timers.find((t) => t.kind === move.timerKind && t.timerId === move.timerId && t.dueAt <= Math.max(now, t.dueAt));
+      const timer = result.state.timers.find((t) => t.kind === move.timerKind && t.timerId === move.timerId && t.step === move.step);
       if (!timer) throw new Error(`move ${i}: no pending ${move.timerKind} ${move.timerId ?? ''}`);
       now = Math.max(now, timer.dueAt);
       result = fireTimer(workflow, result.state, timer.key, { now })!;

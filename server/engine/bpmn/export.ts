@@ -1,9 +1,9 @@
-import { BpmnModdle, type ModdleElement } from 'bpmn-moddle';
+import type { BpmnModdle, ModdleElement } from 'bpmn-moddle';
 import { AppError } from '../../errors.js';
 import type { ProcessGraph } from '../workflow.js';
 import { autoLayout, containerIds, isDetached, recordedLayout, type Layout } from './export-layout.js';
 import { buildModel, type Model } from './export-model.js';
-import sopDescriptor from './sopflow-moddle.json' with { type: 'json' };
+import { createModdle } from './moddle.js';
 
 /**
  * Writes a `ProcessGraph` as BPMN 2.0 XML that bpmn.io and Camunda Modeler open and that `readGraph` reads back
@@ -15,7 +15,7 @@ import sopDescriptor from './sopflow-moddle.json' with { type: 'json' };
  * await writeFile('refund.bpmn', xml);
  */
 export async function exportBpmn(graph: ProcessGraph): Promise<string> {
-  const moddle = new BpmnModdle({ sop: sopDescriptor });
+  const moddle = createModdle();
   const model = buildModel(moddle, graph);
   const poolId = model.participant?.id;
   const layout = recordedLayout(graph, poolId) ?? (await autoLayout(moddle, graph, poolId, await layoutInput(moddle, graph)));

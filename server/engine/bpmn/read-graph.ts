@@ -49,11 +49,11 @@ function text(value: unknown): string | undefined {
  * Reads the executable process of a parsed BPMN document into a `ProcessGraph`, collecting a problem for
  * every element SOPflow cannot execute. Structural rules that need the whole graph live in the compiler.
  */
-export function readGraph(definitions: Element): ReadResult {
+export function readGraph(definitions: Element, elementsById: Record<string, Element> = {}): ReadResult {
   const reader = new GraphReader();
   const process = reader.pickProcess(definitions);
   if (!process) return { problems: reader.problems };
-  const graph = reader.read(definitions, process);
+  const graph = reader.read(definitions, process, elementsById);
   return { graph, problems: reader.problems };
 }
 
@@ -63,6 +63,7 @@ class GraphReader {
   private readonly nodes: GraphNode[] = [];
   private readonly flows: GraphFlow[] = [];
   private readonly messages: Record<string, string> = {};
+  private usedIds = new Set<string>();
 
   private problem(element: Element | undefined, message: string): void {
     this.problems.push({ elementId: element?.id ?? 'document', type: element ? localName(element.$type) : 'document', message });
@@ -82,7 +83,8 @@ class GraphReader {
     return chosen;
   }
 
-  read(definitions: Element, process: Element): ProcessGraph {
+  read(definitions: Element, process: Element, elementsById: Record<string, Element>): ProcessGraph {
+    this.usedIds = new Set(Object.keys(elementsById));
     for (const root of list(definitions.rootElements)) {
       if (root.$type === 'bpmn:Message' && root.id) this.messages[root.id] = text(root.name) ?? root.id;
     }
@@ -123,7 +125,7 @@ class GraphReader {
       this.problem(element, `dangling sequence flow: it has no ${source?.id ? 'target' : 'source'}`);
       return;
     }
-    const flow: GraphFlow = { id: element.id!, source: source.id, target: target.id };
+    const flow: GraphFlow = { id: element.id ?? this.generatedFlowId(source.id, target.id), source: source.id, target: target.id };
     const name = text(element.name);
     if (name) flow.name = name;
     const event = text(element.event ?? element.get('sop:event'));
@@ -140,7 +142,19 @@ class GraphReader {
     this.flows.push(flow);
   }
 
+  /** BPMN makes ids optional; some modelers (Flowable) omit them on flows. Name those after their ends. */
+  private generatedFlowId(source: string, target: string): string {
+    const base = `Flow_${source}_${target}`;
+    let id = base;
+    for (let n = 2; this.flows.some((f) => f.id === id) || this.usedIds.has(id); n++) id = `${base}_${n}`;
+    return id;
+  }
+
   private readNode(element: Element, parentId: string | undefined): void {
+    if (!element.id) {
+      this.problem(element, `a ${localName(element.$type)}${element.name ? ` named "${String(element.name)}"` : ''} has no id, so no flow can reach it`);
+      return;
+    }
     const kind = this.kindOf(element);
     if (!kind) return;
     if (element.loopCharacteristics) {
