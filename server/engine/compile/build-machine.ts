@@ -317,7 +317,10 @@ class MachineBuilder {
       const flow = this.index.outgoing(source.id)[0];
       actions.push({ event: source.message, label: source.name ?? source.message, flowId: flow?.id ?? source.id });
     }
-    for (const boundary of this.index.boundaryEvents(node.id)) {
+    // A message caught on an enclosing subprocess can arrive while any step inside it is active.
+    const hosts = [node.id];
+    for (let parent = node.parentId; parent; parent = this.index.nodes.get(parent)?.parentId) hosts.push(parent);
+    for (const boundary of hosts.flatMap((id) => this.index.boundaryEvents(id))) {
       if (boundary.kind !== 'messageBoundaryEvent' || !boundary.message) continue;
       const flow = this.index.outgoing(boundary.id)[0];
       actions.push({ event: boundary.message, label: boundary.name ?? boundary.message, flowId: flow?.id ?? boundary.id });

@@ -187,6 +187,20 @@ describe('ticket engine', () => {
     expect(escalated.visitsClosed.map((v) => v.step)).toEqual(['b']);
   });
 
+  test('a message caught on a subprocess is allowed while any step inside it is active, and interrupts it', async () => {
+    const wf = await compile(
+      bpmn(`<bpmn:startEvent id="s"/>
+        <bpmn:subProcess id="sub"><bpmn:startEvent id="s2"/><bpmn:userTask id="a"/><bpmn:endEvent id="e2"/>${flow('s2', 'a')}${flow('a', 'e2')}</bpmn:subProcess>
+        <bpmn:boundaryEvent id="cancelled" attachedToRef="sub"><bpmn:messageEventDefinition messageRef="m1"/></bpmn:boundaryEvent>
+        <bpmn:userTask id="refund"/><bpmn:endEvent id="e"/>
+        ${flow('s', 'sub')}${flow('sub', 'e')}${flow('cancelled', 'refund')}${flow('refund', 'e')}`,
+        { extra: '<bpmn:message id="m1" name="customer_cancelled"/>' }),
+    );
+    const r = startTicket(wf, at(0));
+    expect(r.allowedEvents.sort()).toEqual(['complete', 'customer_cancelled']);
+    expect(advance(wf, r.state, { type: 'customer_cancelled' }, at(MIN)).activeSteps).toEqual(['refund']);
+  });
+
   test('the state is plain JSON: a ticket restored from its serialized state continues the same', () => {
     const a = advance(mini, startTicket(mini, at(0)).state, { type: 'answer' }, at(MIN));
     const restored = JSON.parse(JSON.stringify(a.state));
