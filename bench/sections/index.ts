@@ -1,0 +1,5 @@
+import type { BenchSection } from '../section.js';
+import { engineSection } from './engine.js';
+
+/** Every section `npm run bench` knows, in the order they run. New sections register here. */
+export const sections: BenchSection[] = [engineSection];
