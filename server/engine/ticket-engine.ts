@@ -17,6 +17,7 @@ export interface OpenVisit {
 
 /** One row of the step log: a visit that has ended. */
 export interface StepVisit {
+  visit: number;
   step: string;
   stepName: string;
   enteredAt: number;
@@ -304,6 +305,7 @@ class Run {
     const automatic = step.kind === 'automatic';
     const durationMs = this.moment.now - visit.enteredAt;
     const closed: StepVisit = {
+      visit: visit.visit,
       step: stepId,
       stepName: step.name,
       enteredAt: visit.enteredAt,
