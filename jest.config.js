@@ -10,5 +10,6 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true }],
   },
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   testTimeout: 30000,
 };

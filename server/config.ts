@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
+import { AppError } from './errors.js';
+
+/**
+ * The one place configuration is read. Precedence: defaults, then the environment. Everything else
+ * receives a `Config` and never reads `process.env` itself.
+ */
+export type DatabaseConfig =
+  | { client: 'sqlite'; filename: string; synchronous: 'NORMAL' | 'FULL' }
+  | { client: 'pg'; connectionString: string; /** Tables live in this schema (created when missing); default public. */ schema?: string };
+
+export interface Config {
+  port: number;
+  database: DatabaseConfig;
+  sessionSecret: string;
+  admin?: { email: string; password?: string };
+  logLevel: string;
+  /** How often the timer scheduler looks for due timers. */
+  schedulerIntervalMs: number;
+}
+
+export const DEFAULT_SQLITE_FILE = 'data/sopflow.sqlite';
+
+function databaseFrom(url: string | undefined, synchronous: string | undefined, schema: string | undefined, cwd: string): DatabaseConfig {
+  const sync = (synchronous ?? 'FULL').toUpperCase();
+  if (sync !== 'NORMAL' && sync !== 'FULL') throw new AppError('bad_request', `SQLITE_SYNCHRONOUS must be NORMAL or FULL, not "${synchronous}"`);
+  if (!url) return { client: 'sqlite', filename: resolve(cwd, DEFAULT_SQLITE_FILE), synchronous: sync };
+  if (/^postgres(ql)?:\/\//.test(url)) return { client: 'pg', connectionString: url, ...(schema ? { schema } : {}) };
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!isAbsolute(path) && path !== ':memory:') throw new AppError('bad_request', `DATABASE_URL ${url}: give an absolute path, e.g. sqlite:/var/lib/sopflow/sopflow.sqlite`);
+    return { client: 'sqlite', filename: path, synchronous: sync };
+  }
+  throw new AppError('bad_request', `DATABASE_URL must start with postgres://, postgresql:// or sqlite:, not "${url.split(':')[0]}:"`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('bad_request', `PORT must be a port number, not "${env.PORT}"`);
+  const config: Config = {
+    port,
+    database: databaseFrom(env.DATABASE_URL, env.SQLITE_SYNCHRONOUS, env.DATABASE_SCHEMA, cwd),
+    // Without a secret, sessions last as long as the process: fine for a trial, said in the README.
+    sessionSecret: env.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    schedulerIntervalMs: Number(env.SCHEDULER_INTERVAL_MS ?? 1000),
+  };
+  if (env.ADMIN_EMAIL) config.admin = { email: env.ADMIN_EMAIL, ...(env.ADMIN_PASSWORD ? { password: env.ADMIN_PASSWORD } : {}) };
+  return config;
+}

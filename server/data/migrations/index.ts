@@ -1,0 +1,14 @@
+import type { Knex } from 'knex';
+import * as initial from './2026-11-23-01-initial.js';
+
+// Migrations are listed here rather than discovered on disk, so they run the same from TypeScript
+// sources, tests and the CLI. Append; never edit one that has shipped.
+const migrations: Record<string, Knex.Migration> = {
+  '2026-11-23-01-initial': initial,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: () => Promise.resolve(Object.keys(migrations)),
+  getMigrationName: (name) => name,
+  getMigration: (name) => Promise.resolve(migrations[name]!),
+};

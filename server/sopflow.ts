@@ -1,0 +1,48 @@
+import { hostname } from 'node:os';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './data/database.js';
+import { createSchedule } from './engine/time/business-calendar.js';
+import { BUILT_IN_CALENDARS } from './engine/time/calendars.js';
+import { TicketRuntime } from './tickets/ticket-runtime.js';
+import { TimerScheduler } from './timers/timer-scheduler.js';
+import { Users } from './users/users.js';
+import { WorkflowLibrary } from './workflows/workflow-library.js';
+
+/** Everything SOPflow is made of, wired once: what the server, the CLI, the demo, tests and benchmarks open. */
+export interface Sopflow {
+  config: Config;
+  clock: Clock;
+  db: Database;
+  workflows: WorkflowLibrary;
+  tickets: TicketRuntime;
+  users: Users;
+  scheduler: TimerScheduler;
+  close(): Promise<void>;
+}
+
+export async function openSopflow(config: Config, options: { clock?: Clock; onError?: (error: unknown) => void } = {}): Promise<Sopflow> {
+  const clock = options.clock ?? systemClock;
+  const db = await openDatabase(config.database);
+  const calendars = BUILT_IN_CALENDARS;
+  const workflows = new WorkflowLibrary(db, clock, new Set(Object.keys(calendars)));
+  const tickets = new TicketRuntime(db, workflows, clock, { schedule: createSchedule(calendars) });
+  const scheduler = new TimerScheduler(db, tickets, clock, {
+    instance: `${hostname()}:${process.pid}`,
+    intervalMs: config.schedulerIntervalMs,
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
+  return {
+    config,
+    clock,
+    db,
+    workflows,
+    tickets,
+    users: new Users(db, clock),
+    scheduler,
+    async close() {
+      await scheduler.stop();
+      await db.close();
+    },
+  };
+}
