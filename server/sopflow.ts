@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './data/database.js';
-import { createSchedule } from './engine/time/business-calendar.js';
+import { createBusinessTime } from './engine/time/business-calendar.js';
 import { BUILT_IN_CALENDARS } from './engine/time/calendars.js';
 import { TicketRuntime } from './tickets/ticket-runtime.js';
 import { TimerScheduler } from './timers/timer-scheduler.js';
@@ -26,7 +26,7 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
   const db = await openDatabase(config.database);
   const calendars = BUILT_IN_CALENDARS;
   const workflows = new WorkflowLibrary(db, clock, new Set(Object.keys(calendars)));
-  const tickets = new TicketRuntime(db, workflows, clock, { schedule: createSchedule(calendars) });
+  const tickets = new TicketRuntime(db, workflows, clock, { businessTime: createBusinessTime(calendars) }, new Set(Object.keys(calendars)));
   const scheduler = new TimerScheduler(db, tickets, clock, {
     instance: `${hostname()}:${process.pid}`,
     intervalMs: config.schedulerIntervalMs,

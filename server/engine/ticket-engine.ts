@@ -2,9 +2,13 @@ import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMa
 import { EventNotAllowedError, ValidationError } from '../errors.js';
 import { ACTIONS, timerEvent } from './compile/build-machine.js';
 import { checkFields } from './fields.js';
-import { machineOf, type SopEvent } from './machine.js';
+import { machineOf, type SopContext, type SopEvent } from './machine.js';
+import { limitTimers, resolutionLimit, settleClock, ticketCalendar, type LimitTimers, type ResolutionClock } from './resolution-clock.js';
+import { WALL_CLOCK, type BusinessTime } from './time/business-calendar.js';
 import { dueAt } from './time/iso8601.js';
-import type { StateNodeJson, StepDefinition, Workflow } from './workflow.js';
+import { LEVEL_FIELD, type StateNodeJson, type StepDefinition, type Workflow } from './workflow.js';
+
+export type { ResolutionClock } from './resolution-clock.js';
 
 /** A step the ticket is in now. */
 export interface OpenVisit {
@@ -13,6 +17,9 @@ export interface OpenVisit {
   enteredAt: number;
   slaMs?: number;
   breached: boolean;
+  /** Business time of the limit used up to `usedUntil`; set when the limit or calendar changed mid-visit. */
+  usedMs?: number;
+  usedUntil?: number;
 }
 
 /** One row of the step log: a visit that has ended. */
@@ -30,7 +37,7 @@ export interface StepVisit {
   automatic: boolean;
 }
 
-export type TimerKind = 'bpmn' | 'sla-warning' | 'sla-breach' | 'ticket-sla-breach';
+export type TimerKind = 'bpmn' | 'sla-warning' | 'sla-breach' | 'ticket-sla-warning' | 'ticket-sla-breach';
 
 export interface PendingTimer {
   /** Unique within the ticket: the key a scheduler claims and fires by. */
@@ -44,7 +51,7 @@ export interface PendingTimer {
   visit?: number;
 }
 
-export type ReminderKind = 'reminder' | 'escalation' | 'sla-warning' | 'sla-breach' | 'ticket-sla-breach';
+export type ReminderKind = 'reminder' | 'escalation' | 'sla-warning' | 'sla-breach' | 'ticket-sla-warning' | 'ticket-sla-breach';
 
 export interface Reminder {
   kind: ReminderKind;
@@ -62,7 +69,20 @@ export interface TicketState {
   timers: PendingTimer[];
   seq: number;
   vip: boolean;
+  /** The ticket's own business calendar: wins over the workflow's and the VIP calendar, not over a step's own. */
+  calendar?: string;
+  /**
+   * The whole ticket's resolution clock. Absent in snapshots from before it existed: those keep the one
+   * `ticket-sla-breach` timer armed at their start, and never pause.
+   */
+  resolution?: ResolutionClock;
   done: boolean;
+}
+
+/** A change to a running ticket that is not a step of its workflow. `calendar: null` drops the override. */
+export interface TicketChange {
+  vip?: boolean;
+  calendar?: string | null;
 }
 
 /** What one advance did, for the caller to store in one transaction. */
@@ -85,14 +105,10 @@ export interface Moment {
   actor: string;
 }
 
-/** Adds a limit to an instant; business calendars plug in here. The default counts every hour. */
-export type Schedule = (startMs: number, durationMs: number, calendar: string | undefined) => number;
-
 export interface EngineOptions {
-  schedule?: Schedule;
+  /** Business calendars by name (`createBusinessTime`); without it every hour counts. */
+  businessTime?: BusinessTime;
 }
-
-const wallClockSchedule: Schedule = (start, duration) => start + duration;
 
 export const SYSTEM_ACTOR = 'system';
 export const TIMER_ACTOR = 'timer';
@@ -150,18 +166,25 @@ export function allowedEvents(workflow: Workflow, state: TicketState): string[] 
 }
 
 /**
- * Opens a ticket: runs the workflow from its start event up to the first step that waits.
+ * Opens a ticket: runs the workflow from its start event up to the first step that waits, and starts its
+ * resolution clock. `input.calendar` gives the ticket its own business calendar (e.g. the customer's region).
  *
  * @example
  * const opened = startTicket(workflow, { now: Date.parse('2026-11-23T09:00:00Z'), actor: 'agent@example.com' }, { fields: { channel: 'phone' } });
  * opened.activeSteps; // ['Task_Answer']
  */
-export function startTicket(workflow: Workflow, moment: Moment, input: { fields?: Record<string, unknown>; vip?: boolean } = {}, options: EngineOptions = {}): Advance {
+export function startTicket(
+  workflow: Workflow,
+  moment: Moment,
+  input: { fields?: Record<string, unknown>; vip?: boolean; calendar?: string } = {},
+  options: EngineOptions = {},
+): Advance {
   const { machine } = runtimeOf(workflow);
   const vip = input.vip === true;
-  const run = new Run(workflow, { machine: undefined, openVisits: [], timers: [], seq: 0, vip, done: false }, moment, options, 'start');
-  const slaMs = vip ? (workflow.vipSlaMs ?? workflow.slaMs) : workflow.slaMs;
-  if (slaMs) run.armAt('ticket-sla-breach', run.schedule(moment.now, slaMs, workflow.calendar), {});
+  const blank: TicketState = { machine: undefined, openVisits: [], timers: [], seq: 0, vip, resolution: { usedMs: 0 }, done: false };
+  if (input.calendar !== undefined) blank.calendar = input.calendar;
+  // The clock starts paused without a limit; the run starts it once it knows the first steps and fields.
+  const run = new Run(workflow, blank, moment, options, 'start');
   const [snapshot, actions] = initialTransition(machine, { fields: { ...input.fields, vip } });
   return run.apply(snapshot, actions);
 }
@@ -209,6 +232,28 @@ export function fireTimer(workflow: Workflow, state: TicketState, key: string, m
   return run.apply(next, actions, timer);
 }
 
+/**
+ * Changes a running ticket's VIP flag or its own calendar (`calendar: null` drops it). The resolution clock
+ * and the open steps' limits switch to the new limits and calendar, keeping the business time already used
+ * (counted on the calendar in force until now); their old timers are cancelled and new ones armed.
+ *
+ * @example
+ * const upgraded = updateTicket(workflow, ticket.state, { vip: true }, { now, actor: 'lead@example.com' }, options);
+ * upgraded.timersArmed; // the VIP limits' warning and breach timers
+ */
+export function updateTicket(workflow: Workflow, state: TicketState, change: TicketChange, moment: Moment, options: EngineOptions = {}): Advance {
+  if (state.done) throw new EventNotAllowedError('the ticket is closed', []);
+  const { machine } = runtimeOf(workflow);
+  const persisted = state.machine as { context: SopContext };
+  const vip = change.vip ?? state.vip;
+  // Conditions may route on `vip`, so the field follows the flag.
+  const patched = { ...persisted, context: { ...persisted.context, fields: { ...persisted.context.fields, vip } } };
+  const snapshot = machine.resolveState(patched as unknown as Parameters<AnyStateMachine['resolveState']>[0]);
+  const run = new Run(workflow, state, moment, options, 'update');
+  run.update(vip, change.calendar);
+  return run.apply(snapshot, []);
+}
+
 /** One engine call: collects effects while it walks the actions XState returned. */
 class Run {
   private readonly state: TicketState;
@@ -219,7 +264,9 @@ class Run {
     timersCancelled: [],
     reminders: [],
   };
-  private readonly scheduleFn: Schedule;
+  private readonly time: BusinessTime;
+  /** The ticket's calendar before this call: what time used so far is counted on. */
+  private readonly calendarBefore: string | undefined;
 
   constructor(
     private readonly workflow: Workflow,
@@ -229,11 +276,8 @@ class Run {
     private readonly eventType: string,
   ) {
     this.state = { ...previous, openVisits: [...previous.openVisits], timers: [...previous.timers] };
-    this.scheduleFn = options.schedule ?? wallClockSchedule;
-  }
-
-  schedule(start: number, durationMs: number, calendar: string | undefined): number {
-    return this.scheduleFn(start, durationMs, calendar);
+    this.time = options.businessTime ?? WALL_CLOCK;
+    this.calendarBefore = ticketCalendar(workflow, previous);
   }
 
   apply(snapshot: AnyMachineSnapshot, actions: Array<{ type: string; params?: unknown }>, fired?: PendingTimer): Advance {
@@ -264,15 +308,26 @@ class Run {
       throw new EventNotAllowedError(`no way on from ${stuck.join(', ')}: no condition holds for the ticket's fields and there is no default flow`, allowed);
     }
     if (snapshot.status === 'done') this.close();
+    const fields = (snapshot.context as SopContext).fields;
+    this.settleResolution(fields);
     this.state.machine = runtime.machine.getPersistedSnapshot(snapshot);
     return {
       state: this.state,
       ...this.result,
       activeSteps: activeSteps(this.workflow, this.state),
       allowedEvents: allowedEvents(this.workflow, this.state),
-      fields: (snapshot.context as { fields: Record<string, unknown> }).fields,
+      fields,
       done: this.state.done,
     };
+  }
+
+  /** Sets the VIP flag and the ticket's calendar, and re-arms the open steps' limits that change with them. */
+  update(vip: boolean, calendar: string | null | undefined): void {
+    const calendarsBefore = new Map(this.state.openVisits.map((v) => [v.visit, this.stepCalendar(this.step(v.step))]));
+    this.state.vip = vip;
+    if (calendar === null) delete this.state.calendar;
+    else if (calendar !== undefined) this.state.calendar = calendar;
+    this.state.openVisits = this.state.openVisits.map((v) => this.rearmVisit(v, calendarsBefore.get(v.visit)));
   }
 
   consume(timer: PendingTimer): void {
@@ -283,18 +338,80 @@ class Run {
     return this.workflow.steps[id]!;
   }
 
+  private stepLimit(step: StepDefinition): number | undefined {
+    return this.state.vip ? (step.vipSlaMs ?? step.slaMs) : step.slaMs;
+  }
+
+  /** A step's own calendar wins; otherwise its limit counts on the ticket's calendar. */
+  private stepCalendar(step: StepDefinition): string | undefined {
+    return step.calendar ?? ticketCalendar(this.workflow, this.state);
+  }
+
+  /** Business time of its limit a visit has used by now, counting the latest stretch on `calendar`. */
+  private usedOf(visit: OpenVisit, calendar: string | undefined): number {
+    return (visit.usedMs ?? 0) + this.time.between(visit.usedUntil ?? visit.enteredAt, this.moment.now, calendar);
+  }
+
+  private armLimit(kinds: [TimerKind, TimerKind], timers: LimitTimers, extra: Pick<PendingTimer, 'step' | 'visit'>): void {
+    if (timers.warningAt !== undefined) this.armAt(kinds[0], timers.warningAt, extra);
+    if (timers.breachAt !== undefined) this.armAt(kinds[1], timers.breachAt, extra);
+  }
+
   private openVisit(stepId: string): void {
     const step = this.step(stepId);
     const visit: OpenVisit = { visit: ++this.state.seq, step: stepId, enteredAt: this.moment.now, breached: false };
-    const slaMs = this.state.vip ? (step.vipSlaMs ?? step.slaMs) : step.slaMs;
+    const slaMs = this.stepLimit(step);
     if (slaMs !== undefined) visit.slaMs = slaMs;
     this.state.openVisits.push(visit);
     this.result.visitsOpened.push(visit);
     if (slaMs !== undefined && step.kind !== 'automatic') {
-      const calendar = step.calendar ?? this.workflow.calendar;
-      this.armAt('sla-warning', this.schedule(visit.enteredAt, slaMs * step.warnAt, calendar), { step: stepId, visit: visit.visit });
-      this.armAt('sla-breach', this.schedule(visit.enteredAt, slaMs, calendar), { step: stepId, visit: visit.visit });
+      const timers = limitTimers(this.time, visit.enteredAt, this.stepCalendar(step), slaMs, 0, step.warnAt, {});
+      this.armLimit(['sla-warning', 'sla-breach'], timers, { step: stepId, visit: visit.visit });
     }
+  }
+
+  /**
+   * A visit whose limit or calendar changes keeps the business time it used (counted on `calendarBefore`)
+   * and gets timers for what is left of the new limit. Its flags describe the new limit: a warning already
+   * sent is sent again only when the new limit's warning point is still ahead.
+   */
+  private rearmVisit(visit: OpenVisit, calendarBefore: string | undefined): OpenVisit {
+    const step = this.step(visit.step);
+    const slaMs = this.stepLimit(step);
+    const calendar = this.stepCalendar(step);
+    if (step.kind === 'automatic' || (slaMs === visit.slaMs && (slaMs === undefined || calendar === calendarBefore))) return visit;
+    const usedMs = this.usedOf(visit, calendarBefore);
+    // A pending warning has not gone out yet.
+    const warningSent = !this.state.timers.some((t) => t.visit === visit.visit && t.kind === 'sla-warning');
+    this.cancel((t) => t.visit === visit.visit && (t.kind === 'sla-warning' || t.kind === 'sla-breach'));
+    const { slaMs: _old, ...rest } = visit;
+    const next: OpenVisit = { ...rest, usedMs, usedUntil: this.moment.now, breached: slaMs !== undefined && visit.breached && usedMs >= slaMs };
+    if (slaMs === undefined) return next;
+    next.slaMs = slaMs;
+    const sent = { warned: warningSent && usedMs >= slaMs * step.warnAt, breached: next.breached };
+    this.armLimit(['sla-warning', 'sla-breach'], limitTimers(this.time, this.moment.now, calendar, slaMs, usedMs, step.warnAt, sent), { step: visit.step, visit: visit.visit });
+    return next;
+  }
+
+  /**
+   * Starts, pauses or re-arms the resolution clock after this call's changes: it stops while every step the
+   * ticket waits in waits on the customer, and its limit follows the ticket's level and VIP flag.
+   */
+  private settleResolution(fields: Record<string, unknown>): void {
+    const clock = this.state.resolution;
+    if (!clock) return;
+    const steps = activeSteps(this.workflow, this.state);
+    const waiting = steps.length > 0 && steps.every((id) => this.step(id).waitingOnCustomer);
+    const next = {
+      running: !this.state.done && !waiting,
+      slaMs: resolutionLimit(this.workflow, this.state.vip, fields[LEVEL_FIELD]),
+      calendar: ticketCalendar(this.workflow, this.state),
+    };
+    const settled = settleClock(clock, next, this.calendarBefore, this.moment.now, this.time);
+    if (!settled) return;
+    this.cancel((t) => t.kind === 'ticket-sla-warning' || t.kind === 'ticket-sla-breach');
+    this.state.resolution = settled.clock;
+    this.armLimit(['ticket-sla-warning', 'ticket-sla-breach'], settled.timers, {});
   }
 
   private closeVisit(stepId: string): void {
@@ -304,6 +421,8 @@ class Run {
     const step = this.step(stepId);
     const automatic = step.kind === 'automatic';
     const durationMs = this.moment.now - visit.enteredAt;
+    // Breached is judged in business time on the calendar its timers counted on, not by the wall clock.
+    const breached = visit.breached || (visit.slaMs !== undefined && this.usedOf(visit, this.stepCalendar(step)) > visit.slaMs);
     const closed: StepVisit = {
       visit: visit.visit,
       step: stepId,
@@ -313,7 +432,7 @@ class Run {
       durationMs,
       actor: automatic ? SYSTEM_ACTOR : this.moment.actor,
       event: automatic ? 'automatic' : this.eventType,
-      breached: visit.breached || (visit.slaMs !== undefined && durationMs > visit.slaMs),
+      breached,
       automatic,
     };
     if (visit.slaMs !== undefined) closed.slaMs = visit.slaMs;
@@ -362,6 +481,9 @@ class Run {
       const visit = this.state.openVisits.find((v) => v.visit === timer.visit);
       if (visit) this.state.openVisits = this.state.openVisits.map((v) => (v === visit ? { ...v, breached: true } : v));
     }
+    const clock = this.state.resolution;
+    if (clock && timer.kind === 'ticket-sla-warning') this.state.resolution = { ...clock, warned: true };
+    if (clock && timer.kind === 'ticket-sla-breach') this.state.resolution = { ...clock, breached: true };
     this.remind(timer.kind as ReminderKind, timer.step, undefined);
   }
 

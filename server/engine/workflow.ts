@@ -123,12 +123,25 @@ export interface GraphLane {
   bounds?: Bounds;
 }
 
+/** SOP properties of the whole process, from `sop:process`. */
+export interface ProcessProperties {
+  calendar?: string;
+  /** Calendar of VIP tickets, instead of `calendar`. */
+  vipCalendar?: string;
+  /** ISO 8601 durations: the ticket's resolution limit. */
+  sla?: string;
+  vipSla?: string;
+  /** Resolution limit per ticket level, ISO 8601 durations by level, e.g. { L1: 'PT4H' }. */
+  levelSla?: Record<string, string>;
+  channels?: string[];
+}
+
 /** The executable part of one BPMN process, normalized: what the compiler reads and the exporter writes. */
 export interface ProcessGraph {
   id: string;
   name?: string;
   documentation?: string;
-  properties?: { calendar?: string; sla?: string; vipSla?: string; channels?: string[] };
+  properties?: ProcessProperties;
   nodes: GraphNode[];
   flows: GraphFlow[];
   lanes: GraphLane[];
@@ -180,6 +193,12 @@ export interface TimerDefinition {
 
 export const PROCESS_SCOPE = '$process';
 
+/** Share of a limit at which a warning goes out, when a step does not say. */
+export const DEFAULT_WARN_AT = 0.8;
+
+/** The field that holds a ticket's level (L1/L2/L3), which picks the level's resolution limit. */
+export const LEVEL_FIELD = 'level';
+
 export const WORKFLOW_FORMAT = 1;
 
 export interface Workflow {
@@ -187,8 +206,12 @@ export interface Workflow {
   key: string;
   name: string;
   calendar?: string;
+  vipCalendar?: string;
+  /** The ticket's resolution limit, in business time on the ticket's calendar. */
   slaMs?: number;
   vipSlaMs?: number;
+  /** Resolution limit by the ticket's `level` field, replacing `slaMs` once the level is known. */
+  levelSlaMs?: Record<string, number>;
   channels: string[];
   steps: Record<string, StepDefinition>;
   timers: Record<string, TimerDefinition>;

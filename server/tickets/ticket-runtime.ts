@@ -7,9 +7,11 @@ import {
   allowedEvents,
   fireTimer,
   startTicket,
+  updateTicket,
   type Advance,
   type EngineOptions,
   type PendingTimer,
+  type TicketChange,
   type TicketState,
 } from '../engine/ticket-engine.js';
 import type { Workflow } from '../engine/workflow.js';
@@ -77,6 +79,8 @@ export class TicketRuntime {
     private readonly workflows: WorkflowLibrary,
     private readonly clock: Clock,
     private readonly engine: EngineOptions = {},
+    /** Names of the business calendars a ticket may be put on. */
+    private readonly calendars: ReadonlySet<string> = new Set(),
   ) {}
 
   async create(input: NewTicket, actor: string): Promise<Ticket> {
@@ -123,15 +127,29 @@ export class TicketRuntime {
   async advance(id: number, event: TicketEvent, actor: string): Promise<Ticket> {
     return this.db.write(async (trx) => {
       const row = await this.lock(trx, id);
-      if (event.expectedRevision !== undefined && event.expectedRevision !== row.revision) {
-        throw new ConflictError(`ticket ${id} has changed: it is at revision ${row.revision}, not ${event.expectedRevision}; reload it and try again`, {
-          currentRevision: row.revision,
-        });
-      }
+      checkRevision(row, event.expectedRevision);
       const version = await this.workflows.get(row.workflow_id, trx);
       const now = this.clock.now();
       const moved = advance(version.workflow, stateOf(row), { type: event.type, ...(event.fields ? { fields: event.fields } : {}) }, { now, actor }, this.engine);
       return this.store(trx, row, version, moved, now);
+    });
+  }
+
+  /**
+   * Changes a ticket's VIP flag or its own business calendar (null: back to the workflow's). Limits are
+   * re-armed on the new terms; business time already used is kept.
+   */
+  async update(id: number, change: TicketChange & { expectedRevision?: number }, actor: string): Promise<Ticket> {
+    if (change.calendar && !this.calendars.has(change.calendar)) {
+      throw new ValidationError(`calendar "${change.calendar}" is not defined`, [{ field: 'calendar', message: `must be one of ${[...this.calendars].join(', ')}` }]);
+    }
+    return this.db.write(async (trx) => {
+      const row = await this.lock(trx, id);
+      checkRevision(row, change.expectedRevision);
+      const version = await this.workflows.get(row.workflow_id, trx);
+      const { expectedRevision: _, ...terms } = change;
+      const changed = updateTicket(version.workflow, stateOf(row), terms, { now: this.clock.now(), actor }, this.engine);
+      return this.store(trx, row, version, changed, this.clock.now());
     });
   }
 
@@ -362,6 +380,14 @@ interface TimerRow {
   due_at: number;
   step: string | null;
   timer_id: string | null;
+}
+
+function checkRevision(row: TicketRow, expected: number | undefined): void {
+  if (expected !== undefined && expected !== row.revision) {
+    throw new ConflictError(`ticket ${row.id} has changed: it is at revision ${row.revision}, not ${expected}; reload it and try again`, {
+      currentRevision: row.revision,
+    });
+  }
 }
 
 function openVisit(knex: Knex): Knex.QueryBuilder {

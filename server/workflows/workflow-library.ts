@@ -140,8 +140,11 @@ export class WorkflowLibrary {
   private checkCalendars(workflow: Workflow): void {
     const problems: BpmnProblem[] = [];
     const known = [...this.calendars].join(', ');
-    if (workflow.calendar && !this.calendars.has(workflow.calendar)) {
-      problems.push({ elementId: workflow.key, type: 'process', message: `calendar "${workflow.calendar}" is not defined; known calendars: ${known}` });
+    for (const attribute of ['calendar', 'vipCalendar'] as const) {
+      const name = workflow[attribute];
+      if (name && !this.calendars.has(name)) {
+        problems.push({ elementId: workflow.key, type: 'process', message: `${attribute} "${name}" is not defined; known calendars: ${known}` });
+      }
     }
     for (const step of Object.values(workflow.steps)) {
       if (step.calendar && !this.calendars.has(step.calendar)) {

@@ -1,6 +1,6 @@
 import type { BpmnModdle, ModdleElement } from 'bpmn-moddle';
 import { AppError } from '../../errors.js';
-import type { GraphFlow, GraphNode, NodeKind, ProcessGraph, StepProperties, TimerSpec } from '../workflow.js';
+import type { GraphFlow, GraphNode, NodeKind, ProcessGraph, ProcessProperties, StepProperties, TimerSpec } from '../workflow.js';
 
 const ELEMENT_TYPES: Record<NodeKind, string> = {
   startEvent: 'bpmn:StartEvent',
@@ -220,8 +220,8 @@ function stepProperties(moddle: BpmnModdle, { checklist, fields, ...attributes }
   });
 }
 
-function processProperties(moddle: BpmnModdle, { channels, ...attributes }: NonNullable<ProcessGraph['properties']>): ModdleElement {
-  return moddle.create('sop:Process', { ...attributes, channels: channels?.join(',') });
+function processProperties(moddle: BpmnModdle, { channels, levelSla, ...attributes }: ProcessProperties): ModdleElement {
+  return moddle.create('sop:Process', { ...attributes, levelSla: levelSla && Object.entries(levelSla).map(([level, sla]) => `${level}=${sla}`).join(','), channels: channels?.join(',') });
 }
 
 function documentation(moddle: BpmnModdle, text: string | undefined): ModdleElement[] | undefined {

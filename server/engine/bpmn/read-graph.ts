@@ -1,6 +1,7 @@
 import type { ModdleElement } from 'bpmn-moddle';
 import type { BpmnProblem } from '../../errors.js';
-import type { Bounds, FieldDefinition, FieldType, GraphFlow, GraphLane, GraphNode, NodeKind, ProcessGraph, StepProperties, TimerSpec } from '../workflow.js';
+import { durationMs, validateTimer } from '../time/iso8601.js';
+import type { Bounds, FieldDefinition, FieldType, GraphFlow, GraphLane, GraphNode, NodeKind, ProcessGraph, ProcessProperties, StepProperties, TimerSpec } from '../workflow.js';
 import { extensionValues, localName } from './moddle.js';
 import { readCamundaStepProperties } from './vendor-properties.js';
 
@@ -42,8 +43,6 @@ function text(value: unknown): string | undefined {
   const trimmed = value.trim();
   return trimmed === '' ? undefined : trimmed;
 }
-
-
 
 /**
  * Reads the executable process of a parsed BPMN document into a `ProcessGraph`, collecting a problem for
@@ -101,7 +100,7 @@ class GraphReader {
     if (name) graph.name = name;
     const documentation = readDocumentation(process);
     if (documentation) graph.documentation = documentation;
-    const properties = readProcessProperties(process);
+    const properties = readProcessProperties(process, (message) => this.problem(process, message));
     if (properties) graph.properties = properties;
     if (Object.keys(this.messages).length) graph.messages = this.messages;
     if (this.pool) graph.pool = this.pool;
@@ -361,17 +360,42 @@ function readDocumentation(element: Element): string | undefined {
   return parts.length ? parts.join('\n\n') : undefined;
 }
 
-function readProcessProperties(process: Element): ProcessGraph['properties'] | undefined {
+function readProcessProperties(process: Element, report: (message: string) => void): ProcessProperties | undefined {
   const sop = extensionValues(process).find((v) => v.$type === 'sop:Process');
   if (!sop) return undefined;
-  const properties: NonNullable<ProcessGraph['properties']> = {};
-  for (const key of ['calendar', 'sla', 'vipSla'] as const) {
+  const properties: ProcessProperties = {};
+  for (const key of ['calendar', 'vipCalendar', 'sla', 'vipSla'] as const) {
     const value = text(sop[key]);
     if (value) properties[key] = value;
+  }
+  const levelSla = text(sop.levelSla);
+  if (levelSla) {
+    const parsed = parseLevelSla(levelSla);
+    if (typeof parsed === 'string') report(parsed);
+    else properties.levelSla = parsed;
   }
   const channels = text(sop.channels)?.split(',').map((c) => c.trim()).filter(Boolean);
   if (channels?.length) properties.channels = channels;
   return properties;
+}
+
+/**
+ * Reads `levelSla`, e.g. "L1=PT4H,L2=P1D,L3=P2D", into durations by level; a message saying what is wrong
+ * when it is malformed.
+ */
+export function parseLevelSla(value: string): Record<string, string> | string {
+  const levels: Record<string, string> = {};
+  const example = 'write it as LEVEL=DURATION pairs such as L1=PT4H,L2=P1D,L3=P2D';
+  for (const entry of value.split(',')) {
+    const match = /^\s*([^\s=,]+)\s*=\s*(\S+)\s*$/.exec(entry);
+    if (!match) return `levelSla ${JSON.stringify(value)}: entry ${JSON.stringify(entry.trim())} is not LEVEL=DURATION; ${example}`;
+    const [, level, sla] = match as unknown as [string, string, string];
+    if (Object.hasOwn(levels, level)) return `levelSla ${JSON.stringify(value)} names level ${level} twice`;
+    if (validateTimer({ type: 'duration', value: sla })) return `levelSla ${JSON.stringify(value)}: ${JSON.stringify(sla)} for ${level} is not an ISO 8601 duration such as PT4H or P1D`;
+    if (durationMs(sla) <= 0) return `levelSla ${JSON.stringify(value)}: the limit for ${level} must be longer than zero`;
+    levels[level] = sla;
+  }
+  return levels;
 }
 
 /** Copies shapes and edges of the diagram that shows the process, so export can keep the author's layout. */

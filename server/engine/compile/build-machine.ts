@@ -1,6 +1,6 @@
 import { durationMs } from '../time/iso8601.js';
 import type { GraphFlow, GraphNode, MachineConfigJson, StateNodeJson, StepAction, StepDefinition, StepKind, TimerDefinition, TransitionJson, Workflow } from '../workflow.js';
-import { PROCESS_SCOPE, WORKFLOW_FORMAT } from '../workflow.js';
+import { DEFAULT_WARN_AT, PROCESS_SCOPE, WORKFLOW_FORMAT } from '../workflow.js';
 import { GraphIndex, isAutomaticTask, isWaitTask } from './graph-index.js';
 import type { ParallelBlock } from './parallel-blocks.js';
 import { nameEvents } from './event-names.js';
@@ -19,8 +19,6 @@ export const CONDITION_GUARD = 'sop.condition';
 export function timerEvent(timerId: string): string {
   return `timer.${timerId}`;
 }
-
-const DEFAULT_WARN_AT = 0.8;
 
 /**
  * Turns a checked graph into the workflow: step metadata plus an XState machine config in which every
@@ -84,9 +82,12 @@ class MachineBuilder {
       machine: root,
       graph,
     };
-    if (graph.properties?.calendar) workflow.calendar = graph.properties.calendar;
-    if (graph.properties?.sla) workflow.slaMs = durationMs(graph.properties.sla);
-    if (graph.properties?.vipSla) workflow.vipSlaMs = durationMs(graph.properties.vipSla);
+    const properties = graph.properties ?? {};
+    if (properties.calendar) workflow.calendar = properties.calendar;
+    if (properties.vipCalendar) workflow.vipCalendar = properties.vipCalendar;
+    if (properties.sla) workflow.slaMs = durationMs(properties.sla);
+    if (properties.vipSla) workflow.vipSlaMs = durationMs(properties.vipSla);
+    if (properties.levelSla) workflow.levelSlaMs = Object.fromEntries(Object.entries(properties.levelSla).map(([level, sla]) => [level, durationMs(sla)]));
     return workflow;
   }
 

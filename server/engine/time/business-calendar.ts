@@ -1,6 +1,5 @@
 import { IANAZone } from 'luxon';
 import { ValidationError, type FieldProblem } from '../../errors.js';
-import type { Schedule } from '../ticket-engine.js';
 
 /**
  * Business calendars: service limits counted in working time. Pure: no I/O, no clock; every function
@@ -326,16 +325,34 @@ export function isOpen(calendar: BusinessCalendar, atMs: number): boolean {
 }
 
 /**
- * The engine's hook: limits counted on the named calendar. An unknown or absent name counts 24×7.
+ * The engine's one view of time: limits added and time used counted on a named calendar. Both count from
+ * the same calendar so a limit re-armed from "time left" lands where the original deadline did.
+ */
+export interface BusinessTime {
+  /** The instant `durationMs` of working time after `startMs`. */
+  add(startMs: number, durationMs: number, calendar?: string): number;
+  /** Working milliseconds in [fromMs, toMs); 0 when `toMs` is not after `fromMs`. */
+  between(fromMs: number, toMs: number, calendar?: string): number;
+}
+
+/** Every hour counts: the engine's default when no calendars are configured. */
+export const WALL_CLOCK: BusinessTime = {
+  add: (startMs, durationMs) => startMs + durationMs,
+  between: (fromMs, toMs) => Math.max(0, toMs - fromMs),
+};
+
+/**
+ * Business time on the given calendars, by name. An unknown or absent name counts 24×7.
  * Every calendar is validated here, so a bad one fails at start-up rather than when a timer is armed.
  *
  * @example
- * startTicket(workflow, moment, input, { schedule: createSchedule(BUILT_IN_CALENDARS) });
+ * startTicket(workflow, moment, input, { businessTime: createBusinessTime(BUILT_IN_CALENDARS) });
  */
-export function createSchedule(calendars: Record<string, BusinessCalendar>): Schedule {
+export function createBusinessTime(calendars: Record<string, BusinessCalendar>): BusinessTime {
   for (const calendar of Object.values(calendars)) compile(calendar);
-  return (startMs, durationMs, name) => {
-    const calendar = name !== undefined && Object.hasOwn(calendars, name) ? calendars[name]! : ALWAYS_OPEN;
-    return addBusinessTime(calendar, startMs, durationMs);
+  const named = (name: string | undefined) => (name !== undefined && Object.hasOwn(calendars, name) ? calendars[name]! : ALWAYS_OPEN);
+  return {
+    add: (startMs, durationMs, name) => addBusinessTime(named(name), startMs, durationMs),
+    between: (fromMs, toMs, name) => businessTimeBetween(named(name), fromMs, toMs),
   };
 }

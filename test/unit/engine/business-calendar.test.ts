@@ -3,7 +3,7 @@ import {
   ALWAYS_OPEN,
   addBusinessTime,
   businessTimeBetween,
-  createSchedule,
+  createBusinessTime,
   isOpen,
   parseCalendar,
   type BusinessCalendar,
@@ -233,19 +233,22 @@ describe('business calendars', () => {
     });
   });
 
-  describe('createSchedule, the engine hook', () => {
-    const schedule = createSchedule(BUILT_IN_CALENDARS);
+  describe('createBusinessTime, the engine hook', () => {
+    const businessTime = createBusinessTime(BUILT_IN_CALENDARS);
 
-    test('counts on the named calendar; unknown or absent names count 24×7', () => {
+    test('adds and counts on the named calendar; unknown or absent names count 24×7', () => {
       const friday = sh('2026-01-09T17:00:00');
-      expect(inShanghai(schedule(friday, 2 * HOUR, 'cn-workdays'))).toBe('2026-01-12T10:00:00');
-      expect(schedule(friday, 2 * HOUR, 'no-such-calendar')).toBe(friday + 2 * HOUR);
-      expect(schedule(friday, 2 * HOUR, 'constructor')).toBe(friday + 2 * HOUR);
-      expect(schedule(friday, 2 * HOUR, undefined)).toBe(friday + 2 * HOUR);
+      const monday = sh('2026-01-12T10:00:00');
+      expect(inShanghai(businessTime.add(friday, 2 * HOUR, 'cn-workdays'))).toBe('2026-01-12T10:00:00');
+      expect(businessTime.between(friday, monday, 'cn-workdays')).toBe(2 * HOUR);
+      for (const name of ['no-such-calendar', 'constructor', undefined]) {
+        expect(businessTime.add(friday, 2 * HOUR, name)).toBe(friday + 2 * HOUR);
+        expect(businessTime.between(friday, monday, name)).toBe(monday - friday);
+      }
     });
 
     test('refuses an invalid calendar up front', () => {
-      expect(() => createSchedule({ bad: { name: 'bad', timeZone: 'Nowhere/Else', week: { 1: [['09:00', '17:00']] } } })).toThrow(expect.objectContaining({ code: 'validation_failed' }));
+      expect(() => createBusinessTime({ bad: { name: 'bad', timeZone: 'Nowhere/Else', week: { 1: [['09:00', '17:00']] } } })).toThrow(expect.objectContaining({ code: 'validation_failed' }));
     });
 
     test('a step SLA of PT2H on cn-workdays started Friday 17:00 is due Monday 10:00, warned at 09:36', async () => {
@@ -254,7 +257,7 @@ describe('business calendars', () => {
         '<bpmn:userTask id="Answer" name="Answer"><bpmn:extensionElements><sop:step sla="PT2H" calendar="cn-workdays"/></bpmn:extensionElements></bpmn:userTask>',
       )));
       // when a ticket starts on Friday 2026-01-09 at 17:00 Shanghai time
-      const opened = startTicket(workflow, { now: sh('2026-01-09T17:00:00'), actor: 'alice' }, {}, { schedule });
+      const opened = startTicket(workflow, { now: sh('2026-01-09T17:00:00'), actor: 'alice' }, {}, { businessTime });
       // then the breach is due after 1 h on Friday and 1 h on Monday, the 80% warning 36 min into Monday
       const due = Object.fromEntries(opened.timersArmed.map((t) => [t.kind, inShanghai(t.dueAt)]));
       expect(due).toEqual({ 'sla-warning': '2026-01-12T09:36:00', 'sla-breach': '2026-01-12T10:00:00' });

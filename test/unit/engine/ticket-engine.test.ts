@@ -23,10 +23,12 @@ describe('ticket engine', () => {
       expect.objectContaining({ step: 'Bot', automatic: true, durationMs: 0, actor: 'system', event: 'automatic' }),
     ]);
     expect(opened.timersArmed.map((t) => [t.kind, t.step, t.dueAt - T0])).toEqual([
-      ['ticket-sla-breach', undefined, 24 * HOUR],
       ['sla-warning', 'Answer', 4 * MIN],
       ['sla-breach', 'Answer', 5 * MIN],
+      ['ticket-sla-warning', undefined, 19 * HOUR + 12 * MIN], // 80% of P1D
+      ['ticket-sla-breach', undefined, 24 * HOUR],
     ]);
+    expect(opened.state.resolution).toEqual({ slaMs: 24 * HOUR, usedMs: 0, runningSince: T0 });
     expect(opened.fields).toEqual({ channel: 'phone', vip: false });
   });
 
@@ -71,7 +73,9 @@ describe('ticket engine', () => {
     r = advance(mini, r.state, { type: 'record_follow_up', fields: { resolved: true } }, at(4 * MIN));
     expect(r.done).toBe(true);
     expect(r.state.timers).toEqual([]);
-    expect(r.timersCancelled.map((t) => t.kind)).toEqual(['ticket-sla-breach']);
+    expect(r.timersCancelled.map((t) => t.kind)).toEqual(['ticket-sla-warning', 'ticket-sla-breach']);
+    // the closed ticket keeps the resolution time it used, and its clock no longer runs
+    expect(r.state.resolution).toEqual({ slaMs: 24 * HOUR, usedMs: 4 * MIN });
     expect(allowedEvents(mini, r.state)).toEqual([]);
     expect(() => advance(mini, r.state, { type: 'answer' }, at(5 * MIN))).toThrow(expect.objectContaining({ message: 'the ticket is closed' }));
   });
