@@ -1,5 +1,6 @@
 import type { BenchSection } from '../section.js';
 import { engineSection } from './engine.js';
+import { runtimeSection } from './runtime.js';
 
 /** Every section `npm run bench` knows, in the order they run. New sections register here. */
-export const sections: BenchSection[] = [engineSection];
+export const sections: BenchSection[] = [engineSection, runtimeSection];

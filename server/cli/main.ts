@@ -6,9 +6,46 @@ import { readFile } from 'node:fs/promises';
 import { loadWorkflow } from './load-workflow.js';
 import { parsePath, simulate } from './simulate.js';
 import { parseDuration } from '../engine/time/iso8601.js';
+import { ManualClock, type Clock } from '../clock.js';
+import { loadConfig, type DatabaseConfig } from '../config.js';
+import { DEMO_DEFAULTS } from '../demo/demo.js';
+import type { Sopflow } from '../sopflow.js';
+import { parseRole } from '../users/users.js';
+
+// SOPflow's services, the server and the demo's driver are imported by the commands that use them, so that
+// `validate`, `compile` and the like start without loading knex, the database drivers and express.
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
+// `sopflow token create EMAIL | head -1` closes the pipe before the last line: not a reason to fail.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
 const err = (line: string) => process.stderr.write(`${line}\n`);
+
+async function readSource(file: string): Promise<Buffer> {
+  return readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new AppError('not_found', `cannot read ${file}: ${error.code ?? String(error)}`);
+  });
+}
+
+/** Runs one command against the configured database (migrated on open), and closes it afterwards. */
+async function withSopflow<T>(work: (app: Sopflow) => Promise<T>, clock?: Clock): Promise<T> {
+  const { openSopflow } = await import('../sopflow.js');
+  const app = await openSopflow(loadConfig(), clock ? { clock } : {});
+  try {
+    return await work(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** Where the data lives, without the password of a connection string. */
+function describeDatabase(database: DatabaseConfig): string {
+  if (database.client === 'sqlite') return `SQLite ${database.filename}`;
+  const url = new URL(database.connectionString);
+  url.password = '';
+  return `PostgreSQL ${url.toString()}${database.schema ? ` schema ${database.schema}` : ''}`;
+}
 
 const program = new Command()
   .name('sopflow')
@@ -21,10 +58,7 @@ program
   .argument('<file>', 'BPMN 2.0 XML file')
   .description('check that a BPMN file is an executable SOP; prints one line per problem')
   .action(async (file: string) => {
-    const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-      throw new AppError('not_found', `cannot read ${file}: ${error.code ?? String(error)}`);
-    });
-    const { workflow, problems } = await importBpmn(bytes);
+    const { workflow, problems } = await importBpmn(await readSource(file));
     if (!workflow) {
       for (const p of problems) out(`${p.elementId} ${p.type}: ${p.message}`);
       process.exitCode = 1;
@@ -69,6 +103,97 @@ program
     simulate(workflow, parsePath(options.path), { start, thinkMs, vip: options.vip, actor: options.actor }, out);
   });
 
+program
+  .command('serve')
+  .description('start the HTTP server (as npm start): PORT, DATABASE_URL, ADMIN_EMAIL/ADMIN_PASSWORD, LOG_LEVEL')
+  .action(async () => {
+    const { startServer } = await import('../main.js');
+    await startServer(loadConfig());
+  });
+
+program
+  .command('migrate')
+  .description('bring the database schema up to date (the server does too, on start) and print its state')
+  .action(async () => {
+    const { database } = loadConfig();
+    const { openDatabase } = await import('../data/database.js');
+    const db = await openDatabase(database);
+    try {
+      const [applied, pending] = (await db.knex.migrate.list()) as [Array<{ name: string }>, unknown[]];
+      out(`${describeDatabase(database)}: ${applied.length} migration(s) applied, ${pending.length} pending`);
+      for (const migration of applied) out(`  ${migration.name}`);
+    } finally {
+      await db.close();
+    }
+  });
+
+program
+  .command('import')
+  .argument('<file>', 'BPMN 2.0 XML file')
+  .option('--by <email>', 'who publishes it', 'sopflow-cli')
+  .description('publish a BPMN file as the next version of its workflow, unless it is identical to the latest')
+  .action(async (file: string, options: { by: string }) => {
+    const source = await readSource(file);
+    await withSopflow(async (app) => {
+      const { version, created } = await app.workflows.import(source, options.by);
+      out(`${version.key} version ${version.version} ${created ? 'created' : 'unchanged'}`);
+    });
+  });
+
+program
+  .command('user')
+  .description('people and programs that use SOPflow')
+  .command('add')
+  .argument('<email>')
+  .requiredOption('--role <role>', 'admin, manager or agent')
+  .option('--name <name>', 'display name; default: the part of the email before @')
+  .option('--password <password>', 'at least 8 characters; default: a generated one, printed once')
+  .description('add a user')
+  .action(async (email: string, options: { role: string; name?: string; password?: string }) => {
+    const role = parseRole(options.role);
+    await withSopflow(async (app) => {
+      const { user, password } = await app.users.add({ email, role, ...(options.name ? { name: options.name } : {}), ...(options.password ? { password: options.password } : {}) });
+      out(`added ${user.email} as ${user.role} ("${user.name}")`);
+      if (!options.password) out(`password: ${password}  (shown this once)`);
+    });
+  });
+
+program
+  .command('token')
+  .description('API tokens for programs')
+  .command('create')
+  .argument('<email>', 'the user the token acts as, with that user\'s role')
+  .option('--label <label>', 'what the token is for')
+  .description('create an API token; prints it (only this once) and a curl example')
+  .action(async (email: string, options: { label?: string }) => {
+    await withSopflow(async (app) => {
+      const { token, user } = await app.users.createToken(email, options.label);
+      out(token);
+      out(`# ${user.email} (${user.role}); shown this once. Try: curl -H "Authorization: Bearer ${token}" http://localhost:${app.config.port}/api/tickets`);
+    });
+  });
+
+program
+  .command('demo')
+  .option('--tickets <n>', 'tickets to open', String(DEMO_DEFAULTS.tickets))
+  .option('--weeks <n>', 'simulated weeks, ending now', String(DEMO_DEFAULTS.weeks))
+  .option('--seed <n>', 'same seed, same tickets and paths', String(DEMO_DEFAULTS.seed))
+  .option('--password <password>', 'password of the demo users; default: generated and not shown')
+  .description('load the built-in SOPs and drive demo tickets through them over simulated weeks')
+  .action(async (options: { tickets: string; weeks: string; seed: string; password?: string }) => {
+    const { consoleProgress, formatSummary, runDemo } = await import('../demo/demo.js');
+    const summary = await withSopflow(
+      (app) =>
+        runDemo(
+          app,
+          { tickets: Number(options.tickets), weeks: Number(options.weeks), seed: Number(options.seed), ...(options.password ? { password: options.password } : {}) },
+          consoleProgress(),
+        ),
+      new ManualClock(Date.now()),
+    );
+    out(formatSummary(summary));
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
@@ -76,10 +201,6 @@ try {
     process.exitCode = error.exitCode;
   } else if (error instanceof InvalidBpmnError) {
     for (const p of error.problems) out(`${p.elementId} ${p.type}: ${p.message}`);
-    process.exitCode = 1;
-  } else if (error instanceof AppError) {
-    err(`sopflow: ${error.message}`);
-    if (error.details) err(JSON.stringify(error.details));
     process.exitCode = 1;
   } else {
     err(`sopflow: ${error instanceof Error ? error.message : String(error)}`);

@@ -26,6 +26,35 @@ export interface Database {
 // PostgreSQL returns int8 (our epoch-millisecond columns) as strings; every value we store fits a double.
 pg.types.setTypeParser(20, (value) => Number(value));
 
+/** knex keeps its migration log here, and a `_lock` table beside it that exists once the database is open. */
+const MIGRATIONS_TABLE = 'knex_migrations';
+
+interface SqliteConnection {
+  pragma(sql: string): unknown;
+  prepare(sql: string): unknown;
+}
+
+const STATEMENT_CACHE_SIZE = 2000;
+
+/**
+ * knex prepares every statement anew, which costs SQLite a parse and plan per query. The same SQL text
+ * comes back on every advance, so prepared statements are kept per connection (better-sqlite3 statements
+ * are reusable; the connection is used by one query at a time).
+ */
+function cachePreparedStatements(connection: SqliteConnection): void {
+  const prepare = connection.prepare.bind(connection);
+  const cache = new Map<string, unknown>();
+  connection.prepare = (sql: string) => {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
+      statement = prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
+}
+
 export function knexConfig(config: DatabaseConfig): Knex.Config {
   if (config.client === 'pg') {
     return {
@@ -33,7 +62,7 @@ export function knexConfig(config: DatabaseConfig): Knex.Config {
       connection: config.connectionString,
       ...(config.schema ? { searchPath: [config.schema] } : {}),
       pool: { min: 0, max: 10 },
-      migrations: { migrationSource, tableName: 'knex_migrations' },
+      migrations: { migrationSource, tableName: MIGRATIONS_TABLE },
     };
   }
   return {
@@ -44,8 +73,9 @@ export function knexConfig(config: DatabaseConfig): Knex.Config {
     pool: {
       min: 1,
       max: 1,
-      afterCreate(connection: { pragma(sql: string): unknown }, done: (error: Error | null, connection: unknown) => void) {
+      afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: unknown) => void) {
         try {
+          cachePreparedStatements(connection);
           connection.pragma('journal_mode = WAL');
           connection.pragma(`synchronous = ${config.synchronous}`);
           connection.pragma('foreign_keys = ON');
@@ -56,7 +86,7 @@ export function knexConfig(config: DatabaseConfig): Knex.Config {
         }
       },
     },
-    migrations: { migrationSource, tableName: 'knex_migrations' },
+    migrations: { migrationSource, tableName: MIGRATIONS_TABLE },
   };
 }
 
@@ -75,7 +105,8 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
 }
 
 function sqliteDatabase(connection: Knex): Database {
-  const queue = new WriteQueue(connection);
+  // Several processes may write one file (a second server, the CLI, the demo): see TakeWriteLock.
+  const queue = new WriteQueue(connection, (trx) => trx.raw(`UPDATE ${MIGRATIONS_TABLE}_lock SET is_locked = is_locked WHERE 0`));
   return {
     knex: connection,
     client: 'sqlite',

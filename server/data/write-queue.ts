@@ -9,6 +9,15 @@ interface Job {
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /**
+ * Runs first in every transaction, to take SQLite's write lock up front as BEGIN IMMEDIATE would (knex only
+ * issues a deferred BEGIN). A deferred transaction that reads before it writes cannot wait for another
+ * process's lock: SQLite refuses its first write at once with SQLITE_BUSY (or SQLITE_BUSY_SNAPSHOT when that
+ * process committed meanwhile). Taken as the first statement, the lock is waited for up to busy_timeout.
+ * Any write statement takes it, even one that changes no row.
+ */
+export type TakeWriteLock = (trx: Knex.Transaction) => Promise<unknown>;
+
+/**
  * Group commit for SQLite's single writer. Writes that arrive while a commit is in progress wait and then
  * share the next transaction, each inside its own savepoint: one failing job rolls back alone, and every
  * caller is answered only after the commit that holds its work. With `synchronous=FULL` this turns one
@@ -20,6 +29,7 @@ export class WriteQueue {
 
   constructor(
     private readonly knex: Knex,
+    private readonly takeWriteLock: TakeWriteLock = () => Promise.resolve(),
     private readonly maxBatch = 256,
   ) {}
 
@@ -36,17 +46,26 @@ export class WriteQueue {
   }
 
   private async drain(): Promise<void> {
+    // better-sqlite3 answers every query on the microtask queue, so a whole transaction runs without giving
+    // the event loop a turn; this pause lets requests already waiting in sockets join the next batch.
+    await new Promise((resolve) => setImmediate(resolve));
     while (this.waiting.length) {
       const batch = this.waiting.splice(0, this.maxBatch);
       if (batch.length === 1) await this.runAlone(batch[0]!);
       else await this.runTogether(batch);
+      await new Promise((resolve) => setImmediate(resolve));
     }
     this.running = undefined;
   }
 
   private async runAlone(job: Job): Promise<void> {
     try {
-      job.resolve(await this.knex.transaction(job.work));
+      job.resolve(
+        await this.knex.transaction(async (trx) => {
+          await this.takeWriteLock(trx);
+          return job.work(trx);
+        }),
+      );
     } catch (error) {
       job.reject(error);
     }
@@ -56,12 +75,17 @@ export class WriteQueue {
     const outcomes: Outcome[] = [];
     try {
       await this.knex.transaction(async (trx) => {
+        await this.takeWriteLock(trx);
+        // Plain savepoints, one at a time under one name: knex's nested transactions cost more than the work.
         for (const job of batch) {
+          await trx.raw('SAVEPOINT job');
           try {
-            outcomes.push({ ok: true, value: await trx.transaction(job.work) });
+            outcomes.push({ ok: true, value: await job.work(trx) });
           } catch (error) {
+            await trx.raw('ROLLBACK TO SAVEPOINT job');
             outcomes.push({ ok: false, error });
           }
+          await trx.raw('RELEASE SAVEPOINT job');
         }
       });
     } catch (error) {

@@ -74,6 +74,8 @@ interface CustomerRow {
  * step-log rows, timers, notifications) in one transaction.
  */
 export class TicketRuntime {
+  private readonly customers = new Map<number, Customer>();
+
   constructor(
     private readonly db: Database,
     private readonly workflows: WorkflowLibrary,
@@ -131,7 +133,7 @@ export class TicketRuntime {
       const version = await this.workflows.get(row.workflow_id, trx);
       const now = this.clock.now();
       const moved = advance(version.workflow, stateOf(row), { type: event.type, ...(event.fields ? { fields: event.fields } : {}) }, { now, actor }, this.engine);
-      return this.store(trx, row, version, moved, now);
+      return this.viewAfter(trx, row, version, moved, await this.store(trx, row, version, moved, now), now);
     });
   }
 
@@ -148,8 +150,9 @@ export class TicketRuntime {
       checkRevision(row, change.expectedRevision);
       const version = await this.workflows.get(row.workflow_id, trx);
       const { expectedRevision: _, ...terms } = change;
-      const changed = updateTicket(version.workflow, stateOf(row), terms, { now: this.clock.now(), actor }, this.engine);
-      return this.store(trx, row, version, changed, this.clock.now());
+      const now = this.clock.now();
+      const changed = updateTicket(version.workflow, stateOf(row), terms, { now, actor }, this.engine);
+      return this.viewAfter(trx, row, version, changed, await this.store(trx, row, version, changed, now), now);
     });
   }
 
@@ -162,7 +165,8 @@ export class TicketRuntime {
     return this.db.write(async (trx) => {
       const row = await this.lock(trx, ticketId);
       const now = this.clock.now();
-      const marked = await trx('timers').where({ ticket_id: ticketId, key }).whereNull('fired_at').whereNull('cancelled_at').update({ fired_at: now });
+      // Written with coalesce so PostgreSQL looks the row up by (ticket_id, key), not through the partial due-time index.
+      const marked = await trx('timers').where({ ticket_id: ticketId, key }).whereRaw('coalesce(fired_at, cancelled_at) is null').update({ fired_at: now });
       if (marked === 0) return false;
       const version = await this.workflows.get(row.workflow_id, trx);
       const fired = fireTimer(version.workflow, stateOf(row), key, { now }, this.engine);
@@ -218,8 +222,11 @@ export class TicketRuntime {
     return row;
   }
 
-  private async store(trx: Transaction, row: TicketRow, version: WorkflowVersion, moved: Advance, now: number): Promise<Ticket> {
-    const revision = row.revision + 1;
+  /** Writes one engine result; returns the ticket's new revision. */
+  private async store(trx: Transaction, row: TicketRow, version: WorkflowVersion, moved: Advance, now: number): Promise<number> {
+    // The revision counts moves between steps: a reminder or a warning must not make an agent's next click stale.
+    const moves = moved.visitsOpened.length > 0 || moved.visitsClosed.length > 0 || moved.done;
+    const revision = moves ? row.revision + 1 : row.revision;
     const updated = await trx('tickets')
       .where({ id: row.id, revision: row.revision })
       .update({
@@ -235,14 +242,28 @@ export class TicketRuntime {
     // The row is locked (PostgreSQL) or the writer is alone (SQLite); a miss means the lock did not hold.
     if (updated !== 1) throw new ConflictError(`ticket ${row.id} changed while it was being advanced; try again`, { currentRevision: row.revision });
     await this.storeEffects(trx, row.id, version.workflow, moved, now);
-    const customer = (await trx('customers').where({ id: row.customer_id }).first()) as CustomerRow;
+    return revision;
+  }
+
+  private async viewAfter(trx: Transaction, row: TicketRow, version: WorkflowVersion, moved: Advance, revision: number, now: number): Promise<Ticket> {
     return this.view(
       version,
-      { id: row.id, customer: customerOf(customer), revision, createdAt: row.created_at, updatedAt: now, createdBy: row.created_by, channel: row.channel, subject: row.subject },
+      { id: row.id, customer: await this.customer(trx, row.customer_id), revision, createdAt: row.created_at, updatedAt: now, createdBy: row.created_by, channel: row.channel, subject: row.subject },
       moved.state,
       moved.fields,
       moved.done ? (row.closed_at ?? now) : undefined,
     );
+  }
+
+  /** Customers never change once created, so they are read once per process (up to a bound). */
+  private async customer(trx: Transaction, id: number): Promise<Customer> {
+    let customer = this.customers.get(id);
+    if (!customer) {
+      customer = customerOf((await trx('customers').where({ id }).first()) as CustomerRow);
+      if (this.customers.size >= 10_000) this.customers.clear();
+      this.customers.set(id, customer);
+    }
+    return customer;
   }
 
   /** Step-log rows, timers and notifications of one engine result. */

@@ -17,6 +17,7 @@ export interface SchedulerOptions {
 }
 
 interface Claimed {
+  id: number;
   ticket_id: number;
   key: string;
   due_at: number;
@@ -96,21 +97,27 @@ export class TimerScheduler {
     const lateness: number[] = [];
     let fired = 0;
     const concurrency = this.options.concurrency ?? 64;
+    // One ticket's timers fire one after another in due order (an escalation and a breach due at the same
+    // instant must not race); different tickets fire side by side.
+    const byTicket = new Map<number, Claimed[]>();
+    for (const timer of claimed) byTicket.set(timer.ticket_id, [...(byTicket.get(timer.ticket_id) ?? []), timer]);
+    const queues = [...byTicket.values()];
     let next = 0;
     const worker = async () => {
-      while (next < claimed.length) {
-        const timer = claimed[next++]!;
-        try {
-          if (await this.tickets.fireTimer(timer.ticket_id, timer.key)) {
-            fired++;
-            lateness.push(this.clock.now() - timer.due_at);
+      while (next < queues.length) {
+        for (const timer of queues[next++]!) {
+          try {
+            if (await this.tickets.fireTimer(timer.ticket_id, timer.key)) {
+              fired++;
+              lateness.push(this.clock.now() - timer.due_at);
+            }
+          } catch (error) {
+            this.options.onError?.(error);
           }
-        } catch (error) {
-          this.options.onError?.(error);
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
     return { claimed: claimed.length, fired, lateness };
   }
 
@@ -126,11 +133,12 @@ export class TimerScheduler {
                         WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= ?
                           AND (claimed_at IS NULL OR claimed_at < ?)
                         ORDER BY due_at LIMIT ? ${skipLocked})
-          RETURNING ticket_id, key, due_at`,
+          RETURNING id, ticket_id, key, due_at`,
         [this.options.instance, now, now, stale, limit],
       )) as Claimed[] | { rows: Claimed[] };
       const rows = Array.isArray(result) ? result : result.rows;
-      return rows.sort((a, b) => a.due_at - b.due_at);
+      // Arming order breaks ties between timers due at the same instant.
+      return rows.sort((a, b) => a.due_at - b.due_at || a.id - b.id);
     });
   }
 }

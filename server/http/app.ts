@@ -1,0 +1,44 @@
+import express, { type Express } from 'express';
+import type { Logger } from '../logger.js';
+import type { Sopflow } from '../sopflow.js';
+import { systemRoutes } from './api/system.routes.js';
+import { ticketRoutes } from './api/tickets.routes.js';
+import { workflowRoutes } from './api/workflows.routes.js';
+import { accessControl, bearerToken } from './auth.js';
+import { errorHandler, unknownRoute } from './error-handler.js';
+import { openApiDocument } from './openapi.js';
+import { requestLogging } from './request-logging.js';
+import { defineRoute, type ApiRoute } from './route.js';
+
+/** The HTTP application of SOPflow, not yet listening: the server, tests and the benchmark mount it. */
+export function createApp(app: Sopflow, logger: Logger): Express {
+  const web = express();
+  web.disable('x-powered-by');
+  web.use(requestLogging(logger));
+  const access = accessControl([bearerToken(app.users)]);
+  for (const route of apiRoutes(app)) {
+    const handlers = [access(route.access), ...route.bodyParsers, route.handle];
+    web[route.method](route.path, ...handlers);
+  }
+  web.use(unknownRoute);
+  web.use(errorHandler);
+  return web;
+}
+
+/** Every route, the OpenAPI document among them, which describes them all. */
+function apiRoutes(app: Sopflow): ApiRoute[] {
+  let document: Record<string, unknown> = {};
+  const openApi = defineRoute({
+    operationId: 'openApi',
+    tag: 'system',
+    method: 'get',
+    path: '/api/openapi.json',
+    summary: 'This description of the API (OpenAPI 3.1)',
+    access: 'public',
+    responses: { 200: { description: 'the OpenAPI document' } },
+    handle: () => Promise.resolve({ json: document }),
+  });
+  const routes = [...systemRoutes(app), openApi, ...workflowRoutes(app), ...ticketRoutes(app)];
+  document = openApiDocument(routes);
+  return routes;
+}

@@ -1,0 +1,108 @@
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { z } from 'zod';
+import { AppError, ValidationError, type FieldProblem } from '../errors.js';
+import type { Role, User } from '../users/users.js';
+
+/** Who may call a route: anyone, or users holding at least this role. */
+export type Access = Role | 'public';
+
+/** A request body: JSON checked by a schema, or the raw bytes of a BPMN file (the importer decodes them itself). */
+export type BodySpec = z.ZodType | 'bpmn' | undefined;
+
+export const JSON_LIMIT_BYTES = 1024 * 1024;
+export const BPMN_LIMIT_BYTES = 5 * 1024 * 1024;
+export const BPMN_TYPES = ['application/xml', 'text/xml', 'application/bpmn+xml'];
+
+export type Reply = { status?: number; json: unknown } | { status?: number; xml: string };
+
+/** A success response as the OpenAPI document describes it. */
+export interface ResponseDoc {
+  description: string;
+  schema?: z.ZodType;
+  xml?: true;
+}
+
+/** Failures a route answers beyond those every route can (400 bad input, 401/403 access, 413 body size). */
+export type RouteErrors = Partial<Record<404 | 409 | 422, string>>;
+
+type InputOf<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
+type BodyOf<B> = B extends 'bpmn' ? Buffer : B extends z.ZodType ? z.output<B> : undefined;
+
+export interface RouteDefinition<A extends Access, P, Q, B extends BodySpec> {
+  operationId: string;
+  tag: string;
+  method: 'get' | 'post' | 'patch';
+  /** Express path syntax (`/api/tickets/:id`). */
+  path: string;
+  summary: string;
+  access: A;
+  params?: P;
+  query?: Q;
+  body?: B;
+  responses: Record<number, ResponseDoc>;
+  errors?: RouteErrors;
+  handle(input: { params: InputOf<P>; query: InputOf<Q>; body: BodyOf<B>; user: A extends 'public' ? undefined : User }): Promise<Reply>;
+}
+
+/**
+ * A route as the app mounts it and the OpenAPI document describes it: both read this one object, so no
+ * route can exist without its schemas in the document.
+ */
+export interface ApiRoute extends Omit<RouteDefinition<Access, z.ZodType | undefined, z.ZodType | undefined, BodySpec>, 'handle'> {
+  /** Reads the request body the route takes, within its size limit. */
+  bodyParsers: RequestHandler[];
+  /** Checks the input against the schemas, runs the route, sends its reply. */
+  handle: RequestHandler;
+}
+
+export function defineRoute<A extends Access, P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends BodySpec = undefined>(
+  definition: RouteDefinition<A, P, Q, B>,
+): ApiRoute {
+  const { handle, ...doc } = definition;
+  return {
+    ...doc,
+    bodyParsers: bodyParsersFor(definition.body),
+    async handle(req, res) {
+      const input = {
+        params: definition.params ? parse(definition.params, req.params, 'path') : {},
+        query: definition.query ? parse(definition.query, req.query, 'query string') : {},
+        body: bodyOf(definition.body, req),
+        user: req.user,
+      };
+      send(res, await handle(input as Parameters<typeof handle>[0]));
+    },
+  };
+}
+
+function bodyParsersFor(body: BodySpec): RequestHandler[] {
+  if (body === 'bpmn') return [express.raw({ type: BPMN_TYPES, limit: BPMN_LIMIT_BYTES })];
+  return body ? [express.json({ limit: JSON_LIMIT_BYTES })] : [];
+}
+
+function bodyOf(spec: BodySpec, req: Request): unknown {
+  if (spec === undefined) return undefined;
+  if (spec === 'bpmn') {
+    if (!Buffer.isBuffer(req.body)) throw new AppError('bad_request', `send the BPMN XML as the body, with Content-Type: ${BPMN_TYPES.join(' or ')}`);
+    return req.body;
+  }
+  if (req.body === undefined) throw new AppError('bad_request', 'send a JSON body, with Content-Type: application/json');
+  return parse(spec, req.body, 'body');
+}
+
+/** The value the schema makes of the input, or a ValidationError naming every field that is wrong. */
+function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems: FieldProblem[] = result.error.issues.flatMap((issue) => {
+    const at = issue.path.join('.');
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: at ? `${at}.${key}` : key, message: 'is not a known field' }));
+    return [{ field: at || where, message: issue.message }];
+  });
+  throw new ValidationError(`the ${where} is not valid: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems);
+}
+
+function send(res: Response, reply: Reply): void {
+  res.status(reply.status ?? 200);
+  if ('xml' in reply) res.type('application/xml').send(reply.xml);
+  else res.json(reply.json);
+}

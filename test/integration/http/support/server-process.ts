@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openSopflow } from '../../../../server/sopflow.js';
+import type { TestDatabase } from '../../../helpers/databases.js';
+import { testConfig } from '../../../helpers/sopflow.js';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/** `server/main.ts` running in its own process, as `npm start` runs it. */
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  /** Exit code, or the signal that ended it. */
+  exited: Promise<number | NodeJS.Signals>;
+  /** Resolves at the first log line whose message matches. */
+  logged(message: RegExp): Promise<void>;
+}
+
+/** Prepares a database for a server process: the customer inquiry SOP, and an agent's API token. */
+export async function prepareDatabase(database: TestDatabase): Promise<{ token: string }> {
+  const app = await openSopflow(testConfig(database));
+  try {
+    await app.workflows.import(readFileSync(join(root, 'workflows/customer-inquiry.bpmn')), 'test@sopflow.local');
+    await app.users.add({ email: 'agent@sopflow.test', role: 'agent' });
+    return { token: (await app.users.createToken('agent@sopflow.test')).token };
+  } finally {
+    await app.close();
+  }
+}
+
+/** Starts the server on a port the system picks, and waits until it says where it listens. */
+export async function startServerProcess(database: TestDatabase): Promise<ServerProcess> {
+  const { NODE_OPTIONS: _, ...env } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: root,
+    env: { ...env, ...database.env, PORT: '0', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | NodeJS.Signals);
+  const lines: Array<{ msg?: string; url?: string }> = [];
+  const waiting: Array<{ message: RegExp; resolve: () => void }> = [];
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let partial = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const text = partial + chunk.toString();
+    const complete = text.split('\n');
+    partial = complete.pop()!;
+    for (const line of complete) {
+      const parsed = JSON.parse(line) as { msg?: string; url?: string };
+      lines.push(parsed);
+      for (const wait of waiting) if (wait.message.test(parsed.msg ?? '')) wait.resolve();
+    }
+  });
+  const logged = (message: RegExp) =>
+    lines.some((line) => message.test(line.msg ?? ''))
+      ? Promise.resolve()
+      : new Promise<void>((resolve, reject) => {
+          waiting.push({ message, resolve });
+          void exited.then((code) => reject(new Error(`the server exited (${code}) before logging ${message}: ${stderr}`)));
+        });
+  await logged(/is listening/);
+  const url = lines.find((line) => line.url)!.url!;
+  return { url, child, exited, logged };
+}

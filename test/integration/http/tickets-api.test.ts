@@ -1,0 +1,160 @@
+import { TicketDetailSchema, TicketPageSchema, TicketSchema } from '../../../server/http/api/tickets.schemas.js';
+import { eachDatabase } from '../../helpers/databases.js';
+import { T0 } from '../../helpers/sopflow.js';
+import { AGENT, startTestServer, type TestServer } from './support/test-server.js';
+
+const MIN = 60_000;
+const INQUIRY = { workflow: 'customer-inquiry', channel: 'chat', subject: 'cannot log in', customer: { name: 'Wang Wei', externalId: 'crm-17' } };
+
+function documented(schema: { parse(value: unknown): unknown }, body: unknown): void {
+  expect(schema.parse(body)).toEqual(body);
+}
+
+eachDatabase('HTTP API: tickets', (database) => {
+  let server: TestServer;
+  beforeEach(async () => {
+    server = await startTestServer(database());
+  });
+  afterEach(() => server.close());
+
+  const advance = (id: number, json: unknown) => server.call('POST', `/api/tickets/${id}/events`, { json });
+  /** A customer inquiry answered after 3 min and graded L1 after 4 more: waiting in Task_L1Resolve at revision 3. */
+  async function gradedTicket(): Promise<number> {
+    const created = await server.call('POST', '/api/tickets', { json: INQUIRY });
+    server.app.clock.advance(3 * MIN);
+    await advance(created.body.id, { type: 'answer', expectedRevision: 1 });
+    server.app.clock.advance(4 * MIN);
+    await advance(created.body.id, { type: 'grade', fields: { level: 'L1' }, expectedRevision: 2 });
+    return created.body.id as number;
+  }
+
+  test('create, then advance along a path with expectedRevision; the ticket shows its step log with durations and its pending timers', async () => {
+    const created = await server.call('POST', '/api/tickets', { json: INQUIRY });
+    expect(created.status).toBe(201);
+    documented(TicketSchema, created.body);
+    expect(created.body).toMatchObject({ workflow: 'customer-inquiry', version: 1, state: ['Task_Answer'], allowedEvents: ['answer'], revision: 1, createdBy: AGENT });
+    const { id } = created.body;
+
+    server.app.clock.advance(3 * MIN);
+    const answered = await advance(id, { type: 'answer', fields: { issueSummary: 'password' }, expectedRevision: 1 });
+    expect(answered.status).toBe(200);
+    expect(answered.body).toMatchObject({ state: ['Task_Grade'], allowedEvents: ['grade'], revision: 2 });
+
+    server.app.clock.advance(4 * MIN);
+    const graded = await advance(id, { type: 'grade', fields: { level: 'L1' }, expectedRevision: 2 });
+    expect(graded.body).toMatchObject({ state: ['Task_L1Resolve'], level: 'L1', revision: 3 });
+
+    server.app.clock.advance(10 * MIN);
+    const ticket = await server.call('GET', `/api/tickets/${id}`);
+    expect(ticket.status).toBe(200);
+    documented(TicketDetailSchema, ticket.body);
+    expect(ticket.body.stepLog).toEqual([
+      expect.objectContaining({ step: 'Service_BotPreClassify', enteredAt: T0, exitedAt: T0, durationMs: 0, automatic: true }),
+      expect.objectContaining({ step: 'Task_Answer', enteredAt: T0, exitedAt: T0 + 3 * MIN, durationMs: 3 * MIN, actor: AGENT, event: 'answer', slaMs: 5 * MIN, breached: false }),
+      expect.objectContaining({ step: 'Task_Grade', enteredAt: T0 + 3 * MIN, exitedAt: T0 + 7 * MIN, durationMs: 4 * MIN, actor: AGENT, event: 'grade', slaMs: 10 * MIN }),
+      expect.objectContaining({ step: 'Task_L1Resolve', enteredAt: T0 + 7 * MIN, slaMs: 30 * MIN, breached: false }),
+    ]);
+    expect(ticket.body.stepLog[3]).not.toHaveProperty('exitedAt');
+    expect(ticket.body.pendingTimers).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'sla-breach', step: 'Task_L1Resolve', dueAt: T0 + 37 * MIN }),
+        expect.objectContaining({ kind: 'ticket-sla-breach' }),
+      ]),
+    );
+  });
+
+  test('a stale expectedRevision is 409 and writes nothing: revision and step log stay as they were', async () => {
+    const id = await gradedTicket();
+    const before = (await server.call('GET', `/api/tickets/${id}`)).body;
+
+    server.app.clock.advance(5 * MIN);
+    const stale = await advance(id, { type: 'resolve', expectedRevision: 2 });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error).toMatchObject({ code: 'conflict', details: { currentRevision: 3 } });
+
+    const after = (await server.call('GET', `/api/tickets/${id}`)).body;
+    expect(after).toEqual(before);
+  });
+
+  test('an event the step does not offer is 422 listing the allowed events, and writes nothing', async () => {
+    const id = await gradedTicket();
+    const before = (await server.call('GET', `/api/tickets/${id}`)).body;
+
+    const refused = await advance(id, { type: 'send_feedback', expectedRevision: 3 });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: 'event_not_allowed', details: { allowedEvents: ['resolve'] } });
+    expect((await server.call('GET', `/api/tickets/${id}`)).body).toEqual(before);
+  });
+
+  test('bad input is 400 with field-level details: the schema, then the step fields', async () => {
+    const missing = await server.call('POST', '/api/tickets', { json: { workflow: 'customer-inquiry', customer: {}, vip: 'yes' } });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.code).toBe('validation_failed');
+    expect(missing.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['channel', 'customer.name', 'subject', 'vip']);
+
+    const typo = await advance(1, { type: 'answer', expectedRevison: 1 });
+    expect(typo.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'expectedRevison', message: 'is not a known field' }] });
+
+    const id = (await server.call('POST', '/api/tickets', { json: INQUIRY })).body.id;
+    await advance(id, { type: 'answer' });
+    const badLevel = await advance(id, { type: 'grade', fields: { level: 'L4' } });
+    expect(badLevel.status).toBe(400);
+    expect(badLevel.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'level', message: expect.any(String) }] });
+
+    const badId = await server.call('GET', '/api/tickets/abc');
+    expect(badId.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'id' }] });
+    const unknown = await server.call('GET', '/api/tickets/4242');
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'not_found']);
+  });
+
+  test('the list is a page of tickets, most urgent first: VIP first, then the nearest breach', async () => {
+    const open = async (subject: string, vip: boolean) => {
+      const { body } = await server.call('POST', '/api/tickets', { json: { ...INQUIRY, subject, vip, customer: { name: subject } } });
+      server.app.clock.advance(MIN);
+      return body.id as number;
+    };
+    const early = await open('early', false);
+    const late = await open('late', false);
+    // Opened last, with its 15 s VIP limit still due after the others' 5 min: only being VIP puts it first.
+    server.app.clock.advance(10 * MIN);
+    const vip = await open('vip, opened last', true);
+    await server.call('POST', '/api/tickets', { json: { workflow: 'phone-service', channel: 'phone', subject: 'phone', customer: { name: 'Li' } } });
+
+    const page = await server.call('GET', '/api/tickets?workflow=customer-inquiry&state=open');
+    expect(page.status).toBe(200);
+    documented(TicketPageSchema, page.body);
+    expect(page.body.items.map((t: { id: number }) => t.id)).toEqual([vip, early, late]);
+    expect(page.body).toMatchObject({ total: 3, limit: 50, offset: 0 });
+
+    const second = await server.call('GET', '/api/tickets?workflow=customer-inquiry&limit=2&offset=2');
+    expect(second.body).toMatchObject({ total: 3, items: [{ id: late }], limit: 2, offset: 2 });
+    expect((await server.call('GET', '/api/tickets?state=Task_Answer')).body.total).toBe(3);
+
+    const bad = await server.call('GET', '/api/tickets?limit=0&colour=red');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['colour', 'limit']);
+  });
+
+  test('PATCH makes a ticket VIP mid-step: the step limit becomes the VIP one, the time used is kept; reminders do not make the revision stale', async () => {
+    const id = await gradedTicket();
+    server.app.clock.advance(10 * MIN);
+    const vip = await server.call('PATCH', `/api/tickets/${id}`, { json: { vip: true, expectedRevision: 3 } });
+    expect(vip.status).toBe(200);
+    documented(TicketSchema, vip.body);
+    // Task_L1Resolve was entered at T0 + 7 min; its VIP limit is 15 min instead of 30.
+    expect(vip.body).toMatchObject({ vip: true, revision: 3, steps: [expect.objectContaining({ id: 'Task_L1Resolve', slaMs: 15 * MIN, dueAt: T0 + 22 * MIN })] });
+
+    server.app.clock.advance(3 * MIN);
+    expect((await server.app.scheduler.runDue()).fired).toBe(1);
+    const warned = await server.call('GET', `/api/tickets/${id}`);
+    expect(warned.body.revision).toBe(3);
+    expect((await advance(id, { type: warned.body.allowedEvents[0], expectedRevision: 3 })).status).toBe(200);
+
+    const stale = await server.call('PATCH', `/api/tickets/${id}`, { json: { vip: false, expectedRevision: 3 } });
+    expect(stale.status).toBe(409);
+    const unknown = await server.call('PATCH', `/api/tickets/${id}`, { json: { calendar: 'mars-office' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details).toEqual([expect.objectContaining({ field: 'calendar' })]);
+    expect((await server.call('PATCH', `/api/tickets/${id}`, { json: {} })).status).toBe(400);
+  });
+});

@@ -1,0 +1,145 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { ConflictError, EventNotAllowedError } from '../../../server/errors.js';
+import type { Ticket } from '../../../server/tickets/ticket-views.js';
+import { eachDatabase, sqliteDatabase } from '../../helpers/databases.js';
+import { openTestSopflow } from '../../helpers/sopflow.js';
+import { count, footprint } from './support/inspect.js';
+import { journey } from './support/journeys.js';
+import { MIN, play, type TestApp } from './support/play.js';
+
+/** A customer inquiry waiting in Task_Answer at revision 1. */
+const AT_ANSWER = journey('customer inquiry L1', 1);
+
+const agent = (i: number) => `agent-${i}@agents.test`;
+
+function outcomes<T>(settled: Array<PromiseSettledResult<T>>): { won: T[]; errors: unknown[] } {
+  return {
+    won: settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])),
+    errors: settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : [])),
+  };
+}
+
+eachDatabase('concurrent advances', (database) => {
+  let app: TestApp;
+  beforeEach(async () => {
+    app = await openTestSopflow(database(), { workflows: ['customer-inquiry'] });
+  });
+  afterEach(() => app.close());
+
+  /** 20 agents answer the same ticket at the same moment. */
+  async function race(expectedRevision: number | undefined) {
+    const { id } = await play(app, AT_ANSWER);
+    app.clock.advance(2 * MIN);
+    const settled = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        app.tickets.advance(id, { type: 'answer', fields: { issueSummary: `summary by agent ${i}` }, ...(expectedRevision === undefined ? {} : { expectedRevision }) }, agent(i)),
+      ),
+    );
+    return { id, ...outcomes(settled) };
+  }
+
+  /** Exactly one answer is stored: the winner's Task_Answer row, one open Task_Grade visit with one set of limit timers. */
+  async function expectOneAnswer(id: number, winner: Ticket) {
+    const winnerIndex = Number(/agent (\d+)/.exec(String(winner.fields.issueSummary))![1]);
+    const detail = await app.tickets.get(id);
+    expect(detail).toMatchObject({ revision: 2, state: ['Task_Grade'], fields: { issueSummary: `summary by agent ${winnerIndex}` } });
+    expect(detail.stepLog.map(({ step, actor, event, exitedAt }) => ({ step, actor, event, exitedAt }))).toEqual([
+      { step: 'Service_BotPreClassify', actor: 'system', event: 'automatic', exitedAt: app.clock.now() - 2 * MIN },
+      { step: 'Task_Answer', actor: agent(winnerIndex), event: 'answer', exitedAt: app.clock.now() },
+      { step: 'Task_Grade', actor: undefined, event: undefined, exitedAt: undefined },
+    ]);
+    const gradeTimers = detail.pendingTimers.filter((t) => t.step === 'Task_Grade').map((t) => t.kind);
+    expect(gradeTimers.sort()).toEqual(['sla-breach', 'sla-warning']);
+    expect(await count(app.db.knex('timers').where({ ticket_id: id, step: 'Task_Grade' }))).toBe(2);
+    expect(await count(app.db.knex('timers').where({ ticket_id: id, step: 'Task_Answer' }).whereNull('cancelled_at'))).toBe(0);
+  }
+
+  test('20 advances with the same expectedRevision: one wins, 19 conflict, the history is whole', async () => {
+    const { id, won, errors } = await race(1);
+    expect(won).toHaveLength(1);
+    expect(errors).toHaveLength(19);
+    for (const error of errors) expect(error).toBeInstanceOf(ConflictError);
+    await expectOneAnswer(id, won[0]!);
+  });
+
+  test('20 advances without a revision: one wins, the others find the event no longer allowed', async () => {
+    const { id, won, errors } = await race(undefined);
+    expect(won).toHaveLength(1);
+    expect(errors).toHaveLength(19);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(EventNotAllowedError);
+      expect(error).toMatchObject({ allowedEvents: ['grade'] });
+    }
+    await expectOneAnswer(id, won[0]!);
+  });
+
+  test('advances of 40 tickets at once all succeed; failing writes among them roll back alone', async () => {
+    const tickets = await Promise.all(Array.from({ length: 42 }, () => play(app, AT_ANSWER)));
+    const [stale, victim, ...rest] = tickets.map((t) => t.id) as [number, number, ...number[]];
+    const untouched = { stale: await footprint(app, stale), victim: await footprint(app, victim) };
+    const statements: string[] = [];
+    app.db.knex.on('query', (query: { sql: string }) => statements.push(query.sql));
+    app.clock.advance(3 * MIN);
+
+    // when 40 answers and two failing writes are sent in the same tick, the failures in the middle
+    const answers = rest.map((id, i) => app.tickets.advance(id, { type: 'answer', expectedRevision: 1 }, agent(i)));
+    const failing = [
+      app.tickets.advance(stale, { type: 'answer', expectedRevision: 7 }, agent(99)),
+      app.db.write(async (trx) => {
+        await trx('tickets').where({ id: victim }).update({ subject: 'overwritten', revision: 99 });
+        await trx('notifications').insert({ ticket_id: victim, kind: 'reminder', created_at: app.clock.now() });
+        throw new Error('deliberate failure after writing');
+      }),
+    ];
+    const settled = await Promise.allSettled([...answers.slice(0, 20), ...failing, ...answers.slice(20)]);
+
+    const { won, errors } = outcomes(settled);
+    expect(won).toHaveLength(40);
+    expect(won.map((t) => ({ revision: t.revision, state: t.state }))).toEqual(rest.map(() => ({ revision: 2, state: ['Task_Grade'] })));
+    expect(errors).toEqual([expect.any(ConflictError), new Error('deliberate failure after writing')]);
+    expect(await footprint(app, stale)).toEqual(untouched.stale);
+    expect(await footprint(app, victim)).toEqual(untouched.victim);
+    expect(await count(app.db.knex('step_log').whereIn('ticket_id', rest).where({ step: 'Task_Answer', event: 'answer' }))).toBe(40);
+    expect(await count(app.db.knex('step_log').whereIn('ticket_id', rest).where({ step: 'Task_Grade' }).whereNull('exited_at'))).toBe(40);
+    if (app.db.client === 'sqlite') {
+      // Group commit: the writes queued behind the first share commits, each in its own savepoint.
+      const commits = statements.filter((sql) => sql === 'COMMIT;').length;
+      expect(commits).toBeLessThan(5);
+      expect(statements.filter((sql) => sql.startsWith('ROLLBACK TO SAVEPOINT'))).toHaveLength(2);
+    }
+  });
+});
+
+/** Another process holding the SQLite file's write lock for `ms`, as a second server or the CLI would. */
+async function holdWriteLock(filename: string, ms: number): Promise<{ released: Promise<unknown> }> {
+  const holder = `const db = new (require('better-sqlite3'))(process.argv[1]);
+    db.exec('BEGIN IMMEDIATE');
+    process.stdout.write('locked\\n');
+    setTimeout(() => { db.exec('COMMIT'); db.close(); }, Number(process.argv[2]));`;
+  const child = spawn(process.execPath, ['-e', holder, filename, String(ms)], { cwd: fileURLToPath(new URL('../../../', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] });
+  const released = once(child, 'exit');
+  await once(createInterface({ input: child.stdout }), 'line');
+  // Wrapped: an async function returning the promise itself would wait for it.
+  return { released };
+}
+
+describe('one SQLite file written by two processes', () => {
+  test("an advance (which reads before it writes) waits for the other process's write lock instead of failing", async () => {
+    const database = sqliteDatabase();
+    if (database.config.client !== 'sqlite') throw new Error('expected SQLite');
+    const app = await openTestSopflow(database, { workflows: ['customer-inquiry'] });
+    try {
+      const { id } = await play(app, AT_ANSWER);
+      const { released } = await holdWriteLock(database.config.filename, 300);
+      const moved = await app.tickets.advance(id, { type: 'answer', expectedRevision: 1 }, agent(1));
+      expect(moved).toMatchObject({ revision: 2, state: ['Task_Grade'] });
+      expect(await released).toEqual([0, null]);
+    } finally {
+      await app.close();
+      await database.drop();
+    }
+  });
+});
