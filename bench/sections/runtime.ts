@@ -251,7 +251,7 @@ function timerFigures(prefix: string, db: Db, storm: TimerStormResult): Figure[]
       ...(db === 'sqlite' ? { bar: lessThan(storm.latenessP99Ms, BARS.timerP99Ms, ' ms') } : {}),
     },
     { name: `${prefix}.timers.latenessP50Ms`, value: storm.latenessP50Ms, unit: 'ms' },
-    { name: `${prefix}.timers.durableP99Ms`, value: storm.durableP99Ms, unit: 'ms', note: 'due instant → fireTimer resolved (its transaction committed)' },
+    { name: `${prefix}.timers.durableP99Ms`, value: storm.durableP99Ms, unit: 'ms', note: 'due instant → fireTimers resolved (its transaction committed)' },
     { name: `${prefix}.timers.drainMs`, value: storm.drainMs, unit: 'ms', note: 'due instant → last of them fired' },
     { name: `${prefix}.timers.cpuUsPerFire`, value: storm.cpuMsPerFire * 1000, unit: 'µs CPU', note: 'CPU time of the process per timer fired, while the scheduler ran' },
     { name: `${prefix}.timers.duplicates`, value: storm.duplicates, unit: 'timers', note: 'acknowledged fired twice + tickets notified twice', bar: atMost(storm.duplicates, 0) },

@@ -20,6 +20,8 @@ export interface Database {
   write<T>(work: (trx: Transaction) => Promise<T>): Promise<T>;
   /** Locks rows read for update where the database can (PostgreSQL); SQLite writes are serialized anyway. */
   forUpdate<Q extends Knex.QueryBuilder>(query: Q): Q;
+  /** The same for a raw SELECT: `' FOR UPDATE'` to append on PostgreSQL, `''` on SQLite. */
+  readonly forUpdateSql: string;
   close(): Promise<void>;
 }
 
@@ -112,6 +114,7 @@ function sqliteDatabase(connection: Knex): Database {
     client: 'sqlite',
     write: (work) => queue.run(work),
     forUpdate: (query) => query,
+    forUpdateSql: '',
     close: async () => {
       await queue.drained();
       await connection.destroy();
@@ -125,6 +128,7 @@ function postgresDatabase(connection: Knex): Database {
     client: 'pg',
     write: (work) => connection.transaction(work),
     forUpdate: (query) => query.forUpdate() as typeof query,
+    forUpdateSql: ' FOR UPDATE',
     close: () => connection.destroy(),
   };
 }
@@ -133,4 +137,53 @@ function postgresDatabase(connection: Knex): Database {
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: string }).code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+// NOTE: the hot paths (advancing a ticket, firing timers) run fixed SQL through `trx.raw` with `?` bindings,
+// which knex passes to both databases: building and compiling a query costs more than SQLite running it.
+
+/** The rows of a `raw` SELECT or `RETURNING` statement, on either database. */
+export function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
+}
+
+/** How many rows a `raw` UPDATE changed, on either database. */
+export function changesOf(result: unknown): number {
+  const outcome = result as { changes?: number; rowCount?: number | null };
+  return outcome.changes ?? outcome.rowCount ?? 0;
+}
+
+const valueLists = new Map<string, string>();
+
+/** `(?, ?), (?, ?)`: the VALUES of a multi-row INSERT of `rows` rows of `columns` columns. */
+export function valuesSql(rows: number, columns: number): string {
+  const key = `${rows}x${columns}`;
+  let sql = valueLists.get(key);
+  if (sql === undefined) {
+    const row = `(${Array.from({ length: columns }, () => '?').join(', ')})`;
+    sql = Array.from({ length: rows }, () => row).join(', ');
+    if (valueLists.size < 1_000) valueLists.set(key, sql);
+  }
+  return sql;
+}
+
+/** `?, ?, ?`: the list of an `IN (…)` of `count` values. */
+export function listSql(count: number): string {
+  return valuesSql(1, count).slice(1, -1);
+}
+
+export type SqlValue = string | number | boolean | null;
+
+/** Rows per multi-row statement: well under SQLite's and PostgreSQL's limits on bound values. */
+const ROWS_PER_STATEMENT = 400;
+
+/**
+ * A multi-row `INSERT`: `head` names the table and columns, `tail` may add an `ON CONFLICT` clause.
+ * Nothing is sent for no rows; many rows go a few hundred to a statement.
+ */
+export async function insertRows(trx: Transaction, head: string, rows: readonly SqlValue[][], tail = ''): Promise<void> {
+  for (let from = 0; from < rows.length; from += ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(from, from + ROWS_PER_STATEMENT);
+    await trx.raw(`${head} VALUES ${valuesSql(chunk.length, chunk[0]!.length)}${tail}`, chunk.flat());
+  }
 }

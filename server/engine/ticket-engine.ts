@@ -1,4 +1,4 @@
-import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import { createActor, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventObject, type ExecutableActionObject } from 'xstate';
 import { EventNotAllowedError, ValidationError } from '../errors.js';
 import { ACTIONS, timerEvent } from './compile/build-machine.js';
 import { checkFields } from './fields.js';
@@ -117,6 +117,9 @@ interface WorkflowRuntime {
   machine: AnyStateMachine;
   stepByKey: Map<string, string>;
   finalKeys: Set<string>;
+  /** Lent to every xstate call on this machine; see `transitionOf`. */
+  scope: AnyActorScope;
+  actions: ExecutableActionObject[];
 }
 
 const runtimes = new WeakMap<Workflow, WorkflowRuntime>();
@@ -135,10 +138,45 @@ function runtimeOf(workflow: Workflow): WorkflowRuntime {
       }
     };
     walk(workflow.machine.states);
-    runtime = { machine: machineOf(workflow), stepByKey, finalKeys };
+    const machine = machineOf(workflow);
+    const actions: ExecutableActionObject[] = [];
+    runtime = { machine, stepByKey, finalKeys, scope: inertScope(machine, actions), actions };
     runtimes.set(workflow, runtime);
   }
   return runtime;
+}
+
+/**
+ * An actor scope that executes nothing and collects the actions a transition would run, as xstate's own
+ * `transition()` builds for each call. NOTE: building it constructs an actor, which computes the machine's
+ * whole initial snapshot: about as costly as the transition itself. SOP machines spawn no child actors, so
+ * one scope per machine serves every call.
+ */
+function inertScope(machine: AnyStateMachine, actions: ExecutableActionObject[]): AnyActorScope {
+  const self = createActor(machine);
+  const none = () => {};
+  return {
+    self,
+    id: '',
+    sessionId: '',
+    logger: none,
+    defer: none,
+    emit: none,
+    system: self.system,
+    stopChild: none,
+    actionExecutor: (action) => {
+      actions.push(action);
+    },
+  };
+}
+
+/** xstate's pure `transition()` (or `initialTransition()` without a snapshot) on the workflow's own scope. */
+function transitionOf(runtime: WorkflowRuntime, snapshot: AnyMachineSnapshot | undefined, event: EventObject | { fields: Record<string, unknown> }): [AnyMachineSnapshot, ExecutableActionObject[]] {
+  runtime.actions.length = 0;
+  const next = snapshot
+    ? (runtime.machine.transition(snapshot, event as EventObject, runtime.scope) as AnyMachineSnapshot)
+    : (runtime.machine.getInitialSnapshot(runtime.scope, event) as AnyMachineSnapshot);
+  return [next, runtime.actions.splice(0)];
 }
 
 function leafKeys(value: unknown, into: string[] = []): string[] {
@@ -179,13 +217,13 @@ export function startTicket(
   input: { fields?: Record<string, unknown>; vip?: boolean; calendar?: string } = {},
   options: EngineOptions = {},
 ): Advance {
-  const { machine } = runtimeOf(workflow);
+  const runtime = runtimeOf(workflow);
   const vip = input.vip === true;
   const blank: TicketState = { machine: undefined, openVisits: [], timers: [], seq: 0, vip, resolution: { usedMs: 0 }, done: false };
   if (input.calendar !== undefined) blank.calendar = input.calendar;
   // The clock starts paused without a limit; the run starts it once it knows the first steps and fields.
   const run = new Run(workflow, blank, moment, options, 'start');
-  const [snapshot, actions] = initialTransition(machine, { fields: { ...input.fields, vip } });
+  const [snapshot, actions] = transitionOf(runtime, undefined, { fields: { ...input.fields, vip } });
   return run.apply(snapshot, actions);
 }
 
@@ -199,13 +237,13 @@ export function advance(workflow: Workflow, state: TicketState, event: SopEvent,
   if (!allowed.includes(event.type)) {
     throw new EventNotAllowedError(`event "${event.type}" is not allowed now; allowed: ${allowed.join(', ') || 'none'}`, allowed);
   }
-  const { machine } = runtimeOf(workflow);
-  const snapshot = machine.resolveState(state.machine as Parameters<AnyStateMachine['resolveState']>[0]);
+  const runtime = runtimeOf(workflow);
+  const snapshot = runtime.machine.resolveState(state.machine as Parameters<AnyStateMachine['resolveState']>[0]);
   const handling = activeSteps(workflow, state).map((id) => workflow.steps[id]!).filter((s) => s.actions.some((a) => a.event === event.type));
   const checked = checkFields(handling.flatMap((s) => s.fields), event.fields ?? {}, snapshot.context.fields);
   if (checked.problems.length) throw new ValidationError(`the fields of "${handling.map((s) => s.name).join(', ')}" are not valid`, checked.problems);
   const run = new Run(workflow, state, moment, options, event.type);
-  const [next, actions] = transition(machine, snapshot, { type: event.type, fields: checked.values });
+  const [next, actions] = transitionOf(runtime, snapshot, { type: event.type, fields: checked.values });
   return run.apply(next, actions);
 }
 
@@ -218,8 +256,8 @@ export function fireTimer(workflow: Workflow, state: TicketState, key: string, m
   if (!timer || state.done) return undefined;
   const run = new Run(workflow, state, { now: moment.now, actor: TIMER_ACTOR }, options, timer.timerId ? timerEvent(timer.timerId) : timer.kind);
   run.consume(timer);
-  const { machine } = runtimeOf(workflow);
-  const snapshot = machine.resolveState(state.machine as Parameters<AnyStateMachine['resolveState']>[0]);
+  const runtime = runtimeOf(workflow);
+  const snapshot = runtime.machine.resolveState(state.machine as Parameters<AnyStateMachine['resolveState']>[0]);
   if (timer.kind !== 'bpmn') {
     run.slaTimerFired(timer);
     return run.apply(snapshot, []);
@@ -228,7 +266,7 @@ export function fireTimer(workflow: Workflow, state: TicketState, key: string, m
   if (definition.behaviour === 'interrupting' && workflow.steps[definition.scope] && definition.scope !== definition.id) {
     run.remind('escalation', definition.scope, definition.id, definition.reminder);
   }
-  const [next, actions] = transition(machine, snapshot, { type: timerEvent(timer.timerId!) });
+  const [next, actions] = transitionOf(runtime, snapshot, { type: timerEvent(timer.timerId!) });
   return run.apply(next, actions, timer);
 }
 

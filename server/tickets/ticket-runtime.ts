@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
-import { isUniqueViolation, type Database, type Transaction } from '../data/database.js';
+import { changesOf, insertRows, isUniqueViolation, listSql, rowsOf, type Database, type SqlValue, type Transaction } from '../data/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import {
   advance,
@@ -10,7 +10,9 @@ import {
   updateTicket,
   type Advance,
   type EngineOptions,
+  type OpenVisit,
   type PendingTimer,
+  type StepVisit,
   type TicketChange,
   type TicketState,
 } from '../engine/ticket-engine.js';
@@ -61,6 +63,34 @@ interface TicketRow {
   updated_at: number;
   closed_at: number | null;
   created_by: string;
+}
+
+/** What an advance reads of the ticket it locks (not `fields`: the snapshot holds them too). */
+type LockedRow = Pick<TicketRow, 'id' | 'workflow_id' | 'customer_id' | 'revision' | 'snapshot' | 'created_at' | 'closed_at' | 'created_by' | 'channel' | 'subject'>;
+const LOCKED_COLUMNS = 'id, workflow_id, customer_id, revision, snapshot, created_at, closed_at, created_by, channel, subject';
+
+/** A claimed timer, as the scheduler hands it over to be fired. */
+export interface DueTimer {
+  id: number;
+  ticketId: number;
+  key: string;
+  dueAt: number;
+}
+
+export interface FiredTimers {
+  /** The timers this call fired; the others had fired or been cancelled already. */
+  fired: DueTimer[];
+  /** Timers whose ticket the engine could not move on: left pending (and claimed), with the reason. */
+  failed: Array<{ timer: DueTimer; error: unknown }>;
+}
+
+/** One ticket's engine result, to be written. */
+interface TicketEffects {
+  ticketId: number;
+  workflow: Workflow;
+  /** The state before the change, when there was one: tells which open visits the change breached. */
+  before?: TicketState;
+  moved: Advance;
 }
 
 interface CustomerRow {
@@ -117,7 +147,7 @@ export class TicketRuntime {
         })
         .returning('id')) as Array<{ id: number }>;
       const id = inserted!.id;
-      await this.storeEffects(trx, id, workflow, started, now);
+      await storeEffects(trx, [{ ticketId: id, workflow, moved: started }], now);
       return this.view(version, { id, customer, revision: 1, createdAt: now, updatedAt: now, createdBy: actor, channel: input.channel, subject: input.subject }, started.state, started.fields);
     });
   }
@@ -132,8 +162,9 @@ export class TicketRuntime {
       checkRevision(row, event.expectedRevision);
       const version = await this.workflows.get(row.workflow_id, trx);
       const now = this.clock.now();
-      const moved = advance(version.workflow, stateOf(row), { type: event.type, ...(event.fields ? { fields: event.fields } : {}) }, { now, actor }, this.engine);
-      return this.viewAfter(trx, row, version, moved, await this.store(trx, row, version, moved, now), now);
+      const before = stateOf(row);
+      const moved = advance(version.workflow, before, { type: event.type, ...(event.fields ? { fields: event.fields } : {}) }, { now, actor }, this.engine);
+      return this.viewAfter(trx, row, version, moved, await this.store(trx, row, before, version, moved, now), now);
     });
   }
 
@@ -151,28 +182,71 @@ export class TicketRuntime {
       const version = await this.workflows.get(row.workflow_id, trx);
       const { expectedRevision: _, ...terms } = change;
       const now = this.clock.now();
-      const changed = updateTicket(version.workflow, stateOf(row), terms, { now, actor }, this.engine);
-      return this.viewAfter(trx, row, version, changed, await this.store(trx, row, version, changed, now), now);
+      const before = stateOf(row);
+      const changed = updateTicket(version.workflow, before, terms, { now, actor }, this.engine);
+      return this.viewAfter(trx, row, version, changed, await this.store(trx, row, before, version, changed, now), now);
     });
   }
 
   /**
-   * Fires one pending timer through the same path as an agent's event. Returns false when it had already
-   * fired or been cancelled: whoever marks it fired first wins, so a timer fires once however many
-   * schedulers claimed it.
+   * Fires claimed timers through the same engine path as an agent's event, all in one transaction: their
+   * tickets are locked, one UPDATE marks the timers still pending as fired (whoever marks a timer first wins,
+   * so it fires once however many schedulers claimed it), each ticket's timers run in due order, and the
+   * effects of all of them are written with multi-row statements.
    */
-  async fireTimer(ticketId: number, key: string): Promise<boolean> {
+  async fireTimers(timers: readonly DueTimer[]): Promise<FiredTimers> {
+    if (!timers.length) return { fired: [], failed: [] };
+    const ticketIds = [...new Set(timers.map((t) => t.ticketId))].sort((a, b) => a - b);
+    const timerIds = timers.map((t) => t.id);
     return this.db.write(async (trx) => {
-      const row = await this.lock(trx, ticketId);
+      const rows = rowsOf<LockedRow>(
+        await trx.raw(`SELECT ${LOCKED_COLUMNS} FROM tickets WHERE id IN (${listSql(ticketIds.length)}) ORDER BY id${this.db.forUpdateSql}`, ticketIds),
+      );
       const now = this.clock.now();
-      // Written with coalesce so PostgreSQL looks the row up by (ticket_id, key), not through the partial due-time index.
-      const marked = await trx('timers').where({ ticket_id: ticketId, key }).whereRaw('coalesce(fired_at, cancelled_at) is null').update({ fired_at: now });
-      if (marked === 0) return false;
-      const version = await this.workflows.get(row.workflow_id, trx);
-      const fired = fireTimer(version.workflow, stateOf(row), key, { now }, this.engine);
-      if (fired) await this.store(trx, row, version, fired, now);
-      return true;
+      const marked = rowsOf<{ id: number | string }>(
+        await trx.raw(`UPDATE timers SET fired_at = ? WHERE id IN (${listSql(timerIds.length)}) AND fired_at IS NULL AND cancelled_at IS NULL RETURNING id`, [now, ...timerIds]),
+      );
+      const markedIds = new Set(marked.map((m) => Number(m.id)));
+      // Arming order breaks ties between timers due at the same instant.
+      const fired = timers.filter((t) => markedIds.has(t.id)).sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
+      const byTicket = new Map<number, DueTimer[]>();
+      for (const timer of fired) byTicket.set(timer.ticketId, [...(byTicket.get(timer.ticketId) ?? []), timer]);
+
+      const failed: FiredTimers['failed'] = [];
+      const changes: Array<TicketEffects & { row: LockedRow }> = [];
+      for (const row of rows) {
+        const due = byTicket.get(row.id);
+        if (!due) continue;
+        const version = await this.workflows.get(row.workflow_id, trx);
+        const before = stateOf(row);
+        try {
+          let moved: Advance | undefined;
+          for (const timer of due) {
+            const next = fireTimer(version.workflow, moved?.state ?? before, timer.key, { now }, this.engine);
+            if (next) moved = moved ? mergeAdvances(moved, next) : next;
+          }
+          if (moved) changes.push({ row, ticketId: row.id, workflow: version.workflow, before, moved });
+        } catch (error) {
+          for (const timer of due) failed.push({ timer, error });
+        }
+      }
+      if (failed.length) {
+        await trx.raw(`UPDATE timers SET fired_at = NULL WHERE id IN (${listSql(failed.length)})`, failed.map((f) => f.timer.id));
+      }
+      for (const { row, moved } of changes) await this.updateTicket(trx, row, moved, revisionAfter(row, moved), now);
+      await storeEffects(trx, changes, now);
+      const failedIds = new Set(failed.map((f) => f.timer.id));
+      return { fired: fired.filter((t) => !failedIds.has(t.id)), failed };
     });
+  }
+
+  /** Fires one timer by its key, as the scheduler would; false when it had fired or been cancelled already. */
+  async fireTimer(ticketId: number, key: string): Promise<boolean> {
+    const timer = (await this.db.knex('timers').where({ ticket_id: ticketId, key }).first('id', 'due_at')) as { id: number; due_at: number } | undefined;
+    if (!timer) return false;
+    const { fired, failed } = await this.fireTimers([{ id: Number(timer.id), ticketId, key, dueAt: Number(timer.due_at) }]);
+    if (failed.length) throw failed[0]!.error;
+    return fired.length === 1;
   }
 
   async get(id: number): Promise<TicketDetail> {
@@ -216,36 +290,44 @@ export class TicketRuntime {
     return { items, total: Number(total) };
   }
 
-  private async lock(trx: Transaction, id: number): Promise<TicketRow> {
-    const row = (await this.db.forUpdate(trx('tickets').where({ id }).first())) as TicketRow | undefined;
+  private async lock(trx: Transaction, id: number): Promise<LockedRow> {
+    const [row] = rowsOf<LockedRow>(await trx.raw(`SELECT ${LOCKED_COLUMNS} FROM tickets WHERE id = ?${this.db.forUpdateSql}`, [id]));
     if (!row) throw new NotFoundError(`no ticket ${id}`);
     return row;
   }
 
   /** Writes one engine result; returns the ticket's new revision. */
-  private async store(trx: Transaction, row: TicketRow, version: WorkflowVersion, moved: Advance, now: number): Promise<number> {
-    // The revision counts moves between steps: a reminder or a warning must not make an agent's next click stale.
-    const moves = moved.visitsOpened.length > 0 || moved.visitsClosed.length > 0 || moved.done;
-    const revision = moves ? row.revision + 1 : row.revision;
-    const updated = await trx('tickets')
-      .where({ id: row.id, revision: row.revision })
-      .update({
-        level: levelOf(moved.fields),
-        vip: moved.state.vip,
-        fields: JSON.stringify(moved.fields),
-        snapshot: JSON.stringify(moved.state),
-        revision,
-        due_at: moved.done ? null : nearestBreach(moved.state.timers),
-        updated_at: now,
-        closed_at: moved.done ? (row.closed_at ?? now) : null,
-      });
-    // The row is locked (PostgreSQL) or the writer is alone (SQLite); a miss means the lock did not hold.
-    if (updated !== 1) throw new ConflictError(`ticket ${row.id} changed while it was being advanced; try again`, { currentRevision: row.revision });
-    await this.storeEffects(trx, row.id, version.workflow, moved, now);
+  private async store(trx: Transaction, row: LockedRow, before: TicketState, version: WorkflowVersion, moved: Advance, now: number): Promise<number> {
+    const revision = revisionAfter(row, moved);
+    await this.updateTicket(trx, row, moved, revision, now);
+    await storeEffects(trx, [{ ticketId: row.id, workflow: version.workflow, before, moved }], now);
     return revision;
   }
 
-  private async viewAfter(trx: Transaction, row: TicketRow, version: WorkflowVersion, moved: Advance, revision: number, now: number): Promise<Ticket> {
+  private async updateTicket(trx: Transaction, row: LockedRow, moved: Advance, revision: number, now: number): Promise<void> {
+    const updated = changesOf(
+      await trx.raw(
+        `UPDATE tickets SET level = ?, vip = ?, fields = ?, snapshot = ?, revision = ?, due_at = ?, updated_at = ?, closed_at = ?
+          WHERE id = ? AND revision = ?`,
+        [
+          levelOf(moved.fields),
+          moved.state.vip,
+          JSON.stringify(moved.fields),
+          JSON.stringify(moved.state),
+          revision,
+          moved.done ? null : nearestBreach(moved.state.timers),
+          now,
+          moved.done ? (row.closed_at ?? now) : null,
+          row.id,
+          row.revision,
+        ],
+      ),
+    );
+    // The row is locked (PostgreSQL) or the writer is alone (SQLite); a miss means the lock did not hold.
+    if (updated !== 1) throw new ConflictError(`ticket ${row.id} changed while it was being advanced; try again`, { currentRevision: row.revision });
+  }
+
+  private async viewAfter(trx: Transaction, row: LockedRow, version: WorkflowVersion, moved: Advance, revision: number, now: number): Promise<Ticket> {
     return this.view(
       version,
       { id: row.id, customer: await this.customer(trx, row.customer_id), revision, createdAt: row.created_at, updatedAt: now, createdBy: row.created_by, channel: row.channel, subject: row.subject },
@@ -264,64 +346,6 @@ export class TicketRuntime {
       this.customers.set(id, customer);
     }
     return customer;
-  }
-
-  /** Step-log rows, timers and notifications of one engine result. */
-  private async storeEffects(trx: Transaction, ticketId: number, workflow: Workflow, moved: Advance, now: number): Promise<void> {
-    const closed = new Map(moved.visitsClosed.map((v) => [v.visit, v]));
-    const opened = new Set(moved.visitsOpened.map((v) => v.visit));
-    const inserts = moved.visitsOpened.map((visit) => {
-      const done = closed.get(visit.visit);
-      return {
-        ticket_id: ticketId,
-        visit: visit.visit,
-        step: visit.step,
-        step_name: workflow.steps[visit.step]!.name,
-        owner: workflow.steps[visit.step]!.owner ?? null,
-        entered_at: visit.enteredAt,
-        exited_at: done?.exitedAt ?? null,
-        duration_ms: done?.durationMs ?? null,
-        actor: done?.actor ?? null,
-        event: done?.event ?? null,
-        sla_ms: visit.slaMs ?? null,
-        breached: done?.breached ?? visit.breached,
-        automatic: workflow.steps[visit.step]!.kind === 'automatic',
-      };
-    });
-    if (inserts.length) await trx('step_log').insert(inserts);
-    for (const visit of moved.visitsClosed) {
-      if (opened.has(visit.visit)) continue;
-      await trx('step_log').where({ ticket_id: ticketId, visit: visit.visit }).update({
-        exited_at: visit.exitedAt,
-        duration_ms: visit.durationMs,
-        actor: visit.actor,
-        event: visit.event,
-        breached: visit.breached,
-      });
-    }
-    // A breach timer marks its visit while the ticket still waits there.
-    const breachedNow = moved.state.openVisits.filter((v) => v.breached && !opened.has(v.visit)).map((v) => v.visit);
-    if (breachedNow.length) await trx('step_log').where({ ticket_id: ticketId, breached: false }).whereIn('visit', breachedNow).update({ breached: true });
-    if (moved.timersCancelled.length) {
-      await trx('timers')
-        .where({ ticket_id: ticketId })
-        .whereIn('key', moved.timersCancelled.map((t) => t.key))
-        .whereNull('fired_at')
-        .update({ cancelled_at: now });
-    }
-    if (moved.timersArmed.length) await trx('timers').insert(moved.timersArmed.map((timer) => timerRow(ticketId, timer)));
-    if (moved.reminders.length) {
-      await trx('notifications').insert(
-        moved.reminders.map((reminder) => ({
-          ticket_id: ticketId,
-          kind: reminder.kind,
-          recipient: reminder.to ?? null,
-          step: reminder.step ?? null,
-          message: reminder.message ?? null,
-          created_at: reminder.at,
-        })),
-      );
-    }
   }
 
   /** The customer with this external id, or a new record; customers are shared across channels. */
@@ -403,7 +427,91 @@ interface TimerRow {
   timer_id: string | null;
 }
 
-function checkRevision(row: TicketRow, expected: number | undefined): void {
+/** The revision counts moves between steps: a reminder or a warning must not make an agent's next click stale. */
+function revisionAfter(row: LockedRow, moved: Advance): number {
+  const moves = moved.visitsOpened.length > 0 || moved.visitsClosed.length > 0 || moved.done;
+  return moves ? row.revision + 1 : row.revision;
+}
+
+/** Two engine results in a row as one: a ticket's effects when several of its timers fire together. */
+function mergeAdvances(first: Advance, next: Advance): Advance {
+  return {
+    ...next,
+    visitsClosed: [...first.visitsClosed, ...next.visitsClosed],
+    visitsOpened: [...first.visitsOpened, ...next.visitsOpened],
+    timersArmed: [...first.timersArmed, ...next.timersArmed],
+    timersCancelled: [...first.timersCancelled, ...next.timersCancelled],
+    reminders: [...first.reminders, ...next.reminders],
+  };
+}
+
+const STEP_LOG_INSERT =
+  'INSERT INTO step_log (ticket_id, visit, step, step_name, owner, entered_at, exited_at, duration_ms, actor, event, sla_ms, breached, automatic)';
+const STEP_LOG_UPSERT =
+  ' ON CONFLICT (ticket_id, visit) DO UPDATE SET exited_at = excluded.exited_at, duration_ms = excluded.duration_ms, actor = excluded.actor, event = excluded.event, breached = excluded.breached';
+const TIMERS_INSERT = 'INSERT INTO timers (ticket_id, key, kind, step, timer_id, visit, due_at, armed_at, cancelled_at)';
+const TIMERS_UPSERT = ' ON CONFLICT (ticket_id, key) DO UPDATE SET cancelled_at = excluded.cancelled_at WHERE timers.fired_at IS NULL';
+const NOTIFICATIONS_INSERT = 'INSERT INTO notifications (ticket_id, kind, recipient, step, message, created_at)';
+
+/**
+ * Step-log rows, timers and notifications of engine results, at most one statement each (per few hundred
+ * rows). The step log and the timers are upserts: a new visit or timer is inserted, while a visit that ended
+ * or was breached, or a timer that was cancelled, conflicts with its row and updates it.
+ */
+async function storeEffects(trx: Transaction, changes: readonly TicketEffects[], now: number): Promise<void> {
+  const stepLog: SqlValue[][] = [];
+  const timers: SqlValue[][] = [];
+  const notifications: SqlValue[][] = [];
+  for (const { ticketId, workflow, before, moved } of changes) {
+    const closed = new Map(moved.visitsClosed.map((v) => [v.visit, v]));
+    const open = new Map(moved.state.openVisits.map((v) => [v.visit, v]));
+    const written = new Set<number>();
+    const visitRow = (visit: OpenVisit, done: StepVisit | undefined, breached: boolean): SqlValue[] => {
+      const step = workflow.steps[visit.step]!;
+      written.add(visit.visit);
+      return [
+        ticketId,
+        visit.visit,
+        visit.step,
+        step.name,
+        step.owner ?? null,
+        visit.enteredAt,
+        done?.exitedAt ?? null,
+        done?.durationMs ?? null,
+        done?.actor ?? null,
+        done?.event ?? null,
+        visit.slaMs ?? null,
+        breached,
+        step.kind === 'automatic',
+      ];
+    };
+    for (const visit of moved.visitsOpened) {
+      const done = closed.get(visit.visit);
+      stepLog.push(visitRow(visit, done, done?.breached ?? open.get(visit.visit)?.breached ?? visit.breached));
+    }
+    for (const visit of moved.visitsClosed) if (!written.has(visit.visit)) stepLog.push(visitRow(visit, visit, visit.breached));
+    // A breach timer marks its visit while the ticket still waits there.
+    const breachedBefore = new Set(before?.openVisits.filter((v) => v.breached).map((v) => v.visit));
+    for (const visit of moved.state.openVisits) {
+      if (visit.breached && !breachedBefore.has(visit.visit) && !written.has(visit.visit)) stepLog.push(visitRow(visit, undefined, true));
+    }
+
+    // A timer armed and cancelled by the same change is kept as cancelled.
+    const cancelled = new Set(moved.timersCancelled.map((t) => t.key));
+    const armed = new Set(moved.timersArmed.map((t) => t.key));
+    for (const timer of moved.timersArmed) timers.push(timerRow(ticketId, timer, cancelled.has(timer.key) ? now : null));
+    for (const timer of moved.timersCancelled) if (!armed.has(timer.key)) timers.push(timerRow(ticketId, timer, now));
+
+    for (const reminder of moved.reminders) {
+      notifications.push([ticketId, reminder.kind, reminder.to ?? null, reminder.step ?? null, reminder.message ?? null, reminder.at]);
+    }
+  }
+  await insertRows(trx, STEP_LOG_INSERT, stepLog, STEP_LOG_UPSERT);
+  await insertRows(trx, TIMERS_INSERT, timers, TIMERS_UPSERT);
+  await insertRows(trx, NOTIFICATIONS_INSERT, notifications);
+}
+
+function checkRevision(row: LockedRow, expected: number | undefined): void {
   if (expected !== undefined && expected !== row.revision) {
     throw new ConflictError(`ticket ${row.id} has changed: it is at revision ${row.revision}, not ${expected}; reload it and try again`, {
       currentRevision: row.revision,
@@ -415,7 +523,7 @@ function openVisit(knex: Knex): Knex.QueryBuilder {
   return knex('step_log as s').select(knex.raw('1')).whereRaw('s.ticket_id = t.id').whereNull('s.exited_at');
 }
 
-function stateOf(row: TicketRow): TicketState {
+function stateOf(row: Pick<TicketRow, 'snapshot'>): TicketState {
   return JSON.parse(row.snapshot) as TicketState;
 }
 
@@ -427,17 +535,8 @@ function customerOf(row: CustomerRow): Customer {
   return row.external_id ? { id: row.id, name: row.name, externalId: row.external_id } : { id: row.id, name: row.name };
 }
 
-function timerRow(ticketId: number, timer: PendingTimer) {
-  return {
-    ticket_id: ticketId,
-    key: timer.key,
-    kind: timer.kind,
-    step: timer.step ?? null,
-    timer_id: timer.timerId ?? null,
-    visit: timer.visit ?? null,
-    due_at: timer.dueAt,
-    armed_at: timer.armedAt,
-  };
+function timerRow(ticketId: number, timer: PendingTimer, cancelledAt: number | null): SqlValue[] {
+  return [ticketId, timer.key, timer.kind, timer.step ?? null, timer.timerId ?? null, timer.visit ?? null, timer.dueAt, timer.armedAt, cancelledAt];
 }
 
 function timerView(row: TimerRow): PendingTimerView {

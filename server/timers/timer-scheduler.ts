@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
-import type { Database } from '../data/database.js';
-import type { TicketRuntime } from '../tickets/ticket-runtime.js';
+import { rowsOf, type Database } from '../data/database.js';
+import type { DueTimer, TicketRuntime } from '../tickets/ticket-runtime.js';
 
 export interface SchedulerOptions {
   /** Names this process in `timers.claimed_by`. */
@@ -9,19 +9,23 @@ export interface SchedulerOptions {
   intervalMs: number;
   /** Timers claimed per round. */
   batchSize?: number;
-  /** Timers fired at once; on SQLite they share commits. */
+  /** Transactions firing a round's timers at once (up to FIRE_CHUNK timers each); on SQLite they share commits. */
   concurrency?: number;
   /** A claim older than this is taken to belong to a process that died, and is claimed again. */
   claimTtlMs?: number;
   onError?: (error: unknown) => void;
 }
 
-interface Claimed {
-  id: number;
-  ticket_id: number;
+interface ClaimedRow {
+  id: number | string;
+  ticket_id: number | string;
   key: string;
-  due_at: number;
+  due_at: number | string;
 }
+
+const DEFAULT_BATCH = 1_000;
+/** Timers one transaction fires: the bigger, the fewer statements and commits per timer. */
+const FIRE_CHUNK = 250;
 
 export interface TickResult {
   claimed: number;
@@ -33,8 +37,8 @@ export interface TickResult {
 /**
  * Fires due timers, once each, however many processes run it on one database. A process claims a batch
  * (PostgreSQL: rows locked with SKIP LOCKED, so schedulers never wait on each other; SQLite: one claiming
- * transaction), then fires each timer through the ticket runtime, which marks it fired in the same
- * transaction as its effects. Timers that fell due while no server ran are simply due now.
+ * transaction), then fires it in chunks through the ticket runtime, which marks the timers fired in the
+ * same transaction as their effects. Timers that fell due while no server ran are simply due now.
  */
 export class TimerScheduler {
   private timeout: NodeJS.Timeout | undefined;
@@ -68,7 +72,7 @@ export class TimerScheduler {
       total.claimed += round.claimed;
       total.fired += round.fired;
       total.lateness.push(...round.lateness);
-      if (round.claimed < (this.options.batchSize ?? 500)) return total;
+      if (round.claimed < (this.options.batchSize ?? DEFAULT_BATCH)) return total;
     }
   }
 
@@ -96,35 +100,38 @@ export class TimerScheduler {
     const claimed = await this.claim();
     const lateness: number[] = [];
     let fired = 0;
-    const concurrency = this.options.concurrency ?? 64;
-    // One ticket's timers fire one after another in due order (an escalation and a breach due at the same
-    // instant must not race); different tickets fire side by side.
-    const byTicket = new Map<number, Claimed[]>();
-    for (const timer of claimed) byTicket.set(timer.ticket_id, [...(byTicket.get(timer.ticket_id) ?? []), timer]);
-    const queues = [...byTicket.values()];
+    // One ticket's timers go to one chunk, which fires them one after another in due order (an escalation
+    // and a breach due at the same instant must not race); chunks hold different tickets and fire side by side.
+    const byTicket = new Map<number, DueTimer[]>();
+    for (const timer of claimed) byTicket.set(timer.ticketId, [...(byTicket.get(timer.ticketId) ?? []), timer]);
+    const chunks: DueTimer[][] = [[]];
+    for (const timers of byTicket.values()) {
+      if (chunks[chunks.length - 1]!.length >= FIRE_CHUNK) chunks.push([]);
+      chunks[chunks.length - 1]!.push(...timers);
+    }
     let next = 0;
     const worker = async () => {
-      while (next < queues.length) {
-        for (const timer of queues[next++]!) {
-          try {
-            if (await this.tickets.fireTimer(timer.ticket_id, timer.key)) {
-              fired++;
-              lateness.push(this.clock.now() - timer.due_at);
-            }
-          } catch (error) {
-            this.options.onError?.(error);
-          }
+      while (next < chunks.length) {
+        const chunk = chunks[next++]!;
+        try {
+          const result = await this.tickets.fireTimers(chunk);
+          const now = this.clock.now();
+          fired += result.fired.length;
+          for (const timer of result.fired) lateness.push(now - timer.dueAt);
+          for (const { error } of result.failed) this.options.onError?.(error);
+        } catch (error) {
+          this.options.onError?.(error);
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 4, chunks.length) }, worker));
     return { claimed: claimed.length, fired, lateness };
   }
 
-  private async claim(): Promise<Claimed[]> {
+  private async claim(): Promise<DueTimer[]> {
     const now = this.clock.now();
     const stale = now - (this.options.claimTtlMs ?? 60_000);
-    const limit = this.options.batchSize ?? 500;
+    const limit = this.options.batchSize ?? DEFAULT_BATCH;
     const skipLocked = this.db.client === 'pg' ? 'FOR UPDATE SKIP LOCKED' : '';
     return this.db.write(async (trx) => {
       const result = (await trx.raw(
@@ -135,10 +142,10 @@ export class TimerScheduler {
                         ORDER BY due_at LIMIT ? ${skipLocked})
           RETURNING id, ticket_id, key, due_at`,
         [this.options.instance, now, now, stale, limit],
-      )) as Claimed[] | { rows: Claimed[] };
-      const rows = Array.isArray(result) ? result : result.rows;
+      )) as unknown;
+      const timers = rowsOf<ClaimedRow>(result).map((row) => ({ id: Number(row.id), ticketId: Number(row.ticket_id), key: row.key, dueAt: Number(row.due_at) }));
       // Arming order breaks ties between timers due at the same instant.
-      return rows.sort((a, b) => a.due_at - b.due_at || a.id - b.id);
+      return timers.sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
     });
   }
 }
