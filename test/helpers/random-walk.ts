@@ -1,17 +1,9 @@
 import { advance, fireTimer, startTicket, type Advance, type TicketState } from '../../server/engine/ticket-engine.js';
 import type { FieldDefinition, Workflow } from '../../server/engine/workflow.js';
+import { seededRandom } from '../../server/demo/seeded-random.js';
 
-/** A small seeded PRNG (mulberry32): walks are random but repeatable. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Random but repeatable walks, on the demo's PRNG. */
+export const seeded = seededRandom;
 
 export function sampleField(field: FieldDefinition, random: () => number): unknown {
   switch (field.type) {
