@@ -30,6 +30,8 @@ export class WriteQueue {
   constructor(
     private readonly knex: Knex,
     private readonly takeWriteLock: TakeWriteLock = () => Promise.resolve(),
+    /** Runs a statement without bindings in the transaction (taking and releasing savepoints); `trx.raw` unless told otherwise. */
+    private readonly exec: (trx: Knex.Transaction, sql: string) => Promise<unknown> = (trx, sql) => trx.raw(sql) as unknown as Promise<unknown>,
     private readonly maxBatch = 256,
   ) {}
 
@@ -78,14 +80,15 @@ export class WriteQueue {
         await this.takeWriteLock(trx);
         // Plain savepoints, one at a time under one name: knex's nested transactions cost more than the work.
         for (const job of batch) {
-          await trx.raw('SAVEPOINT job');
+          await this.exec(trx, 'SAVEPOINT job');
           try {
             outcomes.push({ ok: true, value: await job.work(trx) });
           } catch (error) {
+            // The rare failure path stays on knex, where its query events show it.
             await trx.raw('ROLLBACK TO SAVEPOINT job');
             outcomes.push({ ok: false, error });
           }
-          await trx.raw('RELEASE SAVEPOINT job');
+          await this.exec(trx, 'RELEASE SAVEPOINT job');
         }
       });
     } catch (error) {

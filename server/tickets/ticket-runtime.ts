@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
-import { changesOf, insertRows, isUniqueViolation, listSql, rowsOf, type Database, type SqlValue, type Transaction } from '../data/database.js';
+import { changesOf, insertRows, runSql, isUniqueViolation, listSql, rowsOf, type Database, type SqlValue, type Transaction } from '../data/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import {
   advance,
@@ -200,11 +200,11 @@ export class TicketRuntime {
     const timerIds = timers.map((t) => t.id);
     return this.db.write(async (trx) => {
       const rows = rowsOf<LockedRow>(
-        await trx.raw(`SELECT ${LOCKED_COLUMNS} FROM tickets WHERE id IN (${listSql(ticketIds.length)}) ORDER BY id${this.db.forUpdateSql}`, ticketIds),
+        await runSql(trx, `SELECT ${LOCKED_COLUMNS} FROM tickets WHERE id IN (${listSql(ticketIds.length)}) ORDER BY id${this.db.forUpdateSql}`, ticketIds),
       );
       const now = this.clock.now();
       const marked = rowsOf<{ id: number | string }>(
-        await trx.raw(`UPDATE timers SET fired_at = ? WHERE id IN (${listSql(timerIds.length)}) AND fired_at IS NULL AND cancelled_at IS NULL RETURNING id`, [now, ...timerIds]),
+        await runSql(trx, `UPDATE timers SET fired_at = ? WHERE id IN (${listSql(timerIds.length)}) AND fired_at IS NULL AND cancelled_at IS NULL RETURNING id`, [now, ...timerIds]),
       );
       const markedIds = new Set(marked.map((m) => Number(m.id)));
       // Arming order breaks ties between timers due at the same instant.
@@ -231,7 +231,7 @@ export class TicketRuntime {
         }
       }
       if (failed.length) {
-        await trx.raw(`UPDATE timers SET fired_at = NULL WHERE id IN (${listSql(failed.length)})`, failed.map((f) => f.timer.id));
+        await runSql(trx, `UPDATE timers SET fired_at = NULL WHERE id IN (${listSql(failed.length)})`, failed.map((f) => f.timer.id));
       }
       for (const { row, moved } of changes) await this.updateTicket(trx, row, moved, revisionAfter(row, moved), now);
       await storeEffects(trx, changes, now);
@@ -291,7 +291,7 @@ export class TicketRuntime {
   }
 
   private async lock(trx: Transaction, id: number): Promise<LockedRow> {
-    const [row] = rowsOf<LockedRow>(await trx.raw(`SELECT ${LOCKED_COLUMNS} FROM tickets WHERE id = ?${this.db.forUpdateSql}`, [id]));
+    const [row] = rowsOf<LockedRow>(await runSql(trx, `SELECT ${LOCKED_COLUMNS} FROM tickets WHERE id = ?${this.db.forUpdateSql}`, [id]));
     if (!row) throw new NotFoundError(`no ticket ${id}`);
     return row;
   }
@@ -306,7 +306,8 @@ export class TicketRuntime {
 
   private async updateTicket(trx: Transaction, row: LockedRow, moved: Advance, revision: number, now: number): Promise<void> {
     const updated = changesOf(
-      await trx.raw(
+      await runSql(
+        trx,
         `UPDATE tickets SET level = ?, vip = ?, fields = ?, snapshot = ?, revision = ?, due_at = ?, updated_at = ?, closed_at = ?
           WHERE id = ? AND revision = ?`,
         [
