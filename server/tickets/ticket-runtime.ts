@@ -139,7 +139,7 @@ export class TicketRuntime {
           fields: JSON.stringify(started.fields),
           snapshot: JSON.stringify(started.state),
           revision: 1,
-          due_at: started.done ? null : nearestBreach(started.state.timers),
+          due_at: started.done ? null : nearestBreach(started.state),
           created_at: now,
           updated_at: now,
           closed_at: started.done ? now : null,
@@ -316,7 +316,7 @@ export class TicketRuntime {
           JSON.stringify(moved.fields),
           JSON.stringify(moved.state),
           revision,
-          moved.done ? null : nearestBreach(moved.state.timers),
+          moved.done ? null : nearestBreach(moved.state),
           now,
           moved.done ? (row.closed_at ?? now) : null,
           row.id,
@@ -398,7 +398,7 @@ export class TicketRuntime {
     };
     const level = levelOf(fields);
     if (level) ticket.level = level;
-    const due = state.done ? null : nearestBreach(state.timers);
+    const due = state.done ? null : nearestBreach(state);
     if (due !== null) ticket.dueAt = due;
     if (closedAt !== undefined) ticket.closedAt = closedAt;
     return ticket;

@@ -1,4 +1,4 @@
-import type { PendingTimer, TicketState } from '../engine/ticket-engine.js';
+import type { TicketState } from '../engine/ticket-engine.js';
 import { activeSteps } from '../engine/ticket-engine.js';
 import type { FieldDefinition, Workflow } from '../engine/workflow.js';
 
@@ -79,9 +79,18 @@ export interface TicketDetail extends Ticket {
 /** The SLA kinds whose due time makes a ticket urgent. */
 const BREACH_KINDS = new Set(['sla-breach', 'ticket-sla-breach']);
 
-export function nearestBreach(timers: PendingTimer[]): number | null {
+/**
+ * When the ticket breaches (or breached) a limit first: what "most urgent first" sorts by. A step already
+ * breached keeps a due time in the past (its entry plus its limit), so an overdue ticket stays on top
+ * instead of sinking once its breach timer has fired.
+ */
+export function nearestBreach(state: TicketState): number | null {
   let due: number | null = null;
-  for (const timer of timers) if (BREACH_KINDS.has(timer.kind) && (due === null || timer.dueAt < due)) due = timer.dueAt;
+  const earlier = (at: number) => {
+    if (due === null || at < due) due = at;
+  };
+  for (const timer of state.timers) if (BREACH_KINDS.has(timer.kind)) earlier(timer.dueAt);
+  for (const visit of state.openVisits) if (visit.breached && visit.slaMs !== undefined) earlier(visit.enteredAt + visit.slaMs);
   return due;
 }
 

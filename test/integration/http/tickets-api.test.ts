@@ -126,8 +126,15 @@ eachDatabase('HTTP API: tickets', (database) => {
     expect(page.body.items.map((t: { id: number }) => t.id)).toEqual([vip, early, late]);
     expect(page.body).toMatchObject({ total: 3, limit: 50, offset: 0 });
 
+    // Once their breach timers have fired, the overdue tickets stay ahead of a fresh one due in 5 min.
+    expect((await server.app.scheduler.runDue()).fired).toBeGreaterThan(0);
+    const fresh = await open('fresh', false);
+    const overdue = await server.call('GET', '/api/tickets?workflow=customer-inquiry&state=open');
+    expect(overdue.body.items.map((t: { id: number }) => t.id)).toEqual([vip, early, late, fresh]);
+    await server.call('POST', `/api/tickets/${fresh}/events`, { json: { type: 'answer' } });
+
     const second = await server.call('GET', '/api/tickets?workflow=customer-inquiry&limit=2&offset=2');
-    expect(second.body).toMatchObject({ total: 3, items: [{ id: late }], limit: 2, offset: 2 });
+    expect(second.body).toMatchObject({ total: 4, items: [{ id: late }, { id: fresh }], limit: 2, offset: 2 });
     expect((await server.call('GET', '/api/tickets?state=Task_Answer')).body.total).toBe(3);
 
     const bad = await server.call('GET', '/api/tickets?limit=0&colour=red');
