@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'conflict'
   | 'invalid_bpmn'
   | 'event_not_allowed'
+  | 'rate_limited'
   | 'internal';
 
 export class AppError extends Error {

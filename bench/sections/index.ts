@@ -1,6 +1,7 @@
 import type { BenchSection } from '../section.js';
 import { engineSection } from './engine.js';
+import { pagesSection } from './pages.js';
 import { runtimeSection } from './runtime.js';
 
 /** Every section `npm run bench` knows, in the order they run. New sections register here. */
-export const sections: BenchSection[] = [engineSection, runtimeSection];
+export const sections: BenchSection[] = [engineSection, runtimeSection, pagesSection];

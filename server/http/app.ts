@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Logger } from '../logger.js';
 import type { Sopflow } from '../sopflow.js';
+import { createPages } from '../web/pages.js';
 import { systemRoutes } from './api/system.routes.js';
 import { ticketRoutes } from './api/tickets.routes.js';
 import { workflowRoutes } from './api/workflows.routes.js';
@@ -10,17 +11,26 @@ import { openApiDocument } from './openapi.js';
 import { requestLogging } from './request-logging.js';
 import { defineRoute, type ApiRoute } from './route.js';
 
-/** The HTTP application of SOPflow, not yet listening: the server, tests and the benchmark mount it. */
+/**
+ * The HTTP application of SOPflow, not yet listening: the server, tests and the benchmark mount it. The API
+ * answers programs (bearer tokens) and the pages' scripts (the session's user); the pages (`web/`) answer people.
+ */
 export function createApp(app: Sopflow, logger: Logger): Express {
   const web = express();
   web.disable('x-powered-by');
   web.use(requestLogging(logger));
-  const access = accessControl([bearerToken(app.users)]);
+  const pages = createPages(app, logger);
+  web.use(pages.headers);
+  web.use('/static', pages.assets);
+  web.use(pages.session);
+  const access = accessControl([bearerToken(app.users), pages.sessionUser]);
   for (const route of apiRoutes(app)) {
     const handlers = [access(route.access), ...route.bodyParsers, route.handle];
     web[route.method](route.path, ...handlers);
   }
+  web.use(pages.router);
   web.use(unknownRoute);
+  web.use(pages.errors);
   web.use(errorHandler);
   return web;
 }

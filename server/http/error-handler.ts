@@ -13,10 +13,11 @@ const STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   invalid_bpmn: 422,
   event_not_allowed: 422,
+  rate_limited: 429,
   internal: 500,
 };
 
-interface Failure {
+export interface Failure {
   status: number;
   code: ApiErrorCode;
   message: string;
@@ -36,8 +37,11 @@ function isBodyError(error: unknown): error is BodyError {
   return typeof e?.type === 'string' && typeof e.status === 'number' && e.status >= 400 && e.status < 500;
 }
 
-/** The one mapping from errors to responses. Unknown errors say nothing about themselves to the caller. */
-function failureOf(error: unknown, req: Request): Failure {
+/**
+ * The one mapping from errors to responses, for the API (JSON, below) and the pages (an error page in the
+ * layout, `web/page-errors.ts`). Unknown errors say nothing about themselves to the caller.
+ */
+export function failureOf(error: unknown, req: Request): Failure {
   if (error instanceof AppError) return { status: STATUS[error.code], code: error.code, message: error.message, details: error.details };
   if (isBodyError(error)) {
     if (error.type === 'entity.too.large') return { status: 413, code: 'payload_too_large', message: `the body is larger than the limit of ${error.limit} bytes` };

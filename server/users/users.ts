@@ -81,6 +81,23 @@ export class Users {
     return userOf(row);
   }
 
+  /** The user with this id, or undefined (deleted since): how a signed-in session finds its user. */
+  async byId(id: number): Promise<User | undefined> {
+    const row = (await this.db.knex('users').where({ id }).first('id', 'email', 'name', 'role', 'locale')) as UserRow | undefined;
+    return row ? userOf(row) : undefined;
+  }
+
+  /** Everyone, by email: the admin page. */
+  async list(): Promise<User[]> {
+    const rows = (await this.db.knex('users').orderBy('email').select('id', 'email', 'name', 'role', 'locale')) as UserRow[];
+    return rows.map(userOf);
+  }
+
+  /** The language a user chose for the pages (`zh-CN`, `en`); null goes back to the browser's. */
+  async setLocale(id: number, locale: string | null): Promise<void> {
+    await this.db.write((trx) => trx('users').where({ id }).update({ locale }));
+  }
+
   async count(): Promise<number> {
     const [{ n }] = (await this.db.knex('users').count({ n: '*' })) as [{ n: number | string }];
     return Number(n);

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { migrationSource } from '../../../server/data/migrations/index.js';
 import { openSopflow } from '../../../server/sopflow.js';
 import { eachDatabase, sqliteDatabase, type TestDatabase } from '../../helpers/databases.js';
 import { testConfig } from '../../helpers/sopflow.js';
@@ -28,7 +29,12 @@ eachDatabase('sopflow migrate and token create', (database) => {
   test('migrate brings the schema up to date and says what is applied', async () => {
     const { code, stdout } = await sopflow(database(), 'migrate');
     expect(code).toBe(0);
-    expect(stdout.trim().split('\n')).toEqual([expect.stringMatching(/^(SQLite|PostgreSQL) .*: 1 migration\(s\) applied, 0 pending$/), '  2026-11-23-01-initial']);
+    const migrations = await migrationSource.getMigrations([]);
+    expect(stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^(SQLite|PostgreSQL) .*: ${migrations.length} migration\\(s\\) applied, 0 pending$`)),
+      ...migrations.map((name) => `  ${name}`),
+    ]);
+    expect(migrations).toEqual(expect.arrayContaining(['2026-11-23-01-initial', '2026-11-23-03-sessions']));
   });
 
   test('token create prints the token and a curl example; the token works on the API with its user\'s role', async () => {

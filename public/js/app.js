@@ -1,0 +1,62 @@
+// SOPflow pages: small progressive enhancements. Everything works without them; the CSP allows no inline script.
+(function () {
+  'use strict';
+
+  /** "1:05:09" / "4:59": language-neutral; the words around it come from the page (data-label-*). */
+  function clock(ms) {
+    var total = Math.floor(Math.abs(ms) / 1000);
+    var h = Math.floor(total / 3600);
+    var m = Math.floor((total % 3600) / 60);
+    var s = total % 60;
+    var mm = (h > 0 && m < 10 ? '0' : '') + m;
+    return (h > 0 ? h + ':' : '') + mm + ':' + (s < 10 ? '0' : '') + s;
+  }
+
+  // Countdowns to a step's limit. The server says how much time was left when it rendered the page; the
+  // browser counts from there on its own monotonic clock, so a wrong computer clock does not matter.
+  function startCountdowns() {
+    var nodes = document.querySelectorAll('[data-remaining-ms]');
+    if (!nodes.length) return;
+    var loaded = performance.now();
+    function tick() {
+      var elapsed = performance.now() - loaded;
+      nodes.forEach(function (node) {
+        var left = Number(node.getAttribute('data-remaining-ms')) - elapsed;
+        var label = node.getAttribute(left > 0 ? 'data-label-left' : 'data-label-over') || '{{time}}';
+        var text = node.querySelector('.countdown-text');
+        if (text) text.textContent = label.replace('{{time}}', clock(left));
+        node.classList.toggle('over', left <= 0);
+      });
+    }
+    tick();
+    setInterval(tick, 1000);
+  }
+
+  // Intake: suggest the workflow for the chosen channel (the most specific one serving it), until the agent
+  // picks a workflow themselves.
+  function suggestWorkflow() {
+    var form = document.querySelector('form[data-intake]');
+    if (!form) return;
+    var channel = form.querySelector('select[name="channel"]');
+    var workflow = form.querySelector('select[name="workflow"]');
+    if (!channel || !workflow) return;
+    var pickedByHand = false;
+    workflow.addEventListener('change', function () { pickedByHand = true; });
+    channel.addEventListener('change', function () {
+      if (pickedByHand) return;
+      var serving = Array.prototype.slice.call(workflow.options)
+        .map(function (option) {
+          var channels = (option.getAttribute('data-channels') || '').split(' ').filter(Boolean);
+          return { value: option.value, serves: channels.length === 0 || channels.indexOf(channel.value) !== -1, breadth: channels.length || Infinity };
+        })
+        .filter(function (w) { return w.serves; })
+        .sort(function (a, b) { return a.breadth - b.breadth || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0); });
+      if (serving.length) workflow.value = serving[0].value;
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    startCountdowns();
+    suggestWorkflow();
+  });
+})();

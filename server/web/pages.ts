@@ -1,0 +1,75 @@
+import { fileURLToPath } from 'node:url';
+import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { AppError } from '../errors.js';
+import type { Identify } from '../http/auth.js';
+import type { Logger } from '../logger.js';
+import type { Sopflow } from '../sopflow.js';
+import { createI18n } from './i18n.js';
+import { pageErrors, pageNotFound } from './page-errors.js';
+import { createPageKit, pageContext } from './page-kit.js';
+import { loadTemplates } from './render.js';
+import { customerRoutes } from './routes/customers.routes.js';
+import { intakeRoutes } from './routes/intake.routes.js';
+import { managerRoutes } from './routes/manager.routes.js';
+import { notificationRoutes } from './routes/notifications.routes.js';
+import { queueRoutes } from './routes/queue.routes.js';
+import { signInRoutes } from './routes/sign-in.routes.js';
+import { ticketRoutes } from './routes/ticket.routes.js';
+import { csrfProtection, hasValidCsrfToken, securityHeaders } from './security.js';
+import { sessions } from './session.js';
+
+const ROOT = new URL('../../', import.meta.url);
+const FORM_LIMIT = '64kb';
+
+/** The people-facing half of the app, in the pieces `createApp` mounts around the API. */
+export interface Pages {
+  /** Security headers: on every response. */
+  headers: RequestHandler;
+  /** `public/`, to be mounted at /static. */
+  assets: RequestHandler;
+  /** Database-backed sessions (skipped for requests with an Authorization header). */
+  session: RequestHandler;
+  /** The API's second credential: the signed-in user of the session, CSRF-checked on changes. */
+  sessionUser: Identify;
+  /** The pages themselves, then their 404. */
+  router: Router;
+  /** Errors of page requests as error pages; API errors pass on. */
+  errors: ErrorRequestHandler;
+}
+
+/**
+ * Builds the pages once: templates compiled, catalogs loaded, the pages' queries made. Templates live in
+ * `views/`, catalogs in `views/locales/`, static files in `public/` (served from here: no CDN).
+ */
+export function createPages(app: Sopflow, logger: Logger): Pages {
+  const { formatter } = createI18n(new URL('views/locales/', ROOT));
+  const kit = createPageKit(app, logger, loadTemplates(new URL('views/', ROOT)), formatter);
+
+  const router = Router();
+  // API paths never reach the pages' middleware: their 404 stays JSON.
+  router.use((req, _res, next) => next(req.path.startsWith('/api/') ? 'router' : undefined));
+  router.use(pageContext(app));
+  router.use(express.urlencoded({ extended: false, limit: FORM_LIMIT }));
+  router.use(csrfProtection);
+  for (const routes of [signInRoutes, queueRoutes, intakeRoutes, ticketRoutes, customerRoutes, notificationRoutes, managerRoutes]) router.use(routes(kit));
+  router.use(pageNotFound);
+
+  return {
+    headers: securityHeaders(),
+    assets: express.static(fileURLToPath(new URL('public/', ROOT)), { index: false, maxAge: '1h' }),
+    session: sessions(app.db.knex, app.config.sessionSecret, logger),
+    sessionUser: async (req) => {
+      const id = req.session?.userId;
+      if (id === undefined) return undefined;
+      const user = await app.users.byId(id);
+      if (!user) return undefined;
+      // A cookie rides along with any request a page could be tricked into sending: changes need the token too.
+      if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !hasValidCsrfToken(req)) {
+        throw new AppError('forbidden', "send the page's CSRF token in the X-CSRF-Token header (signed-in sessions only)");
+      }
+      return user;
+    },
+    router,
+    errors: pageErrors(kit),
+  };
+}

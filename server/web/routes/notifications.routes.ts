@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { requireRole, type PageKit } from '../page-kit.js';
+import { flash } from '../session.js';
+
+const PAGE_SIZE = 50;
+
+/** `/notifications`: reminders and escalations for me or my role, newest first; mark one or all read. */
+export function notificationRoutes(kit: PageKit): Router {
+  const router = Router();
+  const { clock } = kit.app;
+
+  router.get('/notifications', requireRole('agent'), async (req, res) => {
+    const f = kit.formatter(req);
+    const all = req.query.show === 'all';
+    const before = Number(req.query.before);
+    const page = await kit.notifications.list({ email: req.user!.email }, { unreadOnly: !all, limit: PAGE_SIZE, ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}) });
+    const stepNames = new Map<string, string>();
+    for (const version of await kit.catalog.latest()) for (const step of Object.values(version.workflow.steps)) stepNames.set(step.id, step.name);
+    await kit.send(req, res, 'notifications', 'notifications.title', {
+      all,
+      rows: page.rows.map((n) => ({
+        id: n.id,
+        ticketId: n.ticketId,
+        subject: n.subject,
+        kind: f.t(`notifications.kinds.${n.kind}`, { defaultValue: n.kind }),
+        escalation: n.kind.endsWith('breach') || n.kind === 'escalation',
+        step: n.step ? (stepNames.get(n.step) ?? n.step) : undefined,
+        recipient: n.recipient ?? undefined,
+        message: n.message ?? undefined,
+        when: f.dateTime(n.createdAt),
+        unread: n.readAt === null,
+      })),
+      nextHref: page.next ? `/notifications?${all ? 'show=all&' : ''}before=${page.next}` : undefined,
+    });
+  });
+
+  router.post('/notifications/read-all', requireRole('agent'), async (req, res) => {
+    const count = await kit.notifications.markAllRead({ email: req.user!.email }, clock.now());
+    flash(req, { kind: 'info', key: 'notifications.allRead', values: { count } });
+    res.redirect(303, '/notifications');
+  });
+
+  router.post('/notifications/:id/read', requireRole('agent'), async (req, res) => {
+    const id = Number(req.params.id);
+    if (Number.isSafeInteger(id) && id > 0) await kit.notifications.markRead({ email: req.user!.email }, id, clock.now());
+    res.redirect(303, typeof req.body === 'object' && (req.body as Record<string, unknown>).show === 'all' ? '/notifications?show=all' : '/notifications');
+  });
+
+  return router;
+}

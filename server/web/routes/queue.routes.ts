@@ -1,0 +1,72 @@
+import { Router } from 'express';
+import type { WorkflowVersion } from '../../workflows/workflow-library.js';
+import { CHANNELS } from '../channels.js';
+import type { Formatter } from '../i18n.js';
+import { requireRole, type PageKit } from '../page-kit.js';
+import { decodeCursor, encodeCursor, type QueueFilter } from '../queries/queue.query.js';
+import { queueLine } from '../view-models/queue-page.js';
+
+const PAGE_SIZE = 50;
+/** The queue counts matching tickets up to this many, then says "1000+". */
+const COUNT_CAP = 1000;
+
+/** `/queue`: open tickets most urgent first (VIP, then the nearest limit), filtered, paged by keyset. */
+export function queueRoutes(kit: PageKit): Router {
+  const router = Router();
+  router.get('/queue', requireRole('agent'), async (req, res) => {
+    const f = kit.formatter(req);
+    const query = req.query as Record<string, unknown>;
+    const text = (name: string) => (typeof query[name] === 'string' && query[name] && (query[name] as string).length <= 200 ? (query[name] as string) : undefined);
+    const filter: QueueFilter = {};
+    for (const name of ['workflow', 'channel', 'level', 'state', 'owner'] as const) {
+      const value = text(name);
+      if (value) filter[name] = value;
+    }
+    const mine = query.mine === '1';
+    if (mine) filter.createdBy = req.user!.email;
+    const after = decodeCursor(query.after);
+    const now = kit.app.clock.now();
+    const [versions, page, total] = await Promise.all([kit.catalog.latest(), kit.queue.page(filter, after, PAGE_SIZE), kit.queue.count(filter, COUNT_CAP)]);
+    const rows = await Promise.all(page.rows.map(async (row) => queueLine(row, await kit.app.workflows.get(row.workflowId), now, f)));
+    const params = new URLSearchParams(Object.entries({ ...filter, createdBy: undefined, mine: mine ? '1' : undefined }).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    const filtered = params.size > 0;
+    if (page.next) params.set('after', encodeCursor(page.next));
+    await kit.send(req, res, 'queue', 'queue.title', {
+      rows,
+      filter: { ...filter, mine },
+      filtered,
+      options: filterOptions(versions, filter.workflow, f),
+      countText: countText(f, filter.state === 'closed', total),
+      closedView: filter.state === 'closed',
+      nextHref: page.next ? `/queue?${params.toString()}` : undefined,
+      firstHref: after ? `/queue?${new URLSearchParams([...params].filter(([k]) => k !== 'after')).toString()}` : undefined,
+    });
+  });
+  return router;
+}
+
+function countText(f: Formatter, closed: boolean, total: number): string {
+  const key = closed ? 'queue.countClosed' : 'queue.count';
+  return total >= COUNT_CAP ? f.t(`${key}AtLeast`, { count: COUNT_CAP }) : f.t(key, { count: total });
+}
+
+function filterOptions(versions: WorkflowVersion[], selectedWorkflow: string | undefined, f: Formatter) {
+  const levels = new Set<string>();
+  const owners = new Set<string>();
+  for (const { workflow } of versions) {
+    for (const step of Object.values(workflow.steps)) {
+      if (step.owner) owners.add(step.owner);
+      for (const field of step.fields) if (field.name === 'level' && field.options) for (const option of field.options) levels.add(option);
+    }
+  }
+  const stepGroups = versions
+    .filter((v) => !selectedWorkflow || v.key === selectedWorkflow)
+    .map((v) => ({ label: v.name, steps: Object.values(v.workflow.steps).filter((s) => s.kind !== 'automatic').map((s) => ({ id: s.id, name: s.name })) }));
+  return {
+    workflows: versions.map((v) => ({ key: v.key, name: v.name })),
+    channels: CHANNELS.map((c) => ({ value: c, label: f.t(`channels.${c}`) })),
+    levels: [...levels].sort(),
+    owners: [...owners].sort(),
+    stepGroups,
+  };
+}

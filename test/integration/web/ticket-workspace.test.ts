@@ -1,0 +1,183 @@
+import { eachDatabase } from '../../helpers/databases.js';
+import { FormClient, decode, formFields, testId, type PageAnswer } from './support/form-client.js';
+import { PEOPLE, startWebServer, type WebServer } from '../../helpers/web-server.js';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+eachDatabase('pages: intake, the guided ticket page, customers, notifications', (database) => {
+  let server: WebServer;
+  let agent: FormClient;
+  beforeEach(async () => {
+    server = await startWebServer(database());
+    agent = new FormClient(server.url, 'en');
+    await agent.signIn(PEOPLE.agent.email, PEOPLE.agent.password);
+  });
+  afterEach(() => server.close());
+
+  /** Presses the button of `event` on the ticket page as it is now, with these field values. */
+  async function press(id: number, event: string, fields: Record<string, string> = {}, page?: PageAnswer): Promise<PageAnswer> {
+    const shown = page ?? (await agent.get(`/tickets/${id}`));
+    const hidden = formFields(shown.html, `/tickets/${id}/actions`);
+    return agent.post(`/tickets/${id}/actions`, { ...hidden, event, ...Object.fromEntries(Object.entries(fields).map(([k, v]) => [`field.${k}`, v])) });
+  }
+
+  async function openTicket(form: Record<string, string>): Promise<number> {
+    await agent.get('/tickets/new');
+    const opened = await agent.post('/tickets', form);
+    expect(opened.status).toBe(303);
+    return Number(/^\/tickets\/(\d+)$/.exec(opened.location ?? '')![1]);
+  }
+
+  test('intake suggests the workflow by channel, keeps what was typed when something is missing, and reuses a known customer by id', async () => {
+    expect((await agent.get('/tickets/new?channel=email')).html).toMatch(/<option value="email-support" data-channels="email" selected>/);
+    expect((await agent.get('/tickets/new?channel=phone')).html).toMatch(/<option value="phone-service" data-channels="phone" selected>/);
+
+    await agent.get('/tickets/new');
+    const missing = await agent.post('/tickets', { channel: 'chat', workflow: 'customer-inquiry', customerName: '', subject: 'Login fails' });
+    expect(missing.status).toBe(400);
+    expect(missing.html).toContain('Customer name: please fill this in.');
+    expect(missing.html).toContain('value="Login fails"');
+
+    const notServed = await agent.post('/tickets', { channel: 'chat', workflow: 'email-support', customerName: 'Wang Wei', subject: 'x' });
+    expect(notServed.status).toBe(400);
+    expect(notServed.html).toContain('This workflow does not serve this channel');
+
+    const first = await openTicket({ channel: 'phone', workflow: 'customer-inquiry', customerName: 'Wang Wei', externalId: 'crm-17', subject: 'Login fails', vip: 'on' });
+    const second = await openTicket({ channel: 'email', workflow: 'email-support', customerName: 'W. Wei', externalId: 'crm-17', subject: 'Invoice copy' });
+    const [a, b] = await Promise.all([server.app.tickets.get(first), server.app.tickets.get(second)]);
+    expect(a).toMatchObject({ vip: true, channel: 'phone', createdBy: PEOPLE.agent.email });
+    expect(b.customer).toEqual(a.customer);
+
+    // The customer's earlier tickets, on every channel, are one click away.
+    const page = await agent.get(`/tickets/${second}`);
+    expect(page.html).toContain(`href="/tickets/${first}"`);
+    const customer = await agent.get(`/customers/${a.customer.id}`);
+    expect(customer.status).toBe(200);
+    expect(customer.html).toContain('Login fails');
+    expect(customer.html).toContain('Invoice copy');
+  });
+
+  test('the guided step: guidance, checklist, fields, countdown, one button per allowed action; the L2 branch to closed with the timeline of durations against limits', async () => {
+    const id = await openTicket({ channel: 'chat', workflow: 'customer-inquiry', customerName: 'Wang Wei', subject: 'App crashes on start' });
+    let page = await agent.get(`/tickets/${id}`);
+    expect(page.html).toContain('Ticket #1 opened.');
+    expect(testId(page.html, 'step-name')).toBe('人工客服接听 Agent answers');
+    expect(testId(page.html, 'step-owner')).toBe('客服专员 Agent');
+    expect(testId(page.html, 'guidance')).toMatch(/^5 分钟内接起咨询/);
+    expect(page.html).toContain('data-remaining-ms="300000"');
+    expect(page.html.match(/name="event" value="[^"]+"/g)).toEqual(['name="event" value="answer"']);
+
+    server.app.clock.advance(3 * MIN);
+    expect((await press(id, 'answer', { issueSummary: 'crash at splash screen' })).location).toBe(`/tickets/${id}`);
+    server.app.clock.advance(4 * MIN);
+    page = await agent.get(`/tickets/${id}`);
+    expect(page.html).toContain('Done: 已接听 Answered. Next: 问题分级 Grading.');
+    expect(page.html).toMatch(/<select id="f-Task_Grade-level" name="field\.level" aria-required="true">/);
+
+    // A value the step refuses: nothing is written, the message is in the reader's language, the rest kept.
+    const refused = await press(id, 'grade', { level: 'L9', gradingNote: 'needs a developer' }, page);
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('问题分级 Level: choose one of L1, L2, L3.');
+    expect(refused.html).toContain('needs a developer</textarea>');
+    expect((await server.app.tickets.get(id)).revision).toBe(2);
+
+    // Only the buttons the page showed can be sent.
+    const sneaky = await press(id, 'resolve', {}, page);
+    expect(sneaky.status).toBe(422);
+
+    await press(id, 'grade', { level: 'L2' });
+    server.app.clock.advance(5 * HOUR);
+    await server.app.scheduler.runDue();
+    await press(id, 'resolve', { solution: 'cleared the cache' });
+    server.app.clock.advance(10 * MIN);
+    await press(id, 'send_feedback');
+    server.app.clock.advance(HOUR);
+    await press(id, 'record_follow_up', { satisfaction: '5', resolved: 'true' });
+
+    page = await agent.get(`/tickets/${id}`);
+    expect(testId(page.html, 'ticket-status')).toBe('Closed');
+    expect(page.html).toContain('The ticket is closed.');
+    expect(page.html).not.toContain('name="event"');
+    const timeline = decode(page.html.slice(page.html.indexOf('data-testid="timeline"')).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' '));
+    expect(timeline).toContain('人工客服接听 Agent answers 客服专员 Agent 3 min / 5 min');
+    expect(timeline).toContain('问题分级 Grading 客服专员 Agent 4 min / 10 min');
+    expect(timeline).toContain('技术支持处理 Technical support 技术支持 Technical support 5 h / 24 h');
+    expect(timeline).toContain('结果反馈 Result feedback 客服专员 Agent 10 min / 30 min');
+    expect(timeline).toContain('客户回访 Follow-up call 客服专员 Agent 1 h / 24 h');
+    // The 2-hour first-response reminder of L2 went out while the ticket waited there.
+    expect(timeline).toMatch(/Reminder → 技术支持主管 Technical-support lead: L2 工单 2 小时未首次响应/);
+  });
+
+  test('a second agent acted first: a 409 "this ticket changed" page showing the ticket as it is now, with what was typed kept', async () => {
+    const id = await openTicket({ channel: 'chat', workflow: 'customer-inquiry', customerName: 'Wang Wei', subject: 'Two agents' });
+    await press(id, 'answer');
+    const mine = await agent.get(`/tickets/${id}`);
+
+    // Meanwhile a colleague grades it L1 through the API.
+    await server.app.tickets.advance(id, { type: 'grade', fields: { level: 'L1' } }, PEOPLE.manager.email);
+
+    const late = await press(id, 'grade', { level: 'L3', gradingNote: 'VIP complaint about billing' }, mine);
+    expect(late.status).toBe(409);
+    expect(testId(late.html, 'ticket-problem')).toMatch(/^This ticket changed while you were on it\./);
+    expect(late.html).toContain('href="/tickets/1">Reload the ticket</a>');
+    expect(testId(late.html, 'step-name')).toBe('一线解决 Frontline resolution');
+    expect(late.html).toContain('What you typed (not saved)');
+    expect(late.html).toContain('VIP complaint about billing');
+    expect(await server.app.tickets.get(id)).toMatchObject({ level: 'L1', revision: 3 });
+  });
+
+  test('the same page in Chinese: dates, durations ("3 小时 20 分") and the words around the authored workflow content', async () => {
+    const chinese = new FormClient(server.url, 'zh-CN');
+    await chinese.signIn(PEOPLE.manager.email, PEOPLE.manager.password);
+    const created = await server.app.tickets.create({ workflow: 'customer-inquiry', channel: 'chat', subject: '无法登录', customer: { name: '王伟' } }, PEOPLE.agent.email);
+    await server.app.tickets.advance(created.id, { type: 'answer' }, PEOPLE.agent.email);
+    await server.app.tickets.advance(created.id, { type: 'grade', fields: { level: 'L2' } }, PEOPLE.agent.email);
+    server.app.clock.advance(3 * HOUR + 20 * MIN);
+    const page = await chinese.get(`/tickets/${created.id}`);
+    expect(page.html).toContain('<html lang="zh-CN">');
+    expect(page.html).toContain('本环节已用时');
+    expect(page.html).toContain('3 小时 20 分 / 24 小时');
+    expect(page.html).toContain('剩余 20 小时 40 分');
+    expect(page.html).toContain('在线客服');
+    expect(testId(page.html, 'step-name')).toBe('技术支持处理 Technical support');
+  });
+
+  test('notifications for me or my role: reminders that fired show with an unread count in the navigation; marking read clears them', async () => {
+    const created = await server.app.tickets.create({ workflow: 'customer-inquiry', channel: 'chat', subject: 'Slow answer', customer: { name: 'Wang Wei' } }, PEOPLE.agent.email);
+    expect((await agent.get('/notifications')).html).toContain('Nothing unread.');
+    server.app.clock.advance(10 * MIN);
+    await server.app.scheduler.runDue();
+
+    const list = await agent.get('/notifications');
+    const unread = Number(testId(list.html, 'unread-count'));
+    expect(unread).toBeGreaterThanOrEqual(2);
+    expect(list.html).toContain('Step limit passed');
+    expect(list.html).toContain(`href="/tickets/${created.id}">#${created.id} Slow answer</a>`);
+    const firstId = /action="\/notifications\/(\d+)\/read"/.exec(list.html)![1];
+    await agent.post(`/notifications/${firstId}/read`, {});
+    expect(Number(testId((await agent.get('/notifications')).html, 'unread-count'))).toBe(unread - 1);
+
+    const all = await agent.post('/notifications/read-all', {});
+    expect(all.status).toBe(303);
+    const after = await agent.get('/notifications');
+    expect(after.html).toContain(unread - 1 === 1 ? '1 notification marked read.' : `${unread - 1} notifications marked read.`);
+    expect(testId(after.html, 'unread-count')).toBeUndefined();
+    expect((await agent.get('/notifications?show=all')).html).toContain('Step limit passed');
+
+    // The ticket page lists them in its timeline.
+    expect((await agent.get(`/tickets/${created.id}`)).html).toContain('tl-notice tl-escalation');
+  });
+
+  test('a subject or customer name full of markup is shown as text, never as markup', async () => {
+    const hostile = '<img src=x onerror=alert(1)>';
+    const id = await openTicket({ channel: 'chat', workflow: 'customer-inquiry', customerName: '<script>alert(2)</script>', subject: hostile });
+    for (const path of [`/tickets/${id}`, '/queue', '/notifications?show=all']) {
+      const page = await agent.get(path);
+      expect(page.html).not.toContain('<img src=x');
+      expect(page.html).not.toContain('<script>alert');
+    }
+    const page = await agent.get(`/tickets/${id}`);
+    expect(testId(page.html, 'ticket-subject')).toBe(hostile);
+  });
+});

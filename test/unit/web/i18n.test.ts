@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { createI18n, negotiateLocale } from '../../../server/web/i18n.js';
+
+const LOCALES = new URL('../../../views/locales/', import.meta.url);
+const { formatter } = createI18n(LOCALES, { timeZone: 'Asia/Shanghai' });
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+describe('i18n: one catalog per language, durations and dates through Intl and the catalogs', () => {
+  test.each([
+    [3 * HOUR + 20 * MIN, '3 h 20 min', '3 小时 20 分'],
+    [5 * HOUR, '5 h', '5 小时'],
+    [45 * MIN + 59_000, '45 min', '45 分'],
+    [12_000, '12 s', '12 秒'],
+    [26 * HOUR, '26 h', '26 小时'],
+    [3 * 24 * HOUR + 4 * HOUR, '3 d 4 h', '3 天 4 小时'],
+    [2 * 24 * HOUR, '2 days', '2 天'],
+  ])('%d ms is "%s" / "%s"', (ms, en, zh) => {
+    expect(formatter('en').duration(ms)).toBe(en);
+    expect(formatter('zh-CN').duration(ms)).toBe(zh);
+  });
+
+  test('dates in the reader’s language', () => {
+    const at = Date.parse('2026-11-23T09:05:00Z');
+    expect(formatter('en').dateTime(at)).toBe('Nov 23, 2026, 5:05 PM');
+    expect(formatter('zh-CN').dateTime(at)).toBe('2026年11月23日 17:05');
+  });
+
+  test('the language: the user’s choice, then the session’s, then Accept-Language (any Chinese → 简体中文), else English', () => {
+    const accepts = (header: string) => (languages: string[]) => languages.find((l) => header.split(',').some((h) => h.split(';')[0]!.trim().toLowerCase() === l.toLowerCase())) ?? false;
+    expect(negotiateLocale(['en', 'zh-CN'], accepts('zh-CN'))).toBe('en');
+    expect(negotiateLocale([undefined, 'zh-CN'], accepts('en'))).toBe('zh-CN');
+    expect(negotiateLocale([undefined, 'fr'], accepts('zh'))).toBe('zh-CN');
+    expect(negotiateLocale([], accepts('de'))).toBe('en');
+  });
+
+  test('both catalogs have the same keys', () => {
+    const keys = (value: unknown, prefix = ''): string[] =>
+      Object.entries(value as Record<string, unknown>).flatMap(([key, child]) =>
+        typeof child === 'object' && child ? keys(child, `${prefix}${key}.`) : [`${prefix}${key.replace(/_(one|other)$/, '')}`],
+      );
+    const catalog = (locale: string) => new Set(keys(JSON.parse(readFileSync(new URL(`${locale}.json`, LOCALES), 'utf8'))));
+    expect([...catalog('zh-CN')].sort()).toEqual([...catalog('en')].sort());
+  });
+});
