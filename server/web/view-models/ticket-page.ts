@@ -107,12 +107,7 @@ export function ticketPage({ ticket, version, notices, earlier, now, form }: Tic
       createdAt: f.dateTime(ticket.createdAt),
       createdBy: ticket.createdBy,
       closedAt: ticket.closedAt !== undefined ? f.dateTime(ticket.closedAt) : undefined,
-      resolution:
-        ticket.status === 'open' && ticket.dueAt !== undefined
-          ? ticket.dueAt > now
-            ? f.t('ticket.timeLeft', { time: f.duration(ticket.dueAt - now) })
-            : f.t('ticket.overdue', { time: f.duration(now - ticket.dueAt) })
-          : undefined,
+      resolution: resolutionLeft(ticket, now, f),
       // The values the steps recorded (level, satisfaction, …), labelled as the workflow labels them.
       fields: Object.entries(ticket.fields)
         .filter(([name, value]) => value !== undefined && value !== null && value !== '' && isStepField(workflow, name))
@@ -133,6 +128,13 @@ export function ticketPage({ ticket, version, notices, earlier, now, form }: Tic
       more: earlier.more,
     },
   };
+}
+
+/** The whole ticket's limit (its resolution clock), not the nearest step limit; none while paused. */
+function resolutionLeft(ticket: TicketDetail, now: number, f: { t: (key: string, options?: Record<string, unknown>) => string; duration: (ms: number) => string }): string | undefined {
+  const due = ticket.pendingTimers.find((timer) => timer.kind === 'ticket-sla-breach')?.dueAt;
+  if (ticket.status !== 'open' || due === undefined) return undefined;
+  return due > now ? f.t('ticket.timeLeft', { time: f.duration(due - now) }) : f.t('ticket.overdue', { time: f.duration(now - due) });
 }
 
 function urgencyFromView(workflow: Workflow, ticket: TicketDetail, now: number) {
