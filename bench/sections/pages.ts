@@ -78,8 +78,8 @@ export const pagesSection: BenchSection = {
         ...figure('queue', queue, 'GET /queue: first page (50 open tickets, most urgent first) for a signed-in agent', BARS.queueMedianMs),
         ...figure('queueNextPage', later, 'GET /queue?after=…: the second page, by keyset'),
         ...figure('queueFiltered', filtered, 'GET /queue filtered by workflow and step'),
-        ...figure('queueMineEmpty', mine, 'GET /queue?mine=1 for an agent who opened none: the worst case, every open ticket looked at'),
-        ...figure('queueRareLevel', rare, 'GET /queue?level=L3: a filter few open tickets match (no index on level), so most are looked at'),
+        ...figure('queueMineEmpty', mine, 'GET /queue?mine=1 for an agent who opened none (indexed by creator)'),
+        ...figure('queueRareLevel', rare, 'GET /queue?level=L3: a filter few open tickets match (indexed by level)'),
         ...figure('ticket', ticket, 'GET /tickets/:id: the guided step, timeline, notifications, earlier tickets', BARS.ticketMedianMs),
       ];
     } finally {

@@ -23,7 +23,7 @@ const TEMPLATE_PATHS: Array<{ workflow: string; channel: string; events: Array<{
     events: [{ type: 'answer' }, { type: 'grade', fields: { level: 'L3' } }, { type: 'resolve' }, { type: 'send_feedback' }, { type: 'record_follow_up', fields: { satisfaction: 2, resolved: true } }],
   },
   // Reopened once (the follow-up found it unresolved), then closed: the long histories.
-  ...(['phone', 'chat'] as const).map((channel) => ({
+  ...(['phone', 'chat', 'email', 'app'] as const).map((channel) => ({
     workflow: 'customer-inquiry',
     channel,
     events: [
