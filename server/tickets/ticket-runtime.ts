@@ -240,15 +240,6 @@ export class TicketRuntime {
     });
   }
 
-  /** Fires one timer by its key, as the scheduler would; false when it had fired or been cancelled already. */
-  async fireTimer(ticketId: number, key: string): Promise<boolean> {
-    const timer = (await this.db.knex('timers').where({ ticket_id: ticketId, key }).first('id', 'due_at')) as { id: number; due_at: number } | undefined;
-    if (!timer) return false;
-    const { fired, failed } = await this.fireTimers([{ id: Number(timer.id), ticketId, key, dueAt: Number(timer.due_at) }]);
-    if (failed.length) throw failed[0]!.error;
-    return fired.length === 1;
-  }
-
   async get(id: number): Promise<TicketDetail> {
     const row = (await this.db.knex('tickets').where({ id }).first()) as TicketRow | undefined;
     if (!row) throw new NotFoundError(`no ticket ${id}`);

@@ -101,7 +101,7 @@ async function stayIn(app: TestApp, ticket: { id: number; revision: number }, st
   });
 }
 
-/** A timer that fires changes the ticket (its revision moves on): the agent reloads before acting. */
+/** A timer that moves the ticket changes its revision: the agent reloads before acting. */
 async function runScheduler(app: TestApp, ticket: { id: number; revision: number }): Promise<void> {
   await app.scheduler.runDue();
   ticket.revision = (await app.tickets.get(ticket.id)).revision;
@@ -112,7 +112,10 @@ async function leave(app: TestApp, ticket: { id: number; revision: number }, sta
     const pending = (await app.tickets.get(ticket.id)).pendingTimers.find((t) => t.timerId === stay.timer);
     if (pending?.dueAt !== app.clock.now()) throw new Error(`timer ${stay.timer} is not due at ${stay.step} + ${stay.think} ms: ${JSON.stringify(pending)}`);
     // Fired by key, as the scheduler does, so a step limit falling due at the same instant cannot race it.
-    if (!(await app.tickets.fireTimer(ticket.id, pending.key))) throw new Error(`timer ${stay.timer} did not fire`);
+    const timer = (await app.db.knex('timers').where({ ticket_id: ticket.id, key: pending.key }).first('id')) as { id: number };
+    const { fired, failed } = await app.tickets.fireTimers([{ id: Number(timer.id), ticketId: ticket.id, key: pending.key, dueAt: pending.dueAt }]);
+    if (failed.length) throw failed[0]!.error;
+    if (fired.length !== 1) throw new Error(`timer ${stay.timer} did not fire`);
     ticket.revision = (await app.tickets.get(ticket.id)).revision;
     return;
   }
