@@ -66,3 +66,24 @@ export class ConflictError extends AppError {
     super('conflict', message, details);
   }
 }
+
+/** One thing wrong with a cell of an uploaded workbook: where a person finds it in Excel, and why. */
+export interface CellProblem {
+  sheet: string;
+  /** The spreadsheet's own row number, 1-based as Excel shows it. */
+  row: number;
+  /** The column letter (A, B, …) and its header. */
+  column: string;
+  header: string;
+  message: string;
+}
+
+/** An uploaded workbook that cannot be applied: refused whole, every bad cell listed. */
+export class InvalidWorkbookError extends AppError {
+  constructor(
+    message: string,
+    readonly problems: CellProblem[],
+  ) {
+    super('validation_failed', message, problems);
+  }
+}
