@@ -18,6 +18,8 @@ import { defineRoute, type ApiRoute } from './route.js';
 export function createApp(app: Sopflow, logger: Logger): Express {
   const web = express();
   web.disable('x-powered-by');
+  // Responses are made per request; hashing each body for an ETag costs CPU and no client revalidates them.
+  web.set('etag', false);
   web.use(requestLogging(logger));
   const pages = createPages(app, logger);
   web.use(pages.headers);

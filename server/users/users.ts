@@ -93,6 +93,32 @@ export class Users {
     return rows.map(userOf);
   }
 
+  /** The SOP roles (lanes, e.g. 技术支持主管) a user takes on, by user id: reminders to a lane reach its members. */
+  async lanes(): Promise<Map<number, string[]>> {
+    const rows = (await this.db.knex('user_lanes').orderBy(['user_id', 'lane'])) as Array<{ user_id: number; lane: string }>;
+    const lanes = new Map<number, string[]>();
+    for (const row of rows) lanes.set(row.user_id, [...(lanes.get(row.user_id) ?? []), row.lane]);
+    return lanes;
+  }
+
+  async lanesOf(userId: number): Promise<string[]> {
+    const rows = (await this.db.knex('user_lanes').where({ user_id: userId }).orderBy('lane')) as Array<{ lane: string }>;
+    return rows.map((row) => row.lane);
+  }
+
+  /** Replaces the lanes a user takes on. */
+  async setLanes(userId: number, lanes: readonly string[]): Promise<void> {
+    const wanted = [...new Set(lanes.map((lane) => lane.trim()).filter((lane) => lane !== ''))];
+    const tooLong = wanted.find((lane) => lane.length > 200);
+    if (tooLong) throw new ValidationError('a lane name is too long', [{ field: 'lanes', message: `"${tooLong.slice(0, 40)}…" is longer than 200 characters` }]);
+    await this.db.write(async (trx) => {
+      const found = (await trx('users').where({ id: userId }).first('id')) as { id: number } | undefined;
+      if (!found) throw new NotFoundError(`no user ${userId}`);
+      await trx('user_lanes').where({ user_id: userId }).delete();
+      if (wanted.length > 0) await trx('user_lanes').insert(wanted.map((lane) => ({ user_id: userId, lane })));
+    });
+  }
+
   /** The language a user chose for the pages (`zh-CN`, `en`); null goes back to the browser's. */
   async setLocale(id: number, locale: string | null): Promise<void> {
     await this.db.write((trx) => trx('users').where({ id }).update({ locale }));

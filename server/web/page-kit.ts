@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { hasRole, type Role, type User } from '../users/users.js';
 import { negotiateLocale, type Formatter, type Locale } from './i18n.js';
 import { CustomersQuery } from './queries/customers.query.js';
-import { NotificationsQuery } from './queries/notifications.query.js';
+import { NotificationsQuery, type Audience } from './queries/notifications.query.js';
 import { QueueQuery } from './queries/queue.query.js';
 import type { LayoutModel, Renderer } from './render.js';
 import { takeFlash } from './session.js';
@@ -36,6 +36,11 @@ const NAV: NavEntry[] = [
 ];
 
 /** Where each role lands after signing in. */
+/** Who reads notifications on a page: the signed-in user. */
+export function audienceOf(user: User): Audience {
+  return { userId: user.id, email: user.email };
+}
+
 export const HOME: Record<Role, string> = { agent: '/queue', manager: '/workflows', admin: '/admin' };
 
 /** What every page route works with: the services, the pages' own queries, and one way to answer with a page. */
@@ -65,7 +70,7 @@ export function createPageKit(app: Sopflow, logger: Logger, render: Renderer, fo
     async send(req, res, page, title, model, status = 200) {
       const f = formatter(req);
       const user = req.user;
-      const unread = user && hasRole(user, 'agent') ? await notifications.unreadCount({ email: user.email }, UNREAD_CAP) : 0;
+      const unread = user && hasRole(user, 'agent') ? await notifications.unreadCount(audienceOf(user), UNREAD_CAP) : 0;
       const layout: LayoutModel = {
         title: typeof title === 'string' ? f.t(title) : title.text,
         formatter: f,

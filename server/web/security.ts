@@ -2,7 +2,10 @@ import { csrfSync } from 'csrf-sync';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Request, RequestHandler } from 'express';
+import type { Clock } from '../clock.js';
+import type { Database } from '../data/database.js';
 import { AppError } from '../errors.js';
+import { DatabaseRateLimitStore } from './rate-limit-store.js';
 
 /**
  * Security headers on every response. The content security policy allows scripts, styles and images from
@@ -63,10 +66,11 @@ const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
 /**
  * Sign-in attempts, counted per IP address and email; successful ones are not counted. Past the limit,
  * even the right password is refused (429 `rate_limited`) until the window has passed. Counts are kept in
- * memory, per server process.
+ * the database, shared by every server process.
  */
-export function signInLimit(): RequestHandler {
+export function signInLimit(db: Database, clock: Clock): RequestHandler {
   return rateLimit({
+    store: new DatabaseRateLimitStore(db, clock, 'sign-in:'),
     windowMs: SIGN_IN_WINDOW_MS,
     limit: SIGN_IN_FAILURES,
     skipSuccessfulRequests: true,

@@ -72,13 +72,17 @@ class SessionStore extends ConnectSessionKnexStore {
   }
 }
 
+const SESSION_COOKIE = 'sopflow.sid';
+
 /**
  * Sessions for the pages, stored in the database so they survive restarts and are shared by every server
- * process. Requests carrying an `Authorization` header are programs: they get no session.
+ * process. Requests carrying an `Authorization` header are programs: they get no session; nor do API calls
+ * and health checks without the session cookie, which only a signed-in page's scripts send (a session costs
+ * a random id and response hooks per request, as much CPU as a trivial route itself).
  */
 export function sessions(knex: Knex, secret: string, logger: Logger): RequestHandler {
   const middleware = session({
-    name: 'sopflow.sid',
+    name: SESSION_COOKIE,
     secret,
     store: new SessionStore(knex, logger),
     resave: false,
@@ -88,6 +92,7 @@ export function sessions(knex: Knex, secret: string, logger: Logger): RequestHan
   });
   return (req, res, next) => {
     if (req.headers.authorization !== undefined) return next();
+    if ((req.path.startsWith('/api/') || req.path === '/healthz') && !req.headers.cookie?.includes(`${SESSION_COOKIE}=`)) return next();
     middleware(req, res, next);
   };
 }

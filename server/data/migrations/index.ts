@@ -3,6 +3,9 @@ import * as initial from './2026-11-23-01-initial.js';
 import * as sessions from './2026-11-23-03-sessions.js';
 import * as ticketCreator from './2026-11-23-04-ticket-creator.js';
 import * as ticketLevel from './2026-11-23-05-ticket-level.js';
+import * as executionTables from './2026-11-23-06-execution-tables.js';
+import * as lanesAndReads from './2026-11-23-07-lanes-and-reads.js';
+import * as rateLimits from './2026-11-23-08-rate-limits.js';
 
 // Migrations are listed here rather than discovered on disk, so they run the same from TypeScript
 // sources, tests and the CLI. Append; never edit one that has shipped.
@@ -11,6 +14,9 @@ const migrations: Record<string, Knex.Migration> = {
   '2026-11-23-03-sessions': sessions,
   '2026-11-23-04-ticket-creator': ticketCreator,
   '2026-11-23-05-ticket-level': ticketLevel,
+  '2026-11-23-06-execution-tables': executionTables,
+  '2026-11-23-07-lanes-and-reads': lanesAndReads,
+  '2026-11-23-08-rate-limits': rateLimits,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -10,6 +10,8 @@ export interface QueueFilter {
   owner?: string;
   /** Only tickets this user opened. */
   createdBy?: string;
+  /** Only tickets waiting in a step owned by one of these lanes (the user's SOP roles). */
+  lanes?: string[];
 }
 
 /**
@@ -139,12 +141,13 @@ export class QueueQuery {
     if (filter.level) query.where('t.level', filter.level);
     if (filter.createdBy) query.where('t.created_by', filter.createdBy);
     const step = filter.state && filter.state !== 'open' && filter.state !== 'closed' ? filter.state : undefined;
-    if (step || filter.owner) {
+    if (step || filter.owner || filter.lanes) {
       const knex = this.knex;
       query.whereExists(function () {
         this.select(knex.raw('1')).from('step_log as s').whereRaw('s.ticket_id = t.id').whereNull('s.exited_at');
         if (step) this.where('s.step', step);
         if (filter.owner) this.where('s.owner', filter.owner);
+        if (filter.lanes) this.whereIn('s.owner', filter.lanes);
       });
     }
   }

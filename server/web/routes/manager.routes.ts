@@ -1,5 +1,7 @@
 import { Router } from 'express';
+import { AppError } from '../../errors.js';
 import { requireRole, type PageKit } from '../page-kit.js';
+import { flash } from '../session.js';
 
 /**
  * Managers' and admins' pages. Every path under them is guarded by role first, so an agent gets a 403 page
@@ -35,11 +37,42 @@ export function managerRoutes(kit: PageKit): Router {
 
   router.get('/admin', async (req, res) => {
     const f = kit.formatter(req);
-    const users = await kit.app.users.list();
+    const [users, lanes, known] = await Promise.all([kit.app.users.list(), kit.app.users.lanes(), knownLanes(kit)]);
     await kit.send(req, res, 'admin', 'admin.title', {
-      rows: users.map((u) => ({ email: u.email, name: u.name, role: f.t(`roles.${u.role}`), locale: u.locale ? f.t(`languages.${u.locale}`, { defaultValue: u.locale }) : f.t('admin.browserLanguage') })),
+      rows: users.map((u) => {
+        const own = lanes.get(u.id) ?? [];
+        return {
+          id: u.id,
+          email: u.email,
+          name: u.name,
+          role: f.t(`roles.${u.role}`),
+          locale: u.locale ? f.t(`languages.${u.locale}`, { defaultValue: u.locale }) : f.t('admin.browserLanguage'),
+          lanes: own.join(', '),
+          choices: known.map((lane) => ({ lane, checked: own.includes(lane) })),
+          other: own.filter((lane) => !known.includes(lane)).join(', '),
+        };
+      }),
     });
   });
 
+  // Lanes come from the checkboxes (the workflows' lanes) and a free-text list for roles no workflow names yet.
+  router.post('/admin/users/:id/lanes', async (req, res) => {
+    const id = Number(req.params.id);
+    const body = req.body as Record<string, unknown>;
+    const checked = ([] as unknown[]).concat(body.lane ?? []).filter((lane): lane is string => typeof lane === 'string');
+    const other = typeof body.other === 'string' ? body.other.split(/[,，]/) : [];
+    if (!Number.isSafeInteger(id)) throw new AppError('not_found', `no user ${String(req.params.id)}`);
+    await kit.app.users.setLanes(id, [...checked, ...other]);
+    flash(req, { kind: 'success', key: 'admin.lanesSaved' });
+    res.redirect(303, '/admin');
+  });
+
   return router;
+}
+
+/** The owners of the steps of the latest workflow versions: the lanes a user can be assigned to. */
+async function knownLanes(kit: PageKit): Promise<string[]> {
+  const lanes = new Set<string>();
+  for (const version of await kit.catalog.latest()) for (const step of Object.values(version.workflow.steps)) if (step.owner) lanes.add(step.owner);
+  return [...lanes].sort((a, b) => a.localeCompare(b));
 }

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireRole, type PageKit } from '../page-kit.js';
+import { audienceOf, requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
 
 const PAGE_SIZE = 50;
@@ -13,7 +13,7 @@ export function notificationRoutes(kit: PageKit): Router {
     const f = kit.formatter(req);
     const all = req.query.show === 'all';
     const before = Number(req.query.before);
-    const page = await kit.notifications.list({ email: req.user!.email }, { unreadOnly: !all, limit: PAGE_SIZE, ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}) });
+    const page = await kit.notifications.list(audienceOf(req.user!), { unreadOnly: !all, limit: PAGE_SIZE, ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}) });
     const stepNames = new Map<string, string>();
     for (const version of await kit.catalog.latest()) for (const step of Object.values(version.workflow.steps)) stepNames.set(step.id, step.name);
     await kit.send(req, res, 'notifications', 'notifications.title', {
@@ -28,21 +28,21 @@ export function notificationRoutes(kit: PageKit): Router {
         recipient: n.recipient ?? undefined,
         message: n.message ?? undefined,
         when: f.dateTime(n.createdAt),
-        unread: n.readAt === null,
+        unread: n.unread,
       })),
       nextHref: page.next ? `/notifications?${all ? 'show=all&' : ''}before=${page.next}` : undefined,
     });
   });
 
   router.post('/notifications/read-all', requireRole('agent'), async (req, res) => {
-    const count = await kit.notifications.markAllRead({ email: req.user!.email }, clock.now());
+    const count = await kit.notifications.markAllRead(audienceOf(req.user!));
     flash(req, { kind: 'info', key: 'notifications.allRead', values: { count } });
     res.redirect(303, '/notifications');
   });
 
   router.post('/notifications/:id/read', requireRole('agent'), async (req, res) => {
     const id = Number(req.params.id);
-    if (Number.isSafeInteger(id) && id > 0) await kit.notifications.markRead({ email: req.user!.email }, id, clock.now());
+    if (Number.isSafeInteger(id) && id > 0) await kit.notifications.markRead(audienceOf(req.user!), id, clock.now());
     res.redirect(303, typeof req.body === 'object' && (req.body as Record<string, unknown>).show === 'all' ? '/notifications?show=all' : '/notifications');
   });
 

@@ -24,16 +24,22 @@ export function queueRoutes(kit: PageKit): Router {
     }
     const mine = query.mine === '1';
     if (mine) filter.createdBy = req.user!.email;
+    const myLanes = await kit.app.users.lanesOf(req.user!.id);
+    const roles = query.roles === '1';
+    if (roles) filter.lanes = myLanes;
     const after = decodeCursor(query.after);
     const now = kit.app.clock.now();
     const [versions, page, total] = await Promise.all([kit.catalog.latest(), kit.queue.page(filter, after, PAGE_SIZE), kit.queue.count(filter, COUNT_CAP)]);
     const rows = await Promise.all(page.rows.map(async (row) => queueLine(row, await kit.app.workflows.get(row.workflowId), now, f)));
-    const params = new URLSearchParams(Object.entries({ ...filter, createdBy: undefined, mine: mine ? '1' : undefined }).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    const params = new URLSearchParams(
+      Object.entries({ ...filter, createdBy: undefined, lanes: undefined, mine: mine ? '1' : undefined, roles: roles ? '1' : undefined }).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
     const filtered = params.size > 0;
     if (page.next) params.set('after', encodeCursor(page.next));
     await kit.send(req, res, 'queue', 'queue.title', {
       rows,
-      filter: { ...filter, mine },
+      filter: { ...filter, mine, roles },
+      myLanes: myLanes.join(', '),
       filtered,
       options: filterOptions(versions, filter.workflow, f),
       countText: countText(f, filter.state === 'closed', total),

@@ -74,6 +74,23 @@ eachDatabase('pages: sign-in, sessions, CSRF, roles, headers', (database) => {
     expect((await client().signIn(PEOPLE.manager.email, PEOPLE.manager.password)).status).toBe(303);
   });
 
+  test('failed sign-ins are counted in the database: attempts spread over two server processes share one limit', async () => {
+    const second = createApp(server.app, pino({ level: 'silent' })).listen(0, '127.0.0.1');
+    await once(second, 'listening');
+    try {
+      const secondUrl = `http://127.0.0.1:${(second.address() as AddressInfo).port}`;
+      for (let i = 0; i < 3; i++) expect((await client().signIn(PEOPLE.manager.email, `guess-a${i}`)).status).toBe(401);
+      for (let i = 0; i < 2; i++) expect((await new FormClient(secondUrl).signIn(PEOPLE.manager.email, `guess-b${i}`)).status).toBe(401);
+      expect((await client().signIn(PEOPLE.manager.email, PEOPLE.manager.password)).status).toBe(429);
+      expect((await new FormClient(secondUrl).signIn(PEOPLE.manager.email, PEOPLE.manager.password)).status).toBe(429);
+      const [row] = (await server.app.db.knex('rate_limits').select('hits')) as Array<{ hits: number }>;
+      expect(row?.hits).toBeGreaterThanOrEqual(5);
+    } finally {
+      second.closeAllConnections();
+      await new Promise((resolve) => second.close(resolve));
+    }
+  });
+
   test('every form needs the CSRF token of its session: without it, or with another session’s, 403 and nothing changes', async () => {
     const agent = client();
     await agent.signIn(PEOPLE.agent.email, PEOPLE.agent.password);

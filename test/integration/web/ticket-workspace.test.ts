@@ -169,6 +169,69 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
     expect((await agent.get(`/tickets/${created.id}`)).html).toContain('tl-notice tl-escalation');
   });
 
+  test('reminders to an SOP role reach the users an admin assigned to it; each reads on their own; a role nobody takes on is shown to all', async () => {
+    const colleague = { email: 'wang.fang@agents.test', password: 'agent-password-2' };
+    await server.app.users.add({ ...colleague, role: 'agent', name: 'Wang Fang' });
+    const other = new FormClient(server.url, 'en');
+    await other.signIn(colleague.email, colleague.password);
+
+    // The admin assigns Li Na to the frontline lane on the admin page; Wang Fang takes on another role.
+    const admin = new FormClient(server.url, 'en');
+    await admin.signIn(PEOPLE.admin.email, PEOPLE.admin.password);
+    const [liNa, wangFang] = await Promise.all([server.app.users.byEmail(PEOPLE.agent.email), server.app.users.byEmail(colleague.email)]);
+    const adminPage = await admin.get('/admin');
+    expect(adminPage.html).toContain('value="客服专员 Agent"');
+    expect((await admin.post(`/admin/users/${liNa.id}/lanes`, { other: '客服专员 Agent' })).status).toBe(303);
+    expect((await admin.post(`/admin/users/${wangFang.id}/lanes`, { other: '技术支持主管 Technical-support lead，质检专员' })).status).toBe(303);
+    expect((await server.app.users.lanesOf(wangFang.id)).sort()).toEqual(['技术支持主管 Technical-support lead', '质检专员'].sort());
+    expect((await admin.get('/admin')).html).toContain('SOP roles saved.');
+
+    await server.app.tickets.create({ workflow: 'customer-inquiry', channel: 'chat', subject: 'Slow answer', customer: { name: 'Wang Wei' } }, PEOPLE.agent.email);
+    server.app.clock.advance(10 * MIN);
+    await server.app.scheduler.runDue();
+    const recipients = ((await server.app.db.knex('notifications').select('recipient')) as Array<{ recipient: string | null }>).map((n) => n.recipient);
+    const toLane = recipients.filter((r) => r === '客服专员 Agent').length;
+    const toAll = recipients.filter((r) => r === null || (r !== '客服专员 Agent' && !r.includes('@'))).length;
+    expect(toLane).toBeGreaterThanOrEqual(1);
+
+    const unread = async (client: FormClient) => Number(testId((await client.get('/notifications')).html, 'unread-count') ?? 0);
+    expect(await unread(agent)).toBe(toLane + toAll);
+    expect(await unread(other)).toBe(toAll);
+    const otherList = await other.get('/notifications?show=all');
+    expect(otherList.html).not.toContain('to 客服专员 Agent');
+
+    // Wang Fang joins the lane too: the same reminders, read separately.
+    await server.app.users.setLanes(wangFang.id, ['客服专员 Agent']);
+    expect(await unread(other)).toBe(toLane + toAll);
+    await agent.get('/notifications');
+    await agent.post('/notifications/read-all', {});
+    expect(await unread(agent)).toBe(0);
+    expect(await unread(other)).toBe(toLane + toAll);
+    const firstId = /action="\/notifications\/(\d+)\/read"/.exec((await other.get('/notifications')).html)![1];
+    await other.post(`/notifications/${firstId}/read`, {});
+    expect(await unread(other)).toBe(toLane + toAll - 1);
+
+    // Nobody takes on the lane any more: its reminders are shown to everyone rather than to no one.
+    await server.app.users.setLanes(liNa.id, []);
+    await server.app.users.setLanes(wangFang.id, []);
+    const third = await server.app.users.add({ email: 'zhao.lei@agents.test', password: 'agent-password-3', role: 'agent' });
+    const newcomer = new FormClient(server.url, 'en');
+    await newcomer.signIn(third.user.email, 'agent-password-3');
+    expect(await unread(newcomer)).toBe(toLane + toAll);
+  });
+
+  test('the queue narrows to the tickets waiting in steps of my SOP roles', async () => {
+    const liNa = await server.app.users.byEmail(PEOPLE.agent.email);
+    expect((await agent.get('/queue')).html).not.toContain('name="roles"');
+    await server.app.users.setLanes(liNa.id, ['技术支持 Technical support']);
+    const inquiry = await server.app.tickets.create({ workflow: 'customer-inquiry', channel: 'chat', subject: 'Waiting for an agent', customer: { name: 'A' } }, PEOPLE.agent.email);
+    const page = await agent.get('/queue?roles=1');
+    expect(page.html).toContain('name="roles" value="1" checked');
+    expect(page.html).not.toContain(`#${inquiry.id}`);
+    await server.app.users.setLanes(liNa.id, ['客服专员 Agent']);
+    expect((await agent.get('/queue?roles=1')).html).toContain(`href="/tickets/${inquiry.id}"`);
+  });
+
   test('a subject or customer name full of markup is shown as text, never as markup', async () => {
     const hostile = '<img src=x onerror=alert(1)>';
     const id = await openTicket({ channel: 'chat', workflow: 'customer-inquiry', customerName: '<script>alert(2)</script>', subject: hostile });
