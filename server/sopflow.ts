@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './data/database.js';
+import { ExecutionTables } from './execution-tables/execution-tables.js';
+import { loadExecutionTableTemplates, TEMPLATES_DIR, type ExecutionTableTemplates } from './execution-tables/templates.js';
 import { createBusinessTime } from './engine/time/business-calendar.js';
 import { BUILT_IN_CALENDARS } from './engine/time/calendars.js';
 import { TicketRuntime } from './tickets/ticket-runtime.js';
@@ -18,6 +20,9 @@ export interface Sopflow {
   tickets: TicketRuntime;
   users: Users;
   scheduler: TimerScheduler;
+  /** The starting plans of `templates/`, loaded (and checked) once. */
+  templates: ExecutionTableTemplates;
+  executionTables: ExecutionTables;
   close(): Promise<void>;
 }
 
@@ -32,14 +37,18 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
     intervalMs: config.schedulerIntervalMs,
     ...(options.onError ? { onError: options.onError } : {}),
   });
+  const users = new Users(db, clock);
+  const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
   return {
     config,
     clock,
     db,
     workflows,
     tickets,
-    users: new Users(db, clock),
+    users,
     scheduler,
+    templates,
+    executionTables: new ExecutionTables(db, clock, templates, users, workflows),
     async close() {
       await scheduler.stop();
       await db.close();

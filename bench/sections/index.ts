@@ -1,7 +1,8 @@
 import type { BenchSection } from '../section.js';
 import { engineSection } from './engine.js';
+import { excelSection } from './excel.js';
 import { pagesSection } from './pages.js';
 import { runtimeSection } from './runtime.js';
 
 /** Every section `npm run bench` knows, in the order they run. New sections register here. */
-export const sections: BenchSection[] = [engineSection, runtimeSection, pagesSection];
+export const sections: BenchSection[] = [engineSection, runtimeSection, pagesSection, excelSection];

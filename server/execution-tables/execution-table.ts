@@ -86,7 +86,8 @@ export interface ExecutionTable {
 export const ROW_FIELDS = ['phase', 'actions', 'owner', 'startDate', 'endDate', 'status', 'blockers', 'suggestions', 'notes', 'kpi'] as const satisfies ReadonlyArray<keyof RowContent>;
 export type RowField = (typeof ROW_FIELDS)[number];
 
-export type RowChanges = Partial<Record<RowField, { from: unknown; to: unknown }>>;
+/** Changed fields, each from → to; `position` when the row moved. */
+export type RowChanges = Partial<Record<RowField | 'position', { from: unknown; to: unknown }>>;
 
 export type HistoryAction = 'created' | 'updated' | 'moved' | 'deleted' | 'imported';
 
@@ -148,12 +149,24 @@ export function isOverdue(row: Pick<RowContent, 'endDate' | 'status'>, today: st
   return row.endDate !== null && row.endDate < today && row.status !== 'done';
 }
 
-/** Rows per status and the share done, for the table's counts and progress bar. */
-export function progressOf(rows: ReadonlyArray<Pick<RowContent, 'status'>>): { counts: Record<RowStatus, number>; total: number; donePercent: number } {
+/** Rows per status. */
+export function countStatuses(rows: ReadonlyArray<Pick<RowContent, 'status'>>): Record<RowStatus, number> {
   const counts = Object.fromEntries(ROW_STATUSES.map((status) => [status, 0])) as Record<RowStatus, number>;
   for (const row of rows) counts[row.status] += 1;
-  const total = rows.length;
-  return { counts, total, donePercent: total === 0 ? 0 : Math.round((counts.done / total) * 100) };
+  return counts;
+}
+
+export interface Progress {
+  counts: Record<RowStatus, number>;
+  total: number;
+  donePercent: number;
+}
+
+/** Counts per status and the share done, for the table's counts and progress bar. */
+export function progressOf(counts: Partial<Record<RowStatus, number>>): Progress {
+  const complete = Object.fromEntries(ROW_STATUSES.map((status) => [status, counts[status] ?? 0])) as Record<RowStatus, number>;
+  const total = ROW_STATUSES.reduce((sum, status) => sum + complete[status], 0);
+  return { counts: complete, total, donePercent: total === 0 ? 0 : Math.round((complete.done / total) * 100) };
 }
 
 /**

@@ -1,7 +1,9 @@
 import express, { type Express } from 'express';
 import type { Logger } from '../logger.js';
 import type { Sopflow } from '../sopflow.js';
+import { createI18n, LOCALES_DIR, type Formatter, type Locale } from '../web/i18n.js';
 import { createPages } from '../web/pages.js';
+import { executionTableRoutes } from './api/execution-tables.routes.js';
 import { systemRoutes } from './api/system.routes.js';
 import { ticketRoutes } from './api/tickets.routes.js';
 import { workflowRoutes } from './api/workflows.routes.js';
@@ -21,12 +23,13 @@ export function createApp(app: Sopflow, logger: Logger): Express {
   // Responses are made per request; hashing each body for an ETag costs CPU and no client revalidates them.
   web.set('etag', false);
   web.use(requestLogging(logger));
-  const pages = createPages(app, logger);
+  const { formatter } = createI18n(LOCALES_DIR);
+  const pages = createPages(app, logger, formatter);
   web.use(pages.headers);
   web.use('/static', pages.assets);
   web.use(pages.session);
   const access = accessControl([bearerToken(app.users), pages.sessionUser]);
-  for (const route of apiRoutes(app)) {
+  for (const route of apiRoutes(app, formatter)) {
     const handlers = [access(route.access), ...route.bodyParsers, route.handle];
     web[route.method](route.path, ...handlers);
   }
@@ -38,7 +41,7 @@ export function createApp(app: Sopflow, logger: Logger): Express {
 }
 
 /** Every route, the OpenAPI document among them, which describes them all. */
-function apiRoutes(app: Sopflow): ApiRoute[] {
+function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiRoute[] {
   let document: Record<string, unknown> = {};
   const openApi = defineRoute({
     operationId: 'openApi',
@@ -50,7 +53,7 @@ function apiRoutes(app: Sopflow): ApiRoute[] {
     responses: { 200: { description: 'the OpenAPI document' } },
     handle: () => Promise.resolve({ json: document }),
   });
-  const routes = [...systemRoutes(app), openApi, ...workflowRoutes(app), ...ticketRoutes(app)];
+  const routes = [...systemRoutes(app), openApi, ...workflowRoutes(app), ...ticketRoutes(app), ...executionTableRoutes(app, formatter)];
   document = openApiDocument(routes);
   return routes;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BPMN_LIMIT_BYTES, BPMN_TYPES, JSON_LIMIT_BYTES, type ApiRoute, type ResponseDoc } from './route.js';
+import { BPMN_LIMIT_BYTES, BPMN_TYPES, JSON_LIMIT_BYTES, WORKBOOK_LIMIT_BYTES, type ApiRoute, type BodySpec, type ResponseDoc } from './route.js';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[]; description?: string };
 
@@ -40,7 +40,7 @@ function operation(route: ApiRoute) {
     errors[401] = 'no valid bearer token';
     errors[403] = `the user's role is below ${route.access}`;
   }
-  if (route.body) errors[413] = `the body is larger than ${route.body === 'bpmn' ? BPMN_LIMIT_BYTES : JSON_LIMIT_BYTES} bytes`;
+  if (route.body) errors[413] = `the body is larger than ${route.body === 'bpmn' ? BPMN_LIMIT_BYTES : route.body === 'workbook' ? WORKBOOK_LIMIT_BYTES : JSON_LIMIT_BYTES} bytes`;
   Object.assign(errors, route.errors);
   return {
     operationId: route.operationId,
@@ -69,16 +69,18 @@ function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query') {
   }));
 }
 
-function requestBodyOf(body: z.ZodType | 'bpmn') {
-  const content =
-    body === 'bpmn'
-      ? Object.fromEntries(BPMN_TYPES.map((type) => [type, { schema: { type: 'string', description: 'BPMN 2.0 XML' } }]))
-      : { 'application/json': { schema: jsonSchema(body) } };
-  return { required: true, content };
+function requestBodyOf(body: Exclude<BodySpec, undefined>) {
+  if (body === 'bpmn') return { required: true, content: Object.fromEntries(BPMN_TYPES.map((type) => [type, { schema: { type: 'string', description: 'BPMN 2.0 XML' } }])) };
+  if (body === 'workbook') {
+    const form = { type: 'object', required: ['file'], properties: { file: { type: 'string', contentMediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', description: 'the workbook (.xlsx)' } } };
+    return { required: true, content: { 'multipart/form-data': { schema: form } } };
+  }
+  return { required: true, content: { 'application/json': { schema: jsonSchema(body) } } };
 }
 
 function responseOf(doc: ResponseDoc) {
   if (doc.xml) return { description: doc.description, content: { 'application/xml': { schema: { type: 'string' } } } };
+  if (doc.file) return { description: doc.description, content: { [doc.file]: { schema: { type: 'string', contentMediaType: doc.file } } } };
   return { description: doc.description, ...(doc.schema ? { content: { 'application/json': { schema: jsonSchema(doc.schema) } } } : {}) };
 }
 

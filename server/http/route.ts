@@ -1,4 +1,6 @@
+import type { Writable } from 'node:stream';
 import express, { type Request, type RequestHandler, type Response } from 'express';
+import multer from 'multer';
 import type { z } from 'zod';
 import { AppError, ValidationError, type FieldProblem } from '../errors.js';
 import type { Role, User } from '../users/users.js';
@@ -6,32 +8,46 @@ import type { Role, User } from '../users/users.js';
 /** Who may call a route: anyone, or users holding at least this role. */
 export type Access = Role | 'public';
 
-/** A request body: JSON checked by a schema, or the raw bytes of a BPMN file (the importer decodes them itself). */
-export type BodySpec = z.ZodType | 'bpmn' | undefined;
+/**
+ * A request body: JSON checked by a schema, the raw bytes of a BPMN file (the importer decodes them itself),
+ * or an Excel workbook uploaded as multipart form data in the field `file`.
+ */
+export type BodySpec = z.ZodType | 'bpmn' | 'workbook' | undefined;
 
 export const JSON_LIMIT_BYTES = 1024 * 1024;
 export const BPMN_LIMIT_BYTES = 5 * 1024 * 1024;
 export const BPMN_TYPES = ['application/xml', 'text/xml', 'application/bpmn+xml'];
+export const WORKBOOK_LIMIT_BYTES = 20 * 1024 * 1024;
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-export type Reply = { status?: number; json: unknown } | { status?: number; xml: string };
+/** A file streamed to the caller as it is made (an Excel export of any size), offered for download. */
+export interface FileReply {
+  contentType: string;
+  filename: string;
+  write(output: Writable): Promise<void>;
+}
+
+export type Reply = { status?: number; json: unknown } | { status?: number; xml: string } | { file: FileReply };
 
 /** A success response as the OpenAPI document describes it. */
 export interface ResponseDoc {
   description: string;
   schema?: z.ZodType;
   xml?: true;
+  /** The content type of a file response. */
+  file?: string;
 }
 
 /** Failures a route answers beyond those every route can (400 bad input, 401/403 access, 413 body size). */
 export type RouteErrors = Partial<Record<404 | 409 | 422, string>>;
 
 type InputOf<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
-type BodyOf<B> = B extends 'bpmn' ? Buffer : B extends z.ZodType ? z.output<B> : undefined;
+type BodyOf<B> = B extends 'bpmn' | 'workbook' ? Buffer : B extends z.ZodType ? z.output<B> : undefined;
 
 export interface RouteDefinition<A extends Access, P, Q, B extends BodySpec> {
   operationId: string;
   tag: string;
-  method: 'get' | 'post' | 'patch';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** Express path syntax (`/api/tickets/:id`). */
   path: string;
   summary: string;
@@ -69,13 +85,17 @@ export function defineRoute<A extends Access, P extends z.ZodType | undefined = 
         body: bodyOf(definition.body, req),
         user: req.user,
       };
-      send(res, await handle(input as Parameters<typeof handle>[0]));
+      await send(res, await handle(input as Parameters<typeof handle>[0]));
     },
   };
 }
 
+/** Reads a workbook uploaded as multipart form data (field `file`) into memory, within its size limit. */
+export const workbookUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: WORKBOOK_LIMIT_BYTES, files: 1, fields: 10 } }).single('file');
+
 function bodyParsersFor(body: BodySpec): RequestHandler[] {
   if (body === 'bpmn') return [express.raw({ type: BPMN_TYPES, limit: BPMN_LIMIT_BYTES })];
+  if (body === 'workbook') return [workbookUpload];
   return body ? [express.json({ limit: JSON_LIMIT_BYTES })] : [];
 }
 
@@ -84,6 +104,10 @@ function bodyOf(spec: BodySpec, req: Request): unknown {
   if (spec === 'bpmn') {
     if (!Buffer.isBuffer(req.body)) throw new AppError('bad_request', `send the BPMN XML as the body, with Content-Type: ${BPMN_TYPES.join(' or ')}`);
     return req.body;
+  }
+  if (spec === 'workbook') {
+    if (!req.file) throw new AppError('bad_request', 'send the workbook as multipart/form-data in the field "file"');
+    return req.file.buffer;
   }
   if (req.body === undefined) throw new AppError('bad_request', 'send a JSON body, with Content-Type: application/json');
   return parse(spec, req.body, 'body');
@@ -101,8 +125,19 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z
   throw new ValidationError(`the ${where} is not valid: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems);
 }
 
-function send(res: Response, reply: Reply): void {
+async function send(res: Response, reply: Reply): Promise<void> {
+  if ('file' in reply) return sendFile(res, reply.file);
   res.status(reply.status ?? 200);
   if ('xml' in reply) res.type('application/xml').send(reply.xml);
   else res.json(reply.json);
+}
+
+/**
+ * Streams a file as it is written. Once the first bytes are out the status cannot change, so a failure
+ * midway ends the response abruptly (the download fails visibly) and is passed on to be logged.
+ */
+export async function sendFile(res: Response, file: FileReply): Promise<void> {
+  res.status(200).type(file.contentType).attachment(file.filename);
+  await file.write(res);
+  if (!res.writableEnded) res.end();
 }

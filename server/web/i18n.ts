@@ -33,6 +33,9 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
+/** The catalogs of the pages, the API's messages for people and the Excel workbooks: `views/locales/`. */
+export const LOCALES_DIR = new URL('../../views/locales/', import.meta.url);
+
 /** Loads the catalogs in `localesDir` (`en.json`, `zh-CN.json`) into one i18next instance, synchronously. */
 export function createI18n(localesDir: URL, options: { timeZone?: string } = {}): { i18n: i18n; formatter(locale: Locale): Formatter } {
   const resources = Object.fromEntries(

@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import type { Sopflow } from '../sopflow.js';
 import { AppError } from '../errors.js';
 import { hasRole, type Role, type User } from '../users/users.js';
-import { negotiateLocale, type Formatter, type Locale } from './i18n.js';
+import { LOCALES, negotiateLocale, type Formatter, type Locale } from './i18n.js';
 import { CustomersQuery } from './queries/customers.query.js';
 import { NotificationsQuery, type Audience } from './queries/notifications.query.js';
 import { QueueQuery } from './queries/queue.query.js';
@@ -52,6 +52,8 @@ export interface PageKit {
   customers: CustomersQuery;
   catalog: WorkflowCatalog;
   formatter(req: Request): Formatter;
+  /** A formatter per language: what reads text people typed in either (an uploaded workbook's headers). */
+  formatters: Formatter[];
   /** Renders `views/pages/<page>.hbs` in the layout; `title` is an i18n key, or `{ text }` for authored text. */
   send(req: Request, res: Response, page: string, title: string | { text: string }, model: object, status?: number): Promise<void>;
 }
@@ -67,6 +69,7 @@ export function createPageKit(app: Sopflow, logger: Logger, render: Renderer, fo
     customers: new CustomersQuery(app.db.knex),
     catalog: new WorkflowCatalog(app.workflows),
     formatter,
+    formatters: LOCALES.map(formatterOf),
     async send(req, res, page, title, model, status = 200) {
       const f = formatter(req);
       const user = req.user;

@@ -2,13 +2,15 @@ import { fileURLToPath } from 'node:url';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { AppError } from '../errors.js';
 import type { Identify } from '../http/auth.js';
+import { workbookUpload } from '../http/route.js';
 import type { Logger } from '../logger.js';
 import type { Sopflow } from '../sopflow.js';
-import { createI18n } from './i18n.js';
+import type { Formatter, Locale } from './i18n.js';
 import { pageErrors, pageNotFound } from './page-errors.js';
-import { createPageKit, pageContext } from './page-kit.js';
+import { createPageKit, pageContext, requireRole } from './page-kit.js';
 import { loadTemplates } from './render.js';
 import { customerRoutes } from './routes/customers.routes.js';
+import { executionTableRoutes, importUploadPath } from './routes/execution-tables.routes.js';
 import { intakeRoutes } from './routes/intake.routes.js';
 import { managerRoutes } from './routes/manager.routes.js';
 import { notificationRoutes } from './routes/notifications.routes.js';
@@ -38,11 +40,10 @@ export interface Pages {
 }
 
 /**
- * Builds the pages once: templates compiled, catalogs loaded, the pages' queries made. Templates live in
- * `views/`, catalogs in `views/locales/`, static files in `public/` (served from here: no CDN).
+ * Builds the pages once: templates compiled, the pages' queries made. Templates live in `views/`, static
+ * files in `public/` (served from here: no CDN); the catalogs' formatter is the app's.
  */
-export function createPages(app: Sopflow, logger: Logger): Pages {
-  const { formatter } = createI18n(new URL('views/locales/', ROOT));
+export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Locale) => Formatter): Pages {
   const kit = createPageKit(app, logger, loadTemplates(new URL('views/', ROOT)), formatter);
 
   const router = Router();
@@ -50,8 +51,10 @@ export function createPages(app: Sopflow, logger: Logger): Pages {
   router.use((req, _res, next) => next(req.path.startsWith('/api/') ? 'router' : undefined));
   router.use(pageContext(app));
   router.use(express.urlencoded({ extended: false, limit: FORM_LIMIT }));
+  // The one multipart form (a workbook upload) is read here, managers only, so its CSRF field is checked below.
+  router.post(importUploadPath, requireRole('manager'), workbookUpload);
   router.use(csrfProtection);
-  for (const routes of [signInRoutes, queueRoutes, intakeRoutes, ticketRoutes, customerRoutes, notificationRoutes, managerRoutes]) router.use(routes(kit));
+  for (const routes of [signInRoutes, queueRoutes, intakeRoutes, ticketRoutes, customerRoutes, notificationRoutes, managerRoutes, executionTableRoutes]) router.use(routes(kit));
   router.use(pageNotFound);
 
   return {

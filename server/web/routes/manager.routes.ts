@@ -5,8 +5,8 @@ import { flash } from '../session.js';
 
 /**
  * Managers' and admins' pages. Every path under them is guarded by role first, so an agent gets a 403 page
- * for any of them, built or not. Only the workflow list and the user list exist yet; analytics and the
- * execution tables come with their own issues.
+ * for any of them, built or not. Only the workflow list and the user list (with SOP roles) exist here; analytics
+ * comes with its own issue, the execution tables have their own routes.
  */
 export function managerRoutes(kit: PageKit): Router {
   const router = Router();
@@ -29,11 +29,9 @@ export function managerRoutes(kit: PageKit): Router {
     });
   });
 
-  for (const path of ['/analytics', '/execution-tables']) {
-    router.get(path, async (req, res) => {
-      await kit.send(req, res, 'coming-soon', path === '/analytics' ? 'nav.analytics' : 'nav.executionTables', {});
-    });
-  }
+  router.get('/analytics', async (req, res) => {
+    await kit.send(req, res, 'coming-soon', 'nav.analytics', {});
+  });
 
   router.get('/admin', async (req, res) => {
     const f = kit.formatter(req);
