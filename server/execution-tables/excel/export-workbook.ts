@@ -117,7 +117,8 @@ const STYLES = {
  * Writes an execution table as an .xlsx workbook to `output`, streaming: each row is written and let go, so
  * memory stays flat however long the table. Sheet 1 is the table (title, frozen header with filters, a status
  * list and colour per row, overdue end dates in red); sheet 2 the KPI targets of the rows that have one.
- * `output` is ended when the workbook is complete, and destroyed if writing fails.
+ * `output` is ended when the workbook is complete. If the rows fail, or the reader of `output` goes away, the
+ * export stops reading rows, destroys `output` (no half file looks whole) and rejects.
  *
  * @example
  * await exportExecutionTable({ table, rows: repository.streamRows(table.id), formatter, exportedAt: now, today }, response);
@@ -126,6 +127,7 @@ export async function exportExecutionTable(input: ExecutionTableExport, output: 
   const labels = workbookLabels(input.formatter);
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true, useSharedStrings: false });
   const rows = input.rows[Symbol.asyncIterator]();
+  const reader = watchReader(output);
   try {
     const sample = await readAhead(rows, WIDTH_SAMPLE_ROWS);
     const sheet = workbook.addWorksheet(labels.sheets.table, { views: [{ state: 'frozen', ySplit: HEADER_ROW }] });
@@ -155,7 +157,7 @@ export async function exportExecutionTable(input: ExecutionTableExport, output: 
       lastRow += 1;
       writeTableRow(sheet.getRow(lastRow), row, input, labels);
       if (row.kpi) kpiRows.push({ id: row.id, phase: row.phase, kpi: row.kpi });
-      if ((lastRow - HEADER_ROW) % ROWS_PER_TURN === 0) await drained(output);
+      if ((lastRow - HEADER_ROW) % ROWS_PER_TURN === 0) await drained(output, reader.gone);
     }
 
     const statusColumn = letter(TABLE_COLUMNS.indexOf('status') + 1);
@@ -164,11 +166,16 @@ export async function exportExecutionTable(input: ExecutionTableExport, output: 
     sheet.commit();
 
     writeKpiSheet(workbook, kpiRows, labels);
-    await workbook.commit();
+    const committed = workbook.commit();
+    committed.catch(() => undefined); // a failure after the reader went away has no one to tell
+    await Promise.race([committed, reader.gone]);
   } catch (error) {
     await rows.return?.();
-    output.destroy(error as Error);
+    // NOTE: without the error: it is the caller's to report, and an 'error' event nobody listens to would crash.
+    output.destroy();
     throw error;
+  } finally {
+    reader.stop();
   }
 }
 
@@ -331,15 +338,34 @@ async function* resume<T>(head: T[], rest: AsyncIterator<T>): AsyncGenerator<T> 
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
+/**
+ * Watches the reader of `output`: `gone` rejects if it closes or fails before the workbook is complete (a
+ * download cancelled), so the export stops reading rows instead of waiting for a drain that never comes.
+ */
+function watchReader(output: Writable): { gone: Promise<never>; stop(): void } {
+  let fail!: (error?: Error) => void;
+  const gone = new Promise<never>((_, reject) => {
+    fail = (error) => reject(error ?? new Error('the reader of the workbook went away before it was complete'));
+  });
+  // NOTE: rejections are taken by whichever race is running; between races there is nothing to report to.
+  gone.catch(() => undefined);
+  // NOTE: a complete workbook closes its output too, sometimes before `commit()` has returned.
+  const onClose = (): void => {
+    if (!output.writableFinished) fail();
+  };
+  output.once('close', onClose);
+  output.once('error', fail);
+  return {
+    gone,
+    stop: () => {
+      output.off('close', onClose);
+      output.off('error', fail);
+    },
+  };
+}
+
 /** Lets the zip compress what was written, and waits while the reader of `output` is behind. */
-async function drained(output: Writable): Promise<void> {
-  await nextTurn();
-  if (!output.writableNeedDrain) return;
-  const waiting = new AbortController();
-  try {
-    await Promise.race([once(output, 'drain', { signal: waiting.signal }), once(output, 'close', { signal: waiting.signal })]);
-  } finally {
-    waiting.abort();
-  }
-  if (output.destroyed) throw new Error('the workbook’s reader went away before it was complete');
+async function drained(output: Writable, gone: Promise<never>): Promise<void> {
+  await Promise.race([nextTurn(), gone]);
+  if (output.writableNeedDrain) await Promise.race([once(output, 'drain'), gone]);
 }

@@ -1,10 +1,11 @@
+import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import * as XLSX from 'xlsx';
 import { AppError, InvalidWorkbookError, type CellProblem } from '../../../server/errors.js';
-import { displayWidth } from '../../../server/execution-tables/excel/export-workbook.js';
+import { displayWidth, exportExecutionTable } from '../../../server/execution-tables/excel/export-workbook.js';
 import { readExecutionTableWorkbook } from '../../../server/execution-tables/excel/import-workbook.js';
 import type { ExecutionRow } from '../../../server/execution-tables/execution-table.js';
-import { contentOf, exportToBuffer, FORMATTERS, isKnownOwner, ROWS } from './workbook-fixtures.js';
+import { contentOf, EXPORTED_AT, exportToBuffer, formatter, FORMATTERS, isKnownOwner, ROWS, TABLE, TODAY } from './workbook-fixtures.js';
 
 const HEADERS = {
   'zh-CN': ['编号', '序号', '流程环节', '具体动作', '负责人', '开始日期', '结束日期', '时间安排', '完成状态', '问题与障碍', '改进建议', '备注'],
@@ -156,6 +157,38 @@ describe('exporting an execution table to Excel', () => {
     const latin = await widthOfPhase('Phase number');
     expect(chinese - latin).toBe(12);
     expect(await widthOfPhase('很长的环节名称'.repeat(20))).toBeLessThanOrEqual(30);
+  });
+});
+
+describe('an export that cannot finish', () => {
+  /** Rows 1…count, counting how many the export asked for; `failAt` throws instead of that row. */
+  function source(count: number, failAt?: number): { rows: AsyncGenerator<ExecutionRow>; pulled(): number } {
+    let pulled = 0;
+    async function* rows(): AsyncGenerator<ExecutionRow> {
+      for (let id = 1; id <= count; id++) {
+        if (id === failAt) throw new Error('the database cursor was lost');
+        pulled += 1;
+        yield { ...ROWS[0]!, id, position: id };
+      }
+    }
+    return { rows: rows(), pulled: () => pulled };
+  }
+  const exporting = (rows: AsyncIterable<ExecutionRow>, output: PassThrough) => exportExecutionTable({ table: TABLE, rows, formatter: formatter('en'), exportedAt: EXPORTED_AT, today: TODAY }, output);
+
+  test('rows that fail half-way reject the export and destroy the output, so no half file looks whole', async () => {
+    const output = new PassThrough().resume();
+    await expect(exporting(source(1000, 600).rows, output)).rejects.toThrow('the database cursor was lost');
+    expect(output.destroyed).toBe(true);
+  });
+
+  test('a reader that goes away stops the export: it rejects and reads no more rows', async () => {
+    // given a download cancelled after its first chunk
+    const output = new PassThrough();
+    output.once('data', () => output.destroy());
+    const rows = source(50_000);
+
+    await expect(exporting(rows.rows, output)).rejects.toThrow('went away');
+    expect(rows.pulled()).toBeLessThan(50_000);
   });
 });
 

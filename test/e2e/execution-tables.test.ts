@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext, Page } from 'playwright-core';
+import * as XLSX from 'xlsx';
+import { describeInBrowser, SCREENSHOTS } from '../helpers/browser.js';
+import { sqliteDatabase, type TestDatabase } from '../helpers/databases.js';
+import { PEOPLE, startWebServer, type WebServer } from '../helpers/web-server.js';
+
+const SLOW = 90_000;
+
+describeInBrowser('execution tables end to end', (browser) => {
+  let database: TestDatabase;
+  let server: WebServer;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    database = sqliteDatabase();
+    server = await startWebServer(database);
+  }, SLOW);
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+  afterEach(async () => {
+    await context?.close();
+  });
+
+  async function signedInManager(locale: string): Promise<Page> {
+    context = await browser().newContext({ locale, viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    await page.goto(server.url + '/');
+    await page.fill('#email', PEOPLE.manager.email);
+    await page.fill('#password', PEOPLE.manager.password);
+    await Promise.all([page.waitForURL(/\/workflows/), page.click('form.stacked button[type=submit]')]);
+    return page;
+  }
+
+  test(
+    'a manager creates a project from the six-step template, changes a row’s status, reads its history, sees the schedule and downloads the workbook',
+    async () => {
+      const page = await signedInManager('zh-CN');
+      await page.getByRole('link', { name: '流程优化执行表' }).click();
+      await page.fill('#p-name', '客服流程优化 2026 Q1');
+      await page.fill('#p-start', '2026-01-05');
+      await Promise.all([page.waitForURL(/\/execution-tables\/\d+$/), page.getByRole('button', { name: '创建项目' }).click()]);
+      expect(await page.locator('h1').textContent()).toBe('客服流程优化 2026 Q1');
+      const rows = await page.locator('tbody tr[id^=row-]').count();
+      expect(rows).toBeGreaterThanOrEqual(12);
+      const notStartedBefore = Number(await page.locator('[data-testid=count-not_started] strong').textContent());
+      await page.screenshot({ path: fileURLToPath(new URL('execution-table-zh.png', SCREENSHOTS)), fullPage: true });
+
+      // The last row (not started in the template) becomes "需优化", saved with its row's own button.
+      const last = page.locator(`[data-testid=row-${rows}]`);
+      expect(await last.locator('select[name=status]').inputValue()).toBe('not_started');
+      await last.locator('select[name=status]').selectOption('needs_optimization');
+      await Promise.all([page.waitForLoadState('load'), last.getByRole('button', { name: '保存' }).click()]);
+      await page.waitForSelector('.flash-success');
+      expect(await page.locator(`[data-testid=row-${rows}] select[name=status]`).inputValue()).toBe('needs_optimization');
+      expect(Number(await page.locator('[data-testid=count-not_started] strong').textContent())).toBe(notStartedBefore - 1);
+
+      // Its history says who changed what.
+      await page.locator(`[data-testid=row-${rows}]`).getByRole('link', { name: '详情与历史' }).click();
+      const history = page.locator('[data-testid=history]');
+      await history.waitFor();
+      expect(await history.locator('li').first().textContent()).toContain(PEOPLE.manager.email);
+      expect(await history.textContent()).toMatch(/完成状态: 未开始 → 需优化/);
+
+      // The schedule is an SVG chart drawn by the server.
+      await page.goBack();
+      await page.getByRole('link', { name: '进度安排' }).click();
+      expect(await page.locator('[data-testid=gantt] svg[role=img]').count()).toBe(1);
+      await page.screenshot({ path: fileURLToPath(new URL('execution-schedule-zh.png', SCREENSHOTS)), fullPage: true });
+      await page.goBack();
+
+      // The workbook downloads in the reader's language, with the change in it.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=export]').click()]);
+      expect(download.suggestedFilename()).toMatch(/^客服流程优化 2026 Q1 .*\.xlsx$/);
+      const workbook = XLSX.read(readFileSync((await download.path())!), { cellDates: true });
+      expect(workbook.SheetNames[0]).toBe('执行表');
+      const cells = XLSX.utils.sheet_to_json<unknown[]>(workbook.Sheets['执行表']!, { header: 1 });
+      expect(cells[1]).toEqual(expect.arrayContaining(['流程环节', '完成状态']));
+      expect(cells.length - 2).toBe(rows);
+      expect(cells.at(-1)).toContain('需优化');
+    },
+    SLOW,
+  );
+
+  test(
+    'a workbook edited offline is previewed, then applied; a bad one is refused whole with its rows and columns listed (English)',
+    async () => {
+      const table = await server.app.executionTables.create({ name: 'Service desk plan', startDate: '2026-01-05', template: 'six-step-method', locale: 'en' }, PEOPLE.manager.email);
+      const page = await signedInManager('en-US');
+      await page.goto(`${server.url}/execution-tables/${table.id}`);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=export]').click()]);
+      const workbook = XLSX.read(readFileSync((await download.path())!), { cellDates: true });
+      const sheet = workbook.Sheets['Execution table']!;
+      const header = XLSX.utils.sheet_to_json<string[]>(sheet, { header: 1 })[1]!;
+      const statusColumn = XLSX.utils.encode_col(header.indexOf('Status'));
+      const phaseColumn = XLSX.utils.encode_col(header.indexOf('Phase'));
+
+      // Header in row 2: a row at position p is on sheet row p + 2.
+      const target = table.rows.find((row) => row.status !== 'done')!;
+      sheet[`${statusColumn}${target.position + 2}`] = { t: 's', v: 'Done' };
+      const good = Buffer.from(XLSX.write(workbook, { type: 'buffer', bookType: 'xlsx' }) as Uint8Array);
+      await page.locator('details.import summary').click();
+      await page.setInputFiles('#i-file', { name: 'plan.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: good });
+      await Promise.all([page.waitForURL(/\/import\/[0-9a-f]+$/), page.getByRole('button', { name: 'Check and preview' }).click()]);
+      expect(await page.locator('[data-testid=import-summary]').textContent()).toContain('changes 1');
+      expect(await page.locator('[data-testid=import-changed]').textContent()).toMatch(/Status: .+ → Done/);
+      expect((await server.app.executionTables.row(table.id, target.id)).status).toBe(target.status);
+      await Promise.all([page.waitForURL(new RegExp(`/execution-tables/${table.id}$`)), page.getByRole('button', { name: 'Apply these changes' }).click()]);
+      expect(await page.locator('.flash-success').textContent()).toContain('1 changed');
+      expect((await server.app.executionTables.row(table.id, target.id)).status).toBe('done');
+
+      sheet[`${statusColumn}4`] = { t: 's', v: 'Finished' };
+      sheet[`${phaseColumn}5`] = { t: 's', v: '' };
+      const bad = Buffer.from(XLSX.write(workbook, { type: 'buffer', bookType: 'xlsx' }) as Uint8Array);
+      await page.locator('details.import summary').click();
+      await page.setInputFiles('#i-file', { name: 'plan.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: bad });
+      await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Check and preview' }).click()]);
+      const problems = page.locator('[data-testid=import-problems] tbody tr');
+      await problems.first().waitFor();
+      const listed = await problems.allTextContents();
+      expect(listed.some((line) => line.includes('4') && line.includes('Status'))).toBe(true);
+      expect(listed.some((line) => line.includes('5') && line.includes('Phase'))).toBe(true);
+      expect((await server.app.executionTables.get(table.id)).rows[2]!.status).toBe(table.rows[2]!.status);
+      await page.screenshot({ path: fileURLToPath(new URL('execution-import-refused-en.png', SCREENSHOTS)), fullPage: true });
+    },
+    SLOW,
+  );
+});
