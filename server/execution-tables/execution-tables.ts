@@ -325,7 +325,8 @@ export class ExecutionTables {
           continue;
         }
         const before = records.find((r) => r.id === entry.id)!;
-        const changes = diffRow(contentOf(rowOf(before)), entry.content);
+        // The plan compares KPI targets by meaning (key order aside), as people edit them.
+        const changes: RowChanges = { ...plan.changed.find((change) => change.id === entry.id)?.changes };
         if (before.position !== position) changes.position = { from: before.position, to: position };
         if (Object.keys(changes).length === 0) continue;
         await trx('execution_rows')

@@ -17,7 +17,8 @@ export type BodySpec = z.ZodType | 'bpmn' | 'workbook' | undefined;
 export const JSON_LIMIT_BYTES = 1024 * 1024;
 export const BPMN_LIMIT_BYTES = 5 * 1024 * 1024;
 export const BPMN_TYPES = ['application/xml', 'text/xml', 'application/bpmn+xml'];
-export const WORKBOOK_LIMIT_BYTES = 20 * 1024 * 1024;
+// NOTE: exceljs loads a whole workbook into memory, at about 100 times its size on disk: 8 MB (some 100,000 rows) is the most one upload may cost.
+export const WORKBOOK_LIMIT_BYTES = 8 * 1024 * 1024;
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** A file streamed to the caller as it is made (an Excel export of any size), offered for download. */

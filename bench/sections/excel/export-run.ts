@@ -1,38 +1,28 @@
 /**
  * One export of the Excel benchmark, run as its own process (`fork`) so that the process's peak resident
- * memory is the export's alone: it reports the RSS before the first row and the peak (`maxRSS`) after the
- * workbook is complete.
+ * memory is the export's alone: it opens SOPflow on the benchmark's SQLite file, then reports the RSS before
+ * the first row and the peak (`maxRSS`) after the workbook is complete. Rows come from the database through
+ * `ExecutionTables.rows`, as the API's export reads them.
  */
 import { createWriteStream, statSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { openSopflow } from '../../../server/sopflow.js';
 import { exportExecutionTable } from '../../../server/execution-tables/excel/export-workbook.js';
 import type { ExecutionRow, ExecutionTable } from '../../../server/execution-tables/execution-table.js';
-import { createI18n, type Formatter, type Locale } from '../../../server/web/i18n.js';
-import { BENCH_TABLE_START, syntheticRows } from './synthetic-rows.js';
+import { createI18n, LOCALES_DIR, type Formatter, type Locale } from '../../../server/web/i18n.js';
+import { benchConfig } from '../runtime/ticket-path.js';
 
 /** What the parent passes as the one command-line argument, as JSON. */
 export interface ExportRunOptions {
-  root: string;
   file: string;
-  rows: number;
+  databaseFile: string;
+  tableId: number;
   locale: Locale;
 }
 
 export type ExportRunResult = { ms: number; startRss: number; peakRss: number; bytes: number; rows: number; kpiRows: number } | { error: string };
 
-const TABLE: Omit<ExecutionTable, 'rows'> = {
-  id: 1,
-  name: '客服流程优化 benchmark',
-  owner: 'bench@example.com',
-  startDate: BENCH_TABLE_START,
-  template: null,
-  workflows: [],
-  createdAt: 0,
-  createdBy: 'bench@example.com',
-};
-
-/** Exports `rows` to `file` and measures it. The rows are the seam: made up here, read from the database later. */
-export async function measureExport(rows: AsyncIterable<ExecutionRow>, file: string, formatter: Formatter): Promise<ExportRunResult> {
+/** Exports `rows` to `file` and measures it. */
+export async function measureExport(table: Omit<ExecutionTable, 'rows'>, rows: AsyncIterable<ExecutionRow>, file: string, formatter: Formatter): Promise<ExportRunResult> {
   let count = 0;
   let kpiRows = 0;
   async function* counted(): AsyncGenerator<ExecutionRow> {
@@ -44,14 +34,20 @@ export async function measureExport(rows: AsyncIterable<ExecutionRow>, file: str
   }
   const startRss = process.memoryUsage().rss;
   const started = performance.now();
-  await exportExecutionTable({ table: TABLE, rows: counted(), formatter, exportedAt: Date.now(), today: '2026-06-01' }, createWriteStream(file));
+  await exportExecutionTable({ table, rows: counted(), formatter, exportedAt: Date.now(), today: '2026-06-01' }, createWriteStream(file));
   const ms = performance.now() - started;
   return { ms, startRss, peakRss: process.resourceUsage().maxRSS * 1024, bytes: statSync(file).size, rows: count, kpiRows };
 }
 
 async function main(options: ExportRunOptions): Promise<ExportRunResult> {
-  const { formatter } = createI18n(new URL('views/locales/', pathToFileURL(`${options.root}/`)));
-  return measureExport(syntheticRows(options.rows), options.file, formatter(options.locale));
+  const { formatter } = createI18n(LOCALES_DIR);
+  const app = await openSopflow(benchConfig({ client: 'sqlite', filename: options.databaseFile, synchronous: 'NORMAL' }));
+  try {
+    const table = await app.executionTables.summary(options.tableId);
+    return await measureExport(table, app.executionTables.rows(options.tableId), options.file, formatter(options.locale));
+  } finally {
+    await app.close();
+  }
 }
 
 function report(result: ExportRunResult): void {
