@@ -18,6 +18,16 @@ const ROUTES = [
   'GET /api/tickets/{id}',
   'PATCH /api/tickets/{id}',
   'GET /api/tickets',
+  'GET /api/execution-tables/templates',
+  'GET /api/execution-tables',
+  'POST /api/execution-tables',
+  'GET /api/execution-tables/{id}',
+  'POST /api/execution-tables/{id}/rows',
+  'PATCH /api/execution-tables/{id}/rows/{rowId}',
+  'DELETE /api/execution-tables/{id}/rows/{rowId}',
+  'GET /api/execution-tables/{id}/rows/{rowId}/history',
+  'GET /api/execution-tables/{id}/export.xlsx',
+  'POST /api/execution-tables/{id}/import',
 ];
 
 interface Operation {
@@ -131,11 +141,13 @@ eachDatabase('HTTP API: errors, access, OpenAPI, health, logs', (database) => {
     expect(advance.requestBody!.content['application/json']!.schema).toMatchObject({ required: ['type'], properties: { expectedRevision: { type: 'integer' } }, additionalProperties: false });
     expect(document.paths['/api/tickets']!.get!.parameters).toContainEqual(expect.objectContaining({ name: 'limit', in: 'query', required: false }));
     expect(Object.keys(document.paths['/api/workflows']!.post!.requestBody!.content)).toContain('application/xml');
+    expect(document.paths['/api/execution-tables/{id}/import']!.post!.requestBody!.content['multipart/form-data']!.schema).toMatchObject({ required: ['file'] });
+    expect(Object.keys(document.paths['/api/execution-tables/{id}/export.xlsx']!.get!.responses['200']!.content!)).toEqual(['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet']);
 
     // And every documented route is served: none answers "no route".
     for (const { route } of operations) {
       const [method, path] = route.split(' ') as [string, string];
-      const called = await server.call(method, path.replace('{key}', 'customer-inquiry').replace('{version}', '1').replace('{id}', '1'));
+      const called = await server.call(method, path.replace('{key}', 'customer-inquiry').replace('{version}', '1').replace('{id}', '1').replace('{rowId}', '1'));
       expect([route, called.body?.error?.message ?? 'served']).toEqual([route, expect.not.stringMatching(/^no route/)]);
     }
   });
