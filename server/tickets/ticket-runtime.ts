@@ -333,7 +333,7 @@ export class TicketRuntime {
   private async customer(trx: Transaction, id: number): Promise<Customer> {
     let customer = this.customers.get(id);
     if (!customer) {
-      customer = customerOf((await trx('customers').where({ id }).first()) as CustomerRow);
+      customer = customerOf(rowsOf<CustomerRow>(await runSql(trx, 'SELECT * FROM customers WHERE id = ?', [id]))[0]!);
       if (this.customers.size >= 10_000) this.customers.clear();
       this.customers.set(id, customer);
     }
