@@ -3,7 +3,7 @@ import { readExecutionTableWorkbook } from '../../execution-tables/excel/import-
 import { ROW_STATUSES, type RowContent } from '../../execution-tables/execution-table.js';
 import { AppError, InvalidWorkbookError, NotFoundError, ValidationError } from '../../errors.js';
 import { todayOf } from '../../http/api/execution-tables.routes.js';
-import { localPath, requireRole, type PageKit } from '../page-kit.js';
+import { localPath, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
 import { historyLines, importPreview, rowEditor, rowFromForm, scheduleOf, tablePage, type TableView } from '../view-models/execution-table-page.js';
 
@@ -13,12 +13,12 @@ export const importUploadPath = '/execution-tables/:id/import';
 /**
  * `/execution-tables`: optimization projects, their execution table (sortable, filterable, edited in place),
  * a row's page with its KPI target and history, the week-by-week schedule, and Excel import with a preview.
- * The workbook itself downloads from the API (`/api/execution-tables/:id/export.xlsx`).
+ * The workbook itself downloads from the API (`/api/execution-tables/:id/export.xlsx`). Managers only: the
+ * path is guarded with the other managers' pages (`manager.routes.ts`).
  */
 export function executionTableRoutes(kit: PageKit): Router {
   const router = Router();
   const { executionTables, templates, clock } = kit.app;
-  router.use('/execution-tables', requireRole('manager'));
 
   const tableId = (req: Request): number => {
     const id = Number(req.params.id);

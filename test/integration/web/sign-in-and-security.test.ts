@@ -113,11 +113,15 @@ eachDatabase('pages: sign-in, sessions, CSRF, roles, headers', (database) => {
   test('roles on every page: an agent gets a 403 page on managers’ and admins’ pages and does not see them in the navigation; a manager not on /admin; an admin everywhere', async () => {
     const agent = client();
     await agent.signIn(PEOPLE.agent.email, PEOPLE.agent.password);
-    for (const path of ['/admin', '/workflows', '/analytics', '/execution-tables', '/workflows/customer-inquiry']) {
+    for (const path of ['/admin', '/workflows', '/analytics', '/execution-tables', '/execution-tables/1', '/execution-tables/1/schedule', '/workflows/customer-inquiry']) {
       const page = await agent.get(path);
       expect({ path, status: page.status }).toEqual({ path, status: 403 });
       expect(page.html).toContain('You may not open this page');
     }
+    // Refused before the upload is read, and changes are refused too.
+    expect((await agent.post('/execution-tables/1/import', {})).status).toBe(403);
+    expect((await agent.post('/execution-tables', { name: 'x', startDate: '2026-01-05' })).status).toBe(403);
+    expect((await agent.post('/admin/users/1/lanes', { other: 'x' })).status).toBe(403);
     const queue = await agent.get('/queue');
     expect(queue.html).not.toContain('href="/admin"');
     expect(queue.html).not.toContain('href="/workflows"');
