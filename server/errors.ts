@@ -38,9 +38,16 @@ export class InvalidBpmnError extends AppError {
   }
 }
 
-export interface FieldProblem {
-  field: string;
+/** What a problem says: the English message (the API answers it) and, for pages, its catalog entry. */
+export interface ProblemMessage {
   message: string;
+  /** The message's i18n key under `problems.` and its values, for pages. */
+  code?: string;
+  values?: Record<string, string | number>;
+}
+
+export interface FieldProblem extends ProblemMessage {
+  field: string;
 }
 
 export class ValidationError extends AppError {
@@ -68,14 +75,13 @@ export class ConflictError extends AppError {
 }
 
 /** One thing wrong with a cell of an uploaded workbook: where a person finds it in Excel, and why. */
-export interface CellProblem {
+export interface CellProblem extends ProblemMessage {
   sheet: string;
   /** The spreadsheet's own row number, 1-based as Excel shows it. */
   row: number;
   /** The column letter (A, B, …) and its header. */
   column: string;
   header: string;
-  message: string;
 }
 
 /** An uploaded workbook that cannot be applied: refused whole, every bad cell listed. */

@@ -152,8 +152,8 @@ export class ExecutionTables {
 
   async create(input: NewExecutionTable, actor: string): Promise<ExecutionTable> {
     const problems: FieldProblem[] = [];
-    if (input.name.trim() === '') problems.push({ field: 'name', message: 'is required' });
-    if (!isIsoDate(input.startDate)) problems.push({ field: 'startDate', message: `"${input.startDate}" is not a date (YYYY-MM-DD)` });
+    if (input.name.trim() === '') problems.push({ field: 'name', message: 'is required', code: 'required' });
+    if (!isIsoDate(input.startDate)) problems.push({ field: 'startDate', message: `"${input.startDate}" is not a date (YYYY-MM-DD)`, code: 'notADate', values: { value: input.startDate } });
     if (problems.length > 0) throw new ValidationError('the new execution table is not valid', problems);
     const rows = input.template ? this.templates.instantiate(input.template, { startDate: input.startDate, locale: input.locale ?? 'zh-CN' }) : [];
     const id = await this.db.write(async (trx) => {

@@ -45,8 +45,8 @@ export function planImport(existing: ExecutionRow[], incoming: WorkbookRow[]): I
   for (const row of incoming) {
     if (row.id === null) continue;
     const where = { ...row.idColumn, row: row.sheetRow };
-    if (!byId.has(row.id)) problems.push({ ...where, message: `this table has no row with ID ${row.id}: leave the ID blank to add the row` });
-    else if (seen.has(row.id)) problems.push({ ...where, message: `ID ${row.id} is also on row ${seen.get(row.id)}` });
+    if (!byId.has(row.id)) problems.push({ ...where, message: `this table has no row with ID ${row.id}: leave the ID blank to add the row`, code: 'idUnknown', values: { id: row.id } });
+    else if (seen.has(row.id)) problems.push({ ...where, message: `ID ${row.id} is also on row ${seen.get(row.id)}`, code: 'idTwice', values: { id: row.id, row: seen.get(row.id)! } });
     seen.set(row.id, row.sheetRow);
   }
   if (problems.length) throw new InvalidWorkbookError(`the workbook has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was imported`, problems);

@@ -122,6 +122,8 @@ describeInBrowser('execution tables end to end', (browser) => {
       await problems.first().waitFor();
       const listed = await problems.allTextContents();
       expect(listed.some((line) => line.includes('4') && line.includes('Status'))).toBe(true);
+      // the problem as the catalog says it, not the API's message
+      expect(listed.some((line) => line.includes('“Finished” is not a status: use one of Not started'))).toBe(true);
       expect(listed.some((line) => line.includes('5') && line.includes('Phase'))).toBe(true);
       expect((await server.app.executionTables.get(table.id)).rows[2]!.status).toBe(table.rows[2]!.status);
       await page.screenshot({ path: fileURLToPath(new URL('execution-import-refused-en.png', SCREENSHOTS)), fullPage: true });

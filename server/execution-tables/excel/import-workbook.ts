@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { AppError, InvalidWorkbookError, type CellProblem } from '../../errors.js';
+import { AppError, InvalidWorkbookError, type CellProblem, type ProblemMessage } from '../../errors.js';
 import type { Formatter } from '../../web/i18n.js';
 import {
   isIsoDate,
@@ -69,7 +69,7 @@ export async function readExecutionTableWorkbook(data: Buffer, options: Workbook
   const table = readTableSheet(tableSheet, vocabulary, options, problems);
   if (table && kpiSheet) readKpiSheet(kpiSheet, table, vocabulary, problems);
   for (const row of table?.rows ?? []) {
-    for (const { field, message } of rowProblems(row.content)) problems.push({ ...cellOf(row, field), message });
+    for (const { field, ...said } of rowProblems(row.content)) problems.push({ ...cellOf(row, field), ...said });
   }
   if (problems.length) {
     const order = (sheet: string): number => workbook.worksheets.findIndex((candidate) => candidate.name === sheet);
@@ -164,8 +164,17 @@ function findLayout<K extends string>(
     if (matches > (best?.matches ?? 0)) best = { row, matches };
   }
   if (!best) {
-    const names = vocabulary.languages.map((labels) => required.map((key) => headersOf(labels)[key]).join(', '));
-    problems.push({ sheet: sheet.name, row: 1, column: 'A', header: '', message: `no header row found in the first ${HEADER_SEARCH_ROWS} rows: the columns are ${names.join(' / ')}` });
+    // Every language's headers are accepted, so the list names them all, the reader's among them.
+    const names = vocabulary.languages.map((labels) => required.map((key) => headersOf(labels)[key]).join(', ')).join(' / ');
+    problems.push({
+      sheet: sheet.name,
+      row: 1,
+      column: 'A',
+      header: '',
+      message: `no header row found in the first ${HEADER_SEARCH_ROWS} rows: the columns are ${names}`,
+      code: 'noHeaderRow',
+      values: { rows: HEADER_SEARCH_ROWS, columns: names },
+    });
     return null;
   }
 
@@ -177,12 +186,12 @@ function findLayout<K extends string>(
     if (key === undefined) return;
     headers.push(header);
     const seen = columns.get(key);
-    if (seen) problems.push({ sheet: sheet.name, row: best.row.number, column: letter(index), header, message: `the column is there twice (also ${seen.column}): keep one` });
+    if (seen) problems.push({ sheet: sheet.name, row: best.row.number, column: letter(index), header, message: `the column is there twice (also ${seen.column}): keep one`, code: 'columnTwice', values: { other: seen.column } });
     else columns.set(key, { sheet: sheet.name, column: letter(index), header, index });
   });
   const labels = vocabulary.languages.reduce((most, candidate) => (matching(candidate, headers, headersOf) > matching(most, headers, headersOf) ? candidate : most));
   const missing = required.filter((key) => !columns.has(key));
-  for (const key of missing) problems.push({ sheet: sheet.name, row: best.row.number, column: '', header: headersOf(labels)[key], message: 'this column is missing' });
+  for (const key of missing) problems.push({ sheet: sheet.name, row: best.row.number, column: '', header: headersOf(labels)[key], message: 'this column is missing', code: 'columnMissing' });
   // NOTE: rows are not read against an incomplete or ambiguous header: each would only repeat its problem.
   if (missing.length || headers.length > columns.size) return null;
   return { sheet: sheet.name, headerRow: best.row.number, columns, labels };
@@ -193,7 +202,7 @@ function matching<K extends string>(labels: WorkbookLabels, headers: string[], h
   return headers.filter((header) => known.has(normalize(header))).length;
 }
 
-type CellRef = Omit<CellProblem, 'message'>;
+type CellRef = Omit<CellProblem, keyof ProblemMessage>;
 
 /** A row of the table sheet as read, with where its fields are, for the problems found once targets are attached. */
 interface ReadRow extends WorkbookRow {
@@ -240,14 +249,14 @@ function readTableSheet(sheet: ExcelJS.Worksheet, vocabulary: Vocabulary, option
       const at = layout.columns.get(column) ?? idColumn;
       return { sheet: sheet.name, row: sheetRow, column: at.column, header: at.header };
     };
-    const problem = (column: TableColumn, message: string): void => {
-      problems.push({ ...tableCell(column), message });
+    const problem = (column: TableColumn, said: ProblemMessage): void => {
+      problems.push({ ...tableCell(column), ...said });
     };
 
     const id = idOf(cells.id);
-    if (id === undefined) problem('id', `"${textOf(cells.id)}" is not a row ID: keep the ID from the export, or leave it blank for a new row`);
+    if (id === undefined) problem('id', { message: `"${textOf(cells.id)}" is not a row ID: keep the ID from the export, or leave it blank for a new row`, code: 'idInvalid', values: { value: textOf(cells.id) } });
     const twin = id ? table.byId.get(id) : undefined;
-    if (twin) problem('id', `ID ${id} is also on row ${twin.sheetRow}: each row of the table can be in the file once`);
+    if (twin) problem('id', { message: `ID ${id} is also on row ${twin.sheetRow}: each row of the table can be in the file once`, code: 'idTwice', values: { id: id!, row: twin.sheetRow } });
 
     const content: RowContent = {
       phase: textOf(cells.phase).trim(),
@@ -269,8 +278,9 @@ function readTableSheet(sheet: ExcelJS.Worksheet, vocabulary: Vocabulary, option
     const statusText = textOf(cells.status).trim();
     const status = vocabulary.statuses.get(normalize(statusText));
     if (status) content.status = status;
-    else problem('status', statusText === '' ? `is required: one of ${statusNames}` : `"${statusText}" is not a status: use one of ${statusNames}`);
-    if (content.owner !== '' && !options.isKnownOwner(content.owner)) problem('owner', `"${content.owner}" is neither a user nor a role known to this table`);
+    else if (statusText === '') problem('status', { message: `is required: one of ${statusNames}`, code: 'statusRequired' });
+    else problem('status', { message: `"${statusText}" is not a status: use one of ${statusNames}`, code: 'statusUnknown', values: { value: statusText } });
+    if (content.owner !== '' && !options.isKnownOwner(content.owner)) problem('owner', { message: `"${content.owner}" is neither a user nor a role known to this table`, code: 'ownerUnknown', values: { value: content.owner } });
 
     const read: ReadRow = {
       sheetRow,
@@ -302,34 +312,34 @@ function readKpiSheet(sheet: ExcelJS.Worksheet, table: ReadTable, vocabulary: Vo
       return { sheet: sheet.name, row: sheetRow, column: at.column, header: at.header };
     };
     const before = problems.length;
-    const problem = (column: KpiColumn, message: string): void => {
-      problems.push({ ...where(column), message });
+    const problem = (column: KpiColumn, said: ProblemMessage): void => {
+      problems.push({ ...where(column), ...said });
     };
 
     const rowId = idOf(cells.rowId);
     const owner = rowId ? table.byId.get(rowId) : undefined;
-    if (rowId === null) problem('rowId', `is required: the ID of the row in "${table.sheet}" the target is for`);
-    else if (rowId === undefined) problem('rowId', `"${textOf(cells.rowId)}" is not a row ID`);
-    else if (!owner) problem('rowId', `"${table.sheet}" has no row with ID ${rowId}`);
-    else if (targetRows.has(owner)) problem('rowId', `row ID ${rowId} already has a target on row ${targetRows.get(owner)}: one target per row`);
+    if (rowId === null) problem('rowId', { message: `is required: the ID of the row in "${table.sheet}" the target is for`, code: 'targetRowIdRequired', values: { sheet: table.sheet } });
+    else if (rowId === undefined) problem('rowId', { message: `"${textOf(cells.rowId)}" is not a row ID`, code: 'targetRowIdInvalid', values: { value: textOf(cells.rowId) } });
+    else if (!owner) problem('rowId', { message: `"${table.sheet}" has no row with ID ${rowId}`, code: 'targetRowIdUnknown', values: { sheet: table.sheet, id: rowId } });
+    else if (targetRows.has(owner)) problem('rowId', { message: `row ID ${rowId} already has a target on row ${targetRows.get(owner)}: one target per row`, code: 'targetTwice', values: { id: rowId, row: targetRows.get(owner)! } });
 
     const metric = choice(cells.metric, vocabulary.metrics);
-    if (metric === null) problem('metric', `is required: one of ${metricNames}`);
-    else if (metric === undefined) problem('metric', `"${textOf(cells.metric)}" is not a metric: use one of ${metricNames}`);
+    if (metric === null) problem('metric', { message: `is required: one of ${metricNames}`, code: 'metricRequired' });
+    else if (metric === undefined) problem('metric', { message: `"${textOf(cells.metric)}" is not a metric: use one of ${metricNames}`, code: 'metricUnknown', values: { value: textOf(cells.metric) } });
     const comparison = choice(cells.comparison, vocabulary.comparisons);
-    if (comparison === null) problem('comparison', `is required: one of ${comparisonNames}`);
-    else if (comparison === undefined) problem('comparison', `"${textOf(cells.comparison)}" is not a comparison: use one of ${comparisonNames}`);
+    if (comparison === null) problem('comparison', { message: `is required: one of ${comparisonNames}`, code: 'comparisonRequired' });
+    else if (comparison === undefined) problem('comparison', { message: `"${textOf(cells.comparison)}" is not a comparison: use one of ${comparisonNames}`, code: 'comparisonUnknown', values: { value: textOf(cells.comparison) } });
     const target = numberOf(cells.target);
-    if (target === null) problem('target', 'is required: a number');
-    else if (target === undefined) problem('target', `"${textOf(cells.target)}" is not a number`);
+    if (target === null) problem('target', { message: 'is required: a number', code: 'numberRequired' });
+    else if (target === undefined) problem('target', { message: `"${textOf(cells.target)}" is not a number`, code: 'notANumber', values: { value: textOf(cells.target) } });
 
     const from = dateOf(cells.baselineFrom);
     const to = dateOf(cells.baselineTo);
     if (typeof from === 'object' && from !== null) problem('baselineFrom', from.problem);
     if (typeof to === 'object' && to !== null) problem('baselineTo', to.problem);
-    if ((from === null) !== (to === null)) problem(from === null ? 'baselineFrom' : 'baselineTo', 'give both ends of the baseline period, or neither');
+    if ((from === null) !== (to === null)) problem(from === null ? 'baselineFrom' : 'baselineTo', { message: 'give both ends of the baseline period, or neither', code: 'baselineIncomplete' });
     const description = textOf(cells.description).trim();
-    if (description.length > DESCRIPTION_LIMIT) problem('description', `is longer than ${DESCRIPTION_LIMIT} characters`);
+    if (description.length > DESCRIPTION_LIMIT) problem('description', { message: `is longer than ${DESCRIPTION_LIMIT} characters`, code: 'tooLong', values: { limit: DESCRIPTION_LIMIT } });
 
     if (problems.length > before || !owner || !metric || !comparison || typeof target !== 'number') return;
     const kpi: KpiTarget = { metric, comparison, target };
@@ -343,7 +353,15 @@ function readKpiSheet(sheet: ExcelJS.Worksheet, table: ReadTable, vocabulary: Vo
 
 function withinCap(sheet: ExcelJS.Worksheet, headerRow: number, problems: CellProblem[]): boolean {
   if (sheet.actualRowCount - headerRow <= MAX_WORKBOOK_ROWS) return true;
-  problems.push({ sheet: sheet.name, row: headerRow + MAX_WORKBOOK_ROWS + 1, column: 'A', header: '', message: `more than ${MAX_WORKBOOK_ROWS.toLocaleString('en')} rows: split the table` });
+  problems.push({
+    sheet: sheet.name,
+    row: headerRow + MAX_WORKBOOK_ROWS + 1,
+    column: 'A',
+    header: '',
+    message: `more than ${MAX_WORKBOOK_ROWS.toLocaleString('en')} rows: split the table`,
+    code: 'tooManyRows',
+    values: { max: MAX_WORKBOOK_ROWS },
+  });
   return false;
 }
 
@@ -398,11 +416,11 @@ function choice<K extends string>(value: Plain, lookup: Map<string, K>): K | nul
 const WRITTEN_DATE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$/;
 
 /** A date cell, or a date written YYYY-MM-DD or YYYY/MM/DD, as `YYYY-MM-DD`; null when blank. */
-function dateOf(value: Plain): string | null | { problem: string } {
+function dateOf(value: Plain): string | null | { problem: ProblemMessage } {
   if (value instanceof Date) return value.toISOString().slice(0, 10);
   const text = textOf(value).trim();
   if (text === '') return null;
   const match = typeof value === 'string' ? WRITTEN_DATE.exec(text) : null;
   const date = match ? `${match[1]}-${match[2]!.padStart(2, '0')}-${match[3]!.padStart(2, '0')}` : '';
-  return isIsoDate(date) ? date : { problem: `"${text}" is not a date: use a date cell, or write it YYYY-MM-DD` };
+  return isIsoDate(date) ? date : { problem: { message: `"${text}" is not a date: use a date cell, or write it YYYY-MM-DD`, code: 'notADateCell', values: { value: text } } };
 }

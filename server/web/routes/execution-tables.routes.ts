@@ -5,7 +5,7 @@ import { AppError, InvalidWorkbookError, NotFoundError, ValidationError } from '
 import { todayOf } from '../../http/api/execution-tables.routes.js';
 import { localPath, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
-import { historyLines, importPreview, rowEditor, rowFromForm, scheduleOf, tablePage, type TableView } from '../view-models/execution-table-page.js';
+import { fieldProblemLines, historyLines, importPreview, problemText, rowEditor, rowFromForm, scheduleOf, tablePage, type TableView } from '../view-models/execution-table-page.js';
 
 /** Where the import form posts its workbook. */
 export const importUploadPath = '/execution-tables/:id/import';
@@ -67,8 +67,7 @@ export function executionTableRoutes(kit: PageKit): Router {
       res.redirect(303, `/execution-tables/${table.id}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      const f = kit.formatter(req);
-      await sendList(req, res, form, error.problems.map((p) => `${f.t(`executionTables.fields.${p.field.replace(/\./g, '_')}`, { defaultValue: p.field })}: ${p.message}`), 400);
+      await sendList(req, res, form, fieldProblemLines(error.problems, kit.formatter(req)), 400);
     }
   });
 
@@ -120,13 +119,12 @@ export function executionTableRoutes(kit: PageKit): Router {
   router.post('/execution-tables/:id/rows/:rowId', async (req, res) => {
     const f = kit.formatter(req);
     const { content, problems } = rowFromForm(body(req));
-    const describe = (list: Array<{ field: string; message: string }>) => list.map((p) => `${f.t(`executionTables.fields.${p.field.replace(/\./g, '_')}`, { defaultValue: p.field })}: ${p.message}`);
-    if (problems.length) return sendRow(req, res, content, describe(problems), 400);
+    if (problems.length) return sendRow(req, res, content, fieldProblemLines(problems, f), 400);
     try {
       await executionTables.updateRow(tableId(req), rowId(req), content, req.user!.email);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      return sendRow(req, res, content, describe(error.problems), 400);
+      return sendRow(req, res, content, fieldProblemLines(error.problems, f), 400);
     }
     flash(req, { kind: 'success', key: 'executionTables.rowSaved' });
     res.redirect(303, localPath(body(req).back, `/execution-tables/${tableId(req)}`));
@@ -161,7 +159,7 @@ export function executionTableRoutes(kit: PageKit): Router {
     } catch (error) {
       if (!(error instanceof InvalidWorkbookError)) throw error;
       const table = await executionTables.summary(id);
-      await kit.send(req, res, 'execution-import', { text: `${table.name} · ${f.t('executionTables.import.title')}` }, { table, refused: { message: error.message, problems: error.problems } }, 400);
+      await kit.send(req, res, 'execution-import', { text: `${table.name} · ${f.t('executionTables.import.title')}` }, { table, refused: { message: error.message, problems: error.problems.map((p) => ({ ...p, message: problemText(f, p) })) } }, 400);
     }
   });
 

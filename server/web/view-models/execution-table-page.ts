@@ -18,7 +18,7 @@ import {
 } from '../../execution-tables/execution-table.js';
 import { scheduleSvg } from '../../execution-tables/gantt.js';
 import type { ImportPlan } from '../../execution-tables/import-plan.js';
-import type { FieldProblem } from '../../errors.js';
+import type { FieldProblem, ProblemMessage } from '../../errors.js';
 import type { Formatter } from '../i18n.js';
 
 /** How the table page is narrowed and ordered (from its query string). */
@@ -136,6 +136,20 @@ export function historyLines(history: RowHistoryEntry[], f: Formatter) {
 }
 
 /**
+ * A problem in the reader's language: its catalog entry under `problems.` when it has a code, else (or when the
+ * catalog lacks the entry) its English message. The entries list allowed statuses, metrics and comparisons by
+ * nesting the catalog's own labels (`problems.oneOf`), so those read in the reader's language too.
+ */
+export function problemText(f: Formatter, problem: ProblemMessage): string {
+  return problem.code ? f.t(`problems.${problem.code}`, { ...problem.values, defaultValue: problem.message }) : problem.message;
+}
+
+/** Field problems as the pages list them: "field: what is wrong", both in the reader's language. */
+export function fieldProblemLines(problems: FieldProblem[], f: Formatter): string[] {
+  return problems.map((p) => `${f.t(`executionTables.fields.${p.field.replace(/\./g, '_')}`, { defaultValue: p.field })}: ${problemText(f, p)}`);
+}
+
+/**
  * The fields a row form sent, as row content: the table's inline forms send the row's own columns, the row's
  * page also the KPI target's parts (`kpiMetric` empty: no target). Fields absent from the form stay as they are.
  */
@@ -154,14 +168,14 @@ export function rowFromForm(form: Record<string, unknown>): { content: Partial<R
   const status = value('status');
   if (status !== undefined) {
     if ((ROW_STATUSES as readonly string[]).includes(status)) content.status = status as RowStatus;
-    else problems.push({ field: 'status', message: `"${status}" is not a status` });
+    else problems.push({ field: 'status', message: `"${status}" is not a status`, code: 'statusUnknown', values: { value: status } });
   }
   const metric = value('kpiMetric');
   if (metric !== undefined) {
     if (metric === '') content.kpi = null;
     else {
       const target = Number(value('kpiTarget') ?? '');
-      if (!(value('kpiTarget') ?? '').trim() || !Number.isFinite(target)) problems.push({ field: 'kpi.target', message: 'must be a number' });
+      if (!(value('kpiTarget') ?? '').trim() || !Number.isFinite(target)) problems.push({ field: 'kpi.target', message: 'must be a number', code: 'numberRequired' });
       const from = value('kpiBaselineFrom')?.trim() ?? '';
       const to = value('kpiBaselineTo')?.trim() ?? '';
       const description = value('kpiDescription')?.trim() ?? '';
