@@ -1,9 +1,16 @@
+import { DateTime } from 'luxon';
+
 /** Where "now" comes from. Services take a clock so tests and the demo can run weeks in seconds. */
 export interface Clock {
   now(): number;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+/** The calendar date (`YYYY-MM-DD`) of an instant in the server's time zone (`TZ`): what "today" and "overdue" mean on a plan. */
+export function localDate(ms: number): string {
+  return DateTime.fromMillis(ms).toISODate()!;
+}
 
 /** A clock that moves only when told to. */
 export class ManualClock implements Clock {

@@ -14,6 +14,11 @@ export type Access = Role | 'public';
  */
 export type BodySpec = z.ZodType | 'bpmn' | 'workbook' | undefined;
 
+/** Paths that answer programs (JSON, files), not people: no page headers, no session unless a page's script sends its cookie. */
+export function isApiPath(path: string): boolean {
+  return path.startsWith('/api/') || path === '/healthz';
+}
+
 export const JSON_LIMIT_BYTES = 1024 * 1024;
 export const BPMN_LIMIT_BYTES = 5 * 1024 * 1024;
 export const BPMN_TYPES = ['application/xml', 'text/xml', 'application/bpmn+xml'];
@@ -137,7 +142,7 @@ async function send(res: Response, reply: Reply): Promise<void> {
  * Streams a file as it is written. Once the first bytes are out the status cannot change, so a failure
  * midway ends the response abruptly (the download fails visibly) and is passed on to be logged.
  */
-export async function sendFile(res: Response, file: FileReply): Promise<void> {
+async function sendFile(res: Response, file: FileReply): Promise<void> {
   res.status(200).type(file.contentType).attachment(file.filename);
   await file.write(res);
   if (!res.writableEnded) res.end();

@@ -1,11 +1,12 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { NotFoundError } from '../errors.js';
 import { failureOf } from '../http/error-handler.js';
+import { isApiPath } from '../http/route.js';
 import type { PageKit } from './page-kit.js';
 
 /** Page requests nobody answered: a 404 page for people; the API's JSON 404 stays for /api and programs. */
 export const pageNotFound: RequestHandler = (req, res, next) => {
-  if (req.path.startsWith('/api/') || !req.accepts('html')) return next();
+  if (isApiPath(req.path) || !req.accepts('html')) return next();
   res.locals.page = true;
   throw new NotFoundError(`no page ${req.path}`);
 };

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { AppError } from '../errors.js';
 import type { Identify } from '../http/auth.js';
-import { workbookUpload } from '../http/route.js';
+import { isApiPath, workbookUpload } from '../http/route.js';
 import type { Logger } from '../logger.js';
 import type { Sopflow } from '../sopflow.js';
 import type { Formatter, Locale } from './i18n.js';
@@ -48,7 +48,7 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
 
   const router = Router();
   // API paths never reach the pages' middleware: their 404 stays JSON.
-  router.use((req, _res, next) => next(req.path.startsWith('/api/') ? 'router' : undefined));
+  router.use((req, _res, next) => next(isApiPath(req.path) ? 'router' : undefined));
   router.use(pageContext(app));
   router.use(express.urlencoded({ extended: false, limit: FORM_LIMIT }));
   // The one multipart form (a workbook upload) is read here, managers only, so its CSRF field is checked below.

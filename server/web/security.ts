@@ -5,6 +5,7 @@ import type { Request, RequestHandler } from 'express';
 import type { Clock } from '../clock.js';
 import type { Database } from '../data/database.js';
 import { AppError } from '../errors.js';
+import { isApiPath } from '../http/route.js';
 import { DatabaseRateLimitStore } from './rate-limit-store.js';
 
 /**
@@ -37,7 +38,7 @@ export function securityHeaders(): RequestHandler {
     'Cross-Origin-Resource-Policy': 'same-origin',
   };
   return (req, res, next) => {
-    if (!req.path.startsWith('/api/') && req.path !== '/healthz') return pageHeaders(req, res, next);
+    if (!isApiPath(req.path)) return pageHeaders(req, res, next);
     for (const name in apiHeaders) res.setHeader(name, apiHeaders[name]!);
     next();
   };

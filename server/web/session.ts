@@ -2,6 +2,7 @@ import { ConnectSessionKnexStore } from 'connect-session-knex';
 import session, { type SessionData } from 'express-session';
 import type { RequestHandler } from 'express';
 import type { Knex } from 'knex';
+import { isApiPath } from '../http/route.js';
 import type { Logger } from '../logger.js';
 import type { Locale } from './i18n.js';
 
@@ -92,7 +93,7 @@ export function sessions(knex: Knex, secret: string, logger: Logger): RequestHan
   });
   return (req, res, next) => {
     if (req.headers.authorization !== undefined) return next();
-    if ((req.path.startsWith('/api/') || req.path === '/healthz') && !req.headers.cookie?.includes(`${SESSION_COOKIE}=`)) return next();
+    if (isApiPath(req.path) && !req.headers.cookie?.includes(`${SESSION_COOKIE}=`)) return next();
     middleware(req, res, next);
   };
 }

@@ -2,6 +2,7 @@ import { exportExecutionTable } from '../../execution-tables/excel/export-workbo
 import { readExecutionTableWorkbook } from '../../execution-tables/excel/import-workbook.js';
 import { countStatuses, isOverdue, progressOf, weeksOf, type ExecutionRow, type ExecutionTable } from '../../execution-tables/execution-table.js';
 import type { ImportPlan } from '../../execution-tables/import-plan.js';
+import { localDate } from '../../clock.js';
 import type { Sopflow } from '../../sopflow.js';
 import type { User } from '../../users/users.js';
 import type { Formatter, Locale } from '../../web/i18n.js';
@@ -24,17 +25,11 @@ import {
 
 const NO_TABLE = 'no execution table (or row) with this id';
 
-/** The calendar date today in the server's time zone: what "overdue" is judged against. */
-export function todayOf(ms: number): string {
-  const date = new Date(ms);
-  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
-}
-
-export function rowView(table: Pick<ExecutionTable, 'startDate'>, row: ExecutionRow, today: string) {
+function rowView(table: Pick<ExecutionTable, 'startDate'>, row: ExecutionRow, today: string) {
   return { ...row, weeks: weeksOf(table.startDate, row.startDate, row.endDate), overdue: isOverdue(row, today) };
 }
 
-export function tableView(table: ExecutionTable, today: string) {
+function tableView(table: ExecutionTable, today: string) {
   return { ...table, progress: progressOf(countStatuses(table.rows)), rows: table.rows.map((row) => rowView(table, row, today)) };
 }
 
@@ -42,7 +37,7 @@ function localeOf(user: User, asked: Locale | undefined): Locale {
   return asked ?? (isLocale(user.locale) ? user.locale : 'en');
 }
 
-export function planView(plan: ImportPlan) {
+function planView(plan: ImportPlan) {
   return {
     added: plan.added.length,
     changed: plan.changed.length,
@@ -93,7 +88,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       errors: { 404: 'no template with this key' },
       async handle({ body, user }) {
         const table = await executionTables.create({ ...body, locale: localeOf(user, body.locale) }, user.email);
-        return { status: 201, json: tableView(table, todayOf(clock.now())) };
+        return { status: 201, json: tableView(table, localDate(clock.now())) };
       },
     }),
     defineRoute({
@@ -107,7 +102,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       responses: { 200: { description: 'the table', schema: TableSchema } },
       errors: { 404: NO_TABLE },
       async handle({ params }) {
-        return { json: tableView(await executionTables.get(params.id), todayOf(clock.now())) };
+        return { json: tableView(await executionTables.get(params.id), localDate(clock.now())) };
       },
     }),
     defineRoute({
@@ -124,7 +119,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       async handle({ params, body, user }) {
         const table = await executionTables.summary(params.id);
         const row = await executionTables.addRow(params.id, body, user.email);
-        return { status: 201, json: rowView(table, row, todayOf(clock.now())) };
+        return { status: 201, json: rowView(table, row, localDate(clock.now())) };
       },
     }),
     defineRoute({
@@ -141,7 +136,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       async handle({ params, body, user }) {
         const table = await executionTables.summary(params.id);
         const row = await executionTables.updateRow(params.id, params.rowId, body, user.email);
-        return { json: rowView(table, row, todayOf(clock.now())) };
+        return { json: rowView(table, row, localDate(clock.now())) };
       },
     }),
     defineRoute({
@@ -192,7 +187,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
             contentType: XLSX_TYPE,
             filename: workbookName(table.name, now),
             write: (output) =>
-              exportExecutionTable({ table, rows: executionTables.rows(params.id), formatter: formatter(localeOf(user, query.lang)), exportedAt: now, today: todayOf(now) }, output),
+              exportExecutionTable({ table, rows: executionTables.rows(params.id), formatter: formatter(localeOf(user, query.lang)), exportedAt: now, today: localDate(now) }, output),
           },
         };
       },
@@ -220,6 +215,6 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
 }
 
 /** "客服流程优化 2026 Q1 2026-11-23.xlsx": the project's name, without characters file systems refuse. */
-export function workbookName(name: string, ms: number): string {
-  return `${name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').slice(0, 120)} ${todayOf(ms)}.xlsx`;
+function workbookName(name: string, ms: number): string {
+  return `${name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').slice(0, 120)} ${localDate(ms)}.xlsx`;
 }

@@ -1,8 +1,8 @@
 import { Router, type Request, type Response } from 'express';
+import { localDate } from '../../clock.js';
 import { readExecutionTableWorkbook } from '../../execution-tables/excel/import-workbook.js';
 import { ROW_STATUSES, type RowContent } from '../../execution-tables/execution-table.js';
 import { AppError, InvalidWorkbookError, NotFoundError, ValidationError } from '../../errors.js';
-import { todayOf } from '../../http/api/execution-tables.routes.js';
 import { localPath, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
 import { fieldProblemLines, historyLines, importPreview, problemText, rowEditor, rowFromForm, scheduleOf, tablePage, type TableView } from '../view-models/execution-table-page.js';
@@ -45,7 +45,7 @@ export function executionTableRoutes(kit: PageKit): Router {
         tables: tables.map((t) => ({ ...t, startDate: t.startDate, createdAt: f.dateTime(t.createdAt), counts: ROW_STATUSES.map((s) => ({ status: s, label: f.t(`executionTables.status.${s}`), count: t.progress.counts[s] })) })),
         templates: templates.listTemplates().map((t) => ({ key: t.key, name: t.name[f.locale], description: t.description[f.locale], rows: t.rowCount, selected: (form.template ?? t.key) === t.key })),
         workflows: versions.map((v) => ({ key: v.key, name: v.name, checked: Array.isArray(form.workflows) && form.workflows.includes(v.key) })),
-        form: { name: '', startDate: todayOf(clock.now()), ...form },
+        form: { name: '', startDate: localDate(clock.now()), ...form },
         problems,
       },
       status,
@@ -81,13 +81,13 @@ export function executionTableRoutes(kit: PageKit): Router {
       sort: typeof query.sort === 'string' ? query.sort : 'position',
       dir: query.dir === 'desc' ? 'desc' : 'asc',
     };
-    await kit.send(req, res, 'execution-table', { text: table.name }, tablePage(table, view, todayOf(clock.now()), f));
+    await kit.send(req, res, 'execution-table', { text: table.name }, tablePage(table, view, localDate(clock.now()), f));
   });
 
   router.get('/execution-tables/:id/schedule', async (req, res) => {
     const f = kit.formatter(req);
     const table = await executionTables.get(tableId(req));
-    await kit.send(req, res, 'execution-schedule', { text: `${table.name} · ${f.t('executionTables.schedule')}` }, { table: { id: table.id, name: table.name }, svg: scheduleOf(table, todayOf(clock.now()), f) });
+    await kit.send(req, res, 'execution-schedule', { text: `${table.name} · ${f.t('executionTables.schedule')}` }, { table: { id: table.id, name: table.name }, svg: scheduleOf(table, localDate(clock.now()), f) });
   });
 
   router.post('/execution-tables/:id/rows', async (req, res) => {
@@ -108,7 +108,7 @@ export function executionTableRoutes(kit: PageKit): Router {
       res,
       'execution-row',
       { text: `${table.name} · ${row.position}. ${row.phase}` },
-      { table: { id: table.id, name: table.name }, row: rowEditor(table, { ...row, ...submitted }, todayOf(clock.now()), f), history: historyLines(history, f), problems },
+      { table: { id: table.id, name: table.name }, row: rowEditor(table, { ...row, ...submitted }, localDate(clock.now()), f), history: historyLines(history, f), problems },
       status,
     );
   }
