@@ -69,17 +69,16 @@ export class NotificationsQuery {
    * past the reader's "read through" mark are looked at.
    */
   async unreadCount(audience: Audience, cap: number): Promise<number> {
-    const readThrough = await this.readThrough(audience);
-    const inner = this.db
-      .knex('notifications as n')
-      .select(this.db.knex.raw('1'))
-      .where('n.id', '>', readThrough)
+    const knex = this.db.knex;
+    const inner = knex('notifications as n')
+      .select(knex.raw('1'))
+      .where('n.id', '>', knex('users').select('notifications_read_through').where('id', audience.userId))
       .whereNotExists((q) => {
-        q.select(this.db.knex.raw('1')).from('notification_reads as r').whereRaw('r.notification_id = n.id').where('r.user_id', audience.userId);
+        q.select(knex.raw('1')).from('notification_reads as r').whereRaw('r.notification_id = n.id').where('r.user_id', audience.userId);
       })
       .where((q) => this.forAudience(q, audience))
       .limit(cap);
-    const [row] = (await this.db.knex.from(inner.as('u')).count({ n: '*' })) as Array<{ n: number | string }>;
+    const [row] = (await knex.from(inner.as('u')).count({ n: '*' })) as Array<{ n: number | string }>;
     return Number(row?.n ?? 0);
   }
 

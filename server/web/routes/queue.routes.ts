@@ -24,12 +24,13 @@ export function queueRoutes(kit: PageKit): Router {
     }
     const mine = query.mine === '1';
     if (mine) filter.createdBy = req.user!.email;
-    const myLanes = await kit.app.users.lanesOf(req.user!.id);
+    // The user's lanes name the "for my roles" checkbox; they are awaited first only when they filter.
+    const lanes = kit.app.users.lanesOf(req.user!.id);
     const roles = query.roles === '1';
-    if (roles) filter.lanes = myLanes;
+    if (roles) filter.lanes = await lanes;
     const after = decodeCursor(query.after);
     const now = kit.app.clock.now();
-    const [versions, page, total] = await Promise.all([kit.catalog.latest(), kit.queue.page(filter, after, PAGE_SIZE), kit.queue.count(filter, COUNT_CAP)]);
+    const [versions, page, total, myLanes] = await Promise.all([kit.catalog.latest(), kit.queue.page(filter, after, PAGE_SIZE), kit.queue.count(filter, COUNT_CAP), lanes]);
     const rows = await Promise.all(page.rows.map(async (row) => queueLine(row, await kit.app.workflows.get(row.workflowId), now, f)));
     const params = new URLSearchParams(
       Object.entries({ ...filter, createdBy: undefined, lanes: undefined, mine: mine ? '1' : undefined, roles: roles ? '1' : undefined }).filter((e): e is [string, string] => typeof e[1] === 'string'),

@@ -12,6 +12,7 @@ import {
   type KpiComparison,
   type KpiMetric,
   type KpiTarget,
+  type RowChanges,
   type RowContent,
   type RowHistoryEntry,
   type RowStatus,
@@ -116,22 +117,27 @@ export function rowEditor(table: Pick<ExecutionTable, 'id' | 'startDate'>, row: 
   };
 }
 
-export function historyLines(history: RowHistoryEntry[], f: Formatter) {
+/** Changed fields as people read them: the column's name, and each value from → to in the reader's words. */
+function changeLines(changes: RowChanges, f: Formatter) {
   const shown = (value: unknown): string => {
     if (value === null || value === undefined || value === '') return '—';
     if (typeof value === 'object') return kpiText(value as KpiTarget, f);
     if (typeof value === 'string' && (ROW_STATUSES as readonly string[]).includes(value)) return f.t(`executionTables.status.${value}`);
     return String(value);
   };
+  return Object.entries(changes).map(([field, change]) => ({
+    field: f.t(`executionTables.columns.${field}`, { defaultValue: field }),
+    from: shown(change.from),
+    to: shown(change.to),
+  }));
+}
+
+export function historyLines(history: RowHistoryEntry[], f: Formatter) {
   return history.map((entry) => ({
     when: f.dateTime(entry.at),
     actor: entry.actor,
     action: f.t(`executionTables.history.${entry.action}`),
-    changes: Object.entries(entry.changes).map(([field, change]) => ({
-      field: f.t(`executionTables.columns.${field}`, { defaultValue: field }),
-      from: shown(change.from),
-      to: shown(change.to),
-    })),
+    changes: changeLines(entry.changes, f),
   }));
 }
 
@@ -198,7 +204,7 @@ export function importPreview(plan: ImportPlan, f: Formatter) {
       id: row.id,
       sheetRow: row.sheetRow,
       phase: row.content.phase,
-      changes: historyLines([{ id: 0, rowId: row.id, at: 0, actor: '', action: 'imported', changes: row.changes }], f)[0]!.changes,
+      changes: changeLines(row.changes, f),
     })),
     removed: plan.removed.map((row) => ({ id: row.id, position: row.position, phase: row.phase })),
     moved: plan.moved.length,
