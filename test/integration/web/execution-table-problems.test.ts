@@ -7,8 +7,7 @@ eachDatabase('pages: an execution-table row’s problems in the reader’s langu
   let manager: FormClient;
   beforeEach(async () => {
     server = await startWebServer(database());
-    manager = new FormClient(server.url, 'zh-CN');
-    await manager.signIn(PEOPLE.manager.email, PEOPLE.manager.password);
+    manager = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
   });
   afterEach(() => server.close());
 

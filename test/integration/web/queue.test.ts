@@ -9,8 +9,7 @@ eachDatabase('pages: the queue', (database) => {
   let agent: FormClient;
   beforeEach(async () => {
     server = await startWebServer(database());
-    agent = new FormClient(server.url, 'en');
-    await agent.signIn(PEOPLE.agent.email, PEOPLE.agent.password);
+    agent = await FormClient.signedIn(server.url, PEOPLE.agent);
   });
   afterEach(() => server.close());
 

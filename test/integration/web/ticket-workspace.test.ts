@@ -10,8 +10,7 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
   let agent: FormClient;
   beforeEach(async () => {
     server = await startWebServer(database());
-    agent = new FormClient(server.url, 'en');
-    await agent.signIn(PEOPLE.agent.email, PEOPLE.agent.password);
+    agent = await FormClient.signedIn(server.url, PEOPLE.agent);
   });
   afterEach(() => server.close());
 
@@ -128,8 +127,7 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
   });
 
   test('the same page in Chinese: dates, durations ("3 小时 20 分") and the words around the authored workflow content', async () => {
-    const chinese = new FormClient(server.url, 'zh-CN');
-    await chinese.signIn(PEOPLE.manager.email, PEOPLE.manager.password);
+    const chinese = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
     const created = await server.app.tickets.create({ workflow: 'customer-inquiry', channel: 'chat', subject: '无法登录', customer: { name: '王伟' } }, PEOPLE.agent.email);
     await server.app.tickets.advance(created.id, { type: 'answer' }, PEOPLE.agent.email);
     await server.app.tickets.advance(created.id, { type: 'grade', fields: { level: 'L2' } }, PEOPLE.agent.email);
@@ -172,12 +170,10 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
   test('reminders to an SOP role reach the users an admin assigned to it; each reads on their own; a role nobody takes on is shown to all', async () => {
     const colleague = { email: 'wang.fang@agents.test', password: 'agent-password-2' };
     await server.app.users.add({ ...colleague, role: 'agent', name: 'Wang Fang' });
-    const other = new FormClient(server.url, 'en');
-    await other.signIn(colleague.email, colleague.password);
+    const other = await FormClient.signedIn(server.url, colleague);
 
     // The admin assigns Li Na to the frontline lane on the admin page; Wang Fang takes on another role.
-    const admin = new FormClient(server.url, 'en');
-    await admin.signIn(PEOPLE.admin.email, PEOPLE.admin.password);
+    const admin = await FormClient.signedIn(server.url, PEOPLE.admin);
     const [liNa, wangFang] = await Promise.all([server.app.users.byEmail(PEOPLE.agent.email), server.app.users.byEmail(colleague.email)]);
     const adminPage = await admin.get('/admin');
     expect(adminPage.html).toContain('value="客服专员 Agent"');
@@ -215,8 +211,7 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
     await server.app.users.setLanes(liNa.id, []);
     await server.app.users.setLanes(wangFang.id, []);
     const third = await server.app.users.add({ email: 'zhao.lei@agents.test', password: 'agent-password-3', role: 'agent' });
-    const newcomer = new FormClient(server.url, 'en');
-    await newcomer.signIn(third.user.email, 'agent-password-3');
+    const newcomer = await FormClient.signedIn(server.url, { email: third.user.email, password: 'agent-password-3' });
     expect(await unread(newcomer)).toBe(toLane + toAll);
   });
 

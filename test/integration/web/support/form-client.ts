@@ -39,6 +39,13 @@ export class FormClient {
     return { status: response.status, body: (await response.json()) as unknown };
   }
 
+  /** A browser on `base` with this person signed in. */
+  static async signedIn(base: string, person: { email: string; password: string }, language = 'en'): Promise<FormClient> {
+    const client = new FormClient(base, language);
+    await client.signIn(person.email, person.password);
+    return client;
+  }
+
   async signIn(email: string, password: string): Promise<PageAnswer> {
     await this.get('/');
     return this.post('/', { email, password });
