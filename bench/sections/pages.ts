@@ -12,7 +12,8 @@ import { openSopflow } from '../../server/sopflow.js';
 import { atMost, type BenchSection, type Figure } from '../section.js';
 import { median, percentile } from '../stats.js';
 import { fillLargeDatabase } from './pages/large-database.js';
-import { BenchDatabases, DEFAULT_PG_URL } from './runtime/bench-databases.js';
+import { DEFAULT_PG_URL } from '../../test/helpers/postgres.js';
+import { BenchDatabases } from './runtime/bench-databases.js';
 import { benchConfig } from './runtime/ticket-path.js';
 
 const TICKETS = 100_000;

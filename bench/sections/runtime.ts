@@ -11,7 +11,9 @@ import type { DatabaseConfig } from '../../server/config.js';
 import type { Sopflow } from '../../server/sopflow.js';
 import { median } from '../stats.js';
 import { createTickets, driveTickets, type Rate } from './runtime/advance-throughput.js';
-import { BenchDatabases, DEFAULT_PG_URL, freshSchemaName, dropSchema, postgresUnreachable } from './runtime/bench-databases.js';
+// The PostgreSQL helpers are the tests' own: the bench uses the same server unless SOPFLOW_BENCH_PG_URL names another.
+import { DEFAULT_PG_URL, dropSchema, postgresUnreachable } from '../../test/helpers/postgres.js';
+import { BenchDatabases, freshSchemaName } from './runtime/bench-databases.js';
 import { measureHttp, type HttpFigures } from './runtime/http-load.js';
 import { postgresDurability, postgresRawCommits, sqliteRawCommits } from './runtime/raw-commits.js';
 import { PinnableClock, timerStorm, type TimerStormResult } from './runtime/timer-storm.js';

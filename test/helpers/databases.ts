@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { dropSchema } from './postgres.js';
 import type { DatabaseConfig } from '../../server/config.js';
 
 /** A database for one test file: a fresh SQLite file, or a fresh schema in the PostgreSQL `test` database. */
@@ -31,15 +31,7 @@ export function postgresDatabase(url: string): TestDatabase {
     name: 'postgres',
     config: { client: 'pg', connectionString: url, schema },
     env: { DATABASE_URL: url, DATABASE_SCHEMA: schema },
-    async drop() {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      } finally {
-        await client.end();
-      }
-    },
+    drop: () => dropSchema(url, schema),
   };
 }
 

@@ -2,6 +2,8 @@ import pg from 'pg';
 
 /**
  * Finds out once, before any test file runs, whether PostgreSQL answers; workers inherit the verdict.
+ * NOTE: jest loads this file outside its module mapper, so it cannot import `./postgres.js` (a .ts file) as
+ * the tests and the benchmark do: its own few lines ask the same question.
  * Where it does not, PostgreSQL tests skip with a message, except in CI (CI=true), where they fail.
  */
 export default async function globalSetup(): Promise<void> {

@@ -2,11 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { DatabaseConfig } from '../../../server/config.js';
-
-/** The PostgreSQL server the bench uses unless SOPFLOW_BENCH_PG_URL names another. */
-export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+import { dropSchema } from '../../../test/helpers/postgres.js';
 
 export type Durability = 'NORMAL' | 'FULL';
 
@@ -65,26 +62,3 @@ export function freshSchemaName(): string {
   return `bench_${randomBytes(5).toString('hex')}`;
 }
 
-export async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Undefined when PostgreSQL answers at `url`, else why not (for the "skipped" line). */
-export async function postgresUnreachable(url: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message || error.name : String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
