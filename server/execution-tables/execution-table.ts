@@ -209,11 +209,27 @@ function kpiProblems(kpi: KpiTarget): FieldProblem[] {
   return problems;
 }
 
-/** The fields whose values differ between two versions of a row, each from → to. */
+/**
+ * Just a row's content (a stored row also has its id and position), with its KPI target written one way:
+ * fields in the order of `KpiTarget`, no empty description. So a target given with its keys in another
+ * order, from a form, the API or a workbook, is the same target.
+ */
+export function contentOf(row: RowContent): RowContent {
+  const content = Object.fromEntries(ROW_FIELDS.map((field) => [field, row[field]])) as unknown as RowContent;
+  if (!row.kpi) return content;
+  const { metric, comparison, target, baseline, description } = row.kpi;
+  const kpi: KpiTarget = { metric, comparison, target };
+  if (baseline) kpi.baseline = { from: baseline.from, to: baseline.to };
+  if (description) kpi.description = description;
+  return { ...content, kpi };
+}
+
+/** The fields whose values differ between two versions of a row, each from → to (targets compared by meaning). */
 export function diffRow(before: RowContent, after: RowContent): RowChanges {
+  const [from, to] = [contentOf(before), contentOf(after)];
   const changes: RowChanges = {};
   for (const field of ROW_FIELDS) {
-    if (JSON.stringify(before[field]) !== JSON.stringify(after[field])) changes[field] = { from: before[field], to: after[field] };
+    if (JSON.stringify(from[field]) !== JSON.stringify(to[field])) changes[field] = { from: from[field], to: to[field] };
   }
   return changes;
 }

@@ -5,6 +5,7 @@ import type { WorkflowLibrary } from '../workflows/workflow-library.js';
 import type { Database, Transaction } from '../data/database.js';
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../errors.js';
 import {
+  contentOf,
   diffRow,
   emptyRow,
   isIsoDate,
@@ -17,6 +18,7 @@ import {
   type HistoryAction,
   type RowChanges,
   type RowContent,
+  type RowField,
   type RowHistoryEntry,
   type RowStatus,
 } from './execution-table.js';
@@ -113,9 +115,6 @@ function rowOf(record: RowRecord): ExecutionRow {
   };
 }
 
-function contentOf(row: RowContent): RowContent {
-  return Object.fromEntries(ROW_FIELDS.map((field) => [field, row[field]])) as unknown as RowContent;
-}
 
 function recordOf(row: RowContent): Omit<RowRecord, 'id' | 'table_id' | 'position' | 'updated_at' | 'updated_by'> {
   return {
@@ -135,6 +134,13 @@ function recordOf(row: RowContent): Omit<RowRecord, 'id' | 'table_id' | 'positio
 function checkRow(row: RowContent, where = 'the row'): void {
   const problems = rowProblems(row);
   if (problems.length > 0) throw new ValidationError(`${where} is not valid: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems);
+}
+
+/** What a deleted row held, kept in its history: every field, from its value to nothing. */
+function removal(row: RowContent): RowChanges {
+  const changes: RowChanges = {};
+  for (const field of ROW_FIELDS) changes[field] = { from: row[field], to: null };
+  return changes;
 }
 
 /**
@@ -232,9 +238,9 @@ export class ExecutionTables {
     await this.db.write(async (trx) => {
       await this.lockTable(trx, tableId);
       const before = await this.rowIn(trx, tableId, rowId);
-      const after = { ...contentOf(before), ...fields };
+      const after = contentOf({ ...before, ...fields });
       checkRow(after);
-      const changes = diffRow(contentOf(before), after);
+      const changes = diffRow(before, after);
       const now = this.clock.now();
       if (Object.keys(changes).length > 0) {
         await trx('execution_rows')
@@ -253,9 +259,7 @@ export class ExecutionTables {
       const row = await this.rowIn(trx, tableId, rowId);
       await trx('execution_rows').where({ id: rowId }).delete();
       await trx('execution_rows').where({ table_id: tableId }).andWhere('position', '>', row.position).decrement('position', 1);
-      const changes: RowChanges = {};
-      for (const field of ROW_FIELDS) changes[field] = { from: row[field], to: null };
-      await this.record(trx, tableId, rowId, actor, 'deleted', changes);
+      await this.record(trx, tableId, rowId, actor, 'deleted', removal(row));
     });
   }
 
@@ -310,12 +314,13 @@ export class ExecutionTables {
       }
       const records = (await trx('execution_rows').where({ table_id: tableId }).orderBy('position')) as RowRecord[];
       const plan = planImport(records.map(rowOf), incoming);
+      // By id: a workbook may hold 100,000 rows, and a search per row would make the import quadratic.
+      const positions = new Map(records.map((r) => [r.id, r.position]));
+      const changed = new Map(plan.changed.map((change) => [change.id, change.changes]));
       const now = this.clock.now();
       for (const removed of plan.removed) {
         await trx('execution_rows').where({ id: removed.id }).delete();
-        const changes: RowChanges = {};
-        for (const field of ROW_FIELDS) changes[field] = { from: removed[field], to: null };
-        await this.record(trx, tableId, removed.id, actor, 'deleted', changes);
+        await this.record(trx, tableId, removed.id, actor, 'deleted', removal(removed));
       }
       // Positions are rewritten from the file's order; new rows take theirs as they are inserted.
       for (const [index, entry] of plan.order.entries()) {
@@ -324,10 +329,10 @@ export class ExecutionTables {
           await this.insertRow(trx, tableId, position, entry.content, actor, 'imported');
           continue;
         }
-        const before = records.find((r) => r.id === entry.id)!;
         // The plan compares KPI targets by meaning (key order aside), as people edit them.
-        const changes: RowChanges = { ...plan.changed.find((change) => change.id === entry.id)?.changes };
-        if (before.position !== position) changes.position = { from: before.position, to: position };
+        const changes: RowChanges = { ...changed.get(entry.id) };
+        const was = positions.get(entry.id)!;
+        if (was !== position) changes.position = { from: was, to: position };
         if (Object.keys(changes).length === 0) continue;
         await trx('execution_rows')
           .where({ id: entry.id })
@@ -368,7 +373,7 @@ export class ExecutionTables {
       .insert({ table_id: tableId, position, ...recordOf(row), updated_at: this.clock.now(), updated_by: actor })
       .returning('id')) as Array<{ id: number }>;
     const changes: RowChanges = {};
-    for (const field of ROW_FIELDS) if (JSON.stringify(row[field]) !== JSON.stringify(emptyRow()[field])) changes[field] = { from: null, to: row[field] };
+    for (const [field, change] of Object.entries(diffRow(emptyRow(), row))) changes[field as RowField] = { from: null, to: change.to };
     await this.record(trx, tableId, created!.id, actor, action, changes);
     return created!.id;
   }

@@ -1,5 +1,5 @@
 import { InvalidWorkbookError, type CellProblem } from '../errors.js';
-import { diffRow, ROW_FIELDS, type ExecutionRow, type KpiTarget, type RowChanges, type RowContent } from './execution-table.js';
+import { contentOf, diffRow, type ExecutionRow, type RowChanges, type RowContent } from './execution-table.js';
 import type { WorkbookRow } from './excel/import-workbook.js';
 
 /** A row of the table after the import, at the place the file gives it. */
@@ -51,33 +51,19 @@ export function planImport(existing: ExecutionRow[], incoming: WorkbookRow[]): I
   }
   if (problems.length) throw new InvalidWorkbookError(`the workbook has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was imported`, problems);
 
-  const order: PlannedRow[] = incoming.map((row, index) => ({ position: index + 1, id: row.id, content: canonical(row.content), sheetRow: row.sheetRow }));
+  const order: PlannedRow[] = incoming.map((row, index) => ({ position: index + 1, id: row.id, content: contentOf(row.content), sheetRow: row.sheetRow }));
   const plan: ImportPlan = { added: [], changed: [], removed: existing.filter((row) => !seen.has(row.id)), unchanged: 0, moved: [], order };
   for (const row of order) {
     if (row.id === null) {
       plan.added.push(row);
       continue;
     }
-    const changes = diffRow(canonical(byId.get(row.id)!), row.content);
+    const changes = diffRow(byId.get(row.id)!, row.content);
     if (Object.keys(changes).length) plan.changed.push({ ...row, id: row.id, changes });
     else plan.unchanged += 1;
   }
   plan.moved = movedRows(order, byId);
   return plan;
-}
-
-/**
- * A row's content with its target written one way (fields in the order of `KpiTarget`, no empty description),
- * so a target stored with its keys in another order does not count as a change.
- */
-function canonical(row: RowContent): RowContent {
-  const content = Object.fromEntries(ROW_FIELDS.map((field) => [field, row[field]])) as unknown as RowContent;
-  if (!row.kpi) return content;
-  const { metric, comparison, target, baseline, description } = row.kpi;
-  const kpi: KpiTarget = { metric, comparison, target };
-  if (baseline) kpi.baseline = { from: baseline.from, to: baseline.to };
-  if (description) kpi.description = description;
-  return { ...content, kpi };
 }
 
 /** The kept rows outside a longest run whose old positions still ascend in the file's order. */

@@ -24,7 +24,7 @@ import {
  */
 export const TABLE_COLUMNS = ['id', 'position', 'phase', 'actions', 'owner', 'startDate', 'endDate', 'weeks', 'status', 'blockers', 'suggestions', 'notes'] as const;
 export type TableColumn = (typeof TABLE_COLUMNS)[number];
-export const KPI_COLUMNS = ['rowId', 'phase', 'metric', 'comparison', 'target', 'unit', 'baselineFrom', 'baselineTo', 'description'] as const;
+const KPI_COLUMNS = ['rowId', 'phase', 'metric', 'comparison', 'target', 'unit', 'baselineFrom', 'baselineTo', 'description'] as const;
 export type KpiColumn = (typeof KPI_COLUMNS)[number];
 
 /** Everything a workbook shows in one language, from the catalog. */

@@ -40,7 +40,7 @@ export interface WorkbookReadOptions {
 }
 
 /** More rows than any plan has; beyond it the file is refused rather than read. */
-export const MAX_WORKBOOK_ROWS = 200_000;
+const MAX_WORKBOOK_ROWS = 200_000;
 /** The header is looked for in the first rows: the export puts a title above it. */
 const HEADER_SEARCH_ROWS = 10;
 /** As the API allows for a target's description. */

@@ -9,7 +9,7 @@ const Locale = z.enum(['zh-CN', 'en']);
 export const TableIdParams = z.object({ id: z.coerce.number().int().positive().describe('execution table id') });
 export const RowParams = TableIdParams.extend({ rowId: z.coerce.number().int().positive().describe('row id') });
 
-export const KpiTargetSchema = z.strictObject({
+const KpiTargetSchema = z.strictObject({
   metric: z.enum(Object.keys(KPI_METRICS) as [keyof typeof KPI_METRICS, ...Array<keyof typeof KPI_METRICS>]).describe('a KPI of the step log'),
   comparison: z.enum(KPI_COMPARISONS).describe('lte/gte: the value against target; change_lte/change_gte: the change in % against the baseline period'),
   target: z.number(),

@@ -36,7 +36,7 @@ const PAGE_ROWS = 500;
 const SORTABLE = ['position', 'phase', 'owner', 'startDate', 'endDate', 'status'] as const;
 type SortKey = (typeof SORTABLE)[number];
 
-export function kpiText(kpi: KpiTarget | null, f: Formatter): string {
+function kpiText(kpi: KpiTarget | null, f: Formatter): string {
   if (!kpi) return '';
   const unit = KPI_METRICS[kpi.metric].unit;
   const relative = kpi.comparison.startsWith('change_');

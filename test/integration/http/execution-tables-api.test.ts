@@ -79,6 +79,9 @@ eachDatabase('HTTP API: execution tables', (database) => {
     });
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ status: 'in_progress', position: 2, kpi: { metric: 'first_response_time', target: 15 }, updatedBy: MANAGER });
+    // The same target with its keys in another order is no change: the history below gets no entry for it.
+    const same = await asManager('PATCH', `/api/execution-tables/${table.id}/rows/${a.body.id}`, { kpi: { description: '首次响应 ≤ 15 分钟', target: 15, comparison: 'lte', metric: 'first_response_time' } });
+    expect(same.status).toBe(200);
     await asManager('PATCH', `/api/execution-tables/${table.id}/rows/${a.body.id}`, { position: 1 });
 
     const invalid = await asManager('PATCH', `/api/execution-tables/${table.id}/rows/${a.body.id}`, { endDate: '2026-01-01' });
