@@ -220,6 +220,13 @@ export interface Workflow {
   graph: ProcessGraph;
 }
 
+/** The owner roles (lanes) of a workflow's steps, each once, sorted: what users are assigned to and queues filter by. */
+export function ownersOf(workflows: Iterable<Workflow>): string[] {
+  const owners = new Set<string>();
+  for (const workflow of workflows) for (const step of Object.values(workflow.steps)) if (step.owner) owners.add(step.owner);
+  return [...owners].sort((a, b) => a.localeCompare(b));
+}
+
 export interface MachineConfigJson {
   id: string;
   initial: string;

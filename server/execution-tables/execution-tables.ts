@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import { ownersOf } from '../engine/workflow.js';
 import type { Users } from '../users/users.js';
 import type { WorkflowLibrary } from '../workflows/workflow-library.js';
 import type { Database, Transaction } from '../data/database.js';
@@ -286,11 +287,8 @@ export class ExecutionTables {
     const table = await this.summary(tableId);
     const rows = (await this.db.knex('execution_rows').distinct('owner').where({ table_id: tableId })) as Array<{ owner: string }>;
     const users = (await this.users.list()).flatMap((user) => [user.email, user.name]);
-    const lanes: string[] = [];
-    for (const key of table.workflows) {
-      const version = await this.workflows.latest(key).catch(() => undefined);
-      for (const step of Object.values(version?.workflow.steps ?? {})) if (step.owner) lanes.push(step.owner);
-    }
+    const versions = await Promise.all(table.workflows.map((key) => this.workflows.latest(key).catch(() => undefined)));
+    const lanes = ownersOf(versions.flatMap((version) => (version ? [version.workflow] : [])));
     return new Set([...rows.map((r) => r.owner), ...users, ...lanes].filter((owner) => owner.trim() !== '').map((owner) => owner.trim().toLowerCase()));
   }
 

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { ownersOf } from '../../engine/workflow.js';
 import { AppError } from '../../errors.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
@@ -35,7 +36,8 @@ export function managerRoutes(kit: PageKit): Router {
 
   router.get('/admin', async (req, res) => {
     const f = kit.formatter(req);
-    const [users, lanes, known] = await Promise.all([kit.app.users.list(), kit.app.users.lanes(), knownLanes(kit)]);
+    const [users, lanes, versions] = await Promise.all([kit.app.users.list(), kit.app.users.lanes(), kit.catalog.latest()]);
+    const known = ownersOf(versions.map((v) => v.workflow));
     await kit.send(req, res, 'admin', 'admin.title', {
       rows: users.map((u) => {
         const own = lanes.get(u.id) ?? [];
@@ -66,11 +68,4 @@ export function managerRoutes(kit: PageKit): Router {
   });
 
   return router;
-}
-
-/** The owners of the steps of the latest workflow versions: the lanes a user can be assigned to. */
-async function knownLanes(kit: PageKit): Promise<string[]> {
-  const lanes = new Set<string>();
-  for (const version of await kit.catalog.latest()) for (const step of Object.values(version.workflow.steps)) if (step.owner) lanes.add(step.owner);
-  return [...lanes].sort((a, b) => a.localeCompare(b));
 }

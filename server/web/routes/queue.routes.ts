@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { ownersOf } from '../../engine/workflow.js';
 import type { WorkflowVersion } from '../../workflows/workflow-library.js';
 import { CHANNELS } from '../channels.js';
 import type { Formatter } from '../i18n.js';
@@ -59,10 +60,8 @@ function countText(f: Formatter, closed: boolean, total: number): string {
 
 function filterOptions(versions: WorkflowVersion[], selectedWorkflow: string | undefined, f: Formatter) {
   const levels = new Set<string>();
-  const owners = new Set<string>();
   for (const { workflow } of versions) {
     for (const step of Object.values(workflow.steps)) {
-      if (step.owner) owners.add(step.owner);
       for (const field of step.fields) if (field.name === 'level' && field.options) for (const option of field.options) levels.add(option);
     }
   }
@@ -73,7 +72,7 @@ function filterOptions(versions: WorkflowVersion[], selectedWorkflow: string | u
     workflows: versions.map((v) => ({ key: v.key, name: v.name })),
     channels: CHANNELS.map((c) => ({ value: c, label: f.t(`channels.${c}`) })),
     levels: [...levels].sort(),
-    owners: [...owners].sort(),
+    owners: ownersOf(versions.map((v) => v.workflow)),
     stepGroups,
   };
 }
