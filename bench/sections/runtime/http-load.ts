@@ -1,6 +1,8 @@
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DatabaseConfig } from '../../../server/config.js';
 import type { HttpServerCpu, HttpServerOptions, HttpServerReady, HttpServerRequest } from './http-server.js';
@@ -35,6 +37,12 @@ export interface HttpLoadPlan {
 const SERVER_ENTRY = fileURLToPath(new URL('./http-server.ts', import.meta.url));
 const WARM_UP_SEC = 1;
 
+/** The V8 flags of `npm start` (package.json), so the measured server runs as a deployed one does. */
+function serverNodeFlags(root: string): string[] {
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  return start.split(/\s+/).filter((word) => /^--[\w-]+=/.test(word));
+}
+
 /**
  * The real HTTP app in a child process on loopback, loaded with autocannon from this one: first the trivial
  * route, then POST /api/tickets/:id/events, each request advancing a distinct ticket to its next step (all
@@ -42,9 +50,9 @@ const WARM_UP_SEC = 1;
  */
 export async function measureHttp(root: string, database: DatabaseConfig, plan: HttpLoadPlan): Promise<HttpFigures> {
   const options: HttpServerOptions = { root, database, tickets: plan.tickets };
-  // NOTE: the child inherits this process's `--import tsx`, which is how it runs TypeScript.
-  // BENCH_CHILD_ARGS adds node flags to the server process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const execArgv = [...process.execArgv, ...(process.env.BENCH_CHILD_ARGS ?? '').split(' ').filter(Boolean)];
+  // NOTE: the child inherits this process's `--import tsx`, which is how it runs TypeScript, and gets the
+  // node flags `npm start` gives the server. BENCH_CHILD_ARGS adds more, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const execArgv = [...process.execArgv, ...serverNodeFlags(root), ...(process.env.BENCH_CHILD_ARGS ?? '').split(' ').filter(Boolean)];
   const child = fork(SERVER_ENTRY, [JSON.stringify(options)], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   try {
     const ready = await firstMessage(child);
