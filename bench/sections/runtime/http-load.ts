@@ -8,6 +8,7 @@ import type { DatabaseConfig } from '../../../server/config.js';
 import type { HttpServerCpu, HttpServerOptions, HttpServerReady, HttpServerRequest } from './http-server.js';
 import { L1_PATH } from './ticket-path.js';
 
+/** One stretch of load on one route. */
 export interface HttpRun {
   perSec: number;
   /** CPU time the server process spent per answered request (robust where the CPUs are shared). */
@@ -19,23 +20,31 @@ export interface HttpRun {
   failures: number;
 }
 
-export interface HttpFigures {
+/** A round: the trivial route, then advances, back to back, so both meet the same machine. */
+export interface HttpRound {
   trivial: HttpRun;
   advances: HttpRun;
+}
+
+export interface HttpFigures {
+  rounds: HttpRound[];
   createsPerSec: number;
 }
 
 export interface HttpLoadPlan {
   connections: number;
-  durationSec: number;
-  /** Tickets opened in advance; each takes `L1_PATH.length` advancing requests. */
-  tickets: number;
+  rounds: number;
+  /** Seconds of load on each route in each round. */
+  roundSec: number;
+  /** Tickets opened in advance for each round: more than a round can start, each taking `L1_PATH.length` advances. */
+  ticketsPerRound: number;
   /** The route that does (almost) nothing: the framework's ceiling on this server. */
   trivialPath: string;
 }
 
 const SERVER_ENTRY = fileURLToPath(new URL('./http-server.ts', import.meta.url));
-const WARM_UP_SEC = 1;
+/** Rounds run first and not counted: V8 compiles the advance path's code over the first few thousand requests. */
+const WARM_UP_ROUNDS = 2;
 
 /** The V8 flags of `npm start` (package.json), so the measured server runs as a deployed one does. */
 function serverNodeFlags(root: string): string[] {
@@ -44,12 +53,13 @@ function serverNodeFlags(root: string): string[] {
 }
 
 /**
- * The real HTTP app in a child process on loopback, loaded with autocannon from this one: first the trivial
- * route, then POST /api/tickets/:id/events, each request advancing a distinct ticket to its next step (all
- * tickets take their first event, then all their second, ...), so no request waits for another one's ticket.
+ * The real HTTP app in a child process on loopback, loaded with autocannon from this one, in rounds of the
+ * trivial route then advances: the machine's speed drifts by tens of percent over seconds here, and a ratio is
+ * only fair between neighbours. The first rounds warm the server up and are not counted.
  */
 export async function measureHttp(root: string, database: DatabaseConfig, plan: HttpLoadPlan): Promise<HttpFigures> {
-  const options: HttpServerOptions = { root, database, tickets: plan.tickets };
+  const rounds = WARM_UP_ROUNDS + plan.rounds;
+  const options: HttpServerOptions = { root, database, tickets: rounds * plan.ticketsPerRound };
   // NOTE: the child inherits this process's `--import tsx`, which is how it runs TypeScript, and gets the
   // node flags `npm start` gives the server. BENCH_CHILD_ARGS adds more, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const execArgv = [...process.execArgv, ...serverNodeFlags(root), ...(process.env.BENCH_CHILD_ARGS ?? '').split(' ').filter(Boolean)];
@@ -57,33 +67,18 @@ export async function measureHttp(root: string, database: DatabaseConfig, plan: 
   try {
     const ready = await firstMessage(child);
     if ('error' in ready) throw new Error(`the bench server did not start: ${ready.error}`);
-    const url = `http://127.0.0.1:${ready.port}`;
-    const base = { url, connections: plan.connections };
-    await autocannon({ ...base, url: url + plan.trivialPath, duration: WARM_UP_SEC });
-    let cpuBefore = await serverCpuMs(child);
-    const trivial = summary(await autocannon({ ...base, url: url + plan.trivialPath, duration: plan.durationSec }), (await serverCpuMs(child)) - cpuBefore);
+    const base = { url: `http://127.0.0.1:${ready.port}`, connections: plan.connections };
+    const trivial = (durationSec: number) => autocannon({ ...base, url: base.url + plan.trivialPath, duration: durationSec });
+    const advance = advanceLoad(base, ready.token);
+    const measured = (load: () => Promise<autocannon.Result>) => measure(child, load);
 
-    const headers = { authorization: `Bearer ${ready.token}`, 'content-type': 'application/json' };
-    const bodies = L1_PATH.map((event) => JSON.stringify(event));
-    const ids = ready.ticketIds;
-    let next = 0;
-    cpuBefore = await serverCpuMs(child);
-    const advancing = await autocannon({
-      ...base,
-      duration: plan.durationSec,
-      maxOverallRequests: ids.length * L1_PATH.length,
-      requests: [
-        {
-          method: 'POST',
-          setupRequest: (request) => {
-            const n = next++;
-            return { ...request, method: 'POST', headers, path: `/api/tickets/${ids[n % ids.length]}/events`, body: bodies[Math.floor(n / ids.length) % bodies.length] };
-          },
-        },
-      ],
-    });
-    const advances = summary(advancing, (await serverCpuMs(child)) - cpuBefore);
-    return { trivial, advances, createsPerSec: ready.createsPerSec };
+    const measuredRounds: HttpRound[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const ids = ready.ticketIds.slice(round * plan.ticketsPerRound, (round + 1) * plan.ticketsPerRound);
+      const measuredRound = { trivial: await measured(() => trivial(plan.roundSec)), advances: await measured(() => advance(ids, plan.roundSec)) };
+      if (round >= WARM_UP_ROUNDS) measuredRounds.push(measuredRound);
+    }
+    return { rounds: measuredRounds, createsPerSec: ready.createsPerSec };
   } finally {
     if (child.exitCode === null) {
       child.send('stop' satisfies HttpServerRequest);
@@ -93,10 +88,40 @@ export async function measureHttp(root: string, database: DatabaseConfig, plan: 
   }
 }
 
-function summary(result: autocannon.Result, serverCpuMs: number): HttpRun {
+/**
+ * POST /api/tickets/:id/events for `durationSec`, each connection as an agent taking the next ticket of
+ * `ids` along its whole path, one request after the other: no request waits for another connection's
+ * ticket, none is sent before its ticket's previous step is answered, and every step is measured alike.
+ */
+function advanceLoad(base: { url: string; connections: number }, token: string): (ids: readonly number[], durationSec: number) => Promise<autocannon.Result> {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  return (ids, durationSec) => {
+    let taken = 0;
+    return autocannon({
+      ...base,
+      duration: durationSec,
+      // autocannon gives each connection a fresh context whenever it starts the list of requests again.
+      requests: L1_PATH.map((event, step) => ({
+        method: 'POST',
+        setupRequest: (request, context: { ticket?: number }) => {
+          if (step === 0) {
+            if (taken === ids.length) throw new Error(`the ${ids.length} tickets of the round ran out: open more`);
+            context.ticket = ids[taken++];
+          }
+          return { ...request, method: 'POST', headers, path: `/api/tickets/${context.ticket}/events`, body: JSON.stringify(event) };
+        },
+      })),
+    });
+  };
+}
+
+async function measure(child: ChildProcess, load: () => Promise<autocannon.Result>): Promise<HttpRun> {
+  const cpuBefore = await serverCpuMs(child);
+  const result = await load();
+  const serverCpu = (await serverCpuMs(child)) - cpuBefore;
   return {
     perSec: result['2xx'] / result.duration,
-    serverCpuMsPerRequest: serverCpuMs / Math.max(1, result['2xx'] + result.non2xx),
+    serverCpuMsPerRequest: serverCpu / Math.max(1, result['2xx'] + result.non2xx),
     requests: result['2xx'],
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
