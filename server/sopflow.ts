@@ -51,6 +51,7 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
     executionTables: new ExecutionTables(db, clock, templates, users, workflows),
     async close() {
       await scheduler.stop();
+      await tickets.settled();
       await db.close();
     },
   };

@@ -93,6 +93,19 @@ interface TicketEffects {
   moved: Advance;
 }
 
+interface QueuedAdvance {
+  id: number;
+  event: TicketEvent;
+  actor: string;
+  resolve: (ticket: Ticket) => void;
+  reject: (error: unknown) => void;
+}
+
+type AdvanceOutcome = { ok: true; ticket: Ticket } | { ok: false; error: unknown };
+
+/** Advances stored in one transaction at most: a few hundred rows to a statement. */
+const MAX_ADVANCES_TOGETHER = 128;
+
 interface CustomerRow {
   id: number;
   name: string;
@@ -105,6 +118,13 @@ interface CustomerRow {
  */
 export class TicketRuntime {
   private readonly customers = new Map<number, Customer>();
+  /** Advances waiting for a transaction to take them. */
+  private queued: QueuedAdvance[] = [];
+  /** Whether a transaction that will take the queued advances has been asked for and has not run yet. */
+  private batchScheduled = false;
+  /** Tickets whose advance a transaction has taken and not yet settled: their next advance waits for it. */
+  private readonly ticketsBeingStored = new Set<number>();
+  private readonly storing = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Database,
@@ -155,17 +175,110 @@ export class TicketRuntime {
   /**
    * Advances a ticket by one event. Throws NotFoundError, ConflictError (stale `expectedRevision`),
    * EventNotAllowedError (with the allowed events) or ValidationError (field problems); then nothing is written.
+   * Advances asked for while others are being stored are stored together, in one transaction (see
+   * `advanceTogether`); each is answered once the transaction that holds it is durable. A ticket's advances
+   * are stored in the order they were asked for.
    */
-  async advance(id: number, event: TicketEvent, actor: string): Promise<Ticket> {
-    return this.db.write(async (trx) => {
-      const row = await this.lock(trx, id);
-      checkRevision(row, event.expectedRevision);
-      const version = await this.workflows.get(row.workflow_id, trx);
-      const now = this.clock.now();
-      const before = stateOf(row);
-      const moved = advance(version.workflow, before, { type: event.type, ...(event.fields ? { fields: event.fields } : {}) }, { now, actor }, this.engine);
-      return this.viewAfter(trx, row, version, moved, await this.store(trx, row, before, version, moved, now), now);
+  advance(id: number, event: TicketEvent, actor: string): Promise<Ticket> {
+    return new Promise<Ticket>((resolve, reject) => {
+      this.queued.push({ id, event, actor, resolve, reject });
+      this.scheduleBatch();
     });
+  }
+
+  /** Resolves once every advance asked for so far has been stored or refused. */
+  async settled(): Promise<void> {
+    while (this.storing.size) await Promise.all(this.storing);
+  }
+
+  /**
+   * Makes sure a transaction is on its way to store the queued advances. It takes them only once it runs, so
+   * the advances asked for while the one before it was being stored all go together.
+   */
+  private scheduleBatch(): void {
+    if (this.batchScheduled || this.queued.every(({ id }) => this.ticketsBeingStored.has(id))) return;
+    this.batchScheduled = true;
+    let batch: QueuedAdvance[] | undefined;
+    const stored = this.db
+      .write((trx) => {
+        batch = this.takeBatch();
+        return this.advanceTogether(trx, batch);
+      })
+      .then(
+        (outcomes) => settle(batch!, outcomes),
+        async (error: unknown) => {
+          if (!batch) {
+            // The database failed the transaction before it ran: the advances it was for fail with it.
+            batch = this.takeBatch();
+            return settle(batch, batch.map(() => ({ ok: false, error })));
+          }
+          if (batch.length === 1) return settle(batch, [{ ok: false, error }]);
+          // Their writes failed together, so nothing of them stays: now each alone, so one cannot fail the others.
+          const alone = batch.map((one) =>
+            this.db.write((trx) => this.advanceTogether(trx, [one])).then(
+              ([outcome]) => outcome!,
+              (failure: unknown) => ({ ok: false as const, error: failure }),
+            ),
+          );
+          settle(batch, await Promise.all(alone));
+        },
+      )
+      .finally(() => {
+        for (const { id } of batch ?? []) this.ticketsBeingStored.delete(id);
+        this.storing.delete(stored);
+        if (this.queued.length) this.scheduleBatch();
+      });
+    this.storing.add(stored);
+  }
+
+  private takeBatch(): QueuedAdvance[] {
+    const { taken, left } = takeOnePerTicket(this.queued, MAX_ADVANCES_TOGETHER, this.ticketsBeingStored);
+    for (const { id } of taken) this.ticketsBeingStored.add(id);
+    this.queued = left;
+    this.batchScheduled = false;
+    return taken;
+  }
+
+  /**
+   * Advances several tickets (one event each) in one transaction, as `fireTimers` fires timers: the tickets
+   * are locked in one statement, the engine runs for each, and their effects are written with multi-row
+   * statements. An advance the engine refuses is left out, with its error; the others go on.
+   */
+  private async advanceTogether(trx: Transaction, batch: readonly QueuedAdvance[]): Promise<AdvanceOutcome[]> {
+    const ids = batch.map((queued) => queued.id).sort((a, b) => a - b);
+    const rows = new Map(
+      rowsOf<LockedRow>(await runSql(trx, `SELECT ${LOCKED_COLUMNS} FROM tickets WHERE id IN (${listSql(ids.length)}) ORDER BY id${this.db.forUpdateSql}`, ids)).map((row) => [
+        Number(row.id),
+        row,
+      ]),
+    );
+    const now = this.clock.now();
+    const changes: Array<TicketEffects & { row: LockedRow; version: WorkflowVersion }> = [];
+    const outcomes: Array<AdvanceOutcome | (typeof changes)[number]> = [];
+    for (const { id, event, actor } of batch) {
+      try {
+        const row = rows.get(id);
+        if (!row) throw new NotFoundError(`no ticket ${id}`);
+        checkRevision(row, event.expectedRevision);
+        const version = await this.workflows.get(row.workflow_id, trx);
+        const before = stateOf(row);
+        const moved = advance(version.workflow, before, { type: event.type, ...(event.fields ? { fields: event.fields } : {}) }, { now, actor }, this.engine);
+        const change = { row, version, ticketId: row.id, workflow: version.workflow, before, moved };
+        changes.push(change);
+        outcomes.push(change);
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+      }
+    }
+    for (const { row, moved } of changes) await this.updateTicket(trx, row, moved, revisionAfter(row, moved), now);
+    await storeEffects(trx, changes, now);
+    // One after the other: a PostgreSQL transaction runs one query at a time.
+    const answers: AdvanceOutcome[] = [];
+    for (const outcome of outcomes) {
+      if ('ok' in outcome) answers.push(outcome);
+      else answers.push({ ok: true, ticket: await this.viewAfter(trx, outcome.row, outcome.version, outcome.moved, revisionAfter(outcome.row, outcome.moved), now) });
+    }
+    return answers;
   }
 
   /**
@@ -423,6 +536,36 @@ interface TimerRow {
 function revisionAfter(row: LockedRow, moved: Advance): number {
   const moves = moved.visitsOpened.length > 0 || moved.visitsClosed.length > 0 || moved.done;
   return moves ? row.revision + 1 : row.revision;
+}
+
+/** Answers each advance of a batch once its transaction is settled. */
+function settle(batch: readonly QueuedAdvance[], outcomes: readonly AdvanceOutcome[]): void {
+  batch.forEach((queued, i) => {
+    const outcome = outcomes[i]!;
+    if (outcome.ok) queued.resolve(outcome.ticket);
+    else queued.reject(outcome.error);
+  });
+}
+
+/**
+ * Takes up to `max` advances off the queue, in order, at most one per ticket and none of a ticket `busy`
+ * with a transaction: a ticket's next advance must see what its previous one wrote.
+ */
+function takeOnePerTicket(queue: readonly QueuedAdvance[], max: number, busy: ReadonlySet<number>): { taken: QueuedAdvance[]; left: QueuedAdvance[] } {
+  const taken: QueuedAdvance[] = [];
+  const left: QueuedAdvance[] = [];
+  const tickets = new Set<number>();
+  for (const queued of queue) {
+    if (taken.length < max && !busy.has(queued.id) && !tickets.has(queued.id)) {
+      tickets.add(queued.id);
+      taken.push(queued);
+    } else {
+      // A later advance of the same ticket must not overtake this one.
+      tickets.add(queued.id);
+      left.push(queued);
+    }
+  }
+  return { taken, left };
 }
 
 /** Two engine results in a row as one: a ticket's effects when several of its timers fire together. */

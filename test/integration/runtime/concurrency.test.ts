@@ -105,13 +105,58 @@ eachDatabase('concurrent advances', (database) => {
     expect(await count(app.db.knex('step_log').whereIn('ticket_id', rest).where({ step: 'Task_Answer', event: 'answer' }))).toBe(40);
     expect(await count(app.db.knex('step_log').whereIn('ticket_id', rest).where({ step: 'Task_Grade' }).whereNull('exited_at'))).toBe(40);
     if (app.db.client === 'sqlite') {
-      // Group commit: the writes queued behind the first share commits, each in its own savepoint.
+      // Group commit: the writes queued behind the first share commits, each in its own savepoint; the
+      // stale advance is refused before its batch writes anything, so only the failing write rolls back.
       const commits = statements.filter((sql) => sql === 'COMMIT;').length;
       expect(commits).toBeLessThan(5);
-      expect(statements.filter((sql) => sql.startsWith('ROLLBACK TO SAVEPOINT'))).toHaveLength(2);
+      expect(statements.filter((sql) => sql.startsWith('ROLLBACK TO SAVEPOINT'))).toHaveLength(1);
     }
   });
+
+  test("one ticket's advances sent at once are stored in the order sent, each seeing the one before", async () => {
+    const { id } = await play(app, AT_ANSWER);
+    app.clock.advance(2 * MIN);
+    const [answered, graded] = await Promise.all([
+      app.tickets.advance(id, { type: 'answer', fields: { issueSummary: 'parcel lost' }, expectedRevision: 1 }, agent(1)),
+      app.tickets.advance(id, { type: 'grade', fields: { level: 'L1' }, expectedRevision: 2 }, agent(2)),
+    ]);
+    expect(answered).toMatchObject({ revision: 2, state: ['Task_Grade'] });
+    expect(graded).toMatchObject({ revision: 3, state: ['Task_L1Resolve'], fields: { issueSummary: 'parcel lost', level: 'L1' } });
+    const log = (await app.tickets.get(id)).stepLog.map(({ step, actor }) => ({ step, actor }));
+    expect(log.slice(1)).toEqual([
+      { step: 'Task_Answer', actor: agent(1) },
+      { step: 'Task_Grade', actor: agent(2) },
+      { step: 'Task_L1Resolve', actor: undefined },
+    ]);
+  });
+
+  test('an advance whose write the database refuses fails alone: the advances stored with it are kept', async () => {
+    const tickets = await Promise.all(Array.from({ length: 10 }, () => play(app, AT_ANSWER)));
+    const [refused, ...rest] = tickets.map((t) => t.id) as [number, ...number[]];
+    const untouched = await footprint(app, refused);
+    await refuseUpdatesOf(app, refused);
+    app.clock.advance(3 * MIN);
+
+    const settled = await Promise.allSettled(tickets.map(({ id }, i) => app.tickets.advance(id, { type: 'answer', expectedRevision: 1 }, agent(i))));
+
+    const { won, errors } = outcomes(settled);
+    expect(won.map((t) => t.id)).toEqual(rest);
+    expect(won.every((t) => t.revision === 2)).toBe(true);
+    expect(errors).toEqual([expect.objectContaining({ message: expect.stringContaining('refused by the test') })]);
+    expect(await footprint(app, refused)).toEqual(untouched);
+    expect(await count(app.db.knex('step_log').whereIn('ticket_id', rest).where({ step: 'Task_Grade' }).whereNull('exited_at'))).toBe(9);
+  });
 });
+
+/** A trigger that fails every UPDATE of one ticket's row, as a full disk or a broken constraint would. */
+async function refuseUpdatesOf(app: TestApp, id: number): Promise<void> {
+  if (app.db.client === 'sqlite') {
+    await app.db.knex.raw(`CREATE TRIGGER refuse_ticket BEFORE UPDATE ON tickets WHEN NEW.id = ${id} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
+    return;
+  }
+  await app.db.knex.raw(`CREATE FUNCTION refuse_ticket() RETURNS trigger AS $$ BEGIN IF NEW.id = ${id} THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+  await app.db.knex.raw('CREATE TRIGGER refuse_ticket BEFORE UPDATE ON tickets FOR EACH ROW EXECUTE FUNCTION refuse_ticket()');
+}
 
 /** Another process holding the SQLite file's write lock for `ms`, as a second server or the CLI would. */
 async function holdWriteLock(filename: string, ms: number): Promise<{ released: Promise<unknown> }> {
