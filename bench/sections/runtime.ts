@@ -9,7 +9,7 @@ import { loadavg } from 'node:os';
 import { atLeast, atMost, type BenchContext, type BenchSection, type Figure } from '../section.js';
 import type { DatabaseConfig } from '../../server/config.js';
 import type { Sopflow } from '../../server/sopflow.js';
-import { median } from '../stats.js';
+import { median, percentile } from '../stats.js';
 import { createTickets, driveTickets, type Rate } from './runtime/advance-throughput.js';
 // The PostgreSQL helpers are the tests' own: the bench uses the same server unless SOPFLOW_BENCH_PG_URL names another.
 import { DEFAULT_PG_URL, dropSchema, postgresUnreachable } from '../../test/helpers/postgres.js';
@@ -230,7 +230,8 @@ function httpFigures(prefix: string, db: Db, http: HttpFigures): Figure[] {
   const list = (values: number[]) => values.map(Math.round).join(' / ');
   const shares = rounds.map((r) => (r.advances.perSec / r.trivial.perSec) * 100);
   const share = median(shares);
-  const p99 = Math.max(...advances.map((r) => r.p99Ms));
+  const latencies = advances.flatMap((r) => r.latenciesMs);
+  const p99 = percentile(latencies, 0.99);
   const failures = [...trivial, ...advances].reduce((sum, r) => sum + r.failures, 0);
   const sqliteBar = <T>(bar: T) => (db === 'sqlite' ? { bar } : {});
   const load = `${HTTP.connections} connections, autocannon on loopback, server in its own process; ${HTTP.rounds} rounds of ${HTTP.roundSec} s on each route, alternating, every step of the path alike; warm-up rounds before, not counted`;
@@ -252,8 +253,8 @@ function httpFigures(prefix: string, db: Db, http: HttpFigures): Figure[] {
       ...sqliteBar(atLeast(share, BARS.httpShareOfTrivialPct, '%')),
     },
     { name: `${prefix}.http.advanceServerCpuUs`, value: mid(advances, (r) => r.serverCpuMsPerRequest * 1000), unit: 'µs CPU', note: 'server process CPU time per advance request, median of rounds' },
-    { name: `${prefix}.http.advanceP50Ms`, value: mid(advances, (r) => r.p50Ms), unit: 'ms', note: 'median of rounds' },
-    { name: `${prefix}.http.advanceP99Ms`, value: p99, unit: 'ms', note: `the worst round (${list(advances.map((r) => r.p99Ms))})`, ...sqliteBar(lessThan(p99, BARS.httpP99Ms, ' ms')) },
+    { name: `${prefix}.http.advanceP50Ms`, value: percentile(latencies, 0.5), unit: 'ms', note: 'all measured advances' },
+    { name: `${prefix}.http.advanceP99Ms`, value: p99, unit: 'ms', note: `all ${latencies.length} measured advances (rounds: ${list(advances.map((r) => r.p99Ms))})`, ...sqliteBar(lessThan(p99, BARS.httpP99Ms, ' ms')) },
     { name: `${prefix}.http.failures`, value: failures, unit: 'requests', note: 'non-2xx answers, connection errors and timeouts', bar: atMost(failures, 0) },
     { name: `${prefix}.http.createsPerSec`, value: http.createsPerSec, unit: 'tickets/s', note: 'the tickets opened before the load, via the runtime' },
   ];

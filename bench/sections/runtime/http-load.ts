@@ -16,6 +16,8 @@ export interface HttpRun {
   requests: number;
   p50Ms: number;
   p99Ms: number;
+  /** The latency of every 2xx answer, so percentiles can be taken over several rounds together. */
+  latenciesMs: number[];
   /** Answers other than 2xx, connection errors and timeouts: a correct run has none. */
   failures: number;
 }
@@ -68,14 +70,13 @@ export async function measureHttp(root: string, database: DatabaseConfig, plan: 
     const ready = await firstMessage(child);
     if ('error' in ready) throw new Error(`the bench server did not start: ${ready.error}`);
     const base = { url: `http://127.0.0.1:${ready.port}`, connections: plan.connections };
-    const trivial = (durationSec: number) => autocannon({ ...base, url: base.url + plan.trivialPath, duration: durationSec });
+    const trivial = (durationSec: number) => start({ ...base, url: base.url + plan.trivialPath, duration: durationSec });
     const advance = advanceLoad(base, ready.token);
-    const measured = (load: () => Promise<autocannon.Result>) => measure(child, load);
 
     const measuredRounds: HttpRound[] = [];
     for (let round = 0; round < rounds; round++) {
       const ids = ready.ticketIds.slice(round * plan.ticketsPerRound, (round + 1) * plan.ticketsPerRound);
-      const measuredRound = { trivial: await measured(() => trivial(plan.roundSec)), advances: await measured(() => advance(ids, plan.roundSec)) };
+      const measuredRound = { trivial: await measure(child, () => trivial(plan.roundSec)), advances: await measure(child, () => advance(ids, plan.roundSec)) };
       if (round >= WARM_UP_ROUNDS) measuredRounds.push(measuredRound);
     }
     return { rounds: measuredRounds, createsPerSec: ready.createsPerSec };
@@ -93,11 +94,11 @@ export async function measureHttp(root: string, database: DatabaseConfig, plan: 
  * `ids` along its whole path, one request after the other: no request waits for another connection's
  * ticket, none is sent before its ticket's previous step is answered, and every step is measured alike.
  */
-function advanceLoad(base: { url: string; connections: number }, token: string): (ids: readonly number[], durationSec: number) => Promise<autocannon.Result> {
+function advanceLoad(base: { url: string; connections: number }, token: string): (ids: readonly number[], durationSec: number) => Load {
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   return (ids, durationSec) => {
     let taken = 0;
-    return autocannon({
+    return start({
       ...base,
       duration: durationSec,
       // autocannon gives each connection a fresh context whenever it starts the list of requests again.
@@ -115,9 +116,28 @@ function advanceLoad(base: { url: string; connections: number }, token: string):
   };
 }
 
-async function measure(child: ChildProcess, load: () => Promise<autocannon.Result>): Promise<HttpRun> {
+/** A load running, and its result once it is over. */
+interface Load {
+  instance: autocannon.Instance;
+  result: Promise<autocannon.Result>;
+}
+
+function start(options: autocannon.Options): Load {
+  let instance!: autocannon.Instance;
+  const result = new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon(options, (error, done) => (error ? reject(error as Error) : resolve(done)));
+  });
+  return { instance, result };
+}
+
+async function measure(child: ChildProcess, load: () => Load): Promise<HttpRun> {
   const cpuBefore = await serverCpuMs(child);
-  const result = await load();
+  const latenciesMs: number[] = [];
+  const running = load();
+  running.instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+    if (statusCode >= 200 && statusCode < 300) latenciesMs.push(responseTime);
+  });
+  const result = await running.result;
   const serverCpu = (await serverCpuMs(child)) - cpuBefore;
   return {
     perSec: result['2xx'] / result.duration,
@@ -125,6 +145,7 @@ async function measure(child: ChildProcess, load: () => Promise<autocannon.Resul
     requests: result['2xx'],
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
+    latenciesMs,
     failures: result.non2xx + result.errors + result.timeouts,
   };
 }
