@@ -130,6 +130,21 @@ eachDatabase('concurrent advances', (database) => {
     ]);
   });
 
+  test("closing waits for every advance asked for, a ticket's second one too, and each is stored", async () => {
+    const other = await openTestSopflow(database(), { workflows: ['customer-inquiry'] });
+    const tickets = await Promise.all(Array.from({ length: 4 }, () => play(other, AT_ANSWER)));
+    other.clock.advance(2 * MIN);
+    const [first] = tickets.map((t) => t.id) as [number];
+    const advancing = [
+      ...tickets.map(({ id }, i) => other.tickets.advance(id, { type: 'answer', fields: { issueSummary: 'parcel lost' }, expectedRevision: 1 }, agent(i))),
+      // Stored only once the answer before it is: after close was called.
+      other.tickets.advance(first, { type: 'grade', fields: { level: 'L1' }, expectedRevision: 2 }, agent(9)),
+    ];
+    await other.close();
+    expect((await Promise.all(advancing)).map((t) => t.revision)).toEqual([2, 2, 2, 2, 3]);
+    expect(await app.tickets.get(first)).toMatchObject({ revision: 3, state: ['Task_L1Resolve'] });
+  });
+
   test('an advance whose write the database refuses fails alone: the advances stored with it are kept', async () => {
     const tickets = await Promise.all(Array.from({ length: 10 }, () => play(app, AT_ANSWER)));
     const [refused, ...rest] = tickets.map((t) => t.id) as [number, ...number[]];
