@@ -18,6 +18,7 @@ import {
 } from '../engine/ticket-engine.js';
 import type { Workflow } from '../engine/workflow.js';
 import type { WorkflowLibrary, WorkflowVersion } from '../workflows/workflow-library.js';
+import { TicketBatches, type Outcome } from './ticket-batches.js';
 import { activeStepsOf, nearestBreach, type Customer, type PendingTimerView, type StepLogEntry, type Ticket, type TicketDetail } from './ticket-views.js';
 
 export interface NewTicket {
@@ -93,18 +94,11 @@ interface TicketEffects {
   moved: Advance;
 }
 
-interface QueuedAdvance {
-  id: number;
+interface RequestedAdvance {
+  ticketId: number;
   event: TicketEvent;
   actor: string;
-  resolve: (ticket: Ticket) => void;
-  reject: (error: unknown) => void;
 }
-
-type AdvanceOutcome = { ok: true; ticket: Ticket } | { ok: false; error: unknown };
-
-/** Advances stored in one transaction at most: a few hundred rows to a statement. */
-const MAX_ADVANCES_TOGETHER = 128;
 
 interface CustomerRow {
   id: number;
@@ -118,13 +112,7 @@ interface CustomerRow {
  */
 export class TicketRuntime {
   private readonly customers = new Map<number, Customer>();
-  /** Advances waiting for a transaction to take them. */
-  private queued: QueuedAdvance[] = [];
-  /** Whether a transaction that will take the queued advances has been asked for and has not run yet. */
-  private batchScheduled = false;
-  /** Tickets whose advance a transaction has taken and not yet settled: their next advance waits for it. */
-  private readonly ticketsBeingStored = new Set<number>();
-  private readonly storing = new Set<Promise<void>>();
+  private readonly advances: TicketBatches<RequestedAdvance, Ticket>;
 
   constructor(
     private readonly db: Database,
@@ -133,7 +121,9 @@ export class TicketRuntime {
     private readonly engine: EngineOptions = {},
     /** Names of the business calendars a ticket may be put on. */
     private readonly calendars: ReadonlySet<string> = new Set(),
-  ) {}
+  ) {
+    this.advances = new TicketBatches(db, (trx, batch) => this.advanceTogether(trx, batch));
+  }
 
   async create(input: NewTicket, actor: string): Promise<Ticket> {
     const version = await this.workflows.latest(input.workflow);
@@ -175,68 +165,16 @@ export class TicketRuntime {
   /**
    * Advances a ticket by one event. Throws NotFoundError, ConflictError (stale `expectedRevision`),
    * EventNotAllowedError (with the allowed events) or ValidationError (field problems); then nothing is written.
-   * Advances asked for while others are being stored are stored together, in one transaction (see
-   * `advanceTogether`); each is answered once the transaction that holds it is durable. A ticket's advances
-   * are stored in the order they were asked for.
+   * Advances asked for while others are being stored are stored together (`TicketBatches`,
+   * `advanceTogether`); each is answered once the transaction that holds it is durable.
    */
   advance(id: number, event: TicketEvent, actor: string): Promise<Ticket> {
-    return new Promise<Ticket>((resolve, reject) => {
-      this.queued.push({ id, event, actor, resolve, reject });
-      this.scheduleBatch();
-    });
+    return this.advances.submit({ ticketId: id, event, actor });
   }
 
   /** Resolves once every advance asked for so far has been stored or refused. */
-  async settled(): Promise<void> {
-    while (this.storing.size) await Promise.all(this.storing);
-  }
-
-  /**
-   * Makes sure a transaction is on its way to store the queued advances. It takes them only once it runs, so
-   * the advances asked for while the one before it was being stored all go together.
-   */
-  private scheduleBatch(): void {
-    if (this.batchScheduled || this.queued.every(({ id }) => this.ticketsBeingStored.has(id))) return;
-    this.batchScheduled = true;
-    let batch: QueuedAdvance[] | undefined;
-    const stored = this.db
-      .write((trx) => {
-        batch = this.takeBatch();
-        return this.advanceTogether(trx, batch);
-      })
-      .then(
-        (outcomes) => settle(batch!, outcomes),
-        async (error: unknown) => {
-          if (!batch) {
-            // The database failed the transaction before it ran: the advances it was for fail with it.
-            batch = this.takeBatch();
-            return settle(batch, batch.map(() => ({ ok: false, error })));
-          }
-          if (batch.length === 1) return settle(batch, [{ ok: false, error }]);
-          // Their writes failed together, so nothing of them stays: now each alone, so one cannot fail the others.
-          const alone = batch.map((one) =>
-            this.db.write((trx) => this.advanceTogether(trx, [one])).then(
-              ([outcome]) => outcome!,
-              (failure: unknown) => ({ ok: false as const, error: failure }),
-            ),
-          );
-          settle(batch, await Promise.all(alone));
-        },
-      )
-      .finally(() => {
-        for (const { id } of batch ?? []) this.ticketsBeingStored.delete(id);
-        this.storing.delete(stored);
-        if (this.queued.length) this.scheduleBatch();
-      });
-    this.storing.add(stored);
-  }
-
-  private takeBatch(): QueuedAdvance[] {
-    const { taken, left } = takeOnePerTicket(this.queued, MAX_ADVANCES_TOGETHER, this.ticketsBeingStored);
-    for (const { id } of taken) this.ticketsBeingStored.add(id);
-    this.queued = left;
-    this.batchScheduled = false;
-    return taken;
+  settled(): Promise<void> {
+    return this.advances.settled();
   }
 
   /**
@@ -244,8 +182,8 @@ export class TicketRuntime {
    * are locked in one statement, the engine runs for each, and their effects are written with multi-row
    * statements. An advance the engine refuses is left out, with its error; the others go on.
    */
-  private async advanceTogether(trx: Transaction, batch: readonly QueuedAdvance[]): Promise<AdvanceOutcome[]> {
-    const ids = batch.map((queued) => queued.id).sort((a, b) => a - b);
+  private async advanceTogether(trx: Transaction, batch: readonly RequestedAdvance[]): Promise<Array<Outcome<Ticket>>> {
+    const ids = batch.map((requested) => requested.ticketId).sort((a, b) => a - b);
     const rows = new Map(
       rowsOf<LockedRow>(await runSql(trx, `SELECT ${LOCKED_COLUMNS} FROM tickets WHERE id IN (${listSql(ids.length)}) ORDER BY id${this.db.forUpdateSql}`, ids)).map((row) => [
         Number(row.id),
@@ -254,11 +192,11 @@ export class TicketRuntime {
     );
     const now = this.clock.now();
     const changes: Array<TicketEffects & { row: LockedRow; version: WorkflowVersion }> = [];
-    const outcomes: Array<AdvanceOutcome | (typeof changes)[number]> = [];
-    for (const { id, event, actor } of batch) {
+    const outcomes: Array<Outcome<Ticket> | (typeof changes)[number]> = [];
+    for (const { ticketId, event, actor } of batch) {
       try {
-        const row = rows.get(id);
-        if (!row) throw new NotFoundError(`no ticket ${id}`);
+        const row = rows.get(ticketId);
+        if (!row) throw new NotFoundError(`no ticket ${ticketId}`);
         checkRevision(row, event.expectedRevision);
         const version = await this.workflows.get(row.workflow_id, trx);
         const before = stateOf(row);
@@ -273,10 +211,10 @@ export class TicketRuntime {
     await this.updateTickets(trx, changes, now);
     await storeEffects(trx, changes, now);
     // One after the other: a PostgreSQL transaction runs one query at a time.
-    const answers: AdvanceOutcome[] = [];
+    const answers: Array<Outcome<Ticket>> = [];
     for (const outcome of outcomes) {
       if ('ok' in outcome) answers.push(outcome);
-      else answers.push({ ok: true, ticket: await this.viewAfter(trx, outcome.row, outcome.version, outcome.moved, revisionAfter(outcome.row, outcome.moved), now) });
+      else answers.push({ ok: true, value: await this.viewAfter(trx, outcome.row, outcome.version, outcome.moved, revisionAfter(outcome.row, outcome.moved), now) });
     }
     return answers;
   }
@@ -547,36 +485,6 @@ interface TimerRow {
 function revisionAfter(row: LockedRow, moved: Advance): number {
   const moves = moved.visitsOpened.length > 0 || moved.visitsClosed.length > 0 || moved.done;
   return moves ? row.revision + 1 : row.revision;
-}
-
-/** Answers each advance of a batch once its transaction is settled. */
-function settle(batch: readonly QueuedAdvance[], outcomes: readonly AdvanceOutcome[]): void {
-  batch.forEach((queued, i) => {
-    const outcome = outcomes[i]!;
-    if (outcome.ok) queued.resolve(outcome.ticket);
-    else queued.reject(outcome.error);
-  });
-}
-
-/**
- * Takes up to `max` advances off the queue, in order, at most one per ticket and none of a ticket `busy`
- * with a transaction: a ticket's next advance must see what its previous one wrote.
- */
-function takeOnePerTicket(queue: readonly QueuedAdvance[], max: number, busy: ReadonlySet<number>): { taken: QueuedAdvance[]; left: QueuedAdvance[] } {
-  const taken: QueuedAdvance[] = [];
-  const left: QueuedAdvance[] = [];
-  const tickets = new Set<number>();
-  for (const queued of queue) {
-    if (taken.length < max && !busy.has(queued.id) && !tickets.has(queued.id)) {
-      tickets.add(queued.id);
-      taken.push(queued);
-    } else {
-      // A later advance of the same ticket must not overtake this one.
-      tickets.add(queued.id);
-      left.push(queued);
-    }
-  }
-  return { taken, left };
 }
 
 /** Two engine results in a row as one: a ticket's effects when several of its timers fire together. */
