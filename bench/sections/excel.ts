@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { atMost, type BenchSection, type Figure } from '../section.js';
 import { median } from '../stats.js';
-import { insertRows, type SqlValue } from '../../server/data/database.js';
+import { writeRows, type SqlValue } from '../../server/data/database.js';
 import { openSopflow } from '../../server/sopflow.js';
 import type { ExportRunOptions, ExportRunResult } from './excel/export-run.js';
 import { BENCH_TABLE_START, syntheticRows } from './excel/synthetic-rows.js';
@@ -75,7 +75,7 @@ async function storeBenchTable(databaseFile: string, count: number): Promise<num
       rows.push([table.id, row.position, row.phase, row.actions, row.owner, row.startDate, row.endDate, row.status, row.blockers, row.suggestions, row.notes, row.kpi ? JSON.stringify(row.kpi) : null, row.updatedAt, row.updatedBy]);
     }
     const columns = 'table_id, position, phase, actions, owner, start_date, end_date, status, blockers, suggestions, notes, kpi, updated_at, updated_by';
-    await app.db.write((trx) => insertRows(trx, `INSERT INTO execution_rows (${columns})`, rows));
+    await app.db.write((trx) => writeRows(trx, `INSERT INTO execution_rows (${columns})`, rows));
     return table.id;
   } finally {
     await app.close();

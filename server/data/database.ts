@@ -213,12 +213,15 @@ export type SqlValue = string | number | boolean | null;
 const ROWS_PER_STATEMENT = 400;
 
 /**
- * A multi-row `INSERT`: `head` names the table and columns, `tail` may add an `ON CONFLICT` clause.
- * Nothing is sent for no rows; many rows go a few hundred to a statement.
+ * A statement over the rows of a `VALUES` list: `head` ends where the list starts (`INSERT INTO t (a, b)`, or
+ * `UPDATE t SET … FROM (`), `tail` may follow it (`ON CONFLICT …`, or `) AS v (a, b) WHERE …`). Nothing is
+ * sent for no rows; many rows go a few hundred to a statement. Answers how many rows the statements changed.
  */
-export async function insertRows(trx: Transaction, head: string, rows: readonly SqlValue[][], tail = ''): Promise<void> {
+export async function writeRows(trx: Transaction, head: string, rows: readonly SqlValue[][], tail = ''): Promise<number> {
+  let changed = 0;
   for (let from = 0; from < rows.length; from += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(from, from + ROWS_PER_STATEMENT);
-    await runSql(trx, `${head} VALUES ${valuesSql(chunk.length, chunk[0]!.length)}${tail}`, chunk.flat());
+    changed += changesOf(await runSql(trx, `${head} VALUES ${valuesSql(chunk.length, chunk[0]!.length)}${tail}`, chunk.flat()));
   }
+  return changed;
 }

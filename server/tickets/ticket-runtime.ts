@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.js';
-import { changesOf, insertRows, runSql, isUniqueViolation, listSql, rowsOf, type Database, type SqlValue, type Transaction } from '../data/database.js';
+import { changesOf, runSql, writeRows, isUniqueViolation, listSql, rowsOf, type Database, type SqlValue, type Transaction } from '../data/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import {
   advance,
@@ -185,10 +185,7 @@ export class TicketRuntime {
   private async advanceTogether(trx: Transaction, batch: readonly RequestedAdvance[]): Promise<Array<Outcome<Ticket>>> {
     const ids = batch.map((requested) => requested.ticketId).sort((a, b) => a - b);
     const rows = new Map(
-      rowsOf<LockedRow>(await runSql(trx, `SELECT ${LOCKED_COLUMNS} FROM tickets WHERE id IN (${listSql(ids.length)}) ORDER BY id${this.db.forUpdateSql}`, ids)).map((row) => [
-        Number(row.id),
-        row,
-      ]),
+      rowsOf<LockedRow>(await runSql(trx, `SELECT ${LOCKED_COLUMNS} FROM tickets WHERE id IN (${listSql(ids.length)}) ORDER BY id${this.db.forUpdateSql}`, ids)).map((row) => [row.id, row]),
     );
     const now = this.clock.now();
     const changes: Array<TicketEffects & { row: LockedRow; version: WorkflowVersion }> = [];
@@ -352,9 +349,7 @@ export class TicketRuntime {
    * a round trip instead of one per ticket.
    */
   private async updateTickets(trx: Transaction, changes: ReadonlyArray<{ row: LockedRow; moved: Advance }>, now: number): Promise<void> {
-    const values = changes.map(({ row, moved }): SqlValue[] => [
-      row.id,
-      row.revision,
+    const rows = changes.map(({ row, moved }): SqlValue[] => [
       levelOf(moved.fields),
       moved.state.vip,
       JSON.stringify(moved.fields),
@@ -363,16 +358,12 @@ export class TicketRuntime {
       moved.done ? null : nearestBreach(moved.state),
       now,
       moved.done ? (row.closed_at ?? now) : null,
+      row.id,
+      row.revision,
     ]);
     let updated = 0;
-    if (this.db.client === 'sqlite') {
-      for (const [id, expected, ...set] of values) updated += changesOf(await runSql(trx, TICKET_UPDATE, [...set, id!, expected!]));
-    } else {
-      for (let from = 0; from < values.length; from += ROWS_PER_TICKET_UPDATE) {
-        const chunk = values.slice(from, from + ROWS_PER_TICKET_UPDATE);
-        updated += changesOf(await runSql(trx, `${TICKETS_UPDATE_HEAD} ${chunk.map(() => TICKETS_UPDATE_ROW).join(', ')}${TICKETS_UPDATE_TAIL}`, chunk.flat()));
-      }
-    }
+    if (this.db.client === 'sqlite') for (const values of rows) updated += changesOf(await runSql(trx, TICKET_UPDATE, values));
+    else updated = await writeRows(trx, TICKETS_UPDATE_HEAD, rows, TICKETS_UPDATE_TAIL);
     // The rows are locked (PostgreSQL) or the writer is alone (SQLite); a miss means a lock did not hold.
     if (updated !== changes.length) {
       const { row } = changes[0]!;
@@ -500,12 +491,10 @@ function mergeAdvances(first: Advance, next: Advance): Advance {
 }
 
 const TICKET_UPDATE = 'UPDATE tickets SET level = ?, vip = ?, fields = ?, snapshot = ?, revision = ?, due_at = ?, updated_at = ?, closed_at = ? WHERE id = ? AND revision = ?';
-const TICKETS_UPDATE_HEAD = `UPDATE tickets AS t SET level = v.level, vip = v.vip, fields = v.fields, snapshot = v.snapshot, revision = v.revision,
-  due_at = v.due_at, updated_at = v.updated_at, closed_at = v.closed_at FROM (VALUES`;
-const TICKETS_UPDATE_ROW = '(?::bigint, ?::integer, ?::varchar, ?::boolean, ?::text, ?::text, ?::integer, ?::bigint, ?::bigint, ?::bigint)';
-const TICKETS_UPDATE_TAIL = ') AS v (id, expected, level, vip, fields, snapshot, revision, due_at, updated_at, closed_at) WHERE t.id = v.id AND t.revision = v.expected';
-/** Tickets per PostgreSQL UPDATE: 10 values each, well under its limit on bound values. */
-const ROWS_PER_TICKET_UPDATE = 1_000;
+// PostgreSQL types the values of a VALUES list of parameters as text: the casts say what they are.
+const TICKETS_UPDATE_HEAD = `UPDATE tickets AS t SET level = v.level, vip = v.vip::boolean, fields = v.fields, snapshot = v.snapshot,
+  revision = v.revision::integer, due_at = v.due_at::bigint, updated_at = v.updated_at::bigint, closed_at = v.closed_at::bigint FROM (`;
+const TICKETS_UPDATE_TAIL = ') AS v (level, vip, fields, snapshot, revision, due_at, updated_at, closed_at, id, expected) WHERE t.id = v.id::bigint AND t.revision = v.expected::integer';
 
 const STEP_LOG_INSERT =
   'INSERT INTO step_log (ticket_id, visit, step, step_name, owner, entered_at, exited_at, duration_ms, actor, event, sla_ms, breached, automatic)';
@@ -568,9 +557,9 @@ async function storeEffects(trx: Transaction, changes: readonly TicketEffects[],
       notifications.push([ticketId, reminder.kind, reminder.to ?? null, reminder.step ?? null, reminder.message ?? null, reminder.at]);
     }
   }
-  await insertRows(trx, STEP_LOG_INSERT, stepLog, STEP_LOG_UPSERT);
-  await insertRows(trx, TIMERS_INSERT, timers, TIMERS_UPSERT);
-  await insertRows(trx, NOTIFICATIONS_INSERT, notifications);
+  await writeRows(trx, STEP_LOG_INSERT, stepLog, STEP_LOG_UPSERT);
+  await writeRows(trx, TIMERS_INSERT, timers, TIMERS_UPSERT);
+  await writeRows(trx, NOTIFICATIONS_INSERT, notifications);
 }
 
 function checkRevision(row: LockedRow, expected: number | undefined): void {
