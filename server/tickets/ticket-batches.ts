@@ -51,7 +51,7 @@ export class TicketBatches<Request extends { ticketId: number }, Result> {
     const stored = this.db
       .write((trx) => {
         batch = this.take();
-        return this.store(trx, requestsOf(batch));
+        return this.store(trx, batch.map((queued) => queued.request));
       })
       .then(
         (outcomes) => answer(batch!, outcomes),
@@ -96,10 +96,6 @@ export class TicketBatches<Request extends { ticketId: number }, Result> {
     this.scheduled = false;
     return taken;
   }
-}
-
-function requestsOf<Request>(batch: ReadonlyArray<{ request: Request }>): Request[] {
-  return batch.map((queued) => queued.request);
 }
 
 function answer<Request, Result>(batch: ReadonlyArray<Queued<Request, Result>>, outcomes: ReadonlyArray<Outcome<Result>>): void {
