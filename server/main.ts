@@ -2,10 +2,10 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { loadConfig, type Config } from './config.js';
-import { ConflictError } from './errors.js';
-import { createApp } from './http/app.js';
-import { createLogger, type Logger } from './logger.js';
+import { loadConfig, type Config } from './shared/config.js';
+import { ConflictError } from './shared/errors.js';
+import { createApp } from './web/app.js';
+import { createLogger, type Logger } from './shared/logger.js';
 import { openSopflow } from './sopflow.js';
 
 /** How long shutdown waits for requests in flight before it cuts their connections. */

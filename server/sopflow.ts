@@ -1,15 +1,15 @@
 import { hostname } from 'node:os';
-import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import type { Config } from './shared/config.js';
 import { openDatabase, type Database } from './data/database.js';
-import { ExecutionTables } from './execution-tables/execution-tables.js';
-import { loadExecutionTableTemplates, TEMPLATES_DIR, type ExecutionTableTemplates } from './execution-tables/templates.js';
+import { ExecutionTables } from './services/execution-tables/execution-tables.js';
+import { loadExecutionTableTemplates, TEMPLATES_DIR, type ExecutionTableTemplates } from './services/execution-tables/templates.js';
 import { createBusinessTime } from './engine/time/business-calendar.js';
 import { BUILT_IN_CALENDARS } from './engine/time/calendars.js';
-import { TicketRuntime } from './tickets/ticket-runtime.js';
-import { TimerScheduler } from './timers/timer-scheduler.js';
-import { Users } from './users/users.js';
-import { WorkflowLibrary } from './workflows/workflow-library.js';
+import { TicketRuntime } from './services/tickets/ticket-runtime.js';
+import { TimerScheduler } from './services/timers/timer-scheduler.js';
+import { Users } from './services/users/users.js';
+import { WorkflowLibrary } from './services/workflows/workflow-library.js';
 
 /** Everything SOPflow is made of, wired once: what the server, the CLI, the demo, tests and benchmarks open. */
 export interface Sopflow {

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { createApp } from '../../server/http/app.js';
+import { createApp } from '../../server/web/app.js';
 import { openSopflow } from '../../server/sopflow.js';
 import { atMost, type BenchSection, type Figure } from '../section.js';
 import { median, percentile } from '../stats.js';

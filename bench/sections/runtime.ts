@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { atLeast, atMost, type BenchContext, type BenchSection, type Figure } from '../section.js';
-import type { DatabaseConfig } from '../../server/config.js';
+import type { DatabaseConfig } from '../../server/shared/config.js';
 import type { Sopflow } from '../../server/sopflow.js';
 import { median, percentile } from '../stats.js';
 import { createTickets, driveTickets, type Rate } from './runtime/advance-throughput.js';

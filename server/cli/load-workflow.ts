@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { AppError, InvalidBpmnError } from '../errors.js';
+import { AppError, InvalidBpmnError } from '../shared/errors.js';
 import { compileWorkflow, importBpmnOrThrow } from '../engine/import-bpmn.js';
 import type { Workflow } from '../engine/workflow.js';
 

@@ -1,16 +1,16 @@
 import { Command, CommanderError } from 'commander';
-import { AppError, InvalidBpmnError } from '../errors.js';
+import { AppError, InvalidBpmnError } from '../shared/errors.js';
 import { exportBpmn } from '../engine/bpmn/export.js';
 import { importBpmn } from '../engine/import-bpmn.js';
 import { readFile } from 'node:fs/promises';
 import { loadWorkflow } from './load-workflow.js';
 import { parsePath, simulate } from './simulate.js';
 import { parseDuration } from '../engine/time/iso8601.js';
-import { ManualClock, type Clock } from '../clock.js';
-import { loadConfig, type DatabaseConfig } from '../config.js';
-import { DEMO_DEFAULTS } from '../demo/demo.js';
+import { ManualClock, type Clock } from '../shared/clock.js';
+import { loadConfig, type DatabaseConfig } from '../shared/config.js';
+import { DEMO_DEFAULTS } from '../services/demo/demo.js';
 import type { Sopflow } from '../sopflow.js';
-import { parseRole } from '../users/users.js';
+import { parseRole } from '../services/users/users.js';
 
 // SOPflow's services, the server and the demo's driver are imported by the commands that use them, so that
 // `validate`, `compile` and the like start without loading knex, the database drivers and express.
@@ -181,7 +181,7 @@ program
   .option('--password <password>', 'password of the demo users; default: generated and not shown')
   .description('load the built-in SOPs and drive demo tickets through them over simulated weeks')
   .action(async (options: { tickets: string; weeks: string; seed: string; password?: string }) => {
-    const { consoleProgress, formatSummary, runDemo } = await import('../demo/demo.js');
+    const { consoleProgress, formatSummary, runDemo } = await import('../services/demo/demo.js');
     const summary = await withSopflow(
       (app) =>
         runDemo(

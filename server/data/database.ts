@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
-import type { DatabaseConfig } from '../config.js';
+import type { DatabaseConfig } from '../shared/config.js';
 import { migrationSource } from './migrations/index.js';
 import { WriteQueue } from './write-queue.js';
 

@@ -1,4 +1,4 @@
-import type { FieldProblem } from '../errors.js';
+import type { FieldProblem } from '../shared/errors.js';
 import type { FieldDefinition } from './workflow.js';
 
 export interface FieldCheck {

@@ -1,4 +1,4 @@
-import { InvalidBpmnError, type BpmnProblem } from '../errors.js';
+import { InvalidBpmnError, type BpmnProblem } from '../shared/errors.js';
 import { parseBpmn } from './bpmn/parse.js';
 import { readGraph } from './bpmn/read-graph.js';
 import { compileGraph } from './compile/compile.js';

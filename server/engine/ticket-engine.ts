@@ -1,5 +1,5 @@
 import { createActor, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventObject, type ExecutableActionObject } from 'xstate';
-import { EventNotAllowedError, ValidationError } from '../errors.js';
+import { EventNotAllowedError, ValidationError } from '../shared/errors.js';
 import { ACTIONS, timerEvent } from './compile/build-machine.js';
 import { checkFields } from './fields.js';
 import { machineOf, type SopContext, type SopEvent } from './machine.js';

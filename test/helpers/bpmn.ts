@@ -1,6 +1,6 @@
 import { importBpmn } from '../../server/engine/import-bpmn.js';
 import type { Workflow } from '../../server/engine/workflow.js';
-import type { BpmnProblem } from '../../server/errors.js';
+import type { BpmnProblem } from '../../server/shared/errors.js';
 
 /** Wraps process content in a BPMN 2.0 document with the namespaces SOP files use. */
 export function bpmn(body: string, { id = 'p', extra = '' }: { id?: string; extra?: string } = {}): string {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropSchema } from './postgres.js';
-import type { DatabaseConfig } from '../../server/config.js';
+import type { DatabaseConfig } from '../../server/shared/config.js';
 
 /** A database for one test file: a fresh SQLite file, or a fresh schema in the PostgreSQL `test` database. */
 export interface TestDatabase {

@@ -1,6 +1,6 @@
 import { advance, fireTimer, startTicket, type Advance, type TicketState } from '../../server/engine/ticket-engine.js';
 import type { FieldDefinition, Workflow } from '../../server/engine/workflow.js';
-import { seededRandom } from '../../server/demo/seeded-random.js';
+import { seededRandom } from '../../server/services/demo/seeded-random.js';
 
 /** Random but repeatable walks, on the demo's PRNG. */
 export const seeded = seededRandom;

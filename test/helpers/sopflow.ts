@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { ManualClock } from '../../server/clock.js';
-import type { Config } from '../../server/config.js';
+import { ManualClock } from '../../server/shared/clock.js';
+import type { Config } from '../../server/shared/config.js';
 import { openSopflow, type Sopflow } from '../../server/sopflow.js';
 import type { TestDatabase } from './databases.js';
 

@@ -1,5 +1,5 @@
 import { BpmnModdle, type ModdleElement } from 'bpmn-moddle';
-import { AppError } from '../../server/errors.js';
+import { AppError } from '../../server/shared/errors.js';
 import { exportBpmn } from '../../server/engine/bpmn/export.js';
 import sopDescriptor from '../../server/engine/bpmn/sopflow-moddle.json' with { type: 'json' };
 import type { Bounds, GraphNode, ProcessGraph } from '../../server/engine/workflow.js';

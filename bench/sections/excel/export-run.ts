@@ -6,9 +6,9 @@
  */
 import { createWriteStream, statSync } from 'node:fs';
 import { openSopflow } from '../../../server/sopflow.js';
-import { exportExecutionTable } from '../../../server/execution-tables/excel/export-workbook.js';
-import type { ExecutionRow, ExecutionTable } from '../../../server/execution-tables/execution-table.js';
-import { createI18n, LOCALES_DIR, type Formatter, type Locale } from '../../../server/web/i18n.js';
+import { exportExecutionTable } from '../../../server/services/execution-tables/excel/export-workbook.js';
+import type { ExecutionRow, ExecutionTable } from '../../../server/services/execution-tables/execution-table.js';
+import { createI18n, LOCALES_DIR, type Formatter, type Locale } from '../../../server/shared/i18n.js';
 import { benchConfig } from '../runtime/ticket-path.js';
 
 /** What the parent passes as the one command-line argument, as JSON. */

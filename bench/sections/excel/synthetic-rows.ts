@@ -3,7 +3,7 @@
  * write them, every column filled in most rows, about one row in ten with a KPI target. Deterministic, and
  * never all in memory: the export reads them as the database cursor will.
  */
-import { addDays, KPI_COMPARISONS, KPI_METRICS, ROW_STATUSES, type ExecutionRow, type KpiMetric, type KpiTarget } from '../../../server/execution-tables/execution-table.js';
+import { addDays, KPI_COMPARISONS, KPI_METRICS, ROW_STATUSES, type ExecutionRow, type KpiMetric, type KpiTarget } from '../../../server/services/execution-tables/execution-table.js';
 
 export const BENCH_TABLE_START = '2026-01-05';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DatabaseConfig } from '../../../server/config.js';
+import type { DatabaseConfig } from '../../../server/shared/config.js';
 import { dropSchema } from '../../../test/helpers/postgres.js';
 
 export type Durability = 'NORMAL' | 'FULL';

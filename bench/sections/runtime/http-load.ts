@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DatabaseConfig } from '../../../server/config.js';
+import type { DatabaseConfig } from '../../../server/shared/config.js';
 import type { HttpServerCpu, HttpServerOptions, HttpServerReady, HttpServerRequest } from './http-server.js';
 import { L1_PATH } from './ticket-path.js';
 

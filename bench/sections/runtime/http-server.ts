@@ -6,9 +6,9 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DatabaseConfig } from '../../../server/config.js';
-import { createApp } from '../../../server/http/app.js';
-import { createLogger } from '../../../server/logger.js';
+import type { DatabaseConfig } from '../../../server/shared/config.js';
+import { createApp } from '../../../server/web/app.js';
+import { createLogger } from '../../../server/shared/logger.js';
 import { createTickets } from './advance-throughput.js';
 import { openBenchSopflow } from './ticket-path.js';
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config, DatabaseConfig } from '../../../server/config.js';
-import type { Clock } from '../../../server/clock.js';
+import type { Config, DatabaseConfig } from '../../../server/shared/config.js';
+import type { Clock } from '../../../server/shared/clock.js';
 import { openSopflow, type Sopflow } from '../../../server/sopflow.js';
-import type { NewTicket, TicketEvent } from '../../../server/tickets/ticket-runtime.js';
+import type { NewTicket, TicketEvent } from '../../../server/services/tickets/ticket-runtime.js';
 
 /** The SOP every runtime measurement drives. */
 export const SOP_KEY = 'customer-inquiry';

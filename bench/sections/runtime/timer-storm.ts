@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Clock } from '../../../server/clock.js';
+import type { Clock } from '../../../server/shared/clock.js';
 import type { Sopflow } from '../../../server/sopflow.js';
 import { percentileOfSorted } from '../../stats.js';
 import { AGENT, newTicket } from './ticket-path.js';

@@ -1,5 +1,5 @@
 import type { BpmnModdle, ModdleElement } from 'bpmn-moddle';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../shared/errors.js';
 import type { GraphFlow, GraphNode, NodeKind, ProcessGraph, ProcessProperties, StepProperties, TimerSpec } from '../workflow.js';
 
 const ELEMENT_TYPES: Record<NodeKind, string> = {

@@ -1,5 +1,5 @@
 import type { BpmnModdle, ModdleElement } from 'bpmn-moddle';
-import { AppError } from '../../errors.js';
+import { AppError } from '../../shared/errors.js';
 import type { ProcessGraph } from '../workflow.js';
 import { autoLayout, containerIds, isDetached, recordedLayout, type Layout } from './export-layout.js';
 import { buildModel, type Model } from './export-model.js';

@@ -1,5 +1,5 @@
 import type { ModdleElement, ParseWarning } from 'bpmn-moddle';
-import type { BpmnProblem } from '../../errors.js';
+import type { BpmnProblem } from '../../shared/errors.js';
 import { createModdle, localName } from './moddle.js';
 
 /** Limits that keep hostile or accidental input from exhausting the process. */

@@ -1,5 +1,5 @@
 import type { ModdleElement } from 'bpmn-moddle';
-import type { BpmnProblem } from '../../errors.js';
+import type { BpmnProblem } from '../../shared/errors.js';
 import { durationMs, validateTimer } from '../time/iso8601.js';
 import type { Bounds, FieldDefinition, FieldType, GraphFlow, GraphLane, GraphNode, NodeKind, ProcessGraph, ProcessProperties, StepProperties, TimerSpec } from '../workflow.js';
 import { extensionValues, localName } from './moddle.js';

@@ -1,4 +1,4 @@
-import type { BpmnProblem } from '../../errors.js';
+import type { BpmnProblem } from '../../shared/errors.js';
 import { feelSyntaxError } from '../expressions.js';
 import { validateTimer, durationMs } from '../time/iso8601.js';
 import { bpmnTypeOf, type GraphNode } from '../workflow.js';

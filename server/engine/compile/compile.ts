@@ -1,4 +1,4 @@
-import type { BpmnProblem } from '../../errors.js';
+import type { BpmnProblem } from '../../shared/errors.js';
 import type { ProcessGraph, Workflow } from '../workflow.js';
 import { buildWorkflow } from './build-machine.js';
 import { checkGraph } from './check-graph.js';

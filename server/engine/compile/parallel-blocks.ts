@@ -1,4 +1,4 @@
-import type { BpmnProblem } from '../../errors.js';
+import type { BpmnProblem } from '../../shared/errors.js';
 import { bpmnTypeOf } from '../workflow.js';
 import { GraphIndex, isEnd } from './graph-index.js';
 

@@ -1,5 +1,5 @@
 import { IANAZone } from 'luxon';
-import { ValidationError, type FieldProblem } from '../../errors.js';
+import { ValidationError, type FieldProblem } from '../../shared/errors.js';
 
 /**
  * Business calendars: service limits counted in working time. Pure: no I/O, no clock; every function

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { planArrivals, TIME_ZONE, type ArrivalPlan } from '../../../server/demo/arrivals.js';
+import { planArrivals, TIME_ZONE, type ArrivalPlan } from '../../../server/services/demo/arrivals.js';
 import { T0 } from '../../helpers/sopflow.js';
 
 // The demo's arrival plan is pure: checked here without a database.

@@ -1,6 +1,6 @@
-import { ManualClock, systemClock } from '../../../server/clock.js';
-import { runDemo, silentProgress, type DemoOptions } from '../../../server/demo/demo.js';
-import { ROSTER } from '../../../server/demo/demo-people.js';
+import { ManualClock, systemClock } from '../../../server/shared/clock.js';
+import { runDemo, silentProgress, type DemoOptions } from '../../../server/services/demo/demo.js';
+import { ROSTER } from '../../../server/services/demo/demo-people.js';
 import { openSopflow, type Sopflow } from '../../../server/sopflow.js';
 import { eachDatabase, postgresDatabase, sqliteDatabase, type TestDatabase } from '../../helpers/databases.js';
 import { BUILT_IN, T0, testConfig } from '../../helpers/sopflow.js';

@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import * as XLSX from 'xlsx';
-import { TableSchema } from '../../../server/http/api/execution-tables.schemas.js';
+import { TableSchema } from '../../../server/web/api/execution-tables.schemas.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { MANAGER, startTestServer, type TestServer } from './support/test-server.js';
 

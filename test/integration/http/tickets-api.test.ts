@@ -1,4 +1,4 @@
-import { TicketDetailSchema, TicketPageSchema, TicketSchema } from '../../../server/http/api/tickets.schemas.js';
+import { TicketDetailSchema, TicketPageSchema, TicketSchema } from '../../../server/web/api/tickets.schemas.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { T0 } from '../../helpers/sopflow.js';
 import { AGENT, startTestServer, type TestServer } from './support/test-server.js';

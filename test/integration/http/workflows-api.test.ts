@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ImportedWorkflowSchema, WorkflowDetailSchema, WorkflowListSchema, WorkflowVersionListSchema } from '../../../server/http/api/workflows.schemas.js';
+import { ImportedWorkflowSchema, WorkflowDetailSchema, WorkflowListSchema, WorkflowVersionListSchema } from '../../../server/web/api/workflows.schemas.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
 

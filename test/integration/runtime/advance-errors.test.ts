@@ -1,4 +1,4 @@
-import { ConflictError, EventNotAllowedError, NotFoundError, ValidationError } from '../../../server/errors.js';
+import { ConflictError, EventNotAllowedError, NotFoundError, ValidationError } from '../../../server/shared/errors.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { openTestSopflow } from '../../helpers/sopflow.js';
 import { count, footprint, rejection } from './support/inspect.js';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
-import { ManualClock } from '../../../server/clock.js';
+import { ManualClock } from '../../../server/shared/clock.js';
 import { openSopflow } from '../../../server/sopflow.js';
 import { eachDatabase, type TestDatabase } from '../../helpers/databases.js';
 import { openTestSopflow, testConfig } from '../../helpers/sopflow.js';

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { ManualClock } from '../../../server/clock.js';
+import { ManualClock } from '../../../server/shared/clock.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { openTestSopflow, T0 } from '../../helpers/sopflow.js';
 import { count, notificationsOf, timersOf, type TimerRecord } from './support/inspect.js';

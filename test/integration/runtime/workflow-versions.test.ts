@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { EventNotAllowedError } from '../../../server/errors.js';
+import { EventNotAllowedError } from '../../../server/shared/errors.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { openTestSopflow } from '../../helpers/sopflow.js';
 import { count, rejection } from './support/inspect.js';

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { createApp } from '../../../server/http/app.js';
+import { createApp } from '../../../server/web/app.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { FormClient, formFields, testId } from './support/form-client.js';
 import { PEOPLE, startWebServer, type WebServer } from '../../helpers/web-server.js';

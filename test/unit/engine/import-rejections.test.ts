@@ -1,5 +1,5 @@
 import { bpmn, flow, linear, problemsOf, timer } from '../../helpers/bpmn.js';
-import type { BpmnProblem } from '../../../server/errors.js';
+import type { BpmnProblem } from '../../../server/shared/errors.js';
 
 function expectProblem(problems: BpmnProblem[], elementId: string, type: string, message: RegExp): void {
   expect(problems).toContainEqual({ elementId, type, message: expect.stringMatching(message) });

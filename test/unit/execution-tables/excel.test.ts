@@ -1,10 +1,10 @@
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import * as XLSX from 'xlsx';
-import { AppError, InvalidWorkbookError, type CellProblem } from '../../../server/errors.js';
-import { displayWidth, exportExecutionTable } from '../../../server/execution-tables/excel/export-workbook.js';
-import { readExecutionTableWorkbook } from '../../../server/execution-tables/excel/import-workbook.js';
-import type { ExecutionRow } from '../../../server/execution-tables/execution-table.js';
+import { AppError, InvalidWorkbookError, type CellProblem } from '../../../server/shared/errors.js';
+import { displayWidth, exportExecutionTable } from '../../../server/services/execution-tables/excel/export-workbook.js';
+import { readExecutionTableWorkbook } from '../../../server/services/execution-tables/excel/import-workbook.js';
+import type { ExecutionRow } from '../../../server/services/execution-tables/execution-table.js';
 import { contentOf, EXPORTED_AT, exportToBuffer, formatter, FORMATTERS, isKnownOwner, ROWS, TABLE, TODAY } from './workbook-fixtures.js';
 
 const HEADERS = {

@@ -1,6 +1,6 @@
 import { SaxesParser } from 'saxes';
-import { ROW_STATUSES } from '../../../server/execution-tables/execution-table.js';
-import { scheduleSvg, type GanttLabels, type GanttRow } from '../../../server/execution-tables/gantt.js';
+import { ROW_STATUSES } from '../../../server/services/execution-tables/execution-table.js';
+import { scheduleSvg, type GanttLabels, type GanttRow } from '../../../server/services/execution-tables/gantt.js';
 
 /** An element of the parsed SVG: saxes throws on anything that is not well-formed XML. */
 interface Node {

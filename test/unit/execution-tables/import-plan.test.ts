@@ -1,7 +1,7 @@
-import { InvalidWorkbookError } from '../../../server/errors.js';
-import type { WorkbookRow } from '../../../server/execution-tables/excel/import-workbook.js';
-import type { ExecutionRow, RowContent } from '../../../server/execution-tables/execution-table.js';
-import { planImport } from '../../../server/execution-tables/import-plan.js';
+import { InvalidWorkbookError } from '../../../server/shared/errors.js';
+import type { WorkbookRow } from '../../../server/services/execution-tables/excel/import-workbook.js';
+import type { ExecutionRow, RowContent } from '../../../server/services/execution-tables/execution-table.js';
+import { planImport } from '../../../server/services/execution-tables/import-plan.js';
 import { contentOf, ROWS } from './workbook-fixtures.js';
 
 const ID_COLUMN = { sheet: '执行表', column: 'A', header: '编号' };

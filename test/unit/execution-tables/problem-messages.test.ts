@@ -1,10 +1,10 @@
 import ExcelJS from 'exceljs';
-import { InvalidWorkbookError, type CellProblem, type FieldProblem, type ProblemMessage } from '../../../server/errors.js';
-import { readExecutionTableWorkbook } from '../../../server/execution-tables/excel/import-workbook.js';
-import { emptyRow, rowProblems, type KpiTarget, type RowContent } from '../../../server/execution-tables/execution-table.js';
-import { planImport } from '../../../server/execution-tables/import-plan.js';
-import { createI18n, LOCALES, LOCALES_DIR } from '../../../server/web/i18n.js';
-import { fieldProblemLines, problemText, rowFromForm } from '../../../server/web/view-models/execution-table-page.js';
+import { InvalidWorkbookError, type CellProblem, type FieldProblem, type ProblemMessage } from '../../../server/shared/errors.js';
+import { readExecutionTableWorkbook } from '../../../server/services/execution-tables/excel/import-workbook.js';
+import { emptyRow, rowProblems, type KpiTarget, type RowContent } from '../../../server/services/execution-tables/execution-table.js';
+import { planImport } from '../../../server/services/execution-tables/import-plan.js';
+import { createI18n, LOCALES, LOCALES_DIR } from '../../../server/shared/i18n.js';
+import { fieldProblemLines, problemText, rowFromForm } from '../../../server/web/pages/view-models/execution-table-page.js';
 import { contentOf, exportToBuffer, FORMATTERS, isKnownOwner, ROWS } from './workbook-fixtures.js';
 
 const { i18n, formatter } = createI18n(LOCALES_DIR);

@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { AppError, ValidationError } from '../../../server/errors.js';
-import { rowProblems, ROW_STATUSES, weeksOf, type RowContent } from '../../../server/execution-tables/execution-table.js';
-import { loadExecutionTableTemplates, TEMPLATES_DIR } from '../../../server/execution-tables/templates.js';
-import { LOCALES } from '../../../server/web/i18n.js';
+import { AppError, ValidationError } from '../../../server/shared/errors.js';
+import { rowProblems, ROW_STATUSES, weeksOf, type RowContent } from '../../../server/services/execution-tables/execution-table.js';
+import { loadExecutionTableTemplates, TEMPLATES_DIR } from '../../../server/services/execution-tables/templates.js';
+import { LOCALES } from '../../../server/shared/i18n.js';
 
 const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
 const SIX_STEPS = JSON.parse(readFileSync(new URL('six-step-method.json', TEMPLATES_DIR), 'utf8')) as {

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
-import { exportExecutionTable } from '../../../server/execution-tables/excel/export-workbook.js';
-import type { ExecutionRow, ExecutionTable, RowContent } from '../../../server/execution-tables/execution-table.js';
-import { createI18n, type Locale } from '../../../server/web/i18n.js';
+import { exportExecutionTable } from '../../../server/services/execution-tables/excel/export-workbook.js';
+import type { ExecutionRow, ExecutionTable, RowContent } from '../../../server/services/execution-tables/execution-table.js';
+import { createI18n, type Locale } from '../../../server/shared/i18n.js';
 
 const { formatter } = createI18n(new URL('../../../views/locales/', import.meta.url), { timeZone: 'Asia/Shanghai' });
 export { formatter };

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createI18n, negotiateLocale } from '../../../server/web/i18n.js';
+import { createI18n, negotiateLocale } from '../../../server/shared/i18n.js';
 
 const LOCALES = new URL('../../../views/locales/', import.meta.url);
 const { formatter } = createI18n(LOCALES, { timeZone: 'Asia/Shanghai' });

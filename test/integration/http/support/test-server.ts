@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { createApp } from '../../../../server/http/app.js';
+import { createApp } from '../../../../server/web/app.js';
 import type { TestDatabase } from '../../../helpers/databases.js';
 import { openTestSopflow } from '../../../helpers/sopflow.js';
 

@@ -1,4 +1,4 @@
-import type { StepLogEntry } from '../../../../server/tickets/ticket-views.js';
+import type { StepLogEntry } from '../../../../server/services/tickets/ticket-views.js';
 import type { openTestSopflow } from '../../../helpers/sopflow.js';
 
 export type TestApp = Awaited<ReturnType<typeof openTestSopflow>>;

@@ -5,10 +5,10 @@
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { systemClock } from '../../../../server/clock.js';
-import { loadConfig } from '../../../../server/config.js';
+import { systemClock } from '../../../../server/shared/clock.js';
+import { loadConfig } from '../../../../server/shared/config.js';
 import { openSopflow } from '../../../../server/sopflow.js';
-import { TimerScheduler } from '../../../../server/timers/timer-scheduler.js';
+import { TimerScheduler } from '../../../../server/services/timers/timer-scheduler.js';
 
 const instance = process.env.SCHEDULER_INSTANCE ?? `scheduler-${process.pid}`;
 const deadline = Date.now() + Number(process.env.SCHEDULER_DEADLINE_MS ?? 120_000);

@@ -1,0 +1,144 @@
+import type { Sopflow } from '../../sopflow.js';
+
+/** What a demo run did: counted while driving, and read back from the database for the tickets it opened. */
+export interface DemoSummary {
+  seed: number;
+  /** The simulated period, epoch ms: `weeks` ending at the clock's time when the demo started. */
+  from: number;
+  to: number;
+  /** From here the simulated optimization takes effect (fully a period/8 later): compare before and after it. */
+  improvementFrom: number;
+  /** Built-in SOPs imported as a new version; the others were unchanged. */
+  workflowsImported: string[];
+  usersCreated: string[];
+  tickets: { created: number; closed: number; open: number };
+  byWorkflow: Record<string, { created: number; closed: number; open: number }>;
+  customers: number;
+  /** Customers with tickets on more than one channel. */
+  multiChannelCustomers: number;
+  vipTickets: number;
+  /** Agent and program events applied (each one durable transaction). */
+  advances: number;
+  timersFired: number;
+  /** Step visits that went over their limit (step log). */
+  breaches: number;
+  /** Notifications raised, by kind: escalation, reminder, sla-warning, sla-breach, ticket-sla-warning, … */
+  notifications: Record<string, number>;
+  /** Answers that sent a ticket round again: unresolved follow-ups, customers not satisfied. */
+  reopenings: number;
+  satisfaction: { responses: number; mean: number; share4to5: number };
+  /** Planned actions overtaken by a timer (an interrupting escalation moved the ticket) and planned again. */
+  replanned: number;
+  /** Simulated instants the clock stopped at; what happened at one instant ran concurrently, sharing commits. */
+  instants: number;
+  /** Scheduler rounds (`runDue` calls): one claiming transaction each, then the firings. */
+  timerRounds: number;
+  /** SQLite's `synchronous` setting during the load (NORMAL when relaxed), or undefined on PostgreSQL. */
+  sqliteSynchronous?: 'NORMAL' | 'FULL';
+  wallMs: number;
+}
+
+export interface DemoCounters {
+  created: number;
+  closed: number;
+  advances: number;
+  timersFired: number;
+  reopenings: number;
+  /** Planned actions found overtaken by a timer (e.g. an interrupting escalation) and planned again. */
+  replanned: number;
+  instants: number;
+  /** Calls of the scheduler's `runDue`, each a claiming transaction and then the firings. */
+  timerRounds: number;
+}
+
+export interface RunRecord {
+  seed: number;
+  from: number;
+  to: number;
+  improvementFrom: number;
+  ids: number[];
+  counters: DemoCounters;
+  workflowsImported: string[];
+  usersCreated: string[];
+  sqliteSynchronous?: 'NORMAL' | 'FULL';
+  wallMs: number;
+}
+
+interface TicketRow {
+  workflow_key: string;
+  channel: string;
+  customer_id: number;
+  vip: boolean | number;
+  closed_at: number | null;
+  fields: string;
+}
+
+export async function summarize(app: Sopflow, run: RunRecord): Promise<DemoSummary> {
+  const knex = app.db.knex;
+  const [low, high] = run.ids.length ? [Math.min(...run.ids), Math.max(...run.ids)] : [0, -1];
+  const rows = (await knex('tickets').whereBetween('id', [low, high]).select('workflow_key', 'channel', 'customer_id', 'vip', 'closed_at', 'fields')) as TicketRow[];
+  const byWorkflow: DemoSummary['byWorkflow'] = {};
+  const channels = new Map<number, Set<string>>();
+  const scores: number[] = [];
+  for (const row of rows) {
+    const entry = (byWorkflow[row.workflow_key] ??= { created: 0, closed: 0, open: 0 });
+    entry.created++;
+    if (row.closed_at === null) entry.open++;
+    else entry.closed++;
+    if (!channels.has(row.customer_id)) channels.set(row.customer_id, new Set());
+    channels.get(row.customer_id)!.add(row.channel);
+    const score = (JSON.parse(row.fields) as { satisfaction?: unknown }).satisfaction;
+    if (typeof score === 'number') scores.push(score);
+  }
+  const [{ n: breaches }] = (await knex('step_log').whereBetween('ticket_id', [low, high]).where('breached', true).count({ n: '*' })) as [{ n: number | string }];
+  const kinds = (await knex('notifications').whereBetween('ticket_id', [low, high]).select('kind').count({ n: '*' }).groupBy('kind')) as Array<{ kind: string; n: number | string }>;
+  const closed = rows.filter((r) => r.closed_at !== null).length;
+  return {
+    seed: run.seed,
+    from: run.from,
+    to: run.to,
+    improvementFrom: run.improvementFrom,
+    workflowsImported: run.workflowsImported,
+    usersCreated: run.usersCreated,
+    tickets: { created: rows.length, closed, open: rows.length - closed },
+    byWorkflow,
+    customers: channels.size,
+    multiChannelCustomers: [...channels.values()].filter((c) => c.size > 1).length,
+    vipTickets: rows.filter((r) => Boolean(r.vip)).length,
+    advances: run.counters.advances,
+    timersFired: run.counters.timersFired,
+    breaches: Number(breaches),
+    notifications: Object.fromEntries(kinds.map((k) => [k.kind, Number(k.n)]).sort(([a], [b]) => String(a).localeCompare(String(b)))),
+    reopenings: run.counters.reopenings,
+    satisfaction: {
+      responses: scores.length,
+      mean: scores.length ? round(scores.reduce((a, b) => a + b, 0) / scores.length, 2) : 0,
+      share4to5: scores.length ? round(scores.filter((s) => s >= 4).length / scores.length, 3) : 0,
+    },
+    replanned: run.counters.replanned,
+    instants: run.counters.instants,
+    timerRounds: run.counters.timerRounds,
+    ...(run.sqliteSynchronous ? { sqliteSynchronous: run.sqliteSynchronous } : {}),
+    wallMs: Math.round(run.wallMs),
+  };
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** The summary as a few lines for people. */
+export function formatSummary(summary: DemoSummary): string {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const n = summary.notifications;
+  return [
+    `demo: ${summary.tickets.created} tickets from ${day(summary.from)} to ${day(summary.to)} (seed ${summary.seed}): ${summary.tickets.closed} closed, ${summary.tickets.open} open`,
+    `  ${summary.customers} customers (${summary.multiChannelCustomers} on several channels), ${summary.vipTickets} VIP tickets`,
+    `  ${summary.advances} advances, ${summary.timersFired} timers fired, ${summary.breaches} step breaches, ${summary.reopenings} reopenings`,
+    `  notifications: ${Object.entries(n).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none'}`,
+    `  satisfaction: mean ${summary.satisfaction.mean} over ${summary.satisfaction.responses} answers, ${Math.round(summary.satisfaction.share4to5 * 100)}% gave 4–5`,
+    `  optimization in effect from ${day(summary.improvementFrom)}; ${summary.workflowsImported.length} SOPs imported, ${summary.usersCreated.length} users created`,
+    `  took ${(summary.wallMs / 1000).toFixed(1)} s`,
+  ].join('\n');
+}

@@ -1,0 +1,151 @@
+import type { Clock } from '../../shared/clock.js';
+import { rowsOf, type Database } from '../../data/database.js';
+import type { DueTimer, TicketRuntime } from '../tickets/ticket-runtime.js';
+
+export interface SchedulerOptions {
+  /** Names this process in `timers.claimed_by`. */
+  instance: string;
+  /** The longest the scheduler sleeps between looks at the timer table. */
+  intervalMs: number;
+  /** Timers claimed per round. */
+  batchSize?: number;
+  /** Transactions firing a round's timers at once (up to FIRE_CHUNK timers each); on SQLite they share commits. */
+  concurrency?: number;
+  /** A claim older than this is taken to belong to a process that died, and is claimed again. */
+  claimTtlMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+interface ClaimedRow {
+  id: number | string;
+  ticket_id: number | string;
+  key: string;
+  due_at: number | string;
+}
+
+const DEFAULT_BATCH = 1_000;
+/** Timers one transaction fires: the bigger, the fewer statements and commits per timer. */
+const FIRE_CHUNK = 250;
+
+export interface TickResult {
+  claimed: number;
+  fired: number;
+  /** How late each fired timer was, in ms (now − due). */
+  lateness: number[];
+}
+
+/**
+ * Fires due timers, once each, however many processes run it on one database. A process claims a batch
+ * (PostgreSQL: rows locked with SKIP LOCKED, so schedulers never wait on each other; SQLite: one claiming
+ * transaction), then fires it in chunks through the ticket runtime, which marks the timers fired in the
+ * same transaction as their effects. Timers that fell due while no server ran are simply due now.
+ */
+export class TimerScheduler {
+  private timeout: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopped = true;
+
+  constructor(
+    private readonly db: Database,
+    private readonly tickets: TicketRuntime,
+    private readonly clock: Clock,
+    private readonly options: SchedulerOptions,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.wake(0);
+  }
+
+  /** Stops looking for timers and waits for the round in progress to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timeout);
+    await this.running;
+  }
+
+  /** Fires everything due now, round after round; what tests and the demo call on a simulated clock. */
+  async runDue(): Promise<TickResult> {
+    const total: TickResult = { claimed: 0, fired: 0, lateness: [] };
+    for (;;) {
+      const round = await this.round();
+      total.claimed += round.claimed;
+      total.fired += round.fired;
+      total.lateness.push(...round.lateness);
+      if (round.claimed < (this.options.batchSize ?? DEFAULT_BATCH)) return total;
+    }
+  }
+
+  private wake(delayMs: number): void {
+    if (this.stopped) return;
+    this.timeout = setTimeout(() => {
+      this.running = this.runDue()
+        .catch((error: unknown) => this.options.onError?.(error))
+        .then(() => this.nextDelay())
+        .then((delay) => this.wake(delay), (error: unknown) => {
+          this.options.onError?.(error);
+          this.wake(this.options.intervalMs);
+        });
+    }, delayMs);
+  }
+
+  /** Sleeps until the next timer is due, but no longer than the interval (other processes arm timers too). */
+  private async nextDelay(): Promise<number> {
+    const next = (await this.db.knex('timers').whereNull('fired_at').whereNull('cancelled_at').min({ due: 'due_at' }).first()) as { due: number | null } | undefined;
+    if (next?.due === null || next?.due === undefined) return this.options.intervalMs;
+    return Math.max(0, Math.min(this.options.intervalMs, Number(next.due) - this.clock.now()));
+  }
+
+  private async round(): Promise<TickResult> {
+    const claimed = await this.claim();
+    const lateness: number[] = [];
+    let fired = 0;
+    // One ticket's timers go to one chunk, which fires them one after another in due order (an escalation
+    // and a breach due at the same instant must not race); chunks hold different tickets and fire side by side.
+    const byTicket = new Map<number, DueTimer[]>();
+    for (const timer of claimed) byTicket.set(timer.ticketId, [...(byTicket.get(timer.ticketId) ?? []), timer]);
+    const chunks: DueTimer[][] = [[]];
+    for (const timers of byTicket.values()) {
+      if (chunks[chunks.length - 1]!.length >= FIRE_CHUNK) chunks.push([]);
+      chunks[chunks.length - 1]!.push(...timers);
+    }
+    let next = 0;
+    const worker = async () => {
+      while (next < chunks.length) {
+        const chunk = chunks[next++]!;
+        try {
+          const result = await this.tickets.fireTimers(chunk);
+          const now = this.clock.now();
+          fired += result.fired.length;
+          for (const timer of result.fired) lateness.push(now - timer.dueAt);
+          for (const { error } of result.failed) this.options.onError?.(error);
+        } catch (error) {
+          this.options.onError?.(error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 4, chunks.length) }, worker));
+    return { claimed: claimed.length, fired, lateness };
+  }
+
+  private async claim(): Promise<DueTimer[]> {
+    const now = this.clock.now();
+    const stale = now - (this.options.claimTtlMs ?? 60_000);
+    const limit = this.options.batchSize ?? DEFAULT_BATCH;
+    const skipLocked = this.db.client === 'pg' ? 'FOR UPDATE SKIP LOCKED' : '';
+    return this.db.write(async (trx) => {
+      const result = (await trx.raw(
+        `UPDATE timers SET claimed_by = ?, claimed_at = ?
+          WHERE id IN (SELECT id FROM timers
+                        WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= ?
+                          AND (claimed_at IS NULL OR claimed_at < ?)
+                        ORDER BY due_at LIMIT ? ${skipLocked})
+          RETURNING id, ticket_id, key, due_at`,
+        [this.options.instance, now, now, stale, limit],
+      )) as unknown;
+      const timers = rowsOf<ClaimedRow>(result).map((row) => ({ id: Number(row.id), ticketId: Number(row.ticket_id), key: row.key, dueAt: Number(row.due_at) }));
+      // Arming order breaks ties between timers due at the same instant.
+      return timers.sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
+    });
+  }
+}

@@ -1,0 +1,168 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../../shared/clock.js';
+import { isUniqueViolation, type Database } from '../../data/database.js';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import { generatePassword, hashPassword, verifyPassword } from './passwords.js';
+
+export const ROLES = ['admin', 'manager', 'agent'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What each role may do beyond the one below it: an admin is also a manager, a manager also an agent. */
+const RANK: Record<Role, number> = { agent: 1, manager: 2, admin: 3 };
+
+export function hasRole(user: User, least: Role): boolean {
+  return RANK[user.role] >= RANK[least];
+}
+
+export interface User {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  locale?: string;
+}
+
+interface UserRow {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  locale: string | null;
+  password_hash: string | null;
+}
+
+const TOKEN_PREFIX = 'sop_';
+
+function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+function userOf(row: UserRow): User {
+  const user: User = { id: row.id, email: row.email, name: row.name, role: row.role };
+  if (row.locale) user.locale = row.locale;
+  return user;
+}
+
+export function parseRole(value: string): Role {
+  if ((ROLES as readonly string[]).includes(value)) return value as Role;
+  throw new ValidationError(`role must be one of ${ROLES.join(', ')}`, [{ field: 'role', message: `"${value}" is not one of ${ROLES.join(', ')}` }]);
+}
+
+/** People and programs that use SOPflow: accounts, passwords (scrypt) and API tokens (stored as SHA-256). */
+export class Users {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Adds a user; without a password one is generated and returned, to be shown once. */
+  async add(input: { email: string; role: Role; name?: string; password?: string }): Promise<{ user: User; password: string }> {
+    const email = input.email.trim().toLowerCase();
+    if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ValidationError(`"${input.email}" is not an email address`, [{ field: 'email', message: 'is not an email address' }]);
+    const password = input.password ?? generatePassword();
+    if (password.length < 8) throw new ValidationError('the password is too short', [{ field: 'password', message: 'needs at least 8 characters' }]);
+    const password_hash = await hashPassword(password);
+    try {
+      const [row] = (await this.db.write((trx) =>
+        trx('users')
+          .insert({ email, name: input.name ?? email.split('@')[0], role: input.role, password_hash, created_at: this.clock.now() })
+          .returning(['id', 'email', 'name', 'role', 'locale', 'password_hash']),
+      )) as UserRow[];
+      return { user: userOf(row!), password };
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`a user ${email} exists already`);
+      throw error;
+    }
+  }
+
+  async byEmail(email: string): Promise<User> {
+    const row = (await this.db.knex('users').where({ email: email.trim().toLowerCase() }).first()) as UserRow | undefined;
+    if (!row) throw new NotFoundError(`no user ${email}`);
+    return userOf(row);
+  }
+
+  /** The user with this id, or undefined (deleted since): how a signed-in session finds its user. */
+  async byId(id: number): Promise<User | undefined> {
+    const row = (await this.db.knex('users').where({ id }).first('id', 'email', 'name', 'role', 'locale')) as UserRow | undefined;
+    return row ? userOf(row) : undefined;
+  }
+
+  /** Everyone, by email: the admin page. */
+  async list(): Promise<User[]> {
+    const rows = (await this.db.knex('users').orderBy('email').select('id', 'email', 'name', 'role', 'locale')) as UserRow[];
+    return rows.map(userOf);
+  }
+
+  /** The SOP roles (lanes, e.g. 技术支持主管) a user takes on, by user id: reminders to a lane reach its members. */
+  async lanes(): Promise<Map<number, string[]>> {
+    const rows = (await this.db.knex('user_lanes').orderBy(['user_id', 'lane'])) as Array<{ user_id: number; lane: string }>;
+    const lanes = new Map<number, string[]>();
+    for (const row of rows) lanes.set(row.user_id, [...(lanes.get(row.user_id) ?? []), row.lane]);
+    return lanes;
+  }
+
+  async lanesOf(userId: number): Promise<string[]> {
+    const rows = (await this.db.knex('user_lanes').where({ user_id: userId }).orderBy('lane')) as Array<{ lane: string }>;
+    return rows.map((row) => row.lane);
+  }
+
+  /** Replaces the lanes a user takes on. */
+  async setLanes(userId: number, lanes: readonly string[]): Promise<void> {
+    const wanted = [...new Set(lanes.map((lane) => lane.trim()).filter((lane) => lane !== ''))];
+    const tooLong = wanted.find((lane) => lane.length > 200);
+    if (tooLong) throw new ValidationError('a lane name is too long', [{ field: 'lanes', message: `"${tooLong.slice(0, 40)}…" is longer than 200 characters` }]);
+    await this.db.write(async (trx) => {
+      const found = (await trx('users').where({ id: userId }).first('id')) as { id: number } | undefined;
+      if (!found) throw new NotFoundError(`no user ${userId}`);
+      await trx('user_lanes').where({ user_id: userId }).delete();
+      if (wanted.length > 0) await trx('user_lanes').insert(wanted.map((lane) => ({ user_id: userId, lane })));
+    });
+  }
+
+  /** The language a user chose for the pages (`zh-CN`, `en`); null goes back to the browser's. */
+  async setLocale(id: number, locale: string | null): Promise<void> {
+    await this.db.write((trx) => trx('users').where({ id }).update({ locale }));
+  }
+
+  async count(): Promise<number> {
+    const [{ n }] = (await this.db.knex('users').count({ n: '*' })) as [{ n: number | string }];
+    return Number(n);
+  }
+
+  /** The user whose password this is, or undefined; the same time is spent for unknown emails. */
+  async checkPassword(email: string, password: string): Promise<User | undefined> {
+    const row = (await this.db.knex('users').where({ email: email.trim().toLowerCase() }).first()) as UserRow | undefined;
+    const ok = await verifyPassword(password, row?.password_hash ?? (await hashPassword('timing only')));
+    return row && ok ? userOf(row) : undefined;
+  }
+
+  /** A new API token for a user; only its hash is kept, so this is the one time it can be read. */
+  async createToken(email: string, label?: string): Promise<{ token: string; user: User }> {
+    const user = await this.byEmail(email);
+    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    await this.db.write((trx) => trx('api_tokens').insert({ user_id: user.id, token_hash: tokenHash(token), label: label ?? null, created_at: this.clock.now() }));
+    return { token, user };
+  }
+
+  /** The user a bearer token belongs to; throws `unauthorized` for unknown tokens. */
+  async authenticate(token: string): Promise<User> {
+    const row = (await this.db
+      .knex('api_tokens as k')
+      .join('users as u', 'u.id', 'k.user_id')
+      .where('k.token_hash', tokenHash(token))
+      .first('u.id', 'u.email', 'u.name', 'u.role', 'u.locale')) as UserRow | undefined;
+    if (!row) throw new AppError('unauthorized', 'the bearer token is not valid');
+    return userOf(row);
+  }
+
+  /**
+   * On a database without users, creates the first admin from ADMIN_EMAIL/ADMIN_PASSWORD, or with a
+   * generated password that the caller prints once.
+   */
+  async ensureAdmin(admin: { email: string; password?: string } | undefined): Promise<{ email: string; password?: string } | undefined> {
+    if ((await this.count()) > 0) return undefined;
+    const email = admin?.email ?? 'admin@sopflow.local';
+    const { password } = await this.add({ email, role: 'admin', name: 'Administrator', ...(admin?.password ? { password: admin.password } : {}) });
+    return admin?.password ? { email } : { email, password };
+  }
+}

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { isIsoDate, KPI_COMPARISONS, KPI_METRICS, ROW_STATUSES } from '../../services/execution-tables/execution-table.js';
+
+// Bodies are strict, as elsewhere: a misspelt field must fail loudly rather than be dropped.
+
+const IsoDate = z.string().refine(isIsoDate, 'must be a calendar date written YYYY-MM-DD');
+const Locale = z.enum(['zh-CN', 'en']);
+
+export const TableIdParams = z.object({ id: z.coerce.number().int().positive().describe('execution table id') });
+export const RowParams = TableIdParams.extend({ rowId: z.coerce.number().int().positive().describe('row id') });
+
+const KpiTargetSchema = z.strictObject({
+  metric: z.enum(Object.keys(KPI_METRICS) as [keyof typeof KPI_METRICS, ...Array<keyof typeof KPI_METRICS>]).describe('a KPI of the step log'),
+  comparison: z.enum(KPI_COMPARISONS).describe('lte/gte: the value against target; change_lte/change_gte: the change in % against the baseline period'),
+  target: z.number(),
+  baseline: z.strictObject({ from: IsoDate, to: IsoDate }).optional(),
+  description: z.string().max(500).optional(),
+});
+
+const RowFields = {
+  phase: z.string().min(1).max(200).describe('流程环节'),
+  actions: z.string().max(4000).describe('具体动作'),
+  owner: z.string().max(320).describe("负责人: a user's email or a free-text role"),
+  startDate: IsoDate.nullable(),
+  endDate: IsoDate.nullable(),
+  status: z.enum(ROW_STATUSES),
+  blockers: z.string().max(4000).describe('问题与障碍'),
+  suggestions: z.string().max(4000).describe('改进建议'),
+  notes: z.string().max(4000).describe('备注'),
+  kpi: KpiTargetSchema.nullable(),
+  position: z.number().int().positive().describe('1-based place in the table; the rows after it move down'),
+};
+
+export const NewRowBody = z.strictObject(RowFields).partial().required({ phase: true });
+
+export const RowPatchBody = z
+  .strictObject(RowFields)
+  .partial()
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one field to change' });
+
+export const NewTableBody = z.strictObject({
+  name: z.string().min(1).max(500),
+  startDate: IsoDate,
+  template: z.string().min(1).optional().describe('key of a starting plan (GET /api/execution-tables/templates); absent: an empty table'),
+  locale: Locale.optional().describe("the language of the template's rows; default the caller's"),
+  owner: z.string().min(1).max(320).optional().describe('default: the caller'),
+  workflows: z.array(z.string().min(1)).max(50).optional().describe('keys of the workflows this project optimizes'),
+});
+
+export const ExportQuery = z.strictObject({ lang: Locale.optional().describe("the workbook's language; default the caller's") });
+export const ImportQuery = z.strictObject({
+  preview: z.enum(['true', 'false']).optional().describe('true: answer what would change, write nothing'),
+});
+
+const Localized = z.object({ 'zh-CN': z.string(), en: z.string() });
+
+export const TemplateListSchema = z.object({
+  items: z.array(z.object({ key: z.string(), name: Localized, description: Localized, rowCount: z.number() })),
+});
+
+const KpiSchema = KpiTargetSchema.nullable();
+
+export const RowSchema = z.object({
+  id: z.number(),
+  position: z.number(),
+  phase: z.string(),
+  actions: z.string(),
+  owner: z.string(),
+  startDate: z.string().nullable(),
+  endDate: z.string().nullable(),
+  weeks: z.object({ from: z.number(), to: z.number() }).nullable().describe('weeks of the project the row covers (第1-3周)'),
+  overdue: z.boolean().describe('the end date has passed and the row is not done'),
+  status: z.enum(ROW_STATUSES),
+  blockers: z.string(),
+  suggestions: z.string(),
+  notes: z.string(),
+  kpi: KpiSchema,
+  updatedAt: z.number(),
+  updatedBy: z.string(),
+});
+
+const Counts = z.object(Object.fromEntries(ROW_STATUSES.map((s) => [s, z.number()])) as Record<(typeof ROW_STATUSES)[number], z.ZodNumber>);
+
+const TableHeader = {
+  id: z.number(),
+  name: z.string(),
+  owner: z.string(),
+  startDate: z.string(),
+  template: z.string().nullable(),
+  workflows: z.array(z.string()),
+  createdAt: z.number(),
+  createdBy: z.string(),
+  progress: z.object({ counts: Counts, total: z.number(), donePercent: z.number() }),
+};
+
+export const TableSchema = z.object({ ...TableHeader, rows: z.array(RowSchema) });
+export const TableListSchema = z.object({ items: z.array(z.object(TableHeader)) });
+
+export const HistorySchema = z.object({
+  items: z.array(
+    z.object({
+      id: z.number(),
+      rowId: z.number(),
+      at: z.number(),
+      actor: z.string(),
+      action: z.enum(['created', 'updated', 'moved', 'deleted', 'imported']),
+      changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
+    }),
+  ),
+});

@@ -1,0 +1,86 @@
+import type { Sopflow } from '../../sopflow.js';
+import { defineRoute, type ApiRoute } from '../http/route.js';
+import { NewTicketBody, TicketChangeBody, TicketDetailSchema, TicketEventBody, TicketIdParams, TicketListQuery, TicketPageSchema, TicketSchema } from './tickets.schemas.js';
+
+const NO_TICKET = 'no ticket with this id';
+
+export function ticketRoutes({ tickets }: Sopflow): ApiRoute[] {
+  return [
+    defineRoute({
+      operationId: 'createTicket',
+      tag: 'tickets',
+      method: 'post',
+      path: '/api/tickets',
+      summary: 'Open a ticket on the latest version of a workflow',
+      access: 'agent',
+      body: NewTicketBody,
+      responses: { 201: { description: 'the new ticket, waiting in its first steps', schema: TicketSchema } },
+      errors: { 404: 'no workflow with this key' },
+      async handle({ body, user }) {
+        return { status: 201, json: await tickets.create(body, user.email) };
+      },
+    }),
+    defineRoute({
+      operationId: 'advanceTicket',
+      tag: 'tickets',
+      method: 'post',
+      path: '/api/tickets/:id/events',
+      summary: 'Advance a ticket by one of its allowed events; answered once the change is durable',
+      access: 'agent',
+      params: TicketIdParams,
+      body: TicketEventBody,
+      responses: { 200: { description: 'the ticket in its new state', schema: TicketSchema } },
+      errors: {
+        404: NO_TICKET,
+        409: 'expectedRevision is stale: nothing was written. details: {currentRevision}',
+        422: 'the event is not allowed now: nothing was written. details: {allowedEvents}',
+      },
+      async handle({ params, body, user }) {
+        return { json: await tickets.advance(params.id, body, user.email) };
+      },
+    }),
+    defineRoute({
+      operationId: 'changeTicket',
+      tag: 'tickets',
+      method: 'patch',
+      path: '/api/tickets/:id',
+      summary: "Change a ticket's VIP flag or business calendar; limits are re-armed, business time already used is kept",
+      access: 'agent',
+      params: TicketIdParams,
+      body: TicketChangeBody,
+      responses: { 200: { description: 'the ticket on its new terms', schema: TicketSchema } },
+      errors: { 404: NO_TICKET, 409: 'expectedRevision is stale: nothing was written. details: {currentRevision}', 422: 'the ticket is closed' },
+      async handle({ params, body, user }) {
+        return { json: await tickets.update(params.id, body, user.email) };
+      },
+    }),
+    defineRoute({
+      operationId: 'getTicket',
+      tag: 'tickets',
+      method: 'get',
+      path: '/api/tickets/:id',
+      summary: 'A ticket with its step log and every pending timer',
+      access: 'agent',
+      params: TicketIdParams,
+      responses: { 200: { description: 'the ticket', schema: TicketDetailSchema } },
+      errors: { 404: NO_TICKET },
+      async handle({ params }) {
+        return { json: await tickets.get(params.id) };
+      },
+    }),
+    defineRoute({
+      operationId: 'listTickets',
+      tag: 'tickets',
+      method: 'get',
+      path: '/api/tickets',
+      summary: 'A page of tickets, most urgent first: open before closed, VIP first, then the nearest limit breach',
+      access: 'agent',
+      query: TicketListQuery,
+      responses: { 200: { description: 'a page of tickets and the total matching', schema: TicketPageSchema } },
+      async handle({ query }) {
+        const { items, total } = await tickets.list(query);
+        return { json: { items, total, limit: query.limit, offset: query.offset } };
+      },
+    }),
+  ];
+}

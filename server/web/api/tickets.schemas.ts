@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import type { Ticket, TicketDetail } from '../../services/tickets/ticket-views.js';
+import { FieldDefinitionSchema } from './workflows.schemas.js';
+
+// Request bodies are strict: a misspelt `expectedRevision` must fail loudly, not skip the conflict check.
+
+const Fields = z.record(z.string(), z.unknown()).describe('values of the step fields, by field name');
+const Millis = z.number().describe('epoch milliseconds');
+
+export const TicketIdParams = z.object({ id: z.coerce.number().int().positive().describe('ticket id') });
+
+export const NewTicketBody = z.strictObject({
+  workflow: z.string().min(1).describe('workflow key; the ticket runs on its latest version'),
+  channel: z.string().min(1).max(50).describe('phone, chat, email, social, app, store, self-service'),
+  subject: z.string().min(1).max(500),
+  customer: z.strictObject({
+    name: z.string().min(1).max(200),
+    externalId: z.string().min(1).max(200).optional().describe("the customer's id in the calling system; the same id is the same customer on every channel"),
+  }),
+  vip: z.boolean().optional(),
+  fields: Fields.optional(),
+});
+
+export const TicketEventBody = z.strictObject({
+  type: z.string().min(1).describe('one of the allowedEvents of the ticket'),
+  fields: Fields.optional(),
+  expectedRevision: z.number().int().positive().optional().describe('the revision the caller saw; a stale one answers 409 and changes nothing'),
+});
+
+export const TicketChangeBody = z
+  .strictObject({
+    vip: z.boolean().optional(),
+    calendar: z.string().min(1).nullable().optional().describe("the ticket's own business calendar; null returns it to the workflow's"),
+    expectedRevision: z.number().int().positive().optional().describe('the revision the caller saw; a stale one answers 409 and changes nothing'),
+  })
+  .refine((change) => change.vip !== undefined || change.calendar !== undefined, { message: 'give vip or calendar (or both)' });
+
+export const TicketListQuery = z.strictObject({
+  state: z.string().min(1).optional().describe('open, closed, or the id of a step the tickets wait in'),
+  owner: z.string().min(1).optional().describe('owner role of a step the tickets wait in'),
+  workflow: z.string().min(1).optional().describe('workflow key'),
+  customer: z.coerce.number().int().positive().optional().describe('customer id'),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+const ActiveStepSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  owner: z.string().optional(),
+  guidance: z.string().optional(),
+  checklist: z.array(z.string()),
+  fields: z.array(FieldDefinitionSchema),
+  actions: z.array(z.object({ event: z.string(), label: z.string() })),
+  waitingOnCustomer: z.boolean(),
+  enteredAt: Millis,
+  slaMs: z.number().optional(),
+  dueAt: Millis.optional().describe("when the step's limit is breached, business time counted in"),
+  breached: z.boolean(),
+});
+
+export const TicketSchema = z.object({
+  id: z.number().int(),
+  workflow: z.string(),
+  version: z.number().int(),
+  channel: z.string(),
+  subject: z.string(),
+  customer: z.object({ id: z.number().int(), name: z.string(), externalId: z.string().optional() }),
+  vip: z.boolean(),
+  level: z.string().optional(),
+  fields: Fields,
+  status: z.enum(['open', 'closed']),
+  state: z.array(z.string()).describe('ids of the steps the ticket waits in (several in parallel branches)'),
+  steps: z.array(ActiveStepSchema),
+  allowedEvents: z.array(z.string()),
+  revision: z.number().int(),
+  dueAt: Millis.optional().describe('the nearest limit breach'),
+  createdAt: Millis,
+  updatedAt: Millis,
+  closedAt: Millis.optional(),
+  createdBy: z.string(),
+}) satisfies z.ZodType<Ticket>;
+
+export const TicketDetailSchema = TicketSchema.extend({
+  stepLog: z.array(
+    z.object({
+      visit: z.number().int(),
+      step: z.string(),
+      stepName: z.string(),
+      owner: z.string().optional(),
+      enteredAt: Millis,
+      exitedAt: Millis.optional(),
+      durationMs: z.number().optional(),
+      actor: z.string().optional(),
+      event: z.string().optional(),
+      slaMs: z.number().optional(),
+      breached: z.boolean(),
+      automatic: z.boolean(),
+    }),
+  ),
+  pendingTimers: z.array(z.object({ key: z.string(), kind: z.string(), dueAt: Millis, step: z.string().optional(), timerId: z.string().optional() })),
+}) satisfies z.ZodType<TicketDetail>;
+
+export const TicketPageSchema = z.object({ items: z.array(TicketSchema), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });

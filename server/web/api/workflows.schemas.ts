@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import type { FieldDefinition, StepDefinition, TimerDefinition } from '../../engine/workflow.js';
+import type { WorkflowSummary, WorkflowVersion } from '../../services/workflows/workflow-library.js';
+
+const Millis = z.number().describe('epoch milliseconds');
+
+export const WorkflowKeyParams = z.object({ key: z.string().min(1).max(200).describe('workflow key: the BPMN process id') });
+export const WorkflowVersionParams = WorkflowKeyParams.extend({ version: z.coerce.number().int().positive() });
+
+export const FieldDefinitionSchema = z.object({
+  name: z.string(),
+  label: z.string().optional(),
+  type: z.enum(['string', 'text', 'number', 'integer', 'boolean', 'date', 'enum']),
+  required: z.boolean(),
+  options: z.array(z.string()).optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+}) satisfies z.ZodType<FieldDefinition>;
+
+const StepSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['human', 'automatic', 'wait']),
+  owner: z.string().optional(),
+  slaMs: z.number().optional(),
+  vipSlaMs: z.number().optional(),
+  calendar: z.string().optional(),
+  waitingOnCustomer: z.boolean(),
+  warnAt: z.number(),
+  guidance: z.string().optional(),
+  checklist: z.array(z.string()),
+  fields: z.array(FieldDefinitionSchema),
+  actions: z.array(z.object({ event: z.string(), label: z.string(), flowId: z.string() })),
+  timers: z.array(z.string()),
+}) satisfies z.ZodType<StepDefinition>;
+
+const TimerSchema = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  spec: z.object({ type: z.enum(['duration', 'date', 'cycle']), value: z.string() }),
+  behaviour: z.enum(['interrupting', 'reminder']),
+  scope: z.string(),
+  reminder: z.object({ to: z.string().optional(), message: z.string().optional() }).optional(),
+}) satisfies z.ZodType<TimerDefinition>;
+
+export const WorkflowVersionSchema = z.object({
+  key: z.string(),
+  version: z.number().int(),
+  name: z.string(),
+  checksum: z.string().describe('SHA-256 of the imported file'),
+  publishedAt: Millis,
+  publishedBy: z.string(),
+}) satisfies z.ZodType<Omit<WorkflowVersion, 'id' | 'workflow'>>;
+
+export const ImportedWorkflowSchema = WorkflowVersionSchema.extend({
+  created: z.boolean().describe('false when the file was identical to the latest version'),
+  steps: z.array(StepSchema),
+});
+
+export const WorkflowDetailSchema = WorkflowVersionSchema.extend({
+  channels: z.array(z.string()),
+  slaMs: z.number().optional().describe("the ticket's resolution limit"),
+  vipSlaMs: z.number().optional(),
+  steps: z.array(StepSchema),
+  timers: z.array(TimerSchema),
+  machine: z.record(z.string(), z.unknown()).describe('the XState v5 machine config, as JSON'),
+});
+
+export const WorkflowListSchema = z.object({
+  items: z.array(z.object({ key: z.string(), name: z.string(), latestVersion: z.number().int(), publishedAt: Millis, steps: z.number().int() }) satisfies z.ZodType<WorkflowSummary>),
+});
+
+export const WorkflowVersionListSchema = z.object({ items: z.array(WorkflowVersionSchema) });

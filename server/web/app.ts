@@ -1,0 +1,59 @@
+import express, { type Express } from 'express';
+import type { Logger } from '../shared/logger.js';
+import type { Sopflow } from '../sopflow.js';
+import { createI18n, LOCALES_DIR, type Formatter, type Locale } from '../shared/i18n.js';
+import { createPages } from './pages/pages.js';
+import { executionTableRoutes } from './api/execution-tables.routes.js';
+import { systemRoutes } from './api/system.routes.js';
+import { ticketRoutes } from './api/tickets.routes.js';
+import { workflowRoutes } from './api/workflows.routes.js';
+import { accessControl, bearerToken } from './http/auth.js';
+import { errorHandler, unknownRoute } from './http/error-handler.js';
+import { openApiDocument } from './http/openapi.js';
+import { requestLogging } from './http/request-logging.js';
+import { defineRoute, type ApiRoute } from './http/route.js';
+
+/**
+ * The HTTP application of SOPflow, not yet listening: the server, tests and the benchmark mount it. The API
+ * answers programs (bearer tokens) and the pages' scripts (the session's user); the pages (`web/`) answer people.
+ */
+export function createApp(app: Sopflow, logger: Logger): Express {
+  const web = express();
+  web.disable('x-powered-by');
+  // Responses are made per request; hashing each body for an ETag costs CPU and no client revalidates them.
+  web.set('etag', false);
+  web.use(requestLogging(logger));
+  const { formatter } = createI18n(LOCALES_DIR);
+  const pages = createPages(app, logger, formatter);
+  web.use(pages.headers);
+  web.use('/static', pages.assets);
+  web.use(pages.session);
+  const access = accessControl([bearerToken(app.users), pages.sessionUser]);
+  for (const route of apiRoutes(app, formatter)) {
+    const handlers = [access(route.access), ...route.bodyParsers, route.handle];
+    web[route.method](route.path, ...handlers);
+  }
+  web.use(pages.router);
+  web.use(unknownRoute);
+  web.use(pages.errors);
+  web.use(errorHandler);
+  return web;
+}
+
+/** Every route, the OpenAPI document among them, which describes them all. */
+function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiRoute[] {
+  let document: Record<string, unknown> = {};
+  const openApi = defineRoute({
+    operationId: 'openApi',
+    tag: 'system',
+    method: 'get',
+    path: '/api/openapi.json',
+    summary: 'This description of the API (OpenAPI 3.1)',
+    access: 'public',
+    responses: { 200: { description: 'the OpenAPI document' } },
+    handle: () => Promise.resolve({ json: document }),
+  });
+  const routes = [...systemRoutes(app), openApi, ...workflowRoutes(app), ...ticketRoutes(app), ...executionTableRoutes(app, formatter)];
+  document = openApiDocument(routes);
+  return routes;
+}

@@ -1,0 +1,63 @@
+import type { Request, RequestHandler } from 'express';
+import { AppError } from '../../shared/errors.js';
+import { hasRole, type User, type Users } from '../../services/users/users.js';
+import type { Access } from './route.js';
+
+declare global {
+  // The way Express lets a request carry its user.
+  namespace Express {
+    interface Request {
+      /** Who is calling, once access control let the request in. */
+      user?: User;
+    }
+  }
+}
+
+/**
+ * Finds who is calling from one kind of credential: undefined when the request carries none of that kind,
+ * an `unauthorized` error when it carries a bad one. Bearer tokens are one kind; session cookies of the
+ * pages will be another.
+ */
+export type Identify = (req: Request) => Promise<User | undefined>;
+
+const TOKEN_CACHE_MS = 30_000;
+const TOKEN_CACHE_SIZE = 10_000;
+
+/**
+ * `Authorization: Bearer <token>`. Users are remembered by token for 30 s, so a busy program does not cost
+ * a database read per request; a deleted token or changed role therefore takes up to that long to apply.
+ */
+export function bearerToken(users: Users): Identify {
+  const cache = new Map<string, { user: User; until: number }>();
+  return async (req) => {
+    const header = req.get('authorization');
+    if (header === undefined) return undefined;
+    const token = /^Bearer +(\S+) *$/i.exec(header)?.[1];
+    if (!token) throw new AppError('unauthorized', 'the Authorization header must be "Bearer <token>"');
+    const now = performance.now();
+    const known = cache.get(token);
+    if (known && known.until > now) return known.user;
+    const user = await users.authenticate(token);
+    cache.delete(token);
+    // Map keeps insertion order: the first key is the one cached longest ago.
+    if (cache.size >= TOKEN_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(token, { user, until: now + TOKEN_CACHE_MS });
+    return user;
+  };
+}
+
+/** Middleware for a route's access: the first credential that names a user wins, then the role is checked. */
+export function accessControl(identities: Identify[]): (access: Access) => RequestHandler {
+  return (access) => async (req, _res, next) => {
+    if (access === 'public') return next();
+    let user: User | undefined;
+    for (const identify of identities) {
+      user = await identify(req);
+      if (user) break;
+    }
+    if (!user) throw new AppError('unauthorized', 'send an API token as "Authorization: Bearer <token>" (sopflow token create EMAIL)');
+    if (!hasRole(user, access)) throw new AppError('forbidden', `this needs at least the ${access} role; ${user.email} is ${user.role}`);
+    req.user = user;
+    next();
+  };
+}

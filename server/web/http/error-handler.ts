@@ -1,0 +1,72 @@
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import multer from 'multer';
+import { AppError, NotFoundError, type ErrorCode } from '../../shared/errors.js';
+import { WORKBOOK_LIMIT_BYTES } from './route.js';
+
+/** The error codes the API answers with: the app's vocabulary, plus what only HTTP can go wrong with. */
+export type ApiErrorCode = ErrorCode | 'payload_too_large';
+
+const STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  invalid_bpmn: 422,
+  event_not_allowed: 422,
+  rate_limited: 429,
+  internal: 500,
+};
+
+export interface Failure {
+  status: number;
+  code: ApiErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/** What body-parser throws: an http-errors object whose `type` says what was wrong with the body. */
+interface BodyError {
+  status: number;
+  type: string;
+  message: string;
+  limit?: number;
+}
+
+function isBodyError(error: unknown): error is BodyError {
+  const e = error as Partial<BodyError> | null;
+  return typeof e?.type === 'string' && typeof e.status === 'number' && e.status >= 400 && e.status < 500;
+}
+
+/**
+ * The one mapping from errors to responses, for the API (JSON, below) and the pages (an error page in the
+ * layout, `web/page-errors.ts`). Unknown errors say nothing about themselves to the caller.
+ */
+export function failureOf(error: unknown, req: Request): Failure {
+  if (error instanceof AppError) return { status: STATUS[error.code], code: error.code, message: error.message, details: error.details };
+  if (error instanceof multer.MulterError) {
+    if (error.code === 'LIMIT_FILE_SIZE') return { status: 413, code: 'payload_too_large', message: `the file is larger than the limit of ${WORKBOOK_LIMIT_BYTES} bytes` };
+    return { status: 400, code: 'bad_request', message: `the upload is not valid: ${error.message}${error.field ? ` (field "${error.field}")` : ''}` };
+  }
+  if (isBodyError(error)) {
+    if (error.type === 'entity.too.large') return { status: 413, code: 'payload_too_large', message: `the body is larger than the limit of ${error.limit} bytes` };
+    if (error.type === 'entity.parse.failed') return { status: 400, code: 'bad_request', message: `the body is not valid JSON: ${error.message}` };
+    return { status: error.status, code: 'bad_request', message: error.message };
+  }
+  return { status: 500, code: 'internal', message: `something went wrong on our side; request ${String(req.id)} is in the logs` };
+}
+
+/** `{"error": {"code", "message", "details"}}` with the status of the error's code; 500s are logged with their stack. */
+export const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
+  if (res.headersSent) return next(error);
+  const { status, code, message, details } = failureOf(error, req);
+  // pino-http logs the error of a failed request with its response line.
+  if (status >= 500) res.err = error instanceof Error ? error : new Error(String(error));
+  if (code === 'unauthorized') res.set('WWW-Authenticate', `Bearer realm="sopflow"${req.get('authorization') ? ', error="invalid_token"' : ''}`);
+  res.status(status).json({ error: { code, message, ...(details === undefined ? {} : { details }) } });
+};
+
+export const unknownRoute: RequestHandler = (req) => {
+  throw new NotFoundError(`no route ${req.method} ${req.path}`);
+};

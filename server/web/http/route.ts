@@ -1,0 +1,149 @@
+import type { Writable } from 'node:stream';
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import multer from 'multer';
+import type { z } from 'zod';
+import { AppError, ValidationError, type FieldProblem } from '../../shared/errors.js';
+import type { Role, User } from '../../services/users/users.js';
+
+/** Who may call a route: anyone, or users holding at least this role. */
+export type Access = Role | 'public';
+
+/**
+ * A request body: JSON checked by a schema, the raw bytes of a BPMN file (the importer decodes them itself),
+ * or an Excel workbook uploaded as multipart form data in the field `file`.
+ */
+export type BodySpec = z.ZodType | 'bpmn' | 'workbook' | undefined;
+
+/** Paths that answer programs (JSON, files), not people: no page headers, no session unless a page's script sends its cookie. */
+export function isApiPath(path: string): boolean {
+  return path.startsWith('/api/') || path === '/healthz';
+}
+
+export const JSON_LIMIT_BYTES = 1024 * 1024;
+export const BPMN_LIMIT_BYTES = 5 * 1024 * 1024;
+export const BPMN_TYPES = ['application/xml', 'text/xml', 'application/bpmn+xml'];
+// NOTE: exceljs loads a whole workbook into memory, at about 100 times its size on disk: 8 MB (some 100,000 rows) is the most one upload may cost.
+export const WORKBOOK_LIMIT_BYTES = 8 * 1024 * 1024;
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** A file streamed to the caller as it is made (an Excel export of any size), offered for download. */
+export interface FileReply {
+  contentType: string;
+  filename: string;
+  write(output: Writable): Promise<void>;
+}
+
+export type Reply = { status?: number; json: unknown } | { status?: number; xml: string } | { file: FileReply };
+
+/** A success response as the OpenAPI document describes it. */
+export interface ResponseDoc {
+  description: string;
+  schema?: z.ZodType;
+  xml?: true;
+  /** The content type of a file response. */
+  file?: string;
+}
+
+/** Failures a route answers beyond those every route can (400 bad input, 401/403 access, 413 body size). */
+export type RouteErrors = Partial<Record<404 | 409 | 422, string>>;
+
+type InputOf<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
+type BodyOf<B> = B extends 'bpmn' | 'workbook' ? Buffer : B extends z.ZodType ? z.output<B> : undefined;
+
+export interface RouteDefinition<A extends Access, P, Q, B extends BodySpec> {
+  operationId: string;
+  tag: string;
+  method: 'get' | 'post' | 'patch' | 'delete';
+  /** Express path syntax (`/api/tickets/:id`). */
+  path: string;
+  summary: string;
+  access: A;
+  params?: P;
+  query?: Q;
+  body?: B;
+  responses: Record<number, ResponseDoc>;
+  errors?: RouteErrors;
+  handle(input: { params: InputOf<P>; query: InputOf<Q>; body: BodyOf<B>; user: A extends 'public' ? undefined : User }): Promise<Reply>;
+}
+
+/**
+ * A route as the app mounts it and the OpenAPI document describes it: both read this one object, so no
+ * route can exist without its schemas in the document.
+ */
+export interface ApiRoute extends Omit<RouteDefinition<Access, z.ZodType | undefined, z.ZodType | undefined, BodySpec>, 'handle'> {
+  /** Reads the request body the route takes, within its size limit. */
+  bodyParsers: RequestHandler[];
+  /** Checks the input against the schemas, runs the route, sends its reply. */
+  handle: RequestHandler;
+}
+
+export function defineRoute<A extends Access, P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends BodySpec = undefined>(
+  definition: RouteDefinition<A, P, Q, B>,
+): ApiRoute {
+  const { handle, ...doc } = definition;
+  return {
+    ...doc,
+    bodyParsers: bodyParsersFor(definition.body),
+    async handle(req, res) {
+      const input = {
+        params: definition.params ? parse(definition.params, req.params, 'path') : {},
+        query: definition.query ? parse(definition.query, req.query, 'query string') : {},
+        body: bodyOf(definition.body, req),
+        user: req.user,
+      };
+      await send(res, await handle(input as Parameters<typeof handle>[0]));
+    },
+  };
+}
+
+/** Reads a workbook uploaded as multipart form data (field `file`) into memory, within its size limit. */
+export const workbookUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: WORKBOOK_LIMIT_BYTES, files: 1, fields: 10 } }).single('file');
+
+function bodyParsersFor(body: BodySpec): RequestHandler[] {
+  if (body === 'bpmn') return [express.raw({ type: BPMN_TYPES, limit: BPMN_LIMIT_BYTES })];
+  if (body === 'workbook') return [workbookUpload];
+  return body ? [express.json({ limit: JSON_LIMIT_BYTES })] : [];
+}
+
+function bodyOf(spec: BodySpec, req: Request): unknown {
+  if (spec === undefined) return undefined;
+  if (spec === 'bpmn') {
+    if (!Buffer.isBuffer(req.body)) throw new AppError('bad_request', `send the BPMN XML as the body, with Content-Type: ${BPMN_TYPES.join(' or ')}`);
+    return req.body;
+  }
+  if (spec === 'workbook') {
+    if (!req.file) throw new AppError('bad_request', 'send the workbook as multipart/form-data in the field "file"');
+    return req.file.buffer;
+  }
+  if (req.body === undefined) throw new AppError('bad_request', 'send a JSON body, with Content-Type: application/json');
+  return parse(spec, req.body, 'body');
+}
+
+/** The value the schema makes of the input, or a ValidationError naming every field that is wrong. */
+function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems: FieldProblem[] = result.error.issues.flatMap((issue) => {
+    const at = issue.path.join('.');
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: at ? `${at}.${key}` : key, message: 'is not a known field' }));
+    return [{ field: at || where, message: issue.message }];
+  });
+  throw new ValidationError(`the ${where} is not valid: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems);
+}
+
+async function send(res: Response, reply: Reply): Promise<void> {
+  if ('file' in reply) return sendFile(res, reply.file);
+  res.status(reply.status ?? 200);
+  if ('xml' in reply) res.type('application/xml').send(reply.xml);
+  else res.json(reply.json);
+}
+
+/**
+ * Streams a file as it is written. Once the first bytes are out the status cannot change, so a failure
+ * midway ends the response abruptly (the download fails visibly) and is passed on to be logged.
+ */
+async function sendFile(res: Response, file: FileReply): Promise<void> {
+  res.status(200).type(file.contentType).attachment(file.filename);
+  await file.write(res);
+  if (!res.writableEnded) res.end();
+}

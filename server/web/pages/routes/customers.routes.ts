@@ -1,0 +1,34 @@
+import { Router } from 'express';
+import { NotFoundError } from '../../../shared/errors.js';
+import { requireRole, type PageKit } from '../page-kit.js';
+
+const PAGE_SIZE = 50;
+
+/** `/customers/:id`: the customer and their tickets on every channel, newest first. */
+export function customerRoutes(kit: PageKit): Router {
+  const router = Router();
+  router.get('/customers/:id', requireRole('agent'), async (req, res) => {
+    const id = Number(req.params.id);
+    const customer = Number.isSafeInteger(id) && id > 0 ? await kit.customers.byId(id) : undefined;
+    if (!customer) throw new NotFoundError(`no customer ${req.params.id}`);
+    const before = Number(req.query.before);
+    const page = await kit.customers.tickets(id, { limit: PAGE_SIZE, ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}) });
+    const f = kit.formatter(req);
+    await kit.send(req, res, 'customer', { text: customer.name }, {
+      customer: { ...customer, since: f.dateTime(customer.createdAt) },
+      rows: page.rows.map((row) => ({
+        id: row.id,
+        subject: row.subject,
+        workflow: row.workflowKey,
+        channel: f.t(`channels.${row.channel}`, { defaultValue: row.channel }),
+        level: row.level ?? '',
+        vip: row.vip,
+        createdAt: f.dateTime(row.createdAt),
+        status: f.t(`ticket.status.${row.closedAt === null ? 'open' : 'closed'}`),
+      })),
+      nextHref: page.next ? `/customers/${id}?before=${page.next}` : undefined,
+      firstHref: req.query.before ? `/customers/${id}` : undefined,
+    });
+  });
+  return router;
+}

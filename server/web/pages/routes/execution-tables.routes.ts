@@ -1,0 +1,183 @@
+import { Router, type Request, type Response } from 'express';
+import { localDate } from '../../../shared/clock.js';
+import { readExecutionTableWorkbook } from '../../../services/execution-tables/excel/import-workbook.js';
+import { ROW_STATUSES, type RowContent } from '../../../services/execution-tables/execution-table.js';
+import { AppError, InvalidWorkbookError, NotFoundError, ValidationError } from '../../../shared/errors.js';
+import { localPath, type PageKit } from '../page-kit.js';
+import { flash } from '../session.js';
+import { fieldProblemLines, historyLines, importPreview, problemText, rowEditor, rowFromForm, scheduleOf, tablePage, type TableView } from '../view-models/execution-table-page.js';
+
+/** Where the import form posts its workbook. */
+export const importUploadPath = '/execution-tables/:id/import';
+
+/**
+ * `/execution-tables`: optimization projects, their execution table (sortable, filterable, edited in place),
+ * a row's page with its KPI target and history, the week-by-week schedule, and Excel import with a preview.
+ * The workbook itself downloads from the API (`/api/execution-tables/:id/export.xlsx`). Managers only: the
+ * path is guarded with the other managers' pages (`manager.routes.ts`).
+ */
+export function executionTableRoutes(kit: PageKit): Router {
+  const router = Router();
+  const { executionTables, templates, clock } = kit.app;
+
+  const tableId = (req: Request): number => {
+    const id = Number(req.params.id);
+    if (!Number.isSafeInteger(id) || id <= 0) throw new NotFoundError(`no execution table ${String(req.params.id)}`);
+    return id;
+  };
+  const rowId = (req: Request): number => {
+    const id = Number(req.params.rowId);
+    if (!Number.isSafeInteger(id) || id <= 0) throw new NotFoundError(`no row ${String(req.params.rowId)}`);
+    return id;
+  };
+  const body = (req: Request) => req.body as Record<string, unknown>;
+  const text = (req: Request, name: string): string => (typeof body(req)[name] === 'string' ? (body(req)[name] as string) : '');
+
+  async function sendList(req: Request, res: Response, form: Record<string, unknown> = {}, problems: string[] = [], status = 200): Promise<void> {
+    const f = kit.formatter(req);
+    const [tables, versions] = await Promise.all([executionTables.list(), kit.catalog.latest()]);
+    await kit.send(
+      req,
+      res,
+      'execution-tables',
+      'executionTables.title',
+      {
+        tables: tables.map((t) => ({ ...t, startDate: t.startDate, createdAt: f.dateTime(t.createdAt), counts: ROW_STATUSES.map((s) => ({ status: s, label: f.t(`executionTables.status.${s}`), count: t.progress.counts[s] })) })),
+        templates: templates.listTemplates().map((t) => ({ key: t.key, name: t.name[f.locale], description: t.description[f.locale], rows: t.rowCount, selected: (form.template ?? t.key) === t.key })),
+        workflows: versions.map((v) => ({ key: v.key, name: v.name, checked: Array.isArray(form.workflows) && form.workflows.includes(v.key) })),
+        form: { name: '', startDate: localDate(clock.now()), ...form },
+        problems,
+      },
+      status,
+    );
+  }
+
+  router.get('/execution-tables', (req, res) => sendList(req, res));
+
+  router.post('/execution-tables', async (req, res) => {
+    const workflows = ([] as unknown[]).concat(body(req).workflow ?? []).filter((w): w is string => typeof w === 'string');
+    const template = text(req, 'template');
+    const form = { name: text(req, 'name'), startDate: text(req, 'startDate'), template, workflows };
+    try {
+      const table = await executionTables.create(
+        { name: form.name, startDate: form.startDate, workflows, ...(template ? { template } : {}), locale: kit.formatter(req).locale },
+        req.user!.email,
+      );
+      flash(req, { kind: 'success', key: 'executionTables.created', values: { name: table.name } });
+      res.redirect(303, `/execution-tables/${table.id}`);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      await sendList(req, res, form, fieldProblemLines(error.problems, kit.formatter(req)), 400);
+    }
+  });
+
+  router.get('/execution-tables/:id', async (req, res) => {
+    const f = kit.formatter(req);
+    const table = await executionTables.get(tableId(req));
+    const query = req.query as Record<string, unknown>;
+    const view: TableView = {
+      status: typeof query.status === 'string' ? query.status : '',
+      owner: typeof query.owner === 'string' ? query.owner : '',
+      sort: typeof query.sort === 'string' ? query.sort : 'position',
+      dir: query.dir === 'desc' ? 'desc' : 'asc',
+    };
+    await kit.send(req, res, 'execution-table', { text: table.name }, tablePage(table, view, localDate(clock.now()), f));
+  });
+
+  router.get('/execution-tables/:id/schedule', async (req, res) => {
+    const f = kit.formatter(req);
+    const table = await executionTables.get(tableId(req));
+    await kit.send(req, res, 'execution-schedule', { text: `${table.name} · ${f.t('executionTables.schedule')}` }, { table: { id: table.id, name: table.name }, svg: scheduleOf(table, localDate(clock.now()), f) });
+  });
+
+  router.post('/execution-tables/:id/rows', async (req, res) => {
+    const id = tableId(req);
+    const { content, problems } = rowFromForm(body(req));
+    if (problems.length) throw new ValidationError('the new row is not valid', problems);
+    const row = await executionTables.addRow(id, content, req.user!.email);
+    flash(req, { kind: 'success', key: 'executionTables.rowAdded', values: { position: row.position } });
+    res.redirect(303, `/execution-tables/${id}#row-${row.id}`);
+  });
+
+  async function sendRow(req: Request, res: Response, submitted?: Partial<RowContent>, problems: string[] = [], status = 200): Promise<void> {
+    const f = kit.formatter(req);
+    const id = tableId(req);
+    const [table, row, history] = await Promise.all([executionTables.summary(id), executionTables.row(id, rowId(req)), executionTables.history(id, rowId(req))]);
+    await kit.send(
+      req,
+      res,
+      'execution-row',
+      { text: `${table.name} · ${row.position}. ${row.phase}` },
+      { table: { id: table.id, name: table.name }, row: rowEditor(table, { ...row, ...submitted }, localDate(clock.now()), f), history: historyLines(history, f), problems },
+      status,
+    );
+  }
+
+  router.get('/execution-tables/:id/rows/:rowId', (req, res) => sendRow(req, res));
+
+  // Edits come from the table's inline forms (no KPI fields) and from the row's page (all fields).
+  router.post('/execution-tables/:id/rows/:rowId', async (req, res) => {
+    const f = kit.formatter(req);
+    const { content, problems } = rowFromForm(body(req));
+    if (problems.length) return sendRow(req, res, content, fieldProblemLines(problems, f), 400);
+    try {
+      await executionTables.updateRow(tableId(req), rowId(req), content, req.user!.email);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return sendRow(req, res, content, fieldProblemLines(error.problems, f), 400);
+    }
+    flash(req, { kind: 'success', key: 'executionTables.rowSaved' });
+    res.redirect(303, localPath(body(req).back, `/execution-tables/${tableId(req)}`));
+  });
+
+  router.post('/execution-tables/:id/rows/:rowId/move', async (req, res) => {
+    const position = Number(text(req, 'position'));
+    if (!Number.isSafeInteger(position) || position < 1) throw new ValidationError('position must be a whole number from 1', [{ field: 'position', message: 'must be a whole number from 1' }]);
+    await executionTables.updateRow(tableId(req), rowId(req), { position }, req.user!.email);
+    res.redirect(303, `/execution-tables/${tableId(req)}#row-${rowId(req)}`);
+  });
+
+  router.post('/execution-tables/:id/rows/:rowId/delete', async (req, res) => {
+    const row = await executionTables.row(tableId(req), rowId(req));
+    await executionTables.deleteRow(tableId(req), rowId(req), req.user!.email);
+    flash(req, { kind: 'info', key: 'executionTables.rowDeleted', values: { position: row.position, phase: row.phase } });
+    res.redirect(303, `/execution-tables/${tableId(req)}`);
+  });
+
+  // The multipart body was read before the CSRF check, which needs its token field (see `pages.ts`).
+  router.post(importUploadPath, async (req, res) => {
+    const id = tableId(req);
+    if (!req.file) throw new AppError('bad_request', 'choose a workbook (.xlsx) to upload');
+    const f = kit.formatter(req);
+    const owners = await executionTables.knownOwners(id);
+    try {
+      const rows = await readExecutionTableWorkbook(req.file.buffer, { formatters: kit.formatters, isKnownOwner: (owner) => owners.has(owner.trim().toLowerCase()) });
+      // Refused here (say, an unknown row id) rather than after the manager confirms.
+      await executionTables.previewImport(id, rows);
+      const staging = await executionTables.stageImport(id, rows, req.user!.email);
+      res.redirect(303, `/execution-tables/${id}/import/${staging}`);
+    } catch (error) {
+      if (!(error instanceof InvalidWorkbookError)) throw error;
+      const table = await executionTables.summary(id);
+      await kit.send(req, res, 'execution-import', { text: `${table.name} · ${f.t('executionTables.import.title')}` }, { table, refused: { message: error.message, problems: error.problems.map((p) => ({ ...p, message: problemText(f, p) })) } }, 400);
+    }
+  });
+
+  router.get('/execution-tables/:id/import/:staging', async (req, res) => {
+    const f = kit.formatter(req);
+    const id = tableId(req);
+    const staging = String(req.params.staging);
+    const [table, rows] = await Promise.all([executionTables.summary(id), executionTables.stagedImport(id, staging, req.user!.email)]);
+    const plan = await executionTables.previewImport(id, rows);
+    await kit.send(req, res, 'execution-import', { text: `${table.name} · ${f.t('executionTables.import.title')}` }, { table, staging, preview: importPreview(plan, f) });
+  });
+
+  router.post('/execution-tables/:id/import/:staging/apply', async (req, res) => {
+    const id = tableId(req);
+    const plan = await executionTables.applyStagedImport(id, String(req.params.staging), req.user!.email);
+    flash(req, { kind: 'success', key: 'executionTables.import.applied', values: { added: plan.added.length, changed: plan.changed.length, removed: plan.removed.length } });
+    res.redirect(303, `/execution-tables/${id}`);
+  });
+
+  return router;
+}

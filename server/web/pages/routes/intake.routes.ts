@@ -1,0 +1,92 @@
+import { Router, type Request, type Response } from 'express';
+import { AppError, ValidationError } from '../../../shared/errors.js';
+import { CHANNELS, suggestedWorkflow } from '../../../services/tickets/channels.js';
+import { requireRole, type PageKit } from '../page-kit.js';
+import { flash } from '../session.js';
+
+interface IntakeValues {
+  channel: string;
+  customerName: string;
+  externalId: string;
+  workflow: string;
+  subject: string;
+  vip: boolean;
+}
+
+const LIMITS = { subject: 500, customerName: 200, externalId: 200 } as const;
+
+/** `/tickets/new`: open a ticket on any channel for a new or existing customer; the workflow is suggested by channel. */
+export function intakeRoutes(kit: PageKit): Router {
+  const router = Router();
+
+  async function show(req: Request, res: Response, values: IntakeValues, errors: Record<string, string>, status = 200): Promise<void> {
+    const f = kit.formatter(req);
+    const versions = await kit.catalog.latest();
+    await kit.send(
+      req,
+      res,
+      'intake',
+      'intake.title',
+      {
+        values,
+        errors,
+        channels: CHANNELS.map((c) => ({ value: c, label: f.t(`channels.${c}`), selected: c === values.channel })),
+        workflows: versions.map((v) => ({ key: v.key, name: v.name, channels: v.workflow.channels.join(' '), selected: v.key === values.workflow })),
+        noWorkflows: versions.length === 0,
+      },
+      status,
+    );
+  }
+
+  router.get('/tickets/new', requireRole('agent'), async (req, res) => {
+    const channel = typeof req.query.channel === 'string' && (CHANNELS as readonly string[]).includes(req.query.channel) ? req.query.channel : 'phone';
+    const versions = await kit.catalog.latest();
+    const workflow = suggestedWorkflow(versions, channel) ?? '';
+    await show(req, res, { channel, customerName: '', externalId: '', workflow, subject: '', vip: false }, {});
+  });
+
+  router.post('/tickets', requireRole('agent'), async (req, res) => {
+    const f = kit.formatter(req);
+    const body = req.body as Record<string, unknown>;
+    const str = (name: string) => (typeof body[name] === 'string' ? (body[name] as string).trim() : '');
+    const values: IntakeValues = {
+      channel: str('channel'),
+      customerName: str('customerName'),
+      externalId: str('externalId'),
+      workflow: str('workflow'),
+      subject: str('subject'),
+      vip: body.vip === 'on' || body.vip === 'true',
+    };
+    const errors: Record<string, string> = {};
+    if (!(CHANNELS as readonly string[]).includes(values.channel)) errors.channel = f.t('intake.errors.channel');
+    if (!values.workflow) errors.workflow = f.t('intake.errors.workflow');
+    for (const name of ['subject', 'customerName'] as const) if (!values[name]) errors[name] = f.t('fields.required', { label: f.t(`intake.${name}`) });
+    for (const [name, max] of Object.entries(LIMITS) as Array<[keyof typeof LIMITS, number]>) {
+      if (values[name].length > max) errors[name] = f.t('fields.tooLong', { label: f.t(`intake.${name}`), max });
+    }
+    if (Object.keys(errors).length) return show(req, res, values, errors, 400);
+    try {
+      const ticket = await kit.app.tickets.create(
+        {
+          workflow: values.workflow,
+          channel: values.channel,
+          subject: values.subject,
+          customer: { name: values.customerName, ...(values.externalId ? { externalId: values.externalId } : {}) },
+          vip: values.vip,
+        },
+        req.user!.email,
+      );
+      flash(req, { kind: 'success', key: 'intake.opened', values: { id: ticket.id } });
+      res.redirect(303, `/tickets/${ticket.id}`);
+    } catch (error) {
+      if (error instanceof ValidationError && error.problems.some((p) => p.field === 'channel')) {
+        return show(req, res, values, { channel: f.t('intake.errors.channelNotServed') }, 400);
+      }
+      if (error instanceof AppError && error.code === 'not_found') return show(req, res, values, { workflow: f.t('intake.errors.workflow') }, 400);
+      if (error instanceof AppError && error.code === 'conflict') return show(req, res, values, { externalId: f.t('intake.errors.customerRace') }, 409);
+      throw error;
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,230 @@
+import {
+  countStatuses,
+  isOverdue,
+  KPI_COMPARISONS,
+  KPI_METRICS,
+  progressOf,
+  ROW_STATUSES,
+  weeksLabel,
+  weeksOf,
+  type ExecutionRow,
+  type ExecutionTable,
+  type KpiComparison,
+  type KpiMetric,
+  type KpiTarget,
+  type RowChanges,
+  type RowContent,
+  type RowHistoryEntry,
+  type RowStatus,
+} from '../../../services/execution-tables/execution-table.js';
+import { scheduleSvg } from '../../../services/execution-tables/gantt.js';
+import type { ImportPlan } from '../../../services/execution-tables/import-plan.js';
+import type { FieldProblem, ProblemMessage } from '../../../shared/errors.js';
+import type { Formatter } from '../../../shared/i18n.js';
+
+/** How the table page is narrowed and ordered (from its query string). */
+export interface TableView {
+  status: string;
+  owner: string;
+  sort: string;
+  dir: 'asc' | 'desc';
+}
+
+/** The page shows this many rows at most; a bigger table is filtered or exported. */
+const PAGE_ROWS = 500;
+
+const SORTABLE = ['position', 'phase', 'owner', 'startDate', 'endDate', 'status'] as const;
+type SortKey = (typeof SORTABLE)[number];
+
+function kpiText(kpi: KpiTarget | null, f: Formatter): string {
+  if (!kpi) return '';
+  const unit = KPI_METRICS[kpi.metric].unit;
+  const relative = kpi.comparison.startsWith('change_');
+  const value = `${kpi.target > 0 && relative ? '+' : ''}${kpi.target}${relative ? '%' : unit === 'count' || unit === 'score' ? '' : ` ${f.t(`executionTables.units.${unit}`)}`}`;
+  const words = `${f.t(`executionTables.metrics.${kpi.metric}`)} ${f.t(`executionTables.comparisons.${kpi.comparison}`)} ${value}`;
+  return kpi.baseline ? `${words} (${f.t('executionTables.kpi.baseline')} ${kpi.baseline.from} – ${kpi.baseline.to})` : words;
+}
+
+function statusOptions(selected: RowStatus, f: Formatter) {
+  return ROW_STATUSES.map((status) => ({ value: status, label: f.t(`executionTables.status.${status}`), selected: status === selected }));
+}
+
+function compare(a: ExecutionRow, b: ExecutionRow, key: SortKey): number {
+  if (key === 'status') return ROW_STATUSES.indexOf(a.status) - ROW_STATUSES.indexOf(b.status);
+  const x = a[key];
+  const y = b[key];
+  if (x === y) return 0;
+  // Rows without a date go last, whichever way the column is sorted.
+  if (x === null) return 1;
+  if (y === null) return -1;
+  return typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+}
+
+export function tablePage(table: ExecutionTable, view: TableView, today: string, f: Formatter) {
+  const progress = progressOf(countStatuses(table.rows));
+  const owners = [...new Set(table.rows.map((row) => row.owner).filter(Boolean))].sort((a, b) => a.localeCompare(b));
+  const sort: SortKey = (SORTABLE as readonly string[]).includes(view.sort) ? (view.sort as SortKey) : 'position';
+  const matching = table.rows
+    .filter((row) => (!view.status || row.status === view.status) && (!view.owner || row.owner === view.owner))
+    .sort((a, b) => (view.dir === 'desc' ? -1 : 1) * compare(a, b, sort) || a.position - b.position);
+  const query = (changes: Partial<TableView>) => {
+    const params = new URLSearchParams(Object.entries({ ...view, ...changes }).filter(([k, v]) => v !== '' && !(k === 'sort' && v === 'position') && !(k === 'dir' && v === 'asc')));
+    return params.size ? `?${params.toString()}` : '';
+  };
+  const reordering = sort === 'position' && view.dir === 'asc' && !view.status && !view.owner;
+  return {
+    table: { id: table.id, name: table.name, owner: table.owner, startDate: table.startDate, workflows: table.workflows.join(', ') },
+    progress: { ...progress, done: progress.counts.done, counts: ROW_STATUSES.map((status) => ({ status, label: f.t(`executionTables.status.${status}`), count: progress.counts[status], href: `/execution-tables/${table.id}${query({ status })}` })) },
+    overdue: table.rows.filter((row) => isOverdue(row, today)).length,
+    filter: { ...view, statuses: statusOptions(view.status as RowStatus, f), owners: owners.map((owner) => ({ value: owner, selected: owner === view.owner })) },
+    filtered: Boolean(view.status || view.owner),
+    columns: SORTABLE.map((key) => ({
+      key,
+      label: f.t(`executionTables.columns.${key}`),
+      href: `/execution-tables/${table.id}${query({ sort: key, dir: sort === key && view.dir === 'asc' ? 'desc' : 'asc' })}`,
+      sorted: sort === key ? (view.dir === 'asc' ? 'ascending' : 'descending') : undefined,
+    })),
+    rows: matching.slice(0, PAGE_ROWS).map((row) => ({
+      ...row,
+      weeks: weeksLabel(weeksOf(table.startDate, row.startDate, row.endDate), f.locale),
+      overdue: isOverdue(row, today),
+      statusLabel: f.t(`executionTables.status.${row.status}`),
+      statuses: statusOptions(row.status, f),
+      kpi: kpiText(row.kpi, f),
+      up: reordering && row.position > 1 ? row.position - 1 : undefined,
+      down: reordering && row.position < table.rows.length ? row.position + 1 : undefined,
+    })),
+    shown: Math.min(matching.length, PAGE_ROWS),
+    matching: matching.length,
+    cut: matching.length > PAGE_ROWS,
+    knownOwners: owners,
+    newRow: { statuses: statusOptions('not_started', f) },
+    here: `/execution-tables/${table.id}${query({})}`,
+    exportHref: `/api/execution-tables/${table.id}/export.xlsx?lang=${f.locale}`,
+  };
+}
+
+/** The row's page: every field, the KPI target's parts, and what the row's history says. */
+export function rowEditor(table: Pick<ExecutionTable, 'id' | 'startDate'>, row: ExecutionRow, today: string, f: Formatter) {
+  return {
+    ...row,
+    weeks: weeksLabel(weeksOf(table.startDate, row.startDate, row.endDate), f.locale),
+    overdue: isOverdue(row, today),
+    statuses: statusOptions(row.status, f),
+    kpiText: kpiText(row.kpi, f),
+    metrics: Object.keys(KPI_METRICS).map((metric) => ({ value: metric, label: f.t(`executionTables.metrics.${metric}`), selected: row.kpi?.metric === metric })),
+    comparisons: KPI_COMPARISONS.map((comparison) => ({ value: comparison, label: f.t(`executionTables.comparisons.${comparison}`), selected: row.kpi?.comparison === comparison })),
+  };
+}
+
+/** Changed fields as people read them: the column's name, and each value from → to in the reader's words. */
+function changeLines(changes: RowChanges, f: Formatter) {
+  const shown = (value: unknown): string => {
+    if (value === null || value === undefined || value === '') return '—';
+    if (typeof value === 'object') return kpiText(value as KpiTarget, f);
+    if (typeof value === 'string' && (ROW_STATUSES as readonly string[]).includes(value)) return f.t(`executionTables.status.${value}`);
+    return String(value);
+  };
+  return Object.entries(changes).map(([field, change]) => ({
+    field: f.t(`executionTables.columns.${field}`, { defaultValue: field }),
+    from: shown(change.from),
+    to: shown(change.to),
+  }));
+}
+
+export function historyLines(history: RowHistoryEntry[], f: Formatter) {
+  return history.map((entry) => ({
+    when: f.dateTime(entry.at),
+    actor: entry.actor,
+    action: f.t(`executionTables.history.${entry.action}`),
+    changes: changeLines(entry.changes, f),
+  }));
+}
+
+/**
+ * A problem in the reader's language: its catalog entry under `problems.` when it has a code, else (or when the
+ * catalog lacks the entry) its English message. The entries list allowed statuses, metrics and comparisons by
+ * nesting the catalog's own labels (`problems.oneOf`), so those read in the reader's language too.
+ */
+export function problemText(f: Formatter, problem: ProblemMessage): string {
+  return problem.code ? f.t(`problems.${problem.code}`, { ...problem.values, defaultValue: problem.message }) : problem.message;
+}
+
+/** Field problems as the pages list them: "field: what is wrong", both in the reader's language. */
+export function fieldProblemLines(problems: FieldProblem[], f: Formatter): string[] {
+  return problems.map((p) => `${f.t(`executionTables.fields.${p.field.replace(/\./g, '_')}`, { defaultValue: p.field })}: ${problemText(f, p)}`);
+}
+
+/**
+ * The fields a row form sent, as row content: the table's inline forms send the row's own columns, the row's
+ * page also the KPI target's parts (`kpiMetric` empty: no target). Fields absent from the form stay as they are.
+ */
+export function rowFromForm(form: Record<string, unknown>): { content: Partial<RowContent>; problems: FieldProblem[] } {
+  const content: Partial<RowContent> = {};
+  const problems: FieldProblem[] = [];
+  const value = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : undefined);
+  for (const field of ['phase', 'actions', 'owner', 'blockers', 'suggestions', 'notes'] as const) {
+    const text = value(field);
+    if (text !== undefined) content[field] = field === 'phase' || field === 'owner' ? text.trim() : text;
+  }
+  for (const field of ['startDate', 'endDate'] as const) {
+    const text = value(field);
+    if (text !== undefined) content[field] = text.trim() === '' ? null : text.trim();
+  }
+  const status = value('status');
+  if (status !== undefined) {
+    if ((ROW_STATUSES as readonly string[]).includes(status)) content.status = status as RowStatus;
+    else problems.push({ field: 'status', message: `"${status}" is not a status`, code: 'statusUnknown', values: { value: status } });
+  }
+  const metric = value('kpiMetric');
+  if (metric !== undefined) {
+    if (metric === '') content.kpi = null;
+    else {
+      const target = Number(value('kpiTarget') ?? '');
+      if (!(value('kpiTarget') ?? '').trim() || !Number.isFinite(target)) problems.push({ field: 'kpi.target', message: 'must be a number', code: 'numberRequired' });
+      const from = value('kpiBaselineFrom')?.trim() ?? '';
+      const to = value('kpiBaselineTo')?.trim() ?? '';
+      const description = value('kpiDescription')?.trim() ?? '';
+      content.kpi = {
+        metric: metric as KpiMetric,
+        comparison: (value('kpiComparison') ?? 'lte') as KpiComparison,
+        target,
+        ...(from || to ? { baseline: { from, to } } : {}),
+        ...(description ? { description } : {}),
+      };
+    }
+  }
+  return { content, problems };
+}
+
+export function importPreview(plan: ImportPlan, f: Formatter) {
+  return {
+    added: plan.added.map((row) => ({ sheetRow: row.sheetRow, position: row.position, phase: row.content.phase, owner: row.content.owner, status: f.t(`executionTables.status.${row.content.status}`) })),
+    changed: plan.changed.map((row) => ({
+      id: row.id,
+      sheetRow: row.sheetRow,
+      phase: row.content.phase,
+      changes: changeLines(row.changes, f),
+    })),
+    removed: plan.removed.map((row) => ({ id: row.id, position: row.position, phase: row.phase })),
+    moved: plan.moved.length,
+    unchanged: plan.unchanged,
+    nothing: plan.added.length + plan.changed.length + plan.removed.length + plan.moved.length === 0,
+  };
+}
+
+export function scheduleOf(table: ExecutionTable, today: string, f: Formatter): string {
+  return scheduleSvg({
+    startDate: table.startDate,
+    rows: table.rows,
+    today,
+    labels: {
+      week: (n) => f.t('executionTables.gantt.week', { n }),
+      status: Object.fromEntries(ROW_STATUSES.map((s) => [s, f.t(`executionTables.status.${s}`)])) as Record<RowStatus, string>,
+      overdue: f.t('executionTables.overdue'),
+      today: f.t('executionTables.gantt.today'),
+      unscheduled: f.t('executionTables.gantt.unscheduled'),
+      empty: f.t('executionTables.gantt.empty'),
+    },
+  });
+}
