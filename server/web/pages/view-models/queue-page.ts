@@ -3,7 +3,7 @@ import { activeStepsOf } from '../../../services/tickets/ticket-views.js';
 import type { WorkflowVersion } from '../../../services/workflows/workflow-library.js';
 import type { Formatter } from '../../../shared/i18n.js';
 import type { QueueRow } from '../../../data/read-models/queue.query.js';
-import { urgencyOf } from './urgency.js';
+import { urgencyOf } from '../../../services/tickets/urgency.js';
 
 /** One queue line: the current step, its owner, time in it, time left, and the urgency mark. */
 export function queueLine(row: QueueRow, version: WorkflowVersion, now: number, f: Formatter) {

@@ -6,7 +6,7 @@ import type { Formatter } from '../../../shared/i18n.js';
 import type { CustomerTicketRow } from '../../../data/read-models/customers.query.js';
 import type { NotificationRow } from '../../../data/read-models/notifications.query.js';
 import { fieldInputs } from './step-form.js';
-import { urgencyOf } from './urgency.js';
+import { urgencyOf } from '../../../services/tickets/urgency.js';
 
 /** What the agent typed into one step's form, kept when the action could not be taken. */
 export interface StepFormState {

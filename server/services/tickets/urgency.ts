@@ -1,6 +1,6 @@
-import type { TicketState } from '../../../engine/ticket-engine.js';
-import type { Workflow } from '../../../engine/workflow.js';
-import type { ActiveStep } from '../../../services/tickets/ticket-views.js';
+import type { TicketState } from '../../engine/ticket-engine.js';
+import type { Workflow } from '../../engine/workflow.js';
+import type { ActiveStep } from './ticket-views.js';
 
 /** How close a ticket is to a broken promise: the queue's mark and the ticket page's banner. */
 export type Urgency = 'breached' | 'near' | 'ok' | 'closed';
