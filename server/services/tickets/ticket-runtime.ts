@@ -19,6 +19,7 @@ import {
 import type { Workflow } from '../../engine/workflow.js';
 import type { WorkflowLibrary, WorkflowVersion } from '../workflows/workflow-library.js';
 import { TicketBatches, type Outcome } from './ticket-batches.js';
+import { urgencyOf } from './urgency.js';
 import { activeStepsOf, nearestBreach, type Customer, type PendingTimerView, type StepLogEntry, type Ticket, type TicketDetail } from './ticket-views.js';
 
 export interface NewTicket {
@@ -439,10 +440,12 @@ export class TicketRuntime {
       state: steps.map((s) => s.id),
       steps,
       allowedEvents: allowedEvents(version.workflow, state),
+      urgency: 'ok',
     };
     const level = levelOf(fields);
     if (level) ticket.level = level;
     const due = state.done ? null : nearestBreach(state);
+    ticket.urgency = urgencyOf(version.workflow, state, steps, due ?? undefined, this.clock.now());
     if (due !== null) ticket.dueAt = due;
     if (closedAt !== undefined) ticket.closedAt = closedAt;
     return ticket;

@@ -1,6 +1,7 @@
 import type { TicketState } from '../../engine/ticket-engine.js';
 import { activeSteps } from '../../engine/ticket-engine.js';
 import type { FieldDefinition, Workflow } from '../../engine/workflow.js';
+import type { Urgency } from './urgency.js';
 
 /** A step the ticket waits in, with everything an agent needs to act on it. */
 export interface ActiveStep {
@@ -40,6 +41,8 @@ export interface Ticket {
   state: string[];
   steps: ActiveStep[];
   allowedEvents: string[];
+  /** How close the ticket is to a broken promise, as of the moment it was read. */
+  urgency: Urgency;
   revision: number;
   dueAt?: number;
   createdAt: number;

@@ -73,6 +73,7 @@ export const TicketSchema = z.object({
   state: z.array(z.string()).describe('ids of the steps the ticket waits in (several in parallel branches)'),
   steps: z.array(ActiveStepSchema),
   allowedEvents: z.array(z.string()),
+  urgency: z.enum(['breached', 'near', 'ok', 'closed']).describe('breached: a step or the whole ticket is past its limit; near: a warning went out'),
   revision: z.number().int(),
   dueAt: Millis.optional().describe('the nearest limit breach'),
   createdAt: Millis,
