@@ -6,6 +6,8 @@ import { ExecutionTables } from './services/execution-tables/execution-tables.js
 import { loadExecutionTableTemplates, TEMPLATES_DIR, type ExecutionTableTemplates } from './services/execution-tables/templates.js';
 import { createBusinessTime } from './engine/time/business-calendar.js';
 import { BUILT_IN_CALENDARS } from './engine/time/calendars.js';
+import { ticketRepository } from './data/tickets/ticket-repository.js';
+import { timerRepository } from './data/timers/timer-repository.js';
 import { TicketRuntime } from './services/tickets/ticket-runtime.js';
 import { TimerScheduler } from './services/timers/timer-scheduler.js';
 import { Users } from './services/users/users.js';
@@ -31,8 +33,8 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
   const db = await openDatabase(config.database);
   const calendars = BUILT_IN_CALENDARS;
   const workflows = new WorkflowLibrary(db, clock, new Set(Object.keys(calendars)));
-  const tickets = new TicketRuntime(db, workflows, clock, { businessTime: createBusinessTime(calendars) }, new Set(Object.keys(calendars)));
-  const scheduler = new TimerScheduler(db, tickets, clock, {
+  const tickets = new TicketRuntime(ticketRepository(db), workflows, clock, { businessTime: createBusinessTime(calendars) }, new Set(Object.keys(calendars)));
+  const scheduler = new TimerScheduler(timerRepository(db), tickets, clock, {
     instance: `${hostname()}:${process.pid}`,
     intervalMs: config.schedulerIntervalMs,
     ...(options.onError ? { onError: options.onError } : {}),

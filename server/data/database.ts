@@ -1,28 +1,67 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { DatabaseConfig } from '../shared/config.js';
 import { migrationSource } from './migrations/index.js';
-import { WriteQueue } from './write-queue.js';
+import { WriteQueue, type BatchWriter } from './write-queue.js';
 
 export type Transaction = Knex.Transaction;
+export type SqliteConnection = BetterSqlite3.Database;
 
 /**
- * The one way SOPflow reaches its database. Reads go through `knex`; every write goes through `write`,
- * which on SQLite shares commits between concurrent callers (group commit) and on PostgreSQL is a plain
- * transaction on a pooled connection.
+ * The one way the data layer reaches its database. Reads go through `knex`; every write goes through the
+ * write queue: `write` runs a repository's transaction, `submit` hands a unit to a batch writer that stores
+ * every unit waiting at that moment in one transaction. On SQLite the queue is the single writer (group
+ * commit); on PostgreSQL `write` is a plain transaction on a pooled connection.
  */
 export interface Database {
   readonly knex: Knex;
   readonly client: 'sqlite' | 'pg';
+  /**
+   * SQLite only: the pool's one connection, which the data layer owns (captured when the pool creates it).
+   * Batch writers run whole transactions on it synchronously, with cached prepared statements; the write
+   * queue makes sure no knex transaction is open meanwhile.
+   */
+  readonly sqlite: SqliteStatements | undefined;
   /** Runs `work` in a transaction; resolves only once it is durable; on failure nothing of it stays. */
   write<T>(work: (trx: Transaction) => Promise<T>): Promise<T>;
+  /** Stores `unit` with the other units waiting for the same writer; resolves once durable. */
+  submit<U, R>(writer: BatchWriter<U, R>, unit: U): Promise<R>;
   /** Locks rows read for update where the database can (PostgreSQL); SQLite writes are serialized anyway. */
   forUpdate<Q extends Knex.QueryBuilder>(query: Q): Q;
-  /** The same for a raw SELECT: `' FOR UPDATE'` to append on PostgreSQL, `''` on SQLite. */
-  readonly forUpdateSql: string;
+  /** Resolves once every write asked for so far has been stored or refused. */
+  drained(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Prepared statements on the owned SQLite connection, each SQL text prepared once. */
+export class SqliteStatements {
+  private readonly cache = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(private connection: SqliteConnection) {}
+
+  /** The pool replaced its connection (it never should with one connection, but then this follows it). */
+  replace(connection: SqliteConnection): void {
+    this.connection = connection;
+    this.cache.clear();
+  }
+
+  prepare(sql: string): BetterSqlite3.Statement {
+    let statement = this.cache.get(sql);
+    if (statement === undefined) {
+      if (this.cache.size >= 2_000) this.cache.clear();
+      statement = this.connection.prepare(sql);
+      this.cache.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** Runs `work` as one IMMEDIATE transaction (the write lock taken up front, waited for up to busy_timeout). */
+  transaction<T>(work: () => T): T {
+    return this.connection.transaction(work).immediate();
+  }
 }
 
 // PostgreSQL returns int8 (our epoch-millisecond columns) as strings; every value we store fits a double.
@@ -31,60 +70,7 @@ pg.types.setTypeParser(20, (value) => Number(value));
 /** knex keeps its migration log here, and a `_lock` table beside it that exists once the database is open. */
 const MIGRATIONS_TABLE = 'knex_migrations';
 
-interface SqliteStatement {
-  readonly reader: boolean;
-  all(bindings: readonly unknown[]): unknown[];
-  run(bindings: readonly unknown[]): { changes: number; lastInsertRowid: number | bigint };
-}
-
-interface SqliteConnection {
-  pragma(sql: string): unknown;
-  prepare(sql: string): SqliteStatement;
-}
-
-/** The connection of each open SQLite write transaction, registered when the transaction takes the write lock. */
-const sqliteConnections = new WeakMap<Transaction, SqliteConnection>();
-
-/**
- * Runs one fixed SQL statement with `?` bindings in a write transaction and answers what `trx.raw` would
- * (rows for a SELECT or RETURNING, `changes` for other writes). Inside a SQLite write transaction the
- * statement goes straight to better-sqlite3's cached prepared statement: knex's runner around a raw query
- * (connection checks, events, binding formatting, promise chain) cost more than SQLite running it.
- */
-export function runSql(trx: Transaction, sql: string, bindings: readonly SqlValue[] = []): Promise<unknown> {
-  const connection = sqliteConnections.get(trx);
-  if (!connection) return trx.raw(sql, bindings as SqlValue[]) as unknown as Promise<unknown>;
-  try {
-    const statement = connection.prepare(sql);
-    const values = bindings.map((value) => (typeof value === 'boolean' ? Number(value) : value));
-    return Promise.resolve(statement.reader ? statement.all(values) : statement.run(values));
-  } catch (error) {
-    return Promise.reject(error as Error);
-  }
-}
-
-const STATEMENT_CACHE_SIZE = 2000;
-
-/**
- * knex prepares every statement anew, which costs SQLite a parse and plan per query. The same SQL text
- * comes back on every advance, so prepared statements are kept per connection (better-sqlite3 statements
- * are reusable; the connection is used by one query at a time).
- */
-function cachePreparedStatements(connection: SqliteConnection): void {
-  const prepare = connection.prepare.bind(connection);
-  const cache = new Map<string, SqliteStatement>();
-  connection.prepare = (sql: string) => {
-    let statement = cache.get(sql) as SqliteStatement | undefined;
-    if (statement === undefined) {
-      if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
-      statement = prepare(sql);
-      cache.set(sql, statement);
-    }
-    return statement;
-  };
-}
-
-export function knexConfig(config: DatabaseConfig): Knex.Config {
+export function knexConfig(config: DatabaseConfig, onConnection?: (connection: SqliteConnection) => void): Knex.Config {
   if (config.client === 'pg') {
     return {
       client: 'pg',
@@ -104,11 +90,11 @@ export function knexConfig(config: DatabaseConfig): Knex.Config {
       max: 1,
       afterCreate(connection: SqliteConnection, done: (error: Error | null, connection: unknown) => void) {
         try {
-          cachePreparedStatements(connection);
           connection.pragma('journal_mode = WAL');
           connection.pragma(`synchronous = ${config.synchronous}`);
           connection.pragma('foreign_keys = ON');
           connection.pragma('busy_timeout = 5000');
+          onConnection?.(connection);
           done(null, connection);
         } catch (error) {
           done(error as Error, connection);
@@ -122,7 +108,13 @@ export function knexConfig(config: DatabaseConfig): Knex.Config {
 /** Opens the database and brings its schema up to date. */
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   if (config.client === 'sqlite' && config.filename !== ':memory:') mkdirSync(dirname(config.filename), { recursive: true });
-  const connection = knex(knexConfig(config));
+  let statements: SqliteStatements | undefined;
+  const connection = knex(
+    knexConfig(config, (raw) => {
+      if (statements) statements.replace(raw);
+      else statements = new SqliteStatements(raw);
+    }),
+  );
   try {
     if (config.client === 'pg' && config.schema) await connection.raw('CREATE SCHEMA IF NOT EXISTS ??', [config.schema]);
     await connection.migrate.latest();
@@ -130,26 +122,24 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     await connection.destroy();
     throw error;
   }
-  return config.client === 'sqlite' ? sqliteDatabase(connection) : postgresDatabase(connection);
+  if (config.client === 'pg') return postgresDatabase(connection);
+  if (!statements) throw new Error('the SQLite pool opened no connection');
+  return sqliteDatabase(connection, statements);
 }
 
-function sqliteDatabase(connection: Knex): Database {
-  // Several processes may write one file (a second server, the CLI, the demo): see TakeWriteLock.
-  const queue = new WriteQueue(
-    connection,
-    async (trx) => {
-      // knex hands a transaction's own connection to whoever asks its client (the connection stays the transaction's).
-      sqliteConnections.set(trx, (await (trx.client as Knex.Client).acquireConnection()) as SqliteConnection);
-      await runSql(trx, `UPDATE ${MIGRATIONS_TABLE}_lock SET is_locked = is_locked WHERE 0`);
-    },
-    runSql,
-  );
+function sqliteDatabase(connection: Knex, statements: SqliteStatements): Database {
+  // Several processes may write one file (a second server, the CLI, the demo): the first statement of a
+  // knex transaction takes the write lock, as BEGIN IMMEDIATE would (knex only issues a deferred BEGIN, and
+  // a deferred transaction that reads first cannot wait for another process's lock: SQLITE_BUSY at once).
+  const queue = new WriteQueue(connection, true, (trx) => trx.raw(`UPDATE ${MIGRATIONS_TABLE}_lock SET is_locked = is_locked WHERE 0`));
   return {
     knex: connection,
     client: 'sqlite',
+    sqlite: statements,
     write: (work) => queue.run(work),
+    submit: (writer, unit) => queue.submit(writer, unit),
     forUpdate: (query) => query,
-    forUpdateSql: '',
+    drained: () => queue.drained(),
     close: async () => {
       await queue.drained();
       await connection.destroy();
@@ -158,13 +148,19 @@ function sqliteDatabase(connection: Knex): Database {
 }
 
 function postgresDatabase(connection: Knex): Database {
+  const queue = new WriteQueue(connection, false);
   return {
     knex: connection,
     client: 'pg',
-    write: (work) => connection.transaction(work),
+    sqlite: undefined,
+    write: (work) => queue.run(work),
+    submit: (writer, unit) => queue.submit(writer, unit),
     forUpdate: (query) => query.forUpdate() as typeof query,
-    forUpdateSql: ' FOR UPDATE',
-    close: () => connection.destroy(),
+    drained: () => queue.drained(),
+    close: async () => {
+      await queue.drained();
+      await connection.destroy();
+    },
   };
 }
 
@@ -173,9 +169,6 @@ export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: string }).code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
-
-// NOTE: the hot paths (advancing a ticket, firing timers) run fixed SQL through `trx.raw` with `?` bindings,
-// which knex passes to both databases: building and compiling a query costs more than SQLite running it.
 
 /** The rows of a `raw` SELECT or `RETURNING` statement, on either database. */
 export function rowsOf<T>(result: unknown): T[] {
@@ -190,7 +183,7 @@ export function changesOf(result: unknown): number {
 
 const valueLists = new Map<string, string>();
 
-/** `(?, ?), (?, ?)`: the VALUES of a multi-row INSERT of `rows` rows of `columns` columns. */
+/** `(?, ?), (?, ?)`: the VALUES of a multi-row statement of `rows` rows of `columns` columns. */
 export function valuesSql(rows: number, columns: number): string {
   const key = `${rows}x${columns}`;
   let sql = valueLists.get(key);
@@ -215,13 +208,13 @@ const ROWS_PER_STATEMENT = 400;
 /**
  * A statement over the rows of a `VALUES` list: `head` ends where the list starts (`INSERT INTO t (a, b)`, or
  * `UPDATE t SET … FROM (`), `tail` may follow it (`ON CONFLICT …`, or `) AS v (a, b) WHERE …`). Nothing is
- * sent for no rows; many rows go a few hundred to a statement. Answers how many rows the statements changed.
+ * sent for no rows; many rows go a few hundred to a statement. Answers the rows the statements returned.
  */
-export async function writeRows(trx: Transaction, head: string, rows: readonly SqlValue[][], tail = ''): Promise<number> {
-  let changed = 0;
+export async function writeRows<T = unknown>(trx: Transaction, head: string, rows: readonly SqlValue[][], tail = ''): Promise<T[]> {
+  const returned: T[] = [];
   for (let from = 0; from < rows.length; from += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(from, from + ROWS_PER_STATEMENT);
-    changed += changesOf(await runSql(trx, `${head} VALUES ${valuesSql(chunk.length, chunk[0]!.length)}${tail}`, chunk.flat()));
+    returned.push(...rowsOf<T>(await trx.raw(`${head} VALUES ${valuesSql(chunk.length, chunk[0]!.length)}${tail}`, chunk.flat())));
   }
-  return changed;
+  return returned;
 }

@@ -1,6 +1,6 @@
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import type { Clock } from '../shared/clock.js';
-import { rowsOf, runSql, type Database } from './database.js';
+import { rowsOf, type Database } from './database.js';
 
 const INCREMENT_SQL = `INSERT INTO rate_limits (key, hits, reset_at) VALUES (?, 1, ?)
   ON CONFLICT (key) DO UPDATE SET
@@ -45,7 +45,7 @@ export class DatabaseRateLimitStore implements Store {
         this.sweptAt = now;
         await trx('rate_limits').where('reset_at', '<=', now).delete();
       }
-      return rowsOf<{ hits: number; reset_at: number | string }>(await runSql(trx, INCREMENT_SQL, [this.prefix + key, now + this.windowMs, now, now]));
+      return rowsOf<{ hits: number; reset_at: number | string }>(await trx.raw(INCREMENT_SQL, [this.prefix + key, now + this.windowMs, now, now]));
     });
     return { totalHits: row!.hits, resetTime: new Date(Number(row!.reset_at)) };
   }

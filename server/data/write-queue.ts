@@ -1,27 +1,43 @@
 import type { Knex } from 'knex';
 
-interface Job {
+/** What became of one unit or job. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/**
+ * Stores units of one kind (say, ticket changes) many at a time: `writeBatch` writes all of them in one
+ * transaction and answers one outcome per unit, in order; a unit it refuses (a stale version) is an
+ * outcome, not a failure of the batch. When the database fails the whole batch, the queue tries each unit
+ * again alone, so one unit cannot fail the others.
+ */
+export interface BatchWriter<U, R> {
+  writeBatch(units: readonly U[]): Promise<Array<Outcome<R>>>;
+}
+
+interface WorkJob {
+  kind: 'work';
   work: (trx: Knex.Transaction) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+interface UnitJob {
+  kind: 'unit';
+  writer: BatchWriter<unknown, unknown>;
+  unit: unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
 
-/**
- * Runs first in every transaction, to take SQLite's write lock up front as BEGIN IMMEDIATE would (knex only
- * issues a deferred BEGIN). A deferred transaction that reads before it writes cannot wait for another
- * process's lock: SQLite refuses its first write at once with SQLITE_BUSY (or SQLITE_BUSY_SNAPSHOT when that
- * process committed meanwhile). Taken as the first statement, the lock is waited for up to busy_timeout.
- * Any write statement takes it, even one that changes no row.
- */
+type Job = WorkJob | UnitJob;
+
+/** Runs first in every knex transaction on SQLite, to take the write lock up front (see database.ts). */
 export type TakeWriteLock = (trx: Knex.Transaction) => Promise<unknown>;
 
 /**
- * Group commit for SQLite's single writer. Writes that arrive while a commit is in progress wait and then
- * share the next transaction, each inside its own savepoint: one failing job rolls back alone, and every
- * caller is answered only after the commit that holds its work. With `synchronous=FULL` this turns one
- * fsync per write into one per batch.
+ * The one write path. Units submitted while a batch is being stored wait, then go together in the next
+ * one: under load one commit serves many writes. On SQLite, which has one writer, the repositories' own
+ * transactions (`run`) queue here too and share commits, each inside its own savepoint so one failing job
+ * rolls back alone; on PostgreSQL they run at once on pooled connections.
  */
 export class WriteQueue {
   private waiting: Job[] = [];
@@ -29,15 +45,23 @@ export class WriteQueue {
 
   constructor(
     private readonly knex: Knex,
+    /** Whether knex transactions wait in the queue (SQLite's single writer) or run at once (PostgreSQL). */
+    private readonly serialized: boolean,
     private readonly takeWriteLock: TakeWriteLock = () => Promise.resolve(),
-    /** Runs a statement without bindings in the transaction (taking and releasing savepoints); `trx.raw` unless told otherwise. */
-    private readonly exec: (trx: Knex.Transaction, sql: string) => Promise<unknown> = (trx, sql) => trx.raw(sql) as unknown as Promise<unknown>,
     private readonly maxBatch = 256,
   ) {}
 
   run<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    if (!this.serialized) return this.knex.transaction(work);
     return new Promise<T>((resolve, reject) => {
-      this.waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.waiting.push({ kind: 'work', work, resolve: resolve as (value: unknown) => void, reject });
+      this.running ??= this.drain();
+    });
+  }
+
+  submit<U, R>(writer: BatchWriter<U, R>, unit: U): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.waiting.push({ kind: 'unit', writer: writer as BatchWriter<unknown, unknown>, unit, resolve: resolve as (value: unknown) => void, reject });
       this.running ??= this.drain();
     });
   }
@@ -48,19 +72,45 @@ export class WriteQueue {
   }
 
   private async drain(): Promise<void> {
-    // better-sqlite3 answers every query on the microtask queue, so a whole transaction runs without giving
-    // the event loop a turn; this pause lets requests already waiting in sockets join the next batch.
+    // A pause before each batch lets requests already waiting in sockets join it.
     await new Promise((resolve) => setImmediate(resolve));
     while (this.waiting.length) {
-      const batch = this.waiting.splice(0, this.maxBatch);
-      if (batch.length === 1) await this.runAlone(batch[0]!);
-      else await this.runTogether(batch);
+      const jobs = this.waiting.splice(0, this.maxBatch);
+      const byWriter = new Map<BatchWriter<unknown, unknown>, UnitJob[]>();
+      const work: WorkJob[] = [];
+      for (const job of jobs) {
+        if (job.kind === 'work') work.push(job);
+        else byWriter.set(job.writer, [...(byWriter.get(job.writer) ?? []), job]);
+      }
+      for (const [writer, units] of byWriter) await this.writeUnits(writer, units);
+      if (work.length === 1) await this.runAlone(work[0]!);
+      else if (work.length) await this.runTogether(work);
       await new Promise((resolve) => setImmediate(resolve));
     }
     this.running = undefined;
   }
 
-  private async runAlone(job: Job): Promise<void> {
+  private async writeUnits(writer: BatchWriter<unknown, unknown>, jobs: readonly UnitJob[]): Promise<void> {
+    let outcomes: Array<Outcome<unknown>>;
+    try {
+      outcomes = await writer.writeBatch(jobs.map((job) => job.unit));
+    } catch (error) {
+      if (jobs.length === 1) outcomes = [{ ok: false, error }];
+      else {
+        outcomes = [];
+        for (const job of jobs) {
+          try {
+            outcomes.push((await writer.writeBatch([job.unit]))[0]!);
+          } catch (failure) {
+            outcomes.push({ ok: false, error: failure });
+          }
+        }
+      }
+    }
+    settle(jobs, outcomes);
+  }
+
+  private async runAlone(job: WorkJob): Promise<void> {
     try {
       job.resolve(
         await this.knex.transaction(async (trx) => {
@@ -73,32 +123,35 @@ export class WriteQueue {
     }
   }
 
-  private async runTogether(batch: Job[]): Promise<void> {
-    const outcomes: Outcome[] = [];
+  private async runTogether(batch: readonly WorkJob[]): Promise<void> {
+    const outcomes: Array<Outcome<unknown>> = [];
     try {
       await this.knex.transaction(async (trx) => {
         await this.takeWriteLock(trx);
         // Plain savepoints, one at a time under one name: knex's nested transactions cost more than the work.
         for (const job of batch) {
-          await this.exec(trx, 'SAVEPOINT job');
+          await trx.raw('SAVEPOINT job');
           try {
             outcomes.push({ ok: true, value: await job.work(trx) });
           } catch (error) {
-            // The rare failure path stays on knex, where its query events show it.
             await trx.raw('ROLLBACK TO SAVEPOINT job');
             outcomes.push({ ok: false, error });
           }
-          await this.exec(trx, 'RELEASE SAVEPOINT job');
+          await trx.raw('RELEASE SAVEPOINT job');
         }
       });
     } catch (error) {
       for (const job of batch) job.reject(error);
       return;
     }
-    batch.forEach((job, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) job.resolve(outcome.value);
-      else job.reject(outcome.error);
-    });
+    settle(batch, outcomes);
   }
+}
+
+function settle(jobs: ReadonlyArray<{ resolve: (value: unknown) => void; reject: (error: unknown) => void }>, outcomes: ReadonlyArray<Outcome<unknown>>): void {
+  jobs.forEach((job, i) => {
+    const outcome = outcomes[i]!;
+    if (outcome.ok) job.resolve(outcome.value);
+    else job.reject(outcome.error);
+  });
 }

@@ -1,7 +1,10 @@
 import type { TicketState } from '../../engine/ticket-engine.js';
 import { activeSteps } from '../../engine/ticket-engine.js';
 import type { FieldDefinition, Workflow } from '../../engine/workflow.js';
+import type { Customer, PendingTimerView, StepLogEntry } from '../../data/tickets/ticket-records.js';
 import type { Urgency } from './urgency.js';
+
+export type { Customer, PendingTimerView, StepLogEntry };
 
 /** A step the ticket waits in, with everything an agent needs to act on it. */
 export interface ActiveStep {
@@ -18,12 +21,6 @@ export interface ActiveStep {
   /** When the step's SLA is breached (business time already counted in). */
   dueAt?: number;
   breached: boolean;
-}
-
-export interface Customer {
-  id: number;
-  name: string;
-  externalId?: string;
 }
 
 export interface Ticket {
@@ -49,29 +46,6 @@ export interface Ticket {
   updatedAt: number;
   closedAt?: number;
   createdBy: string;
-}
-
-export interface StepLogEntry {
-  visit: number;
-  step: string;
-  stepName: string;
-  owner?: string;
-  enteredAt: number;
-  exitedAt?: number;
-  durationMs?: number;
-  actor?: string;
-  event?: string;
-  slaMs?: number;
-  breached: boolean;
-  automatic: boolean;
-}
-
-export interface PendingTimerView {
-  key: string;
-  kind: string;
-  dueAt: number;
-  step?: string;
-  timerId?: string;
 }
 
 export interface TicketDetail extends Ticket {

@@ -1,5 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
-import { rowsOf, type Database } from '../../data/database.js';
+import type { TimerRepository } from '../../data/timers/timer-repository.js';
 import type { DueTimer, TicketRuntime } from '../tickets/ticket-runtime.js';
 
 export interface SchedulerOptions {
@@ -14,13 +14,6 @@ export interface SchedulerOptions {
   /** A claim older than this is taken to belong to a process that died, and is claimed again. */
   claimTtlMs?: number;
   onError?: (error: unknown) => void;
-}
-
-interface ClaimedRow {
-  id: number | string;
-  ticket_id: number | string;
-  key: string;
-  due_at: number | string;
 }
 
 const DEFAULT_BATCH = 1_000;
@@ -46,7 +39,7 @@ export class TimerScheduler {
   private stopped = true;
 
   constructor(
-    private readonly db: Database,
+    private readonly timers: TimerRepository,
     private readonly tickets: TicketRuntime,
     private readonly clock: Clock,
     private readonly options: SchedulerOptions,
@@ -91,9 +84,9 @@ export class TimerScheduler {
 
   /** Sleeps until the next timer is due, but no longer than the interval (other processes arm timers too). */
   private async nextDelay(): Promise<number> {
-    const next = (await this.db.knex('timers').whereNull('fired_at').whereNull('cancelled_at').min({ due: 'due_at' }).first()) as { due: number | null } | undefined;
-    if (next?.due === null || next?.due === undefined) return this.options.intervalMs;
-    return Math.max(0, Math.min(this.options.intervalMs, Number(next.due) - this.clock.now()));
+    const due = await this.timers.nextDue();
+    if (due === undefined) return this.options.intervalMs;
+    return Math.max(0, Math.min(this.options.intervalMs, due - this.clock.now()));
   }
 
   private async round(): Promise<TickResult> {
@@ -128,24 +121,8 @@ export class TimerScheduler {
     return { claimed: claimed.length, fired, lateness };
   }
 
-  private async claim(): Promise<DueTimer[]> {
+  private claim(): Promise<DueTimer[]> {
     const now = this.clock.now();
-    const stale = now - (this.options.claimTtlMs ?? 60_000);
-    const limit = this.options.batchSize ?? DEFAULT_BATCH;
-    const skipLocked = this.db.client === 'pg' ? 'FOR UPDATE SKIP LOCKED' : '';
-    return this.db.write(async (trx) => {
-      const result = (await trx.raw(
-        `UPDATE timers SET claimed_by = ?, claimed_at = ?
-          WHERE id IN (SELECT id FROM timers
-                        WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= ?
-                          AND (claimed_at IS NULL OR claimed_at < ?)
-                        ORDER BY due_at LIMIT ? ${skipLocked})
-          RETURNING id, ticket_id, key, due_at`,
-        [this.options.instance, now, now, stale, limit],
-      )) as unknown;
-      const timers = rowsOf<ClaimedRow>(result).map((row) => ({ id: Number(row.id), ticketId: Number(row.ticket_id), key: row.key, dueAt: Number(row.due_at) }));
-      // Arming order breaks ties between timers due at the same instant.
-      return timers.sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
-    });
+    return this.timers.claimDue({ instance: this.options.instance, now, staleBefore: now - (this.options.claimTtlMs ?? 60_000), limit: this.options.batchSize ?? DEFAULT_BATCH });
   }
 }

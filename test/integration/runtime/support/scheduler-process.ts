@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../../../../server/shared/clock.js';
 import { loadConfig } from '../../../../server/shared/config.js';
 import { openSopflow } from '../../../../server/sopflow.js';
+import { timerRepository } from '../../../../server/data/timers/timer-repository.js';
 import { TimerScheduler } from '../../../../server/services/timers/timer-scheduler.js';
 
 const instance = process.env.SCHEDULER_INSTANCE ?? `scheduler-${process.pid}`;
@@ -17,7 +18,7 @@ function failed(error: unknown): void {
   errors.push(error instanceof Error ? `${(error as { code?: string }).code ?? error.name}: ${error.message.split('\n')[0]}` : String(error));
 }
 const app = await openSopflow({ ...loadConfig(), logLevel: 'silent' });
-const scheduler = new TimerScheduler(app.db, app.tickets, systemClock, {
+const scheduler = new TimerScheduler(timerRepository(app.db), app.tickets, systemClock, {
   instance,
   intervalMs: 50,
   batchSize: Number(process.env.SCHEDULER_BATCH ?? 25),

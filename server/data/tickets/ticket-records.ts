@@ -1,0 +1,128 @@
+import type { TicketState } from '../../engine/ticket-engine.js';
+
+/** The types the ticket repository speaks: rows mapped to these in `ticket-rows.ts`, nowhere else. */
+
+export interface Customer {
+  id: number;
+  name: string;
+  externalId?: string;
+}
+
+/** A ticket as stored, its snapshot parsed. */
+export interface TicketRecord {
+  id: number;
+  /** The id of the workflow version the ticket runs on. */
+  workflowVersionId: number;
+  workflowKey: string;
+  channel: string;
+  subject: string;
+  customer: Customer;
+  fields: Record<string, unknown>;
+  state: TicketState;
+  revision: number;
+  /** Counts every stored change (reminders too); a change names the one it was computed from. */
+  rowVersion: number;
+  createdAt: number;
+  updatedAt: number;
+  closedAt: number | null;
+  createdBy: string;
+}
+
+/** What a change sets on the ticket's row. */
+export interface TicketColumns {
+  level: string | null;
+  vip: boolean;
+  fields: Record<string, unknown>;
+  state: TicketState;
+  revision: number;
+  dueAt: number | null;
+  updatedAt: number;
+  closedAt: number | null;
+}
+
+export interface StepLogEntry {
+  visit: number;
+  step: string;
+  stepName: string;
+  owner?: string;
+  enteredAt: number;
+  exitedAt?: number;
+  durationMs?: number;
+  actor?: string;
+  event?: string;
+  slaMs?: number;
+  breached: boolean;
+  automatic: boolean;
+}
+
+export interface PendingTimerView {
+  key: string;
+  kind: string;
+  dueAt: number;
+  step?: string;
+  timerId?: string;
+}
+
+/** A timer armed, or cancelled (`cancelledAt`), by a change. */
+export interface TimerWrite {
+  key: string;
+  kind: string;
+  step?: string;
+  timerId?: string;
+  visit?: number;
+  dueAt: number;
+  armedAt: number;
+  cancelledAt: number | null;
+}
+
+export interface NotificationWrite {
+  kind: string;
+  recipient?: string;
+  step?: string;
+  message?: string;
+  createdAt: number;
+}
+
+/** The rows a change adds or updates beside the ticket: step-log visits, timers, notifications. */
+export interface TicketEffects {
+  stepLog: StepLogEntry[];
+  timers: TimerWrite[];
+  notifications: NotificationWrite[];
+}
+
+export interface NewTicketRecord {
+  workflowVersionId: number;
+  workflowKey: string;
+  channel: string;
+  subject: string;
+  customer: { name: string; externalId?: string };
+  createdBy: string;
+  createdAt: number;
+  columns: TicketColumns;
+}
+
+/** One unit of the ticket write path: a new ticket, or a change computed from `expectedRowVersion`. */
+export type TicketWrite =
+  | { kind: 'create'; ticket: NewTicketRecord; effects: TicketEffects }
+  | { kind: 'change'; ticketId: number; expectedRowVersion: number; columns: TicketColumns; effects: TicketEffects; firedTimerIds: readonly number[] };
+
+/** `stale`: the ticket changed since it was read; nothing was written, read it again and recompute. */
+export type TicketWriteResult = { kind: 'created'; id: number; customer: Customer } | { kind: 'changed'; rowVersion: number } | { kind: 'stale' };
+
+export interface TicketQuery {
+  /** 'open', 'closed', or a step id the ticket waits in. */
+  state?: string;
+  owner?: string;
+  workflow?: string;
+  customer?: number;
+  limit?: number;
+  offset?: number;
+}
+
+/** A claimed timer, as the scheduler hands it over to be fired. */
+export interface DueTimer {
+  id: number;
+  ticketId: number;
+  key: string;
+  dueAt: number;
+}

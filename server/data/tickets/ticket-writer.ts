@@ -1,0 +1,156 @@
+import { ConflictError } from '../../shared/errors.js';
+import { isUniqueViolation, listSql, rowsOf, writeRows, type SqlValue, type SqliteStatements, type Transaction } from '../database.js';
+import type { BatchWriter, Outcome } from '../write-queue.js';
+import type { Knex } from 'knex';
+import type { Customer, NewTicketRecord, TicketEffects, TicketWrite, TicketWriteResult } from './ticket-records.js';
+import {
+  columnValues,
+  customerOf,
+  notificationValues,
+  stepLogValues,
+  timerValues,
+  NOTIFICATIONS_INSERT,
+  STEP_LOG_INSERT,
+  STEP_LOG_UPSERT,
+  TICKET_INSERT,
+  TIMERS_INSERT,
+  TIMERS_UPSERT,
+  type CustomerRow,
+} from './ticket-rows.js';
+
+const TICKET_UPDATE =
+  'UPDATE tickets SET level = ?, vip = ?, fields = ?, snapshot = ?, revision = ?, due_at = ?, updated_at = ?, closed_at = ?, row_version = row_version + 1 WHERE id = ? AND row_version = ?';
+const TIMER_FIRED = 'UPDATE timers SET fired_at = ? WHERE id = ? AND fired_at IS NULL AND cancelled_at IS NULL';
+
+/** A unit's place in the batch and, once its ticket row is written, the id its effects belong to. */
+type Stored = { index: number; ticketId: number; effects: TicketEffects; firedTimerIds: readonly number[]; at: number };
+
+/**
+ * Stores ticket writes in one transaction per batch. A change is written only if the ticket's row is still
+ * at the version it was computed from (else `stale`, nothing of it written); then its step-log rows, timers
+ * and notifications. On SQLite the whole transaction runs synchronously on the owned connection with
+ * prepared statements (nothing else can run meanwhile); on PostgreSQL the batch's tickets are locked in id
+ * order and changed with one multi-row statement per table.
+ */
+export function ticketWriter(knex: Knex, sqlite: SqliteStatements | undefined): BatchWriter<TicketWrite, TicketWriteResult> {
+  if (sqlite) return { writeBatch: (units) => Promise.resolve(sqlite.transaction(() => units.map((unit) => writeOnSqlite(sqlite, unit)))) };
+  return { writeBatch: (units) => knex.transaction((trx) => writeOnPostgres(trx, units)) };
+}
+
+function writeOnSqlite(sqlite: SqliteStatements, unit: TicketWrite): Outcome<TicketWriteResult> {
+  const run = (sql: string, values: readonly SqlValue[]) => sqlite.prepare(sql).run(values.map(bindable));
+  if (unit.kind === 'create') {
+    const { ticket } = unit;
+    const customer = sqliteCustomer(sqlite, ticket);
+    const [row] = sqlite.prepare(TICKET_INSERT).all(newTicketValues(ticket, customer.id).map(bindable)) as Array<{ id: number }>;
+    const id = Number(row!.id);
+    writeEffectsOnSqlite(run, id, unit.effects, [], ticket.createdAt);
+    return { ok: true, value: { kind: 'created', id, customer } };
+  }
+  const changed = run(TICKET_UPDATE, [...columnValues(unit.columns), unit.ticketId, unit.expectedRowVersion]).changes;
+  if (changed === 0) return { ok: true, value: { kind: 'stale' } };
+  writeEffectsOnSqlite(run, unit.ticketId, unit.effects, unit.firedTimerIds, unit.columns.updatedAt);
+  return { ok: true, value: { kind: 'changed', rowVersion: unit.expectedRowVersion + 1 } };
+}
+
+function writeEffectsOnSqlite(run: (sql: string, values: readonly SqlValue[]) => unknown, ticketId: number, effects: TicketEffects, fired: readonly number[], at: number): void {
+  for (const id of fired) run(TIMER_FIRED, [at, id]);
+  for (const entry of effects.stepLog) run(`${STEP_LOG_INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${STEP_LOG_UPSERT}`, stepLogValues(ticketId, entry));
+  for (const timer of effects.timers) run(`${TIMERS_INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)${TIMERS_UPSERT}`, timerValues(ticketId, timer));
+  for (const note of effects.notifications) run(`${NOTIFICATIONS_INSERT} VALUES (?, ?, ?, ?, ?, ?)`, notificationValues(ticketId, note));
+}
+
+function sqliteCustomer(sqlite: SqliteStatements, ticket: NewTicketRecord): Customer {
+  const { name, externalId } = ticket.customer;
+  if (externalId) {
+    const existing = sqlite.prepare('SELECT id, name, external_id FROM customers WHERE external_id = ?').get(externalId) as CustomerRow | undefined;
+    if (existing) return customerOf(existing);
+  }
+  try {
+    const row = sqlite.prepare('INSERT INTO customers (name, external_id, created_at) VALUES (?, ?, ?) RETURNING id, name, external_id').get(name, externalId ?? null, ticket.createdAt);
+    return customerOf(row as CustomerRow);
+  } catch (error) {
+    throw customerConflict(error, externalId);
+  }
+}
+
+async function writeOnPostgres(trx: Transaction, units: readonly TicketWrite[]): Promise<Array<Outcome<TicketWriteResult>>> {
+  const outcomes: Array<Outcome<TicketWriteResult>> = new Array(units.length);
+  const stored: Stored[] = [];
+  const changes = units.flatMap((unit, index) => (unit.kind === 'change' ? [{ unit, index }] : []));
+  // A ticket changed twice in one batch: the second is computed from a version the first replaces.
+  const seen = new Set<number>();
+  const distinct = changes.filter(({ unit, index }) => {
+    if (!seen.has(unit.ticketId)) return seen.add(unit.ticketId);
+    outcomes[index] = { ok: true, value: { kind: 'stale' } };
+    return false;
+  });
+  if (distinct.length) {
+    const ids = distinct.map(({ unit }) => unit.ticketId).sort((a, b) => a - b);
+    // Locked in id order, so two processes' batches never wait on each other in a circle.
+    await trx.raw(`SELECT id FROM tickets WHERE id IN (${listSql(ids.length)}) ORDER BY id FOR UPDATE`, ids);
+    const updated = await writeRows<{ id: number }>(
+      trx,
+      TICKETS_UPDATE_HEAD,
+      distinct.map(({ unit }) => [...columnValues(unit.columns), unit.ticketId, unit.expectedRowVersion]),
+      TICKETS_UPDATE_TAIL,
+    );
+    const written = new Set(updated.map((row) => Number(row.id)));
+    for (const { unit, index } of distinct) {
+      if (!written.has(unit.ticketId)) outcomes[index] = { ok: true, value: { kind: 'stale' } };
+      else {
+        outcomes[index] = { ok: true, value: { kind: 'changed', rowVersion: unit.expectedRowVersion + 1 } };
+        stored.push({ index, ticketId: unit.ticketId, effects: unit.effects, firedTimerIds: unit.firedTimerIds, at: unit.columns.updatedAt });
+      }
+    }
+  }
+  for (const [index, unit] of units.entries()) {
+    if (unit.kind !== 'create') continue;
+    const customer = await postgresCustomer(trx, unit.ticket);
+    const [row] = rowsOf<{ id: number }>(await trx.raw(TICKET_INSERT, newTicketValues(unit.ticket, customer.id)));
+    const id = Number(row!.id);
+    outcomes[index] = { ok: true, value: { kind: 'created', id, customer } };
+    stored.push({ index, ticketId: id, effects: unit.effects, firedTimerIds: [], at: unit.ticket.createdAt });
+  }
+  for (const { firedTimerIds, at } of stored) {
+    if (firedTimerIds.length) await trx.raw(`UPDATE timers SET fired_at = ? WHERE id IN (${listSql(firedTimerIds.length)}) AND fired_at IS NULL AND cancelled_at IS NULL`, [at, ...firedTimerIds]);
+  }
+  await writeRows(trx, STEP_LOG_INSERT, stored.flatMap((s) => s.effects.stepLog.map((e) => stepLogValues(s.ticketId, e))), STEP_LOG_UPSERT);
+  await writeRows(trx, TIMERS_INSERT, stored.flatMap((s) => s.effects.timers.map((t) => timerValues(s.ticketId, t))), TIMERS_UPSERT);
+  await writeRows(trx, NOTIFICATIONS_INSERT, stored.flatMap((s) => s.effects.notifications.map((n) => notificationValues(s.ticketId, n))));
+  return outcomes;
+}
+
+async function postgresCustomer(trx: Transaction, ticket: NewTicketRecord): Promise<Customer> {
+  const { name, externalId } = ticket.customer;
+  if (externalId) {
+    const [existing] = rowsOf<CustomerRow>(await trx.raw('SELECT id, name, external_id FROM customers WHERE external_id = ?', [externalId]));
+    if (existing) return customerOf(existing);
+  }
+  try {
+    const [row] = rowsOf<CustomerRow>(await trx.raw('INSERT INTO customers (name, external_id, created_at) VALUES (?, ?, ?) RETURNING id, name, external_id', [name, externalId ?? null, ticket.createdAt]));
+    return customerOf(row!);
+  } catch (error) {
+    throw customerConflict(error, externalId);
+  }
+}
+
+function customerConflict(error: unknown, externalId: string | undefined): unknown {
+  return isUniqueViolation(error) ? new ConflictError(`customer ${externalId} was created at the same time; try again`) : error;
+}
+
+function newTicketValues(ticket: NewTicketRecord, customerId: number): SqlValue[] {
+  return [...columnValues(ticket.columns), ticket.workflowVersionId, ticket.workflowKey, ticket.channel, ticket.subject, customerId, ticket.createdAt, ticket.createdBy];
+}
+
+/** better-sqlite3 binds numbers, strings and null; booleans are stored as 0 and 1. */
+function bindable(value: SqlValue): SqlValue {
+  return typeof value === 'boolean' ? Number(value) : value;
+}
+
+// PostgreSQL types the values of a VALUES list of parameters as text: the casts say what they are.
+const TICKETS_UPDATE_HEAD = `UPDATE tickets AS t SET level = v.level, vip = v.vip::boolean, fields = v.fields, snapshot = v.snapshot,
+  revision = v.revision::integer, due_at = v.due_at::bigint, updated_at = v.updated_at::bigint, closed_at = v.closed_at::bigint,
+  row_version = t.row_version + 1 FROM (`;
+const TICKETS_UPDATE_TAIL =
+  ') AS v (level, vip, fields, snapshot, revision, due_at, updated_at, closed_at, id, expected) WHERE t.id = v.id::bigint AND t.row_version = v.expected::integer RETURNING t.id';

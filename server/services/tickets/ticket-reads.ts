@@ -1,0 +1,64 @@
+import type { Clock } from '../../shared/clock.js';
+import { NotFoundError } from '../../shared/errors.js';
+import { allowedEvents } from '../../engine/ticket-engine.js';
+import type { TicketQuery, TicketRecord } from '../../data/tickets/ticket-records.js';
+import type { TicketRepository } from '../../data/tickets/ticket-repository.js';
+import type { WorkflowLibrary, WorkflowVersion } from '../workflows/workflow-library.js';
+import { levelOf } from './ticket-effects.js';
+import { activeStepsOf, nearestBreach, type Ticket, type TicketDetail } from './ticket-views.js';
+import { urgencyOf } from './urgency.js';
+
+/**
+ * The ticket read model: state, steps, allowed actions, fields and urgency, computed once here from the
+ * stored snapshot for the API and the pages alike.
+ */
+export class TicketReads {
+  constructor(
+    private readonly repository: TicketRepository,
+    private readonly workflows: WorkflowLibrary,
+    private readonly clock: Clock,
+  ) {}
+
+  async get(id: number): Promise<TicketDetail> {
+    const record = await this.repository.find(id);
+    if (!record) throw new NotFoundError(`no ticket ${id}`);
+    const [version, stepLog, pendingTimers] = await Promise.all([this.workflows.get(record.workflowVersionId), this.repository.stepLog(id), this.repository.pendingTimers(id)]);
+    return { ...this.view(version, record), stepLog, pendingTimers };
+  }
+
+  /** A page of tickets, most urgent first: open before closed, VIP first, then the nearest SLA breach. */
+  async list(query: TicketQuery = {}): Promise<{ items: Ticket[]; total: number }> {
+    const { items, total } = await this.repository.list(query);
+    return { items: await Promise.all(items.map(async (record) => this.view(await this.workflows.get(record.workflowVersionId), record))), total };
+  }
+
+  view(version: WorkflowVersion, record: TicketRecord): Ticket {
+    const { state, fields } = record;
+    const steps = activeStepsOf(version.workflow, state);
+    const due = state.done ? null : nearestBreach(state);
+    const ticket: Ticket = {
+      id: record.id,
+      workflow: version.key,
+      version: version.version,
+      channel: record.channel,
+      subject: record.subject,
+      customer: record.customer,
+      vip: state.vip,
+      fields,
+      status: state.done ? 'closed' : 'open',
+      state: steps.map((s) => s.id),
+      steps,
+      allowedEvents: allowedEvents(version.workflow, state),
+      urgency: urgencyOf(version.workflow, state, steps, due ?? undefined, this.clock.now()),
+      revision: record.revision,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+      createdBy: record.createdBy,
+    };
+    const level = levelOf(fields);
+    if (level) ticket.level = level;
+    if (due !== null) ticket.dueAt = due;
+    if (record.closedAt !== null) ticket.closedAt = record.closedAt;
+    return ticket;
+  }
+}
