@@ -2,6 +2,12 @@ import { hostname } from 'node:os';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { Config } from './shared/config.js';
 import { openDatabase, type Database } from './data/database.js';
+import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
+import { KnexNotificationsReadModel } from './data/read-models/notifications.query.js';
+import { KnexQueueReadModel } from './data/read-models/queue.query.js';
+import { CustomerHistory } from './services/inbox/customer-history.js';
+import { Inbox } from './services/inbox/inbox.js';
+import { TicketQueue } from './services/inbox/queue.js';
 import { ExecutionTables } from './services/execution-tables/execution-tables.js';
 import { loadExecutionTableTemplates, TEMPLATES_DIR, type ExecutionTableTemplates } from './services/execution-tables/templates.js';
 import { createBusinessTime } from './engine/time/business-calendar.js';
@@ -23,6 +29,10 @@ export interface Sopflow {
   /** The starting plans of `templates/`, loaded (and checked) once. */
   templates: ExecutionTableTemplates;
   executionTables: ExecutionTables;
+  /** The agents' queue, their reminders and escalations, and a customer's tickets: what the pages read. */
+  queue: TicketQueue;
+  inbox: Inbox;
+  customers: CustomerHistory;
   close(): Promise<void>;
 }
 
@@ -49,6 +59,9 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
     scheduler,
     templates,
     executionTables: new ExecutionTables(db, clock, templates, users, workflows),
+    queue: new TicketQueue(new KnexQueueReadModel(db.knex), workflows, clock),
+    inbox: new Inbox(new KnexNotificationsReadModel(db), clock),
+    customers: new CustomerHistory(new KnexCustomersReadModel(db.knex)),
     async close() {
       await scheduler.stop();
       await tickets.settled();
