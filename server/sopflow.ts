@@ -1,7 +1,15 @@
 import { hostname } from 'node:os';
+import type { Store } from 'express-rate-limit';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { Config } from './shared/config.js';
 import { openDatabase, type Database } from './data/database.js';
+import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
+import { KnexNotificationsReadModel } from './data/read-models/notifications.query.js';
+import { KnexQueueReadModel } from './data/read-models/queue.query.js';
+import { DatabaseRateLimitStore } from './data/rate-limit-store.js';
+import { CustomerHistory } from './services/inbox/customer-history.js';
+import { Inbox } from './services/inbox/inbox.js';
+import { TicketQueue } from './services/inbox/queue.js';
 import { ExecutionTables } from './services/execution-tables/execution-tables.js';
 import { loadExecutionTableTemplates, TEMPLATES_DIR, type ExecutionTableTemplates } from './services/execution-tables/templates.js';
 import { createBusinessTime } from './engine/time/business-calendar.js';
@@ -25,6 +33,12 @@ export interface Sopflow {
   /** The starting plans of `templates/`, loaded (and checked) once. */
   templates: ExecutionTableTemplates;
   executionTables: ExecutionTables;
+  /** The agents' queue, their reminders and escalations, and a customer's tickets: what the pages read. */
+  queue: TicketQueue;
+  inbox: Inbox;
+  customers: CustomerHistory;
+  /** A rate limiter's counters in the database (one store per limiter): every server process counts against the same limit. */
+  rateLimitStore(prefix: string): Store;
   close(): Promise<void>;
 }
 
@@ -51,6 +65,10 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
     scheduler,
     templates,
     executionTables: new ExecutionTables(db, clock, templates, users, workflows),
+    queue: new TicketQueue(new KnexQueueReadModel(db.knex), workflows, clock),
+    inbox: new Inbox(new KnexNotificationsReadModel(db), clock),
+    customers: new CustomerHistory(new KnexCustomersReadModel(db.knex)),
+    rateLimitStore: (prefix) => new DatabaseRateLimitStore(db, clock, prefix),
     async close() {
       await scheduler.stop();
       await tickets.settled();

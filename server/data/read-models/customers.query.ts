@@ -19,7 +19,14 @@ export interface CustomerTicketRow {
 }
 
 /** A customer and their tickets on every channel, newest first: the page one click away from a ticket. */
-export class CustomersQuery {
+export interface CustomersReadModel {
+  byId(id: number): Promise<CustomerRecord | undefined>;
+  /** Newest first, by keyset (`before`: the last id of the page before); `except` leaves one ticket out. */
+  tickets(customerId: number, page: { before?: number; limit: number; except?: number }): Promise<{ rows: CustomerTicketRow[]; next?: number }>;
+}
+
+/** The customers read model on knex. */
+export class KnexCustomersReadModel implements CustomersReadModel {
   constructor(private readonly knex: Knex) {}
 
   async byId(id: number): Promise<CustomerRecord | undefined> {

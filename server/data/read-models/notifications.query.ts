@@ -39,7 +39,21 @@ interface Row {
  * Reminders and escalations (the `notifications` table the ticket runtime writes): list, count and mark
  * read, each reader on their own (a reminder to a lane is read by each of its members separately).
  */
-export class NotificationsQuery {
+export interface NotificationsReadModel {
+  /** Newest first, by keyset (`before`: the last id of the page before). */
+  list(audience: Audience, page: { unreadOnly: boolean; before?: number; limit: number }): Promise<{ rows: Array<NotificationRow & { unread: boolean }>; next?: number }>;
+  /** Unread notifications for this audience, counted up to `cap`. */
+  unreadCount(audience: Audience, cap: number): Promise<number>;
+  /** The reminders and escalations of one ticket, in the order they went out. */
+  ofTicket(ticketId: number): Promise<NotificationRow[]>;
+  /** Marks one notification read for this reader; false when it is not theirs to see or was read already. */
+  markRead(audience: Audience, id: number, now: number): Promise<boolean>;
+  /** Marks everything this reader can see read; returns how many were unread. */
+  markAllRead(audience: Audience): Promise<number>;
+}
+
+/** The notifications read model on knex; marking read goes through the database's write queue. */
+export class KnexNotificationsReadModel implements NotificationsReadModel {
   constructor(private readonly db: Database) {}
 
   /** Newest first, by keyset (`before`: the last id of the page before). */

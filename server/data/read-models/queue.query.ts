@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { TicketState } from '../../engine/ticket-engine.js';
 
 /** What the queue can be narrowed to. `state`: open (the default), closed, or a step id the tickets wait in. */
 export interface QueueFilter {
@@ -35,11 +36,20 @@ export interface QueueRow {
   customerName: string;
   vip: boolean;
   level: string | null;
-  snapshot: string;
+  /** The engine's state of the ticket, parsed from its stored snapshot. */
+  state: TicketState;
   dueAt: number | null;
   createdAt: number;
   closedAt: number | null;
   createdBy: string;
+}
+
+/** The queue's own reads: a page of tickets most urgent first, and about how many match. */
+export interface QueueReadModel {
+  /** Up to `limit` tickets from `after` on, and the cursor of the next page when there is one. */
+  page(filter: QueueFilter, after: QueueCursor | undefined, limit: number): Promise<{ rows: QueueRow[]; next?: QueueCursor }>;
+  /** How many tickets match, counted up to `cap`: a count never scans them all. */
+  count(filter: QueueFilter, cap: number): Promise<number>;
 }
 
 interface Run {
@@ -93,11 +103,10 @@ interface Row {
   created_by: string;
 }
 
-/** The queue's own reads: a page of tickets most urgent first, and about how many match. */
-export class QueueQuery {
+/** The queue read model on knex, for SQLite and PostgreSQL alike. */
+export class KnexQueueReadModel implements QueueReadModel {
   constructor(private readonly knex: Knex) {}
 
-  /** Up to `limit` tickets from `after` on, and the cursor of the next page when there is one. */
   async page(filter: QueueFilter, after: QueueCursor | undefined, limit: number): Promise<{ rows: QueueRow[]; next?: QueueCursor }> {
     const runs = filter.state === 'closed' ? CLOSED_RUNS : OPEN_RUNS;
     const rows: QueueRow[] = [];
@@ -124,7 +133,6 @@ export class QueueQuery {
     return { rows, next: { run: endRun, id: end.id, ...(at !== null ? { at } : {}) } };
   }
 
-  /** How many tickets match, counted up to `cap` (the queue says "1000+" beyond): a count never scans them all. */
   async count(filter: QueueFilter, cap: number): Promise<number> {
     const inner = this.knex('tickets as t').select(this.knex.raw('1'));
     if (filter.state === 'closed') inner.whereNotNull('t.closed_at');
@@ -184,22 +192,10 @@ function rowOf(row: Row): QueueRow {
     customerName: row.customer_name,
     vip: Boolean(row.vip),
     level: row.level,
-    snapshot: row.snapshot,
+    state: JSON.parse(row.snapshot) as TicketState,
     dueAt: row.due_at === null ? null : Number(row.due_at),
     createdAt: Number(row.created_at),
     closedAt: row.closed_at === null ? null : Number(row.closed_at),
     createdBy: row.created_by,
   };
-}
-
-/** A cursor as it travels in the queue's URL (`after=2.1732345600000.17`), and back. */
-export function encodeCursor(cursor: QueueCursor): string {
-  return [cursor.run, cursor.at ?? '', cursor.id].join('.');
-}
-
-export function decodeCursor(text: unknown): QueueCursor | undefined {
-  if (typeof text !== 'string') return undefined;
-  const match = /^(\d)\.(\d*)\.(\d+)$/.exec(text);
-  if (!match) return undefined;
-  return { run: Number(match[1]), id: Number(match[3]), ...(match[2] ? { at: Number(match[2]) } : {}) };
 }

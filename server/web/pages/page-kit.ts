@@ -4,9 +4,6 @@ import type { Sopflow } from '../../sopflow.js';
 import { AppError } from '../../shared/errors.js';
 import { hasRole, type Role, type User } from '../../services/users/users.js';
 import { LOCALES, negotiateLocale, type Formatter, type Locale } from '../../shared/i18n.js';
-import { CustomersQuery } from '../../data/read-models/customers.query.js';
-import { NotificationsQuery, type Audience } from '../../data/read-models/notifications.query.js';
-import { QueueQuery } from '../../data/read-models/queue.query.js';
 import type { LayoutModel, Renderer } from './render.js';
 import { takeFlash } from './session.js';
 import { WorkflowCatalog } from '../../services/workflows/workflow-catalog.js';
@@ -36,20 +33,12 @@ const NAV: NavEntry[] = [
 ];
 
 /** Where each role lands after signing in. */
-/** Who reads notifications on a page: the signed-in user. */
-export function audienceOf(user: User): Audience {
-  return { userId: user.id, email: user.email };
-}
-
 export const HOME: Record<Role, string> = { agent: '/queue', manager: '/workflows', admin: '/admin' };
 
-/** What every page route works with: the services, the pages' own queries, and one way to answer with a page. */
+/** What every page route works with: the services, and one way to answer with a page. */
 export interface PageKit {
   app: Sopflow;
   logger: Logger;
-  queue: QueueQuery;
-  notifications: NotificationsQuery;
-  customers: CustomersQuery;
   catalog: WorkflowCatalog;
   formatter(req: Request): Formatter;
   /** A formatter per language: what reads text people typed in either (an uploaded workbook's headers). */
@@ -59,21 +48,17 @@ export interface PageKit {
 }
 
 export function createPageKit(app: Sopflow, logger: Logger, render: Renderer, formatterOf: (locale: Locale) => Formatter): PageKit {
-  const notifications = new NotificationsQuery(app.db);
   const formatter = (req: Request) => formatterOf(negotiateLocale([req.user?.locale, req.session?.locale], (languages) => req.acceptsLanguages(languages)));
   return {
     app,
     logger,
-    queue: new QueueQuery(app.db.knex),
-    notifications,
-    customers: new CustomersQuery(app.db.knex),
     catalog: new WorkflowCatalog(app.workflows),
     formatter,
     formatters: LOCALES.map(formatterOf),
     async send(req, res, page, title, model, status = 200) {
       const f = formatter(req);
       const user = req.user;
-      const unread = user && hasRole(user, 'agent') ? await notifications.unreadCount(audienceOf(user), UNREAD_CAP) : 0;
+      const unread = user && hasRole(user, 'agent') ? await app.inbox.unreadCount(user, UNREAD_CAP) : 0;
       const layout: LayoutModel = {
         title: typeof title === 'string' ? f.t(title) : title.text,
         formatter: f,

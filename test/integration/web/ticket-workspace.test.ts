@@ -41,6 +41,11 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
     const notServed = await agent.post('/tickets', { channel: 'chat', workflow: 'email-support', customerName: 'Wang Wei', subject: 'x' });
     expect(notServed.status).toBe(400);
     expect(notServed.html).toContain('This workflow does not serve this channel');
+    // The ticket service refuses a channel it does not know; the form says so next to the channel.
+    const unknown = await agent.post('/tickets', { channel: 'fax', workflow: 'email-support', customerName: 'Wang Wei', subject: 'by fax' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.html).toContain('Choose one of the channels.');
+    expect(unknown.html).toContain('value="by fax"');
 
     const first = await openTicket({ channel: 'phone', workflow: 'customer-inquiry', customerName: 'Wang Wei', externalId: 'crm-17', subject: 'Login fails', vip: 'on' });
     const second = await openTicket({ channel: 'email', workflow: 'email-support', customerName: 'W. Wei', externalId: 'crm-17', subject: 'Invoice copy' });

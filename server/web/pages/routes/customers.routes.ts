@@ -9,10 +9,10 @@ export function customerRoutes(kit: PageKit): Router {
   const router = Router();
   router.get('/customers/:id', requireRole('agent'), async (req, res) => {
     const id = Number(req.params.id);
-    const customer = Number.isSafeInteger(id) && id > 0 ? await kit.customers.byId(id) : undefined;
-    if (!customer) throw new NotFoundError(`no customer ${req.params.id}`);
+    if (!Number.isSafeInteger(id) || id <= 0) throw new NotFoundError(`no customer ${req.params.id}`);
+    const customer = await kit.app.customers.get(id);
     const before = Number(req.query.before);
-    const page = await kit.customers.tickets(id, { limit: PAGE_SIZE, ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}) });
+    const page = await kit.app.customers.tickets(id, { limit: PAGE_SIZE, ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}) });
     const f = kit.formatter(req);
     await kit.send(req, res, 'customer', { text: customer.name }, {
       customer: { ...customer, since: f.dateTime(customer.createdAt) },

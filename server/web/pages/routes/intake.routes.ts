@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError, ValidationError } from '../../../shared/errors.js';
+import type { Formatter } from '../../../shared/i18n.js';
 import { CHANNELS, suggestedWorkflow } from '../../../services/tickets/channels.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
@@ -58,7 +59,6 @@ export function intakeRoutes(kit: PageKit): Router {
       vip: body.vip === 'on' || body.vip === 'true',
     };
     const errors: Record<string, string> = {};
-    if (!(CHANNELS as readonly string[]).includes(values.channel)) errors.channel = f.t('intake.errors.channel');
     if (!values.workflow) errors.workflow = f.t('intake.errors.workflow');
     for (const name of ['subject', 'customerName'] as const) if (!values[name]) errors[name] = f.t('fields.required', { label: f.t(`intake.${name}`) });
     for (const [name, max] of Object.entries(LIMITS) as Array<[keyof typeof LIMITS, number]>) {
@@ -79,9 +79,8 @@ export function intakeRoutes(kit: PageKit): Router {
       flash(req, { kind: 'success', key: 'intake.opened', values: { id: ticket.id } });
       res.redirect(303, `/tickets/${ticket.id}`);
     } catch (error) {
-      if (error instanceof ValidationError && error.problems.some((p) => p.field === 'channel')) {
-        return show(req, res, values, { channel: f.t('intake.errors.channelNotServed') }, 400);
-      }
+      const channel = error instanceof ValidationError ? channelError(error, values.channel, f) : undefined;
+      if (channel) return show(req, res, values, { channel }, 400);
       if (error instanceof AppError && error.code === 'not_found') return show(req, res, values, { workflow: f.t('intake.errors.workflow') }, 400);
       if (error instanceof AppError && error.code === 'conflict') return show(req, res, values, { externalId: f.t('intake.errors.customerRace') }, 409);
       throw error;
@@ -89,4 +88,13 @@ export function intakeRoutes(kit: PageKit): Router {
   });
 
   return router;
+}
+
+/**
+ * The ticket service refuses a channel it does not know, or one the workflow does not serve: a field error
+ * next to the channel, saying which of the two it is.
+ */
+function channelError(error: ValidationError, channel: string, f: Formatter): string | undefined {
+  if (!error.problems.some((p) => p.field === 'channel')) return undefined;
+  return f.t((CHANNELS as readonly string[]).includes(channel) ? 'intake.errors.channelNotServed' : 'intake.errors.channel');
 }

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { audienceOf, requireRole, type PageKit } from '../page-kit.js';
+import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
 
 const PAGE_SIZE = 50;
@@ -7,18 +7,18 @@ const PAGE_SIZE = 50;
 /** `/notifications`: reminders and escalations for me or my role, newest first; mark one or all read. */
 export function notificationRoutes(kit: PageKit): Router {
   const router = Router();
-  const { clock } = kit.app;
+  const { inbox } = kit.app;
 
   router.get('/notifications', requireRole('agent'), async (req, res) => {
     const f = kit.formatter(req);
     const all = req.query.show === 'all';
     const before = Number(req.query.before);
-    const page = await kit.notifications.list(audienceOf(req.user!), { unreadOnly: !all, limit: PAGE_SIZE, ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}) });
+    const page = await inbox.list(req.user!, { all, limit: PAGE_SIZE, ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}) });
     const stepNames = new Map<string, string>();
     for (const version of await kit.catalog.latest()) for (const step of Object.values(version.workflow.steps)) stepNames.set(step.id, step.name);
     await kit.send(req, res, 'notifications', 'notifications.title', {
       all,
-      rows: page.rows.map((n) => ({
+      rows: page.entries.map((n) => ({
         id: n.id,
         ticketId: n.ticketId,
         subject: n.subject,
@@ -35,14 +35,14 @@ export function notificationRoutes(kit: PageKit): Router {
   });
 
   router.post('/notifications/read-all', requireRole('agent'), async (req, res) => {
-    const count = await kit.notifications.markAllRead(audienceOf(req.user!));
+    const count = await inbox.markAllRead(req.user!);
     flash(req, { kind: 'info', key: 'notifications.allRead', values: { count } });
     res.redirect(303, '/notifications');
   });
 
   router.post('/notifications/:id/read', requireRole('agent'), async (req, res) => {
     const id = Number(req.params.id);
-    if (Number.isSafeInteger(id) && id > 0) await kit.notifications.markRead(audienceOf(req.user!), id, clock.now());
+    if (Number.isSafeInteger(id) && id > 0) await inbox.markRead(req.user!, id);
     res.redirect(303, typeof req.body === 'object' && (req.body as Record<string, unknown>).show === 'all' ? '/notifications?show=all' : '/notifications');
   });
 

@@ -4,7 +4,7 @@ import type { WorkflowVersion } from '../../../services/workflows/workflow-libra
 import { CHANNELS } from '../../../services/tickets/channels.js';
 import type { Formatter } from '../../../shared/i18n.js';
 import { requireRole, type PageKit } from '../page-kit.js';
-import { decodeCursor, encodeCursor, type QueueFilter } from '../../../data/read-models/queue.query.js';
+import type { QueueFilter } from '../../../services/inbox/queue.js';
 import { queueLine } from '../view-models/queue-page.js';
 
 const PAGE_SIZE = 50;
@@ -29,15 +29,14 @@ export function queueRoutes(kit: PageKit): Router {
     const lanes = kit.app.users.lanesOf(req.user!.id);
     const roles = query.roles === '1';
     if (roles) filter.lanes = await lanes;
-    const after = decodeCursor(query.after);
     const now = kit.app.clock.now();
-    const [versions, page, total, myLanes] = await Promise.all([kit.catalog.latest(), kit.queue.page(filter, after, PAGE_SIZE), kit.queue.count(filter, COUNT_CAP), lanes]);
-    const rows = await Promise.all(page.rows.map(async (row) => queueLine(row, await kit.app.workflows.get(row.workflowId), now, f)));
+    const [versions, page, total, myLanes] = await Promise.all([kit.catalog.latest(), kit.app.queue.page(filter, text('after'), PAGE_SIZE), kit.app.queue.count(filter, COUNT_CAP), lanes]);
+    const rows = page.tickets.map((ticket) => queueLine(ticket, now, f));
     const params = new URLSearchParams(
       Object.entries({ ...filter, createdBy: undefined, lanes: undefined, mine: mine ? '1' : undefined, roles: roles ? '1' : undefined }).filter((e): e is [string, string] => typeof e[1] === 'string'),
     );
     const filtered = params.size > 0;
-    if (page.next) params.set('after', encodeCursor(page.next));
+    if (page.next) params.set('after', page.next);
     await kit.send(req, res, 'queue', 'queue.title', {
       rows,
       filter: { ...filter, mine, roles },
@@ -47,7 +46,7 @@ export function queueRoutes(kit: PageKit): Router {
       countText: countText(f, filter.state === 'closed', total),
       closedView: filter.state === 'closed',
       nextHref: page.next ? `/queue?${params.toString()}` : undefined,
-      firstHref: after ? `/queue?${new URLSearchParams([...params].filter(([k]) => k !== 'after')).toString()}` : undefined,
+      firstHref: !page.first ? `/queue?${new URLSearchParams([...params].filter(([k]) => k !== 'after')).toString()}` : undefined,
     });
   });
   return router;

@@ -1,5 +1,5 @@
-import { checkFields } from '../../../engine/fields.js';
 import type { FieldDefinition } from '../../../engine/workflow.js';
+import type { FieldProblem } from '../../../shared/errors.js';
 import type { Formatter } from '../../../shared/i18n.js';
 
 /** A step field as a form input. Labels are the workflow's, as authored; the rest is in the reader's language. */
@@ -68,26 +68,20 @@ function kindOf(definition: FieldDefinition): FieldInput['kind'] {
   }
 }
 
-/**
- * What was typed into a step's fields (blank ones left out: the engine treats them as not given). Without
- * definitions, every `field.*` input: what to keep when the step is no longer there.
- */
-export function typedValues(body: Record<string, unknown>, definitions?: readonly FieldDefinition[]): Record<string, string> {
-  const names = definitions ? definitions.map((d) => d.name) : Object.keys(body).filter((k) => k.startsWith(PREFIX)).map((k) => k.slice(PREFIX.length));
+/** What was typed into a step's fields: every `field.*` input, blank ones left out (the engine treats them as not given). */
+export function typedValues(body: Record<string, unknown>): Record<string, string> {
   const values: Record<string, string> = {};
-  for (const name of names) {
-    const raw = body[PREFIX + name];
-    if (typeof raw === 'string' && raw.trim() !== '') values[name] = raw;
+  for (const [key, raw] of Object.entries(body)) {
+    if (key.startsWith(PREFIX) && typeof raw === 'string' && raw.trim() !== '') values[key.slice(PREFIX.length)] = raw;
   }
   return values;
 }
 
 /**
- * The same checks the engine makes before it moves a ticket (`checkFields`), with each problem told in the
- * reader's language, by field name. Empty when the values can be sent.
+ * The field problems the ticket service refused an action with, each told in the reader's language by
+ * field name; a field the step does not define keeps the service's message.
  */
-export function fieldProblems(definitions: readonly FieldDefinition[], provided: Record<string, string>, existing: Record<string, unknown>, f: Formatter): Record<string, string> {
-  const { problems } = checkFields([...definitions], provided, existing);
+export function fieldErrors(definitions: readonly FieldDefinition[], problems: readonly FieldProblem[], provided: Record<string, string>, f: Formatter): Record<string, string> {
   const messages: Record<string, string> = {};
   for (const problem of problems) {
     const definition = definitions.find((d) => d.name === problem.field);

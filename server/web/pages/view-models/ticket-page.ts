@@ -1,12 +1,10 @@
-import type { TicketState } from '../../../engine/ticket-engine.js';
 import type { Workflow } from '../../../engine/workflow.js';
+import type { CustomerTicketRow } from '../../../services/inbox/customer-history.js';
+import type { NotificationRow } from '../../../services/inbox/inbox.js';
 import type { TicketDetail } from '../../../services/tickets/ticket-views.js';
 import type { WorkflowVersion } from '../../../services/workflows/workflow-library.js';
 import type { Formatter } from '../../../shared/i18n.js';
-import type { CustomerTicketRow } from '../../../data/read-models/customers.query.js';
-import type { NotificationRow } from '../../../data/read-models/notifications.query.js';
 import { fieldInputs } from './step-form.js';
-import { urgencyOf } from '../../../services/tickets/urgency.js';
 
 /** What the agent typed into one step's form, kept when the action could not be taken. */
 export interface StepFormState {
@@ -29,8 +27,7 @@ export interface TicketPageInput {
 /** The ticket page's model: everything formatted for the reader, nothing left for the template to compute. */
 export function ticketPage({ ticket, version, notices, earlier, now, form }: TicketPageInput, f: Formatter) {
   const workflow = version.workflow;
-  // The stored snapshot is not part of the view; urgency reads what the view carries (steps, timers, due time).
-  const urgency = ticket.status === 'closed' ? 'closed' : urgencyFromView(workflow, ticket, now);
+  const { urgency } = ticket;
   const steps = ticket.steps.map((step) => {
     const own = form?.stepId === step.id ? form : undefined;
     const remainingMs = step.dueAt !== undefined ? step.dueAt - now : undefined;
@@ -135,17 +132,6 @@ function resolutionLeft(ticket: TicketDetail, now: number, f: { t: (key: string,
   const due = ticket.pendingTimers.find((timer) => timer.kind === 'ticket-sla-breach')?.dueAt;
   if (ticket.status !== 'open' || due === undefined) return undefined;
   return due > now ? f.t('ticket.timeLeft', { time: f.duration(due - now) }) : f.t('ticket.overdue', { time: f.duration(now - due) });
-}
-
-function urgencyFromView(workflow: Workflow, ticket: TicketDetail, now: number) {
-  // The pending timers of the view stand in for the snapshot's: the same kinds, keys and due times.
-  const timers = ticket.pendingTimers.map((t) => ({ ...t, visit: ticket.stepLog.find((e) => e.step === t.step && e.exitedAt === undefined)?.visit }));
-  const state = {
-    done: false,
-    openVisits: ticket.stepLog.filter((e) => e.exitedAt === undefined && !e.automatic).map((e) => ({ visit: e.visit, step: e.step, enteredAt: e.enteredAt, breached: e.breached })),
-    timers,
-  } as unknown as TicketState;
-  return urgencyOf(workflow, state, ticket.steps, ticket.dueAt, now);
 }
 
 function isStepField(workflow: Workflow, name: string): boolean {
