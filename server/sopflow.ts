@@ -48,7 +48,7 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
     users,
     scheduler,
     templates,
-    executionTables: new ExecutionTables(db, clock, templates, users, workflows),
+    executionTables: ExecutionTables.stored(db, clock, templates, users, workflows),
     async close() {
       await scheduler.stop();
       await tickets.settled();
