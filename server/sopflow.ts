@@ -10,6 +10,7 @@ import { DatabaseRateLimitStore } from './data/rate-limit-store.js';
 import { CustomerHistory } from './services/inbox/customer-history.js';
 import { Inbox } from './services/inbox/inbox.js';
 import { TicketQueue } from './services/inbox/queue.js';
+import { KnexExecutionTableRepository } from './data/execution-tables/knex-repository.js';
 import { ExecutionTables } from './services/execution-tables/execution-tables.js';
 import { loadExecutionTableTemplates, TEMPLATES_DIR, type ExecutionTableTemplates } from './services/execution-tables/templates.js';
 import { createBusinessTime } from './engine/time/business-calendar.js';
@@ -64,7 +65,7 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
     users,
     scheduler,
     templates,
-    executionTables: new ExecutionTables(db, clock, templates, users, workflows),
+    executionTables: new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows),
     queue: new TicketQueue(new KnexQueueReadModel(db.knex), workflows, clock),
     inbox: new Inbox(new KnexNotificationsReadModel(db), clock),
     customers: new CustomerHistory(new KnexCustomersReadModel(db.knex)),

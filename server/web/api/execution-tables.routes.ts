@@ -1,5 +1,4 @@
 import { exportExecutionTable } from '../../services/execution-tables/excel/export-workbook.js';
-import { readExecutionTableWorkbook } from '../../services/execution-tables/excel/import-workbook.js';
 import { countStatuses, isOverdue, progressOf, weeksOf, type ExecutionRow, type ExecutionTable } from '../../services/execution-tables/execution-table.js';
 import type { ImportPlan } from '../../services/execution-tables/import-plan.js';
 import { localDate } from '../../shared/clock.js';
@@ -205,8 +204,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       responses: { 200: { description: 'what changed (or, previewed, would change)' } },
       errors: { 404: NO_TABLE },
       async handle({ params, query, body, user }) {
-        const owners = await executionTables.knownOwners(params.id);
-        const rows = await readExecutionTableWorkbook(body, { formatters, isKnownOwner: (owner) => owners.has(owner.trim().toLowerCase()) });
+        const rows = await executionTables.readWorkbook(params.id, body, formatters);
         const plan = query.preview === 'true' ? await executionTables.previewImport(params.id, rows) : await executionTables.applyImport(params.id, rows, user.email);
         return { json: { applied: query.preview !== 'true', ...planView(plan) } };
       },

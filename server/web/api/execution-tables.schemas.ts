@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { isIsoDate, KPI_COMPARISONS, KPI_METRICS, ROW_STATUSES } from '../../services/execution-tables/execution-table.js';
+import { KPI_COMPARISONS, KPI_METRICS, ROW_STATUSES, TEXT_LIMITS } from '../../services/execution-tables/execution-table.js';
 
-// Bodies are strict, as elsewhere: a misspelt field must fail loudly rather than be dropped.
+// Bodies are strict, as elsewhere: a misspelt field must fail loudly rather than be dropped. They give the
+// shape only: what a valid row, date or target is, the service decides, with the codes the pages show too.
 
-const IsoDate = z.string().refine(isIsoDate, 'must be a calendar date written YYYY-MM-DD');
+const CalendarDate = z.string().describe('a calendar date written YYYY-MM-DD');
 const Locale = z.enum(['zh-CN', 'en']);
 
 export const TableIdParams = z.object({ id: z.coerce.number().int().positive().describe('execution table id') });
@@ -13,25 +14,25 @@ const KpiTargetSchema = z.strictObject({
   metric: z.enum(Object.keys(KPI_METRICS) as [keyof typeof KPI_METRICS, ...Array<keyof typeof KPI_METRICS>]).describe('a KPI of the step log'),
   comparison: z.enum(KPI_COMPARISONS).describe('lte/gte: the value against target; change_lte/change_gte: the change in % against the baseline period'),
   target: z.number(),
-  baseline: z.strictObject({ from: IsoDate, to: IsoDate }).optional(),
+  baseline: z.strictObject({ from: CalendarDate, to: CalendarDate }).optional(),
   description: z.string().max(500).optional(),
 });
 
 const RowFields = {
-  phase: z.string().min(1).max(200).describe('流程环节'),
-  actions: z.string().max(4000).describe('具体动作'),
-  owner: z.string().max(320).describe("负责人: a user's email or a free-text role"),
-  startDate: IsoDate.nullable(),
-  endDate: IsoDate.nullable(),
+  phase: z.string().describe(`流程环节 (required, at most ${TEXT_LIMITS.phase} characters)`),
+  actions: z.string().describe(`具体动作 (at most ${TEXT_LIMITS.actions} characters)`),
+  owner: z.string().describe(`负责人: a user's email or a free-text role (at most ${TEXT_LIMITS.owner} characters)`),
+  startDate: CalendarDate.nullable(),
+  endDate: CalendarDate.nullable().describe('not before startDate'),
   status: z.enum(ROW_STATUSES),
-  blockers: z.string().max(4000).describe('问题与障碍'),
-  suggestions: z.string().max(4000).describe('改进建议'),
-  notes: z.string().max(4000).describe('备注'),
+  blockers: z.string().describe(`问题与障碍 (at most ${TEXT_LIMITS.blockers} characters)`),
+  suggestions: z.string().describe(`改进建议 (at most ${TEXT_LIMITS.suggestions} characters)`),
+  notes: z.string().describe(`备注 (at most ${TEXT_LIMITS.notes} characters)`),
   kpi: KpiTargetSchema.nullable(),
-  position: z.number().int().positive().describe('1-based place in the table; the rows after it move down'),
+  position: z.number().describe('1-based place in the table, a whole number; the rows after it move down'),
 };
 
-export const NewRowBody = z.strictObject(RowFields).partial().required({ phase: true });
+export const NewRowBody = z.strictObject(RowFields).partial();
 
 export const RowPatchBody = z
   .strictObject(RowFields)
@@ -39,8 +40,8 @@ export const RowPatchBody = z
   .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one field to change' });
 
 export const NewTableBody = z.strictObject({
-  name: z.string().min(1).max(500),
-  startDate: IsoDate,
+  name: z.string().max(500).describe('required'),
+  startDate: CalendarDate,
   template: z.string().min(1).optional().describe('key of a starting plan (GET /api/execution-tables/templates); absent: an empty table'),
   locale: Locale.optional().describe("the language of the template's rows; default the caller's"),
   owner: z.string().min(1).max(320).optional().describe('default: the caller'),

@@ -90,6 +90,14 @@ eachDatabase('HTTP API: execution tables', (database) => {
     const relative = await asManager('PATCH', `/api/execution-tables/${table.id}/rows/${a.body.id}`, { kpi: { metric: 'complaint_rate', comparison: 'change_lte', target: -20 } });
     expect(relative.status).toBe(400);
     expect(relative.body.error.details[0].field).toBe('kpi.baseline');
+    // The service checks the row, so the API refuses what the pages refuse, with the same codes.
+    const refused = await asManager('POST', `/api/execution-tables/${table.id}/rows`, { phase: 'x'.repeat(201), startDate: '2026-02-30' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details.map((p: { field: string; code: string }) => [p.field, p.code])).toEqual([
+      ['phase', 'tooLong'],
+      ['startDate', 'notADate'],
+    ]);
+    expect((await asManager('PATCH', `/api/execution-tables/${table.id}/rows/${a.body.id}`, { position: 0 })).body.error.details[0].field).toBe('position');
 
     const history = await asManager('GET', `/api/execution-tables/${table.id}/rows/${a.body.id}/history`);
     expect(history.body.items.map((h: { action: string }) => h.action)).toEqual(['moved', 'updated', 'created']);

@@ -45,7 +45,8 @@ async function badInputs(): Promise<ProblemMessage[]> {
     ...rowProblems(kpi({ metric: 'speed' as KpiTarget['metric'], comparison: 'about' as KpiTarget['comparison'], target: Number.NaN })),
     ...rowProblems(kpi({ metric: 'complaint_rate', comparison: 'change_lte', target: -20 })),
     ...rowProblems(kpi({ baseline: { from: '2026-01-10', to: '2025-13-01' } })),
-    ...rowFromForm({ status: 'finished', kpiMetric: 'csat', kpiTarget: 'ten' }).problems,
+    // The row form passes what was typed on; the service's rules refuse it.
+    ...rowProblems(row(rowFromForm({ status: 'finished', kpiMetric: 'csat', kpiTarget: 'ten' }))),
   ];
 
   const cells = await exported();
@@ -131,7 +132,7 @@ describe('problems in the reader’s language', () => {
 
   test('a Chinese page reads Chinese sentences, labels in Chinese, dates and typed text as they are', () => {
     const zh = formatter('zh-CN');
-    const [status] = rowFromForm({ status: 'Finished' }).problems;
+    const [status] = rowProblems(row(rowFromForm({ status: 'Finished' })));
     expect(problemText(zh, status!)).toBe('“Finished”不是有效的完成状态，请使用：未开始、进行中、已完成、需优化');
     expect(fieldProblemLines(rowProblems(row({ startDate: '2026-01-05', endDate: '2026-01-01' })), zh)).toEqual(['结束日期: 2026-01-01 早于开始日期 2026-01-05']);
     expect(fieldProblemLines(rowProblems(row({ phase: '' })), zh)).toEqual(['流程环节: 不能为空']);
@@ -140,7 +141,7 @@ describe('problems in the reader’s language', () => {
   });
 
   test('typed text is shown, never read as catalog markup', () => {
-    const [status] = rowFromForm({ status: '$t(executionTables.title) {{value}}' }).problems;
+    const [status] = rowProblems(row(rowFromForm({ status: '$t(executionTables.title) {{value}}' })));
     expect(problemText(formatter('zh-CN'), status!)).toMatch(/^“\$t\(executionTables\.title\) \{\{value\}\}”不是有效的完成状态/);
   });
 

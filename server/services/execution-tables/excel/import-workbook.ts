@@ -1,37 +1,12 @@
 import ExcelJS from 'exceljs';
+import type { WorkbookRow } from '../../../data/execution-tables/model.js';
 import { AppError, InvalidWorkbookError, type CellProblem, type ProblemMessage } from '../../../shared/errors.js';
 import type { Formatter } from '../../../shared/i18n.js';
-import {
-  isIsoDate,
-  KPI_COMPARISONS,
-  KPI_METRICS,
-  ROW_STATUSES,
-  rowProblems,
-  type KpiComparison,
-  type KpiMetric,
-  type KpiTarget,
-  type RowContent,
-  type RowStatus,
-} from '../execution-table.js';
-import { letter, TABLE_COLUMNS, workbookLabels, type KpiColumn, type TableColumn, type WorkbookLabels } from './export-workbook.js';
+import { rowProblems, type KpiTarget, type RowContent } from '../execution-table.js';
+import { TABLE_COLUMNS, workbookLabels, type KpiColumn, type TableColumn } from './export-workbook.js';
+import { cellsOf, choice, dateOf, findLayout, idOf, normalize, numberOf, textOf, Vocabulary, withinCap, type CellRef } from './sheet-reading.js';
 
-/** A column of the uploaded file as a person sees it: sheet, letter and the header text written there. */
-export interface ColumnRef {
-  sheet: string;
-  column: string;
-  header: string;
-}
-
-/** One row of the execution table sheet, checked, in the file's order. */
-export interface WorkbookRow {
-  /** The row number Excel shows. */
-  sheetRow: number;
-  /** The row's ID from the export; null for a row added in Excel. */
-  id: number | null;
-  content: RowContent;
-  /** Where the ID stands, to point at it when the table turns out not to have that row. */
-  idColumn: ColumnRef;
-}
+export type { ColumnRef, WorkbookRow } from '../../../data/execution-tables/model.js';
 
 export interface WorkbookReadOptions {
   /** Every language a workbook may be written in: headers, statuses, metrics are recognised in any of them. */
@@ -39,10 +14,6 @@ export interface WorkbookReadOptions {
   isKnownOwner(owner: string): boolean;
 }
 
-/** More rows than any plan has; beyond it the file is refused rather than read. */
-const MAX_WORKBOOK_ROWS = 200_000;
-/** The header is looked for in the first rows: the export puts a title above it. */
-const HEADER_SEARCH_ROWS = 10;
 /** As the API allows for a target's description. */
 const DESCRIPTION_LIMIT = 500;
 /** Columns read back; `position` and `weeks` are informational, and the file's order is the table's order. */
@@ -90,119 +61,6 @@ async function load(data: Buffer): Promise<ExcelJS.Workbook> {
   }
   return workbook;
 }
-
-/** Headers, statuses, metrics and comparisons in every language, matched regardless of case and width. */
-class Vocabulary {
-  readonly columns = new Map<string, TableColumn>();
-  readonly kpiColumns = new Map<string, KpiColumn>();
-  readonly statuses = new Map<string, RowStatus>();
-  readonly metrics = new Map<string, KpiMetric>();
-  readonly comparisons = new Map<string, KpiComparison>([
-    ['<=', 'lte'],
-    ['>=', 'gte'],
-  ]);
-  private readonly tableSheets: Set<string>;
-  private readonly kpiSheets: Set<string>;
-
-  constructor(readonly languages: WorkbookLabels[]) {
-    for (const status of ROW_STATUSES) this.statuses.set(status, status);
-    for (const metric of Object.keys(KPI_METRICS) as KpiMetric[]) this.metrics.set(metric, metric);
-    for (const comparison of KPI_COMPARISONS) this.comparisons.set(comparison, comparison);
-    for (const labels of languages) {
-      addAll(this.columns, labels.columns);
-      addAll(this.kpiColumns, labels.kpiColumns);
-      addAll(this.statuses, labels.status);
-      addAll(this.metrics, labels.metrics);
-      addAll(this.comparisons, labels.comparisons);
-    }
-    this.tableSheets = new Set(languages.map((labels) => normalize(labels.sheets.table)));
-    this.kpiSheets = new Set(languages.map((labels) => normalize(labels.sheets.kpi)));
-  }
-
-  isTableSheet(name: string): boolean {
-    return this.tableSheets.has(normalize(name));
-  }
-
-  isKpiSheet(name: string): boolean {
-    return this.kpiSheets.has(normalize(name));
-  }
-}
-
-function addAll<K extends string>(lookup: Map<string, K>, labels: Record<K, string>): void {
-  for (const [key, label] of Object.entries(labels) as Array<[K, string]>) lookup.set(normalize(label), key);
-}
-
-/** Full-width and half-width forms alike (（ and (), spaces collapsed, case ignored. */
-function normalize(text: string): string {
-  return text.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
-}
-
-/** Where each known column of a sheet is, found by its header. */
-interface Layout<K extends string> {
-  sheet: string;
-  headerRow: number;
-  columns: Map<K, ColumnRef & { index: number }>;
-  /** The language most headers are written in, to name what is missing in it. */
-  labels: WorkbookLabels;
-}
-
-function findLayout<K extends string>(
-  sheet: ExcelJS.Worksheet,
-  lookup: Map<string, K>,
-  required: readonly K[],
-  headersOf: (labels: WorkbookLabels) => Record<K, string>,
-  vocabulary: Vocabulary,
-  problems: CellProblem[],
-): Layout<K> | null {
-  let best: { row: ExcelJS.Row; matches: number } | null = null;
-  for (let number = 1; number <= Math.min(HEADER_SEARCH_ROWS, sheet.rowCount); number++) {
-    const row = sheet.getRow(number);
-    let matches = 0;
-    row.eachCell((cell) => {
-      if (lookup.has(normalize(textOf(cell.value)))) matches += 1;
-    });
-    if (matches > (best?.matches ?? 0)) best = { row, matches };
-  }
-  if (!best) {
-    // Every language's headers are accepted, so the list names them all, the reader's among them.
-    const names = vocabulary.languages.map((labels) => required.map((key) => headersOf(labels)[key]).join(', ')).join(' / ');
-    problems.push({
-      sheet: sheet.name,
-      row: 1,
-      column: 'A',
-      header: '',
-      message: `no header row found in the first ${HEADER_SEARCH_ROWS} rows: the columns are ${names}`,
-      code: 'noHeaderRow',
-      values: { rows: HEADER_SEARCH_ROWS, columns: names },
-    });
-    return null;
-  }
-
-  const columns = new Map<K, ColumnRef & { index: number }>();
-  const headers: string[] = [];
-  best.row.eachCell((cell, index) => {
-    const header = textOf(cell.value).trim();
-    const key = lookup.get(normalize(header));
-    if (key === undefined) return;
-    headers.push(header);
-    const seen = columns.get(key);
-    if (seen) problems.push({ sheet: sheet.name, row: best.row.number, column: letter(index), header, message: `the column is there twice (also ${seen.column}): keep one`, code: 'columnTwice', values: { other: seen.column } });
-    else columns.set(key, { sheet: sheet.name, column: letter(index), header, index });
-  });
-  const labels = vocabulary.languages.reduce((most, candidate) => (matching(candidate, headers, headersOf) > matching(most, headers, headersOf) ? candidate : most));
-  const missing = required.filter((key) => !columns.has(key));
-  for (const key of missing) problems.push({ sheet: sheet.name, row: best.row.number, column: '', header: headersOf(labels)[key], message: 'this column is missing', code: 'columnMissing' });
-  // NOTE: rows are not read against an incomplete or ambiguous header: each would only repeat its problem.
-  if (missing.length || headers.length > columns.size) return null;
-  return { sheet: sheet.name, headerRow: best.row.number, columns, labels };
-}
-
-function matching<K extends string>(labels: WorkbookLabels, headers: string[], headersOf: (labels: WorkbookLabels) => Record<K, string>): number {
-  const known = new Set(Object.values<string>(headersOf(labels)).map(normalize));
-  return headers.filter((header) => known.has(normalize(header))).length;
-}
-
-type CellRef = Omit<CellProblem, keyof ProblemMessage>;
 
 /** A row of the table sheet as read, with where its fields are, for the problems found once targets are attached. */
 interface ReadRow extends WorkbookRow {
@@ -351,76 +209,3 @@ function readKpiSheet(sheet: ExcelJS.Worksheet, table: ReadTable, vocabulary: Vo
   });
 }
 
-function withinCap(sheet: ExcelJS.Worksheet, headerRow: number, problems: CellProblem[]): boolean {
-  if (sheet.actualRowCount - headerRow <= MAX_WORKBOOK_ROWS) return true;
-  problems.push({
-    sheet: sheet.name,
-    row: headerRow + MAX_WORKBOOK_ROWS + 1,
-    column: 'A',
-    header: '',
-    message: `more than ${MAX_WORKBOOK_ROWS.toLocaleString('en')} rows: split the table`,
-    code: 'tooManyRows',
-    values: { max: MAX_WORKBOOK_ROWS },
-  });
-  return false;
-}
-
-type Plain = string | number | boolean | Date | null;
-
-function cellsOf<K extends string>(row: ExcelJS.Row, layout: Layout<K>, keys: readonly K[]): Record<K, Plain> {
-  return Object.fromEntries(keys.map((key) => {
-    const at = layout.columns.get(key);
-    return [key, at ? plainOf(row.getCell(at.index).value) : null];
-  })) as Record<K, Plain>;
-}
-
-/** What a cell shows: rich text as its text, a link as its text, a formula as its last result, an error as its code. */
-function plainOf(value: ExcelJS.CellValue): Plain {
-  if (value === null || value === undefined) return null;
-  if (typeof value !== 'object' || value instanceof Date) return value;
-  if ('richText' in value) return value.richText.map((run) => run.text).join('');
-  if ('hyperlink' in value) return plainOf(value.text);
-  if ('formula' in value || 'sharedFormula' in value) return plainOf(value.result ?? null);
-  return value.error;
-}
-
-function textOf(value: ExcelJS.CellValue): string {
-  const plain = plainOf(value);
-  if (plain === null) return '';
-  if (plain instanceof Date) return plain.toISOString().slice(0, 10);
-  return String(plain);
-}
-
-/** A row ID: a positive whole number; null when blank, undefined when it is something else. */
-function idOf(value: Plain): number | null | undefined {
-  const text = textOf(value).trim();
-  if (text === '') return null;
-  if (typeof value === 'number') return Number.isInteger(value) && value > 0 ? value : undefined;
-  return /^\d+$/.test(text) && Number(text) > 0 ? Number(text) : undefined;
-}
-
-/** A number cell, or text that is a number; null when blank, undefined when it is something else. */
-function numberOf(value: Plain): number | null | undefined {
-  if (typeof value === 'number') return value;
-  const text = textOf(value).trim().replace(/^\u2212/, '-');
-  if (text === '') return null;
-  const number = Number(text);
-  return Number.isFinite(number) ? number : undefined;
-}
-
-function choice<K extends string>(value: Plain, lookup: Map<string, K>): K | null | undefined {
-  const text = textOf(value);
-  return text.trim() === '' ? null : lookup.get(normalize(text));
-}
-
-const WRITTEN_DATE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$/;
-
-/** A date cell, or a date written YYYY-MM-DD or YYYY/MM/DD, as `YYYY-MM-DD`; null when blank. */
-function dateOf(value: Plain): string | null | { problem: ProblemMessage } {
-  if (value instanceof Date) return value.toISOString().slice(0, 10);
-  const text = textOf(value).trim();
-  if (text === '') return null;
-  const match = typeof value === 'string' ? WRITTEN_DATE.exec(text) : null;
-  const date = match ? `${match[1]}-${match[2]!.padStart(2, '0')}-${match[3]!.padStart(2, '0')}` : '';
-  return isIsoDate(date) ? date : { problem: { message: `"${text}" is not a date: use a date cell, or write it YYYY-MM-DD`, code: 'notADateCell', values: { value: text } } };
-}

@@ -1,6 +1,5 @@
 import { Router, type Request, type Response } from 'express';
 import { localDate } from '../../../shared/clock.js';
-import { readExecutionTableWorkbook } from '../../../services/execution-tables/excel/import-workbook.js';
 import { ROW_STATUSES, type RowContent } from '../../../services/execution-tables/execution-table.js';
 import { AppError, InvalidWorkbookError, NotFoundError, ValidationError } from '../../../shared/errors.js';
 import { localPath, type PageKit } from '../page-kit.js';
@@ -92,9 +91,7 @@ export function executionTableRoutes(kit: PageKit): Router {
 
   router.post('/execution-tables/:id/rows', async (req, res) => {
     const id = tableId(req);
-    const { content, problems } = rowFromForm(body(req));
-    if (problems.length) throw new ValidationError('the new row is not valid', problems);
-    const row = await executionTables.addRow(id, content, req.user!.email);
+    const row = await executionTables.addRow(id, rowFromForm(body(req)), req.user!.email);
     flash(req, { kind: 'success', key: 'executionTables.rowAdded', values: { position: row.position } });
     res.redirect(303, `/execution-tables/${id}#row-${row.id}`);
   });
@@ -118,8 +115,7 @@ export function executionTableRoutes(kit: PageKit): Router {
   // Edits come from the table's inline forms (no KPI fields) and from the row's page (all fields).
   router.post('/execution-tables/:id/rows/:rowId', async (req, res) => {
     const f = kit.formatter(req);
-    const { content, problems } = rowFromForm(body(req));
-    if (problems.length) return sendRow(req, res, content, fieldProblemLines(problems, f), 400);
+    const content = rowFromForm(body(req));
     try {
       await executionTables.updateRow(tableId(req), rowId(req), content, req.user!.email);
     } catch (error) {
@@ -131,15 +127,12 @@ export function executionTableRoutes(kit: PageKit): Router {
   });
 
   router.post('/execution-tables/:id/rows/:rowId/move', async (req, res) => {
-    const position = Number(text(req, 'position'));
-    if (!Number.isSafeInteger(position) || position < 1) throw new ValidationError('position must be a whole number from 1', [{ field: 'position', message: 'must be a whole number from 1' }]);
-    await executionTables.updateRow(tableId(req), rowId(req), { position }, req.user!.email);
+    await executionTables.updateRow(tableId(req), rowId(req), { position: Number(text(req, 'position')) }, req.user!.email);
     res.redirect(303, `/execution-tables/${tableId(req)}#row-${rowId(req)}`);
   });
 
   router.post('/execution-tables/:id/rows/:rowId/delete', async (req, res) => {
-    const row = await executionTables.row(tableId(req), rowId(req));
-    await executionTables.deleteRow(tableId(req), rowId(req), req.user!.email);
+    const row = await executionTables.deleteRow(tableId(req), rowId(req), req.user!.email);
     flash(req, { kind: 'info', key: 'executionTables.rowDeleted', values: { position: row.position, phase: row.phase } });
     res.redirect(303, `/execution-tables/${tableId(req)}`);
   });
@@ -149,11 +142,8 @@ export function executionTableRoutes(kit: PageKit): Router {
     const id = tableId(req);
     if (!req.file) throw new AppError('bad_request', 'choose a workbook (.xlsx) to upload');
     const f = kit.formatter(req);
-    const owners = await executionTables.knownOwners(id);
     try {
-      const rows = await readExecutionTableWorkbook(req.file.buffer, { formatters: kit.formatters, isKnownOwner: (owner) => owners.has(owner.trim().toLowerCase()) });
-      // Refused here (say, an unknown row id) rather than after the manager confirms.
-      await executionTables.previewImport(id, rows);
+      const rows = await executionTables.readWorkbook(id, req.file.buffer, kit.formatters);
       const staging = await executionTables.stageImport(id, rows, req.user!.email);
       res.redirect(303, `/execution-tables/${id}/import/${staging}`);
     } catch (error) {

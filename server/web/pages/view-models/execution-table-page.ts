@@ -106,12 +106,15 @@ export function tablePage(table: ExecutionTable, view: TableView, today: string,
 
 /** The row's page: every field, the KPI target's parts, and what the row's history says. */
 export function rowEditor(table: Pick<ExecutionTable, 'id' | 'startDate'>, row: ExecutionRow, today: string, f: Formatter) {
+  // A target refused as no number is shown as an empty field, not as "NaN".
+  const typed = row.kpi && !Number.isFinite(row.kpi.target);
   return {
     ...row,
+    kpi: typed ? { ...row.kpi, target: '' } : row.kpi,
     weeks: weeksLabel(weeksOf(table.startDate, row.startDate, row.endDate), f.locale),
     overdue: isOverdue(row, today),
     statuses: statusOptions(row.status, f),
-    kpiText: kpiText(row.kpi, f),
+    kpiText: typed ? '' : kpiText(row.kpi, f),
     metrics: Object.keys(KPI_METRICS).map((metric) => ({ value: metric, label: f.t(`executionTables.metrics.${metric}`), selected: row.kpi?.metric === metric })),
     comparisons: KPI_COMPARISONS.map((comparison) => ({ value: comparison, label: f.t(`executionTables.comparisons.${comparison}`), selected: row.kpi?.comparison === comparison })),
   };
@@ -158,10 +161,11 @@ export function fieldProblemLines(problems: FieldProblem[], f: Formatter): strin
 /**
  * The fields a row form sent, as row content: the table's inline forms send the row's own columns, the row's
  * page also the KPI target's parts (`kpiMetric` empty: no target). Fields absent from the form stay as they are.
+ * Values are passed on as typed: the service refuses what is not valid (an unknown status, a target that is
+ * not a number) with the problems the page shows.
  */
-export function rowFromForm(form: Record<string, unknown>): { content: Partial<RowContent>; problems: FieldProblem[] } {
+export function rowFromForm(form: Record<string, unknown>): Partial<RowContent> {
   const content: Partial<RowContent> = {};
-  const problems: FieldProblem[] = [];
   const value = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : undefined);
   for (const field of ['phase', 'actions', 'owner', 'blockers', 'suggestions', 'notes'] as const) {
     const text = value(field);
@@ -172,29 +176,26 @@ export function rowFromForm(form: Record<string, unknown>): { content: Partial<R
     if (text !== undefined) content[field] = text.trim() === '' ? null : text.trim();
   }
   const status = value('status');
-  if (status !== undefined) {
-    if ((ROW_STATUSES as readonly string[]).includes(status)) content.status = status as RowStatus;
-    else problems.push({ field: 'status', message: `"${status}" is not a status`, code: 'statusUnknown', values: { value: status } });
-  }
+  if (status !== undefined) content.status = status as RowStatus;
   const metric = value('kpiMetric');
   if (metric !== undefined) {
     if (metric === '') content.kpi = null;
     else {
-      const target = Number(value('kpiTarget') ?? '');
-      if (!(value('kpiTarget') ?? '').trim() || !Number.isFinite(target)) problems.push({ field: 'kpi.target', message: 'must be a number', code: 'numberRequired' });
+      const target = value('kpiTarget')?.trim() ?? '';
       const from = value('kpiBaselineFrom')?.trim() ?? '';
       const to = value('kpiBaselineTo')?.trim() ?? '';
       const description = value('kpiDescription')?.trim() ?? '';
       content.kpi = {
         metric: metric as KpiMetric,
         comparison: (value('kpiComparison') ?? 'lte') as KpiComparison,
-        target,
+        // A blank target is no number (Number('') would be 0).
+        target: target === '' ? Number.NaN : Number(target),
         ...(from || to ? { baseline: { from, to } } : {}),
         ...(description ? { description } : {}),
       };
     }
   }
-  return { content, problems };
+  return content;
 }
 
 export function importPreview(plan: ImportPlan, f: Formatter) {
