@@ -196,9 +196,7 @@ describe('architecture of server/', () => {
   });
 
   test('SQL only in server/data', () => {
-    const outside = sources
-      .filter((s) => !s.path.startsWith('data/'))
-      .flatMap((s) => s.sql.map(({ line, text }) => `server/${s.path}:${line} ${text}`));
+    const outside = sources.filter((s) => !s.path.startsWith('data/')).flatMap((s) => s.sql.map(({ line, text }) => `server/${s.path}:${line} ${text}`));
     expect(outside).toEqual([]);
   });
 
