@@ -1,4 +1,5 @@
 import type { FieldProblem } from '../shared/errors.js';
+import { unreachable } from './exhaustive.js';
 import type { FieldDefinition } from './workflow.js';
 
 export interface FieldCheck {
@@ -59,5 +60,7 @@ function coerce(definition: FieldDefinition, raw: unknown): Coerced {
       return typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}/.test(raw) && !Number.isNaN(Date.parse(raw)) ? ok(raw) : fail(`${label} must be a date such as 2026-12-01`);
     case 'enum':
       return typeof raw === 'string' && definition.options?.includes(raw) ? ok(raw) : fail(`${label} must be one of ${definition.options?.join(', ')}`);
+    default:
+      return unreachable(definition.type, 'field type');
   }
 }

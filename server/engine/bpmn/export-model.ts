@@ -1,5 +1,6 @@
 import type { BpmnModdle, ModdleElement } from 'bpmn-moddle';
 import { AppError } from '../../shared/errors.js';
+import { unreachable } from '../exhaustive.js';
 import type { GraphFlow, GraphNode, NodeKind, ProcessGraph, ProcessProperties, StepProperties, TimerSpec } from '../workflow.js';
 
 const ELEMENT_TYPES: Record<NodeKind, string> = {
@@ -196,8 +197,22 @@ function eventDefinition(moddle: BpmnModdle, node: GraphNode, messages: ModdleEl
     case 'endEvent':
       // Message start and end events run as plain ones but keep their message.
       return node.message === undefined ? undefined : moddle.create('bpmn:MessageEventDefinition', { messageRef: messages.find((m) => m.name === node.message) });
-    default:
+    case 'task':
+    case 'userTask':
+    case 'manualTask':
+    case 'receiveTask':
+    case 'serviceTask':
+    case 'scriptTask':
+    case 'sendTask':
+    case 'businessRuleTask':
+    case 'exclusiveGateway':
+    case 'parallelGateway':
+    case 'eventBasedGateway':
+    case 'subProcess':
+    case 'eventSubProcess':
       return undefined;
+    default:
+      return unreachable(node.kind, 'node kind');
   }
 }
 

@@ -24,3 +24,15 @@ export function localName(type: string): string {
   const local = type.replace(/^[\w-]+:/, '');
   return local.charAt(0).toLowerCase() + local.slice(1);
 }
+
+/** A moddle collection property as an array (moddle leaves absent collections undefined). */
+export function list(value: unknown): ModdleElement[] {
+  return Array.isArray(value) ? (value as ModdleElement[]) : [];
+}
+
+/** A string attribute trimmed, or undefined when absent or blank. */
+export function text(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}

@@ -1,9 +1,10 @@
 import type { ModdleElement } from 'bpmn-moddle';
 import type { BpmnProblem } from '../../shared/errors.js';
-import { durationMs, validateTimer } from '../time/iso8601.js';
-import type { Bounds, FieldDefinition, FieldType, GraphFlow, GraphLane, GraphNode, NodeKind, ProcessGraph, ProcessProperties, StepProperties, TimerSpec } from '../workflow.js';
-import { extensionValues, localName } from './moddle.js';
-import { readCamundaStepProperties } from './vendor-properties.js';
+import type { GraphFlow, GraphLane, GraphNode, ProcessGraph } from '../workflow.js';
+import { extensionValues, list, localName, text } from './moddle.js';
+import { applyDiagram } from './read-diagram.js';
+import { nodeKindOf, type ReportProblem } from './read-node-kind.js';
+import { readDocumentation, readProcessProperties, readStepProperties, readTimer } from './read-properties.js';
 
 export interface ReadResult {
   graph?: ProcessGraph;
@@ -12,37 +13,8 @@ export interface ReadResult {
 
 type Element = ModdleElement;
 
-const TASK_KINDS: Record<string, NodeKind> = {
-  'bpmn:Task': 'task',
-  'bpmn:UserTask': 'userTask',
-  'bpmn:ManualTask': 'manualTask',
-  'bpmn:ReceiveTask': 'receiveTask',
-  'bpmn:ServiceTask': 'serviceTask',
-  'bpmn:ScriptTask': 'scriptTask',
-  'bpmn:SendTask': 'sendTask',
-  'bpmn:BusinessRuleTask': 'businessRuleTask',
-};
-
-const GATEWAY_KINDS: Record<string, NodeKind> = {
-  'bpmn:ExclusiveGateway': 'exclusiveGateway',
-  'bpmn:ParallelGateway': 'parallelGateway',
-  'bpmn:EventBasedGateway': 'eventBasedGateway',
-};
-
 /** Flow elements that carry no behaviour: read past them. */
 const INERT = new Set(['bpmn:DataObject', 'bpmn:DataObjectReference', 'bpmn:DataStoreReference']);
-
-const FIELD_TYPES: ReadonlySet<string> = new Set(['string', 'text', 'number', 'integer', 'boolean', 'date', 'enum']);
-
-function list(value: unknown): Element[] {
-  return Array.isArray(value) ? (value as Element[]) : [];
-}
-
-function text(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
-}
 
 /**
  * Reads the executable process of a parsed BPMN document into a `ProcessGraph`, collecting a problem for
@@ -67,6 +39,8 @@ class GraphReader {
   private problem(element: Element | undefined, message: string): void {
     this.problems.push({ elementId: element?.id ?? 'document', type: element ? localName(element.$type) : 'document', message });
   }
+
+  private readonly report: ReportProblem = (element, message) => this.problem(element, message);
 
   pickProcess(definitions: Element): Element | undefined {
     const roots = list(definitions.rootElements);
@@ -154,7 +128,7 @@ class GraphReader {
       this.problem(element, `a ${localName(element.$type)}${element.name ? ` named "${String(element.name)}"` : ''} has no id, so no flow can reach it`);
       return;
     }
-    const kind = this.kindOf(element);
+    const kind = nodeKindOf(element, this.report);
     if (!kind) return;
     if (element.loopCharacteristics) {
       this.problem(element, 'loops and multi-instance activities are not supported: model the repetition with a gateway');
@@ -166,7 +140,7 @@ class GraphReader {
     if (parentId) node.parentId = parentId;
     const documentation = readDocumentation(element);
     if (documentation) node.documentation = documentation;
-    const step = this.readStepProperties(element);
+    const step = readStepProperties(element, this.report);
     if (step) node.step = step;
     if (element.$type === 'bpmn:BoundaryEvent') {
       const host = element.attachedToRef as Element | undefined;
@@ -177,7 +151,7 @@ class GraphReader {
     if (kind === 'exclusiveGateway' && element.default) node.defaultFlow = (element.default as Element).id!;
     const definition = list(element.eventDefinitions)[0];
     if (definition?.$type === 'bpmn:TimerEventDefinition') {
-      const timer = this.readTimer(element, definition);
+      const timer = readTimer(element, definition, this.report);
       if (timer) node.timer = timer;
     }
     if (definition?.$type === 'bpmn:MessageEventDefinition') {
@@ -188,127 +162,6 @@ class GraphReader {
     if (reminder) node.reminder = { ...(text(reminder.to) ? { to: text(reminder.to)! } : {}), ...(text(reminder.message) ? { message: text(reminder.message)! } : {}) };
     this.nodes.push(node);
     if (kind === 'subProcess' || kind === 'eventSubProcess') this.readFlowElements(element, element.id!);
-  }
-
-  /** Maps a BPMN element to what SOPflow executes, or records why it cannot. */
-  private kindOf(element: Element): NodeKind | undefined {
-    const type = element.$type;
-    const task = TASK_KINDS[type];
-    if (task) return task;
-    const gateway = GATEWAY_KINDS[type];
-    if (gateway) return gateway;
-    const definitions = list(element.eventDefinitions);
-    if (definitions.length > 1) {
-      this.problem(element, 'events with several event definitions are not supported');
-      return undefined;
-    }
-    const definition = definitions[0]?.$type;
-    const inEventSubProcess = element.$parent?.triggeredByEvent === true;
-    switch (type) {
-      case 'bpmn:StartEvent':
-        if (inEventSubProcess) {
-          if (definition === 'bpmn:TimerEventDefinition' && element.isInterrupting === false) return 'timerStartEvent';
-          this.problem(element, 'an event subprocess must start with a non-interrupting timer (a periodic reminder such as R/PT4H)');
-          return undefined;
-        }
-        if (!definition || definition === 'bpmn:MessageEventDefinition') return 'startEvent';
-        this.problem(element, `${eventName(definition)} start events are not supported: tickets start when they are created`);
-        return undefined;
-      case 'bpmn:EndEvent':
-        if (!definition || definition === 'bpmn:MessageEventDefinition') return 'endEvent';
-        if (definition === 'bpmn:TerminateEventDefinition') return 'terminateEndEvent';
-        this.problem(element, `${eventName(definition)} end events are not supported`);
-        return undefined;
-      case 'bpmn:IntermediateCatchEvent':
-        if (definition === 'bpmn:TimerEventDefinition') return 'timerCatchEvent';
-        if (definition === 'bpmn:MessageEventDefinition') return 'messageCatchEvent';
-        this.problem(element, definition ? `${eventName(definition)} catch events are not supported` : 'the catch event has no event definition');
-        return undefined;
-      case 'bpmn:IntermediateThrowEvent':
-        this.problem(element, 'intermediate throw events are not supported: use a send task');
-        return undefined;
-      case 'bpmn:BoundaryEvent':
-        if (definition === 'bpmn:TimerEventDefinition') return 'timerBoundaryEvent';
-        if (definition === 'bpmn:MessageEventDefinition') return 'messageBoundaryEvent';
-        this.problem(element, definition ? `${eventName(definition)} boundary events are not supported` : 'the boundary event has no event definition');
-        return undefined;
-      case 'bpmn:SubProcess':
-        return element.triggeredByEvent === true ? 'eventSubProcess' : 'subProcess';
-      case 'bpmn:CallActivity':
-        this.problem(element, 'call activities are not supported: embed the called steps as a subprocess');
-        return undefined;
-      case 'bpmn:InclusiveGateway':
-      case 'bpmn:ComplexGateway':
-        this.problem(element, `${localName(type)} is not supported: use exclusive or parallel gateways`);
-        return undefined;
-      default:
-        this.problem(element, `${localName(type)} is not supported`);
-        return undefined;
-    }
-  }
-
-  private readTimer(element: Element, definition: Element): TimerSpec | undefined {
-    const forms: Array<[TimerSpec['type'], unknown]> = [
-      ['duration', definition.timeDuration],
-      ['date', definition.timeDate],
-      ['cycle', definition.timeCycle],
-    ];
-    const present = forms.filter(([, expression]) => expression);
-    if (present.length === 0) {
-      this.problem(element, 'the timer has no time expression: set a duration (e.g. PT2H), a date or a cycle (e.g. R/PT4H)');
-      return undefined;
-    }
-    if (present.length > 1) {
-      this.problem(element, 'the timer sets more than one of timeDuration, timeDate and timeCycle');
-      return undefined;
-    }
-    const [type, expression] = present[0]!;
-    const value = text((expression as Element).body);
-    if (!value) {
-      this.problem(element, `the timer's time${type[0]!.toUpperCase()}${type.slice(1)} is empty: set a value such as PT2H`);
-      return undefined;
-    }
-    return { type, value };
-  }
-
-  private readStepProperties(element: Element): StepProperties | undefined {
-    const sop = extensionValues(element).find((v) => v.$type === 'sop:Step');
-    const properties: StepProperties = readCamundaStepProperties(element);
-    if (sop) {
-      for (const key of ['owner', 'sla', 'vipSla', 'calendar'] as const) {
-        const value = text(sop[key]);
-        if (value) properties[key] = value;
-      }
-      if (typeof sop.waitingOnCustomer === 'boolean') properties.waitingOnCustomer = sop.waitingOnCustomer;
-      if (typeof sop.warnAt === 'number') properties.warnAt = sop.warnAt;
-      const checklist = list(sop.items).map((item) => text(item.text)).filter((item): item is string => !!item);
-      if (checklist.length) properties.checklist = checklist;
-      const fields = list(sop.fields).map((field) => this.readField(element, field)).filter((f): f is FieldDefinition => !!f);
-      if (fields.length) properties.fields = [...(properties.fields ?? []).filter((f) => !fields.some((g) => g.name === f.name)), ...fields];
-    }
-    return Object.keys(properties).length ? properties : undefined;
-  }
-
-  private readField(element: Element, field: Element): FieldDefinition | undefined {
-    const name = text(field.name);
-    const type = text(field.type) ?? 'string';
-    if (!name) {
-      this.problem(element, 'a sop:field has no name');
-      return undefined;
-    }
-    if (!FIELD_TYPES.has(type)) {
-      this.problem(element, `field "${name}" has unknown type "${type}" (use ${[...FIELD_TYPES].join(', ')})`);
-      return undefined;
-    }
-    const definition: FieldDefinition = { name, type: type as FieldType, required: field.required === true };
-    const label = text(field.label);
-    if (label) definition.label = label;
-    const options = text(field.options)?.split(',').map((o) => o.trim()).filter(Boolean);
-    if (type === 'enum' && !options?.length) this.problem(element, `enum field "${name}" lists no options`);
-    if (options?.length) definition.options = options;
-    if (typeof field.min === 'number') definition.min = field.min;
-    if (typeof field.max === 'number') definition.max = field.max;
-    return definition;
   }
 
   private readLanes(process: Element): GraphLane[] {
@@ -351,84 +204,3 @@ function ancestorLaneName(lane: Element): string | undefined {
   return undefined;
 }
 
-function eventName(definitionType: string): string {
-  return localName(definitionType).replace(/EventDefinition$/, '').toLowerCase();
-}
-
-function readDocumentation(element: Element): string | undefined {
-  const parts = list(element.documentation).map((d) => text(d.text)).filter((t): t is string => !!t);
-  return parts.length ? parts.join('\n\n') : undefined;
-}
-
-function readProcessProperties(process: Element, report: (message: string) => void): ProcessProperties | undefined {
-  const sop = extensionValues(process).find((v) => v.$type === 'sop:Process');
-  if (!sop) return undefined;
-  const properties: ProcessProperties = {};
-  for (const key of ['calendar', 'vipCalendar', 'sla', 'vipSla'] as const) {
-    const value = text(sop[key]);
-    if (value) properties[key] = value;
-  }
-  const levelSla = text(sop.levelSla);
-  if (levelSla) {
-    const parsed = parseLevelSla(levelSla);
-    if (typeof parsed === 'string') report(parsed);
-    else properties.levelSla = parsed;
-  }
-  const channels = text(sop.channels)?.split(',').map((c) => c.trim()).filter(Boolean);
-  if (channels?.length) properties.channels = channels;
-  return properties;
-}
-
-/**
- * Reads `levelSla`, e.g. "L1=PT4H,L2=P1D,L3=P2D", into durations by level; a message saying what is wrong
- * when it is malformed.
- */
-export function parseLevelSla(value: string): Record<string, string> | string {
-  const levels: Record<string, string> = {};
-  const example = 'write it as LEVEL=DURATION pairs such as L1=PT4H,L2=P1D,L3=P2D';
-  for (const entry of value.split(',')) {
-    const match = /^\s*([^\s=,]+)\s*=\s*(\S+)\s*$/.exec(entry);
-    if (!match) return `levelSla ${JSON.stringify(value)}: entry ${JSON.stringify(entry.trim())} is not LEVEL=DURATION; ${example}`;
-    const [, level, sla] = match as unknown as [string, string, string];
-    if (Object.hasOwn(levels, level)) return `levelSla ${JSON.stringify(value)} names level ${level} twice`;
-    if (validateTimer({ type: 'duration', value: sla })) return `levelSla ${JSON.stringify(value)}: ${JSON.stringify(sla)} for ${level} is not an ISO 8601 duration such as PT4H or P1D`;
-    if (durationMs(sla) <= 0) return `levelSla ${JSON.stringify(value)}: the limit for ${level} must be longer than zero`;
-    levels[level] = sla;
-  }
-  return levels;
-}
-
-/** Copies shapes and edges of the diagram that shows the process, so export can keep the author's layout. */
-function applyDiagram(definitions: Element, graph: ProcessGraph): void {
-  const bounds = new Map<string, Bounds>();
-  const waypoints = new Map<string, Array<{ x: number; y: number }>>();
-  for (const diagram of list(definitions.diagrams)) {
-    for (const item of list((diagram.plane as Element | undefined)?.planeElement)) {
-      const target = (item.bpmnElement as Element | undefined)?.id;
-      if (!target) continue;
-      const b = item.bounds as Element | undefined;
-      if (item.$type === 'bpmndi:BPMNShape' && b) {
-        bounds.set(target, { x: Number(b.x), y: Number(b.y), width: Number(b.width), height: Number(b.height) });
-      }
-      if (item.$type === 'bpmndi:BPMNEdge') {
-        waypoints.set(target, list(item.waypoint).map((w) => ({ x: Number(w.x), y: Number(w.y) })));
-      }
-    }
-  }
-  for (const node of graph.nodes) {
-    const b = bounds.get(node.id);
-    if (b) node.bounds = b;
-  }
-  for (const lane of graph.lanes) {
-    const b = bounds.get(lane.id);
-    if (b) lane.bounds = b;
-  }
-  if (graph.pool) {
-    const b = bounds.get(graph.pool.id);
-    if (b) graph.pool.bounds = b;
-  }
-  for (const flow of graph.flows) {
-    const w = waypoints.get(flow.id);
-    if (w && w.length >= 2) flow.waypoints = w;
-  }
-}

@@ -1,3 +1,4 @@
+import { unreachable } from '../exhaustive.js';
 import { durationMs } from '../time/iso8601.js';
 import type { GraphFlow, GraphNode, MachineConfigJson, StateNodeJson, StepAction, StepDefinition, StepKind, TimerDefinition, TransitionJson, Workflow } from '../workflow.js';
 import { DEFAULT_WARN_AT, PROCESS_SCOPE, WORKFLOW_FORMAT } from '../workflow.js';
@@ -212,7 +213,20 @@ class MachineBuilder {
         if (this.afterEventGateway.has(node.id)) state.always = { target: this.targetOf(outgoing[0]!) };
         else state.on = { [node.message!]: { target: this.targetOf(outgoing[0]!), actions: [{ type: ACTIONS.record }] } };
         break;
-      default:
+      case 'startEvent':
+      case 'task':
+      case 'userTask':
+      case 'manualTask':
+      case 'receiveTask':
+      case 'serviceTask':
+      case 'scriptTask':
+      case 'sendTask':
+      case 'businessRuleTask':
+      case 'parallelGateway':
+      case 'timerBoundaryEvent':
+      case 'messageBoundaryEvent':
+      case 'eventSubProcess':
+      case 'timerStartEvent':
         if (isWaitTask(node.kind)) {
           state.on = {};
           for (const flow of outgoing) {
@@ -221,6 +235,9 @@ class MachineBuilder {
         } else if (outgoing[0]) {
           state.always = { target: this.targetOf(outgoing[0]) };
         }
+        break;
+      default:
+        unreachable(node.kind, 'node kind');
     }
     return state;
   }

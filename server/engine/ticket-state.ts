@@ -1,0 +1,108 @@
+// The engine's vocabulary of a ticket: what it stores, what one call returns, what a caller passes in.
+import type { ResolutionClock } from './resolution-clock.js';
+import type { BusinessTime } from './time/business-calendar.js';
+
+export type { ResolutionClock } from './resolution-clock.js';
+
+/** A step the ticket is in now. */
+export interface OpenVisit {
+  visit: number;
+  step: string;
+  enteredAt: number;
+  slaMs?: number;
+  breached: boolean;
+  /** Business time of the limit used up to `usedUntil`; set when the limit or calendar changed mid-visit. */
+  usedMs?: number;
+  usedUntil?: number;
+}
+
+/** One row of the step log: a visit that has ended. */
+export interface StepVisit {
+  visit: number;
+  step: string;
+  stepName: string;
+  enteredAt: number;
+  exitedAt: number;
+  durationMs: number;
+  actor: string;
+  event: string;
+  slaMs?: number;
+  breached: boolean;
+  automatic: boolean;
+}
+
+export type TimerKind = 'bpmn' | 'sla-warning' | 'sla-breach' | 'ticket-sla-warning' | 'ticket-sla-breach';
+
+export interface PendingTimer {
+  /** Unique within the ticket: the key a scheduler claims and fires by. */
+  key: string;
+  kind: TimerKind;
+  dueAt: number;
+  armedAt: number;
+  occurrence: number;
+  timerId?: string;
+  step?: string;
+  visit?: number;
+}
+
+export type ReminderKind = 'reminder' | 'escalation' | 'sla-warning' | 'sla-breach' | 'ticket-sla-warning' | 'ticket-sla-breach';
+
+export interface Reminder {
+  kind: ReminderKind;
+  at: number;
+  to?: string;
+  message?: string;
+  step?: string;
+  timerId?: string;
+}
+
+/** Everything the engine needs to continue a ticket; plain JSON. `machine` is XState's persisted snapshot. */
+export interface TicketState {
+  machine: unknown;
+  openVisits: OpenVisit[];
+  timers: PendingTimer[];
+  seq: number;
+  vip: boolean;
+  /** The ticket's own business calendar: wins over the workflow's and the VIP calendar, not over a step's own. */
+  calendar?: string;
+  /**
+   * The whole ticket's resolution clock. Absent in snapshots from before it existed: those keep the one
+   * `ticket-sla-breach` timer armed at their start, and never pause.
+   */
+  resolution?: ResolutionClock;
+  done: boolean;
+}
+
+/** A change to a running ticket that is not a step of its workflow. `calendar: null` drops the override. */
+export interface TicketChange {
+  vip?: boolean;
+  calendar?: string | null;
+}
+
+/** What one advance did, for the caller to store in one transaction. */
+export interface Advance {
+  state: TicketState;
+  visitsClosed: StepVisit[];
+  visitsOpened: OpenVisit[];
+  timersArmed: PendingTimer[];
+  timersCancelled: PendingTimer[];
+  reminders: Reminder[];
+  activeSteps: string[];
+  allowedEvents: string[];
+  fields: Record<string, unknown>;
+  done: boolean;
+}
+
+export interface Moment {
+  /** Epoch milliseconds, from the caller's clock: the engine never reads the wall clock. */
+  now: number;
+  actor: string;
+}
+
+export interface EngineOptions {
+  /** Business calendars by name (`createBusinessTime`); without it every hour counts. */
+  businessTime?: BusinessTime;
+}
+
+export const SYSTEM_ACTOR = 'system';
+export const TIMER_ACTOR = 'timer';
