@@ -66,9 +66,9 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
     scheduler,
     templates,
     executionTables: new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows),
-    queue: new TicketQueue(new KnexQueueReadModel(db.knex), workflows, clock),
+    queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),
     inbox: new Inbox(new KnexNotificationsReadModel(db), clock),
-    customers: new CustomerHistory(new KnexCustomersReadModel(db.knex)),
+    customers: new CustomerHistory(new KnexCustomersReadModel(db)),
     rateLimitStore: (prefix) => new DatabaseRateLimitStore(db, clock, prefix),
     async close() {
       await scheduler.stop();

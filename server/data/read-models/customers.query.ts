@@ -1,3 +1,4 @@
+import type { Database } from '../database.js';
 import type { Knex } from 'knex';
 
 export interface CustomerRecord {
@@ -27,7 +28,11 @@ export interface CustomersReadModel {
 
 /** The customers read model on knex. */
 export class KnexCustomersReadModel implements CustomersReadModel {
-  constructor(private readonly knex: Knex) {}
+  private readonly knex: Knex;
+
+  constructor(db: Database) {
+    this.knex = db.knex;
+  }
 
   async byId(id: number): Promise<CustomerRecord | undefined> {
     const row = (await this.knex('customers').where({ id }).first('id', 'name', 'external_id', 'created_at')) as

@@ -1,3 +1,4 @@
+import type { Database } from '../database.js';
 import type { Knex } from 'knex';
 import type { TicketState } from '../../engine/ticket-engine.js';
 
@@ -105,7 +106,11 @@ interface Row {
 
 /** The queue read model on knex, for SQLite and PostgreSQL alike. */
 export class KnexQueueReadModel implements QueueReadModel {
-  constructor(private readonly knex: Knex) {}
+  private readonly knex: Knex;
+
+  constructor(db: Database) {
+    this.knex = db.knex;
+  }
 
   async page(filter: QueueFilter, after: QueueCursor | undefined, limit: number): Promise<{ rows: QueueRow[]; next?: QueueCursor }> {
     const runs = filter.state === 'closed' ? CLOSED_RUNS : OPEN_RUNS;

@@ -2,9 +2,11 @@ import type { TicketState } from '../../engine/ticket-engine.js';
 import { activeSteps } from '../../engine/ticket-engine.js';
 import type { FieldDefinition, Workflow } from '../../engine/workflow.js';
 import type { Customer, PendingTimerView, StepLogEntry } from '../../data/tickets/ticket-records.js';
-import type { Urgency } from './urgency.js';
 
 export type { Customer, PendingTimerView, StepLogEntry };
+
+/** How close a ticket is to a broken promise: the queue's mark and the ticket page's banner. */
+export type Urgency = 'breached' | 'near' | 'ok' | 'closed';
 
 /** A step the ticket waits in, with everything an agent needs to act on it. */
 export interface ActiveStep {

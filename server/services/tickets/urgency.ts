@@ -1,9 +1,9 @@
 import type { TicketState } from '../../engine/ticket-engine.js';
 import type { Workflow } from '../../engine/workflow.js';
-import type { ActiveStep } from './ticket-views.js';
+import type { ActiveStep, Urgency } from './ticket-views.js';
 
-/** How close a ticket is to a broken promise: the queue's mark and the ticket page's banner. */
-export type Urgency = 'breached' | 'near' | 'ok' | 'closed';
+export type { Urgency };
+
 
 /**
  * Breached: a step's or the whole ticket's limit has passed. Near: the warning of a limit has gone out (the
