@@ -1,6 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
-import { advance, fireTimer, startTicket, updateTicket, type Advance, type EngineOptions, type TicketChange } from '../../engine/ticket-engine.js';
+import { ConflictError, EventNotAllowedError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import { advance, allowedEvents, fireTimer, startTicket, updateTicket, type Advance, type EngineOptions, type TicketChange } from '../../engine/ticket-engine.js';
 import type { DueTimer, TicketRecord, TicketWrite } from '../../data/tickets/ticket-records.js';
 import type { TicketRepository } from '../../data/tickets/ticket-repository.js';
 import type { WorkflowLibrary, WorkflowVersion } from '../workflows/workflow-library.js';
@@ -25,6 +25,8 @@ export interface TicketEvent {
   fields?: Record<string, unknown>;
   /** The revision the caller saw; a stale one is refused with a conflict and nothing is written. */
   expectedRevision?: number;
+  /** The step whose action this is (a page's form): an event of another step is refused, though allowed. */
+  step?: string;
 }
 
 export interface FiredTimers {
@@ -89,9 +91,12 @@ export class TicketRuntime {
    * EventNotAllowedError (with the allowed events) or ValidationError (field problems); then nothing is written.
    */
   advance(id: number, event: TicketEvent, actor: string): Promise<Ticket> {
-    return this.change(id, event.expectedRevision, (record, version, now) => ({
-      moved: advance(version.workflow, record.state, { type: event.type, ...(event.fields ? { fields: event.fields } : {}) }, { now, actor }, this.engine),
-    }));
+    return this.change(id, event.expectedRevision, (record, version, now) => {
+      if (event.step !== undefined && !version.workflow.steps[event.step]?.actions.some((action) => action.event === event.type)) {
+        throw new EventNotAllowedError(`"${event.type}" is not an action of step ${event.step}`, allowedEvents(version.workflow, record.state));
+      }
+      return { moved: advance(version.workflow, record.state, { type: event.type, ...(event.fields ? { fields: event.fields } : {}) }, { now, actor }, this.engine) };
+    });
   }
 
   /**

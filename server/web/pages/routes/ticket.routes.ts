@@ -39,7 +39,7 @@ export function ticketRoutes(kit: PageKit): Router {
     const values = typedValues(body);
 
     try {
-      const moved = await tickets.advance(id, { type: event, fields: values, expectedRevision: revision }, req.user!.email);
+      const moved = await tickets.advance(id, { type: event, fields: values, expectedRevision: revision, ...(stepId ? { step: stepId } : {}) }, req.user!.email);
       const version = await workflows.version(moved.workflow, moved.version);
       const next = moved.steps.map((s) => s.name).join(' · ');
       flash(req, {
