@@ -170,11 +170,27 @@ export class TicketRuntime {
    * `advanceTogether`); each is answered once the transaction that holds it is durable.
    */
   advance(id: number, event: TicketEvent, actor: string): Promise<Ticket> {
-    return this.advances.submit({ ticketId: id, event, actor });
+    const advanced = this.loadVersions([id]).then(() => this.advances.submit({ ticketId: id, event, actor }));
+    this.loading.add(advanced);
+    void advanced.catch(() => undefined).finally(() => this.loading.delete(advanced));
+    return advanced;
+  }
+
+  /** Advances still reading their versions (the bridge below), not yet handed to the batches. */
+  private readonly loading = new Set<Promise<unknown>>();
+
+  /**
+   * Bridge until the new ticket write path: `WorkflowLibrary.get` reads outside any transaction, which SQLite
+   * cannot serve while a write holds its one connection, so the tickets' versions are read before the write.
+   */
+  private async loadVersions(ticketIds: readonly number[]): Promise<void> {
+    const rows = (await this.db.knex('tickets').whereIn('id', ticketIds).distinct('workflow_id')) as Array<{ workflow_id: number }>;
+    await Promise.all(rows.map((row) => this.workflows.get(row.workflow_id)));
   }
 
   /** Resolves once every advance asked for so far has been stored or refused. */
-  settled(): Promise<void> {
+  async settled(): Promise<void> {
+    while (this.loading.size) await Promise.allSettled([...this.loading]);
     return this.advances.settled();
   }
 
@@ -196,7 +212,7 @@ export class TicketRuntime {
         const row = rows.get(ticketId);
         if (!row) throw new NotFoundError(`no ticket ${ticketId}`);
         checkRevision(row, event.expectedRevision);
-        const version = await this.workflows.get(row.workflow_id, trx);
+        const version = await this.workflows.get(row.workflow_id);
         const before = stateOf(row);
         const moved = advance(version.workflow, before, { type: event.type, ...(event.fields ? { fields: event.fields } : {}) }, { now, actor }, this.engine);
         const change = { row, version, ticketId: row.id, workflow: version.workflow, before, moved };
@@ -225,10 +241,11 @@ export class TicketRuntime {
     if (change.calendar && !this.calendars.has(change.calendar)) {
       throw new ValidationError(`calendar "${change.calendar}" is not defined`, [{ field: 'calendar', message: `must be one of ${[...this.calendars].join(', ')}` }]);
     }
+    await this.loadVersions([id]);
     return this.db.write(async (trx) => {
       const row = await this.lock(trx, id);
       checkRevision(row, change.expectedRevision);
-      const version = await this.workflows.get(row.workflow_id, trx);
+      const version = await this.workflows.get(row.workflow_id);
       const { expectedRevision: _, ...terms } = change;
       const now = this.clock.now();
       const before = stateOf(row);
@@ -247,6 +264,7 @@ export class TicketRuntime {
     if (!timers.length) return { fired: [], failed: [] };
     const ticketIds = [...new Set(timers.map((t) => t.ticketId))].sort((a, b) => a - b);
     const timerIds = timers.map((t) => t.id);
+    await this.loadVersions(ticketIds);
     return this.db.write(async (trx) => {
       const rows = rowsOf<LockedRow>(
         await runSql(trx, `SELECT ${LOCKED_COLUMNS} FROM tickets WHERE id IN (${listSql(ticketIds.length)}) ORDER BY id${this.db.forUpdateSql}`, ticketIds),
@@ -266,7 +284,7 @@ export class TicketRuntime {
       for (const row of rows) {
         const due = byTicket.get(row.id);
         if (!due) continue;
-        const version = await this.workflows.get(row.workflow_id, trx);
+        const version = await this.workflows.get(row.workflow_id);
         const before = stateOf(row);
         try {
           let moved: Advance | undefined;
