@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { Config } from './shared/config.js';
 import { openDatabase, type Database } from './data/database.js';
+import { KnexUserRepository } from './data/users/user-repository.js';
+import { KnexWorkflowRepository } from './data/workflows/workflow-repository.js';
 import { ExecutionTables } from './services/execution-tables/execution-tables.js';
 import { loadExecutionTableTemplates, TEMPLATES_DIR, type ExecutionTableTemplates } from './services/execution-tables/templates.js';
 import { createBusinessTime } from './engine/time/business-calendar.js';
@@ -30,14 +32,14 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
   const clock = options.clock ?? systemClock;
   const db = await openDatabase(config.database);
   const calendars = BUILT_IN_CALENDARS;
-  const workflows = new WorkflowLibrary(db, clock, new Set(Object.keys(calendars)));
+  const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, new Set(Object.keys(calendars)));
   const tickets = new TicketRuntime(db, workflows, clock, { businessTime: createBusinessTime(calendars) }, new Set(Object.keys(calendars)));
   const scheduler = new TimerScheduler(db, tickets, clock, {
     instance: `${hostname()}:${process.pid}`,
     intervalMs: config.schedulerIntervalMs,
     ...(options.onError ? { onError: options.onError } : {}),
   });
-  const users = new Users(db, clock);
+  const users = new Users(new KnexUserRepository(db), clock);
   const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
   return {
     config,
