@@ -1,7 +1,12 @@
 import { hostname } from 'node:os';
+import type { Store as RateLimitStore } from 'express-rate-limit';
+import type { Store as SessionStore } from 'express-session';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { Config } from './shared/config.js';
+import type { Logger } from './shared/logger.js';
 import { openDatabase, type Database } from './data/database.js';
+import { DatabaseRateLimitStore } from './data/rate-limit-store.js';
+import { createSessionStore } from './data/sessions/session-store.js';
 import { KnexUserRepository } from './data/users/user-repository.js';
 import { KnexWorkflowRepository } from './data/workflows/workflow-repository.js';
 import { ExecutionTables } from './services/execution-tables/execution-tables.js';
@@ -12,6 +17,17 @@ import { TicketRuntime } from './services/tickets/ticket-runtime.js';
 import { TimerScheduler } from './services/timers/timer-scheduler.js';
 import { Users } from './services/users/users.js';
 import { WorkflowLibrary } from './services/workflows/workflow-library.js';
+
+/** What the web layer needs of the database itself, handed over here so that web never imports the data layer. */
+export interface System {
+  readonly database: 'sqlite' | 'pg';
+  /** Resolves once the database has answered: the health check. */
+  ping(): Promise<void>;
+  /** express-session's store, in the database. One per app: it sweeps expired sessions on a timer. */
+  sessionStore(logger: Logger): SessionStore;
+  /** express-rate-limit's counters under `prefix`, in the database: every server process counts against one limit. */
+  rateLimitStore(prefix: string): RateLimitStore;
+}
 
 /** Everything SOPflow is made of, wired once: what the server, the CLI, the demo, tests and benchmarks open. */
 export interface Sopflow {
@@ -25,6 +41,7 @@ export interface Sopflow {
   /** The starting plans of `templates/`, loaded (and checked) once. */
   templates: ExecutionTableTemplates;
   executionTables: ExecutionTables;
+  system: System;
   close(): Promise<void>;
 }
 
@@ -51,6 +68,12 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
     scheduler,
     templates,
     executionTables: new ExecutionTables(db, clock, templates, users, workflows),
+    system: {
+      database: db.client,
+      ping: () => db.ping(),
+      sessionStore: (logger) => createSessionStore(db, logger),
+      rateLimitStore: (prefix) => new DatabaseRateLimitStore(db, clock, prefix),
+    },
     async close() {
       await scheduler.stop();
       await tickets.settled();

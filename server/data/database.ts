@@ -22,7 +22,25 @@ export interface Database {
   forUpdate<Q extends Knex.QueryBuilder>(query: Q): Q;
   /** The same for a raw SELECT: `' FOR UPDATE'` to append on PostgreSQL, `''` on SQLite. */
   readonly forUpdateSql: string;
+  /** Resolves once the database has answered a trivial query: what the health check asks. */
+  ping(): Promise<void>;
+  /** The migrations applied (by name, in order) and how many are still pending. */
+  migrations(): Promise<MigrationsStatus>;
   close(): Promise<void>;
+}
+
+export interface MigrationsStatus {
+  applied: string[];
+  pending: number;
+}
+
+async function ping(connection: Knex): Promise<void> {
+  await connection.raw('select 1');
+}
+
+async function migrationsOf(connection: Knex): Promise<MigrationsStatus> {
+  const [applied, pending] = (await connection.migrate.list()) as [Array<{ name: string }>, unknown[]];
+  return { applied: applied.map((migration) => migration.name), pending: pending.length };
 }
 
 // PostgreSQL returns int8 (our epoch-millisecond columns) as strings; every value we store fits a double.
@@ -150,6 +168,8 @@ function sqliteDatabase(connection: Knex): Database {
     write: (work) => queue.run(work),
     forUpdate: (query) => query,
     forUpdateSql: '',
+    ping: () => ping(connection),
+    migrations: () => migrationsOf(connection),
     close: async () => {
       await queue.drained();
       await connection.destroy();
@@ -164,6 +184,8 @@ function postgresDatabase(connection: Knex): Database {
     write: (work) => connection.transaction(work),
     forUpdate: (query) => query.forUpdate() as typeof query,
     forUpdateSql: ' FOR UPDATE',
+    ping: () => ping(connection),
+    migrations: () => migrationsOf(connection),
     close: () => connection.destroy(),
   };
 }

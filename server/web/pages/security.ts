@@ -1,12 +1,9 @@
 import { csrfSync } from 'csrf-sync';
-import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
+import { rateLimit, ipKeyGenerator, type Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Request, RequestHandler } from 'express';
-import type { Clock } from '../../shared/clock.js';
-import type { Database } from '../../data/database.js';
 import { AppError } from '../../shared/errors.js';
 import { isApiPath } from '../http/route.js';
-import { DatabaseRateLimitStore } from '../../data/rate-limit-store.js';
 
 /**
  * Security headers on every response. For pages, the content security policy allows scripts, styles and
@@ -79,12 +76,12 @@ const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
 
 /**
  * Sign-in attempts, counted per IP address and email; successful ones are not counted. Past the limit,
- * even the right password is refused (429 `rate_limited`) until the window has passed. Counts are kept in
- * the database, shared by every server process.
+ * even the right password is refused (429 `rate_limited`) until the window has passed. Counts are kept by
+ * `store`: the database's (`Sopflow.system`), shared by every server process.
  */
-export function signInLimit(db: Database, clock: Clock): RequestHandler {
+export function signInLimit(store: Store): RequestHandler {
   return rateLimit({
-    store: new DatabaseRateLimitStore(db, clock, 'sign-in:'),
+    store,
     windowMs: SIGN_IN_WINDOW_MS,
     limit: SIGN_IN_FAILURES,
     skipSuccessfulRequests: true,
