@@ -1,16 +1,21 @@
 import { hostname } from 'node:os';
-import type { Store } from 'express-rate-limit';
+import type { Store as RateLimitStore } from 'express-rate-limit';
+import type { Store as SessionStore } from 'express-session';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { Config } from './shared/config.js';
+import type { Logger } from './shared/logger.js';
 import { openDatabase, type Database } from './data/database.js';
 import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
 import { KnexNotificationsReadModel } from './data/read-models/notifications.query.js';
 import { KnexQueueReadModel } from './data/read-models/queue.query.js';
-import { DatabaseRateLimitStore } from './data/rate-limit-store.js';
 import { CustomerHistory } from './services/inbox/customer-history.js';
 import { Inbox } from './services/inbox/inbox.js';
 import { TicketQueue } from './services/inbox/queue.js';
 import { KnexExecutionTableRepository } from './data/execution-tables/knex-repository.js';
+import { DatabaseRateLimitStore } from './data/rate-limit-store.js';
+import { createSessionStore } from './data/sessions/session-store.js';
+import { KnexUserRepository } from './data/users/user-repository.js';
+import { KnexWorkflowRepository } from './data/workflows/workflow-repository.js';
 import { ExecutionTables } from './services/execution-tables/execution-tables.js';
 import { loadExecutionTableTemplates, TEMPLATES_DIR, type ExecutionTableTemplates } from './services/execution-tables/templates.js';
 import { createBusinessTime } from './engine/time/business-calendar.js';
@@ -21,6 +26,17 @@ import { TicketRuntime } from './services/tickets/ticket-runtime.js';
 import { TimerScheduler } from './services/timers/timer-scheduler.js';
 import { Users } from './services/users/users.js';
 import { WorkflowLibrary } from './services/workflows/workflow-library.js';
+
+/** What the web layer needs of the database itself, handed over here so that web never imports the data layer. */
+export interface System {
+  readonly database: 'sqlite' | 'pg';
+  /** Resolves once the database has answered: the health check. */
+  ping(): Promise<void>;
+  /** express-session's store, in the database. One per app: it sweeps expired sessions on a timer. */
+  sessionStore(logger: Logger): SessionStore;
+  /** express-rate-limit's counters under `prefix`, in the database: every server process counts against one limit. */
+  rateLimitStore(prefix: string): RateLimitStore;
+}
 
 /** Everything SOPflow is made of, wired once: what the server, the CLI, the demo, tests and benchmarks open. */
 export interface Sopflow {
@@ -38,8 +54,7 @@ export interface Sopflow {
   queue: TicketQueue;
   inbox: Inbox;
   customers: CustomerHistory;
-  /** A rate limiter's counters in the database (one store per limiter): every server process counts against the same limit. */
-  rateLimitStore(prefix: string): Store;
+  system: System;
   close(): Promise<void>;
 }
 
@@ -47,14 +62,14 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
   const clock = options.clock ?? systemClock;
   const db = await openDatabase(config.database);
   const calendars = BUILT_IN_CALENDARS;
-  const workflows = new WorkflowLibrary(db, clock, new Set(Object.keys(calendars)));
+  const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, new Set(Object.keys(calendars)));
   const tickets = new TicketRuntime(ticketRepository(db), workflows, clock, { businessTime: createBusinessTime(calendars) }, new Set(Object.keys(calendars)));
   const scheduler = new TimerScheduler(timerRepository(db), tickets, clock, {
     instance: `${hostname()}:${process.pid}`,
     intervalMs: config.schedulerIntervalMs,
     ...(options.onError ? { onError: options.onError } : {}),
   });
-  const users = new Users(db, clock);
+  const users = new Users(new KnexUserRepository(db), clock);
   const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
   return {
     config,
@@ -69,7 +84,12 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),
     inbox: new Inbox(new KnexNotificationsReadModel(db), clock),
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),
-    rateLimitStore: (prefix) => new DatabaseRateLimitStore(db, clock, prefix),
+    system: {
+      database: db.client,
+      ping: () => db.ping(),
+      sessionStore: (logger) => createSessionStore(db, logger),
+      rateLimitStore: (prefix) => new DatabaseRateLimitStore(db, clock, prefix),
+    },
     async close() {
       await scheduler.stop();
       await tickets.settled();

@@ -119,9 +119,9 @@ program
     const { openDatabase } = await import('../data/database.js');
     const db = await openDatabase(database);
     try {
-      const [applied, pending] = (await db.knex.migrate.list()) as [Array<{ name: string }>, unknown[]];
-      out(`${describeDatabase(database)}: ${applied.length} migration(s) applied, ${pending.length} pending`);
-      for (const migration of applied) out(`  ${migration.name}`);
+      const { applied, pending } = await db.migrations();
+      out(`${describeDatabase(database)}: ${applied.length} migration(s) applied, ${pending} pending`);
+      for (const name of applied) out(`  ${name}`);
     } finally {
       await db.close();
     }

@@ -31,9 +31,27 @@ export interface Database {
   submit<U, R>(writer: BatchWriter<U, R>, unit: U): Promise<R>;
   /** Locks rows read for update where the database can (PostgreSQL); SQLite writes are serialized anyway. */
   forUpdate<Q extends Knex.QueryBuilder>(query: Q): Q;
+  /** Resolves once the database has answered a trivial query: what the health check asks. */
+  ping(): Promise<void>;
+  /** The migrations applied (by name, in order) and how many are still pending. */
+  migrations(): Promise<MigrationsStatus>;
   /** Resolves once every write asked for so far has been stored or refused. */
   drained(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface MigrationsStatus {
+  applied: string[];
+  pending: number;
+}
+
+async function ping(connection: Knex): Promise<void> {
+  await connection.raw('select 1');
+}
+
+async function migrationsOf(connection: Knex): Promise<MigrationsStatus> {
+  const [applied, pending] = (await connection.migrate.list()) as [Array<{ name: string }>, unknown[]];
+  return { applied: applied.map((migration) => migration.name), pending: pending.length };
 }
 
 /** Prepared statements on the owned SQLite connection, each SQL text prepared once. */
@@ -140,6 +158,8 @@ function sqliteDatabase(connection: Knex, statements: SqliteStatements): Databas
     submit: (writer, unit) => queue.submit(writer, unit),
     forUpdate: (query) => query,
     drained: () => queue.drained(),
+    ping: () => ping(connection),
+    migrations: () => migrationsOf(connection),
     close: async () => {
       await queue.drained();
       await connection.destroy();
@@ -157,6 +177,8 @@ function postgresDatabase(connection: Knex): Database {
     submit: (writer, unit) => queue.submit(writer, unit),
     forUpdate: (query) => query.forUpdate() as typeof query,
     drained: () => queue.drained(),
+    ping: () => ping(connection),
+    migrations: () => migrationsOf(connection),
     close: async () => {
       await queue.drained();
       await connection.destroy();

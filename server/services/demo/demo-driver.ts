@@ -1,4 +1,5 @@
 import type { ManualClock } from '../../shared/clock.js';
+import type { DemoData } from '../../data/demo/demo-data.js';
 import { ConflictError, EventNotAllowedError } from '../../shared/errors.js';
 import { PROCESS_SCOPE, type Workflow } from '../../engine/workflow.js';
 import type { Sopflow } from '../../sopflow.js';
@@ -61,6 +62,7 @@ export class DemoDriver {
     private readonly app: Sopflow,
     private readonly clock: ManualClock,
     private readonly settings: DriverSettings,
+    private readonly data: DemoData,
   ) {}
 
   async run(arrivals: readonly Arrival[], progress: DemoProgress): Promise<void> {
@@ -208,10 +210,7 @@ export class DemoDriver {
     return steps;
   }
 
-  private async nextDue(): Promise<number | undefined> {
-    const pending = this.app.db.knex('timers').whereNull('fired_at').whereNull('cancelled_at');
-    if (this.unclaimableUpTo > -Infinity) pending.where('due_at', '>', this.unclaimableUpTo);
-    const row = (await pending.min({ due: 'due_at' }).first()) as { due: number | string | null } | undefined;
-    return row?.due === null || row?.due === undefined ? undefined : Number(row.due);
+  private nextDue(): Promise<number | undefined> {
+    return this.data.nextTimerDue(this.unclaimableUpTo > -Infinity ? this.unclaimableUpTo : undefined);
   }
 }

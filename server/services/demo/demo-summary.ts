@@ -1,4 +1,4 @@
-import type { Sopflow } from '../../sopflow.js';
+import type { DemoData } from '../../data/demo/demo-data.js';
 
 /** What a demo run did: counted while driving, and read back from the database for the tickets it opened. */
 export interface DemoSummary {
@@ -64,35 +64,24 @@ export interface RunRecord {
   wallMs: number;
 }
 
-interface TicketRow {
-  workflow_key: string;
-  channel: string;
-  customer_id: number;
-  vip: boolean | number;
-  closed_at: number | null;
-  fields: string;
-}
-
-export async function summarize(app: Sopflow, run: RunRecord): Promise<DemoSummary> {
-  const knex = app.db.knex;
+export async function summarize(data: DemoData, run: RunRecord): Promise<DemoSummary> {
   const [low, high] = run.ids.length ? [Math.min(...run.ids), Math.max(...run.ids)] : [0, -1];
-  const rows = (await knex('tickets').whereBetween('id', [low, high]).select('workflow_key', 'channel', 'customer_id', 'vip', 'closed_at', 'fields')) as TicketRow[];
+  const facts = await data.facts(low, high);
+  const rows = facts.tickets;
   const byWorkflow: DemoSummary['byWorkflow'] = {};
   const channels = new Map<number, Set<string>>();
   const scores: number[] = [];
   for (const row of rows) {
-    const entry = (byWorkflow[row.workflow_key] ??= { created: 0, closed: 0, open: 0 });
+    const entry = (byWorkflow[row.workflowKey] ??= { created: 0, closed: 0, open: 0 });
     entry.created++;
-    if (row.closed_at === null) entry.open++;
-    else entry.closed++;
-    if (!channels.has(row.customer_id)) channels.set(row.customer_id, new Set());
-    channels.get(row.customer_id)!.add(row.channel);
-    const score = (JSON.parse(row.fields) as { satisfaction?: unknown }).satisfaction;
+    if (row.closed) entry.closed++;
+    else entry.open++;
+    if (!channels.has(row.customerId)) channels.set(row.customerId, new Set());
+    channels.get(row.customerId)!.add(row.channel);
+    const score = row.fields.satisfaction;
     if (typeof score === 'number') scores.push(score);
   }
-  const [{ n: breaches }] = (await knex('step_log').whereBetween('ticket_id', [low, high]).where('breached', true).count({ n: '*' })) as [{ n: number | string }];
-  const kinds = (await knex('notifications').whereBetween('ticket_id', [low, high]).select('kind').count({ n: '*' }).groupBy('kind')) as Array<{ kind: string; n: number | string }>;
-  const closed = rows.filter((r) => r.closed_at !== null).length;
+  const closed = rows.filter((r) => r.closed).length;
   return {
     seed: run.seed,
     from: run.from,
@@ -104,11 +93,11 @@ export async function summarize(app: Sopflow, run: RunRecord): Promise<DemoSumma
     byWorkflow,
     customers: channels.size,
     multiChannelCustomers: [...channels.values()].filter((c) => c.size > 1).length,
-    vipTickets: rows.filter((r) => Boolean(r.vip)).length,
+    vipTickets: rows.filter((r) => r.vip).length,
     advances: run.counters.advances,
     timersFired: run.counters.timersFired,
-    breaches: Number(breaches),
-    notifications: Object.fromEntries(kinds.map((k) => [k.kind, Number(k.n)]).sort(([a], [b]) => String(a).localeCompare(String(b)))),
+    breaches: facts.breaches,
+    notifications: Object.fromEntries([...facts.notifications].sort(([a], [b]) => a.localeCompare(b))),
     reopenings: run.counters.reopenings,
     satisfaction: {
       responses: scores.length,

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ManualClock } from '../../shared/clock.js';
 import { AppError, ConflictError, NotFoundError, type FieldProblem } from '../../shared/errors.js';
 import type { Workflow } from '../../engine/workflow.js';
+import { createDemoData, type DemoData } from '../../data/demo/demo-data.js';
 import type { Sopflow } from '../../sopflow.js';
 import { planArrivals } from './arrivals.js';
 import { DemoDriver } from './demo-driver.js';
@@ -75,10 +76,11 @@ export async function runDemo(app: Sopflow, options: DemoOptions = {}, progress:
   const workflows = new Map([...loaded].map(([key, w]) => [key, w.workflow]));
 
   const arrivals = planArrivals({ tickets, from, to, seed, improvement: improvementAt, workflows: [...workflows.values()] });
-  const driver = new DemoDriver(app, clock, { seed, to, workflows, improvementAt });
-  const sqliteSynchronous = await withDurability(app, options.relaxedDurability ?? true, () => driver.run(arrivals, progress));
+  const data = createDemoData(app.db);
+  const driver = new DemoDriver(app, clock, { seed, to, workflows, improvementAt }, data);
+  const sqliteSynchronous = await withDurability(app, data, options.relaxedDurability ?? true, () => driver.run(arrivals, progress));
 
-  return summarize(app, {
+  return summarize(data, {
     seed,
     from,
     to,
@@ -105,7 +107,7 @@ function checkOptions(options: DemoOptions): { tickets: number; weeks: number; s
 }
 
 /** Runs `work` with SQLite's `synchronous` relaxed to NORMAL when asked; returns the setting it ran with. */
-async function withDurability(app: Sopflow, relaxed: boolean, work: () => Promise<void>): Promise<'NORMAL' | 'FULL' | undefined> {
+async function withDurability(app: Sopflow, data: DemoData, relaxed: boolean, work: () => Promise<void>): Promise<'NORMAL' | 'FULL' | undefined> {
   const database = app.config.database;
   if (database.client !== 'sqlite') {
     await work();
@@ -115,15 +117,7 @@ async function withDurability(app: Sopflow, relaxed: boolean, work: () => Promis
     await work();
     return database.synchronous;
   }
-  // NOTE: SQLite runs on one pooled connection, so the pragma applies to every write of the load.
-  await app.db.knex.raw('PRAGMA synchronous = NORMAL');
-  try {
-    await work();
-  } finally {
-    await app.db.knex.raw(`PRAGMA synchronous = ${database.synchronous}`);
-    // A checkpoint syncs the write-ahead log: once the demo returns, all of it is on disk.
-    await app.db.knex.raw('PRAGMA wal_checkpoint(PASSIVE)');
-  }
+  await data.withRelaxedSync(database.synchronous, work);
   return 'NORMAL';
 }
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
-import { isUniqueViolation, type Database } from '../../data/database.js';
+import type { UserRecord, UserRepository } from '../../data/users/user-repository.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { generatePassword, hashPassword, verifyPassword } from './passwords.js';
 
@@ -22,25 +22,21 @@ export interface User {
   locale?: string;
 }
 
-interface UserRow {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-  locale: string | null;
-  password_hash: string | null;
-}
-
 const TOKEN_PREFIX = 'sop_';
 
 function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-function userOf(row: UserRow): User {
-  const user: User = { id: row.id, email: row.email, name: row.name, role: row.role };
+// The stored role was checked by `parseRole` or the typed `add` when it was written.
+function userOf(row: UserRecord): User {
+  const user: User = { id: row.id, email: row.email, name: row.name, role: row.role as Role };
   if (row.locale) user.locale = row.locale;
   return user;
+}
+
+function normalEmail(email: string): string {
+  return email.trim().toLowerCase();
 }
 
 export function parseRole(value: string): Role {
@@ -51,59 +47,46 @@ export function parseRole(value: string): Role {
 /** People and programs that use SOPflow: accounts, passwords (scrypt) and API tokens (stored as SHA-256). */
 export class Users {
   constructor(
-    private readonly db: Database,
+    private readonly users: UserRepository,
     private readonly clock: Clock,
   ) {}
 
   /** Adds a user; without a password one is generated and returned, to be shown once. */
   async add(input: { email: string; role: Role; name?: string; password?: string }): Promise<{ user: User; password: string }> {
-    const email = input.email.trim().toLowerCase();
+    const email = normalEmail(input.email);
     if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ValidationError(`"${input.email}" is not an email address`, [{ field: 'email', message: 'is not an email address' }]);
     const password = input.password ?? generatePassword();
     if (password.length < 8) throw new ValidationError('the password is too short', [{ field: 'password', message: 'needs at least 8 characters' }]);
-    const password_hash = await hashPassword(password);
-    try {
-      const [row] = (await this.db.write((trx) =>
-        trx('users')
-          .insert({ email, name: input.name ?? email.split('@')[0], role: input.role, password_hash, created_at: this.clock.now() })
-          .returning(['id', 'email', 'name', 'role', 'locale', 'password_hash']),
-      )) as UserRow[];
-      return { user: userOf(row!), password };
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`a user ${email} exists already`);
-      throw error;
-    }
+    const passwordHash = await hashPassword(password);
+    const record = await this.users.insert({ email, name: input.name ?? email.split('@')[0]!, role: input.role, passwordHash, createdAt: this.clock.now() });
+    if (!record) throw new ConflictError(`a user ${email} exists already`);
+    return { user: userOf(record), password };
   }
 
   async byEmail(email: string): Promise<User> {
-    const row = (await this.db.knex('users').where({ email: email.trim().toLowerCase() }).first()) as UserRow | undefined;
+    const row = await this.users.byEmail(normalEmail(email));
     if (!row) throw new NotFoundError(`no user ${email}`);
     return userOf(row);
   }
 
   /** The user with this id, or undefined (deleted since): how a signed-in session finds its user. */
   async byId(id: number): Promise<User | undefined> {
-    const row = (await this.db.knex('users').where({ id }).first('id', 'email', 'name', 'role', 'locale')) as UserRow | undefined;
+    const row = await this.users.byId(id);
     return row ? userOf(row) : undefined;
   }
 
   /** Everyone, by email: the admin page. */
   async list(): Promise<User[]> {
-    const rows = (await this.db.knex('users').orderBy('email').select('id', 'email', 'name', 'role', 'locale')) as UserRow[];
-    return rows.map(userOf);
+    return (await this.users.list()).map(userOf);
   }
 
   /** The SOP roles (lanes, e.g. 技术支持主管) a user takes on, by user id: reminders to a lane reach its members. */
-  async lanes(): Promise<Map<number, string[]>> {
-    const rows = (await this.db.knex('user_lanes').orderBy(['user_id', 'lane'])) as Array<{ user_id: number; lane: string }>;
-    const lanes = new Map<number, string[]>();
-    for (const row of rows) lanes.set(row.user_id, [...(lanes.get(row.user_id) ?? []), row.lane]);
-    return lanes;
+  lanes(): Promise<Map<number, string[]>> {
+    return this.users.lanes();
   }
 
-  async lanesOf(userId: number): Promise<string[]> {
-    const rows = (await this.db.knex('user_lanes').where({ user_id: userId }).orderBy('lane')) as Array<{ lane: string }>;
-    return rows.map((row) => row.lane);
+  lanesOf(userId: number): Promise<string[]> {
+    return this.users.lanesOf(userId);
   }
 
   /** Replaces the lanes a user takes on. */
@@ -111,28 +94,22 @@ export class Users {
     const wanted = [...new Set(lanes.map((lane) => lane.trim()).filter((lane) => lane !== ''))];
     const tooLong = wanted.find((lane) => lane.length > 200);
     if (tooLong) throw new ValidationError('a lane name is too long', [{ field: 'lanes', message: `"${tooLong.slice(0, 40)}…" is longer than 200 characters` }]);
-    await this.db.write(async (trx) => {
-      const found = (await trx('users').where({ id: userId }).first('id')) as { id: number } | undefined;
-      if (!found) throw new NotFoundError(`no user ${userId}`);
-      await trx('user_lanes').where({ user_id: userId }).delete();
-      if (wanted.length > 0) await trx('user_lanes').insert(wanted.map((lane) => ({ user_id: userId, lane })));
-    });
+    if (!(await this.users.replaceLanes(userId, wanted))) throw new NotFoundError(`no user ${userId}`);
   }
 
   /** The language a user chose for the pages (`zh-CN`, `en`); null goes back to the browser's. */
   async setLocale(id: number, locale: string | null): Promise<void> {
-    await this.db.write((trx) => trx('users').where({ id }).update({ locale }));
+    await this.users.setLocale(id, locale);
   }
 
-  async count(): Promise<number> {
-    const [{ n }] = (await this.db.knex('users').count({ n: '*' })) as [{ n: number | string }];
-    return Number(n);
+  count(): Promise<number> {
+    return this.users.count();
   }
 
   /** The user whose password this is, or undefined; the same time is spent for unknown emails. */
   async checkPassword(email: string, password: string): Promise<User | undefined> {
-    const row = (await this.db.knex('users').where({ email: email.trim().toLowerCase() }).first()) as UserRow | undefined;
-    const ok = await verifyPassword(password, row?.password_hash ?? (await hashPassword('timing only')));
+    const row = await this.users.byEmail(normalEmail(email));
+    const ok = await verifyPassword(password, row?.passwordHash ?? (await hashPassword('timing only')));
     return row && ok ? userOf(row) : undefined;
   }
 
@@ -140,17 +117,13 @@ export class Users {
   async createToken(email: string, label?: string): Promise<{ token: string; user: User }> {
     const user = await this.byEmail(email);
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-    await this.db.write((trx) => trx('api_tokens').insert({ user_id: user.id, token_hash: tokenHash(token), label: label ?? null, created_at: this.clock.now() }));
+    await this.users.insertToken({ userId: user.id, tokenHash: tokenHash(token), label: label ?? null, createdAt: this.clock.now() });
     return { token, user };
   }
 
   /** The user a bearer token belongs to; throws `unauthorized` for unknown tokens. */
   async authenticate(token: string): Promise<User> {
-    const row = (await this.db
-      .knex('api_tokens as k')
-      .join('users as u', 'u.id', 'k.user_id')
-      .where('k.token_hash', tokenHash(token))
-      .first('u.id', 'u.email', 'u.name', 'u.role', 'u.locale')) as UserRow | undefined;
+    const row = await this.users.byTokenHash(tokenHash(token));
     if (!row) throw new AppError('unauthorized', 'the bearer token is not valid');
     return userOf(row);
   }

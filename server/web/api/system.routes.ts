@@ -7,7 +7,7 @@ const HEALTH_TIMEOUT_MS = 2000;
 
 const HealthSchema = z.object({ status: z.enum(['ok', 'unavailable']), database: z.enum(['sqlite', 'pg']) });
 
-export function systemRoutes({ db }: Sopflow): ApiRoute[] {
+export function systemRoutes({ system }: Sopflow): ApiRoute[] {
   return [
     defineRoute({
       operationId: 'health',
@@ -21,11 +21,11 @@ export function systemRoutes({ db }: Sopflow): ApiRoute[] {
         503: { description: 'the database does not answer', schema: HealthSchema },
       },
       async handle() {
-        const answers = await withTimeout(db.knex.raw('select 1'), HEALTH_TIMEOUT_MS).then(
+        const answers = await withTimeout(system.ping(), HEALTH_TIMEOUT_MS).then(
           () => true,
           () => false,
         );
-        return { status: answers ? 200 : 503, json: { status: answers ? 'ok' : 'unavailable', database: db.client } };
+        return { status: answers ? 200 : 503, json: { status: answers ? 'ok' : 'unavailable', database: system.database } };
       },
     }),
   ];

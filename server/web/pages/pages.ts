@@ -60,7 +60,7 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
   return {
     headers: securityHeaders(),
     assets: express.static(fileURLToPath(new URL('public/', ROOT)), { index: false, maxAge: '1h' }),
-    session: sessions(app.db.knex, app.config.sessionSecret, logger),
+    session: sessions(app.system.sessionStore(logger), app.config.sessionSecret),
     sessionUser: async (req) => {
       const id = req.session?.userId;
       if (id === undefined) return undefined;

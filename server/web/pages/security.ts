@@ -76,8 +76,8 @@ const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
 
 /**
  * Sign-in attempts, counted per IP address and email; successful ones are not counted. Past the limit,
- * even the right password is refused (429 `rate_limited`) until the window has passed. Counts are kept in
- * `store` (the app's: in the database, shared by every server process).
+ * even the right password is refused (429 `rate_limited`) until the window has passed. Counts are kept by
+ * `store`: the database's (`Sopflow.system`), shared by every server process.
  */
 export function signInLimit(store: Store): RequestHandler {
   return rateLimit({

@@ -1,9 +1,6 @@
-import { ConnectSessionKnexStore } from 'connect-session-knex';
-import session, { type SessionData } from 'express-session';
+import session, { type SessionData, type Store } from 'express-session';
 import type { RequestHandler } from 'express';
-import type { Knex } from 'knex';
 import { isApiPath } from '../http/route.js';
-import type { Logger } from '../../shared/logger.js';
 import type { Locale } from '../../shared/i18n.js';
 
 declare module 'express-session' {
@@ -26,66 +23,21 @@ export interface Flash {
 
 /** Signed-in sessions end after this long without a request. */
 const IDLE_MS = 8 * 60 * 60 * 1000;
-/** A session's expiry moves at most this often: a page view must not cost a database write. */
-const TOUCH_EVERY_MS = 5 * 60 * 1000;
-
-/**
- * connect-session-knex on SOPflow's own knex, reading the `sessions` table of the migrations. Two changes:
- * its methods both call back with an error and reject, and express-session ignores the rejection (which
- * would end the process), so rejections are dropped once the callback has the error; and `touch` writes
- * at most every few minutes per session.
- */
-class SessionStore extends ConnectSessionKnexStore {
-  private readonly touched = new Map<string, number>();
-
-  constructor(knex: Knex, logger: Logger) {
-    super({ knex, createTable: false, tableName: 'sessions', cleanupInterval: 15 * 60 * 1000, onDbCleanupError: (error) => logger.warn({ err: error }, 'expired sessions could not be deleted') });
-    this.ready.catch((error: unknown) => logger.error({ err: error }, 'the sessions table is missing'));
-  }
-
-  override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): Promise<SessionData | null> {
-    return super.get(sid, callback).catch(() => null);
-  }
-
-  override set(sid: string, data: SessionData, callback?: (err?: unknown) => void): Promise<void> {
-    this.touched.delete(sid);
-    return super.set(sid, data, callback).catch(() => undefined);
-  }
-
-  override destroy(sid: string, callback?: (err?: unknown) => void): Promise<number> {
-    this.touched.delete(sid);
-    return super.destroy(sid, callback).catch(() => 0);
-  }
-
-  override touch(sid: string, data: SessionData, callback?: (err?: unknown) => void): Promise<void> {
-    const now = Date.now();
-    const last = this.touched.get(sid);
-    if (last !== undefined && now - last < TOUCH_EVERY_MS) {
-      callback?.();
-      return Promise.resolve();
-    }
-    if (this.touched.size >= 10_000) this.touched.clear();
-    this.touched.set(sid, now);
-    return super.touch(sid, data).then(
-      () => callback?.(),
-      (error: unknown) => callback?.(error),
-    );
-  }
-}
 
 const SESSION_COOKIE = 'sopflow.sid';
 
 /**
- * Sessions for the pages, stored in the database so they survive restarts and are shared by every server
- * process. Requests carrying an `Authorization` header are programs: they get no session; nor do API calls
- * and health checks without the session cookie, which only a signed-in page's scripts send (a session costs
- * a random id and response hooks per request, as much CPU as a trivial route itself).
+ * Sessions for the pages, kept by `store` (the database's, from `Sopflow.system`) so they survive restarts
+ * and are shared by every server process. Requests carrying an `Authorization` header are programs: they
+ * get no session; nor do API calls and health checks without the session cookie, which only a signed-in
+ * page's scripts send (a session costs a random id and response hooks per request, as much CPU as a
+ * trivial route itself).
  */
-export function sessions(knex: Knex, secret: string, logger: Logger): RequestHandler {
+export function sessions(store: Store, secret: string): RequestHandler {
   const middleware = session({
     name: SESSION_COOKIE,
     secret,
-    store: new SessionStore(knex, logger),
+    store,
     resave: false,
     saveUninitialized: false,
     rolling: true,

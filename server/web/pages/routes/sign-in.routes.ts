@@ -14,7 +14,7 @@ export function signInRoutes(kit: PageKit): Router {
     await kit.send(req, res, 'sign-in', 'signIn.title', { next: localPath(req.query.next, ''), signedOut: req.query.signedOut === '1' });
   });
 
-  router.post('/', signInLimit(kit.app.rateLimitStore('sign-in:')), async (req, res) => {
+  router.post('/', signInLimit(kit.app.system.rateLimitStore('sign-in:')), async (req, res) => {
     const body = req.body as Record<string, unknown>;
     const email = typeof body.email === 'string' ? body.email.trim() : '';
     const password = typeof body.password === 'string' ? body.password : '';
