@@ -37,7 +37,7 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
     intervalMs: config.schedulerIntervalMs,
     ...(options.onError ? { onError: options.onError } : {}),
   });
-  const users = new Users(db, clock);
+  const users = new Users(db, clock, config.passwordHashCost);
   const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
   return {
     config,

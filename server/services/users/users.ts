@@ -53,6 +53,8 @@ export class Users {
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
+    /** log2 of scrypt's N for new hashes; the configuration's `passwordHashCost`. */
+    private readonly passwordHashCost?: number,
   ) {}
 
   /** Adds a user; without a password one is generated and returned, to be shown once. */
@@ -61,7 +63,7 @@ export class Users {
     if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ValidationError(`"${input.email}" is not an email address`, [{ field: 'email', message: 'is not an email address' }]);
     const password = input.password ?? generatePassword();
     if (password.length < 8) throw new ValidationError('the password is too short', [{ field: 'password', message: 'needs at least 8 characters' }]);
-    const password_hash = await hashPassword(password);
+    const password_hash = await hashPassword(password, this.passwordHashCost);
     try {
       const [row] = (await this.db.write((trx) =>
         trx('users')
@@ -132,7 +134,7 @@ export class Users {
   /** The user whose password this is, or undefined; the same time is spent for unknown emails. */
   async checkPassword(email: string, password: string): Promise<User | undefined> {
     const row = (await this.db.knex('users').where({ email: email.trim().toLowerCase() }).first()) as UserRow | undefined;
-    const ok = await verifyPassword(password, row?.password_hash ?? (await hashPassword('timing only')));
+    const ok = await verifyPassword(password, row?.password_hash ?? (await hashPassword('timing only', this.passwordHashCost)));
     return row && ok ? userOf(row) : undefined;
   }
 
