@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../server/data/database.js';
 import type { DatabaseConfig } from '../../server/shared/config.js';
 import { dropSchema } from './postgres.js';
-import { isMigrated, postgresSnapshot, restoreSnapshot, SCHEMA_PREFIX, sqliteTemplate, TEST_PASSWORD_HASH_COST } from './templates.js';
+import { isMigrated, isPristine, postgresSnapshot, restoreSnapshot, SCHEMA_PREFIX, sqliteTemplate, TEST_PASSWORD_HASH_COST } from './templates.js';
 
 /** A database for one test: a fresh SQLite file, or a schema of its own in the PostgreSQL `test` database. */
 export interface TestDatabase {
@@ -53,6 +53,7 @@ export function postgresDatabase(url: string, schema = newSchema()): TestDatabas
     async seed(workflows) {
       if (!fresh) return false;
       fresh = false;
+      if (!(await isPristine(url, schema, await postgresSnapshot(url, [])))) return false;
       if (!(await isMigrated(url, schema))) await (await openDatabase(config)).close();
       await restoreSnapshot(url, schema, await postgresSnapshot(url, workflows));
       return true;

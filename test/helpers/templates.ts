@@ -174,6 +174,19 @@ export async function restoreSnapshot(url: string, schema: string, snapshot: Pos
   await withClient(url, (client) => client.query(`BEGIN; ${statements.join('; ')}; COMMIT`));
 }
 
+/**
+ * Whether `schema` is as new: not migrated yet, or holding no rows but those migrating leaves (`empty`, the
+ * snapshot of a schema only migrated). Something else (a child process, the CLI) may have written to it.
+ */
+export async function isPristine(url: string, schema: string, empty: PostgresSnapshot): Promise<boolean> {
+  return withClient(url, async (client) => {
+    const tables = (await tablesOf(client, schema)).filter((table) => !empty.filled.includes(table));
+    if (!tables.length) return true;
+    const { rows: [written] } = await client.query<{ any: boolean }>(`SELECT ${tables.map((t) => `EXISTS (SELECT 1 FROM "${schema}"."${t}")`).join(' OR ')} AS any`);
+    return !written!.any;
+  });
+}
+
 /** Whether `schema` has been migrated (by a test's app, a child process, or a restore). */
 export async function isMigrated(url: string, schema: string): Promise<boolean> {
   return withClient(url, async (client) => {

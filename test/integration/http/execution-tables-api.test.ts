@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import * as XLSX from 'xlsx';
 import { TableSchema } from '../../../server/web/api/execution-tables.schemas.js';
 import { eachDatabase } from '../../helpers/databases.js';
-import { MANAGER, startTestServer, type TestServer } from './support/test-server.js';
+import { MANAGER, startTestServer, type TestServer } from '../../helpers/web-server.js';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 

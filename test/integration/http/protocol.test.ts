@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { eachDatabase } from '../../helpers/databases.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { startTestServer, type TestServer } from '../../helpers/web-server.js';
 
 const TICKET = { workflow: 'customer-inquiry', channel: 'chat', subject: 'cannot log in', customer: { name: 'Wang Wei' } };
 

@@ -1,7 +1,7 @@
 import { TicketDetailSchema, TicketPageSchema, TicketSchema } from '../../../server/web/api/tickets.schemas.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { T0 } from '../../helpers/sopflow.js';
-import { AGENT, startTestServer, type TestServer } from './support/test-server.js';
+import { AGENT, startTestServer, type TestServer } from '../../helpers/web-server.js';
 
 const MIN = 60_000;
 const INQUIRY = { workflow: 'customer-inquiry', channel: 'chat', subject: 'cannot log in', customer: { name: 'Wang Wei', externalId: 'crm-17' } };

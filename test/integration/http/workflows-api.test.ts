@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ImportedWorkflowSchema, WorkflowDetailSchema, WorkflowListSchema, WorkflowVersionListSchema } from '../../../server/web/api/workflows.schemas.js';
 import { eachDatabase } from '../../helpers/databases.js';
-import { startTestServer, type TestServer } from './support/test-server.js';
+import { startTestServer, type TestServer } from '../../helpers/web-server.js';
 
 const INQUIRY = readFileSync(new URL('../../../workflows/customer-inquiry.bpmn', import.meta.url), 'utf8');
 /** The same SOP with a longer limit for answering: a changed file. */

@@ -1,15 +1,15 @@
 import { eachDatabase } from '../../helpers/databases.js';
 import { FormClient, decode, formFields, testId, type PageAnswer } from './support/form-client.js';
-import { PEOPLE, startWebServer, type WebServer } from '../../helpers/web-server.js';
+import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
 eachDatabase('pages: intake, the guided ticket page, customers, notifications', (database) => {
-  let server: WebServer;
+  let server: TestServer;
   let agent: FormClient;
   beforeEach(async () => {
-    server = await startWebServer(database());
+    server = await startTestServer(database());
     agent = await FormClient.signedIn(server.url, PEOPLE.agent);
   });
   afterEach(() => server.close());
