@@ -93,7 +93,7 @@ eachDatabase('HTTP API: tickets', (database) => {
     expect(missing.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['channel', 'customer.name', 'subject', 'vip']);
 
     const typo = await advance(1, { type: 'answer', expectedRevison: 1 });
-    expect(typo.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'expectedRevison', message: 'is not a known field' }] });
+    expect(typo.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'expectedRevison', message: expect.any(String) }] });
 
     const id = (await server.call('POST', '/api/tickets', { json: INQUIRY })).body.id;
     await advance(id, { type: 'answer' });
