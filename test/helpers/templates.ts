@@ -6,6 +6,7 @@ import pg from 'pg';
 import { ManualClock } from '../../server/shared/clock.js';
 import type { Config, DatabaseConfig } from '../../server/shared/config.js';
 import { openSopflow, type Sopflow } from '../../server/sopflow.js';
+import { waitFor } from './wait-for.js';
 
 /**
  * Migrating a database and importing the built-in SOPs took most of a small test's time. They are done once
@@ -44,14 +45,6 @@ async function build(database: DatabaseConfig, workflows: readonly string[]): Pr
 /** Import order decides the rows' ids, so it is part of the key. */
 const keyOf = (workflows: readonly string[]) => (workflows.length ? workflows.join('+') : 'none');
 
-async function until(done: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 const sqliteTemplates = new Map<string, Promise<string>>();
 
 /**
@@ -69,7 +62,7 @@ export function sqliteTemplate(workflows: readonly string[]): Promise<string> {
       try {
         mkdirSync(`${file}.lock`);
       } catch {
-        await until(() => existsSync(file), `the SQLite template ${file}`);
+        await waitFor(() => existsSync(file), { timeoutMs: 120_000, what: `the SQLite template ${file}` });
         return file;
       }
       const building = join(mkdtempSync(join(RUN_DIR, 'building-')), 'template.sqlite');
