@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../server/data/database.js';
 import type { DatabaseConfig } from '../../server/shared/config.js';
 import { dropSchema } from './postgres.js';
-import { isMigrated, isPristine, postgresSnapshot, restoreSnapshot, SCHEMA_PREFIX, sqliteTemplate, TEST_PASSWORD_HASH_COST } from './templates.js';
+import { postgresSnapshot, restoreSnapshot, schemaState, SCHEMA_PREFIX, sqliteTemplate, TEST_PASSWORD_HASH_COST } from './templates.js';
 
 /** A database for one test: a fresh SQLite file, or a schema of its own in the PostgreSQL `test` database. */
 export interface TestDatabase {
@@ -53,8 +53,9 @@ export function postgresDatabase(url: string, schema = newSchema()): TestDatabas
     async seed(workflows) {
       if (!fresh) return false;
       fresh = false;
-      if (!(await isPristine(url, schema, await postgresSnapshot(url, [])))) return false;
-      if (!(await isMigrated(url, schema))) await (await openDatabase(config)).close();
+      const state = await schemaState(url, schema, await postgresSnapshot(url, []));
+      if (state === 'written') return false;
+      if (state === 'new') await (await openDatabase(config)).close();
       await restoreSnapshot(url, schema, await postgresSnapshot(url, workflows));
       return true;
     },
@@ -89,7 +90,7 @@ export function eachDatabase(name: string, suite: (database: () => TestDatabase)
         if (kind === 'sqlite') current = sqliteDatabase();
         else {
           // An earlier test left its rows: back to what migrating alone makes.
-          if (await isMigrated(pgUrl!, schema)) await restoreSnapshot(pgUrl!, schema, await postgresSnapshot(pgUrl!, []));
+          await restoreSnapshot(pgUrl!, schema, await postgresSnapshot(pgUrl!, []));
           current = postgresDatabase(pgUrl!, schema);
         }
       });
