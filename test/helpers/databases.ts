@@ -78,9 +78,10 @@ export function eachDatabase(name: string, suite: (database: () => TestDatabase)
   for (const kind of ['sqlite', 'postgres'] as const) {
     describe(`${name} [${kind}]`, () => {
       if (kind === 'postgres' && !pgUrl) {
-        if (process.env.CI) test('PostgreSQL is reachable (required in CI)', () => {
-          throw new Error(`PostgreSQL tests cannot run: ${process.env.SOPFLOW_TEST_PG_DOWN ?? 'unknown reason'}`);
-        });
+        if (process.env.CI)
+          test('PostgreSQL is reachable (required in CI)', () => {
+            throw new Error(`PostgreSQL tests cannot run: ${process.env.SOPFLOW_TEST_PG_DOWN ?? 'unknown reason'}`);
+          });
         else test.skip(`SKIPPED: PostgreSQL not reachable (${process.env.SOPFLOW_TEST_PG_DOWN ?? ''})`, () => undefined);
         return;
       }

@@ -24,7 +24,9 @@ export default async function globalSetup(): Promise<void> {
     process.env.SOPFLOW_TEST_PG_URL = url;
   } catch (error) {
     process.env.SOPFLOW_TEST_PG_DOWN = `${url}: ${(error as Error).message}`;
-    process.stderr.write(`\n⚠ PostgreSQL is not reachable (${process.env.SOPFLOW_TEST_PG_DOWN}); its tests will be SKIPPED${process.env.CI ? ' — and fail, because CI=true' : ''}.\n\n`);
+    process.stderr.write(
+      `\n⚠ PostgreSQL is not reachable (${process.env.SOPFLOW_TEST_PG_DOWN}); its tests will be SKIPPED${process.env.CI ? ' — and fail, because CI=true' : ''}.\n\n`,
+    );
   } finally {
     await client.end().catch(() => undefined);
   }

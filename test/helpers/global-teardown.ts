@@ -9,7 +9,9 @@ export default async function globalTeardown(): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ name: string }>('SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE $1', [`t\\_${process.env.SOPFLOW_TEST_RUN_ID}\\_%`]);
+    const { rows } = await client.query<{ name: string }>('SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE $1', [
+      `t\\_${process.env.SOPFLOW_TEST_RUN_ID}\\_%`,
+    ]);
     for (const { name } of rows) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
   } finally {
     await client.end();

@@ -16,7 +16,10 @@ export function testConfig(database: TestDatabase): Config {
  * filled from a prepared copy (imported at T0); on a database already used, or at another time, the SOPs
  * are imported as the app would.
  */
-export async function openTestSopflow(database: TestDatabase, { clock = new ManualClock(T0), workflows = BUILT_IN as readonly string[] } = {}): Promise<Sopflow & { clock: ManualClock }> {
+export async function openTestSopflow(
+  database: TestDatabase,
+  { clock = new ManualClock(T0), workflows = BUILT_IN as readonly string[] } = {},
+): Promise<Sopflow & { clock: ManualClock }> {
   const seeded = clock.now() === T0 ? await database.seed(workflows) : (await database.seed([])) && workflows.length === 0;
   const app = await openSopflow(testConfig(database), { clock });
   if (!seeded) await importWorkflows(app, workflows);

@@ -114,7 +114,10 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
 
 /** Every table but knex's own, which say what migrations ran and stay as they are. */
 async function tablesOf(client: pg.Client, schema: string): Promise<string[]> {
-  const { rows } = await client.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 AND tablename NOT LIKE 'knex\\_migrations%'", [schema]);
+  const { rows } = await client.query<{ name: string }>(
+    "SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 AND tablename NOT LIKE 'knex\\_migrations%'",
+    [schema],
+  );
   return rows.map((row) => row.name);
 }
 
@@ -182,7 +185,9 @@ export async function schemaState(url: string, schema: string, empty: PostgresSn
     if (!(await client.query(MIGRATED, [schema])).rows.length) return 'new';
     const tables = (await tablesOf(client, schema)).filter((table) => !empty.filled.includes(table));
     if (!tables.length) return 'pristine';
-    const { rows: [written] } = await client.query<{ any: boolean }>(`SELECT ${tables.map((t) => `EXISTS (SELECT 1 FROM "${schema}"."${t}")`).join(' OR ')} AS any`);
+    const {
+      rows: [written],
+    } = await client.query<{ any: boolean }>(`SELECT ${tables.map((t) => `EXISTS (SELECT 1 FROM "${schema}"."${t}")`).join(' OR ')} AS any`);
     return written!.any ? 'written' : 'pristine';
   });
 }

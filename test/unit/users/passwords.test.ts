@@ -17,7 +17,13 @@ describe('password hashes', () => {
     expect(loadConfig({}).passwordHashCost).toBeUndefined();
     expect(loadConfig({ PASSWORD_HASH_COST: '16' }).passwordHashCost).toBe(16);
     expect(loadConfig({ PASSWORD_HASH_COST: '10', NODE_ENV: 'test' }).passwordHashCost).toBe(10);
-    for (const env of [{ PASSWORD_HASH_COST: '10' }, { PASSWORD_HASH_COST: '10', NODE_ENV: 'production' }, { PASSWORD_HASH_COST: '9', NODE_ENV: 'test' }, { PASSWORD_HASH_COST: '21' }, { PASSWORD_HASH_COST: 'high' }]) {
+    for (const env of [
+      { PASSWORD_HASH_COST: '10' },
+      { PASSWORD_HASH_COST: '10', NODE_ENV: 'production' },
+      { PASSWORD_HASH_COST: '9', NODE_ENV: 'test' },
+      { PASSWORD_HASH_COST: '21' },
+      { PASSWORD_HASH_COST: 'high' },
+    ]) {
       expect(() => loadConfig(env)).toThrow(expect.objectContaining({ code: 'bad_request' }));
     }
   });
