@@ -21,7 +21,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Tests do not test durability: commits need not wait for the disk. */
+/** For child processes, as for the tests' own connections: no test is about durability, nor about hashing cost. */
 const CHILD_ENV = { SQLITE_SYNCHRONOUS: 'NORMAL', PASSWORD_HASH_COST: String(TEST_PASSWORD_HASH_COST), NODE_ENV: 'test' };
 
 export function sqliteDatabase(): TestDatabase {
