@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -59,17 +59,25 @@ export function sqliteTemplate(workflows: readonly string[]): Promise<string> {
     template = (async () => {
       const file = join(RUN_DIR, `${key}.sqlite`);
       if (existsSync(file)) return file;
+      const lock = `${file}.lock`;
       try {
-        mkdirSync(`${file}.lock`);
+        mkdirSync(lock);
       } catch {
-        await waitFor(() => existsSync(file), { timeoutMs: 120_000, what: `the SQLite template ${file}` });
+        // Another worker builds it; when its build fails it removes the lock, and this worker's tests fail too.
+        await waitFor(() => existsSync(file) || !existsSync(lock), { timeoutMs: 120_000, what: `the SQLite template ${file}` });
+        if (!existsSync(file)) throw new Error(`the SQLite template ${file} could not be built (see the other worker's failures)`);
         return file;
       }
-      const building = join(mkdtempSync(join(RUN_DIR, 'building-')), 'template.sqlite');
-      await build({ client: 'sqlite', filename: building, synchronous: 'NORMAL' }, workflows);
-      if (existsSync(`${building}-wal`)) throw new Error(`the SQLite template ${building} kept its WAL: a connection stayed open`);
-      renameSync(building, file);
-      return file;
+      try {
+        const building = join(mkdtempSync(join(RUN_DIR, 'building-')), 'template.sqlite');
+        await build({ client: 'sqlite', filename: building, synchronous: 'NORMAL' }, workflows);
+        if (existsSync(`${building}-wal`)) throw new Error(`the SQLite template ${building} kept its WAL: a connection stayed open`);
+        renameSync(building, file);
+        return file;
+      } catch (error) {
+        rmSync(lock, { recursive: true, force: true });
+        throw error;
+      }
     })();
     sqliteTemplates.set(key, template);
   }
