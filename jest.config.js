@@ -11,5 +11,8 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true }],
   },
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   testTimeout: 30000,
+  // Tests wait on PostgreSQL, child processes and the disk as much as on the CPU: two workers overlap that.
+  maxWorkers: 2,
 };

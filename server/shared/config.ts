@@ -18,6 +18,22 @@ export interface Config {
   logLevel: string;
   /** How often the timer scheduler looks for due timers. */
   schedulerIntervalMs: number;
+  /** log2 of scrypt's N for new password hashes; default DEFAULT_PASSWORD_HASH_COST. Lower only in tests. */
+  passwordHashCost?: number;
+}
+
+export const DEFAULT_PASSWORD_HASH_COST = 15;
+/** Cheaper hashes are refused outside tests (NODE_ENV=test): they would make stolen hashes cheap to guess. */
+const PASSWORD_HASH_COSTS = { least: 10, leastInProduction: DEFAULT_PASSWORD_HASH_COST, most: 20 };
+
+function passwordHashCostFrom(value: string | undefined, nodeEnv: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const cost = Number(value);
+  const least = nodeEnv === 'test' ? PASSWORD_HASH_COSTS.least : PASSWORD_HASH_COSTS.leastInProduction;
+  if (!Number.isInteger(cost) || cost < least || cost > PASSWORD_HASH_COSTS.most) {
+    throw new AppError('bad_request', `PASSWORD_HASH_COST must be a whole number from ${least} to ${PASSWORD_HASH_COSTS.most}, not "${value}"`);
+  }
+  return cost;
 }
 
 export const DEFAULT_SQLITE_FILE = 'data/sopflow.sqlite';
@@ -46,6 +62,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: env.LOG_LEVEL ?? 'info',
     schedulerIntervalMs: Number(env.SCHEDULER_INTERVAL_MS ?? 1000),
   };
+  const passwordHashCost = passwordHashCostFrom(env.PASSWORD_HASH_COST, env.NODE_ENV);
+  if (passwordHashCost !== undefined) config.passwordHashCost = passwordHashCost;
   if (env.ADMIN_EMAIL) config.admin = { email: env.ADMIN_EMAIL, ...(env.ADMIN_PASSWORD ? { password: env.ADMIN_PASSWORD } : {}) };
   return config;
 }

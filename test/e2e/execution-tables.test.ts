@@ -4,18 +4,18 @@ import type { BrowserContext, Page } from 'playwright-core';
 import * as XLSX from 'xlsx';
 import { describeInBrowser, SCREENSHOTS } from '../helpers/browser.js';
 import { sqliteDatabase, type TestDatabase } from '../helpers/databases.js';
-import { PEOPLE, startWebServer, type WebServer } from '../helpers/web-server.js';
+import { PEOPLE, startTestServer, type TestServer } from '../helpers/web-server.js';
 
 const SLOW = 90_000;
 
 describeInBrowser('execution tables end to end', (browser) => {
   let database: TestDatabase;
-  let server: WebServer;
+  let server: TestServer;
   let context: BrowserContext;
 
   beforeAll(async () => {
     database = sqliteDatabase();
-    server = await startWebServer(database);
+    server = await startTestServer(database);
   }, SLOW);
   afterAll(async () => {
     await server?.close();

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describeInBrowser, SCREENSHOTS } from '../helpers/browser.js';
 import { sqliteDatabase, type TestDatabase } from '../helpers/databases.js';
-import { PEOPLE, startWebServer, type WebServer } from '../helpers/web-server.js';
+import { PEOPLE, startTestServer, type TestServer } from '../helpers/web-server.js';
 
 /** A browser walk takes seconds; a cold Chromium start takes more. */
 const SLOW = 90_000;
@@ -18,12 +18,12 @@ const WORDS = {
 
 describeInBrowser('pages end to end', (browser) => {
   let database: TestDatabase;
-  let server: WebServer;
+  let server: TestServer;
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
     database = sqliteDatabase();
-    server = await startWebServer(database);
+    server = await startTestServer(database);
     // Other work in the queue, so its screenshot shows VIP first, marks and owners.
     const { tickets } = server.app;
     const seed = [

@@ -1,36 +1,67 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dropSchema } from './postgres.js';
+import { openDatabase } from '../../server/data/database.js';
 import type { DatabaseConfig } from '../../server/shared/config.js';
+import { dropSchema } from './postgres.js';
+import { postgresSnapshot, restoreSnapshot, schemaState, SCHEMA_PREFIX, sqliteTemplate, TEST_PASSWORD_HASH_COST } from './templates.js';
 
-/** A database for one test file: a fresh SQLite file, or a fresh schema in the PostgreSQL `test` database. */
+/** A database for one test: a fresh SQLite file, or a schema of its own in the PostgreSQL `test` database. */
 export interface TestDatabase {
   name: 'sqlite' | 'postgres';
   config: DatabaseConfig;
-  /** The environment a child process needs to open the same database. */
+  /** The environment a child process needs to open the same database (and to hash passwords as cheaply). */
   env: Record<string, string>;
+  /**
+   * Makes a fresh database what migrating it and importing `workflows` (built-in SOP keys, in this order, at
+   * T0) would make, by copying a prepared one. Answers false, doing nothing, when the database is not fresh.
+   */
+  seed(workflows: readonly string[]): Promise<boolean>;
   drop(): Promise<void>;
 }
+
+/** For child processes, as for the tests' own connections: no test is about durability, nor about hashing cost. */
+const CHILD_ENV = { SQLITE_SYNCHRONOUS: 'NORMAL', PASSWORD_HASH_COST: String(TEST_PASSWORD_HASH_COST), NODE_ENV: 'test' };
 
 export function sqliteDatabase(): TestDatabase {
   const dir = mkdtempSync(join(tmpdir(), 'sopflow-test-'));
   const filename = join(dir, 'sopflow.sqlite');
   return {
     name: 'sqlite',
-    config: { client: 'sqlite', filename, synchronous: 'FULL' },
-    env: { DATABASE_URL: `sqlite:${filename}` },
+    config: { client: 'sqlite', filename, synchronous: 'NORMAL' },
+    env: { ...CHILD_ENV, DATABASE_URL: `sqlite:${filename}` },
+    async seed(workflows) {
+      if (existsSync(filename)) return false;
+      copyFileSync(await sqliteTemplate(workflows), filename);
+      return true;
+    },
     drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
   };
 }
 
-export function postgresDatabase(url: string): TestDatabase {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
+const newSchema = () => `${SCHEMA_PREFIX}${randomBytes(6).toString('hex')}`;
+
+/** Commits need not wait for PostgreSQL's disk either (only a PostgreSQL crash could lose them). */
+const withoutCommitWait = (url: string) => `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c synchronous_commit=off')}`;
+
+/** A schema of its own (new unless given); `drop` removes it. */
+export function postgresDatabase(url: string, schema = newSchema()): TestDatabase {
+  let fresh = true;
+  const config: DatabaseConfig = { client: 'pg', connectionString: withoutCommitWait(url), schema };
   return {
     name: 'postgres',
-    config: { client: 'pg', connectionString: url, schema },
-    env: { DATABASE_URL: url, DATABASE_SCHEMA: schema },
+    config,
+    env: { ...CHILD_ENV, DATABASE_URL: config.connectionString, DATABASE_SCHEMA: schema },
+    async seed(workflows) {
+      if (!fresh) return false;
+      fresh = false;
+      const state = await schemaState(url, schema, await postgresSnapshot(url, []));
+      if (state === 'written') return false;
+      if (state === 'new') await (await openDatabase(config)).close();
+      await restoreSnapshot(url, schema, await postgresSnapshot(url, workflows));
+      return true;
+    },
     drop: () => dropSchema(url, schema),
   };
 }
@@ -38,8 +69,10 @@ export function postgresDatabase(url: string): TestDatabase {
 const pgUrl = process.env.SOPFLOW_TEST_PG_URL;
 
 /**
- * Runs the same suite against SQLite and PostgreSQL. Without a PostgreSQL server the PostgreSQL half is
- * skipped with a message, or fails when CI=true: CI must never pass without having run it.
+ * Runs the same suite against SQLite and PostgreSQL, each test on a database of its own: a new SQLite file;
+ * on PostgreSQL one schema for the suite, migrated once and emptied between tests (as if new, identities
+ * restarted). Without a PostgreSQL server the PostgreSQL half is skipped with a message, or fails when
+ * CI=true: CI must never pass without having run it.
  *
  * @example
  * eachDatabase('ticket runtime', (database) => { test('…', async () => { const db = database(); … }); });
@@ -48,20 +81,28 @@ export function eachDatabase(name: string, suite: (database: () => TestDatabase)
   for (const kind of ['sqlite', 'postgres'] as const) {
     describe(`${name} [${kind}]`, () => {
       if (kind === 'postgres' && !pgUrl) {
-        if (process.env.CI) test('PostgreSQL is reachable (required in CI)', () => {
-          throw new Error(`PostgreSQL tests cannot run: ${process.env.SOPFLOW_TEST_PG_DOWN ?? 'unknown reason'}`);
-        });
+        if (process.env.CI)
+          test('PostgreSQL is reachable (required in CI)', () => {
+            throw new Error(`PostgreSQL tests cannot run: ${process.env.SOPFLOW_TEST_PG_DOWN ?? 'unknown reason'}`);
+          });
         else test.skip(`SKIPPED: PostgreSQL not reachable (${process.env.SOPFLOW_TEST_PG_DOWN ?? ''})`, () => undefined);
         return;
       }
       let current: TestDatabase | undefined;
-      beforeEach(() => {
-        current = kind === 'sqlite' ? sqliteDatabase() : postgresDatabase(pgUrl!);
+      const schema = newSchema();
+      beforeEach(async () => {
+        if (kind === 'sqlite') current = sqliteDatabase();
+        else {
+          // An earlier test left its rows: back to what migrating alone makes.
+          await restoreSnapshot(pgUrl!, schema, await postgresSnapshot(pgUrl!, []));
+          current = postgresDatabase(pgUrl!, schema);
+        }
       });
       afterEach(async () => {
-        await current?.drop();
+        if (kind === 'sqlite') await current?.drop();
         current = undefined;
       });
+      if (kind === 'postgres') afterAll(() => dropSchema(pgUrl!, schema));
       suite(() => {
         if (!current) throw new Error('the test database exists only inside a test');
         return current;

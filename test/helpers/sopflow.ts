@@ -1,19 +1,27 @@
-import { readFileSync } from 'node:fs';
 import { ManualClock } from '../../server/shared/clock.js';
 import type { Config } from '../../server/shared/config.js';
 import { openSopflow, type Sopflow } from '../../server/sopflow.js';
 import type { TestDatabase } from './databases.js';
+import { importWorkflows, T0, templateConfig } from './templates.js';
 
-export const T0 = Date.parse('2026-11-23T09:00:00Z');
+export { T0 };
 export const BUILT_IN = ['customer-inquiry', 'complaint-handling', 'email-support', 'phone-service', 'standard-service'] as const;
 
 export function testConfig(database: TestDatabase): Config {
-  return { port: 0, database: database.config, sessionSecret: 'test-secret', logLevel: 'silent', schedulerIntervalMs: 50 };
+  return templateConfig(database.config);
 }
 
-/** SOPflow on a test database and a manual clock, with the built-in SOPs imported. */
-export async function openTestSopflow(database: TestDatabase, { clock = new ManualClock(T0), workflows = BUILT_IN as readonly string[] } = {}): Promise<Sopflow & { clock: ManualClock }> {
+/**
+ * SOPflow on a test database and a manual clock, with the built-in SOPs imported. A fresh database is
+ * filled from a prepared copy (imported at T0); on a database already used, or at another time, the SOPs
+ * are imported as the app would.
+ */
+export async function openTestSopflow(
+  database: TestDatabase,
+  { clock = new ManualClock(T0), workflows = BUILT_IN as readonly string[] } = {},
+): Promise<Sopflow & { clock: ManualClock }> {
+  const seeded = clock.now() === T0 ? await database.seed(workflows) : (await database.seed([])) && workflows.length === 0;
   const app = await openSopflow(testConfig(database), { clock });
-  for (const key of workflows) await app.workflows.import(readFileSync(new URL(`../../workflows/${key}.bpmn`, import.meta.url)), 'test@sopflow.local');
+  if (!seeded) await importWorkflows(app, workflows);
   return Object.assign(app, { clock });
 }

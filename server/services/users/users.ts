@@ -49,6 +49,8 @@ export class Users {
   constructor(
     private readonly users: UserRepository,
     private readonly clock: Clock,
+    /** log2 of scrypt's N for new hashes; the configuration's `passwordHashCost`. */
+    private readonly passwordHashCost?: number,
   ) {}
 
   /** Adds a user; without a password one is generated and returned, to be shown once. */
@@ -57,7 +59,7 @@ export class Users {
     if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ValidationError(`"${input.email}" is not an email address`, [{ field: 'email', message: 'is not an email address' }]);
     const password = input.password ?? generatePassword();
     if (password.length < 8) throw new ValidationError('the password is too short', [{ field: 'password', message: 'needs at least 8 characters' }]);
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await hashPassword(password, this.passwordHashCost);
     const record = await this.users.insert({ email, name: input.name ?? email.split('@')[0]!, role: input.role, passwordHash, createdAt: this.clock.now() });
     if (!record) throw new ConflictError(`a user ${email} exists already`);
     return { user: userOf(record), password };
@@ -109,7 +111,7 @@ export class Users {
   /** The user whose password this is, or undefined; the same time is spent for unknown emails. */
   async checkPassword(email: string, password: string): Promise<User | undefined> {
     const row = await this.users.byEmail(normalEmail(email));
-    const ok = await verifyPassword(password, row?.passwordHash ?? (await hashPassword('timing only')));
+    const ok = await verifyPassword(password, row?.passwordHash ?? (await hashPassword('timing only', this.passwordHashCost)));
     return row && ok ? userOf(row) : undefined;
   }
 

@@ -6,7 +6,7 @@ import { migrationSource } from '../../../server/data/migrations/index.js';
 import { openSopflow } from '../../../server/sopflow.js';
 import { eachDatabase, sqliteDatabase, type TestDatabase } from '../../helpers/databases.js';
 import { testConfig } from '../../helpers/sopflow.js';
-import { startTestServer } from './support/test-server.js';
+import { startTestServer } from '../../helpers/web-server.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const run = promisify(execFile);

@@ -1,5 +1,4 @@
 import { request } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { eachDatabase } from '../../helpers/databases.js';
 import { prepareDatabase, startServerProcess, type ServerProcess } from './support/server-process.js';
 
@@ -13,6 +12,18 @@ function eventAt(n: number): { type: string; fields?: Record<string, unknown> } 
   if (n === 0) return { type: 'answer' };
   if (n === 1) return { type: 'grade', fields: { level: 'L1' } };
   return [{ type: 'resolve' }, { type: 'send_feedback' }, { type: 'record_follow_up', fields: { satisfaction: 2, resolved: false } }][(n - 2) % 3]!;
+}
+
+/** GET on a connection of its own, closed after the answer. */
+function statusOf(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent: false }, (response) => {
+      response.resume();
+      resolve(response.statusCode!);
+    })
+      .on('error', reject)
+      .end();
+  });
 }
 
 eachDatabase('the server process', (database) => {
@@ -96,8 +107,9 @@ eachDatabase('the server process', (database) => {
       });
       advance.on('error', reject);
     });
-    advance.write(body.slice(0, 10));
-    await sleep(300);
+    await new Promise<void>((resolve, reject) => advance.write(body.slice(0, 10), (error) => (error ? reject(error) : resolve())));
+    // The server has read the advance's headers (it is in flight) once it answers a request sent after them.
+    expect(await statusOf(`${server.url}/healthz`)).toBe(200);
 
     // when the server is told to stop
     server.child.kill('SIGTERM');

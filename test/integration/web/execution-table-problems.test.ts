@@ -1,12 +1,12 @@
 import { eachDatabase } from '../../helpers/databases.js';
-import { PEOPLE, startWebServer, type WebServer } from '../../helpers/web-server.js';
+import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
 import { FormClient, testId } from './support/form-client.js';
 
 eachDatabase('pages: an execution-table row’s problems in the reader’s language', (database) => {
-  let server: WebServer;
+  let server: TestServer;
   let manager: FormClient;
   beforeEach(async () => {
-    server = await startWebServer(database());
+    server = await startTestServer(database());
     manager = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
   });
   afterEach(() => server.close());

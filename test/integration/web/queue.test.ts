@@ -1,14 +1,14 @@
 import { eachDatabase } from '../../helpers/databases.js';
 import { FormClient, decode, testId } from './support/form-client.js';
-import { PEOPLE, startWebServer, type WebServer } from '../../helpers/web-server.js';
+import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
 
 const MIN = 60_000;
 
 eachDatabase('pages: the queue', (database) => {
-  let server: WebServer;
+  let server: TestServer;
   let agent: FormClient;
   beforeEach(async () => {
-    server = await startWebServer(database());
+    server = await startTestServer(database());
     agent = await FormClient.signedIn(server.url, PEOPLE.agent);
   });
   afterEach(() => server.close());

@@ -4,12 +4,12 @@ import { pino } from 'pino';
 import { createApp } from '../../../server/web/app.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { FormClient, formFields, testId } from './support/form-client.js';
-import { PEOPLE, startWebServer, type WebServer } from '../../helpers/web-server.js';
+import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
 
 eachDatabase('pages: sign-in, sessions, CSRF, roles, headers', (database) => {
-  let server: WebServer;
+  let server: TestServer;
   beforeEach(async () => {
-    server = await startWebServer(database());
+    server = await startTestServer(database());
   });
   afterEach(() => server.close());
 

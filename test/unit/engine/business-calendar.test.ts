@@ -215,8 +215,10 @@ describe('business calendars', () => {
       );
     });
 
-    test('the message says which field and what is wrong', () => {
-      expect(() => parseCalendar({ ...base, week: { 1: [['25:00', '26:00']] } })).toThrow('week.1[0]: "25:00" is not a time HH:mm');
+    test('the problem names the field that is wrong', () => {
+      expect(() => parseCalendar({ ...base, week: { 1: [['25:00', '26:00']] } })).toThrow(
+        expect.objectContaining({ code: 'validation_failed', details: expect.arrayContaining([expect.objectContaining({ field: 'week.1[0]' })]) }),
+      );
     });
 
     test('a calendar that never opens is refused instead of counting forever', () => {

@@ -1,36 +1,23 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { importBpmn } from '../../../server/engine/import-bpmn.js';
+import { CORPUS_DIR as corpus, corpusFiles, pinnedVerdicts, verdictOf } from '../../fixtures/corpus/verdicts.js';
 
-const corpus = fileURLToPath(new URL('../../fixtures/corpus/', import.meta.url));
-
-function bpmnFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return bpmnFiles(path);
-    return /\.(bpmn|bpmn20\.xml)$/.test(name) ? [path] : [];
-  });
-}
-
-const files = bpmnFiles(corpus);
-
-/** Files whose verdict we know from reading them: a regression in either direction shows here. */
-const EXPECTED_TO_COMPILE = [
-  'bpmn-miwg-test-suite/Reference/A.1.0.bpmn',
-  'bpmn-miwg-test-suite/Reference/C.9.1.bpmn',
-  'bpmn-miwg-test-suite/ibo Prometheus 3.9.0.0/A.1.0-roundtrip.bpmn',
-  'bpmn-engine/test/resources/lanes.bpmn',
-  'bpmn-engine/test/resources/timer-event.bpmn',
-  'flowable-examples/async-history/async-history-default-cfg/src/main/resources/test-process.bpmn20.xml',
-];
+const files = corpusFiles();
+const pinned = pinnedVerdicts();
 
 describe('real-world BPMN corpus (test/fixtures/corpus, see its SOURCES.md)', () => {
-  test('holds the copied files', () => {
+  test('holds the copied files, each with a pinned verdict (verdicts.json, from pin-verdicts.ts) and no pin without its file', () => {
     expect(files.length).toBeGreaterThanOrEqual(80);
+    expect(Object.keys(pinned).sort()).toEqual(files);
   });
 
-  test.each(files.map((f) => [relative(corpus, f), f]))('%s compiles or is rejected with element ids', async (_name, path) => {
+  test.each(files)('%s: the pinned verdict (accepted, or refused with its code and problem elements)', async (name) => {
+    const verdict = await verdictOf(name);
+    expect({ name, ...verdict }).toEqual({ name, ...pinned[name] });
+  });
+
+  test.each(files.map((f) => [f, join(corpus, f)]))('%s compiles or is rejected with element ids', async (_name, path) => {
     const { workflow, problems } = await importBpmn(readFileSync(path));
     if (workflow) {
       expect(problems).toEqual([]);
@@ -47,12 +34,6 @@ describe('real-world BPMN corpus (test/fixtures/corpus, see its SOURCES.md)', ()
     const ids = problems.map((p) => p.elementId).filter((id) => id !== 'document');
     const text = readFileSync(path, 'latin1');
     for (const id of ids) expect(text.includes(id) || id === 'document').toBe(true);
-  });
-
-  test.each(EXPECTED_TO_COMPILE)('%s compiles', async (name) => {
-    const { workflow, problems } = await importBpmn(readFileSync(join(corpus, name)));
-    expect(problems).toEqual([]);
-    expect(workflow).toBeDefined();
   });
 
   test('timers whose expression a modeler dropped are refused by timer id, so an editor can fill them', async () => {

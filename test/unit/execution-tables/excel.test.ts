@@ -239,8 +239,8 @@ describe('importing an edited workbook', () => {
       { sheet: 'KPI 目标', row: 3, column: 'C', header: '指标' },
       { sheet: 'KPI 目标', row: 5, column: 'A', header: '行编号' },
     ]);
-    expect(problems[0]!.message).toContain('"做完了" is not a status');
-    expect(problems[4]!.message).toContain('before it starts');
+    expect(problems[0]).toMatchObject({ code: 'statusUnknown', values: { value: '做完了' } });
+    expect(problems[4]).toMatchObject({ code: 'endsBeforeStart' });
   });
 
   test('a row ID twice, and a KPI target for a row without an ID, are problems', async () => {
@@ -255,7 +255,7 @@ describe('importing an edited workbook', () => {
       { sheet: 'Execution table', row: 5, column: 'A', header: 'ID' },
       { sheet: 'KPI targets', row: 5, column: 'A', header: 'Row ID' },
     ]);
-    expect(problems[0]!.message).toContain('also on row 3');
+    expect(problems[0]).toMatchObject({ code: 'idTwice', values: { row: 3 } });
   });
 
   test('a missing column is named in the language of the file; no row is read against it', async () => {
@@ -300,7 +300,7 @@ describe('importing an edited workbook', () => {
     ['a text file', Buffer.from('编号,流程环节\n11,现状诊断\n')],
     ['an empty upload', Buffer.alloc(0)],
   ])('%s is not a workbook: a bad request that says so', async (_, upload) => {
-    await expect(readExecutionTableWorkbook(upload, { formatters: FORMATTERS, isKnownOwner })).rejects.toMatchObject({ code: 'bad_request', message: expect.stringContaining('not an Excel workbook') });
+    await expect(readExecutionTableWorkbook(upload, { formatters: FORMATTERS, isKnownOwner })).rejects.toMatchObject({ code: 'bad_request' });
   });
 
   test('a damaged workbook is not a workbook either', async () => {

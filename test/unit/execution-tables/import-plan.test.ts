@@ -89,8 +89,8 @@ describe('planning an import: the file against the table', () => {
 
     expect(error).toBeInstanceOf(InvalidWorkbookError);
     expect((error as InvalidWorkbookError).problems).toEqual([
-      { ...ID_COLUMN, row: 4, message: expect.stringContaining('no row with ID 404'), code: 'idUnknown', values: { id: 404 } },
-      { ...ID_COLUMN, row: 5, message: expect.stringContaining('no row with ID 405'), code: 'idUnknown', values: { id: 405 } },
+      { ...ID_COLUMN, row: 4, message: expect.any(String), code: 'idUnknown', values: { id: 404 } },
+      { ...ID_COLUMN, row: 5, message: expect.any(String), code: 'idUnknown', values: { id: 405 } },
     ]);
   });
 });

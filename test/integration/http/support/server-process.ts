@@ -1,11 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openSopflow } from '../../../../server/sopflow.js';
 import type { TestDatabase } from '../../../helpers/databases.js';
-import { testConfig } from '../../../helpers/sopflow.js';
+import { openTestSopflow } from '../../../helpers/sopflow.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -21,9 +18,8 @@ export interface ServerProcess {
 
 /** Prepares a database for a server process: the customer inquiry SOP, and an agent's API token. */
 export async function prepareDatabase(database: TestDatabase): Promise<{ token: string }> {
-  const app = await openSopflow(testConfig(database));
+  const app = await openTestSopflow(database, { workflows: ['customer-inquiry'] });
   try {
-    await app.workflows.import(readFileSync(join(root, 'workflows/customer-inquiry.bpmn')), 'test@sopflow.local');
     await app.users.add({ email: 'agent@sopflow.test', role: 'agent' });
     return { token: (await app.users.createToken('agent@sopflow.test')).token };
   } finally {
