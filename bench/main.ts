@@ -15,7 +15,10 @@ const { values } = parseArgs({
   },
 });
 
-const wanted = (values.only ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+const wanted = (values.only ?? [])
+  .flatMap((v) => v.split(','))
+  .map((v) => v.trim())
+  .filter(Boolean);
 const unknown = wanted.filter((name) => !sections.some((s) => s.name === name));
 if (unknown.length) {
   process.stderr.write(`unknown section(s): ${unknown.join(', ')}; known: ${sections.map((s) => s.name).join(', ')}\n`);

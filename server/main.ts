@@ -31,7 +31,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       throw error;
     });
     // Printed, not logged: a password has no place in log storage, and this is the only time it can be read.
-    if (admin?.password) process.stderr.write(`\nFirst admin: ${admin.email}, password ${admin.password} (shown this once; set ADMIN_PASSWORD to choose it)\n\n`);
+    if (admin?.password)
+      process.stderr.write(`\nFirst admin: ${admin.email}, password ${admin.password} (shown this once; set ADMIN_PASSWORD to choose it)\n\n`);
     else if (admin) logger.info({ email: admin.email }, 'first admin created from ADMIN_EMAIL');
     server.listen(config.port);
     await once(server, 'listening');

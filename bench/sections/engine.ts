@@ -62,7 +62,12 @@ async function ticketFigures(context: BenchContext): Promise<Figure[]> {
     { name: 'engine.speedup', value: speedup, unit: 'x', bar: atLeast(speedup, SPEEDUP_BAR, 'x'), note: 'SOPflow steps/s ÷ bpmn-engine steps/s' },
     { name: 'engine.sopflow.ticketsPerSec', value: ours.ticketsPerSec, unit: 'tickets/s' },
     { name: 'engine.bpmnEngine.ticketsPerSec', value: theirs.ticketsPerSec, unit: 'tickets/s' },
-    { name: 'engine.sopflow.stepLatencyP50Us', value: percentileOfSorted(sorted, 0.5) * 1000, unit: 'µs', note: `advance + JSON.stringify(state), ${sorted.length} steps` },
+    {
+      name: 'engine.sopflow.stepLatencyP50Us',
+      value: percentileOfSorted(sorted, 0.5) * 1000,
+      unit: 'µs',
+      note: `advance + JSON.stringify(state), ${sorted.length} steps`,
+    },
     { name: 'engine.sopflow.stepLatencyP99Us', value: percentileOfSorted(sorted, 0.99) * 1000, unit: 'µs' },
     { name: 'engine.bpmnEngine.stepLatencyP50Us', value: median(bpmnLatenciesMs) * 1000, unit: 'µs', note: 'signal + JSON.stringify(await getState())' },
     { name: 'engine.sopflow.stateBytes', value: ours.stateBytesPerStep, unit: 'bytes/step', note: 'serialized state, mean' },

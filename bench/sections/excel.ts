@@ -40,7 +40,9 @@ export const excelSection: BenchSection = {
       const runs: Measured[] = [];
       do {
         const run = await exportInChild(options);
-        context.log(`export ${runs.length + 1}: ${(run.ms / 1000).toFixed(1)} s, peak growth ${((run.peakRss - run.startRss) / MB).toFixed(0)} MB, ${(run.bytes / MB).toFixed(1)} MB file`);
+        context.log(
+          `export ${runs.length + 1}: ${(run.ms / 1000).toFixed(1)} s, peak growth ${((run.peakRss - run.startRss) / MB).toFixed(0)} MB, ${(run.bytes / MB).toFixed(1)} MB file`,
+        );
         runs.push(run);
       } while (runs.length < RUNS && runs[0]!.ms * RUNS < BUDGET_MS);
 
@@ -49,7 +51,12 @@ export const excelSection: BenchSection = {
       const growthMB = Math.max(...runs.map((run) => (run.peakRss - run.startRss) / MB));
       const of = runs.length === 1 ? '1 run' : `median of ${runs.length} runs`;
       return [
-        { name: 'excel.export.ms', value: median(runs.map((run) => run.ms)), unit: 'ms', note: `${ROWS.toLocaleString('en')} rows (${first.kpiRows.toLocaleString('en')} with KPI targets), zh-CN, to a file: ${of}` },
+        {
+          name: 'excel.export.ms',
+          value: median(runs.map((run) => run.ms)),
+          unit: 'ms',
+          note: `${ROWS.toLocaleString('en')} rows (${first.kpiRows.toLocaleString('en')} with KPI targets), zh-CN, to a file: ${of}`,
+        },
         {
           name: 'excel.export.peakGrowthMB',
           value: growthMB,
@@ -72,7 +79,22 @@ async function storeBenchTable(databaseFile: string, count: number): Promise<num
     const table = await app.executionTables.create({ name: '客服流程优化 benchmark', startDate: BENCH_TABLE_START }, 'bench@example.com');
     const rows: SqlValue[][] = [];
     for await (const row of syntheticRows(count)) {
-      rows.push([table.id, row.position, row.phase, row.actions, row.owner, row.startDate, row.endDate, row.status, row.blockers, row.suggestions, row.notes, row.kpi ? JSON.stringify(row.kpi) : null, row.updatedAt, row.updatedBy]);
+      rows.push([
+        table.id,
+        row.position,
+        row.phase,
+        row.actions,
+        row.owner,
+        row.startDate,
+        row.endDate,
+        row.status,
+        row.blockers,
+        row.suggestions,
+        row.notes,
+        row.kpi ? JSON.stringify(row.kpi) : null,
+        row.updatedAt,
+        row.updatedBy,
+      ]);
     }
     const columns = 'table_id, position, phase, actions, owner, start_date, end_date, status, blockers, suggestions, notes, kpi, updated_at, updated_by';
     await app.db.write((trx) => writeRows(trx, `INSERT INTO execution_rows (${columns})`, rows));
@@ -86,7 +108,10 @@ async function exportInChild(options: ExportRunOptions): Promise<Measured> {
   // NOTE: the child inherits this process's `--import tsx`, which is how it runs TypeScript.
   const child = fork(RUN_ENTRY, [JSON.stringify(options)], { execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const exited = once(child, 'exit');
-  const [result] = (await Promise.race([once(child, 'message'), exited.then(([code]) => Promise.reject(new Error(`the export process exited with ${String(code)} before reporting`)))])) as [ExportRunResult];
+  const [result] = (await Promise.race([
+    once(child, 'message'),
+    exited.then(([code]) => Promise.reject(new Error(`the export process exited with ${String(code)} before reporting`))),
+  ])) as [ExportRunResult];
   await exited;
   if ('error' in result) throw new Error(`the export failed: ${result.error}`);
   return result;

@@ -57,7 +57,10 @@ export const pagesSection: BenchSection = {
       };
 
       const first = await get('/queue');
-      const next = /<a href="([^"]+)" rel="next">/.exec(first.html)?.[1]?.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
+      const next = /<a href="([^"]+)" rel="next">/
+        .exec(first.html)?.[1]
+        ?.replace(/&amp;/g, '&')
+        .replace(/&#x3D;/g, '=');
       if (!next) throw new Error('the queue has no second page');
       let k = 0;
       const queue = await time(() => '/queue');

@@ -71,7 +71,12 @@ export const runtimeSection: BenchSection = {
       } else {
         figures.push(...(await figuresFor('pg', context, databases)));
       }
-      figures.push({ name: 'runtime.loadAverage', value: loadavg()[0]!, unit: '', note: `1-min load average at the end${cpuPressure()}: other work on the machine lowers every rate (not the µs CPU figures)` });
+      figures.push({
+        name: 'runtime.loadAverage',
+        value: loadavg()[0]!,
+        unit: '',
+        note: `1-min load average at the end${cpuPressure()}: other work on the machine lowers every rate (not the µs CPU figures)`,
+      });
       context.log(`${load()} at the end`);
       return figures;
     } finally {
@@ -117,9 +122,24 @@ async function figuresFor(db: Db, context: BenchContext, databases: BenchDatabas
   const concurrentShare = (concurrent.perSec / raw) * 100;
   figures.unshift({ name: `${prefix}.rawCommitsPerSec`, value: raw, unit: 'commits/s', note: ceiling.note() });
   figures.push(
-    { name: `${prefix}.sequentialAdvancesPerSec`, value: sequential.perSec, unit: 'advances/s', note: `one caller, fixed L1 path (${L1_PATH.length} events + creation = 6 steps a ticket); ${sequential.note}` },
-    { name: `${prefix}.concurrentAdvancesPerSec`, value: concurrent.perSec, unit: 'advances/s', note: `${CONCURRENT_CALLERS} callers, each its own tickets, ${TICKETS} tickets; ${concurrent.note}` },
-    { name: `${prefix}.sequentialShareOfRawPct`, value: (sequential.perSec / raw) * 100, unit: '%', note: 'sequential advances ÷ raw commits (same durability)' },
+    {
+      name: `${prefix}.sequentialAdvancesPerSec`,
+      value: sequential.perSec,
+      unit: 'advances/s',
+      note: `one caller, fixed L1 path (${L1_PATH.length} events + creation = 6 steps a ticket); ${sequential.note}`,
+    },
+    {
+      name: `${prefix}.concurrentAdvancesPerSec`,
+      value: concurrent.perSec,
+      unit: 'advances/s',
+      note: `${CONCURRENT_CALLERS} callers, each its own tickets, ${TICKETS} tickets; ${concurrent.note}`,
+    },
+    {
+      name: `${prefix}.sequentialShareOfRawPct`,
+      value: (sequential.perSec / raw) * 100,
+      unit: '%',
+      note: 'sequential advances ÷ raw commits (same durability)',
+    },
     {
       name: `${prefix}.concurrentShareOfRawPct`,
       value: concurrentShare,
@@ -127,8 +147,18 @@ async function figuresFor(db: Db, context: BenchContext, databases: BenchDatabas
       note: 'concurrent advances ÷ raw commits (same durability)',
       ...(db === 'sqlite' ? { bar: atLeast(concurrentShare, BARS.concurrentShareOfRawPct, '%') } : {}),
     },
-    { name: `${prefix}.sequentialCpuUsPerAdvance`, value: sequential.cpuUsPerAdvance, unit: 'µs CPU', note: 'CPU time of the bench process per advance, one caller' },
-    { name: `${prefix}.concurrentCpuUsPerAdvance`, value: concurrent.cpuUsPerAdvance, unit: 'µs CPU', note: `CPU time per advance, ${CONCURRENT_CALLERS} callers: ${Math.round(1e6 / concurrent.cpuUsPerAdvance)} advances/s on one free core` },
+    {
+      name: `${prefix}.sequentialCpuUsPerAdvance`,
+      value: sequential.cpuUsPerAdvance,
+      unit: 'µs CPU',
+      note: 'CPU time of the bench process per advance, one caller',
+    },
+    {
+      name: `${prefix}.concurrentCpuUsPerAdvance`,
+      value: concurrent.cpuUsPerAdvance,
+      unit: 'µs CPU',
+      note: `CPU time per advance, ${CONCURRENT_CALLERS} callers: ${Math.round(1e6 / concurrent.cpuUsPerAdvance)} advances/s on one free core`,
+    },
   );
 
   // (3) HTTP.
@@ -187,7 +217,9 @@ class Ceiling {
   ) {}
 
   async sample(): Promise<void> {
-    this.samples.push(this.db === 'sqlite' ? sqliteRawCommits(this.databases.sqliteFile('raw-full'), 'FULL', RAW_COMMIT_MS).perSec : (await this.postgres(1)).perSec);
+    this.samples.push(
+      this.db === 'sqlite' ? sqliteRawCommits(this.databases.sqliteFile('raw-full'), 'FULL', RAW_COMMIT_MS).perSec : (await this.postgres(1)).perSec,
+    );
   }
 
   median(): number {
@@ -196,7 +228,8 @@ class Ceiling {
 
   note(): string {
     const samples = `median of ${this.samples.length} ${RAW_COMMIT_MS / 1000}-s samples (${this.samples.map(Math.round).join(' / ')}) around the advance runs`;
-    if (this.db === 'sqlite') return `better-sqlite3 alone, WAL, synchronous=FULL (the product default), UPDATE + INSERT of ~1 KB rows per transaction; ${samples}`;
+    if (this.db === 'sqlite')
+      return `better-sqlite3 alone, WAL, synchronous=FULL (the product default), UPDATE + INSERT of ~1 KB rows per transaction; ${samples}`;
     return `pg Client alone, one connection, prepared UPDATE + INSERT of ~1 KB rows; server as SOPflow runs it (${this.durability}); ${samples}`;
   }
 
@@ -204,11 +237,21 @@ class Ceiling {
     const prefix = `runtime.${this.db}`;
     if (this.db === 'sqlite') {
       const normal = sqliteRawCommits(this.databases.sqliteFile('raw-normal'), 'NORMAL', RAW_COMMIT_MS);
-      return { name: `${prefix}.rawCommitsPerSecNormal`, value: normal.perSec, unit: 'commits/s', note: 'the same with synchronous=NORMAL (survives a process crash, not a power cut)' };
+      return {
+        name: `${prefix}.rawCommitsPerSecNormal`,
+        value: normal.perSec,
+        unit: 'commits/s',
+        note: 'the same with synchronous=NORMAL (survives a process crash, not a power cut)',
+      };
     }
     this.durability = await postgresDurability(this.databases.pgUrl);
     const pool = await this.postgres(PG_POOL_CLIENTS);
-    return { name: `${prefix}.rawCommitsPerSecPool`, value: pool.perSec, unit: 'commits/s', note: `the same from ${PG_POOL_CLIENTS} connections at once (SOPflow's pool size)` };
+    return {
+      name: `${prefix}.rawCommitsPerSecPool`,
+      value: pool.perSec,
+      unit: 'commits/s',
+      note: `the same from ${PG_POOL_CLIENTS} connections at once (SOPflow's pool size)`,
+    };
   }
 
   private async postgres(clients: number): Promise<Rate> {
@@ -236,9 +279,27 @@ function httpFigures(prefix: string, db: Db, http: HttpFigures): Figure[] {
   const sqliteBar = <T>(bar: T) => (db === 'sqlite' ? { bar } : {});
   const load = `${HTTP.connections} connections, autocannon on loopback, server in its own process; ${HTTP.rounds} rounds of ${HTTP.roundSec} s on each route, alternating, every step of the path alike; warm-up rounds before, not counted`;
   return [
-    { name: `${prefix}.http.trivialPerSec`, value: mid(trivial, (r) => r.perSec), unit: 'req/s', note: `GET ${HTTP.trivialPath} (answers after a select 1), median of rounds (${list(trivial.map((r) => r.perSec))}); ${load}` },
-    { name: `${prefix}.http.trivialP99Ms`, value: percentile(trivial.flatMap((r) => r.latenciesMs), 0.99), unit: 'ms', note: 'all measured trivial requests' },
-    { name: `${prefix}.http.trivialServerCpuUs`, value: mid(trivial, (r) => r.serverCpuMsPerRequest * 1000), unit: 'µs CPU', note: 'server process CPU time per trivial request, median of rounds' },
+    {
+      name: `${prefix}.http.trivialPerSec`,
+      value: mid(trivial, (r) => r.perSec),
+      unit: 'req/s',
+      note: `GET ${HTTP.trivialPath} (answers after a select 1), median of rounds (${list(trivial.map((r) => r.perSec))}); ${load}`,
+    },
+    {
+      name: `${prefix}.http.trivialP99Ms`,
+      value: percentile(
+        trivial.flatMap((r) => r.latenciesMs),
+        0.99,
+      ),
+      unit: 'ms',
+      note: 'all measured trivial requests',
+    },
+    {
+      name: `${prefix}.http.trivialServerCpuUs`,
+      value: mid(trivial, (r) => r.serverCpuMsPerRequest * 1000),
+      unit: 'µs CPU',
+      note: 'server process CPU time per trivial request, median of rounds',
+    },
     {
       name: `${prefix}.http.advancesPerSec`,
       value: mid(advances, (r) => r.perSec),
@@ -252,9 +313,20 @@ function httpFigures(prefix: string, db: Db, http: HttpFigures): Figure[] {
       note: `HTTP advances ÷ the trivial route of the same round, median of rounds (${list(shares)})`,
       ...sqliteBar(atLeast(share, BARS.httpShareOfTrivialPct, '%')),
     },
-    { name: `${prefix}.http.advanceServerCpuUs`, value: mid(advances, (r) => r.serverCpuMsPerRequest * 1000), unit: 'µs CPU', note: 'server process CPU time per advance request, median of rounds' },
+    {
+      name: `${prefix}.http.advanceServerCpuUs`,
+      value: mid(advances, (r) => r.serverCpuMsPerRequest * 1000),
+      unit: 'µs CPU',
+      note: 'server process CPU time per advance request, median of rounds',
+    },
     { name: `${prefix}.http.advanceP50Ms`, value: percentile(latencies, 0.5), unit: 'ms', note: 'all measured advances' },
-    { name: `${prefix}.http.advanceP99Ms`, value: p99, unit: 'ms', note: `all ${latencies.length} measured advances (rounds: ${list(advances.map((r) => r.p99Ms))})`, ...sqliteBar(lessThan(p99, BARS.httpP99Ms, ' ms')) },
+    {
+      name: `${prefix}.http.advanceP99Ms`,
+      value: p99,
+      unit: 'ms',
+      note: `all ${latencies.length} measured advances (rounds: ${list(advances.map((r) => r.p99Ms))})`,
+      ...sqliteBar(lessThan(p99, BARS.httpP99Ms, ' ms')),
+    },
     { name: `${prefix}.http.failures`, value: failures, unit: 'requests', note: 'non-2xx answers, connection errors and timeouts', bar: atMost(failures, 0) },
     { name: `${prefix}.http.createsPerSec`, value: http.createsPerSec, unit: 'tickets/s', note: 'the tickets opened before the load, via the runtime' },
   ];
@@ -273,10 +345,26 @@ function timerFigures(prefix: string, db: Db, storm: TimerStormResult): Figure[]
     { name: `${prefix}.timers.latenessP50Ms`, value: storm.latenessP50Ms, unit: 'ms' },
     { name: `${prefix}.timers.durableP99Ms`, value: storm.durableP99Ms, unit: 'ms', note: 'due instant → fireTimers resolved (its transaction committed)' },
     { name: `${prefix}.timers.drainMs`, value: storm.drainMs, unit: 'ms', note: 'due instant → last of them fired' },
-    { name: `${prefix}.timers.cpuUsPerFire`, value: storm.cpuMsPerFire * 1000, unit: 'µs CPU', note: 'CPU time of the process per timer fired, while the scheduler ran' },
-    { name: `${prefix}.timers.duplicates`, value: storm.duplicates, unit: 'timers', note: 'acknowledged fired twice + tickets notified twice', bar: atMost(storm.duplicates, 0) },
+    {
+      name: `${prefix}.timers.cpuUsPerFire`,
+      value: storm.cpuMsPerFire * 1000,
+      unit: 'µs CPU',
+      note: 'CPU time of the process per timer fired, while the scheduler ran',
+    },
+    {
+      name: `${prefix}.timers.duplicates`,
+      value: storm.duplicates,
+      unit: 'timers',
+      note: 'acknowledged fired twice + tickets notified twice',
+      bar: atMost(storm.duplicates, 0),
+    },
     { name: `${prefix}.timers.missed`, value: missed, unit: 'timers', note: `due timers not fired within ${STORM.timeoutMs / 1000} s`, bar: atMost(missed, 0) },
-    { name: `${prefix}.timers.seedMs`, value: storm.seedMs, unit: 'ms', note: 'bulk insert of the tickets, step-log rows and timers (clones of runtime-created tickets), then ANALYZE' },
+    {
+      name: `${prefix}.timers.seedMs`,
+      value: storm.seedMs,
+      unit: 'ms',
+      note: 'bulk insert of the tickets, step-log rows and timers (clones of runtime-created tickets), then ANALYZE',
+    },
   ];
 }
 

@@ -41,16 +41,23 @@
     var workflow = form.querySelector('select[name="workflow"]');
     if (!channel || !workflow) return;
     var pickedByHand = false;
-    workflow.addEventListener('change', function () { pickedByHand = true; });
+    workflow.addEventListener('change', function () {
+      pickedByHand = true;
+    });
     channel.addEventListener('change', function () {
       if (pickedByHand) return;
-      var serving = Array.prototype.slice.call(workflow.options)
+      var serving = Array.prototype.slice
+        .call(workflow.options)
         .map(function (option) {
           var channels = (option.getAttribute('data-channels') || '').split(' ').filter(Boolean);
           return { value: option.value, serves: channels.length === 0 || channels.indexOf(channel.value) !== -1, breadth: channels.length || Infinity };
         })
-        .filter(function (w) { return w.serves; })
-        .sort(function (a, b) { return a.breadth - b.breadth || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0); });
+        .filter(function (w) {
+          return w.serves;
+        })
+        .sort(function (a, b) {
+          return a.breadth - b.breadth || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
+        });
       if (serving.length) workflow.value = serving[0].value;
     });
   }

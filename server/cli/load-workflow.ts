@@ -18,6 +18,7 @@ export async function loadWorkflow(path: string): Promise<Workflow> {
   } catch (error) {
     throw new AppError('bad_request', `${path} is not JSON: ${(error as Error).message}`);
   }
-  if (!parsed.graph) throw new InvalidBpmnError([{ elementId: 'document', type: 'json', message: 'the JSON has no "graph": it is not a compiled SOPflow workflow' }]);
+  if (!parsed.graph)
+    throw new InvalidBpmnError([{ elementId: 'document', type: 'json', message: 'the JSON has no "graph": it is not a compiled SOPflow workflow' }]);
   return compileWorkflow(parsed.graph);
 }

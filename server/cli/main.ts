@@ -152,7 +152,12 @@ program
   .action(async (email: string, options: { role: string; name?: string; password?: string }) => {
     const role = parseRole(options.role);
     await withSopflow(async (app) => {
-      const { user, password } = await app.users.add({ email, role, ...(options.name ? { name: options.name } : {}), ...(options.password ? { password: options.password } : {}) });
+      const { user, password } = await app.users.add({
+        email,
+        role,
+        ...(options.name ? { name: options.name } : {}),
+        ...(options.password ? { password: options.password } : {}),
+      });
       out(`added ${user.email} as ${user.role} ("${user.name}")`);
       if (!options.password) out(`password: ${password}  (shown this once)`);
     });
@@ -162,7 +167,7 @@ program
   .command('token')
   .description('API tokens for programs')
   .command('create')
-  .argument('<email>', 'the user the token acts as, with that user\'s role')
+  .argument('<email>', "the user the token acts as, with that user's role")
   .option('--label <label>', 'what the token is for')
   .description('create an API token; prints it (only this once) and a curl example')
   .action(async (email: string, options: { label?: string }) => {
@@ -186,7 +191,12 @@ program
       (app) =>
         runDemo(
           app,
-          { tickets: Number(options.tickets), weeks: Number(options.weeks), seed: Number(options.seed), ...(options.password ? { password: options.password } : {}) },
+          {
+            tickets: Number(options.tickets),
+            weeks: Number(options.weeks),
+            seed: Number(options.seed),
+            ...(options.password ? { password: options.password } : {}),
+          },
           consoleProgress(),
         ),
       new ManualClock(Date.now()),

@@ -33,7 +33,11 @@ export interface SimulationOptions {
  */
 export function simulate(workflow: Workflow, path: PathStep[], options: SimulationOptions, print: (line: string) => void): TicketState {
   let now = options.start;
-  const stamp = () => new Date(now).toISOString().replace('T', ' ').replace(/\.000Z$/, 'Z');
+  const stamp = () =>
+    new Date(now)
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.000Z$/, 'Z');
   const report = (label: string, result: Advance) => {
     const passed = new Set<string>();
     for (const visit of result.visitsClosed) {
@@ -42,21 +46,29 @@ export function simulate(workflow: Workflow, path: PathStep[], options: Simulati
         print(`${stamp()}  passed   ${visit.step} "${visit.stepName}" (automatic)`);
         continue;
       }
-      print(`${stamp()}  exited   ${visit.step} "${visit.stepName}" after ${formatMs(visit.durationMs)} by ${visit.actor} on ${visit.event}${visit.breached ? ' [SLA BREACHED]' : ''}`);
+      print(
+        `${stamp()}  exited   ${visit.step} "${visit.stepName}" after ${formatMs(visit.durationMs)} by ${visit.actor} on ${visit.event}${visit.breached ? ' [SLA BREACHED]' : ''}`,
+      );
     }
     for (const visit of result.visitsOpened) {
       if (passed.has(visit.step)) continue;
       const step = workflow.steps[visit.step]!;
-      print(`${stamp()}  entered  ${visit.step} "${step.name}"${visit.slaMs ? ` limit ${formatMs(visit.slaMs)}` : ''}${step.owner ? ` owner ${step.owner}` : ''}`);
+      print(
+        `${stamp()}  entered  ${visit.step} "${step.name}"${visit.slaMs ? ` limit ${formatMs(visit.slaMs)}` : ''}${step.owner ? ` owner ${step.owner}` : ''}`,
+      );
     }
     for (const timer of result.timersArmed) {
-      print(`${stamp()}  armed    ${timer.key} ${timer.kind}${timer.timerId ? ` ${timer.timerId}` : ''}${timer.step ? ` for ${timer.step}` : ''} due ${new Date(timer.dueAt).toISOString()}`);
+      print(
+        `${stamp()}  armed    ${timer.key} ${timer.kind}${timer.timerId ? ` ${timer.timerId}` : ''}${timer.step ? ` for ${timer.step}` : ''} due ${new Date(timer.dueAt).toISOString()}`,
+      );
     }
     for (const timer of result.timersCancelled) print(`${stamp()}  cancelled ${timer.key} ${timer.kind}${timer.timerId ? ` ${timer.timerId}` : ''}`);
     for (const reminder of result.reminders) {
       print(`${stamp()}  ${reminder.kind.padEnd(8)} ${reminder.to ? `to ${reminder.to}: ` : ''}${reminder.message ?? reminder.step ?? ''}`);
     }
-    print(`${stamp()}  ${label} → ${result.done ? 'closed' : `waiting in ${result.activeSteps.join(', ')}; allowed: ${result.allowedEvents.join(', ') || '(timers only)'}`}`);
+    print(
+      `${stamp()}  ${label} → ${result.done ? 'closed' : `waiting in ${result.activeSteps.join(', ')}; allowed: ${result.allowedEvents.join(', ') || '(timers only)'}`}`,
+    );
   };
   const passTime = (until: number) => {
     for (;;) {

@@ -21,7 +21,8 @@ export function checkFields(definitions: FieldDefinition[], provided: Record<str
   for (const definition of definitions) {
     const raw = provided[definition.name];
     if (isBlank(raw)) {
-      if (definition.required && isBlank(existing[definition.name])) problems.push({ field: definition.name, message: `${definition.label ?? definition.name} is required` });
+      if (definition.required && isBlank(existing[definition.name]))
+        problems.push({ field: definition.name, message: `${definition.label ?? definition.name} is required` });
       if (raw !== undefined) delete values[definition.name];
       continue;
     }
@@ -57,7 +58,9 @@ function coerce(definition: FieldDefinition, raw: unknown): Coerced {
       return ok(n);
     }
     case 'date':
-      return typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}/.test(raw) && !Number.isNaN(Date.parse(raw)) ? ok(raw) : fail(`${label} must be a date such as 2026-12-01`);
+      return typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}/.test(raw) && !Number.isNaN(Date.parse(raw))
+        ? ok(raw)
+        : fail(`${label} must be a date such as 2026-12-01`);
     case 'enum':
       return typeof raw === 'string' && definition.options?.includes(raw) ? ok(raw) : fail(`${label} must be one of ${definition.options?.join(', ')}`);
     default:

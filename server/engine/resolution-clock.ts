@@ -43,7 +43,15 @@ export function ticketCalendar(workflow: Workflow, ticket: { vip: boolean; calen
  * still ahead is counted, so a limit resumed after a pause or a change of calendar ends where it should.
  * A warning is pointless once the limit is passed: then only the breach is due, at once.
  */
-export function limitTimers(time: BusinessTime, now: number, calendar: string | undefined, slaMs: number, usedMs: number, warnAt: number, sent: { warned?: boolean; breached?: boolean }): LimitTimers {
+export function limitTimers(
+  time: BusinessTime,
+  now: number,
+  calendar: string | undefined,
+  slaMs: number,
+  usedMs: number,
+  warnAt: number,
+  sent: { warned?: boolean; breached?: boolean },
+): LimitTimers {
   const timers: LimitTimers = {};
   // Rounded: a share such as 0.7 of a limit is not always a whole millisecond, and instants are stored as integers.
   if (!sent.warned && usedMs < slaMs) timers.warningAt = time.add(now, Math.max(0, Math.round(slaMs * warnAt) - usedMs), calendar);

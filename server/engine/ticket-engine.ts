@@ -48,8 +48,14 @@ export function advance(workflow: Workflow, state: TicketState, event: SopEvent,
   }
   const runtime = runtimeOf(workflow);
   const snapshot = runtime.machine.resolveState(state.machine as Parameters<AnyStateMachine['resolveState']>[0]);
-  const handling = activeSteps(workflow, state).map((id) => workflow.steps[id]!).filter((s) => s.actions.some((a) => a.event === event.type));
-  const checked = checkFields(handling.flatMap((s) => s.fields), event.fields ?? {}, snapshot.context.fields);
+  const handling = activeSteps(workflow, state)
+    .map((id) => workflow.steps[id]!)
+    .filter((s) => s.actions.some((a) => a.event === event.type));
+  const checked = checkFields(
+    handling.flatMap((s) => s.fields),
+    event.fields ?? {},
+    snapshot.context.fields,
+  );
   if (checked.problems.length) throw new ValidationError(`the fields of "${handling.map((s) => s.name).join(', ')}" are not valid`, checked.problems);
   const run = new Run(workflow, state, moment, options, event.type);
   const [next, actions] = transitionOf(runtime, snapshot, { type: event.type, fields: checked.values });
@@ -60,7 +66,13 @@ export function advance(workflow: Workflow, state: TicketState, event: SopEvent,
  * Fires a pending timer by its key. Returns undefined when the timer is no longer pending (fired or
  * cancelled already), which makes firing idempotent.
  */
-export function fireTimer(workflow: Workflow, state: TicketState, key: string, moment: Omit<Moment, 'actor'>, options: EngineOptions = {}): Advance | undefined {
+export function fireTimer(
+  workflow: Workflow,
+  state: TicketState,
+  key: string,
+  moment: Omit<Moment, 'actor'>,
+  options: EngineOptions = {},
+): Advance | undefined {
   const timer = state.timers.find((t) => t.key === key);
   if (!timer || state.done) return undefined;
   const run = new Run(workflow, state, { now: moment.now, actor: TIMER_ACTOR }, options, timer.timerId ? timerEvent(timer.timerId) : timer.kind);

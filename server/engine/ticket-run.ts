@@ -3,7 +3,19 @@ import { EventNotAllowedError } from '../shared/errors.js';
 import { ACTIONS } from './compile/build-machine.js';
 import type { SopContext } from './machine.js';
 import { limitTimers, resolutionLimit, settleClock, ticketCalendar, type LimitTimers } from './resolution-clock.js';
-import { SYSTEM_ACTOR, type Advance, type EngineOptions, type Moment, type OpenVisit, type PendingTimer, type Reminder, type ReminderKind, type StepVisit, type TicketState, type TimerKind } from './ticket-state.js';
+import {
+  SYSTEM_ACTOR,
+  type Advance,
+  type EngineOptions,
+  type Moment,
+  type OpenVisit,
+  type PendingTimer,
+  type Reminder,
+  type ReminderKind,
+  type StepVisit,
+  type TicketState,
+  type TimerKind,
+} from './ticket-state.js';
 import { WALL_CLOCK, type BusinessTime } from './time/business-calendar.js';
 import { dueAt } from './time/iso8601.js';
 import { activeSteps, allowedEvents, leafKeys, runtimeOf } from './workflow-runtime.js';
@@ -144,7 +156,10 @@ export class Run {
     if (slaMs === undefined) return next;
     next.slaMs = slaMs;
     const sent = { warned: warningSent && usedMs >= slaMs * step.warnAt, breached: next.breached };
-    this.armLimit(['sla-warning', 'sla-breach'], limitTimers(this.time, this.moment.now, calendar, slaMs, usedMs, step.warnAt, sent), { step: visit.step, visit: visit.visit });
+    this.armLimit(['sla-warning', 'sla-breach'], limitTimers(this.time, this.moment.now, calendar, slaMs, usedMs, step.warnAt, sent), {
+      step: visit.step,
+      visit: visit.visit,
+    });
     return next;
   }
 

@@ -63,7 +63,11 @@ function inertScope(machine: AnyStateMachine, actions: ExecutableActionObject[])
 }
 
 /** xstate's pure `transition()` (or `initialTransition()` without a snapshot) on the workflow's own scope. */
-export function transitionOf(runtime: WorkflowRuntime, snapshot: AnyMachineSnapshot | undefined, event: EventObject | { fields: Record<string, unknown> }): [AnyMachineSnapshot, ExecutableActionObject[]] {
+export function transitionOf(
+  runtime: WorkflowRuntime,
+  snapshot: AnyMachineSnapshot | undefined,
+  event: EventObject | { fields: Record<string, unknown> },
+): [AnyMachineSnapshot, ExecutableActionObject[]] {
   runtime.actions.length = 0;
   const next = snapshot
     ? (runtime.machine.transition(snapshot, event as EventObject, runtime.scope) as AnyMachineSnapshot)

@@ -71,10 +71,7 @@ export interface StepProperties {
   fields?: FieldDefinition[];
 }
 
-export type TimerSpec =
-  | { type: 'duration'; value: string }
-  | { type: 'date'; value: string }
-  | { type: 'cycle'; value: string };
+export type TimerSpec = { type: 'duration'; value: string } | { type: 'date'; value: string } | { type: 'cycle'; value: string };
 
 export interface Bounds {
   x: number;

@@ -45,7 +45,8 @@ function databaseFrom(url: string | undefined, synchronous: string | undefined, 
   if (/^postgres(ql)?:\/\//.test(url)) return { client: 'pg', connectionString: url, ...(schema ? { schema } : {}) };
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (!isAbsolute(path) && path !== ':memory:') throw new AppError('bad_request', `DATABASE_URL ${url}: give an absolute path, e.g. sqlite:/var/lib/sopflow/sopflow.sqlite`);
+    if (!isAbsolute(path) && path !== ':memory:')
+      throw new AppError('bad_request', `DATABASE_URL ${url}: give an absolute path, e.g. sqlite:/var/lib/sopflow/sopflow.sqlite`);
     return { client: 'sqlite', filename: path, synchronous: sync };
   }
   throw new AppError('bad_request', `DATABASE_URL must start with postgres://, postgresql:// or sqlite:, not "${url.split(':')[0]}:"`);

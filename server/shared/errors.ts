@@ -51,13 +51,19 @@ export interface FieldProblem extends ProblemMessage {
 }
 
 export class ValidationError extends AppError {
-  constructor(message: string, readonly problems: FieldProblem[] = []) {
+  constructor(
+    message: string,
+    readonly problems: FieldProblem[] = [],
+  ) {
     super('validation_failed', message, problems);
   }
 }
 
 export class EventNotAllowedError extends AppError {
-  constructor(message: string, readonly allowedEvents: string[]) {
+  constructor(
+    message: string,
+    readonly allowedEvents: string[],
+  ) {
     super('event_not_allowed', message, { allowedEvents });
   }
 }

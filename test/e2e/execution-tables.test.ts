@@ -88,7 +88,10 @@ describeInBrowser('execution tables end to end', (browser) => {
   test(
     'a workbook edited offline is previewed, then applied; a bad one is refused whole with its rows and columns listed (English)',
     async () => {
-      const table = await server.app.executionTables.create({ name: 'Service desk plan', startDate: '2026-01-05', template: 'six-step-method', locale: 'en' }, PEOPLE.manager.email);
+      const table = await server.app.executionTables.create(
+        { name: 'Service desk plan', startDate: '2026-01-05', template: 'six-step-method', locale: 'en' },
+        PEOPLE.manager.email,
+      );
       const page = await signedInManager('en-US');
       await page.goto(`${server.url}/execution-tables/${table.id}`);
       const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid=export]').click()]);

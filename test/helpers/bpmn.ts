@@ -42,6 +42,9 @@ export async function problemsOf(xml: string | Uint8Array): Promise<BpmnProblem[
 export function linear(...tasks: string[]): string {
   const ids = tasks.map((t) => /id="([^"]+)"/.exec(t)![1]!);
   const chain = ['start', ...ids, 'end'];
-  const flows = chain.slice(1).map((id, i) => flow(chain[i]!, id)).join('\n');
+  const flows = chain
+    .slice(1)
+    .map((id, i) => flow(chain[i]!, id))
+    .join('\n');
   return `<bpmn:startEvent id="start"/>\n${tasks.join('\n')}\n<bpmn:endEvent id="end"/>\n${flows}`;
 }

@@ -31,9 +31,10 @@ export function describeInBrowser(name: string, suite: (browser: () => Browser) 
   describe(`${name} [chromium]`, () => {
     if (!executablePath) {
       const why = 'no `chromium` on PATH (apt-get install chromium, or set CHROMIUM_PATH)';
-      if (process.env.CI) test('Chromium is installed (required in CI)', () => {
-        throw new Error(`browser tests cannot run: ${why}`);
-      });
+      if (process.env.CI)
+        test('Chromium is installed (required in CI)', () => {
+          throw new Error(`browser tests cannot run: ${why}`);
+        });
       else test.skip(`SKIPPED: ${why}`, () => undefined);
       return;
     }

@@ -49,7 +49,12 @@ export function randomWalk(workflow: Workflow, random: () => number, maxMoves = 
     const nextTimer = [...state.timers].sort((a, b) => a.dueAt - b.dueAt)[0];
     if (nextTimer && (result.allowedEvents.length === 0 || random() < 0.25)) {
       now = Math.max(now, nextTimer.dueAt);
-      moves.push({ kind: 'timer', timerKind: nextTimer.kind, ...(nextTimer.timerId ? { timerId: nextTimer.timerId } : {}), ...(nextTimer.step ? { step: nextTimer.step } : {}) });
+      moves.push({
+        kind: 'timer',
+        timerKind: nextTimer.kind,
+        ...(nextTimer.timerId ? { timerId: nextTimer.timerId } : {}),
+        ...(nextTimer.step ? { step: nextTimer.step } : {}),
+      });
       result = fireTimer(workflow, state, nextTimer.key, { now })!;
     } else {
       const type = result.allowedEvents[Math.floor(random() * result.allowedEvents.length)]!;

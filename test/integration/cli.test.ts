@@ -29,7 +29,10 @@ describe('sopflow CLI', () => {
   });
 
   test('validate: a broken file gives exit 1 and one line per problem, no stack trace', async () => {
-    const { code, stdout, stderr } = await sopflow('validate', join(root, 'test/fixtures/corpus/bpmn-miwg-test-suite/bpmn.io (Camunda Modeler) 18.6.1/C.9.1-export.bpmn'));
+    const { code, stdout, stderr } = await sopflow(
+      'validate',
+      join(root, 'test/fixtures/corpus/bpmn-miwg-test-suite/bpmn.io (Camunda Modeler) 18.6.1/C.9.1-export.bpmn'),
+    );
     expect(code).toBe(1);
     expect(stdout.trim().split('\n')).toEqual([
       expect.stringMatching(/^Event_0r6z74c boundaryEvent: the timer has no time expression/),
@@ -50,7 +53,11 @@ describe('sopflow CLI', () => {
   });
 
   test('validate: a 1 MB file answers', async () => {
-    const tasks = Array.from({ length: 5000 }, (_, i) => `<bpmn:serviceTask id="t${i}" name="Automatic step number ${i}"/><bpmn:sequenceFlow id="f${i}" sourceRef="${i ? `t${i - 1}` : 's'}" targetRef="t${i}"/>`).join('');
+    const tasks = Array.from(
+      { length: 5000 },
+      (_, i) =>
+        `<bpmn:serviceTask id="t${i}" name="Automatic step number ${i}"/><bpmn:sequenceFlow id="f${i}" sourceRef="${i ? `t${i - 1}` : 's'}" targetRef="t${i}"/>`,
+    ).join('');
     const xml = `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"><bpmn:process id="big"><bpmn:startEvent id="s"/>${tasks}<bpmn:endEvent id="e"/><bpmn:sequenceFlow id="fe" sourceRef="t4999" targetRef="e"/></bpmn:process></bpmn:definitions>`;
     const big = join(scratch, 'big.bpmn');
     writeFileSync(big, xml.padEnd(1024 * 1024, ' '));
@@ -64,12 +71,21 @@ describe('sopflow CLI', () => {
     expect(code).toBe(0);
     const workflow = JSON.parse(stdout);
     expect(workflow.machine.id).toBe('customer-inquiry');
-    expect(workflow.steps.Task_Grade).toMatchObject({ owner: expect.any(String), slaMs: 600_000, fields: expect.arrayContaining([expect.objectContaining({ name: 'level', options: ['L1', 'L2', 'L3'] })]) });
+    expect(workflow.steps.Task_Grade).toMatchObject({
+      owner: expect.any(String),
+      slaMs: 600_000,
+      fields: expect.arrayContaining([expect.objectContaining({ name: 'level', options: ['L1', 'L2', 'L3'] })]),
+    });
     expect(workflow.timers.Timer_L2FirstResponse).toMatchObject({ behaviour: 'reminder', spec: { type: 'duration', value: 'PT2H' } });
   });
 
   test('simulate: walks the L2 branch on a virtual clock, firing the 2 h reminder', async () => {
-    const { code, stdout } = await sopflow('simulate', inquiry, '--path', 'answer,grade?level=L2,+PT3H,resolve,send_feedback,record_follow_up?satisfaction=5&resolved=true');
+    const { code, stdout } = await sopflow(
+      'simulate',
+      inquiry,
+      '--path',
+      'answer,grade?level=L2,+PT3H,resolve,send_feedback,record_follow_up?satisfaction=5&resolved=true',
+    );
     expect(code).toBe(0);
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^2026-01-05 09:00:00Z {2}passed {3}Service_BotPreClassify/);

@@ -36,14 +36,29 @@ function supportGraph(): ProcessGraph {
           ],
         },
       },
-      { id: 'remind', kind: 'timerBoundaryEvent', name: 'SLA reminder', attachedTo: 'triage', cancelActivity: false, timer: { type: 'duration', value: 'PT2H' }, reminder: { to: 'L1', message: 'Triage is late' } },
+      {
+        id: 'remind',
+        kind: 'timerBoundaryEvent',
+        name: 'SLA reminder',
+        attachedTo: 'triage',
+        cancelActivity: false,
+        timer: { type: 'duration', value: 'PT2H' },
+        reminder: { to: 'L1', message: 'Triage is late' },
+      },
       { id: 'notify', kind: 'sendTask', name: 'Notify lead' },
       { id: 'route', kind: 'exclusiveGateway', name: 'Level?', defaultFlow: 'f_l1' },
       { id: 'investigate', kind: 'subProcess', name: 'Investigate', step: { owner: 'L2' } },
       { id: 'inv_start', kind: 'startEvent', parentId: 'investigate' },
       { id: 'inv_check', kind: 'manualTask', name: 'Check logs', parentId: 'investigate' },
       { id: 'inv_rule', kind: 'businessRuleTask', name: 'Apply policy', parentId: 'investigate' },
-      { id: 'inv_timeout', kind: 'timerBoundaryEvent', parentId: 'investigate', attachedTo: 'inv_check', cancelActivity: true, timer: { type: 'date', value: '2030-01-01T00:00:00Z' } },
+      {
+        id: 'inv_timeout',
+        kind: 'timerBoundaryEvent',
+        parentId: 'investigate',
+        attachedTo: 'inv_check',
+        cancelActivity: true,
+        timer: { type: 'date', value: '2030-01-01T00:00:00Z' },
+      },
       { id: 'inv_end', kind: 'endEvent', parentId: 'investigate' },
       { id: 'ask', kind: 'receiveTask', name: 'Wait for customer', step: { waitingOnCustomer: true } },
       { id: 'reply', kind: 'messageBoundaryEvent', name: 'Customer replied', attachedTo: 'ask', cancelActivity: true, message: 'customer.replied' },
@@ -58,7 +73,13 @@ function supportGraph(): ProcessGraph {
       { id: 'end', kind: 'endEvent', name: 'Done' },
       { id: 'abort', kind: 'terminateEndEvent', name: 'Aborted' },
       { id: 'nudge', kind: 'eventSubProcess', name: 'Every 4 hours' },
-      { id: 'nudge_start', kind: 'timerStartEvent', parentId: 'nudge', timer: { type: 'cycle', value: 'R/PT4H' }, reminder: { to: 'L2', message: 'Still open' } },
+      {
+        id: 'nudge_start',
+        kind: 'timerStartEvent',
+        parentId: 'nudge',
+        timer: { type: 'cycle', value: 'R/PT4H' },
+        reminder: { to: 'L2', message: 'Still open' },
+      },
       { id: 'nudge_task', kind: 'sendTask', name: 'Nudge', parentId: 'nudge' },
       { id: 'nudge_end', kind: 'endEvent', parentId: 'nudge' },
     ],
@@ -103,7 +124,18 @@ function laidOutGraph(): ProcessGraph {
     pool: { ...graph.pool!, bounds: { x: 0, y: 0, width: 3000, height: 600 } },
     lanes: graph.lanes.map((lane, i) => ({ ...lane, bounds: { x: 30, y: i * 300, width: 2970, height: 300 } })),
     nodes: graph.nodes.map((node, i) => ({ ...node, bounds: { x: 100 + i * 110, y: 100 + (i % 3) * 60, width: 100, height: 80 } })),
-    flows: graph.flows.map((flow, i) => (i % 2 ? flow : { ...flow, waypoints: [{ x: i, y: 10 }, { x: i, y: 50 }, { x: i + 40, y: 50 }] })),
+    flows: graph.flows.map((flow, i) =>
+      i % 2
+        ? flow
+        : {
+            ...flow,
+            waypoints: [
+              { x: i, y: 10 },
+              { x: i, y: 50 },
+              { x: i + 40, y: 50 },
+            ],
+          },
+    ),
   };
 }
 
@@ -129,10 +161,20 @@ async function parse(xml: string): Promise<Parsed> {
       const { x, y, width, height } = item.bounds as unknown as Bounds;
       shapes.set(id, { x, y, width, height, isExpanded: item.isExpanded as boolean | undefined, isHorizontal: item.isHorizontal as boolean | undefined });
     } else {
-      edges.set(id, list(item.waypoint).map((p) => ({ x: p.x as number, y: p.y as number })));
+      edges.set(
+        id,
+        list(item.waypoint).map((p) => ({ x: p.x as number, y: p.y as number })),
+      );
     }
   }
-  return { definitions: rootElement, byId: elementsById, warnings: warnings.map((w) => w.message), shapes, edges, planeElement: plane.bpmnElement as ModdleElement };
+  return {
+    definitions: rootElement,
+    byId: elementsById,
+    warnings: warnings.map((w) => w.message),
+    shapes,
+    edges,
+    planeElement: plane.bpmnElement as ModdleElement,
+  };
 }
 
 function list(value: unknown): ModdleElement[] {
@@ -192,11 +234,26 @@ describe.each([
   test('writes the kind of every node', () => {
     const types = Object.fromEntries(graph.nodes.map((n) => [n.id, doc.byId[n.id]!.$type]));
     expect(types).toMatchObject({
-      start: 'bpmn:StartEvent', triage: 'bpmn:UserTask', remind: 'bpmn:BoundaryEvent', notify: 'bpmn:SendTask',
-      route: 'bpmn:ExclusiveGateway', investigate: 'bpmn:SubProcess', inv_check: 'bpmn:ManualTask', inv_rule: 'bpmn:BusinessRuleTask',
-      ask: 'bpmn:ReceiveTask', evgw: 'bpmn:EventBasedGateway', wait2d: 'bpmn:IntermediateCatchEvent', paid: 'bpmn:IntermediateCatchEvent',
-      fork: 'bpmn:ParallelGateway', refund: 'bpmn:ServiceTask', log: 'bpmn:ScriptTask', close: 'bpmn:Task', end: 'bpmn:EndEvent',
-      abort: 'bpmn:EndEvent', nudge: 'bpmn:SubProcess', nudge_start: 'bpmn:StartEvent',
+      start: 'bpmn:StartEvent',
+      triage: 'bpmn:UserTask',
+      remind: 'bpmn:BoundaryEvent',
+      notify: 'bpmn:SendTask',
+      route: 'bpmn:ExclusiveGateway',
+      investigate: 'bpmn:SubProcess',
+      inv_check: 'bpmn:ManualTask',
+      inv_rule: 'bpmn:BusinessRuleTask',
+      ask: 'bpmn:ReceiveTask',
+      evgw: 'bpmn:EventBasedGateway',
+      wait2d: 'bpmn:IntermediateCatchEvent',
+      paid: 'bpmn:IntermediateCatchEvent',
+      fork: 'bpmn:ParallelGateway',
+      refund: 'bpmn:ServiceTask',
+      log: 'bpmn:ScriptTask',
+      close: 'bpmn:Task',
+      end: 'bpmn:EndEvent',
+      abort: 'bpmn:EndEvent',
+      nudge: 'bpmn:SubProcess',
+      nudge_start: 'bpmn:StartEvent',
     });
     for (const node of graph.nodes) expect(doc.byId[node.id]!.name).toBe(node.name);
     expect(list(doc.byId.abort!.eventDefinitions).map((d) => d.$type)).toEqual(['bpmn:TerminateEventDefinition']);
@@ -217,7 +274,17 @@ describe.each([
     const nodes = new Set(graph.nodes.map((n) => n.id));
     expect(order.filter((id) => nodes.has(id))).toEqual(graph.nodes.map((n) => n.id));
     expect(order.filter((id) => !nodes.has(id))).toEqual(graph.flows.map((f) => f.id));
-    expect(list(doc.byId.investigate!.flowElements).map((e) => e.id)).toEqual(['inv_start', 'inv_check', 'inv_rule', 'inv_timeout', 'inv_end', 'i1', 'i2', 'i3', 'i4']);
+    expect(list(doc.byId.investigate!.flowElements).map((e) => e.id)).toEqual([
+      'inv_start',
+      'inv_check',
+      'inv_rule',
+      'inv_timeout',
+      'inv_end',
+      'i1',
+      'i2',
+      'i3',
+      'i4',
+    ]);
     expect(list(doc.byId.nudge!.flowElements).map((e) => e.id)).toEqual(['nudge_start', 'nudge_task', 'nudge_end', 'n1', 'n2']);
   });
 
@@ -332,7 +399,8 @@ describe('exportBpmn without a layout', () => {
     const siblings = graph.nodes.filter((n) => !n.attachedTo);
     const overlap = (a: Bounds, b: Bounds) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
     for (const [i, a] of siblings.entries()) {
-      for (const b of siblings.slice(i + 1)) if (a.parentId === b.parentId) expect([a.id, b.id, overlap(bounds(a.id), bounds(b.id))]).toEqual([a.id, b.id, false]);
+      for (const b of siblings.slice(i + 1))
+        if (a.parentId === b.parentId) expect([a.id, b.id, overlap(bounds(a.id), bounds(b.id))]).toEqual([a.id, b.id, false]);
     }
   });
 
@@ -380,7 +448,16 @@ describe('exportBpmn text', () => {
       pool: { id: 'Pool_odd', name: `客服 & <support>` },
       nodes: [
         { id: 'start', kind: 'startEvent', name: '开始 <start>' },
-        { id: 'check', kind: 'userTask', name: odd, step: { owner: '一线 & "L1"', checklist: ['核对 <订单>', 'a & b'], fields: [{ name: 'note', label: '备注 "note" <x>', type: 'text', required: false }] } },
+        {
+          id: 'check',
+          kind: 'userTask',
+          name: odd,
+          step: {
+            owner: '一线 & "L1"',
+            checklist: ['核对 <订单>', 'a & b'],
+            fields: [{ name: 'note', label: '备注 "note" <x>', type: 'text', required: false }],
+          },
+        },
         { id: 'wait', kind: 'messageCatchEvent', name: '等待 & see', message: '客户回复 <reply> & "more"' },
         { id: 'end', kind: 'endEvent', name: '结束 & done' },
       ],

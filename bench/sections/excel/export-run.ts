@@ -22,7 +22,12 @@ export interface ExportRunOptions {
 export type ExportRunResult = { ms: number; startRss: number; peakRss: number; bytes: number; rows: number; kpiRows: number } | { error: string };
 
 /** Exports `rows` to `file` and measures it. */
-export async function measureExport(table: Omit<ExecutionTable, 'rows'>, rows: AsyncIterable<ExecutionRow>, file: string, formatter: Formatter): Promise<ExportRunResult> {
+export async function measureExport(
+  table: Omit<ExecutionTable, 'rows'>,
+  rows: AsyncIterable<ExecutionRow>,
+  file: string,
+  formatter: Formatter,
+): Promise<ExportRunResult> {
   let count = 0;
   let kpiRows = 0;
   async function* counted(): AsyncGenerator<ExecutionRow> {

@@ -3,11 +3,30 @@
  * write them, every column filled in most rows, about one row in ten with a KPI target. Deterministic, and
  * never all in memory: the export reads them as the database cursor will.
  */
-import { addDays, KPI_COMPARISONS, KPI_METRICS, ROW_STATUSES, type ExecutionRow, type KpiMetric, type KpiTarget } from '../../../server/services/execution-tables/execution-table.js';
+import {
+  addDays,
+  KPI_COMPARISONS,
+  KPI_METRICS,
+  ROW_STATUSES,
+  type ExecutionRow,
+  type KpiMetric,
+  type KpiTarget,
+} from '../../../server/services/execution-tables/execution-table.js';
 
 export const BENCH_TABLE_START = '2026-01-05';
 
-const PHASES = ['现状诊断', '流程梳理与瓶颈定位', '升级路径重设计', 'SLA 分级与时限', '知识库整理', 'Agent training', 'Pilot on the chat channel', '质检抽查与复盘', 'Rollout to all queues', '效果评估与持续改进'];
+const PHASES = [
+  '现状诊断',
+  '流程梳理与瓶颈定位',
+  '升级路径重设计',
+  'SLA 分级与时限',
+  '知识库整理',
+  'Agent training',
+  'Pilot on the chat channel',
+  '质检抽查与复盘',
+  'Rollout to all queues',
+  '效果评估与持续改进',
+];
 const ACTIONS = [
   '梳理现有工单流程，统计各环节平均耗时与超时比例',
   '访谈一线客服与组长，收集重复提问与转派原因',

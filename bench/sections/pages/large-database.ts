@@ -11,16 +11,32 @@ const TEMPLATE_PATHS: Array<{ workflow: string; channel: string; events: Array<{
   { workflow: 'customer-inquiry', channel: 'chat', events: [] },
   { workflow: 'customer-inquiry', channel: 'phone', events: [{ type: 'answer' }] },
   { workflow: 'customer-inquiry', channel: 'app', events: [{ type: 'answer' }, { type: 'grade', fields: { level: 'L2' } }] },
-  { workflow: 'customer-inquiry', channel: 'email', events: [{ type: 'answer' }, { type: 'grade', fields: { level: 'L1' } }, { type: 'resolve' }, { type: 'send_feedback' }] },
+  {
+    workflow: 'customer-inquiry',
+    channel: 'email',
+    events: [{ type: 'answer' }, { type: 'grade', fields: { level: 'L1' } }, { type: 'resolve' }, { type: 'send_feedback' }],
+  },
   {
     workflow: 'customer-inquiry',
     channel: 'chat',
-    events: [{ type: 'answer' }, { type: 'grade', fields: { level: 'L1' } }, { type: 'resolve' }, { type: 'send_feedback' }, { type: 'record_follow_up', fields: { satisfaction: 4, resolved: true } }],
+    events: [
+      { type: 'answer' },
+      { type: 'grade', fields: { level: 'L1' } },
+      { type: 'resolve' },
+      { type: 'send_feedback' },
+      { type: 'record_follow_up', fields: { satisfaction: 4, resolved: true } },
+    ],
   },
   {
     workflow: 'customer-inquiry',
     channel: 'social',
-    events: [{ type: 'answer' }, { type: 'grade', fields: { level: 'L3' } }, { type: 'resolve' }, { type: 'send_feedback' }, { type: 'record_follow_up', fields: { satisfaction: 2, resolved: true } }],
+    events: [
+      { type: 'answer' },
+      { type: 'grade', fields: { level: 'L3' } },
+      { type: 'resolve' },
+      { type: 'send_feedback' },
+      { type: 'record_follow_up', fields: { satisfaction: 2, resolved: true } },
+    ],
   },
   // Reopened once (the follow-up found it unresolved), then closed: the long histories.
   ...(['phone', 'chat', 'email', 'app'] as const).map((channel) => ({
@@ -39,7 +55,11 @@ const TEMPLATE_PATHS: Array<{ workflow: string; channel: string; events: Array<{
   })),
   { workflow: 'email-support', channel: 'email', events: [] },
   { workflow: 'phone-service', channel: 'phone', events: [{ type: 'verify' }] },
-  { workflow: 'phone-service', channel: 'phone', events: [{ type: 'verify' }, { type: 'diagnose', fields: { category: 'account' } }, { type: 'resolve', fields: { satisfaction: 5, resolved: true } }] },
+  {
+    workflow: 'phone-service',
+    channel: 'phone',
+    events: [{ type: 'verify' }, { type: 'diagnose', fields: { category: 'account' } }, { type: 'resolve', fields: { satisfaction: 5, resolved: true } }],
+  },
   { workflow: 'standard-service', channel: 'store', events: [] },
   { workflow: 'complaint-handling', channel: 'phone', events: [] },
 ];
@@ -61,7 +81,10 @@ export async function fillLargeDatabase(app: Sopflow, root: string, { total, ope
   for (const key of BUILT_IN) await app.workflows.import(readFileSync(join(root, 'workflows', `${key}.bpmn`)), AGENT);
   const templates: number[] = [];
   for (const [i, path] of TEMPLATE_PATHS.entries()) {
-    const ticket = await app.tickets.create({ workflow: path.workflow, channel: path.channel, subject: `template ${i}`, customer: { name: `Template ${i}` }, vip: i % 4 === 0 }, AGENT);
+    const ticket = await app.tickets.create(
+      { workflow: path.workflow, channel: path.channel, subject: `template ${i}`, customer: { name: `Template ${i}` }, vip: i % 4 === 0 },
+      AGENT,
+    );
     for (const event of path.events) await app.tickets.advance(ticket.id, event, AGENT);
     templates.push(ticket.id);
   }
@@ -110,7 +133,19 @@ export async function fillLargeDatabase(app: Sopflow, root: string, { total, ope
     );
   });
   await knex.raw('ANALYZE');
-  const count = async (table: string, where?: string) => Number(((await knex.raw(`SELECT count(*) AS n FROM ${table}${where ? ` WHERE ${where}` : ''}`)) as Array<{ n: number }>)[0]!.n);
-  const samples = ((await knex('tickets').where('id', '>', base).orderBy('id').limit(templates.length * 3).pluck('id')) as number[]).map(Number);
-  return { tickets: await count('tickets'), openTickets: await count('tickets', 'closed_at IS NULL'), stepLogRows: await count('step_log'), sampleIds: samples };
+  const count = async (table: string, where?: string) =>
+    Number(((await knex.raw(`SELECT count(*) AS n FROM ${table}${where ? ` WHERE ${where}` : ''}`)) as Array<{ n: number }>)[0]!.n);
+  const samples = (
+    (await knex('tickets')
+      .where('id', '>', base)
+      .orderBy('id')
+      .limit(templates.length * 3)
+      .pluck('id')) as number[]
+  ).map(Number);
+  return {
+    tickets: await count('tickets'),
+    openTickets: await count('tickets', 'closed_at IS NULL'),
+    stepLogRows: await count('step_log'),
+    sampleIds: samples,
+  };
 }

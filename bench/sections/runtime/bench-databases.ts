@@ -61,4 +61,3 @@ export class BenchDatabases {
 export function freshSchemaName(): string {
   return `bench_${randomBytes(5).toString('hex')}`;
 }
-

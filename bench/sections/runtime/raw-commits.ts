@@ -92,7 +92,11 @@ export async function postgresRawCommits(url: string, schema: string, clients: n
         while (performance.now() < deadline) {
           const id = (commits % rowsPerClient) * clients + c + 1;
           await client.query('BEGIN');
-          await client.query({ name: 'update', text: `UPDATE "${schema}".tickets SET snapshot = $1, revision = revision + 1 WHERE id = $2`, values: [payload(commits), id] });
+          await client.query({
+            name: 'update',
+            text: `UPDATE "${schema}".tickets SET snapshot = $1, revision = revision + 1 WHERE id = $2`,
+            values: [payload(commits), id],
+          });
           await client.query({ name: 'insert', text: `INSERT INTO "${schema}".step_log (ticket_id, entry) VALUES ($1, $2)`, values: [id, payload(commits)] });
           await client.query('COMMIT');
           commits++;

@@ -114,7 +114,9 @@ export async function timerStorm(app: Sopflow, clock: PinnableClock, plan: Timer
   const { user, system } = process.cpuUsage(cpu);
 
   const knex = app.db.knex;
-  const lateness = (await knex('timers').where('ticket_id', '>=', firstDueId).whereNotNull('fired_at').select(knex.raw('fired_at - due_at as late'))) as Array<{ late: number | string }>;
+  const lateness = (await knex('timers').where('ticket_id', '>=', firstDueId).whereNotNull('fired_at').select(knex.raw('fired_at - due_at as late'))) as Array<{
+    late: number | string;
+  }>;
   const sorted = Float64Array.from(lateness.map((row) => Number(row.late))).sort();
   const notifiedTwice = (await knex('notifications').groupBy('ticket_id', 'kind', 'step').havingRaw('count(*) > 1').select('ticket_id')) as unknown[];
   const firedTwice = [...acknowledged.values()].filter((n) => n > 1).length;
@@ -161,7 +163,8 @@ async function openTemplate(app: Sopflow, clock: PinnableClock, openedAt: number
   if (!timers.length) throw new Error('a new ticket armed no timers');
   const firstDueAt = Math.min(...timers.map((t) => Number(t.due_at)));
   const second = Math.min(...timers.map((t) => Number(t.due_at)).filter((due) => due > firstDueAt));
-  if (second - firstDueAt < MIN_GAP_MS) throw new Error(`a new ticket's second timer falls due ${second - firstDueAt} ms after its first: too close for the storm`);
+  if (second - firstDueAt < MIN_GAP_MS)
+    throw new Error(`a new ticket's second timer falls due ${second - firstDueAt} ms after its first: too close for the storm`);
   return { ticket, timers, stepLog, firstDueAt, firstDueInMs: firstDueAt - openedAt };
 }
 
@@ -175,9 +178,21 @@ async function insertClones(app: Sopflow, template: Template, count: number): Pr
     const firstId = Number(top) + 1;
     for (let from = 0; from < count; from += CHUNK_ROWS) {
       const ids = Array.from({ length: Math.min(CHUNK_ROWS, count - from) }, (_, i) => firstId + from + i);
-      await insertChunked(trx, 'tickets', ids.map((id) => ({ ...ticket, id, subject: newTicket(id).subject })));
-      await insertChunked(trx, 'step_log', ids.flatMap((id) => stepLog.map((entry) => ({ ...entry, ticket_id: id }))));
-      await insertChunked(trx, 'timers', ids.flatMap((id) => timers.map((timer) => ({ ...timer, ticket_id: id }))));
+      await insertChunked(
+        trx,
+        'tickets',
+        ids.map((id) => ({ ...ticket, id, subject: newTicket(id).subject })),
+      );
+      await insertChunked(
+        trx,
+        'step_log',
+        ids.flatMap((id) => stepLog.map((entry) => ({ ...entry, ticket_id: id }))),
+      );
+      await insertChunked(
+        trx,
+        'timers',
+        ids.flatMap((id) => timers.map((timer) => ({ ...timer, ticket_id: id }))),
+      );
     }
   });
   // NOTE: explicit ids do not move PostgreSQL's sequence; the next template ticket must not collide with them.

@@ -84,7 +84,11 @@ async function readDiagram(moddle: BpmnModdle, xml: string): Promise<Layout> {
       const id = (item.bpmnElement as ModdleElement).id!;
       const bounds = item.bounds as Bounds | undefined;
       if (bounds) layout.shapes.set(id, { x: bounds.x, y: bounds.y, width: bounds.width, height: bounds.height });
-      else layout.edges.set(id, (item.get('waypoint') as Point[]).map((p) => ({ x: p.x, y: p.y })));
+      else
+        layout.edges.set(
+          id,
+          (item.get('waypoint') as Point[]).map((p) => ({ x: p.x, y: p.y })),
+        );
     }
   }
   return layout;
@@ -99,7 +103,11 @@ function translate(layout: Layout, graph: ProcessGraph, ids: Set<string>, dx: nu
   for (const flow of graph.flows) {
     const [from, to] = [ids.has(flow.source), ids.has(flow.target)];
     const points = layout.edges.get(flow.id);
-    if (from && to && points) layout.edges.set(flow.id, points.map((p) => ({ x: p.x + dx, y: p.y + dy })));
+    if (from && to && points)
+      layout.edges.set(
+        flow.id,
+        points.map((p) => ({ x: p.x + dx, y: p.y + dy })),
+      );
     else if (from || to) layout.edges.delete(flow.id);
   }
 }

@@ -196,7 +196,9 @@ function eventDefinition(moddle: BpmnModdle, node: GraphNode, messages: ModdleEl
     case 'startEvent':
     case 'endEvent':
       // Message start and end events run as plain ones but keep their message.
-      return node.message === undefined ? undefined : moddle.create('bpmn:MessageEventDefinition', { messageRef: messages.find((m) => m.name === node.message) });
+      return node.message === undefined
+        ? undefined
+        : moddle.create('bpmn:MessageEventDefinition', { messageRef: messages.find((m) => m.name === node.message) });
     case 'task':
     case 'userTask':
     case 'manualTask':
@@ -236,7 +238,15 @@ function stepProperties(moddle: BpmnModdle, { checklist, fields, ...attributes }
 }
 
 function processProperties(moddle: BpmnModdle, { channels, levelSla, ...attributes }: ProcessProperties): ModdleElement {
-  return moddle.create('sop:Process', { ...attributes, levelSla: levelSla && Object.entries(levelSla).map(([level, sla]) => `${level}=${sla}`).join(','), channels: channels?.join(',') });
+  return moddle.create('sop:Process', {
+    ...attributes,
+    levelSla:
+      levelSla &&
+      Object.entries(levelSla)
+        .map(([level, sla]) => `${level}=${sla}`)
+        .join(','),
+    channels: channels?.join(','),
+  });
 }
 
 function documentation(moddle: BpmnModdle, text: string | undefined): ModdleElement[] | undefined {
@@ -255,4 +265,3 @@ function isSubProcess(node: GraphNode): boolean {
 function many(element: ModdleElement, property: string): ModdleElement[] {
   return element.get(property) as ModdleElement[];
 }
-

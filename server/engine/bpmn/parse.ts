@@ -57,7 +57,9 @@ const WINDOWS_1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\
 
 /** Node's TextDecoder decodes windows-1252 as ISO-8859-1 (0x80 → U+0080), so map that range ourselves. */
 function decodeWindows1252(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('latin1').replace(/[\u0080-\u009f]/g, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80]!);
+  return Buffer.from(bytes)
+    .toString('latin1')
+    .replace(/[\u0080-\u009f]/g, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80]!);
 }
 
 function firstInvalidUtf8(bytes: Uint8Array, encoding: string): string {
@@ -165,4 +167,3 @@ function elementAt(text: string, line: number, column: number): { tag: string; i
   const id = /\sid\s*=\s*["']([^"']*)["']/.exec(open[2] ?? '')?.[1];
   return id === undefined ? { tag: open[1]! } : { tag: open[1]!, id };
 }
-

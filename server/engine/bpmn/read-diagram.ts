@@ -17,7 +17,10 @@ export function applyDiagram(definitions: Element, graph: ProcessGraph): void {
         bounds.set(target, { x: Number(b.x), y: Number(b.y), width: Number(b.width), height: Number(b.height) });
       }
       if (item.$type === 'bpmndi:BPMNEdge') {
-        waypoints.set(target, list(item.waypoint).map((w) => ({ x: Number(w.x), y: Number(w.y) })));
+        waypoints.set(
+          target,
+          list(item.waypoint).map((w) => ({ x: Number(w.x), y: Number(w.y) })),
+        );
       }
     }
   }

@@ -159,7 +159,8 @@ class GraphReader {
       node.message = message ? (text(message.name) ?? message.id!) : (name ?? element.id!);
     }
     const reminder = extensionValues(element).find((v) => v.$type === 'sop:Reminder');
-    if (reminder) node.reminder = { ...(text(reminder.to) ? { to: text(reminder.to)! } : {}), ...(text(reminder.message) ? { message: text(reminder.message)! } : {}) };
+    if (reminder)
+      node.reminder = { ...(text(reminder.to) ? { to: text(reminder.to)! } : {}), ...(text(reminder.message) ? { message: text(reminder.message)! } : {}) };
     this.nodes.push(node);
     if (kind === 'subProcess' || kind === 'eventSubProcess') this.readFlowElements(element, element.id!);
   }
@@ -173,7 +174,12 @@ class GraphReader {
           visit(child);
           continue;
         }
-        const entry: GraphLane = { id: lane.id!, nodeIds: list(lane.flowNodeRef).map((n) => n.id!).filter(Boolean) };
+        const entry: GraphLane = {
+          id: lane.id!,
+          nodeIds: list(lane.flowNodeRef)
+            .map((n) => n.id!)
+            .filter(Boolean),
+        };
         const name = text(lane.name) ?? ancestorLaneName(lane);
         if (name) entry.name = name;
         lanes.push(entry);
@@ -203,4 +209,3 @@ function ancestorLaneName(lane: Element): string | undefined {
   }
   return undefined;
 }
-

@@ -82,7 +82,8 @@ export function nodeKindOf(element: Element, problem: ReportProblem): NodeKind |
   }
 }
 
-
 function eventName(definitionType: string): string {
-  return localName(definitionType).replace(/EventDefinition$/, '').toLowerCase();
+  return localName(definitionType)
+    .replace(/EventDefinition$/, '')
+    .toLowerCase();
 }

@@ -46,9 +46,13 @@ export function readStepProperties(element: Element, problem: ReportProblem): St
     }
     if (typeof sop.waitingOnCustomer === 'boolean') properties.waitingOnCustomer = sop.waitingOnCustomer;
     if (typeof sop.warnAt === 'number') properties.warnAt = sop.warnAt;
-    const checklist = list(sop.items).map((item) => text(item.text)).filter((item): item is string => !!item);
+    const checklist = list(sop.items)
+      .map((item) => text(item.text))
+      .filter((item): item is string => !!item);
     if (checklist.length) properties.checklist = checklist;
-    const fields = list(sop.fields).map((field) => readField(element, field, problem)).filter((f): f is FieldDefinition => !!f);
+    const fields = list(sop.fields)
+      .map((field) => readField(element, field, problem))
+      .filter((f): f is FieldDefinition => !!f);
     if (fields.length) properties.fields = [...(properties.fields ?? []).filter((f) => !fields.some((g) => g.name === f.name)), ...fields];
   }
   return Object.keys(properties).length ? properties : undefined;
@@ -68,7 +72,10 @@ function readField(element: Element, field: Element, problem: ReportProblem): Fi
   const definition: FieldDefinition = { name, type: type as FieldType, required: field.required === true };
   const label = text(field.label);
   if (label) definition.label = label;
-  const options = text(field.options)?.split(',').map((o) => o.trim()).filter(Boolean);
+  const options = text(field.options)
+    ?.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   if (type === 'enum' && !options?.length) problem(element, `enum field "${name}" lists no options`);
   if (options?.length) definition.options = options;
   if (typeof field.min === 'number') definition.min = field.min;
@@ -77,7 +84,9 @@ function readField(element: Element, field: Element, problem: ReportProblem): Fi
 }
 
 export function readDocumentation(element: Element): string | undefined {
-  const parts = list(element.documentation).map((d) => text(d.text)).filter((t): t is string => !!t);
+  const parts = list(element.documentation)
+    .map((d) => text(d.text))
+    .filter((t): t is string => !!t);
   return parts.length ? parts.join('\n\n') : undefined;
 }
 
@@ -95,7 +104,10 @@ export function readProcessProperties(process: Element, report: (message: string
     if (typeof parsed === 'string') report(parsed);
     else properties.levelSla = parsed;
   }
-  const channels = text(sop.channels)?.split(',').map((c) => c.trim()).filter(Boolean);
+  const channels = text(sop.channels)
+    ?.split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   if (channels?.length) properties.channels = channels;
   return properties;
 }
@@ -112,7 +124,8 @@ export function parseLevelSla(value: string): Record<string, string> | string {
     if (!match) return `levelSla ${JSON.stringify(value)}: entry ${JSON.stringify(entry.trim())} is not LEVEL=DURATION; ${example}`;
     const [, level, sla] = match as unknown as [string, string, string];
     if (Object.hasOwn(levels, level)) return `levelSla ${JSON.stringify(value)} names level ${level} twice`;
-    if (validateTimer({ type: 'duration', value: sla })) return `levelSla ${JSON.stringify(value)}: ${JSON.stringify(sla)} for ${level} is not an ISO 8601 duration such as PT4H or P1D`;
+    if (validateTimer({ type: 'duration', value: sla }))
+      return `levelSla ${JSON.stringify(value)}: ${JSON.stringify(sla)} for ${level} is not an ISO 8601 duration such as PT4H or P1D`;
     if (durationMs(sla) <= 0) return `levelSla ${JSON.stringify(value)}: the limit for ${level} must be longer than zero`;
     levels[level] = sla;
   }

@@ -1,6 +1,17 @@
 import { unreachable } from '../exhaustive.js';
 import { durationMs } from '../time/iso8601.js';
-import type { GraphFlow, GraphNode, MachineConfigJson, StateNodeJson, StepAction, StepDefinition, StepKind, TimerDefinition, TransitionJson, Workflow } from '../workflow.js';
+import type {
+  GraphFlow,
+  GraphNode,
+  MachineConfigJson,
+  StateNodeJson,
+  StepAction,
+  StepDefinition,
+  StepKind,
+  TimerDefinition,
+  TransitionJson,
+  Workflow,
+} from '../workflow.js';
 import { DEFAULT_WARN_AT, PROCESS_SCOPE, WORKFLOW_FORMAT } from '../workflow.js';
 import { GraphIndex, isAutomaticTask, isWaitTask } from './graph-index.js';
 import type { ParallelBlock } from './parallel-blocks.js';
@@ -47,12 +58,18 @@ class MachineBuilder {
 
   build(): Workflow {
     const { graph } = this.index;
-    const executable = graph.nodes.filter((n) => n.kind !== 'eventSubProcess' && !n.attachedTo && !this.index.inEventSubProcess(n) && !this.index.onReminderPath(n));
+    const executable = graph.nodes.filter(
+      (n) => n.kind !== 'eventSubProcess' && !n.attachedTo && !this.index.inEventSubProcess(n) && !this.index.onReminderPath(n),
+    );
     for (const node of graph.nodes) if (node.kind === 'eventBasedGateway') for (const f of this.index.outgoing(node.id)) this.afterEventGateway.add(f.target);
     for (const node of executable) this.key(node.id);
     this.assignContainers(executable);
     const stepNodes = executable.filter((n) => this.stepKind(n) !== undefined);
-    this.eventNames = nameEvents(this.index, this.blocks, stepNodes.filter((n) => isWaitTask(n.kind)).map((n) => n.id));
+    this.eventNames = nameEvents(
+      this.index,
+      this.blocks,
+      stepNodes.filter((n) => isWaitTask(n.kind)).map((n) => n.id),
+    );
 
     for (const node of executable) this.states.set(node.id, this.stateFor(node));
     for (const node of stepNodes) this.steps[node.id] = this.stepFor(node);
@@ -125,9 +142,7 @@ class MachineBuilder {
     if (block) {
       const source = this.index.node(flow.source);
       const region =
-        flow.source === block.fork
-          ? this.regionKey(block, this.index.outgoing(block.fork).indexOf(flow))
-          : this.container.get(source.attachedTo ?? source.id);
+        flow.source === block.fork ? this.regionKey(block, this.index.outgoing(block.fork).indexOf(flow)) : this.container.get(source.attachedTo ?? source.id);
       return `#${region}__joined`;
     }
     return `#${this.key(flow.target)}`;

@@ -33,7 +33,10 @@ export function checkGraph(index: GraphIndex, reported: ReadonlySet<string> = ne
     }
   }
 
-  const containers: Array<string | undefined> = [undefined, ...graph.nodes.filter((n) => n.kind === 'subProcess' || n.kind === 'eventSubProcess').map((n) => n.id)];
+  const containers: Array<string | undefined> = [
+    undefined,
+    ...graph.nodes.filter((n) => n.kind === 'subProcess' || n.kind === 'eventSubProcess').map((n) => n.id),
+  ];
   for (const container of containers) checkStarts(index, container, report);
 
   for (const node of graph.nodes) {
@@ -48,10 +51,12 @@ export function checkGraph(index: GraphIndex, reported: ReadonlySet<string> = ne
     }
     for (const key of ['sla', 'vipSla'] as const) {
       const value = node.step?.[key];
-      if (value && validateTimer({ type: 'duration', value })) report(node, typeOf(node), `${key} ${JSON.stringify(value)} is not an ISO 8601 duration such as PT30M`);
+      if (value && validateTimer({ type: 'duration', value }))
+        report(node, typeOf(node), `${key} ${JSON.stringify(value)} is not an ISO 8601 duration such as PT30M`);
       else if (value && durationMs(value) <= 0) report(node, typeOf(node), `${key} must be longer than zero`);
     }
-    if (node.step?.warnAt !== undefined && !(node.step.warnAt > 0 && node.step.warnAt < 1)) report(node, typeOf(node), 'warnAt must be a share of the limit between 0 and 1, e.g. 0.8');
+    if (node.step?.warnAt !== undefined && !(node.step.warnAt > 0 && node.step.warnAt < 1))
+      report(node, typeOf(node), 'warnAt must be a share of the limit between 0 and 1, e.g. 0.8');
   }
   for (const key of ['sla', 'vipSla'] as const) {
     const value = graph.properties?.[key];
@@ -104,12 +109,20 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report): void {
     return;
   }
   if (outgoing.length === 0) {
-    report(node, typeOf(node), kind.endsWith('Gateway') ? 'the gateway has no way out' : 'no sequence flow leaves it: connect it to the next step or an end event');
+    report(
+      node,
+      typeOf(node),
+      kind.endsWith('Gateway') ? 'the gateway has no way out' : 'no sequence flow leaves it: connect it to the next step or an end event',
+    );
     return;
   }
   const single = kind === 'startEvent' || isAutomaticTask(kind) || kind === 'timerCatchEvent' || kind === 'messageCatchEvent' || kind === 'subProcess';
   if (single && outgoing.length > 1) {
-    report(node, typeOf(node), `${outgoing.length} flows leave it and BPMN would run them all at once: use a parallel gateway to fork, or an exclusive gateway to choose`);
+    report(
+      node,
+      typeOf(node),
+      `${outgoing.length} flows leave it and BPMN would run them all at once: use a parallel gateway to fork, or an exclusive gateway to choose`,
+    );
   }
   if (kind === 'exclusiveGateway') checkExclusive(index, node, report);
   if (kind === 'parallelGateway' && incoming.length > 1 && outgoing.length > 1) {
@@ -119,7 +132,8 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report): void {
   if (isWaitTask(kind)) {
     const events = new Set<string>();
     for (const flow of outgoing) {
-      if (flow.event && events.has(flow.event)) report(flow, 'sequenceFlow', `event "${flow.event}" already leaves step ${node.id}: events of one step must differ`);
+      if (flow.event && events.has(flow.event))
+        report(flow, 'sequenceFlow', `event "${flow.event}" already leaves step ${node.id}: events of one step must differ`);
       if (flow.event) events.add(flow.event);
     }
   }
@@ -199,7 +213,11 @@ function instantLoops(index: GraphIndex): BpmnProblem[] {
   const stack: string[] = [];
   const onStack = new Set<string>();
   let counter = 0;
-  const successors = (id: string) => index.outgoing(id).map((f) => f.target).filter(instant);
+  const successors = (id: string) =>
+    index
+      .outgoing(id)
+      .map((f) => f.target)
+      .filter(instant);
   // Tarjan's strongly connected components, iteratively: SOPs with thousands of steps must not overflow the stack.
   const visit = (root: string): void => {
     const work: Array<{ id: string; next: string[] }> = [];
@@ -237,7 +255,11 @@ function instantLoops(index: GraphIndex): BpmnProblem[] {
     if (component.length > 1 || selfLoop) {
       const ids = component.reverse().join(' → ');
       for (const member of component) {
-        problems.push({ elementId: member, type: typeOf(index.node(member)), message: `it is on a loop with no step that waits (${ids}): the ticket would spin forever` });
+        problems.push({
+          elementId: member,
+          type: typeOf(index.node(member)),
+          message: `it is on a loop with no step that waits (${ids}): the ticket would spin forever`,
+        });
       }
     }
   };

@@ -34,9 +34,8 @@ export class GraphIndex {
       this.reminderPath.add(id);
       stack.push(...this.outgoing(id).map((f) => f.target));
     }
-    const fromElsewhere = (id: string) =>
-      this.incoming(id).some((f) => !this.reminderPath.has(f.source) && !starts.some((s) => s.id === f.source));
-    for (let changed = true; changed; ) {
+    const fromElsewhere = (id: string) => this.incoming(id).some((f) => !this.reminderPath.has(f.source) && !starts.some((s) => s.id === f.source));
+    for (let changed = true; changed;) {
       changed = false;
       for (const id of this.reminderPath) {
         if (fromElsewhere(id)) {
@@ -101,5 +100,12 @@ export function isEnd(kind: NodeKind): boolean {
 
 /** Where a ticket comes to rest until somebody or something acts. */
 export function isWaitState(kind: NodeKind): boolean {
-  return isWaitTask(kind) || kind === 'timerCatchEvent' || kind === 'messageCatchEvent' || kind === 'eventBasedGateway' || kind === 'subProcess' || kind === 'parallelGateway';
+  return (
+    isWaitTask(kind) ||
+    kind === 'timerCatchEvent' ||
+    kind === 'messageCatchEvent' ||
+    kind === 'eventBasedGateway' ||
+    kind === 'subProcess' ||
+    kind === 'parallelGateway'
+  );
 }

@@ -50,7 +50,8 @@ export function findParallelBlocks(index: GraphIndex): { blocks: Map<string, Par
         if (nodes.has(id)) continue;
         const node = index.nodes.get(id);
         if (!node) continue;
-        if (isEnd(node.kind)) return fail(`a branch of parallel fork ${fork} ends at ${id} without reaching a join: join all branches with one parallel gateway`, id);
+        if (isEnd(node.kind))
+          return fail(`a branch of parallel fork ${fork} ends at ${id} without reaching a join: join all branches with one parallel gateway`, id);
         nodes.add(id);
         if (isFork(id)) {
           const inner = blockOf(id, [...path, fork]);
@@ -69,7 +70,11 @@ export function findParallelBlocks(index: GraphIndex): { blocks: Map<string, Par
       branches.push({ first: flow.target, nodes: [...nodes] });
     }
     if (joins.size !== 1) {
-      return fail(joins.size === 0 ? `the branches of parallel fork ${fork} never join` : `the branches of parallel fork ${fork} reach different joins (${[...joins].join(', ')}): the block is not structured`);
+      return fail(
+        joins.size === 0
+          ? `the branches of parallel fork ${fork} never join`
+          : `the branches of parallel fork ${fork} reach different joins (${[...joins].join(', ')}): the block is not structured`,
+      );
     }
     const join = [...joins][0]!;
     if (index.incoming(join).length !== branches.length) {
@@ -78,7 +83,8 @@ export function findParallelBlocks(index: GraphIndex): { blocks: Map<string, Par
     const owner = new Map<string, number>();
     for (const [i, branch] of branches.entries()) {
       for (const id of branch.nodes) {
-        if (owner.has(id) && owner.get(id) !== i) return fail(`branches of parallel fork ${fork} share ${id}: each branch must stay on its own until the join`, id);
+        if (owner.has(id) && owner.get(id) !== i)
+          return fail(`branches of parallel fork ${fork} share ${id}: each branch must stay on its own until the join`, id);
         owner.set(id, i);
       }
     }

@@ -55,7 +55,8 @@ export function parseCalendar(json: unknown): BusinessCalendar {
 
   const { name, timeZone } = json;
   if (typeof name !== 'string' || !name.trim()) report('name', 'is required');
-  if (typeof timeZone !== 'string' || !IANAZone.isValidZone(timeZone)) report('timeZone', `${JSON.stringify(timeZone)} is not an IANA time zone such as Asia/Shanghai`);
+  if (typeof timeZone !== 'string' || !IANAZone.isValidZone(timeZone))
+    report('timeZone', `${JSON.stringify(timeZone)} is not an IANA time zone such as Asia/Shanghai`);
 
   const week: Partial<Record<Weekday, Period[]>> = {};
   let weeklyMinutes = 0;

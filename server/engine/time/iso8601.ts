@@ -5,7 +5,8 @@ import type { TimerSpec } from '../workflow.js';
  * ISO 8601 timer maths. Pure: every function takes the instant it counts from, as epoch milliseconds.
  */
 
-const DURATION = /^P(?!$)(\d+(?:[.,]\d+)?Y)?(\d+(?:[.,]\d+)?M)?(\d+(?:[.,]\d+)?W)?(\d+(?:[.,]\d+)?D)?(T(?=\d)(\d+(?:[.,]\d+)?H)?(\d+(?:[.,]\d+)?M)?(\d+(?:[.,]\d+)?S)?)?$/;
+const DURATION =
+  /^P(?!$)(\d+(?:[.,]\d+)?Y)?(\d+(?:[.,]\d+)?M)?(\d+(?:[.,]\d+)?W)?(\d+(?:[.,]\d+)?D)?(T(?=\d)(\d+(?:[.,]\d+)?H)?(\d+(?:[.,]\d+)?M)?(\d+(?:[.,]\d+)?S)?)?$/;
 
 export class TimerSyntaxError extends Error {}
 
@@ -87,7 +88,10 @@ export function dueAt(spec: TimerSpec, armedAt: number, occurrence = 1): number 
   if (spec.type === 'date') return occurrence === 1 ? parseDate(spec.value).toMillis() : undefined;
   const cycle = parseCycle(spec.value);
   if (cycle.repetitions !== undefined && occurrence > cycle.repetitions) return undefined;
-  if (!cycle.start) return DateTime.fromMillis(armedAt, { zone: 'utc' }).plus(cycle.interval.mapUnits((x) => x * occurrence)).toMillis();
+  if (!cycle.start)
+    return DateTime.fromMillis(armedAt, { zone: 'utc' })
+      .plus(cycle.interval.mapUnits((x) => x * occurrence))
+      .toMillis();
   return nthOccurrenceFrom(cycle, cycle.start, armedAt, occurrence);
 }
 

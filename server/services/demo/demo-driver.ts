@@ -157,7 +157,11 @@ export class DemoDriver {
       expectedRevision = current.revision;
     }
     try {
-      const view = await this.app.tickets.advance(ticket.id!, { type: action.event, fields: action.fields, ...(expectedRevision === undefined ? {} : { expectedRevision }) }, action.actor);
+      const view = await this.app.tickets.advance(
+        ticket.id!,
+        { type: action.event, fields: action.fields, ...(expectedRevision === undefined ? {} : { expectedRevision }) },
+        action.actor,
+      );
       this.counters.advances++;
       if (action.reopens) this.counters.reopenings++;
       this.follow(ticket, view);

@@ -57,7 +57,36 @@ export function staffOf(team: Team, shift?: 'early' | 'late'): DemoUser[] {
 }
 
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '胡', '朱', '高', '林', '何', '郭', '马', '罗'];
-const GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明', '超', '秀英', '霞', '平', '刚', '桂英', '晨', '欣怡', '子轩', '浩然', '雨桐', '梓涵'];
+const GIVEN = [
+  '伟',
+  '芳',
+  '娜',
+  '敏',
+  '静',
+  '丽',
+  '强',
+  '磊',
+  '军',
+  '洋',
+  '勇',
+  '艳',
+  '杰',
+  '娟',
+  '涛',
+  '明',
+  '超',
+  '秀英',
+  '霞',
+  '平',
+  '刚',
+  '桂英',
+  '晨',
+  '欣怡',
+  '子轩',
+  '浩然',
+  '雨桐',
+  '梓涵',
+];
 const LATIN = ['Anna Schmidt', 'James Wong', 'Maria Garcia', 'Kenji Sato', 'Olivia Brown', 'Lucas Martin', 'Priya Nair', 'Tom Becker'];
 
 /** A customer's name: fixed by the customer's number alone, so reruns with another seed agree with the stored rows. */
@@ -96,8 +125,20 @@ const SUBJECTS: Record<string, string[]> = {
     '账单明细 Billing details',
     '数据导出 Export my data',
   ],
-  'phone-service': ['密码重置 Password reset', '话费账单疑问 Question about a bill', '套餐变更 Change of plan', '订单取消 Cancel an order', '上门安装预约 Book an installation'],
-  'standard-service': ['上门维修 Repair visit', '退换货 Return or exchange', '账户信息变更 Update account details', '产品推荐 Product advice', '安装指导 Installation help'],
+  'phone-service': [
+    '密码重置 Password reset',
+    '话费账单疑问 Question about a bill',
+    '套餐变更 Change of plan',
+    '订单取消 Cancel an order',
+    '上门安装预约 Book an installation',
+  ],
+  'standard-service': [
+    '上门维修 Repair visit',
+    '退换货 Return or exchange',
+    '账户信息变更 Update account details',
+    '产品推荐 Product advice',
+    '安装指导 Installation help',
+  ],
 };
 const GENERIC_SUBJECTS = ['服务请求 Service request', '咨询 Question', '反馈 Feedback'];
 
@@ -107,14 +148,31 @@ export function subjectFor(workflowKey: string, random: Random): string {
 
 /** Sample text for the fields people fill, by field name; `note` for anything else. */
 export const TEXTS: Record<string, string[]> = {
-  solution: ['已提供操作指引 Sent step-by-step guidance', '已重新下发订单 Order re-sent', '已退款至原支付方式 Refunded to the original payment method', '已远程修复配置 Fixed the settings remotely', '已补发优惠券 Coupon re-issued', '已升级固件 Firmware updated'],
+  solution: [
+    '已提供操作指引 Sent step-by-step guidance',
+    '已重新下发订单 Order re-sent',
+    '已退款至原支付方式 Refunded to the original payment method',
+    '已远程修复配置 Fixed the settings remotely',
+    '已补发优惠券 Coupon re-issued',
+    '已升级固件 Firmware updated',
+  ],
   compensation: ['50 元优惠券 ¥50 coupon', '免运费 Free shipping on next order', '延长保修 Extended warranty', '无 None'],
   customerDemand: ['要求退款 Wants a refund', '要求道歉 Wants an apology', '要求换货 Wants a replacement', '要求赔偿 Wants compensation'],
   owningDepartment: ['物流部 Logistics', '产品部 Product', '财务部 Finance', '售后部 After-sales', '门店运营 Store operations'],
   fixReport: ['已更换承运商 Switched carrier', '已修复计费规则 Billing rule fixed', '已培训相关人员 Staff retrained', '已更新质检流程 QC step added'],
   customerResponse: ['客户表示理解 Customer accepts', '客户仍不满意 Customer still unhappy', '客户接受补偿 Customer accepts compensation'],
-  rootCause: ['承运商分拣错误 Carrier sorting error', '计费系统缺陷 Billing system defect', '库存信息不同步 Stock data out of sync', '员工未按流程操作 Procedure not followed', '包装不足 Packaging too weak'],
-  preventiveAction: ['增加出库抽检 Spot checks before dispatch', '计费规则上线前评审 Review billing rules before release', '每周流程培训 Weekly procedure training'],
+  rootCause: [
+    '承运商分拣错误 Carrier sorting error',
+    '计费系统缺陷 Billing system defect',
+    '库存信息不同步 Stock data out of sync',
+    '员工未按流程操作 Procedure not followed',
+    '包装不足 Packaging too weak',
+  ],
+  preventiveAction: [
+    '增加出库抽检 Spot checks before dispatch',
+    '计费规则上线前评审 Review billing rules before release',
+    '每周流程培训 Weekly procedure training',
+  ],
   diagnosis: ['账户被锁定 Account locked', '账单包含漫游费 Bill includes roaming', '订单已出库 Order already shipped', '需现场处理 Needs an on-site visit'],
   summary: ['按标准流程完成 Completed per SOP', '已记录客户偏好 Customer preference noted', '建议补充知识库 Suggest a knowledge-base article'],
   comment: ['等待时间太长 Waited too long', '问题没有真正解决 Not really solved', '处理很专业 Very professional', '希望更快回复 Hope for faster replies'],

@@ -60,7 +60,9 @@ export function consoleProgress(stream: Output = process.stderr): DemoProgress {
   let total = 0;
   let reported = -1;
   const line = (s: DemoStatus) =>
-    stream.write(`demo: ${s.opened}/${total} tickets (${total ? Math.floor((100 * s.opened) / total) : 100}%), simulated ${day(s.simulatedAt)} UTC, ${s.open} open, ${s.advances} advances, ${s.timersFired} timers fired\n`);
+    stream.write(
+      `demo: ${s.opened}/${total} tickets (${total ? Math.floor((100 * s.opened) / total) : 100}%), simulated ${day(s.simulatedAt)} UTC, ${s.open} open, ${s.advances} advances, ${s.timersFired} timers fired\n`,
+    );
   return {
     start(totalTickets) {
       total = totalTickets;

@@ -125,7 +125,11 @@ export function formatSummary(summary: DemoSummary): string {
     `demo: ${summary.tickets.created} tickets from ${day(summary.from)} to ${day(summary.to)} (seed ${summary.seed}): ${summary.tickets.closed} closed, ${summary.tickets.open} open`,
     `  ${summary.customers} customers (${summary.multiChannelCustomers} on several channels), ${summary.vipTickets} VIP tickets`,
     `  ${summary.advances} advances, ${summary.timersFired} timers fired, ${summary.breaches} step breaches, ${summary.reopenings} reopenings`,
-    `  notifications: ${Object.entries(n).map(([kind, count]) => `${kind} ${count}`).join(', ') || 'none'}`,
+    `  notifications: ${
+      Object.entries(n)
+        .map(([kind, count]) => `${kind} ${count}`)
+        .join(', ') || 'none'
+    }`,
     `  satisfaction: mean ${summary.satisfaction.mean} over ${summary.satisfaction.responses} answers, ${Math.round(summary.satisfaction.share4to5 * 100)}% gave 4–5`,
     `  optimization in effect from ${day(summary.improvementFrom)}; ${summary.workflowsImported.length} SOPs imported, ${summary.usersCreated.length} users created`,
     `  took ${(summary.wallMs / 1000).toFixed(1)} s`,

@@ -99,7 +99,8 @@ function checkOptions(options: DemoOptions): { tickets: number; weeks: number; s
   const weeks = options.weeks ?? DEMO_DEFAULTS.weeks;
   const seed = options.seed ?? DEMO_DEFAULTS.seed;
   const problems: FieldProblem[] = [];
-  if (!Number.isInteger(tickets) || tickets < 1 || tickets > 1_000_000) problems.push({ field: 'tickets', message: 'must be a whole number from 1 to 1,000,000' });
+  if (!Number.isInteger(tickets) || tickets < 1 || tickets > 1_000_000)
+    problems.push({ field: 'tickets', message: 'must be a whole number from 1 to 1,000,000' });
   if (!Number.isFinite(weeks) || weeks <= 0 || weeks > 104) problems.push({ field: 'weeks', message: 'must be more than 0 and at most 104' });
   if (!Number.isSafeInteger(seed)) problems.push({ field: 'seed', message: 'must be a whole number' });
   if (problems.length) throw new AppError('validation_failed', `demo options: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems);

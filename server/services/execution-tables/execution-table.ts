@@ -122,25 +122,56 @@ export function rowProblems(row: RowContent): FieldProblem[] {
     if (value !== null && !isIsoDate(value)) problems.push({ field, message: `"${value}" is not a date (YYYY-MM-DD)`, code: 'notADate', values: { value } });
   }
   if (row.startDate && row.endDate && isIsoDate(row.startDate) && isIsoDate(row.endDate) && row.endDate < row.startDate) {
-    problems.push({ field: 'endDate', message: `ends (${row.endDate}) before it starts (${row.startDate})`, code: 'endsBeforeStart', values: { start: row.startDate, end: row.endDate } });
+    problems.push({
+      field: 'endDate',
+      message: `ends (${row.endDate}) before it starts (${row.startDate})`,
+      code: 'endsBeforeStart',
+      values: { start: row.startDate, end: row.endDate },
+    });
   }
-  if (!(ROW_STATUSES as readonly string[]).includes(row.status)) problems.push({ field: 'status', message: `must be one of ${ROW_STATUSES.join(', ')}`, code: 'statusUnknown', values: { value: row.status } });
+  if (!(ROW_STATUSES as readonly string[]).includes(row.status))
+    problems.push({ field: 'status', message: `must be one of ${ROW_STATUSES.join(', ')}`, code: 'statusUnknown', values: { value: row.status } });
   if (row.kpi) problems.push(...kpiProblems(row.kpi));
   return problems;
 }
 
 function kpiProblems(kpi: KpiTarget): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  if (!(kpi.metric in KPI_METRICS)) problems.push({ field: 'kpi.metric', message: `must be one of ${Object.keys(KPI_METRICS).join(', ')}`, code: 'metricUnknown', values: { value: kpi.metric } });
-  if (!(KPI_COMPARISONS as readonly string[]).includes(kpi.comparison)) problems.push({ field: 'kpi.comparison', message: `must be one of ${KPI_COMPARISONS.join(', ')}`, code: 'comparisonUnknown', values: { value: kpi.comparison } });
+  if (!(kpi.metric in KPI_METRICS))
+    problems.push({
+      field: 'kpi.metric',
+      message: `must be one of ${Object.keys(KPI_METRICS).join(', ')}`,
+      code: 'metricUnknown',
+      values: { value: kpi.metric },
+    });
+  if (!(KPI_COMPARISONS as readonly string[]).includes(kpi.comparison))
+    problems.push({
+      field: 'kpi.comparison',
+      message: `must be one of ${KPI_COMPARISONS.join(', ')}`,
+      code: 'comparisonUnknown',
+      values: { value: kpi.comparison },
+    });
   if (!Number.isFinite(kpi.target)) problems.push({ field: 'kpi.target', message: 'must be a number', code: 'numberRequired' });
   const relative = kpi.comparison === 'change_lte' || kpi.comparison === 'change_gte';
-  if (relative && !kpi.baseline) problems.push({ field: 'kpi.baseline', message: 'a change needs the baseline period it is measured against', code: 'baselineRequired' });
+  if (relative && !kpi.baseline)
+    problems.push({ field: 'kpi.baseline', message: 'a change needs the baseline period it is measured against', code: 'baselineRequired' });
   if (kpi.baseline) {
     for (const end of ['from', 'to'] as const) {
-      if (!isIsoDate(kpi.baseline[end])) problems.push({ field: `kpi.baseline.${end}`, message: `"${kpi.baseline[end]}" is not a date (YYYY-MM-DD)`, code: 'notADate', values: { value: kpi.baseline[end] } });
+      if (!isIsoDate(kpi.baseline[end]))
+        problems.push({
+          field: `kpi.baseline.${end}`,
+          message: `"${kpi.baseline[end]}" is not a date (YYYY-MM-DD)`,
+          code: 'notADate',
+          values: { value: kpi.baseline[end] },
+        });
     }
-    if (kpi.baseline.to < kpi.baseline.from) problems.push({ field: 'kpi.baseline.to', message: 'the baseline period ends before it starts', code: 'baselineEndsBeforeStart', values: { start: kpi.baseline.from, end: kpi.baseline.to } });
+    if (kpi.baseline.to < kpi.baseline.from)
+      problems.push({
+        field: 'kpi.baseline.to',
+        message: 'the baseline period ends before it starts',
+        code: 'baselineEndsBeforeStart',
+        values: { start: kpi.baseline.from, end: kpi.baseline.to },
+      });
   }
   return problems;
 }

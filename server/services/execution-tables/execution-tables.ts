@@ -82,7 +82,8 @@ export class ExecutionTables {
   async create(input: NewExecutionTable, actor: string): Promise<ExecutionTable> {
     const problems: FieldProblem[] = [];
     if (input.name.trim() === '') problems.push({ field: 'name', message: 'is required', code: 'required' });
-    if (!isIsoDate(input.startDate)) problems.push({ field: 'startDate', message: `"${input.startDate}" is not a date (YYYY-MM-DD)`, code: 'notADate', values: { value: input.startDate } });
+    if (!isIsoDate(input.startDate))
+      problems.push({ field: 'startDate', message: `"${input.startDate}" is not a date (YYYY-MM-DD)`, code: 'notADate', values: { value: input.startDate } });
     if (problems.length > 0) throw new ValidationError('the new execution table is not valid', problems);
     const rows = input.template ? this.templates.instantiate(input.template, { startDate: input.startDate, locale: input.locale ?? 'zh-CN' }) : [];
     const id = await this.repository.create(
@@ -148,7 +149,8 @@ export class ExecutionTables {
       const after = contentOf({ ...before, ...fields });
       checkRow(after);
       const changes = diffRow(before, after);
-      const writes: TableChange['writes'] = Object.keys(changes).length > 0 ? [{ kind: 'update', id: rowId, content: after, history: { action: 'updated', changes } }] : [];
+      const writes: TableChange['writes'] =
+        Object.keys(changes).length > 0 ? [{ kind: 'update', id: rowId, content: after, history: { action: 'updated', changes } }] : [];
       if (position === undefined || position === before.position) return { expect: { rows: [before] }, writes };
       const count = await this.repository.rowCount(tableId);
       return { expect: { rows: [before], count }, writes: [...writes, ...move(before, clamp(position, 1, count))] };
@@ -228,7 +230,8 @@ export class ExecutionTables {
   /** The rows of a staged upload, for the person who uploaded it to this table only. */
   async stagedImport(tableId: number, stagingId: string, actor: string): Promise<WorkbookRow[]> {
     const staged = await this.repository.staged(stagingId, tableId, actor);
-    if (!staged || staged.createdAt < this.clock.now() - STAGED_IMPORT_MS) throw new NotFoundError('this upload is no longer waiting to be applied; upload the workbook again');
+    if (!staged || staged.createdAt < this.clock.now() - STAGED_IMPORT_MS)
+      throw new NotFoundError('this upload is no longer waiting to be applied; upload the workbook again');
     return staged.rows;
   }
 

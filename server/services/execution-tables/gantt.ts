@@ -57,10 +57,18 @@ const STATUS_LOOK: Record<RowStatus, { fill: string; stroke: string; dash?: stri
 
 // NOTE: two charts on one page define the same pattern ids with the same content, so either one serves both.
 const PATTERNS = [
-  el('pattern', { id: 'gantt-in_progress', patternUnits: 'userSpaceOnUse', width: 6, height: 6, patternTransform: 'rotate(45)' },
-    el('rect', { width: 6, height: 6, fill: '#2563eb' }), el('rect', { width: 2, height: 6, fill: '#bfdbfe' })),
-  el('pattern', { id: 'gantt-needs_optimization', patternUnits: 'userSpaceOnUse', width: 6, height: 6 },
-    el('rect', { width: 6, height: 6, fill: '#fbbf24' }), el('path', { d: 'M0 0L6 6M6 0L0 6', stroke: '#78350f', 'stroke-width': 1 })),
+  el(
+    'pattern',
+    { id: 'gantt-in_progress', patternUnits: 'userSpaceOnUse', width: 6, height: 6, patternTransform: 'rotate(45)' },
+    el('rect', { width: 6, height: 6, fill: '#2563eb' }),
+    el('rect', { width: 2, height: 6, fill: '#bfdbfe' }),
+  ),
+  el(
+    'pattern',
+    { id: 'gantt-needs_optimization', patternUnits: 'userSpaceOnUse', width: 6, height: 6 },
+    el('rect', { width: 6, height: 6, fill: '#fbbf24' }),
+    el('path', { d: 'M0 0L6 6M6 0L0 6', stroke: '#78350f', 'stroke-width': 1 }),
+  ),
 ];
 
 /**
@@ -87,34 +95,57 @@ export function scheduleSvg({ startDate, rows, today, labels }: GanttInput): str
 
   const columns = Array.from({ length: weekCount }, (_, index) => {
     const left = chartLeft + index * WEEK_WIDTH;
-    return el('g', { class: 'gantt-week' },
+    return el(
+      'g',
+      { class: 'gantt-week' },
       index % 2 === 1 ? el('rect', { x: left, y: 0, width: WEEK_WIDTH, height: lanesBottom, fill: '#f9fafb' }) : '',
       el('line', { x1: left, y1: 0, x2: left, y2: lanesBottom, stroke: '#e5e7eb' }),
-      el('text', { x: left + WEEK_WIDTH / 2, y: HEADER_HEIGHT / 2 + 4, 'text-anchor': 'middle', 'font-size': 11, fill: '#374151' }, xml(fit(labels.week(firstWeek + index), WEEK_WIDTH - 4, 11))));
+      el(
+        'text',
+        { x: left + WEEK_WIDTH / 2, y: HEADER_HEIGHT / 2 + 4, 'text-anchor': 'middle', 'font-size': 11, fill: '#374151' },
+        xml(fit(labels.week(firstWeek + index), WEEK_WIDTH - 4, 11)),
+      ),
+    );
   });
   const laneMarks = lanes.map((row, index) => lane(row, HEADER_HEIGHT + index * LANE_HEIGHT, { left: chartLeft, right: width - PAD, x, today, labels }));
-  const todayLine = today >= chartStart && daysBetween(chartStart, today) < weekCount * 7
-    ? el('line', { class: 'gantt-today', x1: x(today) + DAY_WIDTH / 2, y1: HEADER_HEIGHT - 4, x2: x(today) + DAY_WIDTH / 2, y2: lanesBottom, stroke: TODAY_COLOUR, 'stroke-width': 2, 'stroke-dasharray': '6 3' },
-      el('title', {}, xml(`${labels.today} ${today}`)))
-    : '';
+  const todayLine =
+    today >= chartStart && daysBetween(chartStart, today) < weekCount * 7
+      ? el(
+          'line',
+          {
+            class: 'gantt-today',
+            x1: x(today) + DAY_WIDTH / 2,
+            y1: HEADER_HEIGHT - 4,
+            x2: x(today) + DAY_WIDTH / 2,
+            y2: lanesBottom,
+            stroke: TODAY_COLOUR,
+            'stroke-width': 2,
+            'stroke-dasharray': '6 3',
+          },
+          el('title', {}, xml(`${labels.today} ${today}`)),
+        )
+      : '';
 
-  return el('svg', {
-    xmlns: 'http://www.w3.org/2000/svg',
-    class: 'gantt',
-    role: 'img',
-    'aria-label': summary(lanes, today, labels, firstWeek, lastWeek),
-    width,
-    height,
-    viewBox: `0 0 ${width} ${height}`,
-    'font-family': FONT_FAMILY,
-    'font-size': FONT_SIZE,
-  },
-  el('defs', {}, ...PATTERNS),
-  ...columns,
-  el('line', { x1: PAD, y1: HEADER_HEIGHT, x2: width - PAD, y2: HEADER_HEIGHT, stroke: '#9ca3af' }),
-  ...laneMarks,
-  todayLine,
-  legend.markup);
+  return el(
+    'svg',
+    {
+      xmlns: 'http://www.w3.org/2000/svg',
+      class: 'gantt',
+      role: 'img',
+      'aria-label': summary(lanes, today, labels, firstWeek, lastWeek),
+      width,
+      height,
+      viewBox: `0 0 ${width} ${height}`,
+      'font-family': FONT_FAMILY,
+      'font-size': FONT_SIZE,
+    },
+    el('defs', {}, ...PATTERNS),
+    ...columns,
+    el('line', { x1: PAD, y1: HEADER_HEIGHT, x2: width - PAD, y2: HEADER_HEIGHT, stroke: '#9ca3af' }),
+    ...laneMarks,
+    todayLine,
+    legend.markup,
+  );
 }
 
 function lane(row: GanttRow, top: number, chart: { left: number; right: number; x(date: string): number; today: string; labels: GanttLabels }): string {
@@ -126,30 +157,42 @@ function lane(row: GanttRow, top: number, chart: { left: number; right: number; 
   const schedule = row.startDate && row.endDate ? `${row.startDate} – ${row.endDate}` : labels.unscheduled;
   const tooltip = [`${row.position}. ${row.phase}`, row.actions, row.owner, schedule, status].filter((line) => line.trim() !== '').join('\n');
 
-  const mark = row.startDate && row.endDate
-    ? el('rect', {
-        class: 'gantt-bar',
-        'data-row': row.id,
-        'data-status': row.status,
-        'data-overdue': overdue ? 'true' : undefined,
-        x: chart.x(row.startDate),
-        y: top + (LANE_HEIGHT - BAR_HEIGHT) / 2,
-        width: chart.x(row.endDate) + DAY_WIDTH - chart.x(row.startDate),
-        height: BAR_HEIGHT,
-        rx: 3,
-        fill: look.fill,
-        stroke: overdue ? OVERDUE_COLOUR : look.stroke,
-        'stroke-width': overdue ? 3 : 1,
-        'stroke-dasharray': overdue ? undefined : look.dash,
-      })
-    : el('text', { class: 'gantt-unscheduled', 'data-row': row.id, x: chart.left + 6, y: baseline, fill: MUTED_COLOUR, 'font-style': 'italic' }, xml(labels.unscheduled));
+  const mark =
+    row.startDate && row.endDate
+      ? el('rect', {
+          class: 'gantt-bar',
+          'data-row': row.id,
+          'data-status': row.status,
+          'data-overdue': overdue ? 'true' : undefined,
+          x: chart.x(row.startDate),
+          y: top + (LANE_HEIGHT - BAR_HEIGHT) / 2,
+          width: chart.x(row.endDate) + DAY_WIDTH - chart.x(row.startDate),
+          height: BAR_HEIGHT,
+          rx: 3,
+          fill: look.fill,
+          stroke: overdue ? OVERDUE_COLOUR : look.stroke,
+          'stroke-width': overdue ? 3 : 1,
+          'stroke-dasharray': overdue ? undefined : look.dash,
+        })
+      : el(
+          'text',
+          { class: 'gantt-unscheduled', 'data-row': row.id, x: chart.left + 6, y: baseline, fill: MUTED_COLOUR, 'font-style': 'italic' },
+          xml(labels.unscheduled),
+        );
 
-  return el('g', { class: 'gantt-lane', 'data-row': row.id },
+  return el(
+    'g',
+    { class: 'gantt-lane', 'data-row': row.id },
     el('title', {}, xml(tooltip)),
     el('text', { class: 'gantt-label', x: PAD, y: baseline, fill: '#111827' }, xml(fit(`${row.position}. ${row.phase}`, LABEL_WIDTH - 8, FONT_SIZE))),
-    el('text', { class: 'gantt-status', x: PAD + LABEL_WIDTH, y: baseline, fill: overdue ? OVERDUE_COLOUR : '#374151', 'font-weight': overdue ? 'bold' : undefined }, xml(status)),
+    el(
+      'text',
+      { class: 'gantt-status', x: PAD + LABEL_WIDTH, y: baseline, fill: overdue ? OVERDUE_COLOUR : '#374151', 'font-weight': overdue ? 'bold' : undefined },
+      xml(status),
+    ),
     mark,
-    el('line', { x1: PAD, y1: top + LANE_HEIGHT, x2: chart.right, y2: top + LANE_HEIGHT, stroke: '#e5e7eb' }));
+    el('line', { x1: PAD, y1: top + LANE_HEIGHT, x2: chart.right, y2: top + LANE_HEIGHT, stroke: '#e5e7eb' }),
+  );
 }
 
 function overdueStatus(labels: GanttLabels, status: RowStatus): string {
@@ -171,10 +214,34 @@ function legendOf(labels: GanttLabels, top: number): { markup: string; width: nu
   };
   for (const status of ROW_STATUSES) {
     const look = STATUS_LOOK[status];
-    add(el('rect', { 'data-status': status, x: left, y: top, width: SWATCH_WIDTH, height: 12, rx: 2, fill: look.fill, stroke: look.stroke, 'stroke-dasharray': look.dash }), labels.status[status]);
+    add(
+      el('rect', {
+        'data-status': status,
+        x: left,
+        y: top,
+        width: SWATCH_WIDTH,
+        height: 12,
+        rx: 2,
+        fill: look.fill,
+        stroke: look.stroke,
+        'stroke-dasharray': look.dash,
+      }),
+      labels.status[status],
+    );
   }
   add(el('rect', { x: left, y: top, width: SWATCH_WIDTH, height: 12, rx: 2, fill: '#ffffff', stroke: OVERDUE_COLOUR, 'stroke-width': 3 }), labels.overdue);
-  add(el('line', { x1: left + SWATCH_WIDTH / 2, y1: top - 2, x2: left + SWATCH_WIDTH / 2, y2: top + 14, stroke: TODAY_COLOUR, 'stroke-width': 2, 'stroke-dasharray': '6 3' }), labels.today);
+  add(
+    el('line', {
+      x1: left + SWATCH_WIDTH / 2,
+      y1: top - 2,
+      x2: left + SWATCH_WIDTH / 2,
+      y2: top + 14,
+      stroke: TODAY_COLOUR,
+      'stroke-width': 2,
+      'stroke-dasharray': '6 3',
+    }),
+    labels.today,
+  );
   return { markup: el('g', { class: 'gantt-legend' }, ...items), width: left - PAD };
 }
 
@@ -187,8 +254,21 @@ function summary(rows: GanttRow[], today: string, labels: GanttLabels, firstWeek
 
 function emptySvg(text: string): string {
   const width = Math.max(320, Math.ceil(textWidth(text, FONT_SIZE)) + 4 * PAD);
-  return el('svg', { xmlns: 'http://www.w3.org/2000/svg', class: 'gantt', role: 'img', 'aria-label': text, width, height: 48, viewBox: `0 0 ${width} 48`, 'font-family': FONT_FAMILY, 'font-size': FONT_SIZE },
-    el('text', { class: 'gantt-empty', x: width / 2, y: 28, 'text-anchor': 'middle', fill: MUTED_COLOUR }, xml(text)));
+  return el(
+    'svg',
+    {
+      xmlns: 'http://www.w3.org/2000/svg',
+      class: 'gantt',
+      role: 'img',
+      'aria-label': text,
+      width,
+      height: 48,
+      viewBox: `0 0 ${width} 48`,
+      'font-family': FONT_FAMILY,
+      'font-size': FONT_SIZE,
+    },
+    el('text', { class: 'gantt-empty', x: width / 2, y: 28, 'text-anchor': 'middle', fill: MUTED_COLOUR }, xml(text)),
+  );
 }
 
 /** An element; attribute values are escaped here, children are markup already (text goes through `xml`). */

@@ -45,11 +45,19 @@ export function planImport(existing: ExecutionRow[], incoming: WorkbookRow[]): I
   for (const row of incoming) {
     if (row.id === null) continue;
     const where = { ...row.idColumn, row: row.sheetRow };
-    if (!byId.has(row.id)) problems.push({ ...where, message: `this table has no row with ID ${row.id}: leave the ID blank to add the row`, code: 'idUnknown', values: { id: row.id } });
-    else if (seen.has(row.id)) problems.push({ ...where, message: `ID ${row.id} is also on row ${seen.get(row.id)}`, code: 'idTwice', values: { id: row.id, row: seen.get(row.id)! } });
+    if (!byId.has(row.id))
+      problems.push({
+        ...where,
+        message: `this table has no row with ID ${row.id}: leave the ID blank to add the row`,
+        code: 'idUnknown',
+        values: { id: row.id },
+      });
+    else if (seen.has(row.id))
+      problems.push({ ...where, message: `ID ${row.id} is also on row ${seen.get(row.id)}`, code: 'idTwice', values: { id: row.id, row: seen.get(row.id)! } });
     seen.set(row.id, row.sheetRow);
   }
-  if (problems.length) throw new InvalidWorkbookError(`the workbook has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was imported`, problems);
+  if (problems.length)
+    throw new InvalidWorkbookError(`the workbook has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was imported`, problems);
 
   const order: PlannedRow[] = incoming.map((row, index) => ({ position: index + 1, id: row.id, content: contentOf(row.content), sheetRow: row.sheetRow }));
   const plan: ImportPlan = { added: [], changed: [], removed: existing.filter((row) => !seen.has(row.id)), unchanged: 0, moved: [], order };
@@ -68,7 +76,9 @@ export function planImport(existing: ExecutionRow[], incoming: WorkbookRow[]): I
 
 /** The kept rows outside a longest run whose old positions still ascend in the file's order. */
 function movedRows(order: PlannedRow[], byId: Map<number, ExecutionRow>): ImportPlan['moved'] {
-  const kept = order.filter((row): row is PlannedRow & { id: number } => row.id !== null).map((row) => ({ id: row.id, from: byId.get(row.id)!.position, to: row.position }));
+  const kept = order
+    .filter((row): row is PlannedRow & { id: number } => row.id !== null)
+    .map((row) => ({ id: row.id, from: byId.get(row.id)!.position, to: row.position }));
   // Patience sorting: tails[k] is the index of the smallest last `from` of an ascending run of length k + 1.
   const tails: number[] = [];
   const previous: number[] = [];

@@ -39,7 +39,9 @@ export function deletion(row: ExecutionRow): RowWrite[] {
 export function move(row: ExecutionRow, to: number): RowWrite[] {
   if (to === row.position) return [];
   const shift: RowWrite =
-    to < row.position ? { kind: 'shift', from: to, to: row.position - 1, by: 1, except: row.id } : { kind: 'shift', from: row.position + 1, to, by: -1, except: row.id };
+    to < row.position
+      ? { kind: 'shift', from: to, to: row.position - 1, by: 1, except: row.id }
+      : { kind: 'shift', from: row.position + 1, to, by: -1, except: row.id };
   return [shift, { kind: 'update', id: row.id, position: to, history: { action: 'moved', changes: { position: { from: row.position, to } } } }];
 }
 

@@ -4,7 +4,17 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { NotFoundError, ValidationError, type FieldProblem } from '../../shared/errors.js';
 import type { Locale } from '../../shared/i18n.js';
-import { addDays, isIsoDate, KPI_COMPARISONS, KPI_METRICS, ROW_STATUSES, TEXT_LIMITS, type KpiMetric, type KpiTarget, type RowContent } from './execution-table.js';
+import {
+  addDays,
+  isIsoDate,
+  KPI_COMPARISONS,
+  KPI_METRICS,
+  ROW_STATUSES,
+  TEXT_LIMITS,
+  type KpiMetric,
+  type KpiTarget,
+  type RowContent,
+} from './execution-table.js';
 
 /**
  * Starting plans for execution tables (`templates/*.json`): rows scheduled in project weeks and written in
@@ -92,7 +102,9 @@ type Template = z.infer<typeof Template>;
  */
 export function loadExecutionTableTemplates(dir: URL): ExecutionTableTemplates {
   const byKey = new Map<string, Template>();
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()) {
     const template = readTemplate(new URL(file, dir));
     byKey.set(template.key, template);
   }
@@ -124,7 +136,11 @@ function readTemplate(file: URL): Template {
     throw new ValidationError(`execution-table template ${path} is not valid JSON: ${(error as Error).message}`);
   }
   const result = Template.safeParse(json);
-  if (!result.success) invalid(path, result.error.issues.map((issue) => ({ field: fieldOf(issue.path), message: issue.message })));
+  if (!result.success)
+    invalid(
+      path,
+      result.error.issues.map((issue) => ({ field: fieldOf(issue.path), message: issue.message })),
+    );
   // The file name is the key, so two files can never claim the same template.
   const name = basename(path, '.json');
   if (result.data.key !== name) invalid(path, [{ field: 'key', message: `must be "${name}", the file's name` }]);
@@ -137,7 +153,9 @@ function invalid(path: string, problems: FieldProblem[]): never {
 
 /** `['rows', 2, 'weeks', 'to']` → `rows[2].weeks.to`. */
 function fieldOf(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((field, part) => (typeof part === 'number' ? `${field}[${part}]` : field ? `${field}.${String(part)}` : String(part)), '') || '(file)';
+  return (
+    path.reduce<string>((field, part) => (typeof part === 'number' ? `${field}[${part}]` : field ? `${field}.${String(part)}` : String(part)), '') || '(file)'
+  );
 }
 
 function weekStart(projectStart: string, week: number): string {

@@ -44,7 +44,12 @@ export function mergeAdvances(first: Advance, next: Advance): Advance {
  * visit that ended or was breached updates its row. `before` is the state the change started from: it tells
  * which open visits the change breached.
  */
-export function effectsOf(workflow: Workflow, moved: Pick<Advance, 'state' | 'visitsOpened' | 'visitsClosed' | 'timersArmed' | 'timersCancelled' | 'reminders'>, before: TicketState | undefined, now: number): TicketEffects {
+export function effectsOf(
+  workflow: Workflow,
+  moved: Pick<Advance, 'state' | 'visitsOpened' | 'visitsClosed' | 'timersArmed' | 'timersCancelled' | 'reminders'>,
+  before: TicketState | undefined,
+  now: number,
+): TicketEffects {
   const stepLog: StepLogEntry[] = [];
   const closed = new Map(moved.visitsClosed.map((v) => [v.visit, v]));
   const open = new Map(moved.state.openVisits.map((v) => [v.visit, v]));
@@ -52,7 +57,14 @@ export function effectsOf(workflow: Workflow, moved: Pick<Advance, 'state' | 'vi
   const entry = (visit: OpenVisit, done: StepVisit | undefined, breached: boolean): StepLogEntry => {
     const step = workflow.steps[visit.step]!;
     written.add(visit.visit);
-    const row: StepLogEntry = { visit: visit.visit, step: visit.step, stepName: step.name, enteredAt: visit.enteredAt, breached, automatic: step.kind === 'automatic' };
+    const row: StepLogEntry = {
+      visit: visit.visit,
+      step: visit.step,
+      stepName: step.name,
+      enteredAt: visit.enteredAt,
+      breached,
+      automatic: step.kind === 'automatic',
+    };
     if (step.owner) row.owner = step.owner;
     if (done) {
       row.exitedAt = done.exitedAt;

@@ -22,7 +22,11 @@ export class TicketReads {
   async get(id: number): Promise<TicketDetail> {
     const record = await this.repository.find(id);
     if (!record) throw new NotFoundError(`no ticket ${id}`);
-    const [version, stepLog, pendingTimers] = await Promise.all([this.workflows.get(record.workflowVersionId), this.repository.stepLog(id), this.repository.pendingTimers(id)]);
+    const [version, stepLog, pendingTimers] = await Promise.all([
+      this.workflows.get(record.workflowVersionId),
+      this.repository.stepLog(id),
+      this.repository.pendingTimers(id),
+    ]);
     return { ...this.view(version, record), stepLog, pendingTimers };
   }
 

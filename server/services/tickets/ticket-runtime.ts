@@ -1,6 +1,15 @@
 import type { Clock } from '../../shared/clock.js';
 import { ConflictError, EventNotAllowedError, NotFoundError, ValidationError } from '../../shared/errors.js';
-import { advance, allowedEvents, fireTimer, startTicket, updateTicket, type Advance, type EngineOptions, type TicketChange } from '../../engine/ticket-engine.js';
+import {
+  advance,
+  allowedEvents,
+  fireTimer,
+  startTicket,
+  updateTicket,
+  type Advance,
+  type EngineOptions,
+  type TicketChange,
+} from '../../engine/ticket-engine.js';
 import type { DueTimer, TicketRecord, TicketWrite } from '../../data/tickets/ticket-records.js';
 import type { TicketRepository } from '../../data/tickets/ticket-repository.js';
 import type { WorkflowLibrary, WorkflowVersion } from '../workflows/workflow-library.js';
@@ -79,10 +88,29 @@ export class TicketRuntime {
     const now = this.clock.now();
     const started = startTicket(workflow, { now, actor }, { fields: input.fields ?? {}, vip: input.vip === true }, this.engine);
     const columns = columnsAfter(started, 1, now, null);
-    const ticket = { workflowVersionId: version.id, workflowKey: workflow.key, channel: input.channel, subject: input.subject, customer: input.customer, createdBy: actor, createdAt: now, columns };
+    const ticket = {
+      workflowVersionId: version.id,
+      workflowKey: workflow.key,
+      channel: input.channel,
+      subject: input.subject,
+      customer: input.customer,
+      createdBy: actor,
+      createdAt: now,
+      columns,
+    };
     const result = await this.repository.write({ kind: 'create', ticket, effects: effectsOf(workflow, started, undefined, now) });
     if (result.kind !== 'created') throw new Error(`a new ticket was answered ${result.kind}`);
-    const record: TicketRecord = { ...ticket, id: result.id, customer: result.customer, fields: started.fields, state: started.state, revision: 1, rowVersion: 1, updatedAt: now, closedAt: columns.closedAt };
+    const record: TicketRecord = {
+      ...ticket,
+      id: result.id,
+      customer: result.customer,
+      fields: started.fields,
+      state: started.state,
+      revision: 1,
+      rowVersion: 1,
+      updatedAt: now,
+      closedAt: columns.closedAt,
+    };
     return this.reads.view(version, record);
   }
 
@@ -95,7 +123,9 @@ export class TicketRuntime {
       if (event.step !== undefined && !version.workflow.steps[event.step]?.actions.some((action) => action.event === event.type)) {
         throw new EventNotAllowedError(`"${event.type}" is not an action of step ${event.step}`, allowedEvents(version.workflow, record.state));
       }
-      return { moved: advance(version.workflow, record.state, { type: event.type, ...(event.fields ? { fields: event.fields } : {}) }, { now, actor }, this.engine) };
+      return {
+        moved: advance(version.workflow, record.state, { type: event.type, ...(event.fields ? { fields: event.fields } : {}) }, { now, actor }, this.engine),
+      };
     });
   }
 
@@ -105,10 +135,14 @@ export class TicketRuntime {
    */
   update(id: number, change: TicketChange & { expectedRevision?: number }, actor: string): Promise<Ticket> {
     if (change.calendar && !this.calendars.has(change.calendar)) {
-      throw new ValidationError(`calendar "${change.calendar}" is not defined`, [{ field: 'calendar', message: `must be one of ${[...this.calendars].join(', ')}` }]);
+      throw new ValidationError(`calendar "${change.calendar}" is not defined`, [
+        { field: 'calendar', message: `must be one of ${[...this.calendars].join(', ')}` },
+      ]);
     }
     const { expectedRevision, ...terms } = change;
-    return this.change(id, expectedRevision, (record, version, now) => ({ moved: updateTicket(version.workflow, record.state, terms, { now, actor }, this.engine) }));
+    return this.change(id, expectedRevision, (record, version, now) => ({
+      moved: updateTicket(version.workflow, record.state, terms, { now, actor }, this.engine),
+    }));
   }
 
   /**
@@ -118,7 +152,8 @@ export class TicketRuntime {
    */
   async fireTimers(timers: readonly DueTimer[]): Promise<FiredTimers> {
     const byTicket = new Map<number, DueTimer[]>();
-    for (const timer of [...timers].sort((a, b) => a.dueAt - b.dueAt || a.id - b.id)) byTicket.set(timer.ticketId, [...(byTicket.get(timer.ticketId) ?? []), timer]);
+    for (const timer of [...timers].sort((a, b) => a.dueAt - b.dueAt || a.id - b.id))
+      byTicket.set(timer.ticketId, [...(byTicket.get(timer.ticketId) ?? []), timer]);
     const result: FiredTimers = { fired: [], failed: [] };
     await Promise.all(
       [...byTicket].map(async ([ticketId, due]) => {
@@ -155,7 +190,11 @@ export class TicketRuntime {
   }
 
   /** Reads, computes and writes one change of a ticket, again while another process keeps changing it first. */
-  private change(id: number, expectedRevision: number | undefined, compute: (record: TicketRecord, version: WorkflowVersion, now: number) => Computed): Promise<Ticket> {
+  private change(
+    id: number,
+    expectedRevision: number | undefined,
+    compute: (record: TicketRecord, version: WorkflowVersion, now: number) => Computed,
+  ): Promise<Ticket> {
     return this.inOrder(id, async () => {
       for (let attempt = 1; ; attempt++) {
         const record = await this.repository.find(id);
@@ -181,9 +220,18 @@ export class TicketRuntime {
         };
         const result = await this.repository.write(unit);
         if (result.kind === 'changed') {
-          return this.reads.view(version, { ...record, fields: moved.fields, state: moved.state, revision, rowVersion: result.rowVersion, updatedAt: now, closedAt: unit.columns.closedAt });
+          return this.reads.view(version, {
+            ...record,
+            fields: moved.fields,
+            state: moved.state,
+            revision,
+            rowVersion: result.rowVersion,
+            updatedAt: now,
+            closedAt: unit.columns.closedAt,
+          });
         }
-        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(`ticket ${id} kept changing while it was being stored; try again`, { currentRevision: record.revision });
+        if (attempt >= MAX_ATTEMPTS)
+          throw new ConflictError(`ticket ${id} kept changing while it was being stored; try again`, { currentRevision: record.revision });
       }
     });
   }
@@ -202,11 +250,24 @@ export class TicketRuntime {
 /** The channels the product knows are the only ones a ticket can come in on, through the API and the pages alike. */
 function checkChannel(channel: string): void {
   if (!(CHANNELS as readonly string[]).includes(channel)) {
-    throw new ValidationError(`channel "${channel}" is not one of ${CHANNELS.join(', ')}`, [{ field: 'channel', message: `must be one of ${CHANNELS.join(', ')}` }]);
+    throw new ValidationError(`channel "${channel}" is not one of ${CHANNELS.join(', ')}`, [
+      { field: 'channel', message: `must be one of ${CHANNELS.join(', ')}` },
+    ]);
   }
 }
 
 /** No engine change (the timers had gone): the ticket is written as it is, with its timers marked fired. */
-function unchanged(record: TicketRecord): Pick<Advance, 'state' | 'fields' | 'done' | 'visitsOpened' | 'visitsClosed' | 'timersArmed' | 'timersCancelled' | 'reminders'> {
-  return { state: record.state, fields: record.fields, done: record.state.done, visitsOpened: [], visitsClosed: [], timersArmed: [], timersCancelled: [], reminders: [] };
+function unchanged(
+  record: TicketRecord,
+): Pick<Advance, 'state' | 'fields' | 'done' | 'visitsOpened' | 'visitsClosed' | 'timersArmed' | 'timersCancelled' | 'reminders'> {
+  return {
+    state: record.state,
+    fields: record.fields,
+    done: record.state.done,
+    visitsOpened: [],
+    visitsClosed: [],
+    timersArmed: [],
+    timersCancelled: [],
+    reminders: [],
+  };
 }

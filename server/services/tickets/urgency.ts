@@ -4,7 +4,6 @@ import type { ActiveStep, Urgency } from './ticket-views.js';
 
 export type { Urgency };
 
-
 /**
  * Breached: a step's or the whole ticket's limit has passed. Near: the warning of a limit has gone out (the
  * engine removes a visit's `sla-warning` timer when it fires), or is due, at `warnAt` of the limit.

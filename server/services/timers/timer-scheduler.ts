@@ -75,10 +75,13 @@ export class TimerScheduler {
       this.running = this.runDue()
         .catch((error: unknown) => this.options.onError?.(error))
         .then(() => this.nextDelay())
-        .then((delay) => this.wake(delay), (error: unknown) => {
-          this.options.onError?.(error);
-          this.wake(this.options.intervalMs);
-        });
+        .then(
+          (delay) => this.wake(delay),
+          (error: unknown) => {
+            this.options.onError?.(error);
+            this.wake(this.options.intervalMs);
+          },
+        );
     }, delayMs);
   }
 
@@ -123,6 +126,11 @@ export class TimerScheduler {
 
   private claim(): Promise<DueTimer[]> {
     const now = this.clock.now();
-    return this.timers.claimDue({ instance: this.options.instance, now, staleBefore: now - (this.options.claimTtlMs ?? 60_000), limit: this.options.batchSize ?? DEFAULT_BATCH });
+    return this.timers.claimDue({
+      instance: this.options.instance,
+      now,
+      staleBefore: now - (this.options.claimTtlMs ?? 60_000),
+      limit: this.options.batchSize ?? DEFAULT_BATCH,
+    });
   }
 }

@@ -56,7 +56,8 @@ export class Users {
   /** Adds a user; without a password one is generated and returned, to be shown once. */
   async add(input: { email: string; role: Role; name?: string; password?: string }): Promise<{ user: User; password: string }> {
     const email = normalEmail(input.email);
-    if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ValidationError(`"${input.email}" is not an email address`, [{ field: 'email', message: 'is not an email address' }]);
+    if (!/^[^\s@]+@[^\s@]+$/.test(email))
+      throw new ValidationError(`"${input.email}" is not an email address`, [{ field: 'email', message: 'is not an email address' }]);
     const password = input.password ?? generatePassword();
     if (password.length < 8) throw new ValidationError('the password is too short', [{ field: 'password', message: 'needs at least 8 characters' }]);
     const passwordHash = await hashPassword(password, this.passwordHashCost);
@@ -95,7 +96,8 @@ export class Users {
   async setLanes(userId: number, lanes: readonly string[]): Promise<void> {
     const wanted = [...new Set(lanes.map((lane) => lane.trim()).filter((lane) => lane !== ''))];
     const tooLong = wanted.find((lane) => lane.length > 200);
-    if (tooLong) throw new ValidationError('a lane name is too long', [{ field: 'lanes', message: `"${tooLong.slice(0, 40)}…" is longer than 200 characters` }]);
+    if (tooLong)
+      throw new ValidationError('a lane name is too long', [{ field: 'lanes', message: `"${tooLong.slice(0, 40)}…" is longer than 200 characters` }]);
     if (!(await this.users.replaceLanes(userId, wanted))) throw new NotFoundError(`no user ${userId}`);
   }
 

@@ -95,7 +95,13 @@ export class WorkflowLibrary {
 
   async list(): Promise<WorkflowSummary[]> {
     const versions = await Promise.all((await this.repository.latestIds()).map((id) => this.get(id)));
-    return versions.map((v) => ({ key: v.key, name: v.name, latestVersion: v.version, publishedAt: v.publishedAt, steps: Object.keys(v.workflow.steps).length }));
+    return versions.map((v) => ({
+      key: v.key,
+      name: v.name,
+      latestVersion: v.version,
+      publishedAt: v.publishedAt,
+      steps: Object.keys(v.workflow.steps).length,
+    }));
   }
 
   /** BPMN 2.0 XML with layout (generated when the imported file had none). */

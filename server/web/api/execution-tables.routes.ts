@@ -186,7 +186,10 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
             contentType: XLSX_TYPE,
             filename: workbookName(table.name, now),
             write: (output) =>
-              exportExecutionTable({ table, rows: executionTables.rows(params.id), formatter: formatter(localeOf(user, query.lang)), exportedAt: now, today: localDate(now) }, output),
+              exportExecutionTable(
+                { table, rows: executionTables.rows(params.id), formatter: formatter(localeOf(user, query.lang)), exportedAt: now, today: localDate(now) },
+                output,
+              ),
           },
         };
       },
@@ -205,7 +208,8 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       errors: { 404: NO_TABLE },
       async handle({ params, query, body, user }) {
         const rows = await executionTables.readWorkbook(params.id, body, formatters);
-        const plan = query.preview === 'true' ? await executionTables.previewImport(params.id, rows) : await executionTables.applyImport(params.id, rows, user.email);
+        const plan =
+          query.preview === 'true' ? await executionTables.previewImport(params.id, rows) : await executionTables.applyImport(params.id, rows, user.email);
         return { json: { applied: query.preview !== 'true', ...planView(plan) } };
       },
     }),

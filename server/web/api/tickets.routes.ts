@@ -1,6 +1,15 @@
 import type { Sopflow } from '../../sopflow.js';
 import { defineRoute, type ApiRoute } from '../http/route.js';
-import { NewTicketBody, TicketChangeBody, TicketDetailSchema, TicketEventBody, TicketIdParams, TicketListQuery, TicketPageSchema, TicketSchema } from './tickets.schemas.js';
+import {
+  NewTicketBody,
+  TicketChangeBody,
+  TicketDetailSchema,
+  TicketEventBody,
+  TicketIdParams,
+  TicketListQuery,
+  TicketPageSchema,
+  TicketSchema,
+} from './tickets.schemas.js';
 
 const NO_TICKET = 'no ticket with this id';
 

@@ -67,7 +67,15 @@ export const WorkflowDetailSchema = WorkflowVersionSchema.extend({
 });
 
 export const WorkflowListSchema = z.object({
-  items: z.array(z.object({ key: z.string(), name: z.string(), latestVersion: z.number().int(), publishedAt: Millis, steps: z.number().int() }) satisfies z.ZodType<WorkflowSummary>),
+  items: z.array(
+    z.object({
+      key: z.string(),
+      name: z.string(),
+      latestVersion: z.number().int(),
+      publishedAt: Millis,
+      steps: z.number().int(),
+    }) satisfies z.ZodType<WorkflowSummary>,
+  ),
 });
 
 export const WorkflowVersionListSchema = z.object({ items: z.array(WorkflowVersionSchema) });

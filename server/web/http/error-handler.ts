@@ -46,11 +46,13 @@ function isBodyError(error: unknown): error is BodyError {
 export function failureOf(error: unknown, req: Request): Failure {
   if (error instanceof AppError) return { status: STATUS[error.code], code: error.code, message: error.message, details: error.details };
   if (error instanceof multer.MulterError) {
-    if (error.code === 'LIMIT_FILE_SIZE') return { status: 413, code: 'payload_too_large', message: `the file is larger than the limit of ${WORKBOOK_LIMIT_BYTES} bytes` };
+    if (error.code === 'LIMIT_FILE_SIZE')
+      return { status: 413, code: 'payload_too_large', message: `the file is larger than the limit of ${WORKBOOK_LIMIT_BYTES} bytes` };
     return { status: 400, code: 'bad_request', message: `the upload is not valid: ${error.message}${error.field ? ` (field "${error.field}")` : ''}` };
   }
   if (isBodyError(error)) {
-    if (error.type === 'entity.too.large') return { status: 413, code: 'payload_too_large', message: `the body is larger than the limit of ${error.limit} bytes` };
+    if (error.type === 'entity.too.large')
+      return { status: 413, code: 'payload_too_large', message: `the body is larger than the limit of ${error.limit} bytes` };
     if (error.type === 'entity.parse.failed') return { status: 400, code: 'bad_request', message: `the body is not valid JSON: ${error.message}` };
     return { status: error.status, code: 'bad_request', message: error.message };
   }

@@ -40,7 +40,8 @@ function operation(route: ApiRoute) {
     errors[401] = 'no valid bearer token';
     errors[403] = `the user's role is below ${route.access}`;
   }
-  if (route.body) errors[413] = `the body is larger than ${route.body === 'bpmn' ? BPMN_LIMIT_BYTES : route.body === 'workbook' ? WORKBOOK_LIMIT_BYTES : JSON_LIMIT_BYTES} bytes`;
+  if (route.body)
+    errors[413] = `the body is larger than ${route.body === 'bpmn' ? BPMN_LIMIT_BYTES : route.body === 'workbook' ? WORKBOOK_LIMIT_BYTES : JSON_LIMIT_BYTES} bytes`;
   Object.assign(errors, route.errors);
   return {
     operationId: route.operationId,
@@ -52,7 +53,9 @@ function operation(route: ApiRoute) {
     ...(route.body ? { requestBody: requestBodyOf(route.body) } : {}),
     responses: {
       ...Object.fromEntries(Object.entries(route.responses).map(([status, doc]) => [status, responseOf(doc)])),
-      ...Object.fromEntries(Object.entries(errors).map(([status, description]) => [status, { description, content: { 'application/json': { schema: ERROR_REF } } }])),
+      ...Object.fromEntries(
+        Object.entries(errors).map(([status, description]) => [status, { description, content: { 'application/json': { schema: ERROR_REF } } }]),
+      ),
     },
   };
 }
@@ -70,9 +73,16 @@ function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query') {
 }
 
 function requestBodyOf(body: Exclude<BodySpec, undefined>) {
-  if (body === 'bpmn') return { required: true, content: Object.fromEntries(BPMN_TYPES.map((type) => [type, { schema: { type: 'string', description: 'BPMN 2.0 XML' } }])) };
+  if (body === 'bpmn')
+    return { required: true, content: Object.fromEntries(BPMN_TYPES.map((type) => [type, { schema: { type: 'string', description: 'BPMN 2.0 XML' } }])) };
   if (body === 'workbook') {
-    const form = { type: 'object', required: ['file'], properties: { file: { type: 'string', contentMediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', description: 'the workbook (.xlsx)' } } };
+    const form = {
+      type: 'object',
+      required: ['file'],
+      properties: {
+        file: { type: 'string', contentMediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', description: 'the workbook (.xlsx)' },
+      },
+    };
     return { required: true, content: { 'multipart/form-data': { schema: form } } };
   }
   return { required: true, content: { 'application/json': { schema: jsonSchema(body) } } };

@@ -77,9 +77,12 @@ export interface ApiRoute extends Omit<RouteDefinition<Access, z.ZodType | undef
   handle: RequestHandler;
 }
 
-export function defineRoute<A extends Access, P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends BodySpec = undefined>(
-  definition: RouteDefinition<A, P, Q, B>,
-): ApiRoute {
+export function defineRoute<
+  A extends Access,
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends BodySpec = undefined,
+>(definition: RouteDefinition<A, P, Q, B>): ApiRoute {
   const { handle, ...doc } = definition;
   return {
     ...doc,

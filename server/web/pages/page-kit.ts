@@ -68,7 +68,10 @@ export function createPageKit(app: Sopflow, logger: Logger, render: Renderer, fo
         flash: takeFlash(req).map((m) => ({ kind: m.kind, text: f.t(m.key, m.values ?? {}) })),
         ...(user ? { user: { name: user.name, email: user.email, role: f.t(`roles.${user.role}`) } } : {}),
       };
-      res.status(status).type('html').send(render(page, layout, model));
+      res
+        .status(status)
+        .type('html')
+        .send(render(page, layout, model));
     },
   };
 }

@@ -54,7 +54,8 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
   // The one multipart form (a workbook upload) is read here, managers only, so its CSRF field is checked below.
   router.post(importUploadPath, requireRole('manager'), workbookUpload);
   router.use(csrfProtection);
-  for (const routes of [signInRoutes, queueRoutes, intakeRoutes, ticketRoutes, customerRoutes, notificationRoutes, managerRoutes, executionTableRoutes]) router.use(routes(kit));
+  for (const routes of [signInRoutes, queueRoutes, intakeRoutes, ticketRoutes, customerRoutes, notificationRoutes, managerRoutes, executionTableRoutes])
+    router.use(routes(kit));
   router.use(pageNotFound);
 
   return {

@@ -37,7 +37,7 @@ eachDatabase('sopflow migrate and token create', (database) => {
     expect(migrations).toEqual(expect.arrayContaining(['2026-11-23-01-initial', '2026-11-23-03-sessions']));
   });
 
-  test('token create prints the token and a curl example; the token works on the API with its user\'s role', async () => {
+  test("token create prints the token and a curl example; the token works on the API with its user's role", async () => {
     await sopflow(database(), 'user', 'add', 'bot@programs.test', '--role', 'agent');
     const created = await sopflow(database(), 'token', 'create', 'bot@programs.test', '--label', 'crm');
     expect(created.code).toBe(0);
@@ -72,7 +72,10 @@ describe('sopflow import and user add [sqlite]', () => {
 
     const invalid = await sopflow(database(), 'import', UNEXECUTABLE);
     expect(invalid.code).toBe(1);
-    expect(invalid.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^Event_0r6z74c boundaryEvent: /), expect.stringMatching(/^Event_08bx9nv boundaryEvent: /)]);
+    expect(invalid.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^Event_0r6z74c boundaryEvent: /),
+      expect.stringMatching(/^Event_08bx9nv boundaryEvent: /),
+    ]);
   });
 
   test('user add prints a generated password once, which then signs in; a second add or a bad role is one line and exit 1', async () => {
@@ -93,7 +96,10 @@ describe('sopflow import and user add [sqlite]', () => {
       await app.close();
     }
 
-    for (const args of [['li.na@agents.test', '--role', 'agent'], ['zhou@agents.test', '--role', 'boss']]) {
+    for (const args of [
+      ['li.na@agents.test', '--role', 'agent'],
+      ['zhou@agents.test', '--role', 'boss'],
+    ]) {
       const refused = await sopflow(database(), 'user', 'add', ...args);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/^sopflow: .+\n$/);

@@ -13,11 +13,19 @@ eachDatabase('HTTP API: execution tables', (database) => {
   });
   afterEach(() => server.close());
 
-  const asManager = (method: string, path: string, json?: unknown) => server.call(method, path, { token: server.tokens.manager, ...(json === undefined ? {} : { json }) });
+  const asManager = (method: string, path: string, json?: unknown) =>
+    server.call(method, path, { token: server.tokens.manager, ...(json === undefined ? {} : { json }) });
 
   async function download(id: number, lang: 'zh-CN' | 'en'): Promise<{ status: number; type: string | null; disposition: string | null; data: Buffer }> {
-    const response = await fetch(`${server.url}/api/execution-tables/${id}/export.xlsx?lang=${lang}`, { headers: { authorization: `Bearer ${server.tokens.manager}` } });
-    return { status: response.status, type: response.headers.get('content-type'), disposition: response.headers.get('content-disposition'), data: Buffer.from(await response.arrayBuffer()) };
+    const response = await fetch(`${server.url}/api/execution-tables/${id}/export.xlsx?lang=${lang}`, {
+      headers: { authorization: `Bearer ${server.tokens.manager}` },
+    });
+    return {
+      status: response.status,
+      type: response.headers.get('content-type'),
+      disposition: response.headers.get('content-disposition'),
+      data: Buffer.from(await response.arrayBuffer()),
+    };
   }
 
   async function upload(id: number, data: Buffer, preview = false) {
@@ -40,7 +48,13 @@ eachDatabase('HTTP API: execution tables', (database) => {
   }
 
   async function sixStepProject() {
-    const created = await asManager('POST', '/api/execution-tables', { name: '客服流程优化 2026 Q1', template: 'six-step-method', startDate: '2026-01-05', locale: 'zh-CN', workflows: ['customer-inquiry'] });
+    const created = await asManager('POST', '/api/execution-tables', {
+      name: '客服流程优化 2026 Q1',
+      template: 'six-step-method',
+      startDate: '2026-01-05',
+      locale: 'zh-CN',
+      workflows: ['customer-inquiry'],
+    });
     expect(created.status).toBe(201);
     return created.body;
   }
@@ -67,7 +81,12 @@ eachDatabase('HTTP API: execution tables', (database) => {
 
   test('rows are added, edited, moved and deleted; every change is in the row history with who and what', async () => {
     const table = await asManager('POST', '/api/execution-tables', { name: 'Empty plan', startDate: '2026-01-05' }).then((r) => r.body);
-    const a = await asManager('POST', `/api/execution-tables/${table.id}/rows`, { phase: 'Diagnose', owner: 'ops lead', startDate: '2026-01-05', endDate: '2026-01-18' });
+    const a = await asManager('POST', `/api/execution-tables/${table.id}/rows`, {
+      phase: 'Diagnose',
+      owner: 'ops lead',
+      startDate: '2026-01-05',
+      endDate: '2026-01-18',
+    });
     expect(a.status).toBe(201);
     expect(a.body).toMatchObject({ position: 1, status: 'not_started', weeks: { from: 1, to: 2 } });
     const b = await asManager('POST', `/api/execution-tables/${table.id}/rows`, { phase: 'Design', position: 1 });
@@ -80,14 +99,20 @@ eachDatabase('HTTP API: execution tables', (database) => {
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ status: 'in_progress', position: 2, kpi: { metric: 'first_response_time', target: 15 }, updatedBy: MANAGER });
     // The same target with its keys in another order is no change: the history below gets no entry for it.
-    const same = await asManager('PATCH', `/api/execution-tables/${table.id}/rows/${a.body.id}`, { kpi: { description: '首次响应 ≤ 15 分钟', target: 15, comparison: 'lte', metric: 'first_response_time' } });
+    const same = await asManager('PATCH', `/api/execution-tables/${table.id}/rows/${a.body.id}`, {
+      kpi: { description: '首次响应 ≤ 15 分钟', target: 15, comparison: 'lte', metric: 'first_response_time' },
+    });
     expect(same.status).toBe(200);
     await asManager('PATCH', `/api/execution-tables/${table.id}/rows/${a.body.id}`, { position: 1 });
 
     const invalid = await asManager('PATCH', `/api/execution-tables/${table.id}/rows/${a.body.id}`, { endDate: '2026-01-01' });
     expect(invalid.status).toBe(400);
-    expect(invalid.body.error.details).toEqual([{ field: 'endDate', message: expect.any(String), code: 'endsBeforeStart', values: { start: '2026-01-05', end: '2026-01-01' } }]);
-    const relative = await asManager('PATCH', `/api/execution-tables/${table.id}/rows/${a.body.id}`, { kpi: { metric: 'complaint_rate', comparison: 'change_lte', target: -20 } });
+    expect(invalid.body.error.details).toEqual([
+      { field: 'endDate', message: expect.any(String), code: 'endsBeforeStart', values: { start: '2026-01-05', end: '2026-01-01' } },
+    ]);
+    const relative = await asManager('PATCH', `/api/execution-tables/${table.id}/rows/${a.body.id}`, {
+      kpi: { metric: 'complaint_rate', comparison: 'change_lte', target: -20 },
+    });
     expect(relative.status).toBe(400);
     expect(relative.body.error.details[0].field).toBe('kpi.baseline');
     // The service checks the row, so the API refuses what the pages refuse, with the same codes.

@@ -93,7 +93,13 @@ eachDatabase('HTTP API: errors, access, OpenAPI, health, logs', (database) => {
     expect(answer.status).toBe(500);
     expect(answer.body).toEqual({ error: { code: 'internal', message: expect.stringContaining('req-42') } });
     expect(JSON.stringify(answer.body)).not.toContain('disk on fire');
-    expect(logs).toContainEqual(expect.objectContaining({ level: 50, req: expect.objectContaining({ id: 'req-42' }), err: expect.objectContaining({ message: 'disk on fire', stack: expect.any(String) }) }));
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 50,
+        req: expect.objectContaining({ id: 'req-42' }),
+        err: expect.objectContaining({ message: 'disk on fire', stack: expect.any(String) }),
+      }),
+    );
   });
 
   test('one log line per request: id, method, url, status, duration; never the token or the body', async () => {
@@ -122,13 +128,16 @@ eachDatabase('HTTP API: errors, access, OpenAPI, health, logs', (database) => {
     expect(answer.status).toBe(200);
     const document = answer.body as { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
     expect(document.openapi).toBe('3.1.0');
-    const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, path, operation })));
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, path, operation })),
+    );
     expect(operations.map((o) => o.route).sort()).toEqual([...ROUTES].sort());
 
     for (const { route, path, operation } of operations) {
       expect([route, typeof operation.operationId]).toEqual([route, 'string']);
       // Every {param} in the path is a required path parameter with a schema.
-      for (const [, name] of path.matchAll(/\{(\w+)\}/g)) expect(operation.parameters).toContainEqual(expect.objectContaining({ name, in: 'path', required: true, schema: expect.any(Object) }));
+      for (const [, name] of path.matchAll(/\{(\w+)\}/g))
+        expect(operation.parameters).toContainEqual(expect.objectContaining({ name, in: 'path', required: true, schema: expect.any(Object) }));
       // Every response is described; every $ref resolves.
       for (const response of Object.values(operation.responses)) expect(response.description).toEqual(expect.any(String));
       for (const [, name] of JSON.stringify(operation).matchAll(/"#\/components\/schemas\/(\w+)"/g)) expect(document.components.schemas).toHaveProperty(name!);
@@ -138,16 +147,27 @@ eachDatabase('HTTP API: errors, access, OpenAPI, health, logs', (database) => {
 
     const advance = document.paths['/api/tickets/{id}/events']!.post!;
     expect(Object.keys(advance.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '413', '422']);
-    expect(advance.requestBody!.content['application/json']!.schema).toMatchObject({ required: ['type'], properties: { expectedRevision: { type: 'integer' } }, additionalProperties: false });
+    expect(advance.requestBody!.content['application/json']!.schema).toMatchObject({
+      required: ['type'],
+      properties: { expectedRevision: { type: 'integer' } },
+      additionalProperties: false,
+    });
     expect(document.paths['/api/tickets']!.get!.parameters).toContainEqual(expect.objectContaining({ name: 'limit', in: 'query', required: false }));
     expect(Object.keys(document.paths['/api/workflows']!.post!.requestBody!.content)).toContain('application/xml');
-    expect(document.paths['/api/execution-tables/{id}/import']!.post!.requestBody!.content['multipart/form-data']!.schema).toMatchObject({ required: ['file'] });
-    expect(Object.keys(document.paths['/api/execution-tables/{id}/export.xlsx']!.get!.responses['200']!.content!)).toEqual(['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet']);
+    expect(document.paths['/api/execution-tables/{id}/import']!.post!.requestBody!.content['multipart/form-data']!.schema).toMatchObject({
+      required: ['file'],
+    });
+    expect(Object.keys(document.paths['/api/execution-tables/{id}/export.xlsx']!.get!.responses['200']!.content!)).toEqual([
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    ]);
 
     // And every documented route is served: none answers "no route".
     for (const { route } of operations) {
       const [method, path] = route.split(' ') as [string, string];
-      const called = await server.call(method, path.replace('{key}', 'customer-inquiry').replace('{version}', '1').replace('{id}', '1').replace('{rowId}', '1'));
+      const called = await server.call(
+        method,
+        path.replace('{key}', 'customer-inquiry').replace('{version}', '1').replace('{id}', '1').replace('{rowId}', '1'),
+      );
       expect([route, called.body?.error?.message ?? 'served']).toEqual([route, expect.not.stringMatching(/^no route/)]);
     }
   });

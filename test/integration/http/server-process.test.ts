@@ -79,7 +79,10 @@ eachDatabase('the server process', (database) => {
     // then, restarted on the same database, every acknowledged advance is there
     server = await startServerProcess(database());
     for (const [id, events] of acknowledged) {
-      const ticket = (await (await call('GET', `/api/tickets/${id}`, token)).json()) as { revision: number; stepLog: Array<{ event?: string; automatic: boolean }> };
+      const ticket = (await (await call('GET', `/api/tickets/${id}`, token)).json()) as {
+        revision: number;
+        stepLog: Array<{ event?: string; automatic: boolean }>;
+      };
       const logged = ticket.stepLog.filter((visit) => !visit.automatic && visit.event).map((visit) => visit.event);
       // At most one more: an advance committed as the process died, before its answer went out.
       expect(logged.slice(0, events.length)).toEqual(events);

@@ -32,7 +32,14 @@ eachDatabase('HTTP API: tickets', (database) => {
     const created = await server.call('POST', '/api/tickets', { json: INQUIRY });
     expect(created.status).toBe(201);
     documented(TicketSchema, created.body);
-    expect(created.body).toMatchObject({ workflow: 'customer-inquiry', version: 1, state: ['Task_Answer'], allowedEvents: ['answer'], revision: 1, createdBy: AGENT });
+    expect(created.body).toMatchObject({
+      workflow: 'customer-inquiry',
+      version: 1,
+      state: ['Task_Answer'],
+      allowedEvents: ['answer'],
+      revision: 1,
+      createdBy: AGENT,
+    });
     const { id } = created.body;
 
     server.app.clock.advance(3 * MIN);
@@ -50,8 +57,25 @@ eachDatabase('HTTP API: tickets', (database) => {
     documented(TicketDetailSchema, ticket.body);
     expect(ticket.body.stepLog).toEqual([
       expect.objectContaining({ step: 'Service_BotPreClassify', enteredAt: T0, exitedAt: T0, durationMs: 0, automatic: true }),
-      expect.objectContaining({ step: 'Task_Answer', enteredAt: T0, exitedAt: T0 + 3 * MIN, durationMs: 3 * MIN, actor: AGENT, event: 'answer', slaMs: 5 * MIN, breached: false }),
-      expect.objectContaining({ step: 'Task_Grade', enteredAt: T0 + 3 * MIN, exitedAt: T0 + 7 * MIN, durationMs: 4 * MIN, actor: AGENT, event: 'grade', slaMs: 10 * MIN }),
+      expect.objectContaining({
+        step: 'Task_Answer',
+        enteredAt: T0,
+        exitedAt: T0 + 3 * MIN,
+        durationMs: 3 * MIN,
+        actor: AGENT,
+        event: 'answer',
+        slaMs: 5 * MIN,
+        breached: false,
+      }),
+      expect.objectContaining({
+        step: 'Task_Grade',
+        enteredAt: T0 + 3 * MIN,
+        exitedAt: T0 + 7 * MIN,
+        durationMs: 4 * MIN,
+        actor: AGENT,
+        event: 'grade',
+        slaMs: 10 * MIN,
+      }),
       expect.objectContaining({ step: 'Task_L1Resolve', enteredAt: T0 + 7 * MIN, slaMs: 30 * MIN, breached: false }),
     ]);
     expect(ticket.body.stepLog[3]).not.toHaveProperty('exitedAt');
@@ -149,7 +173,11 @@ eachDatabase('HTTP API: tickets', (database) => {
     expect(vip.status).toBe(200);
     documented(TicketSchema, vip.body);
     // Task_L1Resolve was entered at T0 + 7 min; its VIP limit is 15 min instead of 30.
-    expect(vip.body).toMatchObject({ vip: true, revision: 3, steps: [expect.objectContaining({ id: 'Task_L1Resolve', slaMs: 15 * MIN, dueAt: T0 + 22 * MIN })] });
+    expect(vip.body).toMatchObject({
+      vip: true,
+      revision: 3,
+      steps: [expect.objectContaining({ id: 'Task_L1Resolve', slaMs: 15 * MIN, dueAt: T0 + 22 * MIN })],
+    });
 
     server.app.clock.advance(3 * MIN);
     expect((await server.app.scheduler.runDue()).fired).toBe(1);

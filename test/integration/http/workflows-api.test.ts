@@ -6,7 +6,10 @@ import { startTestServer, type TestServer } from '../../helpers/web-server.js';
 const INQUIRY = readFileSync(new URL('../../../workflows/customer-inquiry.bpmn', import.meta.url), 'utf8');
 /** The same SOP with a longer limit for answering: a changed file. */
 const INQUIRY_CHANGED = INQUIRY.replace('sla="PT5M" vipSla="PT15S"', 'sla="PT6M" vipSla="PT15S"');
-const UNEXECUTABLE = readFileSync(new URL('../../fixtures/corpus/bpmn-miwg-test-suite/bpmn.io (Camunda Modeler) 18.6.1/C.9.1-export.bpmn', import.meta.url), 'utf8');
+const UNEXECUTABLE = readFileSync(
+  new URL('../../fixtures/corpus/bpmn-miwg-test-suite/bpmn.io (Camunda Modeler) 18.6.1/C.9.1-export.bpmn', import.meta.url),
+  'utf8',
+);
 const TICKET = { workflow: 'customer-inquiry', channel: 'chat', subject: 'cannot log in', customer: { name: 'Wang Wei' } };
 
 /** The answer parsed by its documented schema: a field the schema does not describe would be stripped. */
@@ -69,7 +72,9 @@ eachDatabase('HTTP API: workflows', (database) => {
     expect(latest.status).toBe(200);
     documented(WorkflowDetailSchema, latest.body);
     expect(latest.body).toMatchObject({ key: 'customer-inquiry', version: 2, machine: { id: 'customer-inquiry', initial: expect.any(String) } });
-    expect(latest.body.steps).toContainEqual(expect.objectContaining({ id: 'Task_Grade', slaMs: 600_000, actions: [expect.objectContaining({ event: 'grade' })] }));
+    expect(latest.body.steps).toContainEqual(
+      expect.objectContaining({ id: 'Task_Grade', slaMs: 600_000, actions: [expect.objectContaining({ event: 'grade' })] }),
+    );
     expect(latest.body.timers).toContainEqual(expect.objectContaining({ id: 'Timer_L2FirstResponse', behaviour: 'reminder' }));
 
     const bpmn = await server.call('GET', '/api/workflows/customer-inquiry/versions/1/bpmn');

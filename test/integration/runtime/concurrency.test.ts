@@ -35,7 +35,11 @@ eachDatabase('concurrent advances', (database) => {
     app.clock.advance(2 * MIN);
     const settled = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) =>
-        app.tickets.advance(id, { type: 'answer', fields: { issueSummary: `summary by agent ${i}` }, ...(expectedRevision === undefined ? {} : { expectedRevision }) }, agent(i)),
+        app.tickets.advance(
+          id,
+          { type: 'answer', fields: { issueSummary: `summary by agent ${i}` }, ...(expectedRevision === undefined ? {} : { expectedRevision }) },
+          agent(i),
+        ),
       ),
     );
     return { id, ...outcomes(settled) };
@@ -168,7 +172,9 @@ async function refuseUpdatesOf(app: TestApp, id: number): Promise<void> {
     await app.db.knex.raw(`CREATE TRIGGER refuse_ticket BEFORE UPDATE ON tickets WHEN NEW.id = ${id} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
     return;
   }
-  await app.db.knex.raw(`CREATE FUNCTION refuse_ticket() RETURNS trigger AS $$ BEGIN IF NEW.id = ${id} THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+  await app.db.knex.raw(
+    `CREATE FUNCTION refuse_ticket() RETURNS trigger AS $$ BEGIN IF NEW.id = ${id} THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
+  );
   await app.db.knex.raw('CREATE TRIGGER refuse_ticket BEFORE UPDATE ON tickets FOR EACH ROW EXECUTE FUNCTION refuse_ticket()');
 }
 
@@ -178,7 +184,10 @@ async function holdWriteLock(filename: string, ms: number): Promise<{ released: 
     db.exec('BEGIN IMMEDIATE');
     process.stdout.write('locked\\n');
     setTimeout(() => { db.exec('COMMIT'); db.close(); }, Number(process.argv[2]));`;
-  const child = spawn(process.execPath, ['-e', holder, filename, String(ms)], { cwd: fileURLToPath(new URL('../../../', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', holder, filename, String(ms)], {
+    cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const released = once(child, 'exit');
   await once(createInterface({ input: child.stdout }), 'line');
   // Wrapped: an async function returning the promise itself would wait for it.

@@ -56,7 +56,8 @@ function schedulerProcess(database: TestDatabase, instance: string) {
  */
 async function armDueTimers(database: TestDatabase): Promise<{ tickets: number; due: number }> {
   const app = await openTestSopflow(database, { clock: new ManualClock(Date.now() - HOUR), workflows: ['phone-service'] });
-  const call = (i: number) => app.tickets.create({ workflow: 'phone-service', channel: 'phone', subject: `call ${i}`, customer: { name: `Caller ${i}` } }, 'ivr@sopflow.test');
+  const call = (i: number) =>
+    app.tickets.create({ workflow: 'phone-service', channel: 'phone', subject: `call ${i}`, customer: { name: `Caller ${i}` } }, 'ivr@sopflow.test');
   const dueTimers = () => count(app.db.knex('timers').whereNull('fired_at').whereNull('cancelled_at').where('due_at', '<=', Date.now()));
   try {
     await call(0);
@@ -81,7 +82,10 @@ async function expectEachFiredOnce(knex: Knex, armed: { tickets: number; due: nu
   expect(await count(knex('notifications'))).toBe(armed.due);
   expect(await groups(knex, 'SELECT ticket_id, kind, step FROM notifications GROUP BY ticket_id, kind, step HAVING COUNT(*) > 1')).toEqual([]);
   expect(
-    await groups(knex, 'SELECT id FROM tickets t WHERE (SELECT COUNT(*) FROM notifications WHERE ticket_id = t.id) <> (SELECT COUNT(*) FROM timers WHERE ticket_id = t.id)'),
+    await groups(
+      knex,
+      'SELECT id FROM tickets t WHERE (SELECT COUNT(*) FROM notifications WHERE ticket_id = t.id) <> (SELECT COUNT(*) FROM timers WHERE ticket_id = t.id)',
+    ),
   ).toEqual([]);
   // Reminders and breaches do not move a ticket, so an agent's revision stays current.
   expect(await groups(knex, 'SELECT id FROM tickets WHERE revision <> 1')).toEqual([]);

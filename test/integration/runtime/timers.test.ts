@@ -81,7 +81,8 @@ eachDatabase('timers', (database) => {
     const timersAfter = (await Promise.all(ids.map((id) => timersOf(app.db.knex, id)))).flat();
     expect(timersAfter.filter((t) => t.fired_at !== null).map((t) => t.fired_at)).toEqual(due.map(() => restartAt));
     const notified = (await Promise.all(ids.map((id) => notificationsOf(app.db.knex, id)))).flat();
-    const byTicket = (rows: Array<{ ticket_id: number; kind: string; step: string | null }>) => rows.map((r) => `${r.ticket_id} ${r.kind} ${r.step ?? ''}`).sort();
+    const byTicket = (rows: Array<{ ticket_id: number; kind: string; step: string | null }>) =>
+      rows.map((r) => `${r.ticket_id} ${r.kind} ${r.step ?? ''}`).sort();
     expect(byTicket(notified)).toEqual(byTicket(due));
     // what was not due yet still waits: the 4 h status update and the long ticket limits
     expect(pending(timersAfter).every((t) => t.due_at > restartAt)).toBe(true);

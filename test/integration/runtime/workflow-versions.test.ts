@@ -32,7 +32,10 @@ eachDatabase('workflow versions', (database) => {
     expect(await app.workflows.import(V1, PUBLISHER)).toMatchObject({ created: false, version: { version: 1 } });
     const second = await app.workflows.import(V2, PUBLISHER);
     expect(second).toMatchObject({ created: true, version: { key: 'customer-inquiry', version: 2, publishedBy: PUBLISHER } });
-    expect(await app.workflows.import(V2, 'someone-else@sopflow.test')).toMatchObject({ created: false, version: { id: second.version.id, version: 2, publishedBy: PUBLISHER } });
+    expect(await app.workflows.import(V2, 'someone-else@sopflow.test')).toMatchObject({
+      created: false,
+      version: { id: second.version.id, version: 2, publishedBy: PUBLISHER },
+    });
     expect(await versions()).toEqual([2, 1]);
     expect(await count(app.db.knex('workflows').where({ key: 'customer-inquiry' }))).toBe(2);
     expect((await app.workflows.latest('customer-inquiry')).workflow.steps.Task_Grade!.slaMs).toBe(20 * MIN);
@@ -47,7 +50,10 @@ eachDatabase('workflow versions', (database) => {
     await app.workflows.import(V2, PUBLISHER);
 
     // then a new ticket runs version 2: the renamed event, the longer grading limit
-    const onV2 = await app.tickets.create({ workflow: 'customer-inquiry', channel: 'app', subject: 'on v2', customer: { name: 'Qian' } }, 'intake@sopflow.test');
+    const onV2 = await app.tickets.create(
+      { workflow: 'customer-inquiry', channel: 'app', subject: 'on v2', customer: { name: 'Qian' } },
+      'intake@sopflow.test',
+    );
     expect(onV2).toMatchObject({ version: 2, allowedEvents: ['pick_up'] });
     const refused = await rejection(app.tickets.advance(onV2.id, { type: 'answer' }, 'li.na@agents.test'));
     expect(refused).toBeInstanceOf(EventNotAllowedError);

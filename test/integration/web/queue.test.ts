@@ -39,7 +39,10 @@ eachDatabase('pages: the queue', (database) => {
     const channel = { 'customer-inquiry': 'chat', 'email-support': 'email', 'standard-service': 'app', 'phone-service': 'phone' } as const;
     for (let i = 0; i < 130; i++) {
       const workflow = workflows[i % workflows.length]!;
-      const created = await tickets.create({ workflow, channel: channel[workflow], subject: `ticket ${i}`, customer: { name: `customer ${i % 17}`, externalId: `c-${i % 17}` }, vip: i % 9 === 0 }, PEOPLE.agent.email);
+      const created = await tickets.create(
+        { workflow, channel: channel[workflow], subject: `ticket ${i}`, customer: { name: `customer ${i % 17}`, externalId: `c-${i % 17}` }, vip: i % 9 === 0 },
+        PEOPLE.agent.email,
+      );
       if (i % 5 === 0 && workflow === 'customer-inquiry') await tickets.advance(created.id, { type: 'answer' }, PEOPLE.agent.email);
       clock.advance(MIN);
     }

@@ -113,7 +113,15 @@ eachDatabase('pages: sign-in, sessions, CSRF, roles, headers', (database) => {
   test('roles on every page: an agent gets a 403 page on managers’ and admins’ pages and does not see them in the navigation; a manager not on /admin; an admin everywhere', async () => {
     const agent = client();
     await agent.signIn(PEOPLE.agent.email, PEOPLE.agent.password);
-    for (const path of ['/admin', '/workflows', '/analytics', '/execution-tables', '/execution-tables/1', '/execution-tables/1/schedule', '/workflows/customer-inquiry']) {
+    for (const path of [
+      '/admin',
+      '/workflows',
+      '/analytics',
+      '/execution-tables',
+      '/execution-tables/1',
+      '/execution-tables/1/schedule',
+      '/workflows/customer-inquiry',
+    ]) {
       const page = await agent.get(path);
       expect({ path, status: page.status }).toEqual({ path, status: 403 });
       expect(page.html).toContain('You may not open this page');
@@ -144,11 +152,15 @@ eachDatabase('pages: sign-in, sessions, CSRF, roles, headers', (database) => {
     const person = client();
     expect(await person.get('/tickets/new')).toMatchObject({ status: 303, location: '/?next=%2Ftickets%2Fnew' });
     await person.get('/?next=%2Ftickets%2Fnew');
-    expect(await person.post('/', { email: PEOPLE.agent.email, password: PEOPLE.agent.password, next: '/tickets/new' })).toMatchObject({ location: '/tickets/new' });
+    expect(await person.post('/', { email: PEOPLE.agent.email, password: PEOPLE.agent.password, next: '/tickets/new' })).toMatchObject({
+      location: '/tickets/new',
+    });
     // Only paths on this site: no open redirect.
     const other = client();
     await other.get('/');
-    expect(await other.post('/', { email: PEOPLE.agent.email, password: PEOPLE.agent.password, next: '//evil.example/' })).toMatchObject({ location: '/queue' });
+    expect(await other.post('/', { email: PEOPLE.agent.email, password: PEOPLE.agent.password, next: '//evil.example/' })).toMatchObject({
+      location: '/queue',
+    });
 
     const missing = await person.get('/no-such-page');
     expect(missing.status).toBe(404);
@@ -175,7 +187,12 @@ eachDatabase('pages: sign-in, sessions, CSRF, roles, headers', (database) => {
     const agent = client();
     await agent.signIn(PEOPLE.agent.email, PEOPLE.agent.password);
     await agent.get('/queue');
-    const created = await agent.api('POST', '/api/tickets', { workflow: 'customer-inquiry', channel: 'chat', subject: 'from a page script', customer: { name: 'Wang Wei' } });
+    const created = await agent.api('POST', '/api/tickets', {
+      workflow: 'customer-inquiry',
+      channel: 'chat',
+      subject: 'from a page script',
+      customer: { name: 'Wang Wei' },
+    });
     expect(created.status).toBe(201);
     expect(created.body.createdBy).toBe(PEOPLE.agent.email);
     expect((await agent.api('GET', `/api/tickets/${created.body.id}`, undefined, { csrf: false })).status).toBe(200);

@@ -47,7 +47,14 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
     expect(unknown.html).toContain('Choose one of the channels.');
     expect(unknown.html).toContain('value="by fax"');
 
-    const first = await openTicket({ channel: 'phone', workflow: 'customer-inquiry', customerName: 'Wang Wei', externalId: 'crm-17', subject: 'Login fails', vip: 'on' });
+    const first = await openTicket({
+      channel: 'phone',
+      workflow: 'customer-inquiry',
+      customerName: 'Wang Wei',
+      externalId: 'crm-17',
+      subject: 'Login fails',
+      vip: 'on',
+    });
     const second = await openTicket({ channel: 'email', workflow: 'email-support', customerName: 'W. Wei', externalId: 'crm-17', subject: 'Invoice copy' });
     const [a, b] = await Promise.all([server.app.tickets.get(first), server.app.tickets.get(second)]);
     expect(a).toMatchObject({ vip: true, channel: 'phone', createdBy: PEOPLE.agent.email });
@@ -103,7 +110,12 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
     expect(testId(page.html, 'ticket-status')).toBe('Closed');
     expect(page.html).toContain('The ticket is closed.');
     expect(page.html).not.toContain('name="event"');
-    const timeline = decode(page.html.slice(page.html.indexOf('data-testid="timeline"')).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' '));
+    const timeline = decode(
+      page.html
+        .slice(page.html.indexOf('data-testid="timeline"'))
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' '),
+    );
     expect(timeline).toContain('人工客服接听 Agent answers 客服专员 Agent 3 min / 5 min');
     expect(timeline).toContain('问题分级 Grading 客服专员 Agent 4 min / 10 min');
     expect(timeline).toContain('技术支持处理 Technical support 技术支持 Technical support 5 h / 24 h');
@@ -133,7 +145,10 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
 
   test('the same page in Chinese: dates, durations ("3 小时 20 分") and the words around the authored workflow content', async () => {
     const chinese = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
-    const created = await server.app.tickets.create({ workflow: 'customer-inquiry', channel: 'chat', subject: '无法登录', customer: { name: '王伟' } }, PEOPLE.agent.email);
+    const created = await server.app.tickets.create(
+      { workflow: 'customer-inquiry', channel: 'chat', subject: '无法登录', customer: { name: '王伟' } },
+      PEOPLE.agent.email,
+    );
     await server.app.tickets.advance(created.id, { type: 'answer' }, PEOPLE.agent.email);
     await server.app.tickets.advance(created.id, { type: 'grade', fields: { level: 'L2' } }, PEOPLE.agent.email);
     server.app.clock.advance(3 * HOUR + 20 * MIN);
@@ -147,7 +162,10 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
   });
 
   test('notifications for me or my role: reminders that fired show with an unread count in the navigation; marking read clears them', async () => {
-    const created = await server.app.tickets.create({ workflow: 'customer-inquiry', channel: 'chat', subject: 'Slow answer', customer: { name: 'Wang Wei' } }, PEOPLE.agent.email);
+    const created = await server.app.tickets.create(
+      { workflow: 'customer-inquiry', channel: 'chat', subject: 'Slow answer', customer: { name: 'Wang Wei' } },
+      PEOPLE.agent.email,
+    );
     expect((await agent.get('/notifications')).html).toContain('Nothing unread.');
     server.app.clock.advance(10 * MIN);
     await server.app.scheduler.runDue();
@@ -187,7 +205,10 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
     expect((await server.app.users.lanesOf(wangFang.id)).sort()).toEqual(['技术支持主管 Technical-support lead', '质检专员'].sort());
     expect((await admin.get('/admin')).html).toContain('SOP roles saved.');
 
-    await server.app.tickets.create({ workflow: 'customer-inquiry', channel: 'chat', subject: 'Slow answer', customer: { name: 'Wang Wei' } }, PEOPLE.agent.email);
+    await server.app.tickets.create(
+      { workflow: 'customer-inquiry', channel: 'chat', subject: 'Slow answer', customer: { name: 'Wang Wei' } },
+      PEOPLE.agent.email,
+    );
     server.app.clock.advance(10 * MIN);
     await server.app.scheduler.runDue();
     const recipients = ((await server.app.db.knex('notifications').select('recipient')) as Array<{ recipient: string | null }>).map((n) => n.recipient);
@@ -224,7 +245,10 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
     const liNa = await server.app.users.byEmail(PEOPLE.agent.email);
     expect((await agent.get('/queue')).html).not.toContain('name="roles"');
     await server.app.users.setLanes(liNa.id, ['技术支持 Technical support']);
-    const inquiry = await server.app.tickets.create({ workflow: 'customer-inquiry', channel: 'chat', subject: 'Waiting for an agent', customer: { name: 'A' } }, PEOPLE.agent.email);
+    const inquiry = await server.app.tickets.create(
+      { workflow: 'customer-inquiry', channel: 'chat', subject: 'Waiting for an agent', customer: { name: 'A' } },
+      PEOPLE.agent.email,
+    );
     const page = await agent.get('/queue?roles=1');
     expect(page.html).toContain('name="roles" value="1" checked');
     expect(page.html).not.toContain(`#${inquiry.id}`);

@@ -6,7 +6,9 @@ import type { Workflow } from '../../../server/engine/workflow.js';
 import { randomWalk, seeded } from '../../helpers/random-walk.js';
 
 const dir = fileURLToPath(new URL('../../../workflows/', import.meta.url));
-const names = readdirSync(dir).filter((f) => f.endsWith('.bpmn')).sort();
+const names = readdirSync(dir)
+  .filter((f) => f.endsWith('.bpmn'))
+  .sort();
 const workflows = new Map<string, Workflow>();
 
 beforeAll(async () => {
@@ -24,7 +26,12 @@ describe('built-in SOPs', () => {
   test.each(names)('%s: every step has a name, and every step a person does has an owner, a limit and guidance', (name) => {
     const workflow = workflows.get(name)!;
     for (const step of Object.values(workflow.steps).filter((s) => s.kind === 'human')) {
-      expect({ step: step.id, owner: !!step.owner, sla: !!step.slaMs, guidance: !!step.guidance }).toEqual({ step: step.id, owner: true, sla: true, guidance: true });
+      expect({ step: step.id, owner: !!step.owner, sla: !!step.slaMs, guidance: !!step.guidance }).toEqual({
+        step: step.id,
+        owner: true,
+        sla: true,
+        guidance: true,
+      });
     }
   });
 
@@ -69,7 +76,11 @@ describe('persisted ticket states written by an earlier build still restore', ()
   });
 
   test.each(files)('%s continues from its stored state', (file) => {
-    const fixture = JSON.parse(readFileSync(fixtures + file, 'utf8')) as { state: never; next: { type: string; fields: Record<string, unknown> }; expectActive: string[] };
+    const fixture = JSON.parse(readFileSync(fixtures + file, 'utf8')) as {
+      state: never;
+      next: { type: string; fields: Record<string, unknown> };
+      expectActive: string[];
+    };
     const workflow = workflows.get(file.replace(/\.json$/, '.bpmn'))!;
     const r = advance(workflow, fixture.state, fixture.next, { now: T0 + 24 * 60 * MIN, actor: 'agent' });
     expect(r.activeSteps.length + (r.done ? 1 : 0)).toBeGreaterThan(0);

@@ -41,10 +41,22 @@ const kolkataNights: BusinessCalendar = {
   timeZone: 'Asia/Kolkata',
   week: {
     1: [['18:00', '24:00']],
-    2: [['00:00', '02:00'], ['18:00', '24:00']],
-    3: [['00:00', '02:00'], ['18:00', '24:00']],
-    4: [['00:00', '02:00'], ['18:00', '24:00']],
-    5: [['00:00', '02:00'], ['18:00', '24:00']],
+    2: [
+      ['00:00', '02:00'],
+      ['18:00', '24:00'],
+    ],
+    3: [
+      ['00:00', '02:00'],
+      ['18:00', '24:00'],
+    ],
+    4: [
+      ['00:00', '02:00'],
+      ['18:00', '24:00'],
+    ],
+    5: [
+      ['00:00', '02:00'],
+      ['18:00', '24:00'],
+    ],
     6: [['00:00', '02:00']],
   },
 };
@@ -177,15 +189,18 @@ describe('business calendars', () => {
       return [start, Math.floor(random() * max)] as const;
     });
 
-    test.each(calendars.map((c) => [c.name, c] as const))('%s: businessTimeBetween(t, addBusinessTime(t, d)) === d, and the due instant is the earliest', (_, calendar) => {
-      for (const [start, duration] of pairs) {
-        const due = addBusinessTime(calendar, start, duration);
-        expect(due).toBeGreaterThanOrEqual(start);
-        expect(businessTimeBetween(calendar, start, due)).toBe(duration);
-        if (duration > 0) expect(businessTimeBetween(calendar, start, due - 1)).toBe(duration - 1);
-        else expect(isOpen(calendar, due)).toBe(true);
-      }
-    });
+    test.each(calendars.map((c) => [c.name, c] as const))(
+      '%s: businessTimeBetween(t, addBusinessTime(t, d)) === d, and the due instant is the earliest',
+      (_, calendar) => {
+        for (const [start, duration] of pairs) {
+          const due = addBusinessTime(calendar, start, duration);
+          expect(due).toBeGreaterThanOrEqual(start);
+          expect(businessTimeBetween(calendar, start, due)).toBe(duration);
+          if (duration > 0) expect(businessTimeBetween(calendar, start, due - 1)).toBe(duration - 1);
+          else expect(isOpen(calendar, due)).toBe(true);
+        }
+      },
+    );
 
     test.each(calendars.map((c) => [c.name, c] as const))('%s: businessTimeBetween agrees with a day-by-day luxon reference', (_, calendar) => {
       for (const [start, duration] of pairs.slice(0, 60)) {
@@ -201,7 +216,18 @@ describe('business calendars', () => {
       ['a time that is no time', { week: { 1: [['25:00', '26:00']] } }, 'week.1[0]'],
       ['a reversed period', { week: { 2: [['18:00', '09:00']] } }, 'week.2[0]'],
       ['a period starting at 24:00', { week: { 2: [['24:00', '24:00']] } }, 'week.2[0]'],
-      ['overlapping periods', { week: { 3: [['09:00', '12:00'], ['11:00', '13:00']] } }, 'week.3[1]'],
+      [
+        'overlapping periods',
+        {
+          week: {
+            3: [
+              ['09:00', '12:00'],
+              ['11:00', '13:00'],
+            ],
+          },
+        },
+        'week.3[1]',
+      ],
       ['a weekday that does not exist', { week: { 8: [['09:00', '12:00']] } }, 'week.8'],
       ['an unknown time zone', { timeZone: 'Mars/Olympus_Mons' }, 'timeZone'],
       ['a date that does not exist', { holidays: ['2026-02-30'] }, 'holidays[0]'],
@@ -231,7 +257,20 @@ describe('business calendars', () => {
     });
 
     test('periods are returned in order', () => {
-      expect(parseCalendar({ ...base, week: { 1: [['13:30', '18:00'], ['09:00', '12:00']] } }).week[1]).toEqual([['09:00', '12:00'], ['13:30', '18:00']]);
+      expect(
+        parseCalendar({
+          ...base,
+          week: {
+            1: [
+              ['13:30', '18:00'],
+              ['09:00', '12:00'],
+            ],
+          },
+        }).week[1],
+      ).toEqual([
+        ['09:00', '12:00'],
+        ['13:30', '18:00'],
+      ]);
     });
   });
 
@@ -250,14 +289,20 @@ describe('business calendars', () => {
     });
 
     test('refuses an invalid calendar up front', () => {
-      expect(() => createBusinessTime({ bad: { name: 'bad', timeZone: 'Nowhere/Else', week: { 1: [['09:00', '17:00']] } } })).toThrow(expect.objectContaining({ code: 'validation_failed' }));
+      expect(() => createBusinessTime({ bad: { name: 'bad', timeZone: 'Nowhere/Else', week: { 1: [['09:00', '17:00']] } } })).toThrow(
+        expect.objectContaining({ code: 'validation_failed' }),
+      );
     });
 
     test('a step SLA of PT2H on cn-workdays started Friday 17:00 is due Monday 10:00, warned at 09:36', async () => {
       // given a workflow whose one step has a two-hour limit in Chinese office hours
-      const workflow = await compile(bpmn(linear(
-        '<bpmn:userTask id="Answer" name="Answer"><bpmn:extensionElements><sop:step sla="PT2H" calendar="cn-workdays"/></bpmn:extensionElements></bpmn:userTask>',
-      )));
+      const workflow = await compile(
+        bpmn(
+          linear(
+            '<bpmn:userTask id="Answer" name="Answer"><bpmn:extensionElements><sop:step sla="PT2H" calendar="cn-workdays"/></bpmn:extensionElements></bpmn:userTask>',
+          ),
+        ),
+      );
       // when a ticket starts on Friday 2026-01-09 at 17:00 Shanghai time
       const opened = startTicket(workflow, { now: sh('2026-01-09T17:00:00'), actor: 'alice' }, {}, { businessTime });
       // then the breach is due after 1 h on Friday and 1 h on Monday, the 80% warning 36 min into Monday
@@ -281,11 +326,16 @@ function mulberry32(seed: number): () => number {
 /** An independent, slow count: walk the local dates with luxon and sum each period's overlap. */
 function referenceBetween(calendar: BusinessCalendar, from: number, to: number): number {
   let total = 0;
-  for (let date = DateTime.fromMillis(from, { zone: calendar.timeZone }).startOf('day').minus({ days: 1 }); date.toMillis() < to; date = date.plus({ days: 1 })) {
+  for (
+    let date = DateTime.fromMillis(from, { zone: calendar.timeZone }).startOf('day').minus({ days: 1 });
+    date.toMillis() < to;
+    date = date.plus({ days: 1 })
+  ) {
     const key = date.toISODate()!;
     const periods = calendar.holidays?.includes(key) ? [] : (calendar.workdays?.[key] ?? calendar.week[date.weekday as Weekday] ?? []);
     for (const [open, close] of periods) {
-      const at = (time: string) => (time === '24:00' ? date.plus({ days: 1 }) : date.set({ hour: Number(time.slice(0, 2)), minute: Number(time.slice(3)) })).toMillis();
+      const at = (time: string) =>
+        (time === '24:00' ? date.plus({ days: 1 }) : date.set({ hour: Number(time.slice(0, 2)), minute: Number(time.slice(3)) })).toMillis();
       total += Math.max(0, Math.min(at(close), to) - Math.max(at(open), from));
     }
   }

@@ -17,7 +17,14 @@ describe('BPMN → workflow: element mappings', () => {
       ),
     );
     expect(Object.fromEntries(Object.values(workflow.steps).map((s) => [s.id, s.kind]))).toEqual({
-      u: 'human', m: 'human', r: 'human', t: 'human', s: 'automatic', sc: 'automatic', se: 'automatic', br: 'automatic',
+      u: 'human',
+      m: 'human',
+      r: 'human',
+      t: 'human',
+      s: 'automatic',
+      sc: 'automatic',
+      se: 'automatic',
+      br: 'automatic',
     });
     expect(workflow.steps.u!.actions).toEqual([{ event: 'complete', label: 'Check the box', flowId: 'f_u_m' }]);
     expect(workflow.machine.states.s!.always).toEqual({ target: '#sc' });
@@ -55,8 +62,14 @@ describe('BPMN → workflow: element mappings', () => {
         )}`),
     );
     expect(workflow.steps.a).toMatchObject({
-      owner: 'lead', slaMs: 600_000, vipSlaMs: 120_000, warnAt: 0.5, waitingOnCustomer: true, calendar: 'cn-workdays',
-      guidance: 'Ask <politely>.', checklist: ['Verify identity', 'Restate the issue'],
+      owner: 'lead',
+      slaMs: 600_000,
+      vipSlaMs: 120_000,
+      warnAt: 0.5,
+      waitingOnCustomer: true,
+      calendar: 'cn-workdays',
+      guidance: 'Ask <politely>.',
+      checklist: ['Verify identity', 'Restate the issue'],
       fields: [
         { name: 'level', label: 'Level', type: 'enum', options: ['L1', 'L2', 'L3'], required: true },
         { name: 'score', type: 'integer', min: 1, max: 5, required: false },
@@ -78,8 +91,12 @@ describe('BPMN → workflow: element mappings', () => {
       ),
     );
     expect(workflow.steps.c7).toMatchObject({
-      owner: 'support', slaMs: 1_800_000,
-      fields: [{ name: 'approved', label: 'Approved?', type: 'boolean', required: true }, { name: 'kind', type: 'enum', options: ['a', 'b'], required: false }],
+      owner: 'support',
+      slaMs: 1_800_000,
+      fields: [
+        { name: 'approved', label: 'Approved?', type: 'boolean', required: true },
+        { name: 'kind', type: 'enum', options: ['a', 'b'], required: false },
+      ],
     });
     expect(workflow.steps.c8).toMatchObject({ owner: 'tier2', slaMs: 7_200_000 });
   });
@@ -171,12 +188,14 @@ describe('BPMN → workflow: element mappings', () => {
 
   test('event-based gateways wait for whichever event comes first', async () => {
     const workflow = await compile(
-      bpmn(`<bpmn:startEvent id="start"/><bpmn:eventBasedGateway id="race" name="Reply or timeout"/>
+      bpmn(
+        `<bpmn:startEvent id="start"/><bpmn:eventBasedGateway id="race" name="Reply or timeout"/>
         <bpmn:intermediateCatchEvent id="reply"><bpmn:messageEventDefinition messageRef="m1"/></bpmn:intermediateCatchEvent>
         <bpmn:intermediateCatchEvent id="timeout">${timer('timeDuration', 'PT48H')}</bpmn:intermediateCatchEvent>
         <bpmn:userTask id="handle"/><bpmn:userTask id="chase"/><bpmn:endEvent id="end"/>
         ${flow('start', 'race')}${flow('race', 'reply')}${flow('race', 'timeout')}${flow('reply', 'handle')}${flow('timeout', 'chase')}${flow('handle', 'end')}${flow('chase', 'end')}`,
-        { extra: '<bpmn:message id="m1" name="customer_reply"/>' }),
+        { extra: '<bpmn:message id="m1" name="customer_reply"/>' },
+      ),
     );
     expect(workflow.steps.race!.kind).toBe('wait');
     expect(workflow.steps.race!.actions.map((a) => a.event)).toEqual(['customer_reply']);
@@ -195,7 +214,10 @@ describe('BPMN → workflow: element mappings', () => {
         </bpmn:subProcess>`),
     );
     expect(workflow.timers.every4h).toEqual({
-      id: 'every4h', spec: { type: 'cycle', value: 'R/PT4H' }, behaviour: 'reminder', scope: '$process',
+      id: 'every4h',
+      spec: { type: 'cycle', value: 'R/PT4H' },
+      behaviour: 'reminder',
+      scope: '$process',
       reminder: { to: 'agent', message: 'Send the customer a status update' },
     });
     expect(workflow.machine.entry).toEqual([{ type: 'sop.arm', params: { timer: 'every4h' } }]);
@@ -215,7 +237,8 @@ describe('BPMN → workflow: element mappings', () => {
   });
 
   test('messy real-world encodings: BOM, ISO-8859-1 and windows-1252 declarations, no prefix', async () => {
-    const body = '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"><process id="p"><startEvent id="s"/><userTask id="u" name="Caf\u00e9 \u20ac"/><endEvent id="e"/><sequenceFlow id="f1" sourceRef="s" targetRef="u"/><sequenceFlow id="f2" sourceRef="u" targetRef="e"/></process></definitions>';
+    const body =
+      '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"><process id="p"><startEvent id="s"/><userTask id="u" name="Caf\u00e9 \u20ac"/><endEvent id="e"/><sequenceFlow id="f1" sourceRef="s" targetRef="u"/><sequenceFlow id="f2" sourceRef="u" targetRef="e"/></process></definitions>';
     const latin1 = Buffer.from(`<?xml version="1.0" encoding="ISO-8859-1"?>${body.replace('\u20ac', 'E')}`, 'latin1');
     expect((await compile(latin1 as unknown as string)).steps.u!.name).toBe('Café E');
     const cp1252 = Buffer.concat([Buffer.from('<?xml version="1.0" encoding="windows-1252"?>'), Buffer.from(body.replace('\u20ac', 'X'), 'latin1')]);

@@ -13,54 +13,278 @@ describe('BPMN → workflow: rejections name every offending element', () => {
     ['complex gateway', simple('<bpmn:complexGateway id="cx"/>'), 'cx', 'complexGateway', /not supported/],
     ['call activity', simple('<bpmn:callActivity id="call" calledElement="x"/>'), 'call', 'callActivity', /call activities are not supported/],
     ['transaction', simple('<bpmn:transaction id="tx"/>'), 'tx', 'transaction', /not supported/],
-    ['signal catch', simple('<bpmn:intermediateCatchEvent id="sig"><bpmn:signalEventDefinition/></bpmn:intermediateCatchEvent>'), 'sig', 'intermediateCatchEvent', /signal catch events are not supported/],
+    [
+      'signal catch',
+      simple('<bpmn:intermediateCatchEvent id="sig"><bpmn:signalEventDefinition/></bpmn:intermediateCatchEvent>'),
+      'sig',
+      'intermediateCatchEvent',
+      /signal catch events are not supported/,
+    ],
     ['throw event', simple('<bpmn:intermediateThrowEvent id="thr"/>'), 'thr', 'intermediateThrowEvent', /use a send task/],
-    ['error boundary', simple('<bpmn:boundaryEvent id="err" attachedToRef="u"><bpmn:errorEventDefinition/></bpmn:boundaryEvent>'), 'err', 'boundaryEvent', /error boundary events/],
+    [
+      'error boundary',
+      simple('<bpmn:boundaryEvent id="err" attachedToRef="u"><bpmn:errorEventDefinition/></bpmn:boundaryEvent>'),
+      'err',
+      'boundaryEvent',
+      /error boundary events/,
+    ],
     ['error end', simple('<bpmn:endEvent id="errEnd"><bpmn:errorEventDefinition/></bpmn:endEvent>'), 'errEnd', 'endEvent', /error end events/],
     ['multi-instance', bpmn(linear('<bpmn:userTask id="mi"><bpmn:multiInstanceLoopCharacteristics/></bpmn:userTask>')), 'mi', 'userTask', /multi-instance/],
-    ['timer start', bpmn(`<bpmn:startEvent id="ts">${timer('timeCycle', 'R/P1D')}</bpmn:startEvent><bpmn:endEvent id="e"/>${flow('ts', 'e')}`), 'ts', 'startEvent', /timer start events are not supported/],
-    ['timer without expression', simple('<bpmn:boundaryEvent id="b" attachedToRef="u"><bpmn:timerEventDefinition/></bpmn:boundaryEvent>', flow('b', 'end', { id: 'fb' })), 'b', 'boundaryEvent', /no time expression/],
-    ['empty timer value', simple(`<bpmn:boundaryEvent id="b" attachedToRef="u">${timer('timeDuration', ' ')}</bpmn:boundaryEvent>`, flow('b', 'end', { id: 'fb' })), 'b', 'boundaryEvent', /timeDuration is empty/],
-    ['cron timer', simple(`<bpmn:boundaryEvent id="b" attachedToRef="u">${timer('timeCycle', '0 0 9 * * ?')}</bpmn:boundaryEvent>`, flow('b', 'end', { id: 'fb' })), 'b', 'boundaryEvent', /cron cycle .* not supported/],
-    ['expression timer', simple(`<bpmn:boundaryEvent id="b" attachedToRef="u">${timer('timeDuration', '${delay}')}</bpmn:boundaryEvent>`, flow('b', 'end', { id: 'fb' })), 'b', 'boundaryEvent', /expression timer/],
-    ['non-ISO duration', simple(`<bpmn:boundaryEvent id="b" attachedToRef="u">${timer('timeDuration', '1w')}</bpmn:boundaryEvent>`, flow('b', 'end', { id: 'fb' })), 'b', 'boundaryEvent', /not an ISO 8601 duration/],
-    ['JUEL condition', bpmn(`<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="x"/><bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>${flow('s', 'x')}${flow('x', 'a', { condition: '${ok}' })}${flow('x', 'b', { condition: '${!ok}' })}`), 'f_x_a', 'sequenceFlow', /JUEL\/EL expression: write it in FEEL/],
-    ['bad FEEL', bpmn(`<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="x" default="f_x_b"/><bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>${flow('s', 'x')}${flow('x', 'a', { condition: 'level = ' })}${flow('x', 'b')}`), 'f_x_a', 'sequenceFlow', /not valid FEEL/],
-    ['unconditioned split', bpmn(`<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="x"/><bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>${flow('s', 'x')}${flow('x', 'a')}${flow('x', 'b')}`), 'f_x_a', 'sequenceFlow', /without a condition and is not its default flow/],
-    ['condition off a task', bpmn(`<bpmn:startEvent id="s"/><bpmn:userTask id="t"/><bpmn:endEvent id="e"/>${flow('s', 't')}${flow('t', 'e', { condition: 'x = 1' })}`), 'f_t_e', 'sequenceFlow', /only supported on flows leaving an exclusive gateway/],
-    ['gateway with no way out', bpmn(`<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="x"/>${flow('s', 'x')}`), 'x', 'exclusiveGateway', /the gateway has no way out/],
-    ['dangling flow', bpmn(`<bpmn:startEvent id="s"/><bpmn:endEvent id="e"/>${flow('s', 'e')}<bpmn:sequenceFlow id="dangle" sourceRef="s"/>`), 'dangle', 'sequenceFlow', /dangling sequence flow/],
-    ['unresolved reference', bpmn(`<bpmn:startEvent id="s"/><bpmn:endEvent id="e"/>${flow('s', 'e')}<bpmn:sequenceFlow id="ghost" sourceRef="s" targetRef="nowhere"/>`), 'ghost', 'sequenceFlow', /unresolved reference <nowhere>/],
-    ['unreachable task', bpmn(`${linear('<bpmn:userTask id="u"/>')}<bpmn:userTask id="orphan"/>${flow('orphan', 'end')}`), 'orphan', 'userTask', /can never be reached/],
-    ['task with no way on', bpmn(`<bpmn:startEvent id="s"/><bpmn:userTask id="stuck"/>${flow('s', 'stuck')}`), 'stuck', 'userTask', /no sequence flow leaves it/],
+    [
+      'timer start',
+      bpmn(`<bpmn:startEvent id="ts">${timer('timeCycle', 'R/P1D')}</bpmn:startEvent><bpmn:endEvent id="e"/>${flow('ts', 'e')}`),
+      'ts',
+      'startEvent',
+      /timer start events are not supported/,
+    ],
+    [
+      'timer without expression',
+      simple('<bpmn:boundaryEvent id="b" attachedToRef="u"><bpmn:timerEventDefinition/></bpmn:boundaryEvent>', flow('b', 'end', { id: 'fb' })),
+      'b',
+      'boundaryEvent',
+      /no time expression/,
+    ],
+    [
+      'empty timer value',
+      simple(`<bpmn:boundaryEvent id="b" attachedToRef="u">${timer('timeDuration', ' ')}</bpmn:boundaryEvent>`, flow('b', 'end', { id: 'fb' })),
+      'b',
+      'boundaryEvent',
+      /timeDuration is empty/,
+    ],
+    [
+      'cron timer',
+      simple(`<bpmn:boundaryEvent id="b" attachedToRef="u">${timer('timeCycle', '0 0 9 * * ?')}</bpmn:boundaryEvent>`, flow('b', 'end', { id: 'fb' })),
+      'b',
+      'boundaryEvent',
+      /cron cycle .* not supported/,
+    ],
+    [
+      'expression timer',
+      simple(`<bpmn:boundaryEvent id="b" attachedToRef="u">${timer('timeDuration', '${delay}')}</bpmn:boundaryEvent>`, flow('b', 'end', { id: 'fb' })),
+      'b',
+      'boundaryEvent',
+      /expression timer/,
+    ],
+    [
+      'non-ISO duration',
+      simple(`<bpmn:boundaryEvent id="b" attachedToRef="u">${timer('timeDuration', '1w')}</bpmn:boundaryEvent>`, flow('b', 'end', { id: 'fb' })),
+      'b',
+      'boundaryEvent',
+      /not an ISO 8601 duration/,
+    ],
+    [
+      'JUEL condition',
+      bpmn(
+        `<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="x"/><bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>${flow('s', 'x')}${flow('x', 'a', { condition: '${ok}' })}${flow('x', 'b', { condition: '${!ok}' })}`,
+      ),
+      'f_x_a',
+      'sequenceFlow',
+      /JUEL\/EL expression: write it in FEEL/,
+    ],
+    [
+      'bad FEEL',
+      bpmn(
+        `<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="x" default="f_x_b"/><bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>${flow('s', 'x')}${flow('x', 'a', { condition: 'level = ' })}${flow('x', 'b')}`,
+      ),
+      'f_x_a',
+      'sequenceFlow',
+      /not valid FEEL/,
+    ],
+    [
+      'unconditioned split',
+      bpmn(
+        `<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="x"/><bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>${flow('s', 'x')}${flow('x', 'a')}${flow('x', 'b')}`,
+      ),
+      'f_x_a',
+      'sequenceFlow',
+      /without a condition and is not its default flow/,
+    ],
+    [
+      'condition off a task',
+      bpmn(`<bpmn:startEvent id="s"/><bpmn:userTask id="t"/><bpmn:endEvent id="e"/>${flow('s', 't')}${flow('t', 'e', { condition: 'x = 1' })}`),
+      'f_t_e',
+      'sequenceFlow',
+      /only supported on flows leaving an exclusive gateway/,
+    ],
+    [
+      'gateway with no way out',
+      bpmn(`<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="x"/>${flow('s', 'x')}`),
+      'x',
+      'exclusiveGateway',
+      /the gateway has no way out/,
+    ],
+    [
+      'dangling flow',
+      bpmn(`<bpmn:startEvent id="s"/><bpmn:endEvent id="e"/>${flow('s', 'e')}<bpmn:sequenceFlow id="dangle" sourceRef="s"/>`),
+      'dangle',
+      'sequenceFlow',
+      /dangling sequence flow/,
+    ],
+    [
+      'unresolved reference',
+      bpmn(`<bpmn:startEvent id="s"/><bpmn:endEvent id="e"/>${flow('s', 'e')}<bpmn:sequenceFlow id="ghost" sourceRef="s" targetRef="nowhere"/>`),
+      'ghost',
+      'sequenceFlow',
+      /unresolved reference <nowhere>/,
+    ],
+    [
+      'unreachable task',
+      bpmn(`${linear('<bpmn:userTask id="u"/>')}<bpmn:userTask id="orphan"/>${flow('orphan', 'end')}`),
+      'orphan',
+      'userTask',
+      /can never be reached/,
+    ],
+    [
+      'task with no way on',
+      bpmn(`<bpmn:startEvent id="s"/><bpmn:userTask id="stuck"/>${flow('s', 'stuck')}`),
+      'stuck',
+      'userTask',
+      /no sequence flow leaves it/,
+    ],
     ['no start event', bpmn('<bpmn:userTask id="u"/>'), 'p', 'process', /has no start event/],
-    ['two start events', bpmn(`<bpmn:startEvent id="s1"/><bpmn:startEvent id="s2"/><bpmn:endEvent id="e"/>${flow('s1', 'e')}${flow('s2', 'e')}`), 's2', 'startEvent', /2 start events \(s1, s2\)/],
-    ['automatic task that splits', bpmn(`<bpmn:startEvent id="s"/><bpmn:serviceTask id="svc"/><bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>${flow('s', 'svc')}${flow('svc', 'a')}${flow('svc', 'b')}`), 'svc', 'serviceTask', /use a parallel gateway/],
-    ['loop with no wait state', bpmn(`<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="x" default="back"/><bpmn:serviceTask id="svc"/><bpmn:endEvent id="e"/>${flow('s', 'x')}${flow('x', 'e', { condition: 'done = true' })}${flow('x', 'svc', { id: 'back' })}${flow('svc', 'x')}`), 'svc', 'serviceTask', /loop with no step that waits/],
-    ['unstructured parallel', bpmn(`<bpmn:startEvent id="s"/><bpmn:parallelGateway id="fork"/><bpmn:userTask id="a"/><bpmn:userTask id="b"/><bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>${flow('s', 'fork')}${flow('fork', 'a')}${flow('fork', 'b')}${flow('a', 'e1')}${flow('b', 'e2')}`), 'e1', 'endEvent', /without reaching a join/],
-    ['join that waits for too many', bpmn(`<bpmn:startEvent id="s"/><bpmn:parallelGateway id="fork"/><bpmn:userTask id="a" /><bpmn:userTask id="b"/><bpmn:parallelGateway id="join"/><bpmn:endEvent id="e"/>${flow('s', 'fork')}${flow('fork', 'a')}${flow('fork', 'b')}${flow('a', 'join')}${flow('b', 'join')}${flow('a', 'join', { id: 'again' })}${flow('join', 'e')}`), 'join', 'parallelGateway', /waits for 3 flows/],
-    ['mixed parallel gateway', bpmn(`<bpmn:startEvent id="s"/><bpmn:startEvent id="s0"/><bpmn:parallelGateway id="mix"/><bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>${flow('s', 'mix')}${flow('s0', 'mix')}${flow('mix', 'a')}${flow('mix', 'b')}`), 'mix', 'parallelGateway', /both joins and forks/],
-    ['boundary on an automatic task', bpmn(`${linear('<bpmn:serviceTask id="svc"/>')}<bpmn:boundaryEvent id="b" attachedToRef="svc">${timer('timeDuration', 'PT1H')}</bpmn:boundaryEvent>${flow('b', 'end', { id: 'fb' })}`), 'b', 'boundaryEvent', /never waits/],
-    ['missing attachedToRef', simple('<bpmn:boundaryEvent id="b"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>', flow('b', 'end', { id: 'fb' })), 'b', 'boundaryEvent', /not attached/],
-    ['waiting on a reminder path', simple(`<bpmn:boundaryEvent id="b" attachedToRef="u" cancelActivity="false">${timer('timeDuration', 'PT1H')}</bpmn:boundaryEvent><bpmn:userTask id="w"/>`, `${flow('b', 'w')}${flow('w', 'end', { id: 'fw' })}`), 'w', 'userTask', /may only hold automatic tasks/],
-    ['event gateway to a task', bpmn(`<bpmn:startEvent id="s"/><bpmn:eventBasedGateway id="g"/><bpmn:userTask id="a"/><bpmn:userTask id="b"/><bpmn:endEvent id="e"/>${flow('s', 'g')}${flow('g', 'a')}${flow('g', 'b')}${flow('a', 'e')}${flow('b', 'e')}`), 'a', 'userTask', /not a timer or message catch event/],
-    ['bad SLA', bpmn(linear('<bpmn:userTask id="u"><bpmn:extensionElements><sop:step sla="5 minutes"/></bpmn:extensionElements></bpmn:userTask>')), 'u', 'userTask', /sla "5 minutes" is not an ISO 8601 duration/],
-    ['unknown field type', bpmn(linear('<bpmn:userTask id="u"><bpmn:extensionElements><sop:step><sop:field name="x" type="colour"/></sop:step></bpmn:extensionElements></bpmn:userTask>')), 'u', 'userTask', /unknown type "colour"/],
-    ['enum without options', bpmn(linear('<bpmn:userTask id="u"><bpmn:extensionElements><sop:step><sop:field name="x" type="enum"/></sop:step></bpmn:extensionElements></bpmn:userTask>')), 'u', 'userTask', /lists no options/],
-    ['duplicate event keys', bpmn(`<bpmn:startEvent id="s"/><bpmn:userTask id="u"/><bpmn:endEvent id="e"/>${flow('s', 'u')}${flow('u', 'e', { attrs: 'sop:event="go"' })}${flow('u', 'e', { id: 'again', attrs: 'sop:event="go"' })}`), 'again', 'sequenceFlow', /already leaves step u/],
+    [
+      'two start events',
+      bpmn(`<bpmn:startEvent id="s1"/><bpmn:startEvent id="s2"/><bpmn:endEvent id="e"/>${flow('s1', 'e')}${flow('s2', 'e')}`),
+      's2',
+      'startEvent',
+      /2 start events \(s1, s2\)/,
+    ],
+    [
+      'automatic task that splits',
+      bpmn(
+        `<bpmn:startEvent id="s"/><bpmn:serviceTask id="svc"/><bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>${flow('s', 'svc')}${flow('svc', 'a')}${flow('svc', 'b')}`,
+      ),
+      'svc',
+      'serviceTask',
+      /use a parallel gateway/,
+    ],
+    [
+      'loop with no wait state',
+      bpmn(
+        `<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="x" default="back"/><bpmn:serviceTask id="svc"/><bpmn:endEvent id="e"/>${flow('s', 'x')}${flow('x', 'e', { condition: 'done = true' })}${flow('x', 'svc', { id: 'back' })}${flow('svc', 'x')}`,
+      ),
+      'svc',
+      'serviceTask',
+      /loop with no step that waits/,
+    ],
+    [
+      'unstructured parallel',
+      bpmn(
+        `<bpmn:startEvent id="s"/><bpmn:parallelGateway id="fork"/><bpmn:userTask id="a"/><bpmn:userTask id="b"/><bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>${flow('s', 'fork')}${flow('fork', 'a')}${flow('fork', 'b')}${flow('a', 'e1')}${flow('b', 'e2')}`,
+      ),
+      'e1',
+      'endEvent',
+      /without reaching a join/,
+    ],
+    [
+      'join that waits for too many',
+      bpmn(
+        `<bpmn:startEvent id="s"/><bpmn:parallelGateway id="fork"/><bpmn:userTask id="a" /><bpmn:userTask id="b"/><bpmn:parallelGateway id="join"/><bpmn:endEvent id="e"/>${flow('s', 'fork')}${flow('fork', 'a')}${flow('fork', 'b')}${flow('a', 'join')}${flow('b', 'join')}${flow('a', 'join', { id: 'again' })}${flow('join', 'e')}`,
+      ),
+      'join',
+      'parallelGateway',
+      /waits for 3 flows/,
+    ],
+    [
+      'mixed parallel gateway',
+      bpmn(
+        `<bpmn:startEvent id="s"/><bpmn:startEvent id="s0"/><bpmn:parallelGateway id="mix"/><bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>${flow('s', 'mix')}${flow('s0', 'mix')}${flow('mix', 'a')}${flow('mix', 'b')}`,
+      ),
+      'mix',
+      'parallelGateway',
+      /both joins and forks/,
+    ],
+    [
+      'boundary on an automatic task',
+      bpmn(
+        `${linear('<bpmn:serviceTask id="svc"/>')}<bpmn:boundaryEvent id="b" attachedToRef="svc">${timer('timeDuration', 'PT1H')}</bpmn:boundaryEvent>${flow('b', 'end', { id: 'fb' })}`,
+      ),
+      'b',
+      'boundaryEvent',
+      /never waits/,
+    ],
+    [
+      'missing attachedToRef',
+      simple(
+        '<bpmn:boundaryEvent id="b"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>',
+        flow('b', 'end', { id: 'fb' }),
+      ),
+      'b',
+      'boundaryEvent',
+      /not attached/,
+    ],
+    [
+      'waiting on a reminder path',
+      simple(
+        `<bpmn:boundaryEvent id="b" attachedToRef="u" cancelActivity="false">${timer('timeDuration', 'PT1H')}</bpmn:boundaryEvent><bpmn:userTask id="w"/>`,
+        `${flow('b', 'w')}${flow('w', 'end', { id: 'fw' })}`,
+      ),
+      'w',
+      'userTask',
+      /may only hold automatic tasks/,
+    ],
+    [
+      'event gateway to a task',
+      bpmn(
+        `<bpmn:startEvent id="s"/><bpmn:eventBasedGateway id="g"/><bpmn:userTask id="a"/><bpmn:userTask id="b"/><bpmn:endEvent id="e"/>${flow('s', 'g')}${flow('g', 'a')}${flow('g', 'b')}${flow('a', 'e')}${flow('b', 'e')}`,
+      ),
+      'a',
+      'userTask',
+      /not a timer or message catch event/,
+    ],
+    [
+      'bad SLA',
+      bpmn(linear('<bpmn:userTask id="u"><bpmn:extensionElements><sop:step sla="5 minutes"/></bpmn:extensionElements></bpmn:userTask>')),
+      'u',
+      'userTask',
+      /sla "5 minutes" is not an ISO 8601 duration/,
+    ],
+    [
+      'unknown field type',
+      bpmn(
+        linear(
+          '<bpmn:userTask id="u"><bpmn:extensionElements><sop:step><sop:field name="x" type="colour"/></sop:step></bpmn:extensionElements></bpmn:userTask>',
+        ),
+      ),
+      'u',
+      'userTask',
+      /unknown type "colour"/,
+    ],
+    [
+      'enum without options',
+      bpmn(
+        linear('<bpmn:userTask id="u"><bpmn:extensionElements><sop:step><sop:field name="x" type="enum"/></sop:step></bpmn:extensionElements></bpmn:userTask>'),
+      ),
+      'u',
+      'userTask',
+      /lists no options/,
+    ],
+    [
+      'duplicate event keys',
+      bpmn(
+        `<bpmn:startEvent id="s"/><bpmn:userTask id="u"/><bpmn:endEvent id="e"/>${flow('s', 'u')}${flow('u', 'e', { attrs: 'sop:event="go"' })}${flow('u', 'e', { id: 'again', attrs: 'sop:event="go"' })}`,
+      ),
+      'again',
+      'sequenceFlow',
+      /already leaves step u/,
+    ],
   ])('%s', async (_name, xml, elementId, type, message) => {
     expectProblem(await problemsOf(xml), elementId, type, message);
   });
 
   test('all problems are reported at once, not just the first', async () => {
     const problems = await problemsOf(
-      bpmn(`${linear('<bpmn:userTask id="u"/>')}<bpmn:inclusiveGateway id="inc"/><bpmn:callActivity id="call"/><bpmn:userTask id="orphan"/>${flow('orphan', 'end')}`),
+      bpmn(
+        `${linear('<bpmn:userTask id="u"/>')}<bpmn:inclusiveGateway id="inc"/><bpmn:callActivity id="call"/><bpmn:userTask id="orphan"/>${flow('orphan', 'end')}`,
+      ),
     );
     expect(problems.map((p) => p.elementId).sort()).toEqual(['call', 'inc', 'orphan']);
   });
 
   test('a flow into an element already refused is not reported again', async () => {
-    const problems = await problemsOf(bpmn(`<bpmn:startEvent id="s"/><bpmn:callActivity id="call"/><bpmn:endEvent id="e"/>${flow('s', 'call')}${flow('call', 'e')}`));
+    const problems = await problemsOf(
+      bpmn(`<bpmn:startEvent id="s"/><bpmn:callActivity id="call"/><bpmn:endEvent id="e"/>${flow('s', 'call')}${flow('call', 'e')}`),
+    );
     expect(problems.map((p) => p.elementId)).toEqual(['call']);
   });
 });
@@ -86,12 +310,21 @@ describe('BPMN → workflow: hostile and broken documents are refused safely', (
   });
 
   test('invalid UTF-8 bytes are refused with their line', async () => {
-    const bytes = Buffer.concat([Buffer.from(bpmn(linear('<bpmn:userTask id="u" name="a')).split('name="a')[0]!), Buffer.from([0xc3, 0x28]), Buffer.from('"/>')]);
+    const bytes = Buffer.concat([
+      Buffer.from(bpmn(linear('<bpmn:userTask id="u" name="a')).split('name="a')[0]!),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"/>'),
+    ]);
     expectProblem(await problemsOf(bytes), 'document', 'xml', /not valid utf-8 text \(first invalid byte near line \d+\)/);
   });
 
   test('an unknown encoding is refused by name', async () => {
-    expectProblem(await problemsOf(Buffer.from('<?xml version="1.0" encoding="x-martian"?><definitions/>')), 'document', 'xml', /unsupported document encoding "x-martian"/);
+    expectProblem(
+      await problemsOf(Buffer.from('<?xml version="1.0" encoding="x-martian"?><definitions/>')),
+      'document',
+      'xml',
+      /unsupported document encoding "x-martian"/,
+    );
   });
 
   test('a document that is not BPMN is refused', async () => {

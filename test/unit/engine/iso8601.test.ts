@@ -52,7 +52,12 @@ describe('ISO 8601 timer maths', () => {
   });
 
   test('accepts what modelers write', () => {
-    for (const [type, value] of [['duration', 'PT15S'], ['date', '2026-03-01T10:00:00Z'], ['cycle', 'R3/PT10H'], ['cycle', 'R/P1D']] as const) {
+    for (const [type, value] of [
+      ['duration', 'PT15S'],
+      ['date', '2026-03-01T10:00:00Z'],
+      ['cycle', 'R3/PT10H'],
+      ['cycle', 'R/P1D'],
+    ] as const) {
       expect(validateTimer({ type, value })).toBeUndefined();
     }
   });

@@ -1,7 +1,16 @@
 import { DateTime } from 'luxon';
 import { exportBpmn } from '../../../server/engine/bpmn/export.js';
 import { importBpmnOrThrow } from '../../../server/engine/import-bpmn.js';
-import { advance, fireTimer, startTicket, updateTicket, type Advance, type EngineOptions, type PendingTimer, type TicketState } from '../../../server/engine/ticket-engine.js';
+import {
+  advance,
+  fireTimer,
+  startTicket,
+  updateTicket,
+  type Advance,
+  type EngineOptions,
+  type PendingTimer,
+  type TicketState,
+} from '../../../server/engine/ticket-engine.js';
 import { createBusinessTime, type BusinessCalendar, type Period } from '../../../server/engine/time/business-calendar.js';
 import { BUILT_IN_CALENDARS } from '../../../server/engine/time/calendars.js';
 import type { Workflow } from '../../../server/engine/workflow.js';
@@ -25,12 +34,18 @@ const ny = (local: string) => DateTime.fromISO(local, { zone: 'America/New_York'
 const local = (zone: string) => (ms: number) => DateTime.fromMillis(ms, { zone }).toFormat("yyyy-MM-dd'T'HH:mm");
 const inShanghai = local('Asia/Shanghai');
 const inNewYork = local('America/New_York');
-const by = (actor = 'alice') => (now: number) => ({ now, actor });
+const by =
+  (actor = 'alice') =>
+  (now: number) => ({ now, actor });
 const at = by();
 
 /** The ticket's timers of one result as [kind, step, local due time]. */
 const timers = (list: PendingTimer[], zone: (ms: number) => string) => list.map((t) => [t.kind, t.step, zone(t.dueAt)]);
-const ticketTimers = (list: PendingTimer[], zone: (ms: number) => string) => timers(list.filter((t) => t.kind.startsWith('ticket-')), zone);
+const ticketTimers = (list: PendingTimer[], zone: (ms: number) => string) =>
+  timers(
+    list.filter((t) => t.kind.startsWith('ticket-')),
+    zone,
+  );
 
 /** Grade → Handle ⇄ Ask (waits on the customer), Handle → Grade again or resolved. */
 function support(process: string, handle = '<sop:step sla="PT4H" vipSla="PT1H"/>'): Promise<Workflow> {
@@ -109,7 +124,7 @@ describe('resolution clock', () => {
       ]);
     });
 
-    test('in New York on the ticket\'s own calendar, across Thanksgiving and a weekend', () => {
+    test("in New York on the ticket's own calendar, across Thanksgiving and a weekend", () => {
       // given a ticket of the same workflow on ny-office, opened the Wednesday before Thanksgiving at 15:00
       const handling = openInHandle(officeHours, ny('2026-11-25T15:00'), { calendar: 'ny-office' });
       expect(handling.state.calendar).toBe('ny-office');
@@ -158,7 +173,8 @@ describe('resolution clock', () => {
   });
 
   test('parallel branches: the clock stops only while every step the ticket waits in waits on the customer', async () => {
-    const step = (id: string, waiting = false) => `<bpmn:userTask id="${id}"><bpmn:extensionElements><sop:step waitingOnCustomer="${waiting}"/></bpmn:extensionElements></bpmn:userTask>`;
+    const step = (id: string, waiting = false) =>
+      `<bpmn:userTask id="${id}"><bpmn:extensionElements><sop:step waitingOnCustomer="${waiting}"/></bpmn:extensionElements></bpmn:userTask>`;
     const done = (from: string, to: string) => flow(from, to, { attrs: `sop:event="${from}.done"` });
     const wf = await compile(
       bpmn(`<bpmn:extensionElements><sop:process sla="PT10H"/></bpmn:extensionElements>
@@ -250,7 +266,15 @@ describe('resolution clock', () => {
       expect(upgraded.fields.vip).toBe(true);
       expect(upgraded.state.resolution).toEqual({ slaMs: 2 * HOUR, usedMs: 30 * MIN, runningSince: sh('2026-01-12T17:30') });
       expect(upgraded.state.openVisits).toEqual([
-        { visit: expect.any(Number), step: 'Handle', enteredAt: sh('2026-01-12T17:00'), slaMs: HOUR, breached: false, usedMs: 30 * MIN, usedUntil: sh('2026-01-12T17:30') },
+        {
+          visit: expect.any(Number),
+          step: 'Handle',
+          enteredAt: sh('2026-01-12T17:00'),
+          slaMs: HOUR,
+          breached: false,
+          usedMs: 30 * MIN,
+          usedUntil: sh('2026-01-12T17:30'),
+        },
       ]);
       // when Handle is resolved at 18:10: 70 min of its 1 h used, and the ticket's clock stops at 70 min
       const resolved = advance(wf, upgraded.state, { type: 'resolve' }, at(sh('2026-01-12T18:10')), options);
@@ -302,7 +326,12 @@ describe('resolution clock', () => {
         ['ticket-sla-warning', undefined, '2026-01-12T14:24'],
         ['ticket-sla-breach', undefined, '2026-01-12T16:00'],
       ]);
-      expect(timers(moved.state.timers.filter((t) => t.step), inShanghai)).toEqual([
+      expect(
+        timers(
+          moved.state.timers.filter((t) => t.step),
+          inShanghai,
+        ),
+      ).toEqual([
         ['sla-warning', 'Handle', '2026-01-12T12:12'],
         ['sla-breach', 'Handle', '2026-01-12T13:00'],
       ]);
@@ -314,7 +343,9 @@ describe('resolution clock', () => {
       updateTicket(officeHours, handling.state, { vip: true, calendar: 'ny-office' }, at(sh('2026-01-12T10:00')), options);
       expect(JSON.stringify(handling.state)).toBe(before);
       const closed = advance(officeHours, handling.state, { type: 'resolve' }, at(sh('2026-01-12T10:00')), options);
-      expect(() => updateTicket(officeHours, closed.state, { vip: true }, at(sh('2026-01-12T11:00')), options)).toThrow(expect.objectContaining({ code: 'event_not_allowed' }));
+      expect(() => updateTicket(officeHours, closed.state, { vip: true }, at(sh('2026-01-12T11:00')), options)).toThrow(
+        expect.objectContaining({ code: 'event_not_allowed' }),
+      );
     });
   });
 
@@ -349,18 +380,32 @@ describe('levelSla and vipCalendar in BPMN', () => {
     ['L1=PT4H,L1=P1D', /names level L1 twice/],
     ['L1=PT0S', /the limit for L1 must be longer than zero/],
   ])('levelSla="%s" is refused with the process id', async (levelSla, message) => {
-    const problems = await problemsOf(bpmn(`<bpmn:extensionElements><sop:process levelSla="${levelSla}"/></bpmn:extensionElements>
-      <bpmn:startEvent id="s"/><bpmn:userTask id="t"/><bpmn:endEvent id="e"/>${flow('s', 't')}${flow('t', 'e')}`, { id: 'Support_Process' }));
+    const problems = await problemsOf(
+      bpmn(
+        `<bpmn:extensionElements><sop:process levelSla="${levelSla}"/></bpmn:extensionElements>
+      <bpmn:startEvent id="s"/><bpmn:userTask id="t"/><bpmn:endEvent id="e"/>${flow('s', 't')}${flow('t', 'e')}`,
+        { id: 'Support_Process' },
+      ),
+    );
     expect(problems).toEqual([{ elementId: 'Support_Process', type: 'process', message: expect.stringMatching(message) }]);
   });
 
   test('export → import keeps levelSla and vipCalendar', async () => {
     const wf = await support('sla="PT8H" vipSla="PT2H" calendar="cn-workdays" vipCalendar="cn-service-desk" levelSla=" L1 = PT4H, L2=P1D ,L3=P2D"');
-    expect(wf.graph.properties).toEqual({ calendar: 'cn-workdays', vipCalendar: 'cn-service-desk', sla: 'PT8H', vipSla: 'PT2H', levelSla: { L1: 'PT4H', L2: 'P1D', L3: 'P2D' } });
+    expect(wf.graph.properties).toEqual({
+      calendar: 'cn-workdays',
+      vipCalendar: 'cn-service-desk',
+      sla: 'PT8H',
+      vipSla: 'PT2H',
+      levelSla: { L1: 'PT4H', L2: 'P1D', L3: 'P2D' },
+    });
     const xml = await exportBpmn(wf.graph);
     expect(xml).toMatch(/<sop:process [^>]*vipCalendar="cn-service-desk"[^>]*levelSla="L1=PT4H,L2=P1D,L3=P2D"/);
     const again = await importBpmnOrThrow(xml);
     expect(again.graph.properties).toEqual(wf.graph.properties);
-    expect({ levelSlaMs: again.levelSlaMs, vipCalendar: again.vipCalendar }).toEqual({ levelSlaMs: { L1: 4 * HOUR, L2: 24 * HOUR, L3: 48 * HOUR }, vipCalendar: 'cn-service-desk' });
+    expect({ levelSlaMs: again.levelSlaMs, vipCalendar: again.vipCalendar }).toEqual({
+      levelSlaMs: { L1: 4 * HOUR, L2: 24 * HOUR, L3: 48 * HOUR },
+      vipCalendar: 'cn-service-desk',
+    });
   });
 });

@@ -7,10 +7,14 @@ import { randomWalk, replay, seeded } from '../../helpers/random-walk.js';
 
 const workflowsDir = fileURLToPath(new URL('../../../workflows/', import.meta.url));
 const sources = [
-  ...readdirSync(workflowsDir).filter((f) => f.endsWith('.bpmn')).map((f) => workflowsDir + f),
+  ...readdirSync(workflowsDir)
+    .filter((f) => f.endsWith('.bpmn'))
+    .map((f) => workflowsDir + f),
   fileURLToPath(new URL('../../fixtures/corpus/bpmn-miwg-test-suite/IBM BlueWorks Live April 2014/A.1.0-export.bpmn', import.meta.url)),
   fileURLToPath(new URL('../../fixtures/corpus/bpmn-engine/test/resources/lanes.bpmn', import.meta.url)),
-  fileURLToPath(new URL('../../fixtures/corpus/flowable-examples/async-history/async-history-default-cfg/src/main/resources/test-process.bpmn20.xml', import.meta.url)),
+  fileURLToPath(
+    new URL('../../fixtures/corpus/flowable-examples/async-history/async-history-default-cfg/src/main/resources/test-process.bpmn20.xml', import.meta.url),
+  ),
 ];
 
 /** What a person or the database sees of one engine call, without run-specific keys. */

@@ -19,9 +19,7 @@ describe('ticket engine', () => {
     const opened = startTicket(mini, at(0), { fields: { channel: 'phone' } });
     expect(opened.activeSteps).toEqual(['Answer']);
     expect(opened.allowedEvents).toEqual(['answer']);
-    expect(opened.visitsClosed).toEqual([
-      expect.objectContaining({ step: 'Bot', automatic: true, durationMs: 0, actor: 'system', event: 'automatic' }),
-    ]);
+    expect(opened.visitsClosed).toEqual([expect.objectContaining({ step: 'Bot', automatic: true, durationMs: 0, actor: 'system', event: 'automatic' })]);
     expect(opened.timersArmed.map((t) => [t.kind, t.step, t.dueAt - T0])).toEqual([
       ['sla-warning', 'Answer', 4 * MIN],
       ['sla-breach', 'Answer', 5 * MIN],
@@ -36,7 +34,19 @@ describe('ticket engine', () => {
     const opened = startTicket(mini, at(0));
     const answered = advance(mini, opened.state, { type: 'answer' }, at(7 * MIN));
     expect(answered.visitsClosed).toEqual([
-      { visit: expect.any(Number), step: 'Answer', stepName: 'Answer', enteredAt: T0, exitedAt: T0 + 7 * MIN, durationMs: 7 * MIN, actor: 'alice', event: 'answer', slaMs: 5 * MIN, breached: true, automatic: false },
+      {
+        visit: expect.any(Number),
+        step: 'Answer',
+        stepName: 'Answer',
+        enteredAt: T0,
+        exitedAt: T0 + 7 * MIN,
+        durationMs: 7 * MIN,
+        actor: 'alice',
+        event: 'answer',
+        slaMs: 5 * MIN,
+        breached: true,
+        automatic: false,
+      },
     ]);
     expect(answered.visitsOpened).toEqual([{ visit: expect.any(Number), step: 'Grade', enteredAt: T0 + 7 * MIN, slaMs: 10 * MIN, breached: false }]);
     expect(answered.timersCancelled.map((t) => t.kind).sort()).toEqual(['sla-breach', 'sla-warning']);
@@ -49,14 +59,20 @@ describe('ticket engine', () => {
 
   test('an event not allowed now is rejected with the allowed ones, and nothing changes', () => {
     const opened = startTicket(mini, at(0));
-    expect(() => advance(mini, opened.state, { type: 'resolve' }, at(MIN))).toThrow(expect.objectContaining({ code: 'event_not_allowed', details: { allowedEvents: ['answer'] } }));
+    expect(() => advance(mini, opened.state, { type: 'resolve' }, at(MIN))).toThrow(
+      expect.objectContaining({ code: 'event_not_allowed', details: { allowedEvents: ['answer'] } }),
+    );
     expect(() => advance(mini, opened.state, { type: 'timer.Remind' }, at(MIN))).toThrow(expect.objectContaining({ code: 'event_not_allowed' }));
   });
 
   test('required and typed fields are checked, form text is coerced', () => {
     const graded = advance(mini, startTicket(mini, at(0)).state, { type: 'answer' }, at(MIN));
-    expect(() => advance(mini, graded.state, { type: 'graded' }, at(2 * MIN))).toThrow(expect.objectContaining({ code: 'validation_failed', details: [{ field: 'level', message: expect.any(String) }] }));
-    expect(() => advance(mini, graded.state, { type: 'graded', fields: { level: 'L9' } }, at(2 * MIN))).toThrow(expect.objectContaining({ code: 'validation_failed', details: [{ field: 'level', message: expect.any(String) }] }));
+    expect(() => advance(mini, graded.state, { type: 'graded' }, at(2 * MIN))).toThrow(
+      expect.objectContaining({ code: 'validation_failed', details: [{ field: 'level', message: expect.any(String) }] }),
+    );
+    expect(() => advance(mini, graded.state, { type: 'graded', fields: { level: 'L9' } }, at(2 * MIN))).toThrow(
+      expect.objectContaining({ code: 'validation_failed', details: [{ field: 'level', message: expect.any(String) }] }),
+    );
     const l2 = advance(mini, graded.state, { type: 'graded', fields: { level: 'L2', note: 'printer' } }, at(2 * MIN));
     const followUp = advance(mini, l2.state, { type: 'resolve' }, at(3 * MIN));
     const reopened = advance(mini, followUp.state, { type: 'record_follow_up', fields: { resolved: 'false' } }, at(4 * MIN));
@@ -82,7 +98,9 @@ describe('ticket engine', () => {
 
   test('a gateway where no condition holds rejects the event instead of stranding the ticket', () => {
     const r = advance(mini, startTicket(mini, at(0)).state, { type: 'answer' }, at(MIN));
-    expect(() => advance(mini, r.state, { type: 'graded', fields: { level: 'L3' } }, at(2 * MIN))).toThrow(expect.objectContaining({ code: 'event_not_allowed' }));
+    expect(() => advance(mini, r.state, { type: 'graded', fields: { level: 'L3' } }, at(2 * MIN))).toThrow(
+      expect.objectContaining({ code: 'event_not_allowed' }),
+    );
   });
 
   test('non-interrupting timers remind and keep the step; firing twice does nothing the second time', () => {
@@ -157,12 +175,14 @@ describe('ticket engine', () => {
 
   test('an event-based gateway takes whichever comes first and cancels the other', async () => {
     const wf = await compile(
-      bpmn(`<bpmn:startEvent id="s"/><bpmn:eventBasedGateway id="race"/>
+      bpmn(
+        `<bpmn:startEvent id="s"/><bpmn:eventBasedGateway id="race"/>
         <bpmn:intermediateCatchEvent id="reply"><bpmn:messageEventDefinition messageRef="m1"/></bpmn:intermediateCatchEvent>
         <bpmn:intermediateCatchEvent id="timeout">${timer('timeDuration', 'PT48H')}</bpmn:intermediateCatchEvent>
         <bpmn:userTask id="handle"/><bpmn:userTask id="chase"/><bpmn:endEvent id="e"/>
         ${flow('s', 'race')}${flow('race', 'reply')}${flow('race', 'timeout')}${flow('reply', 'handle')}${flow('timeout', 'chase')}${flow('handle', 'e')}${flow('chase', 'e')}`,
-        { extra: '<bpmn:message id="m1" name="customer_reply"/>' }),
+        { extra: '<bpmn:message id="m1" name="customer_reply"/>' },
+      ),
     );
     const r = startTicket(wf, at(0));
     expect(r.allowedEvents).toEqual(['customer_reply']);
@@ -193,12 +213,14 @@ describe('ticket engine', () => {
 
   test('a message caught on a subprocess is allowed while any step inside it is active, and interrupts it', async () => {
     const wf = await compile(
-      bpmn(`<bpmn:startEvent id="s"/>
+      bpmn(
+        `<bpmn:startEvent id="s"/>
         <bpmn:subProcess id="sub"><bpmn:startEvent id="s2"/><bpmn:userTask id="a"/><bpmn:endEvent id="e2"/>${flow('s2', 'a')}${flow('a', 'e2')}</bpmn:subProcess>
         <bpmn:boundaryEvent id="cancelled" attachedToRef="sub"><bpmn:messageEventDefinition messageRef="m1"/></bpmn:boundaryEvent>
         <bpmn:userTask id="refund"/><bpmn:endEvent id="e"/>
         ${flow('s', 'sub')}${flow('sub', 'e')}${flow('cancelled', 'refund')}${flow('refund', 'e')}`,
-        { extra: '<bpmn:message id="m1" name="customer_cancelled"/>' }),
+        { extra: '<bpmn:message id="m1" name="customer_cancelled"/>' },
+      ),
     );
     const r = startTicket(wf, at(0));
     expect(r.allowedEvents.sort()).toEqual(['complete', 'customer_cancelled']);

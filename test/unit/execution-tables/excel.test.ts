@@ -99,7 +99,10 @@ describe('exporting an execution table to Excel', () => {
         row.suggestions || undefined,
         row.notes || undefined,
       ]);
-      for (const [column, date] of [['F', row.startDate], ['G', row.endDate]] as const) {
+      for (const [column, date] of [
+        ['F', row.startDate],
+        ['G', row.endDate],
+      ] as const) {
         const cell = sheet[`${column}${excelRow}`] as XLSX.CellObject | undefined;
         if (date === null) expect(cell).toBeUndefined();
         else expect(cell).toMatchObject({ t: 'd', z: 'yyyy-mm-dd', w: date });
@@ -173,7 +176,8 @@ describe('an export that cannot finish', () => {
     }
     return { rows: rows(), pulled: () => pulled };
   }
-  const exporting = (rows: AsyncIterable<ExecutionRow>, output: PassThrough) => exportExecutionTable({ table: TABLE, rows, formatter: formatter('en'), exportedAt: EXPORTED_AT, today: TODAY }, output);
+  const exporting = (rows: AsyncIterable<ExecutionRow>, output: PassThrough) =>
+    exportExecutionTable({ table: TABLE, rows, formatter: formatter('en'), exportedAt: EXPORTED_AT, today: TODAY }, output);
 
   test('rows that fail half-way reject the export and destroy the output, so no half file looks whole', async () => {
     const output = new PassThrough().resume();
@@ -195,7 +199,9 @@ describe('an export that cannot finish', () => {
 describe('export → import round trip', () => {
   test.each(LOCALES)('%s: every row comes back with its ID, its place and its content, targets included', async (locale) => {
     const rows = await readExecutionTableWorkbook(await exportToBuffer(locale), { formatters: FORMATTERS, isKnownOwner });
-    expect(rows.map(({ sheetRow, id, content }) => ({ sheetRow, id, content }))).toEqual(ROWS.map((row, index) => ({ sheetRow: index + 3, id: row.id, content: contentOf(row) })));
+    expect(rows.map(({ sheetRow, id, content }) => ({ sheetRow, id, content }))).toEqual(
+      ROWS.map((row, index) => ({ sheetRow: index + 3, id: row.id, content: contentOf(row) })),
+    );
     expect(rows[0]!.idColumn).toEqual({ sheet: locale === 'en' ? 'Execution table' : '执行表', column: 'A', header: HEADERS[locale][0] });
   });
 
@@ -263,7 +269,9 @@ describe('importing an edited workbook', () => {
     await workbook.xlsx.load(new Uint8Array(await exportToBuffer('zh-CN')).buffer);
     workbook.getWorksheet('执行表')!.getCell('I2').value = '状态?';
 
-    expect((await problemsOf(Buffer.from(await workbook.xlsx.writeBuffer()))).map(where)).toEqual([{ sheet: '执行表', row: 2, column: '', header: '完成状态' }]);
+    expect((await problemsOf(Buffer.from(await workbook.xlsx.writeBuffer()))).map(where)).toEqual([
+      { sheet: '执行表', row: 2, column: '', header: '完成状态' },
+    ]);
   });
 
   test('columns in any order and either language; statuses, metrics and comparisons by key or label; dates as text', async () => {
@@ -291,7 +299,18 @@ describe('importing an edited workbook', () => {
         sheetRow: 4,
         id: null,
         idColumn: { sheet: 'Plan', column: 'C', header: 'ID' },
-        content: { phase: 'New phase', actions: '', owner: '', startDate: '2026-03-01', endDate: null, status: 'needs_optimization', blockers: '', suggestions: '', notes: 'n', kpi: null },
+        content: {
+          phase: 'New phase',
+          actions: '',
+          owner: '',
+          startDate: '2026-03-01',
+          endDate: null,
+          status: 'needs_optimization',
+          blockers: '',
+          suggestions: '',
+          notes: 'n',
+          kpi: null,
+        },
       },
     ]);
   });
@@ -305,7 +324,9 @@ describe('importing an edited workbook', () => {
 
   test('a damaged workbook is not a workbook either', async () => {
     const whole = await exportToBuffer('en');
-    const error: unknown = await readExecutionTableWorkbook(whole.subarray(0, whole.length / 2), { formatters: FORMATTERS, isKnownOwner }).catch((refusal: unknown) => refusal);
+    const error: unknown = await readExecutionTableWorkbook(whole.subarray(0, whole.length / 2), { formatters: FORMATTERS, isKnownOwner }).catch(
+      (refusal: unknown) => refusal,
+    );
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: 'bad_request' });
   });

@@ -48,7 +48,17 @@ const labels: GanttLabels = {
 const START = '2026-03-02';
 
 function row(id: number, startDate: string | null, endDate: string | null, overrides: Partial<GanttRow> = {}): GanttRow {
-  return { id, position: id, phase: `Phase ${id}`, actions: `Actions ${id}`, owner: 'Service manager', startDate, endDate, status: 'in_progress', ...overrides };
+  return {
+    id,
+    position: id,
+    phase: `Phase ${id}`,
+    actions: `Actions ${id}`,
+    owner: 'Service manager',
+    startDate,
+    endDate,
+    status: 'in_progress',
+    ...overrides,
+  };
 }
 
 function chart(rows: GanttRow[], today = '2026-03-01') {
@@ -85,7 +95,11 @@ describe('the schedule as a Gantt chart', () => {
   });
 
   test('one lane per row, in the order of the table, each labelled with position and phase', () => {
-    const rows = [row(3, '2026-03-16', '2026-03-22', { position: 2 }), row(7, null, null, { position: 3 }), row(5, '2026-03-02', '2026-03-08', { position: 1 })];
+    const rows = [
+      row(3, '2026-03-16', '2026-03-22', { position: 2 }),
+      row(7, null, null, { position: 3 }),
+      row(5, '2026-03-02', '2026-03-08', { position: 1 }),
+    ];
     const { root, lane } = chart(rows);
     const lanes = byClass(root, 'gantt-lane');
     expect(lanes.map((n) => n.attributes['data-row'])).toEqual(['5', '3', '7']);
@@ -113,7 +127,12 @@ describe('the schedule as a Gantt chart', () => {
   test('a row past its end and not done is marked overdue: red outline, the word in its status and tooltip', () => {
     const today = '2026-03-18';
     const { bar, lane, root } = chart(
-      [row(1, '2026-03-02', '2026-03-15'), row(2, '2026-03-02', '2026-03-15', { status: 'done' }), row(3, '2026-03-09', '2026-03-18'), row(4, '2026-03-02', '2026-03-08', { status: 'needs_optimization' })],
+      [
+        row(1, '2026-03-02', '2026-03-15'),
+        row(2, '2026-03-02', '2026-03-15', { status: 'done' }),
+        row(3, '2026-03-09', '2026-03-18'),
+        row(4, '2026-03-02', '2026-03-08', { status: 'needs_optimization' }),
+      ],
       today,
     );
     const overdue = (id: number) => bar(id)!.attributes['data-overdue'] === 'true';
@@ -155,7 +174,9 @@ describe('the schedule as a Gantt chart', () => {
 
   test('hostile text comes out escaped: the document parses and shows the text as written', () => {
     const hostile = '<script>alert(1)</script>&"\'';
-    const { svg, root, lane } = chart([row(1, '2026-03-02', '2026-03-08', { phase: hostile, actions: `</title><svg onload="x">`, owner: '\u0001a & b\uD800' })]);
+    const { svg, root, lane } = chart([
+      row(1, '2026-03-02', '2026-03-08', { phase: hostile, actions: `</title><svg onload="x">`, owner: '\u0001a & b\uD800' }),
+    ]);
     expect(svg).not.toContain('<script');
     expect(svg).not.toContain('onload="');
     expect(all(root, (n) => n.name === 'script')).toEqual([]);
@@ -183,11 +204,16 @@ describe('the schedule as a Gantt chart', () => {
     expect(root.attributes['aria-label']).toBe('W1 – W3: Not started 0, In progress 1, Done 1, Needs optimization 0');
     expect(all(root, (n) => n.name === 'style' || 'style' in n.attributes)).toEqual([]);
     const width = num(root, 'width');
-    for (const node of all(root, (n) => n.name === 'rect' && n.attributes.class === 'gantt-bar')) expect(num(node, 'x') + num(node, 'width')).toBeLessThanOrEqual(width);
+    for (const node of all(root, (n) => n.name === 'rect' && n.attributes.class === 'gantt-bar'))
+      expect(num(node, 'x') + num(node, 'width')).toBeLessThanOrEqual(width);
   });
 
   test('the same rows give the same document, whatever order they come in', () => {
-    const rows = [row(1, '2026-03-02', '2026-03-08'), row(2, null, null, { status: 'done' }), row(3, '2026-03-16', '2026-04-05', { status: 'needs_optimization' })];
+    const rows = [
+      row(1, '2026-03-02', '2026-03-08'),
+      row(2, null, null, { status: 'done' }),
+      row(3, '2026-03-16', '2026-04-05', { status: 'needs_optimization' }),
+    ];
     const first = scheduleSvg({ startDate: START, rows, today: '2026-03-20', labels });
     expect(scheduleSvg({ startDate: START, rows: [...rows].reverse(), today: '2026-03-20', labels })).toBe(first);
   });

@@ -71,7 +71,10 @@ describe('planning an import: the file against the table', () => {
   });
 
   test('a target stored with its fields in another order is not a change', () => {
-    const stored: ExecutionRow = { ...redesign, kpi: { baseline: { to: '2025-12-28', from: '2025-12-01' }, target: -20, comparison: 'change_lte', metric: 'complaint_rate', description: '' } };
+    const stored: ExecutionRow = {
+      ...redesign,
+      kpi: { baseline: { to: '2025-12-28', from: '2025-12-01' }, target: -20, comparison: 'change_lte', metric: 'complaint_rate', description: '' },
+    };
     const plan = planImport([diagnose, stored], file(same(diagnose), same(redesign)));
 
     expect(plan.changed).toEqual([]);

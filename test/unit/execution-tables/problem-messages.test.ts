@@ -74,7 +74,11 @@ async function badInputs(): Promise<ProblemMessage[]> {
   headless.addWorksheet('执行表').addRow(['a', 'b']);
   problems.push(...(await refusal(headless)));
 
-  problems.push(...planProblems([404, 11, 11].map((id, index) => ({ id, content: contentOf(ROWS[0]!), sheetRow: index + 3, idColumn: { sheet: '执行表', column: 'A', header: '编号' } }))));
+  problems.push(
+    ...planProblems(
+      [404, 11, 11].map((id, index) => ({ id, content: contentOf(ROWS[0]!), sheetRow: index + 3, idColumn: { sheet: '执行表', column: 'A', header: '编号' } })),
+    ),
+  );
   return problems;
 }
 
@@ -134,9 +138,13 @@ describe('problems in the reader’s language', () => {
     const zh = formatter('zh-CN');
     const [status] = rowProblems(row(rowFromForm({ status: 'Finished' })));
     expect(problemText(zh, status!)).toBe('“Finished”不是有效的完成状态，请使用：未开始、进行中、已完成、需优化');
-    expect(fieldProblemLines(rowProblems(row({ startDate: '2026-01-05', endDate: '2026-01-01' })), zh)).toEqual(['结束日期: 2026-01-01 早于开始日期 2026-01-05']);
+    expect(fieldProblemLines(rowProblems(row({ startDate: '2026-01-05', endDate: '2026-01-01' })), zh)).toEqual([
+      '结束日期: 2026-01-01 早于开始日期 2026-01-05',
+    ]);
     expect(fieldProblemLines(rowProblems(row({ phase: '' })), zh)).toEqual(['流程环节: 不能为空']);
-    expect(problemText(zh, { message: 'more than 200,000 rows: split the table', code: 'tooManyRows', values: { max: 200_000 } })).toBe('超过 200,000 行：请拆分执行表');
+    expect(problemText(zh, { message: 'more than 200,000 rows: split the table', code: 'tooManyRows', values: { max: 200_000 } })).toBe(
+      '超过 200,000 行：请拆分执行表',
+    );
     expect(problemText(formatter('en'), status!)).toBe('“Finished” is not a status: use one of Not started, In progress, Done, Needs optimization');
   });
 

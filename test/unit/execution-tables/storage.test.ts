@@ -19,13 +19,24 @@ eachDatabase('execution tables: the repository', (database) => {
   afterEach(() => db.close());
 
   const newTable = (rows: RowContent[]) =>
-    repository.create({ name: 'Plan', owner: ACTOR, startDate: '2026-01-05', template: null, workflows: ['complaint-handling'], createdAt: T0, createdBy: ACTOR }, rows.map((row) => ({ content: row, history: created(row) })));
+    repository.create(
+      { name: 'Plan', owner: ACTOR, startDate: '2026-01-05', template: null, workflows: ['complaint-handling'], createdAt: T0, createdBy: ACTOR },
+      rows.map((row) => ({ content: row, history: created(row) })),
+    );
 
   test('a change worked out from rows changed since is refused whole: nothing of it is written', async () => {
     const id = await newTable([content('A'), content('B')]);
     const [a] = await repository.rows(id);
-    const edit: RowWrite = { kind: 'update', id: a!.id, content: content('A', { notes: 'first' }), history: { action: 'updated', changes: { notes: { from: '', to: 'first' } } } };
-    expect(await repository.apply({ tableId: id, actor: ACTOR, at: T0 + 1, expect: { rows: [a!] }, writes: [edit] })).toEqual({ kind: 'applied', inserted: [] });
+    const edit: RowWrite = {
+      kind: 'update',
+      id: a!.id,
+      content: content('A', { notes: 'first' }),
+      history: { action: 'updated', changes: { notes: { from: '', to: 'first' } } },
+    };
+    expect(await repository.apply({ tableId: id, actor: ACTOR, at: T0 + 1, expect: { rows: [a!] }, writes: [edit] })).toEqual({
+      kind: 'applied',
+      inserted: [],
+    });
 
     const late = { ...edit, content: content('A', { notes: 'second' }) };
     expect(await repository.apply({ tableId: id, actor: ACTOR, at: T0 + 2, expect: { rows: [a!] }, writes: [late] })).toEqual({ kind: 'stale' });
@@ -62,7 +73,10 @@ eachDatabase('execution tables: edits at the same time', (database) => {
       const table = await executionTables.create({ name: 'Plan', startDate: '2026-01-05' }, ACTOR);
       const row = await executionTables.addRow(table.id, { phase: 'Diagnose' }, ACTOR);
       // Both read the row before either writes: the second is worked out again from the first's result.
-      await Promise.all([executionTables.updateRow(table.id, row.id, { status: 'done' }, ACTOR), executionTables.updateRow(table.id, row.id, { notes: 'checked' }, ACTOR)]);
+      await Promise.all([
+        executionTables.updateRow(table.id, row.id, { status: 'done' }, ACTOR),
+        executionTables.updateRow(table.id, row.id, { notes: 'checked' }, ACTOR),
+      ]);
       expect(await executionTables.row(table.id, row.id)).toMatchObject({ status: 'done', notes: 'checked' });
       expect((await executionTables.history(table.id, row.id)).map((h) => h.action)).toEqual(['updated', 'updated', 'created']);
 

@@ -55,7 +55,10 @@ describe('the six-step method template', () => {
     const phases = [...new Set(rows.map((row) => row.phase))];
     expect(phases).toEqual(['现状诊断', '目标设定', '流程设计', '培训落地', '效果监控', '持续优化']);
     for (const phase of phases) expect([2, 3]).toContain(rows.filter((row) => row.phase === phase).length);
-    const design = rows.filter((row) => row.phase === '流程设计').map((row) => row.actions).join('\n');
+    const design = rows
+      .filter((row) => row.phase === '流程设计')
+      .map((row) => row.actions)
+      .join('\n');
     for (const level of ['L1 常规问题', 'L2 技术问题', 'L3 重大投诉']) expect(design).toContain(level);
   });
 
@@ -100,7 +103,12 @@ describe('instantiating: weeks become dates', () => {
   test('KPI targets carry over; a change target gets its baseline weeks before the start as dates', () => {
     const rows = templates.instantiate('six-step-method', { startDate: START, locale: 'en' });
     const kpi = (metric: string) => rows.find((row) => row.kpi?.metric === metric)?.kpi;
-    expect(kpi('first_response_time')).toEqual({ metric: 'first_response_time', comparison: 'lte', target: 15, description: expect.stringContaining('15 min') as string });
+    expect(kpi('first_response_time')).toEqual({
+      metric: 'first_response_time',
+      comparison: 'lte',
+      target: 15,
+      description: expect.stringContaining('15 min') as string,
+    });
     expect(kpi('first_contact_resolution')).toMatchObject({ comparison: 'gte', target: 80 });
     expect(kpi('sla_compliance')).toMatchObject({ comparison: 'gte', target: 95 });
     expect(kpi('csat')).toMatchObject({ comparison: 'gte', target: 4.5 });
@@ -121,7 +129,14 @@ describe('instantiating: weeks become dates', () => {
 
 describe('a broken template stops the load, naming the file and the field', () => {
   const text = (zh: string, en: string) => ({ 'zh-CN': zh, en });
-  const row = (overrides: object = {}) => ({ phase: text('现状诊断', 'Diagnose'), actions: text('盘点工单', 'Review tickets'), owner: text('客服主管', 'Service manager'), weeks: { from: 1, to: 2 }, status: 'done', ...overrides });
+  const row = (overrides: object = {}) => ({
+    phase: text('现状诊断', 'Diagnose'),
+    actions: text('盘点工单', 'Review tickets'),
+    owner: text('客服主管', 'Service manager'),
+    weeks: { from: 1, to: 2 },
+    status: 'done',
+    ...overrides,
+  });
   const template = (key: string, rows: object[]) => ({ key, name: text('模板', 'Template'), description: text('说明', 'About'), rows });
   let root: string;
   let dirs = 0;
@@ -143,8 +158,30 @@ describe('a broken template stops the load, naming the file and the field', () =
     const loaded = load({ 'good.json': template('good', [row(), row({ weeks: undefined, status: 'not_started' })]), 'notes.txt': 'not a template' })();
     expect(loaded.listTemplates().map((summary) => summary.key)).toEqual(['good']);
     expect(loaded.instantiate('good', { startDate: START, locale: 'en' })).toEqual([
-      { phase: 'Diagnose', actions: 'Review tickets', owner: 'Service manager', startDate: '2026-03-02', endDate: '2026-03-15', status: 'done', blockers: '', suggestions: '', notes: '', kpi: null },
-      { phase: 'Diagnose', actions: 'Review tickets', owner: 'Service manager', startDate: null, endDate: null, status: 'not_started', blockers: '', suggestions: '', notes: '', kpi: null },
+      {
+        phase: 'Diagnose',
+        actions: 'Review tickets',
+        owner: 'Service manager',
+        startDate: '2026-03-02',
+        endDate: '2026-03-15',
+        status: 'done',
+        blockers: '',
+        suggestions: '',
+        notes: '',
+        kpi: null,
+      },
+      {
+        phase: 'Diagnose',
+        actions: 'Review tickets',
+        owner: 'Service manager',
+        startDate: null,
+        endDate: null,
+        status: 'not_started',
+        blockers: '',
+        suggestions: '',
+        notes: '',
+        kpi: null,
+      },
     ]);
   });
 
@@ -160,7 +197,17 @@ describe('a broken template stops the load, naming the file and the field', () =
     expect(error.code).toBe('validation_failed');
     expect(error.message).toContain('broken.json');
     const fields = (error as ValidationError).problems.map((problem) => problem.field);
-    expect(fields).toEqual(expect.arrayContaining(['rows[1].weeks.to', 'rows[2].kpi.baselineWeeks', 'rows[3].owner.en', 'rows[3].status', 'rows[3]', 'rows[4].kpi.metric', 'rows[4].kpi.baselineWeeks.to']));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'rows[1].weeks.to',
+        'rows[2].kpi.baselineWeeks',
+        'rows[3].owner.en',
+        'rows[3].status',
+        'rows[3]',
+        'rows[4].kpi.metric',
+        'rows[4].kpi.baselineWeeks.to',
+      ]),
+    );
     expect(fields).not.toContainEqual(expect.stringMatching(/^rows\[0\]/));
     for (const field of fields) expect(error.message).toContain(field);
     expect(error.message).toContain('blocker');

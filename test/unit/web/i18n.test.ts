@@ -27,7 +27,8 @@ describe('i18n: one catalog per language, durations and dates through Intl and t
   });
 
   test('the language: the user’s choice, then the session’s, then Accept-Language (any Chinese → 简体中文), else English', () => {
-    const accepts = (header: string) => (languages: string[]) => languages.find((l) => header.split(',').some((h) => h.split(';')[0]!.trim().toLowerCase() === l.toLowerCase())) ?? false;
+    const accepts = (header: string) => (languages: string[]) =>
+      languages.find((l) => header.split(',').some((h) => h.split(';')[0]!.trim().toLowerCase() === l.toLowerCase())) ?? false;
     expect(negotiateLocale(['en', 'zh-CN'], accepts('zh-CN'))).toBe('en');
     expect(negotiateLocale([undefined, 'zh-CN'], accepts('en'))).toBe('zh-CN');
     expect(negotiateLocale([undefined, 'fr'], accepts('zh'))).toBe('zh-CN');

@@ -22,7 +22,20 @@ import {
  * The workbook's layout, shared with the importer: the execution table's columns left to right, and the KPI
  * sheet's. `weeks` and `position` are informational (the importer takes the order of the rows as it finds them).
  */
-export const TABLE_COLUMNS = ['id', 'position', 'phase', 'actions', 'owner', 'startDate', 'endDate', 'weeks', 'status', 'blockers', 'suggestions', 'notes'] as const;
+export const TABLE_COLUMNS = [
+  'id',
+  'position',
+  'phase',
+  'actions',
+  'owner',
+  'startDate',
+  'endDate',
+  'weeks',
+  'status',
+  'blockers',
+  'suggestions',
+  'notes',
+] as const;
 export type TableColumn = (typeof TABLE_COLUMNS)[number];
 const KPI_COLUMNS = ['rowId', 'phase', 'metric', 'comparison', 'target', 'unit', 'baselineFrom', 'baselineTo', 'description'] as const;
 export type KpiColumn = (typeof KPI_COLUMNS)[number];
@@ -110,7 +123,10 @@ const STYLES = {
   wrapped: { alignment: { ...TOP, wrapText: true } },
   date: { numFmt: DATE_FORMAT, alignment: TOP },
   overdueDate: { numFmt: DATE_FORMAT, alignment: TOP, font: OVERDUE_FONT },
-  status: Object.fromEntries(ROW_STATUSES.map((status) => [status, { fill: solid(STATUS_FILLS[status]), alignment: TOP }])) as Record<RowStatus, Partial<ExcelJS.Style>>,
+  status: Object.fromEntries(ROW_STATUSES.map((status) => [status, { fill: solid(STATUS_FILLS[status]), alignment: TOP }])) as Record<
+    RowStatus,
+    Partial<ExcelJS.Style>
+  >,
 } satisfies Record<string, Partial<ExcelJS.Style> | Record<RowStatus, Partial<ExcelJS.Style>>>;
 
 /**
@@ -225,7 +241,17 @@ interface KpiRow {
 /** Sheet 2: one row per row with a KPI target, the metric and comparison in the reader's language. */
 function writeKpiSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, kpiRows: KpiRow[], labels: WorkbookLabels): void {
   const sheet = workbook.addWorksheet(labels.sheets.kpi, { views: [{ state: 'frozen', ySplit: 1 }] });
-  const widths: Record<KpiColumn, number> = { rowId: 10, phase: 24, metric: 24, comparison: 12, target: 10, unit: 8, baselineFrom: 12, baselineTo: 12, description: 40 };
+  const widths: Record<KpiColumn, number> = {
+    rowId: 10,
+    phase: 24,
+    metric: 24,
+    comparison: 12,
+    target: 10,
+    unit: 8,
+    baselineFrom: 12,
+    baselineTo: 12,
+    description: 40,
+  };
   sheet.columns = KPI_COLUMNS.map((column) => ({
     key: column,
     width: Math.max(widths[column], displayWidth(labels.kpiColumns[column]) + 2),

@@ -17,7 +17,18 @@ export interface WorkbookReadOptions {
 /** As the API allows for a target's description. */
 const DESCRIPTION_LIMIT = 500;
 /** Columns read back; `position` and `weeks` are informational, and the file's order is the table's order. */
-const IMPORTED_COLUMNS = ['id', 'phase', 'actions', 'owner', 'startDate', 'endDate', 'status', 'blockers', 'suggestions', 'notes'] as const satisfies readonly TableColumn[];
+const IMPORTED_COLUMNS = [
+  'id',
+  'phase',
+  'actions',
+  'owner',
+  'startDate',
+  'endDate',
+  'status',
+  'blockers',
+  'suggestions',
+  'notes',
+] as const satisfies readonly TableColumn[];
 const IMPORTED_KPI_COLUMNS = ['rowId', 'metric', 'comparison', 'target', 'baselineFrom', 'baselineTo', 'description'] as const satisfies readonly KpiColumn[];
 
 /**
@@ -112,9 +123,19 @@ function readTableSheet(sheet: ExcelJS.Worksheet, vocabulary: Vocabulary, option
     };
 
     const id = idOf(cells.id);
-    if (id === undefined) problem('id', { message: `"${textOf(cells.id)}" is not a row ID: keep the ID from the export, or leave it blank for a new row`, code: 'idInvalid', values: { value: textOf(cells.id) } });
+    if (id === undefined)
+      problem('id', {
+        message: `"${textOf(cells.id)}" is not a row ID: keep the ID from the export, or leave it blank for a new row`,
+        code: 'idInvalid',
+        values: { value: textOf(cells.id) },
+      });
     const twin = id ? table.byId.get(id) : undefined;
-    if (twin) problem('id', { message: `ID ${id} is also on row ${twin.sheetRow}: each row of the table can be in the file once`, code: 'idTwice', values: { id: id!, row: twin.sheetRow } });
+    if (twin)
+      problem('id', {
+        message: `ID ${id} is also on row ${twin.sheetRow}: each row of the table can be in the file once`,
+        code: 'idTwice',
+        values: { id: id!, row: twin.sheetRow },
+      });
 
     const content: RowContent = {
       phase: textOf(cells.phase).trim(),
@@ -138,7 +159,12 @@ function readTableSheet(sheet: ExcelJS.Worksheet, vocabulary: Vocabulary, option
     if (status) content.status = status;
     else if (statusText === '') problem('status', { message: `is required: one of ${statusNames}`, code: 'statusRequired' });
     else problem('status', { message: `"${statusText}" is not a status: use one of ${statusNames}`, code: 'statusUnknown', values: { value: statusText } });
-    if (content.owner !== '' && !options.isKnownOwner(content.owner)) problem('owner', { message: `"${content.owner}" is neither a user nor a role known to this table`, code: 'ownerUnknown', values: { value: content.owner } });
+    if (content.owner !== '' && !options.isKnownOwner(content.owner))
+      problem('owner', {
+        message: `"${content.owner}" is neither a user nor a role known to this table`,
+        code: 'ownerUnknown',
+        values: { value: content.owner },
+      });
 
     const read: ReadRow = {
       sheetRow,
@@ -176,28 +202,53 @@ function readKpiSheet(sheet: ExcelJS.Worksheet, table: ReadTable, vocabulary: Vo
 
     const rowId = idOf(cells.rowId);
     const owner = rowId ? table.byId.get(rowId) : undefined;
-    if (rowId === null) problem('rowId', { message: `is required: the ID of the row in "${table.sheet}" the target is for`, code: 'targetRowIdRequired', values: { sheet: table.sheet } });
-    else if (rowId === undefined) problem('rowId', { message: `"${textOf(cells.rowId)}" is not a row ID`, code: 'targetRowIdInvalid', values: { value: textOf(cells.rowId) } });
-    else if (!owner) problem('rowId', { message: `"${table.sheet}" has no row with ID ${rowId}`, code: 'targetRowIdUnknown', values: { sheet: table.sheet, id: rowId } });
-    else if (targetRows.has(owner)) problem('rowId', { message: `row ID ${rowId} already has a target on row ${targetRows.get(owner)}: one target per row`, code: 'targetTwice', values: { id: rowId, row: targetRows.get(owner)! } });
+    if (rowId === null)
+      problem('rowId', {
+        message: `is required: the ID of the row in "${table.sheet}" the target is for`,
+        code: 'targetRowIdRequired',
+        values: { sheet: table.sheet },
+      });
+    else if (rowId === undefined)
+      problem('rowId', { message: `"${textOf(cells.rowId)}" is not a row ID`, code: 'targetRowIdInvalid', values: { value: textOf(cells.rowId) } });
+    else if (!owner)
+      problem('rowId', { message: `"${table.sheet}" has no row with ID ${rowId}`, code: 'targetRowIdUnknown', values: { sheet: table.sheet, id: rowId } });
+    else if (targetRows.has(owner))
+      problem('rowId', {
+        message: `row ID ${rowId} already has a target on row ${targetRows.get(owner)}: one target per row`,
+        code: 'targetTwice',
+        values: { id: rowId, row: targetRows.get(owner)! },
+      });
 
     const metric = choice(cells.metric, vocabulary.metrics);
     if (metric === null) problem('metric', { message: `is required: one of ${metricNames}`, code: 'metricRequired' });
-    else if (metric === undefined) problem('metric', { message: `"${textOf(cells.metric)}" is not a metric: use one of ${metricNames}`, code: 'metricUnknown', values: { value: textOf(cells.metric) } });
+    else if (metric === undefined)
+      problem('metric', {
+        message: `"${textOf(cells.metric)}" is not a metric: use one of ${metricNames}`,
+        code: 'metricUnknown',
+        values: { value: textOf(cells.metric) },
+      });
     const comparison = choice(cells.comparison, vocabulary.comparisons);
     if (comparison === null) problem('comparison', { message: `is required: one of ${comparisonNames}`, code: 'comparisonRequired' });
-    else if (comparison === undefined) problem('comparison', { message: `"${textOf(cells.comparison)}" is not a comparison: use one of ${comparisonNames}`, code: 'comparisonUnknown', values: { value: textOf(cells.comparison) } });
+    else if (comparison === undefined)
+      problem('comparison', {
+        message: `"${textOf(cells.comparison)}" is not a comparison: use one of ${comparisonNames}`,
+        code: 'comparisonUnknown',
+        values: { value: textOf(cells.comparison) },
+      });
     const target = numberOf(cells.target);
     if (target === null) problem('target', { message: 'is required: a number', code: 'numberRequired' });
-    else if (target === undefined) problem('target', { message: `"${textOf(cells.target)}" is not a number`, code: 'notANumber', values: { value: textOf(cells.target) } });
+    else if (target === undefined)
+      problem('target', { message: `"${textOf(cells.target)}" is not a number`, code: 'notANumber', values: { value: textOf(cells.target) } });
 
     const from = dateOf(cells.baselineFrom);
     const to = dateOf(cells.baselineTo);
     if (typeof from === 'object' && from !== null) problem('baselineFrom', from.problem);
     if (typeof to === 'object' && to !== null) problem('baselineTo', to.problem);
-    if ((from === null) !== (to === null)) problem(from === null ? 'baselineFrom' : 'baselineTo', { message: 'give both ends of the baseline period, or neither', code: 'baselineIncomplete' });
+    if ((from === null) !== (to === null))
+      problem(from === null ? 'baselineFrom' : 'baselineTo', { message: 'give both ends of the baseline period, or neither', code: 'baselineIncomplete' });
     const description = textOf(cells.description).trim();
-    if (description.length > DESCRIPTION_LIMIT) problem('description', { message: `is longer than ${DESCRIPTION_LIMIT} characters`, code: 'tooLong', values: { limit: DESCRIPTION_LIMIT } });
+    if (description.length > DESCRIPTION_LIMIT)
+      problem('description', { message: `is longer than ${DESCRIPTION_LIMIT} characters`, code: 'tooLong', values: { limit: DESCRIPTION_LIMIT } });
 
     if (problems.length > before || !owner || !metric || !comparison || typeof target !== 'number') return;
     const kpi: KpiTarget = { metric, comparison, target };
@@ -208,4 +259,3 @@ function readKpiSheet(sheet: ExcelJS.Worksheet, table: ReadTable, vocabulary: Vo
     targetRows.set(owner, sheetRow);
   });
 }
-

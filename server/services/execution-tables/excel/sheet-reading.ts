@@ -108,12 +108,31 @@ export function findLayout<K extends string>(
     if (key === undefined) return;
     headers.push(header);
     const seen = columns.get(key);
-    if (seen) problems.push({ sheet: sheet.name, row: best.row.number, column: letter(index), header, message: `the column is there twice (also ${seen.column}): keep one`, code: 'columnTwice', values: { other: seen.column } });
+    if (seen)
+      problems.push({
+        sheet: sheet.name,
+        row: best.row.number,
+        column: letter(index),
+        header,
+        message: `the column is there twice (also ${seen.column}): keep one`,
+        code: 'columnTwice',
+        values: { other: seen.column },
+      });
     else columns.set(key, { sheet: sheet.name, column: letter(index), header, index });
   });
-  const labels = vocabulary.languages.reduce((most, candidate) => (matching(candidate, headers, headersOf) > matching(most, headers, headersOf) ? candidate : most));
+  const labels = vocabulary.languages.reduce((most, candidate) =>
+    matching(candidate, headers, headersOf) > matching(most, headers, headersOf) ? candidate : most,
+  );
   const missing = required.filter((key) => !columns.has(key));
-  for (const key of missing) problems.push({ sheet: sheet.name, row: best.row.number, column: '', header: headersOf(labels)[key], message: 'this column is missing', code: 'columnMissing' });
+  for (const key of missing)
+    problems.push({
+      sheet: sheet.name,
+      row: best.row.number,
+      column: '',
+      header: headersOf(labels)[key],
+      message: 'this column is missing',
+      code: 'columnMissing',
+    });
   // NOTE: rows are not read against an incomplete or ambiguous header: each would only repeat its problem.
   if (missing.length || headers.length > columns.size) return null;
   return { sheet: sheet.name, headerRow: best.row.number, columns, labels };
@@ -143,10 +162,12 @@ export function withinCap(sheet: ExcelJS.Worksheet, headerRow: number, problems:
 export type Plain = string | number | boolean | Date | null;
 
 export function cellsOf<K extends string>(row: ExcelJS.Row, layout: Layout<K>, keys: readonly K[]): Record<K, Plain> {
-  return Object.fromEntries(keys.map((key) => {
-    const at = layout.columns.get(key);
-    return [key, at ? plainOf(row.getCell(at.index).value) : null];
-  })) as Record<K, Plain>;
+  return Object.fromEntries(
+    keys.map((key) => {
+      const at = layout.columns.get(key);
+      return [key, at ? plainOf(row.getCell(at.index).value) : null];
+    }),
+  ) as Record<K, Plain>;
 }
 
 /** What a cell shows: rich text as its text, a link as its text, a formula as its last result, an error as its code. */
@@ -177,7 +198,9 @@ export function idOf(value: Plain): number | null | undefined {
 /** A number cell, or text that is a number; null when blank, undefined when it is something else. */
 export function numberOf(value: Plain): number | null | undefined {
   if (typeof value === 'number') return value;
-  const text = textOf(value).trim().replace(/^\u2212/, '-');
+  const text = textOf(value)
+    .trim()
+    .replace(/^\u2212/, '-');
   if (text === '') return null;
   const number = Number(text);
   return Number.isFinite(number) ? number : undefined;
@@ -197,5 +220,7 @@ export function dateOf(value: Plain): string | null | { problem: ProblemMessage 
   if (text === '') return null;
   const match = typeof value === 'string' ? WRITTEN_DATE.exec(text) : null;
   const date = match ? `${match[1]}-${match[2]!.padStart(2, '0')}-${match[3]!.padStart(2, '0')}` : '';
-  return isIsoDate(date) ? date : { problem: { message: `"${text}" is not a date: use a date cell, or write it YYYY-MM-DD`, code: 'notADateCell', values: { value: text } } };
+  return isIsoDate(date)
+    ? date
+    : { problem: { message: `"${text}" is not a date: use a date cell, or write it YYYY-MM-DD`, code: 'notADateCell', values: { value: text } } };
 }

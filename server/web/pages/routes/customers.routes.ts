@@ -14,21 +14,27 @@ export function customerRoutes(kit: PageKit): Router {
     const before = Number(req.query.before);
     const page = await kit.app.customers.tickets(id, { limit: PAGE_SIZE, ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}) });
     const f = kit.formatter(req);
-    await kit.send(req, res, 'customer', { text: customer.name }, {
-      customer: { ...customer, since: f.dateTime(customer.createdAt) },
-      rows: page.rows.map((row) => ({
-        id: row.id,
-        subject: row.subject,
-        workflow: row.workflowKey,
-        channel: f.t(`channels.${row.channel}`, { defaultValue: row.channel }),
-        level: row.level ?? '',
-        vip: row.vip,
-        createdAt: f.dateTime(row.createdAt),
-        status: f.t(`ticket.status.${row.closedAt === null ? 'open' : 'closed'}`),
-      })),
-      nextHref: page.next ? `/customers/${id}?before=${page.next}` : undefined,
-      firstHref: req.query.before ? `/customers/${id}` : undefined,
-    });
+    await kit.send(
+      req,
+      res,
+      'customer',
+      { text: customer.name },
+      {
+        customer: { ...customer, since: f.dateTime(customer.createdAt) },
+        rows: page.rows.map((row) => ({
+          id: row.id,
+          subject: row.subject,
+          workflow: row.workflowKey,
+          channel: f.t(`channels.${row.channel}`, { defaultValue: row.channel }),
+          level: row.level ?? '',
+          vip: row.vip,
+          createdAt: f.dateTime(row.createdAt),
+          status: f.t(`ticket.status.${row.closedAt === null ? 'open' : 'closed'}`),
+        })),
+        nextHref: page.next ? `/customers/${id}?before=${page.next}` : undefined,
+        firstHref: req.query.before ? `/customers/${id}` : undefined,
+      },
+    );
   });
   return router;
 }

@@ -4,7 +4,17 @@ import { ROW_STATUSES, type RowContent } from '../../../services/execution-table
 import { AppError, InvalidWorkbookError, NotFoundError, ValidationError } from '../../../shared/errors.js';
 import { localPath, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
-import { fieldProblemLines, historyLines, importPreview, problemText, rowEditor, rowFromForm, scheduleOf, tablePage, type TableView } from '../view-models/execution-table-page.js';
+import {
+  fieldProblemLines,
+  historyLines,
+  importPreview,
+  problemText,
+  rowEditor,
+  rowFromForm,
+  scheduleOf,
+  tablePage,
+  type TableView,
+} from '../view-models/execution-table-page.js';
 
 /** Where the import form posts its workbook. */
 export const importUploadPath = '/execution-tables/:id/import';
@@ -41,8 +51,19 @@ export function executionTableRoutes(kit: PageKit): Router {
       'execution-tables',
       'executionTables.title',
       {
-        tables: tables.map((t) => ({ ...t, startDate: t.startDate, createdAt: f.dateTime(t.createdAt), counts: ROW_STATUSES.map((s) => ({ status: s, label: f.t(`executionTables.status.${s}`), count: t.progress.counts[s] })) })),
-        templates: templates.listTemplates().map((t) => ({ key: t.key, name: t.name[f.locale], description: t.description[f.locale], rows: t.rowCount, selected: (form.template ?? t.key) === t.key })),
+        tables: tables.map((t) => ({
+          ...t,
+          startDate: t.startDate,
+          createdAt: f.dateTime(t.createdAt),
+          counts: ROW_STATUSES.map((s) => ({ status: s, label: f.t(`executionTables.status.${s}`), count: t.progress.counts[s] })),
+        })),
+        templates: templates.listTemplates().map((t) => ({
+          key: t.key,
+          name: t.name[f.locale],
+          description: t.description[f.locale],
+          rows: t.rowCount,
+          selected: (form.template ?? t.key) === t.key,
+        })),
         workflows: versions.map((v) => ({ key: v.key, name: v.name, checked: Array.isArray(form.workflows) && form.workflows.includes(v.key) })),
         form: { name: '', startDate: localDate(clock.now()), ...form },
         problems,
@@ -86,7 +107,13 @@ export function executionTableRoutes(kit: PageKit): Router {
   router.get('/execution-tables/:id/schedule', async (req, res) => {
     const f = kit.formatter(req);
     const table = await executionTables.get(tableId(req));
-    await kit.send(req, res, 'execution-schedule', { text: `${table.name} · ${f.t('executionTables.schedule')}` }, { table: { id: table.id, name: table.name }, svg: scheduleOf(table, localDate(clock.now()), f) });
+    await kit.send(
+      req,
+      res,
+      'execution-schedule',
+      { text: `${table.name} · ${f.t('executionTables.schedule')}` },
+      { table: { id: table.id, name: table.name }, svg: scheduleOf(table, localDate(clock.now()), f) },
+    );
   });
 
   router.post('/execution-tables/:id/rows', async (req, res) => {
@@ -99,13 +126,22 @@ export function executionTableRoutes(kit: PageKit): Router {
   async function sendRow(req: Request, res: Response, submitted?: Partial<RowContent>, problems: string[] = [], status = 200): Promise<void> {
     const f = kit.formatter(req);
     const id = tableId(req);
-    const [table, row, history] = await Promise.all([executionTables.summary(id), executionTables.row(id, rowId(req)), executionTables.history(id, rowId(req))]);
+    const [table, row, history] = await Promise.all([
+      executionTables.summary(id),
+      executionTables.row(id, rowId(req)),
+      executionTables.history(id, rowId(req)),
+    ]);
     await kit.send(
       req,
       res,
       'execution-row',
       { text: `${table.name} · ${row.position}. ${row.phase}` },
-      { table: { id: table.id, name: table.name }, row: rowEditor(table, { ...row, ...submitted }, localDate(clock.now()), f), history: historyLines(history, f), problems },
+      {
+        table: { id: table.id, name: table.name },
+        row: rowEditor(table, { ...row, ...submitted }, localDate(clock.now()), f),
+        history: historyLines(history, f),
+        problems,
+      },
       status,
     );
   }
@@ -149,7 +185,14 @@ export function executionTableRoutes(kit: PageKit): Router {
     } catch (error) {
       if (!(error instanceof InvalidWorkbookError)) throw error;
       const table = await executionTables.summary(id);
-      await kit.send(req, res, 'execution-import', { text: `${table.name} · ${f.t('executionTables.import.title')}` }, { table, refused: { message: error.message, problems: error.problems.map((p) => ({ ...p, message: problemText(f, p) })) } }, 400);
+      await kit.send(
+        req,
+        res,
+        'execution-import',
+        { text: `${table.name} · ${f.t('executionTables.import.title')}` },
+        { table, refused: { message: error.message, problems: error.problems.map((p) => ({ ...p, message: problemText(f, p) })) } },
+        400,
+      );
     }
   });
 
@@ -159,13 +202,23 @@ export function executionTableRoutes(kit: PageKit): Router {
     const staging = String(req.params.staging);
     const [table, rows] = await Promise.all([executionTables.summary(id), executionTables.stagedImport(id, staging, req.user!.email)]);
     const plan = await executionTables.previewImport(id, rows);
-    await kit.send(req, res, 'execution-import', { text: `${table.name} · ${f.t('executionTables.import.title')}` }, { table, staging, preview: importPreview(plan, f) });
+    await kit.send(
+      req,
+      res,
+      'execution-import',
+      { text: `${table.name} · ${f.t('executionTables.import.title')}` },
+      { table, staging, preview: importPreview(plan, f) },
+    );
   });
 
   router.post('/execution-tables/:id/import/:staging/apply', async (req, res) => {
     const id = tableId(req);
     const plan = await executionTables.applyStagedImport(id, String(req.params.staging), req.user!.email);
-    flash(req, { kind: 'success', key: 'executionTables.import.applied', values: { added: plan.added.length, changed: plan.changed.length, removed: plan.removed.length } });
+    flash(req, {
+      kind: 'success',
+      key: 'executionTables.import.applied',
+      values: { added: plan.added.length, changed: plan.changed.length, removed: plan.removed.length },
+    });
     res.redirect(303, `/execution-tables/${id}`);
   });
 

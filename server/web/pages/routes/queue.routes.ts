@@ -17,7 +17,8 @@ export function queueRoutes(kit: PageKit): Router {
   router.get('/queue', requireRole('agent'), async (req, res) => {
     const f = kit.formatter(req);
     const query = req.query as Record<string, unknown>;
-    const text = (name: string) => (typeof query[name] === 'string' && query[name] && (query[name] as string).length <= 200 ? (query[name] as string) : undefined);
+    const text = (name: string) =>
+      typeof query[name] === 'string' && query[name] && (query[name] as string).length <= 200 ? (query[name] as string) : undefined;
     const filter: QueueFilter = {};
     for (const name of ['workflow', 'channel', 'level', 'state', 'owner'] as const) {
       const value = text(name);
@@ -30,10 +31,17 @@ export function queueRoutes(kit: PageKit): Router {
     const roles = query.roles === '1';
     if (roles) filter.lanes = await lanes;
     const now = kit.app.clock.now();
-    const [versions, page, total, myLanes] = await Promise.all([kit.catalog.latest(), kit.app.queue.page(filter, text('after'), PAGE_SIZE), kit.app.queue.count(filter, COUNT_CAP), lanes]);
+    const [versions, page, total, myLanes] = await Promise.all([
+      kit.catalog.latest(),
+      kit.app.queue.page(filter, text('after'), PAGE_SIZE),
+      kit.app.queue.count(filter, COUNT_CAP),
+      lanes,
+    ]);
     const rows = page.tickets.map((ticket) => queueLine(ticket, now, f));
     const params = new URLSearchParams(
-      Object.entries({ ...filter, createdBy: undefined, lanes: undefined, mine: mine ? '1' : undefined, roles: roles ? '1' : undefined }).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      Object.entries({ ...filter, createdBy: undefined, lanes: undefined, mine: mine ? '1' : undefined, roles: roles ? '1' : undefined }).filter(
+        (e): e is [string, string] => typeof e[1] === 'string',
+      ),
     );
     const filtered = params.size > 0;
     if (page.next) params.set('after', page.next);
@@ -66,7 +74,12 @@ function filterOptions(versions: WorkflowVersion[], selectedWorkflow: string | u
   }
   const stepGroups = versions
     .filter((v) => !selectedWorkflow || v.key === selectedWorkflow)
-    .map((v) => ({ label: v.name, steps: Object.values(v.workflow.steps).filter((s) => s.kind !== 'automatic').map((s) => ({ id: s.id, name: s.name })) }));
+    .map((v) => ({
+      label: v.name,
+      steps: Object.values(v.workflow.steps)
+        .filter((s) => s.kind !== 'automatic')
+        .map((s) => ({ id: s.id, name: s.name })),
+    }));
   return {
     workflows: versions.map((v) => ({ key: v.key, name: v.name })),
     channels: CHANNELS.map((c) => ({ value: c, label: f.t(`channels.${c}`) })),

@@ -35,7 +35,9 @@ export function signInRoutes(kit: PageKit): Router {
   });
 
   router.post('/sign-out', async (req, res) => {
-    await new Promise<void>((resolve, reject) => req.session.destroy((error: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      req.session.destroy((error: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve())),
+    );
     res.clearCookie('sopflow.sid');
     res.redirect(303, '/?signedOut=1');
   });
@@ -53,5 +55,7 @@ export function signInRoutes(kit: PageKit): Router {
 }
 
 function regenerate(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.regenerate((error: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve())));
+  return new Promise((resolve, reject) =>
+    req.session.regenerate((error: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve())),
+  );
 }

@@ -20,7 +20,10 @@ export function ticketRoutes(kit: PageKit): Router {
       inbox.ofTicket(ticket.id),
       customers.tickets(ticket.customer.id, { limit: EARLIER_SHOWN, except: ticket.id }),
     ]);
-    const model = ticketPage({ ticket, version, notices, earlier: { rows: earlier.rows, more: earlier.next !== undefined }, now: clock.now(), ...(form ? { form } : {}) }, kit.formatter(req));
+    const model = ticketPage(
+      { ticket, version, notices, earlier: { rows: earlier.rows, more: earlier.next !== undefined }, now: clock.now(), ...(form ? { form } : {}) },
+      kit.formatter(req),
+    );
     await kit.send(req, res, 'ticket', { text: `#${ticket.id} ${ticket.subject}` }, model, status);
   }
 
@@ -39,7 +42,11 @@ export function ticketRoutes(kit: PageKit): Router {
     const values = typedValues(body);
 
     try {
-      const moved = await tickets.advance(id, { type: event, fields: values, expectedRevision: revision, ...(stepId ? { step: stepId } : {}) }, req.user!.email);
+      const moved = await tickets.advance(
+        id,
+        { type: event, fields: values, expectedRevision: revision, ...(stepId ? { step: stepId } : {}) },
+        req.user!.email,
+      );
       const version = await workflows.version(moved.workflow, moved.version);
       const next = moved.steps.map((s) => s.name).join(' · ');
       flash(req, {

@@ -68,15 +68,30 @@ export function tablePage(table: ExecutionTable, view: TableView, today: string,
     .filter((row) => (!view.status || row.status === view.status) && (!view.owner || row.owner === view.owner))
     .sort((a, b) => (view.dir === 'desc' ? -1 : 1) * compare(a, b, sort) || a.position - b.position);
   const query = (changes: Partial<TableView>) => {
-    const params = new URLSearchParams(Object.entries({ ...view, ...changes }).filter(([k, v]) => v !== '' && !(k === 'sort' && v === 'position') && !(k === 'dir' && v === 'asc')));
+    const params = new URLSearchParams(
+      Object.entries({ ...view, ...changes }).filter(([k, v]) => v !== '' && !(k === 'sort' && v === 'position') && !(k === 'dir' && v === 'asc')),
+    );
     return params.size ? `?${params.toString()}` : '';
   };
   const reordering = sort === 'position' && view.dir === 'asc' && !view.status && !view.owner;
   return {
     table: { id: table.id, name: table.name, owner: table.owner, startDate: table.startDate, workflows: table.workflows.join(', ') },
-    progress: { ...progress, done: progress.counts.done, counts: ROW_STATUSES.map((status) => ({ status, label: f.t(`executionTables.status.${status}`), count: progress.counts[status], href: `/execution-tables/${table.id}${query({ status })}` })) },
+    progress: {
+      ...progress,
+      done: progress.counts.done,
+      counts: ROW_STATUSES.map((status) => ({
+        status,
+        label: f.t(`executionTables.status.${status}`),
+        count: progress.counts[status],
+        href: `/execution-tables/${table.id}${query({ status })}`,
+      })),
+    },
     overdue: table.rows.filter((row) => isOverdue(row, today)).length,
-    filter: { ...view, statuses: statusOptions(view.status as RowStatus, f), owners: owners.map((owner) => ({ value: owner, selected: owner === view.owner })) },
+    filter: {
+      ...view,
+      statuses: statusOptions(view.status as RowStatus, f),
+      owners: owners.map((owner) => ({ value: owner, selected: owner === view.owner })),
+    },
     filtered: Boolean(view.status || view.owner),
     columns: SORTABLE.map((key) => ({
       key,
@@ -115,8 +130,16 @@ export function rowEditor(table: Pick<ExecutionTable, 'id' | 'startDate'>, row: 
     overdue: isOverdue(row, today),
     statuses: statusOptions(row.status, f),
     kpiText: typed ? '' : kpiText(row.kpi, f),
-    metrics: Object.keys(KPI_METRICS).map((metric) => ({ value: metric, label: f.t(`executionTables.metrics.${metric}`), selected: row.kpi?.metric === metric })),
-    comparisons: KPI_COMPARISONS.map((comparison) => ({ value: comparison, label: f.t(`executionTables.comparisons.${comparison}`), selected: row.kpi?.comparison === comparison })),
+    metrics: Object.keys(KPI_METRICS).map((metric) => ({
+      value: metric,
+      label: f.t(`executionTables.metrics.${metric}`),
+      selected: row.kpi?.metric === metric,
+    })),
+    comparisons: KPI_COMPARISONS.map((comparison) => ({
+      value: comparison,
+      label: f.t(`executionTables.comparisons.${comparison}`),
+      selected: row.kpi?.comparison === comparison,
+    })),
   };
 }
 
@@ -200,7 +223,13 @@ export function rowFromForm(form: Record<string, unknown>): Partial<RowContent> 
 
 export function importPreview(plan: ImportPlan, f: Formatter) {
   return {
-    added: plan.added.map((row) => ({ sheetRow: row.sheetRow, position: row.position, phase: row.content.phase, owner: row.content.owner, status: f.t(`executionTables.status.${row.content.status}`) })),
+    added: plan.added.map((row) => ({
+      sheetRow: row.sheetRow,
+      position: row.position,
+      phase: row.content.phase,
+      owner: row.content.owner,
+      status: f.t(`executionTables.status.${row.content.status}`),
+    })),
     changed: plan.changed.map((row) => ({
       id: row.id,
       sheetRow: row.sheetRow,

@@ -22,7 +22,13 @@ export interface FieldInput {
 /** Step fields travel in forms as `field.<name>`, so they never collide with the form's own inputs. */
 const PREFIX = 'field.';
 
-export function fieldInputs(stepId: string, definitions: readonly FieldDefinition[], values: Record<string, string>, errors: Record<string, string>, f: Formatter): FieldInput[] {
+export function fieldInputs(
+  stepId: string,
+  definitions: readonly FieldDefinition[],
+  values: Record<string, string>,
+  errors: Record<string, string>,
+  f: Formatter,
+): FieldInput[] {
   return definitions.map((definition) => {
     const value = values[definition.name] ?? '';
     const input: FieldInput = {
@@ -81,7 +87,12 @@ export function typedValues(body: Record<string, unknown>): Record<string, strin
  * The field problems the ticket service refused an action with, each told in the reader's language by
  * field name; a field the step does not define keeps the service's message.
  */
-export function fieldErrors(definitions: readonly FieldDefinition[], problems: readonly FieldProblem[], provided: Record<string, string>, f: Formatter): Record<string, string> {
+export function fieldErrors(
+  definitions: readonly FieldDefinition[],
+  problems: readonly FieldProblem[],
+  provided: Record<string, string>,
+  f: Formatter,
+): Record<string, string> {
   const messages: Record<string, string> = {};
   for (const problem of problems) {
     const definition = definitions.find((d) => d.name === problem.field);

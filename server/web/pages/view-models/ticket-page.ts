@@ -46,7 +46,11 @@ export function ticketPage({ ticket, version, notices, earlier, now, form }: Tic
       breached: step.breached || (remainingMs !== undefined && remainingMs <= 0),
       countdown:
         remainingMs !== undefined
-          ? { remainingMs, text: remainingMs > 0 ? f.t('ticket.timeLeft', { time: f.duration(remainingMs) }) : f.t('ticket.overdue', { time: f.duration(-remainingMs) }), dueAt: f.dateTime(step.dueAt!) }
+          ? {
+              remainingMs,
+              text: remainingMs > 0 ? f.t('ticket.timeLeft', { time: f.duration(remainingMs) }) : f.t('ticket.overdue', { time: f.duration(-remainingMs) }),
+              dueAt: f.dateTime(step.dueAt!),
+            }
           : undefined,
       // After a conflict the page shows the ticket as it is now, so the kept values go with the new revision.
       revision: ticket.revision,
@@ -57,7 +61,14 @@ export function ticketPage({ ticket, version, notices, earlier, now, form }: Tic
   const timeline = [
     ...ticket.stepLog.map((entry) => {
       // <meter> draws the time taken against the limit: past 80 % it turns amber, at the limit red.
-      const meter = entry.slaMs ? { max: entry.slaMs, value: Math.min(entry.durationMs ?? Math.max(0, now - entry.enteredAt), entry.slaMs), low: entry.slaMs * 0.8, high: entry.slaMs * 0.99 } : undefined;
+      const meter = entry.slaMs
+        ? {
+            max: entry.slaMs,
+            value: Math.min(entry.durationMs ?? Math.max(0, now - entry.enteredAt), entry.slaMs),
+            low: entry.slaMs * 0.8,
+            high: entry.slaMs * 0.99,
+          }
+        : undefined;
       return {
         type: 'step' as const,
         at: entry.enteredAt,
@@ -108,11 +119,17 @@ export function ticketPage({ ticket, version, notices, earlier, now, form }: Tic
       // The values the steps recorded (level, satisfaction, …), labelled as the workflow labels them.
       fields: Object.entries(ticket.fields)
         .filter(([name, value]) => value !== undefined && value !== null && value !== '' && isStepField(workflow, name))
-        .map(([name, value]) => ({ label: fieldLabel(workflow, name), value: typeof value === 'boolean' ? f.t(value ? 'fields.yes' : 'fields.no') : String(value) })),
+        .map(([name, value]) => ({
+          label: fieldLabel(workflow, name),
+          value: typeof value === 'boolean' ? f.t(value ? 'fields.yes' : 'fields.no') : String(value),
+        })),
     },
     steps,
     problem: form?.problem,
-    unsaved: form && !ticket.steps.some((s) => s.id === form.stepId) ? Object.entries(form.values).map(([name, value]) => ({ label: fieldLabel(workflow, name), value })) : [],
+    unsaved:
+      form && !ticket.steps.some((s) => s.id === form.stepId)
+        ? Object.entries(form.values).map(([name, value]) => ({ label: fieldLabel(workflow, name), value }))
+        : [],
     timeline,
     earlier: {
       rows: earlier.rows.map((row) => ({
@@ -128,7 +145,11 @@ export function ticketPage({ ticket, version, notices, earlier, now, form }: Tic
 }
 
 /** The whole ticket's limit (its resolution clock), not the nearest step limit; none while paused. */
-function resolutionLeft(ticket: TicketDetail, now: number, f: { t: (key: string, options?: Record<string, unknown>) => string; duration: (ms: number) => string }): string | undefined {
+function resolutionLeft(
+  ticket: TicketDetail,
+  now: number,
+  f: { t: (key: string, options?: Record<string, unknown>) => string; duration: (ms: number) => string },
+): string | undefined {
   const due = ticket.pendingTimers.find((timer) => timer.kind === 'ticket-sla-breach')?.dueAt;
   if (ticket.status !== 'open' || due === undefined) return undefined;
   return due > now ? f.t('ticket.timeLeft', { time: f.duration(due - now) }) : f.t('ticket.overdue', { time: f.duration(now - due) });

@@ -31,7 +31,8 @@ export interface DemoFacts {
 
 type Count = Array<{ n: number | string }>;
 const n = (rows: unknown) => Number((rows as Count)[0]!.n);
-const tally = (rows: Array<{ key: string; n: number | string }>) => Object.fromEntries(rows.map((r) => [r.key, Number(r.n)]).sort(([a], [b]) => String(a).localeCompare(String(b))));
+const tally = (rows: Array<{ key: string; n: number | string }>) =>
+  Object.fromEntries(rows.map((r) => [r.key, Number(r.n)]).sort(([a], [b]) => String(a).localeCompare(String(b))));
 
 export async function demoFacts(app: Sopflow): Promise<DemoFacts> {
   const knex = app.db.knex;

@@ -29,7 +29,10 @@ export async function count(query: Knex.QueryBuilder): Promise<number> {
 }
 
 export function timersOf(knex: Knex, ticketId: number): Promise<TimerRecord[]> {
-  return knex('timers').where({ ticket_id: ticketId }).orderBy('id').select('ticket_id', 'key', 'kind', 'step', 'timer_id', 'due_at', 'fired_at', 'cancelled_at', 'claimed_by');
+  return knex('timers')
+    .where({ ticket_id: ticketId })
+    .orderBy('id')
+    .select('ticket_id', 'key', 'kind', 'step', 'timer_id', 'due_at', 'fired_at', 'cancelled_at', 'claimed_by');
 }
 
 export function notificationsOf(knex: Knex, ticketId: number): Promise<NotificationRecord[]> {

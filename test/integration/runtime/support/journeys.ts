@@ -12,7 +12,13 @@ const DEPARTMENT = 'billing-dept@sopflow.test';
 const RELATIONS = 'care@sopflow.test';
 const CUSTOMER = 'customer-portal@sopflow.test';
 
-const stay = (step: string, think: number, actor: string, event: string, fields?: Record<string, unknown>): Stay => ({ step, think, actor, event, ...(fields ? { fields } : {}) });
+const stay = (step: string, think: number, actor: string, event: string, fields?: Record<string, unknown>): Stay => ({
+  step,
+  think,
+  actor,
+  event,
+  ...(fields ? { fields } : {}),
+});
 
 /** customer-inquiry.bpmn: `sla` of each sop:step. */
 const INQUIRY_SLA = {
@@ -34,7 +40,8 @@ const inquiry = (name: string, moves: Journey['moves'], notifications: Journey['
   notifications,
 });
 
-const followUp = (think: number, satisfaction: number, resolved: boolean) => stay('Task_FollowUp', think, AGENT, 'record_follow_up', { satisfaction, resolved });
+const followUp = (think: number, satisfaction: number, resolved: boolean) =>
+  stay('Task_FollowUp', think, AGENT, 'record_follow_up', { satisfaction, resolved });
 
 /** complaint-handling.bpmn */
 const COMPLAINT_SLA = {
@@ -77,8 +84,20 @@ const email = (name: string, moves: Journey['moves'], notifications: Journey['no
 const PHONE_SLA = { Task_VerifyIdentity: 2 * MIN, Task_Diagnose: 10 * MIN, Task_ResolveConfirm: 15 * MIN };
 
 /** standard-service.bpmn: `sla`, and `vipSla` where a step has one (Task_SummarizeRecord has none). */
-const STANDARD_SLA = { Task_ReceiveRequest: 5 * MIN, Task_AnalyseNeed: 30 * MIN, Task_ProvideSolution: 2 * HOUR, Task_ConfirmSatisfaction: 30 * MIN, Task_SummarizeRecord: 30 * MIN };
-const STANDARD_VIP_SLA = { Task_ReceiveRequest: 1 * MIN, Task_AnalyseNeed: 15 * MIN, Task_ProvideSolution: 1 * HOUR, Task_ConfirmSatisfaction: 15 * MIN, Task_SummarizeRecord: 30 * MIN };
+const STANDARD_SLA = {
+  Task_ReceiveRequest: 5 * MIN,
+  Task_AnalyseNeed: 30 * MIN,
+  Task_ProvideSolution: 2 * HOUR,
+  Task_ConfirmSatisfaction: 30 * MIN,
+  Task_SummarizeRecord: 30 * MIN,
+};
+const STANDARD_VIP_SLA = {
+  Task_ReceiveRequest: 1 * MIN,
+  Task_AnalyseNeed: 15 * MIN,
+  Task_ProvideSolution: 1 * HOUR,
+  Task_ConfirmSatisfaction: 15 * MIN,
+  Task_SummarizeRecord: 30 * MIN,
+};
 
 const TECH_LEAD = '技术支持主管 Technical-support lead';
 const AGENT_ROLE = '客服专员 Agent';
@@ -129,7 +148,9 @@ export const JOURNEYS: Journey[] = [
     stay('Task_Feedback', 3 * MIN, AGENT, 'send_feedback'),
     followUp(30 * MIN, 5, true),
   ]),
-  complaint('resolved by the frontline at once (tier 1)', [stay('Task_Tier1Frontline', 12 * MIN, AGENT, 'resolve', { complaintCategory: 'billing', customerDemand: 'refund' })]),
+  complaint('resolved by the frontline at once (tier 1)', [
+    stay('Task_Tier1Frontline', 12 * MIN, AGENT, 'resolve', { complaintCategory: 'billing', customerDemand: 'refund' }),
+  ]),
   complaint('escalated to the specialist team (tier 2)', [
     stay('Task_Tier1Frontline', 20 * MIN, AGENT, 'escalate', { complaintCategory: 'product' }),
     stay('Task_Tier2Specialist', 5 * HOUR, SPECIALIST, 'resolve', { solution: 'replacement unit' }),

@@ -56,7 +56,11 @@ export const TIMER_ACTOR = 'timer';
  * Plays a journey with the app's manual clock, on a fresh ticket or on `ticket` (then the journey's moves
  * go on from where it waits). Returns the ticket and the step-log rows these moves must have written.
  */
-export async function play(app: TestApp, journey: Journey, ticket?: { id: number; revision: number }): Promise<{ id: number; revision: number; expected: LogRow[]; closedAt: number }> {
+export async function play(
+  app: TestApp,
+  journey: Journey,
+  ticket?: { id: number; revision: number },
+): Promise<{ id: number; revision: number; expected: LogRow[]; closedAt: number }> {
   const current = ticket ?? (await openTicket(app, journey));
   const expected: LogRow[] = [];
   for (const move of journey.moves) {
@@ -68,7 +72,13 @@ export async function play(app: TestApp, journey: Journey, ticket?: { id: number
 
 async function openTicket(app: TestApp, journey: Journey): Promise<{ id: number; revision: number }> {
   const created = await app.tickets.create(
-    { workflow: journey.workflow, channel: journey.channel, subject: journey.name, customer: { name: `Customer of ${journey.name}` }, vip: journey.vip === true },
+    {
+      workflow: journey.workflow,
+      channel: journey.channel,
+      subject: journey.name,
+      customer: { name: `Customer of ${journey.name}` },
+      vip: journey.vip === true,
+    },
     'intake@sopflow.test',
   );
   return { id: created.id, revision: created.revision };
@@ -130,8 +140,11 @@ function passed(step: string, at: number): LogRow {
 /** A step log reduced to the promised columns, in the order visits began (ties: the one that ended first). */
 export function logRows(entries: Array<StepLogEntry | LogRow>): LogRow[] {
   return entries
-    .map(({ step, enteredAt, exitedAt, durationMs, actor, event, slaMs, breached }) =>
-      Object.fromEntries(Object.entries({ step, enteredAt, exitedAt, durationMs, actor, event, slaMs, breached }).filter(([, v]) => v !== undefined)) as LogRow,
+    .map(
+      ({ step, enteredAt, exitedAt, durationMs, actor, event, slaMs, breached }) =>
+        Object.fromEntries(
+          Object.entries({ step, enteredAt, exitedAt, durationMs, actor, event, slaMs, breached }).filter(([, v]) => v !== undefined),
+        ) as LogRow,
     )
     .sort((a, b) => a.enteredAt - b.enteredAt || (a.exitedAt ?? Infinity) - (b.exitedAt ?? Infinity) || a.step.localeCompare(b.step));
 }

@@ -34,7 +34,9 @@ input.close();
 
 /** Timers due now that nobody has fired yet, claimed or not. */
 async function unfired(): Promise<number> {
-  const row = (await app.db.knex('timers').whereNull('fired_at').whereNull('cancelled_at').where('due_at', '<=', Date.now()).count({ n: '*' }).first()) as { n: number | string };
+  const row = (await app.db.knex('timers').whereNull('fired_at').whereNull('cancelled_at').where('due_at', '<=', Date.now()).count({ n: '*' }).first()) as {
+    n: number | string;
+  };
   return Number(row.n);
 }
 
