@@ -1,5 +1,6 @@
 import { request } from 'node:http';
-import { eachDatabase } from '../../helpers/databases.js';
+import { eachDatabase, sqliteDatabase } from '../../helpers/databases.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { prepareDatabase, startServerProcess, type ServerProcess } from './support/server-process.js';
 
 const TICKETS = 16;
@@ -128,5 +129,33 @@ eachDatabase('the server process', (database) => {
 
     server = await startServerProcess(database());
     expect(await (await call('GET', `/api/tickets/${id}`, token)).json()).toMatchObject({ revision: 2, state: ['Task_Grade'] });
+  });
+});
+
+/** True while a process with this id exists. */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm start', () => {
+  test('a signal sent to npm reaches the server, which shuts down cleanly: no server is left behind', async () => {
+    const database = sqliteDatabase();
+    const server = await startServerProcess(database, { throughNpm: true });
+    try {
+      expect(server.pid).not.toBe(server.child.pid);
+      expect(await statusOf(`${server.url}/healthz`)).toBe(200);
+      server.child.kill('SIGTERM');
+      await server.logged(/^stopped$/);
+      expect(await server.exited).toBe(0);
+      await waitFor(() => !running(server.pid), { what: `server process ${server.pid} to exit` });
+    } finally {
+      if (running(server.pid)) process.kill(server.pid, 'SIGKILL');
+      await database.drop();
+    }
   });
 });

@@ -10,6 +10,8 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url));
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
+  /** The server's own process id, as it logs it (the child is npm when started through `npm start`). */
+  pid: number;
   /** Exit code, or the signal that ended it. */
   exited: Promise<number | NodeJS.Signals>;
   /** Resolves at the first log line whose message matches. */
@@ -28,15 +30,16 @@ export async function prepareDatabase(database: TestDatabase): Promise<{ token: 
 }
 
 /** Starts the server on a port the system picks, and waits until it says where it listens. */
-export async function startServerProcess(database: TestDatabase): Promise<ServerProcess> {
+export async function startServerProcess(database: TestDatabase, { throughNpm = false } = {}): Promise<ServerProcess> {
   const { NODE_OPTIONS: _, ...env } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const [command, args] = throughNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'server/main.ts']];
+  const child = spawn(command, args, {
     cwd: root,
     env: { ...env, ...database.env, PORT: '0', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | NodeJS.Signals);
-  const lines: Array<{ msg?: string; url?: string }> = [];
+  const lines: Array<{ msg?: string; url?: string; pid?: number }> = [];
   const waiting: Array<{ message: RegExp; resolve: () => void }> = [];
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -46,7 +49,7 @@ export async function startServerProcess(database: TestDatabase): Promise<Server
     const complete = text.split('\n');
     partial = complete.pop()!;
     for (const line of complete) {
-      const parsed = JSON.parse(line) as { msg?: string; url?: string };
+      const parsed = JSON.parse(line) as { msg?: string; url?: string; pid?: number };
       lines.push(parsed);
       for (const wait of waiting) if (wait.message.test(parsed.msg ?? '')) wait.resolve();
     }
@@ -59,6 +62,6 @@ export async function startServerProcess(database: TestDatabase): Promise<Server
           void exited.then((code) => reject(new Error(`the server exited (${code}) before logging ${message}: ${stderr}`)));
         });
   await logged(/is listening/);
-  const url = lines.find((line) => line.url)!.url!;
-  return { url, child, exited, logged };
+  const { url, pid } = lines.find((line) => line.url)! as { url: string; pid: number };
+  return { url, pid, child, exited, logged };
 }
