@@ -183,7 +183,7 @@ program
   .option('--tickets <n>', 'tickets to open', String(DEMO_DEFAULTS.tickets))
   .option('--weeks <n>', 'simulated weeks, ending now', String(DEMO_DEFAULTS.weeks))
   .option('--seed <n>', 'same seed, same tickets and paths', String(DEMO_DEFAULTS.seed))
-  .option('--password <password>', 'password of the demo users; default: generated and not shown')
+  .option('--password <password>', 'password of the demo accounts it creates; default: a generated one, printed with the accounts')
   .description('load the built-in SOPs and drive demo tickets through them over simulated weeks')
   .action(async (options: { tickets: string; weeks: string; seed: string; password?: string }) => {
     const { consoleProgress, formatSummary, runDemo } = await import('../services/demo/demo.js');

@@ -11,6 +11,10 @@ export interface DemoSummary {
   /** Built-in SOPs imported as a new version; the others were unchanged. */
   workflowsImported: string[];
   usersCreated: string[];
+  /** Every demo account (created now or by an earlier run) with its role and the SOP lanes it takes on. */
+  accounts: DemoAccount[];
+  /** The password of the accounts this run created (given with --password, else generated); absent when none was created. */
+  password?: string;
   tickets: { created: number; closed: number; open: number };
   byWorkflow: Record<string, { created: number; closed: number; open: number }>;
   customers: number;
@@ -38,6 +42,13 @@ export interface DemoSummary {
   wallMs: number;
 }
 
+export interface DemoAccount {
+  email: string;
+  name: string;
+  role: string;
+  lanes: string[];
+}
+
 export interface DemoCounters {
   created: number;
   closed: number;
@@ -60,6 +71,8 @@ export interface RunRecord {
   counters: DemoCounters;
   workflowsImported: string[];
   usersCreated: string[];
+  accounts: DemoAccount[];
+  password?: string;
   sqliteSynchronous?: 'NORMAL' | 'FULL';
   wallMs: number;
 }
@@ -89,6 +102,8 @@ export async function summarize(data: DemoData, run: RunRecord): Promise<DemoSum
     improvementFrom: run.improvementFrom,
     workflowsImported: run.workflowsImported,
     usersCreated: run.usersCreated,
+    accounts: run.accounts,
+    ...(run.password ? { password: run.password } : {}),
     tickets: { created: rows.length, closed, open: rows.length - closed },
     byWorkflow,
     customers: channels.size,
@@ -133,5 +148,18 @@ export function formatSummary(summary: DemoSummary): string {
     `  satisfaction: mean ${summary.satisfaction.mean} over ${summary.satisfaction.responses} answers, ${Math.round(summary.satisfaction.share4to5 * 100)}% gave 4–5`,
     `  optimization in effect from ${day(summary.improvementFrom)}; ${summary.workflowsImported.length} SOPs imported, ${summary.usersCreated.length} users created`,
     `  took ${(summary.wallMs / 1000).toFixed(1)} s`,
+    '',
+    ...accountTable(summary),
   ].join('\n');
+}
+
+/** The demo accounts people sign in with, as a table, and the password to use. */
+function accountTable(summary: DemoSummary): string[] {
+  const rows = [['e-mail', 'role', 'lanes'], ...summary.accounts.map((a) => [a.email, a.role, a.lanes.join(', ') || '—'])];
+  const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const lines = rows.map((row) => `  ${row[0]!.padEnd(widths[0]!)}  ${row[1]!.padEnd(widths[1]!)}  ${row[2]}`);
+  const password = summary.password
+    ? `password of the ${summary.usersCreated.length} accounts created now: ${summary.password}`
+    : 'no account was created now: they keep the password they were given before (sopflow demo --password P sets it for new ones)';
+  return ['demo accounts (sign in at /):', ...lines, `  ${password}`];
 }

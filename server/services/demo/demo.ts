@@ -1,14 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { ManualClock } from '../../shared/clock.js';
 import { AppError, ConflictError, NotFoundError, type FieldProblem } from '../../shared/errors.js';
-import type { Workflow } from '../../engine/workflow.js';
+import { ownersOf, type Workflow } from '../../engine/workflow.js';
 import { createDemoData, type DemoData } from '../../data/demo/demo-data.js';
 import type { Sopflow } from '../../sopflow.js';
 import { planArrivals } from './arrivals.js';
 import { DemoDriver } from './demo-driver.js';
-import { ROSTER, type DemoUser } from './demo-people.js';
+import { generatePassword } from '../users/passwords.js';
+import { ROSTER, teamOf, type DemoUser } from './demo-people.js';
 import { silentProgress, type DemoProgress } from './demo-progress.js';
-import { summarize, type DemoSummary } from './demo-summary.js';
+import { summarize, type DemoAccount, type DemoSummary } from './demo-summary.js';
 
 export { consoleProgress, silentProgress, type DemoProgress, type DemoStatus } from './demo-progress.js';
 export { formatSummary, type DemoSummary } from './demo-summary.js';
@@ -20,7 +21,7 @@ export interface DemoOptions {
   weeks?: number;
   /** Same seed, same tickets, same paths, same counts; default 1. */
   seed?: number;
-  /** Password for the demo users it creates; without one they get a generated password nobody sees. */
+  /** Password for the demo users it creates; without one a generated one, answered in the summary with the accounts. */
   password?: string;
   /** Folder of the built-in SOPs; default `workflows/` of this checkout. */
   workflowsDir?: string | URL;
@@ -72,7 +73,13 @@ export async function runDemo(app: Sopflow, options: DemoOptions = {}, progress:
   // Published at the start of the period, so the tickets' workflow versions predate them.
   clock.set(from);
   const loaded = await loadWorkflows(app, options.workflowsDir ?? new URL('../../../workflows/', import.meta.url));
-  const usersCreated = await ensureUsers(app, options.password);
+  const password = options.password ?? generatePassword();
+  const usersCreated = await ensureUsers(app, password);
+  const accounts = await assignLanes(
+    app,
+    [...loaded.values()].map((w) => w.workflow),
+    usersCreated,
+  );
   const workflows = new Map([...loaded].map(([key, w]) => [key, w.workflow]));
 
   const arrivals = planArrivals({ tickets, from, to, seed, improvement: improvementAt, workflows: [...workflows.values()] });
@@ -89,6 +96,8 @@ export async function runDemo(app: Sopflow, options: DemoOptions = {}, progress:
     counters: driver.counters,
     workflowsImported: [...loaded].filter(([, w]) => w.created).map(([key]) => key),
     usersCreated,
+    accounts,
+    ...(usersCreated.length ? { password } : {}),
     ...(sqliteSynchronous ? { sqliteSynchronous } : {}),
     wallMs: performance.now() - started,
   });
@@ -133,8 +142,32 @@ async function loadWorkflows(app: Sopflow, dir: string | URL): Promise<Map<strin
   return loaded;
 }
 
+/**
+ * The roster's accounts with their lanes: each new account takes on the lanes (owner roles) of the SOPs
+ * that its team works, so reminders reach it and its queue filter "for my roles" shows its steps.
+ */
+async function assignLanes(app: Sopflow, workflows: readonly Workflow[], created: readonly string[]): Promise<DemoAccount[]> {
+  // Lanes of steps people work: an automatic step's lane (系统 System) has nobody to remind.
+  const owners = ownersOf(workflows).filter((owner) =>
+    workflows.some((w) => Object.values(w.steps).some((step) => step.owner === owner && step.kind !== 'automatic')),
+  );
+  const accounts: DemoAccount[] = [];
+  for (const person of ROSTER) {
+    const user = await app.users.byEmail(person.email);
+    const lanes = owners.filter((owner) => teamOf(owner) === person.team);
+    if (created.includes(person.email)) await app.users.setLanes(user.id, lanes);
+    accounts.push({
+      email: person.email,
+      name: person.name,
+      role: person.role,
+      lanes: created.includes(person.email) ? lanes : await app.users.lanesOf(user.id),
+    });
+  }
+  return accounts;
+}
+
 /** Creates the roster's users that do not exist yet (hashing their passwords in parallel); returns their e-mails. */
-async function ensureUsers(app: Sopflow, password: string | undefined): Promise<string[]> {
+async function ensureUsers(app: Sopflow, password: string): Promise<string[]> {
   const missing: DemoUser[] = [];
   for (const user of ROSTER) {
     try {
@@ -146,7 +179,7 @@ async function ensureUsers(app: Sopflow, password: string | undefined): Promise<
   }
   const added = await Promise.all(
     missing.map((user) =>
-      app.users.add({ email: user.email, role: user.role, name: user.name, ...(password ? { password } : {}) }).then(
+      app.users.add({ email: user.email, role: user.role, name: user.name, password }).then(
         () => user.email,
         (error: unknown) => {
           // Added by someone else meanwhile: it exists, which is all the demo needs.

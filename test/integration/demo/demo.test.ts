@@ -1,5 +1,5 @@
 import { ManualClock, systemClock } from '../../../server/shared/clock.js';
-import { runDemo, silentProgress, type DemoOptions } from '../../../server/services/demo/demo.js';
+import { formatSummary, runDemo, silentProgress, type DemoOptions } from '../../../server/services/demo/demo.js';
 import { ROSTER } from '../../../server/services/demo/demo-people.js';
 import { openSopflow, type Sopflow } from '../../../server/sopflow.js';
 import { eachDatabase, postgresDatabase, sqliteDatabase, type TestDatabase } from '../../helpers/databases.js';
@@ -19,7 +19,8 @@ async function demoOn(database: TestDatabase, options: DemoOptions = SMALL) {
   const app = await openSopflow(testConfig(database), { clock });
   try {
     const summary = await runDemo(app, options, silentProgress);
-    return { summary, facts: await demoFacts(app), clockAfter: clock.now(), users: await usersOf(app) };
+    const signsIn = summary.password ? (await app.users.checkPassword(summary.accounts[0]!.email, summary.password))?.email : undefined;
+    return { summary, facts: await demoFacts(app), clockAfter: clock.now(), users: await usersOf(app), signsIn };
   } finally {
     await app.close();
   }
@@ -51,7 +52,7 @@ eachDatabase('sopflow demo', (database) => {
   test('drives 150 tickets through every built-in SOP over two weeks ending now, through the real runtime', async () => {
     // given a fresh database and a clock at T0
     // when the demo runs
-    const { summary, facts, clockAfter, users } = await demoOn(database());
+    const { summary, facts, clockAfter, users, signsIn } = await demoOn(database());
 
     // then the tickets are spread over both weeks, and the clock ends where it started: at "now"
     expect(clockAfter).toBe(T0);
@@ -101,6 +102,13 @@ eachDatabase('sopflow demo', (database) => {
     expect(summary.reopenings).toBeLessThanOrEqual(facts.revisitedTickets);
     expect(summary.workflowsImported.sort()).toEqual([...BUILT_IN].sort());
     expect(summary.usersCreated).toHaveLength(ROSTER.length);
+    // every account is listed with its role and lanes, with one password that signs in
+    expect(summary.accounts.map((a) => [a.email, a.role])).toEqual(ROSTER.map((u) => [u.email, u.role]));
+    expect(summary.accounts.find((a) => a.email === 'zhao.lei@demo')!.lanes.length).toBeGreaterThan(0);
+    expect(signsIn).toBe(ROSTER[0]!.email);
+    const printed = formatSummary(summary);
+    for (const account of summary.accounts) expect(printed).toContain(account.email);
+    expect(printed).toContain(summary.password!);
     expect(summary.advances).toBeGreaterThan(3 * facts.tickets);
     expect(summary).toMatchObject({ seed: 42, from: FROM, to: T0 });
   }, 240_000);
@@ -125,6 +133,8 @@ eachDatabase('sopflow demo', (database) => {
       // then the unchanged SOPs and the existing users are kept, and the new tickets come on top
       expect(rerun.summary.workflowsImported).toEqual([]);
       expect(rerun.summary.usersCreated).toEqual([]);
+      expect(rerun.summary.password).toBeUndefined();
+      expect(rerun.summary.accounts).toEqual(first.summary.accounts);
       expect(rerun.summary.tickets.created).toBe(20);
       expect(rerun.facts.tickets).toBe(REPEATED.tickets + 20);
     } finally {
