@@ -7,6 +7,7 @@ import { ConflictError } from './shared/errors.js';
 import { createApp } from './web/app.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { openSopflow } from './sopflow.js';
+import { loadBuiltInWorkflows } from './services/workflows/built-in.js';
 
 /** How long shutdown waits for requests in flight before it cuts their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -18,7 +19,7 @@ export interface RunningServer {
 }
 
 /**
- * Opens the database (migrating it), makes sure there is an admin, listens on `config.port`, starts the
+ * Opens the database (migrating it), makes sure there is an admin and the built-in SOPs, listens on `config.port`, starts the
  * timer scheduler, and on SIGTERM or SIGINT shuts down gracefully and exits 0.
  */
 export async function startServer(config: Config, logger: Logger = createLogger(config)): Promise<RunningServer> {
@@ -34,6 +35,12 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     if (admin?.password)
       process.stderr.write(`\nFirst admin: ${admin.email}, password ${admin.password} (shown this once; set ADMIN_PASSWORD to choose it)\n\n`);
     else if (admin) logger.info({ email: admin.email }, 'first admin created from ADMIN_EMAIL');
+    // Several processes starting together: a version published by another meanwhile is a conflict, and fine.
+    const builtIn = await loadBuiltInWorkflows(app.workflows).catch((error: unknown) => {
+      if (error instanceof ConflictError) return undefined;
+      throw error;
+    });
+    if (builtIn?.published.length) logger.info({ workflows: builtIn.published }, 'built-in SOPs published');
     server.listen(config.port);
     await once(server, 'listening');
   } catch (error) {

@@ -143,11 +143,13 @@ function running(pid: number): boolean {
 }
 
 describe('npm start', () => {
-  test('a signal sent to npm reaches the server, which shuts down cleanly: no server is left behind', async () => {
+  test('on a fresh database it publishes the built-in SOPs; a signal sent to npm reaches the server, which shuts down cleanly', async () => {
     const database = sqliteDatabase();
     const server = await startServerProcess(database, { throughNpm: true });
     try {
       expect(server.pid).not.toBe(server.child.pid);
+      // a fresh database: the first start publishes the built-in SOPs
+      await server.logged(/built-in SOPs published/);
       expect(await statusOf(`${server.url}/healthz`)).toBe(200);
       server.child.kill('SIGTERM');
       await server.logged(/^stopped$/);
