@@ -14,7 +14,8 @@ describe('i18n: one catalog per language, durations and dates through Intl and t
     [12_000, '12 s', '12 秒'],
     [26 * HOUR, '26 h', '26 小时'],
     [3 * 24 * HOUR + 4 * HOUR, '3 d 4 h', '3 天 4 小时'],
-    [2 * 24 * HOUR, '2 days', '2 天'],
+    [2 * 24 * HOUR, '2 d', '2 天'],
+    [55 * 24 * HOUR + 19 * HOUR, '55 d 19 h', '55 天 19 小时'],
   ])('%d ms is "%s" / "%s"', (ms, en, zh) => {
     expect(formatter('en').duration(ms)).toBe(en);
     expect(formatter('zh-CN').duration(ms)).toBe(zh);
