@@ -32,8 +32,8 @@
     setInterval(tick, 1000);
   }
 
-  // Intake: suggest the workflow for the chosen channel (the most specific one serving it), until the agent
-  // picks a workflow themselves.
+  // Intake: select the workflow the server suggests for the chosen channel (each option lists the channels
+  // it is the suggestion for), until the agent picks a workflow themselves.
   function suggestWorkflow() {
     var form = document.querySelector('form[data-intake]');
     if (!form) return;
@@ -46,19 +46,10 @@
     });
     channel.addEventListener('change', function () {
       if (pickedByHand) return;
-      var serving = Array.prototype.slice
-        .call(workflow.options)
-        .map(function (option) {
-          var channels = (option.getAttribute('data-channels') || '').split(' ').filter(Boolean);
-          return { value: option.value, serves: channels.length === 0 || channels.indexOf(channel.value) !== -1, breadth: channels.length || Infinity };
-        })
-        .filter(function (w) {
-          return w.serves;
-        })
-        .sort(function (a, b) {
-          return a.breadth - b.breadth || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
-        });
-      if (serving.length) workflow.value = serving[0].value;
+      var suggested = Array.prototype.slice.call(workflow.options).filter(function (option) {
+        return (option.getAttribute('data-suggested-for') || '').split(' ').indexOf(channel.value) !== -1;
+      });
+      if (suggested.length) workflow.value = suggested[0].value;
     });
   }
 

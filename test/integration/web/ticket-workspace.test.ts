@@ -29,8 +29,12 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
   }
 
   test('intake suggests the workflow by channel, keeps what was typed when something is missing, and reuses a known customer by id', async () => {
-    expect((await agent.get('/tickets/new?channel=email')).html).toMatch(/<option value="email-support" data-channels="email" selected>/);
-    expect((await agent.get('/tickets/new?channel=phone')).html).toMatch(/<option value="phone-service" data-channels="phone" selected>/);
+    expect((await agent.get('/tickets/new?channel=email')).html).toMatch(/<option value="email-support" data-suggested-for="email" selected>/);
+    expect((await agent.get('/tickets/new?channel=phone')).html).toMatch(/<option value="phone-service" data-suggested-for="phone" selected>/);
+    // a channel several SOPs serve equally proposes the inquiry, never the complaint process
+    const chat = (await agent.get('/tickets/new?channel=chat')).html;
+    expect(chat).toMatch(/<option value="customer-inquiry" data-suggested-for="chat social app store self-service" selected>/);
+    expect(chat).toMatch(/<option value="complaint-handling" data-suggested-for="">/);
 
     await agent.get('/tickets/new');
     const missing = await agent.post('/tickets', { channel: 'chat', workflow: 'customer-inquiry', customerName: '', subject: 'Login fails' });

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError, ValidationError } from '../../../shared/errors.js';
 import type { Formatter } from '../../../shared/i18n.js';
-import { CHANNELS, suggestedWorkflow } from '../../../services/tickets/channels.js';
+import { CHANNELS, suggestedWorkflow, suggestionsByWorkflow } from '../../../services/tickets/channels.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
 
@@ -23,6 +23,7 @@ export function intakeRoutes(kit: PageKit): Router {
   async function show(req: Request, res: Response, values: IntakeValues, errors: Record<string, string>, status = 200): Promise<void> {
     const f = kit.formatter(req);
     const versions = await kit.catalog.latest();
+    const suggestions = suggestionsByWorkflow(versions);
     await kit.send(
       req,
       res,
@@ -32,7 +33,12 @@ export function intakeRoutes(kit: PageKit): Router {
         values,
         errors,
         channels: CHANNELS.map((c) => ({ value: c, label: f.t(`channels.${c}`), selected: c === values.channel })),
-        workflows: versions.map((v) => ({ key: v.key, name: v.name, channels: v.workflow.channels.join(' '), selected: v.key === values.workflow })),
+        workflows: versions.map((v) => ({
+          key: v.key,
+          name: v.name,
+          suggestedFor: (suggestions.get(v.key) ?? []).join(' '),
+          selected: v.key === values.workflow,
+        })),
         noWorkflows: versions.length === 0,
       },
       status,
