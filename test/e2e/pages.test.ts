@@ -99,10 +99,14 @@ describeInBrowser('pages end to end', (browser) => {
 
       await page.getByRole('link', { name: words.newTicket }).first().click();
       expect(await text(page, 'h1')).toBe(words.newTicket);
-      // The workflow follows the channel (most specific first) until the agent picks one.
+      // The workflow follows the channel (most specific first, else the inquiry) until the agent picks one.
       await page.selectOption('#i-channel', 'email');
       expect(await page.inputValue('#i-workflow')).toBe('email-support');
       await page.selectOption('#i-channel', 'chat');
+      expect(await page.inputValue('#i-workflow')).toBe('customer-inquiry');
+      await page.selectOption('#i-workflow', 'standard-service');
+      await page.selectOption('#i-channel', 'email');
+      expect(await page.inputValue('#i-workflow')).toBe('standard-service');
       await page.selectOption('#i-workflow', 'customer-inquiry');
       await page.fill('#i-customerName', language === 'en' ? 'Wang Wei' : '王伟');
       await page.fill('#i-externalId', `crm-${language}`);
