@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { unreachable } from '../../engine/exhaustive.js';
 import type { FieldDefinition, StepDefinition } from '../../engine/workflow.js';
 import { BUILT_IN_CALENDARS } from '../../engine/time/calendars.js';
 import { addBusinessTime, type BusinessCalendar } from '../../engine/time/business-calendar.js';
@@ -272,8 +273,11 @@ function sample(field: FieldDefinition, random: Random, at: number): unknown {
     }
     case 'date':
       return DateTime.fromMillis(at + 24 * HOUR, { zone: TIME_ZONE }).toISODate();
-    default:
+    case 'string':
+    case 'text':
       return pick(random, TEXTS[field.name] ?? TEXTS.note!);
+    default:
+      return unreachable(field.type, 'field type');
   }
 }
 
