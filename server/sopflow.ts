@@ -58,14 +58,29 @@ export interface Sopflow {
   close(): Promise<void>;
 }
 
-export async function openSopflow(config: Config, options: { clock?: Clock; onError?: (error: unknown) => void } = {}): Promise<Sopflow> {
+export interface OpenOptions {
+  clock?: Clock;
+  onError?: (error: unknown) => void;
+  /** A simulation on its own clock (the demo): the timers it arms are fired by its own scheduler only, until released. */
+  simulation?: boolean;
+}
+
+export async function openSopflow(config: Config, options: OpenOptions = {}): Promise<Sopflow> {
   const clock = options.clock ?? systemClock;
+  const instance = `${options.simulation ? 'simulation:' : ''}${hostname()}:${process.pid}`;
   const db = await openDatabase(config.database);
   const calendars = BUILT_IN_CALENDARS;
   const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, new Set(Object.keys(calendars)));
-  const tickets = new TicketRuntime(ticketRepository(db), workflows, clock, { businessTime: createBusinessTime(calendars) }, new Set(Object.keys(calendars)));
+  const tickets = new TicketRuntime(
+    ticketRepository(db),
+    workflows,
+    clock,
+    { businessTime: createBusinessTime(calendars) },
+    new Set(Object.keys(calendars)),
+    options.simulation ? instance : undefined,
+  );
   const scheduler = new TimerScheduler(timerRepository(db), tickets, clock, {
-    instance: `${hostname()}:${process.pid}`,
+    instance,
     intervalMs: config.schedulerIntervalMs,
     ...(options.onError ? { onError: options.onError } : {}),
   });

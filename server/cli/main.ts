@@ -31,7 +31,8 @@ async function readSource(file: string): Promise<Buffer> {
 /** Runs one command against the configured database (migrated on open), and closes it afterwards. */
 async function withSopflow<T>(work: (app: Sopflow) => Promise<T>, clock?: Clock): Promise<T> {
   const { openSopflow } = await import('../sopflow.js');
-  const app = await openSopflow(loadConfig(), clock ? { clock } : {});
+  // A command on its own clock is a simulation: its timers are its own, not a running server's.
+  const app = await openSopflow(loadConfig(), clock ? { clock, simulation: true } : {});
   try {
     return await work(app);
   } finally {

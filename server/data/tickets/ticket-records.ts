@@ -73,6 +73,8 @@ export interface TimerWrite {
   dueAt: number;
   armedAt: number;
   cancelledAt: number | null;
+  /** Armed claimed by this scheduler instance for good: a simulation's timers, fired only on its own clock. */
+  reservedFor?: string;
 }
 
 export interface NotificationWrite {

@@ -103,8 +103,12 @@ export function stepLogValues(ticketId: number, entry: StepLogEntry): SqlValue[]
   ];
 }
 
+/** A reserved timer's claim never goes stale (see TimerRepository.claimDue): it waits for its own scheduler. */
+export const RESERVED_CLAIM_AT = Number.MAX_SAFE_INTEGER;
+
 export function timerValues(ticketId: number, timer: TimerWrite): SqlValue[] {
-  return [ticketId, timer.key, timer.kind, timer.step ?? null, timer.timerId ?? null, timer.visit ?? null, timer.dueAt, timer.armedAt, timer.cancelledAt];
+  const claim = timer.reservedFor === undefined ? [null, null] : [timer.reservedFor, RESERVED_CLAIM_AT];
+  return [ticketId, timer.key, timer.kind, timer.step ?? null, timer.timerId ?? null, timer.visit ?? null, timer.dueAt, timer.armedAt, timer.cancelledAt, ...claim];
 }
 
 export function notificationValues(ticketId: number, notification: NotificationWrite): SqlValue[] {
@@ -142,6 +146,6 @@ export const STEP_LOG_INSERT =
   'INSERT INTO step_log (ticket_id, visit, step, step_name, owner, entered_at, exited_at, duration_ms, actor, event, sla_ms, breached, automatic)';
 export const STEP_LOG_UPSERT =
   ' ON CONFLICT (ticket_id, visit) DO UPDATE SET exited_at = excluded.exited_at, duration_ms = excluded.duration_ms, actor = excluded.actor, event = excluded.event, breached = excluded.breached';
-export const TIMERS_INSERT = 'INSERT INTO timers (ticket_id, key, kind, step, timer_id, visit, due_at, armed_at, cancelled_at)';
+export const TIMERS_INSERT = 'INSERT INTO timers (ticket_id, key, kind, step, timer_id, visit, due_at, armed_at, cancelled_at, claimed_by, claimed_at)';
 export const TIMERS_UPSERT = ' ON CONFLICT (ticket_id, key) DO UPDATE SET cancelled_at = excluded.cancelled_at WHERE timers.fired_at IS NULL';
 export const NOTIFICATIONS_INSERT = 'INSERT INTO notifications (ticket_id, kind, recipient, step, message, created_at)';

@@ -10,7 +10,7 @@ import {
   type EngineOptions,
   type TicketChange,
 } from '../../engine/ticket-engine.js';
-import type { DueTimer, TicketRecord, TicketWrite } from '../../data/tickets/ticket-records.js';
+import type { DueTimer, TicketEffects, TicketRecord, TicketWrite } from '../../data/tickets/ticket-records.js';
 import type { TicketRepository } from '../../data/tickets/ticket-repository.js';
 import type { WorkflowLibrary, WorkflowVersion } from '../workflows/workflow-library.js';
 import { CHANNELS } from './channels.js';
@@ -72,6 +72,11 @@ export class TicketRuntime {
     private readonly engine: EngineOptions = {},
     /** Names of the business calendars a ticket may be put on. */
     private readonly calendars: ReadonlySet<string> = new Set(),
+    /**
+     * A simulation (the demo) keeps the timers it arms to its own scheduler instance, so that a server running
+     * on the real clock meanwhile does not fire weeks of simulated timers at once, dated today.
+     */
+    private readonly timerOwner?: string,
   ) {
     this.reads = new TicketReads(repository, workflows, clock);
   }
@@ -98,7 +103,7 @@ export class TicketRuntime {
       createdAt: now,
       columns,
     };
-    const result = await this.repository.write({ kind: 'create', ticket, effects: effectsOf(workflow, started, undefined, now) });
+    const result = await this.repository.write({ kind: 'create', ticket, effects: this.owned(effectsOf(workflow, started, undefined, now)) });
     if (result.kind !== 'created') throw new Error(`a new ticket was answered ${result.kind}`);
     const record: TicketRecord = {
       ...ticket,
@@ -215,7 +220,7 @@ export class TicketRuntime {
           ticketId: id,
           expectedRowVersion: record.rowVersion,
           columns: columnsAfter(moved, revision, now, record.closedAt),
-          effects: effectsOf(version.workflow, moved, record.state, now),
+          effects: this.owned(effectsOf(version.workflow, moved, record.state, now)),
           firedTimerIds: fired,
         };
         const result = await this.repository.write(unit);
@@ -234,6 +239,11 @@ export class TicketRuntime {
           throw new ConflictError(`ticket ${id} kept changing while it was being stored; try again`, { currentRevision: record.revision });
       }
     });
+  }
+
+  private owned(effects: TicketEffects): TicketEffects {
+    const owner = this.timerOwner;
+    return owner === undefined ? effects : { ...effects, timers: effects.timers.map((timer) => ({ ...timer, reservedFor: owner })) };
   }
 
   private inOrder<T>(id: number, work: () => Promise<T>): Promise<T> {
