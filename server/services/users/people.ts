@@ -130,7 +130,7 @@ export class People {
         Object.assign(change.set!, { active: false, deactivatedAt: now });
         change.revokeTokensAt = now;
         change.endSessions = true;
-        change.audit.push(this.audit.entry(actor, 'user.deactivate', target, { active: true }, { active: false, tokensRevoked: true, sessionsEnded: true }));
+        change.audit.push(this.audit.entry(actor, 'user.deactivate', target, { active: true }, { active: false }));
       }
       if (patch.active === true && !current.active) {
         Object.assign(change.set!, { active: true, deactivatedAt: null });
