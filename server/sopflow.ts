@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Store as SessionStore } from 'express-session';
 import { systemClock, type Clock } from './shared/clock.js';
-import type { Config } from './shared/config.js';
+import { DEFAULT_AUDIT_PAGE_MAX, type Config } from './shared/config.js';
 import type { Logger } from './shared/logger.js';
 import { openDatabase, type Database } from './data/database.js';
 import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
@@ -15,6 +15,9 @@ import { KnexExecutionTableRepository } from './data/execution-tables/knex-repos
 import { DatabaseRateLimitStore } from './data/rate-limit-store.js';
 import { createSessionStore } from './data/sessions/session-store.js';
 import { KnexUserRepository } from './data/users/user-repository.js';
+import { KnexAuditRepository } from './data/audit/audit-repository.js';
+import { AuditLog } from './services/audit/audit.js';
+import { People } from './services/users/people.js';
 import { KnexWorkflowRepository } from './data/workflows/workflow-repository.js';
 import { ExecutionTables } from './services/execution-tables/execution-tables.js';
 import { loadExecutionTableTemplates, TEMPLATES_DIR, type ExecutionTableTemplates } from './services/execution-tables/templates.js';
@@ -46,6 +49,10 @@ export interface Sopflow {
   workflows: WorkflowLibrary;
   tickets: TicketRuntime;
   users: Users;
+  /** People management (admin): add, deactivate, roles, lanes, passwords, tokens, each change audited. */
+  people: People;
+  /** Who changed which person or token, when. */
+  audit: AuditLog;
   scheduler: TimerScheduler;
   /** The starting plans of `templates/`, loaded (and checked) once. */
   templates: ExecutionTableTemplates;
@@ -84,7 +91,9 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     intervalMs: config.schedulerIntervalMs,
     ...(options.onError ? { onError: options.onError } : {}),
   });
-  const users = new Users(new KnexUserRepository(db), clock, config.passwordHashCost);
+  const userRepository = new KnexUserRepository(db);
+  const users = new Users(userRepository, clock, config.passwordHashCost);
+  const audit = new AuditLog(new KnexAuditRepository(db), clock, config.auditPageMax ?? DEFAULT_AUDIT_PAGE_MAX);
   const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
   return {
     config,
@@ -93,6 +102,8 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     workflows,
     tickets,
     users,
+    people: new People(userRepository, users, audit, clock),
+    audit,
     scheduler,
     templates,
     executionTables: new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows),

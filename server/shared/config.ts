@@ -20,6 +20,25 @@ export interface Config {
   schedulerIntervalMs: number;
   /** log2 of scrypt's N for new password hashes; default DEFAULT_PASSWORD_HASH_COST. Lower only in tests. */
   passwordHashCost?: number;
+  /**
+   * How long a server process trusts a bearer token it looked up (TOKEN_CACHE_MS, default
+   * DEFAULT_TOKEN_CACHE_MS; 0: never). Changes made in this process apply at once; this bounds how long a
+   * revocation, deactivation or role change made by another process (another server, the CLI) takes.
+   */
+  tokenCacheMs?: number;
+  /** The largest page of the audit log one request reads (AUDIT_PAGE_MAX, default DEFAULT_AUDIT_PAGE_MAX). */
+  auditPageMax?: number;
+}
+
+export const DEFAULT_TOKEN_CACHE_MS = 1000;
+export const DEFAULT_AUDIT_PAGE_MAX = 200;
+
+function wholeNumberFrom(name: string, value: string | undefined, least: number, most: number): number | undefined {
+  if (value === undefined) return undefined;
+  const number = /^[0-9]{1,15}$/.test(value) ? Number(value) : NaN;
+  if (!(number >= least && number <= most))
+    throw new AppError('bad_request', `${name} must be a whole number from ${least} to ${most}, not "${value}"`);
+  return number;
 }
 
 export const DEFAULT_PASSWORD_HASH_COST = 15;
@@ -65,6 +84,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   };
   const passwordHashCost = passwordHashCostFrom(env.PASSWORD_HASH_COST, env.NODE_ENV);
   if (passwordHashCost !== undefined) config.passwordHashCost = passwordHashCost;
+  const tokenCacheMs = wholeNumberFrom('TOKEN_CACHE_MS', env.TOKEN_CACHE_MS, 0, 60_000);
+  if (tokenCacheMs !== undefined) config.tokenCacheMs = tokenCacheMs;
+  const auditPageMax = wholeNumberFrom('AUDIT_PAGE_MAX', env.AUDIT_PAGE_MAX, 1, 10_000);
+  if (auditPageMax !== undefined) config.auditPageMax = auditPageMax;
   if (env.ADMIN_EMAIL) config.admin = { email: env.ADMIN_EMAIL, ...(env.ADMIN_PASSWORD ? { password: env.ADMIN_PASSWORD } : {}) };
   return config;
 }

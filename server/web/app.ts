@@ -3,7 +3,9 @@ import type { Logger } from '../shared/logger.js';
 import type { Sopflow } from '../sopflow.js';
 import { createI18n, LOCALES_DIR, type Formatter, type Locale } from '../shared/i18n.js';
 import { createPages } from './pages/pages.js';
+import { DEFAULT_TOKEN_CACHE_MS } from '../shared/config.js';
 import { executionTableRoutes } from './api/execution-tables.routes.js';
+import { peopleRoutes } from './api/users.routes.js';
 import { systemRoutes } from './api/system.routes.js';
 import { ticketRoutes } from './api/tickets.routes.js';
 import { workflowRoutes } from './api/workflows.routes.js';
@@ -28,7 +30,8 @@ export function createApp(app: Sopflow, logger: Logger): Express {
   web.use(pages.headers);
   web.use('/static', pages.assets);
   web.use(pages.session);
-  const access = accessControl([bearerToken(app.users), pages.sessionUser]);
+  const tokens = { cacheMs: app.config.tokenCacheMs ?? DEFAULT_TOKEN_CACHE_MS, onAccessChange: (listener: () => void) => app.people.onAccessChange(listener) };
+  const access = accessControl([bearerToken(app.users, tokens), pages.sessionUser]);
   for (const route of apiRoutes(app, formatter)) {
     const handlers = [access(route.access), ...route.bodyParsers, route.handle];
     web[route.method](route.path, ...handlers);
@@ -53,7 +56,7 @@ function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiR
     responses: { 200: { description: 'the OpenAPI document' } },
     handle: () => Promise.resolve({ json: document }),
   });
-  const routes = [...systemRoutes(app), openApi, ...workflowRoutes(app), ...ticketRoutes(app), ...executionTableRoutes(app, formatter)];
+  const routes = [...systemRoutes(app), openApi, ...workflowRoutes(app), ...ticketRoutes(app), ...executionTableRoutes(app, formatter), ...peopleRoutes(app)];
   document = openApiDocument(routes);
   return routes;
 }

@@ -208,6 +208,30 @@ describeInBrowser('pages end to end', (browser) => {
   );
 
   test(
+    'an admin adds a user on /admin (the generated password shown once), deactivates them, and reads both in the audit log',
+    async () => {
+      const { page, dialogs } = await openPage('en-US');
+      await signIn(page, PEOPLE.admin.email, PEOPLE.admin.password);
+      expect(await text(page, 'h1')).toBe('Admin');
+      await page.fill('form.admin-add input[name=email]', 'browser.added@agents.test');
+      await page.fill('form.admin-add input[name=name]', '<b>Bold</b> Added');
+      await page.selectOption('form.admin-add select[name=role]', 'agent');
+      await Promise.all([page.waitForLoadState('load'), page.click('form.admin-add button[type=submit]')]);
+      const password = await text(page, '[data-testid=admin-secret]');
+      expect(password).toMatch(/^\S{20}$/);
+      const row = page.locator('[data-testid="user-browser.added@agents.test"]');
+      expect(await row.locator('td').nth(1).textContent()).toBe('<b>Bold</b> Added');
+      await Promise.all([page.waitForURL(/\/admin$/), row.getByRole('button', { name: 'Deactivate', exact: true }).click()]);
+      expect(await text(page, '[data-testid="status-browser.added@agents.test"]')).toMatch(/^deactivated /);
+      expect(await text(page, '.admin-audit tbody tr')).toContain('deactivated');
+      expect(await page.content()).not.toContain(password);
+      expect(dialogs).toEqual([]);
+      await page.screenshot({ path: fileURLToPath(new URL('admin.png', SCREENSHOTS)), fullPage: true });
+    },
+    SLOW,
+  );
+
+  test(
     'a form sent without its CSRF token is refused with 403 and changes nothing',
     async () => {
       const { page } = await openPage('en-US');

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import type { UserRecord, UserRepository } from '../../data/users/user-repository.js';
+import type { AuditEntry } from '../../data/audit/audit-repository.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { generatePassword, hashPassword, verifyPassword } from './passwords.js';
 
@@ -28,6 +29,12 @@ function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** A new API token and the hash that is stored of it: the token itself is shown once and kept nowhere. */
+export function newToken(): { token: string; tokenHash: string } {
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  return { token, tokenHash: tokenHash(token) };
+}
+
 // The stored role was checked by `parseRole` or the typed `add` when it was written.
 function userOf(row: UserRecord): User {
   const user: User = { id: row.id, email: row.email, name: row.name, role: row.role as Role };
@@ -53,15 +60,22 @@ export class Users {
     private readonly passwordHashCost?: number,
   ) {}
 
-  /** Adds a user; without a password one is generated and returned, to be shown once. */
-  async add(input: { email: string; role: Role; name?: string; password?: string }): Promise<{ user: User; password: string }> {
+  /**
+   * Adds a user; without a password one is generated and returned, to be shown once. `audit` makes the
+   * audit entries of the new user, written in the same transaction (`People.add`).
+   */
+  async add(
+    input: { email: string; role: Role; name?: string; password?: string },
+    audit?: (user: User) => AuditEntry[],
+  ): Promise<{ user: User; password: string }> {
     const email = normalEmail(input.email);
     if (!/^[^\s@]+@[^\s@]+$/.test(email))
       throw new ValidationError(`"${input.email}" is not an email address`, [{ field: 'email', message: 'is not an email address' }]);
     const password = input.password ?? generatePassword();
     if (password.length < 8) throw new ValidationError('the password is too short', [{ field: 'password', message: 'needs at least 8 characters' }]);
     const passwordHash = await hashPassword(password, this.passwordHashCost);
-    const record = await this.users.insert({ email, name: input.name ?? email.split('@')[0]!, role: input.role, passwordHash, createdAt: this.clock.now() });
+    const newUser = { email, name: input.name ?? email.split('@')[0]!, role: input.role, passwordHash, createdAt: this.clock.now() };
+    const record = await this.users.insert(newUser, audit && ((row) => audit(userOf(row))));
     if (!record) throw new ConflictError(`a user ${email} exists already`);
     return { user: userOf(record), password };
   }
@@ -72,10 +86,13 @@ export class Users {
     return userOf(row);
   }
 
-  /** The user with this id, or undefined (deleted since): how a signed-in session finds its user. */
+  /**
+   * The active user with this id, or undefined (deactivated): how a signed-in session finds its user on
+   * every request, so a deactivation signs them out at once, in every server process.
+   */
   async byId(id: number): Promise<User | undefined> {
     const row = await this.users.byId(id);
-    return row ? userOf(row) : undefined;
+    return row?.active ? userOf(row) : undefined;
   }
 
   /** Everyone, by email: the admin page. */
@@ -114,7 +131,17 @@ export class Users {
   async checkPassword(email: string, password: string): Promise<User | undefined> {
     const row = await this.users.byEmail(normalEmail(email));
     const ok = await verifyPassword(password, row?.passwordHash ?? (await hashPassword('timing only', this.passwordHashCost)));
-    return row && ok ? userOf(row) : undefined;
+    return row?.active && ok ? userOf(row) : undefined;
+  }
+
+  /**
+   * A password to set (`People.resetPassword`): the one given, checked by the rule `add` applies, or a
+   * generated one; with its hash, to be stored.
+   */
+  async newPassword(given?: string): Promise<{ password: string; passwordHash: string }> {
+    const password = given ?? generatePassword();
+    if (password.length < 8) throw new ValidationError('the password is too short', [{ field: 'password', message: 'needs at least 8 characters' }]);
+    return { password, passwordHash: await hashPassword(password, this.passwordHashCost) };
   }
 
   /** A new API token for a user; only its hash is kept, so this is the one time it can be read. */
@@ -125,7 +152,7 @@ export class Users {
     return { token, user };
   }
 
-  /** The user a bearer token belongs to; throws `unauthorized` for unknown tokens. */
+  /** The user a bearer token belongs to; throws `unauthorized` for unknown or revoked tokens and deactivated users. */
   async authenticate(token: string): Promise<User> {
     const row = await this.users.byTokenHash(tokenHash(token));
     if (!row) throw new AppError('unauthorized', 'the bearer token is not valid');

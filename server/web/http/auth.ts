@@ -20,15 +20,30 @@ declare global {
  */
 export type Identify = (req: Request) => Promise<User | undefined>;
 
-const TOKEN_CACHE_MS = 30_000;
 const TOKEN_CACHE_SIZE = 10_000;
 
+export interface TokenCacheOptions {
+  /** How long a looked-up token is trusted (the configuration's `tokenCacheMs`); 0: looked up on every request. */
+  cacheMs: number;
+  /** Subscribes to changes of who may do what (`People.onAccessChange`): every one empties the cache. */
+  onAccessChange(listener: () => void): void;
+}
+
 /**
- * `Authorization: Bearer <token>`. Users are remembered by token for 30 s, so a busy program does not cost
- * a database read per request; a deleted token or changed role therefore takes up to that long to apply.
+ * `Authorization: Bearer <token>`. Users are remembered by token for `cacheMs` (1 s by default), so a busy
+ * program does not cost a database read per request. A revocation, deactivation or role change made in this
+ * process empties the cache before it is answered, so it applies to the next request; one made by another
+ * process (a second server, `sopflow token revoke`) applies within `cacheMs`. The lookup itself refuses
+ * revoked tokens and deactivated users.
  */
-export function bearerToken(users: Users): Identify {
+export function bearerToken(users: Users, { cacheMs, onAccessChange }: TokenCacheOptions): Identify {
   const cache = new Map<string, { user: User; until: number }>();
+  // A lookup that was under way when access changed may have read the old state: it is not cached.
+  let generation = 0;
+  onAccessChange(() => {
+    generation += 1;
+    cache.clear();
+  });
   return async (req) => {
     const header = req.get('authorization');
     if (header === undefined) return undefined;
@@ -37,11 +52,14 @@ export function bearerToken(users: Users): Identify {
     const now = performance.now();
     const known = cache.get(token);
     if (known && known.until > now) return known.user;
-    const user = await users.authenticate(token);
     cache.delete(token);
-    // Map keeps insertion order: the first key is the one cached longest ago.
-    if (cache.size >= TOKEN_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-    cache.set(token, { user, until: now + TOKEN_CACHE_MS });
+    const asked = generation;
+    const user = await users.authenticate(token);
+    if (cacheMs > 0 && asked === generation) {
+      // Map keeps insertion order: the first key is the one cached longest ago.
+      if (cache.size >= TOKEN_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      cache.set(token, { user, until: now + cacheMs });
+    }
     return user;
   };
 }

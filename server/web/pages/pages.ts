@@ -9,6 +9,7 @@ import type { Formatter, Locale } from '../../shared/i18n.js';
 import { pageErrors, pageNotFound } from './page-errors.js';
 import { createPageKit, pageContext, requireRole } from './page-kit.js';
 import { loadTemplates } from './render.js';
+import { adminRoutes } from './routes/admin.routes.js';
 import { customerRoutes } from './routes/customers.routes.js';
 import { executionTableRoutes, importUploadPath } from './routes/execution-tables.routes.js';
 import { intakeRoutes } from './routes/intake.routes.js';
@@ -54,7 +55,17 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
   // The one multipart form (a workbook upload) is read here, managers only, so its CSRF field is checked below.
   router.post(importUploadPath, requireRole('manager'), workbookUpload);
   router.use(csrfProtection);
-  for (const routes of [signInRoutes, queueRoutes, intakeRoutes, ticketRoutes, customerRoutes, notificationRoutes, managerRoutes, executionTableRoutes])
+  for (const routes of [
+    signInRoutes,
+    queueRoutes,
+    intakeRoutes,
+    ticketRoutes,
+    customerRoutes,
+    notificationRoutes,
+    managerRoutes,
+    adminRoutes,
+    executionTableRoutes,
+  ])
     router.use(routes(kit));
   router.use(pageNotFound);
 

@@ -28,6 +28,14 @@ const ROUTES = [
   'GET /api/execution-tables/{id}/rows/{rowId}/history',
   'GET /api/execution-tables/{id}/export.xlsx',
   'POST /api/execution-tables/{id}/import',
+  'GET /api/users',
+  'POST /api/users',
+  'PATCH /api/users/{id}',
+  'POST /api/users/{id}/password',
+  'GET /api/tokens',
+  'POST /api/tokens',
+  'DELETE /api/tokens/{id}',
+  'GET /api/audit',
 ];
 
 interface Operation {
