@@ -69,7 +69,7 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
     intervalMs: config.schedulerIntervalMs,
     ...(options.onError ? { onError: options.onError } : {}),
   });
-  const users = new Users(new KnexUserRepository(db), clock, config.passwordHashCost);
+  const users = new Users(new KnexUserRepository(db), clock, config.passwordHashCost, config.passwordRule);
   const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
   return {
     config,
