@@ -189,7 +189,10 @@ eachDatabase('sign-in hardening', (database) => {
     test('an unknown email costs what a known email with a wrong password costs (medians within 0.8–1.25)', async () => {
       // A cost at which hashing, not HTTP, dominates a sign-in; still quick enough for a test.
       server = await start({ passwordHashCost: 13 });
-      const known = ['t1', 't2', 't3', 't4'].map((name) => `${name}@timing.test`);
+      const BATCHES = 3;
+      const PAIRS = 12;
+      // Four failures per known email per batch stay under the sign-in limit (five).
+      const known = Array.from({ length: (BATCHES * PAIRS) / 4 }, (_, i) => `known-${i}@timing.test`);
       for (const email of known) await server.app.users.add({ email, role: 'agent', password: 'timing-password-1' });
       const person = client();
       await person.get('/');
@@ -202,25 +205,29 @@ eachDatabase('sign-in hardening', (database) => {
       await attempt('warm-up@nowhere.test');
       await attempt(PEOPLE.admin.email);
 
+      const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
       const unknown: number[] = [];
       const wrong: number[] = [];
-      // Interleaved, so that load on the machine falls on both alike; four failures per known email stay under the limit.
-      for (let i = 0; i < 16; i++) {
-        if (i % 2 === 0) {
-          unknown.push(await attempt(`nobody-${i}@nowhere.test`));
-          wrong.push(await attempt(known[i % 4]!));
-        } else {
-          wrong.push(await attempt(known[i % 4]!));
-          unknown.push(await attempt(`nobody-${i}@nowhere.test`));
+      let ratio = NaN;
+      // Pairs back to back in alternating order, so that load on the machine falls on both alike. A machine
+      // shared with other work can still skew one batch: another batch is taken, up to three, and the medians
+      // of all samples so far decide. A real difference (no hashing for unknown emails: a ratio near 0.3)
+      // stays outside the bounds however many batches are taken.
+      for (let batch = 0; batch < BATCHES && !(ratio > 0.8 && ratio < 1.25); batch++) {
+        for (let i = 0; i < PAIRS; i++) {
+          const n = batch * PAIRS + i;
+          const nobody = `nobody-${n}@nowhere.test`;
+          const someone = known[Math.floor(n / 4)]!;
+          if (i % 2 === 0) {
+            unknown.push(await attempt(nobody));
+            wrong.push(await attempt(someone));
+          } else {
+            wrong.push(await attempt(someone));
+            unknown.push(await attempt(nobody));
+          }
         }
+        ratio = median(unknown) / median(wrong);
       }
-      const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-      const ratio = median(unknown) / median(wrong);
-      expect({ ratio, unknownMs: median(unknown), wrongMs: median(wrong) }).toEqual({
-        ratio: expect.any(Number),
-        unknownMs: expect.any(Number),
-        wrongMs: expect.any(Number),
-      });
       expect(ratio).toBeGreaterThan(0.8);
       expect(ratio).toBeLessThan(1.25);
     });
