@@ -92,7 +92,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     ...(options.onError ? { onError: options.onError } : {}),
   });
   const userRepository = new KnexUserRepository(db);
-  const users = new Users(userRepository, clock, config.passwordHashCost);
+  const users = new Users(userRepository, clock, config.passwordHashCost, config.passwordRule);
   const audit = new AuditLog(new KnexAuditRepository(db), clock, config.auditPageMax ?? DEFAULT_AUDIT_PAGE_MAX);
   const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
   return {

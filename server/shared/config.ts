@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { AppError } from './errors.js';
 
@@ -20,6 +21,10 @@ export interface Config {
   schedulerIntervalMs: number;
   /** log2 of scrypt's N for new password hashes; default DEFAULT_PASSWORD_HASH_COST. Lower only in tests. */
   passwordHashCost?: number;
+  /** [PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH] what a new password must be; DEFAULT_PASSWORD_RULE when absent. */
+  passwordRule?: PasswordRule;
+  /** [TRUST_PROXY] which reverse proxies' X-Forwarded-* headers are believed (express `trust proxy`); none when absent. */
+  trustProxy?: TrustProxy;
   /**
    * How long a server process trusts a bearer token it looked up (TOKEN_CACHE_MS, default
    * DEFAULT_TOKEN_CACHE_MS; 0: never). Changes made in this process apply at once; this bounds how long a
@@ -36,10 +41,72 @@ export const DEFAULT_AUDIT_PAGE_MAX = 200;
 function wholeNumberFrom(name: string, value: string | undefined, least: number, most: number): number | undefined {
   if (value === undefined) return undefined;
   const number = /^[0-9]{1,15}$/.test(value) ? Number(value) : NaN;
-  if (!(number >= least && number <= most))
-    throw new AppError('bad_request', `${name} must be a whole number from ${least} to ${most}, not "${value}"`);
+  if (!(number >= least && number <= most)) throw new AppError('bad_request', `${name} must be a whole number from ${least} to ${most}, not "${value}"`);
   return number;
 }
+
+// --- Sign-in and passwords (issue 13, items 10 and 11) ---
+/** Lengths in characters (Unicode code points) of a password someone chooses; NIST SP 800-63B, no composition rules. */
+export interface PasswordRule {
+  minLength: number;
+  /** A bound on the hashing work one password can cost, well above any passphrase. */
+  maxLength: number;
+}
+
+export const DEFAULT_PASSWORD_RULE: Readonly<PasswordRule> = Object.freeze({ minLength: 8, maxLength: 256 });
+/** NIST's floor for the minimum, and the least maximum it lets a verifier set. */
+const PASSWORD_LENGTH_BOUNDS = { leastMinimum: 8, leastMaximum: 64, mostMaximum: 4096 };
+
+function passwordRuleFrom(env: NodeJS.ProcessEnv): PasswordRule | undefined {
+  if (env.PASSWORD_MIN_LENGTH === undefined && env.PASSWORD_MAX_LENGTH === undefined) return undefined;
+  const number = (name: string, fallback: number, least: number, most: number) => {
+    const value = env[name];
+    if (value === undefined || value === '') return fallback;
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < least || n > most)
+      throw new AppError('bad_request', `${name} must be a whole number from ${least} to ${most}, not "${value}"`);
+    return n;
+  };
+  const { leastMinimum, leastMaximum, mostMaximum } = PASSWORD_LENGTH_BOUNDS;
+  const minLength = number('PASSWORD_MIN_LENGTH', DEFAULT_PASSWORD_RULE.minLength, leastMinimum, mostMaximum);
+  const maxLength = number('PASSWORD_MAX_LENGTH', Math.max(DEFAULT_PASSWORD_RULE.maxLength, minLength), Math.max(leastMaximum, minLength), mostMaximum);
+  return { minLength, maxLength };
+}
+
+/**
+ * Express's `trust proxy`: `false` (believe no X-Forwarded-* header: the default, right when clients reach
+ * SOPflow directly), `true` (believe every hop: only when the proxy overwrites X-Forwarded-For), a number
+ * of hops, or the proxies' addresses and subnets (`loopback`, `linklocal`, `uniquelocal` or IPs, CIDR allowed).
+ */
+export type TrustProxy = boolean | number | string[];
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustedProxy(entry: string): boolean {
+  if (PROXY_NAMES.has(entry) || isIP(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  if (rest.length > 0 || !address || prefix === undefined) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (/^\d+$/.test(prefix)) return Number(prefix) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(prefix) === 4;
+}
+
+export function trustProxyFrom(value: string | undefined): TrustProxy | undefined {
+  const text = value?.trim();
+  if (text === undefined || text === '' || text === 'false') return undefined;
+  if (text === 'true') return true;
+  if (/^\d+$/.test(text)) return Number(text);
+  const entries = text.split(',').map((entry) => entry.trim());
+  const wrong = entries.find((entry) => !trustedProxy(entry));
+  if (wrong !== undefined)
+    throw new AppError(
+      'bad_request',
+      `TRUST_PROXY must be true, false, a number of hops, or proxy addresses and subnets separated by commas (loopback, 10.0.0.0/8, …); "${wrong}" is none of these`,
+    );
+  return entries;
+}
+// --- end of sign-in and passwords ---
 
 export const DEFAULT_PASSWORD_HASH_COST = 15;
 /** Cheaper hashes are refused outside tests (NODE_ENV=test): they would make stolen hashes cheap to guess. */
@@ -88,6 +155,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (tokenCacheMs !== undefined) config.tokenCacheMs = tokenCacheMs;
   const auditPageMax = wholeNumberFrom('AUDIT_PAGE_MAX', env.AUDIT_PAGE_MAX, 1, 10_000);
   if (auditPageMax !== undefined) config.auditPageMax = auditPageMax;
+  const passwordRule = passwordRuleFrom(env);
+  if (passwordRule) config.passwordRule = passwordRule;
+  const trustProxy = trustProxyFrom(env.TRUST_PROXY);
+  if (trustProxy !== undefined) config.trustProxy = trustProxy;
   if (env.ADMIN_EMAIL) config.admin = { email: env.ADMIN_EMAIL, ...(env.ADMIN_PASSWORD ? { password: env.ADMIN_PASSWORD } : {}) };
   return config;
 }

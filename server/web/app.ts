@@ -24,6 +24,9 @@ export function createApp(app: Sopflow, logger: Logger): Express {
   web.disable('x-powered-by');
   // Responses are made per request; hashing each body for an ETag costs CPU and no client revalidates them.
   web.set('etag', false);
+  // TRUST_PROXY: which proxies' X-Forwarded-For/-Proto to believe, for `req.ip` (the sign-in limit) and
+  // `req.secure` (the session cookie's Secure flag). None by default: a client's own header means nothing.
+  web.set('trust proxy', app.config.trustProxy ?? false);
   web.use(requestLogging(logger));
   const { formatter } = createI18n(LOCALES_DIR);
   const pages = createPages(app, logger, formatter);

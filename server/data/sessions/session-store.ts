@@ -6,21 +6,25 @@ import type { Database } from '../database.js';
 /** A session's expiry moves at most this often: a page view must not cost a database write. */
 const TOUCH_EVERY_MS = 5 * 60 * 1000;
 
+/** How often each server process deletes the expired sessions (and once at start). */
+export const SESSION_SWEEP_EVERY_MS = 15 * 60 * 1000;
+
 /**
  * connect-session-knex on SOPflow's own knex, reading the `sessions` table of the migrations. Two changes:
  * its methods both call back with an error and reject, and express-session ignores the rejection (which
  * would end the process), so rejections are dropped once the callback has the error; and `touch` writes
- * at most every few minutes per session.
+ * at most every few minutes per session. Expired rows are deleted at start and every `sweepEveryMs` by
+ * connect-session-knex's sweep (`expired` before now); an expired row is never read as a session meanwhile.
  */
 class DatabaseSessionStore extends ConnectSessionKnexStore {
   private readonly touched = new Map<string, number>();
 
-  constructor(db: Database, logger: Logger) {
+  constructor(db: Database, logger: Logger, sweepEveryMs: number) {
     super({
       knex: db.knex,
       createTable: false,
       tableName: 'sessions',
-      cleanupInterval: 15 * 60 * 1000,
+      cleanupInterval: sweepEveryMs,
       onDbCleanupError: (error) => logger.warn({ err: error }, 'expired sessions could not be deleted'),
     });
     this.ready.catch((error: unknown) => logger.error({ err: error }, 'the sessions table is missing'));
@@ -54,9 +58,17 @@ class DatabaseSessionStore extends ConnectSessionKnexStore {
       (error: unknown) => callback?.(error),
     );
   }
+
+  /** No more sweeps (one already running finishes). */
+  stop(): void {
+    this.options.cleanupInterval = 0;
+    clearTimeout(this.nextDbCleanup);
+  }
 }
 
+export type SessionStore = Store & { stop(): void };
+
 /** express-session's store for the pages' sessions, kept in the database so every server process shares them. */
-export function createSessionStore(db: Database, logger: Logger): Store {
-  return new DatabaseSessionStore(db, logger);
+export function createSessionStore(db: Database, logger: Logger, { sweepEveryMs = SESSION_SWEEP_EVERY_MS } = {}): SessionStore {
+  return new DatabaseSessionStore(db, logger, sweepEveryMs);
 }

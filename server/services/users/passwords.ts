@@ -1,5 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { DEFAULT_PASSWORD_HASH_COST } from '../../shared/config.js';
+import { DEFAULT_PASSWORD_HASH_COST, DEFAULT_PASSWORD_RULE, type PasswordRule } from '../../shared/config.js';
+import { ValidationError } from '../../shared/errors.js';
 
 // scrypt is memory-hard (N·r·128 bytes per hash: 32 MiB at the default cost), which makes offline guessing slow.
 const R = 8;
@@ -33,8 +34,83 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
+const dummies = new Map<number, Promise<string>>();
+
+/**
+ * A hash of no one's password at `cost`, made once per cost and process: what a sign-in with an unknown
+ * email is checked against, so that it costs one scrypt at the configured cost, as a known email with a
+ * wrong password does (and not a random salt and a fresh hash, nor a cost another hash happens to have).
+ */
+export function dummyHash(cost = DEFAULT_PASSWORD_HASH_COST): Promise<string> {
+  let dummy = dummies.get(cost);
+  if (!dummy) {
+    dummy = hashPassword(randomBytes(24).toString('base64url'), cost);
+    dummies.set(cost, dummy);
+  }
+  return dummy;
+}
+
 /** A password people can type and read aloud: 20 characters from an unambiguous alphabet. */
 export function generatePassword(): string {
   const alphabet = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
   return Array.from(randomBytes(20), (byte) => alphabet[byte % alphabet.length]).join('');
+}
+
+/** Why a new password is refused: the `code` of its `password` problem (its catalog entry under `problems.`). */
+export type PasswordProblem = 'tooShort' | 'tooLong' | 'common';
+
+let commonPasswords: Promise<Set<string>> | undefined;
+
+/**
+ * The common-password list of zxcvbn-ts (`@zxcvbn-ts/language-common`: about 49,000 passwords seen most
+ * often in breaches, lower case), loaded on first use. Only entries of at least 8 characters are kept:
+ * shorter ones are refused by length already (the minimum length cannot be set lower).
+ */
+function commonPasswordList(): Promise<Set<string>> {
+  commonPasswords ??= import('@zxcvbn-ts/language-common').then(
+    ({ dictionary }) => new Set(dictionary['passwords-common'].filter((password) => characters(password) >= DEFAULT_PASSWORD_RULE.minLength)),
+  );
+  return commonPasswords;
+}
+
+/** Length as a person counts it (NIST SP 800-63B): Unicode code points after NFKC normalisation. */
+function characters(text: string): number {
+  let count = 0;
+  for (const _ of text.normalize('NFKC')) count++;
+  return count;
+}
+
+/**
+ * What is wrong with a password someone chose (NIST SP 800-63B): too short, too long (a bound on hashing
+ * work), or on the list of common and breached passwords; `context` holds words it must not be either (the
+ * account's email, its local part). No composition rules: any characters, spaces and passphrases are fine.
+ */
+export async function passwordProblem(
+  password: string,
+  rule: PasswordRule = DEFAULT_PASSWORD_RULE,
+  context: string[] = [],
+): Promise<PasswordProblem | undefined> {
+  const length = characters(password);
+  if (length < rule.minLength) return 'tooShort';
+  if (length > rule.maxLength) return 'tooLong';
+  const folded = password.normalize('NFKC').toLowerCase();
+  if ((await commonPasswordList()).has(folded)) return 'common';
+  const words = ['sopflow', ...context].map((word) => word.normalize('NFKC').trim().toLowerCase()).filter((word) => word !== '');
+  return words.includes(folded) ? 'common' : undefined;
+}
+
+const PROBLEM_MESSAGES: Record<PasswordProblem, (rule: PasswordRule) => string> = {
+  tooShort: (rule) => `is shorter than ${rule.minLength} characters`,
+  tooLong: (rule) => `is longer than ${rule.maxLength} characters`,
+  common: () => 'is too common (it is on lists of breached passwords, or is the account’s own name): choose another',
+};
+
+/** Refuses a password someone chose with `validation_failed`, field `password`, code `tooShort`, `tooLong` or `common`. */
+export async function checkNewPassword(password: string, rule: PasswordRule = DEFAULT_PASSWORD_RULE, context: string[] = []): Promise<void> {
+  const problem = await passwordProblem(password, rule, context);
+  if (!problem) return;
+  const limit = problem === 'tooShort' ? rule.minLength : rule.maxLength;
+  throw new ValidationError(`the password ${PROBLEM_MESSAGES[problem](rule)}`, [
+    { field: 'password', message: PROBLEM_MESSAGES[problem](rule), code: problem, ...(problem === 'common' ? {} : { values: { limit } }) },
+  ]);
 }

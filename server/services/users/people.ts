@@ -156,7 +156,7 @@ export class People {
    * user's page sessions, so whoever knew the old one is signed out. The audit entry says only that it was reset.
    */
   async resetPassword(caller: Caller, id: number, given?: string): Promise<{ person: Person; password?: string }> {
-    const { password, passwordHash } = await this.users.newPassword(given);
+    const { password, passwordHash } = await this.users.newPassword(given, (await this.repository.byId(id))?.email ?? '');
     const changed = await this.repository.change(id, (current) => ({
       set: { passwordHash },
       endSessions: true,

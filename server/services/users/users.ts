@@ -3,7 +3,8 @@ import type { Clock } from '../../shared/clock.js';
 import type { UserRecord, UserRepository } from '../../data/users/user-repository.js';
 import type { AuditEntry } from '../../data/audit/audit-repository.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
-import { generatePassword, hashPassword, verifyPassword } from './passwords.js';
+import type { PasswordRule } from '../../shared/config.js';
+import { checkNewPassword, dummyHash, generatePassword, hashPassword, verifyPassword } from './passwords.js';
 
 export const ROLES = ['admin', 'manager', 'agent'] as const;
 export type Role = (typeof ROLES)[number];
@@ -58,6 +59,8 @@ export class Users {
     private readonly clock: Clock,
     /** log2 of scrypt's N for new hashes; the configuration's `passwordHashCost`. */
     private readonly passwordHashCost?: number,
+    /** What a new password must be; the configuration's `passwordRule`, DEFAULT_PASSWORD_RULE when absent. */
+    private readonly passwordRule?: PasswordRule,
   ) {}
 
   /**
@@ -72,7 +75,7 @@ export class Users {
     if (!/^[^\s@]+@[^\s@]+$/.test(email))
       throw new ValidationError(`"${input.email}" is not an email address`, [{ field: 'email', message: 'is not an email address' }]);
     const password = input.password ?? generatePassword();
-    if (password.length < 8) throw new ValidationError('the password is too short', [{ field: 'password', message: 'needs at least 8 characters' }]);
+    if (input.password !== undefined) await this.checkNewPassword(password, email);
     const passwordHash = await hashPassword(password, this.passwordHashCost);
     const newUser = { email, name: input.name ?? email.split('@')[0]!, role: input.role, passwordHash, createdAt: this.clock.now() };
     const record = await this.users.insert(newUser, audit && ((row) => audit(userOf(row))));
@@ -127,10 +130,15 @@ export class Users {
     return this.users.count();
   }
 
-  /** The user whose password this is, or undefined; the same time is spent for unknown emails. */
+  /**
+   * The user whose password this is, or undefined. An unknown email is checked against a fixed hash of the
+   * configured cost, so it costs what a known email with a wrong password costs: the time of a sign-in does
+   * not tell which emails have accounts. (A hash stored at another cost, before PASSWORD_HASH_COST changed,
+   * still costs its own.)
+   */
   async checkPassword(email: string, password: string): Promise<User | undefined> {
     const row = await this.users.byEmail(normalEmail(email));
-    const ok = await verifyPassword(password, row?.passwordHash ?? (await hashPassword('timing only', this.passwordHashCost)));
+    const ok = await verifyPassword(password, row?.passwordHash ?? (await dummyHash(this.passwordHashCost)));
     return row?.active && ok ? userOf(row) : undefined;
   }
 
@@ -138,10 +146,20 @@ export class Users {
    * A password to set (`People.resetPassword`): the one given, checked by the rule `add` applies, or a
    * generated one; with its hash, to be stored.
    */
-  async newPassword(given?: string): Promise<{ password: string; passwordHash: string }> {
+  async newPassword(given: string | undefined, email: string): Promise<{ password: string; passwordHash: string }> {
     const password = given ?? generatePassword();
-    if (password.length < 8) throw new ValidationError('the password is too short', [{ field: 'password', message: 'needs at least 8 characters' }]);
+    if (given !== undefined) await this.checkNewPassword(given, email);
     return { password, passwordHash: await hashPassword(password, this.passwordHashCost) };
+  }
+
+  /**
+   * Refuses a password someone chose (`validation_failed`, field `password`, code `tooShort`, `tooLong` or
+   * `common`): NIST SP 800-63B lengths, the common-password list, not the account's own email. Every path
+   * that sets a password calls this.
+   */
+  checkNewPassword(password: string, email: string): Promise<void> {
+    const address = normalEmail(email);
+    return checkNewPassword(password, this.passwordRule, [address, address.split('@')[0] ?? '']);
   }
 
   /** A new API token for a user; only its hash is kept, so this is the one time it can be read. */

@@ -5,7 +5,7 @@ import { AppError } from '../../shared/errors.js';
 import { hasRole, type Role, type User } from '../../services/users/users.js';
 import { LOCALES, negotiateLocale, type Formatter, type Locale } from '../../shared/i18n.js';
 import type { LayoutModel, Renderer } from './render.js';
-import { takeFlash } from './session.js';
+import { sessionLocale, takeFlash } from './session.js';
 import { WorkflowCatalog } from '../../services/workflows/workflow-catalog.js';
 import { csrfToken } from './security.js';
 
@@ -48,7 +48,7 @@ export interface PageKit {
 }
 
 export function createPageKit(app: Sopflow, logger: Logger, render: Renderer, formatterOf: (locale: Locale) => Formatter): PageKit {
-  const formatter = (req: Request) => formatterOf(negotiateLocale([req.user?.locale, req.session?.locale], (languages) => req.acceptsLanguages(languages)));
+  const formatter = (req: Request) => formatterOf(negotiateLocale([req.user?.locale, sessionLocale(req)], (languages) => req.acceptsLanguages(languages)));
   return {
     app,
     logger,

@@ -37,14 +37,16 @@ eachDatabase('pages: sign-in, sessions, CSRF, roles, headers', (database) => {
     expect(await person.get('/queue')).toMatchObject({ status: 303, location: '/?next=%2Fqueue' });
   });
 
-  test('the session id changes at sign-in, so an id planted before is worth nothing after', async () => {
+  test('the session id changes at sign-in, so an id planted before is worth nothing after; before sign-in there is no session at all', async () => {
     const person = client();
-    await person.get('/');
-    const before = (await person.get('/')).headers.get('set-cookie');
-    const signedIn = await person.post('/', { email: PEOPLE.agent.email, password: PEOPLE.agent.password });
-    const after = signedIn.headers.get('set-cookie');
-    expect(after).toMatch(/^sopflow\.sid=/);
-    expect(after?.split(';')[0]).not.toBe(before?.split(';')[0]);
+    expect((await person.get('/')).headers.getSetCookie().some((cookie) => cookie.startsWith('sopflow.sid='))).toBe(false);
+    const first = (await person.post('/', { email: PEOPLE.agent.email, password: PEOPLE.agent.password })).headers.get('set-cookie');
+    expect(first).toMatch(/^sopflow\.sid=/);
+    // Signing in again with that session's cookie (as a victim would with an id an attacker planted) gives a new id.
+    await person.get('/queue');
+    const again = (await person.post('/', { email: PEOPLE.agent.email, password: PEOPLE.agent.password })).headers.get('set-cookie');
+    expect(again).toMatch(/^sopflow\.sid=/);
+    expect(again?.split(';')[0]).not.toBe(first?.split(';')[0]);
   });
 
   test('sessions live in the database: another server process on the same database knows the signed-in user', async () => {

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { isLocale } from '../../../shared/i18n.js';
 import { HOME, localPath, type PageKit } from '../page-kit.js';
 import { signInLimit } from '../security.js';
-import { flash } from '../session.js';
+import { flash, rememberLocale, sessionLocale } from '../session.js';
 
 /** `/`: the sign-in form, or the signed-in user's home; signing out; the language switch. */
 export function signInRoutes(kit: PageKit): Router {
@@ -24,8 +24,9 @@ export function signInRoutes(kit: PageKit): Router {
       await kit.send(req, res, 'sign-in', 'signIn.title', { next, email, failed: true }, 401);
       return;
     }
-    // A new session id at sign-in: an id planted before it (session fixation) is worth nothing after.
-    const locale = req.session.locale;
+    // The session starts here. A new session id at sign-in: an id planted before it (session fixation) is
+    // worth nothing after.
+    const locale = sessionLocale(req);
     await regenerate(req);
     req.session.userId = user.id;
     if (user.locale && isLocale(user.locale)) req.session.locale = user.locale;
@@ -45,7 +46,7 @@ export function signInRoutes(kit: PageKit): Router {
   router.post('/language', async (req, res) => {
     const body = req.body as Record<string, unknown>;
     if (isLocale(body.locale)) {
-      req.session.locale = body.locale;
+      rememberLocale(req, body.locale);
       if (req.user) await users.setLocale(req.user.id, body.locale);
     }
     res.redirect(303, localPath(body.back));

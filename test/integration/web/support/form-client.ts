@@ -24,10 +24,14 @@ export class FormClient {
   }
 
   /** Posts a form with the CSRF token of the last page shown (unless `csrf: false`, or another token is given). */
-  async post(path: string, form: Record<string, string>, { csrf = true }: { csrf?: boolean | string } = {}): Promise<PageAnswer> {
+  async post(
+    path: string,
+    form: Record<string, string>,
+    { csrf = true, headers = {} }: { csrf?: boolean | string; headers?: Record<string, string> } = {},
+  ): Promise<PageAnswer> {
     const token = typeof csrf === 'string' ? csrf : csrf ? this.lastToken : undefined;
     const body = new URLSearchParams({ ...(token !== undefined ? { _csrf: token } : {}), ...form });
-    return this.request('POST', path, body.toString(), { 'content-type': 'application/x-www-form-urlencoded' });
+    return this.request('POST', path, body.toString(), { ...headers, 'content-type': 'application/x-www-form-urlencoded' });
   }
 
   /** Calls the JSON API with this client's session cookie (and, for changes, the page's CSRF token as a header). */
