@@ -3,11 +3,11 @@
  * default settings) in a process of its own, sent each class of hostile input over loopback HTTP. For each:
  * the time to refusal, the longest `/healthz` stall while it is processed, and the server's RSS growth —
  * bars 1 s, 100 ms, 200 MB — plus the sign-in timing ratio, the session rows anonymous views write, and
- * whether a self-loop stores what it answers. A request is given up on after 20 s; a server that died or
+ * whether a self-loop stores what it answers. A request is given up on after 20 s (a FEEL advance 10 s, an XML upload 5 s); a server that died or
  * froze is reported and started again for the next class, so the section ends whatever today's main does.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchSection, Figure } from '../section.js';
 import { HostileRun } from './hostile/hostile-run.js';
@@ -69,6 +69,12 @@ export const hostileSection: BenchSection = {
         }
         context.log(`  ${((performance.now() - started) / 1000).toFixed(1)} s`);
       }
+      figures.push({
+        name: 'hostile.loadAverage',
+        value: loadavg()[0]!,
+        unit: '',
+        note: '1-min load average at the end: other work on the machine lengthens every time and stall here',
+      });
       figures.push({
         name: 'hostile.serverRestarts',
         value: server.starts - 1,

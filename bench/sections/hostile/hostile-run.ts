@@ -22,14 +22,18 @@ export class HostileRun {
     readonly context: BenchContext,
   ) {}
 
-  /** A plain request with the manager's token, not measured (setting a class up). */
+  /**
+   * A plain request with the manager's token, not measured (setting a class up): `body` is sent as JSON,
+   * or `{raw, headers}` as it is.
+   */
   call(method: string, path: string, body?: unknown, timeoutMs = TIMEOUT_MS): Promise<HttpAnswer> {
+    const raw = isRaw(body) ? body : body === undefined ? undefined : { raw: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
     return send(this.server.base, {
       method,
       path,
       timeoutMs,
-      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      headers: { authorization: `Bearer ${this.token}`, ...raw?.headers },
+      ...(raw ? { body: raw.raw } : {}),
     });
   }
 
@@ -64,7 +68,11 @@ export class HostileRun {
   }
 }
 
-/** "status 413 payload_too_large", "TIMED OUT after 30 s", "SERVER DIED (…)". */
+function isRaw(body: unknown): body is { raw: string | Buffer; headers: Record<string, string> } {
+  return typeof body === 'object' && body !== null && 'raw' in body && 'headers' in body;
+}
+
+/** "status 413 payload_too_large", "TIMED OUT: timed out after 20 s", "SERVER DIED (…)". */
 export function describe(measured: Probe): string {
   const { answer } = measured;
   if (measured.died) return `SERVER DIED (${measured.died})`;
