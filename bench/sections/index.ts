@@ -1,8 +1,9 @@
 import type { BenchSection } from '../section.js';
 import { engineSection } from './engine.js';
 import { excelSection } from './excel.js';
+import { hostileSection } from './hostile.js';
 import { pagesSection } from './pages.js';
 import { runtimeSection } from './runtime.js';
 
 /** Every section `npm run bench` knows, in the order they run. New sections register here. */
-export const sections: BenchSection[] = [engineSection, runtimeSection, pagesSection, excelSection];
+export const sections: BenchSection[] = [engineSection, runtimeSection, pagesSection, excelSection, hostileSection];
