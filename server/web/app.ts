@@ -4,6 +4,7 @@ import type { Sopflow } from '../sopflow.js';
 import { createI18n, LOCALES_DIR, type Formatter, type Locale } from '../shared/i18n.js';
 import { createPages } from './pages/pages.js';
 import { executionTableRoutes } from './api/execution-tables.routes.js';
+import { incidentRoutes } from './api/incidents.routes.js';
 import { systemRoutes } from './api/system.routes.js';
 import { ticketRoutes } from './api/tickets.routes.js';
 import { workflowRoutes } from './api/workflows.routes.js';
@@ -53,7 +54,7 @@ function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiR
     responses: { 200: { description: 'the OpenAPI document' } },
     handle: () => Promise.resolve({ json: document }),
   });
-  const routes = [...systemRoutes(app), openApi, ...workflowRoutes(app), ...ticketRoutes(app), ...executionTableRoutes(app, formatter)];
+  const routes = [...systemRoutes(app), openApi, ...workflowRoutes(app), ...ticketRoutes(app), ...executionTableRoutes(app, formatter), ...incidentRoutes(app)];
   document = openApiDocument(routes);
   return routes;
 }

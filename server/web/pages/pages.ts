@@ -11,6 +11,7 @@ import { createPageKit, pageContext, requireRole } from './page-kit.js';
 import { loadTemplates } from './render.js';
 import { customerRoutes } from './routes/customers.routes.js';
 import { executionTableRoutes, importUploadPath } from './routes/execution-tables.routes.js';
+import { incidentRoutes } from './routes/incidents.routes.js';
 import { intakeRoutes } from './routes/intake.routes.js';
 import { managerRoutes } from './routes/manager.routes.js';
 import { notificationRoutes } from './routes/notifications.routes.js';
@@ -54,7 +55,17 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
   // The one multipart form (a workbook upload) is read here, managers only, so its CSRF field is checked below.
   router.post(importUploadPath, requireRole('manager'), workbookUpload);
   router.use(csrfProtection);
-  for (const routes of [signInRoutes, queueRoutes, intakeRoutes, ticketRoutes, customerRoutes, notificationRoutes, managerRoutes, executionTableRoutes])
+  for (const routes of [
+    signInRoutes,
+    queueRoutes,
+    intakeRoutes,
+    ticketRoutes,
+    customerRoutes,
+    notificationRoutes,
+    managerRoutes,
+    executionTableRoutes,
+    incidentRoutes,
+  ])
     router.use(routes(kit));
   router.use(pageNotFound);
 
