@@ -28,6 +28,8 @@ const ROUTES = [
   'GET /api/execution-tables/{id}/rows/{rowId}/history',
   'GET /api/execution-tables/{id}/export.xlsx',
   'POST /api/execution-tables/{id}/import',
+  'GET /api/incidents',
+  'POST /api/incidents/{id}/retry',
 ];
 
 interface Operation {
