@@ -17,7 +17,7 @@ import { ConditionFailedError } from '../shared/errors.js';
 export interface ConditionLimits {
   /** Values a condition may iterate over (`for`, `some`, `every`), nested iterations multiplied: checked at import. */
   maxIterations: number;
-  /** Longest wall time one evaluation may take, in ms; past it the advance is refused with `condition_failed`. */
+  /** Longest wall time the conditions of one engine call (an advance, a timer) may take together, in ms; past it the call is refused with `condition_failed`. */
   timeoutMs: number;
 }
 
@@ -83,17 +83,22 @@ function withinTime<T>(timeoutMs: number, work: () => T): T {
   }
 }
 
-let timeoutMs = DEFAULT_CONDITION_LIMITS.timeoutMs;
+/** The budget of the engine call in progress: its size, and the time its conditions have taken so far. */
+let budget = { ms: DEFAULT_CONDITION_LIMITS.timeoutMs, spentMs: 0 };
 
-/** Runs `work` (an engine call) with conditions evaluated under `budgetMs`. */
+/**
+ * Runs `work` (one engine call) with its conditions sharing `budgetMs` of wall time (default
+ * DEFAULT_CONDITION_LIMITS.timeoutMs): a chain of gateways cannot add up to more than one budget. Only time
+ * spent evaluating conditions counts.
+ */
 export function withConditionBudget<T>(budgetMs: number | undefined, work: () => T): T {
-  if (budgetMs === undefined) return work();
-  const before = timeoutMs;
-  timeoutMs = budgetMs;
+  const before = budget;
+  const ms = budgetMs ?? DEFAULT_CONDITION_LIMITS.timeoutMs;
+  budget = { ms, spentMs: 0 };
   try {
     return work();
   } finally {
-    timeoutMs = before;
+    budget = before;
   }
 }
 
@@ -107,13 +112,22 @@ export function conditionHolds(expression: string, fields: Record<string, unknow
   const known = entry.results.get(key);
   if (known !== undefined) return known;
   let result: boolean;
+  const outOfTime = () => new ConditionFailedError(flowId, 'timeout', `the conditions took longer than their budget of ${budget.ms} ms`);
+  const started = performance.now();
   try {
     const run = () => evaluate(expression, fields).value === true;
-    result = entry.guarded ? withinTime(timeoutMs, run) : run();
+    if (!entry.guarded) result = run();
+    else {
+      const left = budget.ms - budget.spentMs;
+      if (left < 1) throw outOfTime();
+      result = withinTime(left, run);
+    }
   } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT')
-      throw new ConditionFailedError(flowId, 'timeout', `evaluating it took longer than ${timeoutMs} ms`);
+    if (error instanceof ConditionFailedError) throw error;
+    if ((error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw outOfTime();
     throw new ConditionFailedError(flowId, 'error', error instanceof Error ? error.message : String(error));
+  } finally {
+    budget.spentMs += performance.now() - started;
   }
   if (entry.results.size >= MAX_RESULTS_PER_EXPRESSION) entry.results.clear();
   entry.results.set(key, result);

@@ -102,7 +102,7 @@ export interface Moment {
 export interface EngineOptions {
   /** Business calendars by name (`createBusinessTime`); without it every hour counts. */
   businessTime?: BusinessTime;
-  /** The wall time one gateway condition may take (default `DEFAULT_CONDITION_LIMITS.timeoutMs`). */
+  /** The wall time the gateway conditions of one call may take together (default `DEFAULT_CONDITION_LIMITS.timeoutMs`). */
   conditionTimeoutMs?: number;
 }
 

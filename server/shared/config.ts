@@ -22,7 +22,7 @@ export interface Config {
   passwordHashCost?: number;
   /** Values a gateway condition may iterate over, nested iterations multiplied (CONDITION_MAX_ITERATIONS): checked at import. */
   conditionMaxIterations?: number;
-  /** Wall time one evaluation of a gateway condition may take, in ms (CONDITION_TIMEOUT_MS). */
+  /** Wall time the gateway conditions of one advance or timer may take together, in ms (CONDITION_TIMEOUT_MS). */
   conditionTimeoutMs?: number;
 }
 
