@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Store as SessionStore } from 'express-session';
 import { systemClock, type Clock } from './shared/clock.js';
-import { DEFAULT_AUDIT_PAGE_MAX, type Config } from './shared/config.js';
+import { DEFAULT_AUDIT_PAGE_MAX, DEFAULT_CONDITION_MAX_ITERATIONS, DEFAULT_CONDITION_TIMEOUT_MS, type Config } from './shared/config.js';
 import type { Logger } from './shared/logger.js';
 import { openDatabase, type Database } from './data/database.js';
 import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
@@ -27,6 +27,8 @@ import { ticketRepository } from './data/tickets/ticket-repository.js';
 import { timerRepository } from './data/timers/timer-repository.js';
 import { TicketRuntime } from './services/tickets/ticket-runtime.js';
 import { TimerScheduler } from './services/timers/timer-scheduler.js';
+import { incidentRepository } from './data/incidents/incident-repository.js';
+import { Incidents } from './services/incidents/incidents.js';
 import { Users } from './services/users/users.js';
 import { WorkflowLibrary } from './services/workflows/workflow-library.js';
 
@@ -54,6 +56,8 @@ export interface Sopflow {
   /** Who changed which person or token, when. */
   audit: AuditLog;
   scheduler: TimerScheduler;
+  /** Timers the engine refused to fire, held for a manager to retry. */
+  incidents: Incidents;
   /** The starting plans of `templates/`, loaded (and checked) once. */
   templates: ExecutionTableTemplates;
   executionTables: ExecutionTables;
@@ -77,17 +81,17 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   const instance = `${options.simulation ? 'simulation:' : ''}${hostname()}:${process.pid}`;
   const db = await openDatabase(config.database);
   const calendars = BUILT_IN_CALENDARS;
-  const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, new Set(Object.keys(calendars)));
-  const tickets = new TicketRuntime(
-    ticketRepository(db),
-    workflows,
-    clock,
-    { businessTime: createBusinessTime(calendars) },
-    new Set(Object.keys(calendars)),
-    options.simulation ? instance : undefined,
-  );
+  const conditions = {
+    maxIterations: config.conditionMaxIterations ?? DEFAULT_CONDITION_MAX_ITERATIONS,
+    timeoutMs: config.conditionTimeoutMs ?? DEFAULT_CONDITION_TIMEOUT_MS,
+  };
+  const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, new Set(Object.keys(calendars)), { conditions });
+  const engine = { businessTime: createBusinessTime(calendars), conditionTimeoutMs: conditions.timeoutMs };
+  const tickets = new TicketRuntime(ticketRepository(db), workflows, clock, engine, new Set(Object.keys(calendars)), options.simulation ? instance : undefined);
+  const incidents = new Incidents(incidentRepository(db), clock);
   const scheduler = new TimerScheduler(timerRepository(db), tickets, clock, {
     instance,
+    incidents,
     intervalMs: config.schedulerIntervalMs,
     ...(options.onError ? { onError: options.onError } : {}),
   });
@@ -105,6 +109,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     people: new People(userRepository, users, audit, clock),
     audit,
     scheduler,
+    incidents,
     templates,
     executionTables: new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows),
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),

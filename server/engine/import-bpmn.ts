@@ -1,7 +1,7 @@
 import { InvalidBpmnError, type BpmnProblem } from '../shared/errors.js';
 import { parseBpmn } from './bpmn/parse.js';
 import { readGraph } from './bpmn/read-graph.js';
-import { compileGraph } from './compile/compile.js';
+import { compileGraph, type CompileOptions } from './compile/compile.js';
 import type { ProcessGraph, Workflow } from './workflow.js';
 
 export interface ImportResult {
@@ -16,13 +16,13 @@ export interface ImportResult {
  * @example
  * const { workflow, problems } = await importBpmn(readFileSync('workflows/customer-inquiry.bpmn'));
  */
-export async function importBpmn(input: Uint8Array | string): Promise<ImportResult> {
+export async function importBpmn(input: Uint8Array | string, options: CompileOptions = {}): Promise<ImportResult> {
   const parsed = await parseBpmn(input);
   if (!parsed.definitions) return { problems: parsed.problems };
   const read = readGraph(parsed.definitions, parsed.elementsById);
   const problems = [...parsed.problems, ...read.problems];
   if (!read.graph) return { problems };
-  const compiled = compileGraph(read.graph, new Set(problems.map((p) => p.elementId)));
+  const compiled = compileGraph(read.graph, new Set(problems.map((p) => p.elementId)), options);
   const known = new Set(problems.map((p) => `${p.elementId}\u0000${p.message}`));
   problems.push(...compiled.problems.filter((p) => !known.has(`${p.elementId}\u0000${p.message}`)));
   if (problems.length || !compiled.workflow) return { problems };
@@ -30,8 +30,8 @@ export async function importBpmn(input: Uint8Array | string): Promise<ImportResu
 }
 
 /** Like `importBpmn`, but throws `InvalidBpmnError` listing every problem. */
-export async function importBpmnOrThrow(input: Uint8Array | string): Promise<Workflow> {
-  const { workflow, problems } = await importBpmn(input);
+export async function importBpmnOrThrow(input: Uint8Array | string, options: CompileOptions = {}): Promise<Workflow> {
+  const { workflow, problems } = await importBpmn(input, options);
   if (!workflow) throw new InvalidBpmnError(problems);
   return workflow;
 }

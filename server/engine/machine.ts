@@ -34,7 +34,7 @@ const sop = setup({
     [ACTIONS.record]: assign(({ context, event }) => (event.fields ? { fields: { ...context.fields, ...event.fields } } : {})),
   },
   guards: {
-    [CONDITION_GUARD]: ({ context }, params: { expression: string }) => conditionHolds(params.expression, context.fields),
+    [CONDITION_GUARD]: ({ context }, params: { expression: string; flow?: string }) => conditionHolds(params.expression, context.fields, params.flow),
   },
 });
 

@@ -1,12 +1,13 @@
 // The ticket engine's public face: open, advance, fire a timer, change a ticket. Pure; the caller stores the result.
 import type { AnyStateMachine } from 'xstate';
-import { EventNotAllowedError, ValidationError } from '../shared/errors.js';
+import { ConditionFailedError, EventNotAllowedError, ValidationError } from '../shared/errors.js';
 import { timerEvent } from './compile/build-machine.js';
+import { withConditionBudget } from './expressions.js';
 import { checkFields } from './fields.js';
 import type { SopContext, SopEvent } from './machine.js';
 import { TIMER_ACTOR, type Advance, type EngineOptions, type Moment, type TicketChange, type TicketState } from './ticket-state.js';
 import { Run } from './ticket-run.js';
-import { activeSteps, allowedEvents, runtimeOf, transitionOf } from './workflow-runtime.js';
+import { activeSteps, allowedEvents, runtimeOf, transitionOf as transitionUnbounded } from './workflow-runtime.js';
 import type { Workflow } from './workflow.js';
 
 export * from './ticket-state.js';
@@ -32,7 +33,7 @@ export function startTicket(
   if (input.calendar !== undefined) blank.calendar = input.calendar;
   // The clock starts paused without a limit; the run starts it once it knows the first steps and fields.
   const run = new Run(workflow, blank, moment, options, 'start');
-  const [snapshot, actions] = transitionOf(runtime, undefined, { fields: { ...input.fields, vip } });
+  const [snapshot, actions] = transitionOf(workflow, options, runtime, undefined, { fields: { ...input.fields, vip } });
   return run.apply(snapshot, actions);
 }
 
@@ -58,7 +59,7 @@ export function advance(workflow: Workflow, state: TicketState, event: SopEvent,
   );
   if (checked.problems.length) throw new ValidationError(`the fields of "${handling.map((s) => s.name).join(', ')}" are not valid`, checked.problems);
   const run = new Run(workflow, state, moment, options, event.type);
-  const [next, actions] = transitionOf(runtime, snapshot, { type: event.type, fields: checked.values });
+  const [next, actions] = transitionOf(workflow, options, runtime, snapshot, { type: event.type, fields: checked.values });
   return run.apply(next, actions);
 }
 
@@ -87,7 +88,7 @@ export function fireTimer(
   if (definition.behaviour === 'interrupting' && workflow.steps[definition.scope] && definition.scope !== definition.id) {
     run.remind('escalation', definition.scope, definition.id, definition.reminder);
   }
-  const [next, actions] = transitionOf(runtime, snapshot, { type: timerEvent(timer.timerId!) });
+  const [next, actions] = transitionOf(workflow, options, runtime, snapshot, { type: timerEvent(timer.timerId!) });
   return run.apply(next, actions, timer);
 }
 
@@ -111,4 +112,20 @@ export function updateTicket(workflow: Workflow, state: TicketState, change: Tic
   const run = new Run(workflow, state, moment, options, 'update');
   run.update(vip, change.calendar);
   return run.apply(snapshot, []);
+}
+
+/**
+ * xstate's transition with gateway conditions under the time budget; a condition that fails is reported
+ * with the gateway its flow leaves. Nothing has been changed when it throws: the engine is pure.
+ */
+function transitionOf(workflow: Workflow, options: EngineOptions, ...args: Parameters<typeof transitionUnbounded>): ReturnType<typeof transitionUnbounded> {
+  try {
+    return withConditionBudget(options.conditionTimeoutMs, () => transitionUnbounded(...args));
+  } catch (error) {
+    if (error instanceof ConditionFailedError && !error.gatewayId) {
+      const gateway = workflow.graph.flows.find((flow) => flow.id === error.flowId)?.source;
+      if (gateway) throw error.at(gateway);
+    }
+    throw error;
+  }
 }

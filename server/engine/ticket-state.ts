@@ -102,6 +102,8 @@ export interface Moment {
 export interface EngineOptions {
   /** Business calendars by name (`createBusinessTime`); without it every hour counts. */
   businessTime?: BusinessTime;
+  /** The wall time the gateway conditions of one call may take together (default `DEFAULT_CONDITION_LIMITS.timeoutMs`). */
+  conditionTimeoutMs?: number;
 }
 
 export const SYSTEM_ACTOR = 'system';

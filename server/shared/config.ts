@@ -33,6 +33,21 @@ export interface Config {
   tokenCacheMs?: number;
   /** The largest page of the audit log one request reads (AUDIT_PAGE_MAX, default DEFAULT_AUDIT_PAGE_MAX). */
   auditPageMax?: number;
+  /** Values a gateway condition may iterate over, nested iterations multiplied (CONDITION_MAX_ITERATIONS): checked at import. */
+  conditionMaxIterations?: number;
+  /** Wall time the gateway conditions of one advance or timer may take together, in ms (CONDITION_TIMEOUT_MS). */
+  conditionTimeoutMs?: number;
+}
+
+export const DEFAULT_CONDITION_MAX_ITERATIONS = 10_000;
+export const DEFAULT_CONDITION_TIMEOUT_MS = 100;
+
+function positiveIntegerFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 1) throw new AppError('bad_request', `${name} must be a whole number above zero, not "${value}"`);
+  return number;
 }
 
 export const DEFAULT_TOKEN_CACHE_MS = 1000;
@@ -148,6 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     sessionSecret: env.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     logLevel: env.LOG_LEVEL ?? 'info',
     schedulerIntervalMs: Number(env.SCHEDULER_INTERVAL_MS ?? 1000),
+    conditionMaxIterations: positiveIntegerFrom(env, 'CONDITION_MAX_ITERATIONS', DEFAULT_CONDITION_MAX_ITERATIONS),
+    conditionTimeoutMs: positiveIntegerFrom(env, 'CONDITION_TIMEOUT_MS', DEFAULT_CONDITION_TIMEOUT_MS),
   };
   const passwordHashCost = passwordHashCostFrom(env.PASSWORD_HASH_COST, env.NODE_ENV);
   if (passwordHashCost !== undefined) config.passwordHashCost = passwordHashCost;

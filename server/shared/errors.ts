@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'conflict'
   | 'invalid_bpmn'
   | 'event_not_allowed'
+  | 'condition_failed'
   | 'rate_limited'
   | 'internal';
 
@@ -97,5 +98,32 @@ export class InvalidWorkbookError extends AppError {
     readonly problems: CellProblem[],
   ) {
     super('validation_failed', message, problems);
+  }
+}
+
+/** Why a gateway condition gave no answer: it ran out of its time budget, or FEEL failed on it. */
+export type ConditionFailure = 'timeout' | 'error';
+
+/**
+ * A gateway condition that could not be evaluated: the advance (or the timer) that reached the gateway is
+ * refused and nothing is written. `gatewayId` is filled in by the engine, which knows the graph.
+ */
+export class ConditionFailedError extends AppError {
+  constructor(
+    readonly flowId: string,
+    readonly reason: ConditionFailure,
+    readonly problem: string,
+    readonly gatewayId?: string,
+  ) {
+    super(
+      'condition_failed',
+      `the condition of flow ${flowId}${gatewayId ? ` leaving gateway ${gatewayId}` : ''} ${reason === 'timeout' ? 'ran out of its time budget' : 'failed'}: ${problem}`,
+      { gatewayId, flowId, reason },
+    );
+  }
+
+  /** The same failure, naming the gateway the flow leaves. */
+  at(gatewayId: string): ConditionFailedError {
+    return new ConditionFailedError(this.flowId, this.reason, this.problem, gatewayId);
   }
 }

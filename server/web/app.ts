@@ -6,6 +6,7 @@ import { createPages } from './pages/pages.js';
 import { DEFAULT_TOKEN_CACHE_MS } from '../shared/config.js';
 import { executionTableRoutes } from './api/execution-tables.routes.js';
 import { peopleRoutes } from './api/users.routes.js';
+import { incidentRoutes } from './api/incidents.routes.js';
 import { systemRoutes } from './api/system.routes.js';
 import { ticketRoutes } from './api/tickets.routes.js';
 import { workflowRoutes } from './api/workflows.routes.js';
@@ -59,7 +60,15 @@ function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiR
     responses: { 200: { description: 'the OpenAPI document' } },
     handle: () => Promise.resolve({ json: document }),
   });
-  const routes = [...systemRoutes(app), openApi, ...workflowRoutes(app), ...ticketRoutes(app), ...executionTableRoutes(app, formatter), ...peopleRoutes(app)];
+  const routes = [
+    ...systemRoutes(app),
+    openApi,
+    ...workflowRoutes(app),
+    ...ticketRoutes(app),
+    ...executionTableRoutes(app, formatter),
+    ...peopleRoutes(app),
+    ...incidentRoutes(app),
+  ];
   document = openApiDocument(routes);
   return routes;
 }

@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { createApp } from '../../server/web/app.js';
 import type { Config } from '../../server/shared/config.js';
+import { createApp } from '../../server/web/app.js';
 import type { TestDatabase } from './databases.js';
 import { openTestSopflow } from './sopflow.js';
 

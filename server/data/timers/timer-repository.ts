@@ -6,8 +6,8 @@ import type { DueTimer } from '../tickets/ticket-records.js';
 export interface TimerRepository {
   /**
    * Claims up to `limit` timers due at `now` for `instance`: unclaimed ones, or ones whose claim is older
-   * than `staleBefore` (their process died), or reserved for `instance` (a simulation's). PostgreSQL skips
-   * rows another scheduler has locked.
+   * than `staleBefore` (their process died), or reserved for `instance` (a simulation's); never failed ones
+   * (an incident holds them). PostgreSQL skips rows another scheduler has locked.
    * Answers them in due order, arming order breaking ties.
    */
   claimDue(claim: { instance: string; now: number; staleBefore: number; limit: number }): Promise<DueTimer[]>;
@@ -32,7 +32,7 @@ export function timerRepository(db: Database): TimerRepository {
         const result = (await trx.raw(
           `UPDATE timers SET claimed_by = ?, claimed_at = ?
             WHERE id IN (SELECT id FROM timers
-                          WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= ?
+                          WHERE fired_at IS NULL AND cancelled_at IS NULL AND failed_at IS NULL AND due_at <= ?
                             AND (claimed_at IS NULL OR claimed_at < ? OR claimed_by = ?)
                           ORDER BY due_at LIMIT ? ${skipLocked})
             RETURNING id, ticket_id, key, due_at`,
@@ -51,7 +51,7 @@ export function timerRepository(db: Database): TimerRepository {
         ),
       ),
     async nextDue() {
-      const next = (await db.knex('timers').whereNull('fired_at').whereNull('cancelled_at').min({ due: 'due_at' }).first()) as { due: number | string | null } | undefined;
+      const next = (await db.knex('timers').whereNull('fired_at').whereNull('cancelled_at').whereNull('failed_at').min({ due: 'due_at' }).first()) as { due: number | string | null } | undefined;
       return next?.due === null || next?.due === undefined ? undefined : Number(next.due);
     },
   };

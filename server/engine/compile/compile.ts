@@ -1,9 +1,16 @@
 import type { BpmnProblem } from '../../shared/errors.js';
+import type { ConditionLimits } from '../expressions.js';
 import type { ProcessGraph, Workflow } from '../workflow.js';
 import { buildWorkflow } from './build-machine.js';
+import { checkConditions } from './check-conditions.js';
 import { checkGraph } from './check-graph.js';
 import { GraphIndex } from './graph-index.js';
 import { findParallelBlocks } from './parallel-blocks.js';
+
+export interface CompileOptions {
+  /** What a gateway condition may cost (`check-conditions.ts`); default DEFAULT_CONDITION_LIMITS. */
+  conditions?: ConditionLimits;
+}
 
 export interface CompileResult {
   workflow?: Workflow;
@@ -13,11 +20,13 @@ export interface CompileResult {
 /**
  * Compiles a process graph into an executable workflow, or returns every problem that prevents it.
  * A graph with any problem yields no workflow: nothing is half-compiled. `reported` names elements the
- * reader already refused, so flows into them are not reported twice.
+ * reader already refused, so flows into them are not reported twice. `options.conditions` bounds what a
+ * gateway condition may iterate over.
  */
-export function compileGraph(graph: ProcessGraph, reported: ReadonlySet<string> = new Set()): CompileResult {
+export function compileGraph(graph: ProcessGraph, reported: ReadonlySet<string> = new Set(), options: CompileOptions = {}): CompileResult {
   const index = new GraphIndex(graph);
   const problems = checkGraph(index, reported);
+  problems.push(...checkConditions(graph.flows, options.conditions));
   const { blocks, problems: blockProblems } = findParallelBlocks(index);
   problems.push(...blockProblems);
   if (problems.length) return { problems: dedupe(problems) };

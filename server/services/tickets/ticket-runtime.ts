@@ -41,7 +41,7 @@ export interface TicketEvent {
 export interface FiredTimers {
   /** The timers this call fired; the others had fired or been cancelled already. */
   fired: DueTimer[];
-  /** Timers whose ticket the engine could not move on: left pending (and claimed), with the reason. */
+  /** Timers whose ticket the engine could not move on: left pending (and claimed), with the reason (an incident, for the scheduler). */
   failed: Array<{ timer: DueTimer; error: unknown }>;
 }
 
@@ -163,22 +163,38 @@ export class TicketRuntime {
     await Promise.all(
       [...byTicket].map(async ([ticketId, due]) => {
         try {
-          await this.change(ticketId, undefined, (record, version, now) => {
-            let moved: Advance | undefined;
-            for (const timer of due) {
-              const next = fireTimer(version.workflow, moved?.state ?? record.state, timer.key, { now }, this.engine);
-              if (next) moved = moved ? mergeAdvances(moved, next) : next;
-            }
-            return { moved, fired: due.map((t) => t.id) };
-          });
+          await this.fireTicketTimers(ticketId, due);
           result.fired.push(...due);
         } catch (error) {
           if (error instanceof NotFoundError) return;
-          for (const timer of due) result.failed.push({ timer, error });
+          if (due.length === 1) {
+            result.failed.push({ timer: due[0]!, error });
+            return;
+          }
+          // One timer the engine refuses must not hold back the others: fire them one at a time, in due order.
+          for (const timer of due) {
+            try {
+              await this.fireTicketTimers(ticketId, [timer]);
+              result.fired.push(timer);
+            } catch (one) {
+              if (!(one instanceof NotFoundError)) result.failed.push({ timer, error: one });
+            }
+          }
         }
       }),
     );
     return result;
+  }
+
+  private fireTicketTimers(ticketId: number, due: readonly DueTimer[]): Promise<Ticket> {
+    return this.change(ticketId, undefined, (record, version, now) => {
+      let moved: Advance | undefined;
+      for (const timer of due) {
+        const next = fireTimer(version.workflow, moved?.state ?? record.state, timer.key, { now }, this.engine);
+        if (next) moved = moved ? mergeAdvances(moved, next) : next;
+      }
+      return { moved, fired: due.map((t) => t.id) };
+    });
   }
 
   get(id: number): Promise<TicketDetail> {

@@ -2,6 +2,12 @@ import type { Clock } from '../../shared/clock.js';
 import type { TimerRepository } from '../../data/timers/timer-repository.js';
 import type { DueTimer, TicketRuntime } from '../tickets/ticket-runtime.js';
 
+/** Where a timer the engine refuses to fire is recorded (`../incidents/`), rather than retried in a loop. */
+export interface IncidentRecorder {
+  /** Answers what it recorded, or undefined when the failure is one to retry. */
+  recordTimerFailure(timer: DueTimer, error: unknown): Promise<unknown>;
+}
+
 export interface SchedulerOptions {
   /** Names this process in `timers.claimed_by`. */
   instance: string;
@@ -14,6 +20,8 @@ export interface SchedulerOptions {
   /** A claim older than this is taken to belong to a process that died, and is claimed again. */
   claimTtlMs?: number;
   onError?: (error: unknown) => void;
+  /** Records timers the engine refuses to fire as incidents, which hold them; without it they are retried after the claim TTL. */
+  incidents?: IncidentRecorder;
 }
 
 const DEFAULT_BATCH = 1_000;
@@ -119,7 +127,7 @@ export class TimerScheduler {
           const now = this.clock.now();
           fired += result.fired.length;
           for (const timer of result.fired) lateness.push(now - timer.dueAt);
-          for (const { error } of result.failed) this.options.onError?.(error);
+          for (const { timer, error } of result.failed) await this.failed(timer, error);
         } catch (error) {
           this.options.onError?.(error);
         }
@@ -127,6 +135,16 @@ export class TimerScheduler {
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 4, chunks.length) }, worker));
     return { claimed: claimed.length, fired, lateness };
+  }
+
+  /** An incident when the engine refused the timer; else (or when recording fails) reported, and retried after the claim TTL. */
+  private async failed(timer: DueTimer, error: unknown): Promise<void> {
+    try {
+      if (await this.options.incidents?.recordTimerFailure(timer, error)) return;
+    } catch (recording) {
+      this.options.onError?.(recording);
+    }
+    this.options.onError?.(error);
   }
 
   private claim(): Promise<DueTimer[]> {

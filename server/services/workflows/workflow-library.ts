@@ -3,6 +3,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { StoredWorkflowVersion, WorkflowRepository, WorkflowVersionHeader } from '../../data/workflows/workflow-repository.js';
 import { ConflictError, InvalidBpmnError, NotFoundError, type BpmnProblem } from '../../shared/errors.js';
 import { exportBpmn } from '../../engine/bpmn/export.js';
+import type { CompileOptions } from '../../engine/compile/compile.js';
 import { importBpmnOrThrow } from '../../engine/import-bpmn.js';
 import type { Workflow } from '../../engine/workflow.js';
 
@@ -27,6 +28,8 @@ export class WorkflowLibrary {
     private readonly repository: WorkflowRepository,
     private readonly clock: Clock,
     private readonly calendars: ReadonlySet<string>,
+    /** What imports check beyond the structure (the cost of gateway conditions). */
+    private readonly compile: CompileOptions = {},
   ) {}
 
   /**
@@ -34,7 +37,7 @@ export class WorkflowLibrary {
    * Refused whole (InvalidBpmnError with every problem) when it cannot run.
    */
   async import(source: Uint8Array | string, publishedBy: string): Promise<{ version: WorkflowVersion; created: boolean }> {
-    const workflow = await importBpmnOrThrow(source);
+    const workflow = await importBpmnOrThrow(source, this.compile);
     this.checkCalendars(workflow);
     const text = typeof source === 'string' ? source : Buffer.from(source).toString('utf8');
     const checksum = createHash('sha256').update(source).digest('hex');

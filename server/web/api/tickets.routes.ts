@@ -1,19 +1,11 @@
 import type { Sopflow } from '../../sopflow.js';
 import { defineRoute, type ApiRoute } from '../http/route.js';
-import {
-  NewTicketBody,
-  TicketChangeBody,
-  TicketDetailSchema,
-  TicketEventBody,
-  TicketIdParams,
-  TicketListQuery,
-  TicketPageSchema,
-  TicketSchema,
-} from './tickets.schemas.js';
+import { TicketWithIncidentsSchema } from './incidents.schemas.js';
+import { NewTicketBody, TicketChangeBody, TicketEventBody, TicketIdParams, TicketListQuery, TicketPageSchema, TicketSchema } from './tickets.schemas.js';
 
 const NO_TICKET = 'no ticket with this id';
 
-export function ticketRoutes({ tickets }: Sopflow): ApiRoute[] {
+export function ticketRoutes({ tickets, incidents }: Sopflow): ApiRoute[] {
   return [
     defineRoute({
       operationId: 'createTicket',
@@ -24,7 +16,7 @@ export function ticketRoutes({ tickets }: Sopflow): ApiRoute[] {
       access: 'agent',
       body: NewTicketBody,
       responses: { 201: { description: 'the new ticket, waiting in its first steps', schema: TicketSchema } },
-      errors: { 404: 'no workflow with this key' },
+      errors: { 404: 'no workflow with this key', 422: 'a gateway condition on the way to the first step failed (condition_failed): nothing was written' },
       async handle({ body, user }) {
         return { status: 201, json: await tickets.create(body, user.email) };
       },
@@ -42,7 +34,7 @@ export function ticketRoutes({ tickets }: Sopflow): ApiRoute[] {
       errors: {
         404: NO_TICKET,
         409: 'expectedRevision is stale: nothing was written. details: {currentRevision}',
-        422: 'the event is not allowed now: nothing was written. details: {allowedEvents}',
+        422: 'the event is not allowed now (event_not_allowed, details: {allowedEvents}), or a gateway condition on its way failed or ran out of its time budget (condition_failed, details: {gatewayId, flowId, reason}): nothing was written',
       },
       async handle({ params, body, user }) {
         return { json: await tickets.advance(params.id, body, user.email) };
@@ -68,13 +60,14 @@ export function ticketRoutes({ tickets }: Sopflow): ApiRoute[] {
       tag: 'tickets',
       method: 'get',
       path: '/api/tickets/:id',
-      summary: 'A ticket with its step log and every pending timer',
+      summary: 'A ticket with its step log, every pending timer and its incidents',
       access: 'agent',
       params: TicketIdParams,
-      responses: { 200: { description: 'the ticket', schema: TicketDetailSchema } },
+      responses: { 200: { description: 'the ticket', schema: TicketWithIncidentsSchema } },
       errors: { 404: NO_TICKET },
       async handle({ params }) {
-        return { json: await tickets.get(params.id) };
+        const ticket = await tickets.get(params.id);
+        return { json: { ...ticket, incidents: await incidents.forTicket(params.id) } };
       },
     }),
     defineRoute({

@@ -15,6 +15,7 @@ const STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   invalid_bpmn: 422,
   event_not_allowed: 422,
+  condition_failed: 422,
   rate_limited: 429,
   internal: 500,
 };

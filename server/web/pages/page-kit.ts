@@ -29,6 +29,7 @@ const NAV: NavEntry[] = [
   { href: '/workflows', key: 'nav.workflows', role: 'manager', matches: (p) => p.startsWith('/workflows') },
   { href: '/analytics', key: 'nav.analytics', role: 'manager', matches: (p) => p.startsWith('/analytics') },
   { href: '/execution-tables', key: 'nav.executionTables', role: 'manager', matches: (p) => p.startsWith('/execution-tables') },
+  { href: '/incidents', key: 'nav.incidents', role: 'manager', matches: (p) => p.startsWith('/incidents') },
   { href: '/admin', key: 'nav.admin', role: 'admin', matches: (p) => p.startsWith('/admin') },
 ];
 

@@ -12,6 +12,7 @@ import { loadTemplates } from './render.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { customerRoutes } from './routes/customers.routes.js';
 import { executionTableRoutes, importUploadPath } from './routes/execution-tables.routes.js';
+import { incidentRoutes } from './routes/incidents.routes.js';
 import { intakeRoutes } from './routes/intake.routes.js';
 import { managerRoutes } from './routes/manager.routes.js';
 import { notificationRoutes } from './routes/notifications.routes.js';
@@ -65,6 +66,7 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
     managerRoutes,
     adminRoutes,
     executionTableRoutes,
+    incidentRoutes,
   ])
     router.use(routes(kit));
   router.use(pageNotFound);

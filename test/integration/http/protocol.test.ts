@@ -36,6 +36,8 @@ const ROUTES = [
   'POST /api/tokens',
   'DELETE /api/tokens/{id}',
   'GET /api/audit',
+  'GET /api/incidents',
+  'POST /api/incidents/{id}/retry',
 ];
 
 interface Operation {

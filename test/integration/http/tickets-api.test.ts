@@ -1,4 +1,5 @@
-import { TicketDetailSchema, TicketPageSchema, TicketSchema } from '../../../server/web/api/tickets.schemas.js';
+import { TicketPageSchema, TicketSchema } from '../../../server/web/api/tickets.schemas.js';
+import { TicketWithIncidentsSchema } from '../../../server/web/api/incidents.schemas.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { T0 } from '../../helpers/sopflow.js';
 import { AGENT, startTestServer, type TestServer } from '../../helpers/web-server.js';
@@ -54,7 +55,7 @@ eachDatabase('HTTP API: tickets', (database) => {
     server.app.clock.advance(10 * MIN);
     const ticket = await server.call('GET', `/api/tickets/${id}`);
     expect(ticket.status).toBe(200);
-    documented(TicketDetailSchema, ticket.body);
+    documented(TicketWithIncidentsSchema, ticket.body);
     expect(ticket.body.stepLog).toEqual([
       expect.objectContaining({ step: 'Service_BotPreClassify', enteredAt: T0, exitedAt: T0, durationMs: 0, automatic: true }),
       expect.objectContaining({

@@ -1,0 +1,115 @@
+import { advance, fireTimer, startTicket } from '../../../server/engine/ticket-engine.js';
+import { backtrackingProblem } from '../../../server/engine/compile/check-conditions.js';
+import { conditionHolds } from '../../../server/engine/expressions.js';
+import { importBpmn } from '../../../server/engine/import-bpmn.js';
+import { ConditionFailedError } from '../../../server/shared/errors.js';
+import { compile } from '../../helpers/bpmn.js';
+import { gatewayWorkflow, RUNAWAY_NOTE } from '../../helpers/hostile-conditions.js';
+
+const T0 = Date.parse('2026-01-05T09:00:00Z');
+const HOUR = 3_600_000;
+const at = (ms: number) => ({ now: T0 + ms, actor: 'alice' });
+
+async function refusals(condition: string, maxIterations = 1_000) {
+  const { workflow, problems } = await importBpmn(gatewayWorkflow('p', condition), { conditions: { maxIterations, timeoutMs: 50 } });
+  expect(workflow).toBeUndefined();
+  return problems.map((p) => ({ elementId: p.elementId, type: p.type }));
+}
+
+describe('gateway conditions at import', () => {
+  test.each([
+    ['iteration over a range larger than the limit', 'for i in 1..100000000 return i'],
+    ['nested iterations whose product exceeds the limit', 'some i in 1..50, j in 1..50 satisfies i = j'],
+    ['a for nested in the return of another', 'count(for i in 1..10 return for j in 1..200 return j) > 1'],
+    ['a range whose bound comes from the ticket', 'every i in 1..note satisfies i > 0'],
+    ['a regular expression with nested quantifiers', 'matches(note, "^(a+)+$")'],
+    ['a nested quantifier in replace()', 'replace(note, "(\\\\w*)*x", "") = ""'],
+    ['a backreference in split()', 'count(split(note, "(a)\\\\1")) > 1'],
+    ['a pattern that is not written in the condition', 'matches(note, note)'],
+    ['a named pattern parameter', 'matches(input: note, pattern: "(x+)*")'],
+  ])('refuses %s, naming the flow', async (_what, condition) => {
+    expect(await refusals(condition)).toEqual([{ elementId: 'F_runaway', type: 'sequenceFlow' }]);
+  });
+
+  test('accepts bounded iteration, plain patterns and plain comparisons', async () => {
+    for (const condition of [
+      'level = "L2"',
+      'some i in 1..10, j in [1, 2, 3] satisfies i = j',
+      'every x in ["a", "b"] satisfies x != note',
+      'matches(note, "^[A-Z]{2}\\\\d{4}$")',
+      'some word in split(note, "[ ,]+") satisfies word = "urgent"',
+    ]) {
+      const { problems } = await importBpmn(gatewayWorkflow('p', condition), { conditions: { maxIterations: 1_000, timeoutMs: 50 } });
+      expect({ condition, problems }).toEqual({ condition, problems: [] });
+    }
+  });
+
+  test('the iteration limit is a setting', async () => {
+    const condition = 'some i in 1..500 satisfies i = 7';
+    expect(await refusals(condition, 100)).toEqual([{ elementId: 'F_runaway', type: 'sequenceFlow' }]);
+    expect((await importBpmn(gatewayWorkflow('p', condition), { conditions: { maxIterations: 500, timeoutMs: 50 } })).problems).toEqual([]);
+  });
+
+  test.each([
+    ['^(a+)+$', true],
+    ['(a*)*', true],
+    ['((ab+)c)*', true],
+    ['([a-z]+){2,}', true],
+    ['(?:x{1,3})+', true],
+    ['(a)\\1', true],
+    ['(?<n>a)\\k<n>', true],
+    ['(ab)+', false],
+    ['a+b*', false],
+    ['(\\d+)?', false],
+    ['[(a+)]+', false],
+    ['^[A-Z]{2}\\d{4}$', false],
+    ['\\p{L}+', false],
+  ])('backtracking pattern %s: %s', (pattern, backtracks) => {
+    expect(backtrackingProblem(pattern) !== undefined).toBe(backtracks);
+  });
+});
+
+describe('gateway conditions at evaluation', () => {
+  test('a runaway condition is stopped at its budget and refuses the advance, naming gateway and flow', async () => {
+    const workflow = await compile(gatewayWorkflow('p'));
+    const opened = startTicket(workflow, at(0));
+    const started = performance.now();
+    let refusal: unknown;
+    try {
+      advance(workflow, opened.state, { type: 'complete', fields: { note: RUNAWAY_NOTE } }, at(1000), { conditionTimeoutMs: 30 });
+    } catch (error) {
+      refusal = error;
+    }
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(refusal).toBeInstanceOf(ConditionFailedError);
+    expect(refusal).toMatchObject({ code: 'condition_failed', details: { gatewayId: 'G', flowId: 'F_runaway', reason: 'timeout' } });
+    // the same ticket with an ordinary note goes on
+    const moved = advance(workflow, opened.state, { type: 'complete', fields: { note: 'aaa' } }, at(1000), { conditionTimeoutMs: 30 });
+    expect(moved.activeSteps).toEqual(['Special']);
+  });
+
+  test('a timer that reaches a runaway condition throws the same refusal', async () => {
+    const workflow = await compile(gatewayWorkflow('p', undefined, { timed: true }));
+    const opened = startTicket(workflow, at(0), { fields: { note: RUNAWAY_NOTE } });
+    const late = opened.state.timers.find((t) => t.timerId === 'Late')!;
+    expect(() => fireTimer(workflow, opened.state, late.key, { now: T0 + HOUR }, { conditionTimeoutMs: 30 })).toThrow(ConditionFailedError);
+  });
+
+  test('a failing FEEL evaluation (unbounded recursion) is a condition failure too', () => {
+    expect(() => conditionHolds('{f: function(n) f(n)}.f(1)', {}, 'F1')).toThrow(
+      expect.objectContaining({ code: 'condition_failed', flowId: 'F1', reason: 'error' }),
+    );
+  });
+
+  test('plain comparisons stay cheap: no budget machinery, results memoized', () => {
+    const rounds = 2_000;
+    let started = performance.now();
+    for (let i = 0; i < rounds; i++) conditionHolds('level = "L2"', { level: `L${i % 3}` });
+    const memoizedUs = ((performance.now() - started) * 1000) / rounds;
+    expect(memoizedUs).toBeLessThan(50);
+    started = performance.now();
+    for (let i = 0; i < 200; i++) conditionHolds('level = "L2"', { level: `X${i}` });
+    const freshUs = ((performance.now() - started) * 1000) / 200;
+    expect(freshUs).toBeLessThan(5_000);
+  });
+});
