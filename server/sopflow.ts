@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Store as SessionStore } from 'express-session';
 import { systemClock, type Clock } from './shared/clock.js';
-import type { Config } from './shared/config.js';
+import { inputLimitsOf, type Config } from './shared/config.js';
 import type { Logger } from './shared/logger.js';
 import { openDatabase, type Database } from './data/database.js';
 import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
@@ -63,7 +63,14 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
   const db = await openDatabase(config.database);
   const calendars = BUILT_IN_CALENDARS;
   const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, new Set(Object.keys(calendars)));
-  const tickets = new TicketRuntime(ticketRepository(db), workflows, clock, { businessTime: createBusinessTime(calendars) }, new Set(Object.keys(calendars)));
+  const tickets = new TicketRuntime(
+    ticketRepository(db),
+    workflows,
+    clock,
+    { businessTime: createBusinessTime(calendars) },
+    new Set(Object.keys(calendars)),
+    inputLimitsOf(config),
+  );
   const scheduler = new TimerScheduler(timerRepository(db), tickets, clock, {
     instance: `${hostname()}:${process.pid}`,
     intervalMs: config.schedulerIntervalMs,
@@ -82,7 +89,7 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
     templates,
     executionTables: new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows),
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),
-    inbox: new Inbox(new KnexNotificationsReadModel(db), clock),
+    inbox: new Inbox(new KnexNotificationsReadModel(db), clock, users),
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),
     system: {
       database: db.client,

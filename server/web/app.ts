@@ -11,7 +11,8 @@ import { accessControl, bearerToken } from './http/auth.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
 import { openApiDocument } from './http/openapi.js';
 import { requestLogging } from './http/request-logging.js';
-import { defineRoute, type ApiRoute } from './http/route.js';
+import { bodyParsersOf, defineRoute, type ApiRoute } from './http/route.js';
+import { inputLimitsOf } from '../shared/config.js';
 
 /**
  * The HTTP application of SOPflow, not yet listening: the server, tests and the benchmark mount it. The API
@@ -29,8 +30,9 @@ export function createApp(app: Sopflow, logger: Logger): Express {
   web.use('/static', pages.assets);
   web.use(pages.session);
   const access = accessControl([bearerToken(app.users), pages.sessionUser]);
+  const limits = inputLimitsOf(app.config);
   for (const route of apiRoutes(app, formatter)) {
-    const handlers = [access(route.access), ...route.bodyParsers, route.handle];
+    const handlers = [access(route.access), ...bodyParsersOf(route, limits), route.handle];
     web[route.method](route.path, ...handlers);
   }
   web.use(pages.router);

@@ -3,6 +3,7 @@ import { ownersOf } from '../../../engine/workflow.js';
 import { AppError } from '../../../shared/errors.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
+import { idOf } from '../../http/ids.js';
 
 /**
  * Managers' and admins' pages. Every path under them is guarded by role first, so an agent gets a 403 page
@@ -57,11 +58,11 @@ export function managerRoutes(kit: PageKit): Router {
 
   // Lanes come from the checkboxes (the workflows' lanes) and a free-text list for roles no workflow names yet.
   router.post('/admin/users/:id/lanes', async (req, res) => {
-    const id = Number(req.params.id);
+    const id = idOf(req.params.id);
     const body = req.body as Record<string, unknown>;
     const checked = ([] as unknown[]).concat(body.lane ?? []).filter((lane): lane is string => typeof lane === 'string');
     const other = typeof body.other === 'string' ? body.other.split(/[,，]/) : [];
-    if (!Number.isSafeInteger(id)) throw new AppError('not_found', `no user ${String(req.params.id)}`);
+    if (id === undefined) throw new AppError('not_found', `no user ${String(req.params.id)}`);
     await kit.app.users.setLanes(id, [...checked, ...other]);
     flash(req, { kind: 'success', key: 'admin.lanesSaved' });
     res.redirect(303, '/admin');
