@@ -127,6 +127,14 @@ eachDatabase('hostile requests: bounded ticket data, malformed requests, strict 
     });
     expect(posted.status).toBe(400);
     expect((await server.call('GET', `/api/tickets/${id}`)).body.revision).toBe(1);
+
+    await agent.get('/tickets/new');
+    const intake = await refused(async () => {
+      const page = await agent.post('/tickets', { channel: 'chat', workflow: 'customer-inquiry', customerName: 'Wang Wei', subject: 's'.repeat(41) });
+      return { status: page.status, headers: page.headers, body: page.html };
+    });
+    expect(intake.status).toBe(400);
+    expect(intake.body).toContain('at most 40 characters');
   });
 
   test('lists are pages of at most LIST_PAGE_MAX tickets, walked by cursor', async () => {
