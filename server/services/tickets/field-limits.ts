@@ -69,7 +69,10 @@ export class FieldLimits {
       if (typeof value === 'string') {
         const most = definition.type === 'text' ? fieldTextChars : fieldStringChars;
         const setting = definition.type === 'text' ? INPUT_LIMIT_SETTINGS.fieldTextChars : INPUT_LIMIT_SETTINGS.fieldStringChars;
-        return value.length > most ? `is at most ${most} characters (${setting})` : undefined;
+        if (value.length > most) return `is at most ${most} characters (${setting})`;
+        // An enum of another step than the one acted on is still one of its options.
+        if (definition.type === 'enum' && definition.options && !definition.options.includes(value)) return `must be one of ${definition.options.join(', ')}`;
+        return undefined;
       }
       if (typeof value === 'number') return this.numberProblem(value);
       if (value === null || typeof value === 'boolean') return undefined;

@@ -109,6 +109,9 @@ eachDatabase('hostile requests: bounded ticket data, malformed requests, strict 
     const ticket = (await server.call('GET', `/api/tickets/${id}`)).body;
     expect([ticket.revision, ticket.fields]).toEqual([1, { vip: false }]);
 
+    // level is an enum of a later step: sent early, it is still one of its options.
+    const level = await advance(id, { type: 'answer', fields: { level: 'L9' }, expectedRevision: 1 });
+    expect(level.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'level' }] });
     expect((await server.call('POST', `/api/tickets/${id}/events`, { json: { type: 'answer', fields: { issueSummary: 'ok' } } })).status).toBe(200);
   });
 
