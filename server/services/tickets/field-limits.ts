@@ -101,16 +101,23 @@ export class FieldLimits {
       : undefined;
   }
 
-  /** Every field some step of the workflow declares, by name (the first declaration of a name wins). */
+  /** Every field some step of the workflow declares, by name; a name declared twice allows what either allows. */
   private declaredOf(workflow: Workflow): Map<string, FieldDefinition> {
     let declared = this.declared.get(workflow);
     if (!declared) {
       declared = new Map();
-      for (const step of Object.values(workflow.steps)) for (const field of step.fields) if (!declared.has(field.name)) declared.set(field.name, field);
+      for (const step of Object.values(workflow.steps)) for (const field of step.fields) declared.set(field.name, merged(declared.get(field.name), field));
       this.declared.set(workflow, declared);
     }
     return declared;
   }
+}
+
+function merged(earlier: FieldDefinition | undefined, field: FieldDefinition): FieldDefinition {
+  if (!earlier) return field;
+  if (earlier.type === 'enum' && field.type === 'enum') return { ...earlier, options: [...new Set([...(earlier.options ?? []), ...(field.options ?? [])])] };
+  // Declared with two types: only the most lenient bound (text) is certain.
+  return earlier.type === field.type ? earlier : { name: field.name, type: 'text', required: false };
 }
 
 function tooLong(field: string, most: number, setting: string): FieldProblem {
