@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Store as SessionStore } from 'express-session';
 import { systemClock, type Clock } from './shared/clock.js';
-import { DEFAULT_AUDIT_PAGE_MAX, DEFAULT_CONDITION_MAX_ITERATIONS, DEFAULT_CONDITION_TIMEOUT_MS, type Config } from './shared/config.js';
+import { DEFAULT_AUDIT_PAGE_MAX, DEFAULT_CONDITION_MAX_ITERATIONS, DEFAULT_CONDITION_TIMEOUT_MS, inputLimitsOf, type Config } from './shared/config.js';
 import type { Logger } from './shared/logger.js';
 import { openDatabase, type Database } from './data/database.js';
 import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
@@ -87,7 +87,15 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   };
   const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, new Set(Object.keys(calendars)), { conditions });
   const engine = { businessTime: createBusinessTime(calendars), conditionTimeoutMs: conditions.timeoutMs };
-  const tickets = new TicketRuntime(ticketRepository(db), workflows, clock, engine, new Set(Object.keys(calendars)), options.simulation ? instance : undefined);
+  const tickets = new TicketRuntime(
+    ticketRepository(db),
+    workflows,
+    clock,
+    engine,
+    new Set(Object.keys(calendars)),
+    options.simulation ? instance : undefined,
+    inputLimitsOf(config),
+  );
   const incidents = new Incidents(incidentRepository(db), clock);
   const scheduler = new TimerScheduler(timerRepository(db), tickets, clock, {
     instance,
@@ -113,7 +121,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     templates,
     executionTables: new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows),
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),
-    inbox: new Inbox(new KnexNotificationsReadModel(db), clock),
+    inbox: new Inbox(new KnexNotificationsReadModel(db), clock, users),
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),
     system: {
       database: db.client,

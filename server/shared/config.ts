@@ -37,6 +37,95 @@ export interface Config {
   conditionMaxIterations?: number;
   /** Wall time the gateway conditions of one advance or timer may take together, in ms (CONDITION_TIMEOUT_MS). */
   conditionTimeoutMs?: number;
+  /** Bounds on what a request may carry; any left out take DEFAULT_INPUT_LIMITS (see inputLimitsOf). */
+  limits?: Partial<InputLimits>;
+}
+
+/**
+ * Bounds on requests and ticket data, each a setting (the environment variable in brackets). Over one, the
+ * request is refused (400 `validation_failed` naming the field, or 413 `payload_too_large` with
+ * `details: {limit, maximum}`) and nothing is written.
+ */
+export interface InputLimits {
+  /** [JSON_BODY_MAX_BYTES] A JSON request body. */
+  jsonBodyBytes: number;
+  /** [JSON_MAX_DEPTH] How deeply a JSON body may nest arrays and objects. */
+  jsonDepth: number;
+  /** [TICKET_SUBJECT_MAX_CHARS] A ticket's subject. */
+  subjectChars: number;
+  /** [CUSTOMER_NAME_MAX_CHARS] A customer's name and external id. */
+  customerNameChars: number;
+  /** [TICKET_FIELD_NAME_MAX_CHARS] The name of a ticket field. */
+  fieldNameChars: number;
+  /** [TICKET_FIELD_STRING_MAX_CHARS] A value of a `string`, `enum` or `date` field. */
+  fieldStringChars: number;
+  /** [TICKET_FIELD_TEXT_MAX_CHARS] A value of a `text` field, or text in a field no step declares. */
+  fieldTextChars: number;
+  /** [TICKET_FIELD_NUMBER_MAX] The largest magnitude of a number in a field. */
+  fieldNumberMagnitude: number;
+  /** [TICKET_FIELD_LIST_MAX_ITEMS] Items in a list value (fields no step declares may hold lists). */
+  fieldListItems: number;
+  /** [TICKET_FIELDS_MAX_COUNT] Fields one ticket holds. */
+  fieldsPerTicket: number;
+  /** [TICKET_FIELDS_MAX_BYTES] A ticket's fields, serialized as JSON (stored twice: in `fields` and the snapshot). */
+  fieldsBytes: number;
+  /** [LIST_PAGE_MAX] The largest page a list answers (`?limit=`); LIST_PAGE_DEFAULT when not asked. */
+  listPageMax: number;
+  /** [LIST_PAGE_DEFAULT] */
+  listPageDefault: number;
+}
+
+export const DEFAULT_INPUT_LIMITS: Readonly<InputLimits> = {
+  jsonBodyBytes: 1024 * 1024,
+  jsonDepth: 32,
+  subjectChars: 500,
+  customerNameChars: 200,
+  fieldNameChars: 100,
+  fieldStringChars: 1_000,
+  fieldTextChars: 10_000,
+  fieldNumberMagnitude: 1e15,
+  fieldListItems: 100,
+  fieldsPerTicket: 100,
+  fieldsBytes: 64 * 1024,
+  listPageMax: 100,
+  listPageDefault: 50,
+};
+
+/** The environment variable of each limit: what the README lists and error details name. */
+export const INPUT_LIMIT_SETTINGS: Readonly<Record<keyof InputLimits, string>> = {
+  jsonBodyBytes: 'JSON_BODY_MAX_BYTES',
+  jsonDepth: 'JSON_MAX_DEPTH',
+  subjectChars: 'TICKET_SUBJECT_MAX_CHARS',
+  customerNameChars: 'CUSTOMER_NAME_MAX_CHARS',
+  fieldNameChars: 'TICKET_FIELD_NAME_MAX_CHARS',
+  fieldStringChars: 'TICKET_FIELD_STRING_MAX_CHARS',
+  fieldTextChars: 'TICKET_FIELD_TEXT_MAX_CHARS',
+  fieldNumberMagnitude: 'TICKET_FIELD_NUMBER_MAX',
+  fieldListItems: 'TICKET_FIELD_LIST_MAX_ITEMS',
+  fieldsPerTicket: 'TICKET_FIELDS_MAX_COUNT',
+  fieldsBytes: 'TICKET_FIELDS_MAX_BYTES',
+  listPageMax: 'LIST_PAGE_MAX',
+  listPageDefault: 'LIST_PAGE_DEFAULT',
+};
+
+/** The configuration's limits, every one left out at its default. */
+export function inputLimitsOf(config: Pick<Config, 'limits'>): InputLimits {
+  return { ...DEFAULT_INPUT_LIMITS, ...config.limits };
+}
+
+function inputLimitsFrom(env: NodeJS.ProcessEnv): Partial<InputLimits> {
+  const limits: Partial<InputLimits> = {};
+  for (const [key, name] of Object.entries(INPUT_LIMIT_SETTINGS) as Array<[keyof InputLimits, string]>) {
+    const value = env[name];
+    if (value === undefined) continue;
+    const n = Number(value);
+    if (!/^[1-9][0-9]*$/.test(value.trim()) || !Number.isSafeInteger(n))
+      throw new AppError('bad_request', `${name} must be a positive whole number, not "${value}"`);
+    limits[key] = n;
+  }
+  const { listPageMax, listPageDefault } = { ...DEFAULT_INPUT_LIMITS, ...limits };
+  if (listPageDefault > listPageMax) throw new AppError('bad_request', `LIST_PAGE_DEFAULT (${listPageDefault}) must not exceed LIST_PAGE_MAX (${listPageMax})`);
+  return limits;
 }
 
 export const DEFAULT_CONDITION_MAX_ITERATIONS = 10_000;
@@ -176,6 +265,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (passwordRule) config.passwordRule = passwordRule;
   const trustProxy = trustProxyFrom(env.TRUST_PROXY);
   if (trustProxy !== undefined) config.trustProxy = trustProxy;
+  const limits = inputLimitsFrom(env);
+  if (Object.keys(limits).length) config.limits = limits;
   if (env.ADMIN_EMAIL) config.admin = { email: env.ADMIN_EMAIL, ...(env.ADMIN_PASSWORD ? { password: env.ADMIN_PASSWORD } : {}) };
   return config;
 }

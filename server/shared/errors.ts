@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'event_not_allowed'
   | 'condition_failed'
   | 'rate_limited'
+  | 'payload_too_large'
   | 'internal';
 
 export class AppError extends Error {
@@ -66,6 +67,16 @@ export class EventNotAllowedError extends AppError {
     readonly allowedEvents: string[],
   ) {
     super('event_not_allowed', message, { allowedEvents });
+  }
+}
+
+/**
+ * Input over one of the configured limits (`shared/config.ts`): answered 413 with `details: {limit, maximum}`,
+ * the setting's name and its value, so the caller knows what to shrink.
+ */
+export class TooLargeError extends AppError {
+  constructor(message: string, limit: string, maximum: number) {
+    super('payload_too_large', message, { limit, maximum });
   }
 }
 

@@ -3,7 +3,6 @@ import type { Logger } from '../shared/logger.js';
 import type { Sopflow } from '../sopflow.js';
 import { createI18n, LOCALES_DIR, type Formatter, type Locale } from '../shared/i18n.js';
 import { createPages } from './pages/pages.js';
-import { DEFAULT_TOKEN_CACHE_MS } from '../shared/config.js';
 import { executionTableRoutes } from './api/execution-tables.routes.js';
 import { peopleRoutes } from './api/users.routes.js';
 import { incidentRoutes } from './api/incidents.routes.js';
@@ -14,7 +13,8 @@ import { accessControl, bearerToken } from './http/auth.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
 import { openApiDocument } from './http/openapi.js';
 import { requestLogging } from './http/request-logging.js';
-import { defineRoute, type ApiRoute } from './http/route.js';
+import { bodyParsersOf, defineRoute, type ApiRoute } from './http/route.js';
+import { DEFAULT_TOKEN_CACHE_MS, inputLimitsOf } from '../shared/config.js';
 
 /**
  * The HTTP application of SOPflow, not yet listening: the server, tests and the benchmark mount it. The API
@@ -36,8 +36,9 @@ export function createApp(app: Sopflow, logger: Logger): Express {
   web.use(pages.session);
   const tokens = { cacheMs: app.config.tokenCacheMs ?? DEFAULT_TOKEN_CACHE_MS, onAccessChange: (listener: () => void) => app.people.onAccessChange(listener) };
   const access = accessControl([bearerToken(app.users, tokens), pages.sessionUser]);
+  const limits = inputLimitsOf(app.config);
   for (const route of apiRoutes(app, formatter)) {
-    const handlers = [access(route.access), ...route.bodyParsers, route.handle];
+    const handlers = [access(route.access), ...bodyParsersOf(route, limits), route.handle];
     web[route.method](route.path, ...handlers);
   }
   web.use(pages.router);

@@ -118,7 +118,16 @@ export interface TicketQuery {
   workflow?: string;
   customer?: number;
   limit?: number;
-  offset?: number;
+  /** Where the page starts: just after this ticket in the list's order (open first, VIP first, nearest due, id). */
+  after?: TicketCursor;
+}
+
+/** A ticket's place in the list's order: the keyset a page continues from. */
+export interface TicketCursor {
+  closed: boolean;
+  vip: boolean;
+  dueAt: number | null;
+  id: number;
 }
 
 /** A claimed timer, as the scheduler hands it over to be fired. */

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Database } from '../database.js';
 import type { BatchWriter } from '../write-queue.js';
-import type { PendingTimerView, StepLogEntry, TicketQuery, TicketRecord, TicketWrite, TicketWriteResult } from './ticket-records.js';
+import type { PendingTimerView, StepLogEntry, TicketCursor, TicketQuery, TicketRecord, TicketWrite, TicketWriteResult } from './ticket-records.js';
 import { pendingTimerOf, stepLogEntryOf, ticketOf, TICKET_SELECT, type StepLogRow, type TicketRow, type TimerRow } from './ticket-rows.js';
 import { ticketWriter } from './ticket-writer.js';
 
@@ -11,8 +11,11 @@ export interface TicketRepository {
   findMany(ids: readonly number[]): Promise<TicketRecord[]>;
   stepLog(id: number): Promise<StepLogEntry[]>;
   pendingTimers(id: number): Promise<PendingTimerView[]>;
-  /** A page of tickets, most urgent first: open before closed, VIP first, then the nearest SLA breach. */
-  list(query: TicketQuery): Promise<{ items: TicketRecord[]; total: number }>;
+  /**
+   * A page of tickets, most urgent first: open before closed, VIP first, then the nearest SLA breach, then
+   * by id; from just after `query.after` on. `next` (the last row's place) when more follow.
+   */
+  list(query: TicketQuery): Promise<{ items: TicketRecord[]; next?: TicketCursor }>;
   /** Stores one unit through the write queue, batched with the units written at the same moment. */
   write(unit: TicketWrite): Promise<TicketWriteResult>;
 }
@@ -38,29 +41,50 @@ export function ticketRepository(db: Database): TicketRepository {
       return ((await knex('timers').where({ ticket_id: id }).whereNull('fired_at').whereNull('cancelled_at').orderBy('due_at')) as TimerRow[]).map(pendingTimerOf);
     },
     async list(query) {
-      const base = knex('tickets as t').modify((q: Knex.QueryBuilder) => {
-        if (query.workflow) q.where('t.workflow_key', query.workflow);
-        if (query.customer !== undefined) q.where('t.customer_id', query.customer);
-        if (query.state === 'open') q.whereNull('t.closed_at');
-        else if (query.state === 'closed') q.whereNotNull('t.closed_at');
-        else if (query.state) q.whereExists(openVisit(knex).where('s.step', query.state));
-        if (query.owner) q.whereExists(openVisit(knex).where('s.owner', query.owner));
-      });
-      const [{ total }] = (await base.clone().count({ total: '*' })) as [{ total: number | string }];
-      const rows = (await base
-        .clone()
+      const limit = query.limit ?? 50;
+      const q = knex('tickets as t')
         .join('customers as c', 'c.id', 't.customer_id')
         .select('t.*', 'c.name as customer_name', 'c.external_id as customer_external_id')
-        .orderByRaw('CASE WHEN t.closed_at IS NULL THEN 0 ELSE 1 END')
-        .orderBy('t.vip', 'desc')
-        .orderByRaw('CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END')
-        .orderBy([{ column: 't.due_at' }, { column: 't.id' }])
-        .limit(Math.min(query.limit ?? 50, 500))
-        .offset(query.offset ?? 0)) as TicketRow[];
-      return { items: rows.map(ticketOf), total: Number(total) };
+        .modify((b: Knex.QueryBuilder) => {
+          if (query.workflow) b.where('t.workflow_key', query.workflow);
+          if (query.customer !== undefined) b.where('t.customer_id', query.customer);
+          if (query.state === 'open') b.whereNull('t.closed_at');
+          else if (query.state === 'closed') b.whereNotNull('t.closed_at');
+          else if (query.state) b.whereExists(openVisit(knex).where('s.step', query.state));
+          if (query.owner) b.whereExists(openVisit(knex).where('s.owner', query.owner));
+          // Keyset paging: the rows after the last one of the page before, in the same order (never OFFSET).
+          if (query.after) b.whereRaw(`(${LIST_ORDER.join(', ')}) > (?, ?, ?, ?, ?)`, keyOf(query.after));
+        })
+        .orderByRaw(LIST_ORDER.join(', '))
+        .limit(limit + 1);
+      const rows = (await q) as ListRow[];
+      if (rows.length <= limit) return { items: rows.map(ticketOf) };
+      rows.length = limit;
+      const last = rows[limit - 1]!;
+      const dueAt = last.due_at === null ? null : Number(last.due_at);
+      return {
+        items: rows.map(ticketOf),
+        next: { closed: last.closed_at !== null, vip: last.vip === true || Number(last.vip) === 1, dueAt, id: Number(last.id) },
+      };
     },
     write: (unit) => db.submit(writer, unit),
   };
+}
+
+/** The list's order as sort keys: open first, VIP first, a due time first, the nearest first, then by id. */
+const LIST_ORDER = [
+  'CASE WHEN t.closed_at IS NULL THEN 0 ELSE 1 END',
+  'CASE WHEN t.vip THEN 0 ELSE 1 END',
+  'CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END',
+  'COALESCE(t.due_at, 0)',
+  't.id',
+];
+
+type ListRow = TicketRow & { vip: boolean | number; due_at: number | string | null };
+
+/** A cursor as the values of LIST_ORDER. */
+function keyOf(after: TicketCursor): number[] {
+  return [after.closed ? 1 : 0, after.vip ? 0 : 1, after.dueAt === null ? 1 : 0, after.dueAt ?? 0, after.id];
 }
 
 function maybeTicket(row: TicketRow | undefined): TicketRecord | undefined {

@@ -1,5 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
 import type { Audience, NotificationRow, NotificationsReadModel } from '../../data/read-models/notifications.query.js';
+import type { Role } from '../users/users.js';
 
 export type { NotificationRow } from '../../data/read-models/notifications.query.js';
 
@@ -7,6 +8,18 @@ export type { NotificationRow } from '../../data/read-models/notifications.query
 export interface Reader {
   id: number;
   email: string;
+}
+
+/** Who looks at a ticket's timeline: a reader with a role. */
+export interface Viewer extends Reader {
+  role: Role;
+}
+
+/** Who takes on which lanes (the users service). */
+export interface LaneDirectory {
+  /** Every user's lanes, by user id. */
+  lanes(): Promise<Map<number, string[]>>;
+  lanesOf(userId: number): Promise<string[]>;
 }
 
 /** One notification in a reader's list, and whether this reader has seen it. */
@@ -20,6 +33,7 @@ export class Inbox {
   constructor(
     private readonly notifications: NotificationsReadModel,
     private readonly clock: Clock,
+    private readonly people: LaneDirectory,
   ) {}
 
   /** Newest first, unread only unless `all`; `before` is the `next` of the page before. */
@@ -33,9 +47,24 @@ export class Inbox {
     return this.notifications.unreadCount(audienceOf(reader), cap);
   }
 
-  /** The reminders and escalations of one ticket, in the order they went out: its page's timeline. */
-  ofTicket(ticketId: number): Promise<NotificationRow[]> {
-    return this.notifications.ofTicket(ticketId);
+  /**
+   * The reminders and escalations of one ticket the viewer may see, in the order they went out: its page's
+   * timeline. Managers and admins (who lead the lanes) see them all. An agent sees those to no one, those
+   * to them by email (not another person's), and those to a lane they take on, or to a lane nobody takes on
+   * (so that it goes unseen by no one): the same rule as their notifications list.
+   */
+  async ofTicket(ticketId: number, viewer: Viewer): Promise<NotificationRow[]> {
+    const rows = await this.notifications.ofTicket(ticketId);
+    if (viewer.role === 'admin' || viewer.role === 'manager') return rows;
+    const toLanes = rows.some((row) => row.recipient !== null && !isEmail(row.recipient));
+    const [own, held] = toLanes ? await Promise.all([this.people.lanesOf(viewer.id), this.people.lanes()]) : [[], new Map<number, string[]>()];
+    const mine = new Set(own);
+    const taken = new Set([...held.values()].flat());
+    return rows.filter(({ recipient }) => {
+      if (recipient === null) return true;
+      if (isEmail(recipient)) return recipient === viewer.email;
+      return mine.has(recipient) || !taken.has(recipient);
+    });
   }
 
   /** False when the notification is not the reader's to see, or was read already. */
@@ -47,6 +76,11 @@ export class Inbox {
   markAllRead(reader: Reader): Promise<number> {
     return this.notifications.markAllRead(audienceOf(reader));
   }
+}
+
+/** Reminders go to a person by email or to a lane by its name; a lane's name has no @ (as the read model tells them apart). */
+function isEmail(recipient: string): boolean {
+  return recipient.includes('@');
 }
 
 function audienceOf(reader: Reader): Audience {

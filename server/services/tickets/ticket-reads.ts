@@ -4,6 +4,7 @@ import { allowedEvents } from '../../engine/ticket-engine.js';
 import type { TicketQuery, TicketRecord } from '../../data/tickets/ticket-records.js';
 import type { TicketRepository } from '../../data/tickets/ticket-repository.js';
 import type { WorkflowLibrary, WorkflowVersion } from '../workflows/workflow-library.js';
+import { cursorText } from './ticket-cursor.js';
 import { levelOf } from './ticket-effects.js';
 import { activeStepsOf, nearestBreach, type Ticket, type TicketDetail } from './ticket-views.js';
 import { urgencyOf } from './urgency.js';
@@ -31,9 +32,10 @@ export class TicketReads {
   }
 
   /** A page of tickets, most urgent first: open before closed, VIP first, then the nearest SLA breach. */
-  async list(query: TicketQuery = {}): Promise<{ items: Ticket[]; total: number }> {
-    const { items, total } = await this.repository.list(query);
-    return { items: await Promise.all(items.map(async (record) => this.view(await this.workflows.get(record.workflowVersionId), record))), total };
+  async list(query: TicketQuery = {}): Promise<{ items: Ticket[]; next?: string }> {
+    const { items, next } = await this.repository.list(query);
+    const views = await Promise.all(items.map(async (record) => this.view(await this.workflows.get(record.workflowVersionId), record)));
+    return { items: views, ...(next ? { next: cursorText(next) } : {}) };
   }
 
   view(version: WorkflowVersion, record: TicketRecord): Ticket {

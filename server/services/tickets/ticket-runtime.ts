@@ -1,4 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../../shared/config.js';
 import { ConflictError, EventNotAllowedError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import {
   advance,
@@ -10,15 +11,20 @@ import {
   type EngineOptions,
   type TicketChange,
 } from '../../engine/ticket-engine.js';
-import type { DueTimer, TicketEffects, TicketRecord, TicketWrite } from '../../data/tickets/ticket-records.js';
+import type { DueTimer, TicketCursor, TicketEffects, TicketQuery, TicketRecord, TicketWrite } from '../../data/tickets/ticket-records.js';
 import type { TicketRepository } from '../../data/tickets/ticket-repository.js';
 import type { WorkflowLibrary, WorkflowVersion } from '../workflows/workflow-library.js';
 import { CHANNELS } from './channels.js';
+import { FieldLimits } from './field-limits.js';
+import { cursorOf } from './ticket-cursor.js';
 import { columnsAfter, effectsOf, mergeAdvances, revisionAfter } from './ticket-effects.js';
 import { TicketReads } from './ticket-reads.js';
 import type { Ticket, TicketDetail } from './ticket-views.js';
 
 export type { DueTimer, TicketQuery } from '../../data/tickets/ticket-records.js';
+
+/** What a list of tickets is asked for: filters, a page size and where the page starts. */
+export type TicketListQuery = Omit<TicketQuery, 'after'> & { cursor?: string };
 
 export interface NewTicket {
   workflow: string;
@@ -62,6 +68,7 @@ const MAX_ATTEMPTS = 8;
  */
 export class TicketRuntime {
   private readonly reads: TicketReads;
+  private readonly fieldLimits: FieldLimits;
   /** The last change asked for on each ticket with one in flight: the next waits for it. */
   private readonly tails = new Map<number, Promise<unknown>>();
 
@@ -77,12 +84,16 @@ export class TicketRuntime {
      * on the real clock meanwhile does not fire weeks of simulated timers at once, dated today.
      */
     private readonly timerOwner?: string,
+    /** Bounds on subjects, names, fields and list pages (`shared/config.ts`). */
+    private readonly limits: InputLimits = DEFAULT_INPUT_LIMITS,
   ) {
     this.reads = new TicketReads(repository, workflows, clock);
+    this.fieldLimits = new FieldLimits(limits);
   }
 
   async create(input: NewTicket, actor: string): Promise<Ticket> {
     checkChannel(input.channel);
+    this.fieldLimits.checkTicketText(input);
     const version = await this.workflows.latest(input.workflow);
     const { workflow } = version;
     if (workflow.channels.length && !workflow.channels.includes(input.channel)) {
@@ -90,8 +101,10 @@ export class TicketRuntime {
         { field: 'channel', message: `must be one of ${workflow.channels.join(', ')}` },
       ]);
     }
+    this.fieldLimits.checkValues(workflow, input.fields);
     const now = this.clock.now();
     const started = startTicket(workflow, { now, actor }, { fields: input.fields ?? {}, vip: input.vip === true }, this.engine);
+    this.fieldLimits.checkTotal(started.fields);
     const columns = columnsAfter(started, 1, now, null);
     const ticket = {
       workflowVersionId: version.id,
@@ -128,9 +141,16 @@ export class TicketRuntime {
       if (event.step !== undefined && !version.workflow.steps[event.step]?.actions.some((action) => action.event === event.type)) {
         throw new EventNotAllowedError(`"${event.type}" is not an action of step ${event.step}`, allowedEvents(version.workflow, record.state));
       }
-      return {
-        moved: advance(version.workflow, record.state, { type: event.type, ...(event.fields ? { fields: event.fields } : {}) }, { now, actor }, this.engine),
-      };
+      this.fieldLimits.checkValues(version.workflow, event.fields);
+      const moved = advance(
+        version.workflow,
+        record.state,
+        { type: event.type, ...(event.fields ? { fields: event.fields } : {}) },
+        { now, actor },
+        this.engine,
+      );
+      this.fieldLimits.checkTotal(moved.fields);
+      return { moved };
     });
   }
 
@@ -201,8 +221,22 @@ export class TicketRuntime {
     return this.reads.get(id);
   }
 
-  list(query: Parameters<TicketReads['list']>[0] = {}): Promise<{ items: Ticket[]; total: number }> {
-    return this.reads.list(query);
+  /**
+   * A page of tickets, most urgent first, from `cursor` (the `next` of the page before) on; `next` is absent
+   * on the last page. `limit` is at most LIST_PAGE_MAX (refused above it), LIST_PAGE_DEFAULT when absent.
+   */
+  list(query: TicketListQuery = {}): Promise<{ items: Ticket[]; next?: string }> {
+    const { listPageMax, listPageDefault } = this.limits;
+    const limit = query.limit ?? listPageDefault;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > listPageMax)
+      throw new ValidationError(`limit must be from 1 to ${listPageMax}`, [{ field: 'limit', message: `must be from 1 to ${listPageMax} (LIST_PAGE_MAX)` }]);
+    let after: TicketCursor | undefined;
+    if (query.cursor !== undefined) {
+      after = cursorOf(query.cursor);
+      if (!after) throw new ValidationError('cursor is not one this server gave', [{ field: 'cursor', message: 'is not the `next` of an earlier page' }]);
+    }
+    const { cursor: _, ...filter } = query;
+    return this.reads.list({ ...filter, limit, ...(after ? { after } : {}) });
   }
 
   /** Resolves once every change asked for so far has been stored or refused. */

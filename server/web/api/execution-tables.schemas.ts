@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idSchema } from '../http/ids.js';
 import { KPI_COMPARISONS, KPI_METRICS, ROW_STATUSES, TEXT_LIMITS } from '../../services/execution-tables/execution-table.js';
 
 // Bodies are strict, as elsewhere: a misspelt field must fail loudly rather than be dropped. They give the
@@ -7,8 +8,8 @@ import { KPI_COMPARISONS, KPI_METRICS, ROW_STATUSES, TEXT_LIMITS } from '../../s
 const CalendarDate = z.string().describe('a calendar date written YYYY-MM-DD');
 const Locale = z.enum(['zh-CN', 'en']);
 
-export const TableIdParams = z.object({ id: z.coerce.number().int().positive().describe('execution table id') });
-export const RowParams = TableIdParams.extend({ rowId: z.coerce.number().int().positive().describe('row id') });
+export const TableIdParams = z.object({ id: idSchema('execution table id') });
+export const RowParams = TableIdParams.extend({ rowId: idSchema('row id') });
 
 const KpiTargetSchema = z.strictObject({
   metric: z.enum(Object.keys(KPI_METRICS) as [keyof typeof KPI_METRICS, ...Array<keyof typeof KPI_METRICS>]).describe('a KPI of the step log'),

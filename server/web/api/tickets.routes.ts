@@ -78,10 +78,9 @@ export function ticketRoutes({ tickets, incidents }: Sopflow): ApiRoute[] {
       summary: 'A page of tickets, most urgent first: open before closed, VIP first, then the nearest limit breach',
       access: 'agent',
       query: TicketListQuery,
-      responses: { 200: { description: 'a page of tickets and the total matching', schema: TicketPageSchema } },
+      responses: { 200: { description: 'a page of tickets and, when more follow, the cursor of the next page', schema: TicketPageSchema } },
       async handle({ query }) {
-        const { items, total } = await tickets.list(query);
-        return { json: { items, total, limit: query.limit, offset: query.offset } };
+        return { json: await tickets.list(query) };
       },
     }),
   ];

@@ -1,21 +1,31 @@
 import { z } from 'zod';
 import type { Ticket, TicketDetail } from '../../services/tickets/ticket-views.js';
+import { idSchema } from '../http/ids.js';
 import { FieldDefinitionSchema } from './workflows.schemas.js';
 
 // Request bodies are strict: a misspelt `expectedRevision` must fail loudly, not skip the conflict check.
 
-const Fields = z.record(z.string(), z.unknown()).describe('values of the step fields, by field name');
+const Fields = z
+  .record(z.string(), z.unknown())
+  .describe(
+    'values of the step fields, by field name; each within the limits of its type (TICKET_FIELD_* settings), all of them within TICKET_FIELDS_MAX_BYTES',
+  );
 const Millis = z.number().describe('epoch milliseconds');
 
-export const TicketIdParams = z.object({ id: z.coerce.number().int().positive().describe('ticket id') });
+export const TicketIdParams = z.object({ id: idSchema('ticket id') });
 
 export const NewTicketBody = z.strictObject({
   workflow: z.string().min(1).describe('workflow key; the ticket runs on its latest version'),
   channel: z.string().min(1).max(50).describe('phone, chat, email, social, app, store, self-service'),
-  subject: z.string().min(1).max(500),
+  // Lengths are the ticket service's to refuse (TICKET_SUBJECT_MAX_CHARS, CUSTOMER_NAME_MAX_CHARS), for the pages too.
+  subject: z.string().min(1).describe('at most TICKET_SUBJECT_MAX_CHARS characters (500 by default)'),
   customer: z.strictObject({
-    name: z.string().min(1).max(200),
-    externalId: z.string().min(1).max(200).optional().describe("the customer's id in the calling system; the same id is the same customer on every channel"),
+    name: z.string().min(1).describe('at most CUSTOMER_NAME_MAX_CHARS characters (200 by default)'),
+    externalId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("the customer's id in the calling system; the same id is the same customer on every channel; at most CUSTOMER_NAME_MAX_CHARS characters"),
   }),
   vip: z.boolean().optional(),
   fields: Fields.optional(),
@@ -39,9 +49,9 @@ export const TicketListQuery = z.strictObject({
   state: z.string().min(1).optional().describe('open, closed, or the id of a step the tickets wait in'),
   owner: z.string().min(1).optional().describe('owner role of a step the tickets wait in'),
   workflow: z.string().min(1).optional().describe('workflow key'),
-  customer: z.coerce.number().int().positive().optional().describe('customer id'),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  customer: idSchema('customer id').optional(),
+  cursor: z.string().min(1).max(200).optional().describe('the `next` of the page before; absent for the first page'),
+  limit: idSchema('page size: at most LIST_PAGE_MAX (100 by default); LIST_PAGE_DEFAULT (50) when absent').optional(),
 });
 
 const ActiveStepSchema = z.object({
@@ -102,4 +112,7 @@ export const TicketDetailSchema = TicketSchema.extend({
   pendingTimers: z.array(z.object({ key: z.string(), kind: z.string(), dueAt: Millis, step: z.string().optional(), timerId: z.string().optional() })),
 }) satisfies z.ZodType<TicketDetail>;
 
-export const TicketPageSchema = z.object({ items: z.array(TicketSchema), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+export const TicketPageSchema = z.object({
+  items: z.array(TicketSchema),
+  next: z.string().optional().describe('the cursor of the next page (pass it as ?cursor=); absent on the last page'),
+});

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { FieldDefinition, StepDefinition, TimerDefinition } from '../../engine/workflow.js';
+import { idSchema } from '../http/ids.js';
 import type { WorkflowSummary, WorkflowVersion } from '../../services/workflows/workflow-library.js';
 
 const Millis = z.number().describe('epoch milliseconds');
 
 export const WorkflowKeyParams = z.object({ key: z.string().min(1).max(200).describe('workflow key: the BPMN process id') });
-export const WorkflowVersionParams = WorkflowKeyParams.extend({ version: z.coerce.number().int().positive() });
+export const WorkflowVersionParams = WorkflowKeyParams.extend({ version: idSchema('version number') });
 
 export const FieldDefinitionSchema = z.object({
   name: z.string(),

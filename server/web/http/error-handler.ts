@@ -3,8 +3,8 @@ import multer from 'multer';
 import { AppError, NotFoundError, type ErrorCode } from '../../shared/errors.js';
 import { WORKBOOK_LIMIT_BYTES } from './route.js';
 
-/** The error codes the API answers with: the app's vocabulary, plus what only HTTP can go wrong with. */
-export type ApiErrorCode = ErrorCode | 'payload_too_large';
+/** The error codes the API answers with: the app's vocabulary (`payload_too_large` among them). */
+export type ApiErrorCode = ErrorCode;
 
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -17,6 +17,7 @@ const STATUS: Record<ErrorCode, number> = {
   event_not_allowed: 422,
   condition_failed: 422,
   rate_limited: 429,
+  payload_too_large: 413,
   internal: 500,
 };
 
@@ -27,17 +28,21 @@ export interface Failure {
   details?: unknown;
 }
 
-/** What body-parser throws: an http-errors object whose `type` says what was wrong with the body. */
-interface BodyError {
+/**
+ * What body-parser and express's router throw: an http-errors object with a 4xx `status`; body-parser's
+ * `type` says what was wrong with the body (a broken gzip stream has none: it is the zlib error with status
+ * 400; a malformed percent-encoding in the path is the router's URIError with status 400).
+ */
+interface HttpClientError {
   status: number;
-  type: string;
+  type?: string;
   message: string;
   limit?: number;
 }
 
-function isBodyError(error: unknown): error is BodyError {
-  const e = error as Partial<BodyError> | null;
-  return typeof e?.type === 'string' && typeof e.status === 'number' && e.status >= 400 && e.status < 500;
+function isHttpClientError(error: unknown): error is HttpClientError {
+  const e = error as Partial<HttpClientError> | null;
+  return typeof e?.status === 'number' && e.status >= 400 && e.status < 500;
 }
 
 /**
@@ -51,11 +56,19 @@ export function failureOf(error: unknown, req: Request): Failure {
       return { status: 413, code: 'payload_too_large', message: `the file is larger than the limit of ${WORKBOOK_LIMIT_BYTES} bytes` };
     return { status: 400, code: 'bad_request', message: `the upload is not valid: ${error.message}${error.field ? ` (field "${error.field}")` : ''}` };
   }
-  if (isBodyError(error)) {
-    if (error.type === 'entity.too.large')
-      return { status: 413, code: 'payload_too_large', message: `the body is larger than the limit of ${error.limit} bytes` };
+  if (isHttpClientError(error)) {
+    if (error.type === 'entity.too.large' || error.status === 413)
+      return {
+        status: 413,
+        code: 'payload_too_large',
+        message: `the body is larger than the limit of ${error.limit} bytes`,
+        details: { limit: 'body', maximum: error.limit },
+      };
     if (error.type === 'entity.parse.failed') return { status: 400, code: 'bad_request', message: `the body is not valid JSON: ${error.message}` };
-    return { status: error.status, code: 'bad_request', message: error.message };
+    if (error instanceof URIError) return { status: 400, code: 'bad_request', message: 'the path is not valid percent-encoded UTF-8' };
+    if (error.type === undefined && (error as { code?: unknown }).code !== undefined)
+      return { status: 400, code: 'bad_request', message: `the body could not be read as its Content-Encoding says: ${error.message}` };
+    return { status: error.status === 415 ? 415 : 400, code: 'bad_request', message: error.message };
   }
   return { status: 500, code: 'internal', message: `something went wrong on our side; request ${String(req.id)} is in the logs` };
 }

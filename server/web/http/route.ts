@@ -2,7 +2,8 @@ import type { Writable } from 'node:stream';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import type { z } from 'zod';
-import { AppError, ValidationError, type FieldProblem } from '../../shared/errors.js';
+import { DEFAULT_INPUT_LIMITS, INPUT_LIMIT_SETTINGS, type InputLimits } from '../../shared/config.js';
+import { AppError, TooLargeError, ValidationError, type FieldProblem } from '../../shared/errors.js';
 import type { Role, User } from '../../services/users/users.js';
 
 /** Who may call a route: anyone, or users holding at least this role. */
@@ -19,7 +20,7 @@ export function isApiPath(path: string): boolean {
   return path.startsWith('/api/') || path === '/healthz';
 }
 
-export const JSON_LIMIT_BYTES = 1024 * 1024;
+export const JSON_LIMIT_BYTES = DEFAULT_INPUT_LIMITS.jsonBodyBytes;
 export const BPMN_LIMIT_BYTES = 5 * 1024 * 1024;
 export const BPMN_TYPES = ['application/xml', 'text/xml', 'application/bpmn+xml'];
 // NOTE: exceljs loads a whole workbook into memory, at about 100 times its size on disk: 8 MB (some 100,000 rows) is the most one upload may cost.
@@ -99,13 +100,71 @@ export function defineRoute<
   };
 }
 
-/** Reads a workbook uploaded as multipart form data (field `file`) into memory, within its size limit. */
-export const workbookUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: WORKBOOK_LIMIT_BYTES, files: 1, fields: 10 } }).single('file');
+const multerWorkbook = multer({ storage: multer.memoryStorage(), limits: { fileSize: WORKBOOK_LIMIT_BYTES, files: 1, fields: 10 } }).single('file');
+
+/**
+ * Reads a workbook uploaded as multipart form data (field `file`) into memory, within its size limit. A
+ * malformed or truncated upload (busboy's "Unexpected end of form", a bad boundary) is the caller's fault:
+ * 400 `bad_request`, never a 500.
+ */
+export const workbookUpload: RequestHandler = (req, res, next) => {
+  multerWorkbook(req, res, (error?: unknown) => {
+    if (error === undefined || error === null || error instanceof multer.MulterError || error instanceof AppError) return next(error);
+    next(new AppError('bad_request', `the upload is not valid multipart/form-data: ${error instanceof Error ? error.message : String(error)}`));
+  });
+};
+
+/**
+ * A JSON body within the configured size and nesting depth. express's parser has no depth option, so the
+ * parsed value is walked once (iteratively: no recursion a deep body could overflow); its cost is bounded by
+ * the size limit. Over either limit: 413 `payload_too_large` naming the setting and its maximum.
+ */
+export function jsonBody(limits: Pick<InputLimits, 'jsonBodyBytes' | 'jsonDepth'>): RequestHandler[] {
+  const parse = express.json({ limit: limits.jsonBodyBytes });
+  return [
+    (req, res, next) => {
+      parse(req, res, (error?: unknown) => {
+        if ((error as { type?: unknown } | undefined)?.type === 'entity.too.large')
+          return next(
+            new TooLargeError(`the body is larger than the limit of ${limits.jsonBodyBytes} bytes`, INPUT_LIMIT_SETTINGS.jsonBodyBytes, limits.jsonBodyBytes),
+          );
+        next(error);
+      });
+    },
+    (req, _res, next) => {
+      if (depthOf(req.body, limits.jsonDepth) > limits.jsonDepth)
+        throw new TooLargeError(`the body nests deeper than ${limits.jsonDepth} levels`, INPUT_LIMIT_SETTINGS.jsonDepth, limits.jsonDepth);
+      next();
+    },
+  ];
+}
+
+/** How deeply arrays and objects nest in a parsed JSON value, counted up to just past `cap`. */
+export function depthOf(value: unknown, cap: number): number {
+  let deepest = 0;
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (stack.length) {
+    const { value: current, depth } = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    const level = depth + 1;
+    if (level > deepest) deepest = level;
+    if (deepest > cap) return deepest;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (child !== null && typeof child === 'object') stack.push({ value: child, depth: level });
+    }
+  }
+  return deepest;
+}
+
+/** The parsers to mount before a route: its own, a JSON body's at the configured limits. */
+export function bodyParsersOf(route: ApiRoute, limits: InputLimits): RequestHandler[] {
+  return route.body !== undefined && typeof route.body === 'object' ? jsonBody(limits) : route.bodyParsers;
+}
 
 function bodyParsersFor(body: BodySpec): RequestHandler[] {
   if (body === 'bpmn') return [express.raw({ type: BPMN_TYPES, limit: BPMN_LIMIT_BYTES })];
   if (body === 'workbook') return [workbookUpload];
-  return body ? [express.json({ limit: JSON_LIMIT_BYTES })] : [];
+  return body ? jsonBody(DEFAULT_INPUT_LIMITS) : [];
 }
 
 function bodyOf(spec: BodySpec, req: Request): unknown {

@@ -65,7 +65,7 @@ eachDatabase('HTTP API: errors, access, OpenAPI, health, logs', (database) => {
 
     const oversized = await server.call('POST', '/api/tickets', { json: { ...TICKET, subject: 'x'.repeat(1024 * 1024) } });
     expect(oversized.status).toBe(413);
-    expect(oversized.body.error).toMatchObject({ code: 'payload_too_large' });
+    expect(oversized.body.error).toMatchObject({ code: 'payload_too_large', details: { limit: 'JSON_BODY_MAX_BYTES', maximum: 1024 * 1024 } });
 
     const notJson = await server.call('POST', '/api/tickets', { body: 'workflow=x', type: 'application/x-www-form-urlencoded' });
     expect([notJson.status, notJson.body.error.code]).toEqual([400, 'bad_request']);

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { NotFoundError } from '../../../shared/errors.js';
 import { requireRole, type PageKit } from '../page-kit.js';
+import { idOf } from '../../http/ids.js';
 
 const PAGE_SIZE = 50;
 
@@ -8,11 +9,11 @@ const PAGE_SIZE = 50;
 export function customerRoutes(kit: PageKit): Router {
   const router = Router();
   router.get('/customers/:id', requireRole('agent'), async (req, res) => {
-    const id = Number(req.params.id);
-    if (!Number.isSafeInteger(id) || id <= 0) throw new NotFoundError(`no customer ${req.params.id}`);
+    const id = idOf(req.params.id);
+    if (id === undefined) throw new NotFoundError(`no customer ${req.params.id}`);
     const customer = await kit.app.customers.get(id);
-    const before = Number(req.query.before);
-    const page = await kit.app.customers.tickets(id, { limit: PAGE_SIZE, ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}) });
+    const before = idOf(req.query.before);
+    const page = await kit.app.customers.tickets(id, { limit: PAGE_SIZE, ...(before !== undefined ? { before } : {}) });
     const f = kit.formatter(req);
     await kit.send(
       req,

@@ -4,6 +4,7 @@ import { ROW_STATUSES, type RowContent } from '../../../services/execution-table
 import { AppError, InvalidWorkbookError, NotFoundError, ValidationError } from '../../../shared/errors.js';
 import { localPath, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
+import { idOf } from '../../http/ids.js';
 import {
   fieldProblemLines,
   historyLines,
@@ -30,13 +31,13 @@ export function executionTableRoutes(kit: PageKit): Router {
   const { executionTables, templates, clock } = kit.app;
 
   const tableId = (req: Request): number => {
-    const id = Number(req.params.id);
-    if (!Number.isSafeInteger(id) || id <= 0) throw new NotFoundError(`no execution table ${String(req.params.id)}`);
+    const id = idOf(req.params.id);
+    if (id === undefined) throw new NotFoundError(`no execution table ${String(req.params.id)}`);
     return id;
   };
   const rowId = (req: Request): number => {
-    const id = Number(req.params.rowId);
-    if (!Number.isSafeInteger(id) || id <= 0) throw new NotFoundError(`no row ${String(req.params.rowId)}`);
+    const id = idOf(req.params.rowId);
+    if (id === undefined) throw new NotFoundError(`no row ${String(req.params.rowId)}`);
     return id;
   };
   const body = (req: Request) => req.body as Record<string, unknown>;

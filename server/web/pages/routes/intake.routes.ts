@@ -4,6 +4,7 @@ import type { Formatter } from '../../../shared/i18n.js';
 import { CHANNELS, suggestedWorkflow, suggestionsByWorkflow } from '../../../services/tickets/channels.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
+import { inputLimitsOf } from '../../../shared/config.js';
 
 interface IntakeValues {
   channel: string;
@@ -14,10 +15,11 @@ interface IntakeValues {
   vip: boolean;
 }
 
-const LIMITS = { subject: 500, customerName: 200, externalId: 200 } as const;
-
 /** `/tickets/new`: open a ticket on any channel for a new or existing customer; the workflow is suggested by channel. */
 export function intakeRoutes(kit: PageKit): Router {
+  // The ticket service's own limits (TICKET_SUBJECT_MAX_CHARS, CUSTOMER_NAME_MAX_CHARS), told next to the field.
+  const { subjectChars, customerNameChars } = inputLimitsOf(kit.app.config);
+  const limits = { subject: subjectChars, customerName: customerNameChars, externalId: customerNameChars };
   const router = Router();
 
   async function show(req: Request, res: Response, values: IntakeValues, errors: Record<string, string>, status = 200): Promise<void> {
@@ -67,7 +69,7 @@ export function intakeRoutes(kit: PageKit): Router {
     const errors: Record<string, string> = {};
     if (!values.workflow) errors.workflow = f.t('intake.errors.workflow');
     for (const name of ['subject', 'customerName'] as const) if (!values[name]) errors[name] = f.t('fields.required', { label: f.t(`intake.${name}`) });
-    for (const [name, max] of Object.entries(LIMITS) as Array<[keyof typeof LIMITS, number]>) {
+    for (const [name, max] of Object.entries(limits) as Array<[keyof typeof limits, number]>) {
       if (values[name].length > max) errors[name] = f.t('fields.tooLong', { label: f.t(`intake.${name}`), max });
     }
     if (Object.keys(errors).length) return show(req, res, values, errors, 400);

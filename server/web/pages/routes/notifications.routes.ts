@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
+import { idOf } from '../../http/ids.js';
 
 const PAGE_SIZE = 50;
 
@@ -12,8 +13,8 @@ export function notificationRoutes(kit: PageKit): Router {
   router.get('/notifications', requireRole('agent'), async (req, res) => {
     const f = kit.formatter(req);
     const all = req.query.show === 'all';
-    const before = Number(req.query.before);
-    const page = await inbox.list(req.user!, { all, limit: PAGE_SIZE, ...(Number.isSafeInteger(before) && before > 0 ? { before } : {}) });
+    const before = idOf(req.query.before);
+    const page = await inbox.list(req.user!, { all, limit: PAGE_SIZE, ...(before !== undefined ? { before } : {}) });
     const stepNames = new Map<string, string>();
     for (const version of await kit.catalog.latest()) for (const step of Object.values(version.workflow.steps)) stepNames.set(step.id, step.name);
     await kit.send(req, res, 'notifications', 'notifications.title', {
@@ -41,8 +42,8 @@ export function notificationRoutes(kit: PageKit): Router {
   });
 
   router.post('/notifications/:id/read', requireRole('agent'), async (req, res) => {
-    const id = Number(req.params.id);
-    if (Number.isSafeInteger(id) && id > 0) await inbox.markRead(req.user!, id);
+    const id = idOf(req.params.id);
+    if (id !== undefined) await inbox.markRead(req.user!, id);
     res.redirect(303, typeof req.body === 'object' && (req.body as Record<string, unknown>).show === 'all' ? '/notifications?show=all' : '/notifications');
   });
 

@@ -5,6 +5,7 @@ import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
 import { fieldErrors, typedValues } from '../view-models/step-form.js';
 import { actionLabel, ticketPage, type StepFormState } from '../view-models/ticket-page.js';
+import { idOf } from '../../http/ids.js';
 
 /** Earlier tickets of the customer shown on the ticket page; the rest are on the customer's page. */
 const EARLIER_SHOWN = 5;
@@ -17,7 +18,7 @@ export function ticketRoutes(kit: PageKit): Router {
   async function show(req: Request, res: Response, ticket: TicketDetail, form?: StepFormState, status = 200): Promise<void> {
     const [version, notices, earlier] = await Promise.all([
       workflows.version(ticket.workflow, ticket.version),
-      inbox.ofTicket(ticket.id),
+      inbox.ofTicket(ticket.id, req.user!),
       customers.tickets(ticket.customer.id, { limit: EARLIER_SHOWN, except: ticket.id }),
     ]);
     const model = ticketPage(
@@ -78,8 +79,9 @@ function refusalOf(error: unknown): { problem: NonNullable<StepFormState['proble
   return undefined;
 }
 
+/** The ticket id of a path, strictly spelt (`0x10` is no ticket 16): else no such ticket. */
 export function ticketId(param: unknown): number {
-  const id = Number(param);
-  if (!Number.isSafeInteger(id) || id < 1) throw new NotFoundError(`no ticket ${String(param)}`);
+  const id = idOf(param);
+  if (id === undefined) throw new NotFoundError(`no ticket ${String(param)}`);
   return id;
 }

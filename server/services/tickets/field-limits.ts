@@ -1,0 +1,129 @@
+import { INPUT_LIMIT_SETTINGS, type InputLimits } from '../../shared/config.js';
+import { TooLargeError, ValidationError, type FieldProblem } from '../../shared/errors.js';
+import type { FieldDefinition, Workflow } from '../../engine/workflow.js';
+
+/**
+ * The bounds on what a ticket carries, checked before the engine runs so that the API and the pages refuse
+ * the same input with the same codes, and nothing is written. Per value: by the type a step declares for the
+ * field (the engine checks the type itself and the step's own min/max/options); a field no step declares may
+ * hold text, a number, true/false, null or a short list of those, never an object. Per ticket: a number of
+ * fields and a size of them all, serialized.
+ */
+export class FieldLimits {
+  private readonly declared = new WeakMap<Workflow, Map<string, FieldDefinition>>();
+
+  constructor(private readonly limits: InputLimits) {}
+
+  /** The subject and the customer's name and id, within their lengths. */
+  checkTicketText(input: { subject: string; customer: { name: string; externalId?: string } }): void {
+    const { subjectChars, customerNameChars } = this.limits;
+    const problems: FieldProblem[] = [];
+    if (input.subject.length > subjectChars) problems.push(tooLong('subject', subjectChars, INPUT_LIMIT_SETTINGS.subjectChars));
+    if (input.customer.name.length > customerNameChars) problems.push(tooLong('customer.name', customerNameChars, INPUT_LIMIT_SETTINGS.customerNameChars));
+    if (input.customer.externalId !== undefined && input.customer.externalId.length > customerNameChars)
+      problems.push(tooLong('customer.externalId', customerNameChars, INPUT_LIMIT_SETTINGS.customerNameChars));
+    refuse(problems);
+  }
+
+  /** Values sent with a new ticket or an event, each within the limits of its type; a problem names the field as the engine's do. */
+  checkValues(workflow: Workflow, fields: Record<string, unknown> | undefined): void {
+    if (!fields) return;
+    const { fieldsPerTicket, fieldNameChars } = this.limits;
+    const names = Object.keys(fields);
+    if (names.length > fieldsPerTicket)
+      throw new TooLargeError(`a ticket holds at most ${fieldsPerTicket} fields`, INPUT_LIMIT_SETTINGS.fieldsPerTicket, fieldsPerTicket);
+    const declared = this.declaredOf(workflow);
+    const problems: FieldProblem[] = [];
+    for (const name of names) {
+      if (name.length > fieldNameChars) {
+        problems.push({
+          field: `${name.slice(0, 40)}…`,
+          message: `a field name is at most ${fieldNameChars} characters (${INPUT_LIMIT_SETTINGS.fieldNameChars})`,
+        });
+        continue;
+      }
+      const problem = this.problemOf(declared.get(name), fields[name]);
+      if (problem) problems.push({ field: name, message: problem });
+    }
+    refuse(problems);
+  }
+
+  /** The ticket's fields after a change, all of them, within the count and the serialized size. */
+  checkTotal(fields: Record<string, unknown>): void {
+    const { fieldsPerTicket, fieldsBytes } = this.limits;
+    if (Object.keys(fields).length > fieldsPerTicket)
+      throw new TooLargeError(`a ticket holds at most ${fieldsPerTicket} fields`, INPUT_LIMIT_SETTINGS.fieldsPerTicket, fieldsPerTicket);
+    const bytes = Buffer.byteLength(JSON.stringify(fields));
+    if (bytes > fieldsBytes)
+      throw new TooLargeError(
+        `the ticket's fields would take ${bytes} bytes, more than the limit of ${fieldsBytes}`,
+        INPUT_LIMIT_SETTINGS.fieldsBytes,
+        fieldsBytes,
+      );
+  }
+
+  private problemOf(definition: FieldDefinition | undefined, value: unknown): string | undefined {
+    const { fieldStringChars, fieldTextChars, fieldListItems } = this.limits;
+    if (definition) {
+      // A value of the wrong type is the engine's to refuse, with its own message; only sizes are checked here.
+      if (typeof value === 'string') {
+        const most = definition.type === 'text' ? fieldTextChars : fieldStringChars;
+        const setting = definition.type === 'text' ? INPUT_LIMIT_SETTINGS.fieldTextChars : INPUT_LIMIT_SETTINGS.fieldStringChars;
+        if (value.length > most) return `is at most ${most} characters (${setting})`;
+        // An enum of another step than the one acted on is still one of its options.
+        if (definition.type === 'enum' && definition.options && !definition.options.includes(value)) return `must be one of ${definition.options.join(', ')}`;
+        return undefined;
+      }
+      if (typeof value === 'number') return this.numberProblem(value);
+      if (value === null || typeof value === 'boolean') return undefined;
+      return `must be ${definition.type === 'boolean' ? 'true or false' : definition.type === 'number' || definition.type === 'integer' ? 'a number' : 'text'}`;
+    }
+    if (Array.isArray(value)) {
+      if (value.length > fieldListItems) return `a list holds at most ${fieldListItems} items (${INPUT_LIMIT_SETTINGS.fieldListItems})`;
+      for (const item of value) {
+        const problem = Array.isArray(item) ? 'a list holds only text, numbers, true/false or null' : this.problemOf(undefined, item);
+        if (problem) return problem;
+      }
+      return undefined;
+    }
+    if (typeof value === 'string')
+      return value.length > fieldTextChars ? `is at most ${fieldTextChars} characters (${INPUT_LIMIT_SETTINGS.fieldTextChars})` : undefined;
+    if (typeof value === 'number') return this.numberProblem(value);
+    if (value === null || typeof value === 'boolean') return undefined;
+    return 'must be text, a number, true/false, null or a list of those';
+  }
+
+  private numberProblem(value: number): string | undefined {
+    const { fieldNumberMagnitude } = this.limits;
+    if (!Number.isFinite(value)) return 'must be a finite number';
+    return Math.abs(value) > fieldNumberMagnitude
+      ? `must be between -${fieldNumberMagnitude} and ${fieldNumberMagnitude} (${INPUT_LIMIT_SETTINGS.fieldNumberMagnitude})`
+      : undefined;
+  }
+
+  /** Every field some step of the workflow declares, by name; a name declared twice allows what either allows. */
+  private declaredOf(workflow: Workflow): Map<string, FieldDefinition> {
+    let declared = this.declared.get(workflow);
+    if (!declared) {
+      declared = new Map();
+      for (const step of Object.values(workflow.steps)) for (const field of step.fields) declared.set(field.name, merged(declared.get(field.name), field));
+      this.declared.set(workflow, declared);
+    }
+    return declared;
+  }
+}
+
+function merged(earlier: FieldDefinition | undefined, field: FieldDefinition): FieldDefinition {
+  if (!earlier) return field;
+  if (earlier.type === 'enum' && field.type === 'enum') return { ...earlier, options: [...new Set([...(earlier.options ?? []), ...(field.options ?? [])])] };
+  // Declared with two types: only the most lenient bound (text) is certain.
+  return earlier.type === field.type ? earlier : { name: field.name, type: 'text', required: false };
+}
+
+function tooLong(field: string, most: number, setting: string): FieldProblem {
+  return { field, message: `is at most ${most} characters (${setting})` };
+}
+
+function refuse(problems: FieldProblem[]): void {
+  if (problems.length) throw new ValidationError(`the input is over its limits: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems);
+}
