@@ -62,7 +62,7 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
   const clock = options.clock ?? systemClock;
   const db = await openDatabase(config.database);
   const calendars = BUILT_IN_CALENDARS;
-  const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, new Set(Object.keys(calendars)));
+  const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, new Set(Object.keys(calendars)), config.workflowLimits);
   const tickets = new TicketRuntime(ticketRepository(db), workflows, clock, { businessTime: createBusinessTime(calendars) }, new Set(Object.keys(calendars)));
   const scheduler = new TimerScheduler(timerRepository(db), tickets, clock, {
     instance: `${hostname()}:${process.pid}`,

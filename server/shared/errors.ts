@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'invalid_bpmn'
   | 'event_not_allowed'
   | 'rate_limited'
+  | 'payload_too_large'
   | 'internal';
 
 export class AppError extends Error {
@@ -65,6 +66,13 @@ export class EventNotAllowedError extends AppError {
     readonly allowedEvents: string[],
   ) {
     super('event_not_allowed', message, { allowedEvents });
+  }
+}
+
+/** Input over a size limit (413): `details` names the limit's setting and its maximum. */
+export class PayloadTooLargeError extends AppError {
+  constructor(message: string, limit: string, maximum: number) {
+    super('payload_too_large', message, { limit, maximum });
   }
 }
 

@@ -16,6 +16,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_bpmn: 422,
   event_not_allowed: 422,
   rate_limited: 429,
+  payload_too_large: 413,
   internal: 500,
 };
 

@@ -41,7 +41,7 @@ function operation(route: ApiRoute) {
     errors[403] = `the user's role is below ${route.access}`;
   }
   if (route.body)
-    errors[413] = `the body is larger than ${route.body === 'bpmn' ? BPMN_LIMIT_BYTES : route.body === 'workbook' ? WORKBOOK_LIMIT_BYTES : JSON_LIMIT_BYTES} bytes`;
+    errors[413] = `the body is larger than ${route.body === 'bpmn' ? (route.bodyLimitBytes ?? BPMN_LIMIT_BYTES) : route.body === 'workbook' ? WORKBOOK_LIMIT_BYTES : JSON_LIMIT_BYTES} bytes`;
   Object.assign(errors, route.errors);
   return {
     operationId: route.operationId,
