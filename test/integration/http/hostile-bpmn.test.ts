@@ -1,4 +1,5 @@
 import { sqliteDatabase } from '../../helpers/databases.js';
+import { sampleField, seeded } from '../../helpers/random-walk.js';
 import { HOSTILE_SHAPES, manyTasks, SELF_LOOP_BPMN } from '../../helpers/hostile-bpmn.js';
 import { startTestServer, PEOPLE, type Answer, type TestServer } from '../../helpers/web-server.js';
 import { FormClient } from '../web/support/form-client.js';
@@ -87,6 +88,42 @@ describe('hostile BPMN uploads over HTTP (issue 13, items 3–5)', () => {
       expect(log.length).toBe(rows + 1);
       rows = log.length;
     }
+  });
+
+  test('through the real ticket service on SQLite, every answered advance on random walks is a stored change', async () => {
+    const random = seeded(13);
+    /** Step-log rows of visits that ended: an advance closes the visit it leaves (and may open others). */
+    const closed = (ticket: { stepLog: Array<{ exitedAt?: number | null }> }) => ticket.stepLog.filter((row) => row.exitedAt != null).length;
+    let answered = 0;
+    for (const key of ['customer-inquiry', 'p']) {
+      const { workflow } = await server.app.workflows.latest(key);
+      for (let walk = 0; walk < 4; walk++) {
+        const created = await server.call('POST', '/api/tickets', {
+          json: { workflow: key, channel: 'phone', subject: `walk ${walk}`, customer: { name: 'Walker' } },
+        });
+        let ticket = (await server.call('GET', `/api/tickets/${created.body.id}`)).body;
+        for (let move = 0; move < 12 && ticket.allowedEvents.length; move++) {
+          const type = ticket.allowedEvents[Math.floor(random() * ticket.allowedEvents.length)] as string;
+          const step = (ticket.state as string[]).map((id) => workflow.steps[id]!).find((s) => s.actions.some((a) => a.event === type))!;
+          const fields = Object.fromEntries(step.fields.map((f) => [f.name, sampleField(f, random)]));
+          const moved = await server.call('POST', `/api/tickets/${ticket.id}/events`, { json: { type, fields, expectedRevision: ticket.revision } });
+          const after = (await server.call('GET', `/api/tickets/${ticket.id}`)).body;
+          if (moved.status === 200) {
+            answered++;
+            expect({ type, revision: after.revision, logged: closed(after) > closed(ticket) }).toEqual({
+              type,
+              revision: ticket.revision + 1,
+              logged: true,
+            });
+          } else {
+            expect(moved.status).toBeGreaterThanOrEqual(400);
+            expect({ revision: after.revision, rows: after.stepLog.length }).toEqual({ revision: ticket.revision, rows: ticket.stepLog.length });
+          }
+          ticket = after;
+        }
+      }
+    }
+    expect(answered).toBeGreaterThan(20);
   });
 
   test('the queue lists at most QUEUE_FILTER_OPTIONS steps and owners; the rest are typed', async () => {
