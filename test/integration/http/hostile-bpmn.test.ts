@@ -70,6 +70,12 @@ describe('hostile BPMN uploads over HTTP (issue 13, items 3–5)', () => {
     expect(answer.body.error).toMatchObject({ code: 'payload_too_large', details: { limit: 'WORKFLOW_MAX_BYTES', maximum: 5 * 1024 * 1024 } });
     expect(longestHealthMs).toBeLessThan(1000);
     expect(await versions()).toEqual(before);
+    // the service refuses the same for the CLI and the demo, before reading a byte of it
+    await expect(server.app.workflows.import(Buffer.alloc(5 * 1024 * 1024 + 1, 0x20), 'cli')).rejects.toMatchObject({
+      code: 'payload_too_large',
+      details: { limit: 'WORKFLOW_MAX_BYTES', maximum: 5 * 1024 * 1024 },
+    });
+    expect(await versions()).toEqual(before);
   });
 
   test('a self-loop re-enters its step: every 200 is a stored change (revision + 1, one more step-log row)', async () => {

@@ -1,6 +1,6 @@
 import { importBpmn } from '../../../server/engine/import-bpmn.js';
 import { validateTimer } from '../../../server/engine/time/iso8601.js';
-import { DEFAULT_WORKFLOW_LIMITS, type WorkflowLimits } from '../../../server/shared/config.js';
+import { DEFAULT_WORKFLOW_LIMITS, loadConfig, type WorkflowLimits } from '../../../server/shared/config.js';
 import { HOSTILE_SHAPES, manyTasks } from '../../helpers/hostile-bpmn.js';
 import { bpmn, linear, problemsOf } from '../../helpers/bpmn.js';
 
@@ -54,6 +54,18 @@ describe('uploaded XML is screened in linear time (issue 13, item 3)', () => {
 
 describe('limits on workflow size (issue 13, item 5), each naming its setting', () => {
   const low: WorkflowLimits = { ...DEFAULT_WORKFLOW_LIMITS, maxElements: 20, maxNameChars: 30, maxTextChars: 100, maxAttributeChars: 50, maxAttributes: 10 };
+
+  test('each limit is read from its environment variable; a value that is not a whole number above zero stops the start', () => {
+    expect(loadConfig({}).workflowLimits).toEqual(DEFAULT_WORKFLOW_LIMITS);
+    const config = loadConfig({ WORKFLOW_MAX_ELEMENTS: '50', WORKFLOW_MAX_BYTES: '1000', WORKFLOW_COMPILE_BUDGET_MS: '300', QUEUE_FILTER_OPTIONS: '7' });
+    expect(config.workflowLimits).toMatchObject({ maxElements: 50, maxBytes: 1000, compileBudgetMs: 300, maxDepth: DEFAULT_WORKFLOW_LIMITS.maxDepth });
+    expect(config.queueFilterOptions).toBe(7);
+    for (const value of ['0', '-1', '1.5', 'many']) {
+      expect(() => loadConfig({ WORKFLOW_MAX_TEXT_CHARS: value })).toThrow(
+        expect.objectContaining({ code: 'bad_request', message: expect.stringMatching(/WORKFLOW_MAX_TEXT_CHARS/) }),
+      );
+    }
+  });
 
   test('a 50,000-task workflow is refused by its element count, quickly', async () => {
     const xml = manyTasks(50_000);
