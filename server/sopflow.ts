@@ -85,7 +85,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     maxIterations: config.conditionMaxIterations ?? DEFAULT_CONDITION_MAX_ITERATIONS,
     timeoutMs: config.conditionTimeoutMs ?? DEFAULT_CONDITION_TIMEOUT_MS,
   };
-  const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, new Set(Object.keys(calendars)), { conditions });
+  const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, new Set(Object.keys(calendars)), config.workflowLimits, { conditions });
   const engine = { businessTime: createBusinessTime(calendars), conditionTimeoutMs: conditions.timeoutMs };
   const tickets = new TicketRuntime(
     ticketRepository(db),

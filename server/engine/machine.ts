@@ -2,6 +2,7 @@ import { assign, setup, type AnyStateMachine } from 'xstate';
 import { conditionHolds } from './expressions.js';
 import type { Workflow } from './workflow.js';
 import { ACTIONS, CONDITION_GUARD } from './compile/build-machine.js';
+import { reenterSelfLoops } from './compile/self-loops.js';
 
 export interface SopContext {
   fields: Record<string, unknown>;
@@ -44,7 +45,8 @@ const machines = new WeakMap<Workflow, AnyStateMachine>();
 export function machineOf(workflow: Workflow): AnyStateMachine {
   let machine = machines.get(workflow);
   if (!machine) {
-    const { context: _unused, ...config } = workflow.machine;
+    // Versions compiled before self-loops re-entered their step are marked here too (a copy: stored JSON is left alone).
+    const { context: _unused, ...config } = reenterSelfLoops(structuredClone(workflow.machine));
     machine = sop.createMachine({
       ...(config as unknown as Parameters<typeof sop.createMachine>[0]),
       context: ({ input }) => ({ fields: { ...(input?.fields ?? {}) } }),

@@ -39,6 +39,79 @@ export interface Config {
   conditionTimeoutMs?: number;
   /** Bounds on what a request may carry; any left out take DEFAULT_INPUT_LIMITS (see inputLimitsOf). */
   limits?: Partial<InputLimits>;
+  /** What an imported BPMN file may cost before it is refused; DEFAULT_WORKFLOW_LIMITS when absent. */
+  workflowLimits?: WorkflowLimits;
+  /** The most steps (and owners, levels) the queue's filter lists offer; the rest are typed. Default 200. */
+  queueFilterOptions?: number;
+}
+
+/** Limits on one imported workflow: each a setting (environment variable in brackets). */
+export interface WorkflowLimits {
+  /** [WORKFLOW_MAX_BYTES] the file's size; larger is refused with 413. */
+  maxBytes: number;
+  /** [WORKFLOW_MAX_ELEMENTS] flow nodes and sequence flows in the file. */
+  maxElements: number;
+  /** [WORKFLOW_MAX_XML_ELEMENTS] XML elements of any kind in the file: diagram shapes, extensions, text holders. */
+  maxXmlElements: number;
+  /** [WORKFLOW_MAX_ATTRIBUTES] attributes on one XML element. */
+  maxAttributes: number;
+  /** [WORKFLOW_MAX_DEPTH] how deep XML elements nest. */
+  maxDepth: number;
+  /** [WORKFLOW_MAX_NAME_CHARS] a `name` or `label` attribute: step, flow, field names. */
+  maxNameChars: number;
+  /** [WORKFLOW_MAX_TEXT_CHARS] the text of one element: documentation, conditions, timer expressions. */
+  maxTextChars: number;
+  /** [WORKFLOW_MAX_ATTRIBUTE_CHARS] any other attribute value, extension attributes included. */
+  maxAttributeChars: number;
+  /** [WORKFLOW_COMPILE_BUDGET_MS] parsing, reading and compiling together; a file that takes longer is refused. */
+  compileBudgetMs: number;
+}
+
+export const DEFAULT_WORKFLOW_LIMITS: Readonly<WorkflowLimits> = Object.freeze({
+  maxBytes: 5 * 1024 * 1024,
+  maxElements: 1000,
+  maxXmlElements: 20_000,
+  maxAttributes: 100,
+  maxDepth: 100,
+  maxNameChars: 500,
+  maxTextChars: 20_000,
+  maxAttributeChars: 100_000,
+  compileBudgetMs: 2000,
+});
+
+export const DEFAULT_QUEUE_FILTER_OPTIONS = 200;
+
+const WORKFLOW_LIMIT_VARIABLES: Record<keyof WorkflowLimits, string> = {
+  maxBytes: 'WORKFLOW_MAX_BYTES',
+  maxElements: 'WORKFLOW_MAX_ELEMENTS',
+  maxXmlElements: 'WORKFLOW_MAX_XML_ELEMENTS',
+  maxAttributes: 'WORKFLOW_MAX_ATTRIBUTES',
+  maxDepth: 'WORKFLOW_MAX_DEPTH',
+  maxNameChars: 'WORKFLOW_MAX_NAME_CHARS',
+  maxTextChars: 'WORKFLOW_MAX_TEXT_CHARS',
+  maxAttributeChars: 'WORKFLOW_MAX_ATTRIBUTE_CHARS',
+  compileBudgetMs: 'WORKFLOW_COMPILE_BUDGET_MS',
+};
+
+/** The environment variable that sets a workflow limit: what a refusal names. */
+export function workflowLimitSetting(limit: keyof WorkflowLimits): string {
+  return WORKFLOW_LIMIT_VARIABLES[limit];
+}
+
+function positiveWholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 1) throw new AppError('bad_request', `${name} must be a whole number above zero, not "${value}"`);
+  return number;
+}
+
+function workflowLimitsFrom(env: NodeJS.ProcessEnv): WorkflowLimits {
+  const limits = { ...DEFAULT_WORKFLOW_LIMITS };
+  for (const [key, name] of Object.entries(WORKFLOW_LIMIT_VARIABLES) as Array<[keyof WorkflowLimits, string]>) {
+    limits[key] = positiveWholeNumber(env, name, DEFAULT_WORKFLOW_LIMITS[key]);
+  }
+  return limits;
 }
 
 /**
@@ -254,6 +327,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     schedulerIntervalMs: Number(env.SCHEDULER_INTERVAL_MS ?? 1000),
     conditionMaxIterations: positiveIntegerFrom(env, 'CONDITION_MAX_ITERATIONS', DEFAULT_CONDITION_MAX_ITERATIONS),
     conditionTimeoutMs: positiveIntegerFrom(env, 'CONDITION_TIMEOUT_MS', DEFAULT_CONDITION_TIMEOUT_MS),
+    workflowLimits: workflowLimitsFrom(env),
+    queueFilterOptions: positiveWholeNumber(env, 'QUEUE_FILTER_OPTIONS', DEFAULT_QUEUE_FILTER_OPTIONS),
   };
   const passwordHashCost = passwordHashCostFrom(env.PASSWORD_HASH_COST, env.NODE_ENV);
   if (passwordHashCost !== undefined) config.passwordHashCost = passwordHashCost;

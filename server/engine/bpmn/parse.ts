@@ -1,13 +1,8 @@
 import type { ModdleElement, ParseWarning } from 'bpmn-moddle';
 import type { BpmnProblem } from '../../shared/errors.js';
+import { DEFAULT_WORKFLOW_LIMITS, workflowLimitSetting, type WorkflowLimits } from '../../shared/config.js';
 import { createModdle, localName } from './moddle.js';
-
-/** Limits that keep hostile or accidental input from exhausting the process. */
-export const PARSE_LIMITS = {
-  maxBytes: 10 * 1024 * 1024,
-  maxDepth: 200,
-  maxAttributeChars: 100_000,
-};
+import { screenXml } from './screen-xml.js';
 
 export interface ParsedBpmn {
   definitions?: ModdleElement;
@@ -26,7 +21,7 @@ function documentProblem(message: string): BpmnProblem {
  * because bpmn-moddle only reads UTF-8 and silently mangles everything else.
  */
 export function decodeBpmn(input: Uint8Array | string): { text?: string; problem?: BpmnProblem } {
-  if (typeof input === 'string') return { text: stripDeclaredEncoding(input.replace(/^\uFEFF/, '')) };
+  if (typeof input === 'string') return { text: stripDeclaredEncoding(input.charCodeAt(0) === 0xfeff ? input.slice(1) : input) };
   let bytes = input;
   let encoding = 'utf-8';
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
@@ -34,8 +29,8 @@ export function decodeBpmn(input: Uint8Array | string): { text?: string; problem
   else if (bytes[0] === 0xfe && bytes[1] === 0xff) [bytes, encoding] = [bytes.subarray(2), 'utf-16be'];
   else {
     const head = new TextDecoder('latin1').decode(bytes.subarray(0, 200));
-    const declared = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1];
-    if (declared) encoding = declared.toLowerCase();
+    const declared = xmlDeclaration(head)?.encoding;
+    if (declared && /^[A-Za-z0-9._-]{1,40}$/.test(declared.value)) encoding = declared.value.toLowerCase();
   }
   if (WINDOWS_1252_LABELS.has(encoding)) return { text: stripDeclaredEncoding(decodeWindows1252(bytes)) };
   let decoder: TextDecoder;
@@ -82,57 +77,114 @@ function firstInvalidUtf8(bytes: Uint8Array, encoding: string): string {
   return `first invalid byte near line ${line}`;
 }
 
-/** The text is decoded now; a leftover non-UTF-8 declaration would only make moddle warn. */
-function stripDeclaredEncoding(text: string): string {
-  return text.replace(/^(\s*<\?xml[^>]*?)\s+encoding\s*=\s*["'][^"']*["']/, '$1');
+interface Declaration {
+  /** The `encoding="…"` pseudo-attribute: where it starts (at the white space before it), ends, and its value. */
+  encoding?: { start: number; end: number; value: string };
 }
 
-/** Refuses what no BPMN modeler writes but attacks use: DTDs (entity expansion), absurd depth or attributes. */
-export function checkHostileXml(text: string): BpmnProblem[] {
-  const problems: BpmnProblem[] = [];
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) problems.push(documentProblem('DTDs and entity declarations are not allowed in BPMN files'));
-  let depth = 0;
-  let maxDepth = 0;
-  const tag = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<(\/?)[^\s>/!?]+((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>/g;
-  for (let m = tag.exec(text); m; m = tag.exec(text)) {
-    if (m[0].startsWith('<!') || m[0].startsWith('<?')) continue;
-    if (m[1]) depth--;
-    else if (!m[3]) depth++;
-    if (depth > maxDepth) maxDepth = depth;
-    if (maxDepth > PARSE_LIMITS.maxDepth) {
-      problems.push(documentProblem(`elements are nested deeper than ${PARSE_LIMITS.maxDepth} levels`));
-      break;
-    }
-    if ((m[2]?.length ?? 0) > PARSE_LIMITS.maxAttributeChars) {
-      problems.push(documentProblem(`an attribute list is longer than ${PARSE_LIMITS.maxAttributeChars} characters`));
-      break;
-    }
-  }
-  return problems;
+const isBlank = (c: string | undefined) => c === ' ' || c === '\t' || c === '\r' || c === '\n';
+
+/**
+ * The XML declaration at the start of the text (after white space), read with `indexOf` and a single walk:
+ * no regular expression runs over the upload, however long or strange its first line.
+ */
+function xmlDeclaration(text: string): Declaration | undefined {
+  let i = 0;
+  while (isBlank(text[i])) i++;
+  if (!text.startsWith('<?xml', i) || !isBlank(text[i + 5])) return undefined;
+  const end = text.indexOf('?>', i + 5);
+  if (end < 0) return undefined;
+  const at = text.indexOf('encoding', i + 5);
+  if (at < 0 || at > end || !isBlank(text[at - 1])) return {};
+  let j = at + 'encoding'.length;
+  while (j < end && isBlank(text[j])) j++;
+  if (text[j] !== '=') return {};
+  j++;
+  while (j < end && isBlank(text[j])) j++;
+  const quote = text[j];
+  if (quote !== '"' && quote !== "'") return {};
+  const close = text.indexOf(quote, j + 1);
+  if (close < 0 || close > end) return {};
+  let start = at;
+  while (start > i + 5 && isBlank(text[start - 1])) start--;
+  return { encoding: { start, end: close + 1, value: text.slice(j + 1, close) } };
+}
+
+/** The text is decoded now; a leftover non-UTF-8 declaration would only make moddle warn. */
+function stripDeclaredEncoding(text: string): string {
+  const encoding = xmlDeclaration(text)?.encoding;
+  return encoding ? text.slice(0, encoding.start) + text.slice(encoding.end) : text;
 }
 
 /**
  * Parses BPMN 2.0 XML with bpmn-moddle. Moddle is lenient: it drops what it cannot place and only warns,
  * so every warning becomes a problem here, located by element id where moddle or the source tells it.
  */
-export async function parseBpmn(input: Uint8Array | string): Promise<ParsedBpmn> {
-  const size = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
-  if (size > PARSE_LIMITS.maxBytes) {
-    return { elementsById: {}, problems: [documentProblem(`the file is ${size} bytes; the limit is ${PARSE_LIMITS.maxBytes}`)] };
+export async function parseBpmn(input: Uint8Array | string, limits: WorkflowLimits = DEFAULT_WORKFLOW_LIMITS): Promise<ParsedBpmn> {
+  const size = bpmnSize(input);
+  if (size > limits.maxBytes) {
+    return {
+      elementsById: {},
+      problems: [documentProblem(`the file is ${size} bytes; the limit is ${limits.maxBytes} (${workflowLimitSetting('maxBytes')})`)],
+    };
   }
   const { text, problem } = decodeBpmn(input);
   if (text === undefined) return { elementsById: {}, problems: [problem!] };
-  const hostile = checkHostileXml(text);
-  if (hostile.length) return { elementsById: {}, problems: hostile };
+  const hostile = screenXml(text, limits);
+  if (hostile) return { elementsById: {}, problems: [hostile] };
 
+  const warnings: ParseWarning[] = [];
   let result;
   try {
-    result = await createModdle().fromXML(text, 'bpmn:Definitions');
+    result = await createModdle().fromXML(text, 'bpmn:Definitions', stopAfterWarnings(warnings));
   } catch (error) {
-    return { elementsById: {}, problems: [documentProblem(firstLine(error))] };
+    if (!(error instanceof TooManyWarnings)) return { elementsById: {}, problems: [documentProblem(firstLine(error))] };
+    const problems = warnings.map((warning) => warningProblem(warning, text));
+    problems.push(documentProblem(`the parser found more than ${MAX_PARSER_WARNINGS} problems and stopped; mend these and import again`));
+    return { elementsById: {}, problems };
   }
   const problems = result.warnings.map((warning) => warningProblem(warning, text));
   return { definitions: result.rootElement, elementsById: result.elementsById, problems };
+}
+
+/**
+ * Moddle locates each warning by scanning the text from its start for line breaks, so every warning costs
+ * time in proportion to the file: thousands of them in a large file would stall the server for seconds.
+ * The parse stops at the warning after the MAX_PARSER_WARNINGS-th, which bounds that cost.
+ */
+const MAX_PARSER_WARNINGS = 20;
+
+class TooManyWarnings extends Error {}
+
+/**
+ * Reader options that hand moddle a root handler whose parse context counts warnings as they are added.
+ * moddle-xml's Reader copies its options onto itself, and `fromXML` sets the root handler's `context`.
+ */
+function stopAfterWarnings(into: ParseWarning[]): Record<string, unknown> {
+  return {
+    handler(this: { constructor: { prototype: { handler(name: string): object } } }, name: string) {
+      const root = this.constructor.prototype.handler.call(this, name);
+      let context: { addWarning(warning: ParseWarning): void; warnings: ParseWarning[] } | undefined;
+      Object.defineProperty(root, 'context', {
+        configurable: true,
+        get: () => context,
+        set(value: NonNullable<typeof context>) {
+          context = value;
+          value.addWarning = (warning: ParseWarning) => {
+            value.warnings.push(warning);
+            into.push(warning);
+            if (into.length > MAX_PARSER_WARNINGS) throw new TooManyWarnings();
+          };
+        },
+      });
+      return root;
+    },
+  };
+}
+
+/** The size of an upload in bytes, as its limit counts it. */
+export function bpmnSize(input: Uint8Array | string): number {
+  return typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
 }
 
 function firstLine(error: unknown): string {

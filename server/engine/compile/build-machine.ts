@@ -16,6 +16,7 @@ import { DEFAULT_WARN_AT, PROCESS_SCOPE, WORKFLOW_FORMAT } from '../workflow.js'
 import { GraphIndex, isAutomaticTask, isWaitTask } from './graph-index.js';
 import type { ParallelBlock } from './parallel-blocks.js';
 import { nameEvents } from './event-names.js';
+import { reenterSelfLoops } from './self-loops.js';
 
 export const ACTIONS = {
   enter: 'sop.enter',
@@ -97,7 +98,7 @@ class MachineBuilder {
       channels: graph.properties?.channels ?? [],
       steps: this.steps,
       timers: this.timers,
-      machine: root,
+      machine: reenterSelfLoops(root),
       graph,
     };
     const properties = graph.properties ?? {};

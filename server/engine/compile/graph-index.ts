@@ -9,14 +9,23 @@ export class GraphIndex {
   private readonly boundary = new Map<string, GraphNode[]>();
   private readonly reminderPath = new Set<string>();
 
+  private readonly byParent = new Map<string | undefined, GraphNode[]>();
+
+  /** Linear in the size of the graph: lists grow in place, so a node with thousands of flows costs no more per flow. */
   constructor(readonly graph: ProcessGraph) {
+    const add = <K, V>(map: Map<K, V[]>, key: K, value: V) => {
+      const list = map.get(key);
+      if (list) list.push(value);
+      else map.set(key, [value]);
+    };
     for (const node of graph.nodes) {
       this.nodes.set(node.id, node);
-      if (node.attachedTo) this.boundary.set(node.attachedTo, [...(this.boundary.get(node.attachedTo) ?? []), node]);
+      if (node.attachedTo) add(this.boundary, node.attachedTo, node);
+      add(this.byParent, node.parentId, node);
     }
     for (const flow of graph.flows) {
-      this.out.set(flow.source, [...(this.out.get(flow.source) ?? []), flow]);
-      this.in.set(flow.target, [...(this.in.get(flow.target) ?? []), flow]);
+      add(this.out, flow.source, flow);
+      add(this.in, flow.target, flow);
     }
     this.markReminderPaths();
   }
@@ -70,7 +79,7 @@ export class GraphIndex {
 
   /** Nodes directly inside a container (process level when `parentId` is undefined). */
   children(parentId: string | undefined): GraphNode[] {
-    return this.graph.nodes.filter((n) => n.parentId === parentId);
+    return this.byParent.get(parentId) ?? [];
   }
 
   /** Inside an event subprocess, at any depth: those nodes describe a reminder, not states. */

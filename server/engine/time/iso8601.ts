@@ -10,8 +10,19 @@ const DURATION =
 
 export class TimerSyntaxError extends Error {}
 
+/**
+ * No timer expression a modeler writes is longer; a longer one is refused before any pattern looks at it, so
+ * every regular expression here runs on at most this many characters (and none has nested quantifiers).
+ */
+export const MAX_TIMER_CHARS = 100;
+
+function bounded(value: string, what: string): string {
+  if (value.length > MAX_TIMER_CHARS) throw new TimerSyntaxError(`the ${what} is longer than ${MAX_TIMER_CHARS} characters`);
+  return value.trim();
+}
+
 export function parseDuration(value: string): Duration {
-  const trimmed = value.trim();
+  const trimmed = bounded(value, 'duration');
   if (!DURATION.test(trimmed)) throw new TimerSyntaxError(`"${value}" is not an ISO 8601 duration such as PT30M, PT2H or P2D`);
   const duration = Duration.fromISO(trimmed.replace(',', '.'));
   if (!duration.isValid) throw new TimerSyntaxError(`"${value}" is not a valid ISO 8601 duration`);
@@ -24,6 +35,7 @@ export function durationMs(value: string): number {
 }
 
 export function parseDate(value: string): DateTime {
+  bounded(value, 'date');
   const date = DateTime.fromISO(value.trim(), { zone: 'utc', setZone: true });
   if (!date.isValid || !/^\d{4}-\d{2}-\d{2}/.test(value.trim())) {
     throw new TimerSyntaxError(`"${value}" is not an ISO 8601 date-time such as 2026-12-01T09:00:00+08:00`);
@@ -39,7 +51,7 @@ export interface Cycle {
 }
 
 export function parseCycle(value: string): Cycle {
-  const trimmed = value.trim();
+  const trimmed = bounded(value, 'cycle');
   const parts = trimmed.split('/');
   if (looksLikeCron(trimmed)) {
     throw new TimerSyntaxError(`cron cycle "${value}" is not supported: use an ISO 8601 repeating interval such as R/PT4H or R3/PT10M`);
@@ -56,12 +68,15 @@ export function parseCycle(value: string): Cycle {
   return cycle;
 }
 
+/** Five to seven fields separated by white space (Quartz or Unix cron), or a cron macro. */
 function looksLikeCron(value: string): boolean {
-  return /^(\S+\s+){4,6}\S+$/.test(value) || /^@(yearly|monthly|weekly|daily|hourly)/.test(value);
+  const fields = value.split(/\s+/).filter(Boolean).length;
+  return (fields >= 5 && fields <= 7) || /^@(yearly|monthly|weekly|daily|hourly)/.test(value);
 }
 
 /** Checks a timer's expression; the message says what is wrong and what would be right. */
 export function validateTimer(spec: TimerSpec): string | undefined {
+  if (spec.value.length > MAX_TIMER_CHARS) return `the timer's ${spec.type} is longer than ${MAX_TIMER_CHARS} characters`;
   if (/\$\{|#\{/.test(spec.value) || spec.value.startsWith('=')) {
     return `expression timer "${spec.value}" is not supported: use a fixed ISO 8601 ${spec.type}`;
   }

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import type { StoredWorkflowVersion, WorkflowRepository, WorkflowVersionHeader } from '../../data/workflows/workflow-repository.js';
-import { ConflictError, InvalidBpmnError, NotFoundError, type BpmnProblem } from '../../shared/errors.js';
+import { DEFAULT_WORKFLOW_LIMITS, workflowLimitSetting, type WorkflowLimits } from '../../shared/config.js';
+import { ConflictError, InvalidBpmnError, NotFoundError, TooLargeError, type BpmnProblem } from '../../shared/errors.js';
 import { exportBpmn } from '../../engine/bpmn/export.js';
 import type { CompileOptions } from '../../engine/compile/compile.js';
+import { bpmnSize } from '../../engine/bpmn/parse.js';
 import { importBpmnOrThrow } from '../../engine/import-bpmn.js';
 import type { Workflow } from '../../engine/workflow.js';
 
@@ -28,16 +30,24 @@ export class WorkflowLibrary {
     private readonly repository: WorkflowRepository,
     private readonly clock: Clock,
     private readonly calendars: ReadonlySet<string>,
+    /** What one imported file may cost (size, elements, text lengths, compile time): refused beyond. */
+    readonly limits: WorkflowLimits = DEFAULT_WORKFLOW_LIMITS,
     /** What imports check beyond the structure (the cost of gateway conditions). */
     private readonly compile: CompileOptions = {},
   ) {}
 
   /**
    * Publishes a BPMN file as the next version of its process, unless it is byte for byte the latest version.
-   * Refused whole (InvalidBpmnError with every problem) when it cannot run.
+   * Refused whole (InvalidBpmnError with every problem) when it cannot run or breaks a limit, and with
+   * TooLargeError (413) when the file is larger than `limits.maxBytes`. Nothing is written then.
    */
   async import(source: Uint8Array | string, publishedBy: string): Promise<{ version: WorkflowVersion; created: boolean }> {
-    const workflow = await importBpmnOrThrow(source, this.compile);
+    const size = bpmnSize(source);
+    if (size > this.limits.maxBytes) {
+      const setting = workflowLimitSetting('maxBytes');
+      throw new TooLargeError(`the BPMN file is ${size} bytes; the limit is ${this.limits.maxBytes} (${setting})`, setting, this.limits.maxBytes);
+    }
+    const workflow = await importBpmnOrThrow(source, this.limits, this.compile);
     this.checkCalendars(workflow);
     const text = typeof source === 'string' ? source : Buffer.from(source).toString('utf8');
     const checksum = createHash('sha256').update(source).digest('hex');

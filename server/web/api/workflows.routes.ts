@@ -22,13 +22,14 @@ export function workflowRoutes({ workflows }: Sopflow): ApiRoute[] {
       summary: 'Import a BPMN 2.0 file: publishes the next version of its process, unless it is identical to the latest',
       access: 'manager',
       body: 'bpmn',
+      bodyLimitBytes: workflows.limits.maxBytes,
       responses: {
         201: { description: 'published as a new version', schema: ImportedWorkflowSchema },
         200: { description: 'identical to the latest version: nothing published', schema: ImportedWorkflowSchema },
       },
       errors: {
         409: 'another import published the same version at the same moment; import again',
-        422: 'the BPMN cannot be executed; nothing was imported. details: [{elementId, type, message}]',
+        422: 'the BPMN cannot be executed or breaks a workflow limit; nothing was imported. details: [{elementId, type, message}]',
       },
       async handle({ body, user }) {
         const { version, created } = await workflows.import(body, user.email);

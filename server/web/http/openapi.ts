@@ -43,7 +43,7 @@ function operation(route: ApiRoute) {
   if (route.body)
     errors[413] =
       route.body === 'bpmn' || route.body === 'workbook'
-        ? `the body is larger than ${route.body === 'bpmn' ? BPMN_LIMIT_BYTES : WORKBOOK_LIMIT_BYTES} bytes`
+        ? `the body is larger than ${route.body === 'bpmn' ? (route.bodyLimitBytes ?? BPMN_LIMIT_BYTES) : WORKBOOK_LIMIT_BYTES} bytes. details: {limit, maximum}`
         : `the body is larger than JSON_BODY_MAX_BYTES (${JSON_LIMIT_BYTES} by default), nests deeper than JSON_MAX_DEPTH, or stores more than a limit allows. details: {limit, maximum}`;
   Object.assign(errors, route.errors);
   return {

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import type { z } from 'zod';
-import { DEFAULT_INPUT_LIMITS, INPUT_LIMIT_SETTINGS, type InputLimits } from '../../shared/config.js';
+import { DEFAULT_INPUT_LIMITS, DEFAULT_WORKFLOW_LIMITS, INPUT_LIMIT_SETTINGS, workflowLimitSetting, type InputLimits } from '../../shared/config.js';
 import { AppError, TooLargeError, ValidationError, type FieldProblem } from '../../shared/errors.js';
 import type { Role, User } from '../../services/users/users.js';
 
@@ -21,7 +21,8 @@ export function isApiPath(path: string): boolean {
 }
 
 export const JSON_LIMIT_BYTES = DEFAULT_INPUT_LIMITS.jsonBodyBytes;
-export const BPMN_LIMIT_BYTES = 5 * 1024 * 1024;
+/** The default largest BPMN body; the route's `bodyLimitBytes` (the WORKFLOW_MAX_BYTES setting) decides. */
+export const BPMN_LIMIT_BYTES = DEFAULT_WORKFLOW_LIMITS.maxBytes;
 export const BPMN_TYPES = ['application/xml', 'text/xml', 'application/bpmn+xml'];
 // NOTE: exceljs loads a whole workbook into memory, at about 100 times its size on disk: 8 MB (some 100,000 rows) is the most one upload may cost.
 export const WORKBOOK_LIMIT_BYTES = 8 * 1024 * 1024;
@@ -62,6 +63,8 @@ export interface RouteDefinition<A extends Access, P, Q, B extends BodySpec> {
   params?: P;
   query?: Q;
   body?: B;
+  /** The largest body this route reads, when not its kind's default (a BPMN body: the WORKFLOW_MAX_BYTES setting). */
+  bodyLimitBytes?: number;
   responses: Record<number, ResponseDoc>;
   errors?: RouteErrors;
   handle(input: { params: InputOf<P>; query: InputOf<Q>; body: BodyOf<B>; user: A extends 'public' ? undefined : User }): Promise<Reply>;
@@ -87,7 +90,7 @@ export function defineRoute<
   const { handle, ...doc } = definition;
   return {
     ...doc,
-    bodyParsers: bodyParsersFor(definition.body),
+    bodyParsers: bodyParsersFor(definition.body, definition.bodyLimitBytes),
     async handle(req, res) {
       const input = {
         params: definition.params ? parse(definition.params, req.params, 'path') : {},
@@ -161,10 +164,25 @@ export function bodyParsersOf(route: ApiRoute, limits: InputLimits): RequestHand
   return route.body !== undefined && typeof route.body === 'object' ? jsonBody(limits) : route.bodyParsers;
 }
 
-function bodyParsersFor(body: BodySpec): RequestHandler[] {
-  if (body === 'bpmn') return [express.raw({ type: BPMN_TYPES, limit: BPMN_LIMIT_BYTES })];
+function bodyParsersFor(body: BodySpec, limitBytes: number | undefined): RequestHandler[] {
+  if (body === 'bpmn') return [bpmnBody(limitBytes ?? BPMN_LIMIT_BYTES)];
   if (body === 'workbook') return [workbookUpload];
   return body ? jsonBody(DEFAULT_INPUT_LIMITS) : [];
+}
+
+/**
+ * Reads a BPMN body of at most `maximum` bytes: refused with 413 naming the setting as soon as the declared
+ * length or the bytes received pass it, before anything is parsed.
+ */
+function bpmnBody(maximum: number): RequestHandler {
+  const raw = express.raw({ type: BPMN_TYPES, limit: maximum });
+  const setting = workflowLimitSetting('maxBytes');
+  return (req, res, next) =>
+    raw(req, res, (error?: unknown) => {
+      if ((error as { type?: unknown } | undefined)?.type === 'entity.too.large') {
+        next(new TooLargeError(`the BPMN file is larger than the limit of ${maximum} bytes (${setting})`, setting, maximum));
+      } else next(error);
+    });
 }
 
 function bodyOf(spec: BodySpec, req: Request): unknown {

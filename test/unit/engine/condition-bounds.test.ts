@@ -11,7 +11,7 @@ const HOUR = 3_600_000;
 const at = (ms: number) => ({ now: T0 + ms, actor: 'alice' });
 
 async function refusals(condition: string, maxIterations = 1_000) {
-  const { workflow, problems } = await importBpmn(gatewayWorkflow('p', condition), { conditions: { maxIterations, timeoutMs: 50 } });
+  const { workflow, problems } = await importBpmn(gatewayWorkflow('p', condition), undefined, { conditions: { maxIterations, timeoutMs: 50 } });
   expect(workflow).toBeUndefined();
   return problems.map((p) => ({ elementId: p.elementId, type: p.type }));
 }
@@ -39,7 +39,7 @@ describe('gateway conditions at import', () => {
       'matches(note, "^[A-Z]{2}\\\\d{4}$")',
       'some word in split(note, "[ ,]+") satisfies word = "urgent"',
     ]) {
-      const { problems } = await importBpmn(gatewayWorkflow('p', condition), { conditions: { maxIterations: 1_000, timeoutMs: 50 } });
+      const { problems } = await importBpmn(gatewayWorkflow('p', condition), undefined, { conditions: { maxIterations: 1_000, timeoutMs: 50 } });
       expect({ condition, problems }).toEqual({ condition, problems: [] });
     }
   });
@@ -47,7 +47,7 @@ describe('gateway conditions at import', () => {
   test('the iteration limit is a setting', async () => {
     const condition = 'some i in 1..500 satisfies i = 7';
     expect(await refusals(condition, 100)).toEqual([{ elementId: 'F_runaway', type: 'sequenceFlow' }]);
-    expect((await importBpmn(gatewayWorkflow('p', condition), { conditions: { maxIterations: 500, timeoutMs: 50 } })).problems).toEqual([]);
+    expect((await importBpmn(gatewayWorkflow('p', condition), undefined, { conditions: { maxIterations: 500, timeoutMs: 50 } })).problems).toEqual([]);
   });
 
   test.each([

@@ -298,11 +298,13 @@ describe('BPMN → workflow: hostile and broken documents are refused safely', (
   test('deep nesting is refused', async () => {
     const depth = 5000;
     const xml = bpmn(`${'<bpmn:documentation>'.repeat(depth)}x${'</bpmn:documentation>'.repeat(depth)}`);
-    expectProblem(await problemsOf(xml), 'document', 'xml', /nested deeper than/);
+    expectProblem(await problemsOf(xml), 'p', 'process', /nested deeper than 100 levels \(WORKFLOW_MAX_DEPTH\) \(line \d+, column \d+\)/);
   });
 
   test('a huge attribute is refused', async () => {
-    expectProblem(await problemsOf(bpmn(linear(`<bpmn:userTask id="u" name="${'x'.repeat(200_000)}"/>`))), 'document', 'xml', /attribute list is longer/);
+    expectProblem(await problemsOf(bpmn(linear(`<bpmn:userTask id="u" name="${'x'.repeat(200_000)}"/>`))), 'u', 'userTask', /name is longer than 500/);
+    const extension = `<bpmn:userTask id="u" sop:note="${'x'.repeat(200_000)}"/>`;
+    expectProblem(await problemsOf(bpmn(linear(extension))), 'u', 'userTask', /sop:note is longer than 100000 characters \(WORKFLOW_MAX_ATTRIBUTE_CHARS\)/);
   });
 
   test('an oversized file is refused by size', async () => {

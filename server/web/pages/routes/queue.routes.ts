@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { ownersOf } from '../../../engine/workflow.js';
 import type { WorkflowVersion } from '../../../services/workflows/workflow-library.js';
 import { CHANNELS } from '../../../services/tickets/channels.js';
+import { DEFAULT_QUEUE_FILTER_OPTIONS } from '../../../shared/config.js';
 import type { Formatter } from '../../../shared/i18n.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import type { QueueFilter } from '../../../services/inbox/queue.js';
@@ -50,7 +51,7 @@ export function queueRoutes(kit: PageKit): Router {
       filter: { ...filter, mine, roles },
       myLanes: myLanes.join(', '),
       filtered,
-      options: filterOptions(versions, filter.workflow, f),
+      options: filterOptions(versions, filter.workflow, f, kit.app.config.queueFilterOptions ?? DEFAULT_QUEUE_FILTER_OPTIONS),
       countText: countText(f, filter.state === 'closed', total),
       closedView: filter.state === 'closed',
       nextHref: page.next ? `/queue?${params.toString()}` : undefined,
@@ -65,26 +66,39 @@ function countText(f: Formatter, closed: boolean, total: number): string {
   return total >= COUNT_CAP ? f.t(`${key}AtLeast`, { count: COUNT_CAP }) : f.t(key, { count: total });
 }
 
-function filterOptions(versions: WorkflowVersion[], selectedWorkflow: string | undefined, f: Formatter) {
+/**
+ * The filter lists, each at most `most` entries long however large the workflows are (QUEUE_FILTER_OPTIONS):
+ * a longer list is cut and its field becomes a text box offering the first entries, so the rest are typed.
+ */
+function filterOptions(versions: WorkflowVersion[], selectedWorkflow: string | undefined, f: Formatter, most: number) {
   const levels = new Set<string>();
   for (const { workflow } of versions) {
     for (const step of Object.values(workflow.steps)) {
       for (const field of step.fields) if (field.name === 'level' && field.options) for (const option of field.options) levels.add(option);
     }
   }
+  let room = most;
+  let totalSteps = 0;
   const stepGroups = versions
     .filter((v) => !selectedWorkflow || v.key === selectedWorkflow)
-    .map((v) => ({
-      label: v.name,
-      steps: Object.values(v.workflow.steps)
-        .filter((s) => s.kind !== 'automatic')
-        .map((s) => ({ id: s.id, name: s.name })),
-    }));
+    .map((v) => {
+      const steps = Object.values(v.workflow.steps).filter((s) => s.kind !== 'automatic');
+      totalSteps += steps.length;
+      const shown = steps.slice(0, Math.max(room, 0)).map((s) => ({ id: s.id, name: s.name }));
+      room -= shown.length;
+      return { label: v.name, steps: shown };
+    })
+    .filter((g) => g.steps.length > 0);
+  const owners = ownersOf(versions.map((v) => v.workflow));
+  const typed = (total: number) => (total > most ? f.t('queue.typeToFilter', { shown: most, total }) : undefined);
   return {
     workflows: versions.map((v) => ({ key: v.key, name: v.name })),
     channels: CHANNELS.map((c) => ({ value: c, label: f.t(`channels.${c}`) })),
-    levels: [...levels].sort(),
-    owners: ownersOf(versions.map((v) => v.workflow)),
+    levels: [...levels].sort().slice(0, most),
+    levelsTyped: typed(levels.size),
+    owners: owners.slice(0, most),
+    ownersTyped: typed(owners.length),
     stepGroups,
+    stepsTyped: typed(totalSteps),
   };
 }

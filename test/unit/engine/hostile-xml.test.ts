@@ -1,0 +1,112 @@
+import { importBpmn } from '../../../server/engine/import-bpmn.js';
+import { validateTimer } from '../../../server/engine/time/iso8601.js';
+import { DEFAULT_WORKFLOW_LIMITS, loadConfig, type WorkflowLimits } from '../../../server/shared/config.js';
+import { HOSTILE_SHAPES, manyTasks } from '../../helpers/hostile-bpmn.js';
+import { bpmn, linear, problemsOf } from '../../helpers/bpmn.js';
+
+const SIZES = [1_000, 10_000, 100_000, 1_000_000];
+/** A correctness guard against super-linear screening, not a benchmark: 1 MB takes a few milliseconds. */
+const BOUND_MS = 200;
+
+async function timed(xml: string, limits: WorkflowLimits = DEFAULT_WORKFLOW_LIMITS) {
+  const started = performance.now();
+  const result = await importBpmn(xml, limits);
+  return { ...result, ms: performance.now() - started };
+}
+
+describe('uploaded XML is screened in linear time (issue 13, item 3)', () => {
+  test.each(Object.keys(HOSTILE_SHAPES))('%s: refused at 1 KB … 1 MB, each under 200 ms, naming the line and column', async (shape) => {
+    await timed(HOSTILE_SHAPES[shape]!(SIZES[0]!)); // warm the code paths
+    for (const size of SIZES) {
+      const { workflow, problems, ms } = await timed(HOSTILE_SHAPES[shape]!(size));
+      expect(workflow).toBeUndefined();
+      expect(problems.length).toBeGreaterThan(0);
+      expect({ shape, size, fast: ms < BOUND_MS }).toEqual({ shape, size, fast: true });
+      if (size >= 100_000)
+        expect(problems.map((p) => p.message).join('\n')).toMatch(/\(line \d+, column \d+\)|more than \d+ (XML|flow) elements|parser found more than/);
+    }
+  });
+
+  test('DTDs and entities are refused as such, before any parser runs, with line and column', async () => {
+    const xml = `<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<definitions id="d">&e;</definitions>`;
+    expect(await problemsOf(xml)).toEqual([
+      { elementId: 'document', type: 'xml', message: 'DTDs and entity declarations are not allowed in BPMN files (<!DOCTYPE>) (line 2, column 1)' },
+    ]);
+  });
+
+  test('timer expressions are bounded before any pattern reads them: a megabyte of digits or fields is refused at once', () => {
+    for (const value of [`P${'1'.repeat(1_000_000)}X`, `${'* '.repeat(500_000)}!`, `R/${'9'.repeat(1_000_000)}`]) {
+      const started = performance.now();
+      expect(validateTimer({ type: value.startsWith('R') ? 'cycle' : 'duration', value })).toMatch(/longer than 100 characters/);
+      expect(performance.now() - started).toBeLessThan(BOUND_MS);
+    }
+  });
+
+  test('a declared encoding is still honoured, however the declaration is spaced', async () => {
+    const xml = bpmn(linear('<bpmn:userTask id="u" name="Café"/>')).replace(
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      "<?xml version='1.0'   encoding = 'ISO-8859-1' ?>",
+    );
+    const { workflow } = await importBpmn(Buffer.from(xml, 'latin1'));
+    expect(workflow?.steps.u?.name).toBe('Café');
+  });
+});
+
+describe('limits on workflow size (issue 13, item 5), each naming its setting', () => {
+  const low: WorkflowLimits = { ...DEFAULT_WORKFLOW_LIMITS, maxElements: 20, maxNameChars: 30, maxTextChars: 100, maxAttributeChars: 50, maxAttributes: 10 };
+
+  test('each limit is read from its environment variable; a value that is not a whole number above zero stops the start', () => {
+    expect(loadConfig({}).workflowLimits).toEqual(DEFAULT_WORKFLOW_LIMITS);
+    const config = loadConfig({ WORKFLOW_MAX_ELEMENTS: '50', WORKFLOW_MAX_BYTES: '1000', WORKFLOW_COMPILE_BUDGET_MS: '300', QUEUE_FILTER_OPTIONS: '7' });
+    expect(config.workflowLimits).toMatchObject({ maxElements: 50, maxBytes: 1000, compileBudgetMs: 300, maxDepth: DEFAULT_WORKFLOW_LIMITS.maxDepth });
+    expect(config.queueFilterOptions).toBe(7);
+    for (const value of ['0', '-1', '1.5', 'many']) {
+      expect(() => loadConfig({ WORKFLOW_MAX_TEXT_CHARS: value })).toThrow(
+        expect.objectContaining({ code: 'bad_request', message: expect.stringMatching(/WORKFLOW_MAX_TEXT_CHARS/) }),
+      );
+    }
+  });
+
+  test('a 50,000-task workflow is refused by its element count, quickly', async () => {
+    const xml = manyTasks(50_000);
+    const { problems, ms } = await timed(xml);
+    console.log(`50,000-task workflow (${(xml.length / 1e6).toFixed(1)} MB) refused in ${ms.toFixed(1)} ms`);
+    expect(problems).toEqual([{ elementId: 'p', type: 'process', message: expect.stringMatching(/more than 1000 flow elements .*WORKFLOW_MAX_ELEMENTS/) }]);
+    expect(ms).toBeLessThan(BOUND_MS);
+  });
+
+  test('names, documentation, attribute values and attribute counts over their limits are refused with the element id', async () => {
+    const cases: Array<[string, RegExp]> = [
+      [linear(`<bpmn:userTask id="u" name="${'n'.repeat(31)}"/>`), /name is longer than 30 characters \(WORKFLOW_MAX_NAME_CHARS\)/],
+      [linear(`<bpmn:userTask id="u"><bpmn:documentation>${'d'.repeat(101)}</bpmn:documentation></bpmn:userTask>`), /WORKFLOW_MAX_TEXT_CHARS/],
+      [linear(`<bpmn:userTask id="u" sop:x="${'v'.repeat(51)}"/>`), /sop:x is longer than 50 characters \(WORKFLOW_MAX_ATTRIBUTE_CHARS\)/],
+      [
+        linear(
+          `<bpmn:userTask id="u" ${'abcdefghijk'
+            .split('')
+            .map((a) => `${a}="1"`)
+            .join(' ')}/>`,
+        ),
+        /more than 10 attributes \(WORKFLOW_MAX_ATTRIBUTES\)/,
+      ],
+    ];
+    for (const [body, message] of cases) {
+      const { problems } = await importBpmn(bpmn(body), low);
+      expect(problems).toEqual([{ elementId: 'u', type: 'userTask', message: expect.stringMatching(message) }]);
+    }
+  });
+
+  test('a workflow within the limits imports; one flow element more is refused', async () => {
+    const exact = { ...low, maxElements: 5 }; // start, task, end and two flows
+    expect((await importBpmn(bpmn(linear('<bpmn:userTask id="u"/>')), exact)).workflow).toBeDefined();
+    const { problems } = await importBpmn(bpmn(linear('<bpmn:userTask id="u"/>', '<bpmn:userTask id="v"/>')), exact);
+    expect(problems[0]!.message).toMatch(/more than 5 flow elements/);
+  });
+
+  test('a file that takes longer than the compile budget is refused', async () => {
+    const { problems } = await importBpmn(bpmn(linear('<bpmn:userTask id="u"/>')), { ...DEFAULT_WORKFLOW_LIMITS, compileBudgetMs: 0 });
+    expect(problems).toEqual([
+      { elementId: 'document', type: 'xml', message: expect.stringMatching(/longer than the budget of 0 ms \(WORKFLOW_COMPILE_BUDGET_MS\)/) },
+    ]);
+  });
+});
