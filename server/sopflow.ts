@@ -80,7 +80,7 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
     users,
     scheduler,
     templates,
-    executionTables: new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows),
+    executionTables: new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows, config.workbookLimits),
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),
     inbox: new Inbox(new KnexNotificationsReadModel(db), clock),
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),

@@ -20,7 +20,63 @@ export interface Config {
   schedulerIntervalMs: number;
   /** log2 of scrypt's N for new password hashes; default DEFAULT_PASSWORD_HASH_COST. Lower only in tests. */
   passwordHashCost?: number;
+  /** Bounds on an uploaded Excel workbook (execution-table import); absent: DEFAULT_WORKBOOK_LIMITS. */
+  workbookLimits?: WorkbookLimits;
 }
+
+// --- Excel import bounds (issue 13, item 1) ---
+/** What one uploaded workbook may cost; every bound refuses the file with 413 `payload_too_large` naming it. */
+export interface WorkbookLimits {
+  /** The upload itself, as sent. */
+  uploadBytes: number;
+  /** All zip entries read, counted as they inflate: a zip bomb stops here. */
+  inflatedBytes: number;
+  /** Rows holding a value, per sheet (title and header included). */
+  rows: number;
+  /** The rightmost column a cell may be in. */
+  columns: number;
+  /** Characters of one cell's text. */
+  cellChars: number;
+  /** How long reading the workbook (in a worker thread) may take. */
+  parseMs: number;
+  /** The worker thread's heap. */
+  heapMb: number;
+}
+
+/** Each bound's environment variable: also the `limit` named in a 413's details. */
+export const WORKBOOK_LIMIT_SETTINGS: Record<keyof WorkbookLimits, string> = {
+  uploadBytes: 'WORKBOOK_MAX_UPLOAD_BYTES',
+  inflatedBytes: 'WORKBOOK_MAX_INFLATED_BYTES',
+  rows: 'WORKBOOK_MAX_ROWS',
+  columns: 'WORKBOOK_MAX_COLUMNS',
+  cellChars: 'WORKBOOK_MAX_CELL_CHARS',
+  parseMs: 'WORKBOOK_PARSE_TIMEOUT_MS',
+  heapMb: 'WORKBOOK_PARSE_HEAP_MB',
+};
+
+export const DEFAULT_WORKBOOK_LIMITS: WorkbookLimits = {
+  uploadBytes: 8 * 1024 * 1024,
+  inflatedBytes: 64 * 1024 * 1024,
+  rows: 20_000,
+  columns: 64,
+  cellChars: 5_000,
+  parseMs: 10_000,
+  heapMb: 256,
+};
+
+function workbookLimitsFrom(env: NodeJS.ProcessEnv): WorkbookLimits {
+  const limits = { ...DEFAULT_WORKBOOK_LIMITS };
+  for (const key of Object.keys(limits) as Array<keyof WorkbookLimits>) {
+    const name = WORKBOOK_LIMIT_SETTINGS[key];
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    const number = Number(value);
+    if (!Number.isSafeInteger(number) || number < 1) throw new AppError('bad_request', `${name} must be a whole number from 1, not "${value}"`);
+    limits[key] = number;
+  }
+  return limits;
+}
+// --- end of Excel import bounds ---
 
 export const DEFAULT_PASSWORD_HASH_COST = 15;
 /** Cheaper hashes are refused outside tests (NODE_ENV=test): they would make stolen hashes cheap to guess. */
@@ -62,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     sessionSecret: env.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     logLevel: env.LOG_LEVEL ?? 'info',
     schedulerIntervalMs: Number(env.SCHEDULER_INTERVAL_MS ?? 1000),
+    workbookLimits: workbookLimitsFrom(env),
   };
   const passwordHashCost = passwordHashCostFrom(env.PASSWORD_HASH_COST, env.NODE_ENV);
   if (passwordHashCost !== undefined) config.passwordHashCost = passwordHashCost;

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'invalid_bpmn'
+  | 'payload_too_large'
   | 'event_not_allowed'
   | 'rate_limited'
   | 'internal';
@@ -65,6 +66,16 @@ export class EventNotAllowedError extends AppError {
     readonly allowedEvents: string[],
   ) {
     super('event_not_allowed', message, { allowedEvents });
+  }
+}
+
+/** An input past one of the configured limits: `details` names the limit (its setting) and its maximum. */
+export class PayloadTooLargeError extends AppError {
+  constructor(
+    message: string,
+    readonly limit: { limit: string; maximum: number; [where: string]: string | number },
+  ) {
+    super('payload_too_large', message, limit);
   }
 }
 

@@ -7,8 +7,9 @@ import { importWorkflows, T0, templateConfig } from './templates.js';
 export { T0 };
 export const BUILT_IN = ['customer-inquiry', 'complaint-handling', 'email-support', 'phone-service', 'standard-service'] as const;
 
-export function testConfig(database: TestDatabase): Config {
-  return templateConfig(database.config);
+/** The tests' configuration, with `overrides` (limits set low, say) on top. */
+export function testConfig(database: TestDatabase, overrides: Partial<Config> = {}): Config {
+  return { ...templateConfig(database.config), ...overrides };
 }
 
 /**
@@ -18,10 +19,10 @@ export function testConfig(database: TestDatabase): Config {
  */
 export async function openTestSopflow(
   database: TestDatabase,
-  { clock = new ManualClock(T0), workflows = BUILT_IN as readonly string[] } = {},
+  { clock = new ManualClock(T0), workflows = BUILT_IN as readonly string[], config = {} as Partial<Config> } = {},
 ): Promise<Sopflow & { clock: ManualClock }> {
   const seeded = clock.now() === T0 ? await database.seed(workflows) : (await database.seed([])) && workflows.length === 0;
-  const app = await openSopflow(testConfig(database), { clock });
+  const app = await openSopflow(testConfig(database, config), { clock });
   if (!seeded) await importWorkflows(app, workflows);
   return Object.assign(app, { clock });
 }

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
+import type { Config } from '../../server/shared/config.js';
 import { createApp } from '../../server/web/app.js';
 import type { TestDatabase } from './databases.js';
 import { openTestSopflow } from './sopflow.js';
@@ -50,9 +51,9 @@ export interface TestServer {
 
 export async function startTestServer(
   database: TestDatabase,
-  { workflows, logger = pino({ level: 'silent' }) }: { workflows?: readonly string[]; logger?: Logger } = {},
+  { workflows, logger = pino({ level: 'silent' }), config }: { workflows?: readonly string[]; logger?: Logger; config?: Partial<Config> } = {},
 ): Promise<TestServer> {
-  const app = await openTestSopflow(database, workflows ? { workflows } : {});
+  const app = await openTestSopflow(database, { ...(workflows ? { workflows } : {}), ...(config ? { config } : {}) });
   for (const [role, person] of Object.entries(PEOPLE)) await app.users.add({ ...person, role: role as keyof typeof PEOPLE });
   const tokens = { agent: (await app.users.createToken(AGENT)).token, manager: (await app.users.createToken(MANAGER)).token };
   const server: Server = createApp(app, logger).listen(0, '127.0.0.1');

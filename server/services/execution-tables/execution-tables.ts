@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
+import { DEFAULT_WORKBOOK_LIMITS, type WorkbookLimits } from '../../shared/config.js';
 import { ownersOf } from '../../engine/workflow.js';
 import type { Users } from '../users/users.js';
 import type { WorkflowLibrary } from '../workflows/workflow-library.js';
@@ -77,6 +78,8 @@ export class ExecutionTables {
     private readonly templates: ExecutionTableTemplates,
     private readonly users: Users,
     private readonly workflows: WorkflowLibrary,
+    /** What an uploaded workbook may cost (the WORKBOOK_* settings). */
+    readonly workbookLimits: WorkbookLimits = DEFAULT_WORKBOOK_LIMITS,
   ) {}
 
   async create(input: NewExecutionTable, actor: string): Promise<ExecutionTable> {
@@ -190,7 +193,7 @@ export class ExecutionTables {
   /** The rows of an uploaded workbook, checked against what the table knows (its owners); see `readExecutionTableWorkbook`. */
   async readWorkbook(tableId: number, data: Buffer, formatters: Formatter[]): Promise<WorkbookRow[]> {
     const owners = await this.knownOwners(tableId);
-    return readExecutionTableWorkbook(data, { formatters, isKnownOwner: (owner) => owners.has(owner.trim().toLowerCase()) });
+    return readExecutionTableWorkbook(data, { formatters, isKnownOwner: (owner) => owners.has(owner.trim().toLowerCase()), limits: this.workbookLimits });
   }
 
   /** What applying an imported workbook would change; nothing is written. */

@@ -2,7 +2,8 @@ import type { Writable } from 'node:stream';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import type { z } from 'zod';
-import { AppError, ValidationError, type FieldProblem } from '../../shared/errors.js';
+import { DEFAULT_WORKBOOK_LIMITS, WORKBOOK_LIMIT_SETTINGS } from '../../shared/config.js';
+import { AppError, PayloadTooLargeError, ValidationError, type FieldProblem } from '../../shared/errors.js';
 import type { Role, User } from '../../services/users/users.js';
 
 /** Who may call a route: anyone, or users holding at least this role. */
@@ -22,8 +23,6 @@ export function isApiPath(path: string): boolean {
 export const JSON_LIMIT_BYTES = 1024 * 1024;
 export const BPMN_LIMIT_BYTES = 5 * 1024 * 1024;
 export const BPMN_TYPES = ['application/xml', 'text/xml', 'application/bpmn+xml'];
-// NOTE: exceljs loads a whole workbook into memory, at about 100 times its size on disk: 8 MB (some 100,000 rows) is the most one upload may cost.
-export const WORKBOOK_LIMIT_BYTES = 8 * 1024 * 1024;
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** A file streamed to the caller as it is made (an Excel export of any size), offered for download. */
@@ -61,6 +60,8 @@ export interface RouteDefinition<A extends Access, P, Q, B extends BodySpec> {
   params?: P;
   query?: Q;
   body?: B;
+  /** For a `workbook` body: the most bytes the upload may have (the WORKBOOK_MAX_UPLOAD_BYTES setting). */
+  uploadLimitBytes?: number;
   responses: Record<number, ResponseDoc>;
   errors?: RouteErrors;
   handle(input: { params: InputOf<P>; query: InputOf<Q>; body: BodyOf<B>; user: A extends 'public' ? undefined : User }): Promise<Reply>;
@@ -86,7 +87,7 @@ export function defineRoute<
   const { handle, ...doc } = definition;
   return {
     ...doc,
-    bodyParsers: bodyParsersFor(definition.body),
+    bodyParsers: bodyParsersFor(definition.body, definition.uploadLimitBytes),
     async handle(req, res) {
       const input = {
         params: definition.params ? parse(definition.params, req.params, 'path') : {},
@@ -99,12 +100,25 @@ export function defineRoute<
   };
 }
 
-/** Reads a workbook uploaded as multipart form data (field `file`) into memory, within its size limit. */
-export const workbookUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: WORKBOOK_LIMIT_BYTES, files: 1, fields: 10 } }).single('file');
+/**
+ * Reads a workbook uploaded as multipart form data (field `file`) into memory, within `maxBytes`: multer stops
+ * reading the moment the file passes it, and the request is refused with 413 naming the setting.
+ */
+export function workbookUpload(maxBytes: number): RequestHandler {
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, files: 1, fields: 10 } }).single('file');
+  return (req, res, next) => {
+    upload(req, res, (error: unknown) => {
+      if (error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE') {
+        const limit = WORKBOOK_LIMIT_SETTINGS.uploadBytes;
+        next(new PayloadTooLargeError(`the file is larger than ${maxBytes} bytes (${limit})`, { limit, maximum: maxBytes }));
+      } else next(error);
+    });
+  };
+}
 
-function bodyParsersFor(body: BodySpec): RequestHandler[] {
+function bodyParsersFor(body: BodySpec, uploadLimitBytes = DEFAULT_WORKBOOK_LIMITS.uploadBytes): RequestHandler[] {
   if (body === 'bpmn') return [express.raw({ type: BPMN_TYPES, limit: BPMN_LIMIT_BYTES })];
-  if (body === 'workbook') return [workbookUpload];
+  if (body === 'workbook') return [workbookUpload(uploadLimitBytes)];
   return body ? [express.json({ limit: JSON_LIMIT_BYTES })] : [];
 }
 

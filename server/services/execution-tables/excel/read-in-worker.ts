@@ -1,0 +1,100 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { WORKBOOK_LIMIT_SETTINGS, type WorkbookLimits } from '../../../shared/config.js';
+import { AppError, PayloadTooLargeError } from '../../../shared/errors.js';
+import type { WorkerAnswer, WorkerInput } from './workbook-worker.js';
+import type { PlainSheet, SheetChoice } from './xlsx-reader.js';
+
+// Reading a workbook off the event loop: a worker thread per upload, with a heap cap (`resourceLimits`) and a
+// time budget (terminated when it runs over), so a hostile file costs the server at most those, and every
+// other request keeps being answered meanwhile.
+
+/** What each limit is called in a refusal. */
+const LIMIT_WORDS: Record<keyof WorkbookLimits, (maximum: number) => string> = {
+  uploadBytes: (maximum) => `the file is larger than ${maximum} bytes`,
+  inflatedBytes: (maximum) => `the workbook unpacks to more than ${maximum} bytes`,
+  rows: (maximum) => `a sheet has more than ${maximum} rows`,
+  columns: (maximum) => `a cell is beyond column ${maximum}`,
+  cellChars: (maximum) => `a cell holds more than ${maximum} characters`,
+  parseMs: (maximum) => `reading the workbook took longer than ${maximum} ms`,
+  heapMb: (maximum) => `reading the workbook needed more than ${maximum} MB of memory`,
+};
+
+export function limitExceeded(limit: keyof WorkbookLimits, limits: WorkbookLimits, where: { sheet?: string; cell?: string } = {}): PayloadTooLargeError {
+  const setting = WORKBOOK_LIMIT_SETTINGS[limit];
+  const at = where.sheet ? ` (sheet "${where.sheet}"${where.cell ? `, cell ${where.cell}` : ''})` : '';
+  return new PayloadTooLargeError(`${LIMIT_WORDS[limit](limits[limit])}${at}: the limit ${setting}; nothing was imported`, {
+    limit: setting,
+    maximum: limits[limit],
+    ...(where.sheet ? { sheet: where.sheet } : {}),
+    ...(where.cell && where.sheet ? { cell: where.cell } : {}),
+  });
+}
+
+/**
+ * The worker's module, and how to start it: the sources are TypeScript run through tsx (the server's
+ * `--import tsx`, or jest's transform in tests), which a worker does not inherit, so it registers tsx first.
+ */
+function workerScript(): { script: string | URL; eval: boolean } {
+  const here = import.meta.url;
+  if (here.endsWith('.js')) return { script: new URL('./workbook-worker.js', here), eval: false };
+  const target = new URL('./workbook-worker.ts', here).href;
+  // NOTE: tsx's ESM API as a file: the `require` condition's CommonJS build cannot register ESM hooks.
+  const tsxApi = pathToFileURL(join(dirname(createRequire(here).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+  return { script: `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(target)}); });`, eval: true };
+}
+
+/** The table and KPI sheets of `data` as plain rows, read in a worker within `limits`. */
+export async function readWorkbookInWorker(data: Buffer, choice: SheetChoice, limits: WorkbookLimits): Promise<PlainSheet[]> {
+  if (data.length > limits.uploadBytes) throw limitExceeded('uploadBytes', limits);
+  const { script, eval: isEval } = workerScript();
+  const input: WorkerInput = { data: new Uint8Array(data), choice, limits };
+  const worker = new Worker(script, {
+    eval: isEval,
+    workerData: input,
+    resourceLimits: {
+      maxOldGenerationSizeMb: limits.heapMb,
+      maxYoungGenerationSizeMb: Math.min(32, Math.max(4, Math.floor(limits.heapMb / 8))),
+      stackSizeMb: 4,
+    },
+    stdout: false,
+    stderr: false,
+  });
+  const answer = await new Promise<WorkerAnswer>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(limitExceeded('parseMs', limits));
+      void worker.terminate();
+    }, limits.parseMs);
+    worker.once('message', (message: WorkerAnswer) => {
+      clearTimeout(timer);
+      resolve(message);
+    });
+    worker.once('error', (error: Error & { code?: string }) => {
+      clearTimeout(timer);
+      reject(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? limitExceeded('heapMb', limits) : error);
+    });
+    worker.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the workbook reader stopped (exit code ${code}) without an answer`));
+    });
+  });
+  void worker.terminate();
+  if (answer.ok) return sameRealmDates(answer.sheets);
+  if ('badRequest' in answer) throw new AppError('bad_request', answer.badRequest);
+  throw limitExceeded(answer.limit, limits, answer.where);
+}
+
+/**
+ * Dates cloned from the worker are made in the realm that receives the message, which for code run in a
+ * `vm` context (jest) is not the realm of its `Date`: they are made again here, so `instanceof Date` holds.
+ */
+function sameRealmDates(sheets: PlainSheet[]): PlainSheet[] {
+  for (const sheet of sheets)
+    for (const row of sheet.rows)
+      row.cells.forEach((value, at) => {
+        if (value !== null && typeof value === 'object' && !(value instanceof Date)) row.cells[at] = new Date((value as { getTime(): number }).getTime());
+      });
+  return sheets;
+}
