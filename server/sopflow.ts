@@ -71,6 +71,7 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
   });
   const users = new Users(new KnexUserRepository(db), clock, config.passwordHashCost);
   const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
+  const executionTables = new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows, config.workbookLimits);
   return {
     config,
     clock,
@@ -80,7 +81,7 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
     users,
     scheduler,
     templates,
-    executionTables: new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows, config.workbookLimits),
+    executionTables,
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),
     inbox: new Inbox(new KnexNotificationsReadModel(db), clock),
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),
@@ -93,6 +94,7 @@ export async function openSopflow(config: Config, options: { clock?: Clock; onEr
     async close() {
       await scheduler.stop();
       await tickets.settled();
+      await executionTables.close();
       await db.close();
     },
   };

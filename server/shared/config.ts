@@ -39,8 +39,10 @@ export interface WorkbookLimits {
   cellChars: number;
   /** How long reading the workbook (in a worker thread) may take. */
   parseMs: number;
-  /** The worker thread's heap. */
+  /** Each worker thread's heap. */
   heapMb: number;
+  /** Workbooks read at once (a worker thread each); further uploads wait their turn. */
+  workers: number;
 }
 
 /** Each bound's environment variable: also the `limit` named in a 413's details. */
@@ -52,6 +54,7 @@ export const WORKBOOK_LIMIT_SETTINGS: Record<keyof WorkbookLimits, string> = {
   cellChars: 'WORKBOOK_MAX_CELL_CHARS',
   parseMs: 'WORKBOOK_PARSE_TIMEOUT_MS',
   heapMb: 'WORKBOOK_PARSE_HEAP_MB',
+  workers: 'WORKBOOK_PARSE_WORKERS',
 };
 
 export const DEFAULT_WORKBOOK_LIMITS: WorkbookLimits = {
@@ -62,6 +65,7 @@ export const DEFAULT_WORKBOOK_LIMITS: WorkbookLimits = {
   cellChars: 5_000,
   parseMs: 10_000,
   heapMb: 256,
+  workers: 2,
 };
 
 function workbookLimitsFrom(env: NodeJS.ProcessEnv): WorkbookLimits {

@@ -1,10 +1,10 @@
-import { DEFAULT_WORKBOOK_LIMITS, type WorkbookLimits } from '../../../shared/config.js';
+import { DEFAULT_WORKBOOK_LIMITS } from '../../../shared/config.js';
 import type { WorkbookRow } from '../../../data/execution-tables/model.js';
 import { AppError, InvalidWorkbookError, type CellProblem, type ProblemMessage } from '../../../shared/errors.js';
 import type { Formatter } from '../../../shared/i18n.js';
 import { rowProblems, type KpiTarget, type RowContent } from '../execution-table.js';
 import { TABLE_COLUMNS, workbookLabels, type KpiColumn, type TableColumn } from './export-workbook.js';
-import { readWorkbookInWorker } from './read-in-worker.js';
+import { WorkbookReaders } from './read-in-worker.js';
 import { cellsOf, choice, dateOf, findLayout, idOf, normalize, numberOf, textOf, Vocabulary, type CellRef, type PlainSheet } from './sheet-reading.js';
 
 export type { ColumnRef, WorkbookRow } from '../../../data/execution-tables/model.js';
@@ -13,8 +13,8 @@ export interface WorkbookReadOptions {
   /** Every language a workbook may be written in: headers, statuses, metrics are recognised in any of them. */
   formatters: Formatter[];
   isKnownOwner(owner: string): boolean;
-  /** What reading the file may cost; default DEFAULT_WORKBOOK_LIMITS. */
-  limits?: WorkbookLimits;
+  /** The worker threads that read the file, within their limits; absent: one for this file, DEFAULT_WORKBOOK_LIMITS. */
+  readers?: WorkbookReaders;
 }
 
 /** As the API allows for a target's description. */
@@ -47,7 +47,8 @@ const IMPORTED_KPI_COLUMNS = ['rowId', 'metric', 'comparison', 'target', 'baseli
  */
 export async function readExecutionTableWorkbook(data: Buffer, options: WorkbookReadOptions): Promise<WorkbookRow[]> {
   const vocabulary = new Vocabulary(options.formatters.map(workbookLabels));
-  const sheets = await readWorkbookInWorker(data, vocabulary.sheetChoice, options.limits ?? DEFAULT_WORKBOOK_LIMITS);
+  const readers = options.readers ?? new WorkbookReaders(DEFAULT_WORKBOOK_LIMITS);
+  const sheets = await readers.read(data, vocabulary.sheetChoice).finally(() => (options.readers ? undefined : readers.close()));
   const kpiSheet = sheets.find((sheet) => vocabulary.isKpiSheet(sheet.name));
   const tableSheet = sheets.find((sheet) => vocabulary.isTableSheet(sheet.name)) ?? sheets.find((sheet) => sheet !== kpiSheet);
   if (!tableSheet) throw new AppError('bad_request', 'the workbook has no execution table sheet');

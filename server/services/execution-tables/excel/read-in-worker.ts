@@ -20,6 +20,7 @@ const LIMIT_WORDS: Record<keyof WorkbookLimits, (maximum: number) => string> = {
   cellChars: (maximum) => `a cell holds more than ${maximum} characters`,
   parseMs: (maximum) => `reading the workbook took longer than ${maximum} ms`,
   heapMb: (maximum) => `reading the workbook needed more than ${maximum} MB of memory`,
+  workers: (maximum) => `more than ${maximum} workbooks were being read`,
 };
 
 export function limitExceeded(limit: keyof WorkbookLimits, limits: WorkbookLimits, where: { sheet?: string; cell?: string } = {}): PayloadTooLargeError {
@@ -46,44 +47,93 @@ function workerScript(): { script: string | URL; eval: boolean } {
   return { script: `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(target)}); });`, eval: true };
 }
 
-/** The table and KPI sheets of `data` as plain rows, read in a worker within `limits`. */
-export async function readWorkbookInWorker(data: Buffer, choice: SheetChoice, limits: WorkbookLimits): Promise<PlainSheet[]> {
-  if (data.length > limits.uploadBytes) throw limitExceeded('uploadBytes', limits);
-  const { script, eval: isEval } = workerScript();
-  const input: WorkerInput = { data: new Uint8Array(data), choice, limits };
-  const worker = new Worker(script, {
-    eval: isEval,
-    workerData: input,
-    resourceLimits: {
-      maxOldGenerationSizeMb: limits.heapMb,
-      maxYoungGenerationSizeMb: Math.min(32, Math.max(4, Math.floor(limits.heapMb / 8))),
-      stackSizeMb: 4,
-    },
-    stdout: false,
-    stderr: false,
-  });
-  const answer = await new Promise<WorkerAnswer>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(limitExceeded('parseMs', limits));
-      void worker.terminate();
-    }, limits.parseMs);
-    worker.once('message', (message: WorkerAnswer) => {
-      clearTimeout(timer);
-      resolve(message);
+/**
+ * The worker threads that read uploads: at most `limits.workers` at once (further uploads wait their turn),
+ * each kept for the next upload once it answers, and ended (then replaced) when it runs over its time budget
+ * or out of memory. Idle workers do not keep the process alive; `close` ends them.
+ */
+export class WorkbookReaders {
+  private readonly idle: Worker[] = [];
+  private readonly queue: Array<() => void> = [];
+  private busy = 0;
+  private closed = false;
+
+  constructor(readonly limits: WorkbookLimits) {}
+
+  /** The table and KPI sheets of `data` as plain rows, read in a worker within the limits. */
+  async read(data: Buffer, choice: SheetChoice): Promise<PlainSheet[]> {
+    const limits = this.limits;
+    if (data.length > limits.uploadBytes) throw limitExceeded('uploadBytes', limits);
+    if (this.busy >= limits.workers) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.busy += 1;
+    try {
+      const answer = await this.ask({ data: new Uint8Array(data), choice, limits });
+      if (answer.ok) return sameRealmDates(answer.sheets);
+      if ('badRequest' in answer) throw new AppError('bad_request', answer.badRequest);
+      throw limitExceeded(answer.limit, limits, answer.where);
+    } finally {
+      this.busy -= 1;
+      this.queue.shift()?.();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.idle.splice(0).map((worker) => worker.terminate()));
+  }
+
+  private ask(input: WorkerInput): Promise<WorkerAnswer> {
+    const worker = this.idle.pop() ?? this.start();
+    worker.ref();
+    return new Promise<WorkerAnswer>((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        worker.off('message', answered);
+        worker.off('error', failed);
+        worker.off('exit', exited);
+      };
+      const answered = (answer: WorkerAnswer): void => {
+        done();
+        worker.unref();
+        if (this.closed) void worker.terminate();
+        else this.idle.push(worker);
+        resolve(answer);
+      };
+      const failed = (error: Error & { code?: string }): void => {
+        done();
+        void worker.terminate();
+        reject(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? limitExceeded('heapMb', this.limits) : error);
+      };
+      const exited = (code: number): void => {
+        done();
+        reject(new Error(`the workbook reader stopped (exit code ${code}) without an answer`));
+      };
+      // The budget counts from the upload's turn, worker start included when a new one is needed.
+      const timer = setTimeout(() => {
+        done();
+        void worker.terminate();
+        reject(limitExceeded('parseMs', this.limits));
+      }, this.limits.parseMs);
+      worker.on('message', answered);
+      worker.on('error', failed);
+      worker.on('exit', exited);
+      worker.postMessage(input);
     });
-    worker.once('error', (error: Error & { code?: string }) => {
-      clearTimeout(timer);
-      reject(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? limitExceeded('heapMb', limits) : error);
+  }
+
+  private start(): Worker {
+    const { script, eval: isEval } = workerScript();
+    return new Worker(script, {
+      eval: isEval,
+      resourceLimits: {
+        maxOldGenerationSizeMb: this.limits.heapMb,
+        maxYoungGenerationSizeMb: Math.min(32, Math.max(4, Math.floor(this.limits.heapMb / 8))),
+        stackSizeMb: 4,
+      },
+      stdout: false,
+      stderr: false,
     });
-    worker.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the workbook reader stopped (exit code ${code}) without an answer`));
-    });
-  });
-  void worker.terminate();
-  if (answer.ok) return sameRealmDates(answer.sheets);
-  if ('badRequest' in answer) throw new AppError('bad_request', answer.badRequest);
-  throw limitExceeded(answer.limit, limits, answer.where);
+  }
 }
 
 /**

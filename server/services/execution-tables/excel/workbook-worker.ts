@@ -1,10 +1,10 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { WorkbookLimits } from '../../../shared/config.js';
 import { AppError } from '../../../shared/errors.js';
 import { readXlsx, WorkbookLimitExceeded, type SheetChoice } from './xlsx-reader.js';
 
-// The worker thread that reads an uploaded workbook (started by `read-in-worker.ts`, one per upload): it
-// answers one message, the sheets or why not, and is then ended.
+// A worker thread that reads uploaded workbooks (started by `read-in-worker.ts`): it answers each message, one
+// upload at a time, with the sheets or why not. Ended from outside when it runs over its budget.
 
 export interface WorkerInput {
   data: Uint8Array;
@@ -17,13 +17,17 @@ export type WorkerAnswer =
   | { ok: false; limit: keyof WorkbookLimits; where: { sheet?: string; cell?: string } }
   | { ok: false; badRequest: string };
 
-const input = workerData as WorkerInput;
-let answer: WorkerAnswer;
-try {
-  answer = { ok: true, sheets: await readXlsx(Buffer.from(input.data.buffer, input.data.byteOffset, input.data.byteLength), input.choice, input.limits) };
-} catch (error) {
-  if (error instanceof WorkbookLimitExceeded) answer = { ok: false, limit: error.limit, where: error.where };
-  else if (error instanceof AppError && error.code === 'bad_request') answer = { ok: false, badRequest: error.message };
-  else throw error;
+async function answer(input: WorkerInput): Promise<WorkerAnswer> {
+  try {
+    const data = Buffer.from(input.data.buffer, input.data.byteOffset, input.data.byteLength);
+    return { ok: true, sheets: await readXlsx(data, input.choice, input.limits) };
+  } catch (error) {
+    if (error instanceof WorkbookLimitExceeded) return { ok: false, limit: error.limit, where: error.where };
+    if (error instanceof AppError && error.code === 'bad_request') return { ok: false, badRequest: error.message };
+    throw error;
+  }
 }
-parentPort!.postMessage(answer);
+
+parentPort!.on('message', (input: WorkerInput) => {
+  void answer(input).then((reply) => parentPort!.postMessage(reply));
+});
