@@ -3,7 +3,8 @@ import * as XLSX from 'xlsx';
 import type { WorkbookLimits } from '../../../server/shared/config.js';
 import { DEFAULT_WORKBOOK_LIMITS } from '../../../server/shared/config.js';
 import { eachDatabase } from '../../helpers/databases.js';
-import { startTestServer, type TestServer } from '../../helpers/web-server.js';
+import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
+import { FormClient } from '../web/support/form-client.js';
 import { cell, manyRows, unzip, withRows, zip } from '../../unit/execution-tables/hostile-xlsx.js';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -145,6 +146,20 @@ eachDatabase('HTTP API: hostile workbooks are refused within their limits', (dat
       ),
     );
     await expectRefused(zip(parts), 400, 'bad_request');
+  });
+
+  test('the import page refuses a hostile workbook with the same 413, and writes nothing', async () => {
+    const manager = await FormClient.signedIn(server.url, PEOPLE.manager);
+    await manager.get(`/execution-tables/${table.id}`);
+    const before = await written();
+    const bomb = withRows(exported, Buffer.alloc(4 * 1024 * 1024, ' '));
+    const refused = await manager.postFile(`/execution-tables/${table.id}/import`, 'file', bomb, 'plan.xlsx');
+    expect(refused.status).toBe(413);
+    expect(refused.html).toMatch(/data-testid="import-problems"[\s\S]*WORKBOOK_MAX_INFLATED_BYTES/);
+    expect(await written()).toEqual(before);
+    // The same form takes the export itself: to its preview.
+    const fine = await manager.postFile(`/execution-tables/${table.id}/import`, 'file', exported, 'plan.xlsx');
+    expect(fine.status).toBe(303);
   });
 
   test('the OpenAPI document says the import answers 413 when a workbook is past a limit', async () => {
