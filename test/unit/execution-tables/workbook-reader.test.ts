@@ -1,5 +1,6 @@
 import * as XLSX from 'xlsx';
 import { readExecutionTableWorkbook } from '../../../server/services/execution-tables/excel/import-workbook.js';
+import { WorkbookReaders } from '../../../server/services/execution-tables/excel/read-in-worker.js';
 import { readXlsx } from '../../../server/services/execution-tables/excel/xlsx-reader.js';
 import { DEFAULT_WORKBOOK_LIMITS, loadConfig } from '../../../server/shared/config.js';
 import { exportToBuffer, FORMATTERS, isKnownOwner, ROWS } from './workbook-fixtures.js';
@@ -50,6 +51,19 @@ describe('the streaming reader', () => {
     expect([name, done, sum]).toEqual(['测试 text', true, 3]);
     expect(when).toBeInstanceOf(Date);
     expect((when as Date).toISOString().slice(0, 10)).toBe('2026-03-02');
+  });
+
+  test('the worker threads are kept between uploads; with one thread, uploads take their turn', async () => {
+    const readers = new WorkbookReaders({ ...DEFAULT_WORKBOOK_LIMITS, workers: 1 });
+    try {
+      const data = await exportToBuffer('en');
+      const choice = { table: ['execution table'], kpi: ['kpi targets'] };
+      const all = await Promise.all([1, 2, 3].map(() => readers.read(data, choice)));
+      expect(all.map((sheets) => sheets.map((sheet) => sheet.name))).toEqual([1, 2, 3].map(() => ['Execution table', 'KPI targets']));
+      expect(all[2]).toEqual(all[0]);
+    } finally {
+      await readers.close();
+    }
   });
 
   test('each limit is a setting read from the environment, refused when it is not a whole number', () => {

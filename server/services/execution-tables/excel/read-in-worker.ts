@@ -123,7 +123,7 @@ export class WorkbookReaders {
 
   private start(): Worker {
     const { script, eval: isEval } = workerScript();
-    return new Worker(script, {
+    const worker = new Worker(script, {
       eval: isEval,
       resourceLimits: {
         maxOldGenerationSizeMb: this.limits.heapMb,
@@ -133,6 +133,12 @@ export class WorkbookReaders {
       stdout: false,
       stderr: false,
     });
+    // One that ends while idle (it should not) is not handed the next upload.
+    worker.once('exit', () => {
+      const at = this.idle.indexOf(worker);
+      if (at >= 0) this.idle.splice(at, 1);
+    });
+    return worker;
   }
 }
 
