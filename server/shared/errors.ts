@@ -69,13 +69,19 @@ export class EventNotAllowedError extends AppError {
   }
 }
 
-/** An input past one of the configured limits: `details` names the limit (its setting) and its maximum. */
-export class PayloadTooLargeError extends AppError {
+/**
+ * Input over one of the configured limits (`shared/config.ts`): answered 413 with `details: {limit, maximum}`,
+ * the setting's name and its value, so the caller knows what to shrink; `where` adds where it was passed
+ * (an uploaded workbook's `sheet` and `cell`).
+ */
+export class TooLargeError extends AppError {
   constructor(
     message: string,
-    readonly limit: { limit: string; maximum: number; [where: string]: string | number },
+    readonly limit: string,
+    readonly maximum: number,
+    readonly where: { sheet?: string; cell?: string } = {},
   ) {
-    super('payload_too_large', message, limit);
+    super('payload_too_large', message, { limit, maximum, ...where });
   }
 }
 

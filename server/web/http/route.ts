@@ -3,7 +3,7 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import multer from 'multer';
 import type { z } from 'zod';
 import { DEFAULT_WORKBOOK_LIMITS, WORKBOOK_LIMIT_SETTINGS } from '../../shared/config.js';
-import { AppError, PayloadTooLargeError, ValidationError, type FieldProblem } from '../../shared/errors.js';
+import { AppError, TooLargeError, ValidationError, type FieldProblem } from '../../shared/errors.js';
 import type { Role, User } from '../../services/users/users.js';
 
 /** Who may call a route: anyone, or users holding at least this role. */
@@ -110,7 +110,7 @@ export function workbookUpload(maxBytes: number): RequestHandler {
     upload(req, res, (error: unknown) => {
       if (error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE') {
         const limit = WORKBOOK_LIMIT_SETTINGS.uploadBytes;
-        next(new PayloadTooLargeError(`the file is larger than ${maxBytes} bytes (${limit})`, { limit, maximum: maxBytes }));
+        next(new TooLargeError(`the file is larger than ${maxBytes} bytes (${limit})`, limit, maxBytes));
       } else next(error);
     });
   };

@@ -39,7 +39,7 @@ const IMPORTED_KPI_COLUMNS = ['rowId', 'metric', 'comparison', 'target', 'baseli
  * are found by their headers, in any order; empty rows are skipped. Everything is checked before anything is
  * returned: every problem, on either sheet, is listed in one `InvalidWorkbookError` with its sheet, row and
  * column. A file that is not an .xlsx workbook is a `bad_request`; one past a limit of `options.limits` (size
- * sent or inflated, rows, columns, cell length, read time, memory) a `PayloadTooLargeError` naming it. The file
+ * sent or inflated, rows, columns, cell length, read time, memory) a `TooLargeError` naming it. The file
  * is read in a worker thread (`read-in-worker.ts`), so the event loop stays free however hostile the file.
  *
  * @example

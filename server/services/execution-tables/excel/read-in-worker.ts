@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { WORKBOOK_LIMIT_SETTINGS, type WorkbookLimits } from '../../../shared/config.js';
-import { AppError, PayloadTooLargeError } from '../../../shared/errors.js';
+import { AppError, TooLargeError } from '../../../shared/errors.js';
 import type { WorkerAnswer, WorkerInput } from './workbook-worker.js';
 import type { PlainSheet, SheetChoice } from './xlsx-reader.js';
 
@@ -23,12 +23,10 @@ const LIMIT_WORDS: Record<keyof WorkbookLimits, (maximum: number) => string> = {
   workers: (maximum) => `more than ${maximum} workbooks were being read`,
 };
 
-export function limitExceeded(limit: keyof WorkbookLimits, limits: WorkbookLimits, where: { sheet?: string; cell?: string } = {}): PayloadTooLargeError {
+export function limitExceeded(limit: keyof WorkbookLimits, limits: WorkbookLimits, where: { sheet?: string; cell?: string } = {}): TooLargeError {
   const setting = WORKBOOK_LIMIT_SETTINGS[limit];
   const at = where.sheet ? ` (sheet "${where.sheet}"${where.cell ? `, cell ${where.cell}` : ''})` : '';
-  return new PayloadTooLargeError(`${LIMIT_WORDS[limit](limits[limit])}${at}: the limit ${setting}; nothing was imported`, {
-    limit: setting,
-    maximum: limits[limit],
+  return new TooLargeError(`${LIMIT_WORDS[limit](limits[limit])}${at}: the limit ${setting}; nothing was imported`, setting, limits[limit], {
     ...(where.sheet ? { sheet: where.sheet } : {}),
     ...(where.cell && where.sheet ? { cell: where.cell } : {}),
   });

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { localDate } from '../../../shared/clock.js';
 import { ROW_STATUSES, type RowContent } from '../../../services/execution-tables/execution-table.js';
-import { AppError, InvalidWorkbookError, NotFoundError, PayloadTooLargeError, ValidationError } from '../../../shared/errors.js';
+import { AppError, InvalidWorkbookError, NotFoundError, TooLargeError, ValidationError } from '../../../shared/errors.js';
 import { localPath, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
 import {
@@ -183,9 +183,12 @@ export function executionTableRoutes(kit: PageKit): Router {
       const staging = await executionTables.stageImport(id, rows, req.user!.email);
       res.redirect(303, `/execution-tables/${id}/import/${staging}`);
     } catch (error) {
-      if (error instanceof PayloadTooLargeError) {
+      if (error instanceof TooLargeError) {
         // Past a limit: the import page names it (the setting, and where in the file), as the API does.
-        const { limit, sheet = '', cell = '' } = error.limit;
+        const {
+          limit,
+          where: { sheet = '', cell = '' },
+        } = error;
         const problem = { sheet, row: '', column: cell, header: limit, message: error.message };
         const table = await executionTables.summary(id);
         const title = { text: `${table.name} · ${f.t('executionTables.import.title')}` };
