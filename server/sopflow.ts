@@ -107,6 +107,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   const users = new Users(userRepository, clock, config.passwordHashCost, config.passwordRule);
   const audit = new AuditLog(new KnexAuditRepository(db), clock, config.auditPageMax ?? DEFAULT_AUDIT_PAGE_MAX);
   const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
+  const executionTables = new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows, config.workbookLimits);
   return {
     config,
     clock,
@@ -119,7 +120,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     scheduler,
     incidents,
     templates,
-    executionTables: new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows),
+    executionTables,
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),
     inbox: new Inbox(new KnexNotificationsReadModel(db), clock, users),
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),
@@ -132,6 +133,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     async close() {
       await scheduler.stop();
       await tickets.settled();
+      await executionTables.close();
       await db.close();
     },
   };

@@ -43,6 +43,8 @@ export interface Config {
   workflowLimits?: WorkflowLimits;
   /** The most steps (and owners, levels) the queue's filter lists offer; the rest are typed. Default 200. */
   queueFilterOptions?: number;
+  /** Bounds on an uploaded Excel workbook (execution-table import); absent: DEFAULT_WORKBOOK_LIMITS. */
+  workbookLimits?: WorkbookLimits;
 }
 
 /** Limits on one imported workflow: each a setting (environment variable in brackets). */
@@ -285,6 +287,64 @@ export function trustProxyFrom(value: string | undefined): TrustProxy | undefine
 }
 // --- end of sign-in and passwords ---
 
+// --- Excel import bounds (issue 13, item 1) ---
+/** What one uploaded workbook may cost; every bound refuses the file with 413 `payload_too_large` naming it. */
+export interface WorkbookLimits {
+  /** The upload itself, as sent. */
+  uploadBytes: number;
+  /** All zip entries read, counted as they inflate: a zip bomb stops here. */
+  inflatedBytes: number;
+  /** Rows holding a value, per sheet (title and header included). */
+  rows: number;
+  /** The rightmost column a cell may be in. */
+  columns: number;
+  /** Characters of one cell's text. */
+  cellChars: number;
+  /** How long reading the workbook (in a worker thread) may take. */
+  parseMs: number;
+  /** Each worker thread's heap. */
+  heapMb: number;
+  /** Workbooks read at once (a worker thread each); further uploads wait their turn. */
+  workers: number;
+}
+
+/** Each bound's environment variable: also the `limit` named in a 413's details. */
+export const WORKBOOK_LIMIT_SETTINGS: Record<keyof WorkbookLimits, string> = {
+  uploadBytes: 'WORKBOOK_MAX_UPLOAD_BYTES',
+  inflatedBytes: 'WORKBOOK_MAX_INFLATED_BYTES',
+  rows: 'WORKBOOK_MAX_ROWS',
+  columns: 'WORKBOOK_MAX_COLUMNS',
+  cellChars: 'WORKBOOK_MAX_CELL_CHARS',
+  parseMs: 'WORKBOOK_PARSE_TIMEOUT_MS',
+  heapMb: 'WORKBOOK_PARSE_HEAP_MB',
+  workers: 'WORKBOOK_PARSE_WORKERS',
+};
+
+export const DEFAULT_WORKBOOK_LIMITS: WorkbookLimits = {
+  uploadBytes: 8 * 1024 * 1024,
+  inflatedBytes: 64 * 1024 * 1024,
+  rows: 20_000,
+  columns: 64,
+  cellChars: 5_000,
+  parseMs: 10_000,
+  heapMb: 256,
+  workers: 2,
+};
+
+function workbookLimitsFrom(env: NodeJS.ProcessEnv): WorkbookLimits {
+  const limits = { ...DEFAULT_WORKBOOK_LIMITS };
+  for (const key of Object.keys(limits) as Array<keyof WorkbookLimits>) {
+    const name = WORKBOOK_LIMIT_SETTINGS[key];
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    const number = Number(value);
+    if (!Number.isSafeInteger(number) || number < 1) throw new AppError('bad_request', `${name} must be a whole number from 1, not "${value}"`);
+    limits[key] = number;
+  }
+  return limits;
+}
+// --- end of Excel import bounds ---
+
 export const DEFAULT_PASSWORD_HASH_COST = 15;
 /** Cheaper hashes are refused outside tests (NODE_ENV=test): they would make stolen hashes cheap to guess. */
 const PASSWORD_HASH_COSTS = { least: 10, leastInProduction: DEFAULT_PASSWORD_HASH_COST, most: 20 };
@@ -329,6 +389,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     conditionTimeoutMs: positiveIntegerFrom(env, 'CONDITION_TIMEOUT_MS', DEFAULT_CONDITION_TIMEOUT_MS),
     workflowLimits: workflowLimitsFrom(env),
     queueFilterOptions: positiveWholeNumber(env, 'QUEUE_FILTER_OPTIONS', DEFAULT_QUEUE_FILTER_OPTIONS),
+    workbookLimits: workbookLimitsFrom(env),
   };
   const passwordHashCost = passwordHashCostFrom(env.PASSWORD_HASH_COST, env.NODE_ENV);
   if (passwordHashCost !== undefined) config.passwordHashCost = passwordHashCost;

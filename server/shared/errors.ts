@@ -10,10 +10,10 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'invalid_bpmn'
+  | 'payload_too_large'
   | 'event_not_allowed'
   | 'condition_failed'
   | 'rate_limited'
-  | 'payload_too_large'
   | 'internal';
 
 export class AppError extends Error {
@@ -72,11 +72,17 @@ export class EventNotAllowedError extends AppError {
 
 /**
  * Input over one of the configured limits (`shared/config.ts`): answered 413 with `details: {limit, maximum}`,
- * the setting's name and its value, so the caller knows what to shrink.
+ * the setting's name and its value, so the caller knows what to shrink; `where` adds where it was passed
+ * (an uploaded workbook's `sheet` and `cell`).
  */
 export class TooLargeError extends AppError {
-  constructor(message: string, limit: string, maximum: number) {
-    super('payload_too_large', message, { limit, maximum });
+  constructor(
+    message: string,
+    readonly limit: string,
+    readonly maximum: number,
+    readonly where: { sheet?: string; cell?: string } = {},
+  ) {
+    super('payload_too_large', message, { limit, maximum, ...where });
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
+import { DEFAULT_WORKBOOK_LIMITS, type WorkbookLimits } from '../../shared/config.js';
 import { ownersOf } from '../../engine/workflow.js';
 import type { Users } from '../users/users.js';
 import type { WorkflowLibrary } from '../workflows/workflow-library.js';
@@ -21,6 +22,7 @@ import {
   type TableHeader,
 } from './execution-table.js';
 import { readExecutionTableWorkbook, type WorkbookRow } from './excel/import-workbook.js';
+import { WorkbookReaders } from './excel/read-in-worker.js';
 import { planImport, type ImportPlan } from './import-plan.js';
 import { creation, deletion, importWrites, insertion, move } from './row-writes.js';
 import type { ExecutionTableTemplates } from './templates.js';
@@ -77,7 +79,19 @@ export class ExecutionTables {
     private readonly templates: ExecutionTableTemplates,
     private readonly users: Users,
     private readonly workflows: WorkflowLibrary,
-  ) {}
+    /** What an uploaded workbook may cost (the WORKBOOK_* settings). */
+    readonly workbookLimits: WorkbookLimits = DEFAULT_WORKBOOK_LIMITS,
+  ) {
+    this.workbookReaders = new WorkbookReaders(workbookLimits);
+  }
+
+  /** The worker threads that read uploaded workbooks, kept between uploads. */
+  private readonly workbookReaders: WorkbookReaders;
+
+  /** Ends the workbook readers' threads. */
+  close(): Promise<void> {
+    return this.workbookReaders.close();
+  }
 
   async create(input: NewExecutionTable, actor: string): Promise<ExecutionTable> {
     const problems: FieldProblem[] = [];
@@ -190,7 +204,7 @@ export class ExecutionTables {
   /** The rows of an uploaded workbook, checked against what the table knows (its owners); see `readExecutionTableWorkbook`. */
   async readWorkbook(tableId: number, data: Buffer, formatters: Formatter[]): Promise<WorkbookRow[]> {
     const owners = await this.knownOwners(tableId);
-    return readExecutionTableWorkbook(data, { formatters, isKnownOwner: (owner) => owners.has(owner.trim().toLowerCase()) });
+    return readExecutionTableWorkbook(data, { formatters, isKnownOwner: (owner) => owners.has(owner.trim().toLowerCase()), readers: this.workbookReaders });
   }
 
   /** What applying an imported workbook would change; nothing is written. */

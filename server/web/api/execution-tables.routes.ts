@@ -204,6 +204,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       params: TableIdParams,
       query: ImportQuery,
       body: 'workbook',
+      uploadLimitBytes: executionTables.workbookLimits.uploadBytes,
       responses: { 200: { description: 'what changed (or, previewed, would change)' } },
       errors: { 404: NO_TABLE },
       async handle({ params, query, body, user }) {

@@ -1,7 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import multer from 'multer';
 import { AppError, NotFoundError, type ErrorCode } from '../../shared/errors.js';
-import { WORKBOOK_LIMIT_BYTES } from './route.js';
 
 /** The error codes the API answers with: the app's vocabulary (`payload_too_large` among them). */
 export type ApiErrorCode = ErrorCode;
@@ -14,10 +13,10 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   invalid_bpmn: 422,
+  payload_too_large: 413,
   event_not_allowed: 422,
   condition_failed: 422,
   rate_limited: 429,
-  payload_too_large: 413,
   internal: 500,
 };
 
@@ -53,7 +52,7 @@ export function failureOf(error: unknown, req: Request): Failure {
   if (error instanceof AppError) return { status: STATUS[error.code], code: error.code, message: error.message, details: error.details };
   if (error instanceof multer.MulterError) {
     if (error.code === 'LIMIT_FILE_SIZE')
-      return { status: 413, code: 'payload_too_large', message: `the file is larger than the limit of ${WORKBOOK_LIMIT_BYTES} bytes` };
+      return { status: 413, code: 'payload_too_large', message: `the file is larger than the limit of the field "${error.field ?? 'file'}"` };
     return { status: 400, code: 'bad_request', message: `the upload is not valid: ${error.message}${error.field ? ` (field "${error.field}")` : ''}` };
   }
   if (isHttpClientError(error)) {

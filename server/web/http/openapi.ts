@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BPMN_LIMIT_BYTES, BPMN_TYPES, JSON_LIMIT_BYTES, WORKBOOK_LIMIT_BYTES, type ApiRoute, type BodySpec, type ResponseDoc } from './route.js';
+import { BPMN_LIMIT_BYTES, BPMN_TYPES, JSON_LIMIT_BYTES, type ApiRoute, type BodySpec, type ResponseDoc } from './route.js';
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[]; description?: string };
 
@@ -40,10 +40,12 @@ function operation(route: ApiRoute) {
     errors[401] = 'no valid bearer token';
     errors[403] = `the user's role is below ${route.access}`;
   }
-  if (route.body)
+  if (route.body === 'workbook')
+    errors[413] = `the workbook is past a limit: ${route.uploadLimitBytes ?? 'WORKBOOK_MAX_UPLOAD_BYTES'} bytes sent, or inflated size, rows, columns, cell length, read time. details: {limit, maximum}`;
+  else if (route.body)
     errors[413] =
-      route.body === 'bpmn' || route.body === 'workbook'
-        ? `the body is larger than ${route.body === 'bpmn' ? (route.bodyLimitBytes ?? BPMN_LIMIT_BYTES) : WORKBOOK_LIMIT_BYTES} bytes. details: {limit, maximum}`
+      route.body === 'bpmn'
+        ? `the body is larger than ${route.bodyLimitBytes ?? BPMN_LIMIT_BYTES} bytes. details: {limit, maximum}`
         : `the body is larger than JSON_BODY_MAX_BYTES (${JSON_LIMIT_BYTES} by default), nests deeper than JSON_MAX_DEPTH, or stores more than a limit allows. details: {limit, maximum}`;
   Object.assign(errors, route.errors);
   return {

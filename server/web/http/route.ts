@@ -2,7 +2,15 @@ import type { Writable } from 'node:stream';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import multer from 'multer';
 import type { z } from 'zod';
-import { DEFAULT_INPUT_LIMITS, DEFAULT_WORKFLOW_LIMITS, INPUT_LIMIT_SETTINGS, workflowLimitSetting, type InputLimits } from '../../shared/config.js';
+import {
+  DEFAULT_INPUT_LIMITS,
+  DEFAULT_WORKBOOK_LIMITS,
+  DEFAULT_WORKFLOW_LIMITS,
+  INPUT_LIMIT_SETTINGS,
+  WORKBOOK_LIMIT_SETTINGS,
+  workflowLimitSetting,
+  type InputLimits,
+} from '../../shared/config.js';
 import { AppError, TooLargeError, ValidationError, type FieldProblem } from '../../shared/errors.js';
 import type { Role, User } from '../../services/users/users.js';
 
@@ -24,8 +32,6 @@ export const JSON_LIMIT_BYTES = DEFAULT_INPUT_LIMITS.jsonBodyBytes;
 /** The default largest BPMN body; the route's `bodyLimitBytes` (the WORKFLOW_MAX_BYTES setting) decides. */
 export const BPMN_LIMIT_BYTES = DEFAULT_WORKFLOW_LIMITS.maxBytes;
 export const BPMN_TYPES = ['application/xml', 'text/xml', 'application/bpmn+xml'];
-// NOTE: exceljs loads a whole workbook into memory, at about 100 times its size on disk: 8 MB (some 100,000 rows) is the most one upload may cost.
-export const WORKBOOK_LIMIT_BYTES = 8 * 1024 * 1024;
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** A file streamed to the caller as it is made (an Excel export of any size), offered for download. */
@@ -65,6 +71,8 @@ export interface RouteDefinition<A extends Access, P, Q, B extends BodySpec> {
   body?: B;
   /** The largest body this route reads, when not its kind's default (a BPMN body: the WORKFLOW_MAX_BYTES setting). */
   bodyLimitBytes?: number;
+  /** For a `workbook` body: the most bytes the upload may have (the WORKBOOK_MAX_UPLOAD_BYTES setting). */
+  uploadLimitBytes?: number;
   responses: Record<number, ResponseDoc>;
   errors?: RouteErrors;
   handle(input: { params: InputOf<P>; query: InputOf<Q>; body: BodyOf<B>; user: A extends 'public' ? undefined : User }): Promise<Reply>;
@@ -90,7 +98,7 @@ export function defineRoute<
   const { handle, ...doc } = definition;
   return {
     ...doc,
-    bodyParsers: bodyParsersFor(definition.body, definition.bodyLimitBytes),
+    bodyParsers: bodyParsersFor(definition.body, definition),
     async handle(req, res) {
       const input = {
         params: definition.params ? parse(definition.params, req.params, 'path') : {},
@@ -103,19 +111,24 @@ export function defineRoute<
   };
 }
 
-const multerWorkbook = multer({ storage: multer.memoryStorage(), limits: { fileSize: WORKBOOK_LIMIT_BYTES, files: 1, fields: 10 } }).single('file');
-
 /**
- * Reads a workbook uploaded as multipart form data (field `file`) into memory, within its size limit. A
- * malformed or truncated upload (busboy's "Unexpected end of form", a bad boundary) is the caller's fault:
- * 400 `bad_request`, never a 500.
+ * Reads a workbook uploaded as multipart form data (field `file`) into memory, within `maxBytes`: multer stops
+ * reading the moment the file passes it, and the request is refused with 413 naming the setting. A malformed
+ * or truncated upload (busboy's "Unexpected end of form", a bad boundary) is the caller's fault: 400
+ * `bad_request`, never a 500.
  */
-export const workbookUpload: RequestHandler = (req, res, next) => {
-  multerWorkbook(req, res, (error?: unknown) => {
-    if (error === undefined || error === null || error instanceof multer.MulterError || error instanceof AppError) return next(error);
-    next(new AppError('bad_request', `the upload is not valid multipart/form-data: ${error instanceof Error ? error.message : String(error)}`));
-  });
-};
+export function workbookUpload(maxBytes: number): RequestHandler {
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, files: 1, fields: 10 } }).single('file');
+  return (req, res, next) => {
+    upload(req, res, (error: unknown) => {
+      if (error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE') {
+        const limit = WORKBOOK_LIMIT_SETTINGS.uploadBytes;
+        next(new TooLargeError(`the file is larger than ${maxBytes} bytes (${limit})`, limit, maxBytes));
+      } else if (error === undefined || error === null || error instanceof multer.MulterError || error instanceof AppError) next(error);
+      else next(new AppError('bad_request', `the upload is not valid multipart/form-data: ${error instanceof Error ? error.message : String(error)}`));
+    });
+  };
+}
 
 /**
  * A JSON body within the configured size and nesting depth. express's parser has no depth option, so the
@@ -164,9 +177,9 @@ export function bodyParsersOf(route: ApiRoute, limits: InputLimits): RequestHand
   return route.body !== undefined && typeof route.body === 'object' ? jsonBody(limits) : route.bodyParsers;
 }
 
-function bodyParsersFor(body: BodySpec, limitBytes: number | undefined): RequestHandler[] {
-  if (body === 'bpmn') return [bpmnBody(limitBytes ?? BPMN_LIMIT_BYTES)];
-  if (body === 'workbook') return [workbookUpload];
+function bodyParsersFor(body: BodySpec, limits: { bodyLimitBytes?: number | undefined; uploadLimitBytes?: number | undefined }): RequestHandler[] {
+  if (body === 'bpmn') return [bpmnBody(limits.bodyLimitBytes ?? BPMN_LIMIT_BYTES)];
+  if (body === 'workbook') return [workbookUpload(limits.uploadLimitBytes ?? DEFAULT_WORKBOOK_LIMITS.uploadBytes)];
   return body ? jsonBody(DEFAULT_INPUT_LIMITS) : [];
 }
 

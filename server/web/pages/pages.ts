@@ -54,7 +54,7 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
   router.use(pageContext(app));
   router.use(express.urlencoded({ extended: false, limit: FORM_LIMIT }));
   // The one multipart form (a workbook upload) is read here, managers only, so its CSRF field is checked below.
-  router.post(importUploadPath, requireRole('manager'), workbookUpload);
+  router.post(importUploadPath, requireRole('manager'), workbookUpload(app.executionTables.workbookLimits.uploadBytes));
   router.use(csrfProtection);
   for (const routes of [
     signInRoutes,

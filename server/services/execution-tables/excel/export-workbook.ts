@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import ExcelJS from 'exceljs';
+import { fill } from './formula-text.js';
 import type { Formatter } from '../../../shared/i18n.js';
 import {
   isOverdue,
@@ -154,8 +155,11 @@ export async function exportExecutionTable(input: ExecutionTableExport, output: 
     }));
 
     const title = sheet.getRow(TITLE_ROW);
-    title.getCell(1).value = input.formatter.t('executionTables.exportTitle', { name: input.table.name, time: input.formatter.dateTime(input.exportedAt) });
-    title.getCell(1).style = STYLES.title;
+    fill(
+      title.getCell(1),
+      input.formatter.t('executionTables.exportTitle', { name: input.table.name, time: input.formatter.dateTime(input.exportedAt) }),
+      STYLES.title,
+    );
     title.height = 24;
     sheet.mergeCells(TITLE_ROW, 1, TITLE_ROW, TABLE_COLUMNS.length);
     const header = sheet.getRow(HEADER_ROW);
@@ -213,9 +217,7 @@ function writeTableRow(target: ExcelJS.Row, row: ExecutionRow, input: ExecutionT
   TABLE_COLUMNS.forEach((column, index) => {
     const value = values[column];
     if (value === null || value === '') return;
-    const cell = target.getCell(index + 1);
-    cell.value = value;
-    cell.style = cellStyle(column, row, input.today);
+    fill(target.getCell(index + 1), value, cellStyle(column, row, input.today));
   });
   target.commit();
 }
@@ -280,7 +282,7 @@ function writeKpiSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, kpiRows: Kp
     const target = sheet.getRow(index + 2);
     KPI_COLUMNS.forEach((column, col) => {
       const value = values[column];
-      if (value !== null && value !== '') target.getCell(col + 1).value = value;
+      if (value !== null && value !== '') fill(target.getCell(col + 1), value);
     });
     target.commit();
   });

@@ -1,10 +1,11 @@
-import ExcelJS from 'exceljs';
+import { DEFAULT_WORKBOOK_LIMITS } from '../../../shared/config.js';
 import type { WorkbookRow } from '../../../data/execution-tables/model.js';
 import { AppError, InvalidWorkbookError, type CellProblem, type ProblemMessage } from '../../../shared/errors.js';
 import type { Formatter } from '../../../shared/i18n.js';
 import { rowProblems, type KpiTarget, type RowContent } from '../execution-table.js';
 import { TABLE_COLUMNS, workbookLabels, type KpiColumn, type TableColumn } from './export-workbook.js';
-import { cellsOf, choice, dateOf, findLayout, idOf, normalize, numberOf, textOf, Vocabulary, withinCap, type CellRef } from './sheet-reading.js';
+import { WorkbookReaders } from './read-in-worker.js';
+import { cellsOf, choice, dateOf, findLayout, idOf, normalize, numberOf, textOf, Vocabulary, type CellRef, type PlainSheet } from './sheet-reading.js';
 
 export type { ColumnRef, WorkbookRow } from '../../../data/execution-tables/model.js';
 
@@ -12,6 +13,8 @@ export interface WorkbookReadOptions {
   /** Every language a workbook may be written in: headers, statuses, metrics are recognised in any of them. */
   formatters: Formatter[];
   isKnownOwner(owner: string): boolean;
+  /** The worker threads that read the file, within their limits; absent: one for this file, DEFAULT_WORKBOOK_LIMITS. */
+  readers?: WorkbookReaders;
 }
 
 /** As the API allows for a target's description. */
@@ -35,16 +38,19 @@ const IMPORTED_KPI_COLUMNS = ['rowId', 'metric', 'comparison', 'target', 'baseli
  * Reads an execution table workbook of the exported layout, in any of the languages of `formatters`. Columns
  * are found by their headers, in any order; empty rows are skipped. Everything is checked before anything is
  * returned: every problem, on either sheet, is listed in one `InvalidWorkbookError` with its sheet, row and
- * column. A file that is not an .xlsx workbook is a `bad_request`.
+ * column. A file that is not an .xlsx workbook is a `bad_request`; one past a limit of `options.limits` (size
+ * sent or inflated, rows, columns, cell length, read time, memory) a `TooLargeError` naming it. The file
+ * is read in a worker thread (`read-in-worker.ts`), so the event loop stays free however hostile the file.
  *
  * @example
  * const rows = await readExecutionTableWorkbook(upload, { formatters: [zh, en], isKnownOwner: (o) => owners.has(o) });
  */
 export async function readExecutionTableWorkbook(data: Buffer, options: WorkbookReadOptions): Promise<WorkbookRow[]> {
-  const workbook = await load(data);
   const vocabulary = new Vocabulary(options.formatters.map(workbookLabels));
-  const kpiSheet = workbook.worksheets.find((sheet) => vocabulary.isKpiSheet(sheet.name));
-  const tableSheet = workbook.worksheets.find((sheet) => vocabulary.isTableSheet(sheet.name)) ?? workbook.worksheets.find((sheet) => sheet !== kpiSheet);
+  const readers = options.readers ?? new WorkbookReaders(DEFAULT_WORKBOOK_LIMITS);
+  const sheets = await readers.read(data, vocabulary.sheetChoice).finally(() => (options.readers ? undefined : readers.close()));
+  const kpiSheet = sheets.find((sheet) => vocabulary.isKpiSheet(sheet.name));
+  const tableSheet = sheets.find((sheet) => vocabulary.isTableSheet(sheet.name)) ?? sheets.find((sheet) => sheet !== kpiSheet);
   if (!tableSheet) throw new AppError('bad_request', 'the workbook has no execution table sheet');
 
   const problems: CellProblem[] = [];
@@ -54,23 +60,11 @@ export async function readExecutionTableWorkbook(data: Buffer, options: Workbook
     for (const { field, ...said } of rowProblems(row.content)) problems.push({ ...cellOf(row, field), ...said });
   }
   if (problems.length) {
-    const order = (sheet: string): number => workbook.worksheets.findIndex((candidate) => candidate.name === sheet);
+    const order = (sheet: string): number => sheets.findIndex((candidate) => candidate.name === sheet);
     problems.sort((a, b) => order(a.sheet) - order(b.sheet) || a.row - b.row || a.column.length - b.column.length || a.column.localeCompare(b.column));
     throw new InvalidWorkbookError(`the workbook has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was imported`, problems);
   }
   return table!.rows.map(({ sheetRow, id, content, idColumn }) => ({ sheetRow, id, content, idColumn }));
-}
-
-async function load(data: Buffer): Promise<ExcelJS.Workbook> {
-  const workbook = new ExcelJS.Workbook();
-  try {
-    // NOTE: exceljs types its input as an ArrayBuffer (JSZip takes either); a copy of a few MB is cheap.
-    // Validations are not read: exceljs expands each range into an entry per cell (100 MB for 100,000 rows).
-    await workbook.xlsx.load(new Uint8Array(data).buffer, { ignoreNodes: ['dataValidations'] });
-  } catch {
-    throw new AppError('bad_request', 'the file is not an Excel workbook (.xlsx): save it as "Excel Workbook (*.xlsx)" and upload that');
-  }
-  return workbook;
 }
 
 /** A row of the table sheet as read, with where its fields are, for the problems found once targets are attached. */
@@ -103,17 +97,18 @@ interface ReadTable {
   byId: Map<number, ReadRow>;
 }
 
-function readTableSheet(sheet: ExcelJS.Worksheet, vocabulary: Vocabulary, options: WorkbookReadOptions, problems: CellProblem[]): ReadTable | null {
+function readTableSheet(sheet: PlainSheet, vocabulary: Vocabulary, options: WorkbookReadOptions, problems: CellProblem[]): ReadTable | null {
   const layout = findLayout(sheet, vocabulary.columns, IMPORTED_COLUMNS, (labels) => labels.columns, vocabulary, problems);
-  if (!layout || !withinCap(sheet, layout.headerRow, problems)) return null;
+  if (!layout) return null;
   const idColumn = layout.columns.get('id')!;
   const table: ReadTable = { sheet: sheet.name, rows: [], byId: new Map() };
   const statusNames = Object.values(layout.labels.status).join(', ');
 
-  sheet.eachRow((row, sheetRow) => {
-    if (sheetRow <= layout.headerRow) return;
+  for (const row of sheet.rows) {
+    const sheetRow = row.number;
+    if (sheetRow <= layout.headerRow) continue;
     const cells = cellsOf(row, layout, IMPORTED_COLUMNS);
-    if (IMPORTED_COLUMNS.every((column) => textOf(cells[column]).trim() === '')) return;
+    if (IMPORTED_COLUMNS.every((column) => textOf(cells[column]).trim() === '')) continue;
     const tableCell = (column: TableColumn): CellRef => {
       const at = layout.columns.get(column) ?? idColumn;
       return { sheet: sheet.name, row: sheetRow, column: at.column, header: at.header };
@@ -175,22 +170,23 @@ function readTableSheet(sheet: ExcelJS.Worksheet, vocabulary: Vocabulary, option
     };
     table.rows.push(read);
     if (id && !twin) table.byId.set(id, read);
-  });
+  }
   return table;
 }
 
 /** Reads the KPI sheet's targets onto the rows they name by ID; fields of a target are then checked with the row. */
-function readKpiSheet(sheet: ExcelJS.Worksheet, table: ReadTable, vocabulary: Vocabulary, problems: CellProblem[]): void {
+function readKpiSheet(sheet: PlainSheet, table: ReadTable, vocabulary: Vocabulary, problems: CellProblem[]): void {
   const layout = findLayout(sheet, vocabulary.kpiColumns, IMPORTED_KPI_COLUMNS, (labels) => labels.kpiColumns, vocabulary, problems);
-  if (!layout || !withinCap(sheet, layout.headerRow, problems)) return;
+  if (!layout) return;
   const targetRows = new Map<ReadRow, number>();
   const metricNames = Object.values(layout.labels.metrics).join(', ');
   const comparisonNames = Object.values(layout.labels.comparisons).join(', ');
 
-  sheet.eachRow((row, sheetRow) => {
-    if (sheetRow <= layout.headerRow) return;
+  for (const row of sheet.rows) {
+    const sheetRow = row.number;
+    if (sheetRow <= layout.headerRow) continue;
     const cells = cellsOf(row, layout, IMPORTED_KPI_COLUMNS);
-    if (IMPORTED_KPI_COLUMNS.every((column) => textOf(cells[column]).trim() === '')) return;
+    if (IMPORTED_KPI_COLUMNS.every((column) => textOf(cells[column]).trim() === '')) continue;
     const where = (column: KpiColumn): CellRef => {
       const at = layout.columns.get(column)!;
       return { sheet: sheet.name, row: sheetRow, column: at.column, header: at.header };
@@ -250,12 +246,12 @@ function readKpiSheet(sheet: ExcelJS.Worksheet, table: ReadTable, vocabulary: Vo
     if (description.length > DESCRIPTION_LIMIT)
       problem('description', { message: `is longer than ${DESCRIPTION_LIMIT} characters`, code: 'tooLong', values: { limit: DESCRIPTION_LIMIT } });
 
-    if (problems.length > before || !owner || !metric || !comparison || typeof target !== 'number') return;
+    if (problems.length > before || !owner || !metric || !comparison || typeof target !== 'number') continue;
     const kpi: KpiTarget = { metric, comparison, target };
     if (typeof from === 'string' && typeof to === 'string') kpi.baseline = { from, to };
     if (description !== '') kpi.description = description;
     owner.content.kpi = kpi;
     owner.kpiCell = where;
     targetRows.set(owner, sheetRow);
-  });
+  }
 }

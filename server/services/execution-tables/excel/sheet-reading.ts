@@ -1,15 +1,16 @@
-import type ExcelJS from 'exceljs';
 import type { CellProblem, ProblemMessage } from '../../../shared/errors.js';
 import { isIsoDate, KPI_COMPARISONS, KPI_METRICS, ROW_STATUSES, type KpiComparison, type KpiMetric, type RowStatus } from '../execution-table.js';
 import type { ColumnRef } from '../../../data/execution-tables/model.js';
 import { letter, type KpiColumn, type TableColumn, type WorkbookLabels } from './export-workbook.js';
+import { normalize, type Plain, type PlainRow, type PlainSheet, type SheetChoice } from './xlsx-reader.js';
+
+export { normalize, type Plain, type PlainRow, type PlainSheet };
 
 // Reading an uploaded workbook's sheets as a person laid them out: which row holds the headers, which
 // column is which (in any language of the export), and what each cell shows as plain text, number or date.
+// The rows arrive as plain values, read by `xlsx-reader.ts` in a worker thread within the workbook limits.
 // Checking what the rows say is `import-workbook.ts`'s.
 
-/** More rows than any plan has; beyond it the file is refused rather than read. */
-const MAX_WORKBOOK_ROWS = 200_000;
 /** The header is looked for in the first rows: the export puts a title above it. */
 const HEADER_SEARCH_ROWS = 10;
 
@@ -48,15 +49,15 @@ export class Vocabulary {
   isKpiSheet(name: string): boolean {
     return this.kpiSheets.has(normalize(name));
   }
+
+  /** The sheet names the reader looks for, in every language. */
+  get sheetChoice(): SheetChoice {
+    return { table: [...this.tableSheets], kpi: [...this.kpiSheets] };
+  }
 }
 
 function addAll<K extends string>(lookup: Map<string, K>, labels: Record<K, string>): void {
   for (const [key, label] of Object.entries(labels) as Array<[K, string]>) lookup.set(normalize(label), key);
-}
-
-/** Full-width and half-width forms alike (（ and (), spaces collapsed, case ignored. */
-export function normalize(text: string): string {
-  return text.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
 /** Where each known column of a sheet is, found by its header. */
@@ -68,20 +69,27 @@ export interface Layout<K extends string> {
   labels: WorkbookLabels;
 }
 
+/** Each cell with a value, with its 1-based column index. */
+function eachCell(row: PlainRow, visit: (value: Plain, index: number) => void): void {
+  row.cells.forEach((value, at) => {
+    if (value !== null && value !== undefined) visit(value, at + 1);
+  });
+}
+
 export function findLayout<K extends string>(
-  sheet: ExcelJS.Worksheet,
+  sheet: PlainSheet,
   lookup: Map<string, K>,
   required: readonly K[],
   headersOf: (labels: WorkbookLabels) => Record<K, string>,
   vocabulary: Vocabulary,
   problems: CellProblem[],
 ): Layout<K> | null {
-  let best: { row: ExcelJS.Row; matches: number } | null = null;
-  for (let number = 1; number <= Math.min(HEADER_SEARCH_ROWS, sheet.rowCount); number++) {
-    const row = sheet.getRow(number);
+  let best: { row: PlainRow; matches: number } | null = null;
+  for (const row of sheet.rows) {
+    if (row.number > HEADER_SEARCH_ROWS) continue;
     let matches = 0;
-    row.eachCell((cell) => {
-      if (lookup.has(normalize(textOf(cell.value)))) matches += 1;
+    eachCell(row, (value) => {
+      if (lookup.has(normalize(textOf(value)))) matches += 1;
     });
     if (matches > (best?.matches ?? 0)) best = { row, matches };
   }
@@ -102,8 +110,8 @@ export function findLayout<K extends string>(
 
   const columns = new Map<K, ColumnRef & { index: number }>();
   const headers: string[] = [];
-  best.row.eachCell((cell, index) => {
-    const header = textOf(cell.value).trim();
+  eachCell(best.row, (value, index) => {
+    const header = textOf(value).trim();
     const key = lookup.get(normalize(header));
     if (key === undefined) return;
     headers.push(header);
@@ -145,43 +153,17 @@ function matching<K extends string>(labels: WorkbookLabels, headers: string[], h
 
 export type CellRef = Omit<CellProblem, keyof ProblemMessage>;
 
-export function withinCap(sheet: ExcelJS.Worksheet, headerRow: number, problems: CellProblem[]): boolean {
-  if (sheet.actualRowCount - headerRow <= MAX_WORKBOOK_ROWS) return true;
-  problems.push({
-    sheet: sheet.name,
-    row: headerRow + MAX_WORKBOOK_ROWS + 1,
-    column: 'A',
-    header: '',
-    message: `more than ${MAX_WORKBOOK_ROWS.toLocaleString('en')} rows: split the table`,
-    code: 'tooManyRows',
-    values: { max: MAX_WORKBOOK_ROWS },
-  });
-  return false;
-}
-
-export type Plain = string | number | boolean | Date | null;
-
-export function cellsOf<K extends string>(row: ExcelJS.Row, layout: Layout<K>, keys: readonly K[]): Record<K, Plain> {
+export function cellsOf<K extends string>(row: PlainRow, layout: Layout<K>, keys: readonly K[]): Record<K, Plain> {
   return Object.fromEntries(
     keys.map((key) => {
       const at = layout.columns.get(key);
-      return [key, at ? plainOf(row.getCell(at.index).value) : null];
+      return [key, at ? (row.cells[at.index - 1] ?? null) : null];
     }),
   ) as Record<K, Plain>;
 }
 
-/** What a cell shows: rich text as its text, a link as its text, a formula as its last result, an error as its code. */
-function plainOf(value: ExcelJS.CellValue): Plain {
-  if (value === null || value === undefined) return null;
-  if (typeof value !== 'object' || value instanceof Date) return value;
-  if ('richText' in value) return value.richText.map((run) => run.text).join('');
-  if ('hyperlink' in value) return plainOf(value.text);
-  if ('formula' in value || 'sharedFormula' in value) return plainOf(value.result ?? null);
-  return value.error;
-}
-
-export function textOf(value: ExcelJS.CellValue): string {
-  const plain = plainOf(value);
+/** What a cell shows as text: a date as `YYYY-MM-DD`, blank as ''. */
+export function textOf(plain: Plain): string {
   if (plain === null) return '';
   if (plain instanceof Date) return plain.toISOString().slice(0, 10);
   return String(plain);

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { localDate } from '../../../shared/clock.js';
 import { ROW_STATUSES, type RowContent } from '../../../services/execution-tables/execution-table.js';
-import { AppError, InvalidWorkbookError, NotFoundError, ValidationError } from '../../../shared/errors.js';
+import { AppError, InvalidWorkbookError, NotFoundError, TooLargeError, ValidationError } from '../../../shared/errors.js';
 import { localPath, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
 import { idOf } from '../../http/ids.js';
@@ -184,6 +184,17 @@ export function executionTableRoutes(kit: PageKit): Router {
       const staging = await executionTables.stageImport(id, rows, req.user!.email);
       res.redirect(303, `/execution-tables/${id}/import/${staging}`);
     } catch (error) {
+      if (error instanceof TooLargeError) {
+        // Past a limit: the import page names it (the setting, and where in the file), as the API does.
+        const {
+          limit,
+          where: { sheet = '', cell = '' },
+        } = error;
+        const problem = { sheet, row: '', column: cell, header: limit, message: error.message };
+        const table = await executionTables.summary(id);
+        const title = { text: `${table.name} · ${f.t('executionTables.import.title')}` };
+        return kit.send(req, res, 'execution-import', title, { table, refused: { message: error.message, problems: [problem] } }, 413);
+      }
       if (!(error instanceof InvalidWorkbookError)) throw error;
       const table = await executionTables.summary(id);
       await kit.send(

@@ -34,6 +34,14 @@ export class FormClient {
     return this.request('POST', path, body.toString(), { ...headers, 'content-type': 'application/x-www-form-urlencoded' });
   }
 
+  /** Posts a file as `multipart/form-data` in `field`, with the CSRF token of the last page shown, as a file input would. */
+  async postFile(path: string, field: string, file: Buffer, name: string): Promise<PageAnswer> {
+    const form = new FormData();
+    form.set('_csrf', this.lastToken);
+    form.set(field, new Blob([new Uint8Array(file)]), name);
+    return this.request('POST', path, form, {});
+  }
+
   /** Calls the JSON API with this client's session cookie (and, for changes, the page's CSRF token as a header). */
   async api(method: string, path: string, json?: unknown, { csrf = true }: { csrf?: boolean } = {}): Promise<{ status: number; body: any }> {
     const headers: Record<string, string> = { cookie: this.cookieHeader(), accept: 'application/json' };
@@ -66,7 +74,7 @@ export class FormClient {
     return this.lastToken;
   }
 
-  private async request(method: string, path: string, body: string | undefined, headers: Record<string, string>): Promise<PageAnswer> {
+  private async request(method: string, path: string, body: string | FormData | undefined, headers: Record<string, string>): Promise<PageAnswer> {
     const response = await fetch(this.base + path, {
       method,
       redirect: 'manual',

@@ -1,0 +1,33 @@
+import { parentPort } from 'node:worker_threads';
+import type { WorkbookLimits } from '../../../shared/config.js';
+import { AppError } from '../../../shared/errors.js';
+import { readXlsx, WorkbookLimitExceeded, type SheetChoice } from './xlsx-reader.js';
+
+// A worker thread that reads uploaded workbooks (started by `read-in-worker.ts`): it answers each message, one
+// upload at a time, with the sheets or why not. Ended from outside when it runs over its budget.
+
+export interface WorkerInput {
+  data: Uint8Array;
+  choice: SheetChoice;
+  limits: WorkbookLimits;
+}
+
+export type WorkerAnswer =
+  | { ok: true; sheets: Awaited<ReturnType<typeof readXlsx>> }
+  | { ok: false; limit: keyof WorkbookLimits; where: { sheet?: string; cell?: string } }
+  | { ok: false; badRequest: string };
+
+async function answer(input: WorkerInput): Promise<WorkerAnswer> {
+  try {
+    const data = Buffer.from(input.data.buffer, input.data.byteOffset, input.data.byteLength);
+    return { ok: true, sheets: await readXlsx(data, input.choice, input.limits) };
+  } catch (error) {
+    if (error instanceof WorkbookLimitExceeded) return { ok: false, limit: error.limit, where: error.where };
+    if (error instanceof AppError && error.code === 'bad_request') return { ok: false, badRequest: error.message };
+    throw error;
+  }
+}
+
+parentPort!.on('message', (input: WorkerInput) => {
+  void answer(input).then((reply) => parentPort!.postMessage(reply));
+});
