@@ -1,7 +1,7 @@
 // Lints what the type checker cannot see: promises nobody awaits, async functions passed where a callback is
 // expected, and imports that break the house (a database driver outside server/data, an arrow pointing up).
 // test/unit/architecture.test.ts checks the same rooms on the resolved import graph, plus cycles.
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { posix } from 'node:path';
 import tseslint from 'typescript-eslint';
 
@@ -12,20 +12,11 @@ const DRIVERS = {
 };
 
 /**
- * Folders (relative to server/) a room may not import from; a sub-room inherits its parent's list.
- * `ROOT` is the composition root (server/sopflow.ts, server/main.ts): rooms may name its `Sopflow` type only.
+ * Folders (relative to server/) a room may not import from (server/rooms.json, which the architecture test
+ * reads too); `ROOT` is the composition root (server/sopflow.ts, server/main.ts): rooms may name its `Sopflow` type only.
  */
 const ROOT = '';
-const FORBIDDEN = {
-  shared: ['engine', 'data', 'services', 'web', 'cli', ROOT],
-  engine: ['data', 'services', 'web', 'cli', ROOT],
-  data: ['services', 'web', 'cli', ROOT],
-  services: ['web', 'cli', ROOT],
-  web: ['data', 'cli', ROOT],
-  'web/http': ['web/pages', 'web/api'],
-  'web/api': ['web/pages'],
-  'web/pages': ['web/api'],
-};
+const FORBIDDEN = JSON.parse(readFileSync(posix.join(import.meta.dirname, 'server', 'rooms.json'), 'utf8')).forbidden;
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

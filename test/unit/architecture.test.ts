@@ -14,16 +14,7 @@ const MAX_LINES = 400;
  * composition root (server/sopflow.ts, server/main.ts, `ROOT`) may be named by type only.
  */
 const ROOT = '';
-const FORBIDDEN: Record<string, string[]> = {
-  shared: ['engine', 'data', 'services', 'web', 'cli', ROOT],
-  engine: ['data', 'services', 'web', 'cli', ROOT],
-  data: ['services', 'web', 'cli', ROOT],
-  services: ['web', 'cli', ROOT],
-  web: ['data', 'cli', ROOT],
-  'web/http': ['web/pages', 'web/api'],
-  'web/api': ['web/pages'],
-  'web/pages': ['web/api'],
-};
+const FORBIDDEN = (JSON.parse(readFileSync(posix.join(SERVER, 'rooms.json'), 'utf8')) as { forbidden: Record<string, string[]> }).forbidden;
 
 /** SQL statements as they start; upper case only, so English text ("Select a workflow") does not match. */
 const SQL = /\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b/;
