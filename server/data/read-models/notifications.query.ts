@@ -4,12 +4,14 @@ import type { Database } from '../database.js';
 /**
  * Who a notification is for. The engine addresses reminders and escalations to a step's owner role (a lane
  * of the SOP, such as "技术支持主管 Technical-support lead") or to a person by email. A user sees those sent to
- * their email, those sent to the lanes an admin assigned them to, those of lanes nobody is assigned to (so
- * that nothing goes unseen) and those addressed to no one.
+ * their email and those sent to the lanes an admin assigned them to. Those of lanes nobody is assigned to,
+ * and those addressed to no one, go to the leads (managers and admins), so that nothing goes unseen.
  */
 export interface Audience {
   userId: number;
   email: string;
+  /** A manager or admin: also sees what nobody owns. */
+  leads: boolean;
 }
 
 export interface NotificationRow {
@@ -143,14 +145,13 @@ export class KnexNotificationsReadModel implements NotificationsReadModel {
 
   private forAudience(q: Knex.QueryBuilder, audience: Audience): void {
     const knex = this.db.knex;
-    q.where('n.recipient', audience.email)
-      .orWhereNull('n.recipient')
-      .orWhereIn('n.recipient', knex('user_lanes').select('lane').where('user_id', audience.userId))
-      .orWhere((unassigned) => {
-        unassigned.where('n.recipient', 'not like', '%@%').whereNotExists((lanes) => {
-          lanes.select(knex.raw('1')).from('user_lanes as l').whereRaw('l.lane = n.recipient');
-        });
+    q.where('n.recipient', audience.email).orWhereIn('n.recipient', knex('user_lanes').select('lane').where('user_id', audience.userId));
+    if (!audience.leads) return;
+    q.orWhereNull('n.recipient').orWhere((unassigned) => {
+      unassigned.where('n.recipient', 'not like', '%@%').whereNotExists((lanes) => {
+        lanes.select(knex.raw('1')).from('user_lanes as l').whereRaw('l.lane = n.recipient');
       });
+    });
   }
 }
 

@@ -4,16 +4,15 @@ import type { Role } from '../users/users.js';
 
 export type { NotificationRow } from '../../data/read-models/notifications.query.js';
 
-/** Who reads notifications: a signed-in user, by id and email. */
+/** Who reads notifications: a signed-in user, by id, email and role. */
 export interface Reader {
   id: number;
   email: string;
-}
-
-/** Who looks at a ticket's timeline: a reader with a role. */
-export interface Viewer extends Reader {
   role: Role;
 }
+
+/** Who looks at a ticket's timeline. */
+export type Viewer = Reader;
 
 /** Who takes on which lanes (the users service). */
 export interface LaneDirectory {
@@ -22,12 +21,13 @@ export interface LaneDirectory {
   lanesOf(userId: number): Promise<string[]>;
 }
 
-/** One notification in a reader's list, and whether this reader has seen it. */
-export type InboxEntry = NotificationRow & { unread: boolean };
+/** One notification in a reader's list, whether this reader has seen it, and whether nobody owns it. */
+export type InboxEntry = NotificationRow & { unread: boolean; unowned: boolean };
 
 /**
- * Reminders and escalations as people read them: a reader sees those sent to their email, to their lanes,
- * to lanes nobody is assigned to, and to no one (the read model holds that rule in its SQL).
+ * Reminders and escalations as people read them: everyone sees those sent to their email and to the lanes
+ * they take on; managers and admins (the leads) also see those sent to a lane nobody takes on or to no one,
+ * flagged as unowned, so that nothing goes unseen and no agent is flooded with others' reminders.
  */
 export class Inbox {
   constructor(
@@ -39,7 +39,9 @@ export class Inbox {
   /** Newest first, unread only unless `all`; `before` is the `next` of the page before. */
   async list(reader: Reader, { all, ...keyset }: { all: boolean; before?: number; limit: number }): Promise<{ entries: InboxEntry[]; next?: number }> {
     const { rows, next } = await this.notifications.list(audienceOf(reader), { unreadOnly: !all, ...keyset });
-    return { entries: rows, ...(next !== undefined ? { next } : {}) };
+    const taken = leads(reader) ? new Set([...(await this.people.lanes()).values()].flat()) : undefined;
+    const entries = rows.map((row) => ({ ...row, unowned: taken !== undefined && isUnowned(row.recipient, taken) }));
+    return { entries, ...(next !== undefined ? { next } : {}) };
   }
 
   /** How many are unread, counted up to `cap` (every page's navigation shows it). */
@@ -49,13 +51,13 @@ export class Inbox {
 
   /**
    * The reminders and escalations of one ticket the viewer may see, in the order they went out: its page's
-   * timeline. Managers and admins (who lead the lanes) see them all. An agent sees those to no one, those
-   * to them by email (not another person's), and those to a lane they take on, or to a lane nobody takes on
-   * (so that it goes unseen by no one): the same rule as their notifications list.
+   * timeline, part of the ticket's history. Managers and admins (who lead the lanes) see them all. An agent
+   * sees those to no one, to them by email (never another person's), and to a lane they take on or that
+   * nobody takes on: a role's reminders are the ticket's story; a person's are theirs.
    */
   async ofTicket(ticketId: number, viewer: Viewer): Promise<NotificationRow[]> {
     const rows = await this.notifications.ofTicket(ticketId);
-    if (viewer.role === 'admin' || viewer.role === 'manager') return rows;
+    if (leads(viewer)) return rows;
     const toLanes = rows.some((row) => row.recipient !== null && !isEmail(row.recipient));
     const [own, held] = toLanes ? await Promise.all([this.people.lanesOf(viewer.id), this.people.lanes()]) : [[], new Map<number, string[]>()];
     const mine = new Set(own);
@@ -83,6 +85,16 @@ function isEmail(recipient: string): boolean {
   return recipient.includes('@');
 }
 
+/** Managers and admins lead the lanes: what nobody owns reaches them. */
+function leads(reader: Reader): boolean {
+  return reader.role === 'manager' || reader.role === 'admin';
+}
+
+/** Addressed to no one, or to a lane nobody takes on. */
+function isUnowned(recipient: string | null, taken: ReadonlySet<string>): boolean {
+  return recipient === null || (!isEmail(recipient) && !taken.has(recipient));
+}
+
 function audienceOf(reader: Reader): Audience {
-  return { userId: reader.id, email: reader.email };
+  return { userId: reader.id, email: reader.email, leads: leads(reader) };
 }

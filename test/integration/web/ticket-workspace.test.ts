@@ -166,6 +166,7 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
   });
 
   test('notifications for me or my role: reminders that fired show with an unread count in the navigation; marking read clears them', async () => {
+    await server.app.users.setLanes((await server.app.users.byEmail(PEOPLE.agent.email)).id, ['客服专员 Agent']);
     const created = await server.app.tickets.create(
       { workflow: 'customer-inquiry', channel: 'chat', subject: 'Slow answer', customer: { name: 'Wang Wei' } },
       PEOPLE.agent.email,
@@ -194,7 +195,7 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
     expect((await agent.get(`/tickets/${created.id}`)).html).toContain('tl-notice tl-escalation');
   });
 
-  test('reminders to an SOP role reach the users an admin assigned to it; each reads on their own; a role nobody takes on is shown to all', async () => {
+  test('reminders to an SOP role reach the users an admin assigned to it; each reads on their own; what nobody owns goes to the leads, flagged', async () => {
     const colleague = { email: 'wang.fang@agents.test', password: 'agent-password-2' };
     await server.app.users.add({ ...colleague, role: 'agent', name: 'Wang Fang' });
     const other = await FormClient.signedIn(server.url, colleague);
@@ -221,28 +222,34 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
     expect(toLane).toBeGreaterThanOrEqual(1);
 
     const unread = async (client: FormClient) => Number(testId((await client.get('/notifications')).html, 'unread-count') ?? 0);
-    expect(await unread(agent)).toBe(toLane + toAll);
-    expect(await unread(other)).toBe(toAll);
+    // each agent sees only what is addressed to them or to a lane they take on; the leads see what nobody owns, flagged
+    expect(await unread(agent)).toBe(toLane);
+    expect(await unread(other)).toBe(0);
+    const manager = await FormClient.signedIn(server.url, PEOPLE.manager);
+    expect(await unread(manager)).toBe(toAll);
+    if (toAll > 0) expect((await manager.get('/notifications')).html).toContain('data-testid="unowned"');
+    expect((await agent.get('/notifications')).html).not.toContain('data-testid="unowned"');
     const otherList = await other.get('/notifications?show=all');
     expect(otherList.html).not.toContain('to 客服专员 Agent');
 
     // Wang Fang joins the lane too: the same reminders, read separately.
     await server.app.users.setLanes(wangFang.id, ['客服专员 Agent']);
-    expect(await unread(other)).toBe(toLane + toAll);
+    expect(await unread(other)).toBe(toLane);
     await agent.get('/notifications');
     await agent.post('/notifications/read-all', {});
     expect(await unread(agent)).toBe(0);
-    expect(await unread(other)).toBe(toLane + toAll);
+    expect(await unread(other)).toBe(toLane);
     const firstId = /action="\/notifications\/(\d+)\/read"/.exec((await other.get('/notifications')).html)![1];
     await other.post(`/notifications/${firstId}/read`, {});
-    expect(await unread(other)).toBe(toLane + toAll - 1);
+    expect(await unread(other)).toBe(toLane - 1);
 
-    // Nobody takes on the lane any more: its reminders are shown to everyone rather than to no one.
+    // Nobody takes on the lane any more: its reminders go to the leads, not to every agent.
     await server.app.users.setLanes(liNa.id, []);
     await server.app.users.setLanes(wangFang.id, []);
     const third = await server.app.users.add({ email: 'zhao.lei@agents.test', password: 'agent-password-3', role: 'agent' });
     const newcomer = await FormClient.signedIn(server.url, { email: third.user.email, password: 'agent-password-3' });
-    expect(await unread(newcomer)).toBe(toLane + toAll);
+    expect(await unread(newcomer)).toBe(0);
+    expect(await unread(manager)).toBe(toLane + toAll);
   });
 
   test('the queue narrows to the tickets waiting in steps of my SOP roles', async () => {

@@ -30,6 +30,7 @@ export function notificationRoutes(kit: PageKit): Router {
         message: n.message ?? undefined,
         when: f.dateTime(n.createdAt),
         unread: n.unread,
+        unowned: n.unowned,
       })),
       nextHref: page.next ? `/notifications?${all ? 'show=all&' : ''}before=${page.next}` : undefined,
     });
