@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { eachDatabase, sqliteDatabase } from '../../helpers/databases.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { FormClient } from '../web/support/form-client.js';
 import { prepareDatabase, startServerProcess, type ServerProcess } from './support/server-process.js';
 
 const TICKETS = 16;
@@ -145,11 +146,21 @@ function running(pid: number): boolean {
 describe('npm start', () => {
   test('on a fresh database it publishes the built-in SOPs; a signal sent to npm reaches the server, which shuts down cleanly', async () => {
     const database = sqliteDatabase();
-    const server = await startServerProcess(database, { throughNpm: true });
+    const admin = { email: 'first.admin@sopflow.test', password: 'a first admin passphrase' };
+    const server = await startServerProcess(database, { throughNpm: true, env: { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password } });
     try {
       expect(server.pid).not.toBe(server.child.pid);
       // a fresh database: the first start publishes the built-in SOPs
       await server.logged(/built-in SOPs published/);
+      // and the first admin's home says what to do next, with links that work
+      const page = await FormClient.signedIn(server.url, admin);
+      const home = await page.get('/admin');
+      expect(home.html).toContain('data-testid="getting-started"');
+      expect(home.html).toContain('href="#add-people"');
+      expect(home.html).toContain('id="add-people"');
+      const workflows = await page.get('/workflows');
+      expect(workflows.status).toBe(200);
+      for (const key of ['customer-inquiry', 'complaint-handling', 'email-support', 'phone-service', 'standard-service']) expect(workflows.html).toContain(key);
       expect(await statusOf(`${server.url}/healthz`)).toBe(200);
       server.child.kill('SIGTERM');
       await server.logged(/^stopped$/);

@@ -68,6 +68,8 @@ export function adminRoutes(kit: PageKit): Router {
       'admin.title',
       {
         ...extra,
+        // The first admin alone on a new installation: what to do next, with links that work from here.
+        gettingStarted: persons.length <= 1 ? { workflows: versions.length } : undefined,
         secret: extra.secret && { label: f.t(extra.secret.key, extra.secret.values), value: extra.secret.value },
         roles: ROLES.map((role) => ({ role, label: f.t(`roles.${role}`) })),
         rows: persons.map((p) => ({

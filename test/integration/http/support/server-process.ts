@@ -30,12 +30,15 @@ export async function prepareDatabase(database: TestDatabase): Promise<{ token: 
 }
 
 /** Starts the server on a port the system picks, and waits until it says where it listens. */
-export async function startServerProcess(database: TestDatabase, { throughNpm = false } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  database: TestDatabase,
+  { throughNpm = false, env: extra = {} as Record<string, string> } = {},
+): Promise<ServerProcess> {
   const { NODE_OPTIONS: _, ...env } = process.env;
   const [command, args] = throughNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'server/main.ts']];
   const child = spawn(command, args, {
     cwd: root,
-    env: { ...env, ...database.env, PORT: '0', LOG_LEVEL: 'info' },
+    env: { ...env, ...database.env, PORT: '0', LOG_LEVEL: 'info', ...extra },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | NodeJS.Signals);
