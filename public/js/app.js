@@ -53,8 +53,22 @@
     });
   }
 
+  // Execution table: Ctrl+Enter (or Cmd+Enter) in a row's text cell saves the row, as Enter does in its inputs.
+  function saveRowsFromKeyboard() {
+    var grid = document.querySelector('.execution-table');
+    if (!grid) return;
+    grid.addEventListener('keydown', function (event) {
+      var field = event.target;
+      if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey) || !field.form) return;
+      event.preventDefault();
+      if (field.form.requestSubmit) field.form.requestSubmit();
+      else field.form.submit();
+    });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     startCountdowns();
     suggestWorkflow();
+    saveRowsFromKeyboard();
   });
 })();

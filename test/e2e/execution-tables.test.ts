@@ -25,8 +25,8 @@ describeInBrowser('execution tables end to end', (browser) => {
     await context?.close();
   });
 
-  async function signedInManager(locale: string): Promise<Page> {
-    context = await browser().newContext({ locale, viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  async function signedInManager(locale: string, viewport = { width: 1400, height: 900 }): Promise<Page> {
+    context = await browser().newContext({ locale, viewport, acceptDownloads: true });
     const page = await context.newPage();
     await page.goto(server.url + '/');
     await page.fill('#email', PEOPLE.manager.email);
@@ -130,6 +130,70 @@ describeInBrowser('execution tables end to end', (browser) => {
       expect(listed.some((line) => line.includes('5') && line.includes('Phase'))).toBe(true);
       expect((await server.app.executionTables.get(table.id)).rows[2]!.status).toBe(table.rows[2]!.status);
       await page.screenshot({ path: fileURLToPath(new URL('execution-import-refused-en.png', SCREENSHOTS)), fullPage: true });
+    },
+    SLOW,
+  );
+
+  test(
+    'at 1366×900 the grid fits: no page-wide scrollbar, every row’s Save in the viewport, one line per row, saved from the keyboard; a phone reads it',
+    async () => {
+      const table = await server.app.executionTables.create(
+        { name: 'Fitting plan', startDate: '2026-01-05', template: 'six-step-method', locale: 'en' },
+        PEOPLE.manager.email,
+      );
+      const page = await signedInManager('en-US', { width: 1366, height: 900 });
+      await page.goto(`${server.url}/execution-tables/${table.id}`);
+      const widths = () => page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+      const wide = await widths();
+      expect(wide.scroll).toBeLessThanOrEqual(wide.inner);
+
+      // Every row's Save is where the browser shows it without scrolling sideways (rows below the grid's
+      // own box scroll up and down, which does not move them sideways).
+      const saves = page.locator('tbody tr[id^=row-] [data-testid=save]');
+      const count = await saves.count();
+      expect(count).toBe(table.rows.length);
+      for (let i = 0; i < count; i++) {
+        const box = (await saves.nth(i).boundingBox())!;
+        expect(box.x).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width).toBeLessThanOrEqual(wide.inner);
+      }
+      const heights = await page.locator('tbody tr[id^=row-]').evaluateAll((rows) => rows.map((row) => row.getBoundingClientRect().height));
+      expect(Math.max(...heights)).toBeLessThan(48);
+
+      // A text cell shows its whole text while it has focus.
+      const actions = page.locator('[data-testid=row-1] textarea[name=actions]');
+      const closed = (await actions.boundingBox())!.height;
+      await actions.focus();
+      expect((await actions.boundingBox())!.height).toBeGreaterThan(closed);
+      await page.screenshot({ path: fileURLToPath(new URL('execution-table-1366-en.png', SCREENSHOTS)) });
+
+      // The sticky first columns stay put while the grid scrolls sideways.
+      const phase = page.locator('[data-testid=row-1] input[name=phase]');
+      const before = (await phase.boundingBox())!.x;
+      await page.locator('[data-testid=grid]').evaluate((grid) => (grid.scrollLeft = 600));
+      expect((await phase.boundingBox())!.x).toBeCloseTo(before, 0);
+      await page.screenshot({ path: fileURLToPath(new URL('execution-table-1366-scrolled-en.png', SCREENSHOTS)) });
+
+      // Keyboard: Enter in a row's field saves that row; Ctrl+Enter in a text cell too.
+      const second = table.rows[1]!;
+      await page.fill('[data-testid=row-2] input[name=phase]', 'Renamed from the keyboard');
+      await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.press('[data-testid=row-2] input[name=phase]', 'Enter')]);
+      await page.waitForSelector('.flash-success');
+      expect((await server.app.executionTables.row(table.id, second.id)).phase).toBe('Renamed from the keyboard');
+      await page.fill('[data-testid=row-2] textarea[name=notes]', 'line one\nline two');
+      await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST'),
+        page.press('[data-testid=row-2] textarea[name=notes]', 'Control+Enter'),
+      ]);
+      await page.waitForSelector('.flash-success');
+      // (a form sends its line breaks as CRLF)
+      expect((await server.app.executionTables.row(table.id, second.id)).notes.replace(/\r\n/g, '\n')).toBe('line one\nline two');
+
+      // A phone reads it: the page itself does not scroll sideways; the grid does, inside its box.
+      await page.setViewportSize({ width: 375, height: 800 });
+      const narrow = await widths();
+      expect(narrow.scroll).toBeLessThanOrEqual(narrow.inner);
+      await page.screenshot({ path: fileURLToPath(new URL('execution-table-375-en.png', SCREENSHOTS)), fullPage: true });
     },
     SLOW,
   );
