@@ -197,4 +197,46 @@ describeInBrowser('execution tables end to end', (browser) => {
     },
     SLOW,
   );
+
+  test(
+    'a row added with the end before the start shows the error next to the end field, with what was typed kept (中文)',
+    async () => {
+      const table = await server.app.executionTables.create(
+        { name: '错误提示', startDate: '2026-01-05', template: 'six-step-method', locale: 'zh-CN' },
+        PEOPLE.manager.email,
+      );
+      const page = await signedInManager('zh-CN', { width: 1366, height: 900 });
+      await page.goto(`${server.url}/execution-tables/${table.id}`);
+      await page.locator('details.add-row summary').click();
+      await page.fill('#n-phase', '复盘');
+      await page.fill('#n-owner', '数据分析师');
+      await page.fill('#n-start', '2026-03-02');
+      await page.fill('#n-end', '2026-02-23');
+      await Promise.all([page.waitForLoadState('load'), page.locator('details.add-row button[type=submit]').click()]);
+      const error = page.locator('#n-end-error');
+      await error.waitFor();
+      expect(await error.textContent()).toBe('2026-02-23 早于开始日期 2026-03-02');
+      // next to its field: right below it, and the field is the one focused
+      const end = (await page.locator('#n-end').boundingBox())!;
+      const box = (await error.boundingBox())!;
+      expect(box.y).toBeGreaterThanOrEqual(end.y + end.height - 1);
+      expect(box.y).toBeLessThan(end.y + end.height + 24);
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('n-end');
+      expect(await page.locator('#n-end').getAttribute('aria-invalid')).toBe('true');
+      expect(await page.inputValue('#n-phase')).toBe('复盘');
+      expect(await page.inputValue('#n-owner')).toBe('数据分析师');
+      expect(await page.inputValue('#n-start')).toBe('2026-03-02');
+      expect(await page.inputValue('#n-end')).toBe('2026-02-23');
+      expect((await server.app.executionTables.get(table.id)).rows).toHaveLength(table.rows.length);
+      await error.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: fileURLToPath(new URL('execution-table-add-row-error-zh.png', SCREENSHOTS)) });
+
+      // Corrected, it is added.
+      await page.fill('#n-end', '2026-03-08');
+      await Promise.all([page.waitForLoadState('load'), page.locator('details.add-row button[type=submit]').click()]);
+      await page.waitForSelector('.flash-success');
+      expect((await server.app.executionTables.get(table.id)).rows).toHaveLength(table.rows.length + 1);
+    },
+    SLOW,
+  );
 });

@@ -26,4 +26,39 @@ eachDatabase('pages: an execution-table row’s problems in the reader’s langu
     expect(unknown.status).toBe(400);
     expect(testId(unknown.html, 'row-problems')).toBe('完成状态: “Finished”不是有效的完成状态，请使用：未开始、进行中、已完成、需优化');
   });
+
+  test('a row added with the end before the start: the error next to the end field, in both languages, what was typed kept, nothing written', async () => {
+    const { executionTables } = server.app;
+    const table = await executionTables.create({ name: 'Plan', startDate: '2026-01-05' }, PEOPLE.manager.email);
+    const path = `/execution-tables/${table.id}`;
+    const typed = {
+      phase: '现状诊断 <一>',
+      actions: '导出三个月的工单',
+      owner: '数据分析师',
+      startDate: '2026-01-12',
+      endDate: '2026-01-05',
+      status: 'in_progress',
+    };
+    for (const [client, message] of [
+      [manager, '2026-01-05 早于开始日期 2026-01-12'],
+      [await FormClient.signedIn(server.url, PEOPLE.manager, 'en'), /2026-01-05.*2026-01-12/],
+    ] as const) {
+      await client.get(path);
+      const answer = await client.post(`${path}/rows`, typed);
+      expect(answer.status).toBe(400);
+      const error = testId(answer.html, 'error-endDate');
+      if (typeof message === 'string') expect(error).toBe(message);
+      else expect(error).toMatch(message);
+      // the end field says it is invalid and points to its message; the other fields have none
+      expect(answer.html).toMatch(/<input id="n-end" name="endDate" type="date" value="2026-01-05" aria-invalid="true" aria-describedby="n-end-error"/);
+      expect(testId(answer.html, 'error-startDate')).toBeUndefined();
+      expect(answer.html).toContain('value="现状诊断 &lt;一&gt;"');
+      expect(answer.html).toContain('>导出三个月的工单</textarea>');
+      expect(answer.html).toContain('value="数据分析师"');
+      expect(answer.html).toContain('value="2026-01-12"');
+      expect(answer.html).toMatch(/<option value="in_progress" selected>/);
+      expect(answer.html).toMatch(/<details class="no-print add-row" id="add-row"[^>]* open/);
+    }
+    expect((await executionTables.get(table.id)).rows).toHaveLength(0);
+  });
 });

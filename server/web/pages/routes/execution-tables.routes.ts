@@ -14,6 +14,7 @@ import {
   rowFromForm,
   scheduleOf,
   tablePage,
+  type RowForm,
   type TableView,
 } from '../view-models/execution-table-page.js';
 
@@ -92,7 +93,7 @@ export function executionTableRoutes(kit: PageKit): Router {
     }
   });
 
-  router.get('/execution-tables/:id', async (req, res) => {
+  async function sendTable(req: Request, res: Response, added?: RowForm, status = 200): Promise<void> {
     const f = kit.formatter(req);
     const table = await executionTables.get(tableId(req));
     const query = req.query as Record<string, unknown>;
@@ -102,8 +103,10 @@ export function executionTableRoutes(kit: PageKit): Router {
       sort: typeof query.sort === 'string' ? query.sort : 'position',
       dir: query.dir === 'desc' ? 'desc' : 'asc',
     };
-    await kit.send(req, res, 'execution-table', { text: table.name }, tablePage(table, view, localDate(clock.now()), f));
-  });
+    await kit.send(req, res, 'execution-table', { text: table.name }, tablePage(table, view, localDate(clock.now()), f, added), status);
+  }
+
+  router.get('/execution-tables/:id', (req, res) => sendTable(req, res));
 
   router.get('/execution-tables/:id/schedule', async (req, res) => {
     const f = kit.formatter(req);
@@ -119,7 +122,15 @@ export function executionTableRoutes(kit: PageKit): Router {
 
   router.post('/execution-tables/:id/rows', async (req, res) => {
     const id = tableId(req);
-    const row = await executionTables.addRow(id, rowFromForm(body(req)), req.user!.email);
+    let row;
+    try {
+      row = await executionTables.addRow(id, rowFromForm(body(req)), req.user!.email);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      // The table again, the form open with what was typed and each problem next to its field.
+      const values = Object.fromEntries(['phase', 'actions', 'owner', 'startDate', 'endDate', 'status'].map((name) => [name, text(req, name)]));
+      return sendTable(req, res, { values, problems: error.problems }, 400);
+    }
     flash(req, { kind: 'success', key: 'executionTables.rowAdded', values: { position: row.position } });
     res.redirect(303, `/execution-tables/${id}#row-${row.id}`);
   });

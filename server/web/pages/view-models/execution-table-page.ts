@@ -60,7 +60,35 @@ function compare(a: ExecutionRow, b: ExecutionRow, key: SortKey): number {
   return typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
 }
 
-export function tablePage(table: ExecutionTable, view: TableView, today: string, f: Formatter) {
+/** The add-row form as it was sent, and what the service found wrong with it (each problem under its field). */
+export interface RowForm {
+  values: Record<string, string>;
+  problems: FieldProblem[];
+}
+
+/** The fields the add-row form has; a problem naming another field is listed above the form. */
+const NEW_ROW_FIELDS = ['phase', 'actions', 'owner', 'startDate', 'endDate', 'status'] as const;
+
+/** The add-row form: the values as typed, each problem next to its field (in the reader's language), the first one focused. */
+export function newRowForm(form: RowForm | undefined, f: Formatter) {
+  const values = form?.values ?? {};
+  const errors: Record<string, string> = {};
+  const others: FieldProblem[] = [];
+  for (const problem of form?.problems ?? []) {
+    if ((NEW_ROW_FIELDS as readonly string[]).includes(problem.field)) errors[problem.field] ??= problemText(f, problem);
+    else others.push(problem);
+  }
+  return {
+    values,
+    errors,
+    focus: NEW_ROW_FIELDS.find((field) => errors[field]),
+    others: fieldProblemLines(others, f),
+    failed: Boolean(form?.problems.length),
+    statuses: statusOptions((values.status as RowStatus | undefined) ?? 'not_started', f),
+  };
+}
+
+export function tablePage(table: ExecutionTable, view: TableView, today: string, f: Formatter, added?: RowForm) {
   const progress = progressOf(countStatuses(table.rows));
   const owners = [...new Set(table.rows.map((row) => row.owner).filter(Boolean))].sort((a, b) => a.localeCompare(b));
   const sort: SortKey = (SORTABLE as readonly string[]).includes(view.sort) ? (view.sort as SortKey) : 'position';
@@ -113,7 +141,7 @@ export function tablePage(table: ExecutionTable, view: TableView, today: string,
     matching: matching.length,
     cut: matching.length > PAGE_ROWS,
     knownOwners: owners,
-    newRow: { statuses: statusOptions('not_started', f) },
+    newRow: newRowForm(added, f),
     here: `/execution-tables/${table.id}${query({})}`,
     exportHref: `/api/execution-tables/${table.id}/export.xlsx?lang=${f.locale}`,
   };
