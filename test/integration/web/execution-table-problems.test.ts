@@ -21,10 +21,19 @@ eachDatabase('pages: an execution-table row’s problems in the reader’s langu
     const early = await manager.post(path, { endDate: '2026-01-01' });
     expect(early.status).toBe(400);
     expect(testId(early.html, 'row-problems')).toBe('结束日期: 2026-01-01 早于开始日期 2026-01-05');
+    // and in place, under the end field, which keeps what was typed
+    expect(testId(early.html, 'error-endDate')).toBe('2026-01-01 早于开始日期 2026-01-05');
+    expect(early.html).toMatch(/<input id="r-end" name="endDate" type="date" value="2026-01-01" aria-invalid="true" aria-describedby="r-end-error">/);
 
     const unknown = await manager.post(path, { status: 'Finished' });
     expect(unknown.status).toBe(400);
     expect(testId(unknown.html, 'row-problems')).toBe('完成状态: “Finished”不是有效的完成状态，请使用：未开始、进行中、已完成、需优化');
+    expect(testId(unknown.html, 'error-status')).toBe('“Finished”不是有效的完成状态，请使用：未开始、进行中、已完成、需优化');
+
+    const target = await manager.post(path, { kpiMetric: 'first_contact_resolution', kpiComparison: 'gte', kpiTarget: 'eighty' });
+    expect(target.status).toBe(400);
+    expect(testId(target.html, 'error-kpi_target')).toBeTruthy();
+    expect(target.html).toMatch(/<input id="k-target" name="kpiTarget" inputmode="decimal" value=""[^>]*aria-invalid="true"/);
   });
 
   test('a row added with the end before the start: the error next to the end field, in both languages, what was typed kept, nothing written', async () => {

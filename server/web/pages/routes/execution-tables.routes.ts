@@ -1,11 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import { localDate } from '../../../shared/clock.js';
 import { ROW_STATUSES, type RowContent } from '../../../services/execution-tables/execution-table.js';
-import { AppError, InvalidWorkbookError, NotFoundError, TooLargeError, ValidationError } from '../../../shared/errors.js';
+import { AppError, InvalidWorkbookError, type FieldProblem, NotFoundError, TooLargeError, ValidationError } from '../../../shared/errors.js';
 import { localPath, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
 import { idOf } from '../../http/ids.js';
 import {
+  fieldErrors,
   fieldProblemLines,
   historyLines,
   importPreview,
@@ -135,7 +136,7 @@ export function executionTableRoutes(kit: PageKit): Router {
     res.redirect(303, `/execution-tables/${id}#row-${row.id}`);
   });
 
-  async function sendRow(req: Request, res: Response, submitted?: Partial<RowContent>, problems: string[] = [], status = 200): Promise<void> {
+  async function sendRow(req: Request, res: Response, submitted?: Partial<RowContent>, problems: FieldProblem[] = [], status = 200): Promise<void> {
     const f = kit.formatter(req);
     const id = tableId(req);
     const [table, row, history] = await Promise.all([
@@ -152,7 +153,8 @@ export function executionTableRoutes(kit: PageKit): Router {
         table: { id: table.id, name: table.name },
         row: rowEditor(table, { ...row, ...submitted }, localDate(clock.now()), f),
         history: historyLines(history, f),
-        problems,
+        problems: fieldProblemLines(problems, f),
+        errors: fieldErrors(problems, f),
       },
       status,
     );
@@ -168,7 +170,7 @@ export function executionTableRoutes(kit: PageKit): Router {
       await executionTables.updateRow(tableId(req), rowId(req), content, req.user!.email);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      return sendRow(req, res, content, fieldProblemLines(error.problems, f), 400);
+      return sendRow(req, res, content, error.problems, 400);
     }
     flash(req, { kind: 'success', key: 'executionTables.rowSaved' });
     res.redirect(303, localPath(body(req).back, `/execution-tables/${tableId(req)}`));

@@ -209,6 +209,13 @@ export function fieldProblemLines(problems: FieldProblem[], f: Formatter): strin
   return problems.map((p) => `${f.t(`executionTables.fields.${p.field.replace(/\./g, '_')}`, { defaultValue: p.field })}: ${problemText(f, p)}`);
 }
 
+/** Each problem's message in the reader's language under its field (`kpi.target` as `kpi_target`), the first per field. */
+export function fieldErrors(problems: FieldProblem[], f: Formatter): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const problem of problems) errors[problem.field.replace(/\./g, '_')] ??= problemText(f, problem);
+  return errors;
+}
+
 /**
  * The fields a row form sent, as row content: the table's inline forms send the row's own columns, the row's
  * page also the KPI target's parts (`kpiMetric` empty: no target). Fields absent from the form stay as they are.
