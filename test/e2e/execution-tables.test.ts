@@ -110,6 +110,10 @@ describeInBrowser('execution tables end to end', (browser) => {
       await Promise.all([page.waitForURL(/\/import\/[0-9a-f]+$/), page.getByRole('button', { name: 'Check and preview' }).click()]);
       expect(await page.locator('[data-testid=import-summary]').textContent()).toContain('changes 1');
       expect(await page.locator('[data-testid=import-changed]').textContent()).toMatch(/Status: .+ → Done/);
+      // labelled by the table's number and by the workbook's line
+      expect(await page.locator('[data-testid=import-changed] > li > strong').textContent()).toBe(`#${target.position} ${target.phase}`);
+      expect(await page.locator('[data-testid=import-changed]').textContent()).toContain(`(sheet line ${target.position + 2})`);
+      await page.screenshot({ path: fileURLToPath(new URL('execution-import-preview-en.png', SCREENSHOTS)), fullPage: true });
       expect((await server.app.executionTables.row(table.id, target.id)).status).toBe(target.status);
       await Promise.all([page.waitForURL(new RegExp(`/execution-tables/${table.id}$`)), page.getByRole('button', { name: 'Apply these changes' }).click()]);
       expect(await page.locator('.flash-success').textContent()).toContain('1 changed');

@@ -267,6 +267,7 @@ export function importPreview(plan: ImportPlan, f: Formatter) {
     })),
     changed: plan.changed.map((row) => ({
       id: row.id,
+      position: row.position,
       sheetRow: row.sheetRow,
       phase: row.content.phase,
       changes: changeLines(row.changes, f),
