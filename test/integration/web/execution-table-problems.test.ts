@@ -1,3 +1,4 @@
+import { ownersOf } from '../../../server/engine/workflow.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
 import { FormClient, testId } from './support/form-client.js';
@@ -69,5 +70,24 @@ eachDatabase('pages: an execution-table row’s problems in the reader’s langu
       expect(answer.html).toMatch(/<details class="no-print add-row" id="add-row"[^>]* open/);
     }
     expect((await executionTables.get(table.id)).rows).toHaveLength(0);
+  });
+
+  test('owners: the datalist offers the people and the SOP roles that exist; a row whose owner nobody matches is marked', async () => {
+    const { executionTables, workflows } = server.app;
+    const [workflow] = await workflows.list();
+    const lane = ownersOf([(await workflows.latest(workflow!.key)).workflow])[0]!;
+    const table = await executionTables.create({ name: 'Plan', startDate: '2026-01-05', workflows: [workflow!.key] }, PEOPLE.manager.email);
+    for (const owner of [PEOPLE.agent.name, lane.toUpperCase(), 'Nobody we know', PEOPLE.manager.email, ''])
+      await executionTables.addRow(table.id, { phase: `owned by ${owner || 'no one'}`, owner }, PEOPLE.manager.email);
+    const page = await manager.get(`/execution-tables/${table.id}`);
+    const datalist = /<datalist id="known-owners"[^>]*>([\s\S]*?)<\/datalist>/.exec(page.html)![1]!;
+    expect(datalist).toContain(`<option value="${PEOPLE.agent.name}" label="人员 · ${PEOPLE.agent.email}">`);
+    expect(datalist).toContain(`<option value="${lane}" label="SOP 角色">`);
+    expect(datalist).not.toContain('Nobody we know');
+    const flagged = [...page.html.matchAll(/data-testid="row-(\d+)"[\s\S]*?<\/tr>/g)]
+      .filter((m) => m[0].includes('data-testid="owner-unknown"'))
+      .map((m) => Number(m[1]));
+    expect(flagged).toEqual([3]);
+    expect(testId(page.html, 'unknown-owners')).toContain('1 行');
   });
 });

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { ownersOf } from '../../../engine/workflow.js';
 import { localDate } from '../../../shared/clock.js';
 import { ROW_STATUSES, type RowContent } from '../../../services/execution-tables/execution-table.js';
 import { AppError, InvalidWorkbookError, type FieldProblem, NotFoundError, TooLargeError, ValidationError } from '../../../shared/errors.js';
@@ -15,6 +16,7 @@ import {
   rowFromForm,
   scheduleOf,
   tablePage,
+  type OwnerChoices,
   type RowForm,
   type TableView,
 } from '../view-models/execution-table-page.js';
@@ -96,7 +98,10 @@ export function executionTableRoutes(kit: PageKit): Router {
 
   async function sendTable(req: Request, res: Response, added?: RowForm, status = 200): Promise<void> {
     const f = kit.formatter(req);
-    const table = await executionTables.get(tableId(req));
+    const [table, people, versions] = await Promise.all([executionTables.get(tableId(req)), kit.app.users.list(), kit.catalog.latest()]);
+    // SOP roles: the lanes of the workflows the table optimizes (of every workflow when it names none).
+    const workflows = table.workflows.length ? versions.filter((v) => table.workflows.includes(v.key)) : versions;
+    const choices: OwnerChoices = { people: people.map((p) => ({ name: p.name, email: p.email })), roles: ownersOf(workflows.map((v) => v.workflow)) };
     const query = req.query as Record<string, unknown>;
     const view: TableView = {
       status: typeof query.status === 'string' ? query.status : '',
@@ -104,7 +109,7 @@ export function executionTableRoutes(kit: PageKit): Router {
       sort: typeof query.sort === 'string' ? query.sort : 'position',
       dir: query.dir === 'desc' ? 'desc' : 'asc',
     };
-    await kit.send(req, res, 'execution-table', { text: table.name }, tablePage(table, view, localDate(clock.now()), f, added), status);
+    await kit.send(req, res, 'execution-table', { text: table.name }, tablePage(table, view, localDate(clock.now()), f, choices, added), status);
   }
 
   router.get('/execution-tables/:id', (req, res) => sendTable(req, res));

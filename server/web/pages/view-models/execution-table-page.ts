@@ -88,7 +88,26 @@ export function newRowForm(form: RowForm | undefined, f: Formatter) {
   };
 }
 
-export function tablePage(table: ExecutionTable, view: TableView, today: string, f: Formatter, added?: RowForm) {
+/** Who a row's owner may name: the people (name and e-mail) and the SOP roles (workflow lanes) that exist. */
+export interface OwnerChoices {
+  people: Array<{ name: string; email: string }>;
+  roles: string[];
+}
+
+/** The owner datalist (people first, then roles, each once) and the test of an owner that names nobody. */
+export function ownerOptions(choices: OwnerChoices, f: Formatter) {
+  const key = (owner: string) => owner.trim().toLowerCase();
+  const known = new Set([...choices.people.flatMap((p) => [p.name, p.email]), ...choices.roles].filter((o) => o.trim() !== '').map(key));
+  const seen = new Set<string>();
+  const options = [
+    ...choices.people.map((p) => ({ value: p.name || p.email, label: `${f.t('executionTables.ownerPerson')} · ${p.email}` })),
+    ...choices.roles.map((role) => ({ value: role, label: f.t('executionTables.ownerRole') })),
+  ].filter((o) => !seen.has(key(o.value)) && seen.add(key(o.value)));
+  return { options, isUnknown: (owner: string) => owner.trim() !== '' && !known.has(key(owner)) };
+}
+
+export function tablePage(table: ExecutionTable, view: TableView, today: string, f: Formatter, choices: OwnerChoices, added?: RowForm) {
+  const owned = ownerOptions(choices, f);
   const progress = progressOf(countStatuses(table.rows));
   const owners = [...new Set(table.rows.map((row) => row.owner).filter(Boolean))].sort((a, b) => a.localeCompare(b));
   const sort: SortKey = (SORTABLE as readonly string[]).includes(view.sort) ? (view.sort as SortKey) : 'position';
@@ -132,6 +151,7 @@ export function tablePage(table: ExecutionTable, view: TableView, today: string,
       weeks: weeksLabel(weeksOf(table.startDate, row.startDate, row.endDate), f.locale),
       overdue: isOverdue(row, today),
       statusLabel: f.t(`executionTables.status.${row.status}`),
+      ownerUnknown: owned.isUnknown(row.owner),
       statuses: statusOptions(row.status, f),
       kpi: kpiText(row.kpi, f),
       up: reordering && row.position > 1 ? row.position - 1 : undefined,
@@ -140,7 +160,8 @@ export function tablePage(table: ExecutionTable, view: TableView, today: string,
     shown: Math.min(matching.length, PAGE_ROWS),
     matching: matching.length,
     cut: matching.length > PAGE_ROWS,
-    knownOwners: owners,
+    knownOwners: owned.options,
+    unknownOwners: matching.filter((row) => owned.isUnknown(row.owner)).length,
     newRow: newRowForm(added, f),
     here: `/execution-tables/${table.id}${query({})}`,
     exportHref: `/api/execution-tables/${table.id}/export.xlsx?lang=${f.locale}`,
