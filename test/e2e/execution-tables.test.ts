@@ -4,6 +4,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import * as XLSX from 'xlsx';
 import { describeInBrowser, SCREENSHOTS } from '../helpers/browser.js';
 import { sqliteDatabase, type TestDatabase } from '../helpers/databases.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { PEOPLE, startTestServer, type TestServer } from '../helpers/web-server.js';
 
 const SLOW = 90_000;
@@ -240,6 +241,42 @@ describeInBrowser('execution tables end to end', (browser) => {
       await Promise.all([page.waitForLoadState('load'), page.locator('details.add-row button[type=submit]').click()]);
       await page.waitForSelector('.flash-success');
       expect((await server.app.executionTables.get(table.id)).rows).toHaveLength(table.rows.length + 1);
+    },
+    SLOW,
+  );
+
+  test(
+    'with JavaScript a changed row saves itself and says so; a refused change says which field and writes nothing',
+    async () => {
+      const table = await server.app.executionTables.create(
+        { name: 'Autosave plan', startDate: '2026-01-05', template: 'six-step-method', locale: 'en' },
+        PEOPLE.manager.email,
+      );
+      const page = await signedInManager('en-US', { width: 1366, height: 900 });
+      await page.goto(`${server.url}/execution-tables/${table.id}`);
+      const row = table.rows[2]!;
+      const tr = page.locator(`[data-testid=row-${row.position}]`);
+      const state = tr.locator('[data-testid=save-state]');
+      const next = row.status === 'done' ? 'in_progress' : 'done';
+      await tr.locator('select[name=status]').selectOption(next);
+      await page.waitForFunction((el) => el?.getAttribute('data-state') === 'saved', await state.elementHandle());
+      expect(await state.textContent()).toBe('Saved');
+      expect((await server.app.executionTables.row(table.id, row.id)).status).toBe(next);
+      await tr.locator('textarea[name=blockers]').fill('Waiting for the new dashboard');
+      await tr.locator('textarea[name=blockers]').blur();
+      await waitFor(async () => (await server.app.executionTables.row(table.id, row.id)).blockers === 'Waiting for the new dashboard', {
+        what: 'the blockers saved by themselves',
+      });
+      await page.waitForFunction((el) => el?.getAttribute('data-state') === 'saved', await state.elementHandle());
+
+      // The end before the start: refused by the service, the row says which field, nothing is written.
+      await tr.locator('input[name=endDate]').fill('2025-12-01');
+      await tr.locator('input[name=endDate]').dispatchEvent('change');
+      await page.waitForFunction((el) => el?.getAttribute('data-state') === 'failed', await state.elementHandle());
+      expect(await state.textContent()).toBe('Not saved: End');
+      expect(await tr.locator('input[name=endDate]').getAttribute('aria-invalid')).toBe('true');
+      expect((await server.app.executionTables.row(table.id, row.id)).endDate).toBe(row.endDate);
+      await page.screenshot({ path: fileURLToPath(new URL('execution-table-autosave-en.png', SCREENSHOTS)) });
     },
     SLOW,
   );
