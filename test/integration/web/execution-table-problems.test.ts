@@ -89,5 +89,13 @@ eachDatabase('pages: an execution-table row’s problems in the reader’s langu
       .map((m) => Number(m[1]));
     expect(flagged).toEqual([3]);
     expect(testId(page.html, 'unknown-owners')).toContain('1 行');
+    // the row's own page offers the same owners and says the same
+    const rows = (await executionTables.get(table.id)).rows;
+    const nobody = await manager.get(`/execution-tables/${table.id}/rows/${rows[2]!.id}`);
+    expect(nobody.html).toContain('<input id="r-owner" name="owner" value="Nobody we know" list="known-owners"');
+    expect(nobody.html).toContain(`<option value="${lane}" label="SOP 角色">`);
+    expect(testId(nobody.html, 'owner-unknown')).toBe('没有与此名称匹配的人员或 SOP 角色');
+    const agentRow = await manager.get(`/execution-tables/${table.id}/rows/${rows[0]!.id}`);
+    expect(testId(agentRow.html, 'owner-unknown')).toBeUndefined();
   });
 });

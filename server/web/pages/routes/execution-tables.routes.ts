@@ -11,6 +11,7 @@ import {
   fieldProblemLines,
   historyLines,
   importPreview,
+  ownerOptions,
   problemText,
   rowEditor,
   rowFromForm,
@@ -96,12 +97,17 @@ export function executionTableRoutes(kit: PageKit): Router {
     }
   });
 
+  /** The people and the SOP roles (lanes of the table's workflows; of every workflow when it names none) an owner may name. */
+  async function ownerChoices(tableWorkflows: string[]): Promise<OwnerChoices> {
+    const [people, versions] = await Promise.all([kit.app.users.list(), kit.catalog.latest()]);
+    const workflows = tableWorkflows.length ? versions.filter((v) => tableWorkflows.includes(v.key)) : versions;
+    return { people: people.map((p) => ({ name: p.name, email: p.email })), roles: ownersOf(workflows.map((v) => v.workflow)) };
+  }
+
   async function sendTable(req: Request, res: Response, added?: RowForm, status = 200): Promise<void> {
     const f = kit.formatter(req);
-    const [table, people, versions] = await Promise.all([executionTables.get(tableId(req)), kit.app.users.list(), kit.catalog.latest()]);
-    // SOP roles: the lanes of the workflows the table optimizes (of every workflow when it names none).
-    const workflows = table.workflows.length ? versions.filter((v) => table.workflows.includes(v.key)) : versions;
-    const choices: OwnerChoices = { people: people.map((p) => ({ name: p.name, email: p.email })), roles: ownersOf(workflows.map((v) => v.workflow)) };
+    const table = await executionTables.get(tableId(req));
+    const choices = await ownerChoices(table.workflows);
     const query = req.query as Record<string, unknown>;
     const view: TableView = {
       status: typeof query.status === 'string' ? query.status : '',
@@ -149,6 +155,8 @@ export function executionTableRoutes(kit: PageKit): Router {
       executionTables.row(id, rowId(req)),
       executionTables.history(id, rowId(req)),
     ]);
+    const owners = ownerOptions(await ownerChoices(table.workflows), f);
+    const content = { ...row, ...submitted };
     await kit.send(
       req,
       res,
@@ -156,7 +164,8 @@ export function executionTableRoutes(kit: PageKit): Router {
       { text: `${table.name} · ${row.position}. ${row.phase}` },
       {
         table: { id: table.id, name: table.name },
-        row: rowEditor(table, { ...row, ...submitted }, localDate(clock.now()), f),
+        row: { ...rowEditor(table, content, localDate(clock.now()), f), ownerUnknown: owners.isUnknown(content.owner) },
+        knownOwners: owners.options,
         history: historyLines(history, f),
         problems: fieldProblemLines(problems, f),
         errors: fieldErrors(problems, f),
