@@ -4,6 +4,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import * as XLSX from 'xlsx';
 import { describeInBrowser, SCREENSHOTS } from '../helpers/browser.js';
 import { sqliteDatabase, type TestDatabase } from '../helpers/databases.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { PEOPLE, startTestServer, type TestServer } from '../helpers/web-server.js';
 
 const SLOW = 90_000;
@@ -25,8 +26,8 @@ describeInBrowser('execution tables end to end', (browser) => {
     await context?.close();
   });
 
-  async function signedInManager(locale: string): Promise<Page> {
-    context = await browser().newContext({ locale, viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  async function signedInManager(locale: string, viewport = { width: 1400, height: 900 }): Promise<Page> {
+    context = await browser().newContext({ locale, viewport, acceptDownloads: true });
     const page = await context.newPage();
     await page.goto(server.url + '/');
     await page.fill('#email', PEOPLE.manager.email);
@@ -110,6 +111,10 @@ describeInBrowser('execution tables end to end', (browser) => {
       await Promise.all([page.waitForURL(/\/import\/[0-9a-f]+$/), page.getByRole('button', { name: 'Check and preview' }).click()]);
       expect(await page.locator('[data-testid=import-summary]').textContent()).toContain('changes 1');
       expect(await page.locator('[data-testid=import-changed]').textContent()).toMatch(/Status: .+ → Done/);
+      // labelled by the table's number and by the workbook's line
+      expect(await page.locator('[data-testid=import-changed] > li > strong').textContent()).toBe(`#${target.position} ${target.phase}`);
+      expect(await page.locator('[data-testid=import-changed]').textContent()).toContain(`(sheet line ${target.position + 2})`);
+      await page.screenshot({ path: fileURLToPath(new URL('execution-import-preview-en.png', SCREENSHOTS)), fullPage: true });
       expect((await server.app.executionTables.row(table.id, target.id)).status).toBe(target.status);
       await Promise.all([page.waitForURL(new RegExp(`/execution-tables/${table.id}$`)), page.getByRole('button', { name: 'Apply these changes' }).click()]);
       expect(await page.locator('.flash-success').textContent()).toContain('1 changed');
@@ -130,6 +135,148 @@ describeInBrowser('execution tables end to end', (browser) => {
       expect(listed.some((line) => line.includes('5') && line.includes('Phase'))).toBe(true);
       expect((await server.app.executionTables.get(table.id)).rows[2]!.status).toBe(table.rows[2]!.status);
       await page.screenshot({ path: fileURLToPath(new URL('execution-import-refused-en.png', SCREENSHOTS)), fullPage: true });
+    },
+    SLOW,
+  );
+
+  test(
+    'at 1366×900 the grid fits: no page-wide scrollbar, every row’s Save in the viewport, one line per row, saved from the keyboard; a phone reads it',
+    async () => {
+      const table = await server.app.executionTables.create(
+        { name: 'Fitting plan', startDate: '2026-01-05', template: 'six-step-method', locale: 'en' },
+        PEOPLE.manager.email,
+      );
+      const page = await signedInManager('en-US', { width: 1366, height: 900 });
+      await page.goto(`${server.url}/execution-tables/${table.id}`);
+      const widths = () => page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+      const wide = await widths();
+      expect(wide.scroll).toBeLessThanOrEqual(wide.inner);
+
+      // Every row's Save is where the browser shows it without scrolling sideways (rows below the grid's
+      // own box scroll up and down, which does not move them sideways).
+      const saves = page.locator('tbody tr[id^=row-] [data-testid=save]');
+      const count = await saves.count();
+      expect(count).toBe(table.rows.length);
+      for (let i = 0; i < count; i++) {
+        const box = (await saves.nth(i).boundingBox())!;
+        expect(box.x).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width).toBeLessThanOrEqual(wide.inner);
+      }
+      const heights = await page.locator('tbody tr[id^=row-]').evaluateAll((rows) => rows.map((row) => row.getBoundingClientRect().height));
+      expect(Math.max(...heights)).toBeLessThan(48);
+
+      // A text cell shows its whole text while it has focus.
+      const actions = page.locator('[data-testid=row-1] textarea[name=actions]');
+      const closed = (await actions.boundingBox())!.height;
+      await actions.focus();
+      expect((await actions.boundingBox())!.height).toBeGreaterThan(closed);
+      await page.screenshot({ path: fileURLToPath(new URL('execution-table-1366-en.png', SCREENSHOTS)) });
+
+      // The sticky first columns stay put while the grid scrolls sideways.
+      const phase = page.locator('[data-testid=row-1] input[name=phase]');
+      const before = (await phase.boundingBox())!.x;
+      await page.locator('[data-testid=grid]').evaluate((grid) => (grid.scrollLeft = 600));
+      expect((await phase.boundingBox())!.x).toBeCloseTo(before, 0);
+      await page.screenshot({ path: fileURLToPath(new URL('execution-table-1366-scrolled-en.png', SCREENSHOTS)) });
+
+      // Keyboard: Enter in a row's field saves that row; Ctrl+Enter in a text cell too.
+      const second = table.rows[1]!;
+      await page.fill('[data-testid=row-2] input[name=phase]', 'Renamed from the keyboard');
+      await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.press('[data-testid=row-2] input[name=phase]', 'Enter')]);
+      await page.waitForSelector('.flash-success');
+      expect((await server.app.executionTables.row(table.id, second.id)).phase).toBe('Renamed from the keyboard');
+      await page.fill('[data-testid=row-2] textarea[name=notes]', 'line one\nline two');
+      await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST'),
+        page.press('[data-testid=row-2] textarea[name=notes]', 'Control+Enter'),
+      ]);
+      await page.waitForSelector('.flash-success');
+      // (a form sends its line breaks as CRLF)
+      expect((await server.app.executionTables.row(table.id, second.id)).notes.replace(/\r\n/g, '\n')).toBe('line one\nline two');
+
+      // A phone reads it: the page itself does not scroll sideways; the grid does, inside its box.
+      await page.setViewportSize({ width: 375, height: 800 });
+      const narrow = await widths();
+      expect(narrow.scroll).toBeLessThanOrEqual(narrow.inner);
+      await page.screenshot({ path: fileURLToPath(new URL('execution-table-375-en.png', SCREENSHOTS)), fullPage: true });
+    },
+    SLOW,
+  );
+
+  test(
+    'a row added with the end before the start shows the error next to the end field, with what was typed kept (中文)',
+    async () => {
+      const table = await server.app.executionTables.create(
+        { name: '错误提示', startDate: '2026-01-05', template: 'six-step-method', locale: 'zh-CN' },
+        PEOPLE.manager.email,
+      );
+      const page = await signedInManager('zh-CN', { width: 1366, height: 900 });
+      await page.goto(`${server.url}/execution-tables/${table.id}`);
+      await page.locator('details.add-row summary').click();
+      await page.fill('#n-phase', '复盘');
+      await page.fill('#n-owner', '数据分析师');
+      await page.fill('#n-start', '2026-03-02');
+      await page.fill('#n-end', '2026-02-23');
+      await Promise.all([page.waitForLoadState('load'), page.locator('details.add-row button[type=submit]').click()]);
+      const error = page.locator('#n-end-error');
+      await error.waitFor();
+      expect(await error.textContent()).toBe('2026-02-23 早于开始日期 2026-03-02');
+      // next to its field: right below it, and the field is the one focused
+      const end = (await page.locator('#n-end').boundingBox())!;
+      const box = (await error.boundingBox())!;
+      expect(box.y).toBeGreaterThanOrEqual(end.y + end.height - 1);
+      expect(box.y).toBeLessThan(end.y + end.height + 24);
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('n-end');
+      expect(await page.locator('#n-end').getAttribute('aria-invalid')).toBe('true');
+      expect(await page.inputValue('#n-phase')).toBe('复盘');
+      expect(await page.inputValue('#n-owner')).toBe('数据分析师');
+      expect(await page.inputValue('#n-start')).toBe('2026-03-02');
+      expect(await page.inputValue('#n-end')).toBe('2026-02-23');
+      expect((await server.app.executionTables.get(table.id)).rows).toHaveLength(table.rows.length);
+      await error.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: fileURLToPath(new URL('execution-table-add-row-error-zh.png', SCREENSHOTS)) });
+
+      // Corrected, it is added.
+      await page.fill('#n-end', '2026-03-08');
+      await Promise.all([page.waitForLoadState('load'), page.locator('details.add-row button[type=submit]').click()]);
+      await page.waitForSelector('.flash-success');
+      expect((await server.app.executionTables.get(table.id)).rows).toHaveLength(table.rows.length + 1);
+    },
+    SLOW,
+  );
+
+  test(
+    'with JavaScript a changed row saves itself and says so; a refused change says which field and writes nothing',
+    async () => {
+      const table = await server.app.executionTables.create(
+        { name: 'Autosave plan', startDate: '2026-01-05', template: 'six-step-method', locale: 'en' },
+        PEOPLE.manager.email,
+      );
+      const page = await signedInManager('en-US', { width: 1366, height: 900 });
+      await page.goto(`${server.url}/execution-tables/${table.id}`);
+      const row = table.rows[2]!;
+      const tr = page.locator(`[data-testid=row-${row.position}]`);
+      const state = tr.locator('[data-testid=save-state]');
+      const next = row.status === 'done' ? 'in_progress' : 'done';
+      await tr.locator('select[name=status]').selectOption(next);
+      await page.waitForFunction((el) => el?.getAttribute('data-state') === 'saved', await state.elementHandle());
+      expect(await state.textContent()).toBe('Saved');
+      expect((await server.app.executionTables.row(table.id, row.id)).status).toBe(next);
+      await tr.locator('textarea[name=blockers]').fill('Waiting for the new dashboard');
+      await tr.locator('textarea[name=blockers]').blur();
+      await waitFor(async () => (await server.app.executionTables.row(table.id, row.id)).blockers === 'Waiting for the new dashboard', {
+        what: 'the blockers saved by themselves',
+      });
+      await page.waitForFunction((el) => el?.getAttribute('data-state') === 'saved', await state.elementHandle());
+
+      // The end before the start: refused by the service, the row says which field, nothing is written.
+      await tr.locator('input[name=endDate]').fill('2025-12-01');
+      await tr.locator('input[name=endDate]').dispatchEvent('change');
+      await page.waitForFunction((el) => el?.getAttribute('data-state') === 'failed', await state.elementHandle());
+      expect(await state.textContent()).toBe('Not saved: End');
+      expect(await tr.locator('input[name=endDate]').getAttribute('aria-invalid')).toBe('true');
+      expect((await server.app.executionTables.row(table.id, row.id)).endDate).toBe(row.endDate);
+      await page.screenshot({ path: fileURLToPath(new URL('execution-table-autosave-en.png', SCREENSHOTS)) });
     },
     SLOW,
   );

@@ -1,19 +1,24 @@
 import { Router, type Request, type Response } from 'express';
+import { ownersOf } from '../../../engine/workflow.js';
 import { localDate } from '../../../shared/clock.js';
 import { ROW_STATUSES, type RowContent } from '../../../services/execution-tables/execution-table.js';
-import { AppError, InvalidWorkbookError, NotFoundError, TooLargeError, ValidationError } from '../../../shared/errors.js';
+import { AppError, InvalidWorkbookError, type FieldProblem, NotFoundError, TooLargeError, ValidationError } from '../../../shared/errors.js';
 import { localPath, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
 import { idOf } from '../../http/ids.js';
 import {
+  fieldErrors,
   fieldProblemLines,
   historyLines,
   importPreview,
+  ownerOptions,
   problemText,
   rowEditor,
   rowFromForm,
   scheduleOf,
   tablePage,
+  type OwnerChoices,
+  type RowForm,
   type TableView,
 } from '../view-models/execution-table-page.js';
 
@@ -92,9 +97,17 @@ export function executionTableRoutes(kit: PageKit): Router {
     }
   });
 
-  router.get('/execution-tables/:id', async (req, res) => {
+  /** The people and the SOP roles (lanes of the table's workflows; of every workflow when it names none) an owner may name. */
+  async function ownerChoices(tableWorkflows: string[]): Promise<OwnerChoices> {
+    const [people, versions] = await Promise.all([kit.app.users.list(), kit.catalog.latest()]);
+    const workflows = tableWorkflows.length ? versions.filter((v) => tableWorkflows.includes(v.key)) : versions;
+    return { people: people.map((p) => ({ name: p.name, email: p.email })), roles: ownersOf(workflows.map((v) => v.workflow)) };
+  }
+
+  async function sendTable(req: Request, res: Response, added?: RowForm, status = 200): Promise<void> {
     const f = kit.formatter(req);
     const table = await executionTables.get(tableId(req));
+    const choices = await ownerChoices(table.workflows);
     const query = req.query as Record<string, unknown>;
     const view: TableView = {
       status: typeof query.status === 'string' ? query.status : '',
@@ -102,8 +115,10 @@ export function executionTableRoutes(kit: PageKit): Router {
       sort: typeof query.sort === 'string' ? query.sort : 'position',
       dir: query.dir === 'desc' ? 'desc' : 'asc',
     };
-    await kit.send(req, res, 'execution-table', { text: table.name }, tablePage(table, view, localDate(clock.now()), f));
-  });
+    await kit.send(req, res, 'execution-table', { text: table.name }, tablePage(table, view, localDate(clock.now()), f, choices, added), status);
+  }
+
+  router.get('/execution-tables/:id', (req, res) => sendTable(req, res));
 
   router.get('/execution-tables/:id/schedule', async (req, res) => {
     const f = kit.formatter(req);
@@ -119,12 +134,20 @@ export function executionTableRoutes(kit: PageKit): Router {
 
   router.post('/execution-tables/:id/rows', async (req, res) => {
     const id = tableId(req);
-    const row = await executionTables.addRow(id, rowFromForm(body(req)), req.user!.email);
+    let row;
+    try {
+      row = await executionTables.addRow(id, rowFromForm(body(req)), req.user!.email);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      // The table again, the form open with what was typed and each problem next to its field.
+      const values = Object.fromEntries(['phase', 'actions', 'owner', 'startDate', 'endDate', 'status'].map((name) => [name, text(req, name)]));
+      return sendTable(req, res, { values, problems: error.problems }, 400);
+    }
     flash(req, { kind: 'success', key: 'executionTables.rowAdded', values: { position: row.position } });
     res.redirect(303, `/execution-tables/${id}#row-${row.id}`);
   });
 
-  async function sendRow(req: Request, res: Response, submitted?: Partial<RowContent>, problems: string[] = [], status = 200): Promise<void> {
+  async function sendRow(req: Request, res: Response, submitted?: Partial<RowContent>, problems: FieldProblem[] = [], status = 200): Promise<void> {
     const f = kit.formatter(req);
     const id = tableId(req);
     const [table, row, history] = await Promise.all([
@@ -132,6 +155,8 @@ export function executionTableRoutes(kit: PageKit): Router {
       executionTables.row(id, rowId(req)),
       executionTables.history(id, rowId(req)),
     ]);
+    const owners = ownerOptions(await ownerChoices(table.workflows), f);
+    const content = { ...row, ...submitted };
     await kit.send(
       req,
       res,
@@ -139,9 +164,11 @@ export function executionTableRoutes(kit: PageKit): Router {
       { text: `${table.name} · ${row.position}. ${row.phase}` },
       {
         table: { id: table.id, name: table.name },
-        row: rowEditor(table, { ...row, ...submitted }, localDate(clock.now()), f),
+        row: { ...rowEditor(table, content, localDate(clock.now()), f), ownerUnknown: owners.isUnknown(content.owner) },
+        knownOwners: owners.options,
         history: historyLines(history, f),
-        problems,
+        problems: fieldProblemLines(problems, f),
+        errors: fieldErrors(problems, f),
       },
       status,
     );
@@ -157,7 +184,7 @@ export function executionTableRoutes(kit: PageKit): Router {
       await executionTables.updateRow(tableId(req), rowId(req), content, req.user!.email);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      return sendRow(req, res, content, fieldProblemLines(error.problems, f), 400);
+      return sendRow(req, res, content, error.problems, 400);
     }
     flash(req, { kind: 'success', key: 'executionTables.rowSaved' });
     res.redirect(303, localPath(body(req).back, `/execution-tables/${tableId(req)}`));

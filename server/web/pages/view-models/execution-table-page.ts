@@ -60,7 +60,54 @@ function compare(a: ExecutionRow, b: ExecutionRow, key: SortKey): number {
   return typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
 }
 
-export function tablePage(table: ExecutionTable, view: TableView, today: string, f: Formatter) {
+/** The add-row form as it was sent, and what the service found wrong with it (each problem under its field). */
+export interface RowForm {
+  values: Record<string, string>;
+  problems: FieldProblem[];
+}
+
+/** The fields the add-row form has; a problem naming another field is listed above the form. */
+const NEW_ROW_FIELDS = ['phase', 'actions', 'owner', 'startDate', 'endDate', 'status'] as const;
+
+/** The add-row form: the values as typed, each problem next to its field (in the reader's language), the first one focused. */
+export function newRowForm(form: RowForm | undefined, f: Formatter) {
+  const values = form?.values ?? {};
+  const errors: Record<string, string> = {};
+  const others: FieldProblem[] = [];
+  for (const problem of form?.problems ?? []) {
+    if ((NEW_ROW_FIELDS as readonly string[]).includes(problem.field)) errors[problem.field] ??= problemText(f, problem);
+    else others.push(problem);
+  }
+  return {
+    values,
+    errors,
+    focus: NEW_ROW_FIELDS.find((field) => errors[field]),
+    others: fieldProblemLines(others, f),
+    failed: Boolean(form?.problems.length),
+    statuses: statusOptions((values.status as RowStatus | undefined) ?? 'not_started', f),
+  };
+}
+
+/** Who a row's owner may name: the people (name and e-mail) and the SOP roles (workflow lanes) that exist. */
+export interface OwnerChoices {
+  people: Array<{ name: string; email: string }>;
+  roles: string[];
+}
+
+/** The owner datalist (people first, then roles, each once) and the test of an owner that names nobody. */
+export function ownerOptions(choices: OwnerChoices, f: Formatter) {
+  const key = (owner: string) => owner.trim().toLowerCase();
+  const known = new Set([...choices.people.flatMap((p) => [p.name, p.email]), ...choices.roles].filter((o) => o.trim() !== '').map(key));
+  const seen = new Set<string>();
+  const options = [
+    ...choices.people.map((p) => ({ value: p.name || p.email, label: `${f.t('executionTables.ownerPerson')} · ${p.email}` })),
+    ...choices.roles.map((role) => ({ value: role, label: f.t('executionTables.ownerRole') })),
+  ].filter((o) => !seen.has(key(o.value)) && seen.add(key(o.value)));
+  return { options, isUnknown: (owner: string) => owner.trim() !== '' && !known.has(key(owner)) };
+}
+
+export function tablePage(table: ExecutionTable, view: TableView, today: string, f: Formatter, choices: OwnerChoices, added?: RowForm) {
+  const owned = ownerOptions(choices, f);
   const progress = progressOf(countStatuses(table.rows));
   const owners = [...new Set(table.rows.map((row) => row.owner).filter(Boolean))].sort((a, b) => a.localeCompare(b));
   const sort: SortKey = (SORTABLE as readonly string[]).includes(view.sort) ? (view.sort as SortKey) : 'position';
@@ -104,6 +151,7 @@ export function tablePage(table: ExecutionTable, view: TableView, today: string,
       weeks: weeksLabel(weeksOf(table.startDate, row.startDate, row.endDate), f.locale),
       overdue: isOverdue(row, today),
       statusLabel: f.t(`executionTables.status.${row.status}`),
+      ownerUnknown: owned.isUnknown(row.owner),
       statuses: statusOptions(row.status, f),
       kpi: kpiText(row.kpi, f),
       up: reordering && row.position > 1 ? row.position - 1 : undefined,
@@ -112,8 +160,9 @@ export function tablePage(table: ExecutionTable, view: TableView, today: string,
     shown: Math.min(matching.length, PAGE_ROWS),
     matching: matching.length,
     cut: matching.length > PAGE_ROWS,
-    knownOwners: owners,
-    newRow: { statuses: statusOptions('not_started', f) },
+    knownOwners: owned.options,
+    unknownOwners: matching.filter((row) => owned.isUnknown(row.owner)).length,
+    newRow: newRowForm(added, f),
     here: `/execution-tables/${table.id}${query({})}`,
     exportHref: `/api/execution-tables/${table.id}/export.xlsx?lang=${f.locale}`,
   };
@@ -181,6 +230,13 @@ export function fieldProblemLines(problems: FieldProblem[], f: Formatter): strin
   return problems.map((p) => `${f.t(`executionTables.fields.${p.field.replace(/\./g, '_')}`, { defaultValue: p.field })}: ${problemText(f, p)}`);
 }
 
+/** Each problem's message in the reader's language under its field (`kpi.target` as `kpi_target`), the first per field. */
+export function fieldErrors(problems: FieldProblem[], f: Formatter): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const problem of problems) errors[problem.field.replace(/\./g, '_')] ??= problemText(f, problem);
+  return errors;
+}
+
 /**
  * The fields a row form sent, as row content: the table's inline forms send the row's own columns, the row's
  * page also the KPI target's parts (`kpiMetric` empty: no target). Fields absent from the form stay as they are.
@@ -232,6 +288,7 @@ export function importPreview(plan: ImportPlan, f: Formatter) {
     })),
     changed: plan.changed.map((row) => ({
       id: row.id,
+      position: row.position,
       sheetRow: row.sheetRow,
       phase: row.content.phase,
       changes: changeLines(row.changes, f),
