@@ -41,7 +41,7 @@ export type TakeWriteLock = (trx: Knex.Transaction) => Promise<unknown>;
  */
 export class WriteQueue {
   private waiting: Job[] = [];
-  private running: Promise<void> | undefined;
+  private readonly running = new Set<Promise<void>>();
 
   constructor(
     private readonly knex: Knex,
@@ -49,26 +49,37 @@ export class WriteQueue {
     private readonly serialized: boolean,
     private readonly takeWriteLock: TakeWriteLock = () => Promise.resolve(),
     private readonly maxBatch = 256,
+    /** Batches stored at once: one on SQLite (one writer); on PostgreSQL several, each on its own pooled connection. */
+    private readonly concurrency = serialized ? 1 : 4,
   ) {}
 
   run<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     if (!this.serialized) return this.knex.transaction(work);
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ kind: 'work', work, resolve: resolve as (value: unknown) => void, reject });
-      this.running ??= this.drain();
+      this.startDraining();
     });
   }
 
   submit<U, R>(writer: BatchWriter<U, R>, unit: U): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ kind: 'unit', writer: writer as BatchWriter<unknown, unknown>, unit, resolve: resolve as (value: unknown) => void, reject });
-      this.running ??= this.drain();
+      this.startDraining();
     });
   }
 
   /** Resolves when every write queued so far has been committed or refused. */
   async drained(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.running.size) await Promise.all(this.running);
+  }
+
+  private startDraining(): void {
+    if (this.running.size >= this.concurrency) return;
+    const draining: Promise<void> = this.drain().finally(() => {
+      this.running.delete(draining);
+      if (this.waiting.length) this.startDraining();
+    });
+    this.running.add(draining);
   }
 
   private async drain(): Promise<void> {
@@ -87,7 +98,6 @@ export class WriteQueue {
       else if (work.length) await this.runTogether(work);
       await new Promise((resolve) => setImmediate(resolve));
     }
-    this.running = undefined;
   }
 
   private async writeUnits(writer: BatchWriter<unknown, unknown>, jobs: readonly UnitJob[]): Promise<void> {

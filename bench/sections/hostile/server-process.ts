@@ -14,7 +14,9 @@ const STDERR_TAIL = 2_000;
 /** The node flags of `npm start` (package.json) and the script it runs. */
 function startCommand(root: string): { flags: string[]; script: string } {
   const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const words = start.split(/\s+/).slice(1);
+  // `exec node …`: the words after `node` (exec makes the server npm's own child, so signals reach it).
+  const all = start.split(/\s+/);
+  const words = all.slice(all.indexOf('node') + 1);
   const script = words.find((word) => word.endsWith('.ts'));
   if (!script) throw new Error(`the start script "${start}" names no .ts entry point`);
   return { flags: words.filter((word) => word !== script), script };

@@ -23,17 +23,19 @@ export interface TicketRepository {
 export function ticketRepository(db: Database): TicketRepository {
   const writer: BatchWriter<TicketWrite, TicketWriteResult> = ticketWriter(db.knex, db.sqlite);
   const { knex, sqlite } = db;
+  const findMany = async (ids: readonly number[]): Promise<TicketRecord[]> => {
+    if (!ids.length) return [];
+    const rows = (await knex.raw(`${TICKET_SELECT} WHERE t.id IN (${ids.map(() => '?').join(', ')}) ORDER BY t.id`, [...ids])) as unknown;
+    return (Array.isArray(rows) ? (rows as TicketRow[]) : (rows as { rows: TicketRow[] }).rows).map(ticketOf);
+  };
+  const reads = new ReadBatch(findMany);
   return {
     find(id) {
       // On SQLite the read is one cached prepared statement on the owned connection: no knex round on the hot path.
       if (sqlite) return Promise.resolve(maybeTicket(sqlite.prepare(`${TICKET_SELECT} WHERE t.id = ?`).get(id) as TicketRow | undefined));
-      return knex.raw(`${TICKET_SELECT} WHERE t.id = ?`, [id]).then((result: { rows: TicketRow[] }) => maybeTicket(result.rows[0]));
+      return reads.find(id);
     },
-    async findMany(ids) {
-      if (!ids.length) return [];
-      const rows = (await knex.raw(`${TICKET_SELECT} WHERE t.id IN (${ids.map(() => '?').join(', ')}) ORDER BY t.id`, [...ids])) as unknown;
-      return (Array.isArray(rows) ? (rows as TicketRow[]) : (rows as { rows: TicketRow[] }).rows).map(ticketOf);
-    },
+    findMany,
     async stepLog(id) {
       return ((await knex('step_log').where({ ticket_id: id }).orderBy('visit')) as StepLogRow[]).map(stepLogEntryOf);
     },
@@ -85,6 +87,39 @@ type ListRow = TicketRow & { vip: boolean | number; due_at: number | string | nu
 /** A cursor as the values of LIST_ORDER. */
 function keyOf(after: TicketCursor): number[] {
   return [after.closed ? 1 : 0, after.vip ? 0 : 1, after.dueAt === null ? 1 : 0, after.dueAt ?? 0, after.id];
+}
+
+/**
+ * PostgreSQL: the tickets asked for in one turn of the event loop (the advances of requests that arrived
+ * together) are read with one statement, a round trip for all of them instead of one each.
+ */
+class ReadBatch {
+  private waiting: Map<number, Array<{ resolve: (record: TicketRecord | undefined) => void; reject: (error: unknown) => void }>> | undefined;
+
+  constructor(private readonly findMany: (ids: readonly number[]) => Promise<TicketRecord[]>) {}
+
+  find(id: number): Promise<TicketRecord | undefined> {
+    return new Promise((resolve, reject) => {
+      if (!this.waiting) {
+        this.waiting = new Map();
+        setImmediate(() => void this.flush());
+      }
+      const callers = this.waiting.get(id) ?? [];
+      callers.push({ resolve, reject });
+      this.waiting.set(id, callers);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const waiting = this.waiting!;
+    this.waiting = undefined;
+    try {
+      const found = new Map((await this.findMany([...waiting.keys()])).map((record) => [record.id, record]));
+      for (const [id, callers] of waiting) for (const caller of callers) caller.resolve(found.get(id));
+    } catch (error) {
+      for (const callers of waiting.values()) for (const caller of callers) caller.reject(error);
+    }
+  }
 }
 
 function maybeTicket(row: TicketRow | undefined): TicketRecord | undefined {
