@@ -48,6 +48,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     throw error;
   }
   app.scheduler.start();
+  app.executionTables.warmWorkbookReaders();
   const url = `http://localhost:${(server.address() as AddressInfo).port}`;
   logger.info({ url, database: app.db.client }, 'SOPflow is listening');
 

@@ -88,6 +88,11 @@ export class ExecutionTables {
   /** The worker threads that read uploaded workbooks, kept between uploads. */
   private readonly workbookReaders: WorkbookReaders;
 
+  /** Starts a workbook reader thread now, so that the first upload (a server's) does not wait for one. */
+  warmWorkbookReaders(): void {
+    this.workbookReaders.warm();
+  }
+
   /** Ends the workbook readers' threads. */
   close(): Promise<void> {
     return this.workbookReaders.close();
