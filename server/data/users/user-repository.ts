@@ -63,7 +63,7 @@ export interface UserRepository {
    * The user added, or undefined when one with this email exists already. With `audit`, its entries (made
    * from the new record) are written in the same transaction.
    */
-  insert(user: NewUser, audit?: (record: UserRecord) => AuditEntry[]): Promise<UserRecord | undefined>;
+  create(user: NewUser, audit?: (record: UserRecord) => AuditEntry[]): Promise<UserRecord | undefined>;
   /**
    * Reads the user in a transaction, lets `decide` say what changes (it may throw: then nothing is written),
    * writes the change and its audit entries. The user as now stored, or undefined when there is no such user.
@@ -81,7 +81,7 @@ export interface UserRepository {
   /** Replaces a user's lanes in one transaction; false (and nothing changed) when there is no such user. */
   replaceLanes(userId: number, lanes: readonly string[]): Promise<boolean>;
   /** Stores a token (and, with `audit`, its entries in the same transaction); its id. */
-  insertToken(token: NewToken, audit?: (record: TokenRecord) => AuditEntry[]): Promise<number>;
+  createToken(token: NewToken, audit?: (record: TokenRecord) => AuditEntry[]): Promise<number>;
   /** Tokens, newest first: every user's, or one user's. */
   tokens(userId?: number): Promise<TokenRecord[]>;
   token(id: number): Promise<TokenRecord | undefined>;
@@ -151,7 +151,7 @@ async function endSessionsOf(trx: Transaction, userId: number): Promise<void> {
 export class KnexUserRepository implements UserRepository {
   constructor(private readonly db: Database) {}
 
-  async insert(user: NewUser, audit?: (record: UserRecord) => AuditEntry[]): Promise<UserRecord | undefined> {
+  async create(user: NewUser, audit?: (record: UserRecord) => AuditEntry[]): Promise<UserRecord | undefined> {
     try {
       return await this.db.write(async (trx) => {
         const [row] = (await trx('users')
@@ -239,7 +239,7 @@ export class KnexUserRepository implements UserRepository {
     });
   }
 
-  insertToken(token: NewToken, audit?: (record: TokenRecord) => AuditEntry[]): Promise<number> {
+  createToken(token: NewToken, audit?: (record: TokenRecord) => AuditEntry[]): Promise<number> {
     return this.db.write(async (trx) => {
       const [row] = (await trx('api_tokens')
         .insert({ user_id: token.userId, token_hash: token.tokenHash, label: token.label, created_at: token.createdAt })

@@ -183,7 +183,7 @@ export class People {
     const person = await this.get(userId);
     if (!person.active) throw new ConflictError(`${person.email} is deactivated: reactivate them first`, { reason: 'inactive' });
     const { token, tokenHash } = newToken();
-    const id = await this.repository.insertToken({ userId, tokenHash, label: label ?? null, createdAt: this.clock.now() }, (info) => [
+    const id = await this.repository.createToken({ userId, tokenHash, label: label ?? null, createdAt: this.clock.now() }, (info) => [
       this.audit.entry(actorOf(caller), 'token.create', tokenTarget(info), null, { label: info.label }),
     ]);
     return { token, info: (await this.repository.token(id))! };

@@ -78,7 +78,7 @@ export class Users {
     if (input.password !== undefined) await this.checkNewPassword(password, email);
     const passwordHash = await hashPassword(password, this.passwordHashCost);
     const newUser = { email, name: input.name ?? email.split('@')[0]!, role: input.role, passwordHash, createdAt: this.clock.now() };
-    const record = await this.users.insert(newUser, audit && ((row) => audit(userOf(row))));
+    const record = await this.users.create(newUser, audit && ((row) => audit(userOf(row))));
     if (!record) throw new ConflictError(`a user ${email} exists already`);
     return { user: userOf(record), password };
   }
@@ -166,7 +166,7 @@ export class Users {
   async createToken(email: string, label?: string): Promise<{ token: string; user: User }> {
     const user = await this.byEmail(email);
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-    await this.users.insertToken({ userId: user.id, tokenHash: tokenHash(token), label: label ?? null, createdAt: this.clock.now() });
+    await this.users.createToken({ userId: user.id, tokenHash: tokenHash(token), label: label ?? null, createdAt: this.clock.now() });
     return { token, user };
   }
 
