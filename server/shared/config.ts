@@ -5,7 +5,7 @@ import { AppError } from './errors.js';
 import {
   DEFAULT_QUEUE_FILTER_OPTIONS,
   inputLimitsFrom,
-  positiveWholeNumber,
+  wholeNumberSetting,
   workbookLimitsFrom,
   workflowLimitsFrom,
   type InputLimits,
@@ -62,23 +62,8 @@ export interface Config {
 export const DEFAULT_CONDITION_MAX_ITERATIONS = 10_000;
 export const DEFAULT_CONDITION_TIMEOUT_MS = 100;
 
-function positiveIntegerFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const value = env[name];
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < 1) throw new AppError('bad_request', `${name} must be a whole number above zero, not "${value}"`);
-  return number;
-}
-
 export const DEFAULT_TOKEN_CACHE_MS = 1000;
 export const DEFAULT_AUDIT_PAGE_MAX = 200;
-
-function wholeNumberFrom(name: string, value: string | undefined, least: number, most: number): number | undefined {
-  if (value === undefined) return undefined;
-  const number = /^[0-9]{1,15}$/.test(value) ? Number(value) : NaN;
-  if (!(number >= least && number <= most)) throw new AppError('bad_request', `${name} must be a whole number from ${least} to ${most}, not "${value}"`);
-  return number;
-}
 
 // --- Sign-in and passwords (issue 13, items 10 and 11) ---
 /** Lengths in characters (Unicode code points) of a password someone chooses; NIST SP 800-63B, no composition rules. */
@@ -183,17 +168,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     sessionSecret: env.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     logLevel: env.LOG_LEVEL ?? 'info',
     schedulerIntervalMs: Number(env.SCHEDULER_INTERVAL_MS ?? 1000),
-    conditionMaxIterations: positiveIntegerFrom(env, 'CONDITION_MAX_ITERATIONS', DEFAULT_CONDITION_MAX_ITERATIONS),
-    conditionTimeoutMs: positiveIntegerFrom(env, 'CONDITION_TIMEOUT_MS', DEFAULT_CONDITION_TIMEOUT_MS),
+    conditionMaxIterations: wholeNumberSetting(env, 'CONDITION_MAX_ITERATIONS') ?? DEFAULT_CONDITION_MAX_ITERATIONS,
+    conditionTimeoutMs: wholeNumberSetting(env, 'CONDITION_TIMEOUT_MS') ?? DEFAULT_CONDITION_TIMEOUT_MS,
     workflowLimits: workflowLimitsFrom(env),
-    queueFilterOptions: positiveWholeNumber(env, 'QUEUE_FILTER_OPTIONS', DEFAULT_QUEUE_FILTER_OPTIONS),
+    queueFilterOptions: wholeNumberSetting(env, 'QUEUE_FILTER_OPTIONS') ?? DEFAULT_QUEUE_FILTER_OPTIONS,
     workbookLimits: workbookLimitsFrom(env),
   };
   const passwordHashCost = passwordHashCostFrom(env.PASSWORD_HASH_COST, env.NODE_ENV);
   if (passwordHashCost !== undefined) config.passwordHashCost = passwordHashCost;
-  const tokenCacheMs = wholeNumberFrom('TOKEN_CACHE_MS', env.TOKEN_CACHE_MS, 0, 60_000);
+  const tokenCacheMs = wholeNumberSetting(env, 'TOKEN_CACHE_MS', { least: 0, most: 60_000 });
   if (tokenCacheMs !== undefined) config.tokenCacheMs = tokenCacheMs;
-  const auditPageMax = wholeNumberFrom('AUDIT_PAGE_MAX', env.AUDIT_PAGE_MAX, 1, 10_000);
+  const auditPageMax = wholeNumberSetting(env, 'AUDIT_PAGE_MAX', { most: 10_000 });
   if (auditPageMax !== undefined) config.auditPageMax = auditPageMax;
   const passwordRule = passwordRuleFrom(env);
   if (passwordRule) config.passwordRule = passwordRule;

@@ -55,18 +55,22 @@ export function workflowLimitSetting(limit: keyof WorkflowLimits): string {
   return WORKFLOW_LIMIT_VARIABLES[limit];
 }
 
-export function positiveWholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+/**
+ * The one reader of a numeric setting: decimal digits only (no `1e3`, no sign, no blanks), within `least`
+ * and `most`; undefined when the variable is absent, so the caller keeps its default (set but empty is refused).
+ */
+export function wholeNumberSetting(env: NodeJS.ProcessEnv, name: string, { least = 1, most = Number.MAX_SAFE_INTEGER } = {}): number | undefined {
   const value = env[name];
-  if (value === undefined || value === '') return fallback;
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < 1) throw new AppError('bad_request', `${name} must be a whole number above zero, not "${value}"`);
+  if (value === undefined) return undefined;
+  const number = /^[0-9]{1,16}$/.test(value) ? Number(value) : NaN;
+  if (!(number >= least && number <= most)) throw new AppError('bad_request', `${name} must be a whole number from ${least} to ${most}, not "${value}"`);
   return number;
 }
 
 export function workflowLimitsFrom(env: NodeJS.ProcessEnv): WorkflowLimits {
   const limits = { ...DEFAULT_WORKFLOW_LIMITS };
   for (const [key, name] of Object.entries(WORKFLOW_LIMIT_VARIABLES) as Array<[keyof WorkflowLimits, string]>) {
-    limits[key] = positiveWholeNumber(env, name, DEFAULT_WORKFLOW_LIMITS[key]);
+    limits[key] = wholeNumberSetting(env, name) ?? DEFAULT_WORKFLOW_LIMITS[key];
   }
   return limits;
 }
@@ -146,12 +150,8 @@ export function inputLimitsOf(config: { limits?: Partial<InputLimits> | undefine
 export function inputLimitsFrom(env: NodeJS.ProcessEnv): Partial<InputLimits> {
   const limits: Partial<InputLimits> = {};
   for (const [key, name] of Object.entries(INPUT_LIMIT_SETTINGS) as Array<[keyof InputLimits, string]>) {
-    const value = env[name];
-    if (value === undefined) continue;
-    const n = Number(value);
-    if (!/^[1-9][0-9]*$/.test(value.trim()) || !Number.isSafeInteger(n))
-      throw new AppError('bad_request', `${name} must be a positive whole number, not "${value}"`);
-    limits[key] = n;
+    const n = wholeNumberSetting(env, name);
+    if (n !== undefined) limits[key] = n;
   }
   const { listPageMax, listPageDefault } = { ...DEFAULT_INPUT_LIMITS, ...limits };
   if (listPageDefault > listPageMax) throw new AppError('bad_request', `LIST_PAGE_DEFAULT (${listPageDefault}) must not exceed LIST_PAGE_MAX (${listPageMax})`);
@@ -205,12 +205,7 @@ export const DEFAULT_WORKBOOK_LIMITS: WorkbookLimits = {
 export function workbookLimitsFrom(env: NodeJS.ProcessEnv): WorkbookLimits {
   const limits = { ...DEFAULT_WORKBOOK_LIMITS };
   for (const key of Object.keys(limits) as Array<keyof WorkbookLimits>) {
-    const name = WORKBOOK_LIMIT_SETTINGS[key];
-    const value = env[name];
-    if (value === undefined || value === '') continue;
-    const number = Number(value);
-    if (!Number.isSafeInteger(number) || number < 1) throw new AppError('bad_request', `${name} must be a whole number from 1, not "${value}"`);
-    limits[key] = number;
+    limits[key] = wholeNumberSetting(env, WORKBOOK_LIMIT_SETTINGS[key]) ?? limits[key];
   }
   return limits;
 }
