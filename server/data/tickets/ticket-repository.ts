@@ -8,7 +8,6 @@ import { ticketWriter } from './ticket-writer.js';
 /** Tickets with their customer, step log and timers: the aggregate the ticket service reads and changes. */
 export interface TicketRepository {
   find(id: number): Promise<TicketRecord | undefined>;
-  findMany(ids: readonly number[]): Promise<TicketRecord[]>;
   stepLog(id: number): Promise<StepLogEntry[]>;
   pendingTimers(id: number): Promise<PendingTimerView[]>;
   /**
@@ -35,7 +34,6 @@ export function ticketRepository(db: Database): TicketRepository {
       if (sqlite) return Promise.resolve(maybeTicket(sqlite.prepare(`${TICKET_SELECT} WHERE t.id = ?`).get(id) as TicketRow | undefined));
       return reads.find(id);
     },
-    findMany,
     async stepLog(id) {
       return ((await knex('step_log').where({ ticket_id: id }).orderBy('visit')) as StepLogRow[]).map(stepLogEntryOf);
     },

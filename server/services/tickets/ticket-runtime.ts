@@ -177,8 +177,11 @@ export class TicketRuntime {
    */
   async fireTimers(timers: readonly DueTimer[]): Promise<FiredTimers> {
     const byTicket = new Map<number, DueTimer[]>();
-    for (const timer of [...timers].sort((a, b) => a.dueAt - b.dueAt || a.id - b.id))
-      byTicket.set(timer.ticketId, [...(byTicket.get(timer.ticketId) ?? []), timer]);
+    for (const timer of [...timers].sort((a, b) => a.dueAt - b.dueAt || a.id - b.id)) {
+      const due = byTicket.get(timer.ticketId);
+      if (due) due.push(timer);
+      else byTicket.set(timer.ticketId, [timer]);
+    }
     const result: FiredTimers = { fired: [], failed: [] };
     await Promise.all(
       [...byTicket].map(async ([ticketId, due]) => {

@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { NotFoundError } from '../../shared/errors.js';
-import { importBpmnOrThrow } from '../../engine/import-bpmn.js';
 import type { WorkflowLibrary } from './workflow-library.js';
 
 /** The folder of the SOPs that ship with SOPflow (`workflows/` of the checkout). */
@@ -22,21 +20,19 @@ export interface BuiltInLoad {
  */
 export async function loadBuiltInWorkflows(library: WorkflowLibrary, dir: URL = BUILT_IN_DIR): Promise<BuiltInLoad> {
   const files = (await readdir(dir)).filter((name) => name.endsWith('.bpmn')).sort();
+  // Every checksum ever published, read once: a start compiles only a shipped file the database never had.
+  const known = new Map<string, string>();
+  for (const { key } of await library.list()) for (const version of await library.versions(key)) known.set(version.checksum, key);
   const result: BuiltInLoad = { published: [], unchanged: [] };
   for (const file of files) {
     const source = await readFile(new URL(file, dir));
-    const checksum = createHash('sha256').update(source).digest('hex');
-    const { key } = await importBpmnOrThrow(source);
-    const known = await library.versions(key).catch((error: unknown) => {
-      if (error instanceof NotFoundError) return [];
-      throw error;
-    });
-    if (known.some((version) => version.checksum === checksum)) {
-      result.unchanged.push(key);
+    const seen = known.get(createHash('sha256').update(source).digest('hex'));
+    if (seen !== undefined) {
+      result.unchanged.push(seen);
       continue;
     }
-    await library.import(source, BUILT_IN_PUBLISHER);
-    result.published.push(key);
+    const { version } = await library.import(source, BUILT_IN_PUBLISHER);
+    result.published.push(version.key);
   }
   return result;
 }
