@@ -192,9 +192,10 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-/** The rows of a `raw` SELECT or `RETURNING` statement, on either database. */
+/** The rows of a `raw` SELECT or `RETURNING` statement, on either database; none for other statements. */
 export function rowsOf<T>(result: unknown): T[] {
-  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
+  // better-sqlite3 answers a statement without RETURNING with `{changes}`, no rows.
+  return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
 }
 
 /** How many rows a `raw` UPDATE changed, on either database. */
