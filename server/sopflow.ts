@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Store as SessionStore } from 'express-session';
 import { systemClock, type Clock } from './shared/clock.js';
-import { DEFAULT_AUDIT_PAGE_MAX, DEFAULT_CONDITION_MAX_ITERATIONS, DEFAULT_CONDITION_TIMEOUT_MS, inputLimitsOf, type Config } from './shared/config.js';
+import { conditionLimitsOf, DEFAULT_AUDIT_PAGE_MAX, inputLimitsOf, type Config } from './shared/config.js';
 import type { Logger } from './shared/logger.js';
 import { openDatabase, type Database } from './data/database.js';
 import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
@@ -30,6 +30,7 @@ import { TimerScheduler } from './services/timers/timer-scheduler.js';
 import { incidentRepository } from './data/incidents/incident-repository.js';
 import { Incidents } from './services/incidents/incidents.js';
 import { Users } from './services/users/users.js';
+import { WorkflowChecks } from './services/workflows/workflow-checks.js';
 import { WorkflowLibrary } from './services/workflows/workflow-library.js';
 
 /** What the web layer needs of the database itself, handed over here so that web never imports the data layer. */
@@ -81,11 +82,9 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   const instance = `${options.simulation ? 'simulation:' : ''}${hostname()}:${process.pid}`;
   const db = await openDatabase(config.database);
   const calendars = BUILT_IN_CALENDARS;
-  const conditions = {
-    maxIterations: config.conditionMaxIterations ?? DEFAULT_CONDITION_MAX_ITERATIONS,
-    timeoutMs: config.conditionTimeoutMs ?? DEFAULT_CONDITION_TIMEOUT_MS,
-  };
-  const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, new Set(Object.keys(calendars)), config.workflowLimits, { conditions });
+  const conditions = conditionLimitsOf(config);
+  const checks = new WorkflowChecks(new Set(Object.keys(calendars)), config.workflowLimits, { conditions });
+  const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, checks);
   const engine = { businessTime: createBusinessTime(calendars), conditionTimeoutMs: conditions.timeoutMs };
   const tickets = new TicketRuntime(
     ticketRepository(db),
