@@ -105,10 +105,12 @@
 
   // ---- the panel shows the selected element ----
   function fill(element) {
+    // A flow's or event's label stands for its element.
+    if (element && element.labelTarget) element = element.labelTarget;
     state.selected = element;
     state.filling = true;
     try {
-      if (!element || element.type === 'bpmn:Process' || element.type === 'bpmn:Collaboration' || element.type === 'label') {
+      if (!element || element.type === 'bpmn:Process' || element.type === 'bpmn:Collaboration') {
         show('none');
         return;
       }
@@ -299,7 +301,7 @@
         .then(function (answer) {
           if (field('condition').value.trim() !== expression) return;
           out.className = answer.ok ? 'feel-ok' : 'feel-error';
-          out.textContent = answer.ok ? msg('feel-ok') : answer.error || (answer.error && answer.error.message) || '';
+          out.textContent = answer.ok ? msg('feel-ok') : typeof answer.error === 'string' ? answer.error : answer.error.message;
         });
     }, 250);
   }
