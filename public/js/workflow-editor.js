@@ -487,6 +487,23 @@
   panel.addEventListener('submit', function (event) {
     event.preventDefault();
   });
+  // Dry run: the saved draft walked on a virtual clock by the server (nothing is written).
+  var dry = document.querySelector('[data-dry-run]');
+  dry.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var out = document.querySelector('[data-testid=dry-run]');
+    saveIfNeeded()
+      .then(function (ok) {
+        if (!ok) return;
+        return call('POST', '/draft/dry-run', { path: dry.elements.namedItem('path').value, vip: dry.elements.namedItem('vip').checked }).then(
+          function (answer) {
+            out.hidden = false;
+            out.textContent = answer.status === 200 ? answer.body.lines.join('\n') : answer.body.error.message;
+          },
+        );
+      })
+      .catch(fail);
+  });
   document.querySelector('.editor-bar').addEventListener('click', function (event) {
     var action = event.target.getAttribute('data-action');
     var run = { save: save, check: check, publish: publish }[action];

@@ -5,8 +5,9 @@ import { parseBpmn } from '../../engine/bpmn/parse.js';
 import type { Workflow } from '../../engine/workflow.js';
 import type { Clock } from '../../shared/clock.js';
 import { workflowLimitSetting } from '../../shared/config.js';
-import { AppError, ConflictError, InvalidBpmnError, NotFoundError, TooLargeError, type BpmnProblem } from '../../shared/errors.js';
+import { AppError, ConflictError, InvalidBpmnError, NotFoundError, TooLargeError, ValidationError, type BpmnProblem } from '../../shared/errors.js';
 import type { AuditLog } from '../audit/audit.js';
+import { parsePath, simulate } from './simulation.js';
 import { lintDefinitions, type LintProblem } from './publish-lint.js';
 import type { WorkflowChecks } from './workflow-checks.js';
 import { diffWorkflows, type WorkflowDiff } from './workflow-diff.js';
@@ -136,6 +137,33 @@ export class WorkflowDrafts {
     });
     if (!created) throw new AppError('conflict', `the draft is identical to version ${version.version}: nothing to publish`, { version: version.version });
     return { version, diff: diff!, lint };
+  }
+
+  /**
+   * Walks `path` (`answer,grade?level=L2,+PT3H,resolve`: events with fields, and pauses) through the saved draft
+   * on a virtual clock from `start`: the steps entered, their limits, the timers armed, the reminders and
+   * escalations that fire. Nothing is written. 422 `invalid_bpmn` when the draft does not compile.
+   */
+  async dryRun(key: string, path: string, options: { vip: boolean; start: number }): Promise<string[]> {
+    const draft = await this.stored(key);
+    const workflow = await this.checks.check(draft.bpmn);
+    const lines: string[] = [];
+    let steps: ReturnType<typeof parsePath>;
+    try {
+      steps = parsePath(path);
+    } catch (error) {
+      throw new ValidationError(`the path is not valid: ${error instanceof Error ? error.message : String(error)}`, [
+        { field: 'path', message: 'events separated by commas, pauses as +PT2H' },
+      ]);
+    }
+    try {
+      simulate(workflow, steps, { start: options.start, thinkMs: 60_000, actor: 'dry-run', vip: options.vip }, (line) => lines.push(line));
+    } catch (error) {
+      // An event the draft does not allow at that point ends the walk; what happened until then is the answer.
+      if (!(error instanceof AppError)) throw error;
+      lines.push(`refused: ${error.message}`);
+    }
+    return lines;
   }
 
   private async stored(key: string): Promise<WorkflowDraft> {

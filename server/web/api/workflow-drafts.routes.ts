@@ -7,6 +7,8 @@ import {
   ConditionCheckSchema,
   DraftCheckSchema,
   DraftSchema,
+  DryRunBody,
+  DryRunSchema,
   PublishDraftBody,
   PublishedSchema,
   SaveDraftBody,
@@ -15,7 +17,7 @@ import {
 const NO_WORKFLOW = 'no workflow with this key (or, for check and publish, no saved draft)';
 
 /** The editor's calls: managers and admins only; an agent is answered 403. */
-export function workflowDraftRoutes({ drafts }: Sopflow): ApiRoute[] {
+export function workflowDraftRoutes({ drafts, clock }: Sopflow): ApiRoute[] {
   return [
     defineRoute({
       operationId: 'getWorkflowDraft',
@@ -82,6 +84,21 @@ export function workflowDraftRoutes({ drafts }: Sopflow): ApiRoute[] {
       async handle({ params, body, user }) {
         const { version, diff, lint } = await drafts.publish(params.key, body.revision, user.email);
         return { status: 201, json: { key: version.key, version: version.version, diff, lint } };
+      },
+    }),
+    defineRoute({
+      operationId: 'dryRunWorkflowDraft',
+      tag: 'workflows',
+      method: 'post',
+      path: '/api/workflows/:key/draft/dry-run',
+      summary: 'Walk a path of events through the saved draft on a virtual clock: steps, limits, reminders and escalations; nothing is written',
+      access: 'manager',
+      params: WorkflowKeyParams,
+      body: DryRunBody,
+      responses: { 200: { description: 'the walk, line by line', schema: DryRunSchema } },
+      errors: { 404: NO_WORKFLOW, 422: 'the draft does not compile. details: [{elementId, type, message}]' },
+      async handle({ params, body }) {
+        return { json: { lines: await drafts.dryRun(params.key, body.path, { vip: body.vip ?? false, start: clock.now() }) } };
       },
     }),
     defineRoute({

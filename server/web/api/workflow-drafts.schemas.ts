@@ -47,3 +47,11 @@ export const PublishedSchema = z.object({ key: z.string(), version: z.number().i
 
 export const ConditionCheckBody = z.object({ expression: z.string().max(CONDITION_CHECK_MAX_CHARS) }).strict();
 export const ConditionCheckSchema = z.object({ ok: z.boolean(), error: z.string().optional() });
+
+export const DryRunBody = z
+  .object({
+    path: z.string().max(2_000).describe('events with fields and pauses, comma separated: answer,grade?level=L2,+PT3H,resolve'),
+    vip: z.boolean().optional(),
+  })
+  .strict();
+export const DryRunSchema = z.object({ lines: z.array(z.string()).describe('what happened, one line each, on the virtual clock') });

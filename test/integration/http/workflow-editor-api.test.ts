@@ -133,6 +133,24 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     expect((await server.call('GET', `/api/workflows/${KEY}/versions`)).body.items).toHaveLength(1);
   });
 
+  test('a dry run walks a path through the saved draft on a virtual clock: steps, limits, reminders; nothing is written', async () => {
+    const opened = await manager('GET', `/api/workflows/${KEY}/draft`);
+    await manager('PUT', `/api/workflows/${KEY}/draft`, { bpmn: changedGrading(opened.body.bpmn), baseRevision: 0 });
+    const run = await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: 'answer,grade?level=L2,+PT3H,resolve' });
+    expect(run.status).toBe(200);
+    const text = run.body.lines.join('\n');
+    // the draft's new limit and owner for grading, L2 technical support, its 2 h first-response reminder
+    expect(text).toMatch(/entered {2}Task_Grade "问题分级 Grading" limit 20 min owner 分级专员 Grader/);
+    expect(text).toMatch(/entered {2}Task_L2TechSupport .* limit 24 h/);
+    expect(text).toMatch(/reminder .*to 技术支持主管 Technical-support lead/);
+    expect(text).toContain('waiting in Task_Feedback');
+    // a refused event ends the walk with the reason; a malformed pause is a 400 naming the path
+    const refused = await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: 'resolve' });
+    expect(refused.body.lines.at(-1)).toMatch(/^refused: /);
+    expect((await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: '+nonsense' })).body.error).toMatchObject({ code: 'validation_failed' });
+    expect((await server.call('GET', '/api/tickets')).body.items).toHaveLength(0);
+  });
+
   test('the FEEL syntax check answers as the importer parses', async () => {
     expect((await manager('POST', '/api/workflows/conditions/check', { expression: 'level = "L2"' })).body).toEqual({ ok: true });
     const broken = await manager('POST', '/api/workflows/conditions/check', { expression: 'level = ("L2"' });
