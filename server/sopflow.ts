@@ -32,6 +32,10 @@ import { Incidents } from './services/incidents/incidents.js';
 import { Users } from './services/users/users.js';
 import { WorkflowChecks } from './services/workflows/workflow-checks.js';
 import { WorkflowLibrary } from './services/workflows/workflow-library.js';
+import { KnexWorkflowDraftRepository } from './data/workflows/draft-repository.js';
+import { KnexWorkflowUsageReadModel } from './data/read-models/workflow-usage.query.js';
+import { WorkflowDrafts } from './services/workflows/workflow-drafts.js';
+import { WorkflowOverview } from './services/workflows/workflow-overview.js';
 
 /** What the web layer needs of the database itself, handed over here so that web never imports the data layer. */
 export interface System {
@@ -50,6 +54,10 @@ export interface Sopflow {
   clock: Clock;
   db: Database;
   workflows: WorkflowLibrary;
+  /** The managers' shared drafts of workflows: saved, checked, published. */
+  drafts: WorkflowDrafts;
+  /** Every workflow with its versions and the tickets running on each. */
+  workflowOverview: WorkflowOverview;
   tickets: TicketRuntime;
   users: Users;
   /** People management (admin): add, deactivate, roles, lanes, passwords, tokens, each change audited. */
@@ -84,7 +92,8 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   const calendars = BUILT_IN_CALENDARS;
   const conditions = conditionLimitsOf(config);
   const checks = new WorkflowChecks(new Set(Object.keys(calendars)), config.workflowLimits, { conditions });
-  const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, checks);
+  const audit = new AuditLog(new KnexAuditRepository(db), clock, config.auditPageMax ?? DEFAULT_AUDIT_PAGE_MAX);
+  const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, checks, audit);
   const engine = { businessTime: createBusinessTime(calendars), conditionTimeoutMs: conditions.timeoutMs };
   const tickets = new TicketRuntime(
     ticketRepository(db),
@@ -104,7 +113,6 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   });
   const userRepository = new KnexUserRepository(db);
   const users = new Users(userRepository, clock, config.passwordHashCost, config.passwordRule);
-  const audit = new AuditLog(new KnexAuditRepository(db), clock, config.auditPageMax ?? DEFAULT_AUDIT_PAGE_MAX);
   const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
   const executionTables = new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows, config.workbookLimits);
   return {
@@ -112,6 +120,8 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     clock,
     db,
     workflows,
+    drafts: new WorkflowDrafts(new KnexWorkflowDraftRepository(db), workflows, checks, audit, clock),
+    workflowOverview: new WorkflowOverview(workflows, new KnexWorkflowUsageReadModel(db)),
     tickets,
     users,
     people: new People(userRepository, users, audit, clock),

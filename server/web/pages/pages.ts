@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { AppError } from '../../shared/errors.js';
 import type { Identify } from '../http/auth.js';
-import { isApiPath, workbookUpload } from '../http/route.js';
+import { bpmnUpload, isApiPath, workbookUpload } from '../http/route.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Sopflow } from '../../sopflow.js';
 import type { Formatter, Locale } from '../../shared/i18n.js';
@@ -19,6 +19,7 @@ import { notificationRoutes } from './routes/notifications.routes.js';
 import { queueRoutes } from './routes/queue.routes.js';
 import { signInRoutes } from './routes/sign-in.routes.js';
 import { ticketRoutes } from './routes/ticket.routes.js';
+import { workflowPageRoutes, workflowUploadPath } from './routes/workflows.routes.js';
 import { csrfProtection, hasValidCsrfToken, securityHeaders } from './security.js';
 import { sessions } from './session.js';
 
@@ -53,8 +54,9 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
   router.use((req, _res, next) => next(isApiPath(req.path) ? 'router' : undefined));
   router.use(pageContext(app));
   router.use(express.urlencoded({ extended: false, limit: FORM_LIMIT }));
-  // The one multipart form (a workbook upload) is read here, managers only, so its CSRF field is checked below.
+  // The multipart forms (a workbook, a BPMN file) are read here, managers only, so their CSRF field is checked below.
   router.post(importUploadPath, requireRole('manager'), workbookUpload(app.executionTables.workbookLimits.uploadBytes));
+  router.post(workflowUploadPath, requireRole('manager'), bpmnUpload(app.workflows.limits.maxBytes));
   router.use(csrfProtection);
   for (const routes of [
     signInRoutes,
@@ -64,6 +66,7 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
     customerRoutes,
     notificationRoutes,
     managerRoutes,
+    workflowPageRoutes,
     adminRoutes,
     executionTableRoutes,
     incidentRoutes,
