@@ -30,6 +30,7 @@ import { TimerScheduler } from './services/timers/timer-scheduler.js';
 import { incidentRepository } from './data/incidents/incident-repository.js';
 import { Incidents } from './services/incidents/incidents.js';
 import { Users } from './services/users/users.js';
+import { createMetricsService, type MetricsService } from './services/analytics/metrics-service.js';
 import { WorkflowLibrary } from './services/workflows/workflow-library.js';
 
 /** What the web layer needs of the database itself, handed over here so that web never imports the data layer. */
@@ -65,6 +66,8 @@ export interface Sopflow {
   queue: TicketQueue;
   inbox: Inbox;
   customers: CustomerHistory;
+  /** The one metric engine (issue 15): KPIs, comparisons and the tickets behind every number. */
+  analytics: MetricsService;
   system: System;
   close(): Promise<void>;
 }
@@ -124,6 +127,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),
     inbox: new Inbox(new KnexNotificationsReadModel(db), clock, users),
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),
+    analytics: createMetricsService({ clock }),
     system: {
       database: db.client,
       ping: () => db.ping(),
