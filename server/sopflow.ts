@@ -2,7 +2,14 @@ import { hostname } from 'node:os';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Store as SessionStore } from 'express-session';
 import { systemClock, type Clock } from './shared/clock.js';
-import { DEFAULT_AUDIT_PAGE_MAX, DEFAULT_CONDITION_MAX_ITERATIONS, DEFAULT_CONDITION_TIMEOUT_MS, inputLimitsOf, type Config } from './shared/config.js';
+import {
+  DEFAULT_ANALYTICS_SETTINGS,
+  DEFAULT_AUDIT_PAGE_MAX,
+  DEFAULT_CONDITION_MAX_ITERATIONS,
+  DEFAULT_CONDITION_TIMEOUT_MS,
+  inputLimitsOf,
+  type Config,
+} from './shared/config.js';
 import type { Logger } from './shared/logger.js';
 import { openDatabase, type Database } from './data/database.js';
 import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
@@ -84,6 +91,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   const instance = `${options.simulation ? 'simulation:' : ''}${hostname()}:${process.pid}`;
   const db = await openDatabase(config.database);
   const calendars = BUILT_IN_CALENDARS;
+  const analytics = config.analytics ?? DEFAULT_ANALYTICS_SETTINGS;
   const conditions = {
     maxIterations: config.conditionMaxIterations ?? DEFAULT_CONDITION_MAX_ITERATIONS,
     timeoutMs: config.conditionTimeoutMs ?? DEFAULT_CONDITION_TIMEOUT_MS,
@@ -98,6 +106,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     new Set(Object.keys(calendars)),
     options.simulation ? instance : undefined,
     inputLimitsOf(config),
+    { fcrWindowDays: analytics.fcrWindowDays },
   );
   const incidents = new Incidents(incidentRepository(db), clock);
   const scheduler = new TimerScheduler(timerRepository(db), tickets, clock, {
