@@ -1,6 +1,7 @@
 import { eachDatabase } from '../../helpers/databases.js';
 import { T0 } from '../../helpers/sopflow.js';
-import type { DrillKpi, Kpis, MetricsQuery } from '../../../server/services/analytics/metrics-model.js';
+import type { MetricsQuery } from '../../../server/services/analytics/metrics-model.js';
+import { drillDownsMatch } from './support/figures.js';
 import { ANN, BOB, CARL, DAY, MIN, playScenario, T, type TestApp } from './support/scenario.js';
 
 // Every figure below is worked out by hand from the moves of support/scenario.ts (minutes after creation):
@@ -13,31 +14,6 @@ import { ANN, BOB, CARL, DAY, MIN, playScenario, T, type TestApp } from './suppo
 //   t5 app:   Answer open → breached by the timers
 // The timers run at T0 + 7 h: t4 and t5 are warned and breach their step and resolution limits.
 const q = (extra: Partial<MetricsQuery> = {}): MetricsQuery => ({ workflow: 'kpi-sop', from: T0, to: T0 + DAY, ...extra });
-
-/** The drill-down behind each figure, and the figure. */
-const FIGURES: Array<[DrillKpi, (k: Kpis) => number]> = [
-  ['tickets', (k) => k.tickets],
-  ['open', (k) => k.open],
-  ['closed', (k) => k.closed],
-  ['firstResponse', (k) => k.firstResponseMs.n],
-  ['fcr', (k) => Math.round((k.fcr.rate ?? 0) * k.fcr.n)],
-  ['fcrCounted', (k) => k.fcr.n],
-  ['abandoned', (k) => Math.round((k.abandonment.rate ?? 0) * k.abandonment.n)],
-  ['breached', (k) => k.breaches],
-  ['resolutionBreached', (k) => Math.round((1 - (k.slaCompliance.ticket ?? 1)) * k.slaCompliance.ticketN)],
-  ['warned', (k) => k.warnings],
-  ['reopened', (k) => Math.round((k.reopenRate ?? 0) * k.closed)],
-  ['complaint', (k) => Math.round((k.complaintRate ?? 0) * k.tickets)],
-  ['csat', (k) => k.csat.n],
-  ['escalated', (k) => k.escalations],
-];
-
-async function drillDownsMatch(app: TestApp, query: MetricsQuery, kpis: Kpis): Promise<void> {
-  for (const [kpi, figure] of FIGURES) {
-    const { total, rows } = await app.analytics.tickets({ ...query, kpi, limit: 500 });
-    expect({ kpi, total, rows: rows.length }).toEqual({ kpi, total: figure(kpis), rows: figure(kpis) });
-  }
-}
 
 eachDatabase('metric engine', (database) => {
   let app: TestApp;
