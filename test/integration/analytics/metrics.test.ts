@@ -2,7 +2,8 @@ import { eachDatabase } from '../../helpers/databases.js';
 import { T0 } from '../../helpers/sopflow.js';
 import type { MetricsQuery } from '../../../server/services/analytics/metrics-model.js';
 import { drillDownsMatch } from './support/figures.js';
-import { ANN, BOB, CARL, DAY, MIN, playScenario, T, type TestApp } from './support/scenario.js';
+import { openTestSopflow } from '../../helpers/sopflow.js';
+import { ANN, BOB, CARL, DAY, HOUR, KPI_SOP, MIN, playScenario, T, ticket, type TestApp } from './support/scenario.js';
 
 // Every figure below is worked out by hand from the moves of support/scenario.ts (minutes after creation):
 //   t1 phone: Answer 0–2 (ann), Work 2–12 (L1), Review 12–15 (bob, CSAT 5)                 closed at 15
@@ -196,5 +197,24 @@ eachDatabase('metric engine', (database) => {
       warnings: 0,
       complaint: false,
     });
+  });
+
+  test('durations are business time on the calendar: a Friday-evening ticket answered on Monday', async () => {
+    app = await openTestSopflow(database(), { workflows: [] });
+    await app.workflows.import(KPI_SOP.replace('<sop:process sla="PT2H" />', '<sop:process sla="PT2H" calendar="cn-workdays" />'), ANN);
+    // Friday 2026-11-27 17:00 in Shanghai; cn-workdays closes at 18:00 and opens Monday at 09:00
+    const friday = Date.parse('2026-11-27T17:00:00+08:00');
+    const monday10 = Date.parse('2026-11-30T10:00:00+08:00');
+    await ticket(app, friday, 'phone', [
+      [(monday10 - friday) / MIN, 'answer', ANN],
+      [(monday10 - friday) / MIN + 30, 'resolve', ANN],
+      [(monday10 - friday) / MIN + 40, 'close', BOB],
+    ]);
+    const { kpis, steps } = await app.analytics.metrics({ workflow: 'kpi-sop', from: friday, to: friday + DAY });
+    // one working hour on Friday and one on Monday; then 30 and 10 working minutes
+    expect(kpis.firstResponseMs).toEqual({ mean: 2 * HOUR, p50: 2 * HOUR, p90: 2 * HOUR, n: 1 });
+    expect(kpis.resolutionMs.mean).toBe(2 * HOUR + 40 * MIN);
+    expect(kpis.ahtMs.mean).toBe(2 * HOUR + 40 * MIN);
+    expect(steps.find((s) => s.step === 'Answer')).toMatchObject({ p50Ms: 2 * HOUR, breachShare: 1 });
   });
 });
