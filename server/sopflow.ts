@@ -2,12 +2,14 @@ import { hostname } from 'node:os';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Store as SessionStore } from 'express-session';
 import { systemClock, type Clock } from './shared/clock.js';
-import { conditionLimitsOf, DEFAULT_AUDIT_PAGE_MAX, inputLimitsOf, type Config } from './shared/config.js';
+import { conditionLimitsOf, DEFAULT_ANALYTICS_SETTINGS, DEFAULT_AUDIT_PAGE_MAX, inputLimitsOf, type Config } from './shared/config.js';
 import type { Logger } from './shared/logger.js';
 import { openDatabase, type Database } from './data/database.js';
 import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
 import { KnexNotificationsReadModel } from './data/read-models/notifications.query.js';
 import { KnexQueueReadModel } from './data/read-models/queue.query.js';
+import { KnexMetricsReadModel } from './data/analytics/metrics.query.js';
+import { KnexFactRowsReadModel } from './data/analytics/fact-rows.query.js';
 import { CustomerHistory } from './services/inbox/customer-history.js';
 import { Inbox } from './services/inbox/inbox.js';
 import { TicketQueue } from './services/inbox/queue.js';
@@ -31,6 +33,7 @@ import { incidentRepository } from './data/incidents/incident-repository.js';
 import { Incidents } from './services/incidents/incidents.js';
 import { Users } from './services/users/users.js';
 import { WorkflowChecks } from './services/workflows/workflow-checks.js';
+import { createMetricsService, type MetricsService } from './services/analytics/metrics-service.js';
 import { WorkflowLibrary } from './services/workflows/workflow-library.js';
 import { KnexWorkflowDraftRepository } from './data/workflows/draft-repository.js';
 import { KnexWorkflowUsageReadModel } from './data/read-models/workflow-usage.query.js';
@@ -74,6 +77,8 @@ export interface Sopflow {
   queue: TicketQueue;
   inbox: Inbox;
   customers: CustomerHistory;
+  /** The one metric engine (issue 15): KPIs, comparisons and the tickets behind every number. */
+  analytics: MetricsService;
   system: System;
   close(): Promise<void>;
 }
@@ -90,6 +95,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   const instance = `${options.simulation ? 'simulation:' : ''}${hostname()}:${process.pid}`;
   const db = await openDatabase(config.database);
   const calendars = BUILT_IN_CALENDARS;
+  const analytics = config.analytics ?? DEFAULT_ANALYTICS_SETTINGS;
   const conditions = conditionLimitsOf(config);
   const checks = new WorkflowChecks(new Set(Object.keys(calendars)), config.workflowLimits, { conditions });
   const audit = new AuditLog(new KnexAuditRepository(db), clock, config.auditPageMax ?? DEFAULT_AUDIT_PAGE_MAX);
@@ -103,6 +109,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     new Set(Object.keys(calendars)),
     options.simulation ? instance : undefined,
     inputLimitsOf(config),
+    { fcrWindowDays: analytics.fcrWindowDays },
   );
   const incidents = new Incidents(incidentRepository(db), clock);
   const scheduler = new TimerScheduler(timerRepository(db), tickets, clock, {
@@ -133,6 +140,17 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),
     inbox: new Inbox(new KnexNotificationsReadModel(db), clock, users),
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),
+    analytics: createMetricsService({
+      clock,
+      metrics: new KnexMetricsReadModel(db, analytics.weekUtcOffsetMinutes),
+      rows: new KnexFactRowsReadModel(db),
+      workflowOf: (key) =>
+        workflows.latest(key).then(
+          (v) => v.workflow,
+          () => undefined,
+        ),
+      settings: { bootstrapMax: analytics.bootstrapMax },
+    }),
     system: {
       database: db.client,
       ping: () => db.ping(),

@@ -7,6 +7,7 @@ import { vendorAssets } from './pages/vendor.js';
 import { executionTableRoutes } from './api/execution-tables.routes.js';
 import { peopleRoutes } from './api/users.routes.js';
 import { incidentRoutes } from './api/incidents.routes.js';
+import { analyticsRoutes } from './api/analytics.routes.js';
 import { systemRoutes } from './api/system.routes.js';
 import { ticketRoutes } from './api/tickets.routes.js';
 import { workflowRoutes } from './api/workflows.routes.js';
@@ -73,6 +74,7 @@ function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiR
     ...executionTableRoutes(app, formatter),
     ...peopleRoutes(app),
     ...incidentRoutes(app),
+    ...analyticsRoutes(app),
   ];
   document = openApiDocument(routes);
   return routes;
