@@ -15,6 +15,7 @@ import { openDatabase, type Database } from './data/database.js';
 import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
 import { KnexNotificationsReadModel } from './data/read-models/notifications.query.js';
 import { KnexQueueReadModel } from './data/read-models/queue.query.js';
+import { KnexLiveWorkReadModel } from './data/read-models/live-work.query.js';
 import { CustomerHistory } from './services/inbox/customer-history.js';
 import { Inbox } from './services/inbox/inbox.js';
 import { TicketQueue } from './services/inbox/queue.js';
@@ -36,6 +37,7 @@ import { TicketRuntime } from './services/tickets/ticket-runtime.js';
 import { TimerScheduler } from './services/timers/timer-scheduler.js';
 import { incidentRepository } from './data/incidents/incident-repository.js';
 import { Incidents } from './services/incidents/incidents.js';
+import { LiveWork } from './services/incidents/live-work.js';
 import { Users } from './services/users/users.js';
 import { createMetricsService, type MetricsService } from './services/analytics/metrics-service.js';
 import { WorkflowLibrary } from './services/workflows/workflow-library.js';
@@ -66,6 +68,8 @@ export interface Sopflow {
   scheduler: TimerScheduler;
   /** Timers the engine refused to fire, held for a manager to retry. */
   incidents: Incidents;
+  /** Open breaches, escalations and failed timers on open tickets: the managers' list of what needs them now. */
+  liveWork: LiveWork;
   /** The starting plans of `templates/`, loaded (and checked) once. */
   templates: ExecutionTableTemplates;
   executionTables: ExecutionTables;
@@ -131,6 +135,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     audit,
     scheduler,
     incidents,
+    liveWork: new LiveWork(new KnexLiveWorkReadModel(db)),
     templates,
     executionTables,
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),
