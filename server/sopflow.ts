@@ -16,6 +16,8 @@ import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
 import { KnexNotificationsReadModel } from './data/read-models/notifications.query.js';
 import { KnexQueueReadModel } from './data/read-models/queue.query.js';
 import { KnexLiveWorkReadModel } from './data/read-models/live-work.query.js';
+import { KnexMetricsReadModel } from './data/analytics/metrics.query.js';
+import { KnexFactRowsReadModel } from './data/analytics/fact-rows.query.js';
 import { CustomerHistory } from './services/inbox/customer-history.js';
 import { Inbox } from './services/inbox/inbox.js';
 import { TicketQueue } from './services/inbox/queue.js';
@@ -141,7 +143,17 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),
     inbox: new Inbox(new KnexNotificationsReadModel(db), clock, users),
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),
-    analytics: createMetricsService({ clock }),
+    analytics: createMetricsService({
+      clock,
+      metrics: new KnexMetricsReadModel(db, analytics.weekUtcOffsetMinutes),
+      rows: new KnexFactRowsReadModel(db),
+      workflowOf: (key) =>
+        workflows.latest(key).then(
+          (v) => v.workflow,
+          () => undefined,
+        ),
+      settings: { bootstrapMax: analytics.bootstrapMax },
+    }),
     system: {
       database: db.client,
       ping: () => db.ping(),
