@@ -33,6 +33,7 @@ export function createApp(app: Sopflow, logger: Logger): Express {
   const pages = createPages(app, logger, formatter);
   web.use(pages.headers);
   web.use('/static', pages.assets);
+  web.use('/vendor/bpmn-js', pages.bpmnJs);
   web.use(pages.session);
   const tokens = { cacheMs: app.config.tokenCacheMs ?? DEFAULT_TOKEN_CACHE_MS, onAccessChange: (listener: () => void) => app.people.onAccessChange(listener) };
   const access = accessControl([bearerToken(app.users, tokens), pages.sessionUser]);

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { AppError } from '../../shared/errors.js';
@@ -10,6 +12,9 @@ import { pageErrors, pageNotFound } from './page-errors.js';
 import { createPageKit, pageContext, requireRole } from './page-kit.js';
 import { loadTemplates } from './render.js';
 import { adminRoutes } from './routes/admin.routes.js';
+import { agentRoutes } from './routes/agents.routes.js';
+import { analyticsRoutes } from './routes/analytics.routes.js';
+import { analyticsCompareRoutes } from './routes/analytics-compare.routes.js';
 import { customerRoutes } from './routes/customers.routes.js';
 import { executionTableRoutes, importUploadPath } from './routes/execution-tables.routes.js';
 import { incidentRoutes } from './routes/incidents.routes.js';
@@ -24,6 +29,10 @@ import { sessions } from './session.js';
 
 const ROOT = new URL('../../../', import.meta.url);
 const FORM_LIMIT = '64kb';
+/** bpmn-js's browser build, as the package ships it (node_modules), served from here: no CDN. */
+const BPMN_JS_DIST = dirname(createRequire(import.meta.url).resolve('bpmn-js/dist/bpmn-navigated-viewer.production.min.js'));
+/** The only files of it the pages load: the viewer with navigation, and its two style sheets. */
+const BPMN_JS_FILES = new Set(['/bpmn-navigated-viewer.production.min.js', '/assets/diagram-js.css', '/assets/bpmn-js.css']);
 
 /** The people-facing half of the app, in the pieces `createApp` mounts around the API. */
 export interface Pages {
@@ -31,6 +40,8 @@ export interface Pages {
   headers: RequestHandler;
   /** `public/`, to be mounted at /static. */
   assets: RequestHandler;
+  /** The bpmn-js viewer and its style sheets, to be mounted at /vendor/bpmn-js; any other path passes on (404). */
+  bpmnJs: RequestHandler;
   /** Database-backed sessions (skipped for requests with an Authorization header). */
   session: RequestHandler;
   /** The API's second credential: the signed-in user of the session, CSRF-checked on changes. */
@@ -67,6 +78,9 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
     adminRoutes,
     executionTableRoutes,
     incidentRoutes,
+    analyticsCompareRoutes,
+    analyticsRoutes,
+    agentRoutes,
   ])
     router.use(routes(kit));
   router.use(pageNotFound);
@@ -74,6 +88,7 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
   return {
     headers: securityHeaders(),
     assets: express.static(fileURLToPath(new URL('public/', ROOT)), { index: false, maxAge: '1h' }),
+    bpmnJs: only(BPMN_JS_FILES, express.static(BPMN_JS_DIST, { index: false, maxAge: '1h', fallthrough: false })),
     session: sessions(app.system.sessionStore(logger), app.config.sessionSecret),
     sessionUser: async (req) => {
       const id = req.session?.userId;
@@ -89,4 +104,9 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
     router,
     errors: pageErrors(kit),
   };
+}
+
+/** `serve` for the listed paths only; every other request passes on. */
+function only(paths: ReadonlySet<string>, serve: RequestHandler): RequestHandler {
+  return (req, res, next) => (paths.has(req.path) ? serve(req, res, next) : next());
 }

@@ -3,12 +3,12 @@ import { requireRole, type PageKit } from '../page-kit.js';
 
 /**
  * Managers' pages. Every path under them is guarded by role first, so an agent gets a 403 page for any of
- * them, built or not. Only the workflow list exists here; analytics comes with its own issue, the execution
- * tables have their own routes, the admin's page is `admin.routes.ts`.
+ * them, built or not. Only the workflow list (a manager's home, linking to each workflow's analytics) exists
+ * here; analytics, the execution tables and the admin's page have their own routes.
  */
 export function managerRoutes(kit: PageKit): Router {
   const router = Router();
-  for (const path of ['/workflows', '/analytics', '/execution-tables']) router.use(path, requireRole('manager'));
+  for (const path of ['/workflows', '/execution-tables']) router.use(path, requireRole('manager'));
 
   router.get('/workflows', async (req, res) => {
     const f = kit.formatter(req);
@@ -22,12 +22,9 @@ export function managerRoutes(kit: PageKit): Router {
         channels: v.workflow.channels.map((c) => f.t(`channels.${c}`, { defaultValue: c })).join(', '),
         publishedAt: f.dateTime(v.publishedAt),
         publishedBy: v.publishedBy,
+        analyticsHref: `/analytics/${encodeURIComponent(v.key)}`,
       })),
     });
-  });
-
-  router.get('/analytics', async (req, res) => {
-    await kit.send(req, res, 'coming-soon', 'nav.analytics', {});
   });
 
   return router;

@@ -1,0 +1,37 @@
+import type { Request, Response } from 'express';
+import type { WorkflowVersion } from '../../../services/workflows/workflow-library.js';
+import { AppError } from '../../../shared/errors.js';
+import type { PageKit } from '../page-kit.js';
+import { dayOf } from '../view-models/analytics-filter.js';
+import { writeTableWorkbook, XLSX_TYPE, type TableSheet } from '../table-workbook.js';
+
+/** The workflow an analytics page is about: its key, latest version and every version, newest first. */
+export interface WorkflowContext {
+  key: string;
+  latest: WorkflowVersion;
+  versions: number[];
+  /** Each version and the day (`YYYY-MM-DD`) it was published, newest first. */
+  published: Array<{ version: number; day: string }>;
+}
+
+/** The workflow named by `:key`; a key no workflow has is a 404 page. */
+export async function workflowOf(kit: PageKit, req: Request): Promise<WorkflowContext> {
+  const key = String(req.params.key);
+  if (key.length > 200) throw new AppError('not_found', 'no such workflow');
+  const [latest, versions] = await Promise.all([kit.app.workflows.latest(key), kit.app.workflows.versions(key)]);
+  return { key, latest, versions: versions.map((v) => v.version), published: versions.map((v) => ({ version: v.version, day: dayOf(v.publishedAt) })) };
+}
+
+/** "customer-inquiry bottlenecks-waiting 2026-10-01 2026-10-28.xlsx": without characters file systems refuse. */
+export function workbookFilename(parts: string[]): string {
+  return `${parts
+    .join(' ')
+    .replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_')
+    .slice(0, 150)}.xlsx`;
+}
+
+/** Answers with `sheet` as an .xlsx download, streamed as it is written. */
+export async function sendWorkbook(res: Response, filename: string, sheet: TableSheet): Promise<void> {
+  res.status(200).type(XLSX_TYPE).attachment(filename);
+  await writeTableWorkbook(sheet, res);
+}
