@@ -218,6 +218,10 @@ eachDatabase('pages: analytics', (database) => {
     expect((await agent.get(`/agents/${liNa.id}`)).status).toBe(200);
     const exported = sheetRows((await agent.download(`/agents/${liNa.id}/export.xlsx`)).data);
     expect(exported.length - 2).toBe(figures.length);
+    const handledBook = sheetRows((await agent.download(`/agents/${liNa.id}/tickets.xlsx`)).data);
+    expect(handledBook.length - 2).toBe(handled);
+    const handledOnPage = linksTo(section(me.html, 'table-tickets', '</table>'), '/tickets/').map((l) => Number(l.href.slice('/tickets/'.length)));
+    expect(handledBook.slice(2).map((row) => row[0])).toEqual(expect.arrayContaining(handledOnPage));
 
     // another agent's page, the list and analytics are refused to her
     const other = agents.find((a) => a.text !== liNa.name)!;

@@ -8,7 +8,7 @@ import { drillTable, TICKET_PAGE_SIZE } from '../view-models/drill-down.js';
 import { explainer } from '../view-models/explain.js';
 import { filterForm } from '../view-models/filter-form.js';
 import { tableSheet } from '../view-models/page-table.js';
-import { sendWorkbook, workbookFilename } from './analytics-kit.js';
+import { sendTicketsWorkbook, sendWorkbook, workbookFilename } from './analytics-kit.js';
 
 /**
  * `/agents/me` and `/agents/:id`: an agent's own figures (handled tickets, AHT, FCR, CSAT, SLA compliance,
@@ -47,6 +47,20 @@ export function agentRoutes(kit: PageKit): Router {
     const figures = await figuresOf(kit, agent, filter);
     const table = agentFiguresTable(figures.row, figures.team, figures.agents, explainer(f), f, '');
     await sendWorkbook(res, workbookFilename([agent.name, filter.from, filter.to]), tableSheet(table, `${agent.name} · ${periodText(filter, f)}`));
+  });
+
+  router.get('/agents/:id/tickets.xlsx', requireRole('agent'), async (req, res) => {
+    const f = kit.formatter(req);
+    const agent = await agentOf(kit, req);
+    const filter = readFilter(req.query, kit.app.clock.now());
+    const title = `${f.t('agents.handledHeading')} · ${agent.name} · ${periodText(filter, f)}`;
+    await sendTicketsWorkbook(
+      kit,
+      res,
+      f,
+      { ...metricsQuery(undefined, filter), agent: agent.email },
+      { filename: workbookFilename([agent.name, 'tickets', filter.from, filter.to]), title },
+    );
   });
 
   router.get('/agents/:id', requireRole('agent'), async (req, res) => agentPage(kit, req, res, await agentOf(kit, req)));
@@ -92,7 +106,7 @@ async function agentPage(kit: PageKit, req: Request, res: Response, agent: User)
       figures: agentFiguresTable(figures.row, figures.team, figures.agents, explainer(f), f, href(`/agents/${agent.id}/export.xlsx`, filter)),
       teamNote: f.t('agents.teamNote', { count: figures.agents }),
       handled: f.t('analytics.ticketCount', { count: tickets.total, formatted: String(tickets.total) }),
-      tickets: drillTable(tickets.rows, f, ''),
+      tickets: { ...drillTable(tickets.rows, f, href(`/agents/${agent.id}/tickets.xlsx`, filter)), caption: f.t('agents.handledHeading') },
       nextHref: tickets.next ? href(base, filter, { cursor: tickets.next }) : undefined,
       firstHref: cursor ? href(base, filter) : undefined,
     },

@@ -1,8 +1,11 @@
 import type { Request, Response } from 'express';
+import type { TicketFactRow, TicketsQuery } from '../../../services/analytics/metrics-model.js';
+import type { Formatter } from '../../../shared/i18n.js';
 import type { WorkflowVersion } from '../../../services/workflows/workflow-library.js';
 import { AppError } from '../../../shared/errors.js';
 import type { PageKit } from '../page-kit.js';
 import { dayOf } from '../view-models/analytics-filter.js';
+import { drillTable } from '../view-models/drill-down.js';
 import { writeTableWorkbook, XLSX_TYPE, type TableSheet } from '../table-workbook.js';
 
 /** The workflow an analytics page is about: its key, latest version and every version, newest first. */
@@ -34,4 +37,32 @@ export function workbookFilename(parts: string[]): string {
 export async function sendWorkbook(res: Response, filename: string, sheet: TableSheet): Promise<void> {
   res.status(200).type(XLSX_TYPE).attachment(filename);
   await writeTableWorkbook(sheet, res);
+}
+
+/** Tickets a workbook reads from the engine at once: its rows are written as they come. */
+const TICKETS_PER_READ = 500;
+
+/** Every ticket of `query` (a drill-down, an agent's) as a workbook of the drill-down's columns, streamed page by page. */
+export async function sendTicketsWorkbook(
+  kit: PageKit,
+  res: Response,
+  f: Formatter,
+  query: TicketsQuery,
+  { filename, title }: { filename: string; title: string },
+): Promise<void> {
+  const { caption, columns } = drillTable([], f, '');
+  await sendWorkbook(res, filename, { sheetName: caption, title, columns, rows: valuesOf(everyTicket(kit, query), f) });
+}
+
+async function* everyTicket(kit: PageKit, query: TicketsQuery): AsyncGenerator<TicketFactRow> {
+  let cursor: string | undefined;
+  do {
+    const page = await kit.app.analytics.tickets({ ...query, limit: TICKETS_PER_READ, ...(cursor ? { cursor } : {}) });
+    yield* page.rows;
+    cursor = page.next;
+  } while (cursor);
+}
+
+async function* valuesOf(rows: AsyncIterable<TicketFactRow>, f: Formatter) {
+  for await (const row of rows) yield drillTable([row], f, '').rows[0]!.cells.map((c) => c.value);
 }

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { KpiId } from '../../../services/analytics/definitions.js';
-import type { DrillKpi, MetricsQuery, TicketFactRow } from '../../../services/analytics/metrics-model.js';
+import type { DrillKpi } from '../../../services/analytics/metrics-model.js';
 import { DRILL_KPIS } from '../../../services/analytics/metrics-model.js';
 import { AppError, ValidationError } from '../../../shared/errors.js';
 import { requireRole, type PageKit } from '../page-kit.js';
@@ -12,7 +12,7 @@ import { explainer } from '../view-models/explain.js';
 import { filterForm } from '../view-models/filter-form.js';
 import { figureOf, formatFigure } from '../view-models/kpi-view.js';
 import { tableSheet } from '../view-models/page-table.js';
-import { sendWorkbook, workbookFilename, workflowOf, type WorkflowContext } from './analytics-kit.js';
+import { sendTicketsWorkbook, sendWorkbook, workbookFilename, workflowOf, type WorkflowContext } from './analytics-kit.js';
 
 /** The figures the workflow list shows for each workflow. */
 const HEADLINE: readonly KpiId[] = ['tickets', 'fcr', 'slaTicket', 'csat'];
@@ -68,7 +68,8 @@ export function analyticsRoutes(kit: PageKit): Router {
     ]);
     const links = dashboardLinks(context.key, filter);
     const exportHref = (table: DashboardTable) => href(`/analytics/${encodeURIComponent(context.key)}/export/${table}.xlsx`, filter);
-    const table = (id: DashboardTable) => dashboardTable(id, { metrics, previous: previous.kpis, explain, f, exportHref });
+    const stepName = (step: string) => context.latest.workflow.steps[step]?.name;
+    const table = (id: DashboardTable) => dashboardTable(id, { metrics, previous: previous.kpis, explain, f, exportHref, stepName });
     const diagramVersion = filter.version ?? context.latest.version;
     await kit.send(
       req,
@@ -109,7 +110,8 @@ export function analyticsRoutes(kit: PageKit): Router {
       kit.app.analytics.metrics(metricsQuery(context.key, filter)),
       kit.app.analytics.metrics(metricsQuery(context.key, previousPeriod(filter))),
     ]);
-    const table = dashboardTable(id, { metrics, previous: previous.kpis, explain: explainer(f), f, exportHref: () => '' });
+    const stepName = (step: string) => context.latest.workflow.steps[step]?.name;
+    const table = dashboardTable(id, { metrics, previous: previous.kpis, explain: explainer(f), f, exportHref: () => '', stepName });
     await sendWorkbook(res, workbookFilename([context.key, id, filter.from, filter.to]), tableSheet(table, sheetTitle(table.caption, context, filter, f)));
   });
 
@@ -148,14 +150,14 @@ export function analyticsRoutes(kit: PageKit): Router {
     const f = kit.formatter(req);
     const filter = readFilter(req.query, kit.app.clock.now(), { versions: context.versions });
     const kpi = drillKpi(req);
-    const table = drillTable([], f, '');
-    const rows = everyTicket(kit, { ...metricsQuery(context.key, filter), kpi });
-    await sendWorkbook(res, workbookFilename([context.key, kpi, filter.from, filter.to]), {
-      sheetName: f.t(`analytics.drill.${kpi}`),
-      title: sheetTitle(f.t(`analytics.drill.${kpi}`), context, filter, f),
-      columns: table.columns,
-      rows: mapRows(rows, (row) => drillTable([row], f, '').rows[0]!.cells.map((c) => c.value)),
-    });
+    const title = sheetTitle(f.t(`analytics.drill.${kpi}`), context, filter, f);
+    await sendTicketsWorkbook(
+      kit,
+      res,
+      f,
+      { ...metricsQuery(context.key, filter), kpi },
+      { filename: workbookFilename([context.key, kpi, filter.from, filter.to]), title },
+    );
   });
 
   return router;
@@ -203,18 +205,4 @@ function heading(context: WorkflowContext, filter: AnalyticsFilter, f: ReturnTyp
 
 function sheetTitle(what: string, context: WorkflowContext, filter: AnalyticsFilter, f: ReturnType<PageKit['formatter']>): string {
   return `${what} · ${context.latest.name} · ${f.t('analytics.periodOf', { from: filter.from, to: filter.to })}`;
-}
-
-/** Every ticket behind a drill-down, page by page: a workbook of any size in flat memory. */
-async function* everyTicket(kit: PageKit, query: MetricsQuery & { kpi: DrillKpi }): AsyncGenerator<TicketFactRow> {
-  let cursor: string | undefined;
-  do {
-    const page = await kit.app.analytics.tickets({ ...query, limit: 500, ...(cursor ? { cursor } : {}) });
-    yield* page.rows;
-    cursor = page.next;
-  } while (cursor);
-}
-
-async function* mapRows<T, U>(rows: AsyncIterable<T>, map: (row: T) => U): AsyncGenerator<U> {
-  for await (const row of rows) yield map(row);
 }

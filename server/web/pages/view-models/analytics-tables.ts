@@ -17,6 +17,8 @@ export interface TableContext {
   f: Formatter;
   /** The export link of a table, with the page's filters. */
   exportHref(table: DashboardTable): string;
+  /** A step's name in the workflow, for steps the figures do not name (automatic ones on a variant's path). */
+  stepName(step: string): string | undefined;
 }
 
 /** One of the dashboard's tables, built from the engine's answer: the same model for the page and for Excel. */
@@ -26,7 +28,7 @@ export function dashboardTable(id: DashboardTable, context: TableContext): PageT
   const column = (key: string, kind: TableColumn['kind']): TableColumn => ({ label: f.t(`analytics.columns.${key}`), kind });
   const base = { id, caption: f.t(`analytics.tables.${id}`), exportHref: context.exportHref(id), empty: f.t('analytics.noData') };
   const names = new Map(context.metrics.steps.map((s) => [s.step, s.name]));
-  const nameOf = (step: string) => names.get(step) ?? step;
+  const nameOf = (step: string) => names.get(step) ?? context.stepName(step) ?? step;
   switch (id) {
     case 'figures':
       return {
