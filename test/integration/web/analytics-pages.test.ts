@@ -89,6 +89,13 @@ eachDatabase('pages: analytics', (database) => {
     const created = await server.app.db.knex('tickets').where({ workflow_key: 'customer-inquiry' }).count({ n: '*' });
     expect(number(tickets.text)).toBe(Number(created[0]!.n));
 
+    // a week's bar of a count leads to that week's tickets, as many as the bar says (the engine's weeks and the pages' days agree)
+    const weeks = section(page.html, 'chart-tickets', '</figure>');
+    const bars = [...weeks.matchAll(/<a href="([^"]+)"><rect class="chart-bar"[^>]*><title>[^:]*: ([^<]+)<\/title>/g)];
+    expect(bars.length).toBeGreaterThanOrEqual(3);
+    for (const [, href, value] of bars) expect((await drill(manager, decode(href!))).total).toBe(number(value!));
+    expect(bars.reduce((sum, bar) => sum + number(bar[2]!), 0)).toBe(number(tickets.text));
+
     // a chart per figure, each an accessible SVG; the heatmap's data names the diagram's steps
     expect((page.html.match(/<svg [^>]*role="img"/g) ?? []).length).toBe(16);
     const steps = JSON.parse(decode(/data-steps="([^"]*)"/.exec(page.html)![1]!)) as Array<{ id: string; band: string }>;

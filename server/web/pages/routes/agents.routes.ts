@@ -8,7 +8,7 @@ import { drillTable, TICKET_PAGE_SIZE } from '../view-models/drill-down.js';
 import { explainer } from '../view-models/explain.js';
 import { filterForm } from '../view-models/filter-form.js';
 import { tableSheet } from '../view-models/page-table.js';
-import { sendTicketsWorkbook, sendWorkbook, workbookFilename } from './analytics-kit.js';
+import { daysOf, sendTicketsWorkbook, sendWorkbook, workbookFilename } from './analytics-kit.js';
 
 /**
  * `/agents/me` and `/agents/:id`: an agent's own figures (handled tickets, AHT, FCR, CSAT, SLA compliance,
@@ -32,7 +32,7 @@ export function agentRoutes(kit: PageKit): Router {
 
   router.get('/agents/export.xlsx', requireRole('manager'), async (req, res) => {
     const f = kit.formatter(req);
-    const filter = readFilter(req.query, kit.app.clock.now());
+    const filter = readFilter(req.query, kit.app.clock.now(), daysOf(kit));
     const { rows, team } = await agentsOf(kit, filter);
     const table = agentsTable(rows, team, explainer(f), f, '');
     await sendWorkbook(res, workbookFilename(['agents', filter.from, filter.to]), tableSheet(table, `${table.caption} · ${periodText(filter, f)}`));
@@ -43,7 +43,7 @@ export function agentRoutes(kit: PageKit): Router {
   router.get('/agents/:id/export.xlsx', requireRole('agent'), async (req, res) => {
     const f = kit.formatter(req);
     const agent = await agentOf(kit, req);
-    const filter = readFilter(req.query, kit.app.clock.now());
+    const filter = readFilter(req.query, kit.app.clock.now(), daysOf(kit));
     const figures = await figuresOf(kit, agent, filter);
     const table = agentFiguresTable(figures.row, figures.team, figures.agents, explainer(f), f, '');
     await sendWorkbook(res, workbookFilename([agent.name, filter.from, filter.to]), tableSheet(table, `${agent.name} · ${periodText(filter, f)}`));
@@ -52,13 +52,13 @@ export function agentRoutes(kit: PageKit): Router {
   router.get('/agents/:id/tickets.xlsx', requireRole('agent'), async (req, res) => {
     const f = kit.formatter(req);
     const agent = await agentOf(kit, req);
-    const filter = readFilter(req.query, kit.app.clock.now());
+    const filter = readFilter(req.query, kit.app.clock.now(), daysOf(kit));
     const title = `${f.t('agents.handledHeading')} · ${agent.name} · ${periodText(filter, f)}`;
     await sendTicketsWorkbook(
       kit,
       res,
       f,
-      { ...metricsQuery(undefined, filter), agent: agent.email },
+      { ...metricsQuery(undefined, filter, daysOf(kit)), agent: agent.email },
       { filename: workbookFilename([agent.name, 'tickets', filter.from, filter.to]), title },
     );
   });
@@ -89,7 +89,7 @@ async function agentPage(kit: PageKit, req: Request, res: Response, agent: User)
   const cursor = typeof req.query.cursor === 'string' && req.query.cursor.length <= 200 ? req.query.cursor : undefined;
   const [figures, tickets] = await Promise.all([
     figuresOf(kit, agent, filter),
-    kit.app.analytics.tickets({ ...metricsQuery(undefined, filter), agent: agent.email, limit: TICKET_PAGE_SIZE, ...(cursor ? { cursor } : {}) }),
+    kit.app.analytics.tickets({ ...metricsQuery(undefined, filter, daysOf(kit)), agent: agent.email, limit: TICKET_PAGE_SIZE, ...(cursor ? { cursor } : {}) }),
   ]);
   await kit.send(
     req,
@@ -115,7 +115,7 @@ async function agentPage(kit: PageKit, req: Request, res: Response, agent: User)
 
 /** An agent's figures, the team's, and how many agents the team had in the period. */
 async function figuresOf(kit: PageKit, agent: User, filter: AnalyticsFilter) {
-  const query = metricsQuery(undefined, filter);
+  const query = metricsQuery(undefined, filter, daysOf(kit));
   const [mine, team, agents] = await Promise.all([
     kit.app.analytics.metrics({ ...query, agent: agent.email }),
     kit.app.analytics.metrics(query),
@@ -129,7 +129,7 @@ async function agentsOf(
   kit: PageKit,
   filter: AnalyticsFilter,
 ): Promise<{ rows: AgentRow[]; team: Awaited<ReturnType<PageKit['app']['analytics']['metrics']>>['kpis'] }> {
-  const query = metricsQuery(undefined, filter);
+  const query = metricsQuery(undefined, filter, daysOf(kit));
   const [agents, team, users] = await Promise.all([kit.app.analytics.agents(query), kit.app.analytics.metrics(query), kit.app.users.list()]);
   const byEmail = new Map(users.map((u) => [u.email, u]));
   const rows = agents.map(({ agent, kpis }) => {
@@ -151,7 +151,7 @@ function periodText(filter: AnalyticsFilter, f: ReturnType<PageKit['formatter']>
 /** The filters of the request; refused ones re-show the page's form with each problem beside its field (400). */
 async function filterOr400(kit: PageKit, req: Request, res: Response, action: string, page: string): Promise<AnalyticsFilter | undefined> {
   try {
-    return readFilter(req.query, kit.app.clock.now());
+    return readFilter(req.query, kit.app.clock.now(), daysOf(kit));
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     const f = kit.formatter(req);

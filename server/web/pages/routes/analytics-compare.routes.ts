@@ -4,7 +4,6 @@ import type { Formatter } from '../../../shared/i18n.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import {
   addDays,
-  dayOf,
   DEFAULT_PERIOD_DAYS,
   filterParams,
   MAX_PERIOD_DAYS,
@@ -17,7 +16,7 @@ import { comparisonNotes, comparisonTable } from '../view-models/compare-page.js
 import { explainer } from '../view-models/explain.js';
 import { filterForm } from '../view-models/filter-form.js';
 import { tableSheet } from '../view-models/page-table.js';
-import { sendWorkbook, workbookFilename, workflowOf, type WorkflowContext } from './analytics-kit.js';
+import { daysOf, sendWorkbook, workbookFilename, workflowOf, type WorkflowContext } from './analytics-kit.js';
 
 /**
  * `/analytics/:key/compare` (managers): two versions of a workflow, or two periods, side by side — each
@@ -55,7 +54,7 @@ export function analyticsCompareRoutes(kit: PageKit): Router {
       );
       return;
     }
-    const comparison = await kit.app.analytics.compare(metricsQuery(context.key, sides.a), metricsQuery(context.key, sides.b));
+    const comparison = await kit.app.analytics.compare(metricsQuery(context.key, sides.a, daysOf(kit)), metricsQuery(context.key, sides.b, daysOf(kit)));
     const query = new URLSearchParams([...filterParams(sides.a, 'a.'), ...filterParams(sides.b, 'b.', false)]).toString();
     const { table, methods } = comparisonTable(comparison, explainer(f), f, `${base}.xlsx?${query}`);
     await kit.send(
@@ -68,7 +67,7 @@ export function analyticsCompareRoutes(kit: PageKit): Router {
         sides: forms(),
         shared: sharedForm(req, context, f, [], sides.a),
         summary: (['a', 'b'] as const).map((side) => ({ side, label: f.t(`analytics.compare.side.${side}`), text: describe(sides[side], f) })),
-        presets: presets(context, kit.app.clock.now(), base, f),
+        presets: presets(context, daysOf(kit).dayOf(kit.app.clock.now()), base, f),
         table,
         methods,
         notes: comparisonNotes(f),
@@ -81,7 +80,7 @@ export function analyticsCompareRoutes(kit: PageKit): Router {
     const f = kit.formatter(req);
     const sides = readSides(kit, req, context);
     if (!('a' in sides)) throw new ValidationError('the comparison is not valid', sides.problems);
-    const comparison = await kit.app.analytics.compare(metricsQuery(context.key, sides.a), metricsQuery(context.key, sides.b));
+    const comparison = await kit.app.analytics.compare(metricsQuery(context.key, sides.a, daysOf(kit)), metricsQuery(context.key, sides.b, daysOf(kit)));
     const { table } = comparisonTable(comparison, explainer(f), f, '');
     const title = `${table.caption} · ${context.latest.name} · A: ${describe(sides.a, f)} · B: ${describe(sides.b, f)}`;
     await sendWorkbook(res, workbookFilename([context.key, 'compare']), tableSheet(table, title));
@@ -93,11 +92,11 @@ export function analyticsCompareRoutes(kit: PageKit): Router {
 /** Both sides, or every problem with them (fields named `a.from`, `b.version`, …; shared ones bare). */
 function readSides(kit: PageKit, req: Request, context: WorkflowContext): { a: AnalyticsFilter; b: AnalyticsFilter } | { problems: FieldProblem[] } {
   const now = kit.app.clock.now();
-  const defaults = defaultSides(context, now);
+  const defaults = defaultSides(context, daysOf(kit).dayOf(now));
   const problems: FieldProblem[] = [];
   const read = (side: 'a' | 'b') => {
     try {
-      return readFilter(req.query, now, { side: `${side}.`, defaults: defaults[side], versions: context.versions });
+      return readFilter(req.query, now, daysOf(kit), { side: `${side}.`, defaults: defaults[side], versions: context.versions });
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       for (const problem of error.problems) if (!problems.some((p) => p.field === problem.field)) problems.push(problem);
@@ -113,8 +112,7 @@ function readSides(kit: PageKit, req: Request, context: WorkflowContext): { a: A
  * What a comparison shows first: the latest version against the one before it, each over the time it was
  * the latest (at most MAX_PERIOD_DAYS); a workflow with one version, the last four weeks against the four before.
  */
-function defaultSides(context: WorkflowContext, now: number): { a: Partial<AnalyticsFilter>; b: Partial<AnalyticsFilter> } {
-  const today = dayOf(now);
+function defaultSides(context: WorkflowContext, today: string): { a: Partial<AnalyticsFilter>; b: Partial<AnalyticsFilter> } {
   const [latest, before] = context.published;
   if (!latest || !before) {
     const b = { from: addDays(today, 1 - DEFAULT_PERIOD_DAYS), to: today };
@@ -130,8 +128,7 @@ function defaultSides(context: WorkflowContext, now: number): { a: Partial<Analy
 }
 
 /** One-click comparisons: the last two versions; the last four weeks against the four before. */
-function presets(context: WorkflowContext, now: number, base: string, f: Formatter) {
-  const today = dayOf(now);
+function presets(context: WorkflowContext, today: string, base: string, f: Formatter) {
   const b: AnalyticsFilter = { from: addDays(today, 1 - DEFAULT_PERIOD_DAYS), to: today };
   const periods = new URLSearchParams([...filterParams(previousPeriod(b), 'a.'), ...filterParams(b, 'b.', false)]);
   return [

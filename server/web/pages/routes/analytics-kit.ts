@@ -4,7 +4,8 @@ import type { Formatter } from '../../../shared/i18n.js';
 import type { WorkflowVersion } from '../../../services/workflows/workflow-library.js';
 import { AppError } from '../../../shared/errors.js';
 import type { PageKit } from '../page-kit.js';
-import { dayOf } from '../view-models/analytics-filter.js';
+import { analyticsDays, type AnalyticsDays } from '../view-models/analytics-filter.js';
+import { DEFAULT_ANALYTICS_SETTINGS } from '../../../shared/config.js';
 import { drillTable } from '../view-models/drill-down.js';
 import { writeTableWorkbook, XLSX_TYPE, type TableSheet } from '../table-workbook.js';
 
@@ -22,7 +23,13 @@ export async function workflowOf(kit: PageKit, req: Request): Promise<WorkflowCo
   const key = String(req.params.key);
   if (key.length > 200) throw new AppError('not_found', 'no such workflow');
   const [latest, versions] = await Promise.all([kit.app.workflows.latest(key), kit.app.workflows.versions(key)]);
-  return { key, latest, versions: versions.map((v) => v.version), published: versions.map((v) => ({ version: v.version, day: dayOf(v.publishedAt) })) };
+  const days = daysOf(kit);
+  return { key, latest, versions: versions.map((v) => v.version), published: versions.map((v) => ({ version: v.version, day: days.dayOf(v.publishedAt) })) };
+}
+
+/** Days as the metric engine counts them (its ANALYTICS_UTC_OFFSET), for the pages' periods. */
+export function daysOf(kit: PageKit): AnalyticsDays {
+  return analyticsDays((kit.app.config.analytics ?? DEFAULT_ANALYTICS_SETTINGS).weekUtcOffsetMinutes);
 }
 
 /** "customer-inquiry bottlenecks-waiting 2026-10-01 2026-10-28.xlsx": without characters file systems refuse. */

@@ -12,7 +12,7 @@ import { explainer } from '../view-models/explain.js';
 import { filterForm } from '../view-models/filter-form.js';
 import { figureOf, formatFigure } from '../view-models/kpi-view.js';
 import { tableSheet } from '../view-models/page-table.js';
-import { sendTicketsWorkbook, sendWorkbook, workbookFilename, workflowOf, type WorkflowContext } from './analytics-kit.js';
+import { daysOf, sendTicketsWorkbook, sendWorkbook, workbookFilename, workflowOf, type WorkflowContext } from './analytics-kit.js';
 
 /** The figures the workflow list shows for each workflow. */
 const HEADLINE: readonly KpiId[] = ['tickets', 'fcr', 'slaTicket', 'csat'];
@@ -30,11 +30,11 @@ export function analyticsRoutes(kit: PageKit): Router {
   router.get('/analytics', async (req, res) => {
     const f = kit.formatter(req);
     const explain = explainer(f);
-    const filter = readFilter({}, kit.app.clock.now());
+    const filter = readFilter({}, kit.app.clock.now(), daysOf(kit));
     const versions = await kit.catalog.latest();
     const rows = await Promise.all(
       versions.map(async (v) => {
-        const { kpis } = await kit.app.analytics.metrics(metricsQuery(v.key, filter));
+        const { kpis } = await kit.app.analytics.metrics(metricsQuery(v.key, filter, daysOf(kit)));
         return {
           key: v.key,
           name: v.name,
@@ -61,10 +61,10 @@ export function analyticsRoutes(kit: PageKit): Router {
     const filter = await filterOr400(kit, req, res, context, 'analytics-dashboard');
     if (!filter) return;
     const explain = explainer(f);
-    const query = metricsQuery(context.key, filter);
+    const query = metricsQuery(context.key, filter, daysOf(kit));
     const [metrics, previous] = await Promise.all([
       kit.app.analytics.metrics(query),
-      kit.app.analytics.metrics(metricsQuery(context.key, previousPeriod(filter))),
+      kit.app.analytics.metrics(metricsQuery(context.key, previousPeriod(filter), daysOf(kit))),
     ]);
     const links = dashboardLinks(context.key, filter);
     const exportHref = (table: DashboardTable) => href(`/analytics/${encodeURIComponent(context.key)}/export/${table}.xlsx`, filter);
@@ -105,10 +105,10 @@ export function analyticsRoutes(kit: PageKit): Router {
     const id = DASHBOARD_TABLES.find((t) => t === req.params.table);
     if (!id) throw new AppError('not_found', `no table ${String(req.params.table)}`);
     const f = kit.formatter(req);
-    const filter = readFilter(req.query, kit.app.clock.now(), { versions: context.versions });
+    const filter = readFilter(req.query, kit.app.clock.now(), daysOf(kit), { versions: context.versions });
     const [metrics, previous] = await Promise.all([
-      kit.app.analytics.metrics(metricsQuery(context.key, filter)),
-      kit.app.analytics.metrics(metricsQuery(context.key, previousPeriod(filter))),
+      kit.app.analytics.metrics(metricsQuery(context.key, filter, daysOf(kit))),
+      kit.app.analytics.metrics(metricsQuery(context.key, previousPeriod(filter), daysOf(kit))),
     ]);
     const stepName = (step: string) => context.latest.workflow.steps[step]?.name;
     const table = dashboardTable(id, { metrics, previous: previous.kpis, explain: explainer(f), f, exportHref: () => '', stepName });
@@ -122,7 +122,12 @@ export function analyticsRoutes(kit: PageKit): Router {
     if (!filter) return;
     const kpi = drillKpi(req);
     const cursor = typeof req.query.cursor === 'string' && req.query.cursor.length <= 200 ? req.query.cursor : undefined;
-    const page = await kit.app.analytics.tickets({ ...metricsQuery(context.key, filter), kpi, limit: TICKET_PAGE_SIZE, ...(cursor ? { cursor } : {}) });
+    const page = await kit.app.analytics.tickets({
+      ...metricsQuery(context.key, filter, daysOf(kit)),
+      kpi,
+      limit: TICKET_PAGE_SIZE,
+      ...(cursor ? { cursor } : {}),
+    });
     const base = `/analytics/${encodeURIComponent(context.key)}/tickets`;
     await kit.send(
       req,
@@ -148,14 +153,14 @@ export function analyticsRoutes(kit: PageKit): Router {
   router.get('/analytics/:key/tickets.xlsx', async (req, res) => {
     const context = await workflowOf(kit, req);
     const f = kit.formatter(req);
-    const filter = readFilter(req.query, kit.app.clock.now(), { versions: context.versions });
+    const filter = readFilter(req.query, kit.app.clock.now(), daysOf(kit), { versions: context.versions });
     const kpi = drillKpi(req);
     const title = sheetTitle(f.t(`analytics.drill.${kpi}`), context, filter, f);
     await sendTicketsWorkbook(
       kit,
       res,
       f,
-      { ...metricsQuery(context.key, filter), kpi },
+      { ...metricsQuery(context.key, filter, daysOf(kit)), kpi },
       { filename: workbookFilename([context.key, kpi, filter.from, filter.to]), title },
     );
   });
@@ -167,7 +172,7 @@ export function analyticsRoutes(kit: PageKit): Router {
 async function filterOr400(kit: PageKit, req: Request, res: Response, context: WorkflowContext, page: string): Promise<AnalyticsFilter | undefined> {
   const f = kit.formatter(req);
   try {
-    return readFilter(req.query, kit.app.clock.now(), { versions: context.versions });
+    return readFilter(req.query, kit.app.clock.now(), daysOf(kit), { versions: context.versions });
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     await kit.send(

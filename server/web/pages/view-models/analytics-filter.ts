@@ -24,24 +24,42 @@ export const MAX_PERIOD_DAYS = 750;
 const DAY = 86_400_000;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** Midnight at the start of a `YYYY-MM-DD` day, in the server's time zone (the one the pages show dates in). */
-export function startOfDay(date: string): number {
-  const [, y, m, d] = DATE.exec(date)!;
-  return new Date(Number(y), Number(m) - 1, Number(d)).getTime();
+/**
+ * Days as the metric engine counts them: at a fixed offset from UTC (ANALYTICS_UTC_OFFSET, where its weeks
+ * start), so a period of the pages and a week of the engine begin at the same instant.
+ */
+export interface AnalyticsDays {
+  /** Midnight at the start of a `YYYY-MM-DD` day. */
+  startOfDay(date: string): number;
+  /** The `YYYY-MM-DD` of an instant. */
+  dayOf(ms: number): string;
 }
 
-/** The `YYYY-MM-DD` of an instant, in the server's time zone. */
-export function dayOf(ms: number): string {
-  const date = new Date(ms);
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+export function analyticsDays(utcOffsetMinutes: number): AnalyticsDays {
+  const offset = utcOffsetMinutes * 60_000;
+  return {
+    startOfDay: (date) => {
+      const [, y, m, d] = DATE.exec(date)!;
+      return Date.UTC(Number(y), Number(m) - 1, Number(d)) - offset;
+    },
+    dayOf: (ms) => utcDay(ms + offset),
+  };
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
+function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
 
-/** `days` after `date` (negative: before), calendar days whatever the clocks do. */
+/** `days` after `date` (negative: before), in calendar days. */
 export function addDays(date: string, days: number): string {
   const [, y, m, d] = DATE.exec(date)!;
-  return dayOf(new Date(Number(y), Number(m) - 1, Number(d) + days).getTime());
+  return utcDay(Date.UTC(Number(y), Number(m) - 1, Number(d) + days));
+}
+
+/** Whole days from `from` to `to`, both included. */
+function daysIn(from: string, to: string): number {
+  const utc = analyticsDays(0);
+  return Math.round((utc.startOfDay(to) - utc.startOfDay(from)) / DAY) + 1;
 }
 
 /**
@@ -53,6 +71,7 @@ export function addDays(date: string, days: number): string {
 export function readFilter(
   query: Record<string, unknown>,
   now: number,
+  days: AnalyticsDays,
   { side = '', defaults = {}, versions }: { side?: string; defaults?: Partial<AnalyticsFilter>; versions?: readonly number[] } = {},
 ): AnalyticsFilter {
   const sided = new Set(['version', 'from', 'to']);
@@ -66,18 +85,18 @@ export function readFilter(
   const date = (name: 'from' | 'to', fallback: string): string => {
     const value = text(name);
     if (value === undefined) return fallback;
-    if (!DATE.test(value) || dayOf(startOfDay(value)) !== value) refuse(name, 'must be a date YYYY-MM-DD', 'notADate', { value });
+    if (!DATE.test(value) || addDays(value, 0) !== value) refuse(name, 'must be a date YYYY-MM-DD', 'notADate', { value });
     return value;
   };
 
-  const today = dayOf(now);
+  const today = days.dayOf(now);
   const to = date('to', defaults.to ?? today);
   const from = date('from', defaults.from ?? addDays(DATE.test(to) ? to : today, 1 - DEFAULT_PERIOD_DAYS));
   const filter: AnalyticsFilter = { from, to };
   if (problems.length === 0) {
-    const days = Math.round((startOfDay(to) - startOfDay(from)) / DAY) + 1;
-    if (days < 1) refuse('to', 'must not be before from', 'endsBeforeStart', { start: from, end: to });
-    else if (days > MAX_PERIOD_DAYS) refuse('to', `the period may be at most ${MAX_PERIOD_DAYS} days long`, 'periodTooLong', { limit: MAX_PERIOD_DAYS });
+    const length = daysIn(from, to);
+    if (length < 1) refuse('to', 'must not be before from', 'endsBeforeStart', { start: from, end: to });
+    else if (length > MAX_PERIOD_DAYS) refuse('to', `the period may be at most ${MAX_PERIOD_DAYS} days long`, 'periodTooLong', { limit: MAX_PERIOD_DAYS });
   }
   const version = text('version') ?? (defaults.version === undefined ? undefined : String(defaults.version));
   if (version !== undefined) {
@@ -102,11 +121,11 @@ export function readFilter(
 }
 
 /** The metric engine's question for these filters (on one workflow, or all): tickets created in [from, to + 1 day). */
-export function metricsQuery(workflow: string | undefined, filter: AnalyticsFilter): MetricsQuery {
+export function metricsQuery(workflow: string | undefined, filter: AnalyticsFilter, days: AnalyticsDays): MetricsQuery {
   return {
     ...(workflow !== undefined ? { workflow } : {}),
-    from: startOfDay(filter.from),
-    to: startOfDay(addDays(filter.to, 1)),
+    from: days.startOfDay(filter.from),
+    to: days.startOfDay(addDays(filter.to, 1)),
     ...(filter.version !== undefined ? { version: filter.version } : {}),
     ...(filter.channel !== undefined ? { channel: filter.channel } : {}),
     ...(filter.level !== undefined ? { level: filter.level } : {}),
@@ -116,8 +135,7 @@ export function metricsQuery(workflow: string | undefined, filter: AnalyticsFilt
 
 /** The period of the same length just before this one, same other filters: what a trend compares with. */
 export function previousPeriod(filter: AnalyticsFilter): AnalyticsFilter {
-  const days = Math.round((startOfDay(filter.to) - startOfDay(filter.from)) / DAY) + 1;
-  return { ...filter, from: addDays(filter.from, -days), to: addDays(filter.from, -1) };
+  return { ...filter, from: addDays(filter.from, -daysIn(filter.from, filter.to)), to: addDays(filter.from, -1) };
 }
 
 /** The filters as query parameters (`side` prefixing version and period), in a fixed order: links built from them are stable. */
