@@ -253,6 +253,12 @@ eachDatabase('pages: analytics', (database) => {
       expect({ path, status: anonymous.status, location: anonymous.location }).toEqual({ path, status: 303, location: `/?next=${encodeURIComponent(path)}` });
     }
     const manager = await FormClient.signedIn(server.url, PEOPLE.manager);
+    // no ticket yet: the dashboard says so in every part, and its numbers are zero or a dash
+    const empty = await manager.get('/analytics/customer-inquiry');
+    expect(empty.status).toBe(200);
+    expect(testId(empty.html, 'kpi-tickets')).toBe('0');
+    expect(testId(empty.html, 'kpi-fcr')).toBe('—');
+    for (const table of ['steps', 'rework', 'variants']) expect(empty.html).toContain(`data-testid="empty-${table}"`);
     const home = await manager.get('/workflows');
     expect(home.html).toContain('href="/analytics"');
     expect(home.html).toContain('href="/analytics/customer-inquiry"');
@@ -262,9 +268,9 @@ eachDatabase('pages: analytics', (database) => {
     expect(queue.html).toContain('href="/agents/me"');
     expect(queue.html).not.toContain('href="/analytics"');
     // nothing handled yet: the page says so
-    const empty = await agent.get('/agents/me');
-    expect(empty.status).toBe(200);
-    expect(testId(empty.html, 'handled-total')).toBe('0 tickets');
+    const mine = await agent.get('/agents/me');
+    expect(mine.status).toBe(200);
+    expect(testId(mine.html, 'handled-total')).toBe('0 tickets');
   });
 
   test('bpmn-js is served from the server itself, only the viewer and its styles, under the pages’ strict CSP', async () => {
