@@ -1,10 +1,10 @@
-import type { KpiSums } from '../../data/analytics/metrics.query.js';
-import type { FactMeasure } from '../../data/analytics/fact-rows.query.js';
+import type { Clock } from '../../shared/clock.js';
+import type { KpiSums, MetricsReadModel } from '../../data/analytics/metrics.query.js';
+import type { FactMeasure, FactRowsReadModel } from '../../data/analytics/fact-rows.query.js';
 import { bootstrapMeanDifference, proportionDifference, verdictOf } from './compare.js';
 import { definitionOf, type KpiId } from './definitions.js';
 import { emptySums, filterOf } from './kpis.js';
 import type { Comparison, ComparisonRow, MetricsQuery } from './metrics-model.js';
-import type { MetricsDependencies } from './metrics-service.js';
 
 /** A mean compared by resampling its per-ticket values. */
 const MEANS: Array<{ kpi: KpiId; measure: FactMeasure; of: (s: KpiSums) => { n: number; sum: number } }> = [
@@ -29,7 +29,12 @@ const RATES: Array<{ kpi: KpiId; of: (s: KpiSums) => { yes: number; n: number } 
  * difference B − A with its 95% interval, and a verdict that claims "better" only when the interval does.
  * A side's values are read thinned to at most `max` (every k-th ticket id), so memory stays bounded.
  */
-export async function compareSets(deps: MetricsDependencies, max: number, a: MetricsQuery, b: MetricsQuery): Promise<Comparison> {
+export async function compareSets(
+  deps: { clock: Clock; metrics: MetricsReadModel; rows: FactRowsReadModel },
+  max: number,
+  a: MetricsQuery,
+  b: MetricsQuery,
+): Promise<Comparison> {
   const now = deps.clock.now();
   const [sumsA, sumsB] = await Promise.all([a, b].map(async (q) => (await deps.metrics.kpis(filterOf(q), 'all', now))[0] ?? emptySums()));
   const rows: ComparisonRow[] = [];
