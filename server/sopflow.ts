@@ -8,6 +8,7 @@ import { openDatabase, type Database } from './data/database.js';
 import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
 import { KnexNotificationsReadModel } from './data/read-models/notifications.query.js';
 import { KnexQueueReadModel } from './data/read-models/queue.query.js';
+import { KnexLiveWorkReadModel } from './data/read-models/live-work.query.js';
 import { KnexMetricsReadModel } from './data/analytics/metrics.query.js';
 import { KnexFactRowsReadModel } from './data/analytics/fact-rows.query.js';
 import { CustomerHistory } from './services/inbox/customer-history.js';
@@ -31,6 +32,7 @@ import { TicketRuntime } from './services/tickets/ticket-runtime.js';
 import { TimerScheduler } from './services/timers/timer-scheduler.js';
 import { incidentRepository } from './data/incidents/incident-repository.js';
 import { Incidents } from './services/incidents/incidents.js';
+import { LiveWork } from './services/incidents/live-work.js';
 import { Users } from './services/users/users.js';
 import { WorkflowChecks } from './services/workflows/workflow-checks.js';
 import { createMetricsService, type MetricsService } from './services/analytics/metrics-service.js';
@@ -70,6 +72,8 @@ export interface Sopflow {
   scheduler: TimerScheduler;
   /** Timers the engine refused to fire, held for a manager to retry. */
   incidents: Incidents;
+  /** Open breaches, escalations and failed timers on open tickets: the managers' list of what needs them now. */
+  liveWork: LiveWork;
   /** The starting plans of `templates/`, loaded (and checked) once. */
   templates: ExecutionTableTemplates;
   executionTables: ExecutionTables;
@@ -135,6 +139,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     audit,
     scheduler,
     incidents,
+    liveWork: new LiveWork(new KnexLiveWorkReadModel(db)),
     templates,
     executionTables,
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),

@@ -10,6 +10,9 @@ import { pageErrors, pageNotFound } from './page-errors.js';
 import { createPageKit, pageContext, requireRole } from './page-kit.js';
 import { loadTemplates } from './render.js';
 import { adminRoutes } from './routes/admin.routes.js';
+import { agentRoutes } from './routes/agents.routes.js';
+import { analyticsRoutes } from './routes/analytics.routes.js';
+import { analyticsCompareRoutes } from './routes/analytics-compare.routes.js';
 import { customerRoutes } from './routes/customers.routes.js';
 import { executionTableRoutes, importUploadPath } from './routes/execution-tables.routes.js';
 import { incidentRoutes } from './routes/incidents.routes.js';
@@ -70,6 +73,9 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
     adminRoutes,
     executionTableRoutes,
     incidentRoutes,
+    analyticsCompareRoutes,
+    analyticsRoutes,
+    agentRoutes,
   ])
     router.use(routes(kit));
   router.use(pageNotFound);

@@ -23,6 +23,7 @@ export function libraryModel(entries: WorkflowOverviewEntry[], f: Formatter) {
     name: w.name,
     href: `/workflows/${encodeURIComponent(w.key)}`,
     edit: `/workflows/${encodeURIComponent(w.key)}/edit`,
+    analyticsHref: `/analytics/${encodeURIComponent(w.key)}`,
     latestVersion: w.latestVersion,
     steps: w.steps,
     versions: w.versions.map((v) => versionRow(w.key, v, f)),
