@@ -2,7 +2,14 @@ import { hostname } from 'node:os';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Store as SessionStore } from 'express-session';
 import { systemClock, type Clock } from './shared/clock.js';
-import { DEFAULT_AUDIT_PAGE_MAX, DEFAULT_CONDITION_MAX_ITERATIONS, DEFAULT_CONDITION_TIMEOUT_MS, inputLimitsOf, type Config } from './shared/config.js';
+import {
+  DEFAULT_ANALYTICS_SETTINGS,
+  DEFAULT_AUDIT_PAGE_MAX,
+  DEFAULT_CONDITION_MAX_ITERATIONS,
+  DEFAULT_CONDITION_TIMEOUT_MS,
+  inputLimitsOf,
+  type Config,
+} from './shared/config.js';
 import type { Logger } from './shared/logger.js';
 import { openDatabase, type Database } from './data/database.js';
 import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
@@ -94,6 +101,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   const instance = `${options.simulation ? 'simulation:' : ''}${hostname()}:${process.pid}`;
   const db = await openDatabase(config.database);
   const calendars = BUILT_IN_CALENDARS;
+  const analytics = config.analytics ?? DEFAULT_ANALYTICS_SETTINGS;
   const conditions = {
     maxIterations: config.conditionMaxIterations ?? DEFAULT_CONDITION_MAX_ITERATIONS,
     timeoutMs: config.conditionTimeoutMs ?? DEFAULT_CONDITION_TIMEOUT_MS,
@@ -108,6 +116,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     new Set(Object.keys(calendars)),
     options.simulation ? instance : undefined,
     inputLimitsOf(config),
+    { fcrWindowDays: analytics.fcrWindowDays },
   );
   const incidents = new Incidents(incidentRepository(db), clock);
   const scheduler = new TimerScheduler(timerRepository(db), tickets, clock, {
@@ -120,19 +129,19 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   const users = new Users(userRepository, clock, config.passwordHashCost, config.passwordRule);
   const audit = new AuditLog(new KnexAuditRepository(db), clock, config.auditPageMax ?? DEFAULT_AUDIT_PAGE_MAX);
   const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
-  const analytics = createMetricsService({ clock });
+  const metrics = createMetricsService({ clock });
   const reportSettings = config.reports ?? DEFAULT_REPORT_SETTINGS;
   const reports = new Reports({
     repository: new KnexReportRepository(db),
     timers: new KnexTicketTimersReadModel(db),
-    analytics,
+    analytics: metrics,
     workflows,
     clock,
     formatter: createI18n(LOCALES_DIR).formatter,
     settings: reportSettings,
     ...(options.onReportError ? { onError: options.onReportError } : {}),
   });
-  const measurer = new KpiMeasurer(analytics, clock, { windowDays: reportSettings.kpiWindowDays, timeZone: reportSettings.timeZone });
+  const measurer = new KpiMeasurer(metrics, clock, { windowDays: reportSettings.kpiWindowDays, timeZone: reportSettings.timeZone });
   const executionTables = new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows, measurer, config.workbookLimits);
   return {
     config,
@@ -150,7 +159,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),
     inbox: new Inbox(new KnexNotificationsReadModel(db), clock, users),
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),
-    analytics,
+    analytics: metrics,
     reports,
     system: {
       database: db.client,
