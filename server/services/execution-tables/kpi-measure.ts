@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Clock } from '../../shared/clock.js';
+import type { KpiId } from '../analytics/definitions.js';
 import type { Kpis, Metrics, MetricsQuery, MetricsService } from '../analytics/metrics-model.js';
 import type { KpiMetric, KpiTarget } from './execution-table.js';
 
@@ -31,18 +32,21 @@ const DAY = 24 * HOUR;
 const percent = (share: number | null): number | null => (share === null ? null : share * 100);
 const per = (ms: number | null, unit: number): number | null => (ms === null ? null : ms / unit);
 
-/** Each target metric read from the engine's figures, in the unit the target is written in, with its count. */
-export const MEASURES: Record<KpiMetric, (kpis: Kpis) => { value: number | null; n: number }> = {
-  first_response_time: (k) => ({ value: per(k.firstResponseMs.mean, MINUTE), n: k.firstResponseMs.n }),
-  average_handling_time: (k) => ({ value: per(k.ahtMs.mean, MINUTE), n: k.ahtMs.n }),
-  resolution_time: (k) => ({ value: per(k.resolutionMs.mean, HOUR), n: k.resolutionMs.n }),
-  first_contact_resolution: (k) => ({ value: percent(k.fcr.rate), n: k.fcr.n }),
-  sla_compliance: (k) => ({ value: percent(k.slaCompliance.ticket), n: k.slaCompliance.ticketN }),
-  breach_count: (k) => ({ value: k.breaches, n: k.tickets }),
-  reopen_rate: (k) => ({ value: percent(k.reopenRate), n: k.tickets }),
-  complaint_rate: (k) => ({ value: percent(k.complaintRate), n: k.tickets }),
-  csat: (k) => ({ value: k.csat.mean, n: k.csat.n }),
-  csat_share_4_5: (k) => ({ value: percent(k.csat.satisfiedShare), n: k.csat.n }),
+/**
+ * Each target metric as the engine defines it (its KPI in `analytics/definitions.ts`) and read from the engine's
+ * figures, in the unit the target is written in, with how many the value counts.
+ */
+export const MEASURES: Record<KpiMetric, { kpi: KpiId; read: (kpis: Kpis) => { value: number | null; n: number } }> = {
+  first_response_time: { kpi: 'firstResponse', read: (k) => ({ value: per(k.firstResponseMs.mean, MINUTE), n: k.firstResponseMs.n }) },
+  average_handling_time: { kpi: 'aht', read: (k) => ({ value: per(k.ahtMs.mean, MINUTE), n: k.ahtMs.n }) },
+  resolution_time: { kpi: 'resolution', read: (k) => ({ value: per(k.resolutionMs.mean, HOUR), n: k.resolutionMs.n }) },
+  first_contact_resolution: { kpi: 'fcr', read: (k) => ({ value: percent(k.fcr.rate), n: k.fcr.n }) },
+  sla_compliance: { kpi: 'slaTicket', read: (k) => ({ value: percent(k.slaCompliance.ticket), n: k.slaCompliance.ticketN }) },
+  breach_count: { kpi: 'breaches', read: (k) => ({ value: k.breaches, n: k.tickets }) },
+  reopen_rate: { kpi: 'reopenRate', read: (k) => ({ value: percent(k.reopenRate), n: k.tickets }) },
+  complaint_rate: { kpi: 'complaintRate', read: (k) => ({ value: percent(k.complaintRate), n: k.tickets }) },
+  csat: { kpi: 'csat', read: (k) => ({ value: k.csat.mean, n: k.csat.n }) },
+  csat_share_4_5: { kpi: 'csatSatisfied', read: (k) => ({ value: percent(k.csat.satisfiedShare), n: k.csat.n }) },
 };
 
 export interface MeasureSettings {
@@ -77,11 +81,11 @@ export class KpiMeasurer {
     for (const { rowId, kpi } of targets) {
       const workflow = kpi.workflow ?? (tableWorkflows.length === 1 ? tableWorkflows[0]! : null);
       const scope = workflow === null ? {} : { workflow };
-      const current = MEASURES[kpi.metric]((await metrics({ ...scope, from, to: now })).kpis);
+      const current = MEASURES[kpi.metric].read((await metrics({ ...scope, from, to: now })).kpis);
       const measurement: Measurement = { value: current.value, current: current.value, met: null, n: current.n, workflow, from, to: now };
       if (kpi.comparison === 'change_lte' || kpi.comparison === 'change_gte') {
         const period = this.baselinePeriod(kpi);
-        const baseline = period ? MEASURES[kpi.metric]((await metrics({ ...scope, ...period })).kpis).value : null;
+        const baseline = period ? MEASURES[kpi.metric].read((await metrics({ ...scope, ...period })).kpis).value : null;
         measurement.baseline = baseline;
         measurement.value = current.value === null || baseline === null || baseline === 0 ? null : ((current.value - baseline) / Math.abs(baseline)) * 100;
       }

@@ -4,8 +4,7 @@ import type { ReportPeriod, Subscription } from '../../data/reports/model.js';
 import type { Formatter } from '../../shared/i18n.js';
 import type { Metrics, StepStats } from '../analytics/metrics-model.js';
 import { fill } from '../execution-tables/excel/formula-text.js';
-import { kpiDefinition } from './kpi-definitions.js';
-import { kpiFigures, type KpiFigure } from './kpi-figures.js';
+import { figureDefinition, figureName, kpiFigures, type KpiFigure } from './kpi-figures.js';
 import { writeTicketSheet, type TicketSheetInput } from './ticket-sheet.js';
 import { excelDuration, excelTime, STYLES, writeHeader } from './workbook-cells.js';
 
@@ -68,11 +67,13 @@ function writeKpiSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, input: Repo
   writeHeader(sheet.getRow(4), [t('reports.kpiColumns.kpi'), t('reports.kpiColumns.value'), t('reports.kpiColumns.n'), t('reports.kpiColumns.definition')]);
   kpiFigures(input.metrics.kpis).forEach((figure, index) => {
     const row = sheet.getRow(index + 5);
-    fill(row.getCell(1), t(`reports.kpis.${figure.id}`));
+    fill(
+      row.getCell(1),
+      figureName(figure, locale, (variant) => t(`reports.variants.${variant}`)),
+    );
     if (figure.value !== null) fill(row.getCell(2), figureValue(figure), FIGURE_STYLES[figure.kind]);
     if (figure.n !== null) fill(row.getCell(3), figure.n, STYLES.integer);
-    const definition = kpiDefinition(figure.id, locale);
-    if (definition) fill(row.getCell(4), definition);
+    fill(row.getCell(4), figureDefinition(figure, locale));
     row.commit();
   });
   sheet.commit();

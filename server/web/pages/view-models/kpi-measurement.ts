@@ -1,5 +1,6 @@
 import { KPI_METRICS, type KpiTarget } from '../../../services/execution-tables/execution-table.js';
-import type { Measurement } from '../../../services/execution-tables/kpi-measure.js';
+import { MEASURES, type Measurement } from '../../../services/execution-tables/kpi-measure.js';
+import { definitionOf } from '../../../services/analytics/definitions.js';
 import type { Formatter } from '../../../shared/i18n.js';
 
 /** A measured number as people read it: at most one decimal, a real minus sign. */
@@ -40,6 +41,8 @@ export function measurementView(kpi: KpiTarget | null, measurement: Measurement 
     value,
     label: f.t(`executionTables.verdicts.${verdict}`),
     detail: [source, baseline].filter(Boolean).join(' · '),
+    /** The KPI's definition, written once by the metric engine: the number's footnote. */
+    definition: definitionOf(MEASURES[kpi.metric].kpi).formula[f.locale === 'zh-CN' ? 'zh' : 'en'],
     /** A missed target may flag its row 需优化, unless it is flagged already. */
     canFlag: verdict === 'missed' && status !== 'needs_optimization',
   };
