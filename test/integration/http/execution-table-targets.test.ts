@@ -22,7 +22,12 @@ eachDatabase('execution-table KPI targets: measured by the metric engine, flagge
     await openInquiries(server.app, 12);
     server.app.clock.advance(10 * MINUTE);
     const table = (await asManager('POST', '/api/execution-tables', { name: 'Faster answers', startDate: '2026-11-02', workflows: ['customer-inquiry'] })).body;
-    const row = await asManager('POST', `/api/execution-tables/${table.id}/rows`, { phase: '首次响应提速', owner: PEOPLE.manager.email, status: 'in_progress', kpi });
+    const row = await asManager('POST', `/api/execution-tables/${table.id}/rows`, {
+      phase: '首次响应提速',
+      owner: PEOPLE.manager.email,
+      status: 'in_progress',
+      kpi,
+    });
     expect(row.status).toBe(201);
     return { table, row: row.body };
   }
@@ -55,7 +60,9 @@ eachDatabase('execution-table KPI targets: measured by the metric engine, flagge
     });
     const email = await server.app.analytics.metrics({ workflow: 'email-support', from: measured.from, to: measured.to });
     expect(fcr.body.measured).toMatchObject({ workflow: 'email-support', n: email.kpis.slaCompliance.ticketN, met: null });
-    const unknown = await asManager('PATCH', `/api/execution-tables/${table.id}/rows/${read.rows[0].id}`, { kpi: { metric: 'csat', comparison: 'gte', target: 4, workflow: 'nope' } });
+    const unknown = await asManager('PATCH', `/api/execution-tables/${table.id}/rows/${read.rows[0].id}`, {
+      kpi: { metric: 'csat', comparison: 'gte', target: 4, workflow: 'nope' },
+    });
     expect([unknown.status, unknown.body.error.details[0].field]).toEqual([400, 'kpi.workflow']);
   });
 
@@ -69,13 +76,19 @@ eachDatabase('execution-table KPI targets: measured by the metric engine, flagge
     expect(history[0]).toMatchObject({
       action: 'flagged',
       actor: PEOPLE.manager.email,
-      changes: { status: { from: 'in_progress', to: 'needs_optimization' }, measured: { from: null, to: { value: row.measured.value, met: false, target: 0.5 } } },
+      changes: {
+        status: { from: 'in_progress', to: 'needs_optimization' },
+        measured: { from: null, to: { value: row.measured.value, met: false, target: 0.5 } },
+      },
     });
     // Flagged already: answered as it is, nothing more in the history.
     expect((await asManager('POST', `/api/execution-tables/${table.id}/rows/${row.id}/flag`)).status).toBe(200);
     expect((await asManager('GET', `/api/execution-tables/${table.id}/rows/${row.id}/history`)).body.items).toHaveLength(history.length);
 
-    await asManager('PATCH', `/api/execution-tables/${table.id}/rows/${row.id}`, { status: 'in_progress', kpi: { metric: 'first_response_time', comparison: 'lte', target: 60 } });
+    await asManager('PATCH', `/api/execution-tables/${table.id}/rows/${row.id}`, {
+      status: 'in_progress',
+      kpi: { metric: 'first_response_time', comparison: 'lte', target: 60 },
+    });
     const met = await asManager('POST', `/api/execution-tables/${table.id}/rows/${row.id}/flag`);
     expect([met.status, met.body.error.code, met.body.error.details.reason]).toEqual([409, 'conflict', 'met']);
     await asManager('PATCH', `/api/execution-tables/${table.id}/rows/${row.id}`, { kpi: null });
@@ -107,7 +120,9 @@ eachDatabase('execution-table KPI targets: measured by the metric engine, flagge
 
   test('export → import: the KPI sheet carries the target, its workflow and the live measurement; the read-only columns are ignored', async () => {
     const { table, row } = await projectWith({ metric: 'first_response_time', comparison: 'lte', target: 15, workflow: 'customer-inquiry' });
-    const response = await fetch(`${server.url}/api/execution-tables/${table.id}/export.xlsx?lang=en`, { headers: { authorization: `Bearer ${server.tokens.manager}` } });
+    const response = await fetch(`${server.url}/api/execution-tables/${table.id}/export.xlsx?lang=en`, {
+      headers: { authorization: `Bearer ${server.tokens.manager}` },
+    });
     const exported = Buffer.from(await response.arrayBuffer());
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(exported as unknown as ArrayBuffer);

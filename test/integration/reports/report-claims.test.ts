@@ -15,7 +15,15 @@ eachDatabase('report schedule: claims, leases and one report per period', (datab
     const second = await openSopflow(testConfig(db));
     try {
       const [a, b] = [new KnexReportRepository(first.db), new KnexReportRepository(second.db)];
-      const subscription = await a.createSubscription({ owner: 'm@x', workflow: null, frequency: 'daily', timeZone: 'Asia/Shanghai', locale: 'en', nextRunAt: T0, createdAt: T0 - DAY });
+      const subscription = await a.createSubscription({
+        owner: 'm@x',
+        workflow: null,
+        frequency: 'daily',
+        timeZone: 'Asia/Shanghai',
+        locale: 'en',
+        nextRunAt: T0,
+        createdAt: T0 - DAY,
+      });
       const claims = await Promise.all([
         a.claimDue({ now: T0, token: 'a', leaseUntil: T0 + MINUTE, limit: 5 }),
         b.claimDue({ now: T0, token: 'b', leaseUntil: T0 + MINUTE, limit: 5 }),
@@ -33,7 +41,15 @@ eachDatabase('report schedule: claims, leases and one report per period', (datab
     const app = await openTestSopflow(database(), { workflows: [] });
     try {
       const repository = new KnexReportRepository(app.db);
-      await repository.createSubscription({ owner: 'm@x', workflow: null, frequency: 'daily', timeZone: 'Asia/Shanghai', locale: 'en', nextRunAt: T0, createdAt: T0 - DAY });
+      await repository.createSubscription({
+        owner: 'm@x',
+        workflow: null,
+        frequency: 'daily',
+        timeZone: 'Asia/Shanghai',
+        locale: 'en',
+        nextRunAt: T0,
+        createdAt: T0 - DAY,
+      });
       const [dead] = await repository.claimDue({ now: T0, token: 'dead', leaseUntil: T0 + MINUTE, limit: 5 });
       const started = await repository.start({ subscription: dead!, period, createdAt: T0 });
       if (started.kind !== 'started') throw new Error(`the first run could not start: ${started.kind}`);
@@ -48,11 +64,29 @@ eachDatabase('report schedule: claims, leases and one report per period', (datab
       expect(await app.db.knex('report_chunks').where({ report_id: started.reportId }).first()).toBeUndefined();
       // The first run wakes up: its chunk has no report to go to, and its finish is refused.
       await expect(repository.appendChunk(started.reportId, 1, Buffer.from('more'))).rejects.toThrow();
-      expect(await repository.finish({ reportId: started.reportId, subscription: dead!, nextRunAt: T0 + DAY, tickets: 0, sizeBytes: 1, completedAt: T0 + 2 * MINUTE })).toBe(false);
+      expect(
+        await repository.finish({
+          reportId: started.reportId,
+          subscription: dead!,
+          nextRunAt: T0 + DAY,
+          tickets: 0,
+          sizeBytes: 1,
+          completedAt: T0 + 2 * MINUTE,
+        }),
+      ).toBe(false);
 
       await repository.appendChunk(again.reportId, 0, Buffer.from('a whole '));
       await repository.appendChunk(again.reportId, 1, Buffer.from('workbook'));
-      expect(await repository.finish({ reportId: again.reportId, subscription: alive!, nextRunAt: T0 + DAY, tickets: 3, sizeBytes: 16, completedAt: T0 + 3 * MINUTE })).toBe(true);
+      expect(
+        await repository.finish({
+          reportId: again.reportId,
+          subscription: alive!,
+          nextRunAt: T0 + DAY,
+          tickets: 3,
+          sizeBytes: 16,
+          completedAt: T0 + 3 * MINUTE,
+        }),
+      ).toBe(true);
 
       const reports = await repository.reports({ limit: 10 });
       expect(reports).toHaveLength(1);
@@ -75,21 +109,45 @@ eachDatabase('report schedule: claims, leases and one report per period', (datab
     const app = await openTestSopflow(database(), { workflows: [] });
     try {
       const repository = new KnexReportRepository(app.db);
-      const subscription = await repository.createSubscription({ owner: 'm@x', workflow: null, frequency: 'daily', timeZone: 'UTC', locale: 'en', nextRunAt: T0, createdAt: T0 - DAY });
+      const subscription = await repository.createSubscription({
+        owner: 'm@x',
+        workflow: null,
+        frequency: 'daily',
+        timeZone: 'UTC',
+        locale: 'en',
+        nextRunAt: T0,
+        createdAt: T0 - DAY,
+      });
       const made: number[] = [];
-      for (const [day, token] of [[0, 'one'], [1, 'two']] as const) {
+      for (const [day, token] of [
+        [0, 'one'],
+        [1, 'two'],
+      ] as const) {
         const [claimed] = await repository.claimDue({ now: T0 + day * DAY, token, leaseUntil: T0 + day * DAY + MINUTE, limit: 5 });
-        const started = await repository.start({ subscription: claimed!, period: { from: T0 + (day - 1) * DAY, to: T0 + day * DAY, label: `d${day}` }, createdAt: T0 + day * DAY });
+        const started = await repository.start({
+          subscription: claimed!,
+          period: { from: T0 + (day - 1) * DAY, to: T0 + day * DAY, label: `d${day}` },
+          createdAt: T0 + day * DAY,
+        });
         if (started.kind !== 'started') throw new Error(started.kind);
         await repository.appendChunk(started.reportId, 0, Buffer.from('x'));
-        await repository.finish({ reportId: started.reportId, subscription: claimed!, nextRunAt: T0 + (day + 1) * DAY, tickets: 0, sizeBytes: 1, completedAt: T0 + day * DAY });
+        await repository.finish({
+          reportId: started.reportId,
+          subscription: claimed!,
+          nextRunAt: T0 + (day + 1) * DAY,
+          tickets: 0,
+          sizeBytes: 1,
+          completedAt: T0 + day * DAY,
+        });
         made.push(started.reportId);
       }
       expect(await repository.deleteCompletedBefore(T0 + 1)).toBe(1);
       expect((await repository.reports({ limit: 10 })).map((r) => r.id)).toEqual([made[1]]);
       expect(await app.db.knex('report_chunks').where({ report_id: made[0] }).first()).toBeUndefined();
       expect(await repository.deleteSubscription(subscription.id)).toBe(true);
-      expect((await repository.reports({ limit: 10 })).map((r) => ({ id: r.id, subscriptionId: r.subscriptionId }))).toEqual([{ id: made[1], subscriptionId: null }]);
+      expect((await repository.reports({ limit: 10 })).map((r) => ({ id: r.id, subscriptionId: r.subscriptionId }))).toEqual([
+        { id: made[1], subscriptionId: null },
+      ]);
     } finally {
       await app.close();
     }

@@ -32,10 +32,16 @@ eachDatabase('reports over HTTP: the API, the per-ticket export and /reports, by
       expect((await call(method, path, { token: null })).status).toBe(401);
     }
 
-    const created = await call('POST', '/api/reports/subscriptions', { token: tokens.manager, json: { workflow: 'customer-inquiry', frequency: 'weekly', locale: 'en' } });
+    const created = await call('POST', '/api/reports/subscriptions', {
+      token: tokens.manager,
+      json: { workflow: 'customer-inquiry', frequency: 'weekly', locale: 'en' },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ owner: MANAGER, workflow: 'customer-inquiry', frequency: 'weekly', timeZone: 'Asia/Shanghai', locale: 'en' });
-    const refused = await call('POST', '/api/reports/subscriptions', { token: tokens.manager, json: { workflow: 'nope', frequency: 'daily', timeZone: 'Mars/Olympus' } });
+    const refused = await call('POST', '/api/reports/subscriptions', {
+      token: tokens.manager,
+      json: { workflow: 'nope', frequency: 'daily', timeZone: 'Mars/Olympus' },
+    });
     expect(refused.status).toBe(400);
     expect(refused.body.error.details.map((p: { field: string }) => p.field).sort()).toEqual(['timeZone', 'workflow']);
     expect((await call('POST', '/api/reports/subscriptions', { token: tokens.manager, json: { frequency: 'hourly' } })).status).toBe(400);
@@ -72,7 +78,13 @@ eachDatabase('reports over HTTP: the API, the per-ticket export and /reports, by
     // The per-ticket export of the same filter, and of a narrower one: one row per ticket the engine counts.
     const { from, to } = report.period;
     for (const filter of ['', '&channel=chat', '&vip=true']) {
-      const query = { workflow: 'customer-inquiry', from, to, ...(filter.includes('chat') ? { channel: 'chat' } : {}), ...(filter.includes('vip') ? { vip: true } : {}) };
+      const query = {
+        workflow: 'customer-inquiry',
+        from,
+        to,
+        ...(filter.includes('chat') ? { channel: 'chat' } : {}),
+        ...(filter.includes('vip') ? { vip: true } : {}),
+      };
       const expected = (await app.analytics.metrics(query)).kpis.tickets;
       const exported = await fetch(`${url}/api/metrics/tickets.xlsx?workflow=customer-inquiry&from=${from}&to=${to}${filter}&lang=en`, {
         headers: { authorization: `Bearer ${tokens.manager}` },
@@ -85,7 +97,15 @@ eachDatabase('reports over HTTP: the API, the per-ticket export and /reports, by
     expect([bad.status, bad.body.error.details[0].field]).toEqual([400, 'from']);
 
     const paths = Object.keys((await call('GET', '/api/openapi.json', { token: null })).body.paths);
-    expect(paths).toEqual(expect.arrayContaining(['/api/reports/subscriptions', '/api/reports/subscriptions/{id}', '/api/reports', '/api/reports/{id}/download', '/api/metrics/tickets.xlsx']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/api/reports/subscriptions',
+        '/api/reports/subscriptions/{id}',
+        '/api/reports',
+        '/api/reports/{id}/download',
+        '/api/metrics/tickets.xlsx',
+      ]),
+    );
   });
 
   test('/reports: managers subscribe and unsubscribe with the page’s CSRF token, in either language; agents get a 403 page', async () => {
@@ -95,7 +115,15 @@ eachDatabase('reports over HTTP: the API, the per-ticket export and /reports, by
     expect(page.status).toBe(200);
     expect(page.html).toContain('<h1>定期报表</h1>');
     expect(page.html).toContain('还没有订阅。');
-    expect((await zh.post('/reports/subscriptions', { workflow: 'customer-inquiry', frequency: 'monthly', timeZone: 'Asia/Shanghai', locale: 'zh-CN' }, { csrf: false })).status).toBe(403);
+    expect(
+      (
+        await zh.post(
+          '/reports/subscriptions',
+          { workflow: 'customer-inquiry', frequency: 'monthly', timeZone: 'Asia/Shanghai', locale: 'zh-CN' },
+          { csrf: false },
+        )
+      ).status,
+    ).toBe(403);
     const refused = await zh.post('/reports/subscriptions', { workflow: '', frequency: 'monthly', timeZone: 'Nowhere/City', locale: 'zh-CN' });
     expect(refused.status).toBe(400);
     expect(testId(refused.html, 'subscribe-problems')).toBe('时区: “Nowhere/City”不是有效的时区，请使用 IANA 名称，例如 Asia/Shanghai');

@@ -38,7 +38,11 @@ eachDatabase('scheduled reports: durable, once, and what the metric engine says'
       const { items } = await app.reports.list();
       expect(items).toHaveLength(1);
       const report = items[0]!;
-      expect(report).toMatchObject({ subscriptionId: subscription.id, workflow: 'customer-inquiry', period: { from: END_OF_DAY - DAY, to: END_OF_DAY, label: '2026-11-23' } });
+      expect(report).toMatchObject({
+        subscriptionId: subscription.id,
+        workflow: 'customer-inquiry',
+        period: { from: END_OF_DAY - DAY, to: END_OF_DAY, label: '2026-11-23' },
+      });
       expect((await app.reports.subscriptions())[0]!.nextRunAt).toBe(END_OF_DAY + DAY);
 
       const query = { workflow: 'customer-inquiry', from: report.period.from, to: report.period.to };
