@@ -15,6 +15,8 @@ import { openDatabase, type Database } from './data/database.js';
 import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
 import { KnexNotificationsReadModel } from './data/read-models/notifications.query.js';
 import { KnexQueueReadModel } from './data/read-models/queue.query.js';
+import { KnexMetricsReadModel } from './data/analytics/metrics.query.js';
+import { KnexFactRowsReadModel } from './data/analytics/fact-rows.query.js';
 import { CustomerHistory } from './services/inbox/customer-history.js';
 import { Inbox } from './services/inbox/inbox.js';
 import { TicketQueue } from './services/inbox/queue.js';
@@ -129,7 +131,17 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   const users = new Users(userRepository, clock, config.passwordHashCost, config.passwordRule);
   const audit = new AuditLog(new KnexAuditRepository(db), clock, config.auditPageMax ?? DEFAULT_AUDIT_PAGE_MAX);
   const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
-  const metrics = createMetricsService({ clock });
+  const metrics = createMetricsService({
+    clock,
+    metrics: new KnexMetricsReadModel(db, analytics.weekUtcOffsetMinutes),
+    rows: new KnexFactRowsReadModel(db),
+    workflowOf: (key) =>
+      workflows.latest(key).then(
+        (v) => v.workflow,
+        () => undefined,
+      ),
+    settings: { bootstrapMax: analytics.bootstrapMax },
+  });
   const reportSettings = config.reports ?? DEFAULT_REPORT_SETTINGS;
   const reports = new Reports({
     repository: new KnexReportRepository(db),

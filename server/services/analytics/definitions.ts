@@ -74,8 +74,8 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     id: 'firstResponse',
     name: { en: 'First response time', zh: '首次响应时间' },
     formula: {
-      en: `From creation to the first exit of a person's (non-automatic) step by a person, with an event other than "abandon"; ${BUSINESS.en}. Mean, p50, p90 (nearest rank) over tickets answered.`,
-      zh: `从创建到首次由人员完成一个人工（非自动）步骤（事件不是 abandon）；${BUSINESS.zh}。对已响应工单取均值、p50、p90（最近秩）。`,
+      en: `From creation to the first exit, by a person (not a timer or the system), of a person's step that does not wait on the customer, with an event other than "abandon"; ${BUSINESS.en}. Mean, p50, p90 (nearest rank) over tickets answered.`,
+      zh: `从创建到首次由人员（非计时器、非系统）完成一个不等待客户的人工步骤（事件不是 abandon）；${BUSINESS.zh}。对已响应工单取均值、p50、p90（最近秩）。`,
     },
     unit: 'ms',
     higherIsBetter: false,
@@ -85,8 +85,8 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     id: 'aht',
     name: { en: 'Average handling time (AHT)', zh: '平均处理时长（AHT）' },
     formula: {
-      en: `Per closed ticket, the sum of the business time of its visits to person-owned steps that do not wait on the customer (automatic steps and abandoned visits excluded); the mean over closed tickets.`,
-      zh: '每张已关闭工单，其在人工步骤（不含等待客户的步骤、自动步骤和客户放弃的访问）的工作时间之和；对已关闭工单取均值。',
+      en: `Per closed ticket the customer did not abandon, the sum of the business time of its visits to person's steps that do not wait on the customer (automatic steps excluded); the mean over those tickets.`,
+      zh: '每张已关闭且未被客户放弃的工单，其在不等待客户的人工步骤（不含自动步骤）的工作时间之和；对这些工单取均值。',
     },
     unit: 'ms',
     higherIsBetter: false,

@@ -18,6 +18,8 @@ export interface MetricsQuery {
   level?: string;
   vip?: boolean;
   agent?: string;
+  /** Tickets a step of this lane (step owner; 'none' for steps without) was closed by a person in: the `team` group's drill-down. */
+  team?: string;
 }
 
 /** Every figure of one set of tickets; null where the denominator is 0. */
@@ -59,6 +61,8 @@ export interface StepStats {
   totalWaitingMs: number;
   breachShare: number | null;
   slaMs: number | null;
+  /** The step waits on the customer: its time is not the service's. */
+  waitingOnCustomer: boolean;
 }
 
 export interface Variant {
@@ -121,10 +125,36 @@ export interface TicketFactRow {
   reopenings: number;
   csat: number | null;
   abandoned: boolean;
+  /** Null until the ticket counts for FCR (closed, not abandoned, its window passed). */
   fcr: boolean | null;
+  handleMs: number | null;
+  waitingMs: number | null;
+  escalations: number;
+  warnings: number;
+  complaint: boolean;
 }
 
-export type DrillKpi = 'tickets' | 'open' | 'closed' | 'firstResponse' | 'fcr' | 'abandoned' | 'breached' | 'reopened' | 'complaint' | 'csat' | 'escalated';
+/**
+ * The subset behind a figure; its count equals the figure: `tickets`, `open`, `closed`; `firstResponse`
+ * (firstResponseMs.n); `fcr` (FCR numerator) and `fcrCounted` (fcr.n); `abandoned` (abandonment numerator);
+ * `breached` (breaches); `resolutionBreached` (tickets breaching the resolution limit: ticketN × (1 − ticket));
+ * `warned` (warnings); `reopened` (reopenRate × closed); `complaint`; `csat` (csat.n); `escalated` (escalations).
+ */
+export type DrillKpi =
+  | 'tickets'
+  | 'open'
+  | 'closed'
+  | 'firstResponse'
+  | 'fcr'
+  | 'fcrCounted'
+  | 'abandoned'
+  | 'breached'
+  | 'resolutionBreached'
+  | 'warned'
+  | 'reopened'
+  | 'complaint'
+  | 'csat'
+  | 'escalated';
 
 export const DRILL_KPIS: readonly DrillKpi[] = [
   'tickets',
@@ -132,8 +162,11 @@ export const DRILL_KPIS: readonly DrillKpi[] = [
   'closed',
   'firstResponse',
   'fcr',
+  'fcrCounted',
   'abandoned',
   'breached',
+  'resolutionBreached',
+  'warned',
   'reopened',
   'complaint',
   'csat',

@@ -81,7 +81,7 @@ export function effectsOf(
       row.businessMs = done.businessMs;
       row.actor = done.actor;
       row.event = done.event;
-      const agent = agentOf(done);
+      const agent = agentOf(done, step);
       if (agent !== undefined) row.agent = agent;
     }
     if (visit.slaMs !== undefined) row.slaMs = visit.slaMs;

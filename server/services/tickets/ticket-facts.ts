@@ -1,7 +1,7 @@
 import { ticketCalendar } from '../../engine/resolution-clock.js';
 import { SYSTEM_ACTOR, TIMER_ACTOR, type Advance, type StepVisit, type TicketState } from '../../engine/ticket-engine.js';
 import type { BusinessTime } from '../../engine/time/business-calendar.js';
-import type { Workflow } from '../../engine/workflow.js';
+import type { StepDefinition, Workflow } from '../../engine/workflow.js';
 import type { TicketFacts } from '../../data/tickets/ticket-records.js';
 
 // A ticket's KPI facts (issue 15), folded from each engine result: the dashboard aggregates them, and every
@@ -47,9 +47,13 @@ export function levelOf(fields: Record<string, unknown>): string | null {
   return typeof fields.level === 'string' && fields.level ? fields.level : null;
 }
 
-/** The person who closed a visit: not the system, not a timer, not the customer leaving. */
-export function agentOf(visit: Pick<StepVisit, 'automatic' | 'event' | 'actor'>): string | undefined {
-  return !visit.automatic && visit.event !== ABANDON_EVENT && !NOT_PEOPLE.has(visit.actor) ? visit.actor : undefined;
+/**
+ * The person who closed a visit of a person's step (not one that waits on the customer): not the system,
+ * not a timer, not the customer leaving. Undefined for every other visit.
+ */
+export function agentOf(visit: Pick<StepVisit, 'automatic' | 'event' | 'actor'>, step: StepDefinition | undefined): string | undefined {
+  const persons = step !== undefined && step.kind === 'human' && !step.waitingOnCustomer;
+  return persons && !visit.automatic && visit.event !== ABANDON_EVENT && !NOT_PEOPLE.has(visit.actor) ? visit.actor : undefined;
 }
 
 /** The facts of a ticket before its first step. */
@@ -88,7 +92,7 @@ export function factsAfter(previous: TicketFacts, moved: FactInput, context: Fac
   const calendar = ticketCalendar(workflow, moved.state);
   for (const visit of moved.visitsClosed) {
     const step = workflow.steps[visit.step];
-    const agent = agentOf(visit);
+    const agent = agentOf(visit, step);
     if (visit.event === ABANDON_EVENT && facts.firstResponseAt === null) facts.abandoned = true;
     if (agent !== undefined) {
       if (facts.firstResponseAt === null) {
@@ -177,12 +181,13 @@ export function ranksOf(workflow: Workflow): Map<string, number> {
   const next = new Map<string, string[]>();
   const edge = (from: string, to: string) => next.set(from, [...(next.get(from) ?? []), to]);
   const { nodes, flows } = workflow.graph;
-  for (const flow of flows) edge(flow.source, flow.target);
-  // After the flows: what happens inside a subprocess, or on a boundary, comes before what follows it.
+  // Targets are explored last to first, so a node's first flow ranks first; what happens inside a
+  // subprocess, or on a boundary, ranks before what follows it.
   for (const node of nodes) {
     if (node.attachedTo) edge(node.attachedTo, node.id);
     if (node.parentId && (node.kind === 'startEvent' || node.kind === 'timerStartEvent')) edge(node.parentId, node.id);
   }
+  for (const flow of flows) edge(flow.source, flow.target);
   const post: string[] = [];
   const seen = new Set<string>();
   const walk = (start: string) => {
@@ -192,7 +197,7 @@ export function ranksOf(workflow: Workflow): Map<string, number> {
       const top = stack[stack.length - 1]!;
       const targets = next.get(top.id) ?? [];
       if (top.i < targets.length) {
-        const target = targets[top.i++]!;
+        const target = targets[targets.length - 1 - top.i++]!;
         if (!seen.has(target)) {
           seen.add(target);
           stack.push({ id: target, i: 0 });
