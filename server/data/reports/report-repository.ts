@@ -1,4 +1,5 @@
 import { changesOf, rowsOf, type Database, type Transaction } from '../database.js';
+import { ConflictError } from '../../shared/errors.js';
 import type { Locale } from '../../shared/i18n.js';
 import type { ClaimedSubscription, NewSubscription, ReportFinish, ReportFrequency, ReportStart, StoredReport, Subscription } from './model.js';
 
@@ -26,7 +27,8 @@ export interface ReportRepository {
   renew(subscription: ClaimedSubscription, leaseUntil: number): Promise<boolean>;
   /** A report being written for the claim: any left by an earlier run of the subscription (which died) is deleted. */
   start(start: ReportStart): Promise<StartOutcome>;
-  appendChunk(reportId: number, seq: number, bytes: Buffer): Promise<void>;
+  /** Stores a chunk of the report's workbook; refused (`ConflictError`) once the report is not this claim's to write. */
+  appendChunk(reportId: number, token: string, seq: number, bytes: Buffer): Promise<void>;
   /** Makes the report ready and moves the subscription on, in one transaction; false (nothing written) when the claim was lost. */
   finish(finish: ReportFinish): Promise<boolean>;
   /** Moves the subscription on without a report (its period has one already); false when the claim was lost. */
@@ -192,8 +194,13 @@ export class KnexReportRepository implements ReportRepository {
     });
   }
 
-  async appendChunk(reportId: number, seq: number, bytes: Buffer): Promise<void> {
-    await this.db.write((trx) => trx('report_chunks').insert({ report_id: reportId, seq, bytes }));
+  async appendChunk(reportId: number, token: string, seq: number, bytes: Buffer): Promise<void> {
+    const stored = await this.db.write(async (trx) => {
+      const mine = await this.db.forUpdate(trx('reports').where({ id: reportId, claim_token: token, status: 'writing' }).first('id'));
+      if (mine) await trx('report_chunks').insert({ report_id: reportId, seq, bytes });
+      return Boolean(mine);
+    });
+    if (!stored) throw new ConflictError(`report ${reportId} is no longer being written by this run: another process took its claim over`);
   }
 
   async finish({ reportId, subscription, nextRunAt, tickets, sizeBytes, completedAt }: ReportFinish): Promise<boolean> {

@@ -120,7 +120,7 @@ export class ReportRunner {
       Math.max(1000, Math.floor(this.options.leaseMs / 3)),
     );
     try {
-      const made = await this.write(subscription, period, (seq, bytes) => this.repository.appendChunk(started.reportId, seq, bytes));
+      const made = await this.write(subscription, period, (seq, bytes) => this.repository.appendChunk(started.reportId, subscription.token, seq, bytes));
       const finished = await this.repository.finish({ reportId: started.reportId, subscription, nextRunAt, completedAt: this.clock.now(), ...made });
       if (!finished) await this.repository.abandon(started.reportId);
       return finished;

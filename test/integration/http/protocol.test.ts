@@ -25,6 +25,7 @@ const ROUTES = [
   'POST /api/execution-tables/{id}/rows',
   'PATCH /api/execution-tables/{id}/rows/{rowId}',
   'DELETE /api/execution-tables/{id}/rows/{rowId}',
+  'POST /api/execution-tables/{id}/rows/{rowId}/flag',
   'GET /api/execution-tables/{id}/rows/{rowId}/history',
   'GET /api/execution-tables/{id}/export.xlsx',
   'POST /api/execution-tables/{id}/import',
@@ -38,6 +39,12 @@ const ROUTES = [
   'GET /api/audit',
   'GET /api/incidents',
   'POST /api/incidents/{id}/retry',
+  'GET /api/reports/subscriptions',
+  'POST /api/reports/subscriptions',
+  'DELETE /api/reports/subscriptions/{id}',
+  'GET /api/reports',
+  'GET /api/reports/{id}/download',
+  'GET /api/metrics/tickets.xlsx',
 ];
 
 interface Operation {

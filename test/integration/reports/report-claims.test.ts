@@ -53,7 +53,7 @@ eachDatabase('report schedule: claims, leases and one report per period', (datab
       const [dead] = await repository.claimDue({ now: T0, token: 'dead', leaseUntil: T0 + MINUTE, limit: 5 });
       const started = await repository.start({ subscription: dead!, period, createdAt: T0 });
       if (started.kind !== 'started') throw new Error(`the first run could not start: ${started.kind}`);
-      await repository.appendChunk(started.reportId, 0, Buffer.from('half a workbook'));
+      await repository.appendChunk(started.reportId, 'dead', 0, Buffer.from('half a workbook'));
 
       // The lease lapses; another run takes over and starts again from nothing.
       const [alive] = await repository.claimDue({ now: T0 + 2 * MINUTE, token: 'alive', leaseUntil: T0 + 3 * MINUTE, limit: 5 });
@@ -63,7 +63,8 @@ eachDatabase('report schedule: claims, leases and one report per period', (datab
       if (again.kind !== 'started') throw new Error(`the second run could not start: ${again.kind}`);
       expect(await app.db.knex('report_chunks').where({ report_id: started.reportId }).first()).toBeUndefined();
       // The first run wakes up: its chunk has no report to go to, and its finish is refused.
-      await expect(repository.appendChunk(started.reportId, 1, Buffer.from('more'))).rejects.toThrow();
+      await expect(repository.appendChunk(started.reportId, 'dead', 1, Buffer.from('more'))).rejects.toMatchObject({ code: 'conflict' });
+      await expect(repository.appendChunk(again.reportId, 'dead', 0, Buffer.from('not mine'))).rejects.toMatchObject({ code: 'conflict' });
       expect(
         await repository.finish({
           reportId: started.reportId,
@@ -75,8 +76,8 @@ eachDatabase('report schedule: claims, leases and one report per period', (datab
         }),
       ).toBe(false);
 
-      await repository.appendChunk(again.reportId, 0, Buffer.from('a whole '));
-      await repository.appendChunk(again.reportId, 1, Buffer.from('workbook'));
+      await repository.appendChunk(again.reportId, 'alive', 0, Buffer.from('a whole '));
+      await repository.appendChunk(again.reportId, 'alive', 1, Buffer.from('workbook'));
       expect(
         await repository.finish({
           reportId: again.reportId,
@@ -130,7 +131,7 @@ eachDatabase('report schedule: claims, leases and one report per period', (datab
           createdAt: T0 + day * DAY,
         });
         if (started.kind !== 'started') throw new Error(started.kind);
-        await repository.appendChunk(started.reportId, 0, Buffer.from('x'));
+        await repository.appendChunk(started.reportId, token, 0, Buffer.from('x'));
         await repository.finish({
           reportId: started.reportId,
           subscription: claimed!,

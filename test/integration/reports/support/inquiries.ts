@@ -52,3 +52,8 @@ export function rowsBelowHeader(sheet: ExcelJS.Worksheet, header = 1): unknown[]
   });
   return rows;
 }
+
+/** A duration cell as Excel stores it (a fraction of a day); exceljs reads a duration-formatted one back as a date of 1899-12-30. */
+export function daysOf(value: unknown): number {
+  return value instanceof Date ? (value.getTime() - Date.UTC(1899, 11, 30)) / DAY : Number(value);
+}
