@@ -14,7 +14,7 @@ import {
 } from '../../data/reports/model.js';
 import type { ReportRepository } from '../../data/reports/report-repository.js';
 import type { TicketTimersReadModel } from '../../data/reports/ticket-timers.query.js';
-import type { MetricsQuery, MetricsService } from '../analytics/metrics-model.js';
+import type { DrillKpi, MetricsQuery, MetricsService, TicketFactRow } from '../analytics/metrics-model.js';
 import { hasRole, type User } from '../users/users.js';
 import type { WorkflowLibrary } from '../workflows/workflow-library.js';
 import { ChunkSink } from './chunk-sink.js';
@@ -37,6 +37,8 @@ export interface NewSubscriptionInput {
 /** The most reports one page of the list holds. */
 export const REPORT_PAGE_MAX = 100;
 const DAY_MS = 86_400_000;
+/** Tickets read per page of a drill-down export: the metric engine's largest page. */
+const DRILL_PAGE = 500;
 
 export interface ReportsDependencies {
   repository: ReportRepository;
@@ -158,13 +160,22 @@ export class Reports {
 
   /**
    * The per-ticket workbook of `query` (one row per ticket, every timer of it), streamed to `output` in flat
-   * memory; the same rows a report's ticket sheet holds. Answers how many tickets it wrote.
+   * memory; the same rows a report's ticket sheet holds. With `kpi`, only the tickets behind that number (a
+   * drill-down's). Answers how many tickets it wrote.
    */
-  exportTickets(query: MetricsQuery, locale: Locale, output: Writable): Promise<number> {
-    return writeTicketWorkbook(
-      { rows: this.deps.analytics.eachTicket(query), timers: this.deps.timers, formatter: this.deps.formatter(locale), zone: this.settings.timeZone },
-      output,
-    );
+  exportTickets(query: MetricsQuery, locale: Locale, output: Writable, kpi?: DrillKpi): Promise<number> {
+    const rows = kpi === undefined || kpi === 'tickets' ? this.deps.analytics.eachTicket(query) : this.drilled(query, kpi);
+    return writeTicketWorkbook({ rows, timers: this.deps.timers, formatter: this.deps.formatter(locale), zone: this.settings.timeZone }, output);
+  }
+
+  /** The tickets behind one number, a page at a time. */
+  private async *drilled(query: MetricsQuery, kpi: DrillKpi): AsyncGenerator<TicketFactRow> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.analytics.tickets({ ...query, kpi, limit: DRILL_PAGE, ...(cursor ? { cursor } : {}) });
+      yield* page.rows;
+      cursor = page.next;
+    } while (cursor);
   }
 
   /** One subscription's report for `period`, into chunks. */

@@ -127,7 +127,7 @@ export function reportRoutes({ reports, clock }: Sopflow): ApiRoute[] {
         };
         const locale: Locale = query.lang ?? (isLocale(user.locale) ? user.locale : 'zh-CN');
         const name = `${query.workflow ?? 'tickets'} ${new Date(clock.now()).toISOString().slice(0, 10)}.xlsx`;
-        return { file: { contentType: XLSX_TYPE, filename: name, write: async (output) => void (await reports.exportTickets(metricsQuery, locale, output)) } };
+        return { file: { contentType: XLSX_TYPE, filename: name, write: async (output) => void (await reports.exportTickets(metricsQuery, locale, output, query.kpi)) } };
       },
     }),
   ];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema } from '../http/ids.js';
+import { DRILL_KPIS } from '../../services/analytics/metrics-model.js';
 import { REPORT_FREQUENCIES, REPORT_PAGE_MAX } from '../../services/reports/reports.js';
 
 const Millis = z.number().describe('epoch milliseconds');
@@ -66,5 +67,6 @@ export const TicketExportQuery = z.strictObject({
   level: z.string().max(32).optional(),
   vip: z.enum(['true', 'false']).optional(),
   agent: z.string().max(320).optional().describe("an agent's email: tickets they worked on"),
+  kpi: z.enum(DRILL_KPIS).optional().describe('only the tickets behind this number, as GET /api/metrics/tickets drills down (breached, reopened, …)'),
   lang: Locale.optional().describe("the workbook's language; default the caller's"),
 });

@@ -75,17 +75,17 @@ eachDatabase('reports over HTTP: the API, the per-ticket export and /reports, by
     const workbook = await opened(bytes);
     expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual(['KPIs', 'Bottlenecks', 'Tickets']);
 
-    // The per-ticket export of the same filter, and of a narrower one: one row per ticket the engine counts.
+    // The per-ticket export of the same filter, of narrower ones, and of the tickets behind one number (a
+    // drill-down): one row per ticket the engine counts.
     const { from, to } = report.period;
-    for (const filter of ['', '&channel=chat', '&vip=true']) {
-      const query = {
-        workflow: 'customer-inquiry',
-        from,
-        to,
-        ...(filter.includes('chat') ? { channel: 'chat' } : {}),
-        ...(filter.includes('vip') ? { vip: true } : {}),
-      };
-      const expected = (await app.analytics.metrics(query)).kpis.tickets;
+    const base = { workflow: 'customer-inquiry', from, to };
+    for (const [filter, query] of [
+      ['', base],
+      ['&channel=chat', { ...base, channel: 'chat' }],
+      ['&vip=true', { ...base, vip: true }],
+      ['&kpi=firstResponse', { ...base, kpi: 'firstResponse' as const }],
+    ] as const) {
+      const expected = (await app.analytics.tickets({ ...query, limit: 1 })).total;
       const exported = await fetch(`${url}/api/metrics/tickets.xlsx?workflow=customer-inquiry&from=${from}&to=${to}${filter}&lang=en`, {
         headers: { authorization: `Bearer ${tokens.manager}` },
       });
@@ -93,6 +93,8 @@ eachDatabase('reports over HTTP: the API, the per-ticket export and /reports, by
       const rows = rowsBelowHeader((await opened(Buffer.from(await exported.arrayBuffer()))).getWorksheet('Tickets')!);
       expect([filter, rows.length]).toEqual([filter, expected]);
     }
+    expect((await app.analytics.metrics(base)).kpis.tickets).toBe(9);
+    expect((await app.analytics.tickets({ ...base, kpi: 'firstResponse', limit: 1 })).total).toBe(6);
     const bad = await call('GET', '/api/metrics/tickets.xlsx?from=2026-02-30&to=2026-12-01', { token: tokens.manager });
     expect([bad.status, bad.body.error.details[0].field]).toEqual([400, 'from']);
 
