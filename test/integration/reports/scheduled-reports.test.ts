@@ -13,9 +13,13 @@ const TIMER_KINDS = ['bpmn', 'sla-warning', 'sla-breach', 'ticket-sla-warning', 
 eachDatabase('scheduled reports: durable, once, and what the metric engine says', (database) => {
   let manager: User;
 
-  async function subscribed(app: Awaited<ReturnType<typeof openTestSopflow>>, frequency: 'daily' | 'weekly' = 'daily') {
+  async function subscribed(
+    app: Awaited<ReturnType<typeof openTestSopflow>>,
+    frequency: 'daily' | 'weekly' = 'daily',
+    workflow: string | null = 'customer-inquiry',
+  ) {
     manager = (await app.users.add({ email: 'chen.jie@managers.test', name: 'Chen Jie', role: 'manager' })).user;
-    return app.reports.subscribe({ workflow: 'customer-inquiry', frequency }, manager);
+    return app.reports.subscribe({ workflow, frequency }, manager);
   }
 
   test('a daily report fires exactly once across a restart; its per-ticket rows are the metrics’ tickets, each with its timers', async () => {
@@ -96,8 +100,10 @@ eachDatabase('scheduled reports: durable, once, and what the metric engine says'
   test('two processes on one database: the due report is claimed and made once between them', async () => {
     const db = database();
     const setup = await openTestSopflow(db);
-    await subscribed(setup, 'weekly');
+    // Of every workflow: the inquiries and an email.
+    await subscribed(setup, 'weekly', null);
     await openInquiries(setup, 5);
+    await setup.tickets.create({ workflow: 'email-support', channel: 'email', subject: 'invoice', customer: { name: 'Zhou' } }, 'intake@sopflow.test');
     await setup.close();
     // The week of 23 November ends at Monday 30 November, 00:00 in Shanghai.
     const due = Date.parse('2026-11-29T16:00:00Z');
@@ -107,8 +113,11 @@ eachDatabase('scheduled reports: durable, once, and what the metric engine says'
       const results = await Promise.all([first.reports.runDue(), second.reports.runDue(), first.reports.runDue(), second.reports.runDue()]);
       expect(results.reduce((sum, result) => sum + result.made, 0)).toBe(1);
       const { items } = await second.reports.list();
-      expect(items.map((report) => ({ label: report.period.label, tickets: report.tickets }))).toEqual([{ label: '2026-W48', tickets: 5 }]);
-      expect(rowsBelowHeader((await downloaded(first.reports, items[0]!.id)).worksheets[2]!)).toHaveLength(5);
+      expect(items.map((report) => ({ label: report.period.label, workflow: report.workflow, tickets: report.tickets }))).toEqual([
+        { label: '2026-W48', workflow: null, tickets: 6 },
+      ]);
+      const tickets = rowsBelowHeader((await downloaded(first.reports, items[0]!.id)).worksheets[2]!);
+      expect(tickets.map((row) => row[1]).sort()).toEqual([...Array(5).fill('customer-inquiry'), 'email-support']);
     } finally {
       await Promise.all([first.close(), second.close()]);
     }
