@@ -6,6 +6,7 @@ import { createPages } from './pages/pages.js';
 import { executionTableRoutes } from './api/execution-tables.routes.js';
 import { peopleRoutes } from './api/users.routes.js';
 import { incidentRoutes } from './api/incidents.routes.js';
+import { analyticsRoutes } from './api/analytics.routes.js';
 import { reportRoutes } from './api/reports.routes.js';
 import { systemRoutes } from './api/system.routes.js';
 import { ticketRoutes } from './api/tickets.routes.js';
@@ -70,6 +71,7 @@ function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiR
     ...executionTableRoutes(app, formatter),
     ...peopleRoutes(app),
     ...incidentRoutes(app),
+    ...analyticsRoutes(app),
     ...reportRoutes(app),
   ];
   document = openApiDocument(routes);

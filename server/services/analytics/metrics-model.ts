@@ -173,6 +173,10 @@ export const DRILL_KPIS: readonly DrillKpi[] = [
   'escalated',
 ];
 
+/** The largest page of a drill-down; 50 when not asked. */
+export const DRILL_PAGE_MAX = 500;
+export const DRILL_PAGE_DEFAULT = 50;
+
 export interface TicketsQuery extends MetricsQuery {
   kpi?: DrillKpi;
   cursor?: string;

@@ -8,7 +8,18 @@ import type { FactRow, FactRowsReadModel } from '../../data/analytics/fact-rows.
 import { ranksOf } from '../tickets/ticket-facts.js';
 import { compareSets } from './comparison.js';
 import { filterOf, kpisOf } from './kpis.js';
-import type { Comparison, Kpis, Metrics, MetricsQuery, MetricsService, StepStats, TicketFactRow, TicketsQuery } from './metrics-model.js';
+import {
+  DRILL_PAGE_DEFAULT,
+  DRILL_PAGE_MAX,
+  type Comparison,
+  type Kpis,
+  type Metrics,
+  type MetricsQuery,
+  type MetricsService,
+  type StepStats,
+  type TicketFactRow,
+  type TicketsQuery,
+} from './metrics-model.js';
 
 export type { MetricsService } from './metrics-model.js';
 
@@ -32,8 +43,6 @@ export interface MetricsDependencies {
 const VARIANTS_TOP = 10;
 const BOTTLENECKS_TOP = 5;
 const REWORK_TOP = 20;
-const PAGE_DEFAULT = 50;
-const PAGE_MAX = 500;
 const STREAM_PAGE = 500;
 
 /** The one metric engine of issue 15: every page, API call, report and export reads its figures here. */
@@ -86,9 +95,9 @@ export function createMetricsService(deps: MetricsDependencies): MetricsService 
     },
 
     async tickets(q) {
-      const limit = q.limit ?? PAGE_DEFAULT;
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > PAGE_MAX)
-        throw new ValidationError(`limit must be from 1 to ${PAGE_MAX}`, [{ field: 'limit', message: `must be from 1 to ${PAGE_MAX}` }]);
+      const limit = q.limit ?? DRILL_PAGE_DEFAULT;
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > DRILL_PAGE_MAX)
+        throw new ValidationError(`limit must be from 1 to ${DRILL_PAGE_MAX}`, [{ field: 'limit', message: `must be from 1 to ${DRILL_PAGE_MAX}` }]);
       const after = q.cursor === undefined ? 0 : cursorOf(q.cursor);
       const subset = subsetOfKpi(q.kpi);
       const now = deps.clock.now();

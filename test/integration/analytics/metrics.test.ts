@@ -1,7 +1,9 @@
 import { eachDatabase } from '../../helpers/databases.js';
 import { T0 } from '../../helpers/sopflow.js';
-import type { DrillKpi, Kpis, MetricsQuery } from '../../../server/services/analytics/metrics-model.js';
-import { ANN, BOB, CARL, DAY, MIN, playScenario, T, type TestApp } from './support/scenario.js';
+import type { MetricsQuery } from '../../../server/services/analytics/metrics-model.js';
+import { drillDownsMatch } from './support/figures.js';
+import { openTestSopflow } from '../../helpers/sopflow.js';
+import { ANN, BOB, CARL, DAY, HOUR, KPI_SOP, MIN, playScenario, T, ticket, type TestApp } from './support/scenario.js';
 
 // Every figure below is worked out by hand from the moves of support/scenario.ts (minutes after creation):
 //   t1 phone: Answer 0–2 (ann), Work 2–12 (L1), Review 12–15 (bob, CSAT 5)                 closed at 15
@@ -13,31 +15,6 @@ import { ANN, BOB, CARL, DAY, MIN, playScenario, T, type TestApp } from './suppo
 //   t5 app:   Answer open → breached by the timers
 // The timers run at T0 + 7 h: t4 and t5 are warned and breach their step and resolution limits.
 const q = (extra: Partial<MetricsQuery> = {}): MetricsQuery => ({ workflow: 'kpi-sop', from: T0, to: T0 + DAY, ...extra });
-
-/** The drill-down behind each figure, and the figure. */
-const FIGURES: Array<[DrillKpi, (k: Kpis) => number]> = [
-  ['tickets', (k) => k.tickets],
-  ['open', (k) => k.open],
-  ['closed', (k) => k.closed],
-  ['firstResponse', (k) => k.firstResponseMs.n],
-  ['fcr', (k) => Math.round((k.fcr.rate ?? 0) * k.fcr.n)],
-  ['fcrCounted', (k) => k.fcr.n],
-  ['abandoned', (k) => Math.round((k.abandonment.rate ?? 0) * k.abandonment.n)],
-  ['breached', (k) => k.breaches],
-  ['resolutionBreached', (k) => Math.round((1 - (k.slaCompliance.ticket ?? 1)) * k.slaCompliance.ticketN)],
-  ['warned', (k) => k.warnings],
-  ['reopened', (k) => Math.round((k.reopenRate ?? 0) * k.closed)],
-  ['complaint', (k) => Math.round((k.complaintRate ?? 0) * k.tickets)],
-  ['csat', (k) => k.csat.n],
-  ['escalated', (k) => k.escalations],
-];
-
-async function drillDownsMatch(app: TestApp, query: MetricsQuery, kpis: Kpis): Promise<void> {
-  for (const [kpi, figure] of FIGURES) {
-    const { total, rows } = await app.analytics.tickets({ ...query, kpi, limit: 500 });
-    expect({ kpi, total, rows: rows.length }).toEqual({ kpi, total: figure(kpis), rows: figure(kpis) });
-  }
-}
 
 eachDatabase('metric engine', (database) => {
   let app: TestApp;
@@ -220,5 +197,24 @@ eachDatabase('metric engine', (database) => {
       warnings: 0,
       complaint: false,
     });
+  });
+
+  test('durations are business time on the calendar: a Friday-evening ticket answered on Monday', async () => {
+    app = await openTestSopflow(database(), { workflows: [] });
+    await app.workflows.import(KPI_SOP.replace('<sop:process sla="PT2H" />', '<sop:process sla="PT2H" calendar="cn-workdays" />'), ANN);
+    // Friday 2026-11-27 17:00 in Shanghai; cn-workdays closes at 18:00 and opens Monday at 09:00
+    const friday = Date.parse('2026-11-27T17:00:00+08:00');
+    const monday10 = Date.parse('2026-11-30T10:00:00+08:00');
+    await ticket(app, friday, 'phone', [
+      [(monday10 - friday) / MIN, 'answer', ANN],
+      [(monday10 - friday) / MIN + 30, 'resolve', ANN],
+      [(monday10 - friday) / MIN + 40, 'close', BOB],
+    ]);
+    const { kpis, steps } = await app.analytics.metrics({ workflow: 'kpi-sop', from: friday, to: friday + DAY });
+    // one working hour on Friday and one on Monday; then 30 and 10 working minutes
+    expect(kpis.firstResponseMs).toEqual({ mean: 2 * HOUR, p50: 2 * HOUR, p90: 2 * HOUR, n: 1 });
+    expect(kpis.resolutionMs.mean).toBe(2 * HOUR + 40 * MIN);
+    expect(kpis.ahtMs.mean).toBe(2 * HOUR + 40 * MIN);
+    expect(steps.find((s) => s.step === 'Answer')).toMatchObject({ p50Ms: 2 * HOUR, breachShare: 1 });
   });
 });
