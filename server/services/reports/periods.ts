@@ -35,10 +35,3 @@ export function runAt(frequency: ReportFrequency, now: number, zone: string): { 
 export function firstRunAt(frequency: ReportFrequency, now: number, zone: string): number {
   return periodContaining(frequency, now, zone).to;
 }
-
-/** An instant given as epoch milliseconds, or as a date `YYYY-MM-DD` (its midnight in `zone`); undefined when it is neither. */
-export function instantOf(text: string, zone: string): number | undefined {
-  if (/^\d{1,16}$/.test(text)) return Number(text);
-  const date = DateTime.fromISO(text, { zone });
-  return /^\d{4}-\d{2}-\d{2}$/.test(text) && date.isValid ? date.toMillis() : undefined;
-}

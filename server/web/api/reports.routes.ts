@@ -1,6 +1,7 @@
+import type { z } from 'zod';
 import type { MetricsQuery } from '../../services/analytics/metrics-model.js';
-import { instantOf } from '../../services/reports/periods.js';
 import type { StoredReport } from '../../services/reports/reports.js';
+import { DEFAULT_ANALYTICS_SETTINGS } from '../../shared/config.js';
 import { ValidationError } from '../../shared/errors.js';
 import { isLocale, type Locale } from '../../shared/i18n.js';
 import type { Sopflow } from '../../sopflow.js';
@@ -16,12 +17,34 @@ import {
   TicketExportQuery,
 } from './reports.schemas.js';
 
+const DAY = 86_400_000;
+/** As `GET /api/metrics`: without `from`, the 30 days before `to`. */
+const DEFAULT_DAYS = 30;
+
 function reportView(report: StoredReport) {
   return { ...report, download: `/api/reports/${report.id}/download` };
 }
 
 /** Scheduled reports (`/api/reports…`) and the per-ticket workbook (`/api/metrics/tickets.xlsx`). */
-export function reportRoutes({ reports, clock }: Sopflow): ApiRoute[] {
+export function reportRoutes({ reports, clock, config }: Sopflow): ApiRoute[] {
+  const offsetMinutes = (config.analytics ?? DEFAULT_ANALYTICS_SETTINGS).weekUtcOffsetMinutes;
+  /** As `GET /api/metrics` reads them: a date is 00:00 where the analytics day starts (ANALYTICS_UTC_OFFSET), a date-time says its offset. */
+  const instant = (text: string | undefined): number | undefined =>
+    text === undefined ? undefined : text.length === 10 ? Date.parse(`${text}T00:00:00Z`) - offsetMinutes * 60_000 : Date.parse(text);
+  const ticketsQuery = (q: z.output<typeof TicketExportQuery>): MetricsQuery => {
+    const to = instant(q.to) ?? clock.now();
+    const from = instant(q.from) ?? to - DEFAULT_DAYS * DAY;
+    if (!(from < to)) throw new ValidationError('from must be before to', [{ field: 'from', message: 'must be before to' }]);
+    const query: MetricsQuery = { from, to };
+    if (q.workflow !== undefined) query.workflow = q.workflow;
+    if (q.version !== undefined) query.version = q.version;
+    if (q.channel !== undefined) query.channel = q.channel;
+    if (q.level !== undefined) query.level = q.level;
+    if (q.vip !== undefined) query.vip = q.vip === 'true';
+    if (q.agent !== undefined) query.agent = q.agent;
+    if (q.team !== undefined) query.team = q.team;
+    return query;
+  };
   return [
     defineRoute({
       operationId: 'listReportSubscriptions',
@@ -102,32 +125,22 @@ export function reportRoutes({ reports, clock }: Sopflow): ApiRoute[] {
       tag: 'reports',
       method: 'get',
       path: '/api/metrics/tickets.xlsx',
-      summary: 'One row per ticket of the filter (channel, level, VIP, agents, first response, resolution, breaches, reopenings, CSAT, every timer), streamed',
+      summary:
+        'One row per ticket of the filters of GET /api/metrics/tickets (channel, level, VIP, agents, first response, resolution, breaches, reopenings, CSAT, every timer), streamed',
       access: 'manager',
       query: TicketExportQuery,
       responses: { 200: { description: 'the workbook', file: XLSX_TYPE } },
       async handle({ query, user }) {
-        const zone = reports.settings.timeZone;
-        const from = instantOf(query.from, zone);
-        const to = instantOf(query.to, zone);
-        const problems = [
-          ...(from === undefined ? [{ field: 'from', message: `"${query.from}" is not a date` }] : []),
-          ...(to === undefined ? [{ field: 'to', message: `"${query.to}" is not a date` }] : []),
-        ];
-        if (problems.length) throw new ValidationError('the query string is not valid', problems);
-        const metricsQuery: MetricsQuery = {
-          from: from!,
-          to: to!,
-          ...(query.workflow ? { workflow: query.workflow } : {}),
-          ...(query.version ? { version: query.version } : {}),
-          ...(query.channel ? { channel: query.channel } : {}),
-          ...(query.level ? { level: query.level } : {}),
-          ...(query.vip ? { vip: query.vip === 'true' } : {}),
-          ...(query.agent ? { agent: query.agent } : {}),
-        };
         const locale: Locale = query.lang ?? (isLocale(user.locale) ? user.locale : 'zh-CN');
         const name = `${query.workflow ?? 'tickets'} ${new Date(clock.now()).toISOString().slice(0, 10)}.xlsx`;
-        return { file: { contentType: XLSX_TYPE, filename: name, write: async (output) => void (await reports.exportTickets(metricsQuery, locale, output, query.kpi)) } };
+        const metricsQuery = ticketsQuery(query);
+        return {
+          file: {
+            contentType: XLSX_TYPE,
+            filename: name,
+            write: async (output) => void (await reports.exportTickets(metricsQuery, locale, output, query.kpi)),
+          },
+        };
       },
     }),
   ];

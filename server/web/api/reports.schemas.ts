@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema } from '../http/ids.js';
-import { DRILL_KPIS } from '../../services/analytics/metrics-model.js';
+import { MetricTicketsQuerySchema } from './analytics.schemas.js';
 import { REPORT_FREQUENCIES, REPORT_PAGE_MAX } from '../../services/reports/reports.js';
 
 const Millis = z.number().describe('epoch milliseconds');
@@ -52,21 +52,7 @@ export const ReportListQuery = z.strictObject({
 
 export const ReportListSchema = z.object({ items: z.array(ReportSchema), next: z.string().optional() });
 
-/** An instant in a query: epoch milliseconds, or a date (YYYY-MM-DD: its midnight in REPORT_TIME_ZONE). */
-const Instant = z
-  .string()
-  .regex(/^(\d{1,16}|\d{4}-\d{2}-\d{2})$/, 'must be epoch milliseconds or a date written YYYY-MM-DD')
-  .describe('epoch milliseconds, or YYYY-MM-DD (midnight in REPORT_TIME_ZONE)');
-
-export const TicketExportQuery = z.strictObject({
-  workflow: z.string().min(1).max(200).optional().describe('a workflow key; absent: every workflow'),
-  version: z.coerce.number().int().positive().optional().describe('one version of the workflow'),
-  from: Instant.describe('tickets created from this instant (epoch ms, or YYYY-MM-DD in REPORT_TIME_ZONE)'),
-  to: Instant.describe('…to before this one'),
-  channel: z.string().max(32).optional(),
-  level: z.string().max(32).optional(),
-  vip: z.enum(['true', 'false']).optional(),
-  agent: z.string().max(320).optional().describe("an agent's email: tickets they worked on"),
-  kpi: z.enum(DRILL_KPIS).optional().describe('only the tickets behind this number, as GET /api/metrics/tickets drills down (breached, reopened, …)'),
+/** The filters of `GET /api/metrics/tickets` (one parsing of a metrics query for both), without paging, and the workbook's language. */
+export const TicketExportQuery = MetricTicketsQuerySchema.omit({ cursor: true, limit: true }).extend({
   lang: Locale.optional().describe("the workbook's language; default the caller's"),
 });

@@ -86,7 +86,8 @@ eachDatabase('reports over HTTP: the API, the per-ticket export and /reports, by
       ['&kpi=firstResponse', { ...base, kpi: 'firstResponse' as const }],
     ] as const) {
       const expected = (await app.analytics.tickets({ ...query, limit: 1 })).total;
-      const exported = await fetch(`${url}/api/metrics/tickets.xlsx?workflow=customer-inquiry&from=${from}&to=${to}${filter}&lang=en`, {
+      const period = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
+      const exported = await fetch(`${url}/api/metrics/tickets.xlsx?workflow=customer-inquiry&${period}${filter}&lang=en`, {
         headers: { authorization: `Bearer ${tokens.manager}` },
       });
       expect(exported.headers.get('content-type')).toBe(XLSX);
