@@ -44,6 +44,9 @@ const ROUTES = [
   'DELETE /api/reports/subscriptions/{id}',
   'GET /api/reports',
   'GET /api/reports/{id}/download',
+  'GET /api/metrics',
+  'GET /api/metrics/compare',
+  'GET /api/metrics/tickets',
   'GET /api/metrics/tickets.xlsx',
 ];
 
