@@ -4,7 +4,8 @@ import { Writable } from 'node:stream';
 export const CHUNK_BYTES = 1024 * 1024;
 
 /**
- * A writable that stores what is written in chunks of CHUNK_BYTES through `store(seq, bytes)`, one at a time:
+ * A writable that stores what is written in chunks of about CHUNK_BYTES (the writes that reach it; the last one
+ * smaller) through `store(seq, bytes)`, one at a time:
  * a write waits while a chunk is being stored, so a streaming workbook writer behind it holds at most a chunk.
  * `size` is the bytes written so far.
  */
