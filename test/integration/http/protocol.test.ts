@@ -25,6 +25,7 @@ const ROUTES = [
   'POST /api/execution-tables/{id}/rows',
   'PATCH /api/execution-tables/{id}/rows/{rowId}',
   'DELETE /api/execution-tables/{id}/rows/{rowId}',
+  'POST /api/execution-tables/{id}/rows/{rowId}/flag',
   'GET /api/execution-tables/{id}/rows/{rowId}/history',
   'GET /api/execution-tables/{id}/export.xlsx',
   'POST /api/execution-tables/{id}/import',
@@ -39,6 +40,15 @@ const ROUTES = [
   'GET /api/incidents',
   'POST /api/incidents/{id}/retry',
   'POST /api/incidents/{id}/dismiss',
+  'GET /api/reports/subscriptions',
+  'POST /api/reports/subscriptions',
+  'DELETE /api/reports/subscriptions/{id}',
+  'GET /api/reports',
+  'GET /api/reports/{id}/download',
+  'GET /api/metrics',
+  'GET /api/metrics/compare',
+  'GET /api/metrics/tickets',
+  'GET /api/metrics/tickets.xlsx',
 ];
 
 interface Operation {
