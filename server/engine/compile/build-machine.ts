@@ -69,7 +69,7 @@ class MachineBuilder {
     this.eventNames = nameEvents(
       this.index,
       this.blocks,
-      stepNodes.filter((n) => isWaitTask(n.kind)).map((n) => n.id),
+      stepNodes.filter((n) => this.agentActs(n)).map((n) => n.id),
     );
 
     for (const node of executable) this.states.set(node.id, this.stateFor(node));
@@ -168,8 +168,13 @@ class MachineBuilder {
     });
   }
 
+  /** A step whose ways out are the agent's actions, one per outgoing flow: a wait task, or a choice gateway. */
+  private agentActs(node: GraphNode): boolean {
+    return isWaitTask(node.kind) || this.index.isChoice(node);
+  }
+
   private stepKind(node: GraphNode): StepKind | undefined {
-    if (isWaitTask(node.kind)) return 'human';
+    if (this.agentActs(node)) return 'human';
     if (isAutomaticTask(node.kind)) return 'automatic';
     if (node.kind === 'eventBasedGateway') return 'wait';
     if ((node.kind === 'timerCatchEvent' || node.kind === 'messageCatchEvent') && !this.afterEventGateway.has(node.id)) return 'wait';
@@ -189,6 +194,10 @@ class MachineBuilder {
         state.type = 'final';
         break;
       case 'exclusiveGateway': {
+        if (this.index.isChoice(node)) {
+          this.agentTransitions(state, outgoing);
+          break;
+        }
         const conditional = outgoing.filter((f) => f.id !== node.defaultFlow && f.condition !== undefined);
         const fallback = outgoing.find((f) => f.id === node.defaultFlow) ?? outgoing.find((f) => f.condition === undefined);
         const branches: TransitionJson[] = conditional.map((f) => ({
@@ -243,12 +252,8 @@ class MachineBuilder {
       case 'messageBoundaryEvent':
       case 'eventSubProcess':
       case 'timerStartEvent':
-        if (isWaitTask(node.kind)) {
-          state.on = {};
-          for (const flow of outgoing) {
-            state.on[this.eventNames.get(flow.id)!] = { target: this.targetOf(flow), actions: [{ type: ACTIONS.record }] };
-          }
-        } else if (outgoing[0]) {
+        if (isWaitTask(node.kind)) this.agentTransitions(state, outgoing);
+        else if (outgoing[0]) {
           state.always = { target: this.targetOf(outgoing[0]) };
         }
         break;
@@ -256,6 +261,13 @@ class MachineBuilder {
         unreachable(node.kind, 'node kind');
     }
     return state;
+  }
+
+  private agentTransitions(state: StateNodeJson, outgoing: GraphFlow[]): void {
+    state.on = {};
+    for (const flow of outgoing) {
+      state.on[this.eventNames.get(flow.id)!] = { target: this.targetOf(flow), actions: [{ type: ACTIONS.record }] };
+    }
   }
 
   private armWith(state: StateNodeJson, timerId: string): void {
@@ -339,7 +351,7 @@ class MachineBuilder {
   private actionsOf(node: GraphNode): StepAction[] {
     const actions: StepAction[] = [];
     const label = (flow: GraphFlow, fallback: string) => flow.name ?? this.index.nodes.get(flow.target)?.name ?? fallback;
-    if (isWaitTask(node.kind)) {
+    if (this.agentActs(node)) {
       for (const flow of this.index.outgoing(node.id)) {
         const event = this.eventNames.get(flow.id)!;
         actions.push({ event, label: label(flow, event), flowId: flow.id });

@@ -8,6 +8,7 @@ export class GraphIndex {
   private readonly in = new Map<string, GraphFlow[]>();
   private readonly boundary = new Map<string, GraphNode[]>();
   private readonly reminderPath = new Set<string>();
+  private readonly choices = new Set<string>();
 
   private readonly byParent = new Map<string | undefined, GraphNode[]>();
 
@@ -28,6 +29,24 @@ export class GraphIndex {
       add(this.in, flow.target, flow);
     }
     this.markReminderPaths();
+    for (const node of graph.nodes) {
+      const outgoing = this.outgoing(node.id);
+      if (node.kind !== 'exclusiveGateway' || node.defaultFlow || outgoing.length < 2) continue;
+      if (outgoing.every((f) => f.condition === undefined)) this.choices.add(node.id);
+    }
+  }
+
+  /**
+   * An exclusive gateway none of whose ways out has a condition, nor is its default: the agent chooses, one action per flow,
+   * labelled by the flow's name (a modeler's "resolved? yes / no"). It waits like a task.
+   */
+  isChoice(node: GraphNode): boolean {
+    return this.choices.has(node.id);
+  }
+
+  /** Where a ticket comes to rest until somebody or something acts: a waiting kind, or a choice for the agent. */
+  waits(node: GraphNode): boolean {
+    return isWaitState(node.kind) || this.isChoice(node);
   }
 
   /**

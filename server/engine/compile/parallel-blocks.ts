@@ -1,4 +1,4 @@
-import type { BpmnProblem } from '../../shared/errors.js';
+import { bpmnError, type BpmnProblem } from '../../shared/errors.js';
 import { bpmnTypeOf } from '../workflow.js';
 import { GraphIndex, isEnd } from './graph-index.js';
 
@@ -32,7 +32,7 @@ export function findParallelBlocks(index: GraphIndex): { blocks: Map<string, Par
     if (path.includes(fork)) return undefined;
     const fail = (message: string, elementId = fork) => {
       failed.add(fork);
-      problems.push({ elementId, type: bpmnTypeOf(index.nodes.get(elementId)?.kind ?? 'parallelGateway'), message });
+      problems.push(bpmnError(elementId, bpmnTypeOf(index.nodes.get(elementId)?.kind ?? 'parallelGateway'), 'unstructured_parallel', message));
       return undefined;
     };
     const branches: ParallelBlock['branches'] = [];
@@ -106,7 +106,7 @@ export function findParallelBlocks(index: GraphIndex): { blocks: Map<string, Par
   for (const node of index.graph.nodes) if (isFork(node.id)) blockOf(node.id, []);
   for (const node of index.graph.nodes) {
     if (isJoin(node.id) && ![...blocks.values()].some((b) => b.join === node.id) && problems.length === 0) {
-      problems.push({ elementId: node.id, type: bpmnTypeOf(node.kind), message: 'this parallel join has no matching fork' });
+      problems.push(bpmnError(node.id, bpmnTypeOf(node.kind), 'unstructured_parallel', 'this parallel join has no matching fork'));
     }
   }
   return { blocks, problems };

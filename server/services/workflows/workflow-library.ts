@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import type { StoredWorkflowVersion, WorkflowRepository, WorkflowVersionHeader } from '../../data/workflows/workflow-repository.js';
 import type { WorkflowLimits } from '../../shared/config.js';
-import { ConflictError, NotFoundError } from '../../shared/errors.js';
+import { ConflictError, NotFoundError, type BpmnProblem } from '../../shared/errors.js';
+import type { ReadOptions } from '../../engine/bpmn/read-graph.js';
 import { exportBpmn } from '../../engine/bpmn/export.js';
 import type { Workflow } from '../../engine/workflow.js';
 import type { WorkflowChecks } from './workflow-checks.js';
@@ -39,10 +40,15 @@ export class WorkflowLibrary {
   /**
    * Publishes a BPMN file as the next version of its process, unless it is byte for byte the latest version.
    * Refused whole (InvalidBpmnError with every problem) when it cannot run or breaks a limit, and with
-   * TooLargeError (413) when the file is larger than `limits.maxBytes`. Nothing is written then.
+   * TooLargeError (413) when the file is larger than `limits.maxBytes`. Nothing is written then. A file with
+   * several processes imports `options.process`, or its only executable one; the warnings name what was set aside.
    */
-  async import(source: Uint8Array | string, publishedBy: string): Promise<{ version: WorkflowVersion; created: boolean }> {
-    const workflow = await this.checks.check(source);
+  async import(
+    source: Uint8Array | string,
+    publishedBy: string,
+    options: ReadOptions = {},
+  ): Promise<{ version: WorkflowVersion; created: boolean; warnings: BpmnProblem[] }> {
+    const { workflow, warnings } = await this.checks.checkWithWarnings(source, options);
     const text = typeof source === 'string' ? source : Buffer.from(source).toString('utf8');
     const checksum = createHash('sha256').update(source).digest('hex');
     const outcome = await this.repository.publish(workflow.key, (latest) =>
@@ -61,9 +67,9 @@ export class WorkflowLibrary {
     );
     switch (outcome.kind) {
       case 'created':
-        return { version: this.remember(outcome.version), created: true };
+        return { version: this.remember(outcome.version), created: true, warnings };
       case 'unchanged':
-        return { version: this.remember(outcome.version), created: false };
+        return { version: this.remember(outcome.version), created: false, warnings };
       case 'taken':
         throw new ConflictError(`workflow ${workflow.key} version ${outcome.version} was published at the same time; import again`);
       default: {
