@@ -23,6 +23,8 @@ export type NodeKind =
   | 'messageCatchEvent'
   | 'timerBoundaryEvent'
   | 'messageBoundaryEvent'
+  | 'errorBoundaryEvent' // on a step: an action named after the error, interrupting it
+  | 'escalationBoundaryEvent'
   | 'subProcess'
   | 'eventSubProcess'
   | 'timerStartEvent'; // only as the start of an event subprocess
@@ -33,6 +35,8 @@ const BPMN_TYPE_OF_KIND: Partial<Record<NodeKind, string>> = {
   messageCatchEvent: 'intermediateCatchEvent',
   timerBoundaryEvent: 'boundaryEvent',
   messageBoundaryEvent: 'boundaryEvent',
+  errorBoundaryEvent: 'boundaryEvent',
+  escalationBoundaryEvent: 'boundaryEvent',
   eventSubProcess: 'subProcess',
   timerStartEvent: 'startEvent',
 };
@@ -94,6 +98,8 @@ export interface GraphNode {
   timer?: TimerSpec;
   /** Message catch/boundary events: the message name, which becomes the event type. */
   message?: string;
+  /** Error and escalation boundary events: the error's or escalation's name, which labels the agent's action. */
+  thrown?: string;
   /** Non-interrupting timers: who is reminded of what. */
   reminder?: { to?: string; message?: string };
   /** Exclusive gateways: the flow taken when no condition holds. */

@@ -200,6 +200,11 @@ class GraphReader {
       const timer = readTimer(element, definition, this.report);
       if (timer) node.timer = timer;
     }
+    if (kind === 'errorBoundaryEvent' || kind === 'escalationBoundaryEvent') {
+      const thrown = (definition?.errorRef ?? definition?.escalationRef) as Element | undefined;
+      const code = text(definition?.errorRef ? thrown?.errorCode : thrown?.escalationCode);
+      node.thrown = text(thrown?.name) ?? code ?? name ?? element.id!;
+    }
     if (definition?.$type === 'bpmn:MessageEventDefinition') {
       const message = definition.messageRef as Element | undefined;
       node.message = message ? (text(message.name) ?? message.id!) : (name ?? element.id!);

@@ -67,6 +67,8 @@ export function nodeKindOf(element: Element, problem: ReportProblem): NodeKind |
     case 'bpmn:BoundaryEvent':
       if (definition === 'bpmn:TimerEventDefinition') return 'timerBoundaryEvent';
       if (definition === 'bpmn:MessageEventDefinition') return 'messageBoundaryEvent';
+      if (definition === 'bpmn:ErrorEventDefinition') return 'errorBoundaryEvent';
+      if (definition === 'bpmn:EscalationEventDefinition') return 'escalationBoundaryEvent';
       if (definition) problem(element, 'unsupported_event', `${eventName(definition)} boundary events are not supported`);
       else problem(element, 'missing_event_definition', 'the boundary event has no event definition');
       return undefined;

@@ -13,9 +13,9 @@ import type {
   Workflow,
 } from '../workflow.js';
 import { DEFAULT_WARN_AT, PROCESS_SCOPE, WORKFLOW_FORMAT } from '../workflow.js';
-import { GraphIndex, isAutomaticTask, isWaitTask } from './graph-index.js';
+import { GraphIndex, isAutomaticTask, isThrownBoundary, isWaitTask } from './graph-index.js';
 import type { ParallelBlock } from './parallel-blocks.js';
-import { nameEvents } from './event-names.js';
+import { nameEvents, slug } from './event-names.js';
 import { reenterSelfLoops } from './self-loops.js';
 
 export const ACTIONS = {
@@ -51,6 +51,8 @@ class MachineBuilder {
   private readonly timers: Record<string, TimerDefinition> = {};
   private eventNames = new Map<string, string>();
   private readonly afterEventGateway = new Set<string>();
+  /** The event key of each error and escalation boundary: its name, made unique on its host. */
+  private readonly thrownEvents = new Map<string, string>();
 
   constructor(
     private readonly index: GraphIndex,
@@ -73,8 +75,8 @@ class MachineBuilder {
     );
 
     for (const node of executable) this.states.set(node.id, this.stateFor(node));
-    for (const node of stepNodes) this.steps[node.id] = this.stepFor(node);
     for (const node of graph.nodes) if (node.attachedTo && this.states.has(node.attachedTo)) this.attachBoundary(node);
+    for (const node of stepNodes) this.steps[node.id] = this.stepFor(node);
 
     const root: MachineConfigJson = { id: graph.id, initial: '', context: { fields: {} }, states: {} };
     const containers = new Map<string, { initial?: string; states: Record<string, StateNodeJson> }>([['', root]]);
@@ -250,6 +252,8 @@ class MachineBuilder {
       case 'parallelGateway':
       case 'timerBoundaryEvent':
       case 'messageBoundaryEvent':
+      case 'errorBoundaryEvent':
+      case 'escalationBoundaryEvent':
       case 'eventSubProcess':
       case 'timerStartEvent':
         if (isWaitTask(node.kind)) this.agentTransitions(state, outgoing);
@@ -284,6 +288,14 @@ class MachineBuilder {
     const interrupting = boundary.cancelActivity !== false;
     if (boundary.kind === 'messageBoundaryEvent') {
       on[boundary.message!] = { target: this.targetOf(outgoing[0]!), actions: [{ type: ACTIONS.record }] };
+      return;
+    }
+    if (isThrownBoundary(boundary.kind)) {
+      const base = slug(boundary.thrown ?? boundary.id);
+      let key = base;
+      for (let n = 2; on[key]; n++) key = `${base}_${n}`;
+      this.thrownEvents.set(boundary.id, key);
+      on[key] = { target: this.targetOf(outgoing[0]!), actions: [{ type: ACTIONS.record }] };
       return;
     }
     this.defineTimer(boundary, boundary.attachedTo!, interrupting ? 'interrupting' : 'reminder');
@@ -367,8 +379,10 @@ class MachineBuilder {
     const hosts = [node.id];
     for (let parent = node.parentId; parent; parent = this.index.nodes.get(parent)?.parentId) hosts.push(parent);
     for (const boundary of hosts.flatMap((id) => this.index.boundaryEvents(id))) {
-      if (boundary.kind !== 'messageBoundaryEvent' || !boundary.message) continue;
       const flow = this.index.outgoing(boundary.id)[0];
+      const thrown = this.thrownEvents.get(boundary.id);
+      if (thrown) actions.push({ event: thrown, label: boundary.name ?? boundary.thrown ?? thrown, flowId: flow?.id ?? boundary.id });
+      if (boundary.kind !== 'messageBoundaryEvent' || !boundary.message) continue;
       actions.push({ event: boundary.message, label: boundary.name ?? boundary.message, flowId: flow?.id ?? boundary.id });
     }
     return actions;

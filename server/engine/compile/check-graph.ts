@@ -2,7 +2,7 @@ import { bpmnError, type BpmnProblem, type BpmnProblemCode } from '../../shared/
 import { feelSyntaxError } from '../expressions.js';
 import { validateTimer, durationMs } from '../time/iso8601.js';
 import { bpmnTypeOf, type GraphNode } from '../workflow.js';
-import { GraphIndex, isAutomaticTask, isBoundary, isEnd, isWaitTask } from './graph-index.js';
+import { GraphIndex, isAutomaticTask, isBoundary, isEnd, isThrownBoundary, isWaitTask } from './graph-index.js';
 
 function typeOf(node: GraphNode): string {
   return bpmnTypeOf(node.kind);
@@ -206,6 +206,17 @@ function checkBoundary(index: GraphIndex, node: GraphNode, report: Report): void
   if (node.cancelActivity !== false) {
     if (outgoing.length !== 1)
       report(node, typeOf(node), 'invalid_boundary', 'an interrupting boundary event needs exactly one outgoing flow: where the ticket goes next');
+    return;
+  }
+  if (isThrownBoundary(node.kind)) {
+    report(
+      node,
+      typeOf(node),
+      'invalid_boundary',
+      node.kind === 'errorBoundaryEvent'
+        ? 'an error boundary event always interrupts: remove cancelActivity="false"'
+        : 'non-interrupting escalation boundary events are not supported yet: make it interrupting',
+    );
     return;
   }
   if (node.kind === 'messageBoundaryEvent') {

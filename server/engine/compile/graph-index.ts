@@ -119,7 +119,12 @@ export function isAutomaticTask(kind: NodeKind): boolean {
 }
 
 export function isBoundary(kind: NodeKind): boolean {
-  return kind === 'timerBoundaryEvent' || kind === 'messageBoundaryEvent';
+  return kind === 'timerBoundaryEvent' || kind === 'messageBoundaryEvent' || isThrownBoundary(kind);
+}
+
+/** Error and escalation boundaries: an agent raises them on the step they sit on, as an action. */
+export function isThrownBoundary(kind: NodeKind): boolean {
+  return kind === 'errorBoundaryEvent' || kind === 'escalationBoundaryEvent';
 }
 
 export function isEnd(kind: NodeKind): boolean {
