@@ -25,6 +25,8 @@ export type NodeKind =
   | 'messageBoundaryEvent'
   | 'errorBoundaryEvent' // on a step: an action named after the error, interrupting it
   | 'escalationBoundaryEvent'
+  | 'linkThrowEvent' // a drawing's go-to: the ticket goes on at the link catch event of the same name
+  | 'linkCatchEvent'
   | 'subProcess'
   | 'eventSubProcess'
   | 'timerStartEvent'; // only as the start of an event subprocess
@@ -37,6 +39,8 @@ const BPMN_TYPE_OF_KIND: Partial<Record<NodeKind, string>> = {
   messageBoundaryEvent: 'boundaryEvent',
   errorBoundaryEvent: 'boundaryEvent',
   escalationBoundaryEvent: 'boundaryEvent',
+  linkThrowEvent: 'intermediateThrowEvent',
+  linkCatchEvent: 'intermediateCatchEvent',
   eventSubProcess: 'subProcess',
   timerStartEvent: 'startEvent',
 };
@@ -100,6 +104,8 @@ export interface GraphNode {
   message?: string;
   /** Error and escalation boundary events: the error's or escalation's name, which labels the agent's action. */
   thrown?: string;
+  /** Link events: the link's name, which pairs a throw with the catch it goes to. */
+  link?: string;
   /** Non-interrupting timers: who is reminded of what. */
   reminder?: { to?: string; message?: string };
   /** Exclusive gateways: the flow taken when no condition holds. */

@@ -74,6 +74,7 @@ export const BPMN_PROBLEM_CODES = [
   'duplicate_event',
   'instant_loop',
   'unstructured_parallel',
+  'unmatched_link',
   'unknown_calendar',
 ] as const;
 

@@ -24,6 +24,8 @@ const ELEMENT_TYPES: Record<NodeKind, string> = {
   messageBoundaryEvent: 'bpmn:BoundaryEvent',
   errorBoundaryEvent: 'bpmn:BoundaryEvent',
   escalationBoundaryEvent: 'bpmn:BoundaryEvent',
+  linkThrowEvent: 'bpmn:IntermediateThrowEvent',
+  linkCatchEvent: 'bpmn:IntermediateCatchEvent',
   subProcess: 'bpmn:SubProcess',
   eventSubProcess: 'bpmn:SubProcess',
   timerStartEvent: 'bpmn:StartEvent',
@@ -213,6 +215,9 @@ function eventDefinition(moddle: BpmnModdle, node: GraphNode, messages: ModdleEl
     case 'messageCatchEvent':
     case 'messageBoundaryEvent':
       return moddle.create('bpmn:MessageEventDefinition', { messageRef: named(messages, 'bpmn:Message', node.message) });
+    case 'linkThrowEvent':
+    case 'linkCatchEvent':
+      return moddle.create('bpmn:LinkEventDefinition', { name: node.link });
     case 'errorBoundaryEvent':
       return moddle.create('bpmn:ErrorEventDefinition', { errorRef: named(messages, 'bpmn:Error', node.thrown) });
     case 'escalationBoundaryEvent':

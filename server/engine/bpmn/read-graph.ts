@@ -205,6 +205,7 @@ class GraphReader {
       const code = text(definition?.errorRef ? thrown?.errorCode : thrown?.escalationCode);
       node.thrown = text(thrown?.name) ?? code ?? name ?? element.id!;
     }
+    if (definition?.$type === 'bpmn:LinkEventDefinition') node.link = text(definition.name) ?? name ?? element.id!;
     if (definition?.$type === 'bpmn:MessageEventDefinition') {
       const message = definition.messageRef as Element | undefined;
       node.message = message ? (text(message.name) ?? message.id!) : (name ?? element.id!);

@@ -58,10 +58,12 @@ export function nodeKindOf(element: Element, problem: ReportProblem): NodeKind |
     case 'bpmn:IntermediateCatchEvent':
       if (definition === 'bpmn:TimerEventDefinition') return 'timerCatchEvent';
       if (definition === 'bpmn:MessageEventDefinition') return 'messageCatchEvent';
+      if (definition === 'bpmn:LinkEventDefinition') return 'linkCatchEvent';
       if (definition) problem(element, 'unsupported_event', `${eventName(definition)} catch events are not supported`);
       else problem(element, 'missing_event_definition', 'the catch event has no event definition');
       return undefined;
     case 'bpmn:IntermediateThrowEvent':
+      if (definition === 'bpmn:LinkEventDefinition') return 'linkThrowEvent';
       problem(element, 'unsupported_event', 'intermediate throw events are not supported: use a send task');
       return undefined;
     case 'bpmn:BoundaryEvent':

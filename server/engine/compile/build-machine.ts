@@ -254,6 +254,8 @@ class MachineBuilder {
       case 'messageBoundaryEvent':
       case 'errorBoundaryEvent':
       case 'escalationBoundaryEvent':
+      case 'linkThrowEvent':
+      case 'linkCatchEvent':
       case 'eventSubProcess':
       case 'timerStartEvent':
         if (isWaitTask(node.kind)) this.agentTransitions(state, outgoing);

@@ -2,7 +2,7 @@ import { bpmnError, type BpmnProblem, type BpmnProblemCode } from '../../shared/
 import { feelSyntaxError } from '../expressions.js';
 import { validateTimer, durationMs } from '../time/iso8601.js';
 import { bpmnTypeOf, type GraphNode } from '../workflow.js';
-import { GraphIndex, isAutomaticTask, isBoundary, isEnd, isThrownBoundary, isWaitTask } from './graph-index.js';
+import { GraphIndex, isAutomaticTask, isBoundary, isEnd, isThrownBoundary, isWaitTask, linkFlowId } from './graph-index.js';
 
 function typeOf(node: GraphNode): string {
   return bpmnTypeOf(node.kind);
@@ -118,6 +118,10 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report, reported
     checkBoundary(index, node, report);
     return;
   }
+  if (kind === 'linkThrowEvent' || kind === 'linkCatchEvent') {
+    checkLink(index, node, report);
+    if (kind === 'linkThrowEvent') return;
+  }
   if (outgoing.length === 0) {
     report(
       node,
@@ -127,7 +131,13 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report, reported
     );
     return;
   }
-  const single = kind === 'startEvent' || isAutomaticTask(kind) || kind === 'timerCatchEvent' || kind === 'messageCatchEvent' || kind === 'subProcess';
+  const single =
+    kind === 'startEvent' ||
+    kind === 'linkCatchEvent' ||
+    isAutomaticTask(kind) ||
+    kind === 'timerCatchEvent' ||
+    kind === 'messageCatchEvent' ||
+    kind === 'subProcess';
   if (single && outgoing.length > 1) {
     report(
       node,
@@ -149,6 +159,32 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report, reported
       if (flow.event) events.add(flow.event);
     }
   }
+}
+
+/** A link throw goes on at the one catch of its name in its container; its only flows are that go-to. */
+function checkLink(index: GraphIndex, node: GraphNode, report: Report): void {
+  const link = linkFlowId(node.id);
+  if (node.kind === 'linkCatchEvent') {
+    if (index.incoming(node.id).some((f) => f.id !== linkFlowId(f.source)))
+      report(node, typeOf(node), 'incoming_not_allowed', 'a link catch event is reached only by its link throw events, not by sequence flows');
+    return;
+  }
+  const outgoing = index.outgoing(node.id);
+  if (outgoing.some((f) => f.id !== link))
+    report(node, typeOf(node), 'outgoing_not_allowed', 'a link throw event goes on at its catch event: remove its outgoing flows');
+  if (outgoing.some((f) => f.id === link)) return;
+  const catches = index
+    .children(node.parentId)
+    .filter((n) => n.kind === 'linkCatchEvent' && n.link === node.link)
+    .map((n) => n.id);
+  report(
+    node,
+    typeOf(node),
+    'unmatched_link',
+    catches.length
+      ? `link "${node.link}" is caught by ${catches.length} events (${catches.join(', ')}): keep one`
+      : `no link catch event named "${node.link}" in the same ${node.parentId ? 'subprocess' : 'process'}`,
+  );
 }
 
 function checkExclusive(index: GraphIndex, node: GraphNode, report: Report, reported: ReadonlySet<string>): void {

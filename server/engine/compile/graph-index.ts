@@ -24,7 +24,7 @@ export class GraphIndex {
       if (node.attachedTo) add(this.boundary, node.attachedTo, node);
       add(this.byParent, node.parentId, node);
     }
-    for (const flow of graph.flows) {
+    for (const flow of [...graph.flows, ...this.linkFlows()]) {
       add(this.out, flow.source, flow);
       add(this.in, flow.target, flow);
     }
@@ -34,6 +34,27 @@ export class GraphIndex {
       if (node.kind !== 'exclusiveGateway' || node.defaultFlow || outgoing.length < 2) continue;
       if (outgoing.every((f) => f.condition === undefined)) this.choices.add(node.id);
     }
+  }
+
+  /**
+   * A link throw event goes on at the link catch event of its name in the same container: every pass sees
+   * that go-to as a flow (`<throw>__link`), which the graph and its export do not hold. A throw with no
+   * such catch, or several, gets none and is refused by the checks.
+   */
+  private linkFlows(): GraphFlow[] {
+    const catches = new Map<string, GraphNode[]>();
+    for (const node of this.graph.nodes) {
+      if (node.kind !== 'linkCatchEvent') continue;
+      const key = `${node.parentId ?? ''}\u0000${node.link ?? ''}`;
+      catches.set(key, [...(catches.get(key) ?? []), node]);
+    }
+    const flows: GraphFlow[] = [];
+    for (const node of this.graph.nodes) {
+      if (node.kind !== 'linkThrowEvent') continue;
+      const targets = catches.get(`${node.parentId ?? ''}\u0000${node.link ?? ''}`) ?? [];
+      if (targets.length === 1) flows.push({ id: linkFlowId(node.id), source: node.id, target: targets[0]!.id });
+    }
+    return flows;
   }
 
   /**
@@ -108,6 +129,11 @@ export class GraphIndex {
     }
     return false;
   }
+}
+
+/** The id of the go-to flow from a link throw event to its catch. */
+export function linkFlowId(throwId: string): string {
+  return `${throwId}__link`;
 }
 
 export function isWaitTask(kind: NodeKind): boolean {
