@@ -18,6 +18,7 @@ export type NodeKind =
   | 'businessRuleTask'
   | 'exclusiveGateway'
   | 'parallelGateway'
+  | 'inclusiveGateway' // forks every flow whose condition holds (else the default); its join waits for those
   | 'eventBasedGateway'
   | 'timerCatchEvent'
   | 'messageCatchEvent'

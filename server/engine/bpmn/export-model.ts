@@ -17,6 +17,7 @@ const ELEMENT_TYPES: Record<NodeKind, string> = {
   businessRuleTask: 'bpmn:BusinessRuleTask',
   exclusiveGateway: 'bpmn:ExclusiveGateway',
   parallelGateway: 'bpmn:ParallelGateway',
+  inclusiveGateway: 'bpmn:InclusiveGateway',
   eventBasedGateway: 'bpmn:EventBasedGateway',
   timerCatchEvent: 'bpmn:IntermediateCatchEvent',
   messageCatchEvent: 'bpmn:IntermediateCatchEvent',
@@ -92,7 +93,8 @@ export function buildModel(moddle: BpmnModdle, graph: ProcessGraph): Model {
     many(target, 'incoming').push(element);
   }
   for (const node of graph.nodes) {
-    if (node.kind === 'exclusiveGateway' && node.defaultFlow) elements.get(node.id)!.set('default', find(node.defaultFlow, node.id));
+    if ((node.kind === 'exclusiveGateway' || node.kind === 'inclusiveGateway') && node.defaultFlow)
+      elements.get(node.id)!.set('default', find(node.defaultFlow, node.id));
   }
   const process = moddle.create('bpmn:Process', {
     id: graph.id,
@@ -238,6 +240,7 @@ function eventDefinition(moddle: BpmnModdle, node: GraphNode, messages: ModdleEl
     case 'businessRuleTask':
     case 'exclusiveGateway':
     case 'parallelGateway':
+    case 'inclusiveGateway':
     case 'eventBasedGateway':
     case 'subProcess':
     case 'eventSubProcess':

@@ -194,7 +194,7 @@ class GraphReader {
       else node.attachedTo = host.id;
       node.cancelActivity = element.cancelActivity !== false;
     }
-    if (kind === 'exclusiveGateway' && element.default) node.defaultFlow = (element.default as Element).id!;
+    if ((kind === 'exclusiveGateway' || kind === 'inclusiveGateway') && element.default) node.defaultFlow = (element.default as Element).id!;
     const definition = list(element.eventDefinitions)[0];
     if (definition?.$type === 'bpmn:TimerEventDefinition') {
       const timer = readTimer(element, definition, this.report);

@@ -23,6 +23,7 @@ const TASK_KINDS: Record<string, NodeKind> = {
 const GATEWAY_KINDS: Record<string, NodeKind> = {
   'bpmn:ExclusiveGateway': 'exclusiveGateway',
   'bpmn:ParallelGateway': 'parallelGateway',
+  'bpmn:InclusiveGateway': 'inclusiveGateway',
   'bpmn:EventBasedGateway': 'eventBasedGateway',
 };
 
@@ -79,9 +80,8 @@ export function nodeKindOf(element: Element, problem: ReportProblem): NodeKind |
     case 'bpmn:CallActivity':
       problem(element, 'unsupported_element', 'call activities are not supported: embed the called steps as a subprocess');
       return undefined;
-    case 'bpmn:InclusiveGateway':
     case 'bpmn:ComplexGateway':
-      problem(element, 'unsupported_element', `${localName(type)} is not supported: use exclusive or parallel gateways`);
+      problem(element, 'unsupported_element', `${localName(type)} is not supported: use exclusive, inclusive or parallel gateways`);
       return undefined;
     default:
       problem(element, 'unsupported_element', `${localName(type)} is not supported`);

@@ -17,6 +17,9 @@ import { GraphIndex, isAutomaticTask, isThrownBoundary, isWaitTask } from './gra
 import type { ParallelBlock } from './parallel-blocks.js';
 import { nameEvents, slug } from './event-names.js';
 import { reenterSelfLoops } from './self-loops.js';
+import { CONDITION_GUARD, inclusiveGate } from './guards.js';
+
+export { CONDITION_GUARD, NONE_HOLD_GUARD } from './guards.js';
 
 export const ACTIONS = {
   enter: 'sop.enter',
@@ -26,8 +29,6 @@ export const ACTIONS = {
   remind: 'sop.remind',
   record: 'sop.record',
 } as const;
-
-export const CONDITION_GUARD = 'sop.condition';
 
 export function timerEvent(timerId: string): string {
   return `timer.${timerId}`;
@@ -157,14 +158,21 @@ class MachineBuilder {
     fork.states = {};
     delete fork.always;
     fork.onDone = { target: `#${this.key(block.join)}` };
+    const flows = this.index.outgoing(block.fork);
     block.branches.forEach((branch, i) => {
       const key = this.regionKey(block, i);
       const joined = `${key}__joined`;
+      const first = branch.first === block.join ? joined : this.key(branch.first);
       const region: StateNodeJson & { states: Record<string, StateNodeJson> } = {
         id: key,
-        initial: branch.first === block.join ? joined : this.key(branch.first),
+        initial: first,
         states: { [joined]: { id: joined, type: 'final' } },
       };
+      if (block.inclusive) {
+        const gate = `${key}__gate`;
+        region.initial = gate;
+        region.states[gate] = { id: gate, always: inclusiveGate(this.index.node(block.fork), flows[i]!, flows, `#${first}`, `#${joined}`) };
+      }
       fork.states![key] = region;
       containers.set(key, region);
     });
@@ -250,6 +258,7 @@ class MachineBuilder {
       case 'sendTask':
       case 'businessRuleTask':
       case 'parallelGateway':
+      case 'inclusiveGateway':
       case 'timerBoundaryEvent':
       case 'messageBoundaryEvent':
       case 'errorBoundaryEvent':
@@ -310,20 +319,9 @@ class MachineBuilder {
   private defineTimer(node: GraphNode, scope: string, behaviour: TimerDefinition['behaviour']): void {
     const timer: TimerDefinition = { id: node.id, spec: node.timer!, behaviour, scope };
     if (node.name) timer.name = node.name;
-    const reminder = node.reminder ?? this.reminderFromPath(node);
+    const reminder = node.reminder ?? this.index.reminderAfter(node);
     if (reminder) timer.reminder = reminder;
     this.timers[node.id] = timer;
-  }
-
-  /** Without `sop:reminder`, the first task after the timer says what to do, and its owner whom to tell. */
-  private reminderFromPath(node: GraphNode): TimerDefinition['reminder'] {
-    const next = this.index.outgoing(node.id)[0];
-    const task = next ? this.index.nodes.get(next.target) : undefined;
-    if (!task || !isAutomaticTask(task.kind)) return undefined;
-    const reminder: NonNullable<TimerDefinition['reminder']> = {};
-    if (task.step?.owner) reminder.to = task.step.owner;
-    if (task.name) reminder.message = task.name;
-    return reminder;
   }
 
   private addEventSubProcesses(root: MachineConfigJson): void {
@@ -333,7 +331,7 @@ class MachineBuilder {
       const timer: TimerDefinition = { id: start.id, spec: start.timer, behaviour: 'reminder', scope: PROCESS_SCOPE };
       const name = start.name ?? sub.name;
       if (name) timer.name = name;
-      const reminder = start.reminder ?? this.reminderFromPath(start);
+      const reminder = start.reminder ?? this.index.reminderAfter(start);
       if (reminder) timer.reminder = reminder;
       this.timers[start.id] = timer;
       (root.entry ??= []).push({ type: ACTIONS.arm, params: { timer: start.id } });

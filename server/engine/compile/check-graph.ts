@@ -28,8 +28,8 @@ export function checkGraph(index: GraphIndex, reported: ReadonlySet<string> = ne
     if (source.parentId !== target.parentId)
       report(flow, 'sequenceFlow', 'flow_crosses_subprocess', 'the flow crosses a subprocess border: connect the subprocess itself');
     if (flow.condition !== undefined) {
-      if (source.kind !== 'exclusiveGateway')
-        report(flow, 'sequenceFlow', 'condition_not_on_gateway', 'conditions are only supported on flows leaving an exclusive gateway');
+      if (source.kind !== 'exclusiveGateway' && source.kind !== 'inclusiveGateway')
+        report(flow, 'sequenceFlow', 'condition_not_on_gateway', 'conditions are only supported on flows leaving an exclusive or inclusive gateway');
       const syntax = feelSyntaxError(flow.condition);
       if (syntax) report(flow, 'sequenceFlow', 'invalid_condition', `the condition is not valid FEEL: ${syntax}`);
     }
@@ -147,8 +147,13 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report, reported
     );
   }
   if (kind === 'exclusiveGateway') checkExclusive(index, node, report, reported);
-  if (kind === 'parallelGateway' && incoming.length > 1 && outgoing.length > 1) {
-    report(node, typeOf(node), 'invalid_gateway', 'a parallel gateway that both joins and forks is not supported: split it into a join and a fork');
+  if ((kind === 'parallelGateway' || kind === 'inclusiveGateway') && incoming.length > 1 && outgoing.length > 1) {
+    report(
+      node,
+      typeOf(node),
+      'invalid_gateway',
+      `a ${kind === 'parallelGateway' ? 'parallel' : 'inclusive'} gateway that both joins and forks is not supported: split it into a join and a fork`,
+    );
   }
   if (kind === 'eventBasedGateway') checkEventGateway(index, node, report);
   if (isWaitTask(kind)) {

@@ -99,6 +99,17 @@ export class GraphIndex {
     return this.reminderPath.has(node.id);
   }
 
+  /** Without `sop:reminder`, the first task after a timer says what to do, and its owner whom to tell. */
+  reminderAfter(node: GraphNode): { to?: string; message?: string } | undefined {
+    const next = this.outgoing(node.id)[0];
+    const task = next ? this.nodes.get(next.target) : undefined;
+    if (!task || !isAutomaticTask(task.kind)) return undefined;
+    const reminder: { to?: string; message?: string } = {};
+    if (task.step?.owner) reminder.to = task.step.owner;
+    if (task.name) reminder.message = task.name;
+    return reminder;
+  }
+
   node(id: string): GraphNode {
     const node = this.nodes.get(id);
     if (!node) throw new Error(`no node ${id}`);
@@ -165,6 +176,7 @@ export function isWaitState(kind: NodeKind): boolean {
     kind === 'messageCatchEvent' ||
     kind === 'eventBasedGateway' ||
     kind === 'subProcess' ||
-    kind === 'parallelGateway'
+    kind === 'parallelGateway' ||
+    kind === 'inclusiveGateway'
   );
 }

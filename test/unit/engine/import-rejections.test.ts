@@ -8,7 +8,6 @@ function expectProblem(problems: BpmnProblem[], elementId: string, type: string,
 
 /** The code each refusal below carries: what a client decides by. */
 const CODES: Record<string, BpmnProblemCode> = {
-  'inclusive gateway': 'unsupported_element',
   'complex gateway': 'unsupported_element',
   'call activity': 'unsupported_element',
   transaction: 'unsupported_element',
@@ -54,7 +53,6 @@ const simple = (extra: string, flows = '') => bpmn(`${linear('<bpmn:userTask id=
 
 describe('BPMN → workflow: rejections name every offending element', () => {
   test.each([
-    ['inclusive gateway', simple('<bpmn:inclusiveGateway id="inc"/>'), 'inc', 'inclusiveGateway', /not supported/],
     ['complex gateway', simple('<bpmn:complexGateway id="cx"/>'), 'cx', 'complexGateway', /not supported/],
     ['call activity', simple('<bpmn:callActivity id="call" calledElement="x"/>'), 'call', 'callActivity', /call activities are not supported/],
     ['transaction', simple('<bpmn:transaction id="tx"/>'), 'tx', 'transaction', /not supported/],
@@ -158,7 +156,7 @@ describe('BPMN → workflow: rejections name every offending element', () => {
       bpmn(`<bpmn:startEvent id="s"/><bpmn:userTask id="t"/><bpmn:endEvent id="e"/>${flow('s', 't')}${flow('t', 'e', { condition: 'x = 1' })}`),
       'f_t_e',
       'sequenceFlow',
-      /only supported on flows leaving an exclusive gateway/,
+      /only supported on flows leaving an exclusive or inclusive gateway/,
     ],
     [
       'gateway with no way out',
@@ -329,7 +327,7 @@ describe('BPMN → workflow: rejections name every offending element', () => {
   test('all problems are reported at once, not just the first', async () => {
     const problems = await problemsOf(
       bpmn(
-        `${linear('<bpmn:userTask id="u"/>')}<bpmn:inclusiveGateway id="inc"/><bpmn:callActivity id="call"/><bpmn:userTask id="orphan"/>${flow('orphan', 'end')}`,
+        `${linear('<bpmn:userTask id="u"/>')}<bpmn:complexGateway id="inc"/><bpmn:callActivity id="call"/><bpmn:userTask id="orphan"/>${flow('orphan', 'end')}`,
       ),
     );
     expect(problems.map((p) => p.elementId).sort()).toEqual(['call', 'inc', 'orphan']);
