@@ -5,6 +5,7 @@ import { eachDatabase } from '../../helpers/databases.js';
 import { startTestServer, type TestServer } from '../../helpers/web-server.js';
 
 const AGENT_CHOICE_BPMN = readFileSync(new URL('../../fixtures/bpmn/agent-choice.bpmn', import.meta.url), 'utf8');
+const REFUND_BPMN = readFileSync(new URL('../../fixtures/bpmn/error-escalation.bpmn', import.meta.url), 'utf8');
 const NS = 'xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"';
 const process = (id: string) =>
   `<process id="${id}" isExecutable="true"><startEvent id="${id}_s"/><userTask id="${id}_u" name="Work"/><endEvent id="${id}_e"/>` +
@@ -81,6 +82,24 @@ eachDatabase('HTTP API: BPMN as modelers write it (issue 17)', (database) => {
     expect(done.body).toMatchObject({ status: 'closed' });
     const read = await server.call('GET', `/api/tickets/${id}`);
     expect(JSON.stringify(read.body)).toContain('no_try_again');
+  });
+
+  test('error and escalation boundaries are actions through the ticket API: withdrawn at once, escalated out of the subprocess', async () => {
+    expect((await importBpmn(REFUND_BPMN)).status).toBe(201);
+    const withdrawn = await ticket('refund_request');
+    expect(withdrawn.body.allowedEvents).toEqual(['complete', 'customer_withdrew']);
+    expect((await act(withdrawn.body.id, 'customer_withdrew', 1)).body).toMatchObject({ status: 'closed' });
+
+    const escalated = await ticket('refund_request');
+    const id = escalated.body.id as number;
+    expect((await act(id, 'complete', 1)).body).toMatchObject({ state: ['approve'], allowedEvents: ['complete', 'l2'] });
+    expect((await act(id, 'l2', 2)).body).toMatchObject({ state: ['l2'] });
+    const log = (await server.call('GET', `/api/tickets/${id}`)).body.stepLog as Array<{ step: string; event: string }>;
+    expect(log.map((v) => [v.step, v.event])).toEqual([
+      ['check', 'complete'],
+      ['approve', 'l2'],
+      ['l2', undefined], // the open visit
+    ]);
   });
 
   test('a JUEL condition is translated at import (shown in a warning) and decides the path', async () => {
