@@ -17,9 +17,9 @@ import { GraphIndex, isAutomaticTask, isThrownBoundary, isWaitTask } from './gra
 import type { ParallelBlock } from './parallel-blocks.js';
 import { nameEvents, slug } from './event-names.js';
 import { reenterSelfLoops } from './self-loops.js';
-import { CONDITION_GUARD, inclusiveGate } from './guards.js';
+import { CONDITION_GUARD, inclusiveCheck, inclusiveGate, waitForACondition } from './guards.js';
 
-export { CONDITION_GUARD, NONE_HOLD_GUARD } from './guards.js';
+export { ANY_HOLDS_GUARD, CONDITION_GUARD, NONE_HOLD_GUARD } from './guards.js';
 
 export const ACTIONS = {
   enter: 'sop.enter',
@@ -176,6 +176,8 @@ class MachineBuilder {
       fork.states![key] = region;
       containers.set(key, region);
     });
+    const check = block.inclusive ? inclusiveCheck(this.index.node(block.fork), flows) : undefined;
+    if (check) waitForACondition(fork, check);
   }
 
   /** A step whose ways out are the agent's actions, one per outgoing flow: a wait task, or a choice gateway. */

@@ -3,6 +3,7 @@ import { exportBpmn } from '../../../server/engine/bpmn/export.js';
 import { importBpmn, importBpmnOrThrow } from '../../../server/engine/import-bpmn.js';
 import { advance, startTicket, type Advance } from '../../../server/engine/ticket-engine.js';
 import type { Workflow } from '../../../server/engine/workflow.js';
+import { EventNotAllowedError } from '../../../server/shared/errors.js';
 import { randomWalk, replay, seeded } from '../../helpers/random-walk.js';
 
 const COMPLAINT = readFileSync(new URL('../../fixtures/bpmn/inclusive-gateway.bpmn', import.meta.url), 'utf8');
@@ -51,6 +52,23 @@ describe('inclusive gateways: every flow whose condition holds, the default othe
         walk.results.map((r) => [r.activeSteps, r.allowedEvents, r.done]),
       );
     }
+  });
+
+  test('without a default, when no condition holds the event is refused, as at an exclusive gateway; one that holds opens its branch', async () => {
+    const workflow = await importBpmnOrThrow(
+      COMPLAINT.replace(' default="to_front"', '').replace(
+        '<bpmn:sequenceFlow id="to_front" sourceRef="involve" targetRef="front"/>',
+        '<bpmn:sequenceFlow id="to_front" sourceRef="involve" targetRef="front"><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">billing = false and delivery = false and urgent = true</bpmn:conditionExpression></bpmn:sequenceFlow>',
+      ),
+    );
+    const opened = startTicket(workflow, at(0));
+    expect(() => advance(workflow, opened.state, { type: 'complete', fields: { billing: false, delivery: false } }, at(1))).toThrow(EventNotAllowedError);
+    expect(triaged(workflow, { billing: false, delivery: true }).activeSteps).toEqual(['logistics']);
+    const urgent = triaged(workflow, { billing: false, delivery: false, urgent: true });
+    expect(urgent.activeSteps).toEqual(['front']);
+    expect(advance(workflow, urgent.state, { type: 'front.complete' }, at(2)).activeSteps).toEqual(['reply']);
+    const again = await importBpmnOrThrow(await exportBpmn(workflow.graph));
+    expect(again.machine).toEqual(workflow.machine);
   });
 
   test('an inclusive fork must join at an inclusive gateway', async () => {
