@@ -26,6 +26,8 @@ export type NodeKind =
   | 'messageBoundaryEvent'
   | 'errorBoundaryEvent' // on a step: an action named after the error, interrupting it
   | 'escalationBoundaryEvent'
+  | 'errorEndEvent' // inside a subprocess: leaves it by the boundary catching the error
+  | 'escalationEndEvent'
   | 'linkThrowEvent' // a drawing's go-to: the ticket goes on at the link catch event of the same name
   | 'linkCatchEvent'
   | 'subProcess'
@@ -40,6 +42,8 @@ const BPMN_TYPE_OF_KIND: Partial<Record<NodeKind, string>> = {
   messageBoundaryEvent: 'boundaryEvent',
   errorBoundaryEvent: 'boundaryEvent',
   escalationBoundaryEvent: 'boundaryEvent',
+  errorEndEvent: 'endEvent',
+  escalationEndEvent: 'endEvent',
   linkThrowEvent: 'intermediateThrowEvent',
   linkCatchEvent: 'intermediateCatchEvent',
   eventSubProcess: 'subProcess',

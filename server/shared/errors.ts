@@ -75,6 +75,7 @@ export const BPMN_PROBLEM_CODES = [
   'instant_loop',
   'unstructured_parallel',
   'unmatched_link',
+  'uncaught_error',
   'unknown_calendar',
 ] as const;
 

@@ -25,6 +25,8 @@ const ELEMENT_TYPES: Record<NodeKind, string> = {
   messageBoundaryEvent: 'bpmn:BoundaryEvent',
   errorBoundaryEvent: 'bpmn:BoundaryEvent',
   escalationBoundaryEvent: 'bpmn:BoundaryEvent',
+  errorEndEvent: 'bpmn:EndEvent',
+  escalationEndEvent: 'bpmn:EndEvent',
   linkThrowEvent: 'bpmn:IntermediateThrowEvent',
   linkCatchEvent: 'bpmn:IntermediateCatchEvent',
   subProcess: 'bpmn:SubProcess',
@@ -170,8 +172,8 @@ function createMessages(moddle: BpmnModdle, graph: ProcessGraph, ids: IdPool): M
 function createThrown(moddle: BpmnModdle, graph: ProcessGraph, ids: IdPool): ModdleElement[] {
   const thrown = new Map<string, ModdleElement>();
   for (const node of graph.nodes) {
-    if ((node.kind !== 'errorBoundaryEvent' && node.kind !== 'escalationBoundaryEvent') || node.thrown === undefined) continue;
-    const type = node.kind === 'errorBoundaryEvent' ? 'Error' : 'Escalation';
+    if (node.thrown === undefined) continue;
+    const type = node.kind === 'errorBoundaryEvent' || node.kind === 'errorEndEvent' ? 'Error' : 'Escalation';
     const key = `${type}\u0000${node.thrown}`;
     if (!thrown.has(key))
       thrown.set(key, moddle.create(`bpmn:${type}`, { id: ids.fresh(`${type}_${node.thrown.replace(/[^\w.-]/g, '_')}`), name: node.thrown }));
@@ -221,8 +223,10 @@ function eventDefinition(moddle: BpmnModdle, node: GraphNode, messages: ModdleEl
     case 'linkCatchEvent':
       return moddle.create('bpmn:LinkEventDefinition', { name: node.link });
     case 'errorBoundaryEvent':
+    case 'errorEndEvent':
       return moddle.create('bpmn:ErrorEventDefinition', { errorRef: named(messages, 'bpmn:Error', node.thrown) });
     case 'escalationBoundaryEvent':
+    case 'escalationEndEvent':
       return moddle.create('bpmn:EscalationEventDefinition', { escalationRef: named(messages, 'bpmn:Escalation', node.thrown) });
     case 'startEvent':
     case 'endEvent':

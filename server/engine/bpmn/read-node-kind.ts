@@ -54,6 +54,8 @@ export function nodeKindOf(element: Element, problem: ReportProblem): NodeKind |
     case 'bpmn:EndEvent':
       if (!definition || definition === 'bpmn:MessageEventDefinition') return 'endEvent';
       if (definition === 'bpmn:TerminateEventDefinition') return 'terminateEndEvent';
+      if (definition === 'bpmn:ErrorEventDefinition') return 'errorEndEvent';
+      if (definition === 'bpmn:EscalationEventDefinition') return 'escalationEndEvent';
       problem(element, 'unsupported_event', `${eventName(definition)} end events are not supported`);
       return undefined;
     case 'bpmn:IntermediateCatchEvent':

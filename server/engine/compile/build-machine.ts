@@ -266,6 +266,8 @@ class MachineBuilder {
       case 'errorBoundaryEvent':
       case 'escalationBoundaryEvent':
       case 'linkThrowEvent':
+      case 'errorEndEvent':
+      case 'escalationEndEvent':
       case 'linkCatchEvent':
       case 'eventSubProcess':
       case 'timerStartEvent':

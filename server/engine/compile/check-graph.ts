@@ -2,7 +2,7 @@ import { bpmnError, type BpmnProblem, type BpmnProblemCode } from '../../shared/
 import { feelSyntaxError } from '../expressions.js';
 import { validateTimer, durationMs } from '../time/iso8601.js';
 import { bpmnTypeOf, type GraphNode } from '../workflow.js';
-import { GraphIndex, isAutomaticTask, isBoundary, isEnd, isThrownBoundary, isWaitTask, linkFlowId } from './graph-index.js';
+import { GraphIndex, isAutomaticTask, isBoundary, isEnd, isThrownBoundary, isWaitTask, linkFlowId, thrownFlowId } from './graph-index.js';
 
 function typeOf(node: GraphNode): string {
   return bpmnTypeOf(node.kind);
@@ -118,6 +118,10 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report, reported
     checkBoundary(index, node, report);
     return;
   }
+  if (kind === 'errorEndEvent' || kind === 'escalationEndEvent') {
+    checkThrownEnd(index, node, report);
+    return;
+  }
   if (kind === 'linkThrowEvent' || kind === 'linkCatchEvent') {
     checkLink(index, node, report);
     if (kind === 'linkThrowEvent') return;
@@ -164,6 +168,23 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report, reported
       if (flow.event) events.add(flow.event);
     }
   }
+}
+
+/** An error or escalation end event leaves its subprocess by the boundary catching it; it has no flows of its own. */
+function checkThrownEnd(index: GraphIndex, node: GraphNode, report: Report): void {
+  const outgoing = index.outgoing(node.id);
+  const what = node.kind === 'errorEndEvent' ? 'error' : 'escalation';
+  if (outgoing.some((f) => f.id !== thrownFlowId(node.id)))
+    report(node, typeOf(node), 'outgoing_not_allowed', 'an end event cannot have outgoing sequence flows');
+  if (outgoing.some((f) => f.id === thrownFlowId(node.id))) return;
+  report(
+    node,
+    typeOf(node),
+    'uncaught_error',
+    node.parentId
+      ? `no ${what} boundary event on subprocess ${node.parentId} catches "${node.thrown}": add one, with the way on`
+      : `an ${what} end event at process level has nothing to catch it: end with a plain end event`,
+  );
 }
 
 /** A link throw goes on at the one catch of its name in its container; its only flows are that go-to. */

@@ -28,6 +28,10 @@ export class GraphIndex {
       add(this.out, flow.source, flow);
       add(this.in, flow.target, flow);
     }
+    for (const flow of this.thrownFlows()) {
+      add(this.out, flow.source, flow);
+      add(this.in, flow.target, flow);
+    }
     this.markReminderPaths();
     for (const node of graph.nodes) {
       const outgoing = this.outgoing(node.id);
@@ -53,6 +57,24 @@ export class GraphIndex {
       if (node.kind !== 'linkThrowEvent') continue;
       const targets = catches.get(`${node.parentId ?? ''}\u0000${node.link ?? ''}`) ?? [];
       if (targets.length === 1) flows.push({ id: linkFlowId(node.id), source: node.id, target: targets[0]!.id });
+    }
+    return flows;
+  }
+
+  /**
+   * An error or escalation end event inside a subprocess leaves it by the boundary of that subprocess catching
+   * the same name (or its only boundary of that kind): every pass sees a flow (`<end>__thrown`) from the end
+   * event to where that boundary leads. None found: no flow, and the checks refuse the end event.
+   */
+  private thrownFlows(): GraphFlow[] {
+    const flows: GraphFlow[] = [];
+    for (const node of this.graph.nodes) {
+      if ((node.kind !== 'errorEndEvent' && node.kind !== 'escalationEndEvent') || !node.parentId) continue;
+      const kind = node.kind === 'errorEndEvent' ? 'errorBoundaryEvent' : 'escalationBoundaryEvent';
+      const candidates = this.boundaryEvents(node.parentId).filter((n) => n.kind === kind);
+      const boundary = candidates.find((b) => b.thrown === node.thrown) ?? (candidates.length === 1 ? candidates[0] : undefined);
+      const next = boundary && this.outgoing(boundary.id)[0];
+      if (next) flows.push({ id: thrownFlowId(node.id), source: node.id, target: next.target });
     }
     return flows;
   }
@@ -140,6 +162,11 @@ export class GraphIndex {
     }
     return false;
   }
+}
+
+/** The id of the flow from an error or escalation end event to where the boundary catching it leads. */
+export function thrownFlowId(endId: string): string {
+  return `${endId}__thrown`;
 }
 
 /** The id of the go-to flow from a link throw event to its catch. */

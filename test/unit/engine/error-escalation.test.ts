@@ -5,6 +5,7 @@ import { advance, startTicket } from '../../../server/engine/ticket-engine.js';
 import { bpmn, flow, linear } from '../../helpers/bpmn.js';
 import { randomWalk, replay, seeded } from '../../helpers/random-walk.js';
 
+const REPLACEMENT = readFileSync(new URL('../../fixtures/bpmn/error-end.bpmn', import.meta.url), 'utf8');
 const REFUND = readFileSync(new URL('../../fixtures/bpmn/error-escalation.bpmn', import.meta.url), 'utf8');
 const T0 = Date.parse('2026-01-05T09:00:00Z');
 const at = (minutes: number) => ({ now: T0 + minutes * 60_000, actor: 'zhou.min' });
@@ -52,6 +53,33 @@ describe('error and escalation boundary events', () => {
         walk.results.map((r) => [r.activeSteps, r.allowedEvents, r.done]),
       );
     }
+  });
+
+  test('an error end event in a subprocess leaves it by the boundary catching that error', async () => {
+    const workflow = await importBpmnOrThrow(REPLACEMENT);
+    const asked = advance(workflow, startTicket(workflow, at(0)).state, { type: 'complete' }, at(1));
+    // The agent may also raise the error at any step inside the subprocess, as with any boundary on it.
+    expect(asked.allowedEvents).toEqual(['yes', 'no', 'out_of_stock']);
+    const refused = advance(workflow, asked.state, { type: 'no' }, at(2));
+    expect(refused.activeSteps).toEqual(['refund']);
+    expect(advance(workflow, refused.state, { type: 'complete' }, at(3)).done).toBe(true);
+    const shipped = advance(workflow, asked.state, { type: 'yes' }, at(2));
+    expect(shipped.activeSteps).toEqual(['ship']);
+    expect(advance(workflow, shipped.state, { type: 'complete' }, at(4)).done).toBe(true);
+    const again = await importBpmnOrThrow(await exportBpmn(workflow.graph));
+    expect(again.machine).toEqual(workflow.machine);
+    expect(again.steps).toEqual(workflow.steps);
+  });
+
+  test('an error end event nothing catches is refused by id (uncaught_error)', async () => {
+    const uncaught = REPLACEMENT.replace(/<bpmn:boundaryEvent id="caught"[\s\S]*?<\/bpmn:boundaryEvent>/, '').replace(
+      '<bpmn:sequenceFlow id="f3" sourceRef="caught" targetRef="refund"/>',
+      '',
+    );
+    const { problems } = await importBpmn(uncaught);
+    expect(problems).toContainEqual(
+      expect.objectContaining({ elementId: 'no_stock', code: 'uncaught_error', message: expect.stringMatching(/subprocess prepare catches "Out of stock"/) }),
+    );
   });
 
   test('refused: an error boundary on an automatic task, a non-interrupting escalation, an error boundary without a way out', async () => {

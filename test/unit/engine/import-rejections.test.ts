@@ -14,7 +14,7 @@ const CODES: Record<string, BpmnProblemCode> = {
   'signal catch': 'unsupported_event',
   'throw event': 'unsupported_event',
   'signal boundary': 'unsupported_event',
-  'error end': 'unsupported_event',
+  'error end at process level': 'uncaught_error',
   'multi-instance': 'unsupported_loop',
   'timer start': 'unsupported_event',
   'timer without expression': 'invalid_timer',
@@ -71,7 +71,13 @@ describe('BPMN → workflow: rejections name every offending element', () => {
       'boundaryEvent',
       /signal boundary events/,
     ],
-    ['error end', simple('<bpmn:endEvent id="errEnd"><bpmn:errorEventDefinition/></bpmn:endEvent>'), 'errEnd', 'endEvent', /error end events/],
+    [
+      'error end at process level',
+      simple('<bpmn:endEvent id="errEnd"><bpmn:errorEventDefinition/></bpmn:endEvent>'),
+      'errEnd',
+      'endEvent',
+      /nothing to catch it/,
+    ],
     ['multi-instance', bpmn(linear('<bpmn:userTask id="mi"><bpmn:multiInstanceLoopCharacteristics/></bpmn:userTask>')), 'mi', 'userTask', /multi-instance/],
     [
       'timer start',
