@@ -2,12 +2,15 @@ import { hostname } from 'node:os';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Store as SessionStore } from 'express-session';
 import { systemClock, type Clock } from './shared/clock.js';
-import { conditionLimitsOf, DEFAULT_AUDIT_PAGE_MAX, inputLimitsOf, type Config } from './shared/config.js';
+import { conditionLimitsOf, DEFAULT_ANALYTICS_SETTINGS, DEFAULT_AUDIT_PAGE_MAX, inputLimitsOf, type Config } from './shared/config.js';
 import type { Logger } from './shared/logger.js';
 import { openDatabase, type Database } from './data/database.js';
 import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
 import { KnexNotificationsReadModel } from './data/read-models/notifications.query.js';
 import { KnexQueueReadModel } from './data/read-models/queue.query.js';
+import { KnexLiveWorkReadModel } from './data/read-models/live-work.query.js';
+import { KnexMetricsReadModel } from './data/analytics/metrics.query.js';
+import { KnexFactRowsReadModel } from './data/analytics/fact-rows.query.js';
 import { CustomerHistory } from './services/inbox/customer-history.js';
 import { Inbox } from './services/inbox/inbox.js';
 import { TicketQueue } from './services/inbox/queue.js';
@@ -29,9 +32,15 @@ import { TicketRuntime } from './services/tickets/ticket-runtime.js';
 import { TimerScheduler } from './services/timers/timer-scheduler.js';
 import { incidentRepository } from './data/incidents/incident-repository.js';
 import { Incidents } from './services/incidents/incidents.js';
+import { LiveWork } from './services/incidents/live-work.js';
 import { Users } from './services/users/users.js';
 import { WorkflowChecks } from './services/workflows/workflow-checks.js';
+import { createMetricsService, type MetricsService } from './services/analytics/metrics-service.js';
 import { WorkflowLibrary } from './services/workflows/workflow-library.js';
+import { KnexWorkflowDraftRepository } from './data/workflows/draft-repository.js';
+import { KnexWorkflowUsageReadModel } from './data/read-models/workflow-usage.query.js';
+import { WorkflowDrafts } from './services/workflows/workflow-drafts.js';
+import { WorkflowOverview } from './services/workflows/workflow-overview.js';
 
 /** What the web layer needs of the database itself, handed over here so that web never imports the data layer. */
 export interface System {
@@ -50,6 +59,10 @@ export interface Sopflow {
   clock: Clock;
   db: Database;
   workflows: WorkflowLibrary;
+  /** The managers' shared drafts of workflows: saved, checked, published. */
+  drafts: WorkflowDrafts;
+  /** Every workflow with its versions and the tickets running on each. */
+  workflowOverview: WorkflowOverview;
   tickets: TicketRuntime;
   users: Users;
   /** People management (admin): add, deactivate, roles, lanes, passwords, tokens, each change audited. */
@@ -59,6 +72,8 @@ export interface Sopflow {
   scheduler: TimerScheduler;
   /** Timers the engine refused to fire, held for a manager to retry. */
   incidents: Incidents;
+  /** Open breaches, escalations and failed timers on open tickets: the managers' list of what needs them now. */
+  liveWork: LiveWork;
   /** The starting plans of `templates/`, loaded (and checked) once. */
   templates: ExecutionTableTemplates;
   executionTables: ExecutionTables;
@@ -66,6 +81,8 @@ export interface Sopflow {
   queue: TicketQueue;
   inbox: Inbox;
   customers: CustomerHistory;
+  /** The one metric engine (issue 15): KPIs, comparisons and the tickets behind every number. */
+  analytics: MetricsService;
   system: System;
   close(): Promise<void>;
 }
@@ -82,9 +99,11 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   const instance = `${options.simulation ? 'simulation:' : ''}${hostname()}:${process.pid}`;
   const db = await openDatabase(config.database);
   const calendars = BUILT_IN_CALENDARS;
+  const analytics = config.analytics ?? DEFAULT_ANALYTICS_SETTINGS;
   const conditions = conditionLimitsOf(config);
   const checks = new WorkflowChecks(new Set(Object.keys(calendars)), config.workflowLimits, { conditions });
-  const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, checks);
+  const audit = new AuditLog(new KnexAuditRepository(db), clock, config.auditPageMax ?? DEFAULT_AUDIT_PAGE_MAX);
+  const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, checks, audit);
   const engine = { businessTime: createBusinessTime(calendars), conditionTimeoutMs: conditions.timeoutMs };
   const tickets = new TicketRuntime(
     ticketRepository(db),
@@ -94,6 +113,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     new Set(Object.keys(calendars)),
     options.simulation ? instance : undefined,
     inputLimitsOf(config),
+    { fcrWindowDays: analytics.fcrWindowDays },
   );
   const incidents = new Incidents(incidentRepository(db), clock);
   const scheduler = new TimerScheduler(timerRepository(db), tickets, clock, {
@@ -104,7 +124,6 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   });
   const userRepository = new KnexUserRepository(db);
   const users = new Users(userRepository, clock, config.passwordHashCost, config.passwordRule);
-  const audit = new AuditLog(new KnexAuditRepository(db), clock, config.auditPageMax ?? DEFAULT_AUDIT_PAGE_MAX);
   const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
   const executionTables = new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows, config.workbookLimits);
   return {
@@ -112,17 +131,31 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     clock,
     db,
     workflows,
+    drafts: new WorkflowDrafts(new KnexWorkflowDraftRepository(db), workflows, checks, audit, clock),
+    workflowOverview: new WorkflowOverview(workflows, new KnexWorkflowUsageReadModel(db)),
     tickets,
     users,
     people: new People(userRepository, users, audit, clock),
     audit,
     scheduler,
     incidents,
+    liveWork: new LiveWork(new KnexLiveWorkReadModel(db)),
     templates,
     executionTables,
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),
     inbox: new Inbox(new KnexNotificationsReadModel(db), clock, users),
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),
+    analytics: createMetricsService({
+      clock,
+      metrics: new KnexMetricsReadModel(db, analytics.weekUtcOffsetMinutes),
+      rows: new KnexFactRowsReadModel(db),
+      workflowOf: (key) =>
+        workflows.latest(key).then(
+          (v) => v.workflow,
+          () => undefined,
+        ),
+      settings: { bootstrapMax: analytics.bootstrapMax },
+    }),
     system: {
       database: db.client,
       ping: () => db.ping(),

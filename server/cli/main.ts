@@ -3,7 +3,7 @@ import { AppError, InvalidBpmnError, type BpmnProblem } from '../shared/errors.j
 import { exportBpmn } from '../engine/bpmn/export.js';
 import { readFile } from 'node:fs/promises';
 import { configuredChecks, loadWorkflow } from './load-workflow.js';
-import { parsePath, simulate } from './simulate.js';
+import { parsePath, simulate } from '../services/workflows/simulation.js';
 import { parseDuration } from '../engine/time/iso8601.js';
 import { ManualClock, type Clock } from '../shared/clock.js';
 import { loadConfig, type DatabaseConfig } from '../shared/config.js';

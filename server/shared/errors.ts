@@ -77,6 +77,8 @@ export const BPMN_PROBLEM_CODES = [
   'unmatched_link',
   'uncaught_error',
   'unknown_calendar',
+  'process_id_changed',
+  'lint_error',
 ] as const;
 
 export type BpmnProblemCode = (typeof BPMN_PROBLEM_CODES)[number];

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
-import type { StoredWorkflowVersion, WorkflowRepository, WorkflowVersionHeader } from '../../data/workflows/workflow-repository.js';
+import type {
+  AuditOf,
+  NewWorkflowVersion,
+  PublishOutcome,
+  StoredWorkflowVersion,
+  WorkflowRepository,
+  WorkflowVersionHeader,
+} from '../../data/workflows/workflow-repository.js';
+import type { AuditLog } from '../audit/audit.js';
 import type { WorkflowLimits } from '../../shared/config.js';
 import { ConflictError, NotFoundError, type BpmnProblem } from '../../shared/errors.js';
 import type { ReadOptions } from '../../engine/bpmn/read-graph.js';
@@ -30,6 +38,8 @@ export class WorkflowLibrary {
     private readonly clock: Clock,
     /** What every upload must pass; the same checks `sopflow validate` makes. */
     private readonly checks: WorkflowChecks,
+    /** Where imports are recorded (who published which version); absent for tools that write no audit log. */
+    private readonly audit?: AuditLog,
   ) {}
 
   /** What one imported file may cost (size, elements, text lengths, compile time): refused beyond. */
@@ -49,9 +59,26 @@ export class WorkflowLibrary {
     options: ReadOptions = {},
   ): Promise<{ version: WorkflowVersion; created: boolean; warnings: BpmnProblem[] }> {
     const { workflow, warnings } = await this.checks.checkWithWarnings(source, options);
+    const audit = this.audit;
+    const entries: AuditOf | undefined =
+      audit && ((created) => [audit.entry(publishedBy, 'workflow.import', `workflow ${created.key} v${created.version}`, null, { name: created.name })]);
+    return { ...(await this.publish(workflow, source, publishedBy, (next) => this.repository.publish(workflow.key, next, entries))), warnings };
+  }
+
+  /**
+   * Publishes a workflow that passed `checks` from `source` as the next version, written by `write` (the
+   * repository's publish, or the drafts' transaction that also deletes the draft). Byte for byte the latest
+   * version: nothing is written.
+   */
+  async publish(
+    workflow: Workflow,
+    source: Uint8Array | string,
+    publishedBy: string,
+    write: (next: (latest: StoredWorkflowVersion | undefined) => NewWorkflowVersion | undefined) => Promise<PublishOutcome>,
+  ): Promise<{ version: WorkflowVersion; created: boolean }> {
     const text = typeof source === 'string' ? source : Buffer.from(source).toString('utf8');
     const checksum = createHash('sha256').update(source).digest('hex');
-    const outcome = await this.repository.publish(workflow.key, (latest) =>
+    const outcome = await write((latest) =>
       latest?.checksum === checksum
         ? undefined
         : {
@@ -67,11 +94,11 @@ export class WorkflowLibrary {
     );
     switch (outcome.kind) {
       case 'created':
-        return { version: this.remember(outcome.version), created: true, warnings };
+        return { version: this.remember(outcome.version), created: true };
       case 'unchanged':
-        return { version: this.remember(outcome.version), created: false, warnings };
+        return { version: this.remember(outcome.version), created: false };
       case 'taken':
-        throw new ConflictError(`workflow ${workflow.key} version ${outcome.version} was published at the same time; import again`);
+        throw new ConflictError(`workflow ${workflow.key} version ${outcome.version} was published at the same time; publish again`);
       default: {
         const unexpected: never = outcome;
         throw new Error(`unexpected publish outcome ${JSON.stringify(unexpected)}`);
