@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { AppError, InvalidBpmnError } from '../shared/errors.js';
+import { AppError, bpmnError, InvalidBpmnError } from '../shared/errors.js';
 import { conditionLimitsOf, loadConfig } from '../shared/config.js';
 import { compileWorkflow } from '../engine/import-bpmn.js';
 import { BUILT_IN_CALENDARS } from '../engine/time/calendars.js';
@@ -28,6 +28,6 @@ export async function loadWorkflow(path: string): Promise<Workflow> {
     throw new AppError('bad_request', `${path} is not JSON: ${(error as Error).message}`);
   }
   if (!parsed.graph)
-    throw new InvalidBpmnError([{ elementId: 'document', type: 'json', message: 'the JSON has no "graph": it is not a compiled SOPflow workflow' }]);
+    throw new InvalidBpmnError([bpmnError('document', 'json', 'no_process', 'the JSON has no "graph": it is not a compiled SOPflow workflow')]);
   return compileWorkflow(parsed.graph);
 }

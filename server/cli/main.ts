@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { AppError, InvalidBpmnError } from '../shared/errors.js';
+import { AppError, InvalidBpmnError, type BpmnProblem } from '../shared/errors.js';
 import { exportBpmn } from '../engine/bpmn/export.js';
 import { readFile } from 'node:fs/promises';
 import { configuredChecks, loadWorkflow } from './load-workflow.js';
@@ -56,13 +56,15 @@ const program = new Command()
 program
   .command('validate')
   .argument('<file>', 'BPMN 2.0 XML file')
-  .description('check that a BPMN file is an executable SOP; prints one line per problem')
-  .action(async (file: string) => {
+  .option('--process <id>', 'the process to check when the file holds several')
+  .description('check that a BPMN file is an executable SOP; prints one line per problem, then one per warning')
+  .action(async (file: string, options: { process?: string }) => {
     // Refusals reach the handler at the end: one line per problem, exit 1.
-    const workflow = await configuredChecks().check(await readSource(file));
+    const { workflow, warnings } = await configuredChecks().checkWithWarnings(await readSource(file), options.process ? { process: options.process } : {});
     const steps = Object.values(workflow.steps);
     const human = steps.filter((s) => s.kind === 'human').length;
     out(`ok ${workflow.key} "${workflow.name}": ${steps.length} steps (${human} for people), ${Object.keys(workflow.timers).length} timers`);
+    for (const warning of warnings) out(problemLine(warning));
   });
 
 program
@@ -275,13 +277,18 @@ program
     out(formatSummary(summary));
   });
 
+/** One problem as `validate` prints it: errors by element, warnings marked, each with its code. */
+function problemLine(p: BpmnProblem): string {
+  return `${p.severity === 'warning' ? 'warning ' : ''}${p.elementId} ${p.type}: ${p.message} [${p.code}]`;
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode;
   } else if (error instanceof InvalidBpmnError) {
-    for (const p of error.problems) out(`${p.elementId} ${p.type}: ${p.message}`);
+    for (const p of error.problems) out(problemLine(p));
     process.exitCode = 1;
   } else {
     err(`sopflow: ${error instanceof Error ? error.message : String(error)}`);

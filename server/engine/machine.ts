@@ -1,7 +1,7 @@
 import { assign, setup, type AnyStateMachine } from 'xstate';
 import { conditionHolds } from './expressions.js';
 import type { Workflow } from './workflow.js';
-import { ACTIONS, CONDITION_GUARD } from './compile/build-machine.js';
+import { ACTIONS, ANY_HOLDS_GUARD, CONDITION_GUARD, NONE_HOLD_GUARD } from './compile/build-machine.js';
 import { reenterSelfLoops } from './compile/self-loops.js';
 
 export interface SopContext {
@@ -36,6 +36,10 @@ const sop = setup({
   },
   guards: {
     [CONDITION_GUARD]: ({ context }, params: { expression: string; flow?: string }) => conditionHolds(params.expression, context.fields, params.flow),
+    [ANY_HOLDS_GUARD]: ({ context }, params: { expressions: string[]; flows: string[] }) =>
+      params.expressions.some((expression, i) => conditionHolds(expression, context.fields, params.flows[i])),
+    [NONE_HOLD_GUARD]: ({ context }, params: { expressions: string[]; flows: string[] }) =>
+      params.expressions.every((expression, i) => !conditionHolds(expression, context.fields, params.flows[i])),
   },
 });
 

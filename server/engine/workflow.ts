@@ -18,11 +18,18 @@ export type NodeKind =
   | 'businessRuleTask'
   | 'exclusiveGateway'
   | 'parallelGateway'
+  | 'inclusiveGateway' // forks every flow whose condition holds (else the default); its join waits for those
   | 'eventBasedGateway'
   | 'timerCatchEvent'
   | 'messageCatchEvent'
   | 'timerBoundaryEvent'
   | 'messageBoundaryEvent'
+  | 'errorBoundaryEvent' // on a step: an action named after the error, interrupting it
+  | 'escalationBoundaryEvent'
+  | 'errorEndEvent' // inside a subprocess: leaves it by the boundary catching the error
+  | 'escalationEndEvent'
+  | 'linkThrowEvent' // a drawing's go-to: the ticket goes on at the link catch event of the same name
+  | 'linkCatchEvent'
   | 'subProcess'
   | 'eventSubProcess'
   | 'timerStartEvent'; // only as the start of an event subprocess
@@ -33,6 +40,12 @@ const BPMN_TYPE_OF_KIND: Partial<Record<NodeKind, string>> = {
   messageCatchEvent: 'intermediateCatchEvent',
   timerBoundaryEvent: 'boundaryEvent',
   messageBoundaryEvent: 'boundaryEvent',
+  errorBoundaryEvent: 'boundaryEvent',
+  escalationBoundaryEvent: 'boundaryEvent',
+  errorEndEvent: 'endEvent',
+  escalationEndEvent: 'endEvent',
+  linkThrowEvent: 'intermediateThrowEvent',
+  linkCatchEvent: 'intermediateCatchEvent',
   eventSubProcess: 'subProcess',
   timerStartEvent: 'startEvent',
 };
@@ -94,6 +107,10 @@ export interface GraphNode {
   timer?: TimerSpec;
   /** Message catch/boundary events: the message name, which becomes the event type. */
   message?: string;
+  /** Error and escalation boundary events: the error's or escalation's name, which labels the agent's action. */
+  thrown?: string;
+  /** Link events: the link's name, which pairs a throw with the catch it goes to. */
+  link?: string;
   /** Non-interrupting timers: who is reminded of what. */
   reminder?: { to?: string; message?: string };
   /** Exclusive gateways: the flow taken when no condition holds. */

@@ -27,11 +27,84 @@ export class AppError extends Error {
   }
 }
 
-/** One thing wrong with a BPMN element: what the importer says about it, by element id. */
+/** What a BPMN problem is about, for machines: each is described in server/engine/README.md. */
+export const BPMN_PROBLEM_CODES = [
+  'malformed_xml',
+  'undeclared_prefix',
+  'unsupported_encoding',
+  'forbidden_markup',
+  'limit_exceeded',
+  'duplicate_id',
+  'malformed_element',
+  'unknown_element',
+  'unresolved_reference',
+  'diagram_reference',
+  'no_process',
+  'ambiguous_process',
+  'unknown_process',
+  'process_left_out',
+  'missing_id',
+  'unsupported_element',
+  'unsupported_event',
+  'missing_event_definition',
+  'unsupported_loop',
+  'dangling_flow',
+  'empty_condition',
+  'unsupported_condition_language',
+  'untranslatable_condition',
+  'condition_translated',
+  'invalid_condition',
+  'condition_too_costly',
+  'condition_not_on_gateway',
+  'missing_condition',
+  'unnamed_choice',
+  'invalid_timer',
+  'invalid_property',
+  'no_start_event',
+  'several_start_events',
+  'unreachable',
+  'no_outgoing_flow',
+  'incoming_not_allowed',
+  'outgoing_not_allowed',
+  'implicit_fork',
+  'invalid_gateway',
+  'invalid_boundary',
+  'invalid_event_subprocess',
+  'flow_crosses_subprocess',
+  'duplicate_event',
+  'instant_loop',
+  'unstructured_parallel',
+  'unmatched_link',
+  'uncaught_error',
+  'unknown_calendar',
+  'process_id_changed',
+  'lint_error',
+] as const;
+
+export type BpmnProblemCode = (typeof BPMN_PROBLEM_CODES)[number];
+
+/** An error refuses the file; a warning is reported with the import and changes nothing it runs. */
+export type ProblemSeverity = 'error' | 'warning';
+
+/** One thing wrong with (or worth telling about) a BPMN element: what the importer says about it, by element id. */
 export interface BpmnProblem {
   elementId: string;
   type: string;
+  code: BpmnProblemCode;
+  severity: ProblemSeverity;
   message: string;
+  /** Where in the file, 1-based, when the problem is about the XML itself. */
+  line?: number;
+  column?: number;
+}
+
+/** An error-severity problem: what most checks find. */
+export function bpmnError(elementId: string, type: string, code: BpmnProblemCode, message: string): BpmnProblem {
+  return { elementId, type, code, severity: 'error', message };
+}
+
+export function bpmnWarning(elementId: string, type: string, code: BpmnProblemCode, message: string): BpmnProblem {
+  return { elementId, type, code, severity: 'warning', message };
 }
 
 export class InvalidBpmnError extends AppError {

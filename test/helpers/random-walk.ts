@@ -1,5 +1,6 @@
 import { advance, fireTimer, startTicket, type Advance, type TicketState } from '../../server/engine/ticket-engine.js';
 import type { FieldDefinition, Workflow } from '../../server/engine/workflow.js';
+import { EventNotAllowedError } from '../../server/shared/errors.js';
 import { seededRandom } from '../../server/services/demo/seeded-random.js';
 
 /** Random but repeatable walks, on the demo's PRNG. */
@@ -57,16 +58,47 @@ export function randomWalk(workflow: Workflow, random: () => number, maxMoves = 
       });
       result = fireTimer(workflow, state, nextTimer.key, { now })!;
     } else {
-      const type = result.allowedEvents[Math.floor(random() * result.allowedEvents.length)]!;
-      const step = result.activeSteps.map((id) => workflow.steps[id]!).find((s) => s.actions.some((a) => a.event === type))!;
-      const fields = Object.fromEntries(step.fields.map((f) => [f.name, sampleField(f, random)]));
-      now += Math.floor(random() * 30 * 60_000);
-      moves.push({ kind: 'event', type, fields });
-      result = advance(workflow, state, { type, fields }, { now, actor: 'walker' });
+      const moved = tryEvents(workflow, state, result, random, now + Math.floor(random() * 30 * 60_000));
+      // Every allowed event refused (a gateway whose conditions read fields no step asks for): the walk ends here.
+      if (!moved) break;
+      now = moved.now;
+      moves.push(moved.move);
+      result = moved.result;
     }
     results.push(result);
   }
   return { moves, results, final: result.state };
+}
+
+/**
+ * One allowed event taken at random, with fields sampled for its step; an event the engine refuses (no
+ * condition holds past a gateway) is set aside and another tried. Undefined when all are refused.
+ */
+function tryEvents(workflow: Workflow, state: TicketState, last: Advance, random: () => number, now: number) {
+  const left = [...last.allowedEvents];
+  while (left.length) {
+    const type = left.splice(Math.floor(random() * left.length), 1)[0]!;
+    const step = last.activeSteps.map((id) => workflow.steps[id]!).find((s) => s.actions.some((a) => a.event === type));
+    const fields = Object.fromEntries((step?.fields ?? []).map((f) => [f.name, sampleField(f, random)]));
+    try {
+      const result = advance(workflow, state, { type, fields }, { now, actor: 'walker' });
+      return { now, result, move: { kind: 'event', type, fields } as WalkMove };
+    } catch (error) {
+      if (!(error instanceof EventNotAllowedError)) throw error;
+    }
+  }
+  return undefined;
+}
+
+/** Whether a ticket can start with no fields: not when a gateway right after the start reads fields. */
+export function startsWithoutFields(workflow: Workflow): boolean {
+  try {
+    startTicket(workflow, { now: T0, actor: 'walker' }, {});
+    return true;
+  } catch (error) {
+    if (error instanceof EventNotAllowedError) return false;
+    throw error;
+  }
 }
 
 /** Replays recorded moves on another workflow; returns the results for comparison. */

@@ -46,6 +46,19 @@ describe('sopflow CLI', () => {
     expect(stderr).not.toMatch(/ at /);
   });
 
+  test('validate: warnings follow the summary, marked and coded; --process picks one process of several', async () => {
+    const collaboration = join(root, 'test/fixtures/corpus/bpmn-miwg-test-suite/Reference/C.1.0.bpmn');
+    const { code, stdout } = await sopflow('validate', collaboration);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ok /);
+    expect(lines.slice(1)).toContainEqual(expect.stringMatching(/^warning invoiceApproved sequenceFlow: the JUEL condition .* \[condition_translated\]$/));
+    const other = /^warning (\S+) process: .* \[process_left_out\]$/.exec(lines.find((l) => l.includes('process_left_out'))!)![1]!;
+    const chosen = await sopflow('validate', '--process', other, collaboration);
+    // The other process is read now (and refused for its own problems); the first one is the one left out.
+    expect(chosen.stdout).toMatch(new RegExp(`only ${other} \\(.*\\) is; .*\\[process_left_out\\]`));
+  });
+
   test('validate and compile check with the configured limits, as the server would', async () => {
     const elements = await sopflowWith({ WORKFLOW_MAX_ELEMENTS: '5' }, 'validate', inquiry);
     expect(elements.code).toBe(1);

@@ -17,11 +17,18 @@ const ELEMENT_TYPES: Record<NodeKind, string> = {
   businessRuleTask: 'bpmn:BusinessRuleTask',
   exclusiveGateway: 'bpmn:ExclusiveGateway',
   parallelGateway: 'bpmn:ParallelGateway',
+  inclusiveGateway: 'bpmn:InclusiveGateway',
   eventBasedGateway: 'bpmn:EventBasedGateway',
   timerCatchEvent: 'bpmn:IntermediateCatchEvent',
   messageCatchEvent: 'bpmn:IntermediateCatchEvent',
   timerBoundaryEvent: 'bpmn:BoundaryEvent',
   messageBoundaryEvent: 'bpmn:BoundaryEvent',
+  errorBoundaryEvent: 'bpmn:BoundaryEvent',
+  escalationBoundaryEvent: 'bpmn:BoundaryEvent',
+  errorEndEvent: 'bpmn:EndEvent',
+  escalationEndEvent: 'bpmn:EndEvent',
+  linkThrowEvent: 'bpmn:IntermediateThrowEvent',
+  linkCatchEvent: 'bpmn:IntermediateCatchEvent',
   subProcess: 'bpmn:SubProcess',
   eventSubProcess: 'bpmn:SubProcess',
   timerStartEvent: 'bpmn:StartEvent',
@@ -65,7 +72,7 @@ export class IdPool {
 /** Builds the BPMN semantic model of the graph: definitions, process, messages, lanes and, for lanes or a pool, a collaboration. */
 export function buildModel(moddle: BpmnModdle, graph: ProcessGraph): Model {
   const ids = new IdPool(graph);
-  const messages = createMessages(moddle, graph, ids);
+  const messages = [...createMessages(moddle, graph, ids), ...createThrown(moddle, graph, ids)];
   const elements = new Map(graph.nodes.map((n) => [n.id, createNode(moddle, n, messages)]));
   const find = (id: string, referrer: string): ModdleElement => {
     const element = elements.get(id);
@@ -88,7 +95,8 @@ export function buildModel(moddle: BpmnModdle, graph: ProcessGraph): Model {
     many(target, 'incoming').push(element);
   }
   for (const node of graph.nodes) {
-    if (node.kind === 'exclusiveGateway' && node.defaultFlow) elements.get(node.id)!.set('default', find(node.defaultFlow, node.id));
+    if ((node.kind === 'exclusiveGateway' || node.kind === 'inclusiveGateway') && node.defaultFlow)
+      elements.get(node.id)!.set('default', find(node.defaultFlow, node.id));
   }
   const process = moddle.create('bpmn:Process', {
     id: graph.id,
@@ -160,6 +168,24 @@ function createMessages(moddle: BpmnModdle, graph: ProcessGraph, ids: IdPool): M
   return messages;
 }
 
+/** One `bpmn:Error` or `bpmn:Escalation` per name the graph's error and escalation boundaries raise. */
+function createThrown(moddle: BpmnModdle, graph: ProcessGraph, ids: IdPool): ModdleElement[] {
+  const thrown = new Map<string, ModdleElement>();
+  for (const node of graph.nodes) {
+    if (node.thrown === undefined) continue;
+    const type = node.kind === 'errorBoundaryEvent' || node.kind === 'errorEndEvent' ? 'Error' : 'Escalation';
+    const key = `${type}\u0000${node.thrown}`;
+    if (!thrown.has(key))
+      thrown.set(key, moddle.create(`bpmn:${type}`, { id: ids.fresh(`${type}_${node.thrown.replace(/[^\w.-]/g, '_')}`), name: node.thrown }));
+  }
+  return [...thrown.values()];
+}
+
+/** The root element of a type with a name: a message, an error, an escalation. */
+function named(roots: ModdleElement[], type: string, name: string | undefined): ModdleElement | undefined {
+  return roots.find((r) => r.$type === type && r.name === name);
+}
+
 function createNode(moddle: BpmnModdle, node: GraphNode, messages: ModdleElement[]): ModdleElement {
   const attributes: Record<string, unknown> = {
     id: node.id,
@@ -175,7 +201,7 @@ function createNode(moddle: BpmnModdle, node: GraphNode, messages: ModdleElement
   if (node.kind === 'eventSubProcess') attributes.triggeredByEvent = true;
   // The graph has no flag for it: SOPflow only runs non-interrupting timer starts (periodic reminders).
   if (node.kind === 'timerStartEvent') attributes.isInterrupting = false;
-  if (node.kind === 'timerBoundaryEvent' || node.kind === 'messageBoundaryEvent') attributes.cancelActivity = node.cancelActivity !== false;
+  if (node.attachedTo !== undefined) attributes.cancelActivity = node.cancelActivity !== false;
   return moddle.create(ELEMENT_TYPES[node.kind], attributes);
 }
 
@@ -192,13 +218,22 @@ function eventDefinition(moddle: BpmnModdle, node: GraphNode, messages: ModdleEl
       );
     case 'messageCatchEvent':
     case 'messageBoundaryEvent':
-      return moddle.create('bpmn:MessageEventDefinition', { messageRef: messages.find((m) => m.name === node.message) });
+      return moddle.create('bpmn:MessageEventDefinition', { messageRef: named(messages, 'bpmn:Message', node.message) });
+    case 'linkThrowEvent':
+    case 'linkCatchEvent':
+      return moddle.create('bpmn:LinkEventDefinition', { name: node.link });
+    case 'errorBoundaryEvent':
+    case 'errorEndEvent':
+      return moddle.create('bpmn:ErrorEventDefinition', { errorRef: named(messages, 'bpmn:Error', node.thrown) });
+    case 'escalationBoundaryEvent':
+    case 'escalationEndEvent':
+      return moddle.create('bpmn:EscalationEventDefinition', { escalationRef: named(messages, 'bpmn:Escalation', node.thrown) });
     case 'startEvent':
     case 'endEvent':
       // Message start and end events run as plain ones but keep their message.
       return node.message === undefined
         ? undefined
-        : moddle.create('bpmn:MessageEventDefinition', { messageRef: messages.find((m) => m.name === node.message) });
+        : moddle.create('bpmn:MessageEventDefinition', { messageRef: named(messages, 'bpmn:Message', node.message) });
     case 'task':
     case 'userTask':
     case 'manualTask':
@@ -209,6 +244,7 @@ function eventDefinition(moddle: BpmnModdle, node: GraphNode, messages: ModdleEl
     case 'businessRuleTask':
     case 'exclusiveGateway':
     case 'parallelGateway':
+    case 'inclusiveGateway':
     case 'eventBasedGateway':
     case 'subProcess':
     case 'eventSubProcess':

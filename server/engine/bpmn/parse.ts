@@ -1,5 +1,5 @@
 import type { ModdleElement, ParseWarning } from 'bpmn-moddle';
-import type { BpmnProblem } from '../../shared/errors.js';
+import { bpmnError, bpmnWarning, type BpmnProblem, type BpmnProblemCode } from '../../shared/errors.js';
 import { DEFAULT_WORKFLOW_LIMITS, workflowLimitSetting, type WorkflowLimits } from '../../shared/config.js';
 import { createModdle, localName } from './moddle.js';
 import { screenXml } from './screen-xml.js';
@@ -12,8 +12,8 @@ export interface ParsedBpmn {
 
 const DOCUMENT = 'document';
 
-function documentProblem(message: string): BpmnProblem {
-  return { elementId: DOCUMENT, type: 'xml', message };
+function documentProblem(code: BpmnProblemCode, message: string): BpmnProblem {
+  return bpmnError(DOCUMENT, 'xml', code, message);
 }
 
 /**
@@ -37,12 +37,12 @@ export function decodeBpmn(input: Uint8Array | string): { text?: string; problem
   try {
     decoder = new TextDecoder(encoding, { fatal: true });
   } catch {
-    return { problem: documentProblem(`unsupported document encoding "${encoding}"`) };
+    return { problem: documentProblem('unsupported_encoding', `unsupported document encoding "${encoding}"`) };
   }
   try {
     return { text: stripDeclaredEncoding(decoder.decode(bytes)) };
   } catch {
-    return { problem: documentProblem(`the bytes are not valid ${encoding} text (${firstInvalidUtf8(bytes, encoding)})`) };
+    return { problem: documentProblem('unsupported_encoding', `the bytes are not valid ${encoding} text (${firstInvalidUtf8(bytes, encoding)})`) };
   }
 }
 
@@ -125,7 +125,7 @@ export async function parseBpmn(input: Uint8Array | string, limits: WorkflowLimi
   if (size > limits.maxBytes) {
     return {
       elementsById: {},
-      problems: [documentProblem(`the file is ${size} bytes; the limit is ${limits.maxBytes} (${workflowLimitSetting('maxBytes')})`)],
+      problems: [documentProblem('limit_exceeded', `the file is ${size} bytes; the limit is ${limits.maxBytes} (${workflowLimitSetting('maxBytes')})`)],
     };
   }
   const { text, problem } = decodeBpmn(input);
@@ -138,9 +138,9 @@ export async function parseBpmn(input: Uint8Array | string, limits: WorkflowLimi
   try {
     result = await createModdle().fromXML(text, 'bpmn:Definitions', stopAfterWarnings(warnings));
   } catch (error) {
-    if (!(error instanceof TooManyWarnings)) return { elementsById: {}, problems: [documentProblem(firstLine(error))] };
+    if (!(error instanceof TooManyWarnings)) return { elementsById: {}, problems: [fatalProblem(error)] };
     const problems = warnings.map((warning) => warningProblem(warning, text));
-    problems.push(documentProblem(`the parser found more than ${MAX_PARSER_WARNINGS} problems and stopped; mend these and import again`));
+    problems.push(documentProblem('limit_exceeded', `the parser found more than ${MAX_PARSER_WARNINGS} problems and stopped; mend these and import again`));
     return { elementsById: {}, problems };
   }
   const problems = result.warnings.map((warning) => warningProblem(warning, text));
@@ -187,25 +187,62 @@ export function bpmnSize(input: Uint8Array | string): number {
   return typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
 }
 
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
+/**
+ * The parser gave up: malformed XML, or an element whose prefix no xmlns declares. Moddle's message says
+ * where (0-based line and column) and why; the problem carries them 1-based.
+ */
+function fatalProblem(error: unknown): BpmnProblem {
+  const text = error instanceof Error ? error.message : String(error);
+  const where = /line: (\d+)\s+column: (\d+)/.exec(text);
+  const nested = /nested error: (.*)/.exec(text)?.[1]?.trim();
+  const undeclared = nested !== undefined && /missing namespace/.test(nested);
+  const first = text.split('\n')[0]!.trim();
+  const line = where ? Number(where[1]) + 1 : undefined;
+  const column = where ? Number(where[2]) + 1 : undefined;
+  const position = line ? ` (line ${line}, column ${column})` : '';
+  const problem = documentProblem(undeclared ? 'undeclared_prefix' : 'malformed_xml', `${first}${nested ? `: ${nested}` : ''}${position}`);
+  return line ? { ...problem, line, column: column! } : problem;
 }
 
+/** References whose loss changes what runs; any other unresolved reference only loses a drawing or a type hint. */
+const FLOW_REFERENCES = new Set(['bpmn:sourceRef', 'bpmn:targetRef', 'bpmn:attachedToRef', 'bpmn:default', 'bpmn:processRef', 'bpmn:messageRef']);
+const BPMN_PREFIXES = /^(bpmn\d?|model|semantic)?:?$/;
+
+/**
+ * Moddle's warnings, sorted: an element or attribute from a vendor namespace it does not know, and a reference
+ * only the diagram or a type hint makes, are warnings (nothing that runs depends on them); a lost flow
+ * reference, a duplicate or illegal id and an undeclared prefix are errors.
+ */
 function warningProblem(warning: ParseWarning, text: string): BpmnProblem {
   const message = warning.message.split('\n')[0]!.trim();
   const nested = /nested error: (.*)/.exec(warning.message)?.[1];
   const where = /line: (\d+)\s+column: (\d+)/.exec(warning.message);
   if (warning.element) {
     const property = warning.property ? ` in ${warning.property}` : '';
-    return { elementId: warning.element.id ?? DOCUMENT, type: localName(warning.element.$type), message: `${message}${property}` };
+    const reference = /^unresolved reference/.test(message);
+    const flow = reference && FLOW_REFERENCES.has(warning.property ?? '');
+    const code: BpmnProblemCode = reference ? (flow ? 'unresolved_reference' : 'diagram_reference') : 'malformed_element';
+    const make = flow || !reference ? bpmnError : bpmnWarning;
+    return make(warning.element.id ?? DOCUMENT, localName(warning.element.$type), code, `${message}${property}`);
   }
   const located = where ? elementAt(text, Number(where[1]), Number(where[2])) : undefined;
   const position = where ? ` at line ${Number(where[1]) + 1}` : '';
-  return {
-    elementId: located?.id ?? DOCUMENT,
-    type: located ? localName(located.tag) : 'xml',
-    message: `${message}${position}${nested ? `: ${nested}` : ''}`,
-  };
+  const full = `${message}${position}${nested ? `: ${nested}` : ''}`;
+  const elementId = located?.id ?? DOCUMENT;
+  const type = located ? localName(located.tag) : 'xml';
+  const problem = ((): BpmnProblem => {
+    if (nested && /missing namespace/.test(nested)) return bpmnError(elementId, type, 'undeclared_prefix', full);
+    if (nested && /duplicate ID/.test(nested)) return bpmnError(elementId, type, 'duplicate_id', full);
+    if (nested && /unrecognized element/.test(nested) && located && !BPMN_PREFIXES.test(prefixOf(located.tag)))
+      return bpmnWarning(elementId, type, 'unknown_element', full);
+    return bpmnError(elementId, type, 'malformed_element', full);
+  })();
+  return where ? { ...problem, line: Number(where[1]) + 1, column: Number(where[2]) + 1 } : problem;
+}
+
+function prefixOf(tag: string): string {
+  const colon = tag.indexOf(':');
+  return colon < 0 ? '' : tag.slice(0, colon);
 }
 
 /** Finds the tag moddle's warning points at (0-based line and column) and its id attribute. */

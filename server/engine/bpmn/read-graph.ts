@@ -1,7 +1,8 @@
 import type { ModdleElement } from 'bpmn-moddle';
-import type { BpmnProblem } from '../../shared/errors.js';
+import { bpmnError, bpmnWarning, type BpmnProblem, type BpmnProblemCode } from '../../shared/errors.js';
 import type { GraphFlow, GraphLane, GraphNode, ProcessGraph } from '../workflow.js';
 import { extensionValues, list, localName, text } from './moddle.js';
+import { juelToFeel, isJuel } from './juel.js';
 import { applyDiagram } from './read-diagram.js';
 import { nodeKindOf, type ReportProblem } from './read-node-kind.js';
 import { readDocumentation, readProcessProperties, readStepProperties, readTimer } from './read-properties.js';
@@ -9,6 +10,11 @@ import { readDocumentation, readProcessProperties, readStepProperties, readTimer
 export interface ReadResult {
   graph?: ProcessGraph;
   problems: BpmnProblem[];
+}
+
+export interface ReadOptions {
+  /** The id of the process to import when the file holds several (`?process=` on the API). */
+  process?: string;
 }
 
 type Element = ModdleElement;
@@ -20,9 +26,9 @@ const INERT = new Set(['bpmn:DataObject', 'bpmn:DataObjectReference', 'bpmn:Data
  * Reads the executable process of a parsed BPMN document into a `ProcessGraph`, collecting a problem for
  * every element SOPflow cannot execute. Structural rules that need the whole graph live in the compiler.
  */
-export function readGraph(definitions: Element, elementsById: Record<string, Element> = {}): ReadResult {
+export function readGraph(definitions: Element, elementsById: Record<string, Element> = {}, options: ReadOptions = {}): ReadResult {
   const reader = new GraphReader();
-  const process = reader.pickProcess(definitions);
+  const process = reader.pickProcess(definitions, options.process);
   if (!process) return { problems: reader.problems };
   const graph = reader.read(definitions, process, elementsById);
   return { graph, problems: reader.problems };
@@ -36,23 +42,59 @@ class GraphReader {
   private readonly messages: Record<string, string> = {};
   private usedIds = new Set<string>();
 
-  private problem(element: Element | undefined, message: string): void {
-    this.problems.push({ elementId: element?.id ?? 'document', type: element ? localName(element.$type) : 'document', message });
+  private problem(element: Element | undefined, code: BpmnProblemCode, message: string, make = bpmnError): void {
+    this.problems.push(make(element?.id ?? 'document', element ? localName(element.$type) : 'document', code, message));
   }
 
-  private readonly report: ReportProblem = (element, message) => this.problem(element, message);
+  private readonly report: ReportProblem = (element, code, message) => this.problem(element, code, message);
 
-  pickProcess(definitions: Element): Element | undefined {
+  /**
+   * The process to import: the one asked for, else the only executable one, else the only one in a pool,
+   * else the only one with flow elements. Several candidates are refused, each named, so the author chooses with `?process=`; the
+   * processes with flow elements left out are named in warnings. Never a silent partial import.
+   */
+  pickProcess(definitions: Element, asked: string | undefined): Element | undefined {
     const roots = list(definitions.rootElements);
-    const collaboration = roots.find((r) => r.$type === 'bpmn:Collaboration');
-    const participant = list(collaboration?.participants).find((p) => p.processRef);
-    if (participant) {
-      this.pool = { id: participant.id!, ...(text(participant.name) ? { name: text(participant.name)! } : {}) };
-      return participant.processRef as Element;
-    }
     const processes = roots.filter((r) => r.$type === 'bpmn:Process');
-    const chosen = processes.find((p) => p.isExecutable === true) ?? processes[0];
-    if (!chosen) this.problem(definitions, 'the file defines no process');
+    const named = (p: Element) => `${p.id}${text(p.name) ? ` ("${text(p.name)}")` : ''}`;
+    if (!processes.length) {
+      this.problem(definitions, 'no_process', 'the file defines no process');
+      return undefined;
+    }
+    const withFlow = processes.filter((p) => list(p.flowElements).length > 0);
+    const participants = list(roots.find((r) => r.$type === 'bpmn:Collaboration')?.participants);
+    const inPools = new Set(participants.map((p) => p.processRef as Element | undefined));
+    let chosen: Element | undefined;
+    if (asked !== undefined) {
+      chosen = processes.find((p) => p.id === asked);
+      if (!chosen) {
+        this.problem(definitions, 'unknown_process', `the file has no process "${asked}"; its processes: ${processes.map(named).join(', ')}`);
+        return undefined;
+      }
+    } else {
+      const executable = withFlow.filter((p) => p.isExecutable === true);
+      const pooled = withFlow.filter((p) => inPools.has(p));
+      const candidates = executable.length ? executable : pooled.length ? pooled : withFlow;
+      if (candidates.length > 1) {
+        const ids = candidates.map(named).join(', ');
+        const why = executable.length ? 'executable processes' : 'processes with steps, none marked executable';
+        for (const candidate of candidates)
+          this.problem(candidate, 'ambiguous_process', `the file holds ${candidates.length} ${why} (${ids}): choose one with ?process=ID`);
+        return undefined;
+      }
+      chosen = candidates[0] ?? processes[0]!;
+    }
+    for (const other of withFlow) {
+      if (other === chosen) continue;
+      this.problem(
+        other,
+        'process_left_out',
+        `process ${named(other)} is not imported: only ${named(chosen)} is; import it on its own with ?process=${other.id}`,
+        bpmnWarning,
+      );
+    }
+    const participant = participants.find((p) => p.processRef === chosen);
+    if (participant) this.pool = { id: participant.id!, ...(text(participant.name) ? { name: text(participant.name)! } : {}) };
     return chosen;
   }
 
@@ -74,12 +116,12 @@ class GraphReader {
     if (name) graph.name = name;
     const documentation = readDocumentation(process);
     if (documentation) graph.documentation = documentation;
-    const properties = readProcessProperties(process, (message) => this.problem(process, message));
+    const properties = readProcessProperties(process, (message) => this.problem(process, 'invalid_property', message));
     if (properties) graph.properties = properties;
     if (Object.keys(this.messages).length) graph.messages = this.messages;
     if (this.pool) graph.pool = this.pool;
     applyDiagram(definitions, graph);
-    if (list(process.laneSets).length > 1) this.problem(process, 'only one lane set per process is supported');
+    if (list(process.laneSets).length > 1) this.problem(process, 'unsupported_element', 'only one lane set per process is supported');
     return graph;
   }
 
@@ -95,7 +137,7 @@ class GraphReader {
     const source = element.sourceRef as Element | undefined;
     const target = element.targetRef as Element | undefined;
     if (!source?.id || !target?.id) {
-      this.problem(element, `dangling sequence flow: it has no ${source?.id ? 'target' : 'source'}`);
+      this.problem(element, 'dangling_flow', `dangling sequence flow: it has no ${source?.id ? 'target' : 'source'}`);
       return;
     }
     const flow: GraphFlow = { id: element.id ?? this.generatedFlowId(source.id, target.id), source: source.id, target: target.id };
@@ -105,12 +147,12 @@ class GraphReader {
     if (event) flow.event = event;
     const condition = element.conditionExpression as Element | undefined;
     if (condition) {
-      const body = text(condition.body);
-      const language = text(condition.language);
-      if (!body) this.problem(element, 'the condition expression is empty');
-      else if (language && !/feel/i.test(language)) this.problem(element, `condition language "${language}" is not supported: write the condition in FEEL`);
-      else if (/^\$\{|^#\{/.test(body)) this.problem(element, `condition ${JSON.stringify(body)} is a JUEL/EL expression: write it in FEEL, e.g. level = "L1"`);
-      else flow.condition = body.replace(/^=\s*/, '');
+      const read = readCondition(text(condition.body), text(condition.language));
+      if ('error' in read) this.problem(element, read.code, read.error);
+      else {
+        flow.condition = read.feel;
+        if (read.from) this.problem(element, 'condition_translated', `the JUEL condition ${read.from} runs as the FEEL condition ${read.feel}`, bpmnWarning);
+      }
     }
     this.flows.push(flow);
   }
@@ -125,13 +167,17 @@ class GraphReader {
 
   private readNode(element: Element, parentId: string | undefined): void {
     if (!element.id) {
-      this.problem(element, `a ${localName(element.$type)}${element.name ? ` named "${String(element.name)}"` : ''} has no id, so no flow can reach it`);
+      this.problem(
+        element,
+        'missing_id',
+        `a ${localName(element.$type)}${element.name ? ` named "${String(element.name)}"` : ''} has no id, so no flow can reach it`,
+      );
       return;
     }
     const kind = nodeKindOf(element, this.report);
     if (!kind) return;
     if (element.loopCharacteristics) {
-      this.problem(element, 'loops and multi-instance activities are not supported: model the repetition with a gateway');
+      this.problem(element, 'unsupported_loop', 'loops and multi-instance activities are not supported: model the repetition with a gateway');
       return;
     }
     const node: GraphNode = { id: element.id!, kind };
@@ -144,16 +190,22 @@ class GraphReader {
     if (step) node.step = step;
     if (element.$type === 'bpmn:BoundaryEvent') {
       const host = element.attachedToRef as Element | undefined;
-      if (!host?.id) this.problem(element, 'the boundary event is not attached to an activity (attachedToRef is missing)');
+      if (!host?.id) this.problem(element, 'invalid_boundary', 'the boundary event is not attached to an activity (attachedToRef is missing)');
       else node.attachedTo = host.id;
       node.cancelActivity = element.cancelActivity !== false;
     }
-    if (kind === 'exclusiveGateway' && element.default) node.defaultFlow = (element.default as Element).id!;
+    if ((kind === 'exclusiveGateway' || kind === 'inclusiveGateway') && element.default) node.defaultFlow = (element.default as Element).id!;
     const definition = list(element.eventDefinitions)[0];
     if (definition?.$type === 'bpmn:TimerEventDefinition') {
       const timer = readTimer(element, definition, this.report);
       if (timer) node.timer = timer;
     }
+    if (kind === 'errorBoundaryEvent' || kind === 'escalationBoundaryEvent' || kind === 'errorEndEvent' || kind === 'escalationEndEvent') {
+      const thrown = (definition?.errorRef ?? definition?.escalationRef) as Element | undefined;
+      const code = text(definition?.errorRef ? thrown?.errorCode : thrown?.escalationCode);
+      node.thrown = text(thrown?.name) ?? code ?? name ?? element.id!;
+    }
+    if (definition?.$type === 'bpmn:LinkEventDefinition') node.link = text(definition.name) ?? name ?? element.id!;
     if (definition?.$type === 'bpmn:MessageEventDefinition') {
       const message = definition.messageRef as Element | undefined;
       node.message = message ? (text(message.name) ?? message.id!) : (name ?? element.id!);
@@ -208,4 +260,23 @@ function ancestorLaneName(lane: Element): string | undefined {
     if (parent.$type === 'bpmn:Lane' && text(parent.name)) return text(parent.name);
   }
   return undefined;
+}
+
+type ConditionRead = { feel: string; from?: string } | { code: BpmnProblemCode; error: string };
+
+/** A flow's condition as FEEL: FEEL as written (Camunda 8's leading `=` dropped), JUEL translated, scripts refused. */
+function readCondition(body: string | undefined, language: string | undefined): ConditionRead {
+  if (!body) return { code: 'empty_condition', error: 'the condition expression is empty' };
+  const juel = language ? /juel|jsp|^el$|expression-language/i.test(language) : isJuel(body);
+  if (language && !juel && !/feel/i.test(language)) {
+    return {
+      code: 'unsupported_condition_language',
+      error: `the condition is a ${language} script, which SOPflow does not run (scripts could do anything on the server): write it in FEEL, e.g. level = "L1"`,
+    };
+  }
+  if (!juel) return { feel: body.replace(/^=\s*/, '') };
+  const translated = juelToFeel(body);
+  if ('error' in translated)
+    return { code: 'untranslatable_condition', error: `the JUEL condition ${JSON.stringify(body)} cannot be translated to FEEL: ${translated.error}` };
+  return { feel: translated.feel, from: JSON.stringify(body) };
 }

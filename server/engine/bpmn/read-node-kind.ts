@@ -1,12 +1,13 @@
 // Which BPMN elements SOPflow executes, and as what: the supported subset, and why the rest is refused.
 import type { ModdleElement } from 'bpmn-moddle';
+import type { BpmnProblemCode } from '../../shared/errors.js';
 import type { NodeKind } from '../workflow.js';
 import { list, localName } from './moddle.js';
 
 type Element = ModdleElement;
 
 /** Records a problem about an element; the reader collects them all rather than stopping at the first. */
-export type ReportProblem = (element: Element | undefined, message: string) => void;
+export type ReportProblem = (element: Element | undefined, code: BpmnProblemCode, message: string) => void;
 
 const TASK_KINDS: Record<string, NodeKind> = {
   'bpmn:Task': 'task',
@@ -22,6 +23,7 @@ const TASK_KINDS: Record<string, NodeKind> = {
 const GATEWAY_KINDS: Record<string, NodeKind> = {
   'bpmn:ExclusiveGateway': 'exclusiveGateway',
   'bpmn:ParallelGateway': 'parallelGateway',
+  'bpmn:InclusiveGateway': 'inclusiveGateway',
   'bpmn:EventBasedGateway': 'eventBasedGateway',
 };
 
@@ -34,7 +36,7 @@ export function nodeKindOf(element: Element, problem: ReportProblem): NodeKind |
   if (gateway) return gateway;
   const definitions = list(element.eventDefinitions);
   if (definitions.length > 1) {
-    problem(element, 'events with several event definitions are not supported');
+    problem(element, 'unsupported_event', 'events with several event definitions are not supported');
     return undefined;
   }
   const definition = definitions[0]?.$type;
@@ -43,41 +45,48 @@ export function nodeKindOf(element: Element, problem: ReportProblem): NodeKind |
     case 'bpmn:StartEvent':
       if (inEventSubProcess) {
         if (definition === 'bpmn:TimerEventDefinition' && element.isInterrupting === false) return 'timerStartEvent';
-        problem(element, 'an event subprocess must start with a non-interrupting timer (a periodic reminder such as R/PT4H)');
+        problem(element, 'invalid_event_subprocess', 'an event subprocess must start with a non-interrupting timer (a periodic reminder such as R/PT4H)');
         return undefined;
       }
       if (!definition || definition === 'bpmn:MessageEventDefinition') return 'startEvent';
-      problem(element, `${eventName(definition)} start events are not supported: tickets start when they are created`);
+      problem(element, 'unsupported_event', `${eventName(definition)} start events are not supported: tickets start when they are created`);
       return undefined;
     case 'bpmn:EndEvent':
       if (!definition || definition === 'bpmn:MessageEventDefinition') return 'endEvent';
       if (definition === 'bpmn:TerminateEventDefinition') return 'terminateEndEvent';
-      problem(element, `${eventName(definition)} end events are not supported`);
+      if (definition === 'bpmn:ErrorEventDefinition') return 'errorEndEvent';
+      if (definition === 'bpmn:EscalationEventDefinition') return 'escalationEndEvent';
+      problem(element, 'unsupported_event', `${eventName(definition)} end events are not supported`);
       return undefined;
     case 'bpmn:IntermediateCatchEvent':
       if (definition === 'bpmn:TimerEventDefinition') return 'timerCatchEvent';
       if (definition === 'bpmn:MessageEventDefinition') return 'messageCatchEvent';
-      problem(element, definition ? `${eventName(definition)} catch events are not supported` : 'the catch event has no event definition');
+      if (definition === 'bpmn:LinkEventDefinition') return 'linkCatchEvent';
+      if (definition) problem(element, 'unsupported_event', `${eventName(definition)} catch events are not supported`);
+      else problem(element, 'missing_event_definition', 'the catch event has no event definition');
       return undefined;
     case 'bpmn:IntermediateThrowEvent':
-      problem(element, 'intermediate throw events are not supported: use a send task');
+      if (definition === 'bpmn:LinkEventDefinition') return 'linkThrowEvent';
+      problem(element, 'unsupported_event', 'intermediate throw events are not supported: use a send task');
       return undefined;
     case 'bpmn:BoundaryEvent':
       if (definition === 'bpmn:TimerEventDefinition') return 'timerBoundaryEvent';
       if (definition === 'bpmn:MessageEventDefinition') return 'messageBoundaryEvent';
-      problem(element, definition ? `${eventName(definition)} boundary events are not supported` : 'the boundary event has no event definition');
+      if (definition === 'bpmn:ErrorEventDefinition') return 'errorBoundaryEvent';
+      if (definition === 'bpmn:EscalationEventDefinition') return 'escalationBoundaryEvent';
+      if (definition) problem(element, 'unsupported_event', `${eventName(definition)} boundary events are not supported`);
+      else problem(element, 'missing_event_definition', 'the boundary event has no event definition');
       return undefined;
     case 'bpmn:SubProcess':
       return element.triggeredByEvent === true ? 'eventSubProcess' : 'subProcess';
     case 'bpmn:CallActivity':
-      problem(element, 'call activities are not supported: embed the called steps as a subprocess');
+      problem(element, 'unsupported_element', 'call activities are not supported: embed the called steps as a subprocess');
       return undefined;
-    case 'bpmn:InclusiveGateway':
     case 'bpmn:ComplexGateway':
-      problem(element, `${localName(type)} is not supported: use exclusive or parallel gateways`);
+      problem(element, 'unsupported_element', `${localName(type)} is not supported: use exclusive, inclusive or parallel gateways`);
       return undefined;
     default:
-      problem(element, `${localName(type)} is not supported`);
+      problem(element, 'unsupported_element', `${localName(type)} is not supported`);
       return undefined;
   }
 }

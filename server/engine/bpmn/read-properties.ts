@@ -19,17 +19,17 @@ export function readTimer(element: Element, definition: Element, problem: Report
   ];
   const present = forms.filter(([, expression]) => expression);
   if (present.length === 0) {
-    problem(element, 'the timer has no time expression: set a duration (e.g. PT2H), a date or a cycle (e.g. R/PT4H)');
+    problem(element, 'invalid_timer', 'the timer has no time expression: set a duration (e.g. PT2H), a date or a cycle (e.g. R/PT4H)');
     return undefined;
   }
   if (present.length > 1) {
-    problem(element, 'the timer sets more than one of timeDuration, timeDate and timeCycle');
+    problem(element, 'invalid_timer', 'the timer sets more than one of timeDuration, timeDate and timeCycle');
     return undefined;
   }
   const [type, expression] = present[0]!;
   const value = text((expression as Element).body);
   if (!value) {
-    problem(element, `the timer's time${type[0]!.toUpperCase()}${type.slice(1)} is empty: set a value such as PT2H`);
+    problem(element, 'invalid_timer', `the timer's time${type[0]!.toUpperCase()}${type.slice(1)} is empty: set a value such as PT2H`);
     return undefined;
   }
   return { type, value };
@@ -62,11 +62,11 @@ function readField(element: Element, field: Element, problem: ReportProblem): Fi
   const name = text(field.name);
   const type = text(field.type) ?? 'string';
   if (!name) {
-    problem(element, 'a sop:field has no name');
+    problem(element, 'invalid_property', 'a sop:field has no name');
     return undefined;
   }
   if (!FIELD_TYPES.has(type)) {
-    problem(element, `field "${name}" has unknown type "${type}" (use ${[...FIELD_TYPES].join(', ')})`);
+    problem(element, 'invalid_property', `field "${name}" has unknown type "${type}" (use ${[...FIELD_TYPES].join(', ')})`);
     return undefined;
   }
   const definition: FieldDefinition = { name, type: type as FieldType, required: field.required === true };
@@ -76,7 +76,7 @@ function readField(element: Element, field: Element, problem: ReportProblem): Fi
     ?.split(',')
     .map((o) => o.trim())
     .filter(Boolean);
-  if (type === 'enum' && !options?.length) problem(element, `enum field "${name}" lists no options`);
+  if (type === 'enum' && !options?.length) problem(element, 'invalid_property', `enum field "${name}" lists no options`);
   if (options?.length) definition.options = options;
   if (typeof field.min === 'number') definition.min = field.min;
   if (typeof field.max === 'number') definition.max = field.max;

@@ -1,4 +1,4 @@
-import type { BpmnProblem } from '../../shared/errors.js';
+import { bpmnError, type BpmnProblem, type BpmnProblemCode } from '../../shared/errors.js';
 import { workflowLimitSetting, type WorkflowLimits } from '../../shared/config.js';
 
 /** What the screening pass enforces: the text and structure limits of `WorkflowLimits`. */
@@ -28,6 +28,7 @@ class Refusal extends Error {
     readonly offset: number,
     readonly reason: string,
     readonly element?: { tag: string; id?: string },
+    readonly code: BpmnProblemCode = 'malformed_xml',
   ) {
     super(reason);
   }
@@ -77,13 +78,15 @@ function problemOf(text: string, refusal: Refusal): BpmnProblem {
     line++;
     lineStart = i + 1;
   }
-  const where = `line ${line}, column ${refusal.offset - lineStart + 1}`;
+  const column = refusal.offset - lineStart + 1;
   const element = refusal.element;
-  return {
-    elementId: element?.id ?? 'document',
-    type: element ? shown(localOf(element.tag)) : 'xml',
-    message: `${refusal.reason} (${where})`,
-  };
+  const problem = bpmnError(
+    element?.id ?? 'document',
+    element ? shown(localOf(element.tag)) : 'xml',
+    refusal.code,
+    `${refusal.reason} (line ${line}, column ${column})`,
+  );
+  return { ...problem, line, column };
 }
 
 class Screen {
@@ -104,6 +107,14 @@ class Screen {
 
   private refuse(offset: number, reason: string, element = this.here()): never {
     throw new Refusal(offset, reason, element);
+  }
+
+  private forbid(offset: number, reason: string): never {
+    throw new Refusal(offset, reason, this.here(), 'forbidden_markup');
+  }
+
+  private overLimit(offset: number, reason: string, element = this.here()): never {
+    throw new Refusal(offset, reason, element, 'limit_exceeded');
   }
 
   private closing(from: number, marker: string, what: string): number {
@@ -129,7 +140,10 @@ class Screen {
     if (!open || chars === 0) return;
     open.textChars += chars;
     if (open.textChars > this.limits.maxTextChars) {
-      this.refuse(offset, `the text of <${shown(open.tag)}> is longer than ${this.limits.maxTextChars} characters (${workflowLimitSetting('maxTextChars')})`);
+      this.overLimit(
+        offset,
+        `the text of <${shown(open.tag)}> is longer than ${this.limits.maxTextChars} characters (${workflowLimitSetting('maxTextChars')})`,
+      );
     }
   }
 
@@ -144,7 +158,7 @@ class Screen {
     }
     if (text.startsWith('<!', lt)) {
       const word = text.slice(lt + 2, lt + 12).split(/[\s[>]/, 1)[0] || 'declaration';
-      this.refuse(lt, `DTDs and entity declarations are not allowed in BPMN files (<!${word}>)`);
+      this.forbid(lt, `DTDs and entity declarations are not allowed in BPMN files (<!${word}>)`);
     }
     if (text.startsWith('<?', lt)) return this.closing(lt + 2, '?>', 'processing instruction') + 2;
     if (text.startsWith('</', lt)) {
@@ -165,7 +179,7 @@ class Screen {
     const element: Open = { tag, textChars: 0 };
     for (let attributes = 0; ; attributes++) {
       if (attributes > this.limits.maxAttributes) {
-        this.refuse(i, `<${shown(tag)}> has more than ${this.limits.maxAttributes} attributes (${workflowLimitSetting('maxAttributes')})`, element);
+        this.overLimit(i, `<${shown(tag)}> has more than ${this.limits.maxAttributes} attributes (${workflowLimitSetting('maxAttributes')})`, element);
       }
       while (i < text.length && isSpace(text.charCodeAt(i))) i++;
       if (i >= text.length) this.refuse(lt, `the start tag <${shown(tag)}> is never closed`, element);
@@ -200,7 +214,7 @@ class Screen {
     const local = localOf(name);
     const limit = NAME_ATTRIBUTES.has(local) ? 'maxNameChars' : 'maxAttributeChars';
     if (length > this.limits[limit]) {
-      this.refuse(i, `${shown(name)} is longer than ${this.limits[limit]} characters (${workflowLimitSetting(limit)})`, this.withId(element, text, end + 1));
+      this.overLimit(i, `${shown(name)} is longer than ${this.limits[limit]} characters (${workflowLimitSetting(limit)})`, this.withId(element, text, end + 1));
     }
     if (name === 'id') element.id = text.slice(i + 1, end);
     return end + 1;
@@ -220,10 +234,10 @@ class Screen {
 
   private opened(lt: number, element: Open, selfClosing: boolean): void {
     if (++this.xmlElements > this.limits.maxXmlElements) {
-      this.refuse(lt, `the file has more than ${this.limits.maxXmlElements} XML elements (${workflowLimitSetting('maxXmlElements')})`, undefined);
+      this.overLimit(lt, `the file has more than ${this.limits.maxXmlElements} XML elements (${workflowLimitSetting('maxXmlElements')})`, undefined);
     }
     if (isFlowElement(localOf(element.tag)) && ++this.flowElements > this.limits.maxElements) {
-      this.refuse(
+      this.overLimit(
         lt,
         `the file has more than ${this.limits.maxElements} flow elements (flow nodes and sequence flows; ${workflowLimitSetting('maxElements')})`,
         undefined,
@@ -232,7 +246,7 @@ class Screen {
     if (selfClosing) return;
     this.stack.push(element);
     if (this.stack.length > this.limits.maxDepth) {
-      this.refuse(lt, `elements are nested deeper than ${this.limits.maxDepth} levels (${workflowLimitSetting('maxDepth')})`);
+      this.overLimit(lt, `elements are nested deeper than ${this.limits.maxDepth} levels (${workflowLimitSetting('maxDepth')})`);
     }
   }
 }

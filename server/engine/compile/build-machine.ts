@@ -13,10 +13,13 @@ import type {
   Workflow,
 } from '../workflow.js';
 import { DEFAULT_WARN_AT, PROCESS_SCOPE, WORKFLOW_FORMAT } from '../workflow.js';
-import { GraphIndex, isAutomaticTask, isWaitTask } from './graph-index.js';
+import { GraphIndex, isAutomaticTask, isThrownBoundary, isWaitTask } from './graph-index.js';
 import type { ParallelBlock } from './parallel-blocks.js';
-import { nameEvents } from './event-names.js';
+import { nameEvents, slug } from './event-names.js';
 import { reenterSelfLoops } from './self-loops.js';
+import { CONDITION_GUARD, inclusiveCheck, inclusiveGate, waitForACondition } from './guards.js';
+
+export { ANY_HOLDS_GUARD, CONDITION_GUARD, NONE_HOLD_GUARD } from './guards.js';
 
 export const ACTIONS = {
   enter: 'sop.enter',
@@ -26,8 +29,6 @@ export const ACTIONS = {
   remind: 'sop.remind',
   record: 'sop.record',
 } as const;
-
-export const CONDITION_GUARD = 'sop.condition';
 
 export function timerEvent(timerId: string): string {
   return `timer.${timerId}`;
@@ -51,6 +52,8 @@ class MachineBuilder {
   private readonly timers: Record<string, TimerDefinition> = {};
   private eventNames = new Map<string, string>();
   private readonly afterEventGateway = new Set<string>();
+  /** The event key of each error and escalation boundary: its name, made unique on its host. */
+  private readonly thrownEvents = new Map<string, string>();
 
   constructor(
     private readonly index: GraphIndex,
@@ -69,12 +72,12 @@ class MachineBuilder {
     this.eventNames = nameEvents(
       this.index,
       this.blocks,
-      stepNodes.filter((n) => isWaitTask(n.kind)).map((n) => n.id),
+      stepNodes.filter((n) => this.agentActs(n)).map((n) => n.id),
     );
 
     for (const node of executable) this.states.set(node.id, this.stateFor(node));
-    for (const node of stepNodes) this.steps[node.id] = this.stepFor(node);
     for (const node of graph.nodes) if (node.attachedTo && this.states.has(node.attachedTo)) this.attachBoundary(node);
+    for (const node of stepNodes) this.steps[node.id] = this.stepFor(node);
 
     const root: MachineConfigJson = { id: graph.id, initial: '', context: { fields: {} }, states: {} };
     const containers = new Map<string, { initial?: string; states: Record<string, StateNodeJson> }>([['', root]]);
@@ -155,21 +158,35 @@ class MachineBuilder {
     fork.states = {};
     delete fork.always;
     fork.onDone = { target: `#${this.key(block.join)}` };
+    const flows = this.index.outgoing(block.fork);
     block.branches.forEach((branch, i) => {
       const key = this.regionKey(block, i);
       const joined = `${key}__joined`;
+      const first = branch.first === block.join ? joined : this.key(branch.first);
       const region: StateNodeJson & { states: Record<string, StateNodeJson> } = {
         id: key,
-        initial: branch.first === block.join ? joined : this.key(branch.first),
+        initial: first,
         states: { [joined]: { id: joined, type: 'final' } },
       };
+      if (block.inclusive) {
+        const gate = `${key}__gate`;
+        region.initial = gate;
+        region.states[gate] = { id: gate, always: inclusiveGate(this.index.node(block.fork), flows[i]!, flows, `#${first}`, `#${joined}`) };
+      }
       fork.states![key] = region;
       containers.set(key, region);
     });
+    const check = block.inclusive ? inclusiveCheck(this.index.node(block.fork), flows) : undefined;
+    if (check) waitForACondition(fork, check);
+  }
+
+  /** A step whose ways out are the agent's actions, one per outgoing flow: a wait task, or a choice gateway. */
+  private agentActs(node: GraphNode): boolean {
+    return isWaitTask(node.kind) || this.index.isChoice(node);
   }
 
   private stepKind(node: GraphNode): StepKind | undefined {
-    if (isWaitTask(node.kind)) return 'human';
+    if (this.agentActs(node)) return 'human';
     if (isAutomaticTask(node.kind)) return 'automatic';
     if (node.kind === 'eventBasedGateway') return 'wait';
     if ((node.kind === 'timerCatchEvent' || node.kind === 'messageCatchEvent') && !this.afterEventGateway.has(node.id)) return 'wait';
@@ -189,6 +206,10 @@ class MachineBuilder {
         state.type = 'final';
         break;
       case 'exclusiveGateway': {
+        if (this.index.isChoice(node)) {
+          this.agentTransitions(state, outgoing);
+          break;
+        }
         const conditional = outgoing.filter((f) => f.id !== node.defaultFlow && f.condition !== undefined);
         const fallback = outgoing.find((f) => f.id === node.defaultFlow) ?? outgoing.find((f) => f.condition === undefined);
         const branches: TransitionJson[] = conditional.map((f) => ({
@@ -239,16 +260,19 @@ class MachineBuilder {
       case 'sendTask':
       case 'businessRuleTask':
       case 'parallelGateway':
+      case 'inclusiveGateway':
       case 'timerBoundaryEvent':
       case 'messageBoundaryEvent':
+      case 'errorBoundaryEvent':
+      case 'escalationBoundaryEvent':
+      case 'linkThrowEvent':
+      case 'errorEndEvent':
+      case 'escalationEndEvent':
+      case 'linkCatchEvent':
       case 'eventSubProcess':
       case 'timerStartEvent':
-        if (isWaitTask(node.kind)) {
-          state.on = {};
-          for (const flow of outgoing) {
-            state.on[this.eventNames.get(flow.id)!] = { target: this.targetOf(flow), actions: [{ type: ACTIONS.record }] };
-          }
-        } else if (outgoing[0]) {
+        if (isWaitTask(node.kind)) this.agentTransitions(state, outgoing);
+        else if (outgoing[0]) {
           state.always = { target: this.targetOf(outgoing[0]) };
         }
         break;
@@ -256,6 +280,13 @@ class MachineBuilder {
         unreachable(node.kind, 'node kind');
     }
     return state;
+  }
+
+  private agentTransitions(state: StateNodeJson, outgoing: GraphFlow[]): void {
+    state.on = {};
+    for (const flow of outgoing) {
+      state.on[this.eventNames.get(flow.id)!] = { target: this.targetOf(flow), actions: [{ type: ACTIONS.record }] };
+    }
   }
 
   private armWith(state: StateNodeJson, timerId: string): void {
@@ -274,6 +305,14 @@ class MachineBuilder {
       on[boundary.message!] = { target: this.targetOf(outgoing[0]!), actions: [{ type: ACTIONS.record }] };
       return;
     }
+    if (isThrownBoundary(boundary.kind)) {
+      const base = slug(boundary.thrown ?? boundary.id);
+      let key = base;
+      for (let n = 2; on[key]; n++) key = `${base}_${n}`;
+      this.thrownEvents.set(boundary.id, key);
+      on[key] = { target: this.targetOf(outgoing[0]!), actions: [{ type: ACTIONS.record }] };
+      return;
+    }
     this.defineTimer(boundary, boundary.attachedTo!, interrupting ? 'interrupting' : 'reminder');
     this.armWith(hostState, boundary.id);
     on[timerEvent(boundary.id)] = interrupting
@@ -284,20 +323,9 @@ class MachineBuilder {
   private defineTimer(node: GraphNode, scope: string, behaviour: TimerDefinition['behaviour']): void {
     const timer: TimerDefinition = { id: node.id, spec: node.timer!, behaviour, scope };
     if (node.name) timer.name = node.name;
-    const reminder = node.reminder ?? this.reminderFromPath(node);
+    const reminder = node.reminder ?? this.index.reminderAfter(node);
     if (reminder) timer.reminder = reminder;
     this.timers[node.id] = timer;
-  }
-
-  /** Without `sop:reminder`, the first task after the timer says what to do, and its owner whom to tell. */
-  private reminderFromPath(node: GraphNode): TimerDefinition['reminder'] {
-    const next = this.index.outgoing(node.id)[0];
-    const task = next ? this.index.nodes.get(next.target) : undefined;
-    if (!task || !isAutomaticTask(task.kind)) return undefined;
-    const reminder: NonNullable<TimerDefinition['reminder']> = {};
-    if (task.step?.owner) reminder.to = task.step.owner;
-    if (task.name) reminder.message = task.name;
-    return reminder;
   }
 
   private addEventSubProcesses(root: MachineConfigJson): void {
@@ -307,7 +335,7 @@ class MachineBuilder {
       const timer: TimerDefinition = { id: start.id, spec: start.timer, behaviour: 'reminder', scope: PROCESS_SCOPE };
       const name = start.name ?? sub.name;
       if (name) timer.name = name;
-      const reminder = start.reminder ?? this.reminderFromPath(start);
+      const reminder = start.reminder ?? this.index.reminderAfter(start);
       if (reminder) timer.reminder = reminder;
       this.timers[start.id] = timer;
       (root.entry ??= []).push({ type: ACTIONS.arm, params: { timer: start.id } });
@@ -339,7 +367,7 @@ class MachineBuilder {
   private actionsOf(node: GraphNode): StepAction[] {
     const actions: StepAction[] = [];
     const label = (flow: GraphFlow, fallback: string) => flow.name ?? this.index.nodes.get(flow.target)?.name ?? fallback;
-    if (isWaitTask(node.kind)) {
+    if (this.agentActs(node)) {
       for (const flow of this.index.outgoing(node.id)) {
         const event = this.eventNames.get(flow.id)!;
         actions.push({ event, label: label(flow, event), flowId: flow.id });
@@ -355,8 +383,10 @@ class MachineBuilder {
     const hosts = [node.id];
     for (let parent = node.parentId; parent; parent = this.index.nodes.get(parent)?.parentId) hosts.push(parent);
     for (const boundary of hosts.flatMap((id) => this.index.boundaryEvents(id))) {
-      if (boundary.kind !== 'messageBoundaryEvent' || !boundary.message) continue;
       const flow = this.index.outgoing(boundary.id)[0];
+      const thrown = this.thrownEvents.get(boundary.id);
+      if (thrown) actions.push({ event: thrown, label: boundary.name ?? boundary.thrown ?? thrown, flowId: flow?.id ?? boundary.id });
+      if (boundary.kind !== 'messageBoundaryEvent' || !boundary.message) continue;
       actions.push({ event: boundary.message, label: boundary.name ?? boundary.message, flowId: flow?.id ?? boundary.id });
     }
     return actions;

@@ -1,5 +1,5 @@
 import { parseExpression } from 'feelin';
-import type { BpmnProblem } from '../../shared/errors.js';
+import { bpmnError, type BpmnProblem } from '../../shared/errors.js';
 import { DEFAULT_CONDITION_LIMITS, type ConditionLimits } from '../expressions.js';
 import type { GraphFlow } from '../workflow.js';
 
@@ -29,7 +29,7 @@ export function checkConditions(flows: readonly GraphFlow[], limits: ConditionLi
     } catch {
       continue; // a syntax error: check-graph reports it
     }
-    for (const reason of reasons) problems.push({ elementId: flow.id, type: 'sequenceFlow', message: `the condition ${reason}` });
+    for (const reason of reasons) problems.push(bpmnError(flow.id, 'sequenceFlow', 'condition_too_costly', `the condition ${reason}`));
   }
   return problems;
 }

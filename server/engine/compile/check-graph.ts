@@ -1,8 +1,8 @@
-import type { BpmnProblem } from '../../shared/errors.js';
+import { bpmnError, type BpmnProblem, type BpmnProblemCode } from '../../shared/errors.js';
 import { feelSyntaxError } from '../expressions.js';
 import { validateTimer, durationMs } from '../time/iso8601.js';
 import { bpmnTypeOf, type GraphNode } from '../workflow.js';
-import { GraphIndex, isAutomaticTask, isBoundary, isEnd, isWaitState, isWaitTask } from './graph-index.js';
+import { GraphIndex, isAutomaticTask, isBoundary, isEnd, isThrownBoundary, isWaitTask, linkFlowId, thrownFlowId } from './graph-index.js';
 
 function typeOf(node: GraphNode): string {
   return bpmnTypeOf(node.kind);
@@ -14,7 +14,7 @@ function typeOf(node: GraphNode): string {
  */
 export function checkGraph(index: GraphIndex, reported: ReadonlySet<string> = new Set()): BpmnProblem[] {
   const problems: BpmnProblem[] = [];
-  const report = (node: GraphNode | { id: string }, type: string, message: string) => problems.push({ elementId: node.id, type, message });
+  const report: Report = (node, type, code, message) => problems.push(bpmnError(node.id, type, code, message));
   const { graph } = index;
 
   for (const flow of graph.flows) {
@@ -22,14 +22,16 @@ export function checkGraph(index: GraphIndex, reported: ReadonlySet<string> = ne
     const target = index.nodes.get(flow.target);
     if (!source || !target) {
       const missing = source ? flow.target : flow.source;
-      if (!reported.has(missing)) report(flow, 'sequenceFlow', `the flow connects to "${missing}", which is not an executable flow node`);
+      if (!reported.has(missing)) report(flow, 'sequenceFlow', 'dangling_flow', `the flow connects to "${missing}", which is not an executable flow node`);
       continue;
     }
-    if (source.parentId !== target.parentId) report(flow, 'sequenceFlow', 'the flow crosses a subprocess border: connect the subprocess itself');
+    if (source.parentId !== target.parentId)
+      report(flow, 'sequenceFlow', 'flow_crosses_subprocess', 'the flow crosses a subprocess border: connect the subprocess itself');
     if (flow.condition !== undefined) {
-      if (source.kind !== 'exclusiveGateway') report(flow, 'sequenceFlow', 'conditions are only supported on flows leaving an exclusive gateway');
+      if (source.kind !== 'exclusiveGateway' && source.kind !== 'inclusiveGateway')
+        report(flow, 'sequenceFlow', 'condition_not_on_gateway', 'conditions are only supported on flows leaving an exclusive or inclusive gateway');
       const syntax = feelSyntaxError(flow.condition);
-      if (syntax) report(flow, 'sequenceFlow', `the condition is not valid FEEL: ${syntax}`);
+      if (syntax) report(flow, 'sequenceFlow', 'invalid_condition', `the condition is not valid FEEL: ${syntax}`);
     }
   }
 
@@ -41,32 +43,33 @@ export function checkGraph(index: GraphIndex, reported: ReadonlySet<string> = ne
 
   for (const node of graph.nodes) {
     if (node.kind === 'eventSubProcess') {
-      if (node.parentId) report(node, typeOf(node), 'event subprocesses are supported at process level only');
+      if (node.parentId) report(node, typeOf(node), 'invalid_event_subprocess', 'event subprocesses are supported at process level only');
       continue;
     }
-    checkFlows(index, node, report);
+    checkFlows(index, node, report, reported);
     if (node.timer) {
       const error = validateTimer(node.timer);
-      if (error) report(node, typeOf(node), error);
+      if (error) report(node, typeOf(node), 'invalid_timer', error);
     }
     for (const key of ['sla', 'vipSla'] as const) {
       const value = node.step?.[key];
       if (value && validateTimer({ type: 'duration', value }))
-        report(node, typeOf(node), `${key} ${JSON.stringify(value)} is not an ISO 8601 duration such as PT30M`);
-      else if (value && durationMs(value) <= 0) report(node, typeOf(node), `${key} must be longer than zero`);
+        report(node, typeOf(node), 'invalid_property', `${key} ${JSON.stringify(value)} is not an ISO 8601 duration such as PT30M`);
+      else if (value && durationMs(value) <= 0) report(node, typeOf(node), 'invalid_property', `${key} must be longer than zero`);
     }
     if (node.step?.warnAt !== undefined && !(node.step.warnAt > 0 && node.step.warnAt < 1))
-      report(node, typeOf(node), 'warnAt must be a share of the limit between 0 and 1, e.g. 0.8');
+      report(node, typeOf(node), 'invalid_property', 'warnAt must be a share of the limit between 0 and 1, e.g. 0.8');
   }
   for (const key of ['sla', 'vipSla'] as const) {
     const value = graph.properties?.[key];
-    if (value && validateTimer({ type: 'duration', value })) report({ id: graph.id }, 'process', `${key} ${JSON.stringify(value)} is not an ISO 8601 duration`);
+    if (value && validateTimer({ type: 'duration', value }))
+      report({ id: graph.id }, 'process', 'invalid_property', `${key} ${JSON.stringify(value)} is not an ISO 8601 duration`);
   }
   problems.push(...instantLoops(index));
   return problems;
 }
 
-type Report = (node: GraphNode | { id: string }, type: string, message: string) => void;
+type Report = (node: GraphNode | { id: string }, type: string, code: BpmnProblemCode, message: string) => void;
 
 function checkStarts(index: GraphIndex, container: string | undefined, report: Report): void {
   const children = index.children(container);
@@ -74,94 +77,180 @@ function checkStarts(index: GraphIndex, container: string | undefined, report: R
   const owner = container ? index.node(container) : undefined;
   if (owner?.kind === 'eventSubProcess') {
     const starts = children.filter((n) => n.kind === 'timerStartEvent');
-    if (starts.length !== 1) report(owner, typeOf(owner), 'an event subprocess needs exactly one non-interrupting timer start event');
+    if (starts.length !== 1)
+      report(owner, typeOf(owner), 'invalid_event_subprocess', 'an event subprocess needs exactly one non-interrupting timer start event');
     for (const node of children) {
       if (node.kind !== 'timerStartEvent' && !isEnd(node.kind) && !isAutomaticTask(node.kind)) {
-        report(node, typeOf(node), 'an event subprocess may only hold automatic tasks (e.g. a send task) and end events: it is a periodic reminder');
+        report(
+          node,
+          typeOf(node),
+          'invalid_event_subprocess',
+          'an event subprocess may only hold automatic tasks (e.g. a send task) and end events: it is a periodic reminder',
+        );
       }
     }
     return;
   }
   const starts = children.filter((n) => n.kind === 'startEvent');
   if (starts.length === 0 && (container === undefined || children.length > 0)) {
-    report(owner ?? { id: index.graph.id }, owner ? typeOf(owner) : 'process', `${where} has no start event`);
+    report(owner ?? { id: index.graph.id }, owner ? typeOf(owner) : 'process', 'no_start_event', `${where} has no start event`);
   }
   if (starts.length > 1) {
     const ids = starts.map((s) => s.id).join(', ');
-    for (const start of starts) report(start, typeOf(start), `${where} has ${starts.length} start events (${ids}) and no way to choose between them: keep one`);
+    for (const start of starts)
+      report(start, typeOf(start), 'several_start_events', `${where} has ${starts.length} start events (${ids}) and no way to choose between them: keep one`);
   }
 }
 
-function checkFlows(index: GraphIndex, node: GraphNode, report: Report): void {
+function checkFlows(index: GraphIndex, node: GraphNode, report: Report, reported: ReadonlySet<string>): void {
   if (index.inEventSubProcess(node)) return;
   const outgoing = index.outgoing(node.id);
   const incoming = index.incoming(node.id);
   const kind = node.kind;
   const entered = kind === 'startEvent' || kind === 'timerStartEvent' || isBoundary(kind);
-  if (entered && incoming.length) report(node, typeOf(node), `${kind} cannot have incoming sequence flows`);
-  if (!entered && incoming.length === 0) report(node, typeOf(node), 'no sequence flow leads here, so it can never be reached');
+  if (entered && incoming.length) report(node, typeOf(node), 'incoming_not_allowed', `${kind} cannot have incoming sequence flows`);
+  if (!entered && incoming.length === 0) report(node, typeOf(node), 'unreachable', 'no sequence flow leads here, so it can never be reached');
   if (isEnd(kind)) {
-    if (outgoing.length) report(node, typeOf(node), 'an end event cannot have outgoing sequence flows');
+    if (outgoing.length) report(node, typeOf(node), 'outgoing_not_allowed', 'an end event cannot have outgoing sequence flows');
     return;
   }
   if (isBoundary(kind)) {
     checkBoundary(index, node, report);
     return;
   }
+  if (kind === 'errorEndEvent' || kind === 'escalationEndEvent') {
+    checkThrownEnd(index, node, report);
+    return;
+  }
+  if (kind === 'linkThrowEvent' || kind === 'linkCatchEvent') {
+    checkLink(index, node, report);
+    if (kind === 'linkThrowEvent') return;
+  }
   if (outgoing.length === 0) {
     report(
       node,
       typeOf(node),
+      'no_outgoing_flow',
       kind.endsWith('Gateway') ? 'the gateway has no way out' : 'no sequence flow leaves it: connect it to the next step or an end event',
     );
     return;
   }
-  const single = kind === 'startEvent' || isAutomaticTask(kind) || kind === 'timerCatchEvent' || kind === 'messageCatchEvent' || kind === 'subProcess';
+  const single =
+    kind === 'startEvent' ||
+    kind === 'linkCatchEvent' ||
+    isAutomaticTask(kind) ||
+    kind === 'timerCatchEvent' ||
+    kind === 'messageCatchEvent' ||
+    kind === 'subProcess';
   if (single && outgoing.length > 1) {
     report(
       node,
       typeOf(node),
+      'implicit_fork',
       `${outgoing.length} flows leave it and BPMN would run them all at once: use a parallel gateway to fork, or an exclusive gateway to choose`,
     );
   }
-  if (kind === 'exclusiveGateway') checkExclusive(index, node, report);
-  if (kind === 'parallelGateway' && incoming.length > 1 && outgoing.length > 1) {
-    report(node, typeOf(node), 'a parallel gateway that both joins and forks is not supported: split it into a join and a fork');
+  if (kind === 'exclusiveGateway') checkExclusive(index, node, report, reported);
+  if ((kind === 'parallelGateway' || kind === 'inclusiveGateway') && incoming.length > 1 && outgoing.length > 1) {
+    report(
+      node,
+      typeOf(node),
+      'invalid_gateway',
+      `a ${kind === 'parallelGateway' ? 'parallel' : 'inclusive'} gateway that both joins and forks is not supported: split it into a join and a fork`,
+    );
   }
   if (kind === 'eventBasedGateway') checkEventGateway(index, node, report);
   if (isWaitTask(kind)) {
     const events = new Set<string>();
     for (const flow of outgoing) {
       if (flow.event && events.has(flow.event))
-        report(flow, 'sequenceFlow', `event "${flow.event}" already leaves step ${node.id}: events of one step must differ`);
+        report(flow, 'sequenceFlow', 'duplicate_event', `event "${flow.event}" already leaves step ${node.id}: events of one step must differ`);
       if (flow.event) events.add(flow.event);
     }
   }
 }
 
-function checkExclusive(index: GraphIndex, node: GraphNode, report: Report): void {
+/** An error or escalation end event leaves its subprocess by the boundary catching it; it has no flows of its own. */
+function checkThrownEnd(index: GraphIndex, node: GraphNode, report: Report): void {
   const outgoing = index.outgoing(node.id);
+  const what = node.kind === 'errorEndEvent' ? 'error' : 'escalation';
+  if (outgoing.some((f) => f.id !== thrownFlowId(node.id)))
+    report(node, typeOf(node), 'outgoing_not_allowed', 'an end event cannot have outgoing sequence flows');
+  if (outgoing.some((f) => f.id === thrownFlowId(node.id))) return;
+  report(
+    node,
+    typeOf(node),
+    'uncaught_error',
+    node.parentId
+      ? `no ${what} boundary event on subprocess ${node.parentId} catches "${node.thrown}": add one, with the way on`
+      : `an ${what} end event at process level has nothing to catch it: end with a plain end event`,
+  );
+}
+
+/** A link throw goes on at the one catch of its name in its container; its only flows are that go-to. */
+function checkLink(index: GraphIndex, node: GraphNode, report: Report): void {
+  const link = linkFlowId(node.id);
+  if (node.kind === 'linkCatchEvent') {
+    if (index.incoming(node.id).some((f) => f.id !== linkFlowId(f.source)))
+      report(node, typeOf(node), 'incoming_not_allowed', 'a link catch event is reached only by its link throw events, not by sequence flows');
+    return;
+  }
+  const outgoing = index.outgoing(node.id);
+  if (outgoing.some((f) => f.id !== link))
+    report(node, typeOf(node), 'outgoing_not_allowed', 'a link throw event goes on at its catch event: remove its outgoing flows');
+  if (outgoing.some((f) => f.id === link)) return;
+  const catches = index
+    .children(node.parentId)
+    .filter((n) => n.kind === 'linkCatchEvent' && n.link === node.link)
+    .map((n) => n.id);
+  report(
+    node,
+    typeOf(node),
+    'unmatched_link',
+    catches.length
+      ? `link "${node.link}" is caught by ${catches.length} events (${catches.join(', ')}): keep one`
+      : `no link catch event named "${node.link}" in the same ${node.parentId ? 'subprocess' : 'process'}`,
+  );
+}
+
+function checkExclusive(index: GraphIndex, node: GraphNode, report: Report, reported: ReadonlySet<string>): void {
+  const outgoing = index.outgoing(node.id);
+  // A flow whose condition the reader refused has lost it: what the gateway would be is unknown, so say nothing more.
+  if (outgoing.some((f) => reported.has(f.id))) return;
   if (node.defaultFlow && !outgoing.some((f) => f.id === node.defaultFlow)) {
-    report(node, typeOf(node), `the default flow "${node.defaultFlow}" does not leave this gateway`);
+    report(node, typeOf(node), 'invalid_gateway', `the default flow "${node.defaultFlow}" does not leave this gateway`);
   }
   if (outgoing.length < 2) return;
+  if (index.isChoice(node)) {
+    for (const flow of outgoing) {
+      if (!flow.name) {
+        report(
+          flow,
+          'sequenceFlow',
+          'unnamed_choice',
+          `no flow leaving exclusive gateway ${node.id} has a condition, so the agent chooses, but this flow has no name to label the choice: name it (e.g. "yes")`,
+        );
+      }
+    }
+    return;
+  }
   for (const flow of outgoing) {
     if (flow.id !== node.defaultFlow && flow.condition === undefined) {
-      report(flow, 'sequenceFlow', `the flow leaves exclusive gateway ${node.id} without a condition and is not its default flow`);
+      report(flow, 'sequenceFlow', 'missing_condition', `the flow leaves exclusive gateway ${node.id} without a condition and is not its default flow`);
     }
   }
 }
 
 function checkEventGateway(index: GraphIndex, node: GraphNode, report: Report): void {
   const outgoing = index.outgoing(node.id);
-  if (outgoing.length < 2) report(node, typeOf(node), 'an event-based gateway needs at least two events to wait for');
+  if (outgoing.length < 2) report(node, typeOf(node), 'invalid_gateway', 'an event-based gateway needs at least two events to wait for');
   for (const flow of outgoing) {
     const target = index.nodes.get(flow.target);
     if (!target) continue;
     if (target.kind !== 'timerCatchEvent' && target.kind !== 'messageCatchEvent') {
-      report(target, typeOf(target), `follows event-based gateway ${node.id} but is not a timer or message catch event`);
+      report(target, typeOf(target), 'invalid_gateway', `follows event-based gateway ${node.id} but is not a timer or message catch event`);
     } else if (index.incoming(target.id).length !== 1) {
-      report(target, typeOf(target), `an event after event-based gateway ${node.id} must have no other incoming flow`);
+      report(target, typeOf(target), 'invalid_gateway', `an event after event-based gateway ${node.id} must have no other incoming flow`);
     }
   }
 }
@@ -169,19 +258,31 @@ function checkEventGateway(index: GraphIndex, node: GraphNode, report: Report): 
 function checkBoundary(index: GraphIndex, node: GraphNode, report: Report): void {
   const host = node.attachedTo ? index.nodes.get(node.attachedTo) : undefined;
   if (!host) {
-    if (node.attachedTo) report(node, typeOf(node), `it is attached to "${node.attachedTo}", which is not an executable activity`);
+    if (node.attachedTo) report(node, typeOf(node), 'invalid_boundary', `it is attached to "${node.attachedTo}", which is not an executable activity`);
     return;
   }
   if (!isWaitTask(host.kind) && host.kind !== 'subProcess') {
-    report(node, typeOf(node), `it sits on ${host.kind} ${host.id}, which never waits, so it could never fire`);
+    report(node, typeOf(node), 'invalid_boundary', `it sits on ${host.kind} ${host.id}, which never waits, so it could never fire`);
   }
   const outgoing = index.outgoing(node.id);
   if (node.cancelActivity !== false) {
-    if (outgoing.length !== 1) report(node, typeOf(node), 'an interrupting boundary event needs exactly one outgoing flow: where the ticket goes next');
+    if (outgoing.length !== 1)
+      report(node, typeOf(node), 'invalid_boundary', 'an interrupting boundary event needs exactly one outgoing flow: where the ticket goes next');
+    return;
+  }
+  if (isThrownBoundary(node.kind)) {
+    report(
+      node,
+      typeOf(node),
+      'invalid_boundary',
+      node.kind === 'errorBoundaryEvent'
+        ? 'an error boundary event always interrupts: remove cancelActivity="false"'
+        : 'non-interrupting escalation boundary events are not supported yet: make it interrupting',
+    );
     return;
   }
   if (node.kind === 'messageBoundaryEvent') {
-    report(node, typeOf(node), 'non-interrupting message boundary events are not supported: make it interrupting, or use a timer reminder');
+    report(node, typeOf(node), 'invalid_boundary', 'non-interrupting message boundary events are not supported: make it interrupting, or use a timer reminder');
     return;
   }
   // A non-interrupting timer reminds and keeps the step: what follows it may only notify, never wait.
@@ -194,7 +295,12 @@ function checkBoundary(index: GraphIndex, node: GraphNode, report: Report): void
     const next = index.nodes.get(id);
     if (!next) continue;
     if (!isAutomaticTask(next.kind) && !isEnd(next.kind)) {
-      report(next, typeOf(next), `follows non-interrupting timer ${node.id}, whose path may only hold automatic tasks (e.g. a send task) and end events`);
+      report(
+        next,
+        typeOf(next),
+        'invalid_boundary',
+        `follows non-interrupting timer ${node.id}, whose path may only hold automatic tasks (e.g. a send task) and end events`,
+      );
       continue;
     }
     stack.push(...index.outgoing(id).map((f) => f.target));
@@ -205,7 +311,7 @@ function checkBoundary(index: GraphIndex, node: GraphNode, report: Report): void
 function instantLoops(index: GraphIndex): BpmnProblem[] {
   const instant = (id: string) => {
     const node = index.nodes.get(id);
-    return !!node && !isWaitState(node.kind) && !isBoundary(node.kind) && !index.inEventSubProcess(node);
+    return !!node && !index.waits(node) && !isBoundary(node.kind) && !index.inEventSubProcess(node);
   };
   const problems: BpmnProblem[] = [];
   const indexOf = new Map<string, number>();
@@ -255,11 +361,9 @@ function instantLoops(index: GraphIndex): BpmnProblem[] {
     if (component.length > 1 || selfLoop) {
       const ids = component.reverse().join(' → ');
       for (const member of component) {
-        problems.push({
-          elementId: member,
-          type: typeOf(index.node(member)),
-          message: `it is on a loop with no step that waits (${ids}): the ticket would spin forever`,
-        });
+        problems.push(
+          bpmnError(member, typeOf(index.node(member)), 'instant_loop', `it is on a loop with no step that waits (${ids}): the ticket would spin forever`),
+        );
       }
     }
   };

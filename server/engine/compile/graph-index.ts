@@ -8,6 +8,7 @@ export class GraphIndex {
   private readonly in = new Map<string, GraphFlow[]>();
   private readonly boundary = new Map<string, GraphNode[]>();
   private readonly reminderPath = new Set<string>();
+  private readonly choices = new Set<string>();
 
   private readonly byParent = new Map<string | undefined, GraphNode[]>();
 
@@ -23,11 +24,72 @@ export class GraphIndex {
       if (node.attachedTo) add(this.boundary, node.attachedTo, node);
       add(this.byParent, node.parentId, node);
     }
-    for (const flow of graph.flows) {
+    for (const flow of [...graph.flows, ...this.linkFlows()]) {
+      add(this.out, flow.source, flow);
+      add(this.in, flow.target, flow);
+    }
+    for (const flow of this.thrownFlows()) {
       add(this.out, flow.source, flow);
       add(this.in, flow.target, flow);
     }
     this.markReminderPaths();
+    for (const node of graph.nodes) {
+      const outgoing = this.outgoing(node.id);
+      if (node.kind !== 'exclusiveGateway' || node.defaultFlow || outgoing.length < 2) continue;
+      if (outgoing.every((f) => f.condition === undefined)) this.choices.add(node.id);
+    }
+  }
+
+  /**
+   * A link throw event goes on at the link catch event of its name in the same container: every pass sees
+   * that go-to as a flow (`<throw>__link`), which the graph and its export do not hold. A throw with no
+   * such catch, or several, gets none and is refused by the checks.
+   */
+  private linkFlows(): GraphFlow[] {
+    const catches = new Map<string, GraphNode[]>();
+    for (const node of this.graph.nodes) {
+      if (node.kind !== 'linkCatchEvent') continue;
+      const key = `${node.parentId ?? ''}\u0000${node.link ?? ''}`;
+      catches.set(key, [...(catches.get(key) ?? []), node]);
+    }
+    const flows: GraphFlow[] = [];
+    for (const node of this.graph.nodes) {
+      if (node.kind !== 'linkThrowEvent') continue;
+      const targets = catches.get(`${node.parentId ?? ''}\u0000${node.link ?? ''}`) ?? [];
+      if (targets.length === 1) flows.push({ id: linkFlowId(node.id), source: node.id, target: targets[0]!.id });
+    }
+    return flows;
+  }
+
+  /**
+   * An error or escalation end event inside a subprocess leaves it by the boundary of that subprocess catching
+   * the same name (or its only boundary of that kind): every pass sees a flow (`<end>__thrown`) from the end
+   * event to where that boundary leads. None found: no flow, and the checks refuse the end event.
+   */
+  private thrownFlows(): GraphFlow[] {
+    const flows: GraphFlow[] = [];
+    for (const node of this.graph.nodes) {
+      if ((node.kind !== 'errorEndEvent' && node.kind !== 'escalationEndEvent') || !node.parentId) continue;
+      const kind = node.kind === 'errorEndEvent' ? 'errorBoundaryEvent' : 'escalationBoundaryEvent';
+      const candidates = this.boundaryEvents(node.parentId).filter((n) => n.kind === kind);
+      const boundary = candidates.find((b) => b.thrown === node.thrown) ?? (candidates.length === 1 ? candidates[0] : undefined);
+      const next = boundary && this.outgoing(boundary.id)[0];
+      if (next) flows.push({ id: thrownFlowId(node.id), source: node.id, target: next.target });
+    }
+    return flows;
+  }
+
+  /**
+   * An exclusive gateway none of whose ways out has a condition, nor is its default: the agent chooses, one action per flow,
+   * labelled by the flow's name (a modeler's "resolved? yes / no"). It waits like a task.
+   */
+  isChoice(node: GraphNode): boolean {
+    return this.choices.has(node.id);
+  }
+
+  /** Where a ticket comes to rest until somebody or something acts: a waiting kind, or a choice for the agent. */
+  waits(node: GraphNode): boolean {
+    return isWaitState(node.kind) || this.isChoice(node);
   }
 
   /**
@@ -57,6 +119,17 @@ export class GraphIndex {
 
   onReminderPath(node: GraphNode): boolean {
     return this.reminderPath.has(node.id);
+  }
+
+  /** Without `sop:reminder`, the first task after a timer says what to do, and its owner whom to tell. */
+  reminderAfter(node: GraphNode): { to?: string; message?: string } | undefined {
+    const next = this.outgoing(node.id)[0];
+    const task = next ? this.nodes.get(next.target) : undefined;
+    if (!task || !isAutomaticTask(task.kind)) return undefined;
+    const reminder: { to?: string; message?: string } = {};
+    if (task.step?.owner) reminder.to = task.step.owner;
+    if (task.name) reminder.message = task.name;
+    return reminder;
   }
 
   node(id: string): GraphNode {
@@ -91,6 +164,16 @@ export class GraphIndex {
   }
 }
 
+/** The id of the flow from an error or escalation end event to where the boundary catching it leads. */
+export function thrownFlowId(endId: string): string {
+  return `${endId}__thrown`;
+}
+
+/** The id of the go-to flow from a link throw event to its catch. */
+export function linkFlowId(throwId: string): string {
+  return `${throwId}__link`;
+}
+
 export function isWaitTask(kind: NodeKind): boolean {
   return WAIT_TASKS.has(kind);
 }
@@ -100,7 +183,12 @@ export function isAutomaticTask(kind: NodeKind): boolean {
 }
 
 export function isBoundary(kind: NodeKind): boolean {
-  return kind === 'timerBoundaryEvent' || kind === 'messageBoundaryEvent';
+  return kind === 'timerBoundaryEvent' || kind === 'messageBoundaryEvent' || isThrownBoundary(kind);
+}
+
+/** Error and escalation boundaries: an agent raises them on the step they sit on, as an action. */
+export function isThrownBoundary(kind: NodeKind): boolean {
+  return kind === 'errorBoundaryEvent' || kind === 'escalationBoundaryEvent';
 }
 
 export function isEnd(kind: NodeKind): boolean {
@@ -115,6 +203,7 @@ export function isWaitState(kind: NodeKind): boolean {
     kind === 'messageCatchEvent' ||
     kind === 'eventBasedGateway' ||
     kind === 'subProcess' ||
-    kind === 'parallelGateway'
+    kind === 'parallelGateway' ||
+    kind === 'inclusiveGateway'
   );
 }

@@ -1,4 +1,4 @@
-import type { BpmnProblem } from '../../shared/errors.js';
+import { bpmnError, type BpmnProblem } from '../../shared/errors.js';
 import { bpmnTypeOf } from '../workflow.js';
 import { GraphIndex, isEnd } from './graph-index.js';
 
@@ -6,6 +6,8 @@ import { GraphIndex, isEnd } from './graph-index.js';
 export interface ParallelBlock {
   fork: string;
   join: string;
+  /** An inclusive fork: a branch runs only when its flow's condition holds (the default's when none does). */
+  inclusive: boolean;
   branches: Array<{ first: string; nodes: string[] }>;
 }
 
@@ -17,14 +19,12 @@ export function findParallelBlocks(index: GraphIndex): { blocks: Map<string, Par
   const blocks = new Map<string, ParallelBlock>();
   const problems: BpmnProblem[] = [];
   const failed = new Set<string>();
-  const isFork = (id: string) => {
-    const node = index.nodes.get(id);
-    return node?.kind === 'parallelGateway' && index.outgoing(id).length > 1;
+  const forking = (id: string) => {
+    const kind = index.nodes.get(id)?.kind;
+    return kind === 'parallelGateway' || kind === 'inclusiveGateway';
   };
-  const isJoin = (id: string) => {
-    const node = index.nodes.get(id);
-    return node?.kind === 'parallelGateway' && index.incoming(id).length > 1 && index.outgoing(id).length <= 1;
-  };
+  const isFork = (id: string) => forking(id) && index.outgoing(id).length > 1;
+  const isJoin = (id: string) => forking(id) && index.incoming(id).length > 1 && index.outgoing(id).length <= 1;
 
   const blockOf = (fork: string, path: string[]): ParallelBlock | undefined => {
     if (blocks.has(fork)) return blocks.get(fork);
@@ -32,7 +32,7 @@ export function findParallelBlocks(index: GraphIndex): { blocks: Map<string, Par
     if (path.includes(fork)) return undefined;
     const fail = (message: string, elementId = fork) => {
       failed.add(fork);
-      problems.push({ elementId, type: bpmnTypeOf(index.nodes.get(elementId)?.kind ?? 'parallelGateway'), message });
+      problems.push(bpmnError(elementId, bpmnTypeOf(index.nodes.get(elementId)?.kind ?? 'parallelGateway'), 'unstructured_parallel', message));
       return undefined;
     };
     const branches: ParallelBlock['branches'] = [];
@@ -77,6 +77,10 @@ export function findParallelBlocks(index: GraphIndex): { blocks: Map<string, Par
       );
     }
     const join = [...joins][0]!;
+    const inclusive = index.nodes.get(fork)!.kind === 'inclusiveGateway';
+    if (index.nodes.get(join)!.kind !== index.nodes.get(fork)!.kind) {
+      return fail(`the branches of ${inclusive ? 'inclusive' : 'parallel'} fork ${fork} must join at a gateway of the same kind, not at ${join}`, join);
+    }
     if (index.incoming(join).length !== branches.length) {
       return fail(`join ${join} waits for ${index.incoming(join).length} flows but fork ${fork} starts ${branches.length} branches`, join);
     }
@@ -98,7 +102,7 @@ export function findParallelBlocks(index: GraphIndex): { blocks: Map<string, Par
         }
       }
     }
-    const block = { fork, join, branches };
+    const block = { fork, join, inclusive, branches };
     blocks.set(fork, block);
     return block;
   };
@@ -106,7 +110,7 @@ export function findParallelBlocks(index: GraphIndex): { blocks: Map<string, Par
   for (const node of index.graph.nodes) if (isFork(node.id)) blockOf(node.id, []);
   for (const node of index.graph.nodes) {
     if (isJoin(node.id) && ![...blocks.values()].some((b) => b.join === node.id) && problems.length === 0) {
-      problems.push({ elementId: node.id, type: bpmnTypeOf(node.kind), message: 'this parallel join has no matching fork' });
+      problems.push(bpmnError(node.id, bpmnTypeOf(node.kind), 'unstructured_parallel', 'this parallel join has no matching fork'));
     }
   }
   return { blocks, problems };

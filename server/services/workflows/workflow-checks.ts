@@ -1,8 +1,9 @@
 import { DEFAULT_WORKFLOW_LIMITS, workflowLimitSetting, type WorkflowLimits } from '../../shared/config.js';
-import { InvalidBpmnError, TooLargeError, type BpmnProblem } from '../../shared/errors.js';
+import { bpmnError, InvalidBpmnError, TooLargeError, type BpmnProblem } from '../../shared/errors.js';
 import type { CompileOptions } from '../../engine/compile/compile.js';
 import { bpmnSize } from '../../engine/bpmn/parse.js';
-import { importBpmnOrThrow } from '../../engine/import-bpmn.js';
+import { importBpmnWithWarnings } from '../../engine/import-bpmn.js';
+import type { ReadOptions } from '../../engine/bpmn/read-graph.js';
 import type { Workflow } from '../../engine/workflow.js';
 
 /**
@@ -23,15 +24,20 @@ export class WorkflowChecks {
    * The workflow in `source`, or InvalidBpmnError with every problem, or TooLargeError (413) when the file is
    * larger than `limits.maxBytes`.
    */
-  async check(source: Uint8Array | string): Promise<Workflow> {
+  async check(source: Uint8Array | string, options: ReadOptions = {}): Promise<Workflow> {
+    return (await this.checkWithWarnings(source, options)).workflow;
+  }
+
+  /** As `check`, with the warnings of the import (what it set aside without changing what runs). */
+  async checkWithWarnings(source: Uint8Array | string, options: ReadOptions = {}): Promise<{ workflow: Workflow; warnings: BpmnProblem[] }> {
     const size = bpmnSize(source);
     if (size > this.limits.maxBytes) {
       const setting = workflowLimitSetting('maxBytes');
       throw new TooLargeError(`the BPMN file is ${size} bytes; the limit is ${this.limits.maxBytes} (${setting})`, setting, this.limits.maxBytes);
     }
-    const workflow = await importBpmnOrThrow(source, this.limits, this.compile);
-    this.checkCalendars(workflow);
-    return workflow;
+    const imported = await importBpmnWithWarnings(source, this.limits, { ...this.compile, ...options });
+    this.checkCalendars(imported.workflow);
+    return imported;
   }
 
   private checkCalendars(workflow: Workflow): void {
@@ -40,12 +46,12 @@ export class WorkflowChecks {
     for (const attribute of ['calendar', 'vipCalendar'] as const) {
       const name = workflow[attribute];
       if (name && !this.calendars.has(name)) {
-        problems.push({ elementId: workflow.key, type: 'process', message: `${attribute} "${name}" is not defined; known calendars: ${known}` });
+        problems.push(bpmnError(workflow.key, 'process', 'unknown_calendar', `${attribute} "${name}" is not defined; known calendars: ${known}`));
       }
     }
     for (const step of Object.values(workflow.steps)) {
       if (step.calendar && !this.calendars.has(step.calendar)) {
-        problems.push({ elementId: step.id, type: 'step', message: `calendar "${step.calendar}" is not defined; known calendars: ${known}` });
+        problems.push(bpmnError(step.id, 'step', 'unknown_calendar', `calendar "${step.calendar}" is not defined; known calendars: ${known}`));
       }
     }
     if (problems.length) throw new InvalidBpmnError(problems);

@@ -5,7 +5,7 @@ import { parseBpmn } from '../../engine/bpmn/parse.js';
 import type { Workflow } from '../../engine/workflow.js';
 import type { Clock } from '../../shared/clock.js';
 import { workflowLimitSetting } from '../../shared/config.js';
-import { AppError, ConflictError, InvalidBpmnError, NotFoundError, TooLargeError, ValidationError, type BpmnProblem } from '../../shared/errors.js';
+import { AppError, bpmnError, ConflictError, InvalidBpmnError, NotFoundError, TooLargeError, ValidationError, type BpmnProblem } from '../../shared/errors.js';
 import type { AuditLog } from '../audit/audit.js';
 import { parsePath, simulate } from './simulation.js';
 import { lintDefinitions, type LintProblem } from './publish-lint.js';
@@ -76,7 +76,8 @@ export class WorkflowDrafts {
     const parsed = await parseBpmn(bpmn, this.checks.limits);
     if (!parsed.definitions) throw new InvalidBpmnError(parsed.problems);
     const processId = processIdOf(parsed.definitions);
-    if (processId !== key) throw new InvalidBpmnError([{ elementId: processId ?? 'document', type: 'process', message: `the process id must stay "${key}"` }]);
+    if (processId !== key)
+      throw new InvalidBpmnError([bpmnError(processId ?? 'document', 'process', 'process_id_changed', `the process id must stay "${key}"`)]);
     const summary = await this.diffSummary(latest, bpmn);
     const entry = this.audit.entry(
       actor,
@@ -180,14 +181,12 @@ export class WorkflowDrafts {
     const parsed = await parseBpmn(bpmn, this.checks.limits);
     if (!parsed.definitions) return { problems: parsed.problems, lint: [] };
     const lint = lintDefinitions(parsed.definitions);
-    const lintErrors: BpmnProblem[] = lint
-      .filter((p) => p.severity === 'error')
-      .map((p) => ({ elementId: p.elementId, type: `lint:${p.rule}`, message: p.message }));
+    const lintErrors: BpmnProblem[] = lint.filter((p) => p.severity === 'error').map((p) => bpmnError(p.elementId, `lint:${p.rule}`, 'lint_error', p.message));
     let workflow: Workflow | undefined;
     const problems: BpmnProblem[] = [];
     try {
       workflow = await this.checks.check(bpmn);
-      if (workflow.key !== latest.key) problems.push({ elementId: workflow.key, type: 'process', message: `the process id must stay "${latest.key}"` });
+      if (workflow.key !== latest.key) problems.push(bpmnError(workflow.key, 'process', 'process_id_changed', `the process id must stay "${latest.key}"`));
     } catch (error) {
       if (!(error instanceof InvalidBpmnError)) throw error;
       problems.push(...error.problems);

@@ -10,7 +10,8 @@ import type {
 } from '../../data/workflows/workflow-repository.js';
 import type { AuditLog } from '../audit/audit.js';
 import type { WorkflowLimits } from '../../shared/config.js';
-import { ConflictError, NotFoundError } from '../../shared/errors.js';
+import { ConflictError, NotFoundError, type BpmnProblem } from '../../shared/errors.js';
+import type { ReadOptions } from '../../engine/bpmn/read-graph.js';
 import { exportBpmn } from '../../engine/bpmn/export.js';
 import type { Workflow } from '../../engine/workflow.js';
 import type { WorkflowChecks } from './workflow-checks.js';
@@ -49,14 +50,19 @@ export class WorkflowLibrary {
   /**
    * Publishes a BPMN file as the next version of its process, unless it is byte for byte the latest version.
    * Refused whole (InvalidBpmnError with every problem) when it cannot run or breaks a limit, and with
-   * TooLargeError (413) when the file is larger than `limits.maxBytes`. Nothing is written then.
+   * TooLargeError (413) when the file is larger than `limits.maxBytes`. Nothing is written then. A file with
+   * several processes imports `options.process`, or its only executable one; the warnings name what was set aside.
    */
-  async import(source: Uint8Array | string, publishedBy: string): Promise<{ version: WorkflowVersion; created: boolean }> {
-    const workflow = await this.checks.check(source);
+  async import(
+    source: Uint8Array | string,
+    publishedBy: string,
+    options: ReadOptions = {},
+  ): Promise<{ version: WorkflowVersion; created: boolean; warnings: BpmnProblem[] }> {
+    const { workflow, warnings } = await this.checks.checkWithWarnings(source, options);
     const audit = this.audit;
     const entries: AuditOf | undefined =
       audit && ((created) => [audit.entry(publishedBy, 'workflow.import', `workflow ${created.key} v${created.version}`, null, { name: created.name })]);
-    return this.publish(workflow, source, publishedBy, (next) => this.repository.publish(workflow.key, next, entries));
+    return { ...(await this.publish(workflow, source, publishedBy, (next) => this.repository.publish(workflow.key, next, entries))), warnings };
   }
 
   /**

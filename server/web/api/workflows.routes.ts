@@ -3,6 +3,7 @@ import type { WorkflowVersion } from '../../services/workflows/workflow-library.
 import { defineRoute, type ApiRoute } from '../http/route.js';
 import {
   ImportedWorkflowSchema,
+  ImportWorkflowQuery,
   WorkflowDetailSchema,
   WorkflowKeyParams,
   WorkflowListSchema,
@@ -22,6 +23,7 @@ export function workflowRoutes({ workflows }: Sopflow): ApiRoute[] {
       summary: 'Import a BPMN 2.0 file: publishes the next version of its process, unless it is identical to the latest',
       access: 'manager',
       body: 'bpmn',
+      query: ImportWorkflowQuery,
       bodyLimitBytes: workflows.limits.maxBytes,
       responses: {
         201: { description: 'published as a new version', schema: ImportedWorkflowSchema },
@@ -29,11 +31,11 @@ export function workflowRoutes({ workflows }: Sopflow): ApiRoute[] {
       },
       errors: {
         409: 'another import published the same version at the same moment; import again',
-        422: 'the BPMN cannot be executed or breaks a workflow limit; nothing was imported. details: [{elementId, type, message}]',
+        422: 'the BPMN cannot be executed or breaks a workflow limit; nothing was imported. details: [{elementId, type, code, severity, message}], errors first, then warnings; code ambiguous_process names each candidate process: choose one with ?process=ID',
       },
-      async handle({ body, user }) {
-        const { version, created } = await workflows.import(body, user.email);
-        return { status: created ? 201 : 200, json: { ...versionView(version), created, steps: Object.values(version.workflow.steps) } };
+      async handle({ body, query, user }) {
+        const { version, created, warnings } = await workflows.import(body, user.email, query.process ? { process: query.process } : {});
+        return { status: created ? 201 : 200, json: { ...versionView(version), created, steps: Object.values(version.workflow.steps), warnings } };
       },
     }),
     defineRoute({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FieldDefinition, StepDefinition, TimerDefinition } from '../../engine/workflow.js';
 import { idSchema } from '../http/ids.js';
+import { BPMN_PROBLEM_CODES, type BpmnProblem } from '../../shared/errors.js';
 import type { WorkflowSummary, WorkflowVersion } from '../../services/workflows/workflow-library.js';
 
 const Millis = z.number().describe('epoch milliseconds');
@@ -53,9 +54,26 @@ export const WorkflowVersionSchema = z.object({
   publishedBy: z.string(),
 }) satisfies z.ZodType<Omit<WorkflowVersion, 'id' | 'workflow'>>;
 
+export const BpmnProblemSchema = z.object({
+  elementId: z.string().describe('the BPMN element id, or "document"'),
+  type: z.string().describe('the element name as in the XML, e.g. sequenceFlow'),
+  code: z.enum(BPMN_PROBLEM_CODES).describe('machine-readable; the codes are listed in server/engine/README.md'),
+  severity: z.enum(['error', 'warning']),
+  message: z.string(),
+  line: z.number().int().optional(),
+  column: z.number().int().optional(),
+}) satisfies z.ZodType<BpmnProblem>;
+
+export const ImportWorkflowQuery = z.strictObject({
+  process: z.string().min(1).max(200).optional().describe('the id of the process to import when the file holds several'),
+});
+
 export const ImportedWorkflowSchema = WorkflowVersionSchema.extend({
   created: z.boolean().describe('false when the file was identical to the latest version'),
   steps: z.array(StepSchema),
+  warnings: z
+    .array(BpmnProblemSchema)
+    .describe('what the import set aside without changing what runs: modeler extensions, diagram references, processes left out, translated conditions'),
 });
 
 export const WorkflowDetailSchema = WorkflowVersionSchema.extend({

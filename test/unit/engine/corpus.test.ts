@@ -39,15 +39,17 @@ describe('real-world BPMN corpus (test/fixtures/corpus, see its SOURCES.md)', ()
   test('timers whose expression a modeler dropped are refused by timer id, so an editor can fill them', async () => {
     const { problems } = await importBpmn(readFileSync(join(corpus, 'bpmn-miwg-test-suite/bpmn.io (Camunda Modeler) 18.6.1/C.9.1-export.bpmn')));
     expect(problems).toEqual([
-      { elementId: 'Event_0r6z74c', type: 'boundaryEvent', message: expect.stringMatching(/no time expression/) },
-      { elementId: 'Event_08bx9nv', type: 'boundaryEvent', message: expect.stringMatching(/no time expression/) },
+      { elementId: 'Event_0r6z74c', type: 'boundaryEvent', code: 'invalid_timer', severity: 'error', message: expect.stringMatching(/no time expression/) },
+      { elementId: 'Event_08bx9nv', type: 'boundaryEvent', code: 'invalid_timer', severity: 'error', message: expect.stringMatching(/no time expression/) },
     ]);
   });
 
   test('a file with invalid UTF-8 bytes is refused as a document, not half-read', async () => {
     const { workflow, problems } = await importBpmn(readFileSync(join(corpus, 'bpmn-miwg-test-suite/GenMyModel 0.47/C.1.0-export.bpmn')));
     expect(workflow).toBeUndefined();
-    expect(problems).toEqual([{ elementId: 'document', type: 'xml', message: expect.stringMatching(/not valid utf-8/) }]);
+    expect(problems).toEqual([
+      { elementId: 'document', type: 'xml', code: 'unsupported_encoding', severity: 'error', message: expect.stringMatching(/not valid utf-8/) },
+    ]);
   });
 
   test('Chinese labels survive (bpmn-engine issue-187)', async () => {

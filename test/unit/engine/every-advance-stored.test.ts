@@ -7,7 +7,7 @@ import { effectsOf, revisionAfter } from '../../../server/services/tickets/ticke
 import { AppError } from '../../../server/shared/errors.js';
 import { compile } from '../../helpers/bpmn.js';
 import { SELF_LOOP_BPMN } from '../../helpers/hostile-bpmn.js';
-import { randomWalk, sampleField, seeded } from '../../helpers/random-walk.js';
+import { randomWalk, sampleField, seeded, startsWithoutFields } from '../../helpers/random-walk.js';
 import { CORPUS_DIR, pinnedVerdicts } from '../../fixtures/corpus/verdicts.js';
 
 const WORKFLOWS_DIR = new URL('../../../workflows/', import.meta.url);
@@ -52,7 +52,7 @@ describe('every allowed event is a stored change (issue 13, item 4)', () => {
   test('over every accepted workflow, from every state random walks reach, each allowed event advances the revision and logs a step', () => {
     expect(workflows.length).toBeGreaterThanOrEqual(18);
     let stored = 0;
-    for (const [name, workflow] of workflows) {
+    for (const [name, workflow] of workflows.filter(([, w]) => startsWithoutFields(w))) {
       const random = seeded(name.length * 7919);
       for (let walk = 0; walk < 12; walk++) {
         const { results } = randomWalk(workflow, random, 40);

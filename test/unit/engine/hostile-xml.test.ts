@@ -30,7 +30,15 @@ describe('uploaded XML is screened in linear time (issue 13, item 3)', () => {
   test('DTDs and entities are refused as such, before any parser runs, with line and column', async () => {
     const xml = `<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<definitions id="d">&e;</definitions>`;
     expect(await problemsOf(xml)).toEqual([
-      { elementId: 'document', type: 'xml', message: 'DTDs and entity declarations are not allowed in BPMN files (<!DOCTYPE>) (line 2, column 1)' },
+      {
+        elementId: 'document',
+        type: 'xml',
+        code: 'forbidden_markup',
+        severity: 'error',
+        line: 2,
+        column: 1,
+        message: 'DTDs and entity declarations are not allowed in BPMN files (<!DOCTYPE>) (line 2, column 1)',
+      },
     ]);
   });
 
@@ -71,7 +79,14 @@ describe('limits on workflow size (issue 13, item 5), each naming its setting', 
     const xml = manyTasks(50_000);
     const { problems, ms } = await timed(xml);
     console.log(`50,000-task workflow (${(xml.length / 1e6).toFixed(1)} MB) refused in ${ms.toFixed(1)} ms`);
-    expect(problems).toEqual([{ elementId: 'p', type: 'process', message: expect.stringMatching(/more than 1000 flow elements .*WORKFLOW_MAX_ELEMENTS/) }]);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        elementId: 'p',
+        type: 'process',
+        code: 'limit_exceeded',
+        message: expect.stringMatching(/more than 1000 flow elements .*WORKFLOW_MAX_ELEMENTS/),
+      }),
+    ]);
     expect(ms).toBeLessThan(BOUND_MS);
   });
 
@@ -92,7 +107,9 @@ describe('limits on workflow size (issue 13, item 5), each naming its setting', 
     ];
     for (const [body, message] of cases) {
       const { problems } = await importBpmn(bpmn(body), low);
-      expect(problems).toEqual([{ elementId: 'u', type: 'userTask', message: expect.stringMatching(message) }]);
+      expect(problems).toEqual([
+        expect.objectContaining({ elementId: 'u', type: 'userTask', code: 'limit_exceeded', message: expect.stringMatching(message) }),
+      ]);
     }
   });
 
@@ -106,7 +123,13 @@ describe('limits on workflow size (issue 13, item 5), each naming its setting', 
   test('a file that takes longer than the compile budget is refused', async () => {
     const { problems } = await importBpmn(bpmn(linear('<bpmn:userTask id="u"/>')), { ...DEFAULT_WORKFLOW_LIMITS, compileBudgetMs: 0 });
     expect(problems).toEqual([
-      { elementId: 'document', type: 'xml', message: expect.stringMatching(/longer than the budget of 0 ms \(WORKFLOW_COMPILE_BUDGET_MS\)/) },
+      {
+        elementId: 'document',
+        type: 'xml',
+        code: 'limit_exceeded',
+        severity: 'error',
+        message: expect.stringMatching(/longer than the budget of 0 ms \(WORKFLOW_COMPILE_BUDGET_MS\)/),
+      },
     ]);
   });
 });

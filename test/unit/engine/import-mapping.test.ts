@@ -1,4 +1,5 @@
 import { bpmn, compile, flow, linear, timer } from '../../helpers/bpmn.js';
+import { importBpmn } from '../../../server/engine/import-bpmn.js';
 
 describe('BPMN → workflow: element mappings', () => {
   test('wait tasks become steps whose outgoing flows are the actions; automatic tasks pass through', async () => {
@@ -224,7 +225,7 @@ describe('BPMN → workflow: element mappings', () => {
     expect(workflow.steps.send).toBeUndefined();
   });
 
-  test('the first process of a collaboration is the one imported; the pool is kept', async () => {
+  test('the process in a pool is the one imported, the pool kept; a process left out is named in a warning', async () => {
     const xml = `<?xml version="1.0"?><definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
       <collaboration id="c"><participant id="pool" name="Service desk" processRef="p2"/></collaboration>
       <process id="p1"><startEvent id="a"/></process>
@@ -234,6 +235,8 @@ describe('BPMN → workflow: element mappings', () => {
     expect(workflow.key).toBe('p2');
     expect(workflow.name).toBe('Service desk');
     expect(workflow.graph.pool).toEqual({ id: 'pool', name: 'Service desk' });
+    const { warnings } = await importBpmn(xml);
+    expect(warnings).toEqual([expect.objectContaining({ elementId: 'p1', code: 'process_left_out', severity: 'warning' })]);
   });
 
   test('messy real-world encodings: BOM, ISO-8859-1 and windows-1252 declarations, no prefix', async () => {

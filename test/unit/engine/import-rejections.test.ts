@@ -1,15 +1,58 @@
 import { bpmn, flow, linear, problemsOf, timer } from '../../helpers/bpmn.js';
-import type { BpmnProblem } from '../../../server/shared/errors.js';
+import type { BpmnProblem, BpmnProblemCode } from '../../../server/shared/errors.js';
 
-function expectProblem(problems: BpmnProblem[], elementId: string, type: string, message: RegExp): void {
-  expect(problems).toContainEqual({ elementId, type, message: expect.stringMatching(message) });
+function expectProblem(problems: BpmnProblem[], elementId: string, type: string, message: RegExp, code?: BpmnProblemCode): void {
+  expect(problems).toContainEqual(expect.objectContaining({ elementId, type, severity: 'error', message: expect.stringMatching(message) }));
+  if (code) expect(problems.find((p) => p.elementId === elementId && message.test(p.message))?.code).toBe(code);
 }
+
+/** The code each refusal below carries: what a client decides by. */
+const CODES: Record<string, BpmnProblemCode> = {
+  'complex gateway': 'unsupported_element',
+  'call activity': 'unsupported_element',
+  transaction: 'unsupported_element',
+  'signal catch': 'unsupported_event',
+  'throw event': 'unsupported_event',
+  'signal boundary': 'unsupported_event',
+  'error end at process level': 'uncaught_error',
+  'multi-instance': 'unsupported_loop',
+  'timer start': 'unsupported_event',
+  'timer without expression': 'invalid_timer',
+  'empty timer value': 'invalid_timer',
+  'cron timer': 'invalid_timer',
+  'expression timer': 'invalid_timer',
+  'non-ISO duration': 'invalid_timer',
+  'JUEL method call': 'untranslatable_condition',
+  'bad FEEL': 'invalid_condition',
+  'partly conditioned split': 'missing_condition',
+  'agent choice with an unnamed flow': 'unnamed_choice',
+  'condition off a task': 'condition_not_on_gateway',
+  'gateway with no way out': 'no_outgoing_flow',
+  'dangling flow': 'dangling_flow',
+  'unresolved reference': 'unresolved_reference',
+  'unreachable task': 'unreachable',
+  'task with no way on': 'no_outgoing_flow',
+  'no start event': 'no_start_event',
+  'two start events': 'several_start_events',
+  'automatic task that splits': 'implicit_fork',
+  'loop with no wait state': 'instant_loop',
+  'unstructured parallel': 'unstructured_parallel',
+  'join that waits for too many': 'unstructured_parallel',
+  'mixed parallel gateway': 'invalid_gateway',
+  'boundary on an automatic task': 'invalid_boundary',
+  'missing attachedToRef': 'invalid_boundary',
+  'waiting on a reminder path': 'invalid_boundary',
+  'event gateway to a task': 'invalid_gateway',
+  'bad SLA': 'invalid_property',
+  'unknown field type': 'invalid_property',
+  'enum without options': 'invalid_property',
+  'duplicate event keys': 'duplicate_event',
+};
 
 const simple = (extra: string, flows = '') => bpmn(`${linear('<bpmn:userTask id="u"/>')}${extra}${flows}`);
 
 describe('BPMN → workflow: rejections name every offending element', () => {
   test.each([
-    ['inclusive gateway', simple('<bpmn:inclusiveGateway id="inc"/>'), 'inc', 'inclusiveGateway', /not supported/],
     ['complex gateway', simple('<bpmn:complexGateway id="cx"/>'), 'cx', 'complexGateway', /not supported/],
     ['call activity', simple('<bpmn:callActivity id="call" calledElement="x"/>'), 'call', 'callActivity', /call activities are not supported/],
     ['transaction', simple('<bpmn:transaction id="tx"/>'), 'tx', 'transaction', /not supported/],
@@ -22,13 +65,19 @@ describe('BPMN → workflow: rejections name every offending element', () => {
     ],
     ['throw event', simple('<bpmn:intermediateThrowEvent id="thr"/>'), 'thr', 'intermediateThrowEvent', /use a send task/],
     [
-      'error boundary',
-      simple('<bpmn:boundaryEvent id="err" attachedToRef="u"><bpmn:errorEventDefinition/></bpmn:boundaryEvent>'),
-      'err',
+      'signal boundary',
+      simple('<bpmn:boundaryEvent id="sig" attachedToRef="u"><bpmn:signalEventDefinition/></bpmn:boundaryEvent>'),
+      'sig',
       'boundaryEvent',
-      /error boundary events/,
+      /signal boundary events/,
     ],
-    ['error end', simple('<bpmn:endEvent id="errEnd"><bpmn:errorEventDefinition/></bpmn:endEvent>'), 'errEnd', 'endEvent', /error end events/],
+    [
+      'error end at process level',
+      simple('<bpmn:endEvent id="errEnd"><bpmn:errorEventDefinition/></bpmn:endEvent>'),
+      'errEnd',
+      'endEvent',
+      /nothing to catch it/,
+    ],
     ['multi-instance', bpmn(linear('<bpmn:userTask id="mi"><bpmn:multiInstanceLoopCharacteristics/></bpmn:userTask>')), 'mi', 'userTask', /multi-instance/],
     [
       'timer start',
@@ -73,13 +122,13 @@ describe('BPMN → workflow: rejections name every offending element', () => {
       /not an ISO 8601 duration/,
     ],
     [
-      'JUEL condition',
+      'JUEL method call',
       bpmn(
-        `<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="x"/><bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>${flow('s', 'x')}${flow('x', 'a', { condition: '${ok}' })}${flow('x', 'b', { condition: '${!ok}' })}`,
+        `<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="x"/><bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>${flow('s', 'x')}${flow('x', 'a', { condition: '${execution.getVariable("ok")}' })}${flow('x', 'b', { condition: '${!ok}' })}`,
       ),
       'f_x_a',
       'sequenceFlow',
-      /JUEL\/EL expression: write it in FEEL/,
+      /cannot be translated to FEEL: execution.getVariable\(…\) calls a method/,
     ],
     [
       'bad FEEL',
@@ -91,20 +140,29 @@ describe('BPMN → workflow: rejections name every offending element', () => {
       /not valid FEEL/,
     ],
     [
-      'unconditioned split',
+      'partly conditioned split',
       bpmn(
-        `<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="x"/><bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>${flow('s', 'x')}${flow('x', 'a')}${flow('x', 'b')}`,
+        `<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="x"/><bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>${flow('s', 'x')}${flow('x', 'a', { condition: 'ok' })}${flow('x', 'b')}`,
       ),
-      'f_x_a',
+      'f_x_b',
       'sequenceFlow',
       /without a condition and is not its default flow/,
+    ],
+    [
+      'agent choice with an unnamed flow',
+      bpmn(
+        `<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="x"/><bpmn:endEvent id="a"/><bpmn:endEvent id="b"/>${flow('s', 'x')}${flow('x', 'a', { attrs: 'name="yes"' })}${flow('x', 'b')}`,
+      ),
+      'f_x_b',
+      'sequenceFlow',
+      /the agent chooses, but this flow has no name/,
     ],
     [
       'condition off a task',
       bpmn(`<bpmn:startEvent id="s"/><bpmn:userTask id="t"/><bpmn:endEvent id="e"/>${flow('s', 't')}${flow('t', 'e', { condition: 'x = 1' })}`),
       'f_t_e',
       'sequenceFlow',
-      /only supported on flows leaving an exclusive gateway/,
+      /only supported on flows leaving an exclusive or inclusive gateway/,
     ],
     [
       'gateway with no way out',
@@ -268,14 +326,14 @@ describe('BPMN → workflow: rejections name every offending element', () => {
       'sequenceFlow',
       /already leaves step u/,
     ],
-  ])('%s', async (_name, xml, elementId, type, message) => {
-    expectProblem(await problemsOf(xml), elementId, type, message);
+  ])('%s', async (name, xml, elementId, type, message) => {
+    expectProblem(await problemsOf(xml), elementId, type, message, CODES[name]!);
   });
 
   test('all problems are reported at once, not just the first', async () => {
     const problems = await problemsOf(
       bpmn(
-        `${linear('<bpmn:userTask id="u"/>')}<bpmn:inclusiveGateway id="inc"/><bpmn:callActivity id="call"/><bpmn:userTask id="orphan"/>${flow('orphan', 'end')}`,
+        `${linear('<bpmn:userTask id="u"/>')}<bpmn:complexGateway id="inc"/><bpmn:callActivity id="call"/><bpmn:userTask id="orphan"/>${flow('orphan', 'end')}`,
       ),
     );
     expect(problems.map((p) => p.elementId).sort()).toEqual(['call', 'inc', 'orphan']);

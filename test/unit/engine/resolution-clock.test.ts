@@ -387,7 +387,9 @@ describe('levelSla and vipCalendar in BPMN', () => {
         { id: 'Support_Process' },
       ),
     );
-    expect(problems).toEqual([{ elementId: 'Support_Process', type: 'process', message: expect.stringMatching(message) }]);
+    expect(problems).toEqual([
+      { elementId: 'Support_Process', type: 'process', code: 'invalid_property', severity: 'error', message: expect.stringMatching(message) },
+    ]);
   });
 
   test('export → import keeps levelSla and vipCalendar', async () => {
