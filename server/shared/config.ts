@@ -57,7 +57,14 @@ export interface Config {
   queueFilterOptions?: number;
   /** Bounds on an uploaded Excel workbook (execution-table import); absent: DEFAULT_WORKBOOK_LIMITS. */
   workbookLimits?: WorkbookLimits;
+  /** Tickets a migration's dry run reads and replays at a time (MIGRATION_BATCH_SIZE): its memory stays flat. */
+  migrationBatchSize?: number;
+  /** The most tickets one migration apply moves, in its one transaction (MIGRATION_APPLY_MAX). */
+  migrationApplyMax?: number;
 }
+
+export const DEFAULT_MIGRATION_BATCH_SIZE = 500;
+export const DEFAULT_MIGRATION_APPLY_MAX = 5_000;
 
 export const DEFAULT_CONDITION_MAX_ITERATIONS = 10_000;
 export const DEFAULT_CONDITION_TIMEOUT_MS = 100;
@@ -181,6 +188,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     workflowLimits: workflowLimitsFrom(env),
     queueFilterOptions: wholeNumberSetting(env, 'QUEUE_FILTER_OPTIONS') ?? DEFAULT_QUEUE_FILTER_OPTIONS,
     workbookLimits: workbookLimitsFrom(env),
+    migrationBatchSize: wholeNumberSetting(env, 'MIGRATION_BATCH_SIZE', { most: 10_000 }) ?? DEFAULT_MIGRATION_BATCH_SIZE,
+    migrationApplyMax: wholeNumberSetting(env, 'MIGRATION_APPLY_MAX', { most: 100_000 }) ?? DEFAULT_MIGRATION_APPLY_MAX,
   };
   const passwordHashCost = passwordHashCostFrom(env.PASSWORD_HASH_COST, env.NODE_ENV);
   if (passwordHashCost !== undefined) config.passwordHashCost = passwordHashCost;
