@@ -102,7 +102,8 @@ export function replayTicket(workflow: Workflow, history: TicketHistory, now: nu
     const input = { fields: history.intake, vip: history.vip, ...(history.calendar !== undefined ? { calendar: history.calendar } : {}) };
     moved = startTicket(workflow, { now: history.createdAt, actor: history.createdBy }, input, options);
     for (const event of history.events) {
-      moved = fireInterrupting(workflow, moved, event.at, options);
+      // Strictly before: a timer due at the event's very moment is the one it records, or lost the race to it.
+      moved = fireInterrupting(workflow, moved, event.at - 1, options);
       if (moved.done) break;
       current = event;
       moved = replayOne(workflow, moved, event, options);
@@ -113,7 +114,7 @@ export function replayTicket(workflow: Workflow, history: TicketHistory, now: nu
     return { kind: 'blocked', reason: blockedBy(workflow, error, current) };
   }
   if (moved.done)
-    return { kind: 'blocked', reason: { code: 'would_close', message: `the ticket would be closed by version replay; a migration never closes tickets` } };
+    return { kind: 'blocked', reason: { code: 'would_close', message: 'its history ends the ticket on this version, and a migration never closes tickets' } };
   const state = renumbered(fastForward(workflow, moved.state, now), history.seq);
   const steps = activeSteps(workflow, state);
   const same = steps.length === history.openSteps.length && [...steps].sort().join('\n') === [...history.openSteps].sort().join('\n');
