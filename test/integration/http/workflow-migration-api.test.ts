@@ -1,29 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { migrationRepository } from '../../../server/data/tickets/migration-repository.js';
 import { MigrationAppliedSchema, MigrationPlanSchema } from '../../../server/web/api/workflow-migrations.schemas.js';
 import { eachDatabase } from '../../helpers/databases.js';
+import { agentEvent, INQUIRY, threeTickets as seeded } from '../../helpers/migration.js';
 import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
 
-const KEY = 'customer-inquiry';
-const TICKET = { workflow: KEY, channel: 'chat', subject: 'cannot log in', customer: { name: 'Wang Wei' } };
+const KEY = INQUIRY;
 const MINUTE = 60_000;
-
-/**
- * Version 2 of the inquiry SOP: the issue summary is now required when answering, and the gateway sends
- * L2 to management and L3 to technical support (the two conditions swapped).
- */
-function version2(): string {
-  const v1 = readFileSync(new URL('../../../workflows/customer-inquiry.bpmn', import.meta.url), 'utf8');
-  const v2 = v1
-    .replace(
-      '<sop:field name="issueSummary" label="问题摘要 Issue summary" type="text" required="false" />',
-      '<sop:field name="issueSummary" label="问题摘要 Issue summary" type="text" required="true" />',
-    )
-    .replace(/(id="Flow_Level_L2"[\s\S]*?level = &quot;)L2(&quot;)/, '$1L3$2')
-    .replace(/(id="Flow_Level_L3"[\s\S]*?level = &quot;)L3(&quot;)/, '$1L2$2');
-  expect(v2.match(/required="true"/g)!.length).toBe(v1.match(/required="true"/g)!.length + 1);
-  return v2;
-}
 
 /** The answer parsed by its documented schema: a field the schema does not describe would be stripped. */
 function documented<T>(schema: { parse(value: unknown): T }, body: unknown): T {
@@ -40,26 +22,8 @@ eachDatabase('migration of waiting tickets with a replayed proof, over HTTP', (d
 
   const manager = (method: string, path: string, json?: unknown) =>
     server.call(method, path, { token: server.tokens.manager, ...(json !== undefined ? { json } : {}) });
-  const event = async (id: number, type: string, fields: Record<string, unknown> = {}) => {
-    server.app.clock.advance(3 * MINUTE);
-    const answer = await server.call('POST', `/api/tickets/${id}/events`, { json: { type, fields } });
-    expect(answer.status).toBe(200);
-    return answer.body as { revision: number; state: string[] };
-  };
-  const open = async () => ((await server.call('POST', '/api/tickets', { json: TICKET })).body as { id: number }).id;
-
-  /** Three tickets on v1: one waiting to be answered, one with technical support (L2), one answered without a summary; then v2. */
-  async function threeTickets(): Promise<{ waiting: number; technical: number; unsummarised: number }> {
-    const waiting = await open();
-    const technical = await open();
-    await event(technical, 'answer', { issueSummary: 'app crashes on login' });
-    await event(technical, 'grade', { level: 'L2' });
-    const unsummarised = await open();
-    await event(unsummarised, 'answer');
-    await server.app.workflows.import(version2(), PEOPLE.manager.email);
-    server.app.clock.advance(10 * MINUTE);
-    return { waiting, technical, unsummarised };
-  }
+  const event = (id: number, type: string, fields: Record<string, unknown> = {}) => agentEvent(server, id, type, fields);
+  const threeTickets = () => seeded(server);
 
   test('plan: one ticket moves cleanly, one lands in another step, one cannot move and why; apply moves the two', async () => {
     const { waiting, technical, unsummarised } = await threeTickets();
