@@ -1,6 +1,6 @@
 import { DEFAULT_WORKFLOW_LIMITS, workflowLimitSetting, type WorkflowLimits } from '../shared/config.js';
 import { InvalidBpmnError, type BpmnProblem } from '../shared/errors.js';
-import { parseBpmn } from './bpmn/parse.js';
+import { parseBpmn, type ParsedBpmn } from './bpmn/parse.js';
 import { readGraph } from './bpmn/read-graph.js';
 import { compileGraph, type CompileOptions } from './compile/compile.js';
 import type { ProcessGraph, Workflow } from './workflow.js';
@@ -14,7 +14,8 @@ export interface ImportResult {
  * BPMN 2.0 XML (bytes in any declared encoding, or text) → executable workflow. Every problem in the file
  * is collected; the workflow exists only when there are none. `limits` bound what the file may cost: its
  * size, flow elements, nesting, text lengths (checked in one linear pass before any parser runs) and the
- * time parsing, reading and compiling may take together.
+ * time parsing, reading and compiling may take together. `parsed`: `input` already parsed with the same limits
+ * (the editor's publish lints and diffs that parse too), so it is not parsed twice.
  *
  * @example
  * const { workflow, problems } = await importBpmn(readFileSync('workflows/customer-inquiry.bpmn'));
@@ -23,6 +24,7 @@ export async function importBpmn(
   input: Uint8Array | string,
   limits: WorkflowLimits = DEFAULT_WORKFLOW_LIMITS,
   options: CompileOptions = {},
+  parsedBefore?: ParsedBpmn,
 ): Promise<ImportResult> {
   const started = performance.now();
   const overBudget = (phase: string): ImportResult | undefined =>
@@ -37,7 +39,7 @@ export async function importBpmn(
           ],
         }
       : undefined;
-  const parsed = await parseBpmn(input, limits);
+  const parsed = parsedBefore ?? (await parseBpmn(input, limits));
   if (!parsed.definitions) return { problems: parsed.problems };
   const late = overBudget('parsing the file');
   if (late) return late;
@@ -60,8 +62,9 @@ export async function importBpmnOrThrow(
   input: Uint8Array | string,
   limits: WorkflowLimits = DEFAULT_WORKFLOW_LIMITS,
   options: CompileOptions = {},
+  parsed?: ParsedBpmn,
 ): Promise<Workflow> {
-  const { workflow, problems } = await importBpmn(input, limits, options);
+  const { workflow, problems } = await importBpmn(input, limits, options, parsed);
   if (!workflow) throw new InvalidBpmnError(problems);
   return workflow;
 }

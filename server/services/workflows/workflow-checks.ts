@@ -1,7 +1,7 @@
 import { DEFAULT_WORKFLOW_LIMITS, workflowLimitSetting, type WorkflowLimits } from '../../shared/config.js';
 import { InvalidBpmnError, TooLargeError, type BpmnProblem } from '../../shared/errors.js';
 import type { CompileOptions } from '../../engine/compile/compile.js';
-import { bpmnSize } from '../../engine/bpmn/parse.js';
+import { bpmnSize, type ParsedBpmn } from '../../engine/bpmn/parse.js';
 import { importBpmnOrThrow } from '../../engine/import-bpmn.js';
 import type { Workflow } from '../../engine/workflow.js';
 
@@ -21,15 +21,15 @@ export class WorkflowChecks {
 
   /**
    * The workflow in `source`, or InvalidBpmnError with every problem, or TooLargeError (413) when the file is
-   * larger than `limits.maxBytes`.
+   * larger than `limits.maxBytes`. `parsed`: `source` as `parseBpmn` read it with these limits, when the caller has it.
    */
-  async check(source: Uint8Array | string): Promise<Workflow> {
+  async check(source: Uint8Array | string, parsed?: ParsedBpmn): Promise<Workflow> {
     const size = bpmnSize(source);
     if (size > this.limits.maxBytes) {
       const setting = workflowLimitSetting('maxBytes');
       throw new TooLargeError(`the BPMN file is ${size} bytes; the limit is ${this.limits.maxBytes} (${setting})`, setting, this.limits.maxBytes);
     }
-    const workflow = await importBpmnOrThrow(source, this.limits, this.compile);
+    const workflow = await importBpmnOrThrow(source, this.limits, this.compile, parsed);
     this.checkCalendars(workflow);
     return workflow;
   }
