@@ -89,18 +89,26 @@ export class WorkflowMigrations {
     const counts = { clean: 0, moved: 0, blocked: 0 };
     const now = this.clock.now();
     const ids = tickets && [...new Set(tickets)].sort((a, b) => a - b);
-    for (let after = 0, offset = 0; ;) {
-      const only = ids?.slice(offset, offset + this.settings.batchSize);
-      if (only && !only.length) break;
-      const batch = await this.repository.openTickets(from.id, { after, limit: this.settings.batchSize, ...(only ? { ids: only } : {}) });
+    const size = this.settings.batchSize;
+    // The next batch is read while this one is replayed: two batches at most in memory, the database's time hidden.
+    const read = (after: number, offset: number) => {
+      const only = ids?.slice(offset, offset + size);
+      if (only && !only.length) return undefined;
+      const batch = this.repository.openTickets(from.id, { after, limit: size, ...(only ? { ids: only } : {}) });
+      // Awaited once the batch before is replayed; a replay that throws first leaves it, and its failure, unread.
+      batch.catch(() => undefined);
+      return batch;
+    };
+    let next = read(0, 0);
+    for (let offset = size; next; offset += size) {
+      const batch = await next;
+      const more = ids ? offset < ids.length : batch.length === size;
+      next = more ? read(batch[batch.length - 1]?.record.id ?? 0, offset) : undefined;
       for (const candidate of batch) {
         const planned = this.replay(from.workflow, to.workflow, candidate, now).planned;
         counts[planned.outcome]++;
         visit(planned);
       }
-      if (only) offset += only.length;
-      else if (batch.length < this.settings.batchSize) break;
-      else after = batch[batch.length - 1]!.record.id;
     }
     return counts;
   }

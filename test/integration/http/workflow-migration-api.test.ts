@@ -1,4 +1,5 @@
 import { migrationRepository } from '../../../server/data/tickets/migration-repository.js';
+import { WorkflowMigrations, type PlannedTicket } from '../../../server/services/workflows/migration.js';
 import { MigrationAppliedSchema, MigrationPlanSchema } from '../../../server/web/api/workflow-migrations.schemas.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { agentEvent, INQUIRY, threeTickets as seeded } from '../../helpers/migration.js';
@@ -145,6 +146,25 @@ eachDatabase('migration of waiting tickets with a replayed proof, over HTTP', (d
     expect(first).toMatchObject({ version: 1, revision: 1, state: ['Task_Answer'] });
     expect(first.stepLog.find((v: { step: string }) => v.step === 'Task_Answer').exitedAt).toBeUndefined();
     expect(first.pendingTimers.length).toBeGreaterThan(0);
+  });
+
+  test('the dry run reads tickets in batches: batches of one give the same plan, whole or for chosen tickets', async () => {
+    const { waiting, technical, unsummarised } = await threeTickets();
+    const { app } = server;
+    const oneByOne = new WorkflowMigrations(migrationRepository(app.db), app.workflows, app.audit, app.clock, {}, { batchSize: 1 });
+    const seen: PlannedTicket[] = [];
+    const counts = await oneByOne.dryRun(KEY, 1, 2, (planned) => seen.push(planned));
+    expect(counts).toEqual({ clean: 1, moved: 1, blocked: 1 });
+    expect(seen.map((t) => [t.id, t.outcome])).toEqual([
+      [waiting, 'clean'],
+      [technical, 'moved'],
+      [unsummarised, 'blocked'],
+    ]);
+    const chosen = await oneByOne.plan(KEY, 1, 2, [unsummarised, waiting, unsummarised]);
+    expect(chosen.tickets.map((t) => [t.id, t.outcome])).toEqual([
+      [waiting, 'clean'],
+      [unsummarised, 'blocked'],
+    ]);
   });
 
   test('only managers and admins plan and apply; an agent is refused', async () => {
