@@ -37,6 +37,8 @@ export interface ClosedVisit {
   actor?: string;
   exitedAt?: number;
   automatic: boolean;
+  /** The values given with the event, when the step log kept them (rows from before it did have none). */
+  fields?: Record<string, unknown>;
 }
 
 export type BlockCode = 'step_removed' | 'event_not_allowed' | 'field_required' | 'field_invalid' | 'condition_failed' | 'would_close' | 'refused';
@@ -55,8 +57,9 @@ export type ReplayOutcome =
 
 /**
  * The history a ticket's record and step log tell, read with the version it ran on: events in the order
- * they ended visits (one event that closed several visits at once counts once), each given the values of
- * the fields its step asks for; what no step of the history asks for was given at intake.
+ * they ended visits (one event that closed several visits at once counts once), each with the values the
+ * step log kept for it, or else (rows from before it kept them) the ticket's values of the fields its step
+ * asks for; what no event of the history gave was given at intake.
  */
 export function historyOf(
   old: Workflow,
@@ -71,7 +74,8 @@ export function historyOf(
     if (last && last.at === visit.exitedAt && last.type === visit.event && last.actor === visit.actor) continue;
     const names = (old.steps[visit.step]?.fields ?? []).map((f) => f.name);
     names.forEach((name) => asked.add(name));
-    const fields = Object.fromEntries(names.filter((name) => name in ticket.fields).map((name) => [name, ticket.fields[name]]));
+    Object.keys(visit.fields ?? {}).forEach((name) => asked.add(name));
+    const fields = visit.fields ?? Object.fromEntries(names.filter((name) => name in ticket.fields).map((name) => [name, ticket.fields[name]]));
     events.push({ type: visit.event!, actor: visit.actor ?? 'unknown', at: visit.exitedAt!, step: visit.step, fields });
   }
   const intake = Object.fromEntries(Object.entries(ticket.fields).filter(([name]) => !asked.has(name) && name !== 'vip'));

@@ -64,11 +64,15 @@ export function migrationRepository(db: Database): MigrationRepository {
       const records = rowsOf<TicketRow>(await db.knex.raw(sql, [versionId, after, ...(ids ?? []), limit])).map(ticketOf);
       if (!records.length) return [];
       const found = records.map((r) => r.id);
-      const rows = rowsOf<StepLogRow & { ticket_id: number }>(
+      const rows = rowsOf<StepLogRow & { ticket_id: number; fields: string | null }>(
         await db.knex.raw(`SELECT * FROM step_log WHERE ticket_id IN (${listSql(found.length)}) AND exited_at IS NOT NULL ORDER BY ticket_id, visit`, found),
       );
       const ended = new Map<number, StepLogEntry[]>(found.map((id) => [id, []]));
-      for (const row of rows) ended.get(Number(row.ticket_id))!.push(stepLogEntryOf(row));
+      for (const row of rows) {
+        const entry = stepLogEntryOf(row);
+        if (row.fields) entry.fields = JSON.parse(row.fields) as Record<string, unknown>;
+        ended.get(Number(row.ticket_id))!.push(entry);
+      }
       return records.map((record) => ({ record, ended: ended.get(record.id)! }));
     },
 

@@ -53,6 +53,8 @@ export interface StepLogEntry {
   slaMs?: number;
   breached: boolean;
   automatic: boolean;
+  /** The values given with the event that ended the visit (stored; read only by a migration's replay). */
+  fields?: Record<string, unknown>;
 }
 
 export interface PendingTimerView {

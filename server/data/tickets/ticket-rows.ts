@@ -100,6 +100,7 @@ export function stepLogValues(ticketId: number, entry: StepLogEntry): SqlValue[]
     entry.slaMs ?? null,
     entry.breached,
     entry.automatic,
+    entry.fields === undefined ? null : JSON.stringify(entry.fields),
   ];
 }
 
@@ -143,9 +144,9 @@ export function pendingTimerOf(row: TimerRow): PendingTimerView {
 export const TICKET_INSERT =
   'INSERT INTO tickets (level, vip, fields, snapshot, revision, due_at, updated_at, closed_at, workflow_id, workflow_key, channel, subject, customer_id, created_at, created_by, row_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id';
 export const STEP_LOG_INSERT =
-  'INSERT INTO step_log (ticket_id, visit, step, step_name, owner, entered_at, exited_at, duration_ms, actor, event, sla_ms, breached, automatic)';
+  'INSERT INTO step_log (ticket_id, visit, step, step_name, owner, entered_at, exited_at, duration_ms, actor, event, sla_ms, breached, automatic, fields)';
 export const STEP_LOG_UPSERT =
-  ' ON CONFLICT (ticket_id, visit) DO UPDATE SET exited_at = excluded.exited_at, duration_ms = excluded.duration_ms, actor = excluded.actor, event = excluded.event, breached = excluded.breached';
+  ' ON CONFLICT (ticket_id, visit) DO UPDATE SET exited_at = excluded.exited_at, duration_ms = excluded.duration_ms, actor = excluded.actor, event = excluded.event, breached = excluded.breached, fields = excluded.fields';
 export const TIMERS_INSERT = 'INSERT INTO timers (ticket_id, key, kind, step, timer_id, visit, due_at, armed_at, cancelled_at, claimed_by, claimed_at)';
 export const TIMERS_UPSERT = ' ON CONFLICT (ticket_id, key) DO UPDATE SET cancelled_at = excluded.cancelled_at WHERE timers.fired_at IS NULL';
 export const NOTIFICATIONS_INSERT = 'INSERT INTO notifications (ticket_id, kind, recipient, step, message, created_at)';

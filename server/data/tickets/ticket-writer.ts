@@ -55,7 +55,7 @@ function writeOnSqlite(sqlite: SqliteStatements, unit: TicketWrite): Outcome<Tic
 
 function writeEffectsOnSqlite(run: (sql: string, values: readonly SqlValue[]) => unknown, ticketId: number, effects: TicketEffects, fired: readonly number[], at: number): void {
   for (const id of fired) run(TIMER_FIRED, [at, id]);
-  for (const entry of effects.stepLog) run(`${STEP_LOG_INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${STEP_LOG_UPSERT}`, stepLogValues(ticketId, entry));
+  for (const entry of effects.stepLog) run(`${STEP_LOG_INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${STEP_LOG_UPSERT}`, stepLogValues(ticketId, entry));
   for (const timer of effects.timers) run(`${TIMERS_INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${TIMERS_UPSERT}`, timerValues(ticketId, timer));
   for (const note of effects.notifications) run(`${NOTIFICATIONS_INSERT} VALUES (?, ?, ?, ?, ?, ?)`, notificationValues(ticketId, note));
 }

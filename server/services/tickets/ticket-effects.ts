@@ -71,6 +71,7 @@ export function effectsOf(
       row.durationMs = done.durationMs;
       row.actor = done.actor;
       row.event = done.event;
+      if (done.given) row.fields = done.given;
     }
     if (visit.slaMs !== undefined) row.slaMs = visit.slaMs;
     return row;

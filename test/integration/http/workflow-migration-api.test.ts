@@ -1,12 +1,14 @@
 import { migrationRepository } from '../../../server/data/tickets/migration-repository.js';
 import { WorkflowMigrations, type PlannedTicket } from '../../../server/services/workflows/migration.js';
 import { MigrationAppliedSchema, MigrationPlanSchema } from '../../../server/web/api/workflow-migrations.schemas.js';
+import { readFileSync } from 'node:fs';
 import { eachDatabase } from '../../helpers/databases.js';
 import { agentEvent, INQUIRY, threeTickets as seeded } from '../../helpers/migration.js';
 import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
 
 const KEY = INQUIRY;
 const MINUTE = 60_000;
+const ticketOf = (workflow: string) => ({ workflow, channel: 'chat', subject: 'a question', customer: { name: 'Wang Wei' } });
 
 /** The answer parsed by its documented schema: a field the schema does not describe would be stripped. */
 function documented<T>(schema: { parse(value: unknown): T }, body: unknown): T {
@@ -17,7 +19,7 @@ function documented<T>(schema: { parse(value: unknown): T }, body: unknown): T {
 eachDatabase('migration of waiting tickets with a replayed proof, over HTTP', (database) => {
   let server: TestServer;
   beforeEach(async () => {
-    server = await startTestServer(database(), { workflows: [KEY] });
+    server = await startTestServer(database(), { workflows: [KEY, 'standard-service'] });
   });
   afterEach(() => server.close());
 
@@ -165,6 +167,26 @@ eachDatabase('migration of waiting tickets with a replayed proof, over HTTP', (d
       [waiting, 'clean'],
       [unsummarised, 'blocked'],
     ]);
+  });
+
+  test("each event is replayed with the values given with it, not the ticket's last ones", async () => {
+    // a customer not satisfied the first time, satisfied the second: the step log keeps both answers
+    const opened = await server.call('POST', '/api/tickets', { json: { ...ticketOf('standard-service'), subject: 'refund' } });
+    const id = (opened.body as { id: number }).id;
+    await event(id, 'accept', { request: 'refund for order 17' });
+    await event(id, 'analyse', { needType: 'return' });
+    await event(id, 'provide_solution', { solution: 'store credit' });
+    await event(id, 'confirm', { satisfied: false });
+    await event(id, 'provide_solution', { solution: 'refund to card' });
+    expect(await event(id, 'confirm', { satisfied: true, satisfaction: 5 })).toMatchObject({ state: ['Task_SummarizeRecord'] });
+    const source = readFileSync(new URL('../../../workflows/standard-service.bpmn', import.meta.url), 'utf8');
+    const v2 = source.replace('sla="PT2H" vipSla="PT1H"', 'sla="PT3H" vipSla="PT1H"');
+    expect(v2).not.toBe(source);
+    await server.app.workflows.import(v2, PEOPLE.manager.email);
+
+    // replayed with the ticket's last answer (satisfied) the first confirm would skip the second solution
+    const plan = await manager('POST', '/api/workflows/standard-service/migrations/plan', { fromVersion: 1, toVersion: 2 });
+    expect(plan.body.tickets).toEqual([expect.objectContaining({ id, outcome: 'clean', from: ['Task_SummarizeRecord'], to: ['Task_SummarizeRecord'] })]);
   });
 
   test('only managers and admins plan and apply; an agent is refused', async () => {

@@ -1,7 +1,10 @@
 import { historyOf, replayTicket, type TicketHistory } from '../../../server/engine/replay.js';
-import { advance, fireTimer, startTicket, type Advance } from '../../../server/engine/ticket-engine.js';
+import { advance, fireTimer, startTicket, type Advance, type StepVisit } from '../../../server/engine/ticket-engine.js';
 import type { Workflow } from '../../../server/engine/workflow.js';
 import { bpmn, compile, flow, timer } from '../../helpers/bpmn.js';
+
+/** A closed visit as the step log stores it: the event's values under `fields`. */
+const asStored = ({ given, ...visit }: StepVisit) => (given ? { ...visit, fields: given } : visit);
 
 const T0 = Date.parse('2026-01-05T09:00:00Z');
 const MIN = 60_000;
@@ -17,7 +20,7 @@ function recorded(workflow: Workflow, moves: Array<Advance>): TicketHistory {
   return historyOf(
     workflow,
     { createdAt: T0, createdBy: 'intake', fields: last.fields, state: last.state },
-    moves.flatMap((m) => m.visitsClosed),
+    moves.flatMap((m) => m.visitsClosed.map(asStored)),
   );
 }
 
@@ -47,6 +50,14 @@ describe('replaying a recorded history through another version', () => {
       { type: 'timer.late', actor: 'timer', at: T0 + 130 * MIN, step: 'b', fields: {} },
     ]);
     expect(history.openSteps).toEqual(['c']);
+    // step-log rows from before the values were kept: each step's fields get the ticket's values
+    const last = escalated().at(-1)!;
+    const legacy = historyOf(
+      v1,
+      { createdAt: T0, createdBy: 'intake', fields: last.fields, state: last.state },
+      escalated().flatMap((m) => m.visitsClosed.map(({ given: _, ...visit }) => visit)),
+    );
+    expect(legacy.events.map((e) => e.fields)).toEqual([{ note: 'called back' }, {}]);
   });
 
   test('the same version: clean, with visits and timers numbered after the stored ones, on the recorded clock', () => {
