@@ -47,6 +47,8 @@ import { KnexWorkflowDraftRepository } from './data/workflows/draft-repository.j
 import { KnexWorkflowUsageReadModel } from './data/read-models/workflow-usage.query.js';
 import { WorkflowDrafts } from './services/workflows/workflow-drafts.js';
 import { WorkflowOverview } from './services/workflows/workflow-overview.js';
+import { migrationRepository } from './data/tickets/migration-repository.js';
+import { WorkflowMigrations } from './services/workflows/migration.js';
 
 /** What the web layer needs of the database itself, handed over here so that web never imports the data layer. */
 export interface System {
@@ -69,6 +71,8 @@ export interface Sopflow {
   drafts: WorkflowDrafts;
   /** Every workflow with its versions and the tickets running on each. */
   workflowOverview: WorkflowOverview;
+  /** Waiting tickets moved to a later version of their workflow, after a dry run that replays their history. */
+  migrations: WorkflowMigrations;
   tickets: TicketRuntime;
   users: Users;
   /** People management (admin): add, deactivate, roles, lanes, passwords, tokens, each change audited. */
@@ -166,6 +170,10 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     workflows,
     drafts: new WorkflowDrafts(new KnexWorkflowDraftRepository(db), workflows, checks, audit, clock),
     workflowOverview: new WorkflowOverview(workflows, new KnexWorkflowUsageReadModel(db)),
+    migrations: new WorkflowMigrations(migrationRepository(db), workflows, audit, clock, engine, {
+      ...(config.migrationBatchSize !== undefined ? { batchSize: config.migrationBatchSize } : {}),
+      ...(config.migrationApplyMax !== undefined ? { applyMax: config.migrationApplyMax } : {}),
+    }),
     tickets,
     users,
     people: new People(userRepository, users, audit, clock),

@@ -4,6 +4,7 @@ import { excelSection } from './excel.js';
 import { hostileSection } from './hostile.js';
 import { pagesSection } from './pages.js';
 import { runtimeSection } from './runtime.js';
+import { workflowsSection } from './workflows.js';
 
 /** Every section `npm run bench` knows, in the order they run. New sections register here. */
-export const sections: BenchSection[] = [engineSection, runtimeSection, pagesSection, excelSection, hostileSection];
+export const sections: BenchSection[] = [engineSection, runtimeSection, pagesSection, excelSection, hostileSection, workflowsSection];

@@ -1,6 +1,6 @@
 import { DEFAULT_WORKFLOW_LIMITS, workflowLimitSetting, type WorkflowLimits } from '../shared/config.js';
 import { bpmnError, InvalidBpmnError, type BpmnProblem } from '../shared/errors.js';
-import { parseBpmn } from './bpmn/parse.js';
+import { parseBpmn, type ParsedBpmn } from './bpmn/parse.js';
 import { readGraph, type ReadOptions } from './bpmn/read-graph.js';
 import { compileGraph, type CompileOptions } from './compile/compile.js';
 import type { ProcessGraph, Workflow } from './workflow.js';
@@ -22,6 +22,8 @@ export interface ImportOptions extends CompileOptions, ReadOptions {}
  * workflow exists only when there are no errors; warnings come with it either way. `limits` bound what the
  * file may cost: its size, flow elements, nesting, text lengths (checked in one linear pass before any
  * parser runs) and the time parsing, reading and compiling may take together.
+ * `parsedBefore`: `input` already parsed with the same limits (the editor's publish lints and diffs that parse
+ * too), so it is not parsed twice.
  *
  * @example
  * const { workflow, problems, warnings } = await importBpmn(readFileSync('workflows/customer-inquiry.bpmn'));
@@ -30,6 +32,7 @@ export async function importBpmn(
   input: Uint8Array | string,
   limits: WorkflowLimits = DEFAULT_WORKFLOW_LIMITS,
   options: ImportOptions = {},
+  parsedBefore?: ParsedBpmn,
 ): Promise<ImportResult> {
   const started = performance.now();
   const overBudget = (phase: string): ImportResult | undefined =>
@@ -47,7 +50,7 @@ export async function importBpmn(
         }
       : undefined;
   const phases: BpmnProblem[][] = [];
-  const parsed = await parseBpmn(input, limits);
+  const parsed = parsedBefore ?? (await parseBpmn(input, limits));
   phases.push(parsed.problems);
   if (!parsed.definitions) return settle(phases);
   const late = overBudget('parsing the file');
@@ -101,8 +104,9 @@ export async function importBpmnOrThrow(
   input: Uint8Array | string,
   limits: WorkflowLimits = DEFAULT_WORKFLOW_LIMITS,
   options: ImportOptions = {},
+  parsed?: ParsedBpmn,
 ): Promise<Workflow> {
-  return (await importBpmnWithWarnings(input, limits, options)).workflow;
+  return (await importBpmnWithWarnings(input, limits, options, parsed)).workflow;
 }
 
 /** The workflow and the warnings of its import, or `InvalidBpmnError` listing every error, then every warning. */
@@ -110,8 +114,9 @@ export async function importBpmnWithWarnings(
   input: Uint8Array | string,
   limits: WorkflowLimits = DEFAULT_WORKFLOW_LIMITS,
   options: ImportOptions = {},
+  parsed?: ParsedBpmn,
 ): Promise<{ workflow: Workflow; warnings: BpmnProblem[] }> {
-  const { workflow, problems, warnings } = await importBpmn(input, limits, options);
+  const { workflow, problems, warnings } = await importBpmn(input, limits, options, parsed);
   if (!workflow) throw new InvalidBpmnError([...problems, ...warnings]);
   return { workflow, warnings };
 }

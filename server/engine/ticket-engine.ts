@@ -58,7 +58,7 @@ export function advance(workflow: Workflow, state: TicketState, event: SopEvent,
     snapshot.context.fields,
   );
   if (checked.problems.length) throw new ValidationError(`the fields of "${handling.map((s) => s.name).join(', ')}" are not valid`, checked.problems);
-  const run = new Run(workflow, state, moment, options, event.type);
+  const run = new Run(workflow, state, moment, options, event.type, checked.values);
   const [next, actions] = transitionOf(workflow, options, runtime, snapshot, { type: event.type, fields: checked.values });
   return run.apply(next, actions);
 }

@@ -41,6 +41,8 @@ export class Run {
     private readonly moment: Moment,
     options: EngineOptions,
     private readonly eventType: string,
+    /** The checked values an agent's event carries: recorded on the visit it ends. */
+    private readonly eventFields?: Record<string, unknown>,
   ) {
     this.state = { ...previous, openVisits: [...previous.openVisits], timers: [...previous.timers] };
     this.time = options.businessTime ?? WALL_CLOCK;
@@ -208,6 +210,7 @@ export class Run {
       automatic,
     };
     if (visit.slaMs !== undefined) closed.slaMs = visit.slaMs;
+    if (!automatic && this.eventFields && Object.keys(this.eventFields).length) closed.given = this.eventFields;
     this.result.visitsClosed.push(closed);
     this.cancel((t) => t.visit === visit.visit);
   }

@@ -31,6 +31,8 @@ export interface StepVisit {
   slaMs?: number;
   breached: boolean;
   automatic: boolean;
+  /** The values given with the agent's event that ended the visit, as checked (absent when none were given). */
+  given?: Record<string, unknown>;
 }
 
 export type TimerKind = 'bpmn' | 'sla-warning' | 'sla-breach' | 'ticket-sla-warning' | 'ticket-sla-breach';

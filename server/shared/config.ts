@@ -59,6 +59,10 @@ export interface Config {
   queueFilterOptions?: number;
   /** Bounds on an uploaded Excel workbook (execution-table import); absent: DEFAULT_WORKBOOK_LIMITS. */
   workbookLimits?: WorkbookLimits;
+  /** Tickets a migration's dry run reads and replays at a time (MIGRATION_BATCH_SIZE): its memory stays flat. */
+  migrationBatchSize?: number;
+  /** The most tickets one migration apply moves, in its one transaction (MIGRATION_APPLY_MAX). */
+  migrationApplyMax?: number;
   /** Scheduled reports and KPI targets (REPORT_*, KPI_TARGET_WINDOW_DAYS); absent: DEFAULT_REPORT_SETTINGS. */
   reports?: ReportSettings;
   /** How the metric engine judges and groups (issue 15); DEFAULT_ANALYTICS_SETTINGS when absent. */
@@ -85,6 +89,9 @@ function analyticsFrom(env: NodeJS.ProcessEnv): AnalyticsSettings {
   const bootstrapMax = wholeNumberSetting(env, 'ANALYTICS_BOOTSTRAP_MAX', { least: 10, most: 1_000_000 }) ?? DEFAULT_ANALYTICS_SETTINGS.bootstrapMax;
   return { fcrWindowDays, weekUtcOffsetMinutes, bootstrapMax };
 }
+
+export const DEFAULT_MIGRATION_BATCH_SIZE = 500;
+export const DEFAULT_MIGRATION_APPLY_MAX = 5_000;
 
 export const DEFAULT_CONDITION_MAX_ITERATIONS = 10_000;
 export const DEFAULT_CONDITION_TIMEOUT_MS = 100;
@@ -210,6 +217,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     workbookLimits: workbookLimitsFrom(env),
     reports: reportSettingsFrom(env),
     analytics: analyticsFrom(env),
+    migrationBatchSize: wholeNumberSetting(env, 'MIGRATION_BATCH_SIZE', { most: 10_000 }) ?? DEFAULT_MIGRATION_BATCH_SIZE,
+    migrationApplyMax: wholeNumberSetting(env, 'MIGRATION_APPLY_MAX', { most: 100_000 }) ?? DEFAULT_MIGRATION_APPLY_MAX,
   };
   const passwordHashCost = passwordHashCostFrom(env.PASSWORD_HASH_COST, env.NODE_ENV);
   if (passwordHashCost !== undefined) config.passwordHashCost = passwordHashCost;

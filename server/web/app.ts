@@ -13,6 +13,7 @@ import { systemRoutes } from './api/system.routes.js';
 import { ticketRoutes } from './api/tickets.routes.js';
 import { workflowRoutes } from './api/workflows.routes.js';
 import { workflowDraftRoutes } from './api/workflow-drafts.routes.js';
+import { workflowMigrationRoutes } from './api/workflow-migrations.routes.js';
 import { accessControl, bearerToken } from './http/auth.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
 import { openApiDocument } from './http/openapi.js';
@@ -71,6 +72,7 @@ function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiR
     openApi,
     ...workflowRoutes(app),
     ...workflowDraftRoutes(app),
+    ...workflowMigrationRoutes(app),
     ...ticketRoutes(app),
     ...executionTableRoutes(app, formatter),
     ...peopleRoutes(app),

@@ -13,6 +13,7 @@ import * as incidents from './2026-12-04-12-incidents.js';
 import * as analytics from './2026-12-05-13-analytics.js';
 import * as reports from './2026-12-05-14-reports.js';
 import * as workflowDrafts from './2026-12-05-15-workflow-drafts.js';
+import * as stepLogFields from './2026-12-05-17-step-log-fields.js';
 
 // Migrations are listed here rather than discovered on disk, so they run the same from TypeScript
 // sources, tests and the CLI. Append; never edit one that has shipped.
@@ -31,6 +32,7 @@ const migrations: Record<string, Knex.Migration> = {
   '2026-12-05-13-analytics': analytics,
   '2026-12-05-14-reports': reports,
   '2026-12-05-15-workflow-drafts': workflowDrafts,
+  '2026-12-05-17-step-log-fields': stepLogFields,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -93,6 +93,8 @@ export interface StepLogEntry {
   agent?: string;
   /** A visit looping back to a step already visited: the step it came from. */
   reworkFrom?: string;
+  /** The values given with the event that ended the visit (stored; read only by a migration's replay). */
+  fields?: Record<string, unknown>;
 }
 
 export interface PendingTimerView {

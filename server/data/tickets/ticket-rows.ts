@@ -240,6 +240,7 @@ export function stepLogValues(ticketId: number, entry: StepLogEntry): SqlValue[]
     entry.waiting === true,
     entry.agent ?? null,
     entry.reworkFrom ?? null,
+    entry.fields === undefined ? null : JSON.stringify(entry.fields),
   ];
 }
 
@@ -284,12 +285,12 @@ const marks = (count: number) => Array.from({ length: count }, () => '?').join('
 export const TICKET_INSERT = `INSERT INTO tickets (level, vip, fields, snapshot, revision, due_at, updated_at, closed_at, ${FACT_COLUMNS.join(', ')},
   workflow_id, workflow_key, version, channel, subject, customer_id, created_at, created_by, row_version) VALUES (${marks(8 + FACT_COLUMNS.length + 8)}, 1) RETURNING id`;
 export const STEP_LOG_INSERT =
-  'INSERT INTO step_log (ticket_id, visit, step, step_name, owner, entered_at, exited_at, duration_ms, actor, event, sla_ms, breached, automatic, business_ms, waiting, agent, rework_from)';
+  'INSERT INTO step_log (ticket_id, visit, step, step_name, owner, entered_at, exited_at, duration_ms, actor, event, sla_ms, breached, automatic, business_ms, waiting, agent, rework_from, fields)';
 /** The values of one step-log row. */
-export const STEP_LOG_VALUES = `VALUES (${marks(17)})`;
+export const STEP_LOG_VALUES = `VALUES (${marks(18)})`;
 // Where a visit came from is known when it opens; the rest when it ends (or is breached).
 export const STEP_LOG_UPSERT =
-  ' ON CONFLICT (ticket_id, visit) DO UPDATE SET exited_at = excluded.exited_at, duration_ms = excluded.duration_ms, actor = excluded.actor, event = excluded.event, breached = excluded.breached, business_ms = excluded.business_ms, agent = excluded.agent';
+  ' ON CONFLICT (ticket_id, visit) DO UPDATE SET exited_at = excluded.exited_at, duration_ms = excluded.duration_ms, actor = excluded.actor, event = excluded.event, breached = excluded.breached, business_ms = excluded.business_ms, agent = excluded.agent, fields = excluded.fields';
 export const TIMERS_INSERT = 'INSERT INTO timers (ticket_id, key, kind, step, timer_id, visit, due_at, armed_at, cancelled_at, claimed_by, claimed_at)';
 export const TIMERS_UPSERT = ' ON CONFLICT (ticket_id, key) DO UPDATE SET cancelled_at = excluded.cancelled_at WHERE timers.fired_at IS NULL';
 export const NOTIFICATIONS_INSERT = 'INSERT INTO notifications (ticket_id, kind, recipient, step, message, created_at)';

@@ -19,7 +19,8 @@ export type AuditAction =
   | 'token.revoke'
   | 'workflow.import'
   | 'workflow.draft_save'
-  | 'workflow.publish';
+  | 'workflow.publish'
+  | 'workflow.migrate';
 
 export interface AuditPage {
   items: AuditRecord[];

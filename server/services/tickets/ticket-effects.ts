@@ -83,6 +83,7 @@ export function effectsOf(
       row.event = done.event;
       const agent = agentOf(done, step);
       if (agent !== undefined) row.agent = agent;
+      if (done.given) row.fields = done.given;
     }
     if (visit.slaMs !== undefined) row.slaMs = visit.slaMs;
     return row;

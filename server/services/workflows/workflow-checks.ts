@@ -1,7 +1,7 @@
 import { DEFAULT_WORKFLOW_LIMITS, workflowLimitSetting, type WorkflowLimits } from '../../shared/config.js';
 import { bpmnError, InvalidBpmnError, TooLargeError, type BpmnProblem } from '../../shared/errors.js';
 import type { CompileOptions } from '../../engine/compile/compile.js';
-import { bpmnSize } from '../../engine/bpmn/parse.js';
+import { bpmnSize, type ParsedBpmn } from '../../engine/bpmn/parse.js';
 import { importBpmnWithWarnings } from '../../engine/import-bpmn.js';
 import type { ReadOptions } from '../../engine/bpmn/read-graph.js';
 import type { Workflow } from '../../engine/workflow.js';
@@ -22,20 +22,24 @@ export class WorkflowChecks {
 
   /**
    * The workflow in `source`, or InvalidBpmnError with every problem, or TooLargeError (413) when the file is
-   * larger than `limits.maxBytes`.
+   * larger than `limits.maxBytes`. `parsed`: `source` as `parseBpmn` read it with these limits, when the caller has it.
    */
-  async check(source: Uint8Array | string, options: ReadOptions = {}): Promise<Workflow> {
-    return (await this.checkWithWarnings(source, options)).workflow;
+  async check(source: Uint8Array | string, options: ReadOptions = {}, parsed?: ParsedBpmn): Promise<Workflow> {
+    return (await this.checkWithWarnings(source, options, parsed)).workflow;
   }
 
   /** As `check`, with the warnings of the import (what it set aside without changing what runs). */
-  async checkWithWarnings(source: Uint8Array | string, options: ReadOptions = {}): Promise<{ workflow: Workflow; warnings: BpmnProblem[] }> {
+  async checkWithWarnings(
+    source: Uint8Array | string,
+    options: ReadOptions = {},
+    parsed?: ParsedBpmn,
+  ): Promise<{ workflow: Workflow; warnings: BpmnProblem[] }> {
     const size = bpmnSize(source);
     if (size > this.limits.maxBytes) {
       const setting = workflowLimitSetting('maxBytes');
       throw new TooLargeError(`the BPMN file is ${size} bytes; the limit is ${this.limits.maxBytes} (${setting})`, setting, this.limits.maxBytes);
     }
-    const imported = await importBpmnWithWarnings(source, this.limits, { ...this.compile, ...options });
+    const imported = await importBpmnWithWarnings(source, this.limits, { ...this.compile, ...options }, parsed);
     this.checkCalendars(imported.workflow);
     return imported;
   }

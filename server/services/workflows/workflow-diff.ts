@@ -56,9 +56,11 @@ export function diffWorkflows(
     if (!entry) changed.set(element.id, (entry = { ...element, changes: [] }));
     return entry;
   };
+  // One walk of the old definitions, not one per changed element: a 300-step diff stays linear.
+  let oldById: Map<string, ModdleElement> | undefined;
   for (const [id, { model, attrs }] of Object.entries(structural._changed)) {
     if (!isFlowElement(model)) continue;
-    const old = elementById(before.definitions, id);
+    const old = (oldById ??= elementsById(before.definitions)).get(id);
     for (const property of Object.keys(attrs)) {
       if (property === 'extensionElements' || property === 'conditionExpression') continue; // compared below, compiled
       changeOf(describe(model)).changes.push({ property, before: show(old?.get(property)), after: show(model.get(property)) });
@@ -123,7 +125,8 @@ function compareRecords<T extends object, K extends keyof T>(
   }
 }
 
-function elementById(definitions: ModdleElement, id: string): ModdleElement | undefined {
+function elementsById(definitions: ModdleElement): Map<string, ModdleElement> {
+  const byId = new Map<string, ModdleElement>();
   const stack: unknown[] = [definitions];
   const seen = new Set<unknown>();
   while (stack.length) {
@@ -131,11 +134,11 @@ function elementById(definitions: ModdleElement, id: string): ModdleElement | un
     if (!value || typeof value !== 'object' || seen.has(value)) continue;
     seen.add(value);
     const element = value as ModdleElement;
-    if (element.$type && element.id === id) return element;
+    if (element.$type && typeof element.id === 'string' && !byId.has(element.id)) byId.set(element.id, element);
     for (const [key, child] of Object.entries(element))
       if (!key.startsWith('$') && child && typeof child === 'object') stack.push(...(Array.isArray(child) ? child : [child]));
   }
-  return undefined;
+  return byId;
 }
 
 /** A value as text: durations in ms as hours/minutes, lists joined, objects as JSON; "—" for none. */

@@ -51,6 +51,9 @@ export interface Published {
  * deletes the draft in one transaction, with the diff from the version before in the audit log.
  */
 export class WorkflowDrafts {
+  /** Published versions parsed for diffs, by row id: a version never changes, and a save already parsed the one a publish diffs against. */
+  private readonly parsedVersions = new Map<number, Promise<ModdleElement>>();
+
   constructor(
     private readonly drafts: WorkflowDraftRepository,
     private readonly library: WorkflowLibrary,
@@ -185,7 +188,7 @@ export class WorkflowDrafts {
     let workflow: Workflow | undefined;
     const problems: BpmnProblem[] = [];
     try {
-      workflow = await this.checks.check(bpmn);
+      workflow = await this.checks.check(bpmn, {}, parsed);
       if (workflow.key !== latest.key) problems.push(bpmnError(workflow.key, 'process', 'process_id_changed', `the process id must stay "${latest.key}"`));
     } catch (error) {
       if (!(error instanceof InvalidBpmnError)) throw error;
@@ -199,7 +202,7 @@ export class WorkflowDrafts {
   /** The diff a save records in the audit log; a draft that does not compile yet records no diff. */
   private async diffSummary(latest: WorkflowVersion, bpmn: string): Promise<Record<string, unknown>> {
     const parsed = await parseBpmn(bpmn, this.checks.limits);
-    const workflow = await this.checks.check(bpmn).catch((error: unknown) => {
+    const workflow = await this.checks.check(bpmn, {}, parsed).catch((error: unknown) => {
       if (error instanceof InvalidBpmnError) return undefined;
       throw error;
     });
@@ -208,10 +211,23 @@ export class WorkflowDrafts {
   }
 
   private async diffFrom(latest: WorkflowVersion, definitions: ModdleElement, workflow: Workflow): Promise<WorkflowDiff> {
-    const before = await parseBpmn(await this.library.bpmn(latest.key, latest.version), this.checks.limits);
-    return diffWorkflows({ definitions: before.definitions!, workflow: latest.workflow }, { definitions, workflow });
+    return diffWorkflows({ definitions: await this.parsedVersion(latest), workflow: latest.workflow }, { definitions, workflow });
+  }
+
+  private parsedVersion(version: WorkflowVersion): Promise<ModdleElement> {
+    let parsed = this.parsedVersions.get(version.id);
+    if (!parsed) {
+      parsed = this.library.bpmn(version.key, version.version).then(async (xml) => (await parseBpmn(xml, this.checks.limits)).definitions!);
+      if (this.parsedVersions.size >= PARSED_VERSIONS_KEPT) this.parsedVersions.delete(this.parsedVersions.keys().next().value!);
+      this.parsedVersions.set(version.id, parsed);
+      parsed.catch(() => this.parsedVersions.delete(version.id));
+    }
+    return parsed;
   }
 }
+
+/** Parsed published versions kept for diffs: the latest of the workflows being edited at the same time. */
+const PARSED_VERSIONS_KEPT = 16;
 
 function diffSummaryOf(diff: WorkflowDiff): Record<string, unknown> {
   return {

@@ -24,6 +24,7 @@ import { reportRoutes } from './routes/reports.routes.js';
 import { signInRoutes } from './routes/sign-in.routes.js';
 import { ticketRoutes } from './routes/ticket.routes.js';
 import { workflowPageRoutes, workflowUploadPath } from './routes/workflows.routes.js';
+import { workflowMigrationRoutes } from './routes/workflow-migration.routes.js';
 import { csrfProtection, hasValidCsrfToken, securityHeaders } from './security.js';
 import { sessions } from './session.js';
 
@@ -71,6 +72,7 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
     notificationRoutes,
     managerRoutes,
     workflowPageRoutes,
+    workflowMigrationRoutes,
     adminRoutes,
     executionTableRoutes,
     incidentRoutes,

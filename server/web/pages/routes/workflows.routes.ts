@@ -61,6 +61,7 @@ export function workflowPageRoutes(kit: PageKit): Router {
         version: version.version,
         latest: versions[0]!.version === version.version,
         edit: `/workflows/${encodeURIComponent(key)}/edit`,
+        migrate: versions.length > 1 ? `/workflows/${encodeURIComponent(key)}/migrate` : undefined,
         download: `/api/workflows/${encodeURIComponent(key)}/versions/${version.version}/bpmn`,
         versions: versions.map((v) => versionRow(key, v, f, version.version)),
         steps: stepRows(workflow, f),

@@ -1,0 +1,53 @@
+import type { Formatter } from '../../../shared/i18n.js';
+import type { MigrationPlan } from '../../../services/workflows/migration.js';
+import type { VersionOverview } from '../../../services/workflows/workflow-overview.js';
+
+/** The page lists this many tickets of a plan; the API answers them all. */
+export const PLAN_ROWS_SHOWN = 500;
+
+/** `/workflows/:key/migrate`: the version choice and, once chosen, the plan with a checkbox per ticket that can move. */
+export function migrationModel(
+  key: string,
+  versions: VersionOverview[],
+  chosen: { from?: number | undefined; to: number },
+  plan: MigrationPlan | undefined,
+  f: Formatter,
+) {
+  const path = `/workflows/${encodeURIComponent(key)}`;
+  return {
+    key,
+    library: path,
+    action: `${path}/migrate`,
+    fromOptions: versions.map((v) => ({ version: v.version, open: v.open, selected: v.version === chosen.from })),
+    toOptions: versions.map((v) => ({ version: v.version, selected: v.version === chosen.to })),
+    from: chosen.from,
+    to: chosen.to,
+    plan: plan && {
+      counts: plan.counts,
+      total: plan.tickets.length,
+      truncated: plan.tickets.length > PLAN_ROWS_SHOWN,
+      movable: plan.counts.clean + plan.counts.moved > 0,
+      rows: plan.tickets.slice(0, PLAN_ROWS_SHOWN).map((t) => ({
+        id: t.id,
+        href: `/tickets/${t.id}`,
+        subject: t.subject,
+        outcome: t.outcome,
+        outcomeLabel: f.t(`migration.outcomes.${t.outcome}`),
+        from: t.from.join(', '),
+        to: t.to?.join(', ') ?? '—',
+        reason: t.reason
+          ? [
+              f.t(`migration.reasons.${t.reason.code}`),
+              t.reason.event && `${f.t('migration.event')} ${t.reason.event}`,
+              t.reason.step && `${f.t('migration.atStep')} ${t.reason.step}`,
+              t.reason.fields?.join(', '),
+            ]
+              .filter(Boolean)
+              .join(' · ')
+          : '',
+        detail: t.reason?.message ?? '',
+        value: t.outcome === 'blocked' ? undefined : `${t.id}:${t.revision}`,
+      })),
+    },
+  };
+}
