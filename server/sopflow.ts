@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Store as SessionStore } from 'express-session';
 import { systemClock, type Clock } from './shared/clock.js';
-import { conditionLimitsOf, DEFAULT_AUDIT_PAGE_MAX, inputLimitsOf, type Config } from './shared/config.js';
+import { conditionLimitsOf, DEFAULT_AUDIT_PAGE_MAX, inputLimitsOf, routingConfigOf, type Config } from './shared/config.js';
 import type { Logger } from './shared/logger.js';
 import { openDatabase, type Database } from './data/database.js';
 import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
@@ -32,6 +32,10 @@ import { Incidents } from './services/incidents/incidents.js';
 import { Users } from './services/users/users.js';
 import { WorkflowChecks } from './services/workflows/workflow-checks.js';
 import { WorkflowLibrary } from './services/workflows/workflow-library.js';
+import { RoutingRepository } from './data/routing/routing-repository.js';
+import { WebhookRepository } from './data/routing/webhook-repository.js';
+import { Routing } from './services/routing/routing.js';
+import { Webhooks } from './services/routing/webhooks.js';
 
 /** What the web layer needs of the database itself, handed over here so that web never imports the data layer. */
 export interface System {
@@ -66,6 +70,10 @@ export interface Sopflow {
   queue: TicketQueue;
   inbox: Inbox;
   customers: CustomerHistory;
+  /** Classification at intake, assignment by skill, level and load, presence; its sweep starts with the server. */
+  routing: Routing;
+  /** Outgoing webhooks and their delivery worker (started with the server). */
+  webhooks: Webhooks;
   system: System;
   close(): Promise<void>;
 }
@@ -106,6 +114,10 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   const users = new Users(userRepository, clock, config.passwordHashCost, config.passwordRule);
   const audit = new AuditLog(new KnexAuditRepository(db), clock, config.auditPageMax ?? DEFAULT_AUDIT_PAGE_MAX);
   const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
+  const routingConfig = routingConfigOf(config);
+  const routing = new Routing(new RoutingRepository(db), audit, clock, routingConfig, options.onError);
+  tickets.listen(routing);
+  const webhooks = new Webhooks(new WebhookRepository(db), clock, routingConfig, instance, options.onError);
   const executionTables = new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows, config.workbookLimits);
   return {
     config,
@@ -123,6 +135,8 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),
     inbox: new Inbox(new KnexNotificationsReadModel(db), clock, users),
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),
+    routing,
+    webhooks,
     system: {
       database: db.client,
       ping: () => db.ping(),
@@ -131,6 +145,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     },
     async close() {
       await scheduler.stop();
+      await Promise.all([routing.stop(), webhooks.stop()]);
       await tickets.settled();
       await executionTables.close();
       await db.close();

@@ -13,7 +13,10 @@ import {
   type WorkflowLimits,
 } from './limits.js';
 
+import { routingConfigFrom, type RoutingConfig } from './routing-config.js';
+
 export * from './limits.js';
+export * from './routing-config.js';
 
 /**
  * The one place configuration is read. Precedence: defaults, then the environment. Everything else
@@ -57,6 +60,8 @@ export interface Config {
   queueFilterOptions?: number;
   /** Bounds on an uploaded Excel workbook (execution-table import); absent: DEFAULT_WORKBOOK_LIMITS. */
   workbookLimits?: WorkbookLimits;
+  /** Routing and webhook settings (shared/routing-config.ts); absent ones take DEFAULT_ROUTING_SETTINGS. */
+  routing?: Partial<RoutingConfig>;
 }
 
 export const DEFAULT_CONDITION_MAX_ITERATIONS = 10_000;
@@ -194,6 +199,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (trustProxy !== undefined) config.trustProxy = trustProxy;
   const limits = inputLimitsFrom(env);
   if (Object.keys(limits).length) config.limits = limits;
+  const routing = routingConfigFrom(env);
+  if (Object.keys(routing).length) config.routing = routing;
   if (env.ADMIN_EMAIL) config.admin = { email: env.ADMIN_EMAIL, ...(env.ADMIN_PASSWORD ? { password: env.ADMIN_PASSWORD } : {}) };
   return config;
 }

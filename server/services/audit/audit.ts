@@ -9,7 +9,19 @@ export const CLI_ACTOR = 'sopflow-cli';
 
 /** The kinds of change the audit log records. */
 export type AuditAction =
-  'user.add' | 'user.role' | 'user.deactivate' | 'user.reactivate' | 'user.lanes' | 'user.password_reset' | 'token.create' | 'token.revoke';
+  | 'user.add'
+  | 'user.role'
+  | 'user.deactivate'
+  | 'user.reactivate'
+  | 'user.lanes'
+  | 'user.password_reset'
+  | 'token.create'
+  | 'token.revoke'
+  // Routing (services/routing): rule sets, lane policies, agents' routing profiles, a lead's reassignment.
+  | 'routing.rules'
+  | 'routing.lane'
+  | 'user.routing'
+  | 'ticket.assign';
 
 export interface AuditPage {
   items: AuditRecord[];
