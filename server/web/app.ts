@@ -5,6 +5,7 @@ import { createI18n, LOCALES_DIR, type Formatter, type Locale } from '../shared/
 import { createPages } from './pages/pages.js';
 import { executionTableRoutes } from './api/execution-tables.routes.js';
 import { peopleRoutes } from './api/users.routes.js';
+import { routingRoutes } from './api/routing.routes.js';
 import { incidentRoutes } from './api/incidents.routes.js';
 import { systemRoutes } from './api/system.routes.js';
 import { ticketRoutes } from './api/tickets.routes.js';
@@ -69,6 +70,7 @@ function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiR
     ...executionTableRoutes(app, formatter),
     ...peopleRoutes(app),
     ...incidentRoutes(app),
+    ...routingRoutes(app),
   ];
   document = openApiDocument(routes);
   return routes;

@@ -1,7 +1,7 @@
 import type { RoutingRepository } from '../../data/routing/routing-repository.js';
 import type { AgentProfile, Assignment, LanePolicy, LaneSetting, Level, OpenSlot, Presence } from '../../data/routing/routing-records.js';
 import type { Clock } from '../../shared/clock.js';
-import { AppError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { AuditLog } from '../audit/audit.js';
 import { hasRole, type User } from '../users/users.js';
 import { rankAgents, ticketOrder, type Need } from './assignment-policy.js';
@@ -150,11 +150,8 @@ export class Assignments {
     const note = { ticketId, kind: 'assignment' as const, recipient: agent.email, step: slot.step, message: `assigned to ${agent.email} by ${caller.email}` };
     const result = await this.repository.claim(slot, agentId, slot.agentId, now, note, entry);
     if (result === 'full')
-      throw new ValidationError(`${agent.email} is not online or has no room (capacity ${agent.capacity})`, [
-        { field: 'agentId', message: 'is offline or at capacity' },
-      ]);
-    if (result === 'taken')
-      throw new ValidationError('the ticket was reassigned meanwhile; reload', [{ field: 'agentId', message: 'the assignment changed meanwhile' }]);
+      throw new ConflictError(`${agent.email} is not online or has no room (capacity ${agent.capacity})`, { agentId, capacity: agent.capacity });
+    if (result === 'taken') throw new ConflictError('the ticket was reassigned meanwhile; reload', { assignee: slot.agentEmail });
     return (await this.repository.assignment(ticketId, slot.visit))!;
   }
 

@@ -61,7 +61,7 @@ type BodyOf<B> = B extends 'bpmn' | 'workbook' ? Buffer : B extends z.ZodType ? 
 export interface RouteDefinition<A extends Access, P, Q, B extends BodySpec> {
   operationId: string;
   tag: string;
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express path syntax (`/api/tickets/:id`). */
   path: string;
   summary: string;
