@@ -30,6 +30,7 @@ const NAV: NavEntry[] = [
   { href: '/analytics', key: 'nav.analytics', role: 'manager', matches: (p) => p.startsWith('/analytics') },
   { href: '/execution-tables', key: 'nav.executionTables', role: 'manager', matches: (p) => p.startsWith('/execution-tables') },
   { href: '/incidents', key: 'nav.incidents', role: 'manager', matches: (p) => p.startsWith('/incidents') },
+  { href: '/routing', key: 'nav.routing', role: 'manager', matches: (p) => p.startsWith('/routing') },
   { href: '/admin', key: 'nav.admin', role: 'admin', matches: (p) => p.startsWith('/admin') },
 ];
 

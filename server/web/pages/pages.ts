@@ -17,6 +17,7 @@ import { intakeRoutes } from './routes/intake.routes.js';
 import { managerRoutes } from './routes/manager.routes.js';
 import { notificationRoutes } from './routes/notifications.routes.js';
 import { queueRoutes } from './routes/queue.routes.js';
+import { routingRoutes } from './routes/routing.routes.js';
 import { signInRoutes } from './routes/sign-in.routes.js';
 import { ticketRoutes } from './routes/ticket.routes.js';
 import { csrfProtection, hasValidCsrfToken, securityHeaders } from './security.js';
@@ -67,6 +68,7 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
     adminRoutes,
     executionTableRoutes,
     incidentRoutes,
+    routingRoutes,
   ])
     router.use(routes(kit));
   router.use(pageNotFound);

@@ -1,0 +1,66 @@
+import { eachDatabase } from '../../helpers/databases.js';
+import { AGENT, MANAGER, PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
+import { FormClient } from '../web/support/form-client.js';
+
+const LANE = '客服专员 Agent';
+const RULES = JSON.stringify([{ name: '退款规则', when: { keywords: ['退款'] }, set: { type: 'billing', level: 'L1' } }]);
+
+eachDatabase('pages: /routing', (database) => {
+  let server: TestServer;
+  beforeEach(async () => {
+    server = await startTestServer(database(), { workflows: ['customer-inquiry'], config: { routing: { allowPrivate: true } } });
+  });
+  afterEach(() => server.close());
+
+  test('a manager tests a rule set on recent tickets, saves it, sees hits and corrections; sets a lane to push (中文)', async () => {
+    await server.app.tickets.create({ workflow: 'customer-inquiry', channel: 'chat', subject: '我要退款', customer: { name: 'Li' } }, AGENT);
+    const manager = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
+    const page = await manager.get('/routing');
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('分类规则');
+    expect(page.html).toContain(LANE);
+    expect(page.html).not.toContain('routing-webhooks');
+
+    const trial = await manager.post('/routing/rules', { rules: RULES, limit: '10', action: 'test' });
+    expect(trial.status).toBe(200);
+    expect(trial.html).toContain('已测试 1 张工单：1 张会改变');
+    expect(trial.html).toMatch(/data-testid="routing-trial"[\s\S]*我要退款[\s\S]*rule: 退款规则/);
+    expect((await server.app.routing.rules.list()).length).toBe(0);
+
+    const bad = await manager.post('/routing/rules', { rules: '[{"name": ', action: 'save' });
+    expect(bad.status).toBe(400);
+    expect(bad.html).toContain('data-testid="routing-problem"');
+
+    expect(await manager.post('/routing/rules', { rules: RULES, action: 'save' })).toMatchObject({ status: 303, location: '/routing' });
+    const created = await server.call('POST', '/api/tickets', {
+      json: { workflow: 'customer-inquiry', channel: 'chat', subject: '申请退款', customer: { name: 'Wu' } },
+    });
+    await server.call('PATCH', `/api/tickets/${created.body.id}/classification`, { json: { type: 'shipping' } });
+    const after = await manager.get('/routing');
+    expect(after.html).toMatch(/<td>退款规则<\/td><td>keywords: 退款<\/td><td>type: billing; level: L1<\/td><td class="num">1<\/td><td class="num">1<\/td>/);
+
+    expect(await manager.post('/routing/lanes', { lane: LANE, policy: 'push', lead: MANAGER })).toMatchObject({ status: 303 });
+    expect((await server.app.routing.assignments.lanes()).get(LANE)).toEqual({ lane: LANE, policy: 'push', lead: MANAGER });
+    expect((await manager.post('/routing/rules', { rules: RULES, action: 'save' }, { csrf: false })).status).toBe(403);
+  });
+
+  test('an admin edits skills and capacity and adds a webhook; an agent may not open the page', async () => {
+    const agent = await FormClient.signedIn(server.url, PEOPLE.agent);
+    expect((await agent.get('/routing')).status).toBe(403);
+    const admin = await FormClient.signedIn(server.url, PEOPLE.admin);
+    await admin.get('/routing');
+    const agentId = (await server.app.users.byEmail(AGENT)).id;
+    expect(await admin.post(`/routing/agents/${agentId}`, { skills: 'billing, channel:chat', level: 'L2', capacity: '4' })).toMatchObject({ status: 303 });
+    expect((await server.app.routing.assignments.profiles()).find((p) => p.id === agentId)).toMatchObject({
+      skills: ['billing', 'channel:chat'],
+      level: 'L2',
+      capacity: 4,
+    });
+    const refused = await admin.post('/routing/webhooks', { url: 'ftp://example.com/x', format: 'slack', events: 'sla-breach' });
+    expect(refused.status).toBe(400);
+    expect(await admin.post('/routing/webhooks', { url: 'http://127.0.0.1:9/hook', format: 'slack', events: 'sla-breach' })).toMatchObject({ status: 303 });
+    const page = await admin.get('/routing');
+    expect(page.html).toContain('http://127.0.0.1:9/hook');
+    expect(page.html).toMatch(/1 \/ 4|0 \/ 4/);
+  });
+});
