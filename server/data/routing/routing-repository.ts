@@ -240,7 +240,10 @@ export class RoutingRepository {
   }
 
   /** Ends the ticket's assignments whose visit is no longer open, giving their agents the capacity back. */
-  closeSlots(ticketId: number, openVisits: readonly number[]): Promise<number> {
+  async closeSlots(ticketId: number, openVisits: readonly number[]): Promise<number> {
+    // Read first: most changes end no routed visit, and must not pay for a write transaction.
+    const held = (await this.knex('ticket_assignments').where('ticket_id', ticketId).select('visit')) as Array<{ visit: number }>;
+    if (!held.some((r) => !openVisits.includes(r.visit))) return 0;
     return this.db.write(async (trx) => {
       const rows = (await trx('ticket_assignments').where('ticket_id', ticketId).select('visit', 'agent_id')) as Array<{ visit: number; agent_id: number | null }>;
       const ended = rows.filter((r) => !openVisits.includes(r.visit));

@@ -62,9 +62,10 @@ export class RoutingRules {
     return { tested: tickets.length, changed };
   }
 
-  /** Classifies a new ticket and stores what was set and by which rule. */
-  async classifyNew(ticketId: number, intake: Intake): Promise<Classification> {
+  /** Classifies a new ticket and stores what was set and by which rule (nothing while there are no rules). */
+  async classifyNew(ticketId: number, intake: Intake): Promise<Classification | undefined> {
     this.cached ??= await this.repository.rules();
+    if (!this.cached.length) return undefined;
     const value = classify(this.cached, intake);
     await this.repository.saveClassification(ticketId, value, this.clock.now());
     return value;

@@ -57,10 +57,11 @@ export class Routing implements TicketListener {
   /** Ends assignments of steps the ticket left; offers each step it entered in a push lane. */
   private async route(ticket: StoredTicket): Promise<void> {
     const open = ticket.state.done ? [] : ticket.state.openVisits;
-    await this.repository.closeSlots(
-      ticket.id,
-      open.map((v) => v.visit),
-    );
+    if (!ticket.created)
+      await this.repository.closeSlots(
+        ticket.id,
+        open.map((v) => v.visit),
+      );
     const push = await this.assignments.pushLanes();
     const slots = open.flatMap((v) => {
       const lane = ticket.workflow.steps[v.step]?.owner;
