@@ -44,6 +44,35 @@ eachDatabase('pages: /routing', (database) => {
     expect((await manager.post('/routing/rules', { rules: RULES, action: 'save' }, { csrf: false })).status).toBe(403);
   });
 
+  test('the ticket page shows the rule that classified it and the assignee; an agent corrects it there', async () => {
+    const lead = await server.app.users.byEmail(MANAGER);
+    await server.app.routing.rules.save(lead, JSON.parse(RULES));
+    await server.app.routing.assignments.setLane(lead, LANE, 'push', MANAGER);
+    const agentUser = await server.app.users.byEmail(AGENT);
+    await server.app.people.update('cli', agentUser.id, { lanes: [LANE] });
+    await server.app.routing.assignments.setProfile(lead, agentUser.id, { skills: ['billing'], level: 'L1', capacity: 2 });
+    await server.app.routing.setPresence(agentUser, agentUser.id, 'online');
+    const created = await server.call('POST', '/api/tickets', {
+      json: { workflow: 'customer-inquiry', channel: 'chat', subject: '我要退款', customer: { name: 'Li' } },
+    });
+    const agent = await FormClient.signedIn(server.url, PEOPLE.agent, 'zh-CN');
+    expect(created.body.assignee).toMatchObject({ email: AGENT });
+    const page = await agent.get(`/tickets/${created.body.id}`);
+    expect(page.html).toContain('设置规则：退款规则');
+    expect(page.html).toContain(`已分配给 ${AGENT}`);
+    const corrected = await agent.post(`/tickets/${created.body.id}/classification`, { type: 'shipping', level: 'L2', priority: 'high', tags: '物流, 加急' });
+    expect(corrected).toMatchObject({ status: 303, location: `/tickets/${created.body.id}` });
+    expect((await server.call('GET', `/api/tickets/${created.body.id}`)).body.classification).toMatchObject({
+      type: 'shipping',
+      level: 'L2',
+      priority: 'high',
+      tags: ['物流', '加急'],
+      rule: '退款规则',
+      corrected: { by: AGENT },
+    });
+    expect((await agent.get(`/tickets/${created.body.id}`)).html).toContain(`由 ${AGENT} 于`);
+  });
+
   test('an admin edits skills and capacity and adds a webhook; an agent may not open the page', async () => {
     const agent = await FormClient.signedIn(server.url, PEOPLE.agent);
     expect((await agent.get('/routing')).status).toBe(403);

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { ownersOf } from '../../../engine/workflow.js';
 import { AppError, NotFoundError } from '../../../shared/errors.js';
-import type { Rule } from '../../../services/routing/classify.js';
+import { PRIORITIES, type Rule } from '../../../services/routing/classify.js';
 import type { RuleTrial } from '../../../services/routing/routing-rules.js';
 import { WEBHOOK_EVENTS, WEBHOOK_FORMATS } from '../../../services/routing/webhook-messages.js';
 import { hasRole } from '../../../services/users/users.js';
@@ -19,7 +19,7 @@ const list = (value: string) => [
 ];
 
 function idParam(value: unknown): number {
-  if (typeof value !== 'string' || !/^[1-9][0-9]{0,15}$/.test(value)) throw new NotFoundError(`no user ${String(value)}`);
+  if (typeof value !== 'string' || !/^[1-9][0-9]{0,15}$/.test(value)) throw new NotFoundError(`no such id ${String(value)}`);
   return Number(value);
 }
 
@@ -170,6 +170,22 @@ export function routingRoutes(kit: PageKit): Router {
     }
     flash(req, { kind: 'success', key: 'routing.saved' });
     res.redirect(303, '/routing');
+  });
+
+  // Any agent corrects a ticket's classification from its page; the correction counts against the rule.
+  router.post('/tickets/:id/classification', requireRole('agent'), async (req, res) => {
+    const body = req.body as Record<string, unknown>;
+    const id = idParam(req.params.id);
+    const level = text(body, 'level');
+    const priority = PRIORITIES.find((p) => p === text(body, 'priority'));
+    await routing.rules.correct(req.user!, id, {
+      type: text(body, 'type') || null,
+      level: level === 'L1' || level === 'L2' || level === 'L3' ? level : null,
+      ...(priority ? { priority } : {}),
+      tags: list(text(body, 'tags')),
+    });
+    flash(req, { kind: 'success', key: 'routing.card.saved' });
+    res.redirect(303, `/tickets/${id}`);
   });
 
   return router;

@@ -1,0 +1,23 @@
+import type { Formatter } from '../../../shared/i18n.js';
+import type { RoutingAnnotation } from '../../../services/routing/routing.js';
+
+/** What the ticket page shows of routing: who holds the ticket, and what classified it, with the correction form. */
+export function routingCard(routed: RoutingAnnotation & { id: number }, f: Formatter) {
+  const c = routed.classification;
+  return {
+    ticketId: routed.id,
+    assignee: routed.assignee && { email: routed.assignee.email, since: f.dateTime(routed.assignee.assignedAt), started: routed.assignee.startedAt !== null },
+    classification: c && {
+      type: c.type ?? '',
+      tagsText: c.tags.join(', '),
+      rule: c.rule ?? '–',
+      corrected: c.corrected && { by: c.corrected.by, at: f.dateTime(c.corrected.at) },
+      levels: ['', 'L1', 'L2', 'L3'].map((level) => ({ level, selected: (c.level ?? '') === level })),
+      priorities: ['low', 'normal', 'high', 'urgent'].map((priority) => ({
+        priority,
+        label: f.t(`routing.priority.${priority}`),
+        selected: c.priority === priority,
+      })),
+    },
+  };
+}
