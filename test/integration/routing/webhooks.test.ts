@@ -120,6 +120,34 @@ eachDatabase('webhooks', (database) => {
     }
   });
 
+  test('SLA warnings and breaches fired by the timer scheduler go out too, as Slack and DingTalk (signed) messages', async () => {
+    const app = await openTestSopflow(database(), { workflows: ['customer-inquiry'], config: { routing: ROUTING } });
+    const slack = await receiver();
+    const ding = await receiver();
+    try {
+      const lead = (await app.users.add({ email: 'lead@agents.test', password: 'password-12345', role: 'manager' })).user;
+      await app.webhooks.create(lead, { url: slack.url, format: 'slack', events: ['sla-warning', 'sla-breach'] });
+      await app.webhooks.create(lead, { url: ding.url, format: 'dingtalk', events: ['sla-breach'], secret: SECRET });
+      const created = await app.tickets.create(ticket(1), 'api');
+      // Task_Answer has 5 minutes: past its warning and its breach.
+      app.clock.advance(6 * 60_000);
+      await app.scheduler.runDue();
+      await app.webhooks.deliver();
+      const kinds = slack.got.map((r) => (JSON.parse(r.body) as { text: string }).text);
+      expect(kinds.some((t) => t.startsWith('[SOPflow] sla-breach') && t.includes(`#${created.id}`))).toBe(true);
+      expect(ding.got.length).toBeGreaterThan(0);
+      const signed = new URL(ding.got[0]!.url, 'http://x');
+      const sign = createHmac('sha256', SECRET)
+        .update(`${signed.searchParams.get('timestamp')}\n${SECRET}`)
+        .digest('base64');
+      expect(signed.searchParams.get('sign')).toBe(sign);
+      expect(JSON.parse(ding.got[0]!.body)).toMatchObject({ msgtype: 'text', text: { content: expect.stringContaining('sla-breach') } });
+    } finally {
+      await Promise.all([slack.close(), ding.close()]);
+      await app.close();
+    }
+  });
+
   test('SSRF care: only http(s); private addresses refused unless allowed; admins only over the API', async () => {
     await expect(checkTarget('file:///etc/passwd', true)).rejects.toMatchObject({ code: 'validation_failed' });
     await expect(checkTarget('http://127.0.0.1:9/x', false)).rejects.toMatchObject({ code: 'validation_failed' });
