@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { appendAudit, type AuditEntry } from '../audit/audit-repository.js';
-import type { Database, Transaction } from '../database.js';
-import type { AgentProfile, Assignment, Classification, LanePolicy, LaneSetting, OpenSlot, Presence, RoutingNote, Rule, StoredClassification } from './routing-records.js';
+import { rowsOf, type Database, type Transaction } from '../database.js';
+import type { AgentProfile, Assignment, Candidate, Classification, LanePolicy, LaneSetting, OpenSlot, Presence, RoutingNote, Rule, StoredClassification } from './routing-records.js';
 
 interface ProfileRow {
   id: number;
@@ -194,6 +194,24 @@ export class RoutingRepository {
     return rows.map((r) => profileOf(r, lanes.get(r.id) ?? []));
   }
 
+  /** The lane's members who could take a ticket now (active, online, below capacity): what a decision ranks. */
+  async candidates(lane: string): Promise<Candidate[]> {
+    // On SQLite one cached prepared statement on the owned connection: a decision reads every member of the lane.
+    const rows = (
+      this.db.sqlite ? this.db.sqlite.prepare(CANDIDATES).all(lane) : rowsOf(await this.knex.raw(CANDIDATES, [lane]))
+    ) as Array<Pick<ProfileRow, 'id' | 'email' | 'skills_json' | 'level' | 'capacity' | 'load' | 'idle_since'>>;
+    return rows.map((r) => ({
+      id: r.id,
+      email: r.email,
+      skills: JSON.parse(r.skills_json ?? '[]') as string[],
+      level: (r.level as Candidate['level']) ?? null,
+      capacity: r.capacity ?? 0,
+      load: r.load ?? 0,
+      presence: 'online',
+      idleSince: Number(r.idle_since ?? 0),
+    }));
+  }
+
   /** Sets skills, level and capacity (a profile made when missing), with its audit entry. */
   setProfile(userId: number, set: { skills?: string[]; level?: string | null; capacity?: number }, audit: AuditEntry): Promise<void> {
     return this.db.write(async (trx) => {
@@ -360,6 +378,10 @@ export class RoutingRepository {
       .select('a.ticket_id', 'a.visit', 'a.step', 'a.lane', 'a.agent_id', 'u.email as agent_email', 'a.assigned_at', 'a.started_at', 'a.flagged_at', 'a.created_at');
   }
 }
+
+const CANDIDATES = `SELECT u.id, u.email, p.skills_json, p.level, p.capacity, p.load, p.idle_since
+  FROM user_lanes l JOIN agent_profiles p ON p.user_id = l.user_id JOIN users u ON u.id = l.user_id
+  WHERE l.lane = ? AND u.active = TRUE AND p.presence = 'online' AND p.load < p.capacity`;
 
 class Taken extends Error {}
 

@@ -111,7 +111,7 @@ export class Assignments {
 
   /** Offers one step visit: the best agent whose claim holds; else flagged to the lead (once) and left in the queue. */
   async decide(offer: Offer): Promise<Decision> {
-    const ranked = rankAgents(await this.repository.profiles(offer.lane), offer.need);
+    const ranked = rankAgents(await this.repository.candidates(offer.lane), offer.need);
     const now = this.clock.now();
     for (const agent of ranked) {
       const note = { ticketId: offer.ticketId, kind: 'assignment' as const, recipient: agent.email, step: offer.step, message: `assigned to ${agent.email}` };

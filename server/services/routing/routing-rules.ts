@@ -58,7 +58,8 @@ export class RoutingRules {
       const stored = current.get(ticket.id);
       const before = stored ? plain(stored) : null;
       // A ticket from before any rule existed counts as what no rule makes of it.
-      if (JSON.stringify(before ?? classify([], ticket)) !== JSON.stringify(after)) changed.push({ ticketId: ticket.id, subject: ticket.subject, before, after });
+      if (JSON.stringify(before ?? classify([], ticket)) !== JSON.stringify(after))
+        changed.push({ ticketId: ticket.id, subject: ticket.subject, before, after });
     }
     return { tested: tickets.length, changed };
   }
