@@ -71,6 +71,10 @@ eachDatabase('pages: /routing', (database) => {
       corrected: { by: AGENT },
     });
     expect((await agent.get(`/tickets/${created.body.id}`)).html).toContain(`由 ${AGENT} 于`);
+    // The assignment reaches the agent's inbox, with the unread count in the header.
+    const inbox = await agent.get('/notifications');
+    expect(inbox.html).toContain('已分配给您');
+    expect(inbox.html).toMatch(/data-testid="unread-count"[^>]*>1</);
   });
 
   test('an admin edits skills and capacity and adds a webhook; an agent may not open the page', async () => {
