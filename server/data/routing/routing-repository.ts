@@ -194,12 +194,28 @@ export class RoutingRepository {
     return rows.map((r) => profileOf(r, lanes.get(r.id) ?? []));
   }
 
-  /** The lane's members who could take a ticket now (active, online, below capacity): what a decision ranks. */
-  async candidates(lane: string): Promise<Candidate[]> {
-    // On SQLite one cached prepared statement on the owned connection: a decision reads every member of the lane.
-    const rows = (
-      this.db.sqlite ? this.db.sqlite.prepare(CANDIDATES).all(lane) : rowsOf(await this.knex.raw(CANDIDATES, [lane]))
-    ) as Array<Pick<ProfileRow, 'id' | 'email' | 'skills_json' | 'level' | 'capacity' | 'load' | 'idle_since'>>;
+  /**
+   * The lane's members who could take a ticket now (active, online, below capacity, holding `skill` and at least
+   * `level` when given), in the policy's order — least load relative to capacity, longest idle, lowest id — at
+   * most `limit` of them. The database filters and sorts: a decision reads a few rows, not the whole lane.
+   */
+  async candidates(lane: string, { skill, level, limit }: { skill?: string | null; level?: string | null; limit?: number } = {}): Promise<Candidate[]> {
+    const where: string[] = [];
+    const values: Array<string | number> = [lane];
+    // A skill is looked for in the JSON list as its quoted string; names with LIKE's wildcards are left to the caller's check.
+    if (skill && !/[%_\\]/.test(skill)) {
+      where.push('p.skills_json LIKE ?');
+      values.push(`%${JSON.stringify(skill)}%`);
+    }
+    if (level) {
+      where.push('p.level >= ?');
+      values.push(level);
+    }
+    const sql = `${CANDIDATES}${where.map((w) => ` AND ${w}`).join('')} ORDER BY CAST(p.load AS REAL) / p.capacity, p.idle_since, u.id${limit ? ` LIMIT ${Math.floor(limit)}` : ''}`;
+    // On SQLite one cached prepared statement per shape on the owned connection.
+    const rows = (this.db.sqlite ? this.db.sqlite.prepare(sql).all(...values) : rowsOf(await this.knex.raw(sql, values))) as Array<
+      Pick<ProfileRow, 'id' | 'email' | 'skills_json' | 'level' | 'capacity' | 'load' | 'idle_since'>
+    >;
     return rows.map((r) => ({
       id: r.id,
       email: r.email,

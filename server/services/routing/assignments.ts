@@ -17,6 +17,8 @@ export type Decision = { kind: 'assigned'; agent: string } | { kind: 'flagged' }
 const SKILLS_MAX = 100;
 const SKILL_LENGTH = 100;
 const CAPACITY_MAX = 1000;
+/** How many of the best candidates a decision reads first: claims that lose a race move down this list. */
+const CANDIDATE_PAGE = 32;
 
 /**
  * Who works on what: lane policies, agents' profiles and presence, and the decisions. A decision ranks the
@@ -111,13 +113,21 @@ export class Assignments {
 
   /** Offers one step visit: the best agent whose claim holds; else flagged to the lead (once) and left in the queue. */
   async decide(offer: Offer): Promise<Decision> {
-    const ranked = rankAgents(await this.repository.candidates(offer.lane), offer.need);
     const now = this.clock.now();
-    for (const agent of ranked) {
-      const note = { ticketId: offer.ticketId, kind: 'assignment' as const, recipient: agent.email, step: offer.step, message: `assigned to ${agent.email}` };
-      const result = await this.repository.claim(offer, agent.id, null, now, note);
-      if (result === 'claimed') return { kind: 'assigned', agent: agent.email };
-      if (result === 'taken') return { kind: 'held' };
+    const tried = new Set<number>();
+    const filter = { skill: offer.need.type, level: offer.need.level };
+    // The best page first; when every claim on it lost a race, the rest of the lane.
+    for (const limit of [CANDIDATE_PAGE, undefined]) {
+      const page = await this.repository.candidates(offer.lane, { ...filter, ...(limit ? { limit } : {}) });
+      for (const agent of rankAgents(page, offer.need)) {
+        if (tried.has(agent.id)) continue;
+        tried.add(agent.id);
+        const note = { ticketId: offer.ticketId, kind: 'assignment' as const, recipient: agent.email, step: offer.step, message: `assigned to ${agent.email}` };
+        const result = await this.repository.claim(offer, agent.id, null, now, note);
+        if (result === 'claimed') return { kind: 'assigned', agent: agent.email };
+        if (result === 'taken') return { kind: 'held' };
+      }
+      if (page.length < CANDIDATE_PAGE) break;
     }
     const lead = (await this.lanes()).get(offer.lane)?.lead ?? offer.lane;
     await this.repository.flag(offer, now, {
