@@ -252,6 +252,11 @@ export class RoutingRepository {
     });
   }
 
+  async presenceOf(userId: number): Promise<Presence | undefined> {
+    const [row] = (await this.knex('agent_profiles').where('user_id', userId).select('presence')) as Array<{ presence: Presence }>;
+    return row?.presence;
+  }
+
   /** Agents online or away whose last activity is before `before`: set offline; their ids. */
   expirePresence(before: number): Promise<number[]> {
     return this.db.write(async (trx) => {

@@ -87,6 +87,11 @@ export class Routing implements TicketListener {
     return returned;
   }
 
+  /** A user's presence as routing last saw it (offline when never set). */
+  async presenceOf(userId: number): Promise<Presence> {
+    return (await this.repository.presenceOf(userId)) ?? 'offline';
+  }
+
   /** Offers waiting steps (VIP and priority first), e.g. after an agent comes online or returned tickets. */
   async offerWaiting(): Promise<number> {
     const waiting = await this.assignments.waiting(SWEEP_BATCH);

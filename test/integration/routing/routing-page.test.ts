@@ -77,6 +77,25 @@ eachDatabase('pages: /routing', (database) => {
     expect(inbox.html).toMatch(/data-testid="unread-count"[^>]*>1</);
   });
 
+  test('an agent sets their presence on the queue page; going offline there gives unstarted tickets back', async () => {
+    const lead = await server.app.users.byEmail(MANAGER);
+    const agentUser = await server.app.users.byEmail(AGENT);
+    await server.app.routing.assignments.setLane(lead, LANE, 'push', MANAGER);
+    await server.app.people.update('cli', agentUser.id, { lanes: [LANE] });
+    await server.app.routing.assignments.setProfile(lead, agentUser.id, { capacity: 2 });
+    const agent = await FormClient.signedIn(server.url, PEOPLE.agent);
+    const queue = await agent.get('/queue');
+    expect(queue.html).toMatch(/data-testid="presence-form"[\s\S]*<option value="offline" selected>Offline/);
+    expect(await agent.post('/presence', { status: 'online' })).toMatchObject({ status: 303, location: '/queue' });
+    expect((await agent.get('/queue')).html).toMatch(/<option value="online" selected>Online/);
+    const created = await server.call('POST', '/api/tickets', {
+      json: { workflow: 'customer-inquiry', channel: 'chat', subject: 'hello', customer: { name: 'Li' } },
+    });
+    expect(created.body.assignee).toMatchObject({ email: AGENT });
+    await agent.post('/presence', { status: 'offline' });
+    expect((await server.call('GET', `/api/tickets/${created.body.id}`)).body.assignee).toBeUndefined();
+  });
+
   test('an admin edits skills and capacity and adds a webhook; an agent may not open the page', async () => {
     const agent = await FormClient.signedIn(server.url, PEOPLE.agent);
     expect((await agent.get('/routing')).status).toBe(403);

@@ -150,11 +150,12 @@ export function routingRoutes(kit: PageKit): Router {
     res.redirect(303, '/routing');
   });
 
-  router.post('/routing/presence', async (req, res) => {
+  // Presence is set by each agent on their queue; going offline gives their unstarted tickets back to routing.
+  router.post('/presence', requireRole('agent'), async (req, res) => {
     const status = text(req.body as Record<string, unknown>, 'status');
     if (status === 'online' || status === 'away' || status === 'offline') await routing.setPresence(req.user!, req.user!.id, status);
     flash(req, { kind: 'success', key: 'routing.saved' });
-    res.redirect(303, '/routing');
+    res.redirect(303, '/queue');
   });
 
   router.post('/routing/webhooks', requireRole('admin'), async (req, res) => {

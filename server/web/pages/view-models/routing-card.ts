@@ -21,3 +21,10 @@ export function routingCard(routed: RoutingAnnotation & { id: number }, f: Forma
     },
   };
 }
+
+/** The presence switch on the agent's queue: the current status selected. */
+export function presenceForm(current: 'online' | 'away' | 'offline', f: Formatter) {
+  return {
+    options: (['online', 'away', 'offline'] as const).map((status) => ({ status, label: f.t(`routing.presence.${status}`), selected: status === current })),
+  };
+}
