@@ -33,6 +33,7 @@ import { Users } from './services/users/users.js';
 import { WorkflowChecks } from './services/workflows/workflow-checks.js';
 import { WorkflowLibrary } from './services/workflows/workflow-library.js';
 import { RoutingRepository } from './data/routing/routing-repository.js';
+import { RuleRepository } from './data/routing/rule-repository.js';
 import { WebhookRepository } from './data/routing/webhook-repository.js';
 import { Routing } from './services/routing/routing.js';
 import { Webhooks } from './services/routing/webhooks.js';
@@ -115,7 +116,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   const audit = new AuditLog(new KnexAuditRepository(db), clock, config.auditPageMax ?? DEFAULT_AUDIT_PAGE_MAX);
   const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
   const routingConfig = routingConfigOf(config);
-  const routing = new Routing(new RoutingRepository(db), audit, clock, routingConfig, options.onError);
+  const routing = new Routing(new RoutingRepository(db), new RuleRepository(db), audit, clock, routingConfig, options.onError);
   tickets.listen(routing);
   const webhooks = new Webhooks(new WebhookRepository(db), clock, routingConfig, instance, options.onError);
   const executionTables = new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows, config.workbookLimits);

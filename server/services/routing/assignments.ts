@@ -165,6 +165,12 @@ export class Assignments {
     return (await this.repository.assignment(ticketId, slot.visit))!;
   }
 
+  /** A ticket's routed steps, each with the lane members a lead may give it to. */
+  async routedSteps(ticketId: number): Promise<Array<{ slot: Assignment; members: AgentProfile[] }>> {
+    const slots = await this.repository.assignments([ticketId]);
+    return Promise.all(slots.map(async (slot) => ({ slot, members: await this.repository.profiles(slot.lane) })));
+  }
+
   /** The assignee starts work: the ticket stays theirs when they go offline. */
   async start(caller: User, ticketId: number): Promise<void> {
     if (!(await this.repository.start(ticketId, caller.id, this.clock.now()))) throw new NotFoundError(`ticket ${ticketId} is not assigned to you`);

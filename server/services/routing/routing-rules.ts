@@ -1,4 +1,4 @@
-import type { RoutingRepository } from '../../data/routing/routing-repository.js';
+import type { RuleRepository } from '../../data/routing/rule-repository.js';
 import type { Classification, Rule, StoredClassification } from '../../data/routing/routing-records.js';
 import type { Clock } from '../../shared/clock.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
@@ -25,7 +25,7 @@ export class RoutingRules {
   private cached: Rule[] | undefined;
 
   constructor(
-    private readonly repository: RoutingRepository,
+    private readonly repository: RuleRepository,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
   ) {}

@@ -1,5 +1,8 @@
 import type { RoutingRepository } from '../../data/routing/routing-repository.js';
-import type { Assignment, Presence, StoredClassification } from '../../data/routing/routing-records.js';
+import type { RuleRepository } from '../../data/routing/rule-repository.js';
+import type { AgentProfile, Assignment, Presence, StoredClassification } from '../../data/routing/routing-records.js';
+
+export type { AgentProfile, Assignment };
 import type { Clock } from '../../shared/clock.js';
 import type { AuditLog } from '../audit/audit.js';
 import type { StoredTicket, TicketListener } from '../tickets/ticket-runtime.js';
@@ -35,12 +38,13 @@ export class Routing implements TicketListener {
 
   constructor(
     private readonly repository: RoutingRepository,
+    ruleRepository: RuleRepository,
     audit: AuditLog,
     private readonly clock: Clock,
     private readonly settings: RoutingSettings,
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {
-    this.rules = new RoutingRules(repository, audit, clock);
+    this.rules = new RoutingRules(ruleRepository, audit, clock);
     this.assignments = new Assignments(repository, audit, clock);
   }
 

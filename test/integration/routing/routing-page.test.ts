@@ -71,6 +71,19 @@ eachDatabase('pages: /routing', (database) => {
       corrected: { by: AGENT },
     });
     expect((await agent.get(`/tickets/${created.body.id}`)).html).toContain(`由 ${AGENT} 于`);
+    // A lead reassigns the step to themselves in one click (online, with room); audited.
+    const managerUser = await server.app.users.byEmail(MANAGER);
+    await server.app.people.update('cli', managerUser.id, { lanes: [LANE] });
+    await server.app.routing.assignments.setProfile(lead, managerUser.id, { capacity: 1 });
+    await server.app.routing.setPresence(managerUser, managerUser.id, 'online');
+    const manager = await FormClient.signedIn(server.url, PEOPLE.manager);
+    const asLead = await manager.get(`/tickets/${created.body.id}`);
+    expect(asLead.html).toContain('data-testid="reassign-Task_Answer"');
+    const visit = (await server.app.routing.assignments.routedSteps(created.body.id))[0]!.slot.visit;
+    expect(await manager.post(`/tickets/${created.body.id}/assign`, { agentId: String(managerUser.id), visit: String(visit) })).toMatchObject({ status: 303 });
+    expect((await server.call('GET', `/api/tickets/${created.body.id}`)).body.assignee.email).toBe(MANAGER);
+    expect((await server.app.audit.page()).items[0]).toMatchObject({ action: 'ticket.assign', actor: MANAGER });
+    expect((await agent.get(`/tickets/${created.body.id}`)).html).not.toContain('data-testid="reassign-');
     // The assignment reaches the agent's inbox, with the unread count in the header.
     const inbox = await agent.get('/notifications');
     expect(inbox.html).toContain('已分配给您');

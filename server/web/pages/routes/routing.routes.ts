@@ -173,6 +173,16 @@ export function routingRoutes(kit: PageKit): Router {
     res.redirect(303, '/routing');
   });
 
+  // A lead gives a ticket's routed step to another member of the lane: one click, audited, capacity held.
+  router.post('/tickets/:id/assign', requireRole('manager'), async (req, res) => {
+    const body = req.body as Record<string, unknown>;
+    const id = idParam(req.params.id);
+    const visit = Number(text(body, 'visit'));
+    await routing.assignments.reassign(req.user!, id, idParam(text(body, 'agentId')), Number.isSafeInteger(visit) && visit > 0 ? visit : undefined);
+    flash(req, { kind: 'success', key: 'routing.card.assigned' });
+    res.redirect(303, `/tickets/${id}`);
+  });
+
   // Any agent corrects a ticket's classification from its page; the correction counts against the rule.
   router.post('/tickets/:id/classification', requireRole('agent'), async (req, res) => {
     const body = req.body as Record<string, unknown>;

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError, ConflictError, EventNotAllowedError, NotFoundError, ValidationError } from '../../../shared/errors.js';
 import type { TicketDetail } from '../../../services/tickets/ticket-views.js';
+import { hasRole } from '../../../services/users/users.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
 import { fieldErrors, typedValues } from '../view-models/step-form.js';
@@ -17,17 +18,25 @@ export function ticketRoutes(kit: PageKit): Router {
   const { tickets, workflows, inbox, customers, clock, routing } = kit.app;
 
   async function show(req: Request, res: Response, ticket: TicketDetail, form?: StepFormState, status = 200): Promise<void> {
-    const [version, notices, earlier, routed] = await Promise.all([
+    const [version, notices, earlier, routed, routedSteps] = await Promise.all([
       workflows.version(ticket.workflow, ticket.version),
       inbox.ofTicket(ticket.id, req.user!),
       customers.tickets(ticket.customer.id, { limit: EARLIER_SHOWN, except: ticket.id }),
       routing.annotateOne({ id: ticket.id }),
+      hasRole(req.user!, 'manager') ? routing.assignments.routedSteps(ticket.id) : Promise.resolve([]),
     ]);
     const model = ticketPage(
       { ticket, version, notices, earlier: { rows: earlier.rows, more: earlier.next !== undefined }, now: clock.now(), ...(form ? { form } : {}) },
       kit.formatter(req),
     );
-    await kit.send(req, res, 'ticket', { text: `#${ticket.id} ${ticket.subject}` }, { ...model, routing: routingCard(routed, kit.formatter(req)) }, status);
+    await kit.send(
+      req,
+      res,
+      'ticket',
+      { text: `#${ticket.id} ${ticket.subject}` },
+      { ...model, routing: routingCard(routed, routedSteps, kit.formatter(req)) },
+      status,
+    );
   }
 
   router.get('/tickets/:id', requireRole('agent'), async (req, res) => {
