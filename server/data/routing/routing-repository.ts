@@ -189,6 +189,24 @@ export class RoutingRepository {
     });
   }
 
+  /**
+   * Open step visits in these lanes that routing never took up (the lane became push, or the process stopped
+   * between a ticket's change and its routing): the sweep opens them.
+   */
+  async unslotted(lanes: readonly string[], limit: number): Promise<OpenSlot[]> {
+    if (!lanes.length) return [];
+    const rows = (await this.knex('step_log as s')
+      .join('tickets as t', 't.id', 's.ticket_id')
+      .whereNull('s.exited_at')
+      .whereNull('t.closed_at')
+      .whereIn('s.owner', lanes)
+      .whereNotExists(this.knex('ticket_assignments as a').select(this.knex.raw('1')).whereRaw('a.ticket_id = s.ticket_id AND a.visit = s.visit'))
+      .orderBy('s.ticket_id')
+      .limit(limit)
+      .select('s.ticket_id', 's.visit', 's.step', 's.owner')) as Array<{ ticket_id: number | string; visit: number; step: string; owner: string }>;
+    return rows.map((r) => ({ ticketId: Number(r.ticket_id), visit: r.visit, step: r.step, lane: r.owner }));
+  }
+
   /** Ends the ticket's assignments whose visit is no longer open, giving their agents the capacity back. */
   async closeSlots(ticketId: number, openVisits: readonly number[]): Promise<number> {
     // Read first: most changes end no routed visit, and must not pay for a write transaction.

@@ -114,6 +114,7 @@ export class Routing implements TicketListener {
     this.rules.forget();
     this.assignments.forget();
     await this.assignments.expire(this.settings.presenceTimeoutMs);
+    await this.repository.openSlots(await this.repository.unslotted([...(await this.assignments.pushLanes())], SWEEP_BATCH), this.clock.now());
     await this.offerWaiting();
   }
 

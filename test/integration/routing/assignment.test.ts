@@ -133,6 +133,14 @@ eachDatabase('routing: classification and assignment', (database) => {
     expect(b).toBeDefined();
   });
 
+  test('tickets already waiting when a lane turns push are offered at the next sweep', async () => {
+    const first = await app.tickets.create(newTicket('退款 before'), 'api');
+    await team([{ email: 'a@agents.test', skills: ['billing'], level: 'L1', capacity: 3 }]);
+    expect((await app.routing.annotateOne(first)).assignee).toBeUndefined();
+    await app.routing.sweep();
+    expect((await app.routing.annotateOne(first)).assignee?.email).toBe('a@agents.test');
+  });
+
   test('agents silent longer than PRESENCE_TIMEOUT_MS go offline at the next sweep', async () => {
     const [a] = await team([{ email: 'a@agents.test', skills: [], level: 'L1', capacity: 3 }]);
     const ticket = await app.tickets.create(newTicket('hello'), 'api');
