@@ -52,6 +52,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   }
   app.scheduler.start();
   app.reports.start();
+  app.routing.start();
+  app.webhooks.start();
   app.executionTables.warmWorkbookReaders();
   const url = `http://localhost:${(server.address() as AddressInfo).port}`;
   logger.info({ url, database: app.db.client }, 'SOPflow is listening');
@@ -63,7 +65,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
       // A kept-alive connection turns idle when its request is answered; close it then, not at its keep-alive timeout.
       const sweep = setInterval(() => server.closeIdleConnections(), 50).unref();
-      await Promise.all([new Promise((resolve) => server.close(resolve)), app.scheduler.stop(), app.reports.stop()]);
+      await Promise.all([new Promise((resolve) => server.close(resolve)), app.scheduler.stop(), app.reports.stop(), app.routing.stop(), app.webhooks.stop()]);
       clearTimeout(cut);
       clearInterval(sweep);
       await app.close();

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Store as SessionStore } from 'express-session';
 import { systemClock, type Clock } from './shared/clock.js';
-import { conditionLimitsOf, DEFAULT_ANALYTICS_SETTINGS, DEFAULT_AUDIT_PAGE_MAX, inputLimitsOf, type Config } from './shared/config.js';
+import { conditionLimitsOf, DEFAULT_ANALYTICS_SETTINGS, DEFAULT_AUDIT_PAGE_MAX, inputLimitsOf, routingConfigOf, type Config } from './shared/config.js';
 import type { Logger } from './shared/logger.js';
 import { openDatabase, type Database } from './data/database.js';
 import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
@@ -49,6 +49,11 @@ import { WorkflowDrafts } from './services/workflows/workflow-drafts.js';
 import { WorkflowOverview } from './services/workflows/workflow-overview.js';
 import { migrationRepository } from './data/tickets/migration-repository.js';
 import { WorkflowMigrations } from './services/workflows/migration.js';
+import { RoutingRepository } from './data/routing/routing-repository.js';
+import { RuleRepository } from './data/routing/rule-repository.js';
+import { WebhookRepository } from './data/routing/webhook-repository.js';
+import { Routing } from './services/routing/routing.js';
+import { Webhooks } from './services/routing/webhooks.js';
 
 /** What the web layer needs of the database itself, handed over here so that web never imports the data layer. */
 export interface System {
@@ -95,6 +100,10 @@ export interface Sopflow {
   analytics: MetricsService;
   /** Scheduled reports (subscriptions, the runner that makes them, the stored workbooks) and the per-ticket export. */
   reports: Reports;
+  /** Classification at intake, assignment by skill, level and load, presence; its sweep starts with the server. */
+  routing: Routing;
+  /** Outgoing webhooks and their delivery worker (started with the server). */
+  webhooks: Webhooks;
   system: System;
   close(): Promise<void>;
 }
@@ -163,6 +172,10 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   });
   const measurer = new KpiMeasurer(metrics, clock, { windowDays: reportSettings.kpiWindowDays, timeZone: reportSettings.timeZone });
   const executionTables = new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows, measurer, config.workbookLimits);
+  const routingConfig = routingConfigOf(config);
+  const routing = new Routing(new RoutingRepository(db), new RuleRepository(db), audit, clock, routingConfig, options.onError);
+  tickets.listen(routing);
+  const webhooks = new Webhooks(new WebhookRepository(db), clock, routingConfig, instance, options.onError);
   return {
     config,
     clock,
@@ -188,6 +201,8 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),
     analytics: metrics,
     reports,
+    routing,
+    webhooks,
     system: {
       database: db.client,
       ping: () => db.ping(),
@@ -196,6 +211,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     },
     async close() {
       await Promise.all([scheduler.stop(), reports.stop()]);
+      await Promise.all([routing.stop(), webhooks.stop()]);
       await tickets.settled();
       await executionTables.close();
       await db.close();

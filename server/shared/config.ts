@@ -14,8 +14,11 @@ import {
 } from './limits.js';
 import { reportSettingsFrom, type ReportSettings } from './report-settings.js';
 
+import { routingConfigFrom, type RoutingConfig } from './routing-config.js';
+
 export * from './limits.js';
 export * from './report-settings.js';
+export * from './routing-config.js';
 
 /**
  * The one place configuration is read. Precedence: defaults, then the environment. Everything else
@@ -67,6 +70,8 @@ export interface Config {
   reports?: ReportSettings;
   /** How the metric engine judges and groups (issue 15); DEFAULT_ANALYTICS_SETTINGS when absent. */
   analytics?: AnalyticsSettings;
+  /** Routing and webhook settings (shared/routing-config.ts); absent ones take DEFAULT_ROUTING_SETTINGS. */
+  routing?: Partial<RoutingConfig>;
 }
 
 export interface AnalyticsSettings {
@@ -232,6 +237,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (trustProxy !== undefined) config.trustProxy = trustProxy;
   const limits = inputLimitsFrom(env);
   if (Object.keys(limits).length) config.limits = limits;
+  const routing = routingConfigFrom(env);
+  if (Object.keys(routing).length) config.routing = routing;
   if (env.ADMIN_EMAIL) config.admin = { email: env.ADMIN_EMAIL, ...(env.ADMIN_PASSWORD ? { password: env.ADMIN_PASSWORD } : {}) };
   return config;
 }

@@ -6,6 +6,7 @@ import { createPages } from './pages/pages.js';
 import { vendorAssets } from './pages/vendor.js';
 import { executionTableRoutes } from './api/execution-tables.routes.js';
 import { peopleRoutes } from './api/users.routes.js';
+import { routingRoutes } from './api/routing.routes.js';
 import { incidentRoutes } from './api/incidents.routes.js';
 import { analyticsRoutes } from './api/analytics.routes.js';
 import { reportRoutes } from './api/reports.routes.js';
@@ -79,6 +80,7 @@ function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiR
     ...incidentRoutes(app),
     ...analyticsRoutes(app),
     ...reportRoutes(app),
+    ...routingRoutes(app),
   ];
   document = openApiDocument(routes);
   return routes;

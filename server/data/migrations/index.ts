@@ -14,6 +14,7 @@ import * as analytics from './2026-12-05-13-analytics.js';
 import * as reports from './2026-12-05-14-reports.js';
 import * as workflowDrafts from './2026-12-05-15-workflow-drafts.js';
 import * as stepLogFields from './2026-12-05-17-step-log-fields.js';
+import * as routing from './2026-12-05-16-routing.js';
 
 // Migrations are listed here rather than discovered on disk, so they run the same from TypeScript
 // sources, tests and the CLI. Append; never edit one that has shipped.
@@ -33,6 +34,7 @@ const migrations: Record<string, Knex.Migration> = {
   '2026-12-05-14-reports': reports,
   '2026-12-05-15-workflow-drafts': workflowDrafts,
   '2026-12-05-17-step-log-fields': stepLogFields,
+  '2026-12-05-16-routing': routing,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -20,7 +20,12 @@ export type AuditAction =
   | 'workflow.import'
   | 'workflow.draft_save'
   | 'workflow.publish'
-  | 'workflow.migrate';
+  | 'workflow.migrate'
+  // Routing (services/routing): rule sets, lane policies, agents' routing profiles, a lead's reassignment.
+  | 'routing.rules'
+  | 'routing.lane'
+  | 'user.routing'
+  | 'ticket.assign';
 
 export interface AuditPage {
   items: AuditRecord[];

@@ -61,6 +61,24 @@ interface Computed {
   fired?: readonly number[];
 }
 
+/**
+ * Told of each ticket once it is stored (created or changed), before the caller is answered: routing
+ * classifies new tickets and offers them to agents. It handles its own failures; a ticket's change never fails for it.
+ */
+export interface TicketListener {
+  stored(ticket: StoredTicket): Promise<void>;
+}
+
+export interface StoredTicket {
+  id: number;
+  workflow: WorkflowVersion['workflow'];
+  state: TicketRecord['state'];
+  channel: string;
+  subject: string;
+  fields: Record<string, unknown>;
+  created: boolean;
+}
+
 /** Another process changed the ticket between our read and our write this many times in a row: give up. */
 const MAX_ATTEMPTS = 8;
 
@@ -75,6 +93,7 @@ export class TicketRuntime {
   private readonly fieldLimits: FieldLimits;
   /** The last change asked for on each ticket with one in flight: the next waits for it. */
   private readonly tails = new Map<number, Promise<unknown>>();
+  private listener: TicketListener | undefined;
 
   constructor(
     private readonly repository: TicketRepository,
@@ -95,6 +114,11 @@ export class TicketRuntime {
   ) {
     this.reads = new TicketReads(repository, workflows, clock);
     this.fieldLimits = new FieldLimits(limits);
+  }
+
+  /** Routing's hook (the composition root sets it): told of every ticket stored. */
+  listen(listener: TicketListener): void {
+    this.listener = listener;
   }
 
   async create(input: NewTicket, actor: string): Promise<Ticket> {
@@ -138,6 +162,7 @@ export class TicketRuntime {
       closedAt: columns.closedAt,
       facts,
     };
+    await this.told(record, workflow, true);
     return this.reads.view(version, record);
   }
 
@@ -288,7 +313,7 @@ export class TicketRuntime {
         };
         const result = await this.repository.write(unit);
         if (result.kind === 'changed') {
-          return this.reads.view(version, {
+          const stored = {
             ...record,
             fields: moved.fields,
             state: moved.state,
@@ -297,7 +322,9 @@ export class TicketRuntime {
             updatedAt: now,
             closedAt: unit.columns.closedAt,
             facts,
-          });
+          };
+          await this.told(stored, version.workflow, false);
+          return this.reads.view(version, stored);
         }
         if (attempt >= MAX_ATTEMPTS)
           throw new ConflictError(`ticket ${id} kept changing while it was being stored; try again`, { currentRevision: record.revision });
@@ -307,6 +334,11 @@ export class TicketRuntime {
 
   private factContext(workflow: Workflow, createdAt: number, now: number, before: TicketState | undefined): FactContext {
     return { workflow, createdAt, now, before, time: this.engine.businessTime ?? WALL_CLOCK, settings: this.facts };
+  }
+
+  private async told(record: TicketRecord, workflow: WorkflowVersion['workflow'], created: boolean): Promise<void> {
+    const { id, state, channel, subject, fields } = record;
+    await this.listener?.stored({ id, workflow, state, channel, subject, fields, created });
   }
 
   private owned(effects: TicketEffects): TicketEffects {

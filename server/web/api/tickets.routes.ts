@@ -5,7 +5,7 @@ import { NewTicketBody, TicketChangeBody, TicketEventBody, TicketIdParams, Ticke
 
 const NO_TICKET = 'no ticket with this id';
 
-export function ticketRoutes({ tickets, incidents }: Sopflow): ApiRoute[] {
+export function ticketRoutes({ tickets, incidents, routing }: Sopflow): ApiRoute[] {
   return [
     defineRoute({
       operationId: 'createTicket',
@@ -18,7 +18,7 @@ export function ticketRoutes({ tickets, incidents }: Sopflow): ApiRoute[] {
       responses: { 201: { description: 'the new ticket, waiting in its first steps', schema: TicketSchema } },
       errors: { 404: 'no workflow with this key', 422: 'a gateway condition on the way to the first step failed (condition_failed): nothing was written' },
       async handle({ body, user }) {
-        return { status: 201, json: await tickets.create(body, user.email) };
+        return { status: 201, json: await routing.annotateOne(await tickets.create(body, user.email)) };
       },
     }),
     defineRoute({
@@ -37,7 +37,7 @@ export function ticketRoutes({ tickets, incidents }: Sopflow): ApiRoute[] {
         422: 'the event is not allowed now (event_not_allowed, details: {allowedEvents}), or a gateway condition on its way failed or ran out of its time budget (condition_failed, details: {gatewayId, flowId, reason}): nothing was written',
       },
       async handle({ params, body, user }) {
-        return { json: await tickets.advance(params.id, body, user.email) };
+        return { json: await routing.annotateOne(await tickets.advance(params.id, body, user.email)) };
       },
     }),
     defineRoute({
@@ -52,7 +52,7 @@ export function ticketRoutes({ tickets, incidents }: Sopflow): ApiRoute[] {
       responses: { 200: { description: 'the ticket on its new terms', schema: TicketSchema } },
       errors: { 404: NO_TICKET, 409: 'expectedRevision is stale: nothing was written. details: {currentRevision}', 422: 'the ticket is closed' },
       async handle({ params, body, user }) {
-        return { json: await tickets.update(params.id, body, user.email) };
+        return { json: await routing.annotateOne(await tickets.update(params.id, body, user.email)) };
       },
     }),
     defineRoute({
@@ -66,7 +66,7 @@ export function ticketRoutes({ tickets, incidents }: Sopflow): ApiRoute[] {
       responses: { 200: { description: 'the ticket', schema: TicketWithIncidentsSchema } },
       errors: { 404: NO_TICKET },
       async handle({ params }) {
-        const ticket = await tickets.get(params.id);
+        const ticket = await routing.annotateOne(await tickets.get(params.id));
         return { json: { ...ticket, incidents: await incidents.forTicket(params.id) } };
       },
     }),
@@ -80,7 +80,8 @@ export function ticketRoutes({ tickets, incidents }: Sopflow): ApiRoute[] {
       query: TicketListQuery,
       responses: { 200: { description: 'a page of tickets and, when more follow, the cursor of the next page', schema: TicketPageSchema } },
       async handle({ query }) {
-        return { json: await tickets.list(query) };
+        const page = await tickets.list(query);
+        return { json: { ...page, items: await routing.annotate(page.items) } };
       },
     }),
   ];

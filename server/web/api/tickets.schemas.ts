@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Ticket, TicketDetail } from '../../services/tickets/ticket-views.js';
 import { idSchema } from '../http/ids.js';
 import { FieldDefinitionSchema } from './workflows.schemas.js';
+import { TicketRoutingFields } from './routing.schemas.js';
 
 // Request bodies are strict: a misspelt `expectedRevision` must fail loudly, not skip the conflict check.
 
@@ -90,6 +91,7 @@ export const TicketSchema = z.object({
   updatedAt: Millis,
   closedAt: Millis.optional(),
   createdBy: z.string(),
+  ...TicketRoutingFields,
 }) satisfies z.ZodType<Ticket>;
 
 export const TicketDetailSchema = TicketSchema.extend({

@@ -21,7 +21,7 @@ import {
 const NO_USER = 'no user with this id';
 
 /** People, API tokens and the audit log (PRODUCT §5): admins manage people; everyone lists and revokes their own tokens. */
-export function peopleRoutes({ people, audit }: Sopflow): ApiRoute[] {
+export function peopleRoutes({ people, audit, routing }: Sopflow): ApiRoute[] {
   return [
     defineRoute({
       operationId: 'listUsers',
@@ -55,14 +55,22 @@ export function peopleRoutes({ people, audit }: Sopflow): ApiRoute[] {
       tag: 'people',
       method: 'patch',
       path: '/api/users/:id',
-      summary: 'Change role, active or lanes; active:false signs the user out and revokes their tokens at once',
+      summary: 'Change role, active, lanes, or routing skills, level and capacity; active:false signs the user out and revokes their tokens at once',
       access: 'admin',
       params: UserIdParams,
       body: UserPatchBody,
       responses: { 200: { description: 'the user as now stored', schema: PersonSchema } },
       errors: { 404: NO_USER, 409: 'the last active admin cannot be demoted or deactivated' },
       async handle({ params, body, user }) {
-        return { json: await people.update(user, params.id, body) };
+        const { skills, level, capacity, ...rest } = body;
+        const person = Object.keys(rest).length ? await people.update(user, params.id, rest) : await people.get(params.id);
+        if (skills === undefined && level === undefined && capacity === undefined) return { json: person };
+        const profile = await routing.assignments.setProfile(user, params.id, {
+          ...(skills ? { skills } : {}),
+          ...(level !== undefined ? { level } : {}),
+          ...(capacity !== undefined ? { capacity } : {}),
+        });
+        return { json: { ...person, skills: profile.skills, level: profile.level, capacity: profile.capacity } };
       },
     }),
     defineRoute({

@@ -30,8 +30,11 @@ export const UserPatchBody = z
     role: Role.optional(),
     active: z.boolean().optional().describe('false: signed out everywhere at once, every token revoked; the account and its history stay'),
     lanes: z.array(z.string().max(1000)).max(1000).optional().describe('the SOP roles (lanes) the user takes on; replaces the list'),
+    skills: z.array(z.string().max(1000)).max(1000).optional().describe('routing: problem types, languages, `channel:<channel>`; replaces the list'),
+    level: z.enum(['L1', 'L2', 'L3']).nullable().optional().describe('routing: the highest level of problem the user handles'),
+    capacity: z.number().int().min(0).max(1000).optional().describe('routing: how many tickets routing may give the user at once'),
   })
-  .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one of role, active, lanes' });
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one of role, active, lanes, skills, level, capacity' });
 
 export const PasswordResetBody = z.strictObject({
   password: z.string().max(1000).optional().describe('absent: one is generated and answered this once'),
@@ -64,6 +67,9 @@ export const PersonSchema = z.object({
   createdAt: Millis,
   deactivatedAt: Millis.nullable(),
   lanes: z.array(z.string()),
+  skills: z.array(z.string()).optional(),
+  level: z.enum(['L1', 'L2', 'L3']).nullable().optional(),
+  capacity: z.number().int().optional(),
 });
 
 export const PersonListSchema = z.object({ items: z.array(PersonSchema) });

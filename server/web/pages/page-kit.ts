@@ -35,6 +35,7 @@ const NAV: NavEntry[] = [
   { href: '/execution-tables', key: 'nav.executionTables', role: 'manager', matches: (p) => p.startsWith('/execution-tables') },
   { href: '/incidents', key: 'nav.incidents', role: 'manager', matches: (p) => p.startsWith('/incidents') },
   { href: '/reports', key: 'nav.reports', role: 'manager', matches: (p) => p.startsWith('/reports') },
+  { href: '/routing', key: 'nav.routing', role: 'manager', matches: (p) => p.startsWith('/routing') },
   { href: '/admin', key: 'nav.admin', role: 'admin', matches: (p) => p.startsWith('/admin') },
 ];
 

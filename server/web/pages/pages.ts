@@ -21,6 +21,7 @@ import { managerRoutes } from './routes/manager.routes.js';
 import { notificationRoutes } from './routes/notifications.routes.js';
 import { queueRoutes } from './routes/queue.routes.js';
 import { reportRoutes } from './routes/reports.routes.js';
+import { routingRoutes } from './routes/routing.routes.js';
 import { signInRoutes } from './routes/sign-in.routes.js';
 import { ticketRoutes } from './routes/ticket.routes.js';
 import { workflowPageRoutes, workflowUploadPath } from './routes/workflows.routes.js';
@@ -80,6 +81,7 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
     analyticsRoutes,
     agentRoutes,
     reportRoutes,
+    routingRoutes,
   ])
     router.use(routes(kit));
   router.use(pageNotFound);

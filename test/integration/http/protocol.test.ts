@@ -57,6 +57,21 @@ const ROUTES = [
   'GET /api/metrics/compare',
   'GET /api/metrics/tickets',
   'GET /api/metrics/tickets.xlsx',
+  // Routing (issue 18).
+  'GET /api/routing/rules',
+  'PUT /api/routing/rules',
+  'POST /api/routing/rules/test',
+  'PATCH /api/tickets/{id}/classification',
+  'POST /api/tickets/{id}/assign',
+  'POST /api/tickets/{id}/start',
+  'GET /api/routing/lanes',
+  'PUT /api/routing/lanes',
+  'GET /api/routing/agents',
+  'PUT /api/users/{id}/presence',
+  'POST /api/webhooks',
+  'GET /api/webhooks',
+  'DELETE /api/webhooks/{id}',
+  'GET /api/webhooks/{id}/deliveries',
 ];
 
 interface Operation {

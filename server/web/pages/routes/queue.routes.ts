@@ -1,3 +1,4 @@
+import { presenceForm } from '../view-models/routing-card.js';
 import { Router } from 'express';
 import { ownersOf } from '../../../engine/workflow.js';
 import type { WorkflowVersion } from '../../../services/workflows/workflow-library.js';
@@ -32,11 +33,12 @@ export function queueRoutes(kit: PageKit): Router {
     const roles = query.roles === '1';
     if (roles) filter.lanes = await lanes;
     const now = kit.app.clock.now();
-    const [versions, page, total, myLanes] = await Promise.all([
+    const [versions, page, total, myLanes, presence] = await Promise.all([
       kit.catalog.latest(),
       kit.app.queue.page(filter, text('after'), PAGE_SIZE),
       kit.app.queue.count(filter, COUNT_CAP),
       lanes,
+      kit.app.routing.presenceOf(req.user!.id),
     ]);
     const rows = page.tickets.map((ticket) => queueLine(ticket, now, f));
     const params = new URLSearchParams(
@@ -47,6 +49,7 @@ export function queueRoutes(kit: PageKit): Router {
     const filtered = params.size > 0;
     if (page.next) params.set('after', page.next);
     await kit.send(req, res, 'queue', 'queue.title', {
+      presence: presenceForm(presence, f),
       rows,
       filter: { ...filter, mine, roles },
       myLanes: myLanes.join(', '),

@@ -1,11 +1,13 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError, ConflictError, EventNotAllowedError, NotFoundError, ValidationError } from '../../../shared/errors.js';
 import type { TicketDetail } from '../../../services/tickets/ticket-views.js';
+import { hasRole } from '../../../services/users/users.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
 import { fieldErrors, typedValues } from '../view-models/step-form.js';
 import { actionLabel, ticketPage, type StepFormState } from '../view-models/ticket-page.js';
 import { idOf } from '../../http/ids.js';
+import { routingCard } from '../view-models/routing-card.js';
 
 /** Earlier tickets of the customer shown on the ticket page; the rest are on the customer's page. */
 const EARLIER_SHOWN = 5;
@@ -13,19 +15,28 @@ const EARLIER_SHOWN = 5;
 /** `/tickets/:id`: the guided step (guidance, checklist, fields, countdown, one button per allowed action) and the timeline. */
 export function ticketRoutes(kit: PageKit): Router {
   const router = Router();
-  const { tickets, workflows, inbox, customers, clock } = kit.app;
+  const { tickets, workflows, inbox, customers, clock, routing } = kit.app;
 
   async function show(req: Request, res: Response, ticket: TicketDetail, form?: StepFormState, status = 200): Promise<void> {
-    const [version, notices, earlier] = await Promise.all([
+    const [version, notices, earlier, routed, routedSteps] = await Promise.all([
       workflows.version(ticket.workflow, ticket.version),
       inbox.ofTicket(ticket.id, req.user!),
       customers.tickets(ticket.customer.id, { limit: EARLIER_SHOWN, except: ticket.id }),
+      routing.annotateOne({ id: ticket.id }),
+      hasRole(req.user!, 'manager') ? routing.assignments.routedSteps(ticket.id) : Promise.resolve([]),
     ]);
     const model = ticketPage(
       { ticket, version, notices, earlier: { rows: earlier.rows, more: earlier.next !== undefined }, now: clock.now(), ...(form ? { form } : {}) },
       kit.formatter(req),
     );
-    await kit.send(req, res, 'ticket', { text: `#${ticket.id} ${ticket.subject}` }, model, status);
+    await kit.send(
+      req,
+      res,
+      'ticket',
+      { text: `#${ticket.id} ${ticket.subject}` },
+      { ...model, routing: routingCard(routed, routedSteps, kit.formatter(req)) },
+      status,
+    );
   }
 
   router.get('/tickets/:id', requireRole('agent'), async (req, res) => {
