@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { childScript } from '../../helpers/child-scripts.js';
 import { sqliteDatabase, type TestDatabase } from '../../helpers/databases.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { FormClient } from '../web/support/form-client.js';
@@ -10,11 +10,11 @@ import { AGENT, MANAGER, PEOPLE, startTestServer, type TestServer } from '../../
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const run = promisify(execFile);
 
-/** `node bin/sopflow.js …` on the test database, as an operator runs it beside the running server. */
+/** `sopflow …` (prebuilt: helpers/child-scripts.ts) on the test database, as an operator runs it beside the running server. */
 async function sopflow(database: TestDatabase, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const { NODE_OPTIONS: _, ...env } = process.env;
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(root, 'bin/sopflow.js'), ...args], { cwd: root, env: { ...env, ...database.env } });
+    const { stdout, stderr } = await run(process.execPath, [childScript('server/cli/main.ts'), ...args], { cwd: root, env: { ...env, ...database.env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
