@@ -23,13 +23,14 @@ async function sopflow(database: TestDatabase, ...args: string[]): Promise<{ cod
 }
 
 // The services are tested on both databases (people-api.test.ts); here the command line is, on SQLite, against
-// a running server: another process, so its changes reach the server's token cache within TOKEN_CACHE_MS (1 s).
+// a running server: another process, so its changes reach the server's token cache within TOKEN_CACHE_MS, set
+// short here (the default is 1 s) so the test does not wait it out three times.
 describe('sopflow user deactivate/role/reset-password, token list/revoke [sqlite]', () => {
   let database: TestDatabase;
   let server: TestServer;
   beforeEach(async () => {
     database = sqliteDatabase();
-    server = await startTestServer(database);
+    server = await startTestServer(database, { config: { tokenCacheMs: 200 } });
   });
   afterEach(async () => {
     await server.close();
