@@ -5,7 +5,7 @@ import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import type { DatabaseConfig } from '../shared/config.js';
 import { migrationSource } from './migrations/index.js';
-import { WriteQueue, type BatchWriter } from './write-queue.js';
+import { WriteQueue, type BatchWriter, type WriteCounts } from './write-queue.js';
 
 export type Transaction = Knex.Transaction;
 export type SqliteConnection = BetterSqlite3.Database;
@@ -37,6 +37,8 @@ export interface Database {
   migrations(): Promise<MigrationsStatus>;
   /** Resolves once every write asked for so far has been stored or refused. */
   drained(): Promise<void>;
+  /** What the write queue has committed so far (batches and units): how many writes shared a commit. */
+  readonly writes: Readonly<WriteCounts>;
   close(): Promise<void>;
 }
 
@@ -158,6 +160,7 @@ function sqliteDatabase(connection: Knex, statements: SqliteStatements): Databas
     submit: (writer, unit) => queue.submit(writer, unit),
     forUpdate: (query) => query,
     drained: () => queue.drained(),
+    writes: queue.counts,
     ping: () => ping(connection),
     migrations: () => migrationsOf(connection),
     close: async () => {
@@ -177,6 +180,7 @@ function postgresDatabase(connection: Knex): Database {
     submit: (writer, unit) => queue.submit(writer, unit),
     forUpdate: (query) => query.forUpdate() as typeof query,
     drained: () => queue.drained(),
+    writes: queue.counts,
     ping: () => ping(connection),
     migrations: () => migrationsOf(connection),
     close: async () => {

@@ -30,6 +30,21 @@ interface UnitJob {
 
 type Job = WorkJob | UnitJob;
 
+/**
+ * What the queue has committed since it opened: how well writes share commits. Read by the tests (the
+ * batching of concurrent advances) and free to read anywhere; counting costs nothing on the hot path.
+ */
+export interface WriteCounts {
+  /** Transactions of batch writers committed (`writeBatch` calls that succeeded, retries of single units included). */
+  batches: number;
+  /** Units answered in those transactions (a unit refused as stale inside one counts too). */
+  units: number;
+  /** `writeBatch` calls the database failed (rolled back); their units are retried alone. */
+  failedBatches: number;
+  /** Transactions of `run` jobs committed through the queue: SQLite only (on PostgreSQL they run at once, beside it). */
+  transactions: number;
+}
+
 /** Runs first in every knex transaction on SQLite, to take the write lock up front (see database.ts). */
 export type TakeWriteLock = (trx: Knex.Transaction) => Promise<unknown>;
 
@@ -42,6 +57,7 @@ export type TakeWriteLock = (trx: Knex.Transaction) => Promise<unknown>;
 export class WriteQueue {
   private waiting: Job[] = [];
   private readonly running = new Set<Promise<void>>();
+  readonly counts: WriteCounts = { batches: 0, units: 0, failedBatches: 0, transactions: 0 };
 
   constructor(
     private readonly knex: Knex,
@@ -103,14 +119,14 @@ export class WriteQueue {
   private async writeUnits(writer: BatchWriter<unknown, unknown>, jobs: readonly UnitJob[]): Promise<void> {
     let outcomes: Array<Outcome<unknown>>;
     try {
-      outcomes = await writer.writeBatch(jobs.map((job) => job.unit));
+      outcomes = await this.writeBatch(writer, jobs);
     } catch (error) {
       if (jobs.length === 1) outcomes = [{ ok: false, error }];
       else {
         outcomes = [];
         for (const job of jobs) {
           try {
-            outcomes.push((await writer.writeBatch([job.unit]))[0]!);
+            outcomes.push((await this.writeBatch(writer, [job]))[0]!);
           } catch (failure) {
             outcomes.push({ ok: false, error: failure });
           }
@@ -120,14 +136,26 @@ export class WriteQueue {
     settle(jobs, outcomes);
   }
 
+  private async writeBatch(writer: BatchWriter<unknown, unknown>, jobs: readonly UnitJob[]): Promise<Array<Outcome<unknown>>> {
+    try {
+      const outcomes = await writer.writeBatch(jobs.map((job) => job.unit));
+      this.counts.batches += 1;
+      this.counts.units += jobs.length;
+      return outcomes;
+    } catch (error) {
+      this.counts.failedBatches += 1;
+      throw error;
+    }
+  }
+
   private async runAlone(job: WorkJob): Promise<void> {
     try {
-      job.resolve(
-        await this.knex.transaction(async (trx) => {
-          await this.takeWriteLock(trx);
-          return job.work(trx);
-        }),
-      );
+      const value = await this.knex.transaction(async (trx) => {
+        await this.takeWriteLock(trx);
+        return job.work(trx);
+      });
+      this.counts.transactions += 1;
+      job.resolve(value);
     } catch (error) {
       job.reject(error);
     }
@@ -154,6 +182,7 @@ export class WriteQueue {
       for (const job of batch) job.reject(error);
       return;
     }
+    this.counts.transactions += 1;
     settle(batch, outcomes);
   }
 }

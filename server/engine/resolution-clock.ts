@@ -16,6 +16,8 @@ export interface ResolutionClock {
   /** The warning / breach of the limit in force went out. */
   warned?: boolean;
   breached?: boolean;
+  /** When the breach fell due: how long it is overdue, and where "most urgent first" puts it. */
+  breachedAt?: number;
 }
 
 /** When a limit's warning and breach fall; each absent when it already went out for this limit. */
@@ -80,7 +82,10 @@ export function settleClock(
   settled.slaMs = next.slaMs;
   // Flags describe the limit in force: after a switch to a longer limit, its warning and breach come again.
   if (clock.warned && usedMs >= next.slaMs * DEFAULT_WARN_AT) settled.warned = true;
-  if (clock.breached && usedMs >= next.slaMs) settled.breached = true;
+  if (clock.breached && usedMs >= next.slaMs) {
+    settled.breached = true;
+    if (clock.breachedAt !== undefined) settled.breachedAt = clock.breachedAt;
+  }
   const timers = next.running ? limitTimers(time, now, next.calendar, next.slaMs, usedMs, DEFAULT_WARN_AT, settled) : {};
   return { clock: settled, timers };
 }

@@ -258,7 +258,7 @@ export class Run {
     }
     const clock = this.state.resolution;
     if (clock && timer.kind === 'ticket-sla-warning') this.state.resolution = { ...clock, warned: true };
-    if (clock && timer.kind === 'ticket-sla-breach') this.state.resolution = { ...clock, breached: true };
+    if (clock && timer.kind === 'ticket-sla-breach') this.state.resolution = { ...clock, breached: true, breachedAt: timer.dueAt };
     this.remind(timer.kind as ReminderKind, timer.step, undefined);
   }
 

@@ -36,8 +36,23 @@ const DAY = 24 * HOUR;
 /** The catalogs of the pages, the API's messages for people and the Excel workbooks: `views/locales/`. */
 export const LOCALES_DIR = new URL('../../views/locales/', import.meta.url);
 
+type Catalogs = { i18n: i18n; formatter(locale: Locale): Formatter };
+
+/** The catalogs do not change while the process runs: loaded once per directory and time zone. */
+const loaded = new Map<string, Catalogs>();
+
 /** Loads the catalogs in `localesDir` (`en.json`, `zh-CN.json`) into one i18next instance, synchronously. */
-export function createI18n(localesDir: URL, options: { timeZone?: string } = {}): { i18n: i18n; formatter(locale: Locale): Formatter } {
+export function createI18n(localesDir: URL, options: { timeZone?: string } = {}): Catalogs {
+  const key = `${localesDir.href} ${options.timeZone ?? ''}`;
+  let catalogs = loaded.get(key);
+  if (!catalogs) {
+    catalogs = loadCatalogs(localesDir, options);
+    loaded.set(key, catalogs);
+  }
+  return catalogs;
+}
+
+function loadCatalogs(localesDir: URL, options: { timeZone?: string }): Catalogs {
   const resources = Object.fromEntries(
     LOCALES.map((locale) => [locale, { translation: JSON.parse(readFileSync(new URL(`${locale}.json`, localesDir), 'utf8')) as Record<string, unknown> }]),
   );

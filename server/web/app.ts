@@ -57,8 +57,9 @@ export function createApp(app: Sopflow, logger: Logger): Express {
 
 /** Every route, the OpenAPI document among them, which describes them all. */
 function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiRoute[] {
-  let document: Record<string, unknown> = {};
-  const openApi = defineRoute({
+  // Written on first request: most apps a process starts (tests, the benchmark) are never asked for it.
+  let document: Record<string, unknown> | undefined;
+  const openApi: ApiRoute = defineRoute({
     operationId: 'openApi',
     tag: 'system',
     method: 'get',
@@ -66,9 +67,9 @@ function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiR
     summary: 'This description of the API (OpenAPI 3.1)',
     access: 'public',
     responses: { 200: { description: 'the OpenAPI document' } },
-    handle: () => Promise.resolve({ json: document }),
+    handle: () => Promise.resolve({ json: (document ??= openApiDocument(routes)) }),
   });
-  const routes = [
+  const routes: ApiRoute[] = [
     ...systemRoutes(app),
     openApi,
     ...workflowRoutes(app),
@@ -82,6 +83,5 @@ function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiR
     ...reportRoutes(app),
     ...routingRoutes(app),
   ];
-  document = openApiDocument(routes);
   return routes;
 }

@@ -8,6 +8,7 @@ import { waitFor } from '../helpers/wait-for.js';
 import { PEOPLE, startTestServer, type TestServer } from '../helpers/web-server.js';
 
 const SLOW = 90_000;
+const statusWords: Record<string, string> = { not_started: 'Not started', in_progress: 'In progress', done: 'Done', needs_optimization: 'Needs optimization' };
 
 describeInBrowser('execution tables end to end', (browser) => {
   let database: TestDatabase;
@@ -140,7 +141,7 @@ describeInBrowser('execution tables end to end', (browser) => {
   );
 
   test(
-    'at 1366×900 the grid fits: no page-wide scrollbar, every row’s Save in the viewport, one line per row, saved from the keyboard; a phone reads it',
+    'at 1366×900 the grid fits: no page-wide scrollbar, every row’s Save in the viewport, one line per row, saved from the keyboard; on a phone each row is a card',
     async () => {
       const table = await server.app.executionTables.create(
         { name: 'Fitting plan', startDate: '2026-01-05', template: 'six-step-method', locale: 'en' },
@@ -194,11 +195,37 @@ describeInBrowser('execution tables end to end', (browser) => {
       // (a form sends its line breaks as CRLF)
       expect((await server.app.executionTables.row(table.id, second.id)).notes.replace(/\r\n/g, '\n')).toBe('line one\nline two');
 
-      // A phone reads it: the page itself does not scroll sideways; the grid does, inside its box.
-      await page.setViewportSize({ width: 375, height: 800 });
-      const narrow = await widths();
-      expect(narrow.scroll).toBeLessThanOrEqual(narrow.inner);
-      await page.screenshot({ path: fileURLToPath(new URL('execution-table-375-en.png', SCREENSHOTS)), fullPage: true });
+      // On a phone (390×844) each row is a card to read: the page never scrolls sideways, and every row's
+      // phase, owner and status are in view, long unbroken text (as people paste it) included.
+      const first = table.rows[0]!;
+      await server.app.executionTables.updateRow(
+        table.id,
+        first.id,
+        { owner: 'customer-service-quality-assurance-team-lead@example.com', phase: 'Diagnose'.repeat(12), blockers: 'x'.repeat(300) },
+        PEOPLE.manager.email,
+      );
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.reload();
+      const phone = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, body: document.body.scrollWidth, inner: window.innerWidth }));
+      expect(phone.scroll).toBeLessThanOrEqual(phone.inner);
+      expect(phone.body).toBeLessThanOrEqual(phone.inner);
+      expect(await page.locator('[data-testid=grid]').isVisible()).toBe(false);
+      const rows = (await server.app.executionTables.get(table.id)).rows;
+      const cards = page.locator('[data-testid=cards] > li');
+      expect(await cards.count()).toBe(rows.length);
+      for (const [i, row] of rows.entries()) {
+        const shown = { 'card-phase': row.phase, 'card-owner': row.owner || '—', 'card-status': statusWords[row.status] };
+        for (const [part, text] of Object.entries(shown)) {
+          const element = cards.nth(i).locator(`[data-testid=${part}]`);
+          expect(await element.isVisible()).toBe(true);
+          const box = (await element.boundingBox())!;
+          expect(box.x).toBeGreaterThanOrEqual(0);
+          expect(box.x + box.width).toBeLessThanOrEqual(phone.inner);
+          expect((await element.textContent())!.trim()).toBe(text);
+        }
+      }
+      await cards.first().evaluate((card) => card.scrollIntoView());
+      await page.screenshot({ path: fileURLToPath(new URL('execution-table-390-en.png', SCREENSHOTS)) });
     },
     SLOW,
   );

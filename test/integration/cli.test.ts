@@ -4,18 +4,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { childScript } from '../helpers/child-scripts.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
+/** The command as shipped (bin/sopflow.js, through tsx), and the same sources prebuilt for the other tests. */
+const SHIPPED = join(root, 'bin/sopflow.js');
+const PREBUILT = childScript('server/cli/main.ts');
 
 async function sopflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return sopflowWith({}, ...args);
+  return command(PREBUILT, args);
 }
 
 async function sopflowWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return command(PREBUILT, args, env);
+}
+
+async function command(script: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const options = { cwd: root, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } };
-    const { stdout, stderr } = await run(process.execPath, [join(root, 'bin/sopflow.js'), ...args], options);
+    const { stdout, stderr } = await run(process.execPath, [script, ...args], options);
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -27,8 +35,8 @@ const inquiry = join(root, 'workflows/customer-inquiry.bpmn');
 const scratch = mkdtempSync(join(tmpdir(), 'sopflow-cli-'));
 
 describe('sopflow CLI', () => {
-  test('validate: an executable SOP gives exit 0 and a one-line summary', async () => {
-    const { code, stdout } = await sopflow('validate', inquiry);
+  test('validate: an executable SOP gives exit 0 and a one-line summary (the shipped bin/sopflow.js)', async () => {
+    const { code, stdout } = await command(SHIPPED, ['validate', inquiry]);
     expect(code).toBe(0);
     expect(stdout.trim().split('\n')).toEqual([expect.stringMatching(/^ok customer-inquiry ".*": 8 steps \(7 for people\), 2 timers$/)]);
   });

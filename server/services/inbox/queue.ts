@@ -1,7 +1,7 @@
 import type { Clock } from '../../shared/clock.js';
 import type { QueueCursor, QueueFilter, QueueReadModel, QueueRow } from '../../data/read-models/queue.query.js';
 import { activeStepsOf, type ActiveStep } from '../tickets/ticket-views.js';
-import { urgencyOf, type Urgency } from '../tickets/urgency.js';
+import { slaStatus, stepLimitStatus, urgencyOf, type LimitStatus, type Urgency } from '../tickets/urgency.js';
 import type { WorkflowLibrary } from '../workflows/workflow-library.js';
 
 export type { QueueFilter } from '../../data/read-models/queue.query.js';
@@ -16,8 +16,11 @@ export interface QueueTicket {
   vip: boolean;
   level?: string;
   steps: ActiveStep[];
+  /** The ticket's SLA and its step's limit, as the ticket's own page and the API show them. */
+  sla: LimitStatus;
+  stepLimit: LimitStatus;
   urgency: Urgency;
-  /** The whole ticket's nearest limit. */
+  /** What the queue is sorted by: the earliest moment either limit breaches or breached. */
   dueAt?: number;
   createdAt: number;
   closedAt?: number;
@@ -56,7 +59,9 @@ export class TicketQueue {
 
   private async ticketOf(row: QueueRow, now: number): Promise<QueueTicket> {
     const version = await this.workflows.get(row.workflowId);
-    const steps = activeStepsOf(version.workflow, row.state);
+    const steps = activeStepsOf(version.workflow, row.state, now);
+    const sla = slaStatus(row.state, now);
+    const stepLimit = stepLimitStatus(version.workflow, row.state, now);
     const ticket: QueueTicket = {
       id: row.id,
       workflow: { key: row.workflowKey, name: version.name },
@@ -65,7 +70,9 @@ export class TicketQueue {
       customer: { id: row.customerId, name: row.customerName },
       vip: row.vip,
       steps,
-      urgency: urgencyOf(version.workflow, row.state, steps, row.dueAt ?? undefined, now),
+      sla,
+      stepLimit,
+      urgency: urgencyOf(sla, stepLimit),
       createdAt: row.createdAt,
       createdBy: row.createdBy,
     };

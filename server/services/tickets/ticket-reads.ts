@@ -7,7 +7,7 @@ import type { WorkflowLibrary, WorkflowVersion } from '../workflows/workflow-lib
 import { cursorText } from './ticket-cursor.js';
 import { levelOf } from './ticket-facts.js';
 import { activeStepsOf, nearestBreach, type Ticket, type TicketDetail } from './ticket-views.js';
-import { urgencyOf } from './urgency.js';
+import { slaStatus, stepLimitStatus, urgencyOf } from './urgency.js';
 
 /**
  * The ticket read model: state, steps, allowed actions, fields and urgency, computed once here from the
@@ -40,8 +40,11 @@ export class TicketReads {
 
   view(version: WorkflowVersion, record: TicketRecord): Ticket {
     const { state, fields } = record;
-    const steps = activeStepsOf(version.workflow, state);
+    const now = this.clock.now();
+    const steps = activeStepsOf(version.workflow, state, now);
     const due = state.done ? null : nearestBreach(state);
+    const sla = slaStatus(state, now);
+    const stepLimit = stepLimitStatus(version.workflow, state, now);
     const ticket: Ticket = {
       id: record.id,
       workflow: version.key,
@@ -55,7 +58,9 @@ export class TicketReads {
       state: steps.map((s) => s.id),
       steps,
       allowedEvents: allowedEvents(version.workflow, state),
-      urgency: urgencyOf(version.workflow, state, steps, due ?? undefined, this.clock.now()),
+      sla,
+      stepLimit,
+      urgency: urgencyOf(sla, stepLimit),
       revision: record.revision,
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,

@@ -2,11 +2,9 @@ import type { TicketState } from '../../engine/ticket-engine.js';
 import { activeSteps } from '../../engine/ticket-engine.js';
 import type { FieldDefinition, Workflow } from '../../engine/workflow.js';
 import type { Customer, PendingTimerView, StepLogEntry } from '../../data/tickets/ticket-records.js';
+import { visitStatus, type LimitState, type LimitStatus, type Urgency } from './urgency.js';
 
-export type { Customer, PendingTimerView, StepLogEntry };
-
-/** How close a ticket is to a broken promise: the queue's mark and the ticket page's banner. */
-export type Urgency = 'breached' | 'near' | 'ok' | 'closed';
+export type { Customer, LimitState, LimitStatus, PendingTimerView, StepLogEntry, Urgency };
 
 /** A step the ticket waits in, with everything an agent needs to act on it. */
 export interface ActiveStep {
@@ -23,6 +21,8 @@ export interface ActiveStep {
   /** When the step's SLA is breached (business time already counted in). */
   dueAt?: number;
   breached: boolean;
+  /** Where the step's limit stands, as of the moment the ticket was read. */
+  limitState: LimitState;
 }
 
 export interface Ticket {
@@ -40,9 +40,14 @@ export interface Ticket {
   state: string[];
   steps: ActiveStep[];
   allowedEvents: string[];
-  /** How close the ticket is to a broken promise, as of the moment it was read. */
+  /** The ticket's SLA: its resolution clock against the whole ticket's limit, as of the moment it was read. */
+  sla: LimitStatus;
+  /** The limit of the step it waits in (the most pressing one of parallel steps), as of the same moment. */
+  stepLimit: LimitStatus;
+  /** The worse of the two in one word. */
   urgency: Urgency;
   revision: number;
+  /** What "most urgent first" sorts by: the earliest moment either limit breaches or breached. */
   dueAt?: number;
   createdAt: number;
   updatedAt: number;
@@ -59,9 +64,11 @@ export interface TicketDetail extends Ticket {
 const BREACH_KINDS = new Set(['sla-breach', 'ticket-sla-breach']);
 
 /**
- * When the ticket breaches (or breached) a limit first: what "most urgent first" sorts by. A step already
- * breached keeps a due time in the past (its entry plus its limit), so an overdue ticket stays on top
- * instead of sinking once its breach timer has fired.
+ * When the ticket breaches (or breached) a limit first: what "most urgent first" sorts by. A limit already
+ * breached keeps a moment in the past, so a breached ticket (its SLA or its step) sorts above every ticket
+ * still on track, whose moments are all ahead: the order and the badges (`slaStatus`, `visitStatus`) agree
+ * at any time. A breached step's moment is its entry plus its limit (business time only adds to it); a
+ * breached SLA's is when it fell due, or 0 in a snapshot stored before that moment was kept.
  */
 export function nearestBreach(state: TicketState): number | null {
   let due: number | null = null;
@@ -70,10 +77,11 @@ export function nearestBreach(state: TicketState): number | null {
   };
   for (const timer of state.timers) if (BREACH_KINDS.has(timer.kind)) earlier(timer.dueAt);
   for (const visit of state.openVisits) if (visit.breached && visit.slaMs !== undefined) earlier(visit.enteredAt + visit.slaMs);
+  if (state.resolution?.breached) earlier(state.resolution.breachedAt ?? 0);
   return due;
 }
 
-export function activeStepsOf(workflow: Workflow, state: TicketState): ActiveStep[] {
+export function activeStepsOf(workflow: Workflow, state: TicketState, now: number): ActiveStep[] {
   const ids = new Set(activeSteps(workflow, state));
   return state.openVisits
     .filter((visit) => ids.has(visit.step))
@@ -89,6 +97,7 @@ export function activeStepsOf(workflow: Workflow, state: TicketState): ActiveSte
         waitingOnCustomer: step.waitingOnCustomer,
         enteredAt: visit.enteredAt,
         breached: visit.breached,
+        limitState: visitStatus(workflow, state, visit, now).state,
       };
       if (step.owner) view.owner = step.owner;
       if (step.guidance) view.guidance = step.guidance;

@@ -67,8 +67,17 @@ const ActiveStepSchema = z.object({
   enteredAt: Millis,
   slaMs: z.number().optional(),
   dueAt: Millis.optional().describe("when the step's limit is breached, business time counted in"),
-  breached: z.boolean(),
+  breached: z.boolean().describe('the breach of the step limit went out'),
+  limitState: z.enum(['on_track', 'warning', 'breached', 'none', 'closed']).describe("where the step's limit stands now"),
 });
+
+const LimitStatusSchema = (what: string) =>
+  z
+    .object({
+      state: z.enum(['on_track', 'warning', 'breached', 'paused', 'none', 'closed']),
+      dueAt: Millis.optional().describe('when it breaches or breached; absent while paused, without a limit, or when the moment was not kept'),
+    })
+    .describe(what);
 
 export const TicketSchema = z.object({
   id: z.number().int(),
@@ -84,9 +93,11 @@ export const TicketSchema = z.object({
   state: z.array(z.string()).describe('ids of the steps the ticket waits in (several in parallel branches)'),
   steps: z.array(ActiveStepSchema),
   allowedEvents: z.array(z.string()),
-  urgency: z.enum(['breached', 'near', 'ok', 'closed']).describe('breached: a step or the whole ticket is past its limit; near: a warning went out'),
+  sla: LimitStatusSchema("the ticket's SLA: its resolution clock against the whole ticket's limit; paused while it waits only on the customer"),
+  stepLimit: LimitStatusSchema('the limit of the step it waits in (the most pressing of parallel steps)'),
+  urgency: z.enum(['breached', 'near', 'ok', 'closed']).describe('the worse of sla and stepLimit: breached if either is, near if either warns'),
   revision: z.number().int(),
-  dueAt: Millis.optional().describe('the nearest limit breach'),
+  dueAt: Millis.optional().describe('what "most urgent first" sorts by: the earliest moment either limit breaches or breached'),
   createdAt: Millis,
   updatedAt: Millis,
   closedAt: Millis.optional(),

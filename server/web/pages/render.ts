@@ -16,16 +16,29 @@ export interface LayoutModel {
 
 export type Renderer = (page: string, layout: LayoutModel, model: object) => string;
 
+/** The views do not change while the process runs: one compile per process, however many apps it starts. */
+const loaded = new Map<string, Renderer>();
+
 /**
  * Compiles every template under `viewsDir` once, at start: `layouts/main.hbs`, `partials/*.hbs` (by file
  * name) and `pages/*.hbs`. A syntax error stops the server from starting rather than one page from rendering.
  * `{{…}}` escapes; the only triple-stash is the layout's `{{{body}}}`, the page rendered by these templates.
+ * The tests and the benchmark start many apps in one process: they share the compiled templates.
  *
  * @example
  * const render = loadTemplates(new URL('../../../views/', import.meta.url));
  * res.send(render('queue', layout, { rows }));
  */
 export function loadTemplates(viewsDir: URL): Renderer {
+  let renderer = loaded.get(viewsDir.href);
+  if (!renderer) {
+    renderer = compileTemplates(viewsDir);
+    loaded.set(viewsDir.href, renderer);
+  }
+  return renderer;
+}
+
+function compileTemplates(viewsDir: URL): Renderer {
   const hbs = Handlebars.create();
   registerHelpers(hbs);
   const compile = (file: URL) => {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { childScript } from '../../helpers/child-scripts.js';
 import { sqliteDatabase, type TestDatabase } from '../../helpers/databases.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { FormClient } from '../web/support/form-client.js';
@@ -10,11 +10,11 @@ import { AGENT, MANAGER, PEOPLE, startTestServer, type TestServer } from '../../
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const run = promisify(execFile);
 
-/** `node bin/sopflow.js …` on the test database, as an operator runs it beside the running server. */
+/** `sopflow …` (prebuilt: helpers/child-scripts.ts) on the test database, as an operator runs it beside the running server. */
 async function sopflow(database: TestDatabase, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const { NODE_OPTIONS: _, ...env } = process.env;
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(root, 'bin/sopflow.js'), ...args], { cwd: root, env: { ...env, ...database.env } });
+    const { stdout, stderr } = await run(process.execPath, [childScript('server/cli/main.ts'), ...args], { cwd: root, env: { ...env, ...database.env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
@@ -23,13 +23,14 @@ async function sopflow(database: TestDatabase, ...args: string[]): Promise<{ cod
 }
 
 // The services are tested on both databases (people-api.test.ts); here the command line is, on SQLite, against
-// a running server: another process, so its changes reach the server's token cache within TOKEN_CACHE_MS (1 s).
+// a running server: another process, so its changes reach the server's token cache within TOKEN_CACHE_MS, set
+// short here (the default is 1 s) so the test does not wait it out three times.
 describe('sopflow user deactivate/role/reset-password, token list/revoke [sqlite]', () => {
   let database: TestDatabase;
   let server: TestServer;
   beforeEach(async () => {
     database = sqliteDatabase();
-    server = await startTestServer(database);
+    server = await startTestServer(database, { config: { tokenCacheMs: 200 } });
   });
   afterEach(async () => {
     await server.close();

@@ -5,13 +5,14 @@ import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
 import { ManualClock } from '../../../server/shared/clock.js';
 import { openSopflow } from '../../../server/sopflow.js';
+import { childScript } from '../../helpers/child-scripts.js';
 import { eachDatabase, type TestDatabase } from '../../helpers/databases.js';
 import { openTestSopflow, testConfig } from '../../helpers/sopflow.js';
 import { count } from './support/inspect.js';
 import { HOUR } from './support/play.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SCRIPT = fileURLToPath(new URL('./support/scheduler-process.ts', import.meta.url));
+const SCRIPT = childScript('test/integration/runtime/support/scheduler-process.ts');
 /** As the issue asks: 2,000 due timers, those of some 500 phone calls. */
 const TIMERS = 2000;
 /** Small claims, so the two processes take turns rather than one taking everything. */
@@ -30,7 +31,7 @@ interface Report {
 /** A scheduler process on the test database: resolves `ready` once it has opened it, then runs on `go()`. */
 function schedulerProcess(database: TestDatabase, instance: string) {
   const { NODE_OPTIONS: _, ...env } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
+  const child = spawn(process.execPath, [SCRIPT], {
     cwd: ROOT,
     env: { ...env, ...database.env, SCHEDULER_INSTANCE: instance, SCHEDULER_BATCH: String(BATCH), SCHEDULER_CLAIM_TTL_MS: String(CLAIM_TTL_MS[database.name]) },
     stdio: ['pipe', 'pipe', 'inherit'],

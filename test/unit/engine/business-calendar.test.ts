@@ -13,6 +13,7 @@ import {
 import { BUILT_IN_CALENDARS } from '../../../server/engine/time/calendars.js';
 import { startTicket } from '../../../server/engine/ticket-engine.js';
 import { bpmn, compile, linear } from '../../helpers/bpmn.js';
+import { cpuTimed } from '../../helpers/cpu-time.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -123,10 +124,9 @@ describe('business calendars', () => {
       expect(businessTimeBetween(cn, sh('2026-10-01T00:00:00'), sh('2026-11-01T00:00:00'))).toBe(18 * 7.5 * HOUR);
     });
 
-    test('a P30D limit counts 720 working hours, months ahead, quickly', () => {
-      const started = Date.now();
-      const due = addBusinessTime(cn, sh('2026-01-05T09:00:00'), 30 * DAY);
-      expect(Date.now() - started).toBeLessThan(200);
+    test('a P30D limit counts 720 working hours, months ahead, quickly', async () => {
+      const { value: due, ms } = await cpuTimed(() => addBusinessTime(cn, sh('2026-01-05T09:00:00'), 30 * DAY));
+      expect(ms).toBeLessThan(200);
       expect(businessTimeBetween(cn, sh('2026-01-05T09:00:00'), due)).toBe(30 * DAY);
       expect(due).toBeGreaterThan(sh('2026-05-01T00:00:00'));
     });
@@ -170,12 +170,12 @@ describe('business calendars', () => {
     expect(businessTimeBetween(kolkataNights, k('2026-01-12T00:00'), k('2026-01-19T00:00'))).toBe(5 * 8 * HOUR);
   });
 
-  test('many weeks of working time on a plain 40-hour week', () => {
+  test('many weeks of working time on a plain 40-hour week', async () => {
     const utcWeekdays: BusinessCalendar = { name: 'utc', timeZone: 'UTC', week: { 1: nineToFive, 2: nineToFive, 3: nineToFive, 4: nineToFive, 5: nineToFive } };
     const monday = Date.parse('2026-01-05T09:00:00Z');
-    const started = Date.now();
-    expect(addBusinessTime(utcWeekdays, monday, 520 * 40 * HOUR)).toBe(Date.parse('2026-01-09T17:00:00Z') + 519 * WEEK);
-    expect(Date.now() - started).toBeLessThan(500);
+    const { value, ms } = await cpuTimed(() => addBusinessTime(utcWeekdays, monday, 520 * 40 * HOUR));
+    expect(value).toBe(Date.parse('2026-01-09T17:00:00Z') + 519 * WEEK);
+    expect(ms).toBeLessThan(500);
   });
 
   describe('properties over seeded random starts and durations', () => {

@@ -169,7 +169,14 @@ describe('resolution clock', () => {
     r = advance(wf, r.state, { type: 'ask' }, at(t0 + 22 * HOUR), options);
     r = advance(wf, r.state, { type: 'reply' }, at(t0 + 30 * HOUR), options);
     expect(r.timersArmed.map((t) => t.kind)).toEqual(['sla-warning', 'sla-breach']);
-    expect(r.state.resolution).toEqual({ slaMs: 10 * HOUR, usedMs: 11 * HOUR, runningSince: t0 + 30 * HOUR, warned: true, breached: true });
+    expect(r.state.resolution).toEqual({
+      slaMs: 10 * HOUR,
+      usedMs: 11 * HOUR,
+      runningSince: t0 + 30 * HOUR,
+      warned: true,
+      breached: true,
+      breachedAt: t0 + 21 * HOUR,
+    });
   });
 
   test('parallel branches: the clock stops only while every step the ticket waits in waits on the customer', async () => {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { fill } from './formula-text.js';
 import type { Formatter } from '../../../shared/i18n.js';
 import { isOverdue, ROW_STATUSES, weeksLabel, weeksOf, type ExecutionRow, type ExecutionTable, type KpiTarget, type RowStatus } from '../execution-table.js';
@@ -94,7 +94,8 @@ const STYLES = {
  */
 export async function exportExecutionTable(input: ExecutionTableExport, output: Writable): Promise<void> {
   const labels = workbookLabels(input.formatter);
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true, useSharedStrings: false });
+  const { default: Excel } = await import('exceljs'); // the largest package: loaded on the first export, not at start
+  const workbook = new Excel.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true, useSharedStrings: false });
   const rows = input.rows[Symbol.asyncIterator]();
   const reader = watchReader(output);
   try {

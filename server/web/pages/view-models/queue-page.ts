@@ -1,8 +1,8 @@
-import type { ActiveStep } from '../../../services/tickets/ticket-views.js';
 import type { QueueTicket } from '../../../services/inbox/queue.js';
 import type { Formatter } from '../../../shared/i18n.js';
+import { limitBadge } from './limit-badge.js';
 
-/** One queue line: the current step, its owner, time in it, time left, and the urgency mark. */
+/** One queue line: the current step, its owner, time in it, and the ticket's two limits as its page shows them. */
 export function queueLine(ticket: QueueTicket, now: number, f: Formatter) {
   const { steps, urgency } = ticket;
   const entered = steps.length ? Math.min(...steps.map((s) => s.enteredAt)) : undefined;
@@ -15,22 +15,11 @@ export function queueLine(ticket: QueueTicket, now: number, f: Formatter) {
     level: ticket.level ?? '',
     vip: ticket.vip,
     urgency,
-    urgencyLabel: f.t(`urgency.${urgency}`),
+    sla: limitBadge('sla', ticket.sla, now, f),
+    stepLimit: limitBadge('step', ticket.stepLimit, now, f),
     steps: steps.map((s) => s.name).join(' · '),
     owners: [...new Set(steps.map((s) => s.owner).filter((o) => o !== undefined))].join(' · '),
     timeInStep: entered !== undefined ? f.duration(Math.max(0, now - entered)) : '',
-    timeLeft: ticket.closedAt !== undefined ? f.dateTime(ticket.closedAt) : timeLeft(steps, ticket.dueAt, now, f),
+    closedAt: ticket.closedAt !== undefined ? f.dateTime(ticket.closedAt) : undefined,
   };
-}
-
-/**
- * The time left that matters to the agent: the current step's limit; a step past its limit is overdue (its
- * breach timer has fired, so no due time is pending); without step limits, the whole ticket's.
- */
-function timeLeft(steps: readonly ActiveStep[], ticketDue: number | undefined, now: number, f: Formatter): string {
-  if (steps.some((s) => s.breached)) return f.t('queue.overdue');
-  const dues = steps.map((s) => s.dueAt).filter((d) => d !== undefined);
-  const due = dues.length ? Math.min(...dues) : ticketDue;
-  if (due === undefined) return '';
-  return due > now ? f.duration(due - now) : f.t('queue.overdueBy', { time: f.duration(now - due) });
 }

@@ -4,6 +4,7 @@ import type { NotificationRow } from '../../../services/inbox/inbox.js';
 import type { TicketDetail } from '../../../services/tickets/ticket-views.js';
 import type { WorkflowVersion } from '../../../services/workflows/workflow-library.js';
 import type { Formatter } from '../../../shared/i18n.js';
+import { limitBadge } from './limit-badge.js';
 import { fieldInputs } from './step-form.js';
 
 /** What the agent typed into one step's form, kept when the action could not be taken. */
@@ -27,7 +28,6 @@ export interface TicketPageInput {
 /** The ticket page's model: everything formatted for the reader, nothing left for the template to compute. */
 export function ticketPage({ ticket, version, notices, earlier, now, form }: TicketPageInput, f: Formatter) {
   const workflow = version.workflow;
-  const { urgency } = ticket;
   const steps = ticket.steps.map((step) => {
     const own = form?.stepId === step.id ? form : undefined;
     const remainingMs = step.dueAt !== undefined ? step.dueAt - now : undefined;
@@ -39,11 +39,12 @@ export function ticketPage({ ticket, version, notices, earlier, now, form }: Tic
       checklist: step.checklist.map((text, i) => ({ id: `c-${step.id}-${i}`, text })),
       fields: fieldInputs(step.id, step.fields, own?.values ?? {}, own?.errors ?? {}, f),
       actions: step.actions.filter((a) => ticket.allowedEvents.includes(a.event)),
-      waitingOnCustomer: step.waitingOnCustomer,
       enteredAt: f.dateTime(step.enteredAt),
       timeInStep: f.duration(Math.max(0, now - step.enteredAt)),
       limit: step.slaMs !== undefined ? f.duration(step.slaMs) : undefined,
-      breached: step.breached || (remainingMs !== undefined && remainingMs <= 0),
+      // The badge without a time: the countdown beside it keeps time in the browser.
+      limitBadge: limitBadge('step', { state: step.limitState }, now, f),
+      breached: step.limitState === 'breached',
       countdown:
         remainingMs !== undefined
           ? {
@@ -103,8 +104,8 @@ export function ticketPage({ ticket, version, notices, earlier, now, form }: Tic
       subject: ticket.subject,
       closed: ticket.status === 'closed',
       status: f.t(`ticket.status.${ticket.status}`),
-      urgency,
-      urgencyLabel: f.t(`urgency.${urgency}`),
+      sla: limitBadge('sla', ticket.sla, now, f),
+      stepLimit: limitBadge('step', ticket.stepLimit, now, f),
       vip: ticket.vip,
       level: ticket.level,
       workflowName: version.name,
@@ -115,7 +116,6 @@ export function ticketPage({ ticket, version, notices, earlier, now, form }: Tic
       createdAt: f.dateTime(ticket.createdAt),
       createdBy: ticket.createdBy,
       closedAt: ticket.closedAt !== undefined ? f.dateTime(ticket.closedAt) : undefined,
-      resolution: resolutionLeft(ticket, now, f),
       // The values the steps recorded (level, satisfaction, …), labelled as the workflow labels them.
       fields: Object.entries(ticket.fields)
         .filter(([name, value]) => value !== undefined && value !== null && value !== '' && isStepField(workflow, name))
@@ -142,17 +142,6 @@ export function ticketPage({ ticket, version, notices, earlier, now, form }: Tic
       more: earlier.more,
     },
   };
-}
-
-/** The whole ticket's limit (its resolution clock), not the nearest step limit; none while paused. */
-function resolutionLeft(
-  ticket: TicketDetail,
-  now: number,
-  f: { t: (key: string, options?: Record<string, unknown>) => string; duration: (ms: number) => string },
-): string | undefined {
-  const due = ticket.pendingTimers.find((timer) => timer.kind === 'ticket-sla-breach')?.dueAt;
-  if (ticket.status !== 'open' || due === undefined) return undefined;
-  return due > now ? f.t('ticket.timeLeft', { time: f.duration(due - now) }) : f.t('ticket.overdue', { time: f.duration(now - due) });
 }
 
 function isStepField(workflow: Workflow, name: string): boolean {

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { childScript } from '../../../helpers/child-scripts.js';
 import type { TestDatabase } from '../../../helpers/databases.js';
 import { openTestSopflow } from '../../../helpers/sopflow.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 
-/** `server/main.ts` running in its own process, as `npm start` runs it. */
+/** `server/main.ts` running in its own process, as `npm start` runs it (or prebuilt: helpers/child-scripts.ts). */
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
@@ -35,7 +36,8 @@ export async function startServerProcess(
   { throughNpm = false, env: extra = {} as Record<string, string> } = {},
 ): Promise<ServerProcess> {
   const { NODE_OPTIONS: _, ...env } = process.env;
-  const [command, args] = throughNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'server/main.ts']];
+  // `npm start` runs the shipped command (tsx); otherwise the same sources, prebuilt (helpers/child-scripts.ts).
+  const [command, args] = throughNpm ? ['npm', ['start', '--silent']] : [process.execPath, [childScript('server/main.ts')]];
   const child = spawn(command, args, {
     cwd: root,
     env: { ...env, ...database.env, PORT: '0', LOG_LEVEL: 'info', ...extra },
