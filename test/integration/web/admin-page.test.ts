@@ -3,7 +3,8 @@ import { FormClient, testId } from './support/form-client.js';
 import { AGENT, PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
 
 async function auditCount(server: TestServer): Promise<number> {
-  const [{ n }] = (await server.app.db.knex('audit_log').count({ n: '*' })) as [{ n: number | string }];
+  // Changes to people and tokens; the seeded workflows' imports are audited too.
+  const [{ n }] = (await server.app.db.knex('audit_log').whereNot('action', 'like', 'workflow.%').count({ n: '*' })) as [{ n: number | string }];
   return Number(n);
 }
 
