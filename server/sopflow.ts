@@ -31,6 +31,8 @@ import { incidentRepository } from './data/incidents/incident-repository.js';
 import { Incidents } from './services/incidents/incidents.js';
 import { Users } from './services/users/users.js';
 import { WorkflowLibrary } from './services/workflows/workflow-library.js';
+import { KnexEventLogReadModel } from './data/analytics/event-log-read-model.js';
+import { EventLog } from './services/analytics/event-log.js';
 
 /** What the web layer needs of the database itself, handed over here so that web never imports the data layer. */
 export interface System {
@@ -65,6 +67,8 @@ export interface Sopflow {
   queue: TicketQueue;
   inbox: Inbox;
   customers: CustomerHistory;
+  /** The step log as a process-mining event log (XES, CSV), streamed. */
+  eventLog: EventLog;
   system: System;
   close(): Promise<void>;
 }
@@ -124,6 +128,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),
     inbox: new Inbox(new KnexNotificationsReadModel(db), clock, users),
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),
+    eventLog: new EventLog(new KnexEventLogReadModel(db), workflows),
     system: {
       database: db.client,
       ping: () => db.ping(),

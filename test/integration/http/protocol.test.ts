@@ -38,6 +38,8 @@ const ROUTES = [
   'GET /api/audit',
   'GET /api/incidents',
   'POST /api/incidents/{id}/retry',
+  'GET /api/event-log.csv',
+  'GET /api/event-log.xes',
 ];
 
 interface Operation {
