@@ -27,7 +27,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const AGENTS = Array.from({ length: 40 }, (_, i) => `agent${String(i + 1).padStart(2, '0')}@bench.example`);
 const TICKETS_PER_LOAD = 10_000;
-const WALKS_PER_WORKFLOW = 400;
+const WALKS_PER_WORKFLOW = 120;
 
 export interface AnalyticsDataOptions {
   tickets: number;

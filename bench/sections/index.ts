@@ -1,4 +1,5 @@
 import type { BenchSection } from '../section.js';
+import { analyticsSection } from './analytics.js';
 import { engineSection } from './engine.js';
 import { excelSection } from './excel.js';
 import { hostileSection } from './hostile.js';
@@ -6,4 +7,4 @@ import { pagesSection } from './pages.js';
 import { runtimeSection } from './runtime.js';
 
 /** Every section `npm run bench` knows, in the order they run. New sections register here. */
-export const sections: BenchSection[] = [engineSection, runtimeSection, pagesSection, excelSection, hostileSection];
+export const sections: BenchSection[] = [engineSection, runtimeSection, pagesSection, excelSection, hostileSection, analyticsSection];

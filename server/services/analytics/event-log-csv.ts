@@ -17,18 +17,20 @@ export function csvText(value: string): string {
 }
 
 /** CSV with a UTF-8 byte-order mark (so Excel reads Chinese right), CRLF line ends, one row per event. */
-export const csvWriter: EventLogWriter = {
-  contentType: 'text/csv; charset=utf-8',
-  extension: 'csv',
-  head: () => `\uFEFF${CSV_HEADER.join(',')}\r\n`,
-  trace(trace: LogTrace): string {
-    // The case's own columns are the same on each of its rows: made once.
-    const tail = `${csvText(trace.channel)},${trace.level === null ? '' : csvText(trace.level)},${trace.vip},${csvText(trace.workflow)},${trace.version}\r\n`;
-    let out = '';
-    for (const e of trace.events) {
-      out += `${trace.caseId},${csvText(e.activity)},${new Date(e.timestamp).toISOString()},${e.lifecycle},${e.resource === null ? '' : csvText(e.resource)},${e.sequence},${tail}`;
-    }
-    return out;
-  },
-  tail: () => '',
-};
+export function csvWriter(): EventLogWriter {
+  return {
+    contentType: 'text/csv; charset=utf-8',
+    extension: 'csv',
+    head: () => `\uFEFF${CSV_HEADER.join(',')}\r\n`,
+    trace(trace: LogTrace): string {
+      // The case's own columns are the same on each of its rows: made once.
+      const tail = `${csvText(trace.channel)},${trace.level === null ? '' : csvText(trace.level)},${trace.vip},${csvText(trace.workflow)},${trace.version}\r\n`;
+      let out = '';
+      for (const e of trace.events) {
+        out += `${trace.caseId},${csvText(e.activity)},${new Date(e.timestamp).toISOString()},${e.lifecycle},${e.resource === null ? '' : csvText(e.resource)},${e.sequence},${tail}`;
+      }
+      return out;
+    },
+    tail: () => '',
+  };
+}

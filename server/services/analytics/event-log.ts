@@ -24,7 +24,8 @@ export interface EventLogCounts {
   events: number;
 }
 
-const WRITERS: Record<EventLogFormat, EventLogWriter> = { csv: csvWriter, xes: xesWriter };
+/** A writer per export: a writer may remember what it escaped. */
+const WRITERS: Record<EventLogFormat, () => EventLogWriter> = { csv: csvWriter, xes: xesWriter };
 /** Tickets read per page: a page of step-log rows is a few thousand rows. */
 const BATCH_TICKETS = 500;
 /** Text handed to the output at once: large enough to cost little per write, small enough to keep memory flat. */
@@ -52,7 +53,7 @@ export class EventLog {
   /** Checks the query (ValidationError, or NotFoundError for a workflow or version that does not exist) and answers the file. */
   async export(format: EventLogFormat, query: EventLogQuery): Promise<EventLogFile> {
     await this.check(query);
-    const writer = WRITERS[format];
+    const writer = WRITERS[format]();
     return {
       contentType: writer.contentType,
       filename: filenameOf(query, writer.extension),
@@ -65,7 +66,7 @@ export class EventLog {
   /** Writes the log to `output` and ends it; rejects (having stopped reading) when `output` fails or closes early. */
   async write(format: EventLogFormat, query: EventLogQuery, output: Writable): Promise<EventLogCounts> {
     const counts: EventLogCounts = { traces: 0, events: 0 };
-    await pipeline(Readable.from(this.chunks(WRITERS[format], query, counts)), output);
+    await pipeline(Readable.from(this.chunks(WRITERS[format](), query, counts)), output);
     return counts;
   }
 
