@@ -2,12 +2,21 @@ import { hostname } from 'node:os';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Store as SessionStore } from 'express-session';
 import { systemClock, type Clock } from './shared/clock.js';
-import { DEFAULT_AUDIT_PAGE_MAX, DEFAULT_CONDITION_MAX_ITERATIONS, DEFAULT_CONDITION_TIMEOUT_MS, inputLimitsOf, type Config } from './shared/config.js';
+import {
+  DEFAULT_ANALYTICS_SETTINGS,
+  DEFAULT_AUDIT_PAGE_MAX,
+  DEFAULT_CONDITION_MAX_ITERATIONS,
+  DEFAULT_CONDITION_TIMEOUT_MS,
+  inputLimitsOf,
+  type Config,
+} from './shared/config.js';
 import type { Logger } from './shared/logger.js';
 import { openDatabase, type Database } from './data/database.js';
 import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
 import { KnexNotificationsReadModel } from './data/read-models/notifications.query.js';
 import { KnexQueueReadModel } from './data/read-models/queue.query.js';
+import { KnexMetricsReadModel } from './data/analytics/metrics.query.js';
+import { KnexFactRowsReadModel } from './data/analytics/fact-rows.query.js';
 import { CustomerHistory } from './services/inbox/customer-history.js';
 import { Inbox } from './services/inbox/inbox.js';
 import { TicketQueue } from './services/inbox/queue.js';
@@ -30,6 +39,7 @@ import { TimerScheduler } from './services/timers/timer-scheduler.js';
 import { incidentRepository } from './data/incidents/incident-repository.js';
 import { Incidents } from './services/incidents/incidents.js';
 import { Users } from './services/users/users.js';
+import { createMetricsService, type MetricsService } from './services/analytics/metrics-service.js';
 import { WorkflowLibrary } from './services/workflows/workflow-library.js';
 import { KnexEventLogReadModel } from './data/analytics/event-log-read-model.js';
 import { EventLog } from './services/analytics/event-log.js';
@@ -69,6 +79,8 @@ export interface Sopflow {
   customers: CustomerHistory;
   /** The step log as a process-mining event log (XES, CSV), streamed. */
   eventLog: EventLog;
+  /** The one metric engine (issue 15): KPIs, comparisons and the tickets behind every number. */
+  analytics: MetricsService;
   system: System;
   close(): Promise<void>;
 }
@@ -85,6 +97,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   const instance = `${options.simulation ? 'simulation:' : ''}${hostname()}:${process.pid}`;
   const db = await openDatabase(config.database);
   const calendars = BUILT_IN_CALENDARS;
+  const analytics = config.analytics ?? DEFAULT_ANALYTICS_SETTINGS;
   const conditions = {
     maxIterations: config.conditionMaxIterations ?? DEFAULT_CONDITION_MAX_ITERATIONS,
     timeoutMs: config.conditionTimeoutMs ?? DEFAULT_CONDITION_TIMEOUT_MS,
@@ -99,6 +112,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     new Set(Object.keys(calendars)),
     options.simulation ? instance : undefined,
     inputLimitsOf(config),
+    { fcrWindowDays: analytics.fcrWindowDays },
   );
   const incidents = new Incidents(incidentRepository(db), clock);
   const scheduler = new TimerScheduler(timerRepository(db), tickets, clock, {
@@ -129,6 +143,17 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     inbox: new Inbox(new KnexNotificationsReadModel(db), clock, users),
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),
     eventLog: new EventLog(new KnexEventLogReadModel(db), workflows),
+    analytics: createMetricsService({
+      clock,
+      metrics: new KnexMetricsReadModel(db, analytics.weekUtcOffsetMinutes),
+      rows: new KnexFactRowsReadModel(db),
+      workflowOf: (key) =>
+        workflows.latest(key).then(
+          (v) => v.workflow,
+          () => undefined,
+        ),
+      settings: { bootstrapMax: analytics.bootstrapMax },
+    }),
     system: {
       database: db.client,
       ping: () => db.ping(),

@@ -192,7 +192,8 @@ export class Run {
     const automatic = step.kind === 'automatic';
     const durationMs = this.moment.now - visit.enteredAt;
     // Breached is judged in business time on the calendar its timers counted on, not by the wall clock.
-    const breached = visit.breached || (visit.slaMs !== undefined && this.usedOf(visit, this.stepCalendar(step)) > visit.slaMs);
+    const businessMs = this.usedOf(visit, this.stepCalendar(step));
+    const breached = visit.breached || (visit.slaMs !== undefined && businessMs > visit.slaMs);
     const closed: StepVisit = {
       visit: visit.visit,
       step: stepId,
@@ -200,6 +201,7 @@ export class Run {
       enteredAt: visit.enteredAt,
       exitedAt: this.moment.now,
       durationMs,
+      businessMs,
       actor: automatic ? SYSTEM_ACTOR : this.moment.actor,
       event: automatic ? 'automatic' : this.eventType,
       breached,

@@ -24,6 +24,8 @@ export interface StepVisit {
   enteredAt: number;
   exitedAt: number;
   durationMs: number;
+  /** Working time of the visit on the step's calendar (the calendar its limit counted on). */
+  businessMs: number;
   actor: string;
   event: string;
   slaMs?: number;

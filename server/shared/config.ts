@@ -57,6 +57,29 @@ export interface Config {
   queueFilterOptions?: number;
   /** Bounds on an uploaded Excel workbook (execution-table import); absent: DEFAULT_WORKBOOK_LIMITS. */
   workbookLimits?: WorkbookLimits;
+  /** How the metric engine judges and groups (issue 15); DEFAULT_ANALYTICS_SETTINGS when absent. */
+  analytics?: AnalyticsSettings;
+}
+
+export interface AnalyticsSettings {
+  /** [ANALYTICS_FCR_WINDOW] business days a closed ticket must stay closed before FCR counts it. */
+  fcrWindowDays: number;
+  /** [ANALYTICS_UTC_OFFSET] minutes east of UTC where weeks start (Monday 00:00) for the weekly series. */
+  weekUtcOffsetMinutes: number;
+  /** [ANALYTICS_BOOTSTRAP_MAX] per-ticket values a before/after comparison resamples per side at most. */
+  bootstrapMax: number;
+}
+
+export const DEFAULT_ANALYTICS_SETTINGS: Readonly<AnalyticsSettings> = Object.freeze({ fcrWindowDays: 3, weekUtcOffsetMinutes: 480, bootstrapMax: 5000 });
+
+function analyticsFrom(env: NodeJS.ProcessEnv): AnalyticsSettings {
+  const fcrWindowDays = wholeNumberSetting(env, 'ANALYTICS_FCR_WINDOW', { least: 0, most: 365 }) ?? DEFAULT_ANALYTICS_SETTINGS.fcrWindowDays;
+  const offset = env.ANALYTICS_UTC_OFFSET;
+  const weekUtcOffsetMinutes = offset === undefined ? DEFAULT_ANALYTICS_SETTINGS.weekUtcOffsetMinutes : Number(offset);
+  if (!Number.isInteger(weekUtcOffsetMinutes) || Math.abs(weekUtcOffsetMinutes) > 14 * 60)
+    throw new AppError('bad_request', `ANALYTICS_UTC_OFFSET must be whole minutes from -840 to 840, not "${offset}"`);
+  const bootstrapMax = wholeNumberSetting(env, 'ANALYTICS_BOOTSTRAP_MAX', { least: 10, most: 1_000_000 }) ?? DEFAULT_ANALYTICS_SETTINGS.bootstrapMax;
+  return { fcrWindowDays, weekUtcOffsetMinutes, bootstrapMax };
 }
 
 export const DEFAULT_CONDITION_MAX_ITERATIONS = 10_000;
@@ -173,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     workflowLimits: workflowLimitsFrom(env),
     queueFilterOptions: wholeNumberSetting(env, 'QUEUE_FILTER_OPTIONS') ?? DEFAULT_QUEUE_FILTER_OPTIONS,
     workbookLimits: workbookLimitsFrom(env),
+    analytics: analyticsFrom(env),
   };
   const passwordHashCost = passwordHashCostFrom(env.PASSWORD_HASH_COST, env.NODE_ENV);
   if (passwordHashCost !== undefined) config.passwordHashCost = passwordHashCost;

@@ -7,6 +7,7 @@ import { eventLogRoutes } from './api/event-log.routes.js';
 import { executionTableRoutes } from './api/execution-tables.routes.js';
 import { peopleRoutes } from './api/users.routes.js';
 import { incidentRoutes } from './api/incidents.routes.js';
+import { analyticsRoutes } from './api/analytics.routes.js';
 import { systemRoutes } from './api/system.routes.js';
 import { ticketRoutes } from './api/tickets.routes.js';
 import { workflowRoutes } from './api/workflows.routes.js';
@@ -71,6 +72,7 @@ function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiR
     ...peopleRoutes(app),
     ...incidentRoutes(app),
     ...eventLogRoutes(app),
+    ...analyticsRoutes(app),
   ];
   document = openApiDocument(routes);
   return routes;

@@ -10,6 +10,7 @@ import * as stagedImports from './2026-11-23-09-staged-imports.js';
 import * as ticketRowVersion from './2026-12-04-10-ticket-row-version.js';
 import * as peopleAndAudit from './2026-12-04-11-people-and-audit.js';
 import * as incidents from './2026-12-04-12-incidents.js';
+import * as analytics from './2026-12-05-13-analytics.js';
 
 // Migrations are listed here rather than discovered on disk, so they run the same from TypeScript
 // sources, tests and the CLI. Append; never edit one that has shipped.
@@ -25,6 +26,7 @@ const migrations: Record<string, Knex.Migration> = {
   '2026-12-04-10-ticket-row-version': ticketRowVersion,
   '2026-12-04-11-people-and-audit': peopleAndAudit,
   '2026-12-04-12-incidents': incidents,
+  '2026-12-05-13-analytics': analytics,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -26,6 +26,37 @@ export interface TicketRecord {
   updatedAt: number;
   closedAt: number | null;
   createdBy: string;
+  /** Its KPI facts, kept by every write (issue 15). */
+  facts: TicketFacts;
+}
+
+/**
+ * A ticket's KPI facts, columns of its row changed by the same write as the ticket (`services/tickets/
+ * ticket-facts.ts` computes them). Durations are business time; null where not known (yet).
+ */
+export interface TicketFacts {
+  firstResponseAt: number | null;
+  firstResponseMs: number | null;
+  firstAgent: string | null;
+  lastAgent: string | null;
+  agents: string[];
+  /** Null on tickets from before the facts were kept: their sums are unknown. */
+  handleMs: number | null;
+  waitingMs: number | null;
+  resolutionMs: number | null;
+  resolutionSlaMs: number | null;
+  reopenings: number;
+  escalations: number;
+  warnings: number;
+  stepBreaches: number;
+  resolutionBreached: boolean;
+  csat: number | null;
+  complaint: boolean;
+  abandoned: boolean;
+  fcr: boolean | null;
+  fcrAt: number | null;
+  /** Step ids entered, in order, comma-separated; null on tickets from before. */
+  path: string | null;
 }
 
 /** What a change sets on the ticket's row. */
@@ -38,6 +69,7 @@ export interface TicketColumns {
   dueAt: number | null;
   updatedAt: number;
   closedAt: number | null;
+  facts: TicketFacts;
 }
 
 export interface StepLogEntry {
@@ -53,6 +85,14 @@ export interface StepLogEntry {
   slaMs?: number;
   breached: boolean;
   automatic: boolean;
+  /** Working time of a closed visit on its step's calendar. */
+  businessMs?: number;
+  /** The step waits on the customer. */
+  waiting?: boolean;
+  /** The person who closed the visit: not a timer, the system or an abandonment. */
+  agent?: string;
+  /** A visit looping back to a step already visited: the step it came from. */
+  reworkFrom?: string;
 }
 
 export interface PendingTimerView {
@@ -95,6 +135,8 @@ export interface TicketEffects {
 export interface NewTicketRecord {
   workflowVersionId: number;
   workflowKey: string;
+  /** The version number of that workflow version. */
+  version: number;
   channel: string;
   subject: string;
   customer: { name: string; externalId?: string };

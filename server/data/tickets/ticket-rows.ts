@@ -1,10 +1,10 @@
 import type { TicketState } from '../../engine/ticket-engine.js';
 import type { SqlValue } from '../database.js';
-import type { Customer, NotificationWrite, PendingTimerView, StepLogEntry, TicketColumns, TicketRecord, TimerWrite } from './ticket-records.js';
+import type { Customer, NotificationWrite, PendingTimerView, StepLogEntry, TicketColumns, TicketFacts, TicketRecord, TimerWrite } from './ticket-records.js';
 
 /** Rows of the ticket tables as the drivers answer them, and their one mapping to and from the records. */
 
-export interface TicketRow {
+export interface TicketRow extends FactsRow {
   id: number;
   workflow_id: number;
   workflow_key: string;
@@ -23,9 +23,134 @@ export interface TicketRow {
   customer_external_id: string | null;
 }
 
+/** The fact columns of a ticket's row, as the drivers answer them (booleans are 0/1 on SQLite). */
+export interface FactsRow {
+  first_response_at: number | null;
+  first_response_ms: number | null;
+  first_agent: string | null;
+  last_agent: string | null;
+  agents: string | null;
+  handle_ms: number | null;
+  waiting_ms: number | null;
+  resolution_ms: number | null;
+  resolution_sla_ms: number | null;
+  reopenings: number;
+  escalations: number;
+  warnings: number;
+  step_breaches: number;
+  resolution_breached: boolean | number;
+  csat: number | null;
+  complaint: boolean | number;
+  abandoned: boolean | number;
+  fcr: boolean | number | null;
+  fcr_at: number | null;
+  path: string | null;
+}
+
+/** The fact columns, in the order `factValues` gives them. */
+export const FACT_COLUMNS = [
+  'first_response_at',
+  'first_response_ms',
+  'first_agent',
+  'last_agent',
+  'agents',
+  'handle_ms',
+  'waiting_ms',
+  'resolution_ms',
+  'resolution_sla_ms',
+  'reopenings',
+  'escalations',
+  'warnings',
+  'step_breaches',
+  'resolution_breached',
+  'csat',
+  'complaint',
+  'abandoned',
+  'fcr',
+  'fcr_at',
+  'path',
+] as const;
+
+/** PostgreSQL's types of the fact columns, for the casts of a multi-row update. */
+export const FACT_TYPES: Record<(typeof FACT_COLUMNS)[number], string> = {
+  first_response_at: 'bigint',
+  first_response_ms: 'bigint',
+  first_agent: 'text',
+  last_agent: 'text',
+  agents: 'text',
+  handle_ms: 'bigint',
+  waiting_ms: 'bigint',
+  resolution_ms: 'bigint',
+  resolution_sla_ms: 'bigint',
+  reopenings: 'integer',
+  escalations: 'integer',
+  warnings: 'integer',
+  step_breaches: 'integer',
+  resolution_breached: 'boolean',
+  csat: 'smallint',
+  complaint: 'boolean',
+  abandoned: 'boolean',
+  fcr: 'boolean',
+  fcr_at: 'bigint',
+  path: 'text',
+};
+
+const num = (value: number | string | null): number | null => (value === null ? null : Number(value));
+
+export function factsOf(row: FactsRow): TicketFacts {
+  return {
+    firstResponseAt: num(row.first_response_at),
+    firstResponseMs: num(row.first_response_ms),
+    firstAgent: row.first_agent,
+    lastAgent: row.last_agent,
+    agents: row.agents ? (JSON.parse(row.agents) as string[]) : [],
+    handleMs: num(row.handle_ms),
+    waitingMs: num(row.waiting_ms),
+    resolutionMs: num(row.resolution_ms),
+    resolutionSlaMs: num(row.resolution_sla_ms),
+    reopenings: Number(row.reopenings),
+    escalations: Number(row.escalations),
+    warnings: Number(row.warnings),
+    stepBreaches: Number(row.step_breaches),
+    resolutionBreached: Boolean(row.resolution_breached),
+    csat: num(row.csat),
+    complaint: Boolean(row.complaint),
+    abandoned: Boolean(row.abandoned),
+    fcr: row.fcr === null ? null : Boolean(row.fcr),
+    fcrAt: num(row.fcr_at),
+    path: row.path,
+  };
+}
+
+export function factValues(facts: TicketFacts): SqlValue[] {
+  return [
+    facts.firstResponseAt,
+    facts.firstResponseMs,
+    facts.firstAgent,
+    facts.lastAgent,
+    JSON.stringify(facts.agents),
+    facts.handleMs,
+    facts.waitingMs,
+    facts.resolutionMs,
+    facts.resolutionSlaMs,
+    facts.reopenings,
+    facts.escalations,
+    facts.warnings,
+    facts.stepBreaches,
+    facts.resolutionBreached,
+    facts.csat,
+    facts.complaint,
+    facts.abandoned,
+    facts.fcr,
+    facts.fcrAt,
+    facts.path,
+  ];
+}
+
 /** The ticket with its customer: what every read of a ticket selects. */
 export const TICKET_SELECT = `SELECT t.id, t.workflow_id, t.workflow_key, t.channel, t.subject, t.customer_id, t.fields, t.snapshot, t.revision,
-  t.row_version, t.created_at, t.updated_at, t.closed_at, t.created_by, c.name AS customer_name, c.external_id AS customer_external_id
+  t.row_version, t.created_at, t.updated_at, t.closed_at, t.created_by, c.name AS customer_name, c.external_id AS customer_external_id,
+  ${FACT_COLUMNS.map((column) => `t.${column}`).join(', ')}
   FROM tickets t JOIN customers c ON c.id = t.customer_id`;
 
 export interface CustomerRow {
@@ -77,12 +202,23 @@ export function ticketOf(row: TicketRow): TicketRecord {
     updatedAt: row.updated_at,
     closedAt: row.closed_at,
     createdBy: row.created_by,
+    facts: factsOf(row),
   };
 }
 
-/** level, vip, fields, snapshot, revision, due_at, updated_at, closed_at: the order of every ticket write. */
+/** level, vip, fields, snapshot, revision, due_at, updated_at, closed_at, then FACT_COLUMNS: the order of every ticket write. */
 export function columnValues(columns: TicketColumns): SqlValue[] {
-  return [columns.level, columns.vip, JSON.stringify(columns.fields), JSON.stringify(columns.state), columns.revision, columns.dueAt, columns.updatedAt, columns.closedAt];
+  return [
+    columns.level,
+    columns.vip,
+    JSON.stringify(columns.fields),
+    JSON.stringify(columns.state),
+    columns.revision,
+    columns.dueAt,
+    columns.updatedAt,
+    columns.closedAt,
+    ...factValues(columns.facts),
+  ];
 }
 
 export function stepLogValues(ticketId: number, entry: StepLogEntry): SqlValue[] {
@@ -100,6 +236,10 @@ export function stepLogValues(ticketId: number, entry: StepLogEntry): SqlValue[]
     entry.slaMs ?? null,
     entry.breached,
     entry.automatic,
+    entry.businessMs ?? null,
+    entry.waiting === true,
+    entry.agent ?? null,
+    entry.reworkFrom ?? null,
   ];
 }
 
@@ -140,12 +280,16 @@ export function pendingTimerOf(row: TimerRow): PendingTimerView {
   return view;
 }
 
-export const TICKET_INSERT =
-  'INSERT INTO tickets (level, vip, fields, snapshot, revision, due_at, updated_at, closed_at, workflow_id, workflow_key, channel, subject, customer_id, created_at, created_by, row_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id';
+const marks = (count: number) => Array.from({ length: count }, () => '?').join(', ');
+export const TICKET_INSERT = `INSERT INTO tickets (level, vip, fields, snapshot, revision, due_at, updated_at, closed_at, ${FACT_COLUMNS.join(', ')},
+  workflow_id, workflow_key, version, channel, subject, customer_id, created_at, created_by, row_version) VALUES (${marks(8 + FACT_COLUMNS.length + 8)}, 1) RETURNING id`;
 export const STEP_LOG_INSERT =
-  'INSERT INTO step_log (ticket_id, visit, step, step_name, owner, entered_at, exited_at, duration_ms, actor, event, sla_ms, breached, automatic)';
+  'INSERT INTO step_log (ticket_id, visit, step, step_name, owner, entered_at, exited_at, duration_ms, actor, event, sla_ms, breached, automatic, business_ms, waiting, agent, rework_from)';
+/** The values of one step-log row. */
+export const STEP_LOG_VALUES = `VALUES (${marks(17)})`;
+// Where a visit came from is known when it opens; the rest when it ends (or is breached).
 export const STEP_LOG_UPSERT =
-  ' ON CONFLICT (ticket_id, visit) DO UPDATE SET exited_at = excluded.exited_at, duration_ms = excluded.duration_ms, actor = excluded.actor, event = excluded.event, breached = excluded.breached';
+  ' ON CONFLICT (ticket_id, visit) DO UPDATE SET exited_at = excluded.exited_at, duration_ms = excluded.duration_ms, actor = excluded.actor, event = excluded.event, breached = excluded.breached, business_ms = excluded.business_ms, agent = excluded.agent';
 export const TIMERS_INSERT = 'INSERT INTO timers (ticket_id, key, kind, step, timer_id, visit, due_at, armed_at, cancelled_at, claimed_by, claimed_at)';
 export const TIMERS_UPSERT = ' ON CONFLICT (ticket_id, key) DO UPDATE SET cancelled_at = excluded.cancelled_at WHERE timers.fired_at IS NULL';
 export const NOTIFICATIONS_INSERT = 'INSERT INTO notifications (ticket_id, kind, recipient, step, message, created_at)';

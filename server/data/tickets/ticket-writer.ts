@@ -12,14 +12,17 @@ import {
   NOTIFICATIONS_INSERT,
   STEP_LOG_INSERT,
   STEP_LOG_UPSERT,
+  STEP_LOG_VALUES,
+  FACT_COLUMNS,
+  FACT_TYPES,
   TICKET_INSERT,
   TIMERS_INSERT,
   TIMERS_UPSERT,
   type CustomerRow,
 } from './ticket-rows.js';
 
-const TICKET_UPDATE =
-  'UPDATE tickets SET level = ?, vip = ?, fields = ?, snapshot = ?, revision = ?, due_at = ?, updated_at = ?, closed_at = ?, row_version = row_version + 1 WHERE id = ? AND row_version = ?';
+const TICKET_UPDATE = `UPDATE tickets SET level = ?, vip = ?, fields = ?, snapshot = ?, revision = ?, due_at = ?, updated_at = ?, closed_at = ?,
+  ${FACT_COLUMNS.map((column) => `${column} = ?`).join(', ')}, row_version = row_version + 1 WHERE id = ? AND row_version = ?`;
 const TIMER_FIRED = 'UPDATE timers SET fired_at = ? WHERE id = ? AND fired_at IS NULL AND cancelled_at IS NULL';
 
 /** A unit's place in the batch and, once its ticket row is written, the id its effects belong to. */
@@ -55,7 +58,7 @@ function writeOnSqlite(sqlite: SqliteStatements, unit: TicketWrite): Outcome<Tic
 
 function writeEffectsOnSqlite(run: (sql: string, values: readonly SqlValue[]) => unknown, ticketId: number, effects: TicketEffects, fired: readonly number[], at: number): void {
   for (const id of fired) run(TIMER_FIRED, [at, id]);
-  for (const entry of effects.stepLog) run(`${STEP_LOG_INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${STEP_LOG_UPSERT}`, stepLogValues(ticketId, entry));
+  for (const entry of effects.stepLog) run(`${STEP_LOG_INSERT} ${STEP_LOG_VALUES}${STEP_LOG_UPSERT}`, stepLogValues(ticketId, entry));
   for (const timer of effects.timers) run(`${TIMERS_INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${TIMERS_UPSERT}`, timerValues(ticketId, timer));
   for (const note of effects.notifications) run(`${NOTIFICATIONS_INSERT} VALUES (?, ?, ?, ?, ?, ?)`, notificationValues(ticketId, note));
 }
@@ -140,7 +143,7 @@ function customerConflict(error: unknown, externalId: string | undefined): unkno
 }
 
 function newTicketValues(ticket: NewTicketRecord, customerId: number): SqlValue[] {
-  return [...columnValues(ticket.columns), ticket.workflowVersionId, ticket.workflowKey, ticket.channel, ticket.subject, customerId, ticket.createdAt, ticket.createdBy];
+  return [...columnValues(ticket.columns), ticket.workflowVersionId, ticket.workflowKey, ticket.version, ticket.channel, ticket.subject, customerId, ticket.createdAt, ticket.createdBy];
 }
 
 /** better-sqlite3 binds numbers, strings and null; booleans are stored as 0 and 1. */
@@ -151,6 +154,7 @@ function bindable(value: SqlValue): SqlValue {
 // PostgreSQL types the values of a VALUES list of parameters as text: the casts say what they are.
 const TICKETS_UPDATE_HEAD = `UPDATE tickets AS t SET level = v.level, vip = v.vip::boolean, fields = v.fields, snapshot = v.snapshot,
   revision = v.revision::integer, due_at = v.due_at::bigint, updated_at = v.updated_at::bigint, closed_at = v.closed_at::bigint,
+  ${FACT_COLUMNS.map((column) => `${column} = v.${column}::${FACT_TYPES[column]}`).join(', ')},
   row_version = t.row_version + 1 FROM (`;
-const TICKETS_UPDATE_TAIL =
-  ') AS v (level, vip, fields, snapshot, revision, due_at, updated_at, closed_at, id, expected) WHERE t.id = v.id::bigint AND t.row_version = v.expected::integer RETURNING t.id';
+const TICKETS_UPDATE_TAIL = `) AS v (level, vip, fields, snapshot, revision, due_at, updated_at, closed_at, ${FACT_COLUMNS.join(', ')}, id, expected)
+  WHERE t.id = v.id::bigint AND t.row_version = v.expected::integer RETURNING t.id`;

@@ -119,6 +119,7 @@ export class DemoDriver {
     const story: TicketStory = {
       random: seededRandom(streamSeed(this.settings.seed, arrival.index + 1)),
       workflow: arrival.workflow,
+      channel: arrival.channel,
       subject: arrival.subject,
       visits: new Map(),
       agents: new Map(),

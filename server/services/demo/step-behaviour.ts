@@ -11,6 +11,7 @@ import { chance, logNormal, pick, weighted, type Random } from './seeded-random.
 export interface TicketStory {
   readonly random: Random;
   readonly workflow: string;
+  readonly channel: string;
   readonly subject: string;
   /** Visits per step so far, the one being planned included. */
   readonly visits: Map<string, number>;
@@ -55,6 +56,11 @@ const DEFAULT_LIMIT = 30 * MIN;
 /** Steps with at least this limit sometimes stall, with this chance. */
 const STALLING_LIMIT = 4 * HOUR;
 const STALL_SHARE = 0.06;
+
+/** Callers and chatters who give up before anyone answers, where the SOP has a way for it (`abandon`). */
+const ABANDON = 'abandon';
+const ABANDON_SHARE = 0.05;
+const ABANDONING_CHANNELS: ReadonlySet<string> = new Set(['phone', 'chat']);
 
 const DEFAULT_PROFILE: StepProfile = { median: 0.4, sigma: 0.6, gain: 0.15 };
 
@@ -152,8 +158,18 @@ export function planAction(step: StepDefinition, visit: VisitToPlan, story: Tick
   const count = (story.visits.get(step.id) ?? 0) + 1;
   story.visits.set(step.id, count);
 
+  if (
+    count === 1 &&
+    ABANDONING_CHANNELS.has(story.channel) &&
+    step.actions.some((a) => a.event === ABANDON) &&
+    chance(random, ABANDON_SHARE * (1 - 0.4 * imp))
+  ) {
+    // Those who give up do so sooner than the step's limit, mostly.
+    const waited = Math.max(5000, logNormal(random, 0.5 * (visit.slaMs ?? step.slaMs ?? DEFAULT_LIMIT), 0.6));
+    return { at: Math.round((visit.enteredAt + waited) / 1000) * 1000, event: ABANDON, fields: {}, actor: 'customer', reopens: false };
+  }
   const choices = profile.events?.(story, imp, count).filter(([event]) => step.actions.some((a) => a.event === event));
-  const event = choices?.length ? weighted(random, choices) : step.actions[0]!.event;
+  const event = choices?.length ? weighted(random, choices) : step.actions.find((a) => a.event !== ABANDON)!.event;
   if (event === 'escalate') story.troubled = true;
 
   // Customers answer when they like; staff when they are at work.

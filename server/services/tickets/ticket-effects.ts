@@ -1,6 +1,7 @@
 import type { Advance, OpenVisit, PendingTimer, StepVisit, TicketState } from '../../engine/ticket-engine.js';
 import type { Workflow } from '../../engine/workflow.js';
-import type { StepLogEntry, TicketColumns, TicketEffects, TimerWrite } from '../../data/tickets/ticket-records.js';
+import type { StepLogEntry, TicketColumns, TicketEffects, TicketFacts, TimerWrite } from '../../data/tickets/ticket-records.js';
+import { agentOf, levelOf } from './ticket-facts.js';
 import { nearestBreach } from './ticket-views.js';
 
 /** The revision counts moves between steps: a reminder or a warning must not make an agent's next click stale. */
@@ -9,13 +10,16 @@ export function revisionAfter(revision: number, moved: Pick<Advance, 'visitsOpen
   return moves ? revision + 1 : revision;
 }
 
-export function levelOf(fields: Record<string, unknown>): string | null {
-  return typeof fields.level === 'string' && fields.level ? fields.level : null;
-}
-
-/** The ticket's row after an engine result. */
-export function columnsAfter(moved: Pick<Advance, 'state' | 'fields' | 'done'>, revision: number, now: number, closedAt: number | null): TicketColumns {
+/** The ticket's row after an engine result, with its facts folded from it (`factsAfter`). */
+export function columnsAfter(
+  moved: Pick<Advance, 'state' | 'fields' | 'done'>,
+  revision: number,
+  now: number,
+  closedAt: number | null,
+  facts: TicketFacts,
+): TicketColumns {
   return {
+    facts,
     level: levelOf(moved.fields),
     vip: moved.state.vip,
     fields: moved.fields,
@@ -49,6 +53,8 @@ export function effectsOf(
   moved: Pick<Advance, 'state' | 'visitsOpened' | 'visitsClosed' | 'timersArmed' | 'timersCancelled' | 'reminders'>,
   before: TicketState | undefined,
   now: number,
+  /** Visits that loop back, and the step each came from (`factsAfter`). */
+  reworkFrom: ReadonlyMap<number, string> = new Map(),
 ): TicketEffects {
   const stepLog: StepLogEntry[] = [];
   const closed = new Map(moved.visitsClosed.map((v) => [v.visit, v]));
@@ -64,13 +70,19 @@ export function effectsOf(
       enteredAt: visit.enteredAt,
       breached,
       automatic: step.kind === 'automatic',
+      waiting: step.waitingOnCustomer,
     };
     if (step.owner) row.owner = step.owner;
+    const from = reworkFrom.get(visit.visit);
+    if (from !== undefined) row.reworkFrom = from;
     if (done) {
       row.exitedAt = done.exitedAt;
       row.durationMs = done.durationMs;
+      row.businessMs = done.businessMs;
       row.actor = done.actor;
       row.event = done.event;
+      const agent = agentOf(done, step);
+      if (agent !== undefined) row.agent = agent;
     }
     if (visit.slaMs !== undefined) row.slaMs = visit.slaMs;
     return row;

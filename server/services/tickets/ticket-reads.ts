@@ -5,7 +5,7 @@ import type { TicketQuery, TicketRecord } from '../../data/tickets/ticket-record
 import type { TicketRepository } from '../../data/tickets/ticket-repository.js';
 import type { WorkflowLibrary, WorkflowVersion } from '../workflows/workflow-library.js';
 import { cursorText } from './ticket-cursor.js';
-import { levelOf } from './ticket-effects.js';
+import { levelOf } from './ticket-facts.js';
 import { activeStepsOf, nearestBreach, type Ticket, type TicketDetail } from './ticket-views.js';
 import { urgencyOf } from './urgency.js';
 

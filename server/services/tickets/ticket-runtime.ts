@@ -10,7 +10,10 @@ import {
   type Advance,
   type EngineOptions,
   type TicketChange,
+  type TicketState,
 } from '../../engine/ticket-engine.js';
+import { WALL_CLOCK } from '../../engine/time/business-calendar.js';
+import type { Workflow } from '../../engine/workflow.js';
 import type { DueTimer, TicketCursor, TicketEffects, TicketQuery, TicketRecord, TicketWrite } from '../../data/tickets/ticket-records.js';
 import type { TicketRepository } from '../../data/tickets/ticket-repository.js';
 import type { WorkflowLibrary, WorkflowVersion } from '../workflows/workflow-library.js';
@@ -18,6 +21,7 @@ import { CHANNELS } from './channels.js';
 import { FieldLimits } from './field-limits.js';
 import { cursorOf } from './ticket-cursor.js';
 import { columnsAfter, effectsOf, mergeAdvances, revisionAfter } from './ticket-effects.js';
+import { DEFAULT_FACT_SETTINGS, factsAfter, newFacts, type FactContext, type FactSettings } from './ticket-facts.js';
 import { TicketReads } from './ticket-reads.js';
 import type { Ticket, TicketDetail } from './ticket-views.js';
 
@@ -86,6 +90,8 @@ export class TicketRuntime {
     private readonly timerOwner?: string,
     /** Bounds on subjects, names, fields and list pages (`shared/config.ts`). */
     private readonly limits: InputLimits = DEFAULT_INPUT_LIMITS,
+    /** How the KPI facts kept on each ticket are judged (the FCR window). */
+    private readonly facts: FactSettings = DEFAULT_FACT_SETTINGS,
   ) {
     this.reads = new TicketReads(repository, workflows, clock);
     this.fieldLimits = new FieldLimits(limits);
@@ -105,10 +111,12 @@ export class TicketRuntime {
     const now = this.clock.now();
     const started = startTicket(workflow, { now, actor }, { fields: input.fields ?? {}, vip: input.vip === true }, this.engine);
     this.fieldLimits.checkTotal(started.fields);
-    const columns = columnsAfter(started, 1, now, null);
+    const { facts, reworkFrom } = factsAfter(newFacts(), started, this.factContext(workflow, now, now, undefined));
+    const columns = columnsAfter(started, 1, now, null, facts);
     const ticket = {
       workflowVersionId: version.id,
       workflowKey: workflow.key,
+      version: version.version,
       channel: input.channel,
       subject: input.subject,
       customer: input.customer,
@@ -116,7 +124,7 @@ export class TicketRuntime {
       createdAt: now,
       columns,
     };
-    const result = await this.repository.write({ kind: 'create', ticket, effects: this.owned(effectsOf(workflow, started, undefined, now)) });
+    const result = await this.repository.write({ kind: 'create', ticket, effects: this.owned(effectsOf(workflow, started, undefined, now, reworkFrom)) });
     if (result.kind !== 'created') throw new Error(`a new ticket was answered ${result.kind}`);
     const record: TicketRecord = {
       ...ticket,
@@ -128,6 +136,7 @@ export class TicketRuntime {
       rowVersion: 1,
       updatedAt: now,
       closedAt: columns.closedAt,
+      facts,
     };
     return this.reads.view(version, record);
   }
@@ -268,12 +277,13 @@ export class TicketRuntime {
         const moved = computed.moved ?? unchanged(record);
         const fired = computed.fired ?? [];
         const revision = revisionAfter(record.revision, moved);
+        const { facts, reworkFrom } = factsAfter(record.facts, moved, this.factContext(version.workflow, record.createdAt, now, record.state));
         const unit: TicketWrite = {
           kind: 'change',
           ticketId: id,
           expectedRowVersion: record.rowVersion,
-          columns: columnsAfter(moved, revision, now, record.closedAt),
-          effects: this.owned(effectsOf(version.workflow, moved, record.state, now)),
+          columns: columnsAfter(moved, revision, now, record.closedAt, facts),
+          effects: this.owned(effectsOf(version.workflow, moved, record.state, now, reworkFrom)),
           firedTimerIds: fired,
         };
         const result = await this.repository.write(unit);
@@ -286,12 +296,17 @@ export class TicketRuntime {
             rowVersion: result.rowVersion,
             updatedAt: now,
             closedAt: unit.columns.closedAt,
+            facts,
           });
         }
         if (attempt >= MAX_ATTEMPTS)
           throw new ConflictError(`ticket ${id} kept changing while it was being stored; try again`, { currentRevision: record.revision });
       }
     });
+  }
+
+  private factContext(workflow: Workflow, createdAt: number, now: number, before: TicketState | undefined): FactContext {
+    return { workflow, createdAt, now, before, time: this.engine.businessTime ?? WALL_CLOCK, settings: this.facts };
   }
 
   private owned(effects: TicketEffects): TicketEffects {

@@ -37,7 +37,8 @@ eachDatabase('HTTP API: tickets', (database) => {
       workflow: 'customer-inquiry',
       version: 1,
       state: ['Task_Answer'],
-      allowedEvents: ['answer'],
+      // the customer may also leave before anyone answers
+      allowedEvents: ['abandon', 'answer'],
       revision: 1,
       createdBy: AGENT,
     });

@@ -41,6 +41,8 @@ describe('ticket engine', () => {
         enteredAt: T0,
         exitedAt: T0 + 7 * MIN,
         durationMs: 7 * MIN,
+        // Without calendars every minute is working time.
+        businessMs: 7 * MIN,
         actor: 'alice',
         event: 'answer',
         slaMs: 5 * MIN,
