@@ -6,13 +6,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { finishHistoryLoad, loadHistory, tableColumns, type HistoryTicket, type HistoryVisit } from '../server/data/analytics/bulk-history.js';
-import type { SqlValue } from '../server/data/database.js';
+import { finishHistoryLoad, loadHistory, type HistoryTicket, type HistoryVisit } from '../server/data/analytics/bulk-history.js';
+import { createBusinessTime, type BusinessTime } from '../server/engine/time/business-calendar.js';
+import { BUILT_IN_CALENDARS } from '../server/engine/time/calendars.js';
 import type { StepDefinition, Workflow } from '../server/engine/workflow.js';
 import { normal, seededRandom, type Random } from '../server/services/demo/seeded-random.js';
 import { CHANNELS } from '../server/services/tickets/channels.js';
 import type { Sopflow } from '../server/sopflow.js';
 import { randomWalk } from '../test/helpers/random-walk.js';
+import { addCoreFacts } from './analytics-facts.js';
+import { ABANDON_EVENT } from '../server/services/tickets/ticket-facts.js';
 
 export const BUILT_IN = ['customer-inquiry', 'complaint-handling', 'email-support', 'phone-service', 'standard-service'] as const;
 /** How the tickets spread over the SOPs: inquiries most, then phone and email. */
@@ -37,8 +40,6 @@ export interface AnalyticsDataOptions {
   from: number;
   spanMs: number;
   seed?: number;
-  /** Fills columns later migrations add to `tickets` (e.g. the metric engine's facts) from a ticket and its visits. */
-  ticketFacts?: (ticket: HistoryTicket, visits: readonly HistoryVisit[]) => Record<string, SqlValue>;
   log?: (message: string) => void;
 }
 
@@ -59,6 +60,7 @@ interface PathVisit {
 interface Sop {
   key: string;
   versionId: number;
+  version: number;
   workflow: Workflow;
   /** Walks of the engine, each a whole path (closed) — prefixes make the open tickets. */
   paths: PathVisit[][];
@@ -74,9 +76,9 @@ export async function generateAnalyticsData(app: Sopflow, root: string, options:
   const sops: Sop[] = [];
   for (const key of BUILT_IN) {
     const { version } = await app.workflows.import(readFileSync(join(root, 'workflows', `${key}.bpmn`)), 'bench@bench.example');
-    sops.push({ key, versionId: version.id, workflow: version.workflow, paths: walks(version.workflow, random) });
+    sops.push({ key, versionId: version.id, version: version.version, workflow: version.workflow, paths: walks(version.workflow, random) });
   }
-  const waitingColumn = (await tableColumns(app.db, 'step_log')).has('waiting');
+  const time = createBusinessTime(BUILT_IN_CALENDARS);
   const customers = Math.max(1, Math.floor(options.tickets / 5));
   await loadHistory(app.db, {
     customers: Array.from({ length: customers }, (_, i) => ({ id: i + 1, name: `Customer ${i + 1}`, externalId: `bench-${i + 1}`, createdAt: options.from })),
@@ -96,7 +98,7 @@ export async function generateAnalyticsData(app: Sopflow, root: string, options:
       const mean = Math.max(1, options.stepRows / options.tickets + shortfall / Math.max(1, Math.min(ticketsLeft - 10, 100)));
       // Most tickets near the mean, one in ten a long history (reopened, escalated); the last one takes the rest.
       const want = ticketsLeft === 1 ? rowsLeft : Math.max(1, Math.round(mean * (random() < 0.1 ? 2 : 0.4 + random())));
-      const ticket = drawTicket(sops, i, want, ticketsLeft === 1, options, random, waitingColumn);
+      const ticket = drawTicket(sops, i, want, ticketsLeft === 1, options, random, time);
       tickets.push(ticket.ticket);
       visits.push(...ticket.visits);
       rowsLeft -= ticket.visits.length;
@@ -130,12 +132,15 @@ function walks(workflow: Workflow, random: Random): PathVisit[][] {
       opened.push(...result.visitsOpened);
     }
     opened.sort((a, b) => a.visit - b.visit);
-    paths.push(opened.map((v) => ({ step: workflow.steps[v.step]!, event: events.get(v.visit) ?? null })));
+    const path = opened.map((v) => ({ step: workflow.steps[v.step]!, event: events.get(v.visit) ?? null }));
+    // A walk picks among the allowed events evenly; customers leave before an answer far less often than half the time.
+    if (path.some((v) => v.event === ABANDON_EVENT) && random() > 0.1) continue;
+    paths.push(path);
   }
   return paths.filter((path) => path.length > 0);
 }
 
-function drawTicket(sops: Sop[], index: number, want: number, last: boolean, options: AnalyticsDataOptions, random: Random, waitingColumn: boolean) {
+function drawTicket(sops: Sop[], index: number, want: number, last: boolean, options: AnalyticsDataOptions, random: Random, time: BusinessTime) {
   // The last ticket takes the rows left: from the SOP with the longest walks.
   const sop = last ? sops.reduce((a, b) => (longest(b) > longest(a) ? b : a)) : pickSop(sops, random);
   const id = index + 1;
@@ -173,7 +178,6 @@ function drawTicket(sops: Sop[], index: number, want: number, last: boolean, opt
       slaMs,
       breached: slaMs !== null && (exited ?? at) - at > slaMs,
       automatic: step.kind === 'automatic',
-      ...(waitingColumn ? { extra: { waiting: step.waitingOnCustomer } } : {}),
     });
     if (exited !== null) at = exited;
   });
@@ -191,7 +195,9 @@ function drawTicket(sops: Sop[], index: number, want: number, last: boolean, opt
     closedAt: open ? null : at,
     createdBy: agent,
   };
-  if (options.ticketFacts) ticket.extra = options.ticketFacts(ticket, visits);
+  // Most closed tickets are rated, mostly well.
+  const satisfaction = open || random() < 0.4 ? null : ([1, 2, 3, 3, 4, 4, 4, 5, 5, 5] as const)[Math.floor(random() * 10)]!;
+  addCoreFacts({ ticket, visits, workflow: sop.workflow, version: sop.version, satisfaction }, time);
   return { ticket, visits };
 }
 

@@ -142,7 +142,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),
     inbox: new Inbox(new KnexNotificationsReadModel(db), clock, users),
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),
-    eventLog: new EventLog(new KnexEventLogReadModel(db), workflows),
+    eventLog: new EventLog(new KnexEventLogReadModel(db), workflows, { dayOffsetMinutes: analytics.weekUtcOffsetMinutes }),
     analytics: createMetricsService({
       clock,
       metrics: new KnexMetricsReadModel(db, analytics.weekUtcOffsetMinutes),

@@ -1,9 +1,9 @@
 /**
  * The analytics section (issue 15): 100,000 tickets and 1,000,000 step-log rows over a year, made by
  * `bench/analytics-data.ts` in a fresh SQLite file and a fresh PostgreSQL schema, then measured on the loaded
- * database by each of `MEASURES`: today the event-log export (XES and CSV over the real HTTP route, to a null
- * sink, its rate and the server's memory growth). A measure added there (say the dashboard's timing) runs on
- * both databases with the same data.
+ * database by each of `MEASURES`: the dashboard and the before/after through the metric engine, and the
+ * event-log export (XES and CSV over the real HTTP route, to a null sink: its rate and the server's memory
+ * growth). A measure added there runs on both databases with the same data.
  */
 import { loadavg } from 'node:os';
 import { generateAnalyticsData, type AnalyticsData } from '../analytics-data.js';
@@ -11,6 +11,7 @@ import { atLeast, atMost, type BenchContext, type BenchSection, type Figure } fr
 import type { DatabaseConfig } from '../../server/shared/config.js';
 import { openSopflow } from '../../server/sopflow.js';
 import { DEFAULT_PG_URL, postgresUnreachable } from '../../test/helpers/postgres.js';
+import { dashboardFigures } from './analytics/dashboard.js';
 import { measureEventLogExport } from './analytics/event-log-export.js';
 import { BenchDatabases } from './runtime/bench-databases.js';
 import { benchConfig } from './runtime/ticket-path.js';
@@ -33,11 +34,11 @@ export interface LoadedDatabase {
 /** One measurement on the loaded database; its figures are named `analytics.<db>.…`. */
 export type LoadedMeasure = (loaded: LoadedDatabase) => Promise<Figure[]>;
 
-const MEASURES: LoadedMeasure[] = [eventLogFigures];
+const MEASURES: LoadedMeasure[] = [dashboardFigures, eventLogFigures];
 
 export const analyticsSection: BenchSection = {
   name: 'analytics',
-  title: 'analytics on 100,000 tickets and 1,000,000 step-log rows, SQLite and PostgreSQL: event-log export rate and memory',
+  title: 'analytics on 100,000 tickets and 1,000,000 step-log rows, SQLite and PostgreSQL: dashboard, before/after, event-log export',
   run: async (context) => {
     const pgUrl = process.env.SOPFLOW_BENCH_PG_URL ?? DEFAULT_PG_URL;
     const pgDown = await postgresUnreachable(pgUrl);

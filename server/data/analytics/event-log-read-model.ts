@@ -10,7 +10,8 @@ export interface EventLogFilter {
   /** Tickets created before this instant (epoch ms). */
   to?: number;
   channel?: string;
-  level?: string;
+  /** A level, or null for tickets without one. */
+  level?: string | null;
   vip?: boolean;
 }
 
@@ -109,7 +110,8 @@ function filtered(query: Knex.QueryBuilder, filter: EventLogFilter): void {
   if (filter.from !== undefined) query.where('t.created_at', '>=', filter.from);
   if (filter.to !== undefined) query.where('t.created_at', '<', filter.to);
   if (filter.channel !== undefined) query.where('t.channel', filter.channel);
-  if (filter.level !== undefined) query.where('t.level', filter.level);
+  if (filter.level === null) query.whereNull('t.level');
+  else if (filter.level !== undefined) query.where('t.level', filter.level);
   if (filter.vip !== undefined) query.where('t.vip', filter.vip);
 }
 

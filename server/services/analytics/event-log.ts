@@ -44,11 +44,18 @@ export class EventLog {
   /** Per workflow version (by row id): the steps that wait on the customer. Versions never change. */
   private readonly waiting = new Map<number, ReadonlySet<string>>();
 
+  private readonly batchTickets: number;
+  /** Minutes east of UTC where the analytics day starts (ANALYTICS_UTC_OFFSET): the dates in file names. */
+  private readonly dayOffsetMinutes: number;
+
   constructor(
     private readonly readModel: EventLogReadModel,
     private readonly workflows: WorkflowLibrary,
-    private readonly batchTickets = BATCH_TICKETS,
-  ) {}
+    { batchTickets = BATCH_TICKETS, dayOffsetMinutes = 0 }: { batchTickets?: number; dayOffsetMinutes?: number } = {},
+  ) {
+    this.batchTickets = batchTickets;
+    this.dayOffsetMinutes = dayOffsetMinutes;
+  }
 
   /** Checks the query (ValidationError, or NotFoundError for a workflow or version that does not exist) and answers the file. */
   async export(format: EventLogFormat, query: EventLogQuery): Promise<EventLogFile> {
@@ -56,7 +63,7 @@ export class EventLog {
     const writer = WRITERS[format]();
     return {
       contentType: writer.contentType,
-      filename: filenameOf(query, writer.extension),
+      filename: filenameOf(query, writer.extension, this.dayOffsetMinutes),
       write: async (output) => {
         await this.write(format, query, output);
       },
@@ -107,9 +114,9 @@ export class EventLog {
   }
 }
 
-/** `sopflow-event-log-customer-inquiry-v2-2026-01-01-2026-04-01.xes`: what was asked for, in the name. */
-export function filenameOf(query: EventLogQuery, extension: string): string {
-  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** `sopflow-event-log-customer-inquiry-v2-2026-01-01-2026-04-01.xes`: what was asked for, in the name (days at the offset). */
+export function filenameOf(query: EventLogQuery, extension: string, dayOffsetMinutes = 0): string {
+  const day = (ms: number) => new Date(ms + dayOffsetMinutes * 60_000).toISOString().slice(0, 10);
   const parts = ['sopflow-event-log'];
   if (query.workflow !== undefined) parts.push(query.workflow.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80));
   if (query.version !== undefined) parts.push(`v${query.version}`);

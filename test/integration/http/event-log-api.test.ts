@@ -209,10 +209,11 @@ eachDatabase('HTTP API: event log', (database) => {
     expect(await ids('workflow=customer-inquiry&version=2')).toEqual([d]);
     expect(await ids(`from=${T0 + DAY}&to=${T0 + 3 * DAY}`)).toEqual([b, c]);
     expect(await ids(`from=${new Date(T0 + 2 * DAY).toISOString()}`)).toEqual([c, d]);
-    // a date alone is UTC midnight: T0 is 09:00, so the day two days on starts after the first two tickets
+    // a date alone is 00:00 at ANALYTICS_UTC_OFFSET (+08:00 by default): T0 is 17:00 there, so that day starts after the first two
     expect(await ids(`to=${new Date(T0 + 2 * DAY).toISOString().slice(0, 10)}`)).toEqual([a, b]);
     expect(await ids('channel=email')).toEqual([b]);
     expect(await ids('level=L2')).toEqual([a]);
+    expect(await ids('level=none')).toEqual([b, d]);
     expect(await ids('vip=true')).toEqual([a]);
     expect(await ids('vip=false&workflow=customer-inquiry')).toEqual([c, d]);
     const filtered = parseXes((await get('/api/event-log.xes?workflow=customer-inquiry&version=2')).body);

@@ -107,7 +107,7 @@ eachDatabase('event log streaming', (database) => {
         }
       },
     };
-    const log = new EventLog(counting, server.app.workflows, 50);
+    const log = new EventLog(counting, server.app.workflows, { batchTickets: 50 });
     let written = 0;
     const output = new Writable({
       write(_chunk, _encoding, done) {

@@ -38,6 +38,9 @@ const ROUTES = [
   'GET /api/audit',
   'GET /api/incidents',
   'POST /api/incidents/{id}/retry',
+  'GET /api/metrics',
+  'GET /api/metrics/compare',
+  'GET /api/metrics/tickets',
   'GET /api/event-log.csv',
   'GET /api/event-log.xes',
 ];
