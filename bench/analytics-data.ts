@@ -88,6 +88,7 @@ export async function generateAnalyticsData(app: Sopflow, root: string, options:
 
   const summary: AnalyticsData = { tickets: 0, stepRows: 0, openTickets: 0, byWorkflow: {}, generationMs: 0 };
   let rowsLeft = options.stepRows;
+  let loading: Promise<void> = Promise.resolve();
   for (let first = 0; first < options.tickets; first += TICKETS_PER_LOAD) {
     const tickets: HistoryTicket[] = [];
     const visits: HistoryVisit[] = [];
@@ -107,9 +108,13 @@ export async function generateAnalyticsData(app: Sopflow, root: string, options:
       if (ticket.ticket.closedAt === null) summary.openTickets += 1;
       summary.byWorkflow[ticket.ticket.workflowKey] = (summary.byWorkflow[ticket.ticket.workflowKey] ?? 0) + 1;
     }
-    await loadHistory(app.db, { customers: [], tickets, visits });
+    // NOTE: PostgreSQL stores one load while the next is drawn here (two processes, two cores).
+    await loading;
+    loading = loadHistory(app.db, { customers: [], tickets, visits });
+    loading.catch(() => undefined);
     options.log?.(`analytics data: ${summary.tickets} tickets, ${summary.stepRows} step-log rows`);
   }
+  await loading;
   await finishHistoryLoad(app.db);
   summary.generationMs = performance.now() - started;
   return summary;
@@ -149,7 +154,9 @@ function drawTicket(sops: Sop[], index: number, want: number, last: boolean, opt
   // in the step its path was cut at. The last ticket is cut to make the total exact.
   const recent = createdAt > options.from + options.spanMs - 14 * DAY;
   const cutShort = last || random() < (recent ? 0.6 : 0.03);
-  const path = nearest(sop.paths, cutShort && !last ? want + 1 : want, cutShort, random);
+  let path = nearest(sop.paths, cutShort && !last ? want + 1 : want, cutShort, random);
+  // The last ticket takes every row left: a ticket that went round its SOP again and again.
+  while (last && path.length < want) path = [...path, ...sop.paths[Math.floor(random() * sop.paths.length)]!];
   const cut = cutShort ? path.slice(0, Math.max(1, Math.min(want, last ? want : path.length - 1))) : path;
   const open = cut.length < path.length || path[path.length - 1]!.event === null;
   const channels = sop.workflow.channels.length ? sop.workflow.channels : [...CHANNELS];
