@@ -2,19 +2,13 @@ import { hostname } from 'node:os';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import type { Store as SessionStore } from 'express-session';
 import { systemClock, type Clock } from './shared/clock.js';
-import {
-  DEFAULT_ANALYTICS_SETTINGS,
-  DEFAULT_AUDIT_PAGE_MAX,
-  DEFAULT_CONDITION_MAX_ITERATIONS,
-  DEFAULT_CONDITION_TIMEOUT_MS,
-  inputLimitsOf,
-  type Config,
-} from './shared/config.js';
+import { conditionLimitsOf, DEFAULT_ANALYTICS_SETTINGS, DEFAULT_AUDIT_PAGE_MAX, inputLimitsOf, type Config } from './shared/config.js';
 import type { Logger } from './shared/logger.js';
 import { openDatabase, type Database } from './data/database.js';
 import { KnexCustomersReadModel } from './data/read-models/customers.query.js';
 import { KnexNotificationsReadModel } from './data/read-models/notifications.query.js';
 import { KnexQueueReadModel } from './data/read-models/queue.query.js';
+import { KnexLiveWorkReadModel } from './data/read-models/live-work.query.js';
 import { KnexMetricsReadModel } from './data/analytics/metrics.query.js';
 import { KnexFactRowsReadModel } from './data/analytics/fact-rows.query.js';
 import { CustomerHistory } from './services/inbox/customer-history.js';
@@ -38,9 +32,15 @@ import { TicketRuntime } from './services/tickets/ticket-runtime.js';
 import { TimerScheduler } from './services/timers/timer-scheduler.js';
 import { incidentRepository } from './data/incidents/incident-repository.js';
 import { Incidents } from './services/incidents/incidents.js';
+import { LiveWork } from './services/incidents/live-work.js';
 import { Users } from './services/users/users.js';
+import { WorkflowChecks } from './services/workflows/workflow-checks.js';
 import { createMetricsService, type MetricsService } from './services/analytics/metrics-service.js';
 import { WorkflowLibrary } from './services/workflows/workflow-library.js';
+import { KnexWorkflowDraftRepository } from './data/workflows/draft-repository.js';
+import { KnexWorkflowUsageReadModel } from './data/read-models/workflow-usage.query.js';
+import { WorkflowDrafts } from './services/workflows/workflow-drafts.js';
+import { WorkflowOverview } from './services/workflows/workflow-overview.js';
 import { KnexEventLogReadModel } from './data/analytics/event-log-read-model.js';
 import { EventLog } from './services/analytics/event-log.js';
 
@@ -61,6 +61,10 @@ export interface Sopflow {
   clock: Clock;
   db: Database;
   workflows: WorkflowLibrary;
+  /** The managers' shared drafts of workflows: saved, checked, published. */
+  drafts: WorkflowDrafts;
+  /** Every workflow with its versions and the tickets running on each. */
+  workflowOverview: WorkflowOverview;
   tickets: TicketRuntime;
   users: Users;
   /** People management (admin): add, deactivate, roles, lanes, passwords, tokens, each change audited. */
@@ -70,6 +74,8 @@ export interface Sopflow {
   scheduler: TimerScheduler;
   /** Timers the engine refused to fire, held for a manager to retry. */
   incidents: Incidents;
+  /** Open breaches, escalations and failed timers on open tickets: the managers' list of what needs them now. */
+  liveWork: LiveWork;
   /** The starting plans of `templates/`, loaded (and checked) once. */
   templates: ExecutionTableTemplates;
   executionTables: ExecutionTables;
@@ -98,11 +104,10 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   const db = await openDatabase(config.database);
   const calendars = BUILT_IN_CALENDARS;
   const analytics = config.analytics ?? DEFAULT_ANALYTICS_SETTINGS;
-  const conditions = {
-    maxIterations: config.conditionMaxIterations ?? DEFAULT_CONDITION_MAX_ITERATIONS,
-    timeoutMs: config.conditionTimeoutMs ?? DEFAULT_CONDITION_TIMEOUT_MS,
-  };
-  const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, new Set(Object.keys(calendars)), config.workflowLimits, { conditions });
+  const conditions = conditionLimitsOf(config);
+  const checks = new WorkflowChecks(new Set(Object.keys(calendars)), config.workflowLimits, { conditions });
+  const audit = new AuditLog(new KnexAuditRepository(db), clock, config.auditPageMax ?? DEFAULT_AUDIT_PAGE_MAX);
+  const workflows = new WorkflowLibrary(new KnexWorkflowRepository(db), clock, checks, audit);
   const engine = { businessTime: createBusinessTime(calendars), conditionTimeoutMs: conditions.timeoutMs };
   const tickets = new TicketRuntime(
     ticketRepository(db),
@@ -123,7 +128,6 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   });
   const userRepository = new KnexUserRepository(db);
   const users = new Users(userRepository, clock, config.passwordHashCost, config.passwordRule);
-  const audit = new AuditLog(new KnexAuditRepository(db), clock, config.auditPageMax ?? DEFAULT_AUDIT_PAGE_MAX);
   const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
   const executionTables = new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows, config.workbookLimits);
   return {
@@ -131,12 +135,15 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     clock,
     db,
     workflows,
+    drafts: new WorkflowDrafts(new KnexWorkflowDraftRepository(db), workflows, checks, audit, clock),
+    workflowOverview: new WorkflowOverview(workflows, new KnexWorkflowUsageReadModel(db)),
     tickets,
     users,
     people: new People(userRepository, users, audit, clock),
     audit,
     scheduler,
     incidents,
+    liveWork: new LiveWork(new KnexLiveWorkReadModel(db)),
     templates,
     executionTables,
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),

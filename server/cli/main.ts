@@ -1,10 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { AppError, InvalidBpmnError } from '../shared/errors.js';
 import { exportBpmn } from '../engine/bpmn/export.js';
-import { importBpmn } from '../engine/import-bpmn.js';
 import { readFile } from 'node:fs/promises';
-import { loadWorkflow } from './load-workflow.js';
-import { parsePath, simulate } from './simulate.js';
+import { configuredChecks, loadWorkflow } from './load-workflow.js';
+import { parsePath, simulate } from '../services/workflows/simulation.js';
 import { parseDuration } from '../engine/time/iso8601.js';
 import { ManualClock, type Clock } from '../shared/clock.js';
 import { loadConfig, type DatabaseConfig } from '../shared/config.js';
@@ -59,12 +58,8 @@ program
   .argument('<file>', 'BPMN 2.0 XML file')
   .description('check that a BPMN file is an executable SOP; prints one line per problem')
   .action(async (file: string) => {
-    const { workflow, problems } = await importBpmn(await readSource(file));
-    if (!workflow) {
-      for (const p of problems) out(`${p.elementId} ${p.type}: ${p.message}`);
-      process.exitCode = 1;
-      return;
-    }
+    // Refusals reach the handler at the end: one line per problem, exit 1.
+    const workflow = await configuredChecks().check(await readSource(file));
     const steps = Object.values(workflow.steps);
     const human = steps.filter((s) => s.kind === 'human').length;
     out(`ok ${workflow.key} "${workflow.name}": ${steps.length} steps (${human} for people), ${Object.keys(workflow.timers).length} timers`);

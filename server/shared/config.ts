@@ -181,6 +181,14 @@ function databaseFrom(url: string | undefined, synchronous: string | undefined, 
   throw new AppError('bad_request', `DATABASE_URL must start with postgres://, postgresql:// or sqlite:, not "${url.split(':')[0]}:"`);
 }
 
+/** What a gateway condition may cost, as configured: checked at import, enforced when evaluated. */
+export function conditionLimitsOf(config: Config): { maxIterations: number; timeoutMs: number } {
+  return {
+    maxIterations: config.conditionMaxIterations ?? DEFAULT_CONDITION_MAX_ITERATIONS,
+    timeoutMs: config.conditionTimeoutMs ?? DEFAULT_CONDITION_TIMEOUT_MS,
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('bad_request', `PORT must be a port number, not "${env.PORT}"`);

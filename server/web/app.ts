@@ -4,6 +4,7 @@ import type { Sopflow } from '../sopflow.js';
 import { createI18n, LOCALES_DIR, type Formatter, type Locale } from '../shared/i18n.js';
 import { createPages } from './pages/pages.js';
 import { eventLogRoutes } from './api/event-log.routes.js';
+import { vendorAssets } from './pages/vendor.js';
 import { executionTableRoutes } from './api/execution-tables.routes.js';
 import { peopleRoutes } from './api/users.routes.js';
 import { incidentRoutes } from './api/incidents.routes.js';
@@ -11,6 +12,7 @@ import { analyticsRoutes } from './api/analytics.routes.js';
 import { systemRoutes } from './api/system.routes.js';
 import { ticketRoutes } from './api/tickets.routes.js';
 import { workflowRoutes } from './api/workflows.routes.js';
+import { workflowDraftRoutes } from './api/workflow-drafts.routes.js';
 import { accessControl, bearerToken } from './http/auth.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
 import { openApiDocument } from './http/openapi.js';
@@ -35,6 +37,7 @@ export function createApp(app: Sopflow, logger: Logger): Express {
   const pages = createPages(app, logger, formatter);
   web.use(pages.headers);
   web.use('/static', pages.assets);
+  web.use('/vendor', vendorAssets());
   web.use(pages.session);
   const tokens = { cacheMs: app.config.tokenCacheMs ?? DEFAULT_TOKEN_CACHE_MS, onAccessChange: (listener: () => void) => app.people.onAccessChange(listener) };
   const access = accessControl([bearerToken(app.users, tokens), pages.sessionUser]);
@@ -67,6 +70,7 @@ function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiR
     ...systemRoutes(app),
     openApi,
     ...workflowRoutes(app),
+    ...workflowDraftRoutes(app),
     ...ticketRoutes(app),
     ...executionTableRoutes(app, formatter),
     ...peopleRoutes(app),

@@ -9,8 +9,13 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
 
 async function sopflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return sopflowWith({}, ...args);
+}
+
+async function sopflowWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(root, 'bin/sopflow.js'), ...args], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+    const options = { cwd: root, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } };
+    const { stdout, stderr } = await run(process.execPath, [join(root, 'bin/sopflow.js'), ...args], options);
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -39,6 +44,16 @@ describe('sopflow CLI', () => {
       expect.stringMatching(/^Event_08bx9nv boundaryEvent: the timer has no time expression/),
     ]);
     expect(stderr).not.toMatch(/ at /);
+  });
+
+  test('validate and compile check with the configured limits, as the server would', async () => {
+    const elements = await sopflowWith({ WORKFLOW_MAX_ELEMENTS: '5' }, 'validate', inquiry);
+    expect(elements.code).toBe(1);
+    expect(elements.stdout).toMatch(/WORKFLOW_MAX_ELEMENTS/);
+    const bytes = await sopflowWith({ WORKFLOW_MAX_BYTES: '1000' }, 'compile', inquiry);
+    expect(bytes.code).toBe(1);
+    expect(bytes.stderr).toMatch(/WORKFLOW_MAX_BYTES/);
+    expect(bytes.stdout).toBe('');
   });
 
   test('validate: a missing file or garbage is a clear one-line error', async () => {

@@ -18,8 +18,11 @@ export interface IncidentRecord {
   createdAt: number;
   resolvedAt?: number;
   resolvedBy?: string;
-  resolution?: 'retried';
+  resolution?: IncidentResolution;
 }
+
+/** How a manager closed an incident: its timer fired again, or was dropped and the ticket left to people. */
+export type IncidentResolution = 'retried' | 'dismissed';
 
 export interface NewTimerIncident {
   ticketId: number;
@@ -32,7 +35,10 @@ export interface NewTimerIncident {
   createdAt: number;
 }
 
-export type RetryOutcome = { kind: 'retried'; incident: IncidentRecord } | { kind: 'resolved already'; incident: IncidentRecord } | { kind: 'missing' };
+export type ResolveOutcome =
+  | { kind: 'resolved'; incident: IncidentRecord }
+  | { kind: 'resolved already'; incident: IncidentRecord }
+  | { kind: 'missing' };
 
 export interface IncidentRepository {
   /**
@@ -40,11 +46,14 @@ export interface IncidentRepository {
    * Does nothing (answers undefined) when the timer has fired, been cancelled or failed meanwhile.
    */
   recordTimerFailure(incident: NewTimerIncident): Promise<IncidentRecord | undefined>;
-  /** Newest first; open ones only unless `status` says otherwise; at most `limit`. */
-  list(query: { status: 'open' | 'resolved' | 'all'; ticketId?: number; limit: number }): Promise<IncidentRecord[]>;
+  /** Newest first; open ones only unless `status` says otherwise; at most `limit`, with ids below `before` when given. */
+  list(query: { status: 'open' | 'resolved' | 'all'; ticketId?: number; before?: number; limit: number }): Promise<IncidentRecord[]>;
   find(id: number): Promise<IncidentRecord | undefined>;
-  /** Resolves an open incident as retried and hands its timer back to the scheduler (due at once). */
-  retry(id: number, by: string, now: number): Promise<RetryOutcome>;
+  /**
+   * Resolves an open incident: `retried` hands its timer back to the scheduler (due at once), `dismissed`
+   * cancels it, so the ticket stays where it is until people move it on.
+   */
+  resolve(id: number, resolution: IncidentResolution, by: string, now: number): Promise<ResolveOutcome>;
 }
 
 interface IncidentRow {
@@ -80,7 +89,7 @@ function recordOf(row: IncidentRow): IncidentRecord {
   if (row.flow_id !== null) record.flowId = row.flow_id;
   if (row.resolved_at !== null) record.resolvedAt = Number(row.resolved_at);
   if (row.resolved_by !== null) record.resolvedBy = row.resolved_by;
-  if (row.resolution === 'retried') record.resolution = row.resolution;
+  if (row.resolution === 'retried' || row.resolution === 'dismissed') record.resolution = row.resolution;
   return record;
 }
 
@@ -120,24 +129,28 @@ export function incidentRepository(db: Database): IncidentRepository {
       });
       return id === undefined ? undefined : find(id);
     },
-    async list({ status, ticketId, limit }) {
+    async list({ status, ticketId, before, limit }) {
       const query = select().orderBy('i.id', 'desc').limit(limit);
+      if (before !== undefined) void query.where('i.id', '<', before);
       if (status === 'open') void query.whereNull('i.resolved_at');
       if (status === 'resolved') void query.whereNotNull('i.resolved_at');
       if (ticketId !== undefined) void query.where('i.ticket_id', ticketId);
       return ((await query) as IncidentRow[]).map(recordOf);
     },
     find,
-    async retry(id, by, now) {
+    async resolve(id, resolution, by, now) {
       const outcome = await db.write(async (trx) => {
         const row = (await db.forUpdate(trx('incidents').where({ id }).select('resolved_at', 'timer_id')).first()) as
           | { resolved_at: number | string | null; timer_id: number | string | null }
           | undefined;
         if (!row) return 'missing' as const;
         if (row.resolved_at !== null) return 'resolved already' as const;
-        await trx('incidents').where({ id }).update({ resolved_at: now, resolved_by: by, resolution: 'retried' });
-        if (row.timer_id !== null) await trx('timers').where({ id: row.timer_id }).update({ failed_at: null, claimed_at: null, claimed_by: null });
-        return 'retried' as const;
+        await trx('incidents').where({ id }).update({ resolved_at: now, resolved_by: by, resolution });
+        if (row.timer_id !== null) {
+          const timer = trx('timers').where({ id: row.timer_id });
+          await (resolution === 'retried' ? timer.update({ failed_at: null, claimed_at: null, claimed_by: null }) : timer.update({ cancelled_at: now }));
+        }
+        return 'resolved' as const;
       });
       if (outcome === 'missing') return { kind: 'missing' };
       return { kind: outcome, incident: (await find(id))! };

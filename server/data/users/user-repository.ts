@@ -75,6 +75,8 @@ export interface UserRepository {
   list(): Promise<UserRecord[]>;
   count(): Promise<number>;
   setLocale(id: number, locale: string | null): Promise<void>;
+  /** Stores `next` as the password hash only while it is still `current` (a sign-in upgrading an old hash). */
+  upgradePasswordHash(id: number, current: string, next: string): Promise<boolean>;
   /** Every user's lanes, by user id, each list sorted. */
   lanes(): Promise<Map<number, string[]>>;
   lanesOf(userId: number): Promise<string[]>;
@@ -201,6 +203,11 @@ export class KnexUserRepository implements UserRepository {
   async lanesOf(userId: number): Promise<string[]> {
     const rows = (await this.db.knex('user_lanes').where({ user_id: userId }).orderBy('lane')) as Array<{ lane: string }>;
     return rows.map((row) => row.lane);
+  }
+
+  async upgradePasswordHash(id: number, current: string, next: string): Promise<boolean> {
+    const changed = await this.db.write((trx) => trx('users').where({ id, password_hash: current }).update({ password_hash: next }));
+    return Number(changed) > 0;
   }
 
   replaceLanes(userId: number, lanes: readonly string[]): Promise<boolean> {

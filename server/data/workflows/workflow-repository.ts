@@ -1,5 +1,6 @@
 import type { Workflow } from '../../engine/workflow.js';
-import { isUniqueViolation, type Database } from '../database.js';
+import { appendAudit, type AuditEntry } from '../audit/audit-repository.js';
+import { isUniqueViolation, type Database, type Transaction } from '../database.js';
 
 /** A published version without its compiled workflow. */
 export interface WorkflowVersionHeader {
@@ -39,8 +40,9 @@ export interface WorkflowRepository {
   /**
    * In one transaction, reads the latest version of `key` and asks `next` what to publish after it:
    * undefined keeps the latest (answered as `unchanged`; `next` returns undefined only when there is one).
+   * `audit` names the audit entries of a version created, written in the same transaction.
    */
-  publish(key: string, next: (latest: StoredWorkflowVersion | undefined) => NewWorkflowVersion | undefined): Promise<PublishOutcome>;
+  publish(key: string, next: (latest: StoredWorkflowVersion | undefined) => NewWorkflowVersion | undefined, audit?: AuditOf): Promise<PublishOutcome>;
   latest(key: string): Promise<StoredWorkflowVersion | undefined>;
   version(key: string, version: number): Promise<StoredWorkflowVersion | undefined>;
   byId(id: number): Promise<StoredWorkflowVersion | undefined>;
@@ -60,6 +62,9 @@ interface VersionRow {
   published_by: string;
   compiled?: string;
 }
+
+/** The audit entries of a version about to be created (who published what, with the diff). */
+export type AuditOf = (created: NewWorkflowVersion) => AuditEntry[];
 
 const HEADER_COLUMNS = ['id', 'key', 'version', 'name', 'checksum', 'published_at', 'published_by'];
 const COLUMNS = [...HEADER_COLUMNS, 'compiled'];
@@ -87,30 +92,8 @@ function found(row: VersionRow | undefined): StoredWorkflowVersion | undefined {
 export class KnexWorkflowRepository implements WorkflowRepository {
   constructor(private readonly db: Database) {}
 
-  publish(key: string, next: (latest: StoredWorkflowVersion | undefined) => NewWorkflowVersion | undefined): Promise<PublishOutcome> {
-    return this.db.write(async (trx): Promise<PublishOutcome> => {
-      const latest = found((await trx('workflows').where({ key }).orderBy('version', 'desc').first(COLUMNS)) as VersionRow | undefined);
-      const candidate = next(latest);
-      if (!candidate) return { kind: 'unchanged', version: latest! };
-      const row = {
-        key: candidate.key,
-        version: candidate.version,
-        name: candidate.name,
-        source_bpmn: candidate.sourceBpmn,
-        compiled: JSON.stringify(candidate.workflow),
-        checksum: candidate.checksum,
-        published_at: candidate.publishedAt,
-        published_by: candidate.publishedBy,
-      };
-      try {
-        const [inserted] = (await trx('workflows').insert(row).returning('id')) as Array<{ id: number }>;
-        // Handed out as read back later, so a cached version never depends on which way it came.
-        return { kind: 'created', version: storedOf({ ...row, id: inserted!.id }, row.compiled) };
-      } catch (error) {
-        if (isUniqueViolation(error)) return { kind: 'taken', version: candidate.version };
-        throw error;
-      }
-    });
+  publish(key: string, next: (latest: StoredWorkflowVersion | undefined) => NewWorkflowVersion | undefined, audit?: AuditOf): Promise<PublishOutcome> {
+    return this.db.write((trx) => publishIn(trx, key, next, audit));
   }
 
   async latest(key: string): Promise<StoredWorkflowVersion | undefined> {
@@ -138,5 +121,40 @@ export class KnexWorkflowRepository implements WorkflowRepository {
       .orderBy('w.key')
       .select('w.id')) as Array<{ id: number }>;
     return rows.map((row) => row.id);
+  }
+}
+
+/**
+ * In the caller's transaction: reads the latest version of `key`, asks `next` what follows it and inserts that
+ * with its audit entries. The drafts repository publishes a draft through it, deleting the draft alongside.
+ */
+export async function publishIn(
+  trx: Transaction,
+  key: string,
+  next: (latest: StoredWorkflowVersion | undefined) => NewWorkflowVersion | undefined,
+  audit?: AuditOf,
+): Promise<PublishOutcome> {
+  const latest = found((await trx('workflows').where({ key }).orderBy('version', 'desc').first(COLUMNS)) as VersionRow | undefined);
+  const candidate = next(latest);
+  if (!candidate) return { kind: 'unchanged', version: latest! };
+  const row = {
+    key: candidate.key,
+    version: candidate.version,
+    name: candidate.name,
+    source_bpmn: candidate.sourceBpmn,
+    compiled: JSON.stringify(candidate.workflow),
+    checksum: candidate.checksum,
+    published_at: candidate.publishedAt,
+    published_by: candidate.publishedBy,
+  };
+  try {
+    // A savepoint: a version number taken meanwhile must not abort the caller's transaction on PostgreSQL.
+    const inserted = await trx.transaction(async (inner) => ((await inner('workflows').insert(row).returning('id')) as Array<{ id: number }>)[0]!);
+    if (audit) await appendAudit(trx, audit(candidate));
+    // Handed out as read back later, so a cached version never depends on which way it came.
+    return { kind: 'created', version: storedOf({ ...row, id: inserted.id }, row.compiled) };
+  } catch (error) {
+    if (isUniqueViolation(error)) return { kind: 'taken', version: candidate.version };
+    throw error;
   }
 }

@@ -45,13 +45,27 @@ export function bootstrapMeanDifference(
   return [at(tail), at(1 - tail)];
 }
 
-/** The normal-approximation (Wald) interval of pB − pA; null when a side has no tickets. */
+/** The Wilson score 95% interval of a rate. */
+function wilson(p: number, n: number): [number, number] {
+  const z2 = Z95 * Z95;
+  const denominator = 1 + z2 / n;
+  const centre = (p + z2 / (2 * n)) / denominator;
+  const half = (Z95 * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denominator;
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
+/**
+ * Newcombe's hybrid score interval (method 10) of pB − pA, from each side's Wilson interval: unlike the
+ * plain normal (Wald) interval it stays honest at rates of 0 or 1 and small samples. Null when a side has
+ * no tickets.
+ */
 export function proportionDifference(yesA: number, nA: number, yesB: number, nB: number): [number, number] | null {
   if (nA === 0 || nB === 0) return null;
-  const pA = yesA / nA;
-  const pB = yesB / nB;
-  const se = Math.sqrt((pA * (1 - pA)) / nA + (pB * (1 - pB)) / nB);
-  return [pB - pA - Z95 * se, pB - pA + Z95 * se];
+  const [pA, pB] = [yesA / nA, yesB / nB];
+  const [lowA, highA] = wilson(pA, nA);
+  const [lowB, highB] = wilson(pB, nB);
+  const difference = pB - pA;
+  return [difference - Math.hypot(pB - lowB, highA - pA), difference + Math.hypot(highB - pB, pA - lowA)];
 }
 
 /** "better" / "worse" only when the interval of B − A lies wholly on one side of 0. */

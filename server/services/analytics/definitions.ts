@@ -22,7 +22,7 @@ export type KpiId =
 export type KpiUnit = 'count' | 'ms' | 'rate' | 'score';
 
 /** How a comparison judges the difference of this KPI between two sets of tickets. */
-export type CompareMethod = 'bootstrap-mean' | 'two-proportion-normal' | 'none';
+export type CompareMethod = 'bootstrap-mean' | 'two-proportion-newcombe' | 'none';
 
 export interface KpiDefinition {
   id: KpiId;
@@ -44,9 +44,9 @@ export const COMPARE_METHODS: Record<Exclude<CompareMethod, 'none'>, { en: strin
     en: `Difference of means B − A with a 95% percentile bootstrap interval: ${BOOTSTRAP_RESAMPLES} resamples of each side's per-ticket values, seeded (${BOOTSTRAP_SEED}) so the same data gives the same interval.`,
     zh: `均值之差 B − A，95% 百分位自助法（bootstrap）区间：每组按工单取值重抽样 ${BOOTSTRAP_RESAMPLES} 次，固定随机种子（${BOOTSTRAP_SEED}），同样数据得到同样区间。`,
   },
-  'two-proportion-normal': {
-    en: 'Difference of rates B − A with the normal-approximation (Wald) 95% interval: ± 1.96 × √(pA(1−pA)/nA + pB(1−pB)/nB).',
-    zh: '比率之差 B − A，正态近似（Wald）95% 区间：± 1.96 × √(pA(1−pA)/nA + pB(1−pB)/nB)。',
+  'two-proportion-newcombe': {
+    en: "Difference of rates B − A with Newcombe's hybrid score 95% interval (method 10, from each side's Wilson interval), which stays valid at rates of 0 or 1 and small samples.",
+    zh: '比率之差 B − A，采用 Newcombe 混合得分 95% 区间（方法 10，由两组各自的 Wilson 区间合成），在比率为 0 或 1 及小样本时仍然有效。',
   },
 };
 
@@ -123,7 +123,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'rate',
     higherIsBetter: true,
-    compare: 'two-proportion-normal',
+    compare: 'two-proportion-newcombe',
   },
   {
     id: 'abandonment',
@@ -134,7 +134,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'rate',
     higherIsBetter: false,
-    compare: 'two-proportion-normal',
+    compare: 'two-proportion-newcombe',
   },
   {
     id: 'slaTicket',
@@ -145,7 +145,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'rate',
     higherIsBetter: true,
-    compare: 'two-proportion-normal',
+    compare: 'two-proportion-newcombe',
   },
   {
     id: 'slaStep',
@@ -194,7 +194,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'rate',
     higherIsBetter: false,
-    compare: 'two-proportion-normal',
+    compare: 'two-proportion-newcombe',
   },
   {
     id: 'complaintRate',
@@ -205,7 +205,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'rate',
     higherIsBetter: false,
-    compare: 'two-proportion-normal',
+    compare: 'two-proportion-newcombe',
   },
   {
     id: 'csat',
@@ -224,7 +224,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     formula: { en: 'Rated tickets scoring 4 or 5 ÷ rated tickets.', zh: '评分为 4 或 5 的工单 ÷ 已评分工单。' },
     unit: 'rate',
     higherIsBetter: true,
-    compare: 'two-proportion-normal',
+    compare: 'two-proportion-newcombe',
   },
   {
     id: 'stepDuration',

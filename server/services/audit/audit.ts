@@ -9,7 +9,17 @@ export const CLI_ACTOR = 'sopflow-cli';
 
 /** The kinds of change the audit log records. */
 export type AuditAction =
-  'user.add' | 'user.role' | 'user.deactivate' | 'user.reactivate' | 'user.lanes' | 'user.password_reset' | 'token.create' | 'token.revoke';
+  | 'user.add'
+  | 'user.role'
+  | 'user.deactivate'
+  | 'user.reactivate'
+  | 'user.lanes'
+  | 'user.password_reset'
+  | 'token.create'
+  | 'token.revoke'
+  | 'workflow.import'
+  | 'workflow.draft_save'
+  | 'workflow.publish';
 
 export interface AuditPage {
   items: AuditRecord[];

@@ -34,6 +34,13 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
+/** log2 of the N a stored hash was made with, or undefined when it is not one of ours. */
+export function hashCost(stored: string): number | undefined {
+  const [scheme, n] = stored.split('$');
+  const cost = Math.log2(Number(n));
+  return scheme === 'scrypt' && Number.isInteger(cost) ? cost : undefined;
+}
+
 const dummies = new Map<number, Promise<string>>();
 
 /**

@@ -4,7 +4,7 @@ import type { UserRecord, UserRepository } from '../../data/users/user-repositor
 import type { AuditEntry } from '../../data/audit/audit-repository.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { PasswordRule } from '../../shared/config.js';
-import { checkNewPassword, dummyHash, generatePassword, hashPassword, verifyPassword } from './passwords.js';
+import { checkNewPassword, dummyHash, generatePassword, hashCost, hashPassword, verifyPassword } from './passwords.js';
 
 export const ROLES = ['admin', 'manager', 'agent'] as const;
 export type Role = (typeof ROLES)[number];
@@ -133,13 +133,17 @@ export class Users {
   /**
    * The user whose password this is, or undefined. An unknown email is checked against a fixed hash of the
    * configured cost, so it costs what a known email with a wrong password costs: the time of a sign-in does
-   * not tell which emails have accounts. (A hash stored at another cost, before PASSWORD_HASH_COST changed,
-   * still costs its own.)
+   * not tell which emails have accounts. A hash stored at another cost (before PASSWORD_HASH_COST changed)
+   * is made again at the configured cost on its first good sign-in, so that from then on it costs the same too.
    */
   async checkPassword(email: string, password: string): Promise<User | undefined> {
     const row = await this.users.byEmail(normalEmail(email));
     const ok = await verifyPassword(password, row?.passwordHash ?? (await dummyHash(this.passwordHashCost)));
-    return row?.active && ok ? userOf(row) : undefined;
+    if (!row?.active || !ok) return undefined;
+    if (row.passwordHash && hashCost(row.passwordHash) !== this.passwordHashCost) {
+      await this.users.upgradePasswordHash(row.id, row.passwordHash, await hashPassword(password, this.passwordHashCost));
+    }
+    return userOf(row);
   }
 
   /**

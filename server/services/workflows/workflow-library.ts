@@ -1,13 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
-import type { StoredWorkflowVersion, WorkflowRepository, WorkflowVersionHeader } from '../../data/workflows/workflow-repository.js';
-import { DEFAULT_WORKFLOW_LIMITS, workflowLimitSetting, type WorkflowLimits } from '../../shared/config.js';
-import { ConflictError, InvalidBpmnError, NotFoundError, TooLargeError, type BpmnProblem } from '../../shared/errors.js';
+import type {
+  AuditOf,
+  NewWorkflowVersion,
+  PublishOutcome,
+  StoredWorkflowVersion,
+  WorkflowRepository,
+  WorkflowVersionHeader,
+} from '../../data/workflows/workflow-repository.js';
+import type { AuditLog } from '../audit/audit.js';
+import type { WorkflowLimits } from '../../shared/config.js';
+import { ConflictError, NotFoundError } from '../../shared/errors.js';
 import { exportBpmn } from '../../engine/bpmn/export.js';
-import type { CompileOptions } from '../../engine/compile/compile.js';
-import { bpmnSize } from '../../engine/bpmn/parse.js';
-import { importBpmnOrThrow } from '../../engine/import-bpmn.js';
 import type { Workflow } from '../../engine/workflow.js';
+import type { WorkflowChecks } from './workflow-checks.js';
 
 /** One published version of a workflow. Versions never change once published. */
 export interface WorkflowVersion extends WorkflowVersionHeader {
@@ -29,12 +35,16 @@ export class WorkflowLibrary {
   constructor(
     private readonly repository: WorkflowRepository,
     private readonly clock: Clock,
-    private readonly calendars: ReadonlySet<string>,
-    /** What one imported file may cost (size, elements, text lengths, compile time): refused beyond. */
-    readonly limits: WorkflowLimits = DEFAULT_WORKFLOW_LIMITS,
-    /** What imports check beyond the structure (the cost of gateway conditions). */
-    private readonly compile: CompileOptions = {},
+    /** What every upload must pass; the same checks `sopflow validate` makes. */
+    private readonly checks: WorkflowChecks,
+    /** Where imports are recorded (who published which version); absent for tools that write no audit log. */
+    private readonly audit?: AuditLog,
   ) {}
+
+  /** What one imported file may cost (size, elements, text lengths, compile time): refused beyond. */
+  get limits(): WorkflowLimits {
+    return this.checks.limits;
+  }
 
   /**
    * Publishes a BPMN file as the next version of its process, unless it is byte for byte the latest version.
@@ -42,16 +52,27 @@ export class WorkflowLibrary {
    * TooLargeError (413) when the file is larger than `limits.maxBytes`. Nothing is written then.
    */
   async import(source: Uint8Array | string, publishedBy: string): Promise<{ version: WorkflowVersion; created: boolean }> {
-    const size = bpmnSize(source);
-    if (size > this.limits.maxBytes) {
-      const setting = workflowLimitSetting('maxBytes');
-      throw new TooLargeError(`the BPMN file is ${size} bytes; the limit is ${this.limits.maxBytes} (${setting})`, setting, this.limits.maxBytes);
-    }
-    const workflow = await importBpmnOrThrow(source, this.limits, this.compile);
-    this.checkCalendars(workflow);
+    const workflow = await this.checks.check(source);
+    const audit = this.audit;
+    const entries: AuditOf | undefined =
+      audit && ((created) => [audit.entry(publishedBy, 'workflow.import', `workflow ${created.key} v${created.version}`, null, { name: created.name })]);
+    return this.publish(workflow, source, publishedBy, (next) => this.repository.publish(workflow.key, next, entries));
+  }
+
+  /**
+   * Publishes a workflow that passed `checks` from `source` as the next version, written by `write` (the
+   * repository's publish, or the drafts' transaction that also deletes the draft). Byte for byte the latest
+   * version: nothing is written.
+   */
+  async publish(
+    workflow: Workflow,
+    source: Uint8Array | string,
+    publishedBy: string,
+    write: (next: (latest: StoredWorkflowVersion | undefined) => NewWorkflowVersion | undefined) => Promise<PublishOutcome>,
+  ): Promise<{ version: WorkflowVersion; created: boolean }> {
     const text = typeof source === 'string' ? source : Buffer.from(source).toString('utf8');
     const checksum = createHash('sha256').update(source).digest('hex');
-    const outcome = await this.repository.publish(workflow.key, (latest) =>
+    const outcome = await write((latest) =>
       latest?.checksum === checksum
         ? undefined
         : {
@@ -71,7 +92,7 @@ export class WorkflowLibrary {
       case 'unchanged':
         return { version: this.remember(outcome.version), created: false };
       case 'taken':
-        throw new ConflictError(`workflow ${workflow.key} version ${outcome.version} was published at the same time; import again`);
+        throw new ConflictError(`workflow ${workflow.key} version ${outcome.version} was published at the same time; publish again`);
       default: {
         const unexpected: never = outcome;
         throw new Error(`unexpected publish outcome ${JSON.stringify(unexpected)}`);
@@ -129,22 +150,5 @@ export class WorkflowLibrary {
     const version: WorkflowVersion = { ...header, workflow: workflow() };
     this.byId.set(stored.id, version);
     return version;
-  }
-
-  private checkCalendars(workflow: Workflow): void {
-    const problems: BpmnProblem[] = [];
-    const known = [...this.calendars].join(', ');
-    for (const attribute of ['calendar', 'vipCalendar'] as const) {
-      const name = workflow[attribute];
-      if (name && !this.calendars.has(name)) {
-        problems.push({ elementId: workflow.key, type: 'process', message: `${attribute} "${name}" is not defined; known calendars: ${known}` });
-      }
-    }
-    for (const step of Object.values(workflow.steps)) {
-      if (step.calendar && !this.calendars.has(step.calendar)) {
-        problems.push({ elementId: step.id, type: 'step', message: `calendar "${step.calendar}" is not defined; known calendars: ${known}` });
-      }
-    }
-    if (problems.length) throw new InvalidBpmnError(problems);
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Incident } from '../../services/incidents/incidents.js';
+import { INCIDENT_LIST_LIMIT, INCIDENT_PAGE_DEFAULT, type Incident } from '../../services/incidents/incidents.js';
 import { TicketDetailSchema } from './tickets.schemas.js';
 
 const Millis = z.number().describe('epoch milliseconds');
@@ -19,16 +19,21 @@ export const IncidentSchema = z.object({
   createdAt: Millis,
   resolvedAt: Millis.optional(),
   resolvedBy: z.string().optional(),
-  resolution: z.enum(['retried']).optional(),
+  resolution: z.enum(['retried', 'dismissed']).optional().describe('retried: the timer fired again; dismissed: the timer was dropped'),
 }) satisfies z.ZodType<Incident>;
 
 export const IncidentListQuery = z.strictObject({
   status: z.enum(['open', 'resolved', 'all']).default('open'),
+  cursor: z.string().min(1).max(64).optional().describe('the `next` of the page before; absent for the first page'),
+  limit: z.coerce.number().int().min(1).max(INCIDENT_LIST_LIMIT).optional().describe(`incidents per page (default ${INCIDENT_PAGE_DEFAULT})`),
 });
 
 export const IncidentIdParams = z.object({ id: z.coerce.number().int().positive().describe('incident id') });
 
-export const IncidentListSchema = z.object({ items: z.array(IncidentSchema) });
+export const IncidentListSchema = z.object({
+  items: z.array(IncidentSchema),
+  next: z.string().optional().describe('the cursor of the next page (pass it as ?cursor=); absent on the last page'),
+});
 
 export const TicketWithIncidentsSchema = TicketDetailSchema.extend({
   incidents: z.array(IncidentSchema).describe("the ticket's incidents (timers the engine refused to fire), newest first"),

@@ -61,7 +61,7 @@ type BodyOf<B> = B extends 'bpmn' | 'workbook' ? Buffer : B extends z.ZodType ? 
 export interface RouteDefinition<A extends Access, P, Q, B extends BodySpec> {
   operationId: string;
   tag: string;
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express path syntax (`/api/tickets/:id`). */
   path: string;
   summary: string;
@@ -117,17 +117,21 @@ export function defineRoute<
  * or truncated upload (busboy's "Unexpected end of form", a bad boundary) is the caller's fault: 400
  * `bad_request`, never a 500.
  */
-export function workbookUpload(maxBytes: number): RequestHandler {
+export function workbookUpload(maxBytes: number, limit: string = WORKBOOK_LIMIT_SETTINGS.uploadBytes): RequestHandler {
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, files: 1, fields: 10 } }).single('file');
   return (req, res, next) => {
     upload(req, res, (error: unknown) => {
       if (error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE') {
-        const limit = WORKBOOK_LIMIT_SETTINGS.uploadBytes;
         next(new TooLargeError(`the file is larger than ${maxBytes} bytes (${limit})`, limit, maxBytes));
       } else if (error === undefined || error === null || error instanceof multer.MulterError || error instanceof AppError) next(error);
       else next(new AppError('bad_request', `the upload is not valid multipart/form-data: ${error instanceof Error ? error.message : String(error)}`));
     });
   };
+}
+
+/** A BPMN file uploaded from a page's form (multipart, field `file`), within WORKFLOW_MAX_BYTES. */
+export function bpmnUpload(maxBytes: number): RequestHandler {
+  return workbookUpload(maxBytes, workflowLimitSetting('maxBytes'));
 }
 
 /**

@@ -20,6 +20,8 @@ interface NavEntry {
   /** Marked current on this path and below it. */
   matches: (path: string) => boolean;
   unread?: true;
+  /** Not shown to users holding this role or more (who have a wider entry instead). */
+  hiddenFrom?: Role;
 }
 
 const NAV: NavEntry[] = [
@@ -27,7 +29,9 @@ const NAV: NavEntry[] = [
   { href: '/tickets/new', key: 'nav.newTicket', role: 'agent', matches: (p) => p === '/tickets/new' },
   { href: '/notifications', key: 'nav.notifications', role: 'agent', matches: (p) => p.startsWith('/notifications'), unread: true },
   { href: '/workflows', key: 'nav.workflows', role: 'manager', matches: (p) => p.startsWith('/workflows') },
+  { href: '/agents/me', key: 'nav.myFigures', role: 'agent', hiddenFrom: 'manager', matches: (p) => p.startsWith('/agents') },
   { href: '/analytics', key: 'nav.analytics', role: 'manager', matches: (p) => p.startsWith('/analytics') },
+  { href: '/agents', key: 'nav.agents', role: 'manager', matches: (p) => p.startsWith('/agents') },
   { href: '/execution-tables', key: 'nav.executionTables', role: 'manager', matches: (p) => p.startsWith('/execution-tables') },
   { href: '/incidents', key: 'nav.incidents', role: 'manager', matches: (p) => p.startsWith('/incidents') },
   { href: '/admin', key: 'nav.admin', role: 'admin', matches: (p) => p.startsWith('/admin') },
@@ -96,7 +100,7 @@ function pageAddress(req: Request): string {
 }
 
 function navFor(user: User, path: string, f: Formatter, unread: number): LayoutModel['nav'] {
-  return NAV.filter((entry) => hasRole(user, entry.role)).map((entry) => ({
+  return NAV.filter((entry) => hasRole(user, entry.role) && !(entry.hiddenFrom && hasRole(user, entry.hiddenFrom))).map((entry) => ({
     href: entry.href,
     label: f.t(entry.key),
     current: entry.matches(path),

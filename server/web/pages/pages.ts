@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { AppError } from '../../shared/errors.js';
 import type { Identify } from '../http/auth.js';
-import { isApiPath, workbookUpload } from '../http/route.js';
+import { bpmnUpload, isApiPath, workbookUpload } from '../http/route.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Sopflow } from '../../sopflow.js';
 import type { Formatter, Locale } from '../../shared/i18n.js';
@@ -10,6 +10,9 @@ import { pageErrors, pageNotFound } from './page-errors.js';
 import { createPageKit, pageContext, requireRole } from './page-kit.js';
 import { loadTemplates } from './render.js';
 import { adminRoutes } from './routes/admin.routes.js';
+import { agentRoutes } from './routes/agents.routes.js';
+import { analyticsRoutes } from './routes/analytics.routes.js';
+import { analyticsCompareRoutes } from './routes/analytics-compare.routes.js';
 import { customerRoutes } from './routes/customers.routes.js';
 import { executionTableRoutes, importUploadPath } from './routes/execution-tables.routes.js';
 import { incidentRoutes } from './routes/incidents.routes.js';
@@ -19,6 +22,7 @@ import { notificationRoutes } from './routes/notifications.routes.js';
 import { queueRoutes } from './routes/queue.routes.js';
 import { signInRoutes } from './routes/sign-in.routes.js';
 import { ticketRoutes } from './routes/ticket.routes.js';
+import { workflowPageRoutes, workflowUploadPath } from './routes/workflows.routes.js';
 import { csrfProtection, hasValidCsrfToken, securityHeaders } from './security.js';
 import { sessions } from './session.js';
 
@@ -53,8 +57,9 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
   router.use((req, _res, next) => next(isApiPath(req.path) ? 'router' : undefined));
   router.use(pageContext(app));
   router.use(express.urlencoded({ extended: false, limit: FORM_LIMIT }));
-  // The one multipart form (a workbook upload) is read here, managers only, so its CSRF field is checked below.
+  // The multipart forms (a workbook, a BPMN file) are read here, managers only, so their CSRF field is checked below.
   router.post(importUploadPath, requireRole('manager'), workbookUpload(app.executionTables.workbookLimits.uploadBytes));
+  router.post(workflowUploadPath, requireRole('manager'), bpmnUpload(app.workflows.limits.maxBytes));
   router.use(csrfProtection);
   for (const routes of [
     signInRoutes,
@@ -64,9 +69,13 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
     customerRoutes,
     notificationRoutes,
     managerRoutes,
+    workflowPageRoutes,
     adminRoutes,
     executionTableRoutes,
     incidentRoutes,
+    analyticsCompareRoutes,
+    analyticsRoutes,
+    agentRoutes,
   ])
     router.use(routes(kit));
   router.use(pageNotFound);

@@ -18,12 +18,17 @@ describe('comparison intervals', () => {
     expect(bootstrapMeanDifference([1], [1, 2])).toBeNull();
   });
 
-  test('the Wald interval of two rates, and the verdict needs the whole interval on one side', () => {
-    // pA = 1/3 of 6, pB = 0 of 6: se = √(1/3 · 2/3 / 6) = √(1/27)
-    const se = Math.sqrt(1 / 27);
+  test("Newcombe's interval of two rates, and the verdict needs the whole interval on one side", () => {
+    // 2 of 6 against 0 of 6, worked out by hand: Wilson intervals [0.096771, 0.700007] and [0, 0.390334];
+    // −1/3 − √(0² + 0.366674²) and −1/3 + √(0.390334² + 0.236562²)
     const [low, high] = proportionDifference(2, 6, 0, 6)!;
-    expect(low).toBeCloseTo(-1 / 3 - 1.959964 * se, 6);
-    expect(high).toBeCloseTo(-1 / 3 + 1.959964 * se, 6);
+    expect(low).toBeCloseTo(-0.700007, 5);
+    expect(high).toBeCloseTo(0.123091, 5);
+    // all or nothing, 0 of 5 against 5 of 5: Wilson [0, 0.434482] and [0.565518, 1]; 1 ∓ √(2 · 0.434482²)
+    const [up, top] = proportionDifference(0, 5, 5, 5)!;
+    expect(up).toBeCloseTo(0.385549, 5);
+    expect(top).toBeCloseTo(1, 9);
+    expect(verdictOf([up, top], true)).toBe('better');
     expect(proportionDifference(1, 0, 1, 2)).toBeNull();
     expect(verdictOf([-6, -1], false)).toBe('better');
     expect(verdictOf([-6, -1], true)).toBe('worse');
@@ -81,12 +86,11 @@ eachDatabase('before/after', (database) => {
     });
     // AHT 30 min (10 + 10 + 10) against 24 min (4 + 10 + 10)
     expect(row('aht')).toMatchObject({ a: 30 * MIN, b: 24 * MIN, difference: -6 * MIN, ci95: [-6 * MIN, -6 * MIN], verdict: 'better' });
-    // abandonment 2 of 6 against 0 of 6: the interval still reaches above 0, so no claim is made
-    const se = Math.sqrt(1 / 27);
+    // abandonment 2 of 6 against 0 of 6: the interval (worked out above) still reaches above 0, so no claim is made
     const abandonment = row('abandonment')!;
     expect(abandonment).toMatchObject({ a: 1 / 3, b: 0, nA: 6, nB: 6, verdict: 'no-evidence' });
-    expect(abandonment.ci95![0]).toBeCloseTo(-1 / 3 - 1.959964 * se, 6);
-    expect(abandonment.ci95![1]).toBeCloseTo(-1 / 3 + 1.959964 * se, 6);
+    expect(abandonment.ci95![0]).toBeCloseTo(-0.700007, 5);
+    expect(abandonment.ci95![1]).toBeCloseTo(0.123091, 5);
     // no CSAT on either side: nothing to say
     expect(row('csat')).toEqual({ kpi: 'csat', a: null, b: null, nA: 0, nB: 0, difference: null, ci95: null, verdict: 'no-evidence' });
   });

@@ -32,5 +32,5 @@ describe('SQLite and PostgreSQL', () => {
       await sqlite.drop();
       await postgres.drop();
     }
-  });
+  }, 120_000);
 });

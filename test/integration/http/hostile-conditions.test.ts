@@ -105,7 +105,7 @@ eachDatabase('hostile gateway conditions', (database) => {
       app.scheduler.start();
       expect(await app.scheduler.runDue()).toMatchObject({ claimed: 0 });
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
-      expect(await app.incidents.list('all')).toHaveLength(1);
+      expect((await app.incidents.list('all')).items).toHaveLength(1);
 
       // a manager sees it on the page, in either language, and retries it there
       const manager = await FormClient.signedIn(url, PEOPLE.manager);
@@ -122,13 +122,28 @@ eachDatabase('hostile gateway conditions', (database) => {
       const retried = await manager.post(`/incidents/${listed.body.items[0].id}/retry`, {});
       expect(retried).toMatchObject({ status: 303, location: '/incidents' });
       // the running scheduler fires the retried timer, which fails again: its incident is resolved, a new one is open
-      await waitFor(async () => (await app.incidents.list('all')).length === 2, { what: 'the retried timer to fail again' });
-      await app.scheduler.stop();
-      const all = await app.incidents.list('all');
+      await waitFor(async () => (await app.incidents.list('all')).items.length === 2, { what: 'the retried timer to fail again' });
+      const all = (await app.incidents.list('all')).items;
       expect(all.map((i) => ({ status: i.status, resolution: i.resolution, resolvedBy: i.resolvedBy }))).toEqual([
         { status: 'open', resolution: undefined, resolvedBy: undefined },
         { status: 'resolved', resolution: 'retried', resolvedBy: PEOPLE.manager.email },
       ]);
+
+      // pages of one: the cursor leads from the newest to the older, and a cursor the server did not give is a 400
+      const first = await app.incidents.list('all', { limit: 1 });
+      expect(first.items.map((i) => i.id)).toEqual([all[0]!.id]);
+      const second = await app.incidents.list('all', { limit: 1, cursor: first.next! });
+      expect({ ids: second.items.map((i) => i.id), next: second.next }).toEqual({ ids: [all[1]!.id], next: undefined });
+      await expect(app.incidents.list('all', { cursor: Buffer.from('x99').toString('base64url') })).rejects.toMatchObject({ code: 'validation_failed' });
+
+      // dismissing the new one drops its timer: nothing fires, however long the scheduler runs, and the ticket stays
+      expect((await manager.post(`/incidents/${all[0]!.id}/dismiss`, {})).status).toBe(303);
+      app.clock.set(T0 + 8 * HOUR);
+      expect(await app.scheduler.runDue()).toMatchObject({ claimed: 0 });
+      await app.scheduler.stop();
+      expect((await app.incidents.list('open')).items).toEqual([]);
+      expect((await app.incidents.list('all')).items[0]).toMatchObject({ resolution: 'dismissed', resolvedBy: PEOPLE.manager.email });
+      await expect(app.incidents.dismiss(all[0]!.id, PEOPLE.manager.email)).rejects.toMatchObject({ code: 'conflict' });
     } finally {
       web.closeAllConnections();
       await new Promise((resolve) => web.close(resolve));

@@ -38,6 +38,7 @@ const ROUTES = [
   'GET /api/audit',
   'GET /api/incidents',
   'POST /api/incidents/{id}/retry',
+  'POST /api/incidents/{id}/dismiss',
   'GET /api/metrics',
   'GET /api/metrics/compare',
   'GET /api/metrics/tickets',

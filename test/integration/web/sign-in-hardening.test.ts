@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { createSessionStore } from '../../../server/data/sessions/session-store.js';
+import { hashCost, hashPassword } from '../../../server/services/users/passwords.js';
 import type { Config } from '../../../server/shared/config.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -230,6 +231,23 @@ eachDatabase('sign-in hardening', (database) => {
       }
       expect(ratio).toBeGreaterThan(0.8);
       expect(ratio).toBeLessThan(1.25);
+    });
+
+    test('a hash stored at an older cost is made again at the configured cost on the first good sign-in, not on a bad one', async () => {
+      server = await start();
+      const { user } = await server.app.users.add({ email: 'old-cost@timing.test', role: 'agent', password: 'old-cost-password-1' });
+      const stored = async () => ((await server.app.db.knex('users').where({ id: user.id }).first('password_hash')) as { password_hash: string }).password_hash;
+      const configured = hashCost(await stored())!;
+      const oldHash = await hashPassword('old-cost-password-1', configured + 1);
+      await server.app.db.knex('users').where({ id: user.id }).update({ password_hash: oldHash });
+
+      expect(await server.app.users.checkPassword(user.email, 'wrong-password-0')).toBeUndefined();
+      expect(await stored()).toBe(oldHash);
+      expect(await server.app.users.checkPassword(user.email, 'old-cost-password-1')).toMatchObject({ id: user.id });
+      const upgraded = await stored();
+      expect(hashCost(upgraded)).toBe(configured);
+      expect(await server.app.users.checkPassword(user.email, 'old-cost-password-1')).toMatchObject({ id: user.id });
+      expect(await stored()).toBe(upgraded);
     });
   });
 

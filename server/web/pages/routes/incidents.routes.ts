@@ -1,37 +1,60 @@
 import { Router } from 'express';
 import { AppError } from '../../../shared/errors.js';
+import { LIVE_WORK_KINDS, type LiveWorkKind } from '../../../services/incidents/live-work.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
 
-/** `/incidents` (managers): timers the engine refused to fire, each with a button that retries it. */
+/**
+ * `/incidents` (managers): incidents and live work — breaches still running, escalations and failed timers
+ * on open tickets in one list, newest first (`?kind=` narrows it); a failed timer has buttons that retry it or drop it.
+ */
 export function incidentRoutes(kit: PageKit): Router {
   const router = Router();
   router.use('/incidents', requireRole('manager'));
 
   router.get('/incidents', async (req, res) => {
     const f = kit.formatter(req);
-    const incidents = await kit.app.incidents.list('open');
+    const kind = LIVE_WORK_KINDS.find((k) => k === req.query.kind);
+    const { rows, counts } = await kit.app.liveWork.list(kind);
+    const total = LIVE_WORK_KINDS.reduce((sum, k) => sum + counts[k], 0);
+    const shown = kind ? counts[kind] : total;
     await kit.send(req, res, 'incidents', 'incidents.title', {
-      rows: incidents.map((incident) => ({
-        id: incident.id,
-        ticketId: incident.ticketId,
-        subject: incident.subject,
-        workflow: incident.workflow,
-        where: [incident.elementId, incident.flowId].filter(Boolean).join(' → '),
-        code: incident.code,
-        message: incident.message,
-        since: f.dateTime(incident.createdAt),
+      tabs: [
+        { href: '/incidents', label: f.t('incidents.kinds.all', { count: total }), current: !kind },
+        ...LIVE_WORK_KINDS.map((k: LiveWorkKind) => ({
+          href: `/incidents?kind=${k}`,
+          label: f.t(`incidents.kinds.${k}`, { count: counts[k] }),
+          current: k === kind,
+        })),
+      ],
+      truncated: rows.length < shown ? f.t('incidents.truncated', { shown: rows.length, count: shown }) : undefined,
+      rows: rows.map((row) => ({
+        kind: row.kind,
+        kindLabel: f.t(`incidents.kind.${row.kind}`),
+        ticketId: row.ticketId,
+        subject: row.subject,
+        workflow: row.workflow,
+        channel: f.t(`channels.${row.channel}`, { defaultValue: row.channel }),
+        vip: row.vip,
+        where: row.kind === 'failed-timer' ? [row.step, row.flow].filter(Boolean).join(' → ') : (row.stepName ?? row.step ?? f.t('incidents.ticketLimit')),
+        who: row.who,
+        code: row.code,
+        message: row.message,
+        since: f.dateTime(row.since),
+        incidentId: row.incidentId,
       })),
     });
   });
 
-  router.post('/incidents/:id/retry', async (req, res) => {
-    const id = Number(req.params.id);
-    if (!Number.isSafeInteger(id) || !/^\d+$/.test(String(req.params.id))) throw new AppError('not_found', `no incident ${String(req.params.id)}`);
-    await kit.app.incidents.retry(id, req.user!.email);
-    flash(req, { kind: 'success', key: 'incidents.retried' });
-    res.redirect(303, '/incidents');
-  });
+  for (const action of ['retry', 'dismiss'] as const) {
+    router.post(`/incidents/:id/${action}`, async (req, res) => {
+      const id = Number(req.params.id);
+      if (!Number.isSafeInteger(id) || !/^\d+$/.test(String(req.params.id))) throw new AppError('not_found', `no incident ${String(req.params.id)}`);
+      await kit.app.incidents[action](id, req.user!.email);
+      flash(req, { kind: 'success', key: action === 'retry' ? 'incidents.retried' : 'incidents.dismissed' });
+      res.redirect(303, '/incidents');
+    });
+  }
 
   return router;
 }

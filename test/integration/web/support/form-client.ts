@@ -42,6 +42,12 @@ export class FormClient {
     return this.request('POST', path, form, {});
   }
 
+  /** A file download (an Excel export) with this client's session cookie: status, headers and the bytes. */
+  async download(path: string): Promise<{ status: number; headers: Headers; data: Buffer }> {
+    const response = await fetch(this.base + path, { headers: { 'accept-language': this.language, cookie: this.cookieHeader() }, redirect: 'manual' });
+    return { status: response.status, headers: response.headers, data: Buffer.from(await response.arrayBuffer()) };
+  }
+
   /** Calls the JSON API with this client's session cookie (and, for changes, the page's CSRF token as a header). */
   async api(method: string, path: string, json?: unknown, { csrf = true }: { csrf?: boolean } = {}): Promise<{ status: number; body: any }> {
     const headers: Record<string, string> = { cookie: this.cookieHeader(), accept: 'application/json' };

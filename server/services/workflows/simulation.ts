@@ -1,6 +1,6 @@
-import { advance, fireTimer, startTicket, type Advance, type TicketState } from '../engine/ticket-engine.js';
-import { parseDuration } from '../engine/time/iso8601.js';
-import type { Workflow } from '../engine/workflow.js';
+import { advance, fireTimer, startTicket, type Advance, type TicketState } from '../../engine/ticket-engine.js';
+import { parseDuration } from '../../engine/time/iso8601.js';
+import type { Workflow } from '../../engine/workflow.js';
 
 /** One token of a simulated path: an event with fields (`grade?level=L2`) or a pause (`+PT2H`). */
 export type PathStep = { kind: 'event'; type: string; fields: Record<string, unknown> } | { kind: 'wait'; ms: number };
@@ -28,7 +28,8 @@ export interface SimulationOptions {
 }
 
 /**
- * Runs one ticket in memory on a virtual clock, printing what happens. Timers fire when a pause or an
+ * Runs one ticket in memory on a virtual clock, printing what happens: `sopflow simulate` on a file, and the
+ * editor's dry run of a draft (`WorkflowDrafts.dryRun`). Timers fire when a pause or an
  * event's think time passes their due time, in due order.
  */
 export function simulate(workflow: Workflow, path: PathStep[], options: SimulationOptions, print: (line: string) => void): TicketState {

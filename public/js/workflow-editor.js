@@ -1,0 +1,512 @@
+// The workflow editor: bpmn-js's modeler (served from /vendor/bpmn-js/) with SOPflow's own side panel for the
+// SOP properties of the selected element, written into the BPMN as `sop:` extension elements (the moddle
+// descriptor the server's importer reads). Drafts are saved on the server with the revision they were based
+// on; a stale save is refused there (409) and said here. Nothing runs inline: the CSP forbids it.
+(function () {
+  'use strict';
+
+  var root = document.querySelector('[data-editor]');
+  if (!root || typeof window.BpmnJS !== 'function') return;
+  var api = root.getAttribute('data-api');
+  var csrf = root.getAttribute('data-csrf');
+  var panel = root.querySelector('.panel');
+  var status = document.querySelector('[data-testid=editor-status]');
+  var report = document.querySelector('[data-testid=editor-report]');
+  var STEP_TYPES = [
+    'bpmn:Task',
+    'bpmn:UserTask',
+    'bpmn:ManualTask',
+    'bpmn:ReceiveTask',
+    'bpmn:ServiceTask',
+    'bpmn:ScriptTask',
+    'bpmn:SendTask',
+    'bpmn:BusinessRuleTask',
+    'bpmn:SubProcess',
+    'bpmn:IntermediateCatchEvent',
+    'bpmn:EventBasedGateway',
+  ];
+  var state = { revision: 0, dirty: false, selected: null, filling: false };
+  var modeler;
+
+  function msg(name, values) {
+    var text = root.getAttribute('data-msg-' + name) || name;
+    Object.keys(values || {}).forEach(function (key) {
+      text = text.split('{{' + key + '}}').join(String(values[key]));
+    });
+    return text;
+  }
+
+  function say(text, kind) {
+    status.textContent = text;
+    status.className = 'editor-status' + (kind ? ' ' + kind : '');
+  }
+
+  function call(method, path, body) {
+    var headers = { accept: 'application/json' };
+    if (method !== 'GET') headers['x-csrf-token'] = csrf;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return fetch(api + path, {
+      method: method,
+      credentials: 'same-origin',
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(function (response) {
+      return response.json().then(function (json) {
+        return { status: response.status, body: json };
+      });
+    });
+  }
+
+  // ---- reading and writing the `sop:` extension elements of a business object ----
+  function extension(bo, type) {
+    var values = (bo.extensionElements && bo.extensionElements.values) || [];
+    for (var i = 0; i < values.length; i += 1) if (values[i].$type === type) return values[i];
+    return null;
+  }
+
+  function withExtension(bo, type, replacement) {
+    var moddle = modeler.get('moddle');
+    var others = ((bo.extensionElements && bo.extensionElements.values) || []).filter(function (v) {
+      return v.$type !== type;
+    });
+    if (replacement) others.push(replacement);
+    return others.length ? moddle.create('bpmn:ExtensionElements', { values: others }) : undefined;
+  }
+
+  function text(value) {
+    return value === undefined || value === null ? '' : String(value);
+  }
+
+  function kindOf(element) {
+    var bo = element.businessObject;
+    if (element.type === 'bpmn:SequenceFlow') return 'flow';
+    if ((element.type === 'bpmn:BoundaryEvent' || element.type === 'bpmn:StartEvent' || element.type === 'bpmn:IntermediateCatchEvent') && timerDefinition(bo))
+      return 'timer';
+    if (STEP_TYPES.indexOf(element.type) !== -1) return 'step';
+    return 'other';
+  }
+
+  function timerDefinition(bo) {
+    return (bo.eventDefinitions || []).filter(function (d) {
+      return d.$type === 'bpmn:TimerEventDefinition';
+    })[0];
+  }
+
+  function field(name) {
+    return panel.elements.namedItem(name);
+  }
+
+  function show(kind) {
+    panel.querySelectorAll('[data-show]').forEach(function (section) {
+      var which = section.getAttribute('data-show');
+      section.hidden = !(which === kind || (which === 'any' && kind !== 'none'));
+    });
+  }
+
+  // ---- the panel shows the selected element ----
+  function fill(element) {
+    // A flow's or event's label stands for its element.
+    if (element && element.labelTarget) element = element.labelTarget;
+    state.selected = element;
+    state.filling = true;
+    try {
+      if (!element || element.type === 'bpmn:Process' || element.type === 'bpmn:Collaboration') {
+        show('none');
+        return;
+      }
+      var bo = element.businessObject;
+      var kind = kindOf(element);
+      show(kind);
+      panel.querySelector('[data-bind=id]').textContent = bo.id;
+      panel.querySelector('[data-bind=type]').textContent = element.type.replace('bpmn:', '');
+      field('name').value = text(bo.name);
+      if (kind === 'step') fillStep(bo);
+      if (kind === 'timer') fillTimer(bo);
+      if (kind === 'flow') fillFlow(bo);
+    } finally {
+      state.filling = false;
+    }
+  }
+
+  function fillStep(bo) {
+    var step = extension(bo, 'sop:Step') || {};
+    field('owner').value = text(step.owner);
+    field('sla').value = text(step.sla);
+    field('vipSla').value = text(step.vipSla);
+    field('warnAt').value = text(step.warnAt);
+    field('calendar').value = text(step.calendar);
+    field('waitingOnCustomer').checked = step.waitingOnCustomer === true;
+    field('guidance').value = (bo.documentation || [])
+      .map(function (d) {
+        return text(d.text);
+      })
+      .join('\n\n');
+    field('checklist').value = (step.items || [])
+      .map(function (item) {
+        return text(item.text);
+      })
+      .join('\n');
+    var list = panel.querySelector('[data-fields]');
+    list.textContent = '';
+    (step.fields || []).forEach(function (f) {
+      addFieldRow(f);
+    });
+  }
+
+  function addFieldRow(f) {
+    var template = panel.querySelector('[data-field-template]');
+    var row = template.content.firstElementChild.cloneNode(true);
+    f = f || {};
+    row.querySelector('[name=f-name]').value = text(f.name);
+    row.querySelector('[name=f-label]').value = text(f.label);
+    row.querySelector('[name=f-type]').value = f.type || 'string';
+    row.querySelector('[name=f-required]').checked = f.required === true;
+    row.querySelector('[name=f-options]').value = text(f.options);
+    row.querySelector('[name=f-min]').value = text(f.min);
+    row.querySelector('[name=f-max]').value = text(f.max);
+    panel.querySelector('[data-fields]').appendChild(row);
+    return row;
+  }
+
+  function fillTimer(bo) {
+    var definition = timerDefinition(bo);
+    var type =
+      ['timeDuration', 'timeCycle', 'timeDate'].filter(function (t) {
+        return definition[t];
+      })[0] || 'timeDuration';
+    field('timerType').value = type;
+    field('timerValue').value = definition[type] ? text(definition[type].body) : '';
+    field('interrupting').checked = bo.$type === 'bpmn:BoundaryEvent' ? bo.cancelActivity !== false : bo.isInterrupting !== false;
+    var reminder = extension(bo, 'sop:Reminder') || {};
+    field('remindTo').value = text(reminder.to);
+    field('remindMessage').value = text(reminder.message);
+  }
+
+  function fillFlow(bo) {
+    field('event').value = text(bo.get('sop:event'));
+    field('condition').value = bo.conditionExpression ? text(bo.conditionExpression.body) : '';
+    checkCondition();
+  }
+
+  // ---- the panel writes back into the BPMN (through modeling: undoable, and the diagram knows it changed) ----
+  function apply() {
+    var element = state.selected;
+    if (state.filling || !element) return;
+    var modeling = modeler.get('modeling');
+    var moddle = modeler.get('moddle');
+    var bo = element.businessObject;
+    var kind = kindOf(element);
+    var name = field('name').value.trim();
+    if (name !== text(bo.name)) modeling.updateProperties(element, { name: name || undefined });
+    if (kind === 'step') {
+      var attrs = {};
+      ['owner', 'sla', 'vipSla', 'calendar'].forEach(function (key) {
+        var value = field(key).value.trim();
+        if (value) attrs[key] = value;
+      });
+      var warnAt = field('warnAt').value.trim();
+      if (warnAt !== '' && !isNaN(Number(warnAt))) attrs.warnAt = Number(warnAt);
+      attrs.waitingOnCustomer = field('waitingOnCustomer').checked;
+      attrs.items = field('checklist')
+        .value.split('\n')
+        .map(function (line) {
+          return line.trim();
+        })
+        .filter(Boolean)
+        .map(function (line) {
+          return moddle.create('sop:Item', { text: line });
+        });
+      attrs.fields = Array.prototype.map
+        .call(panel.querySelectorAll('[data-fields] .field-row'), function (row) {
+          var f = {
+            name: row.querySelector('[name=f-name]').value.trim(),
+            type: row.querySelector('[name=f-type]').value,
+            required: row.querySelector('[name=f-required]').checked,
+          };
+          var label = row.querySelector('[name=f-label]').value.trim();
+          var options = row.querySelector('[name=f-options]').value.trim();
+          var min = row.querySelector('[name=f-min]').value;
+          var max = row.querySelector('[name=f-max]').value;
+          if (label) f.label = label;
+          if (options) f.options = options;
+          if (min !== '') f.min = Number(min);
+          if (max !== '') f.max = Number(max);
+          return f;
+        })
+        .filter(function (f) {
+          return f.name;
+        })
+        .map(function (f) {
+          return moddle.create('sop:Field', f);
+        });
+      var guidance = field('guidance').value.trim();
+      modeling.updateProperties(element, {
+        extensionElements: withExtension(bo, 'sop:Step', moddle.create('sop:Step', attrs)),
+        documentation: guidance ? [moddle.create('bpmn:Documentation', { text: guidance })] : [],
+      });
+    }
+    if (kind === 'timer') applyTimer(element, bo, modeling, moddle);
+    if (kind === 'flow') {
+      var event = field('event').value.trim();
+      var condition = field('condition').value.trim();
+      var props = { 'sop:event': event || undefined };
+      props.conditionExpression = condition ? moddle.create('bpmn:FormalExpression', { body: condition }) : undefined;
+      modeling.updateProperties(element, props);
+    }
+    changed();
+  }
+
+  function applyTimer(element, bo, modeling, moddle) {
+    var definition = timerDefinition(bo);
+    var type = field('timerType').value;
+    var value = field('timerValue').value.trim();
+    var timer = { timeDuration: undefined, timeCycle: undefined, timeDate: undefined };
+    if (value) timer[type] = moddle.create('bpmn:FormalExpression', { body: value });
+    modeling.updateModdleProperties(element, definition, timer);
+    var to = field('remindTo').value.trim();
+    var message = field('remindMessage').value.trim();
+    var reminder = to || message ? moddle.create('sop:Reminder', { to: to || undefined, message: message || undefined }) : null;
+    var props = { extensionElements: withExtension(bo, 'sop:Reminder', reminder) };
+    var interrupting = field('interrupting').checked;
+    if (bo.$type === 'bpmn:BoundaryEvent') props.cancelActivity = interrupting;
+    else if (bo.$type === 'bpmn:StartEvent') props.isInterrupting = interrupting;
+    modeling.updateProperties(element, props);
+  }
+
+  function changed() {
+    state.dirty = true;
+    say(msg('unsaved'));
+  }
+
+  // ---- FEEL syntax, checked by the server's parser as the manager types ----
+  var feelTimer;
+  function checkCondition() {
+    var out = panel.querySelector('[data-feel]');
+    var expression = field('condition').value.trim();
+    clearTimeout(feelTimer);
+    if (!expression) {
+      out.textContent = '';
+      return;
+    }
+    feelTimer = setTimeout(function () {
+      fetch('/api/workflows/conditions/check', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify({ expression: expression }),
+      })
+        .then(function (response) {
+          return response.json();
+        })
+        .then(function (answer) {
+          if (field('condition').value.trim() !== expression) return;
+          out.className = answer.ok ? 'feel-ok' : 'feel-error';
+          out.textContent = answer.ok ? msg('feel-ok') : typeof answer.error === 'string' ? answer.error : answer.error.message;
+        });
+    }, 250);
+  }
+
+  // ---- save, check, publish ----
+  function save() {
+    return modeler.saveXML({ format: true }).then(function (result) {
+      return call('PUT', '/draft', { bpmn: result.xml, baseRevision: state.revision }).then(function (answer) {
+        if (answer.status === 200) {
+          state.revision = answer.body.revision;
+          state.dirty = false;
+          say(msg('saved', { revision: state.revision }), 'ok');
+          return true;
+        }
+        if (answer.status === 409) say(msg('stale', { revision: answer.body.error.details.revision, by: answer.body.error.details.updatedBy || '' }), 'error');
+        else showProblems(answer.body.error);
+        return false;
+      });
+    });
+  }
+
+  function saveIfNeeded() {
+    return state.dirty || state.revision === 0 ? save() : Promise.resolve(true);
+  }
+
+  function clearMarkers() {
+    var canvas = modeler.get('canvas');
+    modeler.get('elementRegistry').forEach(function (element) {
+      canvas.removeMarker(element, 'diff-added');
+      canvas.removeMarker(element, 'diff-changed');
+    });
+  }
+
+  function item(list, className, content) {
+    var li = document.createElement('li');
+    if (className) li.className = className;
+    li.textContent = content;
+    list.appendChild(li);
+    return li;
+  }
+
+  function showReport(problems, lint, diff) {
+    report.hidden = false;
+    var problemList = report.querySelector('[data-problems]');
+    var diffList = report.querySelector('[data-diff]');
+    problemList.textContent = '';
+    diffList.textContent = '';
+    (problems || []).forEach(function (p) {
+      item(problemList, 'error', p.elementId + ' (' + p.type + '): ' + p.message);
+    });
+    (lint || [])
+      .filter(function (l) {
+        return l.severity === 'warning';
+      })
+      .forEach(function (l) {
+        item(problemList, 'warning', l.elementId + ' (' + l.rule + '): ' + l.message);
+      });
+    clearMarkers();
+    if (!diff) return;
+    var canvas = modeler.get('canvas');
+    var registry = modeler.get('elementRegistry');
+    var mark = function (id, marker) {
+      if (registry.get(id)) canvas.addMarker(id, marker);
+    };
+    diff.added.forEach(function (e) {
+      item(diffList, 'added', msg('added') + ': ' + (e.name || e.id) + ' (' + e.id + ')');
+      mark(e.id, 'diff-added');
+    });
+    diff.removed.forEach(function (e) {
+      item(diffList, 'removed', msg('removed') + ': ' + (e.name || e.id) + ' (' + e.id + ')');
+    });
+    diff.changed.forEach(function (e) {
+      var li = item(diffList, 'changed', msg('changed') + ': ' + (e.name || e.id) + ' (' + e.id + ')');
+      var sub = document.createElement('ul');
+      e.changes.forEach(function (c) {
+        item(sub, '', c.property + ': ' + c.before + ' → ' + c.after);
+      });
+      li.appendChild(sub);
+      mark(e.id, 'diff-changed');
+    });
+    if (!diff.added.length && !diff.removed.length && !diff.changed.length) item(diffList, '', msg('nochange'));
+  }
+
+  function showProblems(error) {
+    say(msg('refused') + ' ' + (error ? error.message : ''), 'error');
+    if (error && Array.isArray(error.details)) showReport(error.details, [], null);
+  }
+
+  function check() {
+    return saveIfNeeded().then(function (ok) {
+      if (!ok) return;
+      return call('POST', '/draft/check').then(function (answer) {
+        if (answer.status !== 200) return showProblems(answer.body.error);
+        showReport(answer.body.problems, answer.body.lint, answer.body.diff);
+        say(msg('checked', { problems: answer.body.problems.length }), answer.body.publishable ? 'ok' : 'error');
+      });
+    });
+  }
+
+  function publish() {
+    return saveIfNeeded().then(function (ok) {
+      if (!ok) return;
+      return call('POST', '/draft/publish', { revision: state.revision }).then(function (answer) {
+        if (answer.status !== 201) return answer.status === 409 ? say(answer.body.error.message, 'error') : showProblems(answer.body.error);
+        showReport([], answer.body.lint, answer.body.diff);
+        state.revision = 0;
+        say(msg('published', { version: answer.body.version }), 'ok');
+        var link = document.createElement('a');
+        link.href = root.getAttribute('data-library') + '?version=' + answer.body.version;
+        link.textContent = msg('view', { version: answer.body.version });
+        link.setAttribute('data-testid', 'published-link');
+        status.appendChild(document.createTextNode(' '));
+        status.appendChild(link);
+      });
+    });
+  }
+
+  function fail(error) {
+    say(msg('failed') + ' ' + (error && error.message ? error.message : String(error)), 'error');
+  }
+
+  // ---- start ----
+  fetch(root.getAttribute('data-moddle-url'), { credentials: 'same-origin' })
+    .then(function (response) {
+      return response.json();
+    })
+    .then(function (descriptor) {
+      modeler = new window.BpmnJS({ container: root.querySelector('.canvas'), moddleExtensions: { sop: descriptor } });
+      return call('GET', '/draft');
+    })
+    .then(function (answer) {
+      if (answer.status !== 200) throw new Error(answer.body.error.message);
+      state.revision = answer.body.revision;
+      return modeler.importXML(answer.body.bpmn);
+    })
+    .then(function () {
+      modeler.get('canvas').zoom('fit-viewport');
+      var owners = {};
+      modeler.get('elementRegistry').forEach(function (element) {
+        var step = element.businessObject && extension(element.businessObject, 'sop:Step');
+        if (step && step.owner) owners[step.owner] = true;
+        if (element.type === 'bpmn:Lane' && element.businessObject.name) owners[element.businessObject.name] = true;
+      });
+      var datalist = document.getElementById('p-owners');
+      Object.keys(owners)
+        .sort()
+        .forEach(function (owner) {
+          var option = document.createElement('option');
+          option.value = owner;
+          datalist.appendChild(option);
+        });
+      modeler.on('selection.changed', function (event) {
+        fill(event.newSelection.length === 1 ? event.newSelection[0] : null);
+      });
+      modeler.on('commandStack.changed', function () {
+        if (!state.filling) state.dirty = true;
+      });
+      fill(null);
+      root.setAttribute('data-ready', 'true');
+      say(msg('loaded', { revision: state.revision }));
+    })
+    .catch(fail);
+
+  panel.addEventListener('change', function (event) {
+    if (event.target.name !== 'condition') apply();
+  });
+  panel.addEventListener('input', function (event) {
+    if (event.target.name === 'condition') checkCondition();
+  });
+  // A condition is applied when the manager leaves the field (change), after its syntax was checked on input.
+  panel.addEventListener('focusout', function (event) {
+    if (event.target.name === 'condition') apply();
+  });
+  panel.addEventListener('click', function (event) {
+    var action = event.target.getAttribute('data-action');
+    if (action === 'add-field') {
+      addFieldRow().querySelector('[name=f-name]').focus();
+    } else if (action === 'remove-field') {
+      event.target.closest('.field-row').remove();
+      apply();
+    }
+  });
+  panel.addEventListener('submit', function (event) {
+    event.preventDefault();
+  });
+  // Dry run: the saved draft walked on a virtual clock by the server (nothing is written).
+  var dry = document.querySelector('[data-dry-run]');
+  dry.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var out = document.querySelector('[data-testid=dry-run]');
+    saveIfNeeded()
+      .then(function (ok) {
+        if (!ok) return;
+        return call('POST', '/draft/dry-run', { path: dry.elements.namedItem('path').value, vip: dry.elements.namedItem('vip').checked }).then(
+          function (answer) {
+            out.hidden = false;
+            out.textContent = answer.status === 200 ? answer.body.lines.join('\n') : answer.body.error.message;
+          },
+        );
+      })
+      .catch(fail);
+  });
+  document.querySelector('.editor-bar').addEventListener('click', function (event) {
+    var action = event.target.getAttribute('data-action');
+    var run = { save: save, check: check, publish: publish }[action];
+    if (run) run().catch(fail);
+  });
+})();

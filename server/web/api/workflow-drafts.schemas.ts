@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { CONDITION_CHECK_MAX_CHARS } from '../../services/workflows/condition-syntax.js';
+
+const Millis = z.number().describe('epoch milliseconds');
+
+export const DraftSchema = z.object({
+  key: z.string(),
+  bpmn: z.string().describe('BPMN 2.0 XML with layout and SOP extension elements'),
+  revision: z.number().int().describe('0: nothing saved yet (the latest version as published); each save adds one'),
+  basedOnVersion: z.number().int().nullable(),
+  saved: z.boolean(),
+  updatedAt: Millis.optional(),
+  updatedBy: z.string().optional(),
+});
+
+export const SaveDraftBody = z
+  .object({
+    bpmn: z.string().min(1).describe('the whole diagram as BPMN 2.0 XML'),
+    baseRevision: z.number().int().min(0).describe('the revision this edit started from; a save against a later revision is refused with 409'),
+  })
+  .strict();
+
+export const PublishDraftBody = z.object({ revision: z.number().int().min(1).describe('the saved revision to publish') }).strict();
+
+const ProblemSchema = z.object({ elementId: z.string(), type: z.string(), message: z.string() });
+const LintSchema = z.object({ elementId: z.string(), rule: z.string(), severity: z.enum(['error', 'warning']), message: z.string() });
+const ElementSchema = z.object({ id: z.string(), type: z.string(), name: z.string().optional() });
+export const DiffSchema = z.object({
+  added: z.array(ElementSchema),
+  removed: z.array(ElementSchema),
+  changed: z.array(ElementSchema.extend({ changes: z.array(z.object({ property: z.string(), before: z.string(), after: z.string() })) })),
+  layoutChanged: z.array(z.string()),
+  summary: z.string(),
+});
+
+export const DraftCheckSchema = z.object({
+  key: z.string(),
+  revision: z.number().int(),
+  publishable: z.boolean(),
+  problems: z.array(ProblemSchema).describe('importer problems and lint errors: each refuses a publish'),
+  lint: z.array(LintSchema).describe('every bpmnlint finding, errors and warnings'),
+  diff: DiffSchema.optional(),
+  latestVersion: z.number().int().nullable(),
+});
+
+export const PublishedSchema = z.object({ key: z.string(), version: z.number().int(), diff: DiffSchema, lint: z.array(LintSchema) });
+
+export const ConditionCheckBody = z.object({ expression: z.string().max(CONDITION_CHECK_MAX_CHARS) }).strict();
+export const ConditionCheckSchema = z.object({ ok: z.boolean(), error: z.string().optional() });
+
+export const DryRunBody = z
+  .object({
+    path: z.string().max(2_000).describe('events with fields and pauses, comma separated: answer,grade?level=L2,+PT3H,resolve'),
+    vip: z.boolean().optional(),
+  })
+  .strict();
+export const DryRunSchema = z.object({ lines: z.array(z.string()).describe('what happened, one line each, on the virtual clock') });

@@ -1,0 +1,93 @@
+import { Router, type Request, type Response } from 'express';
+import { AppError, InvalidBpmnError, TooLargeError, type BpmnProblem } from '../../../shared/errors.js';
+import { requireRole, type PageKit } from '../page-kit.js';
+import { flash } from '../session.js';
+import { libraryModel, stepRows, timerRows, versionRow } from '../view-models/workflow-page.js';
+
+/** Where the library's upload form posts a BPMN file (read as multipart before the CSRF check, in pages.ts). */
+export const workflowUploadPath = '/workflows/upload';
+
+/**
+ * The workflow library (managers and admins): every workflow with its versions, one version's diagram and
+ * step table, upload of a BPMN file from any modeler, and the editor. Agents get the 403 page.
+ */
+export function workflowPageRoutes(kit: PageKit): Router {
+  const router = Router();
+  router.use('/workflows', requireRole('manager'));
+
+  const library = async (req: Request, res: Response, refused?: { file: string; message: string; problems: BpmnProblem[] }, status = 200) => {
+    const f = kit.formatter(req);
+    const workflows = libraryModel(await kit.app.workflowOverview.all(), f);
+    await kit.send(req, res, 'workflows', 'workflows.title', { workflows, refused, maxBytes: kit.app.workflows.limits.maxBytes }, status);
+  };
+
+  router.get('/workflows', (req, res) => library(req, res));
+
+  router.post(workflowUploadPath, async (req, res) => {
+    if (!req.file) throw new AppError('bad_request', 'choose a BPMN file (.bpmn or .xml) to upload');
+    const file = req.file.originalname;
+    try {
+      const { version, created } = await kit.app.workflows.import(req.file.buffer, req.user!.email);
+      kit.catalog.invalidate();
+      flash(req, {
+        kind: 'success',
+        key: created ? 'workflows.upload.imported' : 'workflows.upload.unchanged',
+        values: { name: version.name, version: version.version },
+      });
+      res.redirect(303, `/workflows/${encodeURIComponent(version.key)}?version=${version.version}`);
+    } catch (error) {
+      // Refused whole: the page lists every problem by element id, and nothing was imported.
+      if (error instanceof InvalidBpmnError) return library(req, res, { file, message: error.message, problems: error.problems }, 422);
+      if (error instanceof TooLargeError) return library(req, res, { file, message: error.message, problems: [] }, 413);
+      throw error;
+    }
+  });
+
+  router.get('/workflows/:key', async (req, res) => {
+    const f = kit.formatter(req);
+    const key = req.params.key;
+    const versions = await kit.app.workflowOverview.versions(key);
+    const asked = typeof req.query.version === 'string' && /^[1-9]\d{0,8}$/.test(req.query.version) ? Number(req.query.version) : versions[0]!.version;
+    const version = await kit.app.workflows.version(key, asked);
+    const { workflow } = version;
+    await kit.send(
+      req,
+      res,
+      'workflow',
+      { text: `${workflow.name} · v${version.version}` },
+      {
+        key,
+        name: workflow.name,
+        version: version.version,
+        latest: versions[0]!.version === version.version,
+        edit: `/workflows/${encodeURIComponent(key)}/edit`,
+        download: `/api/workflows/${encodeURIComponent(key)}/versions/${version.version}/bpmn`,
+        versions: versions.map((v) => versionRow(key, v, f, version.version)),
+        steps: stepRows(workflow, f),
+        timers: timerRows(workflow, f),
+        limit: workflow.slaMs !== undefined ? f.duration(workflow.slaMs) : undefined,
+        vipLimit: workflow.vipSlaMs !== undefined ? f.duration(workflow.vipSlaMs) : undefined,
+      },
+    );
+  });
+
+  router.get('/workflows/:key/edit', async (req, res) => {
+    const key = req.params.key;
+    const latest = await kit.app.workflows.latest(key);
+    await kit.send(
+      req,
+      res,
+      'workflow-editor',
+      { text: `${latest.name} · ${kit.formatter(req).t('editor.title')}` },
+      {
+        key,
+        name: latest.name,
+        version: latest.version,
+        library: `/workflows/${encodeURIComponent(key)}`,
+        api: `/api/workflows/${encodeURIComponent(key)}`,
+      },
+    );
+  });
+
+  return router;
+}

@@ -1,0 +1,138 @@
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { describeInBrowser, SCREENSHOTS } from '../helpers/browser.js';
+import { sqliteDatabase, type TestDatabase } from '../helpers/databases.js';
+import { PEOPLE, startTestServer, type TestServer } from '../helpers/web-server.js';
+
+const SLOW = 120_000;
+const KEY = 'customer-inquiry';
+
+describeInBrowser('workflow library and editor end to end', (browser) => {
+  let database: TestDatabase;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    database = sqliteDatabase();
+    server = await startTestServer(database, { workflows: [KEY] });
+  }, SLOW);
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  /** A signed-in page that records every request leaving for another host, and every error the page reports (CSP among them). */
+  async function signedIn(person: { email: string; password: string }, locale = 'en-US') {
+    const context = await browser().newContext({ locale, viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    const outside: string[] = [];
+    const errors: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(server.url) && !request.url().startsWith('data:') && !request.url().startsWith('blob:')) outside.push(request.url());
+    });
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('response', (response) => {
+      if (response.status() >= 400 && response.request().resourceType() !== 'document') errors.push(`${response.status()} ${response.url()}`);
+    });
+    // Console errors: CSP refusals and script failures. A failed load is seen by its response above (the browser's
+    // own favicon request, which pages never ask for, has none).
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
+    });
+    await page.goto(server.url + '/');
+    await page.fill('#email', person.email);
+    await page.fill('#password', person.password);
+    await Promise.all([page.waitForURL(/\/(queue|workflows|admin)/), page.click('form.stacked button[type=submit]')]);
+    return { page, outside, errors, close: () => context.close() };
+  }
+
+  async function setField(page: Page, selector: string, value: string): Promise<void> {
+    await page.fill(selector, value);
+    await page.dispatchEvent(selector, 'change');
+  }
+
+  test(
+    'a manager opens the inquiry SOP in the editor, changes a step’s limit and owner in the panel, saves, publishes and sees version 2 with the diff',
+    async () => {
+      const running = await server.app.tickets.create(
+        { workflow: KEY, channel: 'chat', subject: 'old ticket', customer: { name: 'Wang Wei' } },
+        PEOPLE.agent.email,
+      );
+      const { page, outside, errors, close } = await signedIn(PEOPLE.manager);
+
+      // the library and a version's diagram, drawn by the viewer served from the project
+      await page.goto(`${server.url}/workflows/${KEY}`);
+      await page.waitForSelector('.diagram[data-ready=true]');
+      expect(await page.locator('.diagram [data-element-id=Task_Grade]').count()).toBe(1);
+      expect((await page.locator('tr[data-step=Task_Grade] [data-testid=limit]').textContent())?.trim()).toBe('10 min');
+
+      // the editor: select the grading step, change its limit and owner in the side panel
+      await page.goto(`${server.url}/workflows/${KEY}/edit`);
+      await page.waitForSelector('[data-editor][data-ready=true]');
+      await page.click('.canvas [data-element-id=Task_Grade]');
+      await page.waitForSelector('#p-sla:visible');
+      expect(await page.inputValue('#p-sla')).toBe('PT10M');
+      expect(await page.inputValue('#p-owner')).toBe('客服专员 Agent');
+      await setField(page, '#p-sla', 'PT20M');
+      await setField(page, '#p-owner', '分级专员 Grader');
+      await page.screenshot({ path: fileURLToPath(new URL('workflow-editor.png', SCREENSHOTS)) });
+
+      // a gateway condition is checked as it is typed
+      await page.click('.canvas [data-element-id=Flow_Level_L2_label]');
+      await page.waitForSelector('#p-condition:visible');
+      await page.fill('#p-condition', 'level = ("L2"');
+      await page.waitForSelector('[data-feel].feel-error');
+      await page.fill('#p-condition', 'level = "L2"');
+      await page.waitForSelector('[data-feel].feel-ok');
+
+      await page.click('button[data-action=save]');
+      await page.waitForFunction(() => /revision 1/.test(document.querySelector('[data-testid=editor-status]')?.textContent ?? ''));
+      await page.click('button[data-action=publish]');
+      await page.waitForSelector('[data-testid=published-link]');
+      const diff = (await page.locator('[data-testid=diff]').textContent()) ?? '';
+      expect(diff).toContain('Task_Grade');
+      expect(diff).toContain('owner: 客服专员 Agent → 分级专员 Grader');
+      expect(diff).toContain('slaMs: 10 min → 20 min');
+      // the changed step is painted on the diagram
+      expect(await page.locator('.canvas .djs-element.diff-changed[data-element-id=Task_Grade]').count()).toBe(1);
+      await page.screenshot({ path: fileURLToPath(new URL('workflow-published.png', SCREENSHOTS)), fullPage: true });
+
+      // version 2 in the library, with the new limit and owner; the old ticket stays on version 1
+      await page.click('[data-testid=published-link]');
+      await page.waitForSelector('[data-testid=steps]');
+      expect(page.url()).toContain('version=2');
+      expect((await page.locator('tr[data-step=Task_Grade] [data-testid=limit]').textContent())?.trim()).toBe('20 min');
+      expect((await page.locator('tr[data-step=Task_Grade] [data-testid=owner]').textContent())?.trim()).toBe('分级专员 Grader');
+      expect((await server.app.tickets.get(running.id)).version).toBe(1);
+
+      expect(outside).toEqual([]);
+      expect(errors).toEqual([]);
+      await close();
+    },
+    SLOW,
+  );
+
+  test(
+    'an invalid BPMN uploaded from the library page is refused with its element ids listed; an agent cannot open the editor',
+    async () => {
+      const { page, close } = await signedIn(PEOPLE.manager, 'zh-CN');
+      await page.goto(`${server.url}/workflows`);
+      await page.setInputFiles('#bpmn-file', {
+        name: 'broken.bpmn',
+        mimeType: 'application/xml',
+        buffer: Buffer.from(
+          '<?xml version="1.0"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D"><bpmn:process id="broken" isExecutable="true"><bpmn:startEvent id="Start_1"/><bpmn:userTask id="Task_Lonely"/><bpmn:sequenceFlow id="Flow_1" sourceRef="Start_1" targetRef="Task_Missing"/></bpmn:process></bpmn:definitions>',
+        ),
+      });
+      await Promise.all([page.waitForLoadState('load'), page.click('[data-testid=upload-form] button[type=submit]')]);
+      const problems = (await page.locator('[data-testid=upload-problems]').textContent()) ?? '';
+      expect(problems).toMatch(/Flow_1|Task_Missing|Task_Lonely/);
+      await close();
+
+      const agent = await signedIn(PEOPLE.agent);
+      const answer = await agent.page.goto(`${server.url}/workflows/${KEY}/edit`);
+      expect(answer?.status()).toBe(403);
+      await agent.close();
+    },
+    SLOW,
+  );
+});

@@ -1,0 +1,198 @@
+import { readFileSync } from 'node:fs';
+import { DraftCheckSchema, DraftSchema, PublishedSchema } from '../../../server/web/api/workflow-drafts.schemas.js';
+import { eachDatabase } from '../../helpers/databases.js';
+import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
+import { FormClient } from '../web/support/form-client.js';
+
+const KEY = 'customer-inquiry';
+const TICKET = { workflow: KEY, channel: 'chat', subject: 'cannot log in', customer: { name: 'Wang Wei' } };
+const UNEXECUTABLE = readFileSync(new URL('../../fixtures/corpus/bpmn-miwg-test-suite/bpmn.io (Camunda Modeler) 18.6.1/C.9.1-export.bpmn', import.meta.url));
+
+/** The answer parsed by its documented schema: a field the schema does not describe would be stripped. */
+function documented<T>(schema: { parse(value: unknown): T }, body: unknown): T {
+  expect(schema.parse(body)).toEqual(body);
+  return body as T;
+}
+
+/** The grading step with a longer limit and another owner, as the editor's panel would write it. */
+function changedGrading(bpmn: string): string {
+  const changed = bpmn.replace(/(<sop:step owner=")客服专员 Agent(" sla=")PT10M(")/, '$1分级专员 Grader$2PT20M$3');
+  expect(changed).not.toBe(bpmn);
+  return changed;
+}
+
+eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
+  let server: TestServer;
+  beforeEach(async () => {
+    server = await startTestServer(database(), { workflows: [KEY] });
+  });
+  afterEach(() => server.close());
+
+  const manager = (method: string, path: string, json?: unknown) =>
+    server.call(method, path, { token: server.tokens.manager, ...(json !== undefined ? { json } : {}) });
+
+  test('a draft saved twice from two stale copies: the second is refused with 409 and the first is kept', async () => {
+    // given two managers who opened the same (unsaved) draft
+    const opened = await manager('GET', `/api/workflows/${KEY}/draft`);
+    expect(opened.status).toBe(200);
+    documented(DraftSchema, opened.body);
+    expect(opened.body).toMatchObject({ key: KEY, revision: 0, basedOnVersion: 1, saved: false });
+
+    // when the first saves, then the draft is revision 1
+    const first = await manager('PUT', `/api/workflows/${KEY}/draft`, { bpmn: changedGrading(opened.body.bpmn), baseRevision: 0 });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ revision: 1, saved: true, updatedBy: PEOPLE.manager.email });
+
+    // when the second saves from the same stale copy, then it is refused and nothing is overwritten
+    const second = await manager('PUT', `/api/workflows/${KEY}/draft`, { bpmn: opened.body.bpmn, baseRevision: 0 });
+    expect(second.status).toBe(409);
+    expect(second.body.error).toMatchObject({ code: 'conflict', details: { revision: 1, updatedBy: PEOPLE.manager.email } });
+    const stored = await manager('GET', `/api/workflows/${KEY}/draft`);
+    expect(stored.body.revision).toBe(1);
+    expect(stored.body.bpmn).toContain('分级专员 Grader');
+
+    // and the save is in the audit log with who and the diff
+    const audit = await server.app.audit.page();
+    const saved = audit.items.find((entry) => entry.action === 'workflow.draft_save');
+    expect(saved).toMatchObject({
+      actor: PEOPLE.manager.email,
+      target: `workflow ${KEY} draft`,
+      after: { revision: 1, diff: '0 added, 0 removed, 1 changed' },
+    });
+  });
+
+  test('check lists the diff; publish makes version 2; the old ticket finishes on version 1 while a new one runs on version 2', async () => {
+    const running = await server.call('POST', '/api/tickets', { json: TICKET });
+    expect(running.body).toMatchObject({ version: 1 });
+    const opened = await manager('GET', `/api/workflows/${KEY}/draft`);
+    await manager('PUT', `/api/workflows/${KEY}/draft`, { bpmn: changedGrading(opened.body.bpmn), baseRevision: 0 });
+
+    // when the draft is checked, then it is publishable and the step's limit and owner changes are listed
+    const check = await manager('POST', `/api/workflows/${KEY}/draft/check`);
+    expect(check.status).toBe(200);
+    documented(DraftCheckSchema, check.body);
+    expect(check.body).toMatchObject({ publishable: true, problems: [], latestVersion: 1 });
+    const grading = check.body.diff.changed.find((c: { id: string }) => c.id === 'Task_Grade');
+    expect(grading.changes).toEqual(
+      expect.arrayContaining([
+        { property: 'owner', before: '客服专员 Agent', after: '分级专员 Grader' },
+        { property: 'slaMs', before: '10 min', after: '20 min' },
+      ]),
+    );
+
+    // when it is published
+    const published = await manager('POST', `/api/workflows/${KEY}/draft/publish`, { revision: 1 });
+    expect(published.status).toBe(201);
+    documented(PublishedSchema, published.body);
+    expect(published.body).toMatchObject({ key: KEY, version: 2, diff: { summary: '0 added, 0 removed, 1 changed' } });
+
+    // then the draft is gone, version 2 is the latest, the old ticket goes on on version 1 with the old limit
+    expect((await manager('GET', `/api/workflows/${KEY}/draft`)).body).toMatchObject({ revision: 0, basedOnVersion: 2, saved: false });
+    const answered = await server.call('POST', `/api/tickets/${running.body.id}/events`, { json: { type: 'answer' } });
+    expect(answered.body).toMatchObject({ version: 1, state: ['Task_Grade'] });
+    const oldTicket = await server.call('GET', `/api/tickets/${running.body.id}`);
+    expect(oldTicket.body.stepLog.at(-1)).toMatchObject({ step: 'Task_Grade', slaMs: 10 * 60_000 });
+    const fresh = await server.call('POST', '/api/tickets', { json: TICKET });
+    expect(fresh.body.version).toBe(2);
+    const freshAnswered = await server.call('POST', `/api/tickets/${fresh.body.id}/events`, { json: { type: 'answer' } });
+    expect(freshAnswered.body).toMatchObject({ version: 2, state: ['Task_Grade'] });
+    expect((await server.call('GET', `/api/tickets/${fresh.body.id}`)).body.stepLog.at(-1)).toMatchObject({ step: 'Task_Grade', slaMs: 20 * 60_000 });
+
+    // and the publish is audited with the diff; publishing the same revision again is refused
+    const audit = await server.app.audit.page();
+    expect(audit.items.find((entry) => entry.action === 'workflow.publish')).toMatchObject({
+      actor: PEOPLE.manager.email,
+      target: `workflow ${KEY} v2`,
+      before: { version: 1 },
+      after: { version: 2, changed: [expect.stringContaining('Task_Grade: owner 客服专员 Agent → 分级专员 Grader')] },
+    });
+    expect((await manager('POST', `/api/workflows/${KEY}/draft/publish`, { revision: 1 })).status).toBe(404);
+  });
+
+  test('lint problems are reported by element id; a lint error refuses the publish and nothing is published', async () => {
+    const opened = await manager('GET', `/api/workflows/${KEY}/draft`);
+    // a task with no flows at all, and an unnamed one: bpmnlint's no-disconnected (error) and label-required (warning)
+    const stray = '<bpmn:userTask id="Task_Stray" />';
+    const bpmn = opened.body.bpmn.replace(/(<bpmn:process [^>]*>)/, `$1${stray}`);
+    expect((await manager('PUT', `/api/workflows/${KEY}/draft`, { bpmn, baseRevision: 0 })).status).toBe(200);
+
+    const check = await manager('POST', `/api/workflows/${KEY}/draft/check`);
+    expect(check.body.publishable).toBe(false);
+    expect(check.body.lint).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ elementId: 'Task_Stray', rule: 'no-disconnected', severity: 'error' }),
+        expect.objectContaining({ elementId: 'Task_Stray', rule: 'label-required', severity: 'warning' }),
+      ]),
+    );
+    expect(check.body.problems).toEqual(expect.arrayContaining([expect.objectContaining({ elementId: 'Task_Stray', type: 'lint:no-disconnected' })]));
+
+    const refused = await manager('POST', `/api/workflows/${KEY}/draft/publish`, { revision: 1 });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('invalid_bpmn');
+    expect(refused.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ elementId: 'Task_Stray' })]));
+    expect((await server.call('GET', `/api/workflows/${KEY}/versions`)).body.items).toHaveLength(1);
+  });
+
+  test('a dry run walks a path through the saved draft on a virtual clock: steps, limits, reminders; nothing is written', async () => {
+    const opened = await manager('GET', `/api/workflows/${KEY}/draft`);
+    await manager('PUT', `/api/workflows/${KEY}/draft`, { bpmn: changedGrading(opened.body.bpmn), baseRevision: 0 });
+    const run = await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: 'answer,grade?level=L2,+PT3H,resolve' });
+    expect(run.status).toBe(200);
+    const text = run.body.lines.join('\n');
+    // the draft's new limit and owner for grading, L2 technical support, its 2 h first-response reminder
+    expect(text).toMatch(/entered {2}Task_Grade "问题分级 Grading" limit 20 min owner 分级专员 Grader/);
+    expect(text).toMatch(/entered {2}Task_L2TechSupport .* limit 24 h/);
+    expect(text).toMatch(/reminder .*to 技术支持主管 Technical-support lead/);
+    expect(text).toContain('waiting in Task_Feedback');
+    // a refused event ends the walk with the reason; a malformed pause is a 400 naming the path
+    const refused = await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: 'resolve' });
+    expect(refused.body.lines.at(-1)).toMatch(/^refused: /);
+    expect((await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: '+nonsense' })).body.error).toMatchObject({ code: 'validation_failed' });
+    expect((await server.call('GET', '/api/tickets')).body.items).toHaveLength(0);
+  });
+
+  test('the FEEL syntax check answers as the importer parses', async () => {
+    expect((await manager('POST', '/api/workflows/conditions/check', { expression: 'level = "L2"' })).body).toEqual({ ok: true });
+    const broken = await manager('POST', '/api/workflows/conditions/check', { expression: 'level = ("L2"' });
+    expect(broken.body).toMatchObject({ ok: false, error: expect.stringContaining('syntax error') });
+  });
+
+  test('an agent may neither open the editor nor save, check or publish (page and API: 403)', async () => {
+    for (const [method, path, json] of [
+      ['GET', `/api/workflows/${KEY}/draft`, undefined],
+      ['PUT', `/api/workflows/${KEY}/draft`, { bpmn: '<x/>', baseRevision: 0 }],
+      ['POST', `/api/workflows/${KEY}/draft/check`, undefined],
+      ['POST', `/api/workflows/${KEY}/draft/publish`, { revision: 1 }],
+      ['POST', '/api/workflows/conditions/check', { expression: 'a' }],
+    ] as const) {
+      const answer = await server.call(method, path, json !== undefined ? { json } : {});
+      expect([path, answer.status, answer.body.error.code]).toEqual([path, 403, 'forbidden']);
+    }
+    const agent = await FormClient.signedIn(server.url, PEOPLE.agent);
+    for (const path of [`/workflows/${KEY}/edit`, `/workflows/${KEY}`, '/workflows']) expect([path, (await agent.get(path)).status]).toEqual([path, 403]);
+    expect((await agent.api('PUT', `/api/workflows/${KEY}/draft`, { bpmn: '<x/>', baseRevision: 0 })).status).toBe(403);
+  });
+
+  test('the library lists versions with their tickets; an invalid upload from the page lists element ids and imports nothing', async () => {
+    const ticket = await server.call('POST', '/api/tickets', { json: TICKET });
+    expect(ticket.status).toBe(201);
+    const client = await FormClient.signedIn(server.url, PEOPLE.manager);
+    const library = await client.get('/workflows');
+    expect(library.status).toBe(200);
+    expect(library.html).toMatch(/<tr data-version="1">[\s\S]*?data-testid="open">1<\/td><td class="num" data-testid="closed">0<\/td>/);
+
+    const refused = await client.postFile('/workflows/upload', 'file', UNEXECUTABLE, 'C.9.1-export.bpmn');
+    expect(refused.status).toBe(422);
+    expect(refused.html).toContain('data-testid="upload-problems"');
+    const ids = [...refused.html.matchAll(/<td><code>([^<]+)<\/code><\/td>/g)].map((m) => m[1]);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.every((id) => id && id !== 'undefined')).toBe(true);
+    expect((await server.call('GET', '/api/workflows')).body.items.map((w: { key: string }) => w.key)).toEqual([KEY]);
+
+    // a valid file from another modeler is published and shown with its step table
+    const detail = await client.get(`/workflows/${KEY}?version=1`);
+    expect(detail.html).toContain('data-testid="steps"');
+    expect(detail.html).toContain('Task_Grade');
+    expect(detail.html).toContain('data-bpmn-url="/api/workflows/customer-inquiry/versions/1/bpmn"');
+  });
+});
