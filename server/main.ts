@@ -20,10 +20,13 @@ export interface RunningServer {
 
 /**
  * Opens the database (migrating it), makes sure there is an admin and the built-in SOPs, listens on `config.port`, starts the
- * timer scheduler, and on SIGTERM or SIGINT shuts down gracefully and exits 0.
+ * timer scheduler and the report runner, and on SIGTERM or SIGINT shuts down gracefully and exits 0.
  */
 export async function startServer(config: Config, logger: Logger = createLogger(config)): Promise<RunningServer> {
-  const app = await openSopflow(config, { onError: (error) => logger.error({ err: error }, 'a timer could not be fired') });
+  const app = await openSopflow(config, {
+    onError: (error) => logger.error({ err: error }, 'a timer could not be fired'),
+    onReportError: (error) => logger.error({ err: error }, 'a scheduled report could not be made'),
+  });
   const server = createServer(createApp(app, logger));
   try {
     // Several processes starting together on one PostgreSQL: one of them creates the admin.
@@ -48,6 +51,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     throw error;
   }
   app.scheduler.start();
+  app.reports.start();
   app.executionTables.warmWorkbookReaders();
   const url = `http://localhost:${(server.address() as AddressInfo).port}`;
   logger.info({ url, database: app.db.client }, 'SOPflow is listening');
@@ -59,7 +63,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
       // A kept-alive connection turns idle when its request is answered; close it then, not at its keep-alive timeout.
       const sweep = setInterval(() => server.closeIdleConnections(), 50).unref();
-      await Promise.all([new Promise((resolve) => server.close(resolve)), app.scheduler.stop()]);
+      await Promise.all([new Promise((resolve) => server.close(resolve)), app.scheduler.stop(), app.reports.stop()]);
       clearTimeout(cut);
       clearInterval(sweep);
       await app.close();

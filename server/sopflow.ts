@@ -23,6 +23,7 @@ import { AuditLog } from './services/audit/audit.js';
 import { People } from './services/users/people.js';
 import { KnexWorkflowRepository } from './data/workflows/workflow-repository.js';
 import { ExecutionTables } from './services/execution-tables/execution-tables.js';
+import { KpiMeasurer } from './services/execution-tables/kpi-measure.js';
 import { loadExecutionTableTemplates, TEMPLATES_DIR, type ExecutionTableTemplates } from './services/execution-tables/templates.js';
 import { createBusinessTime } from './engine/time/business-calendar.js';
 import { BUILT_IN_CALENDARS } from './engine/time/calendars.js';
@@ -36,6 +37,11 @@ import { LiveWork } from './services/incidents/live-work.js';
 import { Users } from './services/users/users.js';
 import { WorkflowChecks } from './services/workflows/workflow-checks.js';
 import { createMetricsService, type MetricsService } from './services/analytics/metrics-service.js';
+import { KnexReportRepository } from './data/reports/report-repository.js';
+import { KnexTicketTimersReadModel } from './data/reports/ticket-timers.query.js';
+import { Reports } from './services/reports/reports.js';
+import { createI18n, LOCALES_DIR } from './shared/i18n.js';
+import { DEFAULT_REPORT_SETTINGS } from './shared/report-settings.js';
 import { WorkflowLibrary } from './services/workflows/workflow-library.js';
 import { KnexWorkflowDraftRepository } from './data/workflows/draft-repository.js';
 import { KnexWorkflowUsageReadModel } from './data/read-models/workflow-usage.query.js';
@@ -87,6 +93,8 @@ export interface Sopflow {
   eventLog: EventLog;
   /** The one metric engine (issue 15): KPIs, comparisons and the tickets behind every number. */
   analytics: MetricsService;
+  /** Scheduled reports (subscriptions, the runner that makes them, the stored workbooks) and the per-ticket export. */
+  reports: Reports;
   system: System;
   close(): Promise<void>;
 }
@@ -96,6 +104,8 @@ export interface OpenOptions {
   onError?: (error: unknown) => void;
   /** A simulation on its own clock (the demo): the timers it arms are fired by its own scheduler only, until released. */
   simulation?: boolean;
+  /** Told of a scheduled report that could not be made (it is tried again when its claim lapses). */
+  onReportError?: (error: unknown) => void;
 }
 
 export async function openSopflow(config: Config, options: OpenOptions = {}): Promise<Sopflow> {
@@ -129,7 +139,30 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   const userRepository = new KnexUserRepository(db);
   const users = new Users(userRepository, clock, config.passwordHashCost, config.passwordRule);
   const templates = loadExecutionTableTemplates(TEMPLATES_DIR);
-  const executionTables = new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows, config.workbookLimits);
+  const metrics = createMetricsService({
+    clock,
+    metrics: new KnexMetricsReadModel(db, analytics.weekUtcOffsetMinutes),
+    rows: new KnexFactRowsReadModel(db),
+    workflowOf: (key) =>
+      workflows.latest(key).then(
+        (v) => v.workflow,
+        () => undefined,
+      ),
+    settings: { bootstrapMax: analytics.bootstrapMax },
+  });
+  const reportSettings = config.reports ?? DEFAULT_REPORT_SETTINGS;
+  const reports = new Reports({
+    repository: new KnexReportRepository(db),
+    timers: new KnexTicketTimersReadModel(db),
+    analytics: metrics,
+    workflows,
+    clock,
+    formatter: createI18n(LOCALES_DIR).formatter,
+    settings: reportSettings,
+    ...(options.onReportError ? { onError: options.onReportError } : {}),
+  });
+  const measurer = new KpiMeasurer(metrics, clock, { windowDays: reportSettings.kpiWindowDays, timeZone: reportSettings.timeZone });
+  const executionTables = new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows, measurer, config.workbookLimits);
   return {
     config,
     clock,
@@ -150,17 +183,8 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     inbox: new Inbox(new KnexNotificationsReadModel(db), clock, users),
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),
     eventLog: new EventLog(new KnexEventLogReadModel(db), workflows, { dayOffsetMinutes: analytics.weekUtcOffsetMinutes }),
-    analytics: createMetricsService({
-      clock,
-      metrics: new KnexMetricsReadModel(db, analytics.weekUtcOffsetMinutes),
-      rows: new KnexFactRowsReadModel(db),
-      workflowOf: (key) =>
-        workflows.latest(key).then(
-          (v) => v.workflow,
-          () => undefined,
-        ),
-      settings: { bootstrapMax: analytics.bootstrapMax },
-    }),
+    analytics: metrics,
+    reports,
     system: {
       database: db.client,
       ping: () => db.ping(),
@@ -168,7 +192,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
       rateLimitStore: (prefix) => new DatabaseRateLimitStore(db, clock, prefix),
     },
     async close() {
-      await scheduler.stop();
+      await Promise.all([scheduler.stop(), reports.stop()]);
       await tickets.settled();
       await executionTables.close();
       await db.close();

@@ -12,8 +12,10 @@ import {
   type WorkbookLimits,
   type WorkflowLimits,
 } from './limits.js';
+import { reportSettingsFrom, type ReportSettings } from './report-settings.js';
 
 export * from './limits.js';
+export * from './report-settings.js';
 
 /**
  * The one place configuration is read. Precedence: defaults, then the environment. Everything else
@@ -57,6 +59,8 @@ export interface Config {
   queueFilterOptions?: number;
   /** Bounds on an uploaded Excel workbook (execution-table import); absent: DEFAULT_WORKBOOK_LIMITS. */
   workbookLimits?: WorkbookLimits;
+  /** Scheduled reports and KPI targets (REPORT_*, KPI_TARGET_WINDOW_DAYS); absent: DEFAULT_REPORT_SETTINGS. */
+  reports?: ReportSettings;
   /** How the metric engine judges and groups (issue 15); DEFAULT_ANALYTICS_SETTINGS when absent. */
   analytics?: AnalyticsSettings;
 }
@@ -204,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     workflowLimits: workflowLimitsFrom(env),
     queueFilterOptions: wholeNumberSetting(env, 'QUEUE_FILTER_OPTIONS') ?? DEFAULT_QUEUE_FILTER_OPTIONS,
     workbookLimits: workbookLimitsFrom(env),
+    reports: reportSettingsFrom(env),
     analytics: analyticsFrom(env),
   };
   const passwordHashCost = passwordHashCostFrom(env.PASSWORD_HASH_COST, env.NODE_ENV);

@@ -9,6 +9,7 @@ import { executionTableRoutes } from './api/execution-tables.routes.js';
 import { peopleRoutes } from './api/users.routes.js';
 import { incidentRoutes } from './api/incidents.routes.js';
 import { analyticsRoutes } from './api/analytics.routes.js';
+import { reportRoutes } from './api/reports.routes.js';
 import { systemRoutes } from './api/system.routes.js';
 import { ticketRoutes } from './api/tickets.routes.js';
 import { workflowRoutes } from './api/workflows.routes.js';
@@ -77,6 +78,7 @@ function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiR
     ...incidentRoutes(app),
     ...eventLogRoutes(app),
     ...analyticsRoutes(app),
+    ...reportRoutes(app),
   ];
   document = openApiDocument(routes);
   return routes;

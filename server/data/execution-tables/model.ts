@@ -42,6 +42,8 @@ export interface KpiTarget {
   baseline?: { from: string; to: string };
   /** The target in the manager's own words ("首次响应 ≤ 15 分钟"). */
   description?: string;
+  /** The workflow key it is measured on; absent: the table's only workflow, or every workflow. */
+  workflow?: string;
 }
 
 /** What a person edits in a row; dates are calendar dates `YYYY-MM-DD` (no time, no time zone). */
@@ -87,10 +89,15 @@ export type TableHeader = Omit<ExecutionTable, 'rows'>;
 export const ROW_FIELDS = ['phase', 'actions', 'owner', 'startDate', 'endDate', 'status', 'blockers', 'suggestions', 'notes', 'kpi'] as const satisfies ReadonlyArray<keyof RowContent>;
 export type RowField = (typeof ROW_FIELDS)[number];
 
-/** Changed fields, each from → to; `position` when the row moved. */
-export type RowChanges = Partial<Record<RowField | 'position', { from: unknown; to: unknown }>>;
+/**
+ * Changed fields, each from → to; `position` when the row moved; `measured` (from null) when a missed KPI target
+ * flagged the row: the measurement it was flagged on.
+ */
+export type RowChanges = Partial<Record<RowField | 'position' | 'measured', { from: unknown; to: unknown }>>;
 
-export type HistoryAction = 'created' | 'updated' | 'moved' | 'deleted' | 'imported';
+export const HISTORY_ACTIONS = ['created', 'updated', 'moved', 'deleted', 'imported', 'flagged'] as const;
+/** `flagged`: set to needs optimization because its KPI target was missed. */
+export type HistoryAction = (typeof HISTORY_ACTIONS)[number];
 
 /** One change to a row: who, when, what (each changed field from → to). */
 export interface RowHistoryEntry {

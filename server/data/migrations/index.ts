@@ -11,6 +11,7 @@ import * as ticketRowVersion from './2026-12-04-10-ticket-row-version.js';
 import * as peopleAndAudit from './2026-12-04-11-people-and-audit.js';
 import * as incidents from './2026-12-04-12-incidents.js';
 import * as analytics from './2026-12-05-13-analytics.js';
+import * as reports from './2026-12-05-14-reports.js';
 import * as workflowDrafts from './2026-12-05-15-workflow-drafts.js';
 
 // Migrations are listed here rather than discovered on disk, so they run the same from TypeScript
@@ -28,6 +29,7 @@ const migrations: Record<string, Knex.Migration> = {
   '2026-12-04-11-people-and-audit': peopleAndAudit,
   '2026-12-04-12-incidents': incidents,
   '2026-12-05-13-analytics': analytics,
+  '2026-12-05-14-reports': reports,
   '2026-12-05-15-workflow-drafts': workflowDrafts,
 };
 

@@ -12,6 +12,7 @@ import {
 } from '../../data/execution-tables/model.js';
 
 export {
+  HISTORY_ACTIONS,
   KPI_COMPARISONS,
   KPI_METRICS,
   ROW_FIELDS,
@@ -45,6 +46,9 @@ export const TEXT_LIMITS: Record<Exclude<RowField, 'startDate' | 'endDate' | 'st
   suggestions: 4000,
   notes: 4000,
 };
+
+/** As the workflows table stores a key. */
+const WORKFLOW_KEY_LIMIT = 200;
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -152,6 +156,13 @@ function kpiProblems(kpi: KpiTarget): FieldProblem[] {
       values: { value: kpi.comparison },
     });
   if (!Number.isFinite(kpi.target)) problems.push({ field: 'kpi.target', message: 'must be a number', code: 'numberRequired' });
+  if (kpi.workflow !== undefined && (kpi.workflow.trim() === '' || kpi.workflow.length > WORKFLOW_KEY_LIMIT))
+    problems.push({
+      field: 'kpi.workflow',
+      message: `must be a workflow key of 1 to ${WORKFLOW_KEY_LIMIT} characters`,
+      code: 'workflowUnknown',
+      values: { value: kpi.workflow },
+    });
   const relative = kpi.comparison === 'change_lte' || kpi.comparison === 'change_gte';
   if (relative && !kpi.baseline)
     problems.push({ field: 'kpi.baseline', message: 'a change needs the baseline period it is measured against', code: 'baselineRequired' });
@@ -184,10 +195,11 @@ function kpiProblems(kpi: KpiTarget): FieldProblem[] {
 export function contentOf(row: RowContent): RowContent {
   const content = Object.fromEntries(ROW_FIELDS.map((field) => [field, row[field]])) as unknown as RowContent;
   if (!row.kpi) return content;
-  const { metric, comparison, target, baseline, description } = row.kpi;
+  const { metric, comparison, target, baseline, description, workflow } = row.kpi;
   const kpi: KpiTarget = { metric, comparison, target };
   if (baseline) kpi.baseline = { from: baseline.from, to: baseline.to };
   if (description) kpi.description = description;
+  if (workflow) kpi.workflow = workflow;
   return { ...content, kpi };
 }
 

@@ -24,6 +24,7 @@ import {
 import { readExecutionTableWorkbook, type WorkbookRow } from './excel/import-workbook.js';
 import { WorkbookReaders } from './excel/read-in-worker.js';
 import { planImport, type ImportPlan } from './import-plan.js';
+import type { KpiMeasurer, Measurement } from './kpi-measure.js';
 import { creation, deletion, importWrites, insertion, move } from './row-writes.js';
 import type { ExecutionTableTemplates } from './templates.js';
 
@@ -79,6 +80,8 @@ export class ExecutionTables {
     private readonly templates: ExecutionTableTemplates,
     private readonly users: Users,
     private readonly workflows: WorkflowLibrary,
+    /** Measures rows' KPI targets with the metric engine. */
+    private readonly measurer: KpiMeasurer,
     /** What an uploaded workbook may cost (the WORKBOOK_* settings). */
     readonly workbookLimits: WorkbookLimits = DEFAULT_WORKBOOK_LIMITS,
   ) {
@@ -152,6 +155,7 @@ export class ExecutionTables {
     checkPosition(position);
     const content = { ...emptyRow(), ...fields };
     checkRow(content, 'the new row');
+    await this.checkTargetWorkflow(content);
     const [id] = await this.commit(tableId, actor, async () => {
       const count = await this.repository.rowCount(tableId);
       return { expect: { rows: [], count }, writes: insertion(clamp(position ?? count + 1, 1, count + 1), content) };
@@ -167,6 +171,7 @@ export class ExecutionTables {
       const before = await this.row(tableId, rowId);
       const after = contentOf({ ...before, ...fields });
       checkRow(after);
+      await this.checkTargetWorkflow(after);
       const changes = diffRow(before, after);
       const writes: TableChange['writes'] =
         Object.keys(changes).length > 0 ? [{ kind: 'update', id: rowId, content: after, history: { action: 'updated', changes } }] : [];
@@ -185,6 +190,56 @@ export class ExecutionTables {
       return { expect: { rows: [deleted] }, writes: deletion(deleted) };
     });
     return deleted!;
+  }
+
+  /** The rows' KPI targets measured now, by row id; rows without a target are absent. */
+  measure(table: Pick<TableHeader, 'workflows'>, rows: Iterable<Pick<ExecutionRow, 'id' | 'kpi'>>): Promise<Map<number, Measurement>> {
+    const targets = [...rows].flatMap((row) => (row.kpi ? [{ rowId: row.id, kpi: row.kpi }] : []));
+    return targets.length ? this.measurer.measure(targets, table.workflows) : Promise.resolve(new Map());
+  }
+
+  /** Over how many days up to now a KPI target is measured (KPI_TARGET_WINDOW_DAYS). */
+  get kpiWindowDays(): number {
+    return this.measurer.settings.windowDays;
+  }
+
+  /**
+   * Sets a row whose KPI target is missed to needs optimization (需优化); its history keeps the measurement it
+   * was flagged on. Refused (409) when the row has no target, or its target is met or has nothing measured;
+   * a row flagged already is answered as it is.
+   */
+  async flagRow(tableId: number, rowId: number, actor: string): Promise<{ row: ExecutionRow; measurement: Measurement }> {
+    const table = await this.summary(tableId);
+    let measurement: Measurement | undefined;
+    await this.commit(tableId, actor, async () => {
+      const before = await this.row(tableId, rowId);
+      if (!before.kpi) throw new ConflictError(`row ${rowId} has no KPI target`, { reason: 'no_target' });
+      measurement = (await this.measure(table, [before])).get(rowId)!;
+      if (measurement.met !== false)
+        throw new ConflictError(measurement.met ? 'the KPI target is met' : 'nothing was measured for this KPI target yet', {
+          reason: measurement.met ? 'met' : 'not_measured',
+          measurement,
+        });
+      if (before.status === 'needs_optimization') return { writes: [] };
+      const after: RowContent = { ...contentOf(before), status: 'needs_optimization' };
+      // With the target it was measured against: the history reads alone, whatever the target becomes.
+      const { metric, comparison, target } = before.kpi;
+      const changes = { status: { from: before.status, to: after.status }, measured: { from: null, to: { ...measurement, metric, comparison, target } } };
+      return { expect: { rows: [before] }, writes: [{ kind: 'update', id: rowId, content: after, history: { action: 'flagged', changes } }] };
+    });
+    return { row: await this.row(tableId, rowId), measurement: measurement! };
+  }
+
+  /** A target's workflow must be one SOPflow has. */
+  private async checkTargetWorkflow(row: RowContent): Promise<void> {
+    const key = row.kpi?.workflow;
+    if (key === undefined || (await this.workflowKeys()).has(key)) return;
+    const problem = { field: 'kpi.workflow', message: `no workflow "${key}"`, code: 'workflowUnknown', values: { value: key } };
+    throw new ValidationError(`the row is not valid: kpi.workflow ${problem.message}`, [problem]);
+  }
+
+  private async workflowKeys(): Promise<Set<string>> {
+    return new Set((await this.workflows.list()).map((workflow) => workflow.key));
   }
 
   /** A row's history, newest first; without `rowId`, the whole table's (deleted rows included). */
@@ -208,8 +263,13 @@ export class ExecutionTables {
 
   /** The rows of an uploaded workbook, checked against what the table knows (its owners); see `readExecutionTableWorkbook`. */
   async readWorkbook(tableId: number, data: Buffer, formatters: Formatter[]): Promise<WorkbookRow[]> {
-    const owners = await this.knownOwners(tableId);
-    return readExecutionTableWorkbook(data, { formatters, isKnownOwner: (owner) => owners.has(owner.trim().toLowerCase()), readers: this.workbookReaders });
+    const [owners, workflows] = await Promise.all([this.knownOwners(tableId), this.workflowKeys()]);
+    return readExecutionTableWorkbook(data, {
+      formatters,
+      isKnownOwner: (owner) => owners.has(owner.trim().toLowerCase()),
+      isKnownWorkflow: (key) => workflows.has(key),
+      readers: this.workbookReaders,
+    });
   }
 
   /** What applying an imported workbook would change; nothing is written. */

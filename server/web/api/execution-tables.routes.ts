@@ -1,6 +1,7 @@
 import { exportExecutionTable } from '../../services/execution-tables/excel/export-workbook.js';
 import { countStatuses, isOverdue, progressOf, weeksOf, type ExecutionRow, type ExecutionTable } from '../../services/execution-tables/execution-table.js';
 import type { ImportPlan } from '../../services/execution-tables/import-plan.js';
+import type { Measurement } from '../../services/execution-tables/kpi-measure.js';
 import { localDate } from '../../shared/clock.js';
 import type { Sopflow } from '../../sopflow.js';
 import type { User } from '../../services/users/users.js';
@@ -24,12 +25,12 @@ import {
 
 const NO_TABLE = 'no execution table (or row) with this id';
 
-function rowView(table: Pick<ExecutionTable, 'startDate'>, row: ExecutionRow, today: string) {
-  return { ...row, weeks: weeksOf(table.startDate, row.startDate, row.endDate), overdue: isOverdue(row, today) };
+function rowView(table: Pick<ExecutionTable, 'startDate'>, row: ExecutionRow, today: string, measured: Map<number, Measurement>) {
+  return { ...row, weeks: weeksOf(table.startDate, row.startDate, row.endDate), overdue: isOverdue(row, today), measured: measured.get(row.id) ?? null };
 }
 
-function tableView(table: ExecutionTable, today: string) {
-  return { ...table, progress: progressOf(countStatuses(table.rows)), rows: table.rows.map((row) => rowView(table, row, today)) };
+function tableView(table: ExecutionTable, today: string, measured: Map<number, Measurement>) {
+  return { ...table, progress: progressOf(countStatuses(table.rows)), rows: table.rows.map((row) => rowView(table, row, today, measured)) };
 }
 
 function localeOf(user: User, asked: Locale | undefined): Locale {
@@ -87,7 +88,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       errors: { 404: 'no template with this key' },
       async handle({ body, user }) {
         const table = await executionTables.create({ ...body, locale: localeOf(user, body.locale) }, user.email);
-        return { status: 201, json: tableView(table, localDate(clock.now())) };
+        return { status: 201, json: tableView(table, localDate(clock.now()), await executionTables.measure(table, table.rows)) };
       },
     }),
     defineRoute({
@@ -95,13 +96,14 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       tag: 'execution-tables',
       method: 'get',
       path: '/api/execution-tables/:id',
-      summary: 'A project with all its rows in order, weeks and overdue marks computed',
+      summary: 'A project with all its rows in order, weeks and overdue marks computed, each KPI target measured now',
       access: 'manager',
       params: TableIdParams,
       responses: { 200: { description: 'the table', schema: TableSchema } },
       errors: { 404: NO_TABLE },
       async handle({ params }) {
-        return { json: tableView(await executionTables.get(params.id), localDate(clock.now())) };
+        const table = await executionTables.get(params.id);
+        return { json: tableView(table, localDate(clock.now()), await executionTables.measure(table, table.rows)) };
       },
     }),
     defineRoute({
@@ -118,7 +120,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       async handle({ params, body, user }) {
         const table = await executionTables.summary(params.id);
         const row = await executionTables.addRow(params.id, body, user.email);
-        return { status: 201, json: rowView(table, row, localDate(clock.now())) };
+        return { status: 201, json: rowView(table, row, localDate(clock.now()), await executionTables.measure(table, [row])) };
       },
     }),
     defineRoute({
@@ -135,7 +137,26 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       async handle({ params, body, user }) {
         const table = await executionTables.summary(params.id);
         const row = await executionTables.updateRow(params.id, params.rowId, body, user.email);
-        return { json: rowView(table, row, localDate(clock.now())) };
+        return { json: rowView(table, row, localDate(clock.now()), await executionTables.measure(table, [row])) };
+      },
+    }),
+    defineRoute({
+      operationId: 'flagExecutionRow',
+      tag: 'execution-tables',
+      method: 'post',
+      path: '/api/execution-tables/:id/rows/:rowId/flag',
+      summary: 'Set a row whose KPI target is missed to needs_optimization (需优化); its history keeps the measurement',
+      access: 'manager',
+      params: RowParams,
+      responses: { 200: { description: 'the row, flagged (answered as it is when flagged already)', schema: RowSchema } },
+      errors: {
+        404: NO_TABLE,
+        409: 'the row has no KPI target (details.reason no_target), its target is met (met) or nothing was measured yet (not_measured)',
+      },
+      async handle({ params, user }) {
+        const table = await executionTables.summary(params.id);
+        const { row, measurement } = await executionTables.flagRow(params.id, params.rowId, user.email);
+        return { json: rowView(table, row, localDate(clock.now()), new Map([[row.id, measurement]])) };
       },
     }),
     defineRoute({
@@ -172,7 +193,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       tag: 'execution-tables',
       method: 'get',
       path: '/api/execution-tables/:id/export.xlsx',
-      summary: 'The table as an Excel workbook in the caller’s language (streamed: any size in flat memory)',
+      summary: 'The table as an Excel workbook in the caller’s language (streamed: any size in flat memory); KPI targets with their live measurement',
       access: 'manager',
       params: TableIdParams,
       query: ExportQuery,
@@ -187,7 +208,14 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
             filename: workbookName(table.name, now),
             write: (output) =>
               exportExecutionTable(
-                { table, rows: executionTables.rows(params.id), formatter: formatter(localeOf(user, query.lang)), exportedAt: now, today: localDate(now) },
+                {
+                  table,
+                  rows: executionTables.rows(params.id),
+                  formatter: formatter(localeOf(user, query.lang)),
+                  exportedAt: now,
+                  today: localDate(now),
+                  measure: (rows) => executionTables.measure(table, rows),
+                },
                 output,
               ),
           },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema } from '../http/ids.js';
-import { KPI_COMPARISONS, KPI_METRICS, ROW_STATUSES, TEXT_LIMITS } from '../../services/execution-tables/execution-table.js';
+import { HISTORY_ACTIONS, KPI_COMPARISONS, KPI_METRICS, ROW_STATUSES, TEXT_LIMITS } from '../../services/execution-tables/execution-table.js';
 
 // Bodies are strict, as elsewhere: a misspelt field must fail loudly rather than be dropped. They give the
 // shape only: what a valid row, date or target is, the service decides, with the codes the pages show too.
@@ -17,7 +17,21 @@ const KpiTargetSchema = z.strictObject({
   target: z.number(),
   baseline: z.strictObject({ from: CalendarDate, to: CalendarDate }).optional(),
   description: z.string().max(500).optional(),
+  workflow: z.string().max(200).optional().describe("the workflow key it is measured on; absent: the table's only workflow, or every workflow"),
 });
+
+export const MeasurementSchema = z
+  .object({
+    value: z.number().nullable().describe("in the metric's unit; for change_* targets the change against the baseline in %"),
+    current: z.number().nullable().describe("the value in the metric's unit"),
+    baseline: z.number().nullable().optional().describe("change_* targets: the value over the baseline period, in the metric's unit"),
+    met: z.boolean().nullable().describe('null: nothing measured yet'),
+    n: z.number().describe('how many the value counts'),
+    workflow: z.string().nullable().describe('the workflow measured; null: every workflow'),
+    from: z.number().describe('tickets created from (epoch ms): KPI_TARGET_WINDOW_DAYS before now'),
+    to: z.number().describe('to before (epoch ms): now'),
+  })
+  .describe('the KPI target measured now by the metric engine (the same figures as GET /api/metrics)');
 
 const RowFields = {
   phase: z.string().describe(`流程环节 (required, at most ${TEXT_LIMITS.phase} characters)`),
@@ -77,6 +91,7 @@ export const RowSchema = z.object({
   suggestions: z.string(),
   notes: z.string(),
   kpi: KpiSchema,
+  measured: MeasurementSchema.nullable().describe('null when the row has no KPI target'),
   updatedAt: z.number(),
   updatedBy: z.string(),
 });
@@ -105,7 +120,7 @@ export const HistorySchema = z.object({
       rowId: z.number(),
       at: z.number(),
       actor: z.string(),
-      action: z.enum(['created', 'updated', 'moved', 'deleted', 'imported']),
+      action: z.enum(HISTORY_ACTIONS).describe('flagged: set to needs_optimization because its KPI target was missed (changes.measured holds the measurement)'),
       changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
     }),
   ),

@@ -34,6 +34,7 @@ const NAV: NavEntry[] = [
   { href: '/agents', key: 'nav.agents', role: 'manager', matches: (p) => p.startsWith('/agents') },
   { href: '/execution-tables', key: 'nav.executionTables', role: 'manager', matches: (p) => p.startsWith('/execution-tables') },
   { href: '/incidents', key: 'nav.incidents', role: 'manager', matches: (p) => p.startsWith('/incidents') },
+  { href: '/reports', key: 'nav.reports', role: 'manager', matches: (p) => p.startsWith('/reports') },
   { href: '/admin', key: 'nav.admin', role: 'admin', matches: (p) => p.startsWith('/admin') },
 ];
 

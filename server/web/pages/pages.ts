@@ -20,6 +20,7 @@ import { intakeRoutes } from './routes/intake.routes.js';
 import { managerRoutes } from './routes/manager.routes.js';
 import { notificationRoutes } from './routes/notifications.routes.js';
 import { queueRoutes } from './routes/queue.routes.js';
+import { reportRoutes } from './routes/reports.routes.js';
 import { signInRoutes } from './routes/sign-in.routes.js';
 import { ticketRoutes } from './routes/ticket.routes.js';
 import { workflowPageRoutes, workflowUploadPath } from './routes/workflows.routes.js';
@@ -76,6 +77,7 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
     analyticsCompareRoutes,
     analyticsRoutes,
     agentRoutes,
+    reportRoutes,
   ])
     router.use(routes(kit));
   router.use(pageNotFound);

@@ -4,65 +4,24 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import ExcelJS from 'exceljs';
 import { fill } from './formula-text.js';
 import type { Formatter } from '../../../shared/i18n.js';
+import { isOverdue, ROW_STATUSES, weeksLabel, weeksOf, type ExecutionRow, type ExecutionTable, type KpiTarget, type RowStatus } from '../execution-table.js';
+import type { Measurement } from '../kpi-measure.js';
+import { writeKpiSheet, type KpiRow } from './kpi-sheet.js';
 import {
-  isOverdue,
-  KPI_COMPARISONS,
-  KPI_METRICS,
-  ROW_STATUSES,
-  weeksLabel,
-  weeksOf,
-  type ExecutionRow,
-  type ExecutionTable,
-  type KpiComparison,
-  type KpiMetric,
-  type KpiTarget,
-  type RowStatus,
-} from '../execution-table.js';
-
-/**
- * The workbook's layout, shared with the importer: the execution table's columns left to right, and the KPI
- * sheet's. `weeks` and `position` are informational (the importer takes the order of the rows as it finds them).
- */
-export const TABLE_COLUMNS = [
-  'id',
-  'position',
-  'phase',
-  'actions',
-  'owner',
-  'startDate',
-  'endDate',
-  'weeks',
-  'status',
-  'blockers',
-  'suggestions',
-  'notes',
-] as const;
-export type TableColumn = (typeof TABLE_COLUMNS)[number];
-const KPI_COLUMNS = ['rowId', 'phase', 'metric', 'comparison', 'target', 'unit', 'baselineFrom', 'baselineTo', 'description'] as const;
-export type KpiColumn = (typeof KPI_COLUMNS)[number];
-
-/** Everything a workbook shows in one language, from the catalog. */
-export interface WorkbookLabels {
-  sheets: { table: string; kpi: string };
-  columns: Record<TableColumn, string>;
-  kpiColumns: Record<KpiColumn, string>;
-  status: Record<RowStatus, string>;
-  metrics: Record<KpiMetric, string>;
-  comparisons: Record<KpiComparison, string>;
-}
-
-export function workbookLabels(formatter: Formatter): WorkbookLabels {
-  const labels = <K extends string>(group: string, keys: readonly K[]): Record<K, string> =>
-    Object.fromEntries(keys.map((key) => [key, formatter.t(`executionTables.${group}.${key}`)])) as Record<K, string>;
-  return {
-    sheets: labels('sheets', ['table', 'kpi']),
-    columns: labels('columns', TABLE_COLUMNS),
-    kpiColumns: labels('kpiColumns', KPI_COLUMNS),
-    status: labels('status', ROW_STATUSES),
-    metrics: labels('metrics', Object.keys(KPI_METRICS) as KpiMetric[]),
-    comparisons: labels('comparisons', KPI_COMPARISONS),
-  };
-}
+  choices,
+  DATE_FORMAT,
+  displayWidth,
+  excelDate,
+  letter,
+  LOOKS,
+  ROOM_TO_ADD_ROWS,
+  solid,
+  TABLE_COLUMNS,
+  validations,
+  workbookLabels,
+  type TableColumn,
+  type WorkbookLabels,
+} from './workbook-layout.js';
 
 export interface ExecutionTableExport {
   table: Omit<ExecutionTable, 'rows'>;
@@ -73,6 +32,8 @@ export interface ExecutionTableExport {
   exportedAt: number;
   /** `YYYY-MM-DD`: rows ending before it and not done are marked overdue. */
   today: string;
+  /** Measures the rows' KPI targets for the KPI sheet's read-only columns; absent: they stay empty. */
+  measure?: (rows: ReadonlyArray<{ id: number; kpi: KpiTarget }>) => Promise<Map<number, Measurement>>;
 }
 
 const TITLE_ROW = 1;
@@ -82,8 +43,6 @@ const HEADER_ROW = 2;
  * before the first row; a plan's first rows show the kind of text it holds, and long text wraps at a cap.
  */
 const WIDTH_SAMPLE_ROWS = 200;
-/** Blank rows under the data that still offer the status list, for rows people add in Excel. */
-const ROOM_TO_ADD_ROWS = 500;
 /** Yield to the event loop this often: exceljs's writer has no backpressure, and the zip only drains between turns. */
 const ROWS_PER_TURN = 25;
 
@@ -104,8 +63,6 @@ const WIDTHS: Record<TableColumn, { min: number; max: number }> = {
 };
 const WRAPPED = new Set<TableColumn>(['phase', 'actions', 'blockers', 'suggestions', 'notes']);
 
-const DATE_FORMAT = 'yyyy-mm-dd';
-const solid = (argb: string): ExcelJS.Fill => ({ type: 'pattern', pattern: 'solid', fgColor: { argb } });
 const STATUS_FILLS: Record<RowStatus, string> = {
   not_started: 'FFE7E6E6',
   in_progress: 'FFDDEBF7',
@@ -114,17 +71,12 @@ const STATUS_FILLS: Record<RowStatus, string> = {
 };
 const OVERDUE_FONT: Partial<ExcelJS.Font> = { color: { argb: 'FFC00000' }, bold: true };
 
-// NOTE: one object per look, shared by every cell: exceljs caches a style by object identity, so a fresh
-// object per cell would be re-serialised 100,000 times.
-const TOP = { vertical: 'top' } as const;
+// NOTE: one object per look, shared by every cell (see LOOKS).
 const STYLES = {
+  ...LOOKS,
   title: { font: { bold: true, size: 14 }, alignment: { vertical: 'middle' } },
-  header: { font: { bold: true }, fill: solid('FFD9D9D9'), alignment: { vertical: 'middle', wrapText: true }, border: { bottom: { style: 'thin' } } },
-  text: { alignment: TOP },
-  wrapped: { alignment: { ...TOP, wrapText: true } },
-  date: { numFmt: DATE_FORMAT, alignment: TOP },
-  overdueDate: { numFmt: DATE_FORMAT, alignment: TOP, font: OVERDUE_FONT },
-  status: Object.fromEntries(ROW_STATUSES.map((status) => [status, { fill: solid(STATUS_FILLS[status]), alignment: TOP }])) as Record<
+  overdueDate: { numFmt: DATE_FORMAT, alignment: { vertical: 'top' }, font: OVERDUE_FONT },
+  status: Object.fromEntries(ROW_STATUSES.map((status) => [status, { fill: solid(STATUS_FILLS[status]), alignment: { vertical: 'top' } }])) as Record<
     RowStatus,
     Partial<ExcelJS.Style>
   >,
@@ -185,7 +137,7 @@ export async function exportExecutionTable(input: ExecutionTableExport, output: 
     sheet.autoFilter = { from: { row: HEADER_ROW, column: 1 }, to: { row: lastRow, column: TABLE_COLUMNS.length } };
     sheet.commit();
 
-    writeKpiSheet(workbook, kpiRows, labels);
+    writeKpiSheet(workbook, kpiRows, labels, input.measure && kpiRows.length ? await input.measure(kpiRows) : new Map(), input.formatter);
     const committed = workbook.commit();
     committed.catch(() => undefined); // a failure after the reader went away has no one to tell
     await Promise.race([committed, reader.gone]);
@@ -234,73 +186,6 @@ function columnStyle(column: TableColumn): Partial<ExcelJS.Style> {
   return WRAPPED.has(column) ? STYLES.wrapped : STYLES.text;
 }
 
-interface KpiRow {
-  id: number;
-  phase: string;
-  kpi: KpiTarget;
-}
-
-/** Sheet 2: one row per row with a KPI target, the metric and comparison in the reader's language. */
-function writeKpiSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, kpiRows: KpiRow[], labels: WorkbookLabels): void {
-  const sheet = workbook.addWorksheet(labels.sheets.kpi, { views: [{ state: 'frozen', ySplit: 1 }] });
-  const widths: Record<KpiColumn, number> = {
-    rowId: 10,
-    phase: 24,
-    metric: 24,
-    comparison: 12,
-    target: 10,
-    unit: 8,
-    baselineFrom: 12,
-    baselineTo: 12,
-    description: 40,
-  };
-  sheet.columns = KPI_COLUMNS.map((column) => ({
-    key: column,
-    width: Math.max(widths[column], displayWidth(labels.kpiColumns[column]) + 2),
-    style: kpiColumnStyle(column),
-  }));
-  const header = sheet.getRow(1);
-  KPI_COLUMNS.forEach((column, index) => {
-    const cell = header.getCell(index + 1);
-    cell.value = labels.kpiColumns[column];
-    cell.style = STYLES.header;
-  });
-  header.commit();
-
-  kpiRows.forEach(({ id, phase, kpi }, index) => {
-    const values: Record<KpiColumn, ExcelJS.CellValue> = {
-      rowId: id,
-      phase,
-      metric: labels.metrics[kpi.metric],
-      comparison: labels.comparisons[kpi.comparison],
-      target: kpi.target,
-      unit: KPI_METRICS[kpi.metric].unit,
-      baselineFrom: excelDate(kpi.baseline?.from ?? null),
-      baselineTo: excelDate(kpi.baseline?.to ?? null),
-      description: kpi.description ?? null,
-    };
-    const target = sheet.getRow(index + 2);
-    KPI_COLUMNS.forEach((column, col) => {
-      const value = values[column];
-      if (value !== null && value !== '') fill(target.getCell(col + 1), value);
-    });
-    target.commit();
-  });
-
-  const last = kpiRows.length + 1 + ROOM_TO_ADD_ROWS;
-  const metric = letter(KPI_COLUMNS.indexOf('metric') + 1);
-  const comparison = letter(KPI_COLUMNS.indexOf('comparison') + 1);
-  validations(sheet).add(`${metric}2:${metric}${last}`, choices(Object.values(labels.metrics)));
-  validations(sheet).add(`${comparison}2:${comparison}${last}`, choices(Object.values(labels.comparisons)));
-  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: Math.max(2, kpiRows.length + 1), column: KPI_COLUMNS.length } };
-  sheet.commit();
-}
-
-function kpiColumnStyle(column: KpiColumn): Partial<ExcelJS.Style> {
-  if (column === 'baselineFrom' || column === 'baselineTo') return STYLES.date;
-  return column === 'phase' || column === 'description' ? STYLES.wrapped : STYLES.text;
-}
-
 /**
  * A column wide enough for its header and the longest line in the sampled rows, within the column's bounds.
  * Widths are in Excel's character units: a CJK character takes two.
@@ -316,39 +201,6 @@ function columnWidth(column: TableColumn, header: string, sample: ExecutionRow[]
   }
   const { min, max } = WIDTHS[column];
   return Math.min(max, Math.max(min, Math.max(...texts.map(displayWidth)) + 2));
-}
-
-const WIDE = /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|[\u{20000}-\u{3fffd}]/u;
-
-/** Characters as Excel's column widths count them: full-width (CJK) characters count two. */
-export function displayWidth(text: string): number {
-  let width = 0;
-  for (const char of text) width += WIDE.test(char) ? 2 : 1;
-  return width;
-}
-
-/** A calendar date as Excel stores it: a date at UTC midnight, which exceljs writes as a whole day number. */
-function excelDate(date: string | null): Date | null {
-  return date === null ? null : new Date(`${date}T00:00:00Z`);
-}
-
-/** 1 → A, 27 → AA. */
-export function letter(column: number): string {
-  let name = '';
-  for (let n = column; n > 0; n = Math.floor((n - 1) / 26)) name = String.fromCharCode(65 + ((n - 1) % 26)) + name;
-  return name;
-}
-
-function choices(values: string[]): ExcelJS.DataValidation {
-  return { type: 'list', allowBlank: true, showErrorMessage: true, formulae: [`"${values.join(',')}"`] };
-}
-
-/**
- * The sheet's data validations, which exceljs's typings leave out. One entry for a whole range, where setting
- * `cell.dataValidation` would keep an entry per cell until the sheet is committed.
- */
-function validations(sheet: ExcelJS.Worksheet): { add(range: string, validation: ExcelJS.DataValidation): void } {
-  return (sheet as unknown as { dataValidations: { add(range: string, validation: ExcelJS.DataValidation): void } }).dataValidations;
 }
 
 async function readAhead<T>(iterator: AsyncIterator<T>, count: number): Promise<T[]> {

@@ -3,7 +3,7 @@ import type { WorkbookRow } from '../../../data/execution-tables/model.js';
 import { AppError, InvalidWorkbookError, type CellProblem, type ProblemMessage } from '../../../shared/errors.js';
 import type { Formatter } from '../../../shared/i18n.js';
 import { rowProblems, type KpiTarget, type RowContent } from '../execution-table.js';
-import { TABLE_COLUMNS, workbookLabels, type KpiColumn, type TableColumn } from './export-workbook.js';
+import { TABLE_COLUMNS, workbookLabels, type KpiColumn, type TableColumn } from './workbook-layout.js';
 import { WorkbookReaders } from './read-in-worker.js';
 import { cellsOf, choice, dateOf, findLayout, idOf, normalize, numberOf, textOf, Vocabulary, type CellRef, type PlainSheet } from './sheet-reading.js';
 
@@ -13,6 +13,8 @@ export interface WorkbookReadOptions {
   /** Every language a workbook may be written in: headers, statuses, metrics are recognised in any of them. */
   formatters: Formatter[];
   isKnownOwner(owner: string): boolean;
+  /** Whether a target's workflow key exists; absent: any key of the right shape is taken. */
+  isKnownWorkflow?(key: string): boolean;
   /** The worker threads that read the file, within their limits; absent: one for this file, DEFAULT_WORKBOOK_LIMITS. */
   readers?: WorkbookReaders;
 }
@@ -33,6 +35,11 @@ const IMPORTED_COLUMNS = [
   'notes',
 ] as const satisfies readonly TableColumn[];
 const IMPORTED_KPI_COLUMNS = ['rowId', 'metric', 'comparison', 'target', 'baselineFrom', 'baselineTo', 'description'] as const satisfies readonly KpiColumn[];
+/**
+ * Read when there: a workbook exported before targets named a workflow has no such column. The measurement's
+ * columns (`measured`, `met`, `measuredOver`) are never read: they are measured again, whatever the file says.
+ */
+const READ_KPI_COLUMNS = [...IMPORTED_KPI_COLUMNS, 'workflow'] as const satisfies readonly KpiColumn[];
 
 /**
  * Reads an execution table workbook of the exported layout, in any of the languages of `formatters`. Columns
@@ -55,7 +62,7 @@ export async function readExecutionTableWorkbook(data: Buffer, options: Workbook
 
   const problems: CellProblem[] = [];
   const table = readTableSheet(tableSheet, vocabulary, options, problems);
-  if (table && kpiSheet) readKpiSheet(kpiSheet, table, vocabulary, problems);
+  if (table && kpiSheet) readKpiSheet(kpiSheet, table, vocabulary, options, problems);
   for (const row of table?.rows ?? []) {
     for (const { field, ...said } of rowProblems(row.content)) problems.push({ ...cellOf(row, field), ...said });
   }
@@ -82,6 +89,7 @@ const KPI_FIELD_COLUMNS: Record<string, KpiColumn> = {
   'kpi.baseline': 'baselineFrom',
   'kpi.baseline.from': 'baselineFrom',
   'kpi.baseline.to': 'baselineTo',
+  'kpi.workflow': 'workflow',
 };
 
 /** The cell of a field `rowProblems` names: on the KPI sheet for the target's fields, else on the row. */
@@ -175,7 +183,7 @@ function readTableSheet(sheet: PlainSheet, vocabulary: Vocabulary, options: Work
 }
 
 /** Reads the KPI sheet's targets onto the rows they name by ID; fields of a target are then checked with the row. */
-function readKpiSheet(sheet: PlainSheet, table: ReadTable, vocabulary: Vocabulary, problems: CellProblem[]): void {
+function readKpiSheet(sheet: PlainSheet, table: ReadTable, vocabulary: Vocabulary, options: WorkbookReadOptions, problems: CellProblem[]): void {
   const layout = findLayout(sheet, vocabulary.kpiColumns, IMPORTED_KPI_COLUMNS, (labels) => labels.kpiColumns, vocabulary, problems);
   if (!layout) return;
   const targetRows = new Map<ReadRow, number>();
@@ -185,10 +193,10 @@ function readKpiSheet(sheet: PlainSheet, table: ReadTable, vocabulary: Vocabular
   for (const row of sheet.rows) {
     const sheetRow = row.number;
     if (sheetRow <= layout.headerRow) continue;
-    const cells = cellsOf(row, layout, IMPORTED_KPI_COLUMNS);
-    if (IMPORTED_KPI_COLUMNS.every((column) => textOf(cells[column]).trim() === '')) continue;
+    const cells = cellsOf(row, layout, READ_KPI_COLUMNS);
+    if (READ_KPI_COLUMNS.every((column) => textOf(cells[column]).trim() === '')) continue;
     const where = (column: KpiColumn): CellRef => {
-      const at = layout.columns.get(column)!;
+      const at = layout.columns.get(column) ?? layout.columns.get('rowId')!;
       return { sheet: sheet.name, row: sheetRow, column: at.column, header: at.header };
     };
     const before = problems.length;
@@ -246,10 +254,15 @@ function readKpiSheet(sheet: PlainSheet, table: ReadTable, vocabulary: Vocabular
     if (description.length > DESCRIPTION_LIMIT)
       problem('description', { message: `is longer than ${DESCRIPTION_LIMIT} characters`, code: 'tooLong', values: { limit: DESCRIPTION_LIMIT } });
 
+    const workflow = textOf(cells.workflow).trim();
+    if (workflow !== '' && options.isKnownWorkflow && !options.isKnownWorkflow(workflow))
+      problem('workflow', { message: `there is no workflow "${workflow}"`, code: 'workflowUnknown', values: { value: workflow } });
+
     if (problems.length > before || !owner || !metric || !comparison || typeof target !== 'number') continue;
     const kpi: KpiTarget = { metric, comparison, target };
     if (typeof from === 'string' && typeof to === 'string') kpi.baseline = { from, to };
     if (description !== '') kpi.description = description;
+    if (workflow !== '') kpi.workflow = workflow;
     owner.content.kpi = kpi;
     owner.kpiCell = where;
     targetRows.set(owner, sheetRow);

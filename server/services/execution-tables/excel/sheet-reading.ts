@@ -1,7 +1,7 @@
 import type { CellProblem, ProblemMessage } from '../../../shared/errors.js';
 import { isIsoDate, KPI_COMPARISONS, KPI_METRICS, ROW_STATUSES, type KpiComparison, type KpiMetric, type RowStatus } from '../execution-table.js';
 import type { ColumnRef } from '../../../data/execution-tables/model.js';
-import { letter, type KpiColumn, type TableColumn, type WorkbookLabels } from './export-workbook.js';
+import { letter, type KpiColumn, type TableColumn, type WorkbookLabels } from './workbook-layout.js';
 import { normalize, type Plain, type PlainRow, type PlainSheet, type SheetChoice } from './xlsx-reader.js';
 
 export { normalize, type Plain, type PlainRow, type PlainSheet };

@@ -115,7 +115,8 @@ export function executionTableRoutes(kit: PageKit): Router {
       sort: typeof query.sort === 'string' ? query.sort : 'position',
       dir: query.dir === 'desc' ? 'desc' : 'asc',
     };
-    await kit.send(req, res, 'execution-table', { text: table.name }, tablePage(table, view, localDate(clock.now()), f, choices, added), status);
+    const measured = await executionTables.measure(table, table.rows);
+    await kit.send(req, res, 'execution-table', { text: table.name }, tablePage(table, view, localDate(clock.now()), f, choices, measured, added), status);
   }
 
   router.get('/execution-tables/:id', (req, res) => sendTable(req, res));
@@ -150,11 +151,13 @@ export function executionTableRoutes(kit: PageKit): Router {
   async function sendRow(req: Request, res: Response, submitted?: Partial<RowContent>, problems: FieldProblem[] = [], status = 200): Promise<void> {
     const f = kit.formatter(req);
     const id = tableId(req);
-    const [table, row, history] = await Promise.all([
+    const [table, row, history, versions] = await Promise.all([
       executionTables.summary(id),
       executionTables.row(id, rowId(req)),
       executionTables.history(id, rowId(req)),
+      kit.catalog.latest(),
     ]);
+    const measured = await executionTables.measure(table, [row]);
     const owners = ownerOptions(await ownerChoices(table.workflows), f);
     const content = { ...row, ...submitted };
     await kit.send(
@@ -164,7 +167,18 @@ export function executionTableRoutes(kit: PageKit): Router {
       { text: `${table.name} · ${row.position}. ${row.phase}` },
       {
         table: { id: table.id, name: table.name },
-        row: { ...rowEditor(table, content, localDate(clock.now()), f), ownerUnknown: owners.isUnknown(content.owner) },
+        row: {
+          ...rowEditor(
+            table,
+            content,
+            localDate(clock.now()),
+            f,
+            measured.get(row.id),
+            versions.map((v) => ({ key: v.key, name: v.name })),
+          ),
+          ownerUnknown: owners.isUnknown(content.owner),
+        },
+        kpiWindowDays: executionTables.kpiWindowDays,
         knownOwners: owners.options,
         history: historyLines(history, f),
         problems: fieldProblemLines(problems, f),
@@ -188,6 +202,13 @@ export function executionTableRoutes(kit: PageKit): Router {
     }
     flash(req, { kind: 'success', key: 'executionTables.rowSaved' });
     res.redirect(303, localPath(body(req).back, `/execution-tables/${tableId(req)}`));
+  });
+
+  // A missed KPI target flags its row 需优化; the row's history keeps the measurement. A target met meanwhile is a 409 page.
+  router.post('/execution-tables/:id/rows/:rowId/flag', async (req, res) => {
+    const { row } = await executionTables.flagRow(tableId(req), rowId(req), req.user!.email);
+    flash(req, { kind: 'success', key: 'executionTables.flagged', values: { position: row.position } });
+    res.redirect(303, localPath(body(req).back, `/execution-tables/${tableId(req)}#row-${row.id}`));
   });
 
   router.post('/execution-tables/:id/rows/:rowId/move', async (req, res) => {

@@ -18,6 +18,8 @@ import {
   type RowStatus,
 } from '../../../services/execution-tables/execution-table.js';
 import { scheduleSvg } from '../../../services/execution-tables/gantt.js';
+import type { Measurement } from '../../../services/execution-tables/kpi-measure.js';
+import { flaggedText, measurementView } from './kpi-measurement.js';
 import type { ImportPlan } from '../../../services/execution-tables/import-plan.js';
 import type { FieldProblem, ProblemMessage } from '../../../shared/errors.js';
 import type { Formatter } from '../../../shared/i18n.js';
@@ -42,7 +44,8 @@ function kpiText(kpi: KpiTarget | null, f: Formatter): string {
   const relative = kpi.comparison.startsWith('change_');
   const value = `${kpi.target > 0 && relative ? '+' : ''}${kpi.target}${relative ? '%' : unit === 'count' || unit === 'score' ? '' : ` ${f.t(`executionTables.units.${unit}`)}`}`;
   const words = `${f.t(`executionTables.metrics.${kpi.metric}`)} ${f.t(`executionTables.comparisons.${kpi.comparison}`)} ${value}`;
-  return kpi.baseline ? `${words} (${f.t('executionTables.kpi.baseline')} ${kpi.baseline.from} – ${kpi.baseline.to})` : words;
+  const scoped = kpi.workflow ? `${words} · ${kpi.workflow}` : words;
+  return kpi.baseline ? `${scoped} (${f.t('executionTables.kpi.baseline')} ${kpi.baseline.from} – ${kpi.baseline.to})` : scoped;
 }
 
 function statusOptions(selected: RowStatus, f: Formatter) {
@@ -106,7 +109,15 @@ export function ownerOptions(choices: OwnerChoices, f: Formatter) {
   return { options, isUnknown: (owner: string) => owner.trim() !== '' && !known.has(key(owner)) };
 }
 
-export function tablePage(table: ExecutionTable, view: TableView, today: string, f: Formatter, choices: OwnerChoices, added?: RowForm) {
+export function tablePage(
+  table: ExecutionTable,
+  view: TableView,
+  today: string,
+  f: Formatter,
+  choices: OwnerChoices,
+  measured: Map<number, Measurement>,
+  added?: RowForm,
+) {
   const owned = ownerOptions(choices, f);
   const progress = progressOf(countStatuses(table.rows));
   const owners = [...new Set(table.rows.map((row) => row.owner).filter(Boolean))].sort((a, b) => a.localeCompare(b));
@@ -154,6 +165,7 @@ export function tablePage(table: ExecutionTable, view: TableView, today: string,
       ownerUnknown: owned.isUnknown(row.owner),
       statuses: statusOptions(row.status, f),
       kpi: kpiText(row.kpi, f),
+      measured: measurementView(row.kpi, measured.get(row.id), row.status, f),
       up: reordering && row.position > 1 ? row.position - 1 : undefined,
       down: reordering && row.position < table.rows.length ? row.position + 1 : undefined,
     })),
@@ -169,7 +181,14 @@ export function tablePage(table: ExecutionTable, view: TableView, today: string,
 }
 
 /** The row's page: every field, the KPI target's parts, and what the row's history says. */
-export function rowEditor(table: Pick<ExecutionTable, 'id' | 'startDate'>, row: ExecutionRow, today: string, f: Formatter) {
+export function rowEditor(
+  table: Pick<ExecutionTable, 'id' | 'startDate'>,
+  row: ExecutionRow,
+  today: string,
+  f: Formatter,
+  measured: Measurement | undefined,
+  workflows: Array<{ key: string; name: string }>,
+) {
   // A target refused as no number is shown as an empty field, not as "NaN".
   const typed = row.kpi && !Number.isFinite(row.kpi.target);
   return {
@@ -179,6 +198,8 @@ export function rowEditor(table: Pick<ExecutionTable, 'id' | 'startDate'>, row: 
     overdue: isOverdue(row, today),
     statuses: statusOptions(row.status, f),
     kpiText: typed ? '' : kpiText(row.kpi, f),
+    measured: typed ? undefined : measurementView(row.kpi, measured, row.status, f),
+    targetWorkflows: workflows.map((w) => ({ value: w.key, label: w.name, selected: row.kpi?.workflow === w.key })),
     metrics: Object.keys(KPI_METRICS).map((metric) => ({
       value: metric,
       label: f.t(`executionTables.metrics.${metric}`),
@@ -203,7 +224,7 @@ function changeLines(changes: RowChanges, f: Formatter) {
   return Object.entries(changes).map(([field, change]) => ({
     field: f.t(`executionTables.columns.${field}`, { defaultValue: field }),
     from: shown(change.from),
-    to: shown(change.to),
+    to: field === 'measured' && change.to ? flaggedText(change.to as Parameters<typeof flaggedText>[0], f) : shown(change.to),
   }));
 }
 
@@ -264,6 +285,7 @@ export function rowFromForm(form: Record<string, unknown>): Partial<RowContent> 
       const from = value('kpiBaselineFrom')?.trim() ?? '';
       const to = value('kpiBaselineTo')?.trim() ?? '';
       const description = value('kpiDescription')?.trim() ?? '';
+      const workflow = value('kpiWorkflow')?.trim() ?? '';
       content.kpi = {
         metric: metric as KpiMetric,
         comparison: (value('kpiComparison') ?? 'lte') as KpiComparison,
@@ -271,6 +293,7 @@ export function rowFromForm(form: Record<string, unknown>): Partial<RowContent> 
         target: target === '' ? Number.NaN : Number(target),
         ...(from || to ? { baseline: { from, to } } : {}),
         ...(description ? { description } : {}),
+        ...(workflow ? { workflow } : {}),
       };
     }
   }
