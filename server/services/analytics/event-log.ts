@@ -26,9 +26,13 @@ export interface EventLogCounts {
 
 /** A writer per export: a writer may remember what it escaped. */
 const WRITERS: Record<EventLogFormat, () => EventLogWriter> = { csv: csvWriter, xes: xesWriter };
-/** Tickets read per page: a page of step-log rows is a few thousand rows. */
-const BATCH_TICKETS = 500;
-/** Text handed to the output at once: large enough to cost little per write, small enough to keep memory flat. */
+/**
+ * Tickets read per page (about a thousand step-log rows). NOTE: small on purpose: a page's rows then die
+ * young, while a large page outlives the collections its own formatting causes and piles up in the old
+ * generation (500 tickets: +140 MB of heap over a million rows; 100: +30 MB; the rate is the same).
+ */
+const BATCH_TICKETS = 100;
+/** Text handed to the output at once, as bytes, one piece buffered: large enough to cost little per write, small enough to keep memory flat. */
 const CHUNK_CHARS = 64 * 1024;
 
 /**
@@ -73,11 +77,11 @@ export class EventLog {
   /** Writes the log to `output` and ends it; rejects (having stopped reading) when `output` fails or closes early. */
   async write(format: EventLogFormat, query: EventLogQuery, output: Writable): Promise<EventLogCounts> {
     const counts: EventLogCounts = { traces: 0, events: 0 };
-    await pipeline(Readable.from(this.chunks(WRITERS[format](), query, counts)), output);
+    await pipeline(Readable.from(this.chunks(WRITERS[format](), query, counts), { highWaterMark: 1 }), output);
     return counts;
   }
 
-  private async *chunks(writer: EventLogWriter, query: EventLogQuery, counts: EventLogCounts): AsyncGenerator<string> {
+  private async *chunks(writer: EventLogWriter, query: EventLogQuery, counts: EventLogCounts): AsyncGenerator<Buffer> {
     let chunk = writer.head();
     for await (const tickets of this.readModel.cases(query, this.batchTickets)) {
       for (const ticket of tickets) {
@@ -87,12 +91,12 @@ export class EventLog {
         counts.events += trace.events.length;
         chunk += writer.trace(trace);
         if (chunk.length >= CHUNK_CHARS) {
-          yield chunk;
+          yield Buffer.from(chunk);
           chunk = '';
         }
       }
     }
-    yield chunk + writer.tail();
+    yield Buffer.from(chunk + writer.tail());
   }
 
   private async waitingSteps(versionId: number): Promise<ReadonlySet<string>> {
