@@ -54,6 +54,8 @@ import { RuleRepository } from './data/routing/rule-repository.js';
 import { WebhookRepository } from './data/routing/webhook-repository.js';
 import { Routing } from './services/routing/routing.js';
 import { Webhooks } from './services/routing/webhooks.js';
+import { KnexEventLogReadModel } from './data/analytics/event-log-read-model.js';
+import { EventLog } from './services/analytics/event-log.js';
 
 /** What the web layer needs of the database itself, handed over here so that web never imports the data layer. */
 export interface System {
@@ -96,6 +98,8 @@ export interface Sopflow {
   queue: TicketQueue;
   inbox: Inbox;
   customers: CustomerHistory;
+  /** The step log as a process-mining event log (XES, CSV), streamed. */
+  eventLog: EventLog;
   /** The one metric engine (issue 15): KPIs, comparisons and the tickets behind every number. */
   analytics: MetricsService;
   /** Scheduled reports (subscriptions, the runner that makes them, the stored workbooks) and the per-ticket export. */
@@ -199,6 +203,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     queue: new TicketQueue(new KnexQueueReadModel(db), workflows, clock),
     inbox: new Inbox(new KnexNotificationsReadModel(db), clock, users),
     customers: new CustomerHistory(new KnexCustomersReadModel(db)),
+    eventLog: new EventLog(new KnexEventLogReadModel(db), workflows, { dayOffsetMinutes: analytics.weekUtcOffsetMinutes }),
     analytics: metrics,
     reports,
     routing,

@@ -3,6 +3,7 @@ import type { Logger } from '../shared/logger.js';
 import type { Sopflow } from '../sopflow.js';
 import { createI18n, LOCALES_DIR, type Formatter, type Locale } from '../shared/i18n.js';
 import { createPages } from './pages/pages.js';
+import { eventLogRoutes } from './api/event-log.routes.js';
 import { vendorAssets } from './pages/vendor.js';
 import { executionTableRoutes } from './api/execution-tables.routes.js';
 import { peopleRoutes } from './api/users.routes.js';
@@ -79,6 +80,7 @@ function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiR
     ...executionTableRoutes(app, formatter),
     ...peopleRoutes(app),
     ...incidentRoutes(app),
+    ...eventLogRoutes(app),
     ...analyticsRoutes(app),
     ...reportRoutes(app),
     ...routingRoutes(app),

@@ -240,7 +240,8 @@ async function send(res: Response, reply: Reply): Promise<void> {
  * midway ends the response abruptly (the download fails visibly) and is passed on to be logged.
  */
 async function sendFile(res: Response, file: FileReply): Promise<void> {
-  res.status(200).type(file.contentType).attachment(file.filename);
+  // NOTE: attachment() sets a type from the file name's extension (octet-stream for one it does not know): the file's own type goes last.
+  res.status(200).attachment(file.filename).type(file.contentType);
   await file.write(res);
   if (!res.writableEnded) res.end();
 }

@@ -72,6 +72,8 @@ const ROUTES = [
   'GET /api/webhooks',
   'DELETE /api/webhooks/{id}',
   'GET /api/webhooks/{id}/deliveries',
+  'GET /api/event-log.csv',
+  'GET /api/event-log.xes',
 ];
 
 interface Operation {

@@ -1,0 +1,122 @@
+/**
+ * The analytics section (issue 15): 100,000 tickets and 1,000,000 step-log rows over a year, made by
+ * `bench/analytics-data.ts` in a fresh SQLite file and a fresh PostgreSQL schema, then measured on the loaded
+ * database by each of `MEASURES`: the dashboard and the before/after through the metric engine, and the
+ * event-log export (XES and CSV over the real HTTP route, to a null sink: its rate and the server's memory
+ * growth). A measure added there runs on both databases with the same data.
+ */
+import { loadavg } from 'node:os';
+import { generateAnalyticsData, type AnalyticsData } from '../analytics-data.js';
+import { atLeast, atMost, type BenchContext, type BenchSection, type Figure } from '../section.js';
+import type { DatabaseConfig } from '../../server/shared/config.js';
+import { openSopflow } from '../../server/sopflow.js';
+import { DEFAULT_PG_URL, postgresUnreachable } from '../../test/helpers/postgres.js';
+import { dashboardFigures } from './analytics/dashboard.js';
+import { measureEventLogExport } from './analytics/event-log-export.js';
+import { BenchDatabases } from './runtime/bench-databases.js';
+import { benchConfig } from './runtime/ticket-path.js';
+
+const DATA = { tickets: 100_000, stepRows: 1_000_000, from: Date.parse('2025-12-01T00:00:00Z'), spanMs: 365 * 24 * 3_600_000 };
+const BARS = { eventsPerSec: 100_000, growthMB: 100 };
+const MB = 1024 * 1024;
+
+type Db = 'sqlite' | 'pg';
+
+/** What a measure gets: the loaded database (closed: a measure opens what it needs) and what was written. */
+export interface LoadedDatabase {
+  db: Db;
+  label: string;
+  config: DatabaseConfig;
+  data: AnalyticsData;
+  context: BenchContext;
+}
+
+/** One measurement on the loaded database; its figures are named `analytics.<db>.…`. */
+export type LoadedMeasure = (loaded: LoadedDatabase) => Promise<Figure[]>;
+
+const MEASURES: LoadedMeasure[] = [dashboardFigures, eventLogFigures];
+
+export const analyticsSection: BenchSection = {
+  name: 'analytics',
+  title: 'analytics on 100,000 tickets and 1,000,000 step-log rows, SQLite and PostgreSQL: dashboard, before/after, event-log export',
+  run: async (context) => {
+    const pgUrl = process.env.SOPFLOW_BENCH_PG_URL ?? DEFAULT_PG_URL;
+    const pgDown = await postgresUnreachable(pgUrl);
+    const databases = new BenchDatabases(pgUrl);
+    try {
+      const figures = await figuresFor('sqlite', databases.sqlite('analytics', 'NORMAL').config, context);
+      if (pgDown) {
+        context.log(`PostgreSQL SKIPPED: not reachable at ${pgUrl} (${pgDown}); set SOPFLOW_BENCH_PG_URL to measure it`);
+        figures.push({ name: 'analytics.pg.skipped', value: 1, unit: '', note: `SKIPPED: PostgreSQL not reachable at ${pgUrl} (${pgDown})` });
+      } else {
+        figures.push(...(await figuresFor('pg', databases.pg().config, context)));
+      }
+      figures.push({
+        name: 'analytics.loadAverage',
+        value: loadavg()[0]!,
+        unit: '',
+        note: '1-min load average at the end: other work on the machine lowers every rate',
+      });
+      return figures;
+    } finally {
+      await databases.dropAll();
+    }
+  },
+};
+
+async function figuresFor(db: Db, config: DatabaseConfig, context: BenchContext): Promise<Figure[]> {
+  const label = db === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+  const app = await openSopflow(benchConfig(config));
+  let data: AnalyticsData;
+  try {
+    data = await generateAnalyticsData(app, context.root, { ...DATA, log: (message) => context.log(`${label} ${message}`) });
+  } finally {
+    await app.close();
+  }
+  context.log(`${label}: ${data.tickets} tickets (${data.openTickets} open), ${data.stepRows} step-log rows in ${(data.generationMs / 1000).toFixed(1)} s`);
+  const figures: Figure[] = [
+    {
+      name: `analytics.${db}.generateSec`,
+      value: data.generationMs / 1000,
+      unit: 's',
+      note: `${data.tickets.toLocaleString('en')} tickets (${data.openTickets.toLocaleString('en')} open, ${Object.entries(data.byWorkflow)
+        .map(([key, n]) => `${key} ${n}`)
+        .join(', ')}), ${data.stepRows.toLocaleString('en')} step-log rows: engine walks of the built-in SOPs, bulk load, ANALYZE`,
+    },
+  ];
+  for (const measure of MEASURES) figures.push(...(await measure({ db, label, config, data, context })));
+  return figures;
+}
+
+/** The whole log, XES then CSV, each from a server process of its own. */
+async function eventLogFigures({ db, label, config, context }: LoadedDatabase): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  for (const format of ['xes', 'csv'] as const) {
+    const run = await measureEventLogExport(config, format);
+    const perSec = run.events / (run.ms / 1000);
+    const growthMB = Math.max(0, run.peakRss - run.startRss) / MB;
+    const heapMB = Math.max(0, run.peakHeap - run.startHeap) / MB;
+    context.log(
+      `${label} event log ${format}: ${run.events} events in ${(run.ms / 1000).toFixed(1)} s (${Math.round(perSec)}/s), ${(run.bytes / MB).toFixed(0)} MB, RSS +${growthMB.toFixed(0)} MB, heap +${heapMB.toFixed(0)} MB`,
+    );
+    const prefix = `analytics.${db}.eventLog.${format}`;
+    figures.push(
+      {
+        name: `${prefix}.eventsPerSec`,
+        value: perSec,
+        unit: 'events/s',
+        note: `GET /api/event-log.${format}, the whole log (${run.events.toLocaleString('en')} events, ${(run.bytes / MB).toFixed(0)} MB in ${run.chunks.toLocaleString('en')} chunks) over loopback HTTP to a null sink`,
+        bar: atLeast(perSec, BARS.eventsPerSec),
+      },
+      {
+        name: `${prefix}.rssGrowthMB`,
+        value: growthMB,
+        unit: 'MB',
+        note: 'server process: peak resident set (sampled every 20 ms) minus the resident set before the request',
+        bar: atMost(growthMB, BARS.growthMB, ' MB'),
+      },
+      { name: `${prefix}.heapGrowthMB`, value: heapMB, unit: 'MB', note: 'server process: peak V8 heap used minus the heap used before the request' },
+    );
+  }
+  return figures;
+}
