@@ -77,7 +77,11 @@ const pgUrl = process.env.SOPFLOW_TEST_PG_URL;
  * @example
  * eachDatabase('ticket runtime', (database) => { test('…', async () => { const db = database(); … }); });
  */
-export function eachDatabase(name: string, suite: (database: () => TestDatabase) => void): void {
+/**
+ * Runs `suite` once on SQLite and once on PostgreSQL, each test on a fresh database; with `shared`, the tests of
+ * each run share one database, made before the first (for tests that only read what a costly setup wrote).
+ */
+export function eachDatabase(name: string, suite: (database: () => TestDatabase) => void, options: { shared?: boolean } = {}): void {
   for (const kind of ['sqlite', 'postgres'] as const) {
     describe(`${name} [${kind}]`, () => {
       if (kind === 'postgres' && !pgUrl) {
@@ -90,7 +94,8 @@ export function eachDatabase(name: string, suite: (database: () => TestDatabase)
       }
       let current: TestDatabase | undefined;
       const schema = newSchema();
-      beforeEach(async () => {
+      const [before, after] = options.shared ? [beforeAll, afterAll] : [beforeEach, afterEach];
+      before(async () => {
         if (kind === 'sqlite') current = sqliteDatabase();
         else {
           // An earlier test left its rows: back to what migrating alone makes.
@@ -98,7 +103,7 @@ export function eachDatabase(name: string, suite: (database: () => TestDatabase)
           current = postgresDatabase(pgUrl!, schema);
         }
       });
-      afterEach(async () => {
+      after(async () => {
         if (kind === 'sqlite') await current?.drop();
         current = undefined;
       });

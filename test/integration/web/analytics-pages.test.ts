@@ -42,209 +42,223 @@ function sheetRows(data: Buffer): unknown[][] {
 
 const number = (text: string) => Number(text.replace(/[,\s]/g, ''));
 
-eachDatabase('pages: analytics', (database) => {
+eachDatabase(
+  'pages: analytics',
+  (database) => {
+    let server: TestServer;
+    /** The demo's server and a manager signed in there, made once: these tests only read. */
+    let manager: FormClient | undefined;
+    afterAll(() => server?.close());
+
+    async function withDemo(): Promise<FormClient> {
+      if (!manager) {
+        server = await startTestServer(database());
+        await runDemo(server.app, DEMO, silentProgress);
+        manager = await FormClient.signedIn(server.url, PEOPLE.manager);
+      }
+      return manager;
+    }
+
+    /** Every ticket id a drill-down lists, page after page, and the total it states. */
+    async function drill(client: FormClient, href: string): Promise<{ total: number; ids: number[] }> {
+      const first = await client.get(href);
+      expect(first.status).toBe(200);
+      const total = Number(/data-total="(\d+)"/.exec(first.html)![1]);
+      const ids: number[] = [];
+      let page: string | undefined = total > 0 ? href : undefined;
+      if (!page) expect(first.html).toContain('data-testid="empty-tickets"');
+      while (page) {
+        const { html } = await client.get(page);
+        ids.push(...linksTo(section(html, 'table-tickets', '</table>'), '/tickets/').map((l) => Number(l.href.slice('/tickets/'.length))));
+        page = /<a href="([^"]+)" rel="next">/.exec(html)?.[1];
+        if (page) page = decode(page);
+      }
+      return { total, ids };
+    }
+
+    test('the dashboard: every number links to exactly the tickets behind it; every table exports to a workbook of the same rows', async () => {
+      const manager = await withDemo();
+      const page = await manager.get('/analytics/customer-inquiry');
+      expect(page.status).toBe(200);
+
+      // the tiles: each linked number is the drill-down's count, and the drill-down lists that many tickets once each
+      const tiles = section(page.html, 'kpi-tiles', '</ul>');
+      const links = linksTo(tiles, '/analytics/customer-inquiry/tickets?');
+      expect(links.length).toBeGreaterThanOrEqual(10);
+      const tickets = links.find((l) => l.href.includes('kpi=tickets'))!;
+      expect(number(tickets.text)).toBeGreaterThan(20);
+      for (const link of links) {
+        const { total, ids } = await drill(manager, link.href);
+        expect({ link: link.href, total }).toEqual({ link: link.href, total: number(link.text) });
+        expect(new Set(ids).size).toBe(total);
+      }
+      // the same count as the tickets of that workflow the runtime created in the period
+      const created = await server.app.db.knex('tickets').where({ workflow_key: 'customer-inquiry' }).count({ n: '*' });
+      expect(number(tickets.text)).toBe(Number(created[0]!.n));
+
+      // a week's bar of a count leads to that week's tickets, as many as the bar says (the engine's weeks and the pages' days agree)
+      const weeks = section(page.html, 'chart-tickets', '</figure>');
+      const bars = [...weeks.matchAll(/<a href="([^"]+)"><rect class="chart-bar"[^>]*><title>[^:]*: ([^<]+)<\/title>/g)];
+      expect(bars.length).toBeGreaterThanOrEqual(3);
+      for (const [, href, value] of bars) expect((await drill(manager, decode(href!))).total).toBe(number(value!));
+      expect(bars.reduce((sum, bar) => sum + number(bar[2]!), 0)).toBe(number(tickets.text));
+
+      // a chart per figure, each an accessible SVG; the heatmap's data names the diagram's steps
+      expect((page.html.match(/<svg [^>]*role="img"/g) ?? []).length).toBe(16);
+      const steps = JSON.parse(decode(/data-steps="([^"]*)"/.exec(page.html)![1]!)) as Array<{ id: string; band: string }>;
+      const workflow = (await server.app.workflows.latest('customer-inquiry')).workflow;
+      expect(steps.length).toBeGreaterThan(3);
+      for (const step of steps) expect(workflow.steps[step.id]).toBeDefined();
+      expect(page.html).toContain('data-bpmn-url="/api/workflows/customer-inquiry/versions/');
+
+      // every table's workbook holds the table's rows, under a title and a header
+      const exports = linksTo(page.html, '/analytics/customer-inquiry/export/');
+      expect(exports.map((l) => /export\/([a-z-]+)\.xlsx/.exec(l.href)![1]).sort()).toEqual(
+        ['bottlenecks-breaches', 'bottlenecks-waiting', 'figures', 'rework', 'steps', 'variants', 'weekly'].sort(),
+      );
+      for (const link of exports) {
+        const file = await manager.download(link.href);
+        expect({ link: link.href, status: file.status, type: file.headers.get('content-type') }).toEqual({ link: link.href, status: 200, type: XLSX_TYPE });
+        const rows = sheetRows(file.data);
+        const id = /export\/([a-z-]+)\.xlsx/.exec(link.href)![1]!;
+        if (id === 'figures') expect(rows.length - 2).toBe(16);
+        else if (id === 'weekly') expect(rows.length - 2).toBeGreaterThanOrEqual(3);
+        else expect({ id, rows: rows.length - 2 }).toEqual({ id, rows: tableRows(page.html, id).length });
+      }
+      // the steps' workbook holds the page's numbers as numbers: visits per step
+      const stepsBook = sheetRows((await manager.download(exports.find((l) => l.href.includes('/steps.xlsx'))!.href)).data);
+      expect(stepsBook.slice(2).map((row) => row[1])).toEqual(tableRows(page.html, 'steps').map((row) => number(row[1]!)));
+
+      // the drill-down's workbook: one row per ticket behind the number, all of them
+      const all = await drill(manager, tickets.href);
+      const book = await manager.download(`/analytics/customer-inquiry/tickets.xlsx?kpi=tickets`);
+      const bookRows = sheetRows(book.data).slice(2);
+      expect(bookRows.map((row) => row[0]).sort()).toEqual([...all.ids].sort());
+    });
+
+    test('filters narrow every figure and link; a malformed filter is shown beside its field (400)', async () => {
+      const manager = await withDemo();
+      const all = await manager.get('/analytics/customer-inquiry');
+      const chat = await manager.get('/analytics/customer-inquiry?channel=chat');
+      const count = (html: string) => number(testId(html, 'kpi-tickets')!);
+      expect(count(chat.html)).toBeLessThan(count(all.html));
+      expect(count(chat.html)).toBeGreaterThan(0);
+      const link = linksTo(section(chat.html, 'kpi-tiles', '</ul>'), '/analytics/customer-inquiry/tickets?').find((l) => l.href.includes('kpi=tickets'))!;
+      expect(link.href).toContain('channel=chat');
+      expect((await drill(manager, link.href)).total).toBe(count(chat.html));
+      const rows = await server.app.db.knex('tickets').where({ workflow_key: 'customer-inquiry', channel: 'chat' }).count({ n: '*' });
+      expect(count(chat.html)).toBe(Number(rows[0]!.n));
+
+      const refused = await manager.get('/analytics/customer-inquiry?from=2026-13-01&to=2026-01-01&version=99');
+      expect(refused.status).toBe(400);
+      expect(testId(refused.html, 'error-from')).toContain('2026-13-01');
+      expect(testId(refused.html, 'error-version')).toContain('99');
+      const backwards = await manager.get('/analytics/customer-inquiry?from=2026-11-20&to=2026-11-01');
+      expect(backwards.status).toBe(400);
+      expect(testId(backwards.html, 'error-to')).toBeDefined();
+      expect((await manager.get('/analytics/no-such-workflow')).status).toBe(404);
+      expect((await manager.get('/analytics/customer-inquiry/tickets?kpi=nonsense')).status).toBe(400);
+    });
+
+    test('the workflow list shows each workflow’s headline figures, linked; the compare page shows the change with its interval and verdict', async () => {
+      const manager = await withDemo();
+      const list = await manager.get('/analytics');
+      expect(list.status).toBe(200);
+      for (const key of ['customer-inquiry', 'complaint-handling', 'email-support', 'phone-service', 'standard-service']) {
+        expect(list.html).toContain(`href="/analytics/${key}"`);
+        expect(list.html).toContain(`href="/analytics/${key}/compare"`);
+      }
+      const headline = linksTo(list.html, '/analytics/phone-service/tickets?')[0]!;
+      expect((await drill(manager, headline.href)).total).toBe(number(headline.text));
+
+      // two periods: the two halves of the demo, before and after its simulated improvement
+      const compare = await manager.get('/analytics/phone-service/compare?a.from=2026-11-02&a.to=2026-11-12&b.from=2026-11-13&b.to=2026-11-23');
+      expect(compare.status).toBe(200);
+      const rows = tableRows(compare.html, 'compare');
+      expect(rows.length).toBeGreaterThan(5);
+      const verdicts = new Set(rows.map((row) => row[8]));
+      for (const verdict of verdicts) expect(['Better', 'Worse', 'No evidence of a change']).toContain(verdict);
+      // sample sizes: the tickets of each side, as the dashboard counts them over the same period
+      const a = await manager.get('/analytics/phone-service?from=2026-11-02&to=2026-11-12');
+      const answered = rows.find((row) => row[0] === 'First response time')!;
+      expect(number(answered[2]!)).toBe(number(/data-part="part">([^<]*)</.exec(section(a.html, 'kpi-counts-firstResponse', '</p>'))![1]!));
+      // the method of every interval is named in a footnote the rows point at
+      expect(section(compare.html, 'compare-methods', '</ol>')).toMatch(/bootstrap/);
+      expect(compare.html).toContain('excludes 0');
+      const book = sheetRows(
+        (await manager.download('/analytics/phone-service/compare.xlsx?a.from=2026-11-02&a.to=2026-11-12&b.from=2026-11-13&b.to=2026-11-23')).data,
+      );
+      expect(book.length - 2).toBe(rows.length);
+
+      // in Chinese, with its refusal of a malformed side named at its field
+      const chinese = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
+      expect((await chinese.get('/analytics/phone-service/compare')).html).toContain('改进前后对比');
+      const refused = await chinese.get('/analytics/phone-service/compare?b.from=nonsense');
+      expect(refused.status).toBe(400);
+      expect(testId(refused.html, 'error-b.from')).toContain('nonsense');
+    });
+
+    test('agents see their own figures against the team and nobody else’s; managers see every agent', async () => {
+      const manager = await withDemo();
+      const list = await manager.get('/agents');
+      expect(list.status).toBe(200);
+      const agents = linksTo(section(list.html, 'table-agents', '</table>'), '/agents/');
+      expect(agents.length).toBeGreaterThan(3);
+      const listed = tableRows(list.html, 'agents');
+      expect(listed.at(-1)![0]).toBe('Team');
+
+      // an agent of the demo signs in and opens their own page
+      const liNa = await server.app.users.byEmail('li.na@demo');
+      const agent = await FormClient.signedIn(server.url, { email: 'li.na@demo', password: DEMO.password });
+      const me = await agent.get('/agents/me');
+      expect(me.status).toBe(200);
+      expect(testId(me.html, 'agent-name')).toBe(liNa.name);
+      const figures = tableRows(me.html, 'agent-figures');
+      expect(figures.map((row) => row[0])).toEqual([
+        'Handled tickets',
+        'Average handling time (AHT)',
+        'First-contact resolution (FCR)',
+        'CSAT (mean)',
+        'SLA compliance (tickets)',
+        'First response time',
+      ]);
+      // the handled tickets are listed, as many as the figure says, each linking to its ticket
+      const handled = number(figures[0]![1]!);
+      expect(handled).toBeGreaterThan(0);
+      expect(testId(me.html, 'handled-total')).toContain(String(handled));
+      // the manager's list says the same of her
+      const row = listed.find((r) => r[0] === liNa.name)!;
+      expect(number(row[1]!)).toBe(handled);
+      expect((await agent.get(`/agents/${liNa.id}`)).status).toBe(200);
+      const exported = sheetRows((await agent.download(`/agents/${liNa.id}/export.xlsx`)).data);
+      expect(exported.length - 2).toBe(figures.length);
+      const handledBook = sheetRows((await agent.download(`/agents/${liNa.id}/tickets.xlsx`)).data);
+      expect(handledBook.length - 2).toBe(handled);
+      const handledOnPage = linksTo(section(me.html, 'table-tickets', '</table>'), '/tickets/').map((l) => Number(l.href.slice('/tickets/'.length)));
+      expect(handledBook.slice(2).map((row) => row[0])).toEqual(expect.arrayContaining(handledOnPage));
+
+      // another agent's page, the list and analytics are refused to her
+      const other = agents.find((a) => a.text !== liNa.name)!;
+      expect((await agent.get(other.href)).status).toBe(403);
+      expect((await agent.download(`${other.href}/export.xlsx`)).status).toBe(403);
+      expect((await agent.get('/agents')).status).toBe(403);
+      expect((await agent.get('/analytics/customer-inquiry')).status).toBe(403);
+      expect((await agent.download('/analytics/customer-inquiry/export/steps.xlsx')).status).toBe(403);
+      // the manager opens anyone's
+      expect((await manager.get(other.href)).status).toBe(200);
+      expect((await manager.get('/agents/999999')).status).toBe(404);
+
+      // in Chinese
+      const chinese = await FormClient.signedIn(server.url, { email: 'li.na@demo', password: DEMO.password }, 'zh-CN');
+      expect(tableRows((await chinese.get('/agents/me')).html, 'agent-figures')[0]![0]).toBe('处理工单数');
+    });
+  },
+  { shared: true },
+);
+
+eachDatabase('pages: analytics without data', (database) => {
   let server: TestServer;
   afterEach(() => server?.close());
-
-  async function withDemo(): Promise<FormClient> {
-    server = await startTestServer(database());
-    await runDemo(server.app, DEMO, silentProgress);
-    return FormClient.signedIn(server.url, PEOPLE.manager);
-  }
-
-  /** Every ticket id a drill-down lists, page after page, and the total it states. */
-  async function drill(client: FormClient, href: string): Promise<{ total: number; ids: number[] }> {
-    const first = await client.get(href);
-    expect(first.status).toBe(200);
-    const total = Number(/data-total="(\d+)"/.exec(first.html)![1]);
-    const ids: number[] = [];
-    let page: string | undefined = total > 0 ? href : undefined;
-    if (!page) expect(first.html).toContain('data-testid="empty-tickets"');
-    while (page) {
-      const { html } = await client.get(page);
-      ids.push(...linksTo(section(html, 'table-tickets', '</table>'), '/tickets/').map((l) => Number(l.href.slice('/tickets/'.length))));
-      page = /<a href="([^"]+)" rel="next">/.exec(html)?.[1];
-      if (page) page = decode(page);
-    }
-    return { total, ids };
-  }
-
-  test('the dashboard: every number links to exactly the tickets behind it; every table exports to a workbook of the same rows', async () => {
-    const manager = await withDemo();
-    const page = await manager.get('/analytics/customer-inquiry');
-    expect(page.status).toBe(200);
-
-    // the tiles: each linked number is the drill-down's count, and the drill-down lists that many tickets once each
-    const tiles = section(page.html, 'kpi-tiles', '</ul>');
-    const links = linksTo(tiles, '/analytics/customer-inquiry/tickets?');
-    expect(links.length).toBeGreaterThanOrEqual(10);
-    const tickets = links.find((l) => l.href.includes('kpi=tickets'))!;
-    expect(number(tickets.text)).toBeGreaterThan(20);
-    for (const link of links) {
-      const { total, ids } = await drill(manager, link.href);
-      expect({ link: link.href, total }).toEqual({ link: link.href, total: number(link.text) });
-      expect(new Set(ids).size).toBe(total);
-    }
-    // the same count as the tickets of that workflow the runtime created in the period
-    const created = await server.app.db.knex('tickets').where({ workflow_key: 'customer-inquiry' }).count({ n: '*' });
-    expect(number(tickets.text)).toBe(Number(created[0]!.n));
-
-    // a week's bar of a count leads to that week's tickets, as many as the bar says (the engine's weeks and the pages' days agree)
-    const weeks = section(page.html, 'chart-tickets', '</figure>');
-    const bars = [...weeks.matchAll(/<a href="([^"]+)"><rect class="chart-bar"[^>]*><title>[^:]*: ([^<]+)<\/title>/g)];
-    expect(bars.length).toBeGreaterThanOrEqual(3);
-    for (const [, href, value] of bars) expect((await drill(manager, decode(href!))).total).toBe(number(value!));
-    expect(bars.reduce((sum, bar) => sum + number(bar[2]!), 0)).toBe(number(tickets.text));
-
-    // a chart per figure, each an accessible SVG; the heatmap's data names the diagram's steps
-    expect((page.html.match(/<svg [^>]*role="img"/g) ?? []).length).toBe(16);
-    const steps = JSON.parse(decode(/data-steps="([^"]*)"/.exec(page.html)![1]!)) as Array<{ id: string; band: string }>;
-    const workflow = (await server.app.workflows.latest('customer-inquiry')).workflow;
-    expect(steps.length).toBeGreaterThan(3);
-    for (const step of steps) expect(workflow.steps[step.id]).toBeDefined();
-    expect(page.html).toContain('data-bpmn-url="/api/workflows/customer-inquiry/versions/');
-
-    // every table's workbook holds the table's rows, under a title and a header
-    const exports = linksTo(page.html, '/analytics/customer-inquiry/export/');
-    expect(exports.map((l) => /export\/([a-z-]+)\.xlsx/.exec(l.href)![1]).sort()).toEqual(
-      ['bottlenecks-breaches', 'bottlenecks-waiting', 'figures', 'rework', 'steps', 'variants', 'weekly'].sort(),
-    );
-    for (const link of exports) {
-      const file = await manager.download(link.href);
-      expect({ link: link.href, status: file.status, type: file.headers.get('content-type') }).toEqual({ link: link.href, status: 200, type: XLSX_TYPE });
-      const rows = sheetRows(file.data);
-      const id = /export\/([a-z-]+)\.xlsx/.exec(link.href)![1]!;
-      if (id === 'figures') expect(rows.length - 2).toBe(16);
-      else if (id === 'weekly') expect(rows.length - 2).toBeGreaterThanOrEqual(3);
-      else expect({ id, rows: rows.length - 2 }).toEqual({ id, rows: tableRows(page.html, id).length });
-    }
-    // the steps' workbook holds the page's numbers as numbers: visits per step
-    const stepsBook = sheetRows((await manager.download(exports.find((l) => l.href.includes('/steps.xlsx'))!.href)).data);
-    expect(stepsBook.slice(2).map((row) => row[1])).toEqual(tableRows(page.html, 'steps').map((row) => number(row[1]!)));
-
-    // the drill-down's workbook: one row per ticket behind the number, all of them
-    const all = await drill(manager, tickets.href);
-    const book = await manager.download(`/analytics/customer-inquiry/tickets.xlsx?kpi=tickets`);
-    const bookRows = sheetRows(book.data).slice(2);
-    expect(bookRows.map((row) => row[0]).sort()).toEqual([...all.ids].sort());
-  });
-
-  test('filters narrow every figure and link; a malformed filter is shown beside its field (400)', async () => {
-    const manager = await withDemo();
-    const all = await manager.get('/analytics/customer-inquiry');
-    const chat = await manager.get('/analytics/customer-inquiry?channel=chat');
-    const count = (html: string) => number(testId(html, 'kpi-tickets')!);
-    expect(count(chat.html)).toBeLessThan(count(all.html));
-    expect(count(chat.html)).toBeGreaterThan(0);
-    const link = linksTo(section(chat.html, 'kpi-tiles', '</ul>'), '/analytics/customer-inquiry/tickets?').find((l) => l.href.includes('kpi=tickets'))!;
-    expect(link.href).toContain('channel=chat');
-    expect((await drill(manager, link.href)).total).toBe(count(chat.html));
-    const rows = await server.app.db.knex('tickets').where({ workflow_key: 'customer-inquiry', channel: 'chat' }).count({ n: '*' });
-    expect(count(chat.html)).toBe(Number(rows[0]!.n));
-
-    const refused = await manager.get('/analytics/customer-inquiry?from=2026-13-01&to=2026-01-01&version=99');
-    expect(refused.status).toBe(400);
-    expect(testId(refused.html, 'error-from')).toContain('2026-13-01');
-    expect(testId(refused.html, 'error-version')).toContain('99');
-    const backwards = await manager.get('/analytics/customer-inquiry?from=2026-11-20&to=2026-11-01');
-    expect(backwards.status).toBe(400);
-    expect(testId(backwards.html, 'error-to')).toBeDefined();
-    expect((await manager.get('/analytics/no-such-workflow')).status).toBe(404);
-    expect((await manager.get('/analytics/customer-inquiry/tickets?kpi=nonsense')).status).toBe(400);
-  });
-
-  test('the workflow list shows each workflow’s headline figures, linked; the compare page shows the change with its interval and verdict', async () => {
-    const manager = await withDemo();
-    const list = await manager.get('/analytics');
-    expect(list.status).toBe(200);
-    for (const key of ['customer-inquiry', 'complaint-handling', 'email-support', 'phone-service', 'standard-service']) {
-      expect(list.html).toContain(`href="/analytics/${key}"`);
-      expect(list.html).toContain(`href="/analytics/${key}/compare"`);
-    }
-    const headline = linksTo(list.html, '/analytics/phone-service/tickets?')[0]!;
-    expect((await drill(manager, headline.href)).total).toBe(number(headline.text));
-
-    // two periods: the two halves of the demo, before and after its simulated improvement
-    const compare = await manager.get('/analytics/phone-service/compare?a.from=2026-11-02&a.to=2026-11-12&b.from=2026-11-13&b.to=2026-11-23');
-    expect(compare.status).toBe(200);
-    const rows = tableRows(compare.html, 'compare');
-    expect(rows.length).toBeGreaterThan(5);
-    const verdicts = new Set(rows.map((row) => row[8]));
-    for (const verdict of verdicts) expect(['Better', 'Worse', 'No evidence of a change']).toContain(verdict);
-    // sample sizes: the tickets of each side, as the dashboard counts them over the same period
-    const a = await manager.get('/analytics/phone-service?from=2026-11-02&to=2026-11-12');
-    const answered = rows.find((row) => row[0] === 'First response time')!;
-    expect(number(answered[2]!)).toBe(number(/data-part="part">([^<]*)</.exec(section(a.html, 'kpi-counts-firstResponse', '</p>'))![1]!));
-    // the method of every interval is named in a footnote the rows point at
-    expect(section(compare.html, 'compare-methods', '</ol>')).toMatch(/bootstrap/);
-    expect(compare.html).toContain('excludes 0');
-    const book = sheetRows(
-      (await manager.download('/analytics/phone-service/compare.xlsx?a.from=2026-11-02&a.to=2026-11-12&b.from=2026-11-13&b.to=2026-11-23')).data,
-    );
-    expect(book.length - 2).toBe(rows.length);
-
-    // in Chinese, with its refusal of a malformed side named at its field
-    const chinese = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
-    expect((await chinese.get('/analytics/phone-service/compare')).html).toContain('改进前后对比');
-    const refused = await chinese.get('/analytics/phone-service/compare?b.from=nonsense');
-    expect(refused.status).toBe(400);
-    expect(testId(refused.html, 'error-b.from')).toContain('nonsense');
-  });
-
-  test('agents see their own figures against the team and nobody else’s; managers see every agent', async () => {
-    const manager = await withDemo();
-    const list = await manager.get('/agents');
-    expect(list.status).toBe(200);
-    const agents = linksTo(section(list.html, 'table-agents', '</table>'), '/agents/');
-    expect(agents.length).toBeGreaterThan(3);
-    const listed = tableRows(list.html, 'agents');
-    expect(listed.at(-1)![0]).toBe('Team');
-
-    // an agent of the demo signs in and opens their own page
-    const liNa = await server.app.users.byEmail('li.na@demo');
-    const agent = await FormClient.signedIn(server.url, { email: 'li.na@demo', password: DEMO.password });
-    const me = await agent.get('/agents/me');
-    expect(me.status).toBe(200);
-    expect(testId(me.html, 'agent-name')).toBe(liNa.name);
-    const figures = tableRows(me.html, 'agent-figures');
-    expect(figures.map((row) => row[0])).toEqual([
-      'Handled tickets',
-      'Average handling time (AHT)',
-      'First-contact resolution (FCR)',
-      'CSAT (mean)',
-      'SLA compliance (tickets)',
-      'First response time',
-    ]);
-    // the handled tickets are listed, as many as the figure says, each linking to its ticket
-    const handled = number(figures[0]![1]!);
-    expect(handled).toBeGreaterThan(0);
-    expect(testId(me.html, 'handled-total')).toContain(String(handled));
-    // the manager's list says the same of her
-    const row = listed.find((r) => r[0] === liNa.name)!;
-    expect(number(row[1]!)).toBe(handled);
-    expect((await agent.get(`/agents/${liNa.id}`)).status).toBe(200);
-    const exported = sheetRows((await agent.download(`/agents/${liNa.id}/export.xlsx`)).data);
-    expect(exported.length - 2).toBe(figures.length);
-    const handledBook = sheetRows((await agent.download(`/agents/${liNa.id}/tickets.xlsx`)).data);
-    expect(handledBook.length - 2).toBe(handled);
-    const handledOnPage = linksTo(section(me.html, 'table-tickets', '</table>'), '/tickets/').map((l) => Number(l.href.slice('/tickets/'.length)));
-    expect(handledBook.slice(2).map((row) => row[0])).toEqual(expect.arrayContaining(handledOnPage));
-
-    // another agent's page, the list and analytics are refused to her
-    const other = agents.find((a) => a.text !== liNa.name)!;
-    expect((await agent.get(other.href)).status).toBe(403);
-    expect((await agent.download(`${other.href}/export.xlsx`)).status).toBe(403);
-    expect((await agent.get('/agents')).status).toBe(403);
-    expect((await agent.get('/analytics/customer-inquiry')).status).toBe(403);
-    expect((await agent.download('/analytics/customer-inquiry/export/steps.xlsx')).status).toBe(403);
-    // the manager opens anyone's
-    expect((await manager.get(other.href)).status).toBe(200);
-    expect((await manager.get('/agents/999999')).status).toBe(404);
-
-    // in Chinese
-    const chinese = await FormClient.signedIn(server.url, { email: 'li.na@demo', password: DEMO.password }, 'zh-CN');
-    expect(tableRows((await chinese.get('/agents/me')).html, 'agent-figures')[0]![0]).toBe('处理工单数');
-  });
 
   test('without a session every analytics page sends to sign-in; navigation offers analytics to managers and my figures to agents', async () => {
     server = await startTestServer(database());
