@@ -7,25 +7,28 @@ export type { AuditRecord };
 /** Who the command line acts as in the audit log: the operator of the machine, not a user of SOPflow. */
 export const CLI_ACTOR = 'sopflow-cli';
 
-/** The kinds of change the audit log records. */
-export type AuditAction =
-  | 'user.add'
-  | 'user.role'
-  | 'user.deactivate'
-  | 'user.reactivate'
-  | 'user.lanes'
-  | 'user.password_reset'
-  | 'token.create'
-  | 'token.revoke'
-  | 'workflow.import'
-  | 'workflow.draft_save'
-  | 'workflow.publish'
-  | 'workflow.migrate'
+/** The kinds of change the audit log records (each has a label in every page language). */
+export const AUDIT_ACTIONS = [
+  'user.add',
+  'user.role',
+  'user.deactivate',
+  'user.reactivate',
+  'user.lanes',
+  'user.password_reset',
+  'token.create',
+  'token.revoke',
+  'workflow.import',
+  'workflow.draft_save',
+  'workflow.publish',
+  'workflow.migrate',
   // Routing (services/routing): rule sets, lane policies, agents' routing profiles, a lead's reassignment.
-  | 'routing.rules'
-  | 'routing.lane'
-  | 'user.routing'
-  | 'ticket.assign';
+  'routing.rules',
+  'routing.lane',
+  'user.routing',
+  'ticket.assign',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditPage {
   items: AuditRecord[];

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { AUDIT_ACTIONS } from '../../../server/services/audit/audit.js';
 import { createI18n, negotiateLocale } from '../../../server/shared/i18n.js';
 
 const LOCALES = new URL('../../../views/locales/', import.meta.url);
@@ -34,6 +35,15 @@ describe('i18n: one catalog per language, durations and dates through Intl and t
     expect(negotiateLocale([undefined, 'zh-CN'], accepts('en'))).toBe('zh-CN');
     expect(negotiateLocale([undefined, 'fr'], accepts('zh'))).toBe('zh-CN');
     expect(negotiateLocale([], accepts('de'))).toBe('en');
+  });
+
+  test('every kind of audit entry has a label in both languages', () => {
+    for (const action of AUDIT_ACTIONS) {
+      for (const locale of ['en', 'zh-CN'] as const) {
+        const key = `admin.audit.actions.${action.replace('.', '_')}`;
+        expect({ action, locale, labelled: formatter(locale).t(key) !== key }).toEqual({ action, locale, labelled: true });
+      }
+    }
   });
 
   test('both catalogs have the same keys', () => {
