@@ -54,15 +54,15 @@ eachDatabase('workflow versions', (database) => {
       { workflow: 'customer-inquiry', channel: 'app', subject: 'on v2', customer: { name: 'Qian' } },
       'intake@sopflow.test',
     );
-    expect(onV2).toMatchObject({ version: 2, allowedEvents: ['abandon', 'pick_up'] });
+    expect(onV2).toMatchObject({ version: 2, allowedEvents: ['pick_up', 'abandon'] });
     const refused = await rejection(app.tickets.advance(onV2.id, { type: 'answer' }, 'li.na@agents.test'));
     expect(refused).toBeInstanceOf(EventNotAllowedError);
-    expect(refused).toMatchObject({ allowedEvents: ['abandon', 'pick_up'] });
+    expect(refused).toMatchObject({ allowedEvents: ['pick_up', 'abandon'] });
     await app.tickets.advance(onV2.id, { type: 'pick_up' }, 'li.na@agents.test');
     expect((await app.tickets.get(onV2.id)).stepLog.at(-1)).toMatchObject({ step: 'Task_Grade', slaMs: 20 * MIN });
 
     // and the version 1 ticket still answers with "answer", grades within 10 minutes, and closes
-    expect(await app.tickets.get(onV1.id)).toMatchObject({ version: 1, allowedEvents: ['abandon', 'answer'] });
+    expect(await app.tickets.get(onV1.id)).toMatchObject({ version: 1, allowedEvents: ['answer', 'abandon'] });
     const rest = await play(app, { ...whole, moves: whole.moves.slice(1) }, onV1);
     const detail = await app.tickets.get(onV1.id);
     expect(detail).toMatchObject({ version: 1, status: 'closed', closedAt: rest.closedAt });

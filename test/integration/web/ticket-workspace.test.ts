@@ -81,7 +81,7 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
     expect(testId(page.html, 'step-owner')).toBe('客服专员 Agent');
     expect(testId(page.html, 'guidance')).toMatch(/^5 分钟内接起咨询/);
     expect(page.html).toContain('data-remaining-ms="300000"');
-    expect(page.html.match(/name="event" value="[^"]+"/g)).toEqual(['name="event" value="abandon"', 'name="event" value="answer"']);
+    expect(page.html.match(/name="event" value="[^"]+"/g)).toEqual(['name="event" value="answer"', 'name="event" value="abandon"']);
 
     server.app.clock.advance(3 * MIN);
     expect((await press(id, 'answer', { issueSummary: 'crash at splash screen' })).location).toBe(`/tickets/${id}`);
