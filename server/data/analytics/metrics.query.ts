@@ -84,7 +84,7 @@ export class KnexMetricsReadModel implements MetricsReadModel {
   private readonly knex: Knex;
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     /** Where weeks start (minutes east of UTC). */
     private readonly weekOffsetMinutes: number,
   ) {
@@ -92,7 +92,14 @@ export class KnexMetricsReadModel implements MetricsReadModel {
   }
 
   private async rows(text: string, bindings: SqlValue[]): Promise<Row[]> {
-    return rowsOf<Row>(await this.knex.raw(text, bindings));
+    if (this.db.client === 'sqlite') return rowsOf<Row>(await this.knex.raw(text, bindings));
+    // PostgreSQL's default page costs assume spinning disks, so it joins a period's tickets to the step log by
+    // scanning all of it; with the cost of a cached or SSD page it walks the (ticket_id, visit) index instead,
+    // about twice as fast on a million rows. Scoped to these read-only queries, not the server's settings.
+    return this.knex.transaction(async (trx) => {
+      await trx.raw('SET LOCAL random_page_cost = 1.1');
+      return rowsOf<Row>(await trx.raw(text, bindings));
+    });
   }
 
   async kpis(filter: FactFilter, grouping: FactGrouping, now: number): Promise<KpiSums[]> {
