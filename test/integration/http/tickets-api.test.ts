@@ -38,7 +38,7 @@ eachDatabase('HTTP API: tickets', (database) => {
       version: 1,
       state: ['Task_Answer'],
       // the customer may also leave before anyone answers
-      allowedEvents: ['abandon', 'answer'],
+      allowedEvents: ['answer', 'abandon'],
       revision: 1,
       createdBy: AGENT,
     });
