@@ -3,6 +3,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { ReportRepository } from '../../data/reports/report-repository.js';
 import type { ClaimedSubscription } from '../../data/reports/model.js';
 import { runAt } from './periods.js';
+import { PollingLoop } from '../../shared/polling-loop.js';
 
 /** Makes the workbook of one report into `store` (chunk by chunk); answers how many tickets it lists. */
 export type WriteReport = (
@@ -38,27 +39,24 @@ const BATCH = 5;
  * the half-written report and makes it again. A subscription due while no server ran is due now, once.
  */
 export class ReportRunner {
-  private timeout: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = true;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly repository: ReportRepository,
     private readonly write: WriteReport,
     private readonly clock: Clock,
     private readonly options: RunnerOptions,
-  ) {}
+  ) {
+    this.loop = new PollingLoop({ round: () => this.runDue(), nextDue: () => this.repository.nextDue() }, clock, options.intervalMs, options.onError);
+  }
 
   start(): void {
-    this.stopped = false;
-    this.wake(0);
+    this.loop.start();
   }
 
   /** Stops looking at the schedule and waits for the round in progress to finish. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timeout);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Deletes expired reports and makes every report due now: what tests call on a manual clock. */
@@ -80,29 +78,6 @@ export class ReportRunner {
       }
       if (claimed.length < BATCH) return total;
     }
-  }
-
-  private wake(delayMs: number): void {
-    if (this.stopped) return;
-    this.timeout = setTimeout(() => {
-      this.running = this.runDue()
-        .catch((error: unknown) => this.options.onError?.(error))
-        .then(() => this.nextDelay())
-        .then(
-          (delay) => this.wake(delay),
-          (error: unknown) => {
-            this.options.onError?.(error);
-            this.wake(this.options.intervalMs);
-          },
-        );
-    }, delayMs);
-  }
-
-  /** Sleeps until the next subscription is due, but no longer than the interval (other processes add some). */
-  private async nextDelay(): Promise<number> {
-    const due = await this.repository.nextDue();
-    if (due === undefined) return this.options.intervalMs;
-    return Math.max(0, Math.min(this.options.intervalMs, due - this.clock.now()));
   }
 
   /** One subscription's report; answers whether this run made it. */

@@ -1,6 +1,7 @@
 import type { Clock } from '../../shared/clock.js';
 import type { TimerRepository } from '../../data/timers/timer-repository.js';
 import type { DueTimer, TicketRuntime } from '../tickets/ticket-runtime.js';
+import { PollingLoop } from '../../shared/polling-loop.js';
 
 /** Where a timer the engine refuses to fire is recorded (`../incidents/`), rather than retried in a loop. */
 export interface IncidentRecorder {
@@ -42,27 +43,24 @@ export interface TickResult {
  * same transaction as their effects. Timers that fell due while no server ran are simply due now.
  */
 export class TimerScheduler {
-  private timeout: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = true;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly timers: TimerRepository,
     private readonly tickets: TicketRuntime,
     private readonly clock: Clock,
     private readonly options: SchedulerOptions,
-  ) {}
+  ) {
+    this.loop = new PollingLoop({ round: () => this.runDue(), nextDue: () => this.timers.nextDue() }, clock, options.intervalMs, options.onError);
+  }
 
   start(): void {
-    this.stopped = false;
-    this.wake(0);
+    this.loop.start();
   }
 
   /** Stops looking for timers and waits for the round in progress to finish. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timeout);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Hands the timers reserved for this instance (a simulation's) over to every scheduler; answers how many. */
@@ -80,29 +78,6 @@ export class TimerScheduler {
       total.lateness.push(...round.lateness);
       if (round.claimed < (this.options.batchSize ?? DEFAULT_BATCH)) return total;
     }
-  }
-
-  private wake(delayMs: number): void {
-    if (this.stopped) return;
-    this.timeout = setTimeout(() => {
-      this.running = this.runDue()
-        .catch((error: unknown) => this.options.onError?.(error))
-        .then(() => this.nextDelay())
-        .then(
-          (delay) => this.wake(delay),
-          (error: unknown) => {
-            this.options.onError?.(error);
-            this.wake(this.options.intervalMs);
-          },
-        );
-    }, delayMs);
-  }
-
-  /** Sleeps until the next timer is due, but no longer than the interval (other processes arm timers too). */
-  private async nextDelay(): Promise<number> {
-    const due = await this.timers.nextDue();
-    if (due === undefined) return this.options.intervalMs;
-    return Math.max(0, Math.min(this.options.intervalMs, due - this.clock.now()));
   }
 
   private async round(): Promise<TickResult> {
