@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import ExcelJS from 'exceljs';
+import { drained, watchReader } from '../../shared/streamed-output.js';
 
 /**
  * A table of a page as an Excel workbook: the same columns and rows the page shows, with real numbers (a
@@ -124,30 +124,4 @@ function excelValue(kind: CellKind, value: string | number): ExcelJS.CellValue {
 /** Excel refuses sheet names over 31 characters or with any of : \ / ? * [ ]. */
 function sheetName(name: string): string {
   return name.replace(/[:\\/?*[\]]/g, ' ').slice(0, 31) || 'Sheet1';
-}
-
-function watchReader(output: Writable): { gone: Promise<never>; stop(): void } {
-  let fail!: (error?: Error) => void;
-  const gone = new Promise<never>((_, reject) => {
-    fail = (error) => reject(error ?? new Error('the reader of the workbook went away before it was complete'));
-  });
-  gone.catch(() => undefined);
-  const onClose = (): void => {
-    if (!output.writableFinished) fail();
-  };
-  output.once('close', onClose);
-  output.once('error', fail);
-  return {
-    gone,
-    stop: () => {
-      output.off('close', onClose);
-      output.off('error', fail);
-    },
-  };
-}
-
-/** Lets the zip compress what was written, and waits while the reader of `output` is behind. */
-async function drained(output: Writable, gone: Promise<never>): Promise<void> {
-  await Promise.race([nextTurn(), gone]);
-  if (output.writableNeedDrain) await Promise.race([once(output, 'drain'), gone]);
 }

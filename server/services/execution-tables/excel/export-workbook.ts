@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type ExcelJS from 'exceljs';
 import { fill } from './formula-text.js';
 import type { Formatter } from '../../../shared/i18n.js';
 import { isOverdue, ROW_STATUSES, weeksLabel, weeksOf, type ExecutionRow, type ExecutionTable, type KpiTarget, type RowStatus } from '../execution-table.js';
 import type { Measurement } from '../kpi-measure.js';
 import { writeKpiSheet, type KpiRow } from './kpi-sheet.js';
+import { drained, watchReader } from '../../../shared/streamed-output.js';
 import {
   choices,
   DATE_FORMAT,
@@ -217,36 +217,4 @@ async function readAhead<T>(iterator: AsyncIterator<T>, count: number): Promise<
 async function* resume<T>(head: T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
   yield* head;
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
-}
-
-/**
- * Watches the reader of `output`: `gone` rejects if it closes or fails before the workbook is complete (a
- * download cancelled), so the export stops reading rows instead of waiting for a drain that never comes.
- */
-function watchReader(output: Writable): { gone: Promise<never>; stop(): void } {
-  let fail!: (error?: Error) => void;
-  const gone = new Promise<never>((_, reject) => {
-    fail = (error) => reject(error ?? new Error('the reader of the workbook went away before it was complete'));
-  });
-  // NOTE: rejections are taken by whichever race is running; between races there is nothing to report to.
-  gone.catch(() => undefined);
-  // NOTE: a complete workbook closes its output too, sometimes before `commit()` has returned.
-  const onClose = (): void => {
-    if (!output.writableFinished) fail();
-  };
-  output.once('close', onClose);
-  output.once('error', fail);
-  return {
-    gone,
-    stop: () => {
-      output.off('close', onClose);
-      output.off('error', fail);
-    },
-  };
-}
-
-/** Lets the zip compress what was written, and waits while the reader of `output` is behind. */
-async function drained(output: Writable, gone: Promise<never>): Promise<void> {
-  await Promise.race([nextTurn(), gone]);
-  if (output.writableNeedDrain) await Promise.race([once(output, 'drain'), gone]);
 }
