@@ -1,6 +1,8 @@
 // The analytics contract (issue 15): what the metric engine answers, shared by the API, pages, reports and exports.
+// Groupings and drill-down subsets are the read model's own, so the two cannot drift apart.
+import type { FactGrouping, FactSubset } from '../../data/analytics/metrics-sql.js';
 
-export type GroupBy = 'channel' | 'level' | 'vip' | 'agent' | 'team' | 'week' | 'version';
+export type GroupBy = Exclude<FactGrouping, 'all'>;
 
 export const GROUP_BYS: readonly GroupBy[] = ['channel', 'level', 'vip', 'agent', 'team', 'week', 'version'];
 
@@ -140,21 +142,7 @@ export interface TicketFactRow {
  * `breached` (breaches); `resolutionBreached` (tickets breaching the resolution limit: ticketN × (1 − ticket));
  * `warned` (warnings); `reopened` (reopenRate × closed); `complaint`; `csat` (csat.n); `escalated` (escalations).
  */
-export type DrillKpi =
-  | 'tickets'
-  | 'open'
-  | 'closed'
-  | 'firstResponse'
-  | 'fcr'
-  | 'fcrCounted'
-  | 'abandoned'
-  | 'breached'
-  | 'resolutionBreached'
-  | 'warned'
-  | 'reopened'
-  | 'complaint'
-  | 'csat'
-  | 'escalated';
+export type DrillKpi = FactSubset;
 
 export const DRILL_KPIS: readonly DrillKpi[] = [
   'tickets',
