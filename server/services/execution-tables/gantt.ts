@@ -1,4 +1,5 @@
 import { addDays, daysBetween, isOverdue, ROW_STATUSES, weeksOf, type ExecutionRow, type RowStatus } from './execution-table.js';
+import { el, SVG_FONT_FAMILY, xml } from '../../shared/svg-markup.js';
 
 /**
  * The execution table's schedule as a week-by-week Gantt chart, drawn on the server as SVG: one column per
@@ -41,11 +42,6 @@ const SWATCH_WIDTH = 16;
 const OVERDUE_COLOUR = '#dc2626';
 const MUTED_COLOUR = '#6b7280';
 const TODAY_COLOUR = '#111827';
-const FONT_FAMILY = 'system-ui, -apple-system, Segoe UI, PingFang SC, Microsoft YaHei, sans-serif';
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-// Characters XML 1.0 cannot hold at all (control characters, lone surrogates): dropped rather than breaking the document.
-const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
 /** Dark solid, striped, cross-hatched, light dashed: four looks that stay apart in greyscale too. */
 const STATUS_LOOK: Record<RowStatus, { fill: string; stroke: string; dash?: string }> = {
@@ -136,7 +132,7 @@ export function scheduleSvg({ startDate, rows, today, labels }: GanttInput): str
       width,
       height,
       viewBox: `0 0 ${width} ${height}`,
-      'font-family': FONT_FAMILY,
+      'font-family': SVG_FONT_FAMILY,
       'font-size': FONT_SIZE,
     },
     el('defs', {}, ...PATTERNS),
@@ -264,24 +260,11 @@ function emptySvg(text: string): string {
       width,
       height: 48,
       viewBox: `0 0 ${width} 48`,
-      'font-family': FONT_FAMILY,
+      'font-family': SVG_FONT_FAMILY,
       'font-size': FONT_SIZE,
     },
     el('text', { class: 'gantt-empty', x: width / 2, y: 28, 'text-anchor': 'middle', fill: MUTED_COLOUR }, xml(text)),
   );
-}
-
-/** An element; attribute values are escaped here, children are markup already (text goes through `xml`). */
-function el(name: string, attributes: Record<string, string | number | undefined>, ...children: string[]): string {
-  const attrs = Object.entries(attributes)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => ` ${key}="${xml(String(value))}"`)
-    .join('');
-  return children.length > 0 ? `<${name}${attrs}>${children.join('')}</${name}>` : `<${name}${attrs}/>`;
-}
-
-function xml(text: string): string {
-  return text.replace(NOT_XML, '').replace(/[&<>"']/g, (char) => ENTITIES[char]!);
 }
 
 /** Roughly how wide a character is drawn: CJK and other wide characters take a full em, the rest about 0.6. */

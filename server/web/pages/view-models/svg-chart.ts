@@ -1,3 +1,4 @@
+import { el, SVG_FONT_FAMILY, xml } from '../../../shared/svg-markup.js';
 /**
  * Small charts drawn on the server as SVG: a series of values over categories (weeks), as bars or a line,
  * with a y axis of round ticks, category labels, and a `<title>` per point that a pointer or a screen reader
@@ -47,11 +48,6 @@ const INK = '#1d2330';
 const MUTED = '#5b6473';
 const GRID = '#e3e7ee';
 const MARK = '#1f5fbf';
-const FONT_FAMILY = 'system-ui, -apple-system, Segoe UI, PingFang SC, Microsoft YaHei, sans-serif';
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-// Characters XML 1.0 cannot hold at all (control characters, lone surrogates): dropped rather than breaking the document.
-const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
 /**
  * Round tick values covering [low, high]: steps of 1, 2 or 5 times a power of ten, `count` intervals or one more.
@@ -98,7 +94,7 @@ export function chartSvg(input: ChartInput): string {
         width,
         height,
         viewBox: `0 0 ${width} ${height}`,
-        'font-family': FONT_FAMILY,
+        'font-family': SVG_FONT_FAMILY,
         'font-size': FONT_SIZE,
       },
       ...head,
@@ -179,19 +175,6 @@ function line(input: ChartInput, { x, y }: Scales): string[] {
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
-
-/** An element; attribute values are escaped here, children are markup already (text goes through `xml`). */
-function el(name: string, attributes: Record<string, string | number | undefined>, ...children: string[]): string {
-  const attrs = Object.entries(attributes)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => ` ${key}="${xml(String(value))}"`)
-    .join('');
-  return children.length > 0 ? `<${name}${attrs}>${children.join('')}</${name}>` : `<${name}${attrs}/>`;
-}
-
-function xml(text: string): string {
-  return text.replace(NOT_XML, '').replace(/[&<>"']/g, (char) => ENTITIES[char]!);
-}
 
 /** Roughly how wide a text is drawn: CJK and other wide characters take a full em, the rest about 0.6. */
 function textWidth(text: string): number {
