@@ -1,41 +1,6 @@
-import { SaxesParser } from 'saxes';
 import { ROW_STATUSES } from '../../../server/services/execution-tables/execution-table.js';
 import { scheduleSvg, type GanttLabels, type GanttRow } from '../../../server/services/execution-tables/gantt.js';
-
-/** An element of the parsed SVG: saxes throws on anything that is not well-formed XML. */
-interface Node {
-  name: string;
-  attributes: Record<string, string>;
-  children: Node[];
-  text: string;
-}
-
-function parse(svg: string): Node {
-  const parser = new SaxesParser();
-  const root: Node = { name: '#document', attributes: {}, children: [], text: '' };
-  const open = [root];
-  parser.on('opentag', (tag) => {
-    const node: Node = { name: tag.name, attributes: tag.attributes as Record<string, string>, children: [], text: '' };
-    open.at(-1)!.children.push(node);
-    open.push(node);
-  });
-  parser.on('text', (text) => {
-    open.at(-1)!.text += text;
-  });
-  parser.on('closetag', () => {
-    open.pop();
-  });
-  parser.write(svg).close();
-  expect(root.children).toHaveLength(1);
-  return root.children[0]!;
-}
-
-function all(node: Node, match: (node: Node) => boolean): Node[] {
-  return [...(match(node) ? [node] : []), ...node.children.flatMap((child) => all(child, match))];
-}
-const byClass = (node: Node, name: string) => all(node, (n) => (n.attributes.class ?? '').split(' ').includes(name));
-const textOf = (node: Node): string => node.text + node.children.map(textOf).join('');
-const num = (node: Node, attribute: string) => Number(node.attributes[attribute]);
+import { all, byClass, parseSvg, textOf, num } from '../../helpers/svg-tree.js';
 
 const labels: GanttLabels = {
   week: (n) => `W${n}`,
@@ -63,7 +28,7 @@ function row(id: number, startDate: string | null, endDate: string | null, overr
 
 function chart(rows: GanttRow[], today = '2026-03-01') {
   const svg = scheduleSvg({ startDate: START, rows, today, labels });
-  const root = parse(svg);
+  const root = parseSvg(svg);
   const weeks = byClass(root, 'gantt-week').map((week) => ({ label: textOf(week), left: num(all(week, (n) => n.name === 'line')[0]!, 'x1') }));
   const weekWidth = weeks.length > 1 ? weeks[1]!.left - weeks[0]!.left : NaN;
   /** Where a day of the project starts on the x axis, read from the week columns. */
@@ -219,7 +184,7 @@ describe('the schedule as a Gantt chart', () => {
   });
 
   test('no rows: a valid image that says so', () => {
-    const root = parse(scheduleSvg({ startDate: START, rows: [], today: '2026-03-20', labels }));
+    const root = parseSvg(scheduleSvg({ startDate: START, rows: [], today: '2026-03-20', labels }));
     expect(root.name).toBe('svg');
     expect(root.attributes.role).toBe('img');
     expect(root.attributes['aria-label']).toBe('No rows yet');

@@ -1,41 +1,7 @@
-import { SaxesParser } from 'saxes';
 import { chartSvg, niceTicks, type ChartInput } from '../../../server/web/pages/view-models/svg-chart.js';
+import { all, byClass, parseSvg, textOf, num, type SvgNode } from '../../helpers/svg-tree.js';
 
-/** An element of the parsed SVG: saxes throws on anything that is not well-formed XML. */
-interface Node {
-  name: string;
-  attributes: Record<string, string>;
-  children: Node[];
-  text: string;
-}
-
-function parse(svg: string): Node {
-  const parser = new SaxesParser({ xmlns: false });
-  const root: Node = { name: '#document', attributes: {}, children: [], text: '' };
-  const open = [root];
-  parser.on('opentag', (tag) => {
-    const node: Node = { name: tag.name, attributes: tag.attributes as Record<string, string>, children: [], text: '' };
-    open.at(-1)!.children.push(node);
-    open.push(node);
-  });
-  parser.on('text', (text) => {
-    open.at(-1)!.text += text;
-  });
-  parser.on('closetag', () => {
-    open.pop();
-  });
-  parser.write(svg).close();
-  expect(root.children).toHaveLength(1);
-  return root.children[0]!;
-}
-
-function all(node: Node, match: (node: Node) => boolean): Node[] {
-  return [...(match(node) ? [node] : []), ...node.children.flatMap((child) => all(child, match))];
-}
-const byClass = (node: Node, name: string) => all(node, (n) => (n.attributes.class ?? '').split(' ').includes(name));
-const textOf = (node: Node): string => node.text + node.children.map(textOf).join('');
-const num = (node: Node, attribute: string) => Number(node.attributes[attribute]);
-const titleOf = (node: Node) => textOf(node.children.find((c) => c.name === 'title')!);
+const titleOf = (node: SvgNode) => textOf(node.children.find((c) => c.name === 'title')!);
 
 const weeks = ['11-02', '11-09', '11-16', '11-23'];
 function input(overrides: Partial<ChartInput> = {}): ChartInput {
@@ -65,7 +31,7 @@ describe('SVG charts drawn on the server', () => {
   });
 
   test('a bar chart: one bar per measured week, heights in proportion, the accessible name and each value in a <title>', () => {
-    const svg = parse(chartSvg(input()));
+    const svg = parseSvg(chartSvg(input()));
     expect(svg.name).toBe('svg');
     expect(svg.attributes.role).toBe('img');
     expect(svg.attributes['aria-labelledby']).toBe('tickets-title tickets-desc');
@@ -86,7 +52,7 @@ describe('SVG charts drawn on the server', () => {
   });
 
   test('a line chart breaks at a week without a value rather than drawing it as zero', () => {
-    const svg = parse(
+    const svg = parseSvg(
       chartSvg(
         input({
           kind: 'line',
@@ -109,14 +75,14 @@ describe('SVG charts drawn on the server', () => {
   });
 
   test('points link to their drill-down when given one', () => {
-    const svg = parse(chartSvg(input({ points: [{ label: 'W1', value: 3, href: '/analytics/x/tickets?kpi=tickets&from=1&to=2' }] })));
+    const svg = parseSvg(chartSvg(input({ points: [{ label: 'W1', value: 3, href: '/analytics/x/tickets?kpi=tickets&from=1&to=2' }] })));
     const links = all(svg, (n) => n.name === 'a');
     expect(links.map((a) => a.attributes.href)).toEqual(['/analytics/x/tickets?kpi=tickets&from=1&to=2']);
     expect(byClass(links[0]!, 'chart-bar')).toHaveLength(1);
   });
 
   test('no value at all: the empty text, no marks', () => {
-    const svg = parse(chartSvg(input({ points: weeks.map((label) => ({ label, value: null })) })));
+    const svg = parseSvg(chartSvg(input({ points: weeks.map((label) => ({ label, value: null })) })));
     expect(textOf(byClass(svg, 'chart-empty')[0]!)).toBe('No tickets');
     expect(byClass(svg, 'chart-bar')).toHaveLength(0);
     expect(titleOf(svg)).toBe('Tickets per week');
@@ -124,7 +90,7 @@ describe('SVG charts drawn on the server', () => {
 
   test('text is escaped, Chinese kept, and nothing is styled inline (the CSP allows no inline style)', () => {
     const markup = chartSvg(input({ title: '首次响应 <script>"&', points: [{ label: '<b>', value: 1 }] }));
-    const svg = parse(markup);
+    const svg = parseSvg(markup);
     expect(titleOf(svg)).toBe('首次响应 <script>"&');
     expect(byClass(svg, 'chart-label').map(textOf)).toEqual(['<b>']);
     expect(markup).not.toMatch(/style=|<script/);
@@ -132,7 +98,7 @@ describe('SVG charts drawn on the server', () => {
 
   test('many weeks: labels thinned so they do not overlap, every week still has its mark', () => {
     const points = Array.from({ length: 26 }, (_, i) => ({ label: `W${i + 1}`, value: i }));
-    const svg = parse(chartSvg(input({ points })));
+    const svg = parseSvg(chartSvg(input({ points })));
     expect(byClass(svg, 'chart-bar')).toHaveLength(26);
     expect(byClass(svg, 'chart-label').length).toBeLessThanOrEqual(9);
   });
