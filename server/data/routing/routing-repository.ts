@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { appendAudit, type AuditEntry } from '../audit/audit-repository.js';
-import { rowsOf, type Database, type Transaction } from '../database.js';
+import { listSql, rowsOf, type Database, type Transaction } from '../database.js';
 import type { AgentProfile, Assignment, Candidate, Classification, LanePolicy, LaneSetting, OpenSlot, Presence, RoutingNote, Rule, StoredClassification } from './routing-records.js';
 
 interface ProfileRow {
@@ -210,7 +210,7 @@ export class RoutingRepository {
   /** Ends the ticket's assignments whose visit is no longer open, giving their agents the capacity back. */
   async closeSlots(ticketId: number, openVisits: readonly number[]): Promise<number> {
     // Read first: most changes end no routed visit, and must not pay for a write transaction.
-    const held = (await this.knex('ticket_assignments').where('ticket_id', ticketId).select('visit')) as Array<{ visit: number }>;
+    const held = await this.db.rows<{ visit: number }>('SELECT visit FROM ticket_assignments WHERE ticket_id = ?', [ticketId]);
     if (!held.some((r) => !openVisits.includes(r.visit))) return 0;
     return this.db.write(async (trx) => {
       const rows = (await trx('ticket_assignments').where('ticket_id', ticketId).select('visit', 'agent_id')) as Array<{ visit: number; agent_id: number | null }>;
@@ -225,7 +225,8 @@ export class RoutingRepository {
 
   async assignments(ticketIds: readonly number[]): Promise<Assignment[]> {
     if (!ticketIds.length) return [];
-    return ((await this.assignmentQuery().whereIn('a.ticket_id', ticketIds)) as AssignmentRow[]).map(assignmentOf);
+    // Every answer of an advance asks this (who holds the ticket): a cached statement, not a built query.
+    return (await this.db.rows<AssignmentRow>(`${ASSIGNMENT_SELECT} WHERE a.ticket_id IN (${listSql(ticketIds.length)})`, ticketIds)).map(assignmentOf);
   }
 
   async assignment(ticketId: number, visit: number): Promise<Assignment | undefined> {
@@ -328,6 +329,9 @@ export class RoutingRepository {
       .select('a.ticket_id', 'a.visit', 'a.step', 'a.lane', 'a.agent_id', 'u.email as agent_email', 'a.assigned_at', 'a.started_at', 'a.flagged_at', 'a.created_at');
   }
 }
+
+const ASSIGNMENT_SELECT = `SELECT a.ticket_id, a.visit, a.step, a.lane, a.agent_id, u.email AS agent_email, a.assigned_at, a.started_at,
+  a.flagged_at, a.created_at FROM ticket_assignments a LEFT JOIN users u ON u.id = a.agent_id`;
 
 const CANDIDATES = `SELECT u.id, u.email, p.skills_json, p.level, p.capacity, p.load, p.idle_since
   FROM user_lanes l JOIN agent_profiles p ON p.user_id = l.user_id JOIN users u ON u.id = l.user_id

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { appendAudit, type AuditEntry } from '../audit/audit-repository.js';
-import type { Database } from '../database.js';
+import { listSql, type Database } from '../database.js';
 import type { Classification, Rule, StoredClassification } from './routing-records.js';
 
 /** The classification rules in order, what they set on each ticket (with any correction), and the tickets a trial runs on. */
@@ -51,13 +51,13 @@ export class RuleRepository {
 
   async classifications(ticketIds: readonly number[]): Promise<Map<number, StoredClassification>> {
     if (!ticketIds.length) return new Map();
-    const rows = (await this.knex('ticket_classifications').whereIn('ticket_id', ticketIds)) as Array<{
+    const rows = await this.db.rows<{
       ticket_id: number | string;
       value_json: string;
       original_json: string | null;
       corrected_by: string | null;
       corrected_at: number | string | null;
-    }>;
+    }>(`SELECT ticket_id, value_json, original_json, corrected_by, corrected_at FROM ticket_classifications WHERE ticket_id IN (${listSql(ticketIds.length)})`, ticketIds);
     return new Map(
       rows.map((r) => {
         const value = JSON.parse(r.value_json) as StoredClassification;
