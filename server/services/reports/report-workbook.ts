@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { ReportPeriod, Subscription } from '../../data/reports/model.js';
 import type { Formatter } from '../../shared/i18n.js';
 import type { Metrics, StepStats } from '../analytics/metrics-model.js';
@@ -34,7 +34,8 @@ export function writeTicketWorkbook(input: Omit<TicketSheetInput, 'output'>, out
 }
 
 async function streamed(output: Writable, write: (workbook: ExcelJS.stream.xlsx.WorkbookWriter) => Promise<number>): Promise<number> {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true, useSharedStrings: false });
+  const { default: Excel } = await import('exceljs'); // the largest package: loaded on the first report, not at start
+  const workbook = new Excel.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true, useSharedStrings: false });
   try {
     const rows = await write(workbook);
     await workbook.commit();

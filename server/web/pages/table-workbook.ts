@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { drained, watchReader } from '../../shared/streamed-output.js';
 
 /**
@@ -61,7 +61,8 @@ const WIDTHS: Record<CellKind, number> = { text: 28, integer: 10, number: 12, sh
  * await writeTableWorkbook({ sheetName: 'Variants', title, columns, rows }, res);
  */
 export async function writeTableWorkbook(table: TableSheet, output: Writable): Promise<void> {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true, useSharedStrings: false });
+  const { default: Excel } = await import('exceljs'); // the largest package: loaded on the first export, not at start
+  const workbook = new Excel.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true, useSharedStrings: false });
   const reader = watchReader(output);
   try {
     const sheet = workbook.addWorksheet(sheetName(table.sheetName), { views: [{ state: 'frozen', ySplit: HEADER_ROW }] });
