@@ -79,11 +79,36 @@
 
   function kindOf(element) {
     var bo = element.businessObject;
+    if (processOf(element)) return 'process';
     if (element.type === 'bpmn:SequenceFlow') return 'flow';
     if ((element.type === 'bpmn:BoundaryEvent' || element.type === 'bpmn:StartEvent' || element.type === 'bpmn:IntermediateCatchEvent') && timerDefinition(bo))
       return 'timer';
     if (STEP_TYPES.indexOf(element.type) !== -1) return 'step';
     return 'other';
+  }
+
+  // The process whose SOP terms the panel edits for the diagram's root or a pool: the executable one of a
+  // collaboration, as the importer picks it (else the first with steps).
+  function processOf(element) {
+    var bo = element.businessObject;
+    if (element.type === 'bpmn:Process') return bo;
+    if (element.type === 'bpmn:Participant') return bo.processRef || null;
+    if (element.type !== 'bpmn:Collaboration') return null;
+    var processes = (bo.participants || [])
+      .map(function (participant) {
+        return participant.processRef;
+      })
+      .filter(Boolean);
+    return (
+      processes.filter(function (p) {
+        return p.isExecutable;
+      })[0] ||
+      processes.filter(function (p) {
+        return (p.flowElements || []).length;
+      })[0] ||
+      processes[0] ||
+      null
+    );
   }
 
   function timerDefinition(bo) {
@@ -99,7 +124,7 @@
   function show(kind) {
     panel.querySelectorAll('[data-show]').forEach(function (section) {
       var which = section.getAttribute('data-show');
-      section.hidden = !(which === kind || (which === 'any' && kind !== 'none'));
+      section.hidden = !(which === kind || (which === 'any' && kind !== 'process'));
     });
   }
 
@@ -107,16 +132,18 @@
   function fill(element) {
     // A flow's or event's label stands for its element.
     if (element && element.labelTarget) element = element.labelTarget;
+    // Nothing selected: the panel edits the whole process (its limits, calendars and channels).
+    if (!element) element = modeler.get('canvas').getRootElement();
     state.selected = element;
     state.filling = true;
     try {
-      if (!element || element.type === 'bpmn:Process' || element.type === 'bpmn:Collaboration') {
-        show('none');
-        return;
-      }
       var bo = element.businessObject;
       var kind = kindOf(element);
       show(kind);
+      if (kind === 'process') {
+        fillProcess(processOf(element));
+        return;
+      }
       panel.querySelector('[data-bind=id]').textContent = bo.id;
       panel.querySelector('[data-bind=type]').textContent = element.type.replace('bpmn:', '');
       field('name').value = text(bo.name);
@@ -126,6 +153,33 @@
     } finally {
       state.filling = false;
     }
+  }
+
+  var PROCESS_TERMS = ['sla', 'vipSla', 'levelSla', 'calendar', 'vipCalendar', 'channels'];
+
+  function fillProcess(process) {
+    var terms = (process && extension(process, 'sop:Process')) || {};
+    panel.querySelector('[data-bind=process-id]').textContent = process ? process.id : '';
+    PROCESS_TERMS.forEach(function (key) {
+      field('process-' + key).value = text(terms[key]);
+    });
+  }
+
+  function applyProcess(element, modeling, moddle) {
+    var process = processOf(element);
+    if (!process) return;
+    var attrs = {};
+    PROCESS_TERMS.forEach(function (key) {
+      var value = field('process-' + key).value.trim();
+      if (key === 'channels')
+        value = value
+          .split(/[,，\s]+/)
+          .filter(Boolean)
+          .join(',');
+      if (value) attrs[key] = value;
+    });
+    var terms = Object.keys(attrs).length ? moddle.create('sop:Process', attrs) : null;
+    modeling.updateModdleProperties(element, process, { extensionElements: withExtension(process, 'sop:Process', terms) });
   }
 
   function fillStep(bo) {
@@ -196,6 +250,11 @@
     var moddle = modeler.get('moddle');
     var bo = element.businessObject;
     var kind = kindOf(element);
+    if (kind === 'process') {
+      applyProcess(element, modeling, moddle);
+      changed();
+      return;
+    }
     var name = field('name').value.trim();
     if (name !== text(bo.name)) modeling.updateProperties(element, { name: name || undefined });
     if (kind === 'step') {

@@ -77,6 +77,7 @@ export const BPMN_PROBLEM_CODES = [
   'unmatched_link',
   'uncaught_error',
   'unknown_calendar',
+  'unknown_channel',
   'process_id_changed',
   'lint_error',
 ] as const;

@@ -84,6 +84,14 @@ describeInBrowser('workflow library and editor end to end', (browser) => {
       await page.fill('#p-condition', 'level = "L2"');
       await page.waitForSelector('[data-feel].feel-ok');
 
+      // nothing selected: the panel edits the whole process — its resolution limit and channels
+      const canvas = (await page.locator('.canvas').boundingBox())!;
+      await page.mouse.click(canvas.x + canvas.width - 10, canvas.y + canvas.height - 10);
+      await page.waitForSelector('[data-testid=process-panel]:visible');
+      expect(await page.inputValue('#p-process-sla')).toBe('P3D');
+      await setField(page, '#p-process-sla', 'P2D');
+      await setField(page, '#p-process-channels', 'phone，chat email');
+
       await page.click('button[data-action=save]');
       await page.waitForFunction(() => /revision 1/.test(document.querySelector('[data-testid=editor-status]')?.textContent ?? ''));
       await page.click('button[data-action=publish]');
@@ -92,6 +100,8 @@ describeInBrowser('workflow library and editor end to end', (browser) => {
       expect(diff).toContain('Task_Grade');
       expect(diff).toContain('owner: 客服专员 Agent → 分级专员 Grader');
       expect(diff).toContain('slaMs: 10 min → 20 min');
+      expect(diff).toContain('slaMs: 72 h → 48 h');
+      expect(diff).toContain('channels: phone; chat; email; social; app; store; self-service → phone; chat; email');
       // the changed step is painted on the diagram
       expect(await page.locator('.canvas .djs-element.diff-changed[data-element-id=Task_Grade]').count()).toBe(1);
       await page.screenshot({ path: fileURLToPath(new URL('workflow-published.png', SCREENSHOTS)), fullPage: true });
@@ -103,6 +113,8 @@ describeInBrowser('workflow library and editor end to end', (browser) => {
       expect((await page.locator('tr[data-step=Task_Grade] [data-testid=limit]').textContent())?.trim()).toBe('20 min');
       expect((await page.locator('tr[data-step=Task_Grade] [data-testid=owner]').textContent())?.trim()).toBe('分级专员 Grader');
       expect((await server.app.tickets.get(running.id)).version).toBe(1);
+      const v2 = await server.app.workflows.latest(KEY);
+      expect(v2.workflow).toMatchObject({ slaMs: 2 * 24 * 3_600_000, channels: ['phone', 'chat', 'email'] });
 
       expect(outside).toEqual([]);
       expect(errors).toEqual([]);

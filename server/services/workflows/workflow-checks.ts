@@ -5,6 +5,7 @@ import { bpmnSize, type ParsedBpmn } from '../../engine/bpmn/parse.js';
 import { importBpmnWithWarnings } from '../../engine/import-bpmn.js';
 import type { ReadOptions } from '../../engine/bpmn/read-graph.js';
 import type { Workflow } from '../../engine/workflow.js';
+import { CHANNELS } from '../tickets/channels.js';
 
 /**
  * Everything a BPMN file must pass before it may run here: its size, the importer's structure and limits, the
@@ -40,12 +41,24 @@ export class WorkflowChecks {
       throw new TooLargeError(`the BPMN file is ${size} bytes; the limit is ${this.limits.maxBytes} (${setting})`, setting, this.limits.maxBytes);
     }
     const imported = await importBpmnWithWarnings(source, this.limits, { ...this.compile, ...options }, parsed);
-    this.checkCalendars(imported.workflow);
+    this.checkNames(imported.workflow);
     return imported;
   }
 
-  private checkCalendars(workflow: Workflow): void {
+  /** The calendars and channels a workflow names must exist here: a ticket could never run on it otherwise. */
+  private checkNames(workflow: Workflow): void {
     const problems: BpmnProblem[] = [];
+    const unknownChannels = workflow.channels.filter((channel) => !(CHANNELS as readonly string[]).includes(channel));
+    if (unknownChannels.length) {
+      problems.push(
+        bpmnError(
+          workflow.key,
+          'process',
+          'unknown_channel',
+          `channels ${unknownChannels.map((c) => `"${c}"`).join(', ')} unknown; known channels: ${CHANNELS.join(', ')}`,
+        ),
+      );
+    }
     const known = [...this.calendars].join(', ');
     for (const attribute of ['calendar', 'vipCalendar'] as const) {
       const name = workflow[attribute];

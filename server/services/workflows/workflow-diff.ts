@@ -30,6 +30,8 @@ export interface WorkflowDiff {
 
 const STEP_PROPERTIES = ['owner', 'slaMs', 'vipSlaMs', 'warnAt', 'calendar', 'waitingOnCustomer', 'guidance', 'checklist', 'fields', 'actions'] as const;
 const TIMER_PROPERTIES = ['spec', 'behaviour', 'reminder'] as const;
+/** The whole process's SOP terms (`sop:process`): the resolution limits, calendars and channels. */
+const PROCESS_PROPERTIES = ['slaMs', 'vipSlaMs', 'levelSlaMs', 'calendar', 'vipCalendar', 'channels'] as const;
 
 /**
  * What changed from `before` to `after`: the BPMN structure as bpmn-js-differ sees it on the moddle
@@ -78,6 +80,14 @@ export function diffWorkflows(
     after.workflow.timers,
     TIMER_PROPERTIES,
     (timer: TimerDefinition) => ({ id: timer.id, type: 'timer', ...(timer.name ? { name: timer.name } : {}) }),
+    changeOf,
+  );
+  const processOf = (workflow: Workflow) => ({ [workflow.graph.id]: workflow });
+  compareRecords(
+    before.workflow.graph.id === after.workflow.graph.id ? processOf(before.workflow) : {},
+    processOf(after.workflow),
+    PROCESS_PROPERTIES,
+    (workflow: Workflow) => ({ id: workflow.graph.id, type: 'process', name: workflow.name }),
     changeOf,
   );
   const oldFlows = new Map(before.workflow.graph.flows.map((flow) => [flow.id, flow]));
@@ -145,6 +155,10 @@ function elementsById(definitions: ModdleElement): Map<string, ModdleElement> {
 function show(value: unknown, property = ''): string {
   if (value === undefined || value === null || value === '') return '—';
   if (typeof value === 'number' && property.endsWith('Ms')) return duration(value);
+  if (property === 'levelSlaMs' && typeof value === 'object')
+    return Object.entries(value as Record<string, number>)
+      .map(([level, ms]) => `${level} ${duration(ms)}`)
+      .join('; ');
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join('; ');
   if (Array.isArray(value) && property === 'actions') return (value as Array<{ event: string }>).map((a) => a.event).join(', ');

@@ -109,6 +109,33 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     expect((await manager('POST', `/api/workflows/${KEY}/draft/publish`, { revision: 1 })).status).toBe(404);
   });
 
+  test('the whole process’s terms (limits, channels) are diffed; a channel tickets cannot come in on refuses the draft', async () => {
+    const opened = await manager('GET', `/api/workflows/${KEY}/draft`);
+    const terms = /<sop:process [^>]*\/>/.exec(opened.body.bpmn)![0];
+
+    // a shorter resolution limit, limits by level and fewer channels, as the editor's process panel writes them
+    const narrowed = opened.body.bpmn.replace(terms, '<sop:process sla="P2D" vipSla="P1D" levelSla="L1=PT4H,L3=P1D" channels="phone,chat" />');
+    expect((await manager('PUT', `/api/workflows/${KEY}/draft`, { bpmn: narrowed, baseRevision: 0 })).status).toBe(200);
+    const check = await manager('POST', `/api/workflows/${KEY}/draft/check`);
+    expect(check.body.publishable).toBe(true);
+    const process = check.body.diff.changed.find((c: { type: string }) => c.type === 'process');
+    expect(process.changes).toEqual(
+      expect.arrayContaining([
+        { property: 'slaMs', before: '72 h', after: '48 h' },
+        { property: 'levelSlaMs', before: '—', after: 'L1 4 h; L3 24 h' },
+        { property: 'channels', before: 'phone; chat; email; social; app; store; self-service', after: 'phone; chat' },
+      ]),
+    );
+
+    // a channel nobody can open a ticket on: refused with its code on the process, nothing published
+    const unknown = opened.body.bpmn.replace(terms, '<sop:process sla="P3D" channels="phone,fax" />');
+    expect((await manager('PUT', `/api/workflows/${KEY}/draft`, { bpmn: unknown, baseRevision: 1 })).status).toBe(200);
+    const refused = await manager('POST', `/api/workflows/${KEY}/draft/publish`, { revision: 2 });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details).toEqual([expect.objectContaining({ code: 'unknown_channel', elementId: KEY })]);
+    expect((await server.call('GET', `/api/workflows/${KEY}/versions`)).body.items).toHaveLength(1);
+  });
+
   test('lint problems are reported by element id; a lint error refuses the publish and nothing is published', async () => {
     const opened = await manager('GET', `/api/workflows/${KEY}/draft`);
     // a task with no flows at all, and an unnamed one: bpmnlint's no-disconnected (error) and label-required (warning)

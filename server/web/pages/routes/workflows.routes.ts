@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError, InvalidBpmnError, TooLargeError, type BpmnProblem } from '../../../shared/errors.js';
 import { requireRole, type PageKit } from '../page-kit.js';
+import { CHANNELS } from '../../../services/tickets/channels.js';
 import { flash } from '../session.js';
 import { libraryModel, stepRows, timerRows, versionRow } from '../view-models/workflow-page.js';
 
@@ -86,6 +87,7 @@ export function workflowPageRoutes(kit: PageKit): Router {
         version: latest.version,
         library: `/workflows/${encodeURIComponent(key)}`,
         api: `/api/workflows/${encodeURIComponent(key)}`,
+        channels: CHANNELS.join(', '),
       },
     );
   });
