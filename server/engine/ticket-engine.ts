@@ -123,7 +123,10 @@ export function updateTicket(workflow: Workflow, state: TicketState, change: Tic
  */
 function transitionOf(workflow: Workflow, options: EngineOptions, ...args: Parameters<typeof transitionUnbounded>): ReturnType<typeof transitionUnbounded> {
   try {
-    return withConditionBudget(options.conditionTimeoutMs, () => transitionUnbounded(...args));
+    const result = withConditionBudget(options.conditionTimeoutMs, () => transitionUnbounded(...args));
+    // xstate keeps an error an action threw (a multi-instance step's collection that is not a list) in the snapshot.
+    if (result[0].status === 'error') throw result[0].error;
+    return result;
   } catch (error) {
     if (error instanceof ConditionFailedError && !error.gatewayId) {
       const gateway = workflow.graph.flows.find((flow) => flow.id === error.flowId)?.source;
