@@ -106,7 +106,7 @@ export function historyOf(
     intake,
     vip: ticket.state.vip,
     events,
-    openSteps: ticket.state.openVisits.map((v) => v.step),
+    openSteps: [...new Set(ticket.state.openVisits.map((v) => v.step))],
     seq: ticket.state.seq,
   };
   if (ticket.state.calendar !== undefined) history.calendar = ticket.state.calendar;
