@@ -22,7 +22,12 @@ export function runtimeOf(workflow: Workflow): WorkflowRuntime {
   let runtime = runtimes.get(workflow);
   if (!runtime) {
     if (workflow.calls && !workflow.linked)
-      throw new AppError('bad_request', `workflow ${workflow.key} calls ${Object.values(workflow.calls).map((c) => c.key).join(', ')}: it runs linked to them`);
+      throw new AppError(
+        'bad_request',
+        `workflow ${workflow.key} calls ${Object.values(workflow.calls)
+          .map((c) => c.key)
+          .join(', ')}: it runs linked to them`,
+      );
     const stepByKey = new Map<string, string>();
     const finalKeys = new Set<string>();
     const walk = (states: Record<string, StateNodeJson> | undefined) => {
@@ -102,6 +107,7 @@ export function allowedEvents(workflow: Workflow, state: TicketState): string[] 
   if (state.done) return [];
   const events = new Set<string>();
   const exhausted = exhaustedRepeats(workflow, state);
-  for (const step of activeSteps(workflow, state)) for (const action of workflow.steps[step]!.actions) if (!exhausted?.has(action.event)) events.add(action.event);
+  for (const step of activeSteps(workflow, state))
+    for (const action of workflow.steps[step]!.actions) if (!exhausted?.has(action.event)) events.add(action.event);
   return [...events];
 }

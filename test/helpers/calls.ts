@@ -7,10 +7,9 @@ import { bpmn, flow } from './bpmn.js';
 /** A one-step workflow standing in for `key`: what a call activity of a corpus file calls. */
 export async function standIn(key: string): Promise<Workflow> {
   return importBpmnOrThrow(
-    bpmn(
-      `<bpmn:startEvent id="s"/><bpmn:userTask id="work" name="Work of ${key}"/><bpmn:endEvent id="e"/>${flow('s', 'work')}${flow('work', 'e')}`,
-      { id: key },
-    ),
+    bpmn(`<bpmn:startEvent id="s"/><bpmn:userTask id="work" name="Work of ${key}"/><bpmn:endEvent id="e"/>${flow('s', 'work')}${flow('work', 'e')}`, {
+      id: key,
+    }),
   );
 }
 

@@ -87,7 +87,8 @@ export function readLoop(element: Element, kind: NodeKind, reading: ActivityRead
     const loop: LoopSpec = { kind: 'standard' };
     const maximum = characteristics.loopMaximum as unknown;
     if (maximum !== undefined) {
-      if (!Number.isSafeInteger(maximum) || (maximum as number) < 1) return refuse('invalid_loop', `loopMaximum ${String(maximum)} is not a number of passes above 0`);
+      if (!Number.isSafeInteger(maximum) || (maximum as number) < 1)
+        return refuse('invalid_loop', `loopMaximum ${String(maximum)} is not a number of passes above 0`);
       loop.maximum = maximum as number;
     }
     const condition = expression(characteristics.loopCondition as Element | undefined, 'loop condition');

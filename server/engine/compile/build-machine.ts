@@ -103,7 +103,7 @@ class MachineBuilder {
       timers: this.timers,
       machine: reenterSelfLoops(root),
       graph,
-      ...callSites(executable, (n) => this.actionsOf(n), (id) => this.key(id)),
+      ...callSites(executable, (n) => ({ state: this.key(n.id), actions: this.actionsOf(n) })),
     };
     const properties = graph.properties ?? {};
     if (properties.calendar) workflow.calendar = properties.calendar;

@@ -7,10 +7,9 @@ import type { CallSite, GraphNode, StepAction } from '../workflow.js';
  */
 export function callSites(
   nodes: readonly GraphNode[],
-  actionsOf: (node: GraphNode) => StepAction[],
-  key: (id: string) => string,
+  site: (node: GraphNode) => { state: string; actions: StepAction[] },
 ): { calls?: Record<string, CallSite> } {
   const calls: Record<string, CallSite> = {};
-  for (const node of nodes) if (node.kind === 'callActivity' && node.called) calls[node.id] = { ...node.called, state: key(node.id), actions: actionsOf(node) };
+  for (const node of nodes) if (node.kind === 'callActivity' && node.called) calls[node.id] = { ...node.called, ...site(node) };
   return Object.keys(calls).length ? { calls } : {};
 }

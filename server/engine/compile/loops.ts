@@ -108,7 +108,12 @@ function wrap(node: GraphNode, state: StateNodeJson, step: StepDefinition, index
   const mode = loop.sequential ? 'sequential' : 'parallel';
   if (loop.collection !== undefined) start.params.collection = loop.collection;
   if (loop.cardinality !== undefined) start.params.cardinality = loop.cardinality;
-  const judged = { ...params, mode, ...(loop.completion !== undefined ? { completion: loop.completion } : {}), ...(loop.element ? { element: loop.element } : {}) };
+  const judged = {
+    ...params,
+    mode,
+    ...(loop.completion !== undefined ? { completion: loop.completion } : {}),
+    ...(loop.element ? { element: loop.element } : {}),
+  };
   const event = ownEvents[0]!;
   const leave = inner.on[event] as TransitionJson;
   const finished = { type: LOOP_ACTIONS.done, params };

@@ -43,7 +43,12 @@ export async function callProblems(workflow: Workflow, lookup: VersionLookup): P
     const cycle = await findCycle(called, site.key, [workflow.key], trail, resolve);
     if (cycle) {
       problems.push(
-        bpmnError(id, 'callActivity', 'call_cycle', `its calls come back to ${cycle.key}: ${cycle.chain.join(' → ')}; a workflow may not call itself, directly or not`),
+        bpmnError(
+          id,
+          'callActivity',
+          'call_cycle',
+          `its calls come back to ${cycle.key}: ${cycle.chain.join(' → ')}; a workflow may not call itself, directly or not`,
+        ),
       );
     }
   }
@@ -73,7 +78,13 @@ async function findCycle(
  * the latest. `kept` (a migrating ticket's recorded calls) keeps the version a path already ran when it still
  * calls the same key unpinned.
  */
-export async function bindCalls(workflow: Workflow, lookup: VersionLookup, kept: RecordedCalls = {}, prefix = '', depth = 0): Promise<Record<string, CallBinding>> {
+export async function bindCalls(
+  workflow: Workflow,
+  lookup: VersionLookup,
+  kept: RecordedCalls = {},
+  prefix = '',
+  depth = 0,
+): Promise<Record<string, CallBinding>> {
   const bound: Record<string, CallBinding> = {};
   if (depth > MAX_CALL_DEPTH) throw new AppError('bad_request', `calls of workflow ${workflow.key} nest deeper than ${MAX_CALL_DEPTH}`);
   for (const [id, site] of Object.entries(workflow.calls ?? {})) {
@@ -81,7 +92,8 @@ export async function bindCalls(workflow: Workflow, lookup: VersionLookup, kept:
     const before = kept[path];
     const wanted = site.version === undefined && before?.key === site.key ? { key: site.key, version: before.version } : site;
     const binding = await lookUp(lookup, wanted);
-    if (!binding) throw new NotFoundError(`call activity ${path} calls workflow "${site.key}"${site.version ? ` version ${site.version}` : ''}, which is not published`);
+    if (!binding)
+      throw new NotFoundError(`call activity ${path} calls workflow "${site.key}"${site.version ? ` version ${site.version}` : ''}, which is not published`);
     bound[path] = binding;
     Object.assign(bound, await bindCalls(binding.workflow, lookup, kept, `${path}${CALL_PATH_SEPARATOR}`, depth + 1));
   }

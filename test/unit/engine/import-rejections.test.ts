@@ -112,7 +112,13 @@ describe('BPMN → workflow: rejections name every offending element', () => {
       'serviceTask',
       /loops and multi-instance run on steps that wait for a person/,
     ],
-    ['loop with no passes', bpmn(linear('<bpmn:userTask id="mi"><bpmn:standardLoopCharacteristics loopMaximum="0"/></bpmn:userTask>')), 'mi', 'userTask', /loopMaximum 0/],
+    [
+      'loop with no passes',
+      bpmn(linear('<bpmn:userTask id="mi"><bpmn:standardLoopCharacteristics loopMaximum="0"/></bpmn:userTask>')),
+      'mi',
+      'userTask',
+      /loopMaximum 0/,
+    ],
     [
       'multi-instance with two ways out',
       bpmn(
