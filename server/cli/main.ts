@@ -3,6 +3,7 @@ import { AppError, InvalidBpmnError, type BpmnProblem } from '../shared/errors.j
 import { exportBpmn } from '../engine/bpmn/export.js';
 import { readFile } from 'node:fs/promises';
 import { configuredChecks, loadWorkflow } from './load-workflow.js';
+import { linkFiles } from './link-files.js';
 import { parsePath, simulate } from '../services/workflows/simulation.js';
 import { parseDuration } from '../engine/time/iso8601.js';
 import { ManualClock, type Clock } from '../shared/clock.js';
@@ -20,6 +21,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
 });
 const err = (line: string) => process.stderr.write(`${line}\n`);
+/** A repeatable option's values, in order. */
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 async function readSource(file: string): Promise<Buffer> {
   return readFile(file).catch((error: NodeJS.ErrnoException) => {
@@ -87,14 +90,15 @@ program
 program
   .command('simulate')
   .argument('<file>', 'BPMN 2.0 XML file or compiled workflow JSON')
-  .requiredOption('--path <events>', 'comma-separated events; fields as event?name=value&name=value; +PT2H lets time pass')
+  .requiredOption('--path <events>', 'comma-separated events; fields as event?name=value&name=value; event#2 for instance 2; +PT2H lets time pass')
+  .option('--with <file>', 'BPMN file of a workflow a call activity calls (repeatable; default: the .bpmn files beside FILE)', collect, [])
   .option('--start <iso>', 'virtual start time', '2026-01-05T09:00:00Z')
   .option('--think <duration>', 'time each event takes after the previous one', 'PT1M')
   .option('--vip', 'simulate a VIP ticket', false)
   .option('--actor <name>', 'who sends the events', 'agent')
   .description('run one ticket in memory on a virtual clock and print each step entered and exited and the timers armed')
-  .action(async (file: string, options: { path: string; start: string; think: string; vip: boolean; actor: string }) => {
-    const workflow = await loadWorkflow(file);
+  .action(async (file: string, options: { path: string; start: string; think: string; vip: boolean; actor: string; with: string[] }) => {
+    const workflow = await linkFiles(await loadWorkflow(file), file, options.with);
     const start = Date.parse(options.start);
     if (Number.isNaN(start)) throw new AppError('bad_request', `--start ${options.start} is not an ISO 8601 date-time`);
     const thinkMs = parseDuration(options.think).as('milliseconds');

@@ -133,3 +133,26 @@ export function conditionHolds(expression: string, fields: Record<string, unknow
   entry.results.set(key, result);
   return result;
 }
+
+/**
+ * The value of a FEEL expression over `variables` (a multi-instance step's collection or cardinality), under the
+ * same time budget as conditions. Throws `ConditionFailedError` naming `elementId` when FEEL fails or runs out.
+ */
+export function feelValue(expression: string, variables: Record<string, unknown>, elementId: string): unknown {
+  const entry = compile(expression);
+  const started = performance.now();
+  try {
+    const run = () => evaluate(expression, variables).value as unknown;
+    if (!entry.guarded) return run();
+    const left = budget.ms - budget.spentMs;
+    if (left < 1) throw new ConditionFailedError(elementId, 'timeout', `the conditions took longer than their budget of ${budget.ms} ms`);
+    return withinTime(left, run);
+  } catch (error) {
+    if (error instanceof ConditionFailedError) throw error;
+    if ((error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT')
+      throw new ConditionFailedError(elementId, 'timeout', `the conditions took longer than their budget of ${budget.ms} ms`);
+    throw new ConditionFailedError(elementId, 'error', error instanceof Error ? error.message : String(error));
+  } finally {
+    budget.spentMs += performance.now() - started;
+  }
+}

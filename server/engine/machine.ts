@@ -3,14 +3,20 @@ import { conditionHolds } from './expressions.js';
 import type { Workflow } from './workflow.js';
 import { ACTIONS, ANY_HOLDS_GUARD, CONDITION_GUARD, NONE_HOLD_GUARD } from './compile/build-machine.js';
 import { reenterSelfLoops } from './compile/self-loops.js';
+import { LOOP_ACTIONS, LOOP_GUARDS } from './compile/loops.js';
+import { loopAgain, loopDone, loopLast, loopMore, loopNext, loopStarted, type Loops } from './loop-behaviour.js';
 
 export interface SopContext {
   fields: Record<string, unknown>;
+  /** The passes and instances of looping steps, by step id (`loop-behaviour.ts`). */
+  loops?: Loops;
 }
 
 export interface SopEvent {
   type: string;
   fields?: Record<string, unknown>;
+  /** Which instance of a multi-instance step the event finishes (1-based; the engine fills it in). */
+  instance?: number;
 }
 
 export interface SopInput {
@@ -33,6 +39,10 @@ const sop = setup({
     [ACTIONS.cancel]: noop,
     [ACTIONS.remind]: noop,
     [ACTIONS.record]: assign(({ context, event }) => (event.fields ? { fields: { ...context.fields, ...event.fields } } : {})),
+    [LOOP_ACTIONS.start]: assign(({ context }, params: Parameters<typeof loopStarted>[1]) => ({ loops: loopStarted(context, params) })),
+    [LOOP_ACTIONS.next]: assign(({ context }, params: { step: string }) => ({ loops: loopNext(context, params) })),
+    [LOOP_ACTIONS.done]: assign(({ context, event }, params: { step: string }) => ({ loops: loopDone(context, event, params) })),
+    [LOOP_ACTIONS.close]: noop,
   },
   guards: {
     [CONDITION_GUARD]: ({ context }, params: { expression: string; flow?: string }) => conditionHolds(params.expression, context.fields, params.flow),
@@ -40,6 +50,9 @@ const sop = setup({
       params.expressions.some((expression, i) => conditionHolds(expression, context.fields, params.flows[i])),
     [NONE_HOLD_GUARD]: ({ context }, params: { expressions: string[]; flows: string[] }) =>
       params.expressions.every((expression, i) => !conditionHolds(expression, context.fields, params.flows[i])),
+    [LOOP_GUARDS.more]: ({ context }, params: Parameters<typeof loopMore>[1]) => loopMore(context, params),
+    [LOOP_GUARDS.again]: ({ context, event }, params: Parameters<typeof loopAgain>[2]) => loopAgain(context, event, params),
+    [LOOP_GUARDS.last]: ({ context, event }, params: Parameters<typeof loopLast>[2]) => loopLast(context, event, params),
   },
 });
 

@@ -2,7 +2,17 @@
 // a migration rests on. Pure: the caller reads the history and stores the result.
 import { AppError, ConditionFailedError, EventNotAllowedError, ValidationError } from '../shared/errors.js';
 import { timerEvent } from './compile/build-machine.js';
-import { activeSteps, advance, fireTimer, startTicket, type Advance, type EngineOptions, type PendingTimer, type TicketState } from './ticket-engine.js';
+import {
+  activeSteps,
+  advance,
+  fireTimer,
+  startTicket,
+  SYSTEM_ACTOR,
+  type Advance,
+  type EngineOptions,
+  type PendingTimer,
+  type TicketState,
+} from './ticket-engine.js';
 import { dueAt } from './time/iso8601.js';
 import type { Workflow } from './workflow.js';
 
@@ -13,6 +23,8 @@ export interface RecordedEvent {
   at: number;
   step: string;
   fields: Record<string, unknown>;
+  /** The instance of a multi-instance step it finished. */
+  instance?: number;
 }
 
 /** What a replay starts from: the ticket's opening and its events in the order they happened. */
@@ -39,6 +51,8 @@ export interface ClosedVisit {
   automatic: boolean;
   /** The values given with the event, when the step log kept them (rows from before it did have none). */
   fields?: Record<string, unknown>;
+  /** A looping step's visit: which pass or item it was. */
+  instance?: { index: number };
 }
 
 export type BlockCode = 'step_removed' | 'event_not_allowed' | 'field_required' | 'field_invalid' | 'condition_failed' | 'would_close' | 'refused';
@@ -66,17 +80,24 @@ export function historyOf(
   ticket: { createdAt: number; createdBy: string; fields: Record<string, unknown>; state: TicketState },
   visits: readonly ClosedVisit[],
 ): TicketHistory {
-  const ended = visits.filter((v) => !v.automatic && v.event !== undefined && v.exitedAt !== undefined).sort((a, b) => a.exitedAt! - b.exitedAt!);
+  // Instances a completion condition ended were closed by the system, not by an event of their own.
+  const ended = visits
+    .filter((v) => !v.automatic && v.event !== undefined && v.exitedAt !== undefined && v.actor !== SYSTEM_ACTOR)
+    .sort((a, b) => a.exitedAt! - b.exitedAt!);
   const events: RecordedEvent[] = [];
   const asked = new Set<string>();
   for (const visit of ended) {
     const last = events[events.length - 1];
-    if (last && last.at === visit.exitedAt && last.type === visit.event && last.actor === visit.actor) continue;
+    // Two instances of one step finished in the same millisecond are two events, not one that closed both.
+    const otherInstance = last?.step === visit.step && last.instance !== undefined && last.instance !== visit.instance?.index;
+    if (last && last.at === visit.exitedAt && last.type === visit.event && last.actor === visit.actor && !otherInstance) continue;
     const names = (old.steps[visit.step]?.fields ?? []).map((f) => f.name);
     names.forEach((name) => asked.add(name));
     Object.keys(visit.fields ?? {}).forEach((name) => asked.add(name));
     const fields = visit.fields ?? Object.fromEntries(names.filter((name) => name in ticket.fields).map((name) => [name, ticket.fields[name]]));
-    events.push({ type: visit.event!, actor: visit.actor ?? 'unknown', at: visit.exitedAt!, step: visit.step, fields });
+    const event: RecordedEvent = { type: visit.event!, actor: visit.actor ?? 'unknown', at: visit.exitedAt!, step: visit.step, fields };
+    if (visit.instance) event.instance = visit.instance.index;
+    events.push(event);
   }
   const intake = Object.fromEntries(Object.entries(ticket.fields).filter(([name]) => !asked.has(name) && name !== 'vip'));
   const history: TicketHistory = {
@@ -85,7 +106,7 @@ export function historyOf(
     intake,
     vip: ticket.state.vip,
     events,
-    openSteps: ticket.state.openVisits.map((v) => v.step),
+    openSteps: [...new Set(ticket.state.openVisits.map((v) => v.step))],
     seq: ticket.state.seq,
   };
   if (ticket.state.calendar !== undefined) history.calendar = ticket.state.calendar;
@@ -127,7 +148,13 @@ export function replayTicket(workflow: Workflow, history: TicketHistory, now: nu
 
 function replayOne(workflow: Workflow, moved: Advance, event: RecordedEvent, options: EngineOptions): Advance {
   if (!event.type.startsWith(timerEvent('')))
-    return advance(workflow, moved.state, { type: event.type, fields: event.fields }, { now: event.at, actor: event.actor }, options);
+    return advance(
+      workflow,
+      moved.state,
+      { type: event.type, fields: event.fields, ...(event.instance !== undefined ? { instance: event.instance } : {}) },
+      { now: event.at, actor: event.actor },
+      options,
+    );
   const timerId = event.type.slice(timerEvent('').length);
   const pending = moved.state.timers.find((t) => t.kind === 'bpmn' && t.timerId === timerId);
   const fired = pending && fireTimer(workflow, moved.state, pending.key, { now: event.at }, options);

@@ -4,6 +4,7 @@ import { ConditionFailedError, EventNotAllowedError, ValidationError } from '../
 import { timerEvent } from './compile/build-machine.js';
 import { withConditionBudget } from './expressions.js';
 import { checkFields } from './fields.js';
+import { actingInstance } from './loop-instances.js';
 import type { SopContext, SopEvent } from './machine.js';
 import { TIMER_ACTOR, type Advance, type EngineOptions, type Moment, type TicketChange, type TicketState } from './ticket-state.js';
 import { Run } from './ticket-run.js';
@@ -31,6 +32,7 @@ export function startTicket(
   const vip = input.vip === true;
   const blank: TicketState = { machine: undefined, openVisits: [], timers: [], seq: 0, vip, resolution: { usedMs: 0 }, done: false };
   if (input.calendar !== undefined) blank.calendar = input.calendar;
+  if (workflow.linked) blank.calls = Object.fromEntries(Object.entries(workflow.linked).map(([path, { key, version }]) => [path, { key, version }]));
   // The clock starts paused without a limit; the run starts it once it knows the first steps and fields.
   const run = new Run(workflow, blank, moment, options, 'start');
   const [snapshot, actions] = transitionOf(workflow, options, runtime, undefined, { fields: { ...input.fields, vip } });
@@ -58,8 +60,9 @@ export function advance(workflow: Workflow, state: TicketState, event: SopEvent,
     snapshot.context.fields,
   );
   if (checked.problems.length) throw new ValidationError(`the fields of "${handling.map((s) => s.name).join(', ')}" are not valid`, checked.problems);
-  const run = new Run(workflow, state, moment, options, event.type, checked.values);
-  const [next, actions] = transitionOf(workflow, options, runtime, snapshot, { type: event.type, fields: checked.values });
+  const instance = actingInstance(workflow, state, handling, event.instance);
+  const run = new Run(workflow, state, moment, options, event.type, checked.values, instance);
+  const [next, actions] = transitionOf(workflow, options, runtime, snapshot, { type: event.type, fields: checked.values, ...(instance ? { instance } : {}) });
   return run.apply(next, actions);
 }
 
@@ -120,7 +123,10 @@ export function updateTicket(workflow: Workflow, state: TicketState, change: Tic
  */
 function transitionOf(workflow: Workflow, options: EngineOptions, ...args: Parameters<typeof transitionUnbounded>): ReturnType<typeof transitionUnbounded> {
   try {
-    return withConditionBudget(options.conditionTimeoutMs, () => transitionUnbounded(...args));
+    const result = withConditionBudget(options.conditionTimeoutMs, () => transitionUnbounded(...args));
+    // xstate keeps an error an action threw (a multi-instance step's collection that is not a list) in the snapshot.
+    if (result[0].status === 'error') throw result[0].error;
+    return result;
   } catch (error) {
     if (error instanceof ConditionFailedError && !error.gatewayId) {
       const gateway = workflow.graph.flows.find((flow) => flow.id === error.flowId)?.source;

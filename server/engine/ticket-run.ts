@@ -1,6 +1,8 @@
 import type { AnyMachineSnapshot } from 'xstate';
 import { EventNotAllowedError } from '../shared/errors.js';
 import { ACTIONS } from './compile/build-machine.js';
+import { LOOP_ACTIONS } from './compile/loops.js';
+import { instancesEntered, type Loops } from './loop-behaviour.js';
 import type { SopContext } from './machine.js';
 import { limitTimers, resolutionLimit, settleClock, ticketCalendar, type LimitTimers } from './resolution-clock.js';
 import {
@@ -19,7 +21,7 @@ import {
 import { WALL_CLOCK, type BusinessTime } from './time/business-calendar.js';
 import { dueAt } from './time/iso8601.js';
 import { activeSteps, allowedEvents, leafKeys, runtimeOf } from './workflow-runtime.js';
-import { LEVEL_FIELD, type StepDefinition, type Workflow } from './workflow.js';
+import { LEVEL_FIELD, type StepDefinition, type StepInstance, type Workflow } from './workflow.js';
 
 /** One engine call: collects effects while it walks the actions XState returned. */
 export class Run {
@@ -43,6 +45,8 @@ export class Run {
     private readonly eventType: string,
     /** The checked values an agent's event carries: recorded on the visit it ends. */
     private readonly eventFields?: Record<string, unknown>,
+    /** The instance of a multi-instance step the event finishes (`loop-instances.ts`). */
+    private readonly instance?: number,
   ) {
     this.state = { ...previous, openVisits: [...previous.openVisits], timers: [...previous.timers] };
     this.time = options.businessTime ?? WALL_CLOCK;
@@ -50,14 +54,18 @@ export class Run {
   }
 
   apply(snapshot: AnyMachineSnapshot, actions: Array<{ type: string; params?: unknown }>, fired?: PendingTimer): Advance {
+    const loops = (snapshot.context as SopContext).loops;
     for (const action of actions) {
       const params = (action.params ?? {}) as { step?: string; timer?: string };
       switch (action.type) {
         case ACTIONS.exit:
-          this.closeVisit(params.step!);
+          this.leaveStep(params.step!);
           break;
         case ACTIONS.enter:
-          this.openVisit(params.step!);
+          this.enterStep(params.step!, loops);
+          break;
+        case LOOP_ACTIONS.close:
+          this.closeVisit(params.step!, this.instance);
           break;
         case ACTIONS.arm:
           this.armBpmn(params.timer!, 1, this.moment.now);
@@ -126,9 +134,26 @@ export class Run {
     if (timers.breachAt !== undefined) this.armAt(kinds[1], timers.breachAt, extra);
   }
 
-  private openVisit(stepId: string): void {
+  /** One visit per step entered; a looping step's visit says which pass or item, and instances all at once open one each. */
+  private enterStep(stepId: string, loops: Loops | undefined): void {
+    for (const instance of instancesEntered(this.step(stepId).loop, loops?.[stepId])) this.openVisit(stepId, instance);
+  }
+
+  /**
+   * Leaving a step closes its visit; leaving a multi-instance step closes every instance still open: the one the
+   * event finished by whoever sent it, the others (the completion condition was met) by the system.
+   */
+  private leaveStep(stepId: string): void {
+    if (this.step(stepId).loop?.mode !== 'parallel') return this.closeVisit(stepId);
+    if (this.instance !== undefined) this.closeVisit(stepId, this.instance);
+    const others = this.instance !== undefined ? SYSTEM_ACTOR : undefined;
+    while (this.state.openVisits.some((v) => v.step === stepId)) this.closeVisit(stepId, undefined, others);
+  }
+
+  private openVisit(stepId: string, instance?: StepInstance): void {
     const step = this.step(stepId);
     const visit: OpenVisit = { visit: ++this.state.seq, step: stepId, enteredAt: this.moment.now, breached: false };
+    if (instance) visit.instance = instance;
     const slaMs = this.stepLimit(step);
     if (slaMs !== undefined) visit.slaMs = slaMs;
     this.state.openVisits.push(visit);
@@ -186,8 +211,8 @@ export class Run {
     this.armLimit(['ticket-sla-warning', 'ticket-sla-breach'], settled.timers, {});
   }
 
-  private closeVisit(stepId: string): void {
-    const at = this.state.openVisits.findIndex((v) => v.step === stepId);
+  private closeVisit(stepId: string, instance?: number, actor?: string): void {
+    const at = this.state.openVisits.findIndex((v) => v.step === stepId && (instance === undefined || v.instance?.index === instance));
     if (at < 0) return;
     const [visit] = this.state.openVisits.splice(at, 1) as [OpenVisit];
     const step = this.step(stepId);
@@ -204,13 +229,14 @@ export class Run {
       exitedAt: this.moment.now,
       durationMs,
       businessMs,
-      actor: automatic ? SYSTEM_ACTOR : this.moment.actor,
+      actor: automatic ? SYSTEM_ACTOR : (actor ?? this.moment.actor),
       event: automatic ? 'automatic' : this.eventType,
       breached,
       automatic,
     };
     if (visit.slaMs !== undefined) closed.slaMs = visit.slaMs;
-    if (!automatic && this.eventFields && Object.keys(this.eventFields).length) closed.given = this.eventFields;
+    if (visit.instance) closed.instance = visit.instance;
+    if (!automatic && !actor && this.eventFields && Object.keys(this.eventFields).length) closed.given = this.eventFields;
     this.result.visitsClosed.push(closed);
     this.cancel((t) => t.visit === visit.visit);
   }
@@ -263,7 +289,7 @@ export class Run {
   }
 
   private close(): void {
-    for (const visit of [...this.state.openVisits]) this.closeVisit(visit.step);
+    for (const visit of [...this.state.openVisits]) this.closeVisit(visit.step, visit.instance?.index);
     this.cancel(() => true);
     this.state.done = true;
   }

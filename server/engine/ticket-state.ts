@@ -1,6 +1,7 @@
 // The engine's vocabulary of a ticket: what it stores, what one call returns, what a caller passes in.
 import type { ResolutionClock } from './resolution-clock.js';
 import type { BusinessTime } from './time/business-calendar.js';
+import type { StepInstance } from './workflow-activities.js';
 
 export type { ResolutionClock } from './resolution-clock.js';
 
@@ -14,6 +15,8 @@ export interface OpenVisit {
   /** Business time of the limit used up to `usedUntil`; set when the limit or calendar changed mid-visit. */
   usedMs?: number;
   usedUntil?: number;
+  /** A looping step's visit: which pass or item it is. */
+  instance?: StepInstance;
 }
 
 /** One row of the step log: a visit that has ended. */
@@ -33,6 +36,8 @@ export interface StepVisit {
   automatic: boolean;
   /** The values given with the agent's event that ended the visit, as checked (absent when none were given). */
   given?: Record<string, unknown>;
+  /** A looping step's visit: which pass or item it was. */
+  instance?: StepInstance;
 }
 
 export type TimerKind = 'bpmn' | 'sla-warning' | 'sla-breach' | 'ticket-sla-warning' | 'ticket-sla-breach';
@@ -75,6 +80,8 @@ export interface TicketState {
    */
   resolution?: ResolutionClock;
   done: boolean;
+  /** The workflows its call activities run, by call path, chosen when it started (`Workflow.linked`). */
+  calls?: Record<string, { key: string; version: number }>;
 }
 
 /** A change to a running ticket that is not a step of its workflow. `calendar: null` drops the override. */

@@ -1,6 +1,8 @@
 // What the engine derives once per compiled workflow (its xstate machine, step keys) and the pure xstate calls on it.
 import { createActor, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventObject, type ExecutableActionObject } from 'xstate';
+import { AppError } from '../shared/errors.js';
 import { ACTIONS } from './compile/build-machine.js';
+import { exhaustedRepeats } from './loop-instances.js';
 import { machineOf } from './machine.js';
 import type { TicketState } from './ticket-state.js';
 import type { StateNodeJson, Workflow } from './workflow.js';
@@ -19,6 +21,13 @@ const runtimes = new WeakMap<Workflow, WorkflowRuntime>();
 export function runtimeOf(workflow: Workflow): WorkflowRuntime {
   let runtime = runtimes.get(workflow);
   if (!runtime) {
+    if (workflow.calls && !workflow.linked)
+      throw new AppError(
+        'bad_request',
+        `workflow ${workflow.key} calls ${Object.values(workflow.calls)
+          .map((c) => c.key)
+          .join(', ')}: it runs linked to them`,
+      );
     const stepByKey = new Map<string, string>();
     const finalKeys = new Set<string>();
     const walk = (states: Record<string, StateNodeJson> | undefined) => {
@@ -88,13 +97,17 @@ export function leafKeys(value: unknown, into: string[] = []): string[] {
 
 /** The steps a ticket is in now (several inside parallel branches). */
 export function activeSteps(workflow: Workflow, state: TicketState): string[] {
-  return state.openVisits.filter((v) => workflow.steps[v.step]?.kind !== 'automatic').map((v) => v.step);
+  const steps = state.openVisits.filter((v) => workflow.steps[v.step]?.kind !== 'automatic').map((v) => v.step);
+  // The instances of a multi-instance step are one step.
+  return steps.length > 1 ? [...new Set(steps)] : steps;
 }
 
 /** The events an agent or program may send now: one button each. Timer events are not among them. */
 export function allowedEvents(workflow: Workflow, state: TicketState): string[] {
   if (state.done) return [];
   const events = new Set<string>();
-  for (const step of activeSteps(workflow, state)) for (const action of workflow.steps[step]!.actions) events.add(action.event);
+  const exhausted = exhaustedRepeats(workflow, state);
+  for (const step of activeSteps(workflow, state))
+    for (const action of workflow.steps[step]!.actions) if (!exhausted?.has(action.event)) events.add(action.event);
   return [...events];
 }

@@ -2,6 +2,9 @@
  * The compiled, serializable form of an SOP. Everything here is plain JSON: it is stored in the database,
  * printed by `sopflow compile`, and turned back into BPMN by the exporter.
  */
+import type { CalledElement, CallSite, LinkedCall, LoopSpec, StepLoop } from './workflow-activities.js';
+
+export type { CalledElement, CallSite, LinkedCall, LoopSpec, StepInstance, StepLoop } from './workflow-activities.js';
 
 /** What a BPMN flow node became. */
 export type NodeKind =
@@ -32,7 +35,8 @@ export type NodeKind =
   | 'linkCatchEvent'
   | 'subProcess'
   | 'eventSubProcess'
-  | 'timerStartEvent'; // only as the start of an event subprocess
+  | 'timerStartEvent' // only as the start of an event subprocess
+  | 'callActivity'; // runs another published workflow's steps inside the ticket (workflow-activities.ts)
 
 const BPMN_TYPE_OF_KIND: Partial<Record<NodeKind, string>> = {
   terminateEndEvent: 'endEvent',
@@ -115,6 +119,10 @@ export interface GraphNode {
   reminder?: { to?: string; message?: string };
   /** Exclusive gateways: the flow taken when no condition holds. */
   defaultFlow?: string;
+  /** Call activities: the workflow called. */
+  called?: CalledElement;
+  /** Steps that repeat: a standard loop or one instance per item. */
+  loop?: LoopSpec;
   bounds?: Bounds;
 }
 
@@ -184,6 +192,10 @@ export interface StepDefinition {
   actions: StepAction[];
   /** Timers armed while the ticket is in this step (BPMN timer ids). */
   timers: string[];
+  /** A step that repeats (standard loop) or runs once per item (multi-instance). */
+  loop?: StepLoop;
+  /** A step of a called workflow, linked into the caller: the call it runs in. */
+  calledBy?: { path: string } & LinkedCall;
 }
 
 export interface StepAction {
@@ -232,6 +244,10 @@ export interface Workflow {
   /** XState v5 machine config: plain JSON, guards and actions referenced by name with params. */
   machine: MachineConfigJson;
   graph: ProcessGraph;
+  /** Call activities by element id: the workflow each calls. A ticket runs the workflow linked (`link-calls.ts`). */
+  calls?: Record<string, CallSite>;
+  /** A linked workflow: by call path (`Call_1`, `Call_1/Call_2`), the workflow and version each call runs. */
+  linked?: Record<string, LinkedCall>;
 }
 
 /** The owner roles (lanes) of a workflow's steps, each once, sorted: what users are assigned to and queues filter by. */

@@ -31,6 +31,8 @@ export interface Walk {
   moves: WalkMove[];
   results: Advance[];
   final: TicketState;
+  /** The fields the ticket was opened with. */
+  intake: Record<string, unknown>;
 }
 
 const T0 = Date.parse('2026-01-05T09:00:00Z');
@@ -39,9 +41,9 @@ const T0 = Date.parse('2026-01-05T09:00:00Z');
  * Drives one ticket with random allowed events (and, now and then, the next due timer) until it closes
  * or `maxMoves` is reached. Throws if the ticket ever strands: open but with nothing that could move it.
  */
-export function randomWalk(workflow: Workflow, random: () => number, maxMoves = 200): Walk {
+export function randomWalk(workflow: Workflow, random: () => number, maxMoves = 200, intake: Record<string, unknown> = {}): Walk {
   let now = T0;
-  let result = startTicket(workflow, { now, actor: 'walker' }, { vip: random() < 0.2 });
+  let result = startTicket(workflow, { now, actor: 'walker' }, { vip: random() < 0.2, fields: intake });
   const moves: WalkMove[] = [];
   const results = [result];
   for (let i = 0; i < maxMoves && !result.done; i++) {
@@ -67,7 +69,7 @@ export function randomWalk(workflow: Workflow, random: () => number, maxMoves = 
     }
     results.push(result);
   }
-  return { moves, results, final: result.state };
+  return { moves, results, final: result.state, intake };
 }
 
 /**
@@ -104,7 +106,7 @@ export function startsWithoutFields(workflow: Workflow): boolean {
 /** Replays recorded moves on another workflow; returns the results for comparison. */
 export function replay(workflow: Workflow, walk: Walk): Advance[] {
   let now = T0;
-  let result = startTicket(workflow, { now, actor: 'walker' }, { vip: walk.final.vip });
+  let result = startTicket(workflow, { now, actor: 'walker' }, { vip: walk.final.vip, fields: walk.intake });
   const results = [result];
   walk.moves.forEach((move, i) => {
     const expected = walk.results[i + 1]!;

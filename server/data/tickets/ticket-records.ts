@@ -1,4 +1,5 @@
 import type { TicketState } from '../../engine/ticket-engine.js';
+import type { StepInstance } from '../../engine/workflow.js';
 
 /** The types the ticket repository speaks: rows mapped to these in `ticket-rows.ts`, nowhere else. */
 
@@ -95,6 +96,8 @@ export interface StepLogEntry {
   reworkFrom?: string;
   /** The values given with the event that ended the visit (stored; read only by a migration's replay). */
   fields?: Record<string, unknown>;
+  /** A looping step's visit: which pass or item it is. */
+  instance?: StepInstance;
 }
 
 export interface PendingTimerView {

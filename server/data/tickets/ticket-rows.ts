@@ -1,4 +1,5 @@
 import type { TicketState } from '../../engine/ticket-engine.js';
+import type { StepInstance } from '../../engine/workflow.js';
 import type { SqlValue } from '../database.js';
 import type { Customer, NotificationWrite, PendingTimerView, StepLogEntry, TicketColumns, TicketFacts, TicketRecord, TimerWrite } from './ticket-records.js';
 
@@ -172,6 +173,8 @@ export interface StepLogRow {
   sla_ms: number | null;
   breached: boolean | number;
   automatic: boolean | number;
+  /** Absent in queries that do not read it. */
+  instance?: string | null;
 }
 
 export interface TimerRow {
@@ -241,6 +244,7 @@ export function stepLogValues(ticketId: number, entry: StepLogEntry): SqlValue[]
     entry.agent ?? null,
     entry.reworkFrom ?? null,
     entry.fields === undefined ? null : JSON.stringify(entry.fields),
+    entry.instance === undefined ? null : JSON.stringify(entry.instance),
   ];
 }
 
@@ -271,6 +275,7 @@ export function stepLogEntryOf(row: StepLogRow): StepLogEntry {
   if (row.actor !== null) entry.actor = row.actor;
   if (row.event !== null) entry.event = row.event;
   if (row.sla_ms !== null) entry.slaMs = Number(row.sla_ms);
+  if (row.instance) entry.instance = JSON.parse(row.instance) as StepInstance;
   return entry;
 }
 
@@ -285,9 +290,9 @@ const marks = (count: number) => Array.from({ length: count }, () => '?').join('
 export const TICKET_INSERT = `INSERT INTO tickets (level, vip, fields, snapshot, revision, due_at, updated_at, closed_at, ${FACT_COLUMNS.join(', ')},
   workflow_id, workflow_key, version, channel, subject, customer_id, created_at, created_by, row_version) VALUES (${marks(8 + FACT_COLUMNS.length + 8)}, 1) RETURNING id`;
 export const STEP_LOG_INSERT =
-  'INSERT INTO step_log (ticket_id, visit, step, step_name, owner, entered_at, exited_at, duration_ms, actor, event, sla_ms, breached, automatic, business_ms, waiting, agent, rework_from, fields)';
+  'INSERT INTO step_log (ticket_id, visit, step, step_name, owner, entered_at, exited_at, duration_ms, actor, event, sla_ms, breached, automatic, business_ms, waiting, agent, rework_from, fields, instance)';
 /** The values of one step-log row. */
-export const STEP_LOG_VALUES = `VALUES (${marks(18)})`;
+export const STEP_LOG_VALUES = `VALUES (${marks(19)})`;
 // Where a visit came from is known when it opens; the rest when it ends (or is breached).
 export const STEP_LOG_UPSERT =
   ' ON CONFLICT (ticket_id, visit) DO UPDATE SET exited_at = excluded.exited_at, duration_ms = excluded.duration_ms, actor = excluded.actor, event = excluded.event, breached = excluded.breached, business_ms = excluded.business_ms, agent = excluded.agent, fields = excluded.fields';

@@ -2,6 +2,7 @@ import type { BpmnModdle, ModdleElement } from 'bpmn-moddle';
 import { AppError } from '../../shared/errors.js';
 import { unreachable } from '../exhaustive.js';
 import type { GraphFlow, GraphNode, NodeKind, ProcessGraph, ProcessProperties, StepProperties, TimerSpec } from '../workflow.js';
+import { activityAttributes } from './export-activities.js';
 
 const ELEMENT_TYPES: Record<NodeKind, string> = {
   startEvent: 'bpmn:StartEvent',
@@ -32,6 +33,7 @@ const ELEMENT_TYPES: Record<NodeKind, string> = {
   subProcess: 'bpmn:SubProcess',
   eventSubProcess: 'bpmn:SubProcess',
   timerStartEvent: 'bpmn:StartEvent',
+  callActivity: 'bpmn:CallActivity',
 };
 
 const TIMER_PROPERTIES: Record<TimerSpec['type'], string> = { duration: 'timeDuration', date: 'timeDate', cycle: 'timeCycle' };
@@ -202,6 +204,7 @@ function createNode(moddle: BpmnModdle, node: GraphNode, messages: ModdleElement
   // The graph has no flag for it: SOPflow only runs non-interrupting timer starts (periodic reminders).
   if (node.kind === 'timerStartEvent') attributes.isInterrupting = false;
   if (node.attachedTo !== undefined) attributes.cancelActivity = node.cancelActivity !== false;
+  Object.assign(attributes, activityAttributes(moddle, node));
   return moddle.create(ELEMENT_TYPES[node.kind], attributes);
 }
 
@@ -248,6 +251,7 @@ function eventDefinition(moddle: BpmnModdle, node: GraphNode, messages: ModdleEl
     case 'eventBasedGateway':
     case 'subProcess':
     case 'eventSubProcess':
+    case 'callActivity':
       return undefined;
     default:
       return unreachable(node.kind, 'node kind');

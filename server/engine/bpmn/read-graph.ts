@@ -3,6 +3,7 @@ import { bpmnError, bpmnWarning, type BpmnProblem, type BpmnProblemCode } from '
 import type { GraphFlow, GraphLane, GraphNode, ProcessGraph } from '../workflow.js';
 import { extensionValues, list, localName, text } from './moddle.js';
 import { juelToFeel, isJuel } from './juel.js';
+import { readCalledElement, readLoop, type ActivityReading } from './read-activity.js';
 import { applyDiagram } from './read-diagram.js';
 import { nodeKindOf, type ReportProblem } from './read-node-kind.js';
 import { readDocumentation, readProcessProperties, readStepProperties, readTimer } from './read-properties.js';
@@ -47,6 +48,7 @@ class GraphReader {
   }
 
   private readonly report: ReportProblem = (element, code, message) => this.problem(element, code, message);
+  private readonly activities: ActivityReading = { problem: (...args) => this.problem(...args), condition: readCondition };
 
   /**
    * The process to import: the one asked for, else the only executable one, else the only one in a pool,
@@ -176,11 +178,12 @@ class GraphReader {
     }
     const kind = nodeKindOf(element, this.report);
     if (!kind) return;
-    if (element.loopCharacteristics) {
-      this.problem(element, 'unsupported_loop', 'loops and multi-instance activities are not supported: model the repetition with a gateway');
-      return;
-    }
+    const loop = readLoop(element, kind, this.activities);
+    const called = kind === 'callActivity' ? readCalledElement(element, this.activities) : undefined;
+    if (loop === 'refused' || (kind === 'callActivity' && !called)) return;
     const node: GraphNode = { id: element.id!, kind };
+    if (loop) node.loop = loop;
+    if (called) node.called = called;
     const name = text(element.name);
     if (name) node.name = name;
     if (parentId) node.parentId = parentId;

@@ -80,8 +80,7 @@ export function nodeKindOf(element: Element, problem: ReportProblem): NodeKind |
     case 'bpmn:SubProcess':
       return element.triggeredByEvent === true ? 'eventSubProcess' : 'subProcess';
     case 'bpmn:CallActivity':
-      problem(element, 'unsupported_element', 'call activities are not supported: embed the called steps as a subprocess');
-      return undefined;
+      return 'callActivity';
     case 'bpmn:ComplexGateway':
       problem(element, 'unsupported_element', `${localName(type)} is not supported: use exclusive, inclusive or parallel gateways`);
       return undefined;

@@ -13,7 +13,7 @@ import type {
   Workflow,
 } from '../workflow.js';
 import { DEFAULT_WARN_AT, PROCESS_SCOPE, WORKFLOW_FORMAT } from '../workflow.js';
-import { GraphIndex, isAutomaticTask, isThrownBoundary, isWaitTask } from './graph-index.js';
+import { callSites, GraphIndex, isAutomaticTask, isThrownBoundary, isWaitTask } from './graph-index.js';
 import type { ParallelBlock } from './parallel-blocks.js';
 import { nameEvents, slug } from './event-names.js';
 import { reenterSelfLoops } from './self-loops.js';
@@ -103,6 +103,7 @@ class MachineBuilder {
       timers: this.timers,
       machine: reenterSelfLoops(root),
       graph,
+      ...callSites(executable, (n) => ({ state: this.key(n.id), actions: this.actionsOf(n) })),
     };
     const properties = graph.properties ?? {};
     if (properties.calendar) workflow.calendar = properties.calendar;
@@ -180,13 +181,13 @@ class MachineBuilder {
     if (check) waitForACondition(fork, check);
   }
 
-  /** A step whose ways out are the agent's actions, one per outgoing flow: a wait task, or a choice gateway. */
+  /** A step whose ways out are actions, one per outgoing flow: a wait task, a choice gateway, an automatic task awaiting its outcome. */
   private agentActs(node: GraphNode): boolean {
-    return isWaitTask(node.kind) || this.index.isChoice(node);
+    return isWaitTask(node.kind) || this.index.isChoice(node) || this.index.awaitsOutcome(node);
   }
 
   private stepKind(node: GraphNode): StepKind | undefined {
-    if (this.agentActs(node)) return 'human';
+    if (this.agentActs(node)) return this.index.awaitsOutcome(node) ? 'wait' : 'human';
     if (isAutomaticTask(node.kind)) return 'automatic';
     if (node.kind === 'eventBasedGateway') return 'wait';
     if ((node.kind === 'timerCatchEvent' || node.kind === 'messageCatchEvent') && !this.afterEventGateway.has(node.id)) return 'wait';
@@ -220,7 +221,8 @@ class MachineBuilder {
         state.always = branches;
         break;
       }
-      case 'subProcess': {
+      case 'subProcess':
+      case 'callActivity': {
         state.states = {};
         if (outgoing[0]) state.onDone = { target: this.targetOf(outgoing[0]) };
         break;
@@ -271,7 +273,7 @@ class MachineBuilder {
       case 'linkCatchEvent':
       case 'eventSubProcess':
       case 'timerStartEvent':
-        if (isWaitTask(node.kind)) this.agentTransitions(state, outgoing);
+        if (isWaitTask(node.kind) || this.index.awaitsOutcome(node)) this.agentTransitions(state, outgoing);
         else if (outgoing[0]) {
           state.always = { target: this.targetOf(outgoing[0]) };
         }

@@ -141,7 +141,8 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report, reported
     isAutomaticTask(kind) ||
     kind === 'timerCatchEvent' ||
     kind === 'messageCatchEvent' ||
-    kind === 'subProcess';
+    kind === 'subProcess' ||
+    kind === 'callActivity';
   if (single && outgoing.length > 1) {
     report(
       node,
@@ -261,7 +262,7 @@ function checkBoundary(index: GraphIndex, node: GraphNode, report: Report): void
     if (node.attachedTo) report(node, typeOf(node), 'invalid_boundary', `it is attached to "${node.attachedTo}", which is not an executable activity`);
     return;
   }
-  if (!isWaitTask(host.kind) && host.kind !== 'subProcess') {
+  if (!isWaitTask(host.kind) && host.kind !== 'subProcess' && host.kind !== 'callActivity' && !index.awaitsOutcome(host)) {
     report(node, typeOf(node), 'invalid_boundary', `it sits on ${host.kind} ${host.id}, which never waits, so it could never fire`);
   }
   const outgoing = index.outgoing(node.id);

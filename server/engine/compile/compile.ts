@@ -2,9 +2,11 @@ import type { BpmnProblem } from '../../shared/errors.js';
 import type { ConditionLimits } from '../expressions.js';
 import type { ProcessGraph, Workflow } from '../workflow.js';
 import { buildWorkflow } from './build-machine.js';
+import { checkActivities } from './check-activities.js';
 import { checkConditions } from './check-conditions.js';
 import { checkGraph } from './check-graph.js';
 import { GraphIndex } from './graph-index.js';
+import { wrapLoops } from './loops.js';
 import { findParallelBlocks } from './parallel-blocks.js';
 
 export interface CompileOptions {
@@ -27,10 +29,13 @@ export function compileGraph(graph: ProcessGraph, reported: ReadonlySet<string> 
   const index = new GraphIndex(graph);
   const problems = checkGraph(index, reported);
   problems.push(...checkConditions(graph.flows, options.conditions));
+  problems.push(...checkActivities(index, options.conditions));
   const { blocks, problems: blockProblems } = findParallelBlocks(index);
   problems.push(...blockProblems);
   if (problems.length) return { problems: dedupe(problems) };
-  return { workflow: buildWorkflow(index, blocks), problems: [] };
+  const workflow = buildWorkflow(index, blocks);
+  wrapLoops(workflow, index);
+  return { workflow, problems: [] };
 }
 
 function dedupe(problems: BpmnProblem[]): BpmnProblem[] {

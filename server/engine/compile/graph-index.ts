@@ -1,6 +1,8 @@
 import type { GraphFlow, GraphNode, NodeKind, ProcessGraph } from '../workflow.js';
 import { AUTOMATIC_TASKS, WAIT_TASKS } from '../workflow.js';
 
+export { callSites } from './call-sites.js';
+
 /** Lookups over a `ProcessGraph` that every compiler pass needs. */
 export class GraphIndex {
   readonly nodes = new Map<string, GraphNode>();
@@ -87,9 +89,18 @@ export class GraphIndex {
     return this.choices.has(node.id);
   }
 
-  /** Where a ticket comes to rest until somebody or something acts: a waiting kind, or a choice for the agent. */
+  /** Where a ticket comes to rest until somebody or something acts: a waiting kind, a choice for the agent, an outcome awaited. */
   waits(node: GraphNode): boolean {
-    return isWaitState(node.kind) || this.isChoice(node);
+    return isWaitState(node.kind) || node.kind === 'callActivity' || this.isChoice(node) || this.awaitsOutcome(node);
+  }
+
+  /**
+   * An automatic task that can fail: an interrupting error or escalation boundary sits on it. SOPflow runs no
+   * integration itself, so such a task waits for its outcome, which whoever does the work reports as an event:
+   * its way on (`complete`), or the error's name, which takes the boundary's path.
+   */
+  awaitsOutcome(node: GraphNode): boolean {
+    return isAutomaticTask(node.kind) && this.boundaryEvents(node.id).some((b) => isThrownBoundary(b.kind) && b.cancelActivity !== false);
   }
 
   /**

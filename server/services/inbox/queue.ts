@@ -58,7 +58,7 @@ export class TicketQueue {
   }
 
   private async ticketOf(row: QueueRow, now: number): Promise<QueueTicket> {
-    const version = await this.workflows.get(row.workflowId);
+    const version = await this.workflows.forTicket(row.workflowId, row.state);
     const steps = activeStepsOf(version.workflow, row.state, now);
     const sla = slaStatus(row.state, now);
     const stepLimit = stepLimitStatus(version.workflow, row.state, now);

@@ -73,6 +73,7 @@ export function effectsOf(
       waiting: step.waitingOnCustomer,
     };
     if (step.owner) row.owner = step.owner;
+    if (visit.instance) row.instance = visit.instance;
     const from = reworkFrom.get(visit.visit);
     if (from !== undefined) row.reworkFrom = from;
     if (done) {

@@ -24,7 +24,7 @@ export class TicketReads {
     const record = await this.repository.find(id);
     if (!record) throw new NotFoundError(`no ticket ${id}`);
     const [version, stepLog, pendingTimers] = await Promise.all([
-      this.workflows.get(record.workflowVersionId),
+      this.workflows.forTicket(record.workflowVersionId, record.state),
       this.repository.stepLog(id),
       this.repository.pendingTimers(id),
     ]);
@@ -34,7 +34,7 @@ export class TicketReads {
   /** A page of tickets, most urgent first: open before closed, VIP first, then the nearest SLA breach. */
   async list(query: TicketQuery = {}): Promise<{ items: Ticket[]; next?: string }> {
     const { items, next } = await this.repository.list(query);
-    const views = await Promise.all(items.map(async (record) => this.view(await this.workflows.get(record.workflowVersionId), record)));
+    const views = await Promise.all(items.map(async (record) => this.view(await this.workflows.forTicket(record.workflowVersionId, record.state), record)));
     return { items: views, ...(next ? { next: cursorText(next) } : {}) };
   }
 
@@ -70,6 +70,7 @@ export class TicketReads {
     if (level) ticket.level = level;
     if (due !== null) ticket.dueAt = due;
     if (record.closedAt !== null) ticket.closedAt = record.closedAt;
+    if (state.calls) ticket.calls = state.calls;
     return ticket;
   }
 }

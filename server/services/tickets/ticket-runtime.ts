@@ -46,6 +46,8 @@ export interface TicketEvent {
   expectedRevision?: number;
   /** The step whose action this is (a page's form): an event of another step is refused, though allowed. */
   step?: string;
+  /** The instance of a multi-instance step it finishes (1-based; absent: the first still open). */
+  instance?: number;
 }
 
 export interface FiredTimers {
@@ -124,7 +126,7 @@ export class TicketRuntime {
   async create(input: NewTicket, actor: string): Promise<Ticket> {
     checkChannel(input.channel);
     this.fieldLimits.checkTicketText(input);
-    const version = await this.workflows.latest(input.workflow);
+    const version = await this.workflows.atStart(await this.workflows.latest(input.workflow));
     const { workflow } = version;
     if (workflow.channels.length && !workflow.channels.includes(input.channel)) {
       throw new ValidationError(`channel "${input.channel}" is not served by workflow ${workflow.key}`, [
@@ -179,7 +181,7 @@ export class TicketRuntime {
       const moved = advance(
         version.workflow,
         record.state,
-        { type: event.type, ...(event.fields ? { fields: event.fields } : {}) },
+        { type: event.type, ...(event.fields ? { fields: event.fields } : {}), ...(event.instance !== undefined ? { instance: event.instance } : {}) },
         { now, actor },
         this.engine,
       );
@@ -296,7 +298,7 @@ export class TicketRuntime {
             currentRevision: record.revision,
           });
         }
-        const version = await this.workflows.get(record.workflowVersionId);
+        const version = await this.workflows.forTicket(record.workflowVersionId, record.state);
         const now = this.clock.now();
         const computed = compute(record, version, now);
         const moved = computed.moved ?? unchanged(record);

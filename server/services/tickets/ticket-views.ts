@@ -1,6 +1,6 @@
 import type { TicketState } from '../../engine/ticket-engine.js';
 import { activeSteps } from '../../engine/ticket-engine.js';
-import type { FieldDefinition, Workflow } from '../../engine/workflow.js';
+import type { FieldDefinition, StepDefinition, StepInstance, Workflow } from '../../engine/workflow.js';
 import type { Customer, PendingTimerView, StepLogEntry } from '../../data/tickets/ticket-records.js';
 import { visitStatus, type LimitState, type LimitStatus, type Urgency } from './urgency.js';
 
@@ -23,6 +23,10 @@ export interface ActiveStep {
   breached: boolean;
   /** Where the step's limit stands, as of the moment the ticket was read. */
   limitState: LimitState;
+  /** A looping step: which pass, or which item (one entry per instance open at once). */
+  instance?: StepInstance;
+  /** A step of a called workflow: the call it runs in. */
+  calledBy?: StepDefinition['calledBy'];
 }
 
 export interface Ticket {
@@ -46,6 +50,8 @@ export interface Ticket {
   stepLimit: LimitStatus;
   /** The worse of the two in one word. */
   urgency: Urgency;
+  /** The workflows its call activities run, by call path (`Call_1`, `Call_1/Call_2`), chosen when it started. */
+  calls?: Record<string, { key: string; version: number }>;
   revision: number;
   /** What "most urgent first" sorts by: the earliest moment either limit breaches or breached. */
   dueAt?: number;
@@ -103,6 +109,8 @@ export function activeStepsOf(workflow: Workflow, state: TicketState, now: numbe
       if (step.guidance) view.guidance = step.guidance;
       if (visit.slaMs !== undefined) view.slaMs = visit.slaMs;
       if (breach) view.dueAt = breach.dueAt;
+      if (visit.instance) view.instance = visit.instance;
+      if (step.calledBy) view.calledBy = step.calledBy;
       return view;
     });
 }

@@ -105,7 +105,7 @@ export class WorkflowMigrations {
       const more = ids ? offset < ids.length : batch.length === size;
       next = more ? read(batch[batch.length - 1]?.record.id ?? 0, offset) : undefined;
       for (const candidate of batch) {
-        const planned = this.replay(from.workflow, to.workflow, candidate, now).planned;
+        const planned = (await this.replay(from, to, candidate, now)).planned;
         counts[planned.outcome]++;
         visit(planned);
       }
@@ -146,9 +146,9 @@ export class WorkflowMigrations {
     const moves: TicketMove[] = [];
     const problems: Array<{ field: string; message: string }> = [];
     for (const candidate of candidates) {
-      const { planned, state, fields } = this.replay(from.workflow, to.workflow, candidate, now);
+      const { planned, state, fields, linked } = await this.replay(from, to, candidate, now);
       if (!state) problems.push({ field: `tickets.${candidate.record.id}`, message: `${planned.reason!.code}: ${planned.reason!.message}` });
-      else moves.push(this.moveOf(candidate, from, to, state, fields!, now, actor));
+      else moves.push(this.moveOf(candidate, from, linked, state, fields!, now, actor));
     }
     if (problems.length) throw new ValidationError(`${problems.length} ticket(s) cannot move to version ${toVersion}; nothing was migrated`, problems);
     const moved = moves.map((m) => ({ id: m.ticketId, revision: m.columns.revision, steps: m.openVisits.map((v) => v.step) }));
@@ -171,17 +171,23 @@ export class WorkflowMigrations {
     return { from: await this.library.version(key, fromVersion), to: await this.library.version(key, toVersion) };
   }
 
-  private replay(
-    old: Workflow,
-    next: Workflow,
+  /**
+   * The ticket's history, read with the version it runs (linked to the workflows its calls ran), replayed through
+   * the new version linked as the ticket would run it: its calls keep the versions they ran, new calls the latest.
+   */
+  private async replay(
+    from: WorkflowVersion,
+    to: WorkflowVersion,
     { record, ended }: MigrationCandidate,
     now: number,
-  ): { planned: PlannedTicket; state?: TicketState; fields?: Record<string, unknown> } {
+  ): Promise<{ planned: PlannedTicket; linked: WorkflowVersion; state?: TicketState; fields?: Record<string, unknown> }> {
+    const old: Workflow = (await this.library.forTicket(from.id, record.state)).workflow;
+    const linked = await this.library.atStart(to, record.state.calls);
     const history = historyOf(old, record, ended);
     const base = { id: record.id, subject: record.subject, revision: record.revision, from: history.openSteps };
-    const outcome = replayTicket(next, history, now, this.engine);
-    if (outcome.kind === 'blocked') return { planned: { ...base, outcome: 'blocked', reason: outcome.reason } };
-    return { planned: { ...base, outcome: outcome.kind, to: outcome.steps }, state: outcome.state, fields: outcome.fields };
+    const outcome = replayTicket(linked.workflow, history, now, this.engine);
+    if (outcome.kind === 'blocked') return { planned: { ...base, outcome: 'blocked', reason: outcome.reason }, linked };
+    return { planned: { ...base, outcome: outcome.kind, to: outcome.steps }, linked, state: outcome.state, fields: outcome.fields };
   }
 
   private moveOf(
@@ -229,5 +235,6 @@ function openRow(workflow: Workflow, visit: OpenVisit): StepLogEntry {
   };
   if (step.owner) row.owner = step.owner;
   if (visit.slaMs !== undefined) row.slaMs = visit.slaMs;
+  if (visit.instance) row.instance = visit.instance;
   return row;
 }

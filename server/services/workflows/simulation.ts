@@ -1,9 +1,12 @@
 import { advance, fireTimer, startTicket, type Advance, type TicketState } from '../../engine/ticket-engine.js';
 import { parseDuration } from '../../engine/time/iso8601.js';
-import type { Workflow } from '../../engine/workflow.js';
+import type { StepInstance, Workflow } from '../../engine/workflow.js';
 
-/** One token of a simulated path: an event with fields (`grade?level=L2`) or a pause (`+PT2H`). */
-export type PathStep = { kind: 'event'; type: string; fields: Record<string, unknown> } | { kind: 'wait'; ms: number };
+/**
+ * One token of a simulated path: an event with fields (`grade?level=L2`), for one instance of a multi-instance
+ * step (`check#2?back=true`), or a pause (`+PT2H`).
+ */
+export type PathStep = { kind: 'event'; type: string; fields: Record<string, unknown>; instance?: number } | { kind: 'wait'; ms: number };
 
 export function parsePath(path: string): PathStep[] {
   return path
@@ -12,10 +15,11 @@ export function parsePath(path: string): PathStep[] {
     .filter(Boolean)
     .map((token): PathStep => {
       if (token.startsWith('+')) return { kind: 'wait', ms: parseDuration(token.slice(1)).as('milliseconds') };
-      const [type, query] = token.split('?', 2) as [string, string | undefined];
+      const [head, query] = token.split('?', 2) as [string, string | undefined];
       const fields: Record<string, unknown> = {};
       for (const [key, value] of new URLSearchParams(query ?? '')) fields[key] = value;
-      return { kind: 'event', type, fields };
+      const instance = /^(.+)#(\d+)$/.exec(head);
+      return instance ? { kind: 'event', type: instance[1]!, fields, instance: Number(instance[2]) } : { kind: 'event', type: head, fields };
     });
 }
 
@@ -48,14 +52,14 @@ export function simulate(workflow: Workflow, path: PathStep[], options: Simulati
         continue;
       }
       print(
-        `${stamp()}  exited   ${visit.step} "${visit.stepName}" after ${formatMs(visit.durationMs)} by ${visit.actor} on ${visit.event}${visit.breached ? ' [SLA BREACHED]' : ''}`,
+        `${stamp()}  exited   ${visit.step} "${visit.stepName}"${instanceText(visit.instance)} after ${formatMs(visit.durationMs)} by ${visit.actor} on ${visit.event}${visit.breached ? ' [SLA BREACHED]' : ''}`,
       );
     }
     for (const visit of result.visitsOpened) {
       if (passed.has(visit.step)) continue;
       const step = workflow.steps[visit.step]!;
       print(
-        `${stamp()}  entered  ${visit.step} "${step.name}"${visit.slaMs ? ` limit ${formatMs(visit.slaMs)}` : ''}${step.owner ? ` owner ${step.owner}` : ''}`,
+        `${stamp()}  entered  ${visit.step} "${step.name}"${instanceText(visit.instance)}${visit.slaMs ? ` limit ${formatMs(visit.slaMs)}` : ''}${step.owner ? ` owner ${step.owner}` : ''}${step.calledBy ? ` in ${step.calledBy.key} v${step.calledBy.version}` : ''}`,
       );
     }
     for (const timer of result.timersArmed) {
@@ -92,11 +96,19 @@ export function simulate(workflow: Workflow, path: PathStep[], options: Simulati
       continue;
     }
     passTime(now + options.thinkMs);
-    const result = advance(workflow, state, { type: step.type, fields: step.fields }, { now, actor: options.actor });
+    const event = { type: step.type, fields: step.fields, ...(step.instance !== undefined ? { instance: step.instance } : {}) };
+    const result = advance(workflow, state, event, { now, actor: options.actor });
     state = result.state;
     report(step.type, result);
   }
   return state;
+}
+
+/** ` [2/3: "L2"]` for the second of three instances, ` [pass 2]` for a loop's second pass. */
+function instanceText(instance: StepInstance | undefined): string {
+  if (!instance) return '';
+  if (instance.count === undefined) return ` [pass ${instance.index}]`;
+  return ` [${instance.index}/${instance.count}${instance.item === undefined ? '' : `: ${JSON.stringify(instance.item)}`}]`;
 }
 
 export function formatMs(ms: number): string {

@@ -150,7 +150,7 @@ export class WorkflowDrafts {
    */
   async dryRun(key: string, path: string, options: { vip: boolean; start: number }): Promise<string[]> {
     const draft = await this.stored(key);
-    const workflow = await this.checks.check(draft.bpmn);
+    const workflow = await this.library.linkedNow(await this.checks.check(draft.bpmn));
     const lines: string[] = [];
     let steps: ReturnType<typeof parsePath>;
     try {
@@ -190,6 +190,7 @@ export class WorkflowDrafts {
     try {
       workflow = await this.checks.check(bpmn, {}, parsed);
       if (workflow.key !== latest.key) problems.push(bpmnError(workflow.key, 'process', 'process_id_changed', `the process id must stay "${latest.key}"`));
+      problems.push(...(await this.library.callProblems(workflow)));
     } catch (error) {
       if (!(error instanceof InvalidBpmnError)) throw error;
       problems.push(...error.problems);

@@ -10,10 +10,13 @@ import type {
 } from '../../data/workflows/workflow-repository.js';
 import type { AuditLog } from '../audit/audit.js';
 import type { WorkflowLimits } from '../../shared/config.js';
-import { ConflictError, NotFoundError, type BpmnProblem } from '../../shared/errors.js';
+import { ConflictError, InvalidBpmnError, NotFoundError, type BpmnProblem } from '../../shared/errors.js';
 import type { ReadOptions } from '../../engine/bpmn/read-graph.js';
 import { exportBpmn } from '../../engine/bpmn/export.js';
+import { linkCalls } from '../../engine/compile/link-calls.js';
+import type { TicketState } from '../../engine/ticket-engine.js';
 import type { Workflow } from '../../engine/workflow.js';
+import { bindCalls, boundCalls, callProblems, LinkedWorkflows, type RecordedCalls } from './called-workflows.js';
 import type { WorkflowChecks } from './workflow-checks.js';
 
 /** One published version of a workflow. Versions never change once published. */
@@ -32,6 +35,8 @@ export interface WorkflowSummary {
 /** Imports, versions and hands out workflows. Compiled versions are cached: they are immutable. */
 export class WorkflowLibrary {
   private readonly byId = new Map<number, WorkflowVersion>();
+  private readonly byNumber = new Map<string, WorkflowVersion>();
+  private readonly linked = new LinkedWorkflows();
 
   constructor(
     private readonly repository: WorkflowRepository,
@@ -76,6 +81,8 @@ export class WorkflowLibrary {
     publishedBy: string,
     write: (next: (latest: StoredWorkflowVersion | undefined) => NewWorkflowVersion | undefined) => Promise<PublishOutcome>,
   ): Promise<{ version: WorkflowVersion; created: boolean }> {
+    const calls = await this.callProblems(workflow);
+    if (calls.length) throw new InvalidBpmnError(calls);
     const text = typeof source === 'string' ? source : Buffer.from(source).toString('utf8');
     const checksum = createHash('sha256').update(source).digest('hex');
     const outcome = await write((latest) =>
@@ -113,6 +120,8 @@ export class WorkflowLibrary {
   }
 
   async version(key: string, version: number): Promise<WorkflowVersion> {
+    const cached = this.byNumber.get(`${key}@${version}`);
+    if (cached) return cached;
     const row = await this.repository.version(key, version);
     if (!row) throw new NotFoundError(`workflow "${key}" has no version ${version}`);
     return this.remember(row);
@@ -155,6 +164,42 @@ export class WorkflowLibrary {
     const { workflow, ...header } = stored;
     const version: WorkflowVersion = { ...header, workflow: workflow() };
     this.byId.set(stored.id, version);
+    this.byNumber.set(`${version.key}@${version.version}`, version);
     return version;
+  }
+
+  /**
+   * What the call activities of `workflow` would call if it were published now: refused when one calls a key
+   * (or pinned version) nobody published, or when the calls come back to a workflow on their way (a cycle).
+   */
+  callProblems(workflow: Workflow): Promise<BpmnProblem[]> {
+    return workflow.calls ? callProblems(workflow, this) : Promise.resolve([]);
+  }
+
+  /**
+   * The version as a ticket starting now runs it: each call activity linked to the latest version of the
+   * workflow it calls, or the pinned one (`kept`: the calls a migrating ticket ran keep their versions).
+   */
+  async atStart(version: WorkflowVersion, kept?: RecordedCalls): Promise<WorkflowVersion> {
+    if (!version.workflow.calls) return version;
+    return { ...version, workflow: this.linked.link(version.id, version.workflow, await bindCalls(version.workflow, this, kept)) };
+  }
+
+  /** The version a ticket runs on, by its row id: linked to the versions its calls recorded when it started. */
+  async forTicket(id: number, state: Pick<TicketState, 'calls'>): Promise<WorkflowVersion> {
+    const version = await this.get(id);
+    if (!version.workflow.calls) return version;
+    return { ...version, workflow: this.linked.link(version.id, version.workflow, await boundCalls(state.calls ?? {}, this)) };
+  }
+
+  /** A version by key and number as a ticket runs it, linked to the versions its calls recorded (`Ticket.calls`). */
+  async ofTicket(key: string, version: number, calls: RecordedCalls | undefined): Promise<WorkflowVersion> {
+    const found = await this.version(key, version);
+    return found.workflow.calls ? this.forTicket(found.id, { calls: { ...calls } }) : found;
+  }
+
+  /** A workflow not published (a draft) linked as a ticket starting now would run it. */
+  async linkedNow(workflow: Workflow): Promise<Workflow> {
+    return workflow.calls ? linkCalls(workflow, await bindCalls(workflow, this)) : workflow;
   }
 }

@@ -32,9 +32,23 @@ export const NewTicketBody = z.strictObject({
   fields: Fields.optional(),
 });
 
+const InstanceSchema = z
+  .object({
+    index: z.number().int().describe("1-based: a loop's pass, or the item's position"),
+    count: z.number().int().optional().describe('multi-instance: how many instances the step runs'),
+    item: z.unknown().optional().describe('multi-instance over a list: the item'),
+  })
+  .describe('which pass of a looping step, or which item of a multi-instance step, this visit is');
+
 export const TicketEventBody = z.strictObject({
   type: z.string().min(1).describe('one of the allowedEvents of the ticket'),
   fields: Fields.optional(),
+  instance: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('the instance of a multi-instance step the event finishes (its steps[].instance.index); absent: the first still open'),
   expectedRevision: z.number().int().positive().optional().describe('the revision the caller saw; a stale one answers 409 and changes nothing'),
 });
 
@@ -69,6 +83,11 @@ const ActiveStepSchema = z.object({
   dueAt: Millis.optional().describe("when the step's limit is breached, business time counted in"),
   breached: z.boolean().describe('the breach of the step limit went out'),
   limitState: z.enum(['on_track', 'warning', 'breached', 'none', 'closed']).describe("where the step's limit stands now"),
+  instance: InstanceSchema.optional(),
+  calledBy: z
+    .object({ path: z.string(), key: z.string(), version: z.number().int(), name: z.string() })
+    .optional()
+    .describe('a step of a workflow a call activity runs: the call activity (path), and the workflow and version it runs'),
 });
 
 const LimitStatusSchema = (what: string) =>
@@ -96,6 +115,10 @@ export const TicketSchema = z.object({
   sla: LimitStatusSchema("the ticket's SLA: its resolution clock against the whole ticket's limit; paused while it waits only on the customer"),
   stepLimit: LimitStatusSchema('the limit of the step it waits in (the most pressing of parallel steps)'),
   urgency: z.enum(['breached', 'near', 'ok', 'closed']).describe('the worse of sla and stepLimit: breached if either is, near if either warns'),
+  calls: z
+    .record(z.string(), z.object({ key: z.string(), version: z.number().int() }))
+    .optional()
+    .describe('the workflow and version each call activity runs, by call path (chosen when the ticket started: the latest, or the pinned one)'),
   revision: z.number().int(),
   dueAt: Millis.optional().describe('what "most urgent first" sorts by: the earliest moment either limit breaches or breached'),
   createdAt: Millis,
@@ -120,6 +143,7 @@ export const TicketDetailSchema = TicketSchema.extend({
       slaMs: z.number().optional(),
       breached: z.boolean(),
       automatic: z.boolean(),
+      instance: InstanceSchema.optional(),
     }),
   ),
   pendingTimers: z.array(z.object({ key: z.string(), kind: z.string(), dueAt: Millis, step: z.string().optional(), timerId: z.string().optional() })),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { exportBpmn } from '../../../server/engine/bpmn/export.js';
 import { importBpmn, importBpmnOrThrow } from '../../../server/engine/import-bpmn.js';
 import { advance, startTicket } from '../../../server/engine/ticket-engine.js';
-import { bpmn, flow, linear } from '../../helpers/bpmn.js';
+import { bpmn, flow, linear, timer } from '../../helpers/bpmn.js';
 import { randomWalk, replay, seeded } from '../../helpers/random-walk.js';
 
 const REPLACEMENT = readFileSync(new URL('../../fixtures/bpmn/error-end.bpmn', import.meta.url), 'utf8');
@@ -82,13 +82,21 @@ describe('error and escalation boundary events', () => {
     );
   });
 
-  test('refused: an error boundary on an automatic task, a non-interrupting escalation, an error boundary without a way out', async () => {
+  test('an error boundary on an automatic task makes it await its outcome (automatic-failure.test.ts); a timer alone there still could never fire', async () => {
     const onService = bpmn(
       `${linear('<bpmn:serviceTask id="svc"/>')}<bpmn:boundaryEvent id="b" attachedToRef="svc"><bpmn:errorEventDefinition/></bpmn:boundaryEvent>${flow('b', 'end', { id: 'fb' })}`,
     );
-    expect((await importBpmn(onService)).problems).toEqual([
+    const { workflow } = await importBpmn(onService);
+    expect(workflow!.steps.svc!.kind).toBe('wait');
+    const timerOnly = bpmn(
+      `${linear('<bpmn:serviceTask id="svc"/>')}<bpmn:boundaryEvent id="b" attachedToRef="svc">${timer('timeDuration', 'PT1H')}</bpmn:boundaryEvent>${flow('b', 'end', { id: 'fb' })}`,
+    );
+    expect((await importBpmn(timerOnly)).problems).toEqual([
       expect.objectContaining({ elementId: 'b', code: 'invalid_boundary', message: expect.stringMatching(/never waits/) }),
     ]);
+  });
+
+  test('refused: a non-interrupting escalation, an error boundary without a way out', async () => {
     const nonInterrupting = bpmn(
       `${linear('<bpmn:userTask id="u"/>')}<bpmn:boundaryEvent id="b" attachedToRef="u" cancelActivity="false"><bpmn:escalationEventDefinition/></bpmn:boundaryEvent>${flow('b', 'end', { id: 'fb' })}`,
     );

@@ -19,7 +19,7 @@ export function ticketRoutes(kit: PageKit): Router {
 
   async function show(req: Request, res: Response, ticket: TicketDetail, form?: StepFormState, status = 200): Promise<void> {
     const [version, notices, earlier, routed, routedSteps] = await Promise.all([
-      workflows.version(ticket.workflow, ticket.version),
+      workflows.ofTicket(ticket.workflow, ticket.version, ticket.calls),
       inbox.ofTicket(ticket.id, req.user!),
       customers.tickets(ticket.customer.id, { limit: EARLIER_SHOWN, except: ticket.id }),
       routing.annotateOne({ id: ticket.id }),
@@ -49,6 +49,7 @@ export function ticketRoutes(kit: PageKit): Router {
     const body = req.body as Record<string, unknown>;
     const event = typeof body.event === 'string' ? body.event : '';
     const stepId = typeof body.step === 'string' ? body.step : '';
+    const instance = typeof body.instance === 'string' && /^[1-9]\d{0,3}$/.test(body.instance) ? Number(body.instance) : undefined;
     const revision = Number(body.expectedRevision);
     if (!event || !Number.isInteger(revision) || revision < 1) throw new AppError('bad_request', 'the form lacks its action or revision');
     const values = typedValues(body);
@@ -56,10 +57,10 @@ export function ticketRoutes(kit: PageKit): Router {
     try {
       const moved = await tickets.advance(
         id,
-        { type: event, fields: values, expectedRevision: revision, ...(stepId ? { step: stepId } : {}) },
+        { type: event, fields: values, expectedRevision: revision, ...(stepId ? { step: stepId } : {}), ...(instance ? { instance } : {}) },
         req.user!.email,
       );
-      const version = await workflows.version(moved.workflow, moved.version);
+      const version = await workflows.ofTicket(moved.workflow, moved.version, moved.calls);
       const next = moved.steps.map((s) => s.name).join(' · ');
       flash(req, {
         kind: 'success',

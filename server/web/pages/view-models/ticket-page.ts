@@ -1,4 +1,4 @@
-import type { Workflow } from '../../../engine/workflow.js';
+import type { StepInstance, Workflow } from '../../../engine/workflow.js';
 import type { CustomerTicketRow } from '../../../services/inbox/customer-history.js';
 import type { NotificationRow } from '../../../services/inbox/inbox.js';
 import type { TicketDetail } from '../../../services/tickets/ticket-views.js';
@@ -31,13 +31,20 @@ export function ticketPage({ ticket, version, notices, earlier, now, form }: Tic
   const steps = ticket.steps.map((step) => {
     const own = form?.stepId === step.id ? form : undefined;
     const remainingMs = step.dueAt !== undefined ? step.dueAt - now : undefined;
+    // The instances of a multi-instance step open at once are one section each, told apart by their index.
+    const many = step.instance?.count !== undefined;
+    const key = many ? `${step.id}-${step.instance!.index}` : step.id;
     return {
       id: step.id,
+      key,
+      instance: many ? step.instance!.index : undefined,
+      instanceText: instanceLabel(step.instance, f),
+      calledIn: step.calledBy ? f.t('ticket.calledIn', { name: step.calledBy.name, version: step.calledBy.version }) : undefined,
       name: step.name,
       owner: step.owner,
       guidance: step.guidance,
-      checklist: step.checklist.map((text, i) => ({ id: `c-${step.id}-${i}`, text })),
-      fields: fieldInputs(step.id, step.fields, own?.values ?? {}, own?.errors ?? {}, f),
+      checklist: step.checklist.map((text, i) => ({ id: `c-${key}-${i}`, text })),
+      fields: fieldInputs(key, step.fields, own?.values ?? {}, own?.errors ?? {}, f),
       actions: step.actions.filter((a) => ticket.allowedEvents.includes(a.event)),
       enteredAt: f.dateTime(step.enteredAt),
       timeInStep: f.duration(Math.max(0, now - step.enteredAt)),
@@ -75,6 +82,7 @@ export function ticketPage({ ticket, version, notices, earlier, now, form }: Tic
         at: entry.enteredAt,
         when: f.dateTime(entry.enteredAt),
         stepName: entry.stepName,
+        instanceText: instanceLabel(entry.instance, f),
         owner: entry.owner,
         automatic: entry.automatic,
         open: entry.exitedAt === undefined,
@@ -154,6 +162,15 @@ function fieldLabel(workflow: Workflow, name: string): string {
     if (field?.label) return field.label;
   }
   return name;
+}
+
+/** "Item 2 of 3: L2" for an instance of a multi-instance step, "Pass 2" for a loop's second pass. */
+function instanceLabel(instance: StepInstance | undefined, f: Formatter): string | undefined {
+  if (!instance) return undefined;
+  if (instance.count === undefined) return f.t('ticket.pass', { index: instance.index });
+  const { index, count, item } = instance;
+  if (item === undefined || item === null) return f.t('ticket.instanceOf', { index, count });
+  return f.t('ticket.instanceItem', { index, count, item: typeof item === 'string' ? item : JSON.stringify(item) });
 }
 
 function actorLabel(actor: string, f: Formatter): string {
