@@ -4,6 +4,7 @@ import type { ProcessGraph, Workflow } from '../workflow.js';
 import { buildWorkflow } from './build-machine.js';
 import { checkConditions } from './check-conditions.js';
 import { checkGraph } from './check-graph.js';
+import { applyEventScopes } from './event-scopes.js';
 import { GraphIndex } from './graph-index.js';
 import { findParallelBlocks } from './parallel-blocks.js';
 
@@ -30,7 +31,8 @@ export function compileGraph(graph: ProcessGraph, reported: ReadonlySet<string> 
   const { blocks, problems: blockProblems } = findParallelBlocks(index);
   problems.push(...blockProblems);
   if (problems.length) return { problems: dedupe(problems) };
-  return { workflow: buildWorkflow(index, blocks), problems: [] };
+  const keys = new Map<string, string>();
+  return { workflow: applyEventScopes(buildWorkflow(index, blocks, keys), index, keys), problems: [] };
 }
 
 function dedupe(problems: BpmnProblem[]): BpmnProblem[] {
