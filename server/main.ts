@@ -51,6 +51,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     throw error;
   }
   app.scheduler.start();
+  app.signals.start();
   app.reports.start();
   app.routing.start();
   app.webhooks.start();

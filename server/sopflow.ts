@@ -55,6 +55,9 @@ import { WebhookRepository } from './data/routing/webhook-repository.js';
 import { Routing } from './services/routing/routing.js';
 import { Webhooks } from './services/routing/webhooks.js';
 import { KnexEventLogReadModel } from './data/analytics/event-log-read-model.js';
+import { SignalRepository } from './data/signals/signal-repository.js';
+import { TicketMessages } from './services/tickets/ticket-messages.js';
+import { Signals } from './services/signals/signals.js';
 import { EventLog } from './services/analytics/event-log.js';
 
 /** What the web layer needs of the database itself, handed over here so that web never imports the data layer. */
@@ -81,6 +84,10 @@ export interface Sopflow {
   /** Waiting tickets moved to a later version of their workflow, after a dry run that replays their history. */
   migrations: WorkflowMigrations;
   tickets: TicketRuntime;
+  /** Messages to one ticket (`POST /api/tickets/:id/messages`), and signals one ticket at a time for `signals`. */
+  messages: TicketMessages;
+  /** Signals to every waiting ticket, delivered in batches by a lease holder (started with the server). */
+  signals: Signals;
   users: Users;
   /** People management (admin): add, deactivate, roles, lanes, passwords, tokens, each change audited. */
   people: People;
@@ -142,6 +149,12 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     inputLimitsOf(config),
     { fcrWindowDays: analytics.fcrWindowDays },
   );
+  const messages = new TicketMessages(tickets, engine, inputLimitsOf(config));
+  const signals = new Signals(new SignalRepository(db), messages, workflows, clock, {
+    instance,
+    intervalMs: config.schedulerIntervalMs,
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
   const incidents = new Incidents(incidentRepository(db), clock);
   const scheduler = new TimerScheduler(timerRepository(db), tickets, clock, {
     instance,
@@ -192,6 +205,8 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
       ...(config.migrationApplyMax !== undefined ? { applyMax: config.migrationApplyMax } : {}),
     }),
     tickets,
+    messages,
+    signals,
     users,
     people: new People(userRepository, users, audit, clock),
     audit,
@@ -215,7 +230,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
       rateLimitStore: (prefix) => new DatabaseRateLimitStore(db, clock, prefix),
     },
     async close() {
-      await Promise.all([scheduler.stop(), reports.stop()]);
+      await Promise.all([scheduler.stop(), reports.stop(), signals.stop()]);
       await Promise.all([routing.stop(), webhooks.stop()]);
       await tickets.settled();
       await executionTables.close();

@@ -1,10 +1,11 @@
-import { assign, setup, type AnyStateMachine } from 'xstate';
+import { assign, setup, stateIn, type AnyStateMachine } from 'xstate';
 import { conditionHolds } from './expressions.js';
-import type { Workflow } from './workflow.js';
+import type { StateNodeJson, TransitionJson, Workflow } from './workflow.js';
 import { ACTIONS, ANY_HOLDS_GUARD, CONDITION_GUARD, NONE_HOLD_GUARD } from './compile/build-machine.js';
 import { reenterSelfLoops } from './compile/self-loops.js';
 import { LOOP_ACTIONS, LOOP_GUARDS } from './compile/loops.js';
 import { loopAgain, loopDone, loopLast, loopMore, loopNext, loopStarted, type Loops } from './loop-behaviour.js';
+import { EVENT_ACTIONS, IN_STATE_GUARD } from './compile/event-kinds.js';
 
 export interface SopContext {
   fields: Record<string, unknown>;
@@ -38,6 +39,8 @@ const sop = setup({
     [ACTIONS.arm]: noop,
     [ACTIONS.cancel]: noop,
     [ACTIONS.remind]: noop,
+    [EVENT_ACTIONS.send]: noop,
+    [EVENT_ACTIONS.repeat]: noop,
     [ACTIONS.record]: assign(({ context, event }) => (event.fields ? { fields: { ...context.fields, ...event.fields } } : {})),
     [LOOP_ACTIONS.start]: assign(({ context }, params: Parameters<typeof loopStarted>[1]) => ({ loops: loopStarted(context, params) })),
     [LOOP_ACTIONS.next]: assign(({ context }, params: { step: string }) => ({ loops: loopNext(context, params) })),
@@ -63,7 +66,7 @@ export function machineOf(workflow: Workflow): AnyStateMachine {
   let machine = machines.get(workflow);
   if (!machine) {
     // Versions compiled before self-loops re-entered their step are marked here too (a copy: stored JSON is left alone).
-    const { context: _unused, ...config } = reenterSelfLoops(structuredClone(workflow.machine));
+    const { context: _unused, ...config } = withStateGuards(reenterSelfLoops(structuredClone(workflow.machine)));
     machine = sop.createMachine({
       ...(config as unknown as Parameters<typeof sop.createMachine>[0]),
       context: ({ input }) => ({ fields: { ...(input?.fields ?? {}) } }),
@@ -71,4 +74,20 @@ export function machineOf(workflow: Workflow): AnyStateMachine {
     machines.set(workflow, machine);
   }
   return machine;
+}
+
+/** `sop.in` guards (a path beside a step waits for its event only while the step is active) become XState's `stateIn`. */
+function withStateGuards<C extends { states: Record<string, StateNodeJson> }>(config: C): C {
+  const fix = (transition: TransitionJson) => {
+    if (transition.guard?.type === IN_STATE_GUARD) (transition as { guard: unknown }).guard = stateIn(String(transition.guard.params.state));
+  };
+  const visit = (states: Record<string, StateNodeJson> | undefined) => {
+    for (const state of Object.values(states ?? {})) {
+      for (const transitions of Object.values(state.on ?? {})) [transitions].flat().forEach(fix);
+      [state.always ?? []].flat().forEach(fix);
+      visit(state.states);
+    }
+  };
+  visit(config.states);
+  return config;
 }

@@ -8,11 +8,11 @@ import { actingInstance } from './loop-instances.js';
 import type { SopContext, SopEvent } from './machine.js';
 import { TIMER_ACTOR, type Advance, type EngineOptions, type Moment, type TicketChange, type TicketState } from './ticket-state.js';
 import { Run } from './ticket-run.js';
-import { activeSteps, allowedEvents, runtimeOf, transitionOf as transitionUnbounded } from './workflow-runtime.js';
+import { acceptedEvents, activeSteps, allowedEvents, runtimeOf, transitionOf as transitionUnbounded } from './workflow-runtime.js';
 import type { Workflow } from './workflow.js';
 
 export * from './ticket-state.js';
-export { activeSteps, allowedEvents } from './workflow-runtime.js';
+export { activeSteps, allowedEvents, awaitedTriggers } from './workflow-runtime.js';
 
 /**
  * Opens a ticket: runs the workflow from its start event up to the first step that waits, and starts its
@@ -44,9 +44,9 @@ export function startTicket(
  * Throws `EventNotAllowedError` (with the allowed events) or `ValidationError` (with field problems).
  */
 export function advance(workflow: Workflow, state: TicketState, event: SopEvent, moment: Moment, options: EngineOptions = {}): Advance {
-  const allowed = allowedEvents(workflow, state);
   if (state.done) throw new EventNotAllowedError('the ticket is closed', []);
-  if (!allowed.includes(event.type)) {
+  if (!acceptedEvents(workflow, state).includes(event.type)) {
+    const allowed = allowedEvents(workflow, state);
     throw new EventNotAllowedError(`event "${event.type}" is not allowed now; allowed: ${allowed.join(', ') || 'none'}`, allowed);
   }
   const runtime = runtimeOf(workflow);
@@ -54,12 +54,11 @@ export function advance(workflow: Workflow, state: TicketState, event: SopEvent,
   const handling = activeSteps(workflow, state)
     .map((id) => workflow.steps[id]!)
     .filter((s) => s.actions.some((a) => a.event === event.type));
-  const checked = checkFields(
-    handling.flatMap((s) => s.fields),
-    event.fields ?? {},
-    snapshot.context.fields,
-  );
-  if (checked.problems.length) throw new ValidationError(`the fields of "${handling.map((s) => s.name).join(', ')}" are not valid`, checked.problems);
+  // A message or signal carries the fields of the events that catch it, not those of the step it arrives at.
+  const trigger = workflow.triggers?.[event.type];
+  const checked = checkFields(trigger ? trigger.fields : handling.flatMap((s) => s.fields), event.fields ?? {}, snapshot.context.fields);
+  const what = trigger ? `${trigger.kind} "${trigger.name}"` : `"${handling.map((s) => s.name).join(', ')}"`;
+  if (checked.problems.length) throw new ValidationError(`the fields of ${what} are not valid`, checked.problems);
   const instance = actingInstance(workflow, state, handling, event.instance);
   const run = new Run(workflow, state, moment, options, event.type, checked.values, instance);
   const [next, actions] = transitionOf(workflow, options, runtime, snapshot, { type: event.type, fields: checked.values, ...(instance ? { instance } : {}) });

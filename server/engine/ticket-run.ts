@@ -3,6 +3,7 @@ import { EventNotAllowedError } from '../shared/errors.js';
 import { ACTIONS } from './compile/build-machine.js';
 import { LOOP_ACTIONS } from './compile/loops.js';
 import { instancesEntered, type Loops } from './loop-behaviour.js';
+import { EVENT_ACTIONS } from './compile/event-kinds.js';
 import type { SopContext } from './machine.js';
 import { limitTimers, resolutionLimit, settleClock, ticketCalendar, type LimitTimers } from './resolution-clock.js';
 import {
@@ -75,6 +76,12 @@ export class Run {
           break;
         case ACTIONS.remind:
           this.reminded(params.timer!, fired);
+          break;
+        case EVENT_ACTIONS.send:
+          this.sent(action.params as { step: string; message?: string; signal?: string });
+          break;
+        case EVENT_ACTIONS.repeat:
+          if (fired && this.workflow.timers[params.timer!]!.spec.type === 'cycle') this.armBpmn(params.timer!, fired.occurrence + 1, fired.armedAt);
           break;
       }
     }
@@ -265,6 +272,12 @@ export class Run {
     const definition = this.workflow.timers[timerId]!;
     this.remind('reminder', this.workflow.steps[definition.scope] ? definition.scope : undefined, timerId, definition.reminder);
     if (fired && definition.spec.type === 'cycle') this.armBpmn(timerId, fired.occurrence + 1, fired.armedAt);
+  }
+
+  /** A send step: its message goes out (addressed to nobody inside: the customer, a webhook), or its signal is raised. */
+  private sent({ step, message, signal }: { step: string; message?: string; signal?: string }): void {
+    const what = signal !== undefined ? { kind: 'signal' as const, message: signal } : { kind: 'message' as const, message: message! };
+    this.result.reminders.push({ ...what, at: this.moment.now, step });
   }
 
   remind(kind: ReminderKind, stepId: string | undefined, timerId: string | undefined, about?: { to?: string; message?: string }): void {

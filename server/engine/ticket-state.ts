@@ -54,7 +54,11 @@ export interface PendingTimer {
   visit?: number;
 }
 
-export type ReminderKind = 'reminder' | 'escalation' | 'sla-warning' | 'sla-breach' | 'ticket-sla-warning' | 'ticket-sla-breach';
+/**
+ * `message`: a send step (a throw or message end event) sent `message`, which webhooks that ask for it deliver;
+ * `signal`: one raised the signal named `message`, which reaches every ticket waiting for it (`POST /api/signals`).
+ */
+export type ReminderKind = 'reminder' | 'escalation' | 'sla-warning' | 'sla-breach' | 'ticket-sla-warning' | 'ticket-sla-breach' | 'message' | 'signal';
 
 export interface Reminder {
   kind: ReminderKind;
@@ -82,6 +86,8 @@ export interface TicketState {
   done: boolean;
   /** The workflows its call activities run, by call path, chosen when it started (`Workflow.linked`). */
   calls?: Record<string, { key: string; version: number }>;
+  /** The ids of the signals (`POST /api/signals`) the ticket has received: each one reaches it once. */
+  signals?: number[];
 }
 
 /** A change to a running ticket that is not a step of its workflow. `calendar: null` drops the override. */

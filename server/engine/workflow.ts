@@ -33,6 +33,13 @@ export type NodeKind =
   | 'escalationEndEvent'
   | 'linkThrowEvent' // a drawing's go-to: the ticket goes on at the link catch event of the same name
   | 'linkCatchEvent'
+  | 'signalCatchEvent' // waits for a signal (`POST /api/signals`), event `signal.<name>`
+  | 'signalBoundaryEvent'
+  | 'throwEvent' // intermediate none or message throw: a send step, recorded in the step log
+  | 'messageStartEvent' // these four only as the start of an event subprocess
+  | 'signalStartEvent'
+  | 'errorStartEvent'
+  | 'escalationStartEvent'
   | 'subProcess'
   | 'eventSubProcess'
   | 'timerStartEvent' // only as the start of an event subprocess
@@ -50,6 +57,13 @@ const BPMN_TYPE_OF_KIND: Partial<Record<NodeKind, string>> = {
   escalationEndEvent: 'endEvent',
   linkThrowEvent: 'intermediateThrowEvent',
   linkCatchEvent: 'intermediateCatchEvent',
+  signalCatchEvent: 'intermediateCatchEvent',
+  signalBoundaryEvent: 'boundaryEvent',
+  throwEvent: 'intermediateThrowEvent',
+  messageStartEvent: 'startEvent',
+  signalStartEvent: 'startEvent',
+  errorStartEvent: 'startEvent',
+  escalationStartEvent: 'startEvent',
   eventSubProcess: 'subProcess',
   timerStartEvent: 'startEvent',
 };
@@ -60,7 +74,8 @@ export function bpmnTypeOf(kind: NodeKind): string {
 }
 
 export const WAIT_TASKS: ReadonlySet<NodeKind> = new Set(['task', 'userTask', 'manualTask', 'receiveTask']);
-export const AUTOMATIC_TASKS: ReadonlySet<NodeKind> = new Set(['serviceTask', 'scriptTask', 'sendTask', 'businessRuleTask']);
+/** Automatic steps pass through at once; a throw event is one (it sends, and is recorded as sent). */
+export const AUTOMATIC_TASKS: ReadonlySet<NodeKind> = new Set(['serviceTask', 'scriptTask', 'sendTask', 'businessRuleTask', 'throwEvent']);
 
 export type FieldType = 'string' | 'text' | 'number' | 'integer' | 'boolean' | 'date' | 'enum';
 
@@ -109,8 +124,12 @@ export interface GraphNode {
   attachedTo?: string;
   cancelActivity?: boolean;
   timer?: TimerSpec;
-  /** Message catch/boundary events: the message name, which becomes the event type. */
+  /** Message catch/boundary/start/throw and message end events: the message name, which becomes the event type. */
   message?: string;
+  /** Signal catch/boundary/start events: the signal's name; the event type is `signal.<name>`. */
+  signal?: string;
+  /** The start event of an event subprocess that interrupts what runs beside it (absent: it does not). */
+  interrupting?: true;
   /** Error and escalation boundary events: the error's or escalation's name, which labels the agent's action. */
   thrown?: string;
   /** Link events: the link's name, which pairs a throw with the catch it goes to. */
@@ -248,6 +267,18 @@ export interface Workflow {
   calls?: Record<string, CallSite>;
   /** A linked workflow: by call path (`Call_1`, `Call_1/Call_2`), the workflow and version each call runs. */
   linked?: Record<string, LinkedCall>;
+  /**
+   * The events that come from outside rather than from an agent's action, by event type: messages (`POST
+   * /api/tickets/:id/messages`) and signals (`POST /api/signals`), with the fields a message may carry.
+   * Absent in versions compiled before: messages are then read off the graph.
+   */
+  triggers?: Record<string, TriggerDefinition>;
+}
+
+export interface TriggerDefinition {
+  kind: 'message' | 'signal';
+  name: string;
+  fields: FieldDefinition[];
 }
 
 /** The owner roles (lanes) of a workflow's steps, each once, sorted: what users are assigned to and queues filter by. */
@@ -259,7 +290,9 @@ export function ownersOf(workflows: Iterable<Workflow>): string[] {
 
 export interface MachineConfigJson {
   id: string;
-  initial: string;
+  /** A process with a path beside its steps (event subprocess, non-interrupting boundary) runs its regions in parallel. */
+  type?: 'parallel';
+  initial?: string;
   context: { fields: Record<string, unknown> };
   states: Record<string, StateNodeJson>;
   on?: Record<string, TransitionJson | TransitionJson[]>;

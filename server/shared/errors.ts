@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'invalid_bpmn'
   | 'payload_too_large'
   | 'event_not_allowed'
+  | 'message_not_awaited'
   | 'condition_failed'
   | 'rate_limited'
   | 'internal';
@@ -145,6 +146,16 @@ export class EventNotAllowedError extends AppError {
     readonly allowedEvents: string[],
   ) {
     super('event_not_allowed', message, { allowedEvents });
+  }
+}
+
+/** A message (`POST /api/tickets/:id/messages`) the ticket does not wait for now: `awaitedMessages` names those it does. */
+export class MessageNotAwaitedError extends AppError {
+  constructor(
+    message: string,
+    readonly awaitedMessages: string[],
+  ) {
+    super('message_not_awaited', message, { awaitedMessages });
   }
 }
 

@@ -17,6 +17,7 @@ export class PollingLoop {
   private timeout: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = true;
+  private inRound = false;
 
   constructor(
     private readonly work: PolledWork,
@@ -30,6 +31,13 @@ export class PollingLoop {
     this.wake(0);
   }
 
+  /** New work now (a signal just raised): a sleep ends at once; a round in progress looks for the next due after it anyway. */
+  poke(): void {
+    if (this.stopped || this.inRound) return;
+    clearTimeout(this.timeout);
+    this.wake(0);
+  }
+
   /** Stops sleeping and waits for the round in progress to finish. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -40,13 +48,18 @@ export class PollingLoop {
   private wake(delayMs: number): void {
     if (this.stopped) return;
     this.timeout = setTimeout(() => {
+      this.inRound = true;
       this.running = this.work
         .round()
         .catch((error: unknown) => this.onError?.(error))
         .then(() => this.nextDelay())
         .then(
-          (delay) => this.wake(delay),
+          (delay) => {
+            this.inRound = false;
+            this.wake(delay);
+          },
           (error: unknown) => {
+            this.inRound = false;
             this.onError?.(error);
             this.wake(this.intervalMs);
           },

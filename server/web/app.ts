@@ -13,6 +13,7 @@ import { analyticsRoutes } from './api/analytics.routes.js';
 import { reportRoutes } from './api/reports.routes.js';
 import { systemRoutes } from './api/system.routes.js';
 import { ticketRoutes } from './api/tickets.routes.js';
+import { signalRoutes } from './api/signals.routes.js';
 import { workflowRoutes } from './api/workflows.routes.js';
 import { workflowDraftRoutes } from './api/workflow-drafts.routes.js';
 import { workflowMigrationRoutes } from './api/workflow-migrations.routes.js';
@@ -77,6 +78,7 @@ function apiRoutes(app: Sopflow, formatter: (locale: Locale) => Formatter): ApiR
     ...workflowDraftRoutes(app),
     ...workflowMigrationRoutes(app),
     ...ticketRoutes(app),
+    ...signalRoutes(app),
     ...executionTableRoutes(app, formatter),
     ...peopleRoutes(app),
     ...incidentRoutes(app),

@@ -1,4 +1,5 @@
-import { advance, fireTimer, startTicket, type Advance, type TicketState } from '../../server/engine/ticket-engine.js';
+import { signalEvent } from '../../server/engine/compile/event-kinds.js';
+import { advance, awaitedTriggers, fireTimer, startTicket, type Advance, type TicketState } from '../../server/engine/ticket-engine.js';
 import type { FieldDefinition, Workflow } from '../../server/engine/workflow.js';
 import { EventNotAllowedError } from '../../server/shared/errors.js';
 import { seededRandom } from '../../server/services/demo/seeded-random.js';
@@ -48,9 +49,10 @@ export function randomWalk(workflow: Workflow, random: () => number, maxMoves = 
   const results = [result];
   for (let i = 0; i < maxMoves && !result.done; i++) {
     const state = result.state;
-    if (result.allowedEvents.length === 0 && state.timers.length === 0) throw new Error(`stranded in ${result.activeSteps.join(', ')}`);
+    const events = eventsOf(workflow, result);
+    if (events.length === 0 && state.timers.length === 0) throw new Error(`stranded in ${result.activeSteps.join(', ')}`);
     const nextTimer = [...state.timers].sort((a, b) => a.dueAt - b.dueAt)[0];
-    if (nextTimer && (result.allowedEvents.length === 0 || random() < 0.25)) {
+    if (nextTimer && (events.length === 0 || random() < 0.25)) {
       now = Math.max(now, nextTimer.dueAt);
       moves.push({
         kind: 'timer',
@@ -77,11 +79,13 @@ export function randomWalk(workflow: Workflow, random: () => number, maxMoves = 
  * condition holds past a gateway) is set aside and another tried. Undefined when all are refused.
  */
 function tryEvents(workflow: Workflow, state: TicketState, last: Advance, random: () => number, now: number) {
-  const left = [...last.allowedEvents];
+  const left = eventsOf(workflow, last);
   while (left.length) {
     const type = left.splice(Math.floor(random() * left.length), 1)[0]!;
     const step = last.activeSteps.map((id) => workflow.steps[id]!).find((s) => s.actions.some((a) => a.event === type));
-    const fields = Object.fromEntries((step?.fields ?? []).map((f) => [f.name, sampleField(f, random)]));
+    // A message or signal carries the fields of the events that catch it.
+    const asked = workflow.triggers?.[type]?.fields ?? step?.fields ?? [];
+    const fields = Object.fromEntries(asked.map((f) => [f.name, sampleField(f, random)]));
     try {
       const result = advance(workflow, state, { type, fields }, { now, actor: 'walker' });
       return { now, result, move: { kind: 'event', type, fields } as WalkMove };
@@ -90,6 +94,11 @@ function tryEvents(workflow: Workflow, state: TicketState, last: Advance, random
     }
   }
   return undefined;
+}
+
+/** What may move the ticket now besides its timers: the agent's actions and messages, and the signals it waits for. */
+function eventsOf(workflow: Workflow, result: Advance): string[] {
+  return [...result.allowedEvents, ...awaitedTriggers(workflow, result.state).signals.map(signalEvent)];
 }
 
 /** Whether a ticket can start with no fields: not when a gateway right after the start reads fields. */

@@ -16,6 +16,7 @@ import * as workflowDrafts from './2026-12-05-15-workflow-drafts.js';
 import * as stepLogFields from './2026-12-05-17-step-log-fields.js';
 import * as routing from './2026-12-05-16-routing.js';
 import * as stepLogInstance from './2026-12-06-18-step-log-instance.js';
+import * as signals from './2026-12-06-19-signals.js';
 
 // Migrations are listed here rather than discovered on disk, so they run the same from TypeScript
 // sources, tests and the CLI. Append; never edit one that has shipped.
@@ -37,6 +38,7 @@ const migrations: Record<string, Knex.Migration> = {
   '2026-12-05-17-step-log-fields': stepLogFields,
   '2026-12-05-16-routing': routing,
   '2026-12-06-18-step-log-instance': stepLogInstance,
+  '2026-12-06-19-signals': signals,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -5,7 +5,8 @@ import type { Database } from '../database.js';
  * Who a notification is for. The engine addresses reminders and escalations to a step's owner role (a lane
  * of the SOP, such as "技术支持主管 Technical-support lead") or to a person by email. A user sees those sent to
  * their email and those sent to the lanes an admin assigned them to. Those of lanes nobody is assigned to,
- * and those addressed to no one, go to the leads (managers and admins), so that nothing goes unseen.
+ * and those addressed to no one, go to the leads (managers and admins), so that nothing goes unseen;
+ * except the messages send steps sent (kind `message`), which went to the customer.
  */
 export interface Audience {
   userId: number;
@@ -147,7 +148,10 @@ export class KnexNotificationsReadModel implements NotificationsReadModel {
     const knex = this.db.knex;
     q.where('n.recipient', audience.email).orWhereIn('n.recipient', knex('user_lanes').select('lane').where('user_id', audience.userId));
     if (!audience.leads) return;
-    q.orWhereNull('n.recipient').orWhere((unassigned) => {
+    // What a send step sent (`message`) went out of the house, to the customer or a webhook: nobody's to read.
+    q.orWhere((nobody) => {
+      nobody.whereNull('n.recipient').whereNot('n.kind', 'message');
+    }).orWhere((unassigned) => {
       unassigned.where('n.recipient', 'not like', '%@%').whereNotExists((lanes) => {
         lanes.select(knex.raw('1')).from('user_lanes as l').whereRaw('l.lane = n.recipient');
       });

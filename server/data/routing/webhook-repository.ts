@@ -158,9 +158,14 @@ export class WebhookRepository {
       const cursor = Number(hook.cursor);
       const events = JSON.parse(hook.events_json) as string[];
       made += await this.db.write(async (trx) => {
-        const rows = (await trx('notifications').where('id', '>', cursor).orderBy('id').limit(batch).select('id', 'kind')) as Array<{ id: number | string; kind: string }>;
+        const rows = (await trx('notifications').where('id', '>', cursor).orderBy('id').limit(batch).select('id', 'kind', 'message')) as Array<{
+          id: number | string;
+          kind: string;
+          message: string | null;
+        }>;
         if (!rows.length) return 0;
-        const wanted = rows.filter((r) => events.includes(r.kind));
+        // A send step's message goes to the webhooks that ask for every message or for that one.
+        const wanted = rows.filter((r) => events.includes(r.kind) || (r.kind === 'message' && events.includes(`message:${r.message}`)));
         if (wanted.length)
           await trx('webhook_deliveries')
             .insert(wanted.map((r) => ({ webhook_id: hook.id, notification_id: Number(r.id), status: 'pending', next_at: now })))

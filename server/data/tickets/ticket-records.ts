@@ -135,6 +135,10 @@ export interface TicketEffects {
   stepLog: StepLogEntry[];
   timers: TimerWrite[];
   notifications: NotificationWrite[];
+  /** The signals this change delivered (`signal_deliveries`: what a signal's progress counts). */
+  signals?: number[];
+  /** The names of the signals this change raised (a signal throw or end event): rows of `signals`, raised by the ticket. */
+  raised?: string[];
 }
 
 export interface NewTicketRecord {

@@ -299,3 +299,8 @@ export const STEP_LOG_UPSERT =
 export const TIMERS_INSERT = 'INSERT INTO timers (ticket_id, key, kind, step, timer_id, visit, due_at, armed_at, cancelled_at, claimed_by, claimed_at)';
 export const TIMERS_UPSERT = ' ON CONFLICT (ticket_id, key) DO UPDATE SET cancelled_at = excluded.cancelled_at WHERE timers.fired_at IS NULL';
 export const NOTIFICATIONS_INSERT = 'INSERT INTO notifications (ticket_id, kind, recipient, step, message, created_at)';
+/** A signal a ticket raised: for every ticket there is now, the one raising it included. */
+export const SIGNAL_RAISE = 'INSERT INTO signals (name, raised_by, raised_at, upto_ticket) VALUES (?, ?, ?, (SELECT COALESCE(MAX(id), 0) FROM tickets))';
+export const SIGNAL_DELIVERIES_INSERT = 'INSERT INTO signal_deliveries (signal_id, ticket_id, delivered_at)';
+/** A ticket's state keeps the signals it had, so none comes twice; the key keeps the count honest all the same. */
+export const SIGNAL_DELIVERIES_TAIL = ' ON CONFLICT (signal_id, ticket_id) DO NOTHING';

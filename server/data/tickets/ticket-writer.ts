@@ -10,6 +10,9 @@ import {
   stepLogValues,
   timerValues,
   NOTIFICATIONS_INSERT,
+  SIGNAL_DELIVERIES_INSERT,
+  SIGNAL_DELIVERIES_TAIL,
+  SIGNAL_RAISE,
   STEP_LOG_INSERT,
   STEP_LOG_UPSERT,
   STEP_LOG_VALUES,
@@ -61,6 +64,8 @@ function writeEffectsOnSqlite(run: (sql: string, values: readonly SqlValue[]) =>
   for (const entry of effects.stepLog) run(`${STEP_LOG_INSERT} ${STEP_LOG_VALUES}${STEP_LOG_UPSERT}`, stepLogValues(ticketId, entry));
   for (const timer of effects.timers) run(`${TIMERS_INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${TIMERS_UPSERT}`, timerValues(ticketId, timer));
   for (const note of effects.notifications) run(`${NOTIFICATIONS_INSERT} VALUES (?, ?, ?, ?, ?, ?)`, notificationValues(ticketId, note));
+  for (const signal of effects.signals ?? []) run(`${SIGNAL_DELIVERIES_INSERT} VALUES (?, ?, ?)${SIGNAL_DELIVERIES_TAIL}`, [signal, ticketId, at]);
+  for (const name of effects.raised ?? []) run(SIGNAL_RAISE, [name, `ticket ${ticketId}`, at]);
 }
 
 function sqliteCustomer(sqlite: SqliteStatements, ticket: NewTicketRecord): Customer {
@@ -121,6 +126,9 @@ async function writeOnPostgres(trx: Transaction, units: readonly TicketWrite[]):
   await writeRows(trx, STEP_LOG_INSERT, stored.flatMap((s) => s.effects.stepLog.map((e) => stepLogValues(s.ticketId, e))), STEP_LOG_UPSERT);
   await writeRows(trx, TIMERS_INSERT, stored.flatMap((s) => s.effects.timers.map((t) => timerValues(s.ticketId, t))), TIMERS_UPSERT);
   await writeRows(trx, NOTIFICATIONS_INSERT, stored.flatMap((s) => s.effects.notifications.map((n) => notificationValues(s.ticketId, n))));
+  const deliveries = stored.flatMap((s) => (s.effects.signals ?? []).map((signal) => [signal, s.ticketId, s.at]));
+  await writeRows(trx, SIGNAL_DELIVERIES_INSERT, deliveries, SIGNAL_DELIVERIES_TAIL);
+  for (const s of stored) for (const name of s.effects.raised ?? []) await trx.raw(SIGNAL_RAISE, [name, `ticket ${s.ticketId}`, s.at]);
   return outcomes;
 }
 

@@ -3,6 +3,7 @@ import { AppError } from '../../shared/errors.js';
 import { unreachable } from '../exhaustive.js';
 import type { GraphFlow, GraphNode, NodeKind, ProcessGraph, ProcessProperties, StepProperties, TimerSpec } from '../workflow.js';
 import { activityAttributes } from './export-activities.js';
+import { createSignals, startsEventSubProcess, triggerDefinition } from './export-events.js';
 
 const ELEMENT_TYPES: Record<NodeKind, string> = {
   startEvent: 'bpmn:StartEvent',
@@ -30,6 +31,13 @@ const ELEMENT_TYPES: Record<NodeKind, string> = {
   escalationEndEvent: 'bpmn:EndEvent',
   linkThrowEvent: 'bpmn:IntermediateThrowEvent',
   linkCatchEvent: 'bpmn:IntermediateCatchEvent',
+  signalCatchEvent: 'bpmn:IntermediateCatchEvent',
+  signalBoundaryEvent: 'bpmn:BoundaryEvent',
+  throwEvent: 'bpmn:IntermediateThrowEvent',
+  messageStartEvent: 'bpmn:StartEvent',
+  signalStartEvent: 'bpmn:StartEvent',
+  errorStartEvent: 'bpmn:StartEvent',
+  escalationStartEvent: 'bpmn:StartEvent',
   subProcess: 'bpmn:SubProcess',
   eventSubProcess: 'bpmn:SubProcess',
   timerStartEvent: 'bpmn:StartEvent',
@@ -74,7 +82,7 @@ export class IdPool {
 /** Builds the BPMN semantic model of the graph: definitions, process, messages, lanes and, for lanes or a pool, a collaboration. */
 export function buildModel(moddle: BpmnModdle, graph: ProcessGraph): Model {
   const ids = new IdPool(graph);
-  const messages = [...createMessages(moddle, graph, ids), ...createThrown(moddle, graph, ids)];
+  const messages = [...createMessages(moddle, graph, ids), ...createThrown(moddle, graph, ids), ...createSignals(moddle, graph, ids)];
   const elements = new Map(graph.nodes.map((n) => [n.id, createNode(moddle, n, messages)]));
   const find = (id: string, referrer: string): ModdleElement => {
     const element = elements.get(id);
@@ -175,7 +183,7 @@ function createThrown(moddle: BpmnModdle, graph: ProcessGraph, ids: IdPool): Mod
   const thrown = new Map<string, ModdleElement>();
   for (const node of graph.nodes) {
     if (node.thrown === undefined) continue;
-    const type = node.kind === 'errorBoundaryEvent' || node.kind === 'errorEndEvent' ? 'Error' : 'Escalation';
+    const type = node.kind === 'errorBoundaryEvent' || node.kind === 'errorEndEvent' || node.kind === 'errorStartEvent' ? 'Error' : 'Escalation';
     const key = `${type}\u0000${node.thrown}`;
     if (!thrown.has(key))
       thrown.set(key, moddle.create(`bpmn:${type}`, { id: ids.fresh(`${type}_${node.thrown.replace(/[^\w.-]/g, '_')}`), name: node.thrown }));
@@ -201,8 +209,7 @@ function createNode(moddle: BpmnModdle, node: GraphNode, messages: ModdleElement
   const definition = eventDefinition(moddle, node, messages);
   if (definition) attributes.eventDefinitions = [definition];
   if (node.kind === 'eventSubProcess') attributes.triggeredByEvent = true;
-  // The graph has no flag for it: SOPflow only runs non-interrupting timer starts (periodic reminders).
-  if (node.kind === 'timerStartEvent') attributes.isInterrupting = false;
+  if (startsEventSubProcess(node.kind)) attributes.isInterrupting = node.interrupting === true;
   if (node.attachedTo !== undefined) attributes.cancelActivity = node.cancelActivity !== false;
   Object.assign(attributes, activityAttributes(moddle, node));
   return moddle.create(ELEMENT_TYPES[node.kind], attributes);
@@ -212,6 +219,14 @@ function eventDefinition(moddle: BpmnModdle, node: GraphNode, messages: ModdleEl
   switch (node.kind) {
     case 'terminateEndEvent':
       return moddle.create('bpmn:TerminateEventDefinition');
+    case 'signalCatchEvent':
+    case 'signalBoundaryEvent':
+    case 'throwEvent':
+    case 'messageStartEvent':
+    case 'signalStartEvent':
+    case 'errorStartEvent':
+    case 'escalationStartEvent':
+      return triggerDefinition(moddle, node, messages);
     case 'timerCatchEvent':
     case 'timerBoundaryEvent':
     case 'timerStartEvent':
@@ -233,6 +248,7 @@ function eventDefinition(moddle: BpmnModdle, node: GraphNode, messages: ModdleEl
       return moddle.create('bpmn:EscalationEventDefinition', { escalationRef: named(messages, 'bpmn:Escalation', node.thrown) });
     case 'startEvent':
     case 'endEvent':
+      if (node.signal !== undefined) return triggerDefinition(moddle, node, messages);
       // Message start and end events run as plain ones but keep their message.
       return node.message === undefined
         ? undefined

@@ -5,6 +5,7 @@ import { extensionValues, list, localName, text } from './moddle.js';
 import { juelToFeel, isJuel } from './juel.js';
 import { readCalledElement, readLoop, type ActivityReading } from './read-activity.js';
 import { applyDiagram } from './read-diagram.js';
+import { readEventDetails } from './read-events.js';
 import { nodeKindOf, type ReportProblem } from './read-node-kind.js';
 import { readDocumentation, readProcessProperties, readStepProperties, readTimer } from './read-properties.js';
 
@@ -213,6 +214,7 @@ class GraphReader {
       const message = definition.messageRef as Element | undefined;
       node.message = message ? (text(message.name) ?? message.id!) : (name ?? element.id!);
     }
+    readEventDetails(element, definition, node);
     const reminder = extensionValues(element).find((v) => v.$type === 'sop:Reminder');
     if (reminder)
       node.reminder = { ...(text(reminder.to) ? { to: text(reminder.to)! } : {}), ...(text(reminder.message) ? { message: text(reminder.message)! } : {}) };

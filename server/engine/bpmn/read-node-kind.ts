@@ -27,6 +27,14 @@ const GATEWAY_KINDS: Record<string, NodeKind> = {
   'bpmn:EventBasedGateway': 'eventBasedGateway',
 };
 
+const EVENT_SUBPROCESS_STARTS: Record<string, NodeKind> = {
+  'bpmn:TimerEventDefinition': 'timerStartEvent',
+  'bpmn:MessageEventDefinition': 'messageStartEvent',
+  'bpmn:SignalEventDefinition': 'signalStartEvent',
+  'bpmn:ErrorEventDefinition': 'errorStartEvent',
+  'bpmn:EscalationEventDefinition': 'escalationStartEvent',
+};
+
 /** Maps a BPMN element to what SOPflow executes, or records why it cannot. */
 export function nodeKindOf(element: Element, problem: ReportProblem): NodeKind | undefined {
   const type = element.$type;
@@ -44,15 +52,16 @@ export function nodeKindOf(element: Element, problem: ReportProblem): NodeKind |
   switch (type) {
     case 'bpmn:StartEvent':
       if (inEventSubProcess) {
-        if (definition === 'bpmn:TimerEventDefinition' && element.isInterrupting === false) return 'timerStartEvent';
-        problem(element, 'invalid_event_subprocess', 'an event subprocess must start with a non-interrupting timer (a periodic reminder such as R/PT4H)');
+        const start = definition && EVENT_SUBPROCESS_STARTS[definition];
+        if (start) return start;
+        problem(element, 'invalid_event_subprocess', 'an event subprocess starts with a message, signal, error, escalation or timer start event');
         return undefined;
       }
       if (!definition || definition === 'bpmn:MessageEventDefinition') return 'startEvent';
       problem(element, 'unsupported_event', `${eventName(definition)} start events are not supported: tickets start when they are created`);
       return undefined;
     case 'bpmn:EndEvent':
-      if (!definition || definition === 'bpmn:MessageEventDefinition') return 'endEvent';
+      if (!definition || definition === 'bpmn:MessageEventDefinition' || definition === 'bpmn:SignalEventDefinition') return 'endEvent';
       if (definition === 'bpmn:TerminateEventDefinition') return 'terminateEndEvent';
       if (definition === 'bpmn:ErrorEventDefinition') return 'errorEndEvent';
       if (definition === 'bpmn:EscalationEventDefinition') return 'escalationEndEvent';
@@ -62,18 +71,21 @@ export function nodeKindOf(element: Element, problem: ReportProblem): NodeKind |
       if (definition === 'bpmn:TimerEventDefinition') return 'timerCatchEvent';
       if (definition === 'bpmn:MessageEventDefinition') return 'messageCatchEvent';
       if (definition === 'bpmn:LinkEventDefinition') return 'linkCatchEvent';
+      if (definition === 'bpmn:SignalEventDefinition') return 'signalCatchEvent';
       if (definition) problem(element, 'unsupported_event', `${eventName(definition)} catch events are not supported`);
       else problem(element, 'missing_event_definition', 'the catch event has no event definition');
       return undefined;
     case 'bpmn:IntermediateThrowEvent':
       if (definition === 'bpmn:LinkEventDefinition') return 'linkThrowEvent';
-      problem(element, 'unsupported_event', 'intermediate throw events are not supported: use a send task');
+      if (!definition || definition === 'bpmn:MessageEventDefinition' || definition === 'bpmn:SignalEventDefinition') return 'throwEvent';
+      problem(element, 'unsupported_event', `intermediate ${eventName(definition)} throw events are not supported: use a message or signal throw event`);
       return undefined;
     case 'bpmn:BoundaryEvent':
       if (definition === 'bpmn:TimerEventDefinition') return 'timerBoundaryEvent';
       if (definition === 'bpmn:MessageEventDefinition') return 'messageBoundaryEvent';
       if (definition === 'bpmn:ErrorEventDefinition') return 'errorBoundaryEvent';
       if (definition === 'bpmn:EscalationEventDefinition') return 'escalationBoundaryEvent';
+      if (definition === 'bpmn:SignalEventDefinition') return 'signalBoundaryEvent';
       if (definition) problem(element, 'unsupported_event', `${eventName(definition)} boundary events are not supported`);
       else problem(element, 'missing_event_definition', 'the boundary event has no event definition');
       return undefined;

@@ -14,8 +14,9 @@ import type {
 } from '../workflow.js';
 import { DEFAULT_WARN_AT, PROCESS_SCOPE, WORKFLOW_FORMAT } from '../workflow.js';
 import { callSites, GraphIndex, isAutomaticTask, isThrownBoundary, isWaitTask } from './graph-index.js';
-import type { ParallelBlock } from './parallel-blocks.js';
+import { blockSize, type ParallelBlock } from './parallel-blocks.js';
 import { nameEvents, slug } from './event-names.js';
+import { isCatch, isStart, sendsAtEnd, stateKind, triggerOf } from './event-kinds.js';
 import { reenterSelfLoops } from './self-loops.js';
 import { CONDITION_GUARD, inclusiveCheck, inclusiveGate, waitForACondition } from './guards.js';
 
@@ -36,14 +37,13 @@ export function timerEvent(timerId: string): string {
 
 /**
  * Turns a checked graph into the workflow: step metadata plus an XState machine config in which every
- * BPMN flow node is a state with the element's id, so a snapshot reads like the diagram.
+ * BPMN flow node is a state with the element's id (made safe and unique: `keys` gets it), so a snapshot reads like the diagram.
  */
-export function buildWorkflow(index: GraphIndex, blocks: Map<string, ParallelBlock>): Workflow {
-  return new MachineBuilder(index, blocks).build();
+export function buildWorkflow(index: GraphIndex, blocks: Map<string, ParallelBlock>, keys = new Map<string, string>()): Workflow {
+  return new MachineBuilder(index, blocks, keys).build();
 }
 
 class MachineBuilder {
-  private readonly keys = new Map<string, string>();
   private readonly takenKeys = new Set<string>();
   private readonly container = new Map<string, string>();
   private readonly blockByJoin = new Map<string, ParallelBlock>();
@@ -58,12 +58,13 @@ class MachineBuilder {
   constructor(
     private readonly index: GraphIndex,
     private readonly blocks: Map<string, ParallelBlock>,
+    private readonly keys: Map<string, string>,
   ) {}
 
   build(): Workflow {
     const { graph } = this.index;
     const executable = graph.nodes.filter(
-      (n) => n.kind !== 'eventSubProcess' && !n.attachedTo && !this.index.inEventSubProcess(n) && !this.index.onReminderPath(n),
+      (n) => !this.index.remindsOnly(n) && !n.attachedTo && !this.index.inEventSubProcess(n) && !this.index.onReminderPath(n),
     );
     for (const node of graph.nodes) if (node.kind === 'eventBasedGateway') for (const f of this.index.outgoing(node.id)) this.afterEventGateway.add(f.target);
     for (const node of executable) this.key(node.id);
@@ -83,13 +84,13 @@ class MachineBuilder {
     const containers = new Map<string, { initial?: string; states: Record<string, StateNodeJson> }>([['', root]]);
     for (const node of executable) {
       const state = this.states.get(node.id)!;
-      if (node.kind === 'subProcess') containers.set(node.id, state as { states: Record<string, StateNodeJson> });
+      if (state.states) containers.set(node.id, state as { states: Record<string, StateNodeJson> });
     }
     for (const block of this.blocks.values()) this.buildRegions(block, containers);
     for (const node of executable) {
       const target = containers.get(this.container.get(node.id) ?? '')!;
       target.states[this.key(node.id)] = this.states.get(node.id)!;
-      if (node.kind === 'startEvent') target.initial = this.key(node.id);
+      if (isStart(node.kind)) target.initial = this.key(node.id);
     }
     this.addEventSubProcesses(root);
     for (const timer of Object.values(this.timers)) this.steps[timer.scope]?.timers.push(timer.id);
@@ -132,7 +133,7 @@ class MachineBuilder {
 
   private assignContainers(nodes: GraphNode[]): void {
     for (const node of nodes) this.container.set(node.id, node.parentId ?? '');
-    const outerFirst = [...this.blocks.values()].sort((a, b) => size(b) - size(a));
+    const outerFirst = [...this.blocks.values()].sort((a, b) => blockSize(b) - blockSize(a));
     for (const block of outerFirst) {
       this.blockByJoin.set(block.join, block);
       block.branches.forEach((branch, i) => {
@@ -188,9 +189,9 @@ class MachineBuilder {
 
   private stepKind(node: GraphNode): StepKind | undefined {
     if (this.agentActs(node)) return this.index.awaitsOutcome(node) ? 'wait' : 'human';
-    if (isAutomaticTask(node.kind)) return 'automatic';
+    if (isAutomaticTask(node.kind) || sendsAtEnd(node)) return 'automatic';
     if (node.kind === 'eventBasedGateway') return 'wait';
-    if ((node.kind === 'timerCatchEvent' || node.kind === 'messageCatchEvent') && !this.afterEventGateway.has(node.id)) return 'wait';
+    if (isCatch(node.kind) && !this.afterEventGateway.has(node.id)) return 'wait';
     return undefined;
   }
 
@@ -201,7 +202,8 @@ class MachineBuilder {
       state.entry = [{ type: ACTIONS.enter, params: { step: node.id } }];
       state.exit = [{ type: ACTIONS.exit, params: { step: node.id } }];
     }
-    switch (node.kind) {
+    const kind = stateKind(node.kind);
+    switch (kind) {
       case 'endEvent':
       case 'terminateEndEvent':
         state.type = 'final';
@@ -222,7 +224,8 @@ class MachineBuilder {
         break;
       }
       case 'subProcess':
-      case 'callActivity': {
+      case 'callActivity':
+      case 'eventSubProcess': {
         state.states = {};
         if (outgoing[0]) state.onDone = { target: this.targetOf(outgoing[0]) };
         break;
@@ -235,8 +238,8 @@ class MachineBuilder {
             this.defineTimer(target, node.id, 'interrupting');
             this.armWith(state, target.id);
             state.on[timerEvent(target.id)] = { target: this.targetOf(flow) };
-          } else if (target.message) {
-            state.on[target.message] = { target: this.targetOf(flow), actions: [{ type: ACTIONS.record }] };
+          } else if (triggerOf(target)) {
+            state.on[triggerOf(target)!] = { target: this.targetOf(flow), actions: [{ type: ACTIONS.record }] };
           }
         }
         break;
@@ -250,7 +253,7 @@ class MachineBuilder {
         break;
       case 'messageCatchEvent':
         if (this.afterEventGateway.has(node.id)) state.always = { target: this.targetOf(outgoing[0]!) };
-        else state.on = { [node.message!]: { target: this.targetOf(outgoing[0]!), actions: [{ type: ACTIONS.record }] } };
+        else state.on = { [triggerOf(node)!]: { target: this.targetOf(outgoing[0]!), actions: [{ type: ACTIONS.record }] } };
         break;
       case 'startEvent':
       case 'task':
@@ -271,7 +274,6 @@ class MachineBuilder {
       case 'errorEndEvent':
       case 'escalationEndEvent':
       case 'linkCatchEvent':
-      case 'eventSubProcess':
       case 'timerStartEvent':
         if (isWaitTask(node.kind) || this.index.awaitsOutcome(node)) this.agentTransitions(state, outgoing);
         else if (outgoing[0]) {
@@ -279,7 +281,7 @@ class MachineBuilder {
         }
         break;
       default:
-        unreachable(node.kind, 'node kind');
+        unreachable(kind, 'node kind');
     }
     return state;
   }
@@ -303,8 +305,8 @@ class MachineBuilder {
     const on = (hostState.on ??= {});
     const outgoing = this.index.outgoing(boundary.id);
     const interrupting = boundary.cancelActivity !== false;
-    if (boundary.kind === 'messageBoundaryEvent') {
-      on[boundary.message!] = { target: this.targetOf(outgoing[0]!), actions: [{ type: ACTIONS.record }] };
+    if (triggerOf(boundary)) {
+      on[triggerOf(boundary)!] = { target: this.targetOf(outgoing[0]!), actions: [{ type: ACTIONS.record }] };
       return;
     }
     if (isThrownBoundary(boundary.kind)) {
@@ -331,7 +333,7 @@ class MachineBuilder {
   }
 
   private addEventSubProcesses(root: MachineConfigJson): void {
-    for (const sub of this.index.graph.nodes.filter((n) => n.kind === 'eventSubProcess' && !n.parentId)) {
+    for (const sub of this.index.graph.nodes.filter((n) => this.index.remindsOnly(n) && !n.parentId)) {
       const start = this.index.children(sub.id).find((n) => n.kind === 'timerStartEvent');
       if (!start?.timer) continue;
       const timer: TimerDefinition = { id: start.id, spec: start.timer, behaviour: 'reminder', scope: PROCESS_SCOPE };
@@ -393,8 +395,4 @@ class MachineBuilder {
     }
     return actions;
   }
-}
-
-function size(block: ParallelBlock): number {
-  return block.branches.reduce((n, b) => n + b.nodes.length, 0);
 }

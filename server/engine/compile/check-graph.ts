@@ -2,7 +2,9 @@ import { bpmnError, type BpmnProblem, type BpmnProblemCode } from '../../shared/
 import { feelSyntaxError } from '../expressions.js';
 import { validateTimer, durationMs } from '../time/iso8601.js';
 import { bpmnTypeOf, type GraphNode } from '../workflow.js';
-import { GraphIndex, isAutomaticTask, isBoundary, isEnd, isThrownBoundary, isWaitTask, linkFlowId, thrownFlowId } from './graph-index.js';
+import { checkEventSubProcess, checkNonInterrupting, type Report } from './check-events.js';
+import { isCatch, isStart } from './event-kinds.js';
+import { GraphIndex, isAutomaticTask, isBoundary, isEnd, isWaitTask, linkFlowId, thrownFlowId } from './graph-index.js';
 
 function typeOf(node: GraphNode): string {
   return bpmnTypeOf(node.kind);
@@ -42,10 +44,7 @@ export function checkGraph(index: GraphIndex, reported: ReadonlySet<string> = ne
   for (const container of containers) checkStarts(index, container, report);
 
   for (const node of graph.nodes) {
-    if (node.kind === 'eventSubProcess') {
-      if (node.parentId) report(node, typeOf(node), 'invalid_event_subprocess', 'event subprocesses are supported at process level only');
-      continue;
-    }
+    if (node.kind === 'eventSubProcess') continue;
     checkFlows(index, node, report, reported);
     if (node.timer) {
       const error = validateTimer(node.timer);
@@ -69,28 +68,11 @@ export function checkGraph(index: GraphIndex, reported: ReadonlySet<string> = ne
   return problems;
 }
 
-type Report = (node: GraphNode | { id: string }, type: string, code: BpmnProblemCode, message: string) => void;
-
 function checkStarts(index: GraphIndex, container: string | undefined, report: Report): void {
   const children = index.children(container);
   const where = container ? `subprocess "${container}"` : 'the process';
   const owner = container ? index.node(container) : undefined;
-  if (owner?.kind === 'eventSubProcess') {
-    const starts = children.filter((n) => n.kind === 'timerStartEvent');
-    if (starts.length !== 1)
-      report(owner, typeOf(owner), 'invalid_event_subprocess', 'an event subprocess needs exactly one non-interrupting timer start event');
-    for (const node of children) {
-      if (node.kind !== 'timerStartEvent' && !isEnd(node.kind) && !isAutomaticTask(node.kind)) {
-        report(
-          node,
-          typeOf(node),
-          'invalid_event_subprocess',
-          'an event subprocess may only hold automatic tasks (e.g. a send task) and end events: it is a periodic reminder',
-        );
-      }
-    }
-    return;
-  }
+  if (owner?.kind === 'eventSubProcess') return checkEventSubProcess(index, owner, report);
   const starts = children.filter((n) => n.kind === 'startEvent');
   if (starts.length === 0 && (container === undefined || children.length > 0)) {
     report(owner ?? { id: index.graph.id }, owner ? typeOf(owner) : 'process', 'no_start_event', `${where} has no start event`);
@@ -107,7 +89,7 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report, reported
   const outgoing = index.outgoing(node.id);
   const incoming = index.incoming(node.id);
   const kind = node.kind;
-  const entered = kind === 'startEvent' || kind === 'timerStartEvent' || isBoundary(kind);
+  const entered = isStart(kind) || isBoundary(kind);
   if (entered && incoming.length) report(node, typeOf(node), 'incoming_not_allowed', `${kind} cannot have incoming sequence flows`);
   if (!entered && incoming.length === 0) report(node, typeOf(node), 'unreachable', 'no sequence flow leads here, so it can never be reached');
   if (isEnd(kind)) {
@@ -115,7 +97,7 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report, reported
     return;
   }
   if (isBoundary(kind)) {
-    checkBoundary(index, node, report);
+    checkBoundary(index, node, report, reported);
     return;
   }
   if (kind === 'errorEndEvent' || kind === 'escalationEndEvent') {
@@ -135,14 +117,7 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report, reported
     );
     return;
   }
-  const single =
-    kind === 'startEvent' ||
-    kind === 'linkCatchEvent' ||
-    isAutomaticTask(kind) ||
-    kind === 'timerCatchEvent' ||
-    kind === 'messageCatchEvent' ||
-    kind === 'subProcess' ||
-    kind === 'callActivity';
+  const single = isStart(kind) || kind === 'linkCatchEvent' || isAutomaticTask(kind) || isCatch(kind) || kind === 'subProcess' || kind === 'callActivity';
   if (single && outgoing.length > 1) {
     report(
       node,
@@ -177,7 +152,7 @@ function checkThrownEnd(index: GraphIndex, node: GraphNode, report: Report): voi
   const what = node.kind === 'errorEndEvent' ? 'error' : 'escalation';
   if (outgoing.some((f) => f.id !== thrownFlowId(node.id)))
     report(node, typeOf(node), 'outgoing_not_allowed', 'an end event cannot have outgoing sequence flows');
-  if (outgoing.some((f) => f.id === thrownFlowId(node.id))) return;
+  if (outgoing.some((f) => f.id === thrownFlowId(node.id)) || index.caughtInside(node)) return;
   report(
     node,
     typeOf(node),
@@ -248,18 +223,20 @@ function checkEventGateway(index: GraphIndex, node: GraphNode, report: Report): 
   for (const flow of outgoing) {
     const target = index.nodes.get(flow.target);
     if (!target) continue;
-    if (target.kind !== 'timerCatchEvent' && target.kind !== 'messageCatchEvent') {
-      report(target, typeOf(target), 'invalid_gateway', `follows event-based gateway ${node.id} but is not a timer or message catch event`);
+    if (!isCatch(target.kind)) {
+      report(target, typeOf(target), 'invalid_gateway', `follows event-based gateway ${node.id} but is not a timer, message or signal catch event`);
     } else if (index.incoming(target.id).length !== 1) {
       report(target, typeOf(target), 'invalid_gateway', `an event after event-based gateway ${node.id} must have no other incoming flow`);
     }
   }
 }
 
-function checkBoundary(index: GraphIndex, node: GraphNode, report: Report): void {
+function checkBoundary(index: GraphIndex, node: GraphNode, report: Report, reported: ReadonlySet<string>): void {
   const host = node.attachedTo ? index.nodes.get(node.attachedTo) : undefined;
   if (!host) {
-    if (node.attachedTo) report(node, typeOf(node), 'invalid_boundary', `it is attached to "${node.attachedTo}", which is not an executable activity`);
+    // A host the reader refused is reported already: its boundary is not refused again for it.
+    if (node.attachedTo && !reported.has(node.attachedTo))
+      report(node, typeOf(node), 'invalid_boundary', `it is attached to "${node.attachedTo}", which is not an executable activity`);
     return;
   }
   if (!isWaitTask(host.kind) && host.kind !== 'subProcess' && host.kind !== 'callActivity' && !index.awaitsOutcome(host)) {
@@ -271,41 +248,7 @@ function checkBoundary(index: GraphIndex, node: GraphNode, report: Report): void
       report(node, typeOf(node), 'invalid_boundary', 'an interrupting boundary event needs exactly one outgoing flow: where the ticket goes next');
     return;
   }
-  if (isThrownBoundary(node.kind)) {
-    report(
-      node,
-      typeOf(node),
-      'invalid_boundary',
-      node.kind === 'errorBoundaryEvent'
-        ? 'an error boundary event always interrupts: remove cancelActivity="false"'
-        : 'non-interrupting escalation boundary events are not supported yet: make it interrupting',
-    );
-    return;
-  }
-  if (node.kind === 'messageBoundaryEvent') {
-    report(node, typeOf(node), 'invalid_boundary', 'non-interrupting message boundary events are not supported: make it interrupting, or use a timer reminder');
-    return;
-  }
-  // A non-interrupting timer reminds and keeps the step: what follows it may only notify, never wait.
-  const seen = new Set<string>();
-  const stack = outgoing.map((f) => f.target);
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const next = index.nodes.get(id);
-    if (!next) continue;
-    if (!isAutomaticTask(next.kind) && !isEnd(next.kind)) {
-      report(
-        next,
-        typeOf(next),
-        'invalid_boundary',
-        `follows non-interrupting timer ${node.id}, whose path may only hold automatic tasks (e.g. a send task) and end events`,
-      );
-      continue;
-    }
-    stack.push(...index.outgoing(id).map((f) => f.target));
-  }
+  checkNonInterrupting(index, node, report);
 }
 
 /** Cycles through gateways and automatic tasks only would spin forever: each loop needs a step that waits. */

@@ -5,6 +5,7 @@ import { buildWorkflow } from './build-machine.js';
 import { checkActivities } from './check-activities.js';
 import { checkConditions } from './check-conditions.js';
 import { checkGraph } from './check-graph.js';
+import { applyEventScopes } from './event-scopes.js';
 import { GraphIndex } from './graph-index.js';
 import { wrapLoops } from './loops.js';
 import { findParallelBlocks } from './parallel-blocks.js';
@@ -33,7 +34,9 @@ export function compileGraph(graph: ProcessGraph, reported: ReadonlySet<string> 
   const { blocks, problems: blockProblems } = findParallelBlocks(index);
   problems.push(...blockProblems);
   if (problems.length) return { problems: dedupe(problems) };
-  const workflow = buildWorkflow(index, blocks);
+  const keys = new Map<string, string>();
+  // Loops wrap their steps' final states: after the event scopes, which may add actions to every step.
+  const workflow = applyEventScopes(buildWorkflow(index, blocks, keys), index, keys);
   wrapLoops(workflow, index);
   return { workflow, problems: [] };
 }

@@ -11,6 +11,7 @@ export class GraphIndex {
   private readonly boundary = new Map<string, GraphNode[]>();
   private readonly reminderPath = new Set<string>();
   private readonly choices = new Set<string>();
+  private readonly reminders = new Map<string, boolean>();
 
   private readonly byParent = new Map<string | undefined, GraphNode[]>();
 
@@ -71,7 +72,7 @@ export class GraphIndex {
   private thrownFlows(): GraphFlow[] {
     const flows: GraphFlow[] = [];
     for (const node of this.graph.nodes) {
-      if ((node.kind !== 'errorEndEvent' && node.kind !== 'escalationEndEvent') || !node.parentId) continue;
+      if ((node.kind !== 'errorEndEvent' && node.kind !== 'escalationEndEvent') || !node.parentId || this.caughtInside(node)) continue;
       const kind = node.kind === 'errorEndEvent' ? 'errorBoundaryEvent' : 'escalationBoundaryEvent';
       const candidates = this.boundaryEvents(node.parentId).filter((n) => n.kind === kind);
       const boundary = candidates.find((b) => b.thrown === node.thrown) ?? (candidates.length === 1 ? candidates[0] : undefined);
@@ -79,6 +80,15 @@ export class GraphIndex {
       if (next) flows.push({ id: thrownFlowId(node.id), source: node.id, target: next.target });
     }
     return flows;
+  }
+
+  /** The event subprocess of the end event's own container that catches its error or escalation, if any (`event-scopes.ts`). */
+  caughtInside(end: GraphNode): GraphNode | undefined {
+    const kind = end.kind === 'errorEndEvent' ? 'errorStartEvent' : end.kind === 'escalationEndEvent' ? 'escalationStartEvent' : undefined;
+    const starts = this.children(end.parentId)
+      .filter((n) => n.kind === 'eventSubProcess')
+      .flatMap((sub) => this.children(sub.id).filter((n) => n.kind === kind));
+    return starts.find((s) => s.thrown === end.thrown) ?? (starts.length === 1 ? starts[0] : undefined);
   }
 
   /**
@@ -108,7 +118,7 @@ export class GraphIndex {
    * the ticket never goes there. Nodes the main flow also reaches (a shared end event) are not such nodes.
    */
   private markReminderPaths(): void {
-    const starts = this.graph.nodes.filter((n) => n.kind === 'timerBoundaryEvent' && n.cancelActivity === false);
+    const starts = this.graph.nodes.filter((n) => n.kind === 'timerBoundaryEvent' && n.cancelActivity === false && this.onlyNotifies(n.id));
     const stack = starts.flatMap((n) => this.outgoing(n.id).map((f) => f.target));
     while (stack.length) {
       const id = stack.pop()!;
@@ -126,6 +136,38 @@ export class GraphIndex {
         }
       }
     }
+  }
+
+  /**
+   * Everything after `from` (up to its end events) passes at once: automatic tasks (no throw event) and end events only. What
+   * follows a non-interrupting timer (or starts an event subprocess with one) is then a reminder; anything
+   * that waits makes it a path beside the step (`event-scopes.ts`).
+   */
+  onlyNotifies(from: string): boolean {
+    const seen = new Set<string>();
+    const stack = this.outgoing(from).map((f) => f.target);
+    while (stack.length) {
+      const id = stack.pop()!;
+      const next = this.nodes.get(id);
+      if (seen.has(id) || !next || isEnd(next.kind)) continue;
+      if (!describesReminder(next.kind)) return false;
+      seen.add(id);
+      stack.push(...this.outgoing(id).map((f) => f.target));
+    }
+    return true;
+  }
+
+  /** An event subprocess kept as before paths could wait: a non-interrupting timer start, then only automatic tasks and ends. */
+  remindsOnly(node: GraphNode): boolean {
+    if (node.kind !== 'eventSubProcess') return false;
+    let reminds = this.reminders.get(node.id);
+    if (reminds === undefined) {
+      const children = this.children(node.id);
+      const starts = children.filter((n) => n.kind === 'timerStartEvent' && !n.interrupting);
+      reminds = starts.length === 1 && children.every((n) => n === starts[0] || describesReminder(n.kind) || isEnd(n.kind));
+      this.reminders.set(node.id, reminds);
+    }
+    return reminds;
   }
 
   onReminderPath(node: GraphNode): boolean {
@@ -166,10 +208,11 @@ export class GraphIndex {
     return this.byParent.get(parentId) ?? [];
   }
 
-  /** Inside an event subprocess, at any depth: those nodes describe a reminder, not states. */
+  /** Inside an event subprocess that only reminds (`remindsOnly`): those nodes describe a reminder, not states. */
   inEventSubProcess(node: GraphNode): boolean {
     for (let parent = node.parentId; parent; parent = this.nodes.get(parent)?.parentId) {
-      if (this.nodes.get(parent)?.kind === 'eventSubProcess') return true;
+      const container = this.nodes.get(parent);
+      if (container && this.remindsOnly(container)) return true;
     }
     return false;
   }
@@ -193,8 +236,13 @@ export function isAutomaticTask(kind: NodeKind): boolean {
   return AUTOMATIC_TASKS.has(kind);
 }
 
+/** An automatic task after a reminder timer says what the reminder is about; a throw event sends, so it runs. */
+function describesReminder(kind: NodeKind): boolean {
+  return isAutomaticTask(kind) && kind !== 'throwEvent';
+}
+
 export function isBoundary(kind: NodeKind): boolean {
-  return kind === 'timerBoundaryEvent' || kind === 'messageBoundaryEvent' || isThrownBoundary(kind);
+  return kind === 'timerBoundaryEvent' || kind === 'messageBoundaryEvent' || kind === 'signalBoundaryEvent' || isThrownBoundary(kind);
 }
 
 /** Error and escalation boundaries: an agent raises them on the step they sit on, as an action. */
@@ -212,6 +260,7 @@ export function isWaitState(kind: NodeKind): boolean {
     isWaitTask(kind) ||
     kind === 'timerCatchEvent' ||
     kind === 'messageCatchEvent' ||
+    kind === 'signalCatchEvent' ||
     kind === 'eventBasedGateway' ||
     kind === 'subProcess' ||
     kind === 'parallelGateway' ||

@@ -125,7 +125,9 @@ function prefixed(machine: MachineConfigJson, px: (id: string) => string): Machi
     return next;
   };
   const states = (all: Record<string, StateNodeJson>) => Object.fromEntries(Object.entries(all).map(([key, node]) => [px(key), state(node)]));
-  const result: MachineConfigJson = { ...machine, initial: px(machine.initial), states: states(machine.states) };
+  const result: MachineConfigJson = { ...machine, states: states(machine.states) };
+  // A machine with paths beside its flow (event scopes) is parallel: it has no initial state.
+  if (machine.initial !== undefined) result.initial = px(machine.initial);
   if (machine.on) result.on = transitions(machine.on);
   if (machine.entry) result.entry = machine.entry.map(action);
   return result;

@@ -61,7 +61,8 @@ export function findParallelBlocks(index: GraphIndex): { blocks: Map<string, Par
           stack.push(...index.outgoing(inner.join).map((f) => f.target));
           continue;
         }
-        for (const boundary of index.boundaryEvents(id)) {
+        // What a non-interrupting boundary opens runs beside the branch (or only reminds), not in it.
+        for (const boundary of index.boundaryEvents(id).filter((b) => b.cancelActivity !== false)) {
           nodes.add(boundary.id);
           stack.push(...index.outgoing(boundary.id).map((f) => f.target));
         }
@@ -114,4 +115,9 @@ export function findParallelBlocks(index: GraphIndex): { blocks: Map<string, Par
     }
   }
   return { blocks, problems };
+}
+
+/** How many nodes a block's branches hold: outer blocks are larger than the blocks nested in them. */
+export function blockSize(block: ParallelBlock): number {
+  return block.branches.reduce((n, b) => n + b.nodes.length, 0);
 }

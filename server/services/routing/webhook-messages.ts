@@ -1,7 +1,10 @@
 import { createHmac } from 'node:crypto';
 import type { ClaimedDelivery, WebhookFormat } from '../../data/routing/webhook-repository.js';
 
-/** The kinds of event a webhook may ask for: the notifications of the ticket engine and of routing. */
+/**
+ * The kinds of event a webhook may ask for: the notifications of the ticket engine and of routing. `message`
+ * is what a send step sends (a message throw or end event); `message:<name>` asks for one message only.
+ */
 export const WEBHOOK_EVENTS = [
   'reminder',
   'escalation',
@@ -11,7 +14,13 @@ export const WEBHOOK_EVENTS = [
   'ticket-sla-breach',
   'assignment',
   'unassignable',
+  'message',
 ] as const;
+
+/** A webhook event: one of WEBHOOK_EVENTS, or `message:` and a message's name. */
+export function isWebhookEvent(event: string): boolean {
+  return (WEBHOOK_EVENTS as readonly string[]).includes(event) || /^message:.+/.test(event);
+}
 
 export const WEBHOOK_FORMATS: readonly WebhookFormat[] = ['json', 'wecom', 'dingtalk', 'slack'];
 

@@ -4,7 +4,7 @@ import type { DeliveryView, Webhook, WebhookFormat, WebhookRepository } from '..
 import type { Clock } from '../../shared/clock.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { User } from '../users/users.js';
-import { messageOf, WEBHOOK_EVENTS } from './webhook-messages.js';
+import { isWebhookEvent, messageOf, WEBHOOK_EVENTS } from './webhook-messages.js';
 
 export interface WebhookSettings {
   /** Deliver to loopback and private addresses (WEBHOOK_ALLOW_PRIVATE): off, as a webhook must not reach inside. */
@@ -96,9 +96,11 @@ export class Webhooks {
   async create(caller: User, input: NewWebhook): Promise<Webhook> {
     const url = await checkTarget(input.url, this.settings.allowPrivate);
     const events = [...new Set(input.events)];
-    const unknown = events.find((e) => !(WEBHOOK_EVENTS as readonly string[]).includes(e));
+    const unknown = events.find((e) => !isWebhookEvent(e));
     if (unknown !== undefined || !events.length)
-      throw new ValidationError('events must name known events', [{ field: 'events', message: `give some of ${WEBHOOK_EVENTS.join(', ')}` }]);
+      throw new ValidationError('events must name known events', [
+        { field: 'events', message: `give some of ${WEBHOOK_EVENTS.join(', ')}, or message:<name> for one message` },
+      ]);
     return this.repository.create({
       url: url.toString(),
       format: input.format,

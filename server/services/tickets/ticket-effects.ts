@@ -107,14 +107,18 @@ export function effectsOf(
   for (const timer of moved.timersArmed) timers.push(timerWrite(timer, cancelled.has(timer.key) ? now : null));
   for (const timer of moved.timersCancelled) if (!armed.has(timer.key)) timers.push(timerWrite(timer, now));
 
-  const notifications = moved.reminders.map((reminder) => ({
-    kind: reminder.kind,
-    createdAt: reminder.at,
-    ...(reminder.to ? { recipient: reminder.to } : {}),
-    ...(reminder.step ? { step: reminder.step } : {}),
-    ...(reminder.message ? { message: reminder.message } : {}),
-  }));
-  return { stepLog, timers, notifications };
+  // A raised signal is a row of its own, written with the change (the signal deliverer takes it from there).
+  const raised = moved.reminders.filter((reminder) => reminder.kind === 'signal').map((reminder) => reminder.message!);
+  const notifications = moved.reminders
+    .filter((reminder) => reminder.kind !== 'signal')
+    .map((reminder) => ({
+      kind: reminder.kind,
+      createdAt: reminder.at,
+      ...(reminder.to ? { recipient: reminder.to } : {}),
+      ...(reminder.step ? { step: reminder.step } : {}),
+      ...(reminder.message ? { message: reminder.message } : {}),
+    }));
+  return { stepLog, timers, notifications, ...(raised.length ? { raised } : {}) };
 }
 
 function timerWrite(timer: PendingTimer, cancelledAt: number | null): TimerWrite {

@@ -1,6 +1,7 @@
 import type { Clock } from '../../shared/clock.js';
 import { NotFoundError } from '../../shared/errors.js';
-import { allowedEvents } from '../../engine/ticket-engine.js';
+import { allowedEvents, awaitedTriggers, type TicketState } from '../../engine/ticket-engine.js';
+import type { Workflow } from '../../engine/workflow.js';
 import type { TicketQuery, TicketRecord } from '../../data/tickets/ticket-records.js';
 import type { TicketRepository } from '../../data/tickets/ticket-repository.js';
 import type { WorkflowLibrary, WorkflowVersion } from '../workflows/workflow-library.js';
@@ -58,6 +59,7 @@ export class TicketReads {
       state: steps.map((s) => s.id),
       steps,
       allowedEvents: allowedEvents(version.workflow, state),
+      ...awaited(version.workflow, state),
       sla,
       stepLimit,
       urgency: urgencyOf(sla, stepLimit),
@@ -73,4 +75,9 @@ export class TicketReads {
     if (state.calls) ticket.calls = state.calls;
     return ticket;
   }
+}
+
+function awaited(workflow: Workflow, state: TicketState): Pick<Ticket, 'awaitedMessages' | 'awaitedSignals'> {
+  const { messages, signals } = state.done ? { messages: [], signals: [] } : awaitedTriggers(workflow, state);
+  return { awaitedMessages: messages, awaitedSignals: signals };
 }

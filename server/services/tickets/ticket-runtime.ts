@@ -13,6 +13,7 @@ import {
   type TicketState,
 } from '../../engine/ticket-engine.js';
 import { WALL_CLOCK } from '../../engine/time/business-calendar.js';
+import { isSignal } from '../../engine/ticket-triggers.js';
 import type { Workflow } from '../../engine/workflow.js';
 import type { DueTimer, TicketCursor, TicketEffects, TicketQuery, TicketRecord, TicketWrite } from '../../data/tickets/ticket-records.js';
 import type { TicketRepository } from '../../data/tickets/ticket-repository.js';
@@ -57,10 +58,15 @@ export interface FiredTimers {
   failed: Array<{ timer: DueTimer; error: unknown }>;
 }
 
-/** A change the engine computed from one read of the ticket (none: only timers to mark); `fired` names the timer rows it fires. */
-interface Computed {
+/**
+ * A change the engine computed from one read of the ticket (none: only timers to mark, or with `nothing`, no
+ * write at all); `fired` names the timer rows it fires, `signals` the signals it delivers.
+ */
+export interface Computed {
   moved: Advance | undefined;
   fired?: readonly number[];
+  signals?: number[];
+  nothing?: true;
 }
 
 /**
@@ -174,6 +180,11 @@ export class TicketRuntime {
    */
   advance(id: number, event: TicketEvent, actor: string): Promise<Ticket> {
     return this.change(id, event.expectedRevision, (record, version, now) => {
+      if (isSignal(version.workflow, event.type))
+        throw new EventNotAllowedError(
+          `"${event.type}" is a signal: it reaches every ticket waiting for it (POST /api/signals)`,
+          allowedEvents(version.workflow, record.state),
+        );
       if (event.step !== undefined && !version.workflow.steps[event.step]?.actions.some((action) => action.event === event.type)) {
         throw new EventNotAllowedError(`"${event.type}" is not an action of step ${event.step}`, allowedEvents(version.workflow, record.state));
       }
@@ -283,8 +294,8 @@ export class TicketRuntime {
     while (this.tails.size) await Promise.all(this.tails.values());
   }
 
-  /** Reads, computes and writes one change of a ticket, again while another process keeps changing it first. */
-  private change(
+  /** Reads, computes and writes one change of a ticket, again while another process keeps changing it first (messages and signals too). */
+  change(
     id: number,
     expectedRevision: number | undefined,
     compute: (record: TicketRecord, version: WorkflowVersion, now: number) => Computed,
@@ -301,6 +312,7 @@ export class TicketRuntime {
         const version = await this.workflows.forTicket(record.workflowVersionId, record.state);
         const now = this.clock.now();
         const computed = compute(record, version, now);
+        if (computed.nothing) return this.reads.view(version, record);
         const moved = computed.moved ?? unchanged(record);
         const fired = computed.fired ?? [];
         const revision = revisionAfter(record.revision, moved);
@@ -310,7 +322,10 @@ export class TicketRuntime {
           ticketId: id,
           expectedRowVersion: record.rowVersion,
           columns: columnsAfter(moved, revision, now, record.closedAt, facts),
-          effects: this.owned(effectsOf(version.workflow, moved, record.state, now, reworkFrom)),
+          effects: {
+            ...this.owned(effectsOf(version.workflow, moved, record.state, now, reworkFrom)),
+            ...(computed.signals ? { signals: computed.signals } : {}),
+          },
           firedTimerIds: fired,
         };
         const result = await this.repository.write(unit);

@@ -1,5 +1,6 @@
 import type { TicketState } from '../../engine/ticket-engine.js';
 import { activeSteps } from '../../engine/ticket-engine.js';
+import { isSignal } from '../../engine/ticket-triggers.js';
 import type { FieldDefinition, StepDefinition, StepInstance, Workflow } from '../../engine/workflow.js';
 import type { Customer, PendingTimerView, StepLogEntry } from '../../data/tickets/ticket-records.js';
 import { visitStatus, type LimitState, type LimitStatus, type Urgency } from './urgency.js';
@@ -44,6 +45,9 @@ export interface Ticket {
   state: string[];
   steps: ActiveStep[];
   allowedEvents: string[];
+  /** The messages and the signals the ticket waits for now, by name. */
+  awaitedMessages: string[];
+  awaitedSignals: string[];
   /** The ticket's SLA: its resolution clock against the whole ticket's limit, as of the moment it was read. */
   sla: LimitStatus;
   /** The limit of the step it waits in (the most pressing one of parallel steps), as of the same moment. */
@@ -99,7 +103,8 @@ export function activeStepsOf(workflow: Workflow, state: TicketState, now: numbe
         name: step.name,
         checklist: step.checklist,
         fields: step.fields,
-        actions: step.actions.map(({ event, label }) => ({ event, label })),
+        // A signal is not an action of one ticket: it reaches every ticket waiting for it.
+        actions: step.actions.filter((a) => !isSignal(workflow, a.event)).map(({ event, label }) => ({ event, label })),
         waitingOnCustomer: step.waitingOnCustomer,
         enteredAt: visit.enteredAt,
         breached: visit.breached,

@@ -1,12 +1,17 @@
-import { advance, fireTimer, startTicket, type Advance, type TicketState } from '../../engine/ticket-engine.js';
+import { advance, awaitedTriggers, fireTimer, startTicket, type Advance, type TicketState } from '../../engine/ticket-engine.js';
+import { deliverMessage, deliverSignal } from '../../engine/ticket-triggers.js';
 import { parseDuration } from '../../engine/time/iso8601.js';
 import type { StepInstance, Workflow } from '../../engine/workflow.js';
 
 /**
  * One token of a simulated path: an event with fields (`grade?level=L2`), for one instance of a multi-instance
- * step (`check#2?back=true`), or a pause (`+PT2H`).
+ * step (`check#2?back=true`), a message with fields (`message:Customer replied?reply=ok`), a signal
+ * (`signal:Outage resolved`) or a pause (`+PT2H`).
  */
-export type PathStep = { kind: 'event'; type: string; fields: Record<string, unknown>; instance?: number } | { kind: 'wait'; ms: number };
+export type PathStep =
+  | { kind: 'event'; type: string; fields: Record<string, unknown>; instance?: number }
+  | { kind: 'message' | 'signal'; type: string; fields: Record<string, unknown> }
+  | { kind: 'wait'; ms: number };
 
 export function parsePath(path: string): PathStep[] {
   return path
@@ -18,6 +23,8 @@ export function parsePath(path: string): PathStep[] {
       const [head, query] = token.split('?', 2) as [string, string | undefined];
       const fields: Record<string, unknown> = {};
       for (const [key, value] of new URLSearchParams(query ?? '')) fields[key] = value;
+      const trigger = /^(message|signal):(.+)$/.exec(head);
+      if (trigger) return { kind: trigger[1] as 'message' | 'signal', type: trigger[2]!.trim(), fields };
       const instance = /^(.+)#(\d+)$/.exec(head);
       return instance ? { kind: 'event', type: instance[1]!, fields, instance: Number(instance[2]) } : { kind: 'event', type: head, fields };
     });
@@ -45,10 +52,17 @@ export function simulate(workflow: Workflow, path: PathStep[], options: Simulati
       .replace(/\.000Z$/, 'Z');
   const report = (label: string, result: Advance) => {
     const passed = new Set<string>();
+    const opened = new Set(result.visitsOpened.map((v) => v.visit));
     for (const visit of result.visitsClosed) {
       if (visit.automatic) {
         passed.add(visit.step);
         print(`${stamp()}  passed   ${visit.step} "${visit.stepName}" (automatic)`);
+        continue;
+      }
+      // The event that opened a path beside the steps or an event subprocess: entered and left at once.
+      if (opened.has(visit.visit)) {
+        passed.add(visit.step);
+        print(`${stamp()}  caught   ${visit.step} "${visit.stepName}" from ${visit.actor} on ${visit.event}`);
         continue;
       }
       print(
@@ -69,11 +83,18 @@ export function simulate(workflow: Workflow, path: PathStep[], options: Simulati
     }
     for (const timer of result.timersCancelled) print(`${stamp()}  cancelled ${timer.key} ${timer.kind}${timer.timerId ? ` ${timer.timerId}` : ''}`);
     for (const reminder of result.reminders) {
+      if (reminder.kind === 'message' || reminder.kind === 'signal') {
+        print(`${stamp()}  ${reminder.kind === 'message' ? 'sent    ' : 'raised  '} ${reminder.kind} "${reminder.message}" from ${reminder.step}`);
+        continue;
+      }
       print(`${stamp()}  ${reminder.kind.padEnd(8)} ${reminder.to ? `to ${reminder.to}: ` : ''}${reminder.message ?? reminder.step ?? ''}`);
     }
-    print(
-      `${stamp()}  ${label} → ${result.done ? 'closed' : `waiting in ${result.activeSteps.join(', ')}; allowed: ${result.allowedEvents.join(', ') || '(timers only)'}`}`,
-    );
+    // Messages and signals come from outside: listed as such, not among the agent's actions.
+    const { messages, signals } = awaitedTriggers(workflow, result.state);
+    const actions = result.allowedEvents.filter((event) => !messages.includes(event));
+    const awaited = [...(messages.length ? [`messages: ${messages.join(', ')}`] : []), ...(signals.length ? [`signals: ${signals.join(', ')}`] : [])];
+    const waiting = `waiting in ${result.activeSteps.join(', ')}; allowed: ${actions.join(', ') || (awaited.length ? '(none)' : '(timers only)')}`;
+    print(`${stamp()}  ${label} → ${result.done ? 'closed' : [waiting, ...awaited].join('; ')}`);
   };
   const passTime = (until: number) => {
     for (;;) {
@@ -89,6 +110,7 @@ export function simulate(workflow: Workflow, path: PathStep[], options: Simulati
   };
   const started = startTicket(workflow, { now, actor: options.actor }, { vip: options.vip });
   let state = started.state;
+  let signals = 0;
   report('start', started);
   for (const step of path) {
     if (step.kind === 'wait') {
@@ -96,10 +118,20 @@ export function simulate(workflow: Workflow, path: PathStep[], options: Simulati
       continue;
     }
     passTime(now + options.thinkMs);
-    const event = { type: step.type, fields: step.fields, ...(step.instance !== undefined ? { instance: step.instance } : {}) };
-    const result = advance(workflow, state, event, { now, actor: options.actor });
+    const moment = { now, actor: options.actor };
+    if (step.kind === 'signal') {
+      const result = deliverSignal(workflow, state, { id: ++signals, name: step.type }, moment);
+      if (!result) print(`${stamp()}  signal ${step.type} → the ticket does not wait for it: nothing happens`);
+      else {
+        state = result.state;
+        report(`signal ${step.type}`, result);
+      }
+      continue;
+    }
+    const event = { type: step.type, fields: step.fields, ...(step.kind === 'event' && step.instance !== undefined ? { instance: step.instance } : {}) };
+    const result = step.kind === 'message' ? deliverMessage(workflow, state, { name: step.type, fields: step.fields }, moment) : advance(workflow, state, event, moment);
     state = result.state;
-    report(step.type, result);
+    report(step.kind === 'message' ? `message ${step.type}` : step.type, result);
   }
   return state;
 }

@@ -125,7 +125,11 @@ export const PresenceSchema = z.object({ status: Presence, returned: z.array(z.n
 export const NewWebhookBody = z.strictObject({
   url: z.string().min(1).max(2000).describe('http(s) only; private addresses refused unless WEBHOOK_ALLOW_PRIVATE'),
   format: z.enum(WEBHOOK_FORMATS as [string, ...string[]]).transform((f) => f as (typeof WEBHOOK_FORMATS)[number]),
-  events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length),
+  events: z
+    .array(z.union([z.enum(WEBHOOK_EVENTS), z.string().regex(/^message:.{1,200}$/)]))
+    .min(1)
+    .max(50)
+    .describe('kinds of notification; `message` is every message a send step (a message throw or end event) sends, `message:<name>` one of them'),
   secret: z.string().min(1).max(400).optional().describe("json: the HMAC key of X-SOPflow-Signature; dingtalk: the robot's signing secret"),
 });
 

@@ -1,11 +1,20 @@
 import type { Sopflow } from '../../sopflow.js';
 import { defineRoute, type ApiRoute } from '../http/route.js';
 import { TicketWithIncidentsSchema } from './incidents.schemas.js';
-import { NewTicketBody, TicketChangeBody, TicketEventBody, TicketIdParams, TicketListQuery, TicketPageSchema, TicketSchema } from './tickets.schemas.js';
+import {
+  NewTicketBody,
+  TicketChangeBody,
+  TicketEventBody,
+  TicketIdParams,
+  TicketListQuery,
+  TicketMessageBody,
+  TicketPageSchema,
+  TicketSchema,
+} from './tickets.schemas.js';
 
 const NO_TICKET = 'no ticket with this id';
 
-export function ticketRoutes({ tickets, incidents, routing }: Sopflow): ApiRoute[] {
+export function ticketRoutes({ tickets, messages, incidents, routing }: Sopflow): ApiRoute[] {
   return [
     defineRoute({
       operationId: 'createTicket',
@@ -38,6 +47,25 @@ export function ticketRoutes({ tickets, incidents, routing }: Sopflow): ApiRoute
       },
       async handle({ params, body, user }) {
         return { json: await routing.annotateOne(await tickets.advance(params.id, body, user.email)) };
+      },
+    }),
+    defineRoute({
+      operationId: 'messageTicket',
+      tag: 'tickets',
+      method: 'post',
+      path: '/api/tickets/:id/messages',
+      summary: 'Deliver a message the ticket waits for (customer replied, customer cancelled): as an advance, answered once the change is durable',
+      access: 'agent',
+      params: TicketIdParams,
+      body: TicketMessageBody,
+      responses: { 200: { description: 'the ticket in its new state', schema: TicketSchema } },
+      errors: {
+        404: NO_TICKET,
+        409: 'expectedRevision is stale: nothing was written. details: {currentRevision}',
+        422: 'the ticket does not wait for this message now (message_not_awaited, details: {awaitedMessages}), or a gateway condition on its way failed (condition_failed): nothing was written',
+      },
+      async handle({ params, body, user }) {
+        return { json: await routing.annotateOne(await messages.deliver(params.id, body, user.email)) };
       },
     }),
     defineRoute({

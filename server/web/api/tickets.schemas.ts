@@ -52,6 +52,12 @@ export const TicketEventBody = z.strictObject({
   expectedRevision: z.number().int().positive().optional().describe('the revision the caller saw; a stale one answers 409 and changes nothing'),
 });
 
+export const TicketMessageBody = z.strictObject({
+  name: z.string().min(1).max(200).describe('the message, as the workflow names it: one of the awaitedMessages of the ticket'),
+  fields: Fields.optional().describe('values the events that catch the message ask for, checked as an advance checks its fields'),
+  expectedRevision: z.number().int().positive().optional().describe('the revision the caller saw; a stale one answers 409 and changes nothing'),
+});
+
 export const TicketChangeBody = z
   .strictObject({
     vip: z.boolean().optional(),
@@ -112,6 +118,8 @@ export const TicketSchema = z.object({
   state: z.array(z.string()).describe('ids of the steps the ticket waits in (several in parallel branches)'),
   steps: z.array(ActiveStepSchema),
   allowedEvents: z.array(z.string()),
+  awaitedMessages: z.array(z.string()).describe('the messages the ticket waits for now (POST /api/tickets/{id}/messages)'),
+  awaitedSignals: z.array(z.string()).describe('the signals the ticket waits for now (POST /api/signals)'),
   sla: LimitStatusSchema("the ticket's SLA: its resolution clock against the whole ticket's limit; paused while it waits only on the customer"),
   stepLimit: LimitStatusSchema('the limit of the step it waits in (the most pressing of parallel steps)'),
   urgency: z.enum(['breached', 'near', 'ok', 'closed']).describe('the worse of sla and stepLimit: breached if either is, near if either warns'),

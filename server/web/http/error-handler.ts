@@ -15,6 +15,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_bpmn: 422,
   payload_too_large: 413,
   event_not_allowed: 422,
+  message_not_awaited: 422,
   condition_failed: 422,
   rate_limited: 429,
   internal: 500,

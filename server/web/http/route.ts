@@ -41,7 +41,8 @@ export interface FileReply {
   write(output: Writable): Promise<void>;
 }
 
-export type Reply = { status?: number; json: unknown } | { status?: number; xml: string } | { file: FileReply };
+/** `location`: where what the request started can be read (a 202's progress), sent as the Location header. */
+export type Reply = { status?: number; json: unknown; location?: string } | { status?: number; xml: string } | { file: FileReply };
 
 /** A success response as the OpenAPI document describes it. */
 export interface ResponseDoc {
@@ -232,7 +233,10 @@ async function send(res: Response, reply: Reply): Promise<void> {
   if ('file' in reply) return sendFile(res, reply.file);
   res.status(reply.status ?? 200);
   if ('xml' in reply) res.type('application/xml').send(reply.xml);
-  else res.json(reply.json);
+  else {
+    if (reply.location) res.location(reply.location);
+    res.json(reply.json);
+  }
 }
 
 /**

@@ -96,12 +96,12 @@ describe('error and escalation boundary events', () => {
     ]);
   });
 
-  test('refused: a non-interrupting escalation, an error boundary without a way out', async () => {
+  test('refused: a non-interrupting error, an error boundary without a way out', async () => {
     const nonInterrupting = bpmn(
-      `${linear('<bpmn:userTask id="u"/>')}<bpmn:boundaryEvent id="b" attachedToRef="u" cancelActivity="false"><bpmn:escalationEventDefinition/></bpmn:boundaryEvent>${flow('b', 'end', { id: 'fb' })}`,
+      `${linear('<bpmn:userTask id="u"/>')}<bpmn:boundaryEvent id="b" attachedToRef="u" cancelActivity="false"><bpmn:errorEventDefinition/></bpmn:boundaryEvent>${flow('b', 'end', { id: 'fb' })}`,
     );
     expect((await importBpmn(nonInterrupting)).problems).toEqual([
-      expect.objectContaining({ elementId: 'b', code: 'invalid_boundary', message: expect.stringMatching(/non-interrupting escalation/) }),
+      expect.objectContaining({ elementId: 'b', code: 'invalid_boundary', message: expect.stringMatching(/error boundary event always interrupts/) }),
     ]);
     const noWayOut = bpmn(`${linear('<bpmn:userTask id="u"/>')}<bpmn:boundaryEvent id="b" attachedToRef="u"><bpmn:errorEventDefinition/></bpmn:boundaryEvent>`);
     expect((await importBpmn(noWayOut)).problems).toEqual([expect.objectContaining({ elementId: 'b', code: 'invalid_boundary' })]);
