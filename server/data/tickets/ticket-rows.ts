@@ -1,5 +1,6 @@
 import type { TicketState } from '../../engine/ticket-engine.js';
 import type { SqlValue } from '../database.js';
+import type { Classification } from '../routing/routing-records.js';
 import type { Customer, NotificationWrite, PendingTimerView, StepLogEntry, TicketColumns, TicketFacts, TicketRecord, TimerWrite } from './ticket-records.js';
 
 /** Rows of the ticket tables as the drivers answer them, and their one mapping to and from the records. */
@@ -294,3 +295,9 @@ export const STEP_LOG_UPSERT =
 export const TIMERS_INSERT = 'INSERT INTO timers (ticket_id, key, kind, step, timer_id, visit, due_at, armed_at, cancelled_at, claimed_by, claimed_at)';
 export const TIMERS_UPSERT = ' ON CONFLICT (ticket_id, key) DO UPDATE SET cancelled_at = excluded.cancelled_at WHERE timers.fired_at IS NULL';
 export const NOTIFICATIONS_INSERT = 'INSERT INTO notifications (ticket_id, kind, recipient, step, message, created_at)';
+/** A new ticket's classification (routing), written with the ticket. */
+export const CLASSIFICATION_INSERT = 'INSERT INTO ticket_classifications (ticket_id, rule, value_json, created_at)';
+
+export function classificationValues(ticketId: number, value: Classification, createdAt: number): SqlValue[] {
+  return [ticketId, value.rule, JSON.stringify(value), createdAt];
+}

@@ -4,6 +4,7 @@ import type { BatchWriter, Outcome } from '../write-queue.js';
 import type { Knex } from 'knex';
 import type { Customer, NewTicketRecord, TicketEffects, TicketWrite, TicketWriteResult } from './ticket-records.js';
 import {
+  classificationValues,
   columnValues,
   customerOf,
   notificationValues,
@@ -13,6 +14,7 @@ import {
   STEP_LOG_INSERT,
   STEP_LOG_UPSERT,
   STEP_LOG_VALUES,
+  CLASSIFICATION_INSERT,
   FACT_COLUMNS,
   FACT_TYPES,
   TICKET_INSERT,
@@ -48,6 +50,7 @@ function writeOnSqlite(sqlite: SqliteStatements, unit: TicketWrite): Outcome<Tic
     const [row] = sqlite.prepare(TICKET_INSERT).all(newTicketValues(ticket, customer.id).map(bindable)) as Array<{ id: number }>;
     const id = Number(row!.id);
     writeEffectsOnSqlite(run, id, unit.effects, [], ticket.createdAt);
+    if (unit.classification) run(`${CLASSIFICATION_INSERT} VALUES (?, ?, ?, ?)`, classificationValues(id, unit.classification, ticket.createdAt));
     return { ok: true, value: { kind: 'created', id, customer } };
   }
   const changed = run(TICKET_UPDATE, [...columnValues(unit.columns), unit.ticketId, unit.expectedRowVersion]).changes;
@@ -80,6 +83,7 @@ function sqliteCustomer(sqlite: SqliteStatements, ticket: NewTicketRecord): Cust
 async function writeOnPostgres(trx: Transaction, units: readonly TicketWrite[]): Promise<Array<Outcome<TicketWriteResult>>> {
   const outcomes: Array<Outcome<TicketWriteResult>> = new Array(units.length);
   const stored: Stored[] = [];
+  const classifications: SqlValue[][] = [];
   const changes = units.flatMap((unit, index) => (unit.kind === 'change' ? [{ unit, index }] : []));
   // A ticket changed twice in one batch: the second is computed from a version the first replaces.
   const seen = new Set<number>();
@@ -114,6 +118,7 @@ async function writeOnPostgres(trx: Transaction, units: readonly TicketWrite[]):
     const id = Number(row!.id);
     outcomes[index] = { ok: true, value: { kind: 'created', id, customer } };
     stored.push({ index, ticketId: id, effects: unit.effects, firedTimerIds: [], at: unit.ticket.createdAt });
+    if (unit.classification) classifications.push(classificationValues(id, unit.classification, unit.ticket.createdAt));
   }
   for (const { firedTimerIds, at } of stored) {
     if (firedTimerIds.length) await trx.raw(`UPDATE timers SET fired_at = ? WHERE id IN (${listSql(firedTimerIds.length)}) AND fired_at IS NULL AND cancelled_at IS NULL`, [at, ...firedTimerIds]);
@@ -121,6 +126,7 @@ async function writeOnPostgres(trx: Transaction, units: readonly TicketWrite[]):
   await writeRows(trx, STEP_LOG_INSERT, stored.flatMap((s) => s.effects.stepLog.map((e) => stepLogValues(s.ticketId, e))), STEP_LOG_UPSERT);
   await writeRows(trx, TIMERS_INSERT, stored.flatMap((s) => s.effects.timers.map((t) => timerValues(s.ticketId, t))), TIMERS_UPSERT);
   await writeRows(trx, NOTIFICATIONS_INSERT, stored.flatMap((s) => s.effects.notifications.map((n) => notificationValues(s.ticketId, n))));
+  await writeRows(trx, CLASSIFICATION_INSERT, classifications);
   return outcomes;
 }
 

@@ -14,6 +14,7 @@ import {
 } from '../../engine/ticket-engine.js';
 import { WALL_CLOCK } from '../../engine/time/business-calendar.js';
 import type { Workflow } from '../../engine/workflow.js';
+import type { Classification } from '../../data/routing/routing-records.js';
 import type { DueTimer, TicketCursor, TicketEffects, TicketQuery, TicketRecord, TicketWrite } from '../../data/tickets/ticket-records.js';
 import type { TicketRepository } from '../../data/tickets/ticket-repository.js';
 import type { WorkflowLibrary, WorkflowVersion } from '../workflows/workflow-library.js';
@@ -62,11 +63,21 @@ interface Computed {
 }
 
 /**
- * Told of each ticket once it is stored (created or changed), before the caller is answered: routing
- * classifies new tickets and offers them to agents. It handles its own failures; a ticket's change never fails for it.
+ * Routing's hook. `classify` is asked before a new ticket is written; its answer is stored in the ticket's own
+ * transaction, and when it fails the ticket is not created. `stored` is told of each stored ticket (created or
+ * changed) before the caller is answered; it handles its own failures: a ticket's change never fails for it.
  */
 export interface TicketListener {
+  classify(ticket: TicketIntake): Promise<Classification | undefined>;
   stored(ticket: StoredTicket): Promise<void>;
+}
+
+/** What a new ticket is classified on. */
+export interface TicketIntake {
+  subject: string;
+  channel: string;
+  vip: boolean;
+  fields: Record<string, unknown>;
 }
 
 export interface StoredTicket {
@@ -148,7 +159,13 @@ export class TicketRuntime {
       createdAt: now,
       columns,
     };
-    const result = await this.repository.write({ kind: 'create', ticket, effects: this.owned(effectsOf(workflow, started, undefined, now, reworkFrom)) });
+    const classification = await this.listener?.classify({ subject: input.subject, channel: input.channel, vip: started.state.vip, fields: started.fields });
+    const result = await this.repository.write({
+      kind: 'create',
+      ticket,
+      effects: this.owned(effectsOf(workflow, started, undefined, now, reworkFrom)),
+      ...(classification ? { classification } : {}),
+    });
     if (result.kind !== 'created') throw new Error(`a new ticket was answered ${result.kind}`);
     const record: TicketRecord = {
       ...ticket,
