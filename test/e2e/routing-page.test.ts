@@ -37,20 +37,60 @@ describeInBrowser('the /routing page', (browser) => {
   }
 
   test.each(['zh-CN', 'en'] as const)(
-    'an admin tests and saves a rule set, pushes a lane, sets capacity and adds a webhook (%s)',
+    'an admin builds rules in the structured editor, reviews the trial, saves; pushes a lane, sets capacity per channel, adds a webhook (%s)',
     async (locale) => {
       const zh = locale === 'zh-CN';
+      const admin = await server.app.users.byEmail(PEOPLE.admin.email);
+      await server.app.routing.rules.save(admin, []);
       const page = await signedIn(locale);
       await page.goto(server.url + '/routing');
       await page.getByRole('heading', { name: zh ? '分类规则' : 'Classification rules' }).waitFor();
-      const rules = [{ name: zh ? '退款' : 'refunds', when: { keywords: ['退款', 'refund'] }, set: { type: 'billing', level: 'L1' } }];
-      await page.fill('#rules-source', JSON.stringify(rules));
-      await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: zh ? '用最近工单测试' : 'Test on recent tickets' }).click()]);
+      const editor = page.getByTestId('rule-editor');
+      const press = async (name: string | RegExp) => Promise.all([page.waitForLoadState('load'), editor.getByRole('button', { name, exact: true }).click()]);
+      const card = (n: number) => page.getByTestId(`rule-${n}`);
+      const field = (n: number, label: string) => card(n).getByLabel(label, { exact: true });
+      const names = () => editor.locator('input[name$=".name"]').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
+
+      // Two rules, typed into their cards' fields.
+      await press(zh ? '添加规则' : 'Add rule');
+      await field(1, zh ? '规则 1' : 'Rule 1').fill(zh ? '退款' : 'refunds');
+      await field(1, zh ? '关键词或短语' : 'Keywords or phrases').fill('退款, refund');
+      await field(1, zh ? '在线客服' : 'Web chat').check();
+      await field(1, zh ? '问题类型' : 'Problem type').fill('billing');
+      await field(1, zh ? '级别' : 'Level').selectOption('L1');
+      await press(zh ? '添加规则' : 'Add rule');
+      await field(2, zh ? '规则 2' : 'Rule 2').fill(zh ? '登录' : 'login');
+      await field(2, zh ? '关键词或短语' : 'Keywords or phrases').fill('登录, log in');
+      await field(2, zh ? '客户' : 'Customer').selectOption('no');
+      await field(2, zh ? '问题类型' : 'Problem type').fill('technical');
+      await field(2, zh ? '优先级' : 'Priority').selectOption('high');
+      await field(2, zh ? '标签' : 'Tags').fill('app');
+      // Reorder: the login rule first; a third card added and removed again.
+      await press(zh ? '上移规则 2' : 'Move rule 2 up');
+      expect(await names()).toEqual(zh ? ['登录', '退款'] : ['login', 'refunds']);
+      await press(zh ? '添加规则' : 'Add rule');
+      expect(await names()).toHaveLength(3);
+      await press(zh ? '删除规则 3' : 'Remove rule 3');
+      expect(await names()).toEqual(zh ? ['登录', '退款'] : ['login', 'refunds']);
+      expect(await field(1, zh ? '优先级' : 'Priority').inputValue()).toBe('high');
+      expect(await field(2, zh ? '在线客服' : 'Web chat').isChecked()).toBe(true);
+
+      // Save before any test: the trial on recent tickets is shown first, nothing saved yet.
+      await press(zh ? '保存规则' : 'Save rules');
+      await page.getByTestId('routing-review').waitFor();
       const trial = page.locator('[data-testid=routing-trial] tbody tr');
-      // The two refund tickets; the login ticket stays unclassified either way.
-      expect(await trial.count()).toBe(2);
-      await Promise.all([page.waitForURL(/\/routing$/), page.getByRole('button', { name: zh ? '保存规则' : 'Save rules' }).click()]);
-      expect(await page.locator('[data-testid=routing-rules] tbody tr').first().textContent()).toContain(rules[0]!.name);
+      expect(await trial.count()).toBe(3);
+      expect(await trial.filter({ hasText: 'APP 登录不了' }).textContent()).toContain(zh ? '规则：登录' : 'rule: login');
+      expect((await server.app.routing.rules.list()).length).toBe(0);
+      await page.screenshot({ path: fileURLToPath(new URL(`routing-rules-trial-${locale}.png`, SCREENSHOTS)), fullPage: true });
+      // Saved once its trial has been seen.
+      await Promise.all([page.waitForURL(/\/routing#main$/), editor.getByRole('button', { name: zh ? '保存规则' : 'Save rules', exact: true }).click()]);
+      expect((await server.app.routing.rules.list()).map((r) => [r.name, r.when, r.set])).toEqual([
+        [zh ? '登录' : 'login', { keywords: ['登录', 'log in'], vip: false }, { type: 'technical', priority: 'high', tags: ['app'] }],
+        [zh ? '退款' : 'refunds', { keywords: ['退款', 'refund'], channels: ['chat'] }, { type: 'billing', level: 'L1' }],
+      ]);
+      expect(await page.locator('[data-testid=routing-rules] tbody tr').first().textContent()).toContain(zh ? '登录' : 'login');
+      expect(await names()).toEqual(zh ? ['登录', '退款'] : ['login', 'refunds']);
 
       const lane = page.locator('[data-testid=routing-lanes] tr', { hasText: LANE });
       await lane.locator('select[name=policy]').selectOption('push');
@@ -60,9 +100,13 @@ describeInBrowser('the /routing page', (browser) => {
       const agentRow = page.locator('[data-testid=routing-agents] tr', { hasText: AGENT });
       await agentRow.locator('input[name=skills]').fill('billing, technical');
       await agentRow.locator('select[name=level]').selectOption('L2');
-      await agentRow.locator('input[name=capacity]').fill('5');
+      await agentRow.getByLabel(zh ? '热线电话' : 'Phone').fill('1');
+      await agentRow.getByLabel(zh ? '在线客服' : 'Web chat').fill('3');
+      await agentRow.getByLabel(zh ? '邮件' : 'Email').fill('10');
       await Promise.all([page.waitForURL(/\/routing$/), agentRow.getByRole('button').click()]);
-      expect(await page.locator('[data-testid=routing-agents] tr', { hasText: AGENT }).textContent()).toContain('0 / 5');
+      expect(await page.locator('[data-testid=routing-agents] tr', { hasText: AGENT }).getByTestId('agent-load').textContent()).toMatch(
+        zh ? /热线电话 0\/1 · 在线客服 0\/3 · 邮件 0\/10/ : /Phone 0\/1 · Web chat 0\/3 · Email 0\/10/,
+      );
 
       await page.fill('#webhook-url', `http://127.0.0.1:9/${locale}`);
       await page.selectOption('#webhook-format', 'wecom');

@@ -7,8 +7,8 @@ import { build } from 'esbuild';
 import pg from 'pg';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** What a child process of the tests runs, besides `server/`: the scheduler the multi-process test starts twice. */
-const CHILD_SCRIPTS = ['test/integration/runtime/support/scheduler-process.ts'];
+/** What a child process of the tests runs, besides `server/`: the scheduler and the intake the multi-process tests start twice. */
+const CHILD_SCRIPTS = ['test/integration/runtime/support/scheduler-process.ts', 'test/integration/routing/support/intake-process.ts'];
 /** Read at run time beside the code (views, SOPs, templates, static files) or imported by it (packages). */
 const BESIDE = ['views', 'workflows', 'templates', 'public', 'node_modules'];
 

@@ -76,11 +76,29 @@ export async function tableColumns(db: Database, table: 'tickets' | 'step_log'):
  * runtime, so such tickets cannot be advanced. Call `finishHistoryLoad` after the last load.
  */
 export async function loadHistory(db: Database, load: HistoryLoad): Promise<void> {
-  const tables = [
+  await loadRows(db, [
     { table: 'customers', columns: ['id', 'name', 'external_id', 'created_at'], rows: load.customers.map((c) => [c.id, c.name, c.externalId, c.createdAt]) },
     { table: 'tickets', ...withExtra(TICKET_COLUMNS, load.tickets, ticketValues) },
     { table: 'step_log', ...withExtra(VISIT_COLUMNS, load.visits, visitValues) },
-  ].filter((t) => t.rows.length > 0);
+  ]);
+}
+
+/** Rows for one table: its column names, and each row's values in that order. */
+export interface TableRows {
+  table: string;
+  columns: string[];
+  rows: SqlValue[][];
+}
+
+/**
+ * Writes rows of any tables, in the order given, in one transaction, by the bulk paths of `loadHistory`: what
+ * a benchmark seeds beside a history (people, routing's profiles and assignments). Names are checked to be
+ * plain identifiers; the caller keeps the rows consistent (ids, foreign keys).
+ */
+export async function loadRows(db: Database, load: readonly TableRows[]): Promise<void> {
+  for (const { table, columns } of load)
+    for (const name of [table, ...columns]) if (!COLUMN_NAME.test(name)) throw new Error(`"${name}" is not a table or column name`);
+  const tables = load.filter((t) => t.rows.length > 0);
   const sqlite = db.sqlite;
   if (sqlite) {
     await db.submit(
@@ -103,11 +121,12 @@ export async function loadHistory(db: Database, load: HistoryLoad): Promise<void
 }
 
 /** After bulk loads: identities continue past the ids written, and the planner learns the new sizes. */
-export async function finishHistoryLoad(db: Database): Promise<void> {
+export async function finishHistoryLoad(db: Database, more: readonly string[] = []): Promise<void> {
   for (const table of ['customers', 'tickets', 'step_log']) {
     if (db.client === 'pg') await db.knex.raw(`SELECT setval(pg_get_serial_sequence(?, 'id'), (SELECT max(id) FROM ??))`, [table, table]);
     await db.knex.raw('ANALYZE ??', [table]);
   }
+  for (const table of more) await db.knex.raw('ANALYZE ??', [table]);
 }
 
 function withExtra<T extends { extra?: Record<string, SqlValue> }>(base: string[], items: T[], values: (item: T) => SqlValue[]) {

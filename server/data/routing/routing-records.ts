@@ -38,12 +38,16 @@ export interface StoredClassification extends Classification {
   corrected?: { by: string; at: number; original: Classification };
 }
 
-/** An agent as routing sees them: skills, level, capacity and live load and presence. */
+/** Per channel (`phone`, `chat`, …): how many tickets an agent may hold, or holds now. A channel left out is 0. */
+export type ChannelCounts = Record<string, number>;
+
+/** An agent as one decision sees them: skills, level, and capacity and live load on the ticket's channel. */
 export interface Candidate {
   id: number;
   email: string;
   skills: string[];
   level: Level | null;
+  /** On the channel of the ticket being decided. */
   capacity: number;
   load: number;
   presence: Presence;
@@ -51,8 +55,17 @@ export interface Candidate {
   idleSince: number;
 }
 
-export interface AgentProfile extends Candidate {
+/** An agent's whole profile: capacity and load for each channel. */
+export interface AgentProfile {
+  id: number;
+  email: string;
   name: string;
+  skills: string[];
+  level: Level | null;
+  capacity: ChannelCounts;
+  load: ChannelCounts;
+  presence: Presence;
+  idleSince: number;
   lanes: string[];
   seenAt: number;
 }
@@ -68,6 +81,8 @@ export interface Assignment {
   visit: number;
   step: string;
   lane: string;
+  /** The ticket's channel: whose capacity the assignee's claim took. */
+  channel: string;
   agentId: number | null;
   agentEmail: string | null;
   assignedAt: number | null;
@@ -82,6 +97,7 @@ export interface OpenSlot {
   visit: number;
   step: string;
   lane: string;
+  channel: string;
 }
 
 /** A notification written with a routing change (an assignment, a ticket nobody can take). */

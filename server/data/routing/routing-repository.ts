@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { appendAudit, type AuditEntry } from '../audit/audit-repository.js';
 import { listSql, rowsOf, type Database, type Transaction } from '../database.js';
-import type { AgentProfile, Assignment, Candidate, Classification, LanePolicy, LaneSetting, OpenSlot, Presence, RoutingNote, Rule, StoredClassification } from './routing-records.js';
+import { CANDIDATES, CLAIM_FROM_ON_POSTGRES, CLAIM_ON_POSTGRES, RANK } from './routing-statements.js';
+import type { AgentProfile, Assignment, Candidate, ChannelCounts, Classification, LanePolicy, LaneSetting, OpenSlot, Presence, RoutingNote } from './routing-records.js';
 
 interface ProfileRow {
   id: number;
@@ -9,11 +10,8 @@ interface ProfileRow {
   name: string;
   skills_json: string | null;
   level: string | null;
-  capacity: number | null;
-  load: number | null;
   presence: string | null;
   seen_at: number | string | null;
-  idle_since: number | string | null;
 }
 
 interface AssignmentRow {
@@ -21,6 +19,7 @@ interface AssignmentRow {
   visit: number;
   step: string;
   lane: string;
+  channel: string | null;
   agent_id: number | null;
   agent_email: string | null;
   assigned_at: number | string | null;
@@ -37,6 +36,7 @@ function assignmentOf(row: AssignmentRow): Assignment {
     visit: row.visit,
     step: row.step,
     lane: row.lane,
+    channel: row.channel ?? '',
     agentId: row.agent_id,
     agentEmail: row.agent_email,
     assignedAt: num(row.assigned_at),
@@ -46,29 +46,30 @@ function assignmentOf(row: AssignmentRow): Assignment {
   };
 }
 
-function profileOf(row: ProfileRow, lanes: string[]): AgentProfile {
+function profileOf(row: ProfileRow, lanes: string[], capacity: ChannelCounts, load: ChannelCounts, idleSince: number): AgentProfile {
   return {
     id: row.id,
     email: row.email,
     name: row.name,
     skills: JSON.parse(row.skills_json ?? '[]') as string[],
     level: (row.level as AgentProfile['level']) ?? null,
-    capacity: row.capacity ?? 0,
-    load: row.load ?? 0,
+    capacity,
+    load,
     presence: (row.presence as Presence) ?? 'offline',
     seenAt: Number(row.seen_at ?? 0),
-    idleSince: Number(row.idle_since ?? 0),
+    idleSince,
     lanes,
   };
 }
 
-/** Outcome of an atomic claim: the agent was at capacity (or not online), or another decision got the ticket first. */
+/** Outcome of an atomic claim: the agent was at capacity on the ticket's channel (or not online), or another decision got the ticket first. */
 export type ClaimResult = 'claimed' | 'full' | 'taken';
 
 /**
  * Routing's assignment tables (rules and classifications: `rule-repository.ts`): lane policies, agents'
- * profiles and the live assignments. A claim is one conditional UPDATE (`load < capacity`) and the assignment's conditional
- * UPDATE in one transaction: two decisions, in one process or two, never overfill an agent.
+ * profiles with a capacity and a load per channel (`agent_capacity`), and the live assignments. A claim is one
+ * conditional UPDATE of the agent's row for the ticket's channel (`load < capacity`) and the assignment's
+ * conditional UPDATE in one transaction: two decisions, in one process or two, never overfill an agent on a channel.
  */
 export class RoutingRepository {
   constructor(private readonly db: Database) {}
@@ -89,7 +90,7 @@ export class RoutingRepository {
     });
   }
 
-  /** Active agents with their profile and lanes; only the members of `lane` when given. */
+  /** Active agents with their profile, lanes and per-channel capacity and load; only the members of `lane` when given. */
   async profiles(lane?: string): Promise<AgentProfile[]> {
     const rows = (await this.knex('users as u')
       .leftJoin('agent_profiles as p', 'p.user_id', 'u.id')
@@ -98,21 +99,44 @@ export class RoutingRepository {
         if (lane !== undefined) q.whereExists(this.knex('user_lanes as l').select(this.knex.raw('1')).whereRaw('l.user_id = u.id').where('l.lane', lane));
       })
       .orderBy('u.id')
-      .select('u.id', 'u.email', 'u.name', 'p.skills_json', 'p.level', 'p.capacity', 'p.load', 'p.presence', 'p.seen_at', 'p.idle_since')) as ProfileRow[];
+      .select('u.id', 'u.email', 'u.name', 'p.skills_json', 'p.level', 'p.presence', 'p.seen_at')) as ProfileRow[];
     const lanes = new Map<number, string[]>();
     const laneRows = (await this.knex('user_lanes').orderBy('lane')) as Array<{ user_id: number; lane: string }>;
     for (const r of laneRows) lanes.set(r.user_id, [...(lanes.get(r.user_id) ?? []), r.lane]);
-    return rows.map((r) => profileOf(r, lanes.get(r.id) ?? []));
+    const channels = new Map<number, { capacity: ChannelCounts; load: ChannelCounts; idleSince: number }>();
+    const capacityRows = (await this.knex('agent_capacity').orderBy(['user_id', 'channel'])) as Array<{
+      user_id: number;
+      channel: string;
+      capacity: number;
+      load: number;
+      idle_since: number | string;
+    }>;
+    for (const r of capacityRows) {
+      const agent = channels.get(r.user_id) ?? { capacity: {}, load: {}, idleSince: 0 };
+      agent.capacity[r.channel] = r.capacity;
+      agent.load[r.channel] = r.load;
+      agent.idleSince = Math.max(agent.idleSince, Number(r.idle_since));
+      channels.set(r.user_id, agent);
+    }
+    return rows.map((r) => {
+      const agent = channels.get(r.id);
+      return profileOf(r, lanes.get(r.id) ?? [], agent?.capacity ?? {}, agent?.load ?? {}, agent?.idleSince ?? 0);
+    });
   }
 
   /**
-   * The lane's members who could take a ticket now (active, online, below capacity, holding `skill` and at least
-   * `level` when given), in the policy's order — least load relative to capacity, longest idle, lowest id — at
-   * most `limit` of them. The database filters and sorts: a decision reads a few rows, not the whole lane.
+   * The lane's members who could take a ticket of `channel` now (active, online, below their capacity on that
+   * channel, holding `skill` and at least `level` when given), in the policy's order — least load relative to
+   * capacity on the channel, longest idle on it, lowest id — at most `limit` of them. The channel's rows with
+   * room are read in that order from the `agent_capacity_rank` index, each checked by primary keys (lane,
+   * profile, user), until `limit` qualify: a decision reads a few dozen rows, not the whole lane, nor any ticket.
    */
-  async candidates(lane: string, { skill, level, limit }: { skill?: string | null; level?: string | null; limit?: number } = {}): Promise<Candidate[]> {
+  async candidates(
+    lane: string,
+    { channel, skill, level, limit }: { channel: string; skill?: string | null; level?: string | null; limit?: number },
+  ): Promise<Candidate[]> {
     const where: string[] = [];
-    const values: Array<string | number> = [lane];
+    const values: Array<string | number> = [channel, lane];
     // A skill is looked for in the JSON list as its quoted string; names with LIKE's wildcards are left to the caller's check.
     if (skill && !/[%_\\]/.test(skill)) {
       where.push('p.skills_json LIKE ?');
@@ -122,32 +146,38 @@ export class RoutingRepository {
       where.push('p.level >= ?');
       values.push(level);
     }
-    const sql = `${CANDIDATES}${where.map((w) => ` AND ${w}`).join('')} ORDER BY CAST(p.load AS REAL) / p.capacity, p.idle_since, u.id${limit ? ` LIMIT ${Math.floor(limit)}` : ''}`;
+    const sql = `${CANDIDATES}${where.map((w) => ` AND ${w}`).join('')} ORDER BY ${RANK}${limit ? ` LIMIT ${Math.floor(limit)}` : ''}`;
     // On SQLite one cached prepared statement per shape on the owned connection.
     const rows = (this.db.sqlite ? this.db.sqlite.prepare(sql).all(...values) : rowsOf(await this.knex.raw(sql, values))) as Array<
-      Pick<ProfileRow, 'id' | 'email' | 'skills_json' | 'level' | 'capacity' | 'load' | 'idle_since'>
+      Pick<ProfileRow, 'id' | 'email' | 'skills_json' | 'level'> & { capacity: number; load: number; idle_since: number | string }
     >;
     return rows.map((r) => ({
       id: r.id,
       email: r.email,
       skills: JSON.parse(r.skills_json ?? '[]') as string[],
       level: (r.level as Candidate['level']) ?? null,
-      capacity: r.capacity ?? 0,
-      load: r.load ?? 0,
+      capacity: r.capacity,
+      load: r.load,
       presence: 'online',
       idleSince: Number(r.idle_since ?? 0),
     }));
   }
 
-  /** Sets skills, level and capacity (a profile made when missing), with its audit entry. */
-  setProfile(userId: number, set: { skills?: string[]; level?: string | null; capacity?: number }, audit: AuditEntry): Promise<void> {
+  /** Sets skills, level and the capacity of the channels given (others keep theirs; a profile made when missing), with its audit entry. */
+  setProfile(userId: number, set: { skills?: string[]; level?: string | null; capacity?: ChannelCounts }, audit: AuditEntry): Promise<void> {
     return this.db.write(async (trx) => {
       await ensureProfile(trx, userId);
       const values: Record<string, unknown> = {};
       if (set.skills) values.skills_json = JSON.stringify(set.skills);
       if (set.level !== undefined) values.level = set.level;
-      if (set.capacity !== undefined) values.capacity = set.capacity;
-      await trx('agent_profiles').where('user_id', userId).update(values);
+      if (Object.keys(values).length) await trx('agent_profiles').where('user_id', userId).update(values);
+      const channels = Object.entries(set.capacity ?? {});
+      // The load is kept: lowering a capacity below it only stops new claims until tickets leave.
+      if (channels.length)
+        await trx('agent_capacity')
+          .insert(channels.map(([channel, capacity]) => ({ user_id: userId, channel, capacity })))
+          .onConflict(['user_id', 'channel'])
+          .merge(['capacity']);
       await appendAudit(trx, [audit]);
     });
   }
@@ -157,9 +187,8 @@ export class RoutingRepository {
     return this.db.write(async (trx) => {
       await ensureProfile(trx, userId);
       const [row] = (await trx('agent_profiles').where('user_id', userId).select('presence')) as Array<{ presence: string }>;
-      const values: Record<string, unknown> = { presence, seen_at: now };
-      if (presence === 'online' && row?.presence !== 'online') values.idle_since = now;
-      await trx('agent_profiles').where('user_id', userId).update(values);
+      await trx('agent_profiles').where('user_id', userId).update({ presence, seen_at: now });
+      if (presence === 'online' && row?.presence !== 'online') await trx('agent_capacity').where('user_id', userId).update({ idle_since: now });
     });
   }
 
@@ -183,7 +212,7 @@ export class RoutingRepository {
     if (!slots.length) return Promise.resolve();
     return this.db.write(async (trx) => {
       await trx('ticket_assignments')
-        .insert(slots.map((s) => ({ ticket_id: s.ticketId, visit: s.visit, step: s.step, lane: s.lane, created_at: now })))
+        .insert(slots.map((s) => ({ ticket_id: s.ticketId, visit: s.visit, step: s.step, lane: s.lane, channel: s.channel, created_at: now })))
         .onConflict(['ticket_id', 'visit'])
         .ignore();
     });
@@ -203,8 +232,8 @@ export class RoutingRepository {
       .whereNotExists(this.knex('ticket_assignments as a').select(this.knex.raw('1')).whereRaw('a.ticket_id = s.ticket_id AND a.visit = s.visit'))
       .orderBy('s.ticket_id')
       .limit(limit)
-      .select('s.ticket_id', 's.visit', 's.step', 's.owner')) as Array<{ ticket_id: number | string; visit: number; step: string; owner: string }>;
-    return rows.map((r) => ({ ticketId: Number(r.ticket_id), visit: r.visit, step: r.step, lane: r.owner }));
+      .select('s.ticket_id', 's.visit', 's.step', 's.owner', 't.channel')) as Array<{ ticket_id: number | string; visit: number; step: string; owner: string; channel: string }>;
+    return rows.map((r) => ({ ticketId: Number(r.ticket_id), visit: r.visit, step: r.step, lane: r.owner, channel: r.channel }));
   }
 
   /** Ends the ticket's assignments whose visit is no longer open, giving their agents the capacity back. */
@@ -213,11 +242,15 @@ export class RoutingRepository {
     const held = await this.db.rows<{ visit: number }>('SELECT visit FROM ticket_assignments WHERE ticket_id = ?', [ticketId]);
     if (!held.some((r) => !openVisits.includes(r.visit))) return 0;
     return this.db.write(async (trx) => {
-      const rows = (await trx('ticket_assignments').where('ticket_id', ticketId).select('visit', 'agent_id')) as Array<{ visit: number; agent_id: number | null }>;
+      const rows = (await trx('ticket_assignments').where('ticket_id', ticketId).select('visit', 'agent_id', 'channel')) as Array<{
+        visit: number;
+        agent_id: number | null;
+        channel: string;
+      }>;
       const ended = rows.filter((r) => !openVisits.includes(r.visit));
       for (const r of ended) {
         await trx('ticket_assignments').where({ ticket_id: ticketId, visit: r.visit }).delete();
-        if (r.agent_id !== null) await release(trx, r.agent_id);
+        if (r.agent_id !== null) await release(trx, r.agent_id, r.channel);
       }
       return ended.length;
     });
@@ -257,28 +290,46 @@ export class RoutingRepository {
   }
 
   /**
-   * Gives the visit to the agent if they are online with room and nobody holds it (from `from`: a
-   * reassignment), with its notification, in one transaction.
+   * Gives the visit to the agent if they are online with room on its channel and nobody holds it (from `from`:
+   * a reassignment), with its notification, in one transaction. The room is taken by one conditional UPDATE of
+   * the agent's row for the channel: on PostgreSQL a second claim waits for the first's row lock and then
+   * re-checks `load < capacity` against the committed row; on SQLite writers take turns.
    */
-  claim(slot: { ticketId: number; visit: number }, agentId: number, from: number | null, now: number, note: RoutingNote, audit?: AuditEntry): Promise<ClaimResult> {
+  claim(
+    slot: { ticketId: number; visit: number; channel: string },
+    agentId: number,
+    from: number | null,
+    now: number,
+    note: RoutingNote,
+    audit?: AuditEntry,
+  ): Promise<ClaimResult> {
     return this.db
       .write(async (trx) => {
-        const room = await trx('agent_profiles')
-          .where('user_id', agentId)
-          .where('presence', 'online')
-          .where('load', '<', trx.ref('capacity'))
-          .update({ load: trx.raw('?? + 1', ['load']), idle_since: now });
-        if (!room) return 'full' as const;
-        const held = trx('ticket_assignments').where({ ticket_id: slot.ticketId, visit: slot.visit });
-        const moved = await (from === null ? held.whereNull('agent_id') : held.where('agent_id', from)).update({
-          agent_id: agentId,
-          assigned_at: now,
-          started_at: null,
-          flagged_at: null,
-        });
-        if (!moved) throw new Taken();
-        if (from !== null) await release(trx, from);
-        await insertNote(trx, note, now);
+        if (this.db.client === 'pg') {
+          // The same three steps as below in one statement: one round trip instead of three on the hot path.
+          const held = from === null ? [] : [from];
+          const values = [now, agentId, slot.channel, agentId, agentId, now, slot.ticketId, slot.visit, ...held, ...noteValues(note, now)];
+          const [row] = rowsOf<{ room: number | string; moved: number | string }>(await trx.raw(from === null ? CLAIM_ON_POSTGRES : CLAIM_FROM_ON_POSTGRES, values));
+          if (!Number(row!.room)) return 'full' as const;
+          if (!Number(row!.moved)) throw new Taken();
+        } else {
+          const room = await trx('agent_capacity')
+            .where({ user_id: agentId, channel: slot.channel })
+            .where('load', '<', trx.ref('capacity'))
+            .whereExists(trx('agent_profiles as p').select(trx.raw('1')).where('p.user_id', agentId).where('p.presence', 'online'))
+            .update({ load: trx.raw('?? + 1', ['load']), idle_since: now });
+          if (!room) return 'full' as const;
+          const held = trx('ticket_assignments').where({ ticket_id: slot.ticketId, visit: slot.visit });
+          const moved = await (from === null ? held.whereNull('agent_id') : held.where('agent_id', from)).update({
+            agent_id: agentId,
+            assigned_at: now,
+            started_at: null,
+            flagged_at: null,
+          });
+          if (!moved) throw new Taken();
+          await insertNote(trx, note, now);
+        }
+        if (from !== null) await release(trx, from, slot.channel);
         if (audit) await appendAudit(trx, [audit]);
         return 'claimed' as const;
       })
@@ -289,12 +340,12 @@ export class RoutingRepository {
   }
 
   /** Takes the visit back from its agent (offline, or a lead's unassign); false when they no longer held it. */
-  unassign(slot: { ticketId: number; visit: number }, agentId: number): Promise<boolean> {
+  unassign(slot: { ticketId: number; visit: number; channel: string }, agentId: number): Promise<boolean> {
     return this.db.write(async (trx) => {
       const changed = await trx('ticket_assignments')
         .where({ ticket_id: slot.ticketId, visit: slot.visit, agent_id: agentId })
         .update({ agent_id: null, assigned_at: null, started_at: null });
-      if (changed) await release(trx, agentId);
+      if (changed) await release(trx, agentId, slot.channel);
       return changed > 0;
     });
   }
@@ -317,25 +368,15 @@ export class RoutingRepository {
     });
   }
 
-  async channels(ticketIds: readonly number[]): Promise<Map<number, string>> {
-    if (!ticketIds.length) return new Map();
-    const rows = (await this.knex('tickets').whereIn('id', ticketIds).select('id', 'channel')) as Array<{ id: number | string; channel: string }>;
-    return new Map(rows.map((r) => [Number(r.id), r.channel]));
-  }
-
   private assignmentQuery(): Knex.QueryBuilder {
     return this.knex('ticket_assignments as a')
       .leftJoin('users as u', 'u.id', 'a.agent_id')
-      .select('a.ticket_id', 'a.visit', 'a.step', 'a.lane', 'a.agent_id', 'u.email as agent_email', 'a.assigned_at', 'a.started_at', 'a.flagged_at', 'a.created_at');
+      .select('a.ticket_id', 'a.visit', 'a.step', 'a.lane', 'a.channel', 'a.agent_id', 'u.email as agent_email', 'a.assigned_at', 'a.started_at', 'a.flagged_at', 'a.created_at');
   }
 }
 
-const ASSIGNMENT_SELECT = `SELECT a.ticket_id, a.visit, a.step, a.lane, a.agent_id, u.email AS agent_email, a.assigned_at, a.started_at,
+const ASSIGNMENT_SELECT = `SELECT a.ticket_id, a.visit, a.step, a.lane, a.channel, a.agent_id, u.email AS agent_email, a.assigned_at, a.started_at,
   a.flagged_at, a.created_at FROM ticket_assignments a LEFT JOIN users u ON u.id = a.agent_id`;
-
-const CANDIDATES = `SELECT u.id, u.email, p.skills_json, p.level, p.capacity, p.load, p.idle_since
-  FROM user_lanes l JOIN agent_profiles p ON p.user_id = l.user_id JOIN users u ON u.id = l.user_id
-  WHERE l.lane = ? AND u.active = TRUE AND p.presence = 'online' AND p.load < p.capacity`;
 
 class Taken extends Error {}
 
@@ -343,9 +384,11 @@ async function ensureProfile(trx: Transaction, userId: number): Promise<void> {
   await trx('agent_profiles').insert({ user_id: userId }).onConflict('user_id').ignore();
 }
 
-async function release(trx: Transaction, agentId: number): Promise<void> {
-  await trx('agent_profiles').where('user_id', agentId).where('load', '>', 0).update({ load: trx.raw('?? - 1', ['load']) });
+async function release(trx: Transaction, agentId: number, channel: string): Promise<void> {
+  await trx('agent_capacity').where({ user_id: agentId, channel }).where('load', '>', 0).update({ load: trx.raw('?? - 1', ['load']) });
 }
+
+const noteValues = (note: RoutingNote, now: number) => [note.ticketId, note.kind, note.recipient, note.step, note.message, now];
 
 async function insertNote(trx: Transaction, note: RoutingNote, now: number): Promise<void> {
   await trx('notifications').insert({ ticket_id: note.ticketId, kind: note.kind, recipient: note.recipient, step: note.step, message: note.message, created_at: now });

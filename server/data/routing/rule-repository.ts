@@ -40,15 +40,6 @@ export class RuleRepository {
     return new Map(rows.map((r) => [r.rule, { hits: Number(r.hits), corrections: Number(r.corrections) }]));
   }
 
-  saveClassification(ticketId: number, value: Classification, now: number): Promise<void> {
-    return this.db.write(async (trx) => {
-      await trx('ticket_classifications')
-        .insert({ ticket_id: ticketId, rule: value.rule, value_json: JSON.stringify(value), created_at: now })
-        .onConflict('ticket_id')
-        .ignore();
-    });
-  }
-
   async classifications(ticketIds: readonly number[]): Promise<Map<number, StoredClassification>> {
     if (!ticketIds.length) return new Map();
     const rows = await this.db.rows<{

@@ -1,5 +1,6 @@
 import type { TicketState } from '../../engine/ticket-engine.js';
 import type { StepInstance } from '../../engine/workflow.js';
+import type { Classification } from '../routing/routing-records.js';
 
 /** The types the ticket repository speaks: rows mapped to these in `ticket-rows.ts`, nowhere else. */
 
@@ -156,7 +157,13 @@ export interface NewTicketRecord {
 
 /** One unit of the ticket write path: a new ticket, or a change computed from `expectedRowVersion`. */
 export type TicketWrite =
-  | { kind: 'create'; ticket: NewTicketRecord; effects: TicketEffects }
+  | {
+      kind: 'create';
+      ticket: NewTicketRecord;
+      effects: TicketEffects;
+      /** What routing's rules set on the new ticket: stored in the ticket's own transaction (none: no row). */
+      classification?: Classification;
+    }
   | { kind: 'change'; ticketId: number; expectedRowVersion: number; columns: TicketColumns; effects: TicketEffects; firedTimerIds: readonly number[] };
 
 /** `stale`: the ticket changed since it was read; nothing was written, read it again and recompute. */

@@ -1,6 +1,7 @@
 import type { TicketState } from '../../engine/ticket-engine.js';
 import type { StepInstance } from '../../engine/workflow.js';
 import type { SqlValue } from '../database.js';
+import type { Classification } from '../routing/routing-records.js';
 import type { Customer, NotificationWrite, PendingTimerView, StepLogEntry, TicketColumns, TicketFacts, TicketRecord, TimerWrite } from './ticket-records.js';
 
 /** Rows of the ticket tables as the drivers answer them, and their one mapping to and from the records. */
@@ -304,3 +305,9 @@ export const SIGNAL_RAISE = 'INSERT INTO signals (name, raised_by, raised_at, up
 export const SIGNAL_DELIVERIES_INSERT = 'INSERT INTO signal_deliveries (signal_id, ticket_id, delivered_at)';
 /** A ticket's state keeps the signals it had, so none comes twice; the key keeps the count honest all the same. */
 export const SIGNAL_DELIVERIES_TAIL = ' ON CONFLICT (signal_id, ticket_id) DO NOTHING';
+/** A new ticket's classification (routing), written with the ticket. */
+export const CLASSIFICATION_INSERT = 'INSERT INTO ticket_classifications (ticket_id, rule, value_json, created_at)';
+
+export function classificationValues(ticketId: number, value: Classification, createdAt: number): SqlValue[] {
+  return [ticketId, value.rule, JSON.stringify(value), createdAt];
+}

@@ -4,6 +4,7 @@ import type { BatchWriter, Outcome } from '../write-queue.js';
 import type { Knex } from 'knex';
 import type { Customer, NewTicketRecord, TicketEffects, TicketWrite, TicketWriteResult } from './ticket-records.js';
 import {
+  classificationValues,
   columnValues,
   customerOf,
   notificationValues,
@@ -16,6 +17,7 @@ import {
   STEP_LOG_INSERT,
   STEP_LOG_UPSERT,
   STEP_LOG_VALUES,
+  CLASSIFICATION_INSERT,
   FACT_COLUMNS,
   FACT_TYPES,
   TICKET_INSERT,
@@ -51,6 +53,7 @@ function writeOnSqlite(sqlite: SqliteStatements, unit: TicketWrite): Outcome<Tic
     const [row] = sqlite.prepare(TICKET_INSERT).all(newTicketValues(ticket, customer.id).map(bindable)) as Array<{ id: number }>;
     const id = Number(row!.id);
     writeEffectsOnSqlite(run, id, unit.effects, [], ticket.createdAt);
+    if (unit.classification) run(`${CLASSIFICATION_INSERT} VALUES (?, ?, ?, ?)`, classificationValues(id, unit.classification, ticket.createdAt));
     return { ok: true, value: { kind: 'created', id, customer } };
   }
   const changed = run(TICKET_UPDATE, [...columnValues(unit.columns), unit.ticketId, unit.expectedRowVersion]).changes;
@@ -85,6 +88,7 @@ function sqliteCustomer(sqlite: SqliteStatements, ticket: NewTicketRecord): Cust
 async function writeOnPostgres(trx: Transaction, units: readonly TicketWrite[]): Promise<Array<Outcome<TicketWriteResult>>> {
   const outcomes: Array<Outcome<TicketWriteResult>> = new Array(units.length);
   const stored: Stored[] = [];
+  const classifications: SqlValue[][] = [];
   const changes = units.flatMap((unit, index) => (unit.kind === 'change' ? [{ unit, index }] : []));
   // A ticket changed twice in one batch: the second is computed from a version the first replaces.
   const seen = new Set<number>();
@@ -119,6 +123,7 @@ async function writeOnPostgres(trx: Transaction, units: readonly TicketWrite[]):
     const id = Number(row!.id);
     outcomes[index] = { ok: true, value: { kind: 'created', id, customer } };
     stored.push({ index, ticketId: id, effects: unit.effects, firedTimerIds: [], at: unit.ticket.createdAt });
+    if (unit.classification) classifications.push(classificationValues(id, unit.classification, unit.ticket.createdAt));
   }
   for (const { firedTimerIds, at } of stored) {
     if (firedTimerIds.length) await trx.raw(`UPDATE timers SET fired_at = ? WHERE id IN (${listSql(firedTimerIds.length)}) AND fired_at IS NULL AND cancelled_at IS NULL`, [at, ...firedTimerIds]);
@@ -129,6 +134,7 @@ async function writeOnPostgres(trx: Transaction, units: readonly TicketWrite[]):
   const deliveries = stored.flatMap((s) => (s.effects.signals ?? []).map((signal) => [signal, s.ticketId, s.at]));
   await writeRows(trx, SIGNAL_DELIVERIES_INSERT, deliveries, SIGNAL_DELIVERIES_TAIL);
   for (const s of stored) for (const name of s.effects.raised ?? []) await trx.raw(SIGNAL_RAISE, [name, `ticket ${s.ticketId}`, s.at]);
+  await writeRows(trx, CLASSIFICATION_INSERT, classifications);
   return outcomes;
 }
 

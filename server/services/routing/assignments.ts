@@ -1,10 +1,11 @@
 import type { RoutingRepository } from '../../data/routing/routing-repository.js';
-import type { AgentProfile, Assignment, LanePolicy, LaneSetting, Level, OpenSlot, Presence } from '../../data/routing/routing-records.js';
+import type { AgentProfile, Assignment, ChannelCounts, LanePolicy, LaneSetting, Level, OpenSlot, Presence } from '../../data/routing/routing-records.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { AuditLog } from '../audit/audit.js';
+import { CHANNELS } from '../tickets/channels.js';
 import { hasRole, type User } from '../users/users.js';
-import { rankAgents, ticketOrder, type Need } from './assignment-policy.js';
+import { rankAgents, ticketOrder, type Candidate, type Need } from './assignment-policy.js';
 import { PRIORITIES } from './classify.js';
 
 /** What routing knows of a ticket when it offers one of its steps. */
@@ -16,7 +17,8 @@ export type Decision = { kind: 'assigned'; agent: string } | { kind: 'flagged' }
 
 const SKILLS_MAX = 100;
 const SKILL_LENGTH = 100;
-const CAPACITY_MAX = 1000;
+/** The most tickets an agent may hold on one channel. */
+export const CAPACITY_MAX = 1000;
 /** How many of the best candidates a decision reads first: claims that lose a race move down this list. */
 const CANDIDATE_PAGE = 32;
 
@@ -55,33 +57,37 @@ export class Assignments {
     return setting;
   }
 
-  profiles(lane?: string): Promise<AgentProfile[]> {
-    return this.repository.profiles(lane);
+  /** Active people (the members of `lane` when given) with capacity and load listed for every channel. */
+  async profiles(lane?: string): Promise<AgentProfile[]> {
+    return (await this.repository.profiles(lane)).map((p) => ({ ...p, capacity: everyChannel(p.capacity), load: everyChannel(p.load) }));
   }
 
-  /** Skills, level and capacity of a user (admins; through PATCH /api/users/:id); audited. */
-  async setProfile(caller: User, userId: number, set: { skills?: string[]; level?: Level | null; capacity?: number }): Promise<AgentProfile> {
-    const current = (await this.repository.profiles()).find((p) => p.id === userId);
+  /**
+   * Skills, level and capacity of a user (admins; through PATCH /api/users/:id); audited. `capacity` is per
+   * channel (`{phone: 1, chat: 3}`: the channels named change, the others keep theirs), or one number for every
+   * channel.
+   */
+  async setProfile(caller: User, userId: number, set: { skills?: string[]; level?: Level | null; capacity?: number | ChannelCounts }): Promise<AgentProfile> {
+    const current = (await this.profiles()).find((p) => p.id === userId);
     if (!current) throw new NotFoundError(`no active user ${userId}`);
     const skills = set.skills && [...new Set(set.skills.map((s) => s.trim()).filter(Boolean))];
     if (skills && (skills.length > SKILLS_MAX || skills.some((s) => s.length > SKILL_LENGTH)))
       throw new ValidationError(`at most ${SKILLS_MAX} skills of ${SKILL_LENGTH} characters`, [
         { field: 'skills', message: `at most ${SKILLS_MAX} of ${SKILL_LENGTH} characters` },
       ]);
-    if (set.capacity !== undefined && (!Number.isSafeInteger(set.capacity) || set.capacity < 0 || set.capacity > CAPACITY_MAX))
-      throw new ValidationError(`capacity must be from 0 to ${CAPACITY_MAX}`, [{ field: 'capacity', message: `must be from 0 to ${CAPACITY_MAX}` }]);
+    const capacity = set.capacity === undefined ? undefined : capacityOf(set.capacity);
     const after = {
       ...(skills ? { skills } : {}),
       ...(set.level !== undefined ? { level: set.level } : {}),
-      ...(set.capacity !== undefined ? { capacity: set.capacity } : {}),
+      ...(capacity ? { capacity: { ...current.capacity, ...capacity } } : {}),
     };
     const before = { skills: current.skills, level: current.level, capacity: current.capacity };
     await this.repository.setProfile(
       userId,
-      after,
+      { ...after, ...(capacity ? { capacity } : {}) },
       this.audit.entry(caller.email, 'user.routing', `user ${userId} ${current.email}`, before, { ...before, ...after }),
     );
-    return (await this.repository.profiles()).find((p) => p.id === userId)!;
+    return (await this.profiles()).find((p) => p.id === userId)!;
   }
 
   /** Presence, set by the user themselves or a manager; going offline returns their unstarted tickets to routing. */
@@ -111,11 +117,22 @@ export class Assignments {
     return new Set([...(await this.lanes()).values()].filter((l) => l.policy === 'push').map((l) => l.lane));
   }
 
+  /** Who could take the offer now, best first: the page of candidates a decision claims from first (a read only). */
+  async candidates(offer: Offer): Promise<Candidate[]> {
+    const page = await this.repository.candidates(offer.lane, {
+      channel: offer.channel,
+      skill: offer.need.type,
+      level: offer.need.level,
+      limit: CANDIDATE_PAGE,
+    });
+    return rankAgents(page, offer.need);
+  }
+
   /** Offers one step visit: the best agent whose claim holds; else flagged to the lead (once) and left in the queue. */
   async decide(offer: Offer): Promise<Decision> {
     const now = this.clock.now();
     const tried = new Set<number>();
-    const filter = { skill: offer.need.type, level: offer.need.level };
+    const filter = { channel: offer.channel, skill: offer.need.type, level: offer.need.level };
     // The best page first; when every claim on it lost a race, the rest of the lane.
     for (const limit of [CANDIDATE_PAGE, undefined]) {
       const page = await this.repository.candidates(offer.lane, { ...filter, ...(limit ? { limit } : {}) });
@@ -146,7 +163,7 @@ export class Assignments {
     if (!held.length) throw new NotFoundError(`ticket ${ticketId} has no routed step${visit === undefined ? '' : ` at visit ${visit}`}`);
     if (held.length > 1) throw new ValidationError('the ticket waits in several routed steps: say which visit', [{ field: 'visit', message: 'is required' }]);
     const slot = held[0]!;
-    const agent = (await this.repository.profiles(slot.lane)).find((p) => p.id === agentId);
+    const agent = (await this.profiles(slot.lane)).find((p) => p.id === agentId);
     if (!agent)
       throw new ValidationError(`user ${agentId} is not an active member of ${slot.lane}`, [{ field: 'agentId', message: `is not a member of ${slot.lane}` }]);
     const now = this.clock.now();
@@ -159,8 +176,14 @@ export class Assignments {
     );
     const note = { ticketId, kind: 'assignment' as const, recipient: agent.email, step: slot.step, message: `assigned to ${agent.email} by ${caller.email}` };
     const result = await this.repository.claim(slot, agentId, slot.agentId, now, note, entry);
-    if (result === 'full')
-      throw new ConflictError(`${agent.email} is not online or has no room (capacity ${agent.capacity})`, { agentId, capacity: agent.capacity });
+    if (result === 'full') {
+      const capacity = agent.capacity[slot.channel] ?? 0;
+      throw new ConflictError(`${agent.email} is not online or has no room on ${slot.channel} (capacity ${capacity})`, {
+        agentId,
+        channel: slot.channel,
+        capacity,
+      });
+    }
     if (result === 'taken') throw new ConflictError('the ticket was reassigned meanwhile; reload', { assignee: slot.agentEmail });
     return (await this.repository.assignment(ticketId, slot.visit))!;
   }
@@ -168,7 +191,7 @@ export class Assignments {
   /** A ticket's routed steps, each with the lane members a lead may give it to. */
   async routedSteps(ticketId: number): Promise<Array<{ slot: Assignment; members: AgentProfile[] }>> {
     const slots = await this.repository.assignments([ticketId]);
-    return Promise.all(slots.map(async (slot) => ({ slot, members: await this.repository.profiles(slot.lane) })));
+    return Promise.all(slots.map(async (slot) => ({ slot, members: await this.profiles(slot.lane) })));
   }
 
   /** The assignee starts work: the ticket stays theirs when they go offline. */
@@ -187,4 +210,22 @@ export class Assignments {
       }))
       .sort(ticketOrder);
   }
+}
+
+/** Every known channel with its count (0 where none is set): what a profile shows and the audit records. */
+function everyChannel(counts: ChannelCounts): ChannelCounts {
+  return Object.fromEntries([...CHANNELS, ...Object.keys(counts).filter((c) => !(CHANNELS as readonly string[]).includes(c))].map((c) => [c, counts[c] ?? 0]));
+}
+
+/** A capacity as given: one number is every channel's; each channel must be a known one, from 0 to CAPACITY_MAX. */
+function capacityOf(given: number | ChannelCounts): ChannelCounts {
+  const entries = typeof given === 'number' ? CHANNELS.map((c) => [c, given] as const) : Object.entries(given);
+  for (const [channel, value] of entries) {
+    const field = typeof given === 'number' ? 'capacity' : `capacity.${channel}`;
+    if (!(CHANNELS as readonly string[]).includes(channel))
+      throw new ValidationError(`capacity: "${channel}" is not a channel`, [{ field, message: `must be one of ${CHANNELS.join(', ')}` }]);
+    if (!Number.isSafeInteger(value) || value < 0 || value > CAPACITY_MAX)
+      throw new ValidationError(`capacity must be from 0 to ${CAPACITY_MAX}`, [{ field, message: `must be from 0 to ${CAPACITY_MAX}` }]);
+  }
+  return Object.fromEntries(entries);
 }

@@ -19,6 +19,15 @@ export interface RuleTrial {
 
 export const MAX_RULES = 200;
 export const TRIAL_MAX = 1000;
+/** Bounds on one rule, the same through the API and the pages: [most items, longest item]. */
+export const RULE_LIMITS = {
+  name: 200,
+  keywords: [200, 200],
+  channels: [20, 40],
+  tags: [100, 100],
+  type: 100,
+  setTags: [50, 100],
+} as const;
 
 /** Classification at intake: the ordered rule set, its trial run, what it set on a ticket and agents' corrections. */
 export class RoutingRules {
@@ -64,13 +73,14 @@ export class RoutingRules {
     return { tested: tickets.length, changed };
   }
 
-  /** Classifies a new ticket and stores what was set and by which rule (nothing while there are no rules). */
-  async classifyNew(ticketId: number, intake: Intake): Promise<Classification | undefined> {
+  /**
+   * What the rules make of a new ticket (nothing while there are none): the ticket runtime writes it in the
+   * ticket's own transaction, so no ticket is ever stored unclassified, nor a classification without its ticket.
+   */
+  async classifyIntake(intake: Intake): Promise<Classification | undefined> {
     this.cached ??= await this.repository.rules();
     if (!this.cached.length) return undefined;
-    const value = classify(this.cached, intake);
-    await this.repository.saveClassification(ticketId, value, this.clock.now());
-    return value;
+    return classify(this.cached, intake);
   }
 
   /** Rules saved by another process are seen after this. */
@@ -104,6 +114,25 @@ function checkRules(rules: readonly Rule[]): void {
     if (!name) throw new ValidationError('a rule needs a name', [{ field: `rules.${i}.name`, message: 'is empty' }]);
     if (names.has(name)) throw new ValidationError(`two rules are named "${name}"`, [{ field: `rules.${i}.name`, message: 'is used by an earlier rule' }]);
     names.add(name);
+    if (name.length > RULE_LIMITS.name)
+      throw new ValidationError(`rule ${i + 1}: a name of at most ${RULE_LIMITS.name} characters`, [
+        { field: `rules.${i}.name`, message: `at most ${RULE_LIMITS.name} characters` },
+      ]);
+    const lists: Array<[string, readonly string[] | undefined, readonly [number, number]]> = [
+      ['when.keywords', rule.when.keywords, RULE_LIMITS.keywords],
+      ['when.channels', rule.when.channels, RULE_LIMITS.channels],
+      ['when.tags', rule.when.tags, RULE_LIMITS.tags],
+      ['set.tags', rule.set.tags, RULE_LIMITS.setTags],
+    ];
+    for (const [field, list, [most, longest]] of lists)
+      if (list && (list.length > most || list.some((item) => !item.trim() || item.length > longest)))
+        throw new ValidationError(`rule "${name}": ${field} takes at most ${most} entries of 1 to ${longest} characters`, [
+          { field: `rules.${i}.${field}`, message: `at most ${most} entries of 1 to ${longest} characters` },
+        ]);
+    if (rule.set.type !== undefined && (!rule.set.type.trim() || rule.set.type.length > RULE_LIMITS.type))
+      throw new ValidationError(`rule "${name}": a type of 1 to ${RULE_LIMITS.type} characters`, [
+        { field: `rules.${i}.set.type`, message: `1 to ${RULE_LIMITS.type} characters` },
+      ]);
     if (!Object.values(rule.set).some((v) => v !== undefined))
       throw new ValidationError(`rule "${name}" sets nothing`, [{ field: `rules.${i}.set`, message: 'set at least one of type, level, priority, tags' }]);
   });

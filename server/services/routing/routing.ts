@@ -1,11 +1,11 @@
 import type { RoutingRepository } from '../../data/routing/routing-repository.js';
 import type { RuleRepository } from '../../data/routing/rule-repository.js';
-import type { AgentProfile, Assignment, Presence, StoredClassification } from '../../data/routing/routing-records.js';
+import type { AgentProfile, Assignment, Classification, Presence, StoredClassification } from '../../data/routing/routing-records.js';
 
 export type { AgentProfile, Assignment };
 import type { Clock } from '../../shared/clock.js';
 import type { AuditLog } from '../audit/audit.js';
-import type { StoredTicket, TicketListener } from '../tickets/ticket-runtime.js';
+import type { StoredTicket, TicketIntake, TicketListener } from '../tickets/ticket-runtime.js';
 import type { User } from '../users/users.js';
 import { Assignments, type Offer } from './assignments.js';
 import { RoutingRules } from './routing-rules.js';
@@ -26,9 +26,10 @@ export interface RoutingAnnotation {
 const SWEEP_BATCH = 200;
 
 /**
- * Routing: classification at intake and assignment in push lanes, told of every stored ticket by the ticket
- * runtime (`TicketListener`), plus a background pass (started with the server) that drops silent agents to
- * offline and offers waiting steps again as room appears.
+ * Routing: classification at intake and assignment in push lanes, hooked into the ticket runtime
+ * (`TicketListener`): a new ticket's classification is computed before it is written and stored in the same
+ * transaction; every stored ticket is then routed. A background pass (started with the server) drops silent
+ * agents to offline and offers waiting steps again as room appears.
  */
 export class Routing implements TicketListener {
   readonly rules: RoutingRules;
@@ -48,10 +49,13 @@ export class Routing implements TicketListener {
     this.assignments = new Assignments(repository, audit, clock);
   }
 
+  /** A new ticket's classification, written with the ticket (a failure here fails the creation: nothing is written). */
+  classify(intake: TicketIntake): Promise<Classification | undefined> {
+    return this.rules.classifyIntake(intake);
+  }
+
   async stored(ticket: StoredTicket): Promise<void> {
     try {
-      if (ticket.created)
-        await this.rules.classifyNew(ticket.id, { subject: ticket.subject, channel: ticket.channel, vip: ticket.state.vip, fields: ticket.fields });
       await this.route(ticket);
     } catch (error) {
       this.onError(error);
@@ -69,19 +73,19 @@ export class Routing implements TicketListener {
     const push = await this.assignments.pushLanes();
     const slots = open.flatMap((v) => {
       const lane = ticket.workflow.steps[v.step]?.owner;
-      return lane && push.has(lane) ? [{ ticketId: ticket.id, visit: v.visit, step: v.step, lane }] : [];
+      return lane && push.has(lane) ? [{ ticketId: ticket.id, visit: v.visit, step: v.step, lane, channel: ticket.channel }] : [];
     });
     if (!slots.length) return;
     await this.repository.openSlots(slots, this.clock.now());
     const classification = (await this.rules.of([ticket.id])).get(ticket.id);
     for (const slot of slots) {
       const held = await this.repository.assignment(slot.ticketId, slot.visit);
-      if (held && held.agentId === null) await this.assignments.decide(this.offer(held, ticket.channel, classification));
+      if (held && held.agentId === null) await this.assignments.decide(this.offer(held, classification));
     }
   }
 
-  private offer(slot: Assignment, channel: string, classification: StoredClassification | undefined): Offer {
-    return { ...slot, need: { type: classification?.type ?? null, level: classification?.level ?? null, channel } };
+  private offer(slot: Assignment, classification: StoredClassification | undefined): Offer {
+    return { ...slot, need: { type: classification?.type ?? null, level: classification?.level ?? null, channel: slot.channel } };
   }
 
   /** Presence (the user, or a lead); going offline returns their unstarted tickets, offered to others at once. */
@@ -100,10 +104,9 @@ export class Routing implements TicketListener {
   async offerWaiting(): Promise<number> {
     const waiting = await this.assignments.waiting(SWEEP_BATCH);
     const classifications = await this.rules.of(waiting.map((w) => w.ticketId));
-    const channels = await this.repository.channels(waiting.map((w) => w.ticketId));
     let assigned = 0;
     for (const slot of waiting) {
-      const decision = await this.assignments.decide(this.offer(slot, channels.get(slot.ticketId) ?? '', classifications.get(slot.ticketId)));
+      const decision = await this.assignments.decide(this.offer(slot, classifications.get(slot.ticketId)));
       if (decision.kind === 'assigned') assigned++;
     }
     return assigned;

@@ -15,7 +15,7 @@ import {
 import { WALL_CLOCK } from '../../engine/time/business-calendar.js';
 import { isSignal } from '../../engine/ticket-triggers.js';
 import type { Workflow } from '../../engine/workflow.js';
-import type { DueTimer, TicketCursor, TicketEffects, TicketQuery, TicketRecord, TicketWrite } from '../../data/tickets/ticket-records.js';
+import type { DueTimer, TicketCursor, TicketEffects, TicketRecord, TicketWrite } from '../../data/tickets/ticket-records.js';
 import type { TicketRepository } from '../../data/tickets/ticket-repository.js';
 import type { WorkflowLibrary, WorkflowVersion } from '../workflows/workflow-library.js';
 import { CHANNELS } from './channels.js';
@@ -27,65 +27,8 @@ import { TicketReads } from './ticket-reads.js';
 import type { Ticket, TicketDetail } from './ticket-views.js';
 
 export type { DueTimer, TicketQuery } from '../../data/tickets/ticket-records.js';
-
-/** What a list of tickets is asked for: filters, a page size and where the page starts. */
-export type TicketListQuery = Omit<TicketQuery, 'after'> & { cursor?: string };
-
-export interface NewTicket {
-  workflow: string;
-  channel: string;
-  subject: string;
-  customer: { name: string; externalId?: string };
-  vip?: boolean;
-  fields?: Record<string, unknown>;
-}
-
-export interface TicketEvent {
-  type: string;
-  fields?: Record<string, unknown>;
-  /** The revision the caller saw; a stale one is refused with a conflict and nothing is written. */
-  expectedRevision?: number;
-  /** The step whose action this is (a page's form): an event of another step is refused, though allowed. */
-  step?: string;
-  /** The instance of a multi-instance step it finishes (1-based; absent: the first still open). */
-  instance?: number;
-}
-
-export interface FiredTimers {
-  /** The timers this call fired; the others had fired or been cancelled already. */
-  fired: DueTimer[];
-  /** Timers whose ticket the engine could not move on: left pending (and claimed), with the reason (an incident, for the scheduler). */
-  failed: Array<{ timer: DueTimer; error: unknown }>;
-}
-
-/**
- * A change the engine computed from one read of the ticket (none: only timers to mark, or with `nothing`, no
- * write at all); `fired` names the timer rows it fires, `signals` the signals it delivers.
- */
-export interface Computed {
-  moved: Advance | undefined;
-  fired?: readonly number[];
-  signals?: number[];
-  nothing?: true;
-}
-
-/**
- * Told of each ticket once it is stored (created or changed), before the caller is answered: routing
- * classifies new tickets and offers them to agents. It handles its own failures; a ticket's change never fails for it.
- */
-export interface TicketListener {
-  stored(ticket: StoredTicket): Promise<void>;
-}
-
-export interface StoredTicket {
-  id: number;
-  workflow: WorkflowVersion['workflow'];
-  state: TicketRecord['state'];
-  channel: string;
-  subject: string;
-  fields: Record<string, unknown>;
-  created: boolean;
-}
+export type { Computed, FiredTimers, NewTicket, StoredTicket, TicketEvent, TicketIntake, TicketListener, TicketListQuery } from './ticket-contracts.js';
+import type { Computed, FiredTimers, NewTicket, TicketEvent, TicketListener, TicketListQuery } from './ticket-contracts.js';
 
 /** Another process changed the ticket between our read and our write this many times in a row: give up. */
 const MAX_ATTEMPTS = 8;
@@ -156,7 +99,13 @@ export class TicketRuntime {
       createdAt: now,
       columns,
     };
-    const result = await this.repository.write({ kind: 'create', ticket, effects: this.owned(effectsOf(workflow, started, undefined, now, reworkFrom)) });
+    const classification = await this.listener?.classify({ subject: input.subject, channel: input.channel, vip: started.state.vip, fields: started.fields });
+    const result = await this.repository.write({
+      kind: 'create',
+      ticket,
+      effects: this.owned(effectsOf(workflow, started, undefined, now, reworkFrom)),
+      ...(classification ? { classification } : {}),
+    });
     if (result.kind !== 'created') throw new Error(`a new ticket was answered ${result.kind}`);
     const record: TicketRecord = {
       ...ticket,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHANNELS } from '../../services/tickets/channels.js';
 import { ROLES } from '../../services/users/users.js';
 
 // Bodies are strict: a misspelt `active` must fail loudly rather than leave someone signed in. They give the
@@ -32,7 +33,15 @@ export const UserPatchBody = z
     lanes: z.array(z.string().max(1000)).max(1000).optional().describe('the SOP roles (lanes) the user takes on; replaces the list'),
     skills: z.array(z.string().max(1000)).max(1000).optional().describe('routing: problem types, languages, `channel:<channel>`; replaces the list'),
     level: z.enum(['L1', 'L2', 'L3']).nullable().optional().describe('routing: the highest level of problem the user handles'),
-    capacity: z.number().int().min(0).max(1000).optional().describe('routing: how many tickets routing may give the user at once'),
+    capacity: z
+      .union([
+        z.number().int().min(0).max(1000).describe('the same on every channel'),
+        z.partialRecord(z.enum(CHANNELS), z.number().int().min(0).max(1000)).describe('per channel; channels not named keep theirs'),
+      ])
+      .optional()
+      .describe(
+        'routing: how many tickets routing may give the user at once on each channel, e.g. {"phone": 1, "chat": 3, "email": 10}; one number: every channel',
+      ),
   })
   .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one of role, active, lanes, skills, level, capacity' });
 
@@ -69,7 +78,7 @@ export const PersonSchema = z.object({
   lanes: z.array(z.string()),
   skills: z.array(z.string()).optional(),
   level: z.enum(['L1', 'L2', 'L3']).nullable().optional(),
-  capacity: z.number().int().optional(),
+  capacity: z.record(z.string(), z.number().int()).optional().describe('routing: per channel, every channel listed (0: none)'),
 });
 
 export const PersonListSchema = z.object({ items: z.array(PersonSchema) });

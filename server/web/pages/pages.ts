@@ -21,7 +21,7 @@ import { managerRoutes } from './routes/manager.routes.js';
 import { notificationRoutes } from './routes/notifications.routes.js';
 import { queueRoutes } from './routes/queue.routes.js';
 import { reportRoutes } from './routes/reports.routes.js';
-import { routingRoutes } from './routes/routing.routes.js';
+import { routingRoutes, RULES_FORM_PATH, rulesFormBody } from './routes/routing.routes.js';
 import { signInRoutes } from './routes/sign-in.routes.js';
 import { ticketRoutes } from './routes/ticket.routes.js';
 import { workflowPageRoutes, workflowUploadPath } from './routes/workflows.routes.js';
@@ -59,6 +59,8 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
   // API paths never reach the pages' middleware: their 404 stays JSON.
   router.use((req, _res, next) => next(isApiPath(req.path) ? 'router' : undefined));
   router.use(pageContext(app));
+  // The rule editor posts every rule's fields at once: its own, larger bounds (managers only; read first, so the next one skips it).
+  router.post(RULES_FORM_PATH, requireRole('manager'), rulesFormBody());
   router.use(express.urlencoded({ extended: false, limit: FORM_LIMIT }));
   // The multipart forms (a workbook, a BPMN file) are read here, managers only, so their CSRF field is checked below.
   router.post(importUploadPath, requireRole('manager'), workbookUpload(app.executionTables.workbookLimits.uploadBytes));

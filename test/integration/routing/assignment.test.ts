@@ -1,7 +1,15 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { openSopflow } from '../../../server/sopflow.js';
 import type { User } from '../../../server/services/users/users.js';
-import { eachDatabase } from '../../helpers/databases.js';
+import { childScript } from '../../helpers/child-scripts.js';
+import { eachDatabase, type TestDatabase } from '../../helpers/databases.js';
 import { openTestSopflow, testConfig } from '../../helpers/sopflow.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const INTAKE = childScript('test/integration/routing/support/intake-process.ts');
 
 type TestApp = Awaited<ReturnType<typeof openTestSopflow>>;
 
@@ -17,11 +25,17 @@ async function person(app: TestApp, email: string, role: 'agent' | 'manager' = '
 
 const newTicket = (subject: string, vip = false) => ({ workflow: 'customer-inquiry', channel: 'chat', subject, customer: { name: 'Wang' }, vip });
 
-async function loads(app: TestApp): Promise<Map<string, { load: number; capacity: number; held: number }>> {
+/** Per agent, on one channel: the load routing counts, the capacity, and the assignments actually held. */
+async function loads(app: TestApp, channel = 'chat'): Promise<Map<string, { load: number; capacity: number; held: number }>> {
   const profiles = await app.routing.assignments.profiles(LANE);
-  const held = await app.db.knex('ticket_assignments').whereNotNull('agent_id').groupBy('agent_id').select('agent_id', app.db.knex.raw('COUNT(*) AS n'));
+  const held = await app.db
+    .knex('ticket_assignments')
+    .whereNotNull('agent_id')
+    .where('channel', channel)
+    .groupBy('agent_id')
+    .select('agent_id', app.db.knex.raw('COUNT(*) AS n'));
   const count = new Map((held as Array<{ agent_id: number; n: number | string }>).map((r) => [r.agent_id, Number(r.n)]));
-  return new Map(profiles.map((p) => [p.email, { load: p.load, capacity: p.capacity, held: count.get(p.id) ?? 0 }]));
+  return new Map(profiles.map((p) => [p.email, { load: p.load[channel]!, capacity: p.capacity[channel]!, held: count.get(p.id) ?? 0 }]));
 }
 
 eachDatabase('routing: classification and assignment', (database) => {
@@ -37,7 +51,9 @@ eachDatabase('routing: classification and assignment', (database) => {
   });
   afterEach(() => app.close());
 
-  async function team(members: Array<{ email: string; skills: string[]; level: 'L1' | 'L2' | 'L3'; capacity: number }>): Promise<User[]> {
+  async function team(
+    members: Array<{ email: string; skills: string[]; level: 'L1' | 'L2' | 'L3'; capacity: number | Record<string, number> }>,
+  ): Promise<User[]> {
     await app.routing.assignments.setLane(lead, LANE, 'push', LEAD);
     const users: User[] = [];
     for (const m of members) {
@@ -70,6 +86,60 @@ eachDatabase('routing: classification and assignment', (database) => {
       [other.id, null],
       [ticket.id, 'all refunds'],
     ]);
+  });
+
+  test("the classification is written in the ticket's own transaction: when classifying or storing it fails, nothing is written", async () => {
+    const counts = async () => {
+      const out: Record<string, number> = {};
+      for (const table of ['tickets', 'customers', 'step_log', 'timers', 'notifications', 'ticket_classifications']) {
+        const [row] = await app.db.knex(table).count({ n: '*' });
+        out[table] = Number((row as { n: number | string }).n);
+      }
+      return out;
+    };
+    await app.tickets.create(newTicket('我要退款'), 'api');
+    const before = await counts();
+    expect(before.ticket_classifications).toBe(before.tickets);
+
+    // A rule set that throws while a ticket comes in: the creation fails, and leaves nothing behind.
+    const rules = app.routing.rules;
+    const classifyIntake = rules.classifyIntake.bind(rules);
+    rules.classifyIntake = () => Promise.reject(new Error('a rule failed'));
+    try {
+      await expect(app.tickets.create(newTicket('我要退款 again'), 'api')).rejects.toThrow('a rule failed');
+    } finally {
+      rules.classifyIntake = classifyIntake;
+    }
+    expect(await counts()).toEqual(before);
+
+    // The classification's row cannot be written (a crash between the two would be the same): no ticket either.
+    const db = database();
+    const refuse =
+      db.name === 'postgres'
+        ? [
+            `CREATE FUNCTION refuse_classification() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'classification refused'; END $$`,
+            'CREATE TRIGGER refuse_classification BEFORE INSERT ON ticket_classifications FOR EACH ROW EXECUTE FUNCTION refuse_classification()',
+          ]
+        : [`CREATE TRIGGER refuse_classification BEFORE INSERT ON ticket_classifications BEGIN SELECT RAISE(ABORT, 'classification refused'); END`];
+    for (const sql of refuse) await app.db.knex.raw(sql);
+    try {
+      // (Not `toThrow`: better-sqlite3 makes its errors with the constructor of the first test file that loaded it in
+      // this jest worker, another realm's, which `toThrow` does not take for an error.)
+      await expect(app.tickets.create(newTicket('我要退款 once more'), 'api')).rejects.toMatchObject({
+        message: expect.stringContaining('classification refused'),
+      });
+      expect(await counts()).toEqual(before);
+    } finally {
+      await app.db.knex.raw(db.name === 'postgres' ? 'DROP TRIGGER refuse_classification ON ticket_classifications' : 'DROP TRIGGER refuse_classification');
+      if (db.name === 'postgres') await app.db.knex.raw('DROP FUNCTION refuse_classification()');
+    }
+
+    // Many at once, in one batch of writes: each ticket with its own classification.
+    const created = await Promise.all(Array.from({ length: 20 }, (_, i) => app.tickets.create(newTicket(i % 2 ? `退款 ${i}` : `hello ${i}`), 'api')));
+    const stored = await app.routing.rules.of(created.map((t) => t.id));
+    expect(created.map((t) => stored.get(t.id)?.rule ?? 'none')).toEqual(created.map((_, i) => (i % 2 ? 'refunds' : 'none')));
+    const after = await counts();
+    expect(after.ticket_classifications).toBe(after.tickets);
   });
 
   test('push lane: offered by skill and level, then load relative to capacity, then longest idle; nobody: flagged to the lead', async () => {
@@ -148,24 +218,94 @@ eachDatabase('routing: classification and assignment', (database) => {
     app.clock.advance(16 * MIN);
     await app.routing.sweep();
     const profile = (await app.routing.assignments.profiles(LANE)).find((p) => p.id === a!.id)!;
-    expect(profile).toMatchObject({ presence: 'offline', load: 0 });
+    expect(profile).toMatchObject({ presence: 'offline', load: { chat: 0 } });
     expect((await app.routing.annotateOne(ticket)).assignee).toBeUndefined();
   });
 
-  test('capacity holds under 50 concurrent routing decisions (two Sopflow instances on one database)', async () => {
-    await team(Array.from({ length: 5 }, (_, i) => ({ email: `agent${i}@agents.test`, skills: ['billing'], level: 'L1' as const, capacity: 3 })));
+  test('capacity per channel holds under 50 concurrent routing decisions (two Sopflow instances in one process)', async () => {
+    await team(
+      Array.from({ length: 5 }, (_, i) => ({ email: `agent${i}@agents.test`, skills: ['billing'], level: 'L1' as const, capacity: { chat: 3, email: 1 } })),
+    );
     const db = database();
-    // PostgreSQL: a second instance with its own pool; SQLite has one writer, so one instance.
+    // PostgreSQL: a second instance with its own pool; SQLite has one writer, so one instance (processes: the next test).
     const second = db.name === 'postgres' ? await openSopflow(testConfig(db), { clock: app.clock }) : app;
     try {
-      const created = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? second : app).tickets.create(newTicket(`退款 ${i}`), 'api')));
+      const created = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => (i % 2 ? second : app).tickets.create({ ...newTicket(`退款 ${i}`), channel: i % 5 ? 'chat' : 'email' }, 'api')),
+      );
       const annotated = await app.routing.annotate(created);
-      expect(annotated.filter((t) => t.assignee).length).toBe(15);
-      for (const [, load] of await loads(app)) if (load.capacity) expect(load).toEqual({ load: 3, capacity: 3, held: 3 });
-      const flagged = await app.db.knex('ticket_assignments').whereNull('agent_id').whereNotNull('flagged_at').count({ n: '*' });
-      expect(Number((flagged[0] as { n: number | string }).n)).toBe(35);
+      expect(annotated.filter((t) => t.assignee).length).toBe(15 + 5);
+      await expectCapacityHeld({ chat: 3, email: 1 });
+      expect(await flagged()).toBe(50 - 20);
     } finally {
       if (second !== app) await second.close();
     }
   });
+
+  test('capacity per channel holds under 50 concurrent routing decisions from two processes', async () => {
+    await team(
+      Array.from({ length: 5 }, (_, i) => ({
+        email: `agent${i}@agents.test`,
+        skills: ['billing'],
+        level: 'L1' as const,
+        capacity: { phone: 1, chat: 3, email: 2 },
+      })),
+    );
+    const db = database();
+    // 20 chats, 20 emails and 10 calls, split between the processes so that each takes every channel.
+    const channels = Array.from({ length: 50 }, (_, i) => (['chat', 'email', 'chat', 'email', 'phone'] as const)[i % 5]!);
+    const tickets = channels.map((channel, i) => ({ channel, subject: `退款 ${i}` }));
+    const processes = [tickets.filter((_, i) => i % 2 === 0), tickets.filter((_, i) => i % 2 === 1)].map((part) => intakeProcess(db, part));
+    await Promise.all(processes.map((p) => p.ready));
+    const reports = await Promise.all(processes.map((p) => p.run()));
+    expect(reports.map((r) => r.errors)).toEqual([[], []]);
+    expect(reports.flatMap((r) => r.created)).toHaveLength(50);
+    // 5 agents: 15 of the 20 chats, 10 of the 20 emails, 5 of the 10 calls; the rest flagged to the lead.
+    const held = (await app.db
+      .knex('ticket_assignments')
+      .whereNotNull('agent_id')
+      .groupBy('channel')
+      .select('channel', app.db.knex.raw('COUNT(*) AS n'))) as Array<{
+      channel: string;
+      n: number | string;
+    }>;
+    expect(Object.fromEntries(held.map((r) => [r.channel, Number(r.n)]))).toEqual({ chat: 15, email: 10, phone: 5 });
+    await expectCapacityHeld({ phone: 1, chat: 3, email: 2 });
+    expect(await flagged()).toBe(50 - 30);
+  }, 60_000);
+
+  /** Every agent full on each channel, and never past it: the load routing counts is what they hold. */
+  async function expectCapacityHeld(capacity: Record<string, number>): Promise<void> {
+    for (const [channel, room] of Object.entries(capacity))
+      for (const [email, load] of await loads(app, channel))
+        if (email !== LEAD) expect({ email, ...load }).toEqual({ email, load: room, capacity: room, held: room });
+  }
+
+  async function flagged(): Promise<number> {
+    const [row] = await app.db.knex('ticket_assignments').whereNull('agent_id').whereNotNull('flagged_at').count({ n: '*' });
+    return Number((row as { n: number | string }).n);
+  }
 });
+
+/** An intake process on the test database: resolves `ready` once it has opened it, then creates its tickets on `run()`. */
+function intakeProcess(database: TestDatabase, tickets: Array<{ channel: string; subject: string }>) {
+  const { NODE_OPTIONS: _, ...env } = process.env;
+  const child = spawn(process.execPath, [INTAKE], {
+    cwd: ROOT,
+    env: { ...env, ...database.env, INTAKE_TICKETS: JSON.stringify(tickets) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const read = (): Promise<string> => once(lines, 'line').then(([line]) => String(line));
+  const exited = once(child, 'exit');
+  return {
+    ready: read(),
+    async run(): Promise<{ created: number[]; errors: string[] }> {
+      const report = read();
+      child.stdin.end('go\n');
+      const [code] = (await exited) as [number | null];
+      if (code !== 0) throw new Error(`an intake process exited with ${code}`);
+      return JSON.parse(await report) as { created: number[]; errors: string[] };
+    },
+  };
+}

@@ -76,8 +76,19 @@ eachDatabase('routing API', (database) => {
     const managerId = (await server.app.users.byEmail(MANAGER)).id;
     for (const id of [agentId, managerId]) {
       const patched = await server.call('PATCH', `/api/users/${id}`, { token: admin, json: { lanes: [LANE], skills: ['billing'], level: 'L2', capacity: 1 } });
-      expect(patched.body).toMatchObject({ lanes: [LANE], skills: ['billing'], level: 'L2', capacity: 1 });
+      // One number: every channel.
+      expect(patched.body).toMatchObject({ lanes: [LANE], skills: ['billing'], level: 'L2', capacity: { phone: 1, chat: 1, email: 1, 'self-service': 1 } });
     }
+    // Per channel: the channels named change, the others keep theirs; an unknown channel or a bad number is refused.
+    const perChannel = await server.call('PATCH', `/api/users/${managerId}`, { token: admin, json: { capacity: { phone: 0, email: 10 } } });
+    expect(perChannel.body.capacity).toEqual({ phone: 0, chat: 1, email: 10, social: 1, app: 1, store: 1, 'self-service': 1 });
+    for (const capacity of [{ fax: 1 }, { chat: -1 }, { chat: 1.5 }, 1001, '3'])
+      expect((await server.call('PATCH', `/api/users/${managerId}`, { token: admin, json: { capacity } })).body.error.code).toBe('validation_failed');
+    expect((await server.app.audit.page()).items[0]).toMatchObject({
+      action: 'user.routing',
+      before: { capacity: expect.objectContaining({ phone: 1, email: 1 }) },
+      after: { capacity: expect.objectContaining({ phone: 0, email: 10, chat: 1 }) },
+    });
     expect((await server.call('PUT', '/api/routing/lanes', { token: manager, json: { lane: LANE, policy: 'push', lead: MANAGER } })).status).toBe(200);
     await server.call('PUT', `/api/users/${agentId}/presence`, { json: { status: 'online' } });
     const first = await server.call('POST', '/api/tickets', { json: ticket('hello') });
@@ -89,7 +100,11 @@ eachDatabase('routing API', (database) => {
     expect((await server.call('GET', `/api/tickets/${second.body.id}`)).body.assignee.email).toBe(MANAGER);
 
     const agents = await server.call('GET', '/api/routing/agents', { token: manager });
-    expect(agents.body.items.find((a: { id: number }) => a.id === agentId)).toMatchObject({ load: 1, capacity: 1, presence: 'online' });
+    expect(agents.body.items.find((a: { id: number }) => a.id === agentId)).toMatchObject({
+      load: { chat: 1, email: 0 },
+      capacity: { chat: 1, email: 1 },
+      presence: 'online',
+    });
     const full = await server.call('POST', `/api/tickets/${second.body.id}/assign`, { token: manager, json: { agentId } });
     expect(full.status).toBe(409);
     expect((await server.call('POST', `/api/tickets/${first.body.id}/start`)).status).toBe(200);

@@ -3,7 +3,12 @@ import { AGENT, MANAGER, PEOPLE, startTestServer, type TestServer } from '../../
 import { FormClient } from '../web/support/form-client.js';
 
 const LANE = '客服专员 Agent';
-const RULES = JSON.stringify([{ name: '退款规则', when: { keywords: ['退款'] }, set: { type: 'billing', level: 'L1' } }]);
+const RULES = [{ name: '退款规则', when: { keywords: ['退款'] }, set: { type: 'billing', level: 'L1' as const } }];
+/** The rule editor's form for one card, as a browser posts it. */
+const card = (i: number, fields: Record<string, string>) => Object.fromEntries(Object.entries(fields).map(([k, v]) => [`rules.${i}.${k}`, v]));
+const REFUNDS = card(0, { name: '退款规则', keywords: '退款', type: 'billing', level: 'L1' });
+const tested = (html: string) => /name="tested" value="([^"]+)"/.exec(html)?.[1];
+const cards = (html: string) => [...html.matchAll(/id="rule-\d+-name" name="rules\.\d+\.name" value="([^"]*)"/g)].map((m) => m[1]);
 
 eachDatabase('pages: /routing', (database) => {
   let server: TestServer;
@@ -12,41 +17,80 @@ eachDatabase('pages: /routing', (database) => {
   });
   afterEach(() => server.close());
 
-  test('a manager tests a rule set on recent tickets, saves it, sees hits and corrections; sets a lane to push (中文)', async () => {
+  test('a manager builds rules in the structured editor, sees the trial before saving, then hits and corrections; sets a lane to push (中文)', async () => {
     await server.app.tickets.create({ workflow: 'customer-inquiry', channel: 'chat', subject: '我要退款', customer: { name: 'Li' } }, AGENT);
     const manager = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
     const page = await manager.get('/routing');
     expect(page.status).toBe(200);
     expect(page.html).toContain('分类规则');
+    expect(page.html).toContain('data-testid="rule-editor-empty"');
     expect(page.html).toContain(LANE);
     expect(page.html).not.toContain('routing-webhooks');
 
-    const trial = await manager.post('/routing/rules', { rules: RULES, limit: '10', action: 'test' });
-    expect(trial.status).toBe(200);
-    expect(trial.html).toContain('已测试 1 张工单：1 张会改变');
-    expect(trial.html).toMatch(/data-testid="routing-trial"[\s\S]*我要退款[\s\S]*rule: 退款规则/);
+    // Add, move and remove cards: the draft comes back as posted, nothing is saved.
+    const added = await manager.post('/routing/rules', { count: '0', action: 'add' });
+    expect(added.status).toBe(200);
+    expect(cards(added.html)).toEqual(['']);
+    const two = await manager.post('/routing/rules', { count: '1', ...REFUNDS, action: 'add' });
+    expect(cards(two.html)).toEqual(['退款规则', '']);
+    const named = { count: '2', ...REFUNDS, ...card(1, { name: 'VIP 投诉', keywords: '投诉, complaint', vip: 'yes', channels: 'phone', priority: 'urgent' }) };
+    const moved = await manager.post('/routing/rules', { ...named, action: 'up:1' });
+    expect(cards(moved.html)).toEqual(['VIP 投诉', '退款规则']);
+    expect(moved.html).toMatch(/name="rules\.0\.vip"><option value="">所有客户<\/option><option value="yes" selected>仅 VIP/);
+    expect(moved.html).toMatch(/name="rules\.0\.channels" value="phone" checked> 热线电话/);
+    expect(moved.html).toContain('data-testid="rule-editor-unsaved"');
+    expect(cards((await manager.post('/routing/rules', { ...named, action: 'remove:0' })).html)).toEqual(['VIP 投诉']);
     expect((await server.app.routing.rules.list()).length).toBe(0);
 
-    const bad = await manager.post('/routing/rules', { rules: '[{"name": ', action: 'save' });
+    // Test: the trial on the newest tickets, and the digest of what was tested.
+    const trial = await manager.post('/routing/rules', { count: '1', ...REFUNDS, limit: '10', action: 'test' });
+    expect(trial.status).toBe(200);
+    expect(trial.html).toContain('已测试 1 张工单：1 张会改变');
+    expect(trial.html).toMatch(/data-testid="routing-trial"[\s\S]*我要退款[\s\S]*问题类型: billing · 级别: L1 · 优先级: 普通 · 规则：退款规则/);
+    expect(tested(trial.html)).toBeDefined();
+
+    // Save on a draft whose trial was not shown (never tested, or changed since): the trial first, nothing saved.
+    const unseen = await manager.post('/routing/rules', { count: '1', ...REFUNDS, 'rules.0.level': 'L2', tested: tested(trial.html)!, action: 'save' });
+    expect(unseen.status).toBe(200);
+    expect(unseen.html).toContain('data-testid="routing-review"');
+    expect(unseen.html).toContain('级别: L2 · 优先级: 普通 · 规则：退款规则');
+    expect((await server.app.routing.rules.list()).length).toBe(0);
+
+    // A card the service refuses is marked, with the reason.
+    const bad = await manager.post('/routing/rules', { count: '2', ...REFUNDS, ...card(1, { name: '退款规则', type: 'x' }), action: 'test' });
     expect(bad.status).toBe(400);
     expect(bad.html).toContain('data-testid="routing-problem"');
+    expect(bad.html).toMatch(/class="rule-card invalid" id="rule-2"/);
+    const empty = await manager.post('/routing/rules', { count: '1', ...card(0, { name: 'nothing', keywords: 'x' }), action: 'test' });
+    expect(empty.status).toBe(400);
 
-    expect(await manager.post('/routing/rules', { rules: RULES, action: 'save' })).toMatchObject({ status: 303, location: '/routing' });
+    expect(await manager.post('/routing/rules', { count: '1', ...REFUNDS, tested: tested(trial.html)!, action: 'save' })).toMatchObject({
+      status: 303,
+      location: '/routing#main',
+    });
+    expect(await server.app.routing.rules.list()).toEqual([{ ...RULES[0], hits: 0, corrections: 0 }]);
     const created = await server.call('POST', '/api/tickets', {
       json: { workflow: 'customer-inquiry', channel: 'chat', subject: '申请退款', customer: { name: 'Wu' } },
     });
     await server.call('PATCH', `/api/tickets/${created.body.id}/classification`, { json: { type: 'shipping' } });
     const after = await manager.get('/routing');
-    expect(after.html).toMatch(/<td>退款规则<\/td><td>keywords: 退款<\/td><td>type: billing; level: L1<\/td><td class="num">1<\/td><td class="num">1<\/td>/);
+    expect(after.html).toMatch(
+      /<td>退款规则<\/td><td>关键词或短语: 退款<\/td><td>问题类型: billing · 级别: L1<\/td><td class="num">1<\/td><td class="num">1<\/td>/,
+    );
+    expect(cards(after.html)).toEqual(['退款规则']);
+    expect(after.html).toMatch(/data-testid="rule-counts">命中 1 次，被纠正 1 次/);
 
     expect(await manager.post('/routing/lanes', { lane: LANE, policy: 'push', lead: MANAGER })).toMatchObject({ status: 303 });
     expect((await server.app.routing.assignments.lanes()).get(LANE)).toEqual({ lane: LANE, policy: 'push', lead: MANAGER });
-    expect((await manager.post('/routing/rules', { rules: RULES, action: 'save' }, { csrf: false })).status).toBe(403);
+    expect((await manager.post('/routing/rules', { count: '1', ...REFUNDS, action: 'save' }, { csrf: false })).status).toBe(403);
+    // Agents never reach the editor's larger form.
+    const agent = await FormClient.signedIn(server.url, PEOPLE.agent);
+    expect((await agent.post('/routing/rules', { count: '1', ...REFUNDS, action: 'test' })).status).toBe(403);
   });
 
   test('the ticket page shows the rule that classified it and the assignee; an agent corrects it there', async () => {
     const lead = await server.app.users.byEmail(MANAGER);
-    await server.app.routing.rules.save(lead, JSON.parse(RULES));
+    await server.app.routing.rules.save(lead, RULES);
     await server.app.routing.assignments.setLane(lead, LANE, 'push', MANAGER);
     const agentUser = await server.app.users.byEmail(AGENT);
     await server.app.people.update('cli', agentUser.id, { lanes: [LANE] });
@@ -115,17 +159,23 @@ eachDatabase('pages: /routing', (database) => {
     const admin = await FormClient.signedIn(server.url, PEOPLE.admin);
     await admin.get('/routing');
     const agentId = (await server.app.users.byEmail(AGENT)).id;
-    expect(await admin.post(`/routing/agents/${agentId}`, { skills: 'billing, channel:chat', level: 'L2', capacity: '4' })).toMatchObject({ status: 303 });
+    // One box per channel; an old form's single number is every channel's.
+    expect(await admin.post(`/routing/agents/${agentId}`, { skills: 'billing', level: 'L1', capacity: '2' })).toMatchObject({ status: 303 });
+    expect((await server.app.routing.assignments.profiles()).find((p) => p.id === agentId)!.capacity).toMatchObject({ phone: 2, chat: 2, email: 2, app: 2 });
+    const form = { skills: 'billing, channel:chat', level: 'L2', 'capacity.phone': '1', 'capacity.chat': '4', 'capacity.email': '10', 'capacity.app': '0' };
+    expect(await admin.post(`/routing/agents/${agentId}`, form)).toMatchObject({ status: 303 });
     expect((await server.app.routing.assignments.profiles()).find((p) => p.id === agentId)).toMatchObject({
       skills: ['billing', 'channel:chat'],
       level: 'L2',
-      capacity: 4,
+      capacity: { phone: 1, chat: 4, email: 10, app: 0, social: 2 },
     });
+    expect((await admin.post(`/routing/agents/${agentId}`, { ...form, 'capacity.chat': '1001' })).status).toBe(400);
     const refused = await admin.post('/routing/webhooks', { url: 'ftp://example.com/x', format: 'slack', events: 'sla-breach' });
     expect(refused.status).toBe(400);
     expect(await admin.post('/routing/webhooks', { url: 'http://127.0.0.1:9/hook', format: 'slack', events: 'sla-breach' })).toMatchObject({ status: 303 });
     const page = await admin.get('/routing');
     expect(page.html).toContain('http://127.0.0.1:9/hook');
-    expect(page.html).toMatch(/1 \/ 4|0 \/ 4/);
+    expect(page.html).toMatch(/data-testid="agent-load">Phone 0\/1 · Web chat 0\/4 · Email 0\/10 · Social media 0\/2/);
+    expect(page.html).toContain('name="capacity.email" type="number" min="0" max="1000" value="10"');
   });
 });

@@ -2,8 +2,10 @@ import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { LookupAddress } from 'node:dns';
+import { WebhookRepository } from '../../../server/data/routing/webhook-repository.js';
 import { openSopflow } from '../../../server/sopflow.js';
-import { checkTarget } from '../../../server/services/routing/webhooks.js';
+import { checkTarget, Webhooks, type Resolve } from '../../../server/services/routing/webhooks.js';
 import type { User } from '../../../server/services/users/users.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { openTestSopflow, testConfig } from '../../helpers/sopflow.js';
@@ -144,6 +146,77 @@ eachDatabase('webhooks', (database) => {
       expect(JSON.parse(ding.got[0]!.body)).toMatchObject({ msgtype: 'text', text: { content: expect.stringContaining('sla-breach') } });
     } finally {
       await Promise.all([slack.close(), ding.close()]);
+      await app.close();
+    }
+  });
+
+  test('SSRF care at connect time: a name rebound to a private address after the check is refused where the socket connects', async () => {
+    const app = await openTestSopflow(database(), { workflows: ['customer-inquiry'], config: { routing: ROUTING } });
+    const hook = await receiver();
+    const port = new URL(hook.url).port;
+    const workers: Webhooks[] = [];
+    /** A worker of its own on the app's database, with its own resolver and WEBHOOK_ALLOW_PRIVATE. */
+    const worker = (allowPrivate: boolean, resolve: Resolve) => {
+      const made = new Webhooks(
+        new WebhookRepository(app.db),
+        app.clock,
+        { ...ROUTING, intervalMs: 1_000, allowPrivate },
+        `worker-${workers.length}`,
+        undefined,
+        resolve,
+      );
+      workers.push(made);
+      return made;
+    };
+    const answers = (...lists: string[][]) => {
+      const asked: string[] = [];
+      const resolve: Resolve = (hostname) => {
+        asked.push(hostname);
+        const list = lists[Math.min(asked.length, lists.length) - 1]!;
+        return Promise.resolve(list.map((address): LookupAddress => ({ address, family: address.includes(':') ? 6 : 4 })));
+      };
+      return { resolve, asked };
+    };
+    try {
+      const lead = await pushLane(app);
+      // Public when the webhook is created, loopback when it is sent: refused at the connection, nothing reaches the receiver.
+      const rebinding = answers(['93.184.216.34'], ['127.0.0.1']);
+      const guarded = worker(false, rebinding.resolve);
+      const rebound = await guarded.create(lead, { url: `http://rebind.sopflow.test:${port}/hook`, format: 'json', events: ['assignment'] });
+      await app.tickets.create(ticket(1), 'api');
+      await guarded.deliver();
+      expect(hook.got).toHaveLength(0);
+      // One resolution for the check at creation, one for the connection: the address checked is the address used.
+      expect(rebinding.asked).toEqual(['rebind.sopflow.test', 'rebind.sopflow.test']);
+      const [refused] = await guarded.deliveries(rebound.id);
+      expect(refused).toMatchObject({ status: 'pending', attempts: 1, lastError: expect.stringContaining('127.0.0.1') });
+      await guarded.remove(rebound.id);
+
+      // A name with one public and one private address is refused too; so is a private address written in the URL.
+      const mixed = answers(['93.184.216.34'], ['93.184.216.34', '::ffff:7f00:1']);
+      const both = worker(false, mixed.resolve);
+      const hookTwo = await both.create(lead, { url: `http://mixed.sopflow.test:${port}/hook`, format: 'json', events: ['assignment'] });
+      const literal = await worker(true, mixed.resolve).create(lead, { url: hook.url, format: 'slack', events: ['assignment'] });
+      await app.tickets.create(ticket(2), 'api');
+      await both.deliver();
+      expect(hook.got).toHaveLength(0);
+      expect((await both.deliveries(hookTwo.id))[0]!.lastError).toContain('::ffff:7f00:1');
+      expect((await both.deliveries(literal.id))[0]!.lastError).toContain('127.0.0.1');
+      await both.remove(hookTwo.id);
+      await both.remove(literal.id);
+
+      // With WEBHOOK_ALLOW_PRIVATE (a local receiver): the socket goes to the address the resolver gave — a name no DNS knows.
+      const local = answers(['127.0.0.1']);
+      const allowed = worker(true, local.resolve);
+      await allowed.create(lead, { url: `http://receiver.sopflow.test:${port}/hook`, format: 'json', events: ['assignment'] });
+      await app.tickets.create(ticket(3), 'api');
+      await allowed.deliver();
+      expect(hook.got).toHaveLength(1);
+      expect(hook.got[0]!.headers.host).toBe(`receiver.sopflow.test:${port}`);
+      expect(local.asked).toEqual(['receiver.sopflow.test']);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+      await hook.close();
       await app.close();
     }
   });

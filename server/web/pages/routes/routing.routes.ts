@@ -1,12 +1,34 @@
-import { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { ownersOf } from '../../../engine/workflow.js';
-import { AppError, NotFoundError } from '../../../shared/errors.js';
-import { PRIORITIES, type Rule } from '../../../services/routing/classify.js';
+import { AppError, NotFoundError, ValidationError } from '../../../shared/errors.js';
+import { PRIORITIES } from '../../../services/routing/classify.js';
 import type { RuleTrial } from '../../../services/routing/routing-rules.js';
 import { WEBHOOK_EVENTS, WEBHOOK_FORMATS } from '../../../services/routing/webhook-messages.js';
+import { CHANNELS } from '../../../services/tickets/channels.js';
 import { hasRole } from '../../../services/users/users.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
+import {
+  actionOf,
+  applyAction,
+  describeClassification,
+  describeSet,
+  describeWhen,
+  digestOf,
+  draftOf,
+  draftsFromForm,
+  editorModel,
+  ruleOf,
+  RULE_FORM_BYTES,
+  RULE_FORM_FIELDS,
+  type RuleDraft,
+} from '../view-models/rule-editor.js';
+
+/** The rule editor's form: posted whole, so it may be larger than other forms (read before them, managers only). */
+export const RULES_FORM_PATH = '/routing/rules';
+export const rulesFormBody = () => express.urlencoded({ extended: false, limit: RULE_FORM_BYTES, parameterLimit: RULE_FORM_FIELDS });
+/** How many of the newest tickets a trial runs on unless the manager says otherwise. */
+const TRIAL_DEFAULT = 100;
 
 const text = (body: Record<string, unknown>, name: string) => (typeof body[name] === 'string' ? body[name].trim() : '');
 const list = (value: string) => [
@@ -23,19 +45,6 @@ function idParam(value: unknown): number {
   return Number(value);
 }
 
-/** The rule set as typed in the editor (JSON: an array of rules); a parse error is the manager's to fix. */
-function rulesOf(source: string): Rule[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(source);
-  } catch (error) {
-    throw new AppError('validation_failed', `rules: ${(error as Error).message}`, [{ field: 'rules', message: 'is not JSON' }]);
-  }
-  if (!Array.isArray(parsed) || parsed.some((r) => typeof r !== 'object' || r === null || typeof (r as Rule).name !== 'string'))
-    throw new AppError('validation_failed', 'rules must be a JSON array of {name, when, set}', [{ field: 'rules', message: 'is not an array of rules' }]);
-  return (parsed as Rule[]).map((r) => ({ name: r.name, when: r.when ?? {}, set: r.set ?? {} }));
-}
-
 /**
  * `/routing` (managers): the classification rules with their hits and corrections, a trial run before saving,
  * lane policies, agents' skills, level, capacity, load and presence (edited by admins), and webhooks with
@@ -46,7 +55,22 @@ export function routingRoutes(kit: PageKit): Router {
   router.use('/routing', requireRole('manager'));
   const { routing, webhooks } = kit.app;
 
-  async function show(req: Request, res: Response, extra: { trial?: RuleTrial; source?: string; problem?: string; status?: number } = {}): Promise<void> {
+  interface Shown {
+    /** The editor's cards as posted (else the saved rules). */
+    drafts?: RuleDraft[];
+    limit?: number;
+    trial?: RuleTrial;
+    /** The digest of the rules the trial shown was run on: Save saves them. */
+    tested?: string;
+    /** Save was pressed on rules whose trial had not been shown: it is shown now, to be looked at first. */
+    review?: boolean;
+    problem?: string;
+    /** The card the problem is on. */
+    invalid?: number;
+    status?: number;
+  }
+
+  async function show(req: Request, res: Response, extra: Shown = {}): Promise<void> {
     const f = kit.formatter(req);
     const admin = hasRole(req.user!, 'admin');
     routing.assignments.forget();
@@ -58,11 +82,7 @@ export function routingRoutes(kit: PageKit): Router {
       admin ? webhooks.list() : Promise.resolve([]),
     ]);
     const laneNames = [...new Set([...ownersOf(versions.map((v) => v.workflow)), ...lanes.keys()])].sort();
-    const describe = (values: Record<string, unknown>) =>
-      Object.entries(values)
-        .filter(([, v]) => v !== undefined && !(Array.isArray(v) && !v.length))
-        .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`)
-        .join('; ');
+    const drafts = extra.drafts ?? rules.map(draftOf);
     await kit.send(
       req,
       res,
@@ -71,33 +91,40 @@ export function routingRoutes(kit: PageKit): Router {
       {
         admin,
         problem: extra.problem,
-        source:
-          extra.source ??
-          JSON.stringify(
-            rules.map(({ name, when, set }) => ({ name, when, set })),
-            null,
-            2,
-          ),
         rules: rules.map((r, i) => ({
           position: i + 1,
           name: r.name,
-          when: describe({ ...r.when }),
-          set: describe({ ...r.set }),
+          when: describeWhen(r.when, f),
+          set: describeSet(r.set, f),
           hits: r.hits,
           corrections: r.corrections,
         })),
+        editor: {
+          rules: editorModel(drafts, new Map(rules.map((r) => [r.name, r])), extra.invalid, f),
+          count: drafts.length,
+          limit: extra.limit ?? TRIAL_DEFAULT,
+          tested: extra.tested,
+          review: extra.review,
+          // A draft that differs from what is saved: said above the buttons, so leaving the page is a choice.
+          unsaved: extra.drafts !== undefined,
+        },
         trial: extra.trial && {
           tested: extra.trial.tested,
           rows: extra.trial.changed.map((c) => ({
             ticketId: c.ticketId,
             subject: c.subject,
-            before: c.before ? describe({ ...c.before }) : '–',
-            after: describe({ ...c.after }),
+            before: c.before ? describeClassification(c.before, f) : '–',
+            after: describeClassification(c.after, f),
           })),
         },
         lanes: laneNames.map((lane) => ({ lane, push: lanes.get(lane)?.policy === 'push', lead: lanes.get(lane)?.lead ?? '' })),
         agents: agents.map((a) => ({
           ...a,
+          channels: CHANNELS.map((channel) => ({ channel, label: f.t(`channels.${channel}`), capacity: a.capacity[channel] ?? 0 })),
+          loadText:
+            CHANNELS.filter((c) => a.capacity[c] || a.load[c])
+              .map((c) => `${f.t(`channels.${c}`)} ${a.load[c] ?? 0}/${a.capacity[c] ?? 0}`)
+              .join(' · ') || '–',
           skillsText: a.skills.join(', '),
           lanesText: a.lanes.join(', '),
           presenceLabel: f.t(`routing.presence.${a.presence}`),
@@ -113,21 +140,32 @@ export function routingRoutes(kit: PageKit): Router {
 
   router.get('/routing', (req, res) => show(req, res));
 
-  router.post('/routing/rules', async (req, res) => {
+  // A page shown from the editor's form is at /routing/rules: reloading it, or switching the language there, lands on the page itself.
+  router.get(RULES_FORM_PATH, (_req, res) => res.redirect(303, '/routing'));
+
+  // The rule editor: every button posts the whole form (see view-models/rule-editor.ts).
+  router.post(RULES_FORM_PATH, async (req, res) => {
     const body = req.body as Record<string, unknown>;
-    const source = text(body, 'rules');
+    const drafts = draftsFromForm(body);
+    const action = actionOf(body.action);
+    const limit = Number(text(body, 'limit') || String(TRIAL_DEFAULT));
+    if (action.kind !== 'test' && action.kind !== 'save') return show(req, res, { drafts: applyAction(drafts, action), limit });
+    const rules = drafts.map(ruleOf);
+    const tested = digestOf(rules);
     try {
-      const rules = rulesOf(source);
-      if (body.action === 'save') {
+      if (action.kind === 'save' && text(body, 'tested') === tested) {
         await routing.rules.save(req.user!, rules);
         flash(req, { kind: 'success', key: 'routing.saved' });
-        return res.redirect(303, '/routing');
+        // The form's own fragment would carry over to the redirect: back to the top, where the flash is.
+        return res.redirect(303, '/routing#main');
       }
-      const limit = Number(text(body, 'limit') || '100');
-      return await show(req, res, { source, trial: await routing.rules.trial(rules, limit) });
+      // Testing, or saving rules whose trial was not shown yet: the trial first.
+      return await show(req, res, { drafts, limit, tested, trial: await routing.rules.trial(rules, limit), review: action.kind === 'save' });
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
-      return show(req, res, { source, problem: error.message, status: 400 });
+      const field = error instanceof ValidationError ? (error.problems[0]?.field ?? '') : '';
+      const card = /^rules\.([0-9]+)/.exec(field)?.[1];
+      return show(req, res, { drafts, limit, problem: error.message, ...(card !== undefined ? { invalid: Number(card) } : {}), status: 400 });
     }
   });
 
@@ -141,10 +179,13 @@ export function routingRoutes(kit: PageKit): Router {
   router.post('/routing/agents/:id', requireRole('admin'), async (req, res) => {
     const body = req.body as Record<string, unknown>;
     const level = text(body, 'level');
+    // One box per channel (`capacity.chat`); a single `capacity` is every channel's, as over the API.
+    const perChannel = Object.fromEntries(CHANNELS.filter((c) => text(body, `capacity.${c}`) !== '').map((c) => [c, Number(text(body, `capacity.${c}`))]));
+    const capacity = text(body, 'capacity') !== '' ? Number(text(body, 'capacity')) : perChannel;
     await routing.assignments.setProfile(req.user!, idParam(req.params.id), {
       skills: list(text(body, 'skills')),
       level: level === 'L1' || level === 'L2' || level === 'L3' ? level : null,
-      capacity: Number(text(body, 'capacity') || '0'),
+      capacity,
     });
     flash(req, { kind: 'success', key: 'routing.saved' });
     res.redirect(303, '/routing');

@@ -13,7 +13,7 @@ export function routingCard(routed: RoutingAnnotation & { id: number }, steps: A
       step: slot.step,
       options: members.map((m) => ({
         id: m.id,
-        label: `${m.name} (${m.load}/${m.capacity}, ${f.t(`routing.presence.${m.presence}`)})`,
+        label: `${m.name} (${f.t(`channels.${slot.channel}`)} ${m.load[slot.channel] ?? 0}/${m.capacity[slot.channel] ?? 0}, ${f.t(`routing.presence.${m.presence}`)})`,
         selected: m.id === slot.agentId,
       })),
     })),
