@@ -3,8 +3,9 @@
  * printed by `sopflow compile`, and turned back into BPMN by the exporter.
  */
 import type { CalledElement, CallSite, LinkedCall, LoopSpec, StepLoop } from './workflow-activities.js';
+export { THROWS_META } from './workflow-activities.js';
 
-export type { CalledElement, CallSite, LinkedCall, LoopSpec, StepInstance, StepLoop } from './workflow-activities.js';
+export type { CalledElement, CallCatch, CallSite, LinkedCall, LoopSpec, StepInstance, StepLoop } from './workflow-activities.js';
 
 /** What a BPMN flow node became. */
 export type NodeKind =

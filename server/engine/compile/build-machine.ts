@@ -13,7 +13,7 @@ import type {
   Workflow,
 } from '../workflow.js';
 import { DEFAULT_WARN_AT, PROCESS_SCOPE, WORKFLOW_FORMAT } from '../workflow.js';
-import { callSites, GraphIndex, isAutomaticTask, isThrownBoundary, isWaitTask } from './graph-index.js';
+import { callCatches, callSites, GraphIndex, isAutomaticTask, isThrownBoundary, isWaitTask, throwingEnd } from './graph-index.js';
 import { blockSize, type ParallelBlock } from './parallel-blocks.js';
 import { nameEvents, slug } from './event-names.js';
 import { isCatch, isStart, sendsAtEnd, stateKind, triggerOf } from './event-kinds.js';
@@ -104,7 +104,7 @@ class MachineBuilder {
       timers: this.timers,
       machine: reenterSelfLoops(root),
       graph,
-      ...callSites(executable, (n) => ({ state: this.key(n.id), actions: this.actionsOf(n) })),
+      ...callSites(executable, (n) => ({ state: this.key(n.id), actions: this.actionsOf(n), ...callCatches(this.index, n, (f) => this.targetOf(f)) })),
     };
     const properties = graph.properties ?? {};
     if (properties.calendar) workflow.calendar = properties.calendar;
@@ -208,6 +208,10 @@ class MachineBuilder {
       case 'terminateEndEvent':
         state.type = 'final';
         break;
+      case 'errorEndEvent':
+      case 'escalationEndEvent':
+        Object.assign(state, outgoing[0] ? { always: { target: this.targetOf(outgoing[0]) } } : throwingEnd(this.index, node));
+        break;
       case 'exclusiveGateway': {
         if (this.index.isChoice(node)) {
           this.agentTransitions(state, outgoing);
@@ -271,8 +275,6 @@ class MachineBuilder {
       case 'errorBoundaryEvent':
       case 'escalationBoundaryEvent':
       case 'linkThrowEvent':
-      case 'errorEndEvent':
-      case 'escalationEndEvent':
       case 'linkCatchEvent':
       case 'timerStartEvent':
         if (isWaitTask(node.kind) || this.index.awaitsOutcome(node)) this.agentTransitions(state, outgoing);

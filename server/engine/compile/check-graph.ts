@@ -152,15 +152,9 @@ function checkThrownEnd(index: GraphIndex, node: GraphNode, report: Report): voi
   const what = node.kind === 'errorEndEvent' ? 'error' : 'escalation';
   if (outgoing.some((f) => f.id !== thrownFlowId(node.id)))
     report(node, typeOf(node), 'outgoing_not_allowed', 'an end event cannot have outgoing sequence flows');
-  if (outgoing.some((f) => f.id === thrownFlowId(node.id)) || index.caughtInside(node)) return;
-  report(
-    node,
-    typeOf(node),
-    'uncaught_error',
-    node.parentId
-      ? `no ${what} boundary event on subprocess ${node.parentId} catches "${node.thrown}": add one, with the way on`
-      : `an ${what} end event at process level has nothing to catch it: end with a plain end event`,
-  );
+  // At process level it ends the process: a call activity running it as a called workflow catches it (`link-calls.ts`).
+  if (outgoing.some((f) => f.id === thrownFlowId(node.id)) || index.caughtInside(node) || !node.parentId) return;
+  report(node, typeOf(node), 'uncaught_error', `no ${what} boundary event on subprocess ${node.parentId} catches "${node.thrown}": add one, with the way on`);
 }
 
 /** A link throw goes on at the one catch of its name in its container; its only flows are that go-to. */

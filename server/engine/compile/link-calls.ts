@@ -1,6 +1,16 @@
 import { AppError } from '../../shared/errors.js';
-import type { ActionJson, LinkedCall, MachineConfigJson, StateNodeJson, StepAction, TimerDefinition, TransitionJson, Workflow } from '../workflow.js';
-import { PROCESS_SCOPE } from '../workflow.js';
+import type {
+  ActionJson,
+  CallCatch,
+  LinkedCall,
+  MachineConfigJson,
+  StateNodeJson,
+  StepAction,
+  TimerDefinition,
+  TransitionJson,
+  Workflow,
+} from '../workflow.js';
+import { PROCESS_SCOPE, THROWS_META } from '../workflow.js';
 import { CALL_PATH_SEPARATOR } from '../workflow-activities.js';
 import { ACTIONS, timerEvent } from './build-machine.js';
 
@@ -45,6 +55,7 @@ function link(into: Workflow, caller: Workflow, prefix: string, inherited: StepA
     const host = findState(into.machine, `${prefix}${site.state}`);
     if (!host) throw new AppError('bad_request', `call activity ${path} has no state in workflow ${into.key}`);
     const machine = prefixed(structuredClone(callee.machine), px);
+    throwToCaller(machine.states, site.catches ?? [], prefix);
     host.initial = machine.initial;
     host.states = machine.states;
     const processTimers = (machine.entry ?? []).filter((a) => a.type === ACTIONS.arm);
@@ -71,6 +82,34 @@ function link(into: Workflow, caller: Workflow, prefix: string, inherited: StepA
     into.linked![path] = { key: binding.key, version: binding.version, name: binding.name };
     link(into, callee, `${path}${CALL_PATH_SEPARATOR}`, offered, bound, depth + 1);
   }
+}
+
+/**
+ * A called workflow's error and escalation end events (final states marked `THROWS_META`) go where the
+ * boundary catching them leads: on the nearest activity (the call activity, then the subprocesses around it)
+ * with a boundary of their kind, the one naming the same error or escalation, else its only one, as for an
+ * end event inside a subprocess. None: the called workflow ends there, as with a plain end event (as when it
+ * runs alone), and the caller goes on after the call activity.
+ */
+function throwToCaller(states: Record<string, StateNodeJson>, catches: readonly CallCatch[], prefix: string): void {
+  for (const state of Object.values(states)) {
+    throwToCaller(state.states ?? {}, catches, prefix);
+    const throws = state.meta?.[THROWS_META] as { kind: CallCatch['kind']; thrown?: string } | undefined;
+    if (state.type !== 'final' || !throws) continue;
+    const caught = catcherOf(catches, throws.kind, throws.thrown);
+    if (!caught) continue;
+    delete state.type;
+    state.always = { target: caught.target.startsWith('#') ? `#${prefix}${caught.target.slice(1)}` : caught.target };
+  }
+}
+
+function catcherOf(catches: readonly CallCatch[], kind: CallCatch['kind'], thrown: string | undefined): CallCatch | undefined {
+  for (const host of new Set(catches.map((c) => c.host))) {
+    const mine = catches.filter((c) => c.host === host && c.kind === kind);
+    const named = mine.find((c) => c.thrown === thrown) ?? (mine.length === 1 ? mine[0] : undefined);
+    if (named) return named;
+  }
+  return undefined;
 }
 
 function findState(machine: MachineConfigJson, id: string): StateNodeJson | undefined {

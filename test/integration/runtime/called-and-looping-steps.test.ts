@@ -94,6 +94,30 @@ eachDatabase('call activities and looping steps, stored', (database) => {
     }
   });
 
+  test("a called workflow's error end event takes the call activity's boundary; published alone, its ticket ends there", async () => {
+    await app.workflows.import(fixture('identity-check-strict'), PUBLISHER);
+    await app.workflows.import(CALLER, PUBLISHER);
+    const alone = await app.tickets.create({ workflow: 'identity_check', channel: 'chat', subject: 'id', customer: { name: 'Wu' } }, AGENT);
+    const called = await app.tickets.create({ workflow: 'refund_with_id', channel: 'chat', subject: 'refund', customer: { name: 'Zheng' } }, AGENT);
+    for (const [ticket, types] of [
+      [alone, ['complete', 'uploaded']],
+      [called, ['complete', 'complete', 'uploaded']],
+    ] as const) {
+      for (const type of types) await app.tickets.advance(ticket.id, { type }, AGENT);
+      await app.tickets.advance(ticket.id, { type: 'complete', fields: { idMatches: false } }, AGENT);
+    }
+    expect((await app.tickets.get(alone.id)).status).toBe('closed');
+    const refused = await app.tickets.get(called.id);
+    expect(refused.steps.map((s) => s.id)).toEqual(['reject']);
+    expect(refused.stepLog.map((row) => [row.step, row.event])).toEqual([
+      ['take_request', 'complete'],
+      ['check_identity/ask_id', 'complete'],
+      ['check_identity/wait_upload', 'uploaded'],
+      ['check_identity/compare', 'complete'],
+      ['reject', undefined],
+    ]);
+  });
+
   test('a migration of a ticket inside a call replays its called steps, the call keeping its version', async () => {
     await app.workflows.import(IDENTITY, PUBLISHER);
     await app.workflows.import(CALLER, PUBLISHER);

@@ -25,7 +25,12 @@ describe("call activities: another workflow's steps inside the ticket", () => {
 
   test('compiles to a call site; a ticket cannot run it unlinked', () => {
     expect(caller.calls).toEqual({
-      check_identity: { key: 'identity_check', state: 'check_identity', actions: [{ event: 'id_refused', label: 'ID refused', flowId: 'c7' }] },
+      check_identity: {
+        key: 'identity_check',
+        state: 'check_identity',
+        actions: [{ event: 'id_refused', label: 'ID refused', flowId: 'c7' }],
+        catches: [{ kind: 'error', thrown: 'ID refused', host: 'check_identity', target: '#reject' }],
+      },
     });
     expect(() => startTicket(caller, at(0))).toThrow(AppError);
   });
@@ -76,6 +81,31 @@ describe("call activities: another workflow's steps inside the ticket", () => {
     r = advance(nested, r.state, { type: 'complete', fields: { idMatches: false } }, at(3));
     r = advance(nested, r.state, { type: 'complete' }, at(4));
     expect(r.activeSteps).toEqual(['again/ask_id']);
+  });
+
+  test("an error end event of the called workflow takes the call activity's boundary; run alone, it ends the ticket", async () => {
+    const strict = await importBpmnOrThrow(fixture('identity-check-strict'));
+    const through = (workflow: Workflow, prefix: string, idMatches: boolean) => {
+      let r = startTicket(workflow, at(0));
+      for (const type of prefix ? ['complete', 'complete', 'uploaded'] : ['complete', 'uploaded']) r = advance(workflow, r.state, { type }, at(1));
+      return advance(workflow, r.state, { type: 'complete', fields: { idMatches } }, at(2));
+    };
+    const alone = through(strict, '', false);
+    expect(alone.visitsClosed.map((v) => v.step)).toEqual(['compare']);
+    expect(alone.done).toBe(true);
+    const withStrict = await linked(caller, { identity_check: strict });
+    const refused = through(withStrict, 'check_identity/', false);
+    expect(refused.visitsClosed.map((v) => [v.step, v.event])).toEqual([['check_identity/compare', 'complete']]);
+    expect(refused.activeSteps).toEqual(['reject']);
+    expect(through(withStrict, 'check_identity/', true).activeSteps).toEqual(['pay']);
+    // Without a boundary catching it, the caller goes on after the call as after a plain end (here its gateway pays a refused ID).
+    const plain = await importBpmnOrThrow(
+      fixture('call-activity')
+        .replace(/<bpmn:boundaryEvent id="refused"[\s\S]*?<\/bpmn:boundaryEvent>/, '')
+        .replace(/<bpmn:sequenceFlow id="c7"[^>]*\/>/, '')
+        .replace('idMatches = true', 'idMatches = false'),
+    );
+    expect(through(await linked(plain, { identity_check: strict }), 'check_identity/', false).activeSteps).toEqual(['pay']);
   });
 
   test('an unlinked call path is refused when linking', () => {

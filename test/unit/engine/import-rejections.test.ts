@@ -16,7 +16,6 @@ const CODES: Record<string, BpmnProblemCode> = {
   'conditional catch': 'unsupported_event',
   'escalation throw event': 'unsupported_event',
   'conditional boundary': 'unsupported_event',
-  'error end at process level': 'uncaught_error',
   'multi-instance over nothing': 'invalid_loop',
   'loop on an automatic task': 'unsupported_loop',
   'loop with no passes': 'invalid_loop',
@@ -96,13 +95,6 @@ describe('BPMN → workflow: rejections name every offending element', () => {
       'cond',
       'boundaryEvent',
       /conditional boundary events/,
-    ],
-    [
-      'error end at process level',
-      simple('<bpmn:endEvent id="errEnd"><bpmn:errorEventDefinition/></bpmn:endEvent>'),
-      'errEnd',
-      'endEvent',
-      /nothing to catch it/,
     ],
     [
       'multi-instance over nothing',
