@@ -32,6 +32,7 @@ export type NodeKind =
   | 'escalationBoundaryEvent'
   | 'errorEndEvent' // inside a subprocess: leaves it by the boundary catching the error
   | 'escalationEndEvent'
+  | 'escalationThrowEvent' // inside a subprocess: raises the escalation its boundary catches, and goes on (or not, if that interrupts)
   | 'linkThrowEvent' // a drawing's go-to: the ticket goes on at the link catch event of the same name
   | 'linkCatchEvent'
   | 'signalCatchEvent' // waits for a signal (`POST /api/signals`), event `signal.<name>`
@@ -56,6 +57,7 @@ const BPMN_TYPE_OF_KIND: Partial<Record<NodeKind, string>> = {
   escalationBoundaryEvent: 'boundaryEvent',
   errorEndEvent: 'endEvent',
   escalationEndEvent: 'endEvent',
+  escalationThrowEvent: 'intermediateThrowEvent',
   linkThrowEvent: 'intermediateThrowEvent',
   linkCatchEvent: 'intermediateCatchEvent',
   signalCatchEvent: 'intermediateCatchEvent',

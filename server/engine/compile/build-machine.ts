@@ -275,12 +275,11 @@ class MachineBuilder {
       case 'errorBoundaryEvent':
       case 'escalationBoundaryEvent':
       case 'linkThrowEvent':
+      case 'escalationThrowEvent':
       case 'linkCatchEvent':
       case 'timerStartEvent':
         if (isWaitTask(node.kind) || this.index.awaitsOutcome(node)) this.agentTransitions(state, outgoing);
-        else if (outgoing[0]) {
-          state.always = { target: this.targetOf(outgoing[0]) };
-        }
+        else if (outgoing[0]) state.always = { target: this.targetOf(this.index.thrownTo(node) ?? outgoing[0]) };
         break;
       default:
         unreachable(kind, 'node kind');

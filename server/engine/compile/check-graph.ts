@@ -104,6 +104,10 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report, reported
     checkThrownEnd(index, node, report);
     return;
   }
+  if (kind === 'escalationThrowEvent' && !index.escalationCatcher(node)) {
+    const where = node.parentId ? `on a subprocess around it catches "${node.thrown}"` : 'catches it at process level: raise it inside a subprocess';
+    report(node, typeOf(node), 'uncaught_error', `no escalation boundary event ${where}`);
+  }
   if (kind === 'linkThrowEvent' || kind === 'linkCatchEvent') {
     checkLink(index, node, report);
     if (kind === 'linkThrowEvent') return;
@@ -117,7 +121,14 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report, reported
     );
     return;
   }
-  const single = isStart(kind) || kind === 'linkCatchEvent' || isAutomaticTask(kind) || isCatch(kind) || kind === 'subProcess' || kind === 'callActivity';
+  const single =
+    isStart(kind) ||
+    kind === 'linkCatchEvent' ||
+    kind === 'escalationThrowEvent' ||
+    isAutomaticTask(kind) ||
+    isCatch(kind) ||
+    kind === 'subProcess' ||
+    kind === 'callActivity';
   if (single && outgoing.length > 1) {
     report(
       node,

@@ -192,6 +192,9 @@ class EventScopes implements EventContext {
     } else if (detached.event) {
       idle.on = { [detached.event]: { target: `#${key}`, guard: inState(hostKey), actions: record() } };
     }
+    // An escalation throw event inside the host opens the path as it passes: its flow goes on beside it.
+    const throws = this.index.graph.nodes.filter((n) => n.kind === 'escalationThrowEvent' && this.index.escalationCatcher(n) === boundary);
+    for (const thrown of throws) idle.always = [{ target: `#${key}`, guard: inState(this.keys.get(thrown.id)!) }, ...[idle.always ?? []].flat()];
   }
 
   /** A region beside the flow: idle, running `runKey`, or closed once the flow is over. */

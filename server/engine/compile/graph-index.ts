@@ -92,6 +92,25 @@ export class GraphIndex {
   }
 
   /**
+   * The escalation boundary catching what an intermediate escalation throw event raises: on the nearest
+   * subprocess around it with escalation boundaries, the one naming the same escalation, else its only one.
+   */
+  escalationCatcher(node: GraphNode): GraphNode | undefined {
+    for (let host = node.parentId; host; host = this.nodes.get(host)?.parentId) {
+      const candidates = this.boundaryEvents(host).filter((b) => b.kind === 'escalationBoundaryEvent');
+      const found = candidates.find((b) => b.thrown === node.thrown) ?? (candidates.length === 1 ? candidates[0] : undefined);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** Where an escalation throw event goes when the boundary catching it interrupts: that boundary's way on (else its own flow). */
+  thrownTo(node: GraphNode): GraphFlow | undefined {
+    const catcher = node.kind === 'escalationThrowEvent' ? this.escalationCatcher(node) : undefined;
+    return catcher && catcher.cancelActivity !== false ? this.outgoing(catcher.id)[0] : undefined;
+  }
+
+  /**
    * An exclusive gateway none of whose ways out has a condition, nor is its default: the agent chooses, one action per flow,
    * labelled by the flow's name (a modeler's "resolved? yes / no"). It waits like a task.
    */

@@ -14,7 +14,7 @@ const CODES: Record<string, BpmnProblemCode> = {
   'call activity bound to its deployment': 'invalid_call_activity',
   transaction: 'unsupported_element',
   'conditional catch': 'unsupported_event',
-  'escalation throw event': 'unsupported_event',
+  'compensation throw event': 'unsupported_event',
   'conditional boundary': 'unsupported_event',
   'multi-instance over nothing': 'invalid_loop',
   'loop on an automatic task': 'unsupported_loop',
@@ -83,11 +83,11 @@ describe('BPMN → workflow: rejections name every offending element', () => {
       /conditional catch events are not supported/,
     ],
     [
-      'escalation throw event',
-      simple('<bpmn:intermediateThrowEvent id="thr"><bpmn:escalationEventDefinition/></bpmn:intermediateThrowEvent>'),
+      'compensation throw event',
+      simple('<bpmn:intermediateThrowEvent id="thr"><bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>'),
       'thr',
       'intermediateThrowEvent',
-      /escalation throw events are not supported: use a message or signal throw event/,
+      /compensate throw events are not supported: use a message, signal or escalation throw event/,
     ],
     [
       'conditional boundary',
