@@ -150,6 +150,24 @@ eachDatabase('messages, signals, throw events and event subprocesses, stored', (
     expect(await app.signals.get(again.id)).toMatchObject({ status: 'done', delivered: 0 });
   });
 
+  test("the server's signal deliverer takes SIGNAL_BATCH_SIZE tickets a batch, its progress stored after each", async () => {
+    app = await openTestSopflow(database(), { clock: new ManualClock(WALK_T0), workflows: [], config: { signalBatchSize: 2 } });
+    await app.workflows.import(source('signal-events'), 'tester@example.com');
+    for (let i = 0; i < 5; i++) {
+      const id = await newTicket(app, 'outage_ticket');
+      await app.tickets.advance(id, { type: 'complete' }, 'agent@example.com');
+      await app.tickets.advance(id, { type: 'yes' }, 'agent@example.com');
+    }
+    const signal = await app.signals.raise('Outage resolved', 'ops@example.com');
+    const claimed = (await app.signals.claim())!;
+    expect(await app.signals.deliver(claimed, 1)).toBe(2);
+    expect(await app.signals.get(signal.id)).toMatchObject({ status: 'delivering', delivered: 2 });
+    // The lease lapses as if the process had died: the rest goes on from the stored cursor.
+    app.clock.advance(LEASE_MS + 1);
+    expect(await app.signals.runDue()).toBe(3);
+    expect(await app.signals.get(signal.id)).toMatchObject({ status: 'done', delivered: 5 });
+  });
+
   test('a ticket raises a signal by its throw event: stored with the advance, then delivered to every ticket waiting for it', async () => {
     app = await open(database());
     const waiting = await newTicket(app, 'outage_ticket');
