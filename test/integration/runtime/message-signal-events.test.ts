@@ -13,7 +13,7 @@ import { Signals } from '../../../server/services/signals/signals.js';
 import { count } from './support/inspect.js';
 import type { TestApp } from './support/play.js';
 
-const FIXTURES = ['message-events', 'signal-events', 'signal-throw', 'throw-events', 'beside-the-step', 'event-subprocesses'] as const;
+const FIXTURES = ['message-events', 'signal-events', 'signal-throw', 'throw-events', 'beside-the-step', 'event-subprocesses', 'escalation-throw'] as const;
 const source = (name: string) => readFileSync(new URL(`../../fixtures/bpmn/${name}.bpmn`, import.meta.url));
 /** The random walks' first instant. */
 const WALK_T0 = Date.parse('2026-01-05T09:00:00Z');

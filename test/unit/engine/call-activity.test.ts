@@ -106,6 +106,21 @@ describe("call activities: another workflow's steps inside the ticket", () => {
         .replace('idMatches = true', 'idMatches = false'),
     );
     expect(through(await linked(plain, { identity_check: strict }), 'check_identity/', false).activeSteps).toEqual(['pay']);
+    // Nested one call deeper, the boundary's target is named by the caller's call path.
+    const outer = await importBpmnOrThrow(
+      bpmn(
+        `<bpmn:startEvent id="s"/><bpmn:callActivity id="first" calledElement="refund_with_id"/><bpmn:endEvent id="e"/>${flow('s', 'first')}${flow('first', 'e')}`,
+        {
+          id: 'outer',
+        },
+      ),
+    );
+    const nested = await linked(outer, { refund_with_id: caller, identity_check: strict });
+    let r = startTicket(nested, at(0));
+    for (const type of ['complete', 'complete', 'uploaded']) r = advance(nested, r.state, { type }, at(1));
+    expect(advance(nested, r.state, { type: 'complete', fields: { idMatches: false } }, at(2)).activeSteps).toEqual(['first/reject']);
+    // The end event exports as it came and compiles to the same machine.
+    expect((await importBpmnOrThrow(await exportBpmn(strict.graph))).machine).toEqual(strict.machine);
   });
 
   test('an unlinked call path is refused when linking', () => {
