@@ -56,7 +56,9 @@ function link(into: Workflow, caller: Workflow, prefix: string, inherited: StepA
     if (!host) throw new AppError('bad_request', `call activity ${path} has no state in workflow ${into.key}`);
     const machine = prefixed(structuredClone(callee.machine), px);
     throwToCaller(machine.states, site.catches ?? [], prefix);
-    host.initial = machine.initial;
+    // A called machine with paths beside its flow (event scopes) is parallel, and so its call activity's state becomes.
+    if (machine.type === 'parallel') host.type = 'parallel';
+    else host.initial = machine.initial!;
     host.states = machine.states;
     const processTimers = (machine.entry ?? []).filter((a) => a.type === ACTIONS.arm);
     if (processTimers.length) {
@@ -140,6 +142,7 @@ function prefixed(machine: MachineConfigJson, px: (id: string) => string): Machi
       if (typeof params.flow === 'string') params.flow = px(params.flow);
       if (typeof params.step === 'string') params.step = px(params.step);
       if (Array.isArray(params.flows)) params.flows = (params.flows as string[]).map(px);
+      if (typeof params.state === 'string') params.state = target(params.state as string)!;
       next.guard = { ...t.guard, params };
     }
     return next;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { exportBpmn } from '../../../server/engine/bpmn/export.js';
 import { linkCalls } from '../../../server/engine/compile/link-calls.js';
 import { importBpmnOrThrow } from '../../../server/engine/import-bpmn.js';
-import { advance, fireTimer, startTicket } from '../../../server/engine/ticket-engine.js';
+import { advance, fireTimer, startTicket, type Advance } from '../../../server/engine/ticket-engine.js';
 import type { Workflow } from '../../../server/engine/workflow.js';
 import { AppError } from '../../../server/shared/errors.js';
 import { bpmn, flow } from '../../helpers/bpmn.js';
@@ -121,6 +121,34 @@ describe("call activities: another workflow's steps inside the ticket", () => {
     expect(advance(nested, r.state, { type: 'complete', fields: { idMatches: false } }, at(2)).activeSteps).toEqual(['first/reject']);
     // The end event exports as it came and compiles to the same machine.
     expect((await importBpmnOrThrow(await exportBpmn(strict.graph))).machine).toEqual(strict.machine);
+  });
+
+  test('a called workflow with paths beside its steps (a parallel machine, state guards) runs inside its call activity as alone', async () => {
+    const beside = await importBpmnOrThrow(fixture('beside-the-step'));
+    const outer = await importBpmnOrThrow(
+      bpmn(`<bpmn:startEvent id="s"/><bpmn:callActivity id="c" calledElement="${beside.key}"/><bpmn:endEvent id="e"/>${flow('s', 'c')}${flow('c', 'e')}`, {
+        id: 'outer',
+      }),
+    );
+    const runs = await linked(outer, { [beside.key]: beside });
+    const called = (id: string | undefined) => id && `c/${id}`;
+    const view = (r: Advance, strip: boolean) => [r.activeSteps.map((id) => (strip ? id.replace(/^c\//, '') : id)), r.allowedEvents, r.done];
+    const random = seeded(41);
+    let moves = 0;
+    for (let i = 0; i < 30; i++) {
+      const walk = randomWalk(beside, random, 25);
+      // The ticket's own limit stays the caller's: a walk that lets the called workflow's run out ends here.
+      const end = walk.moves.findIndex((m) => m.kind === 'timer' && !m.timerId && !m.step);
+      const kept = end < 0 ? walk.moves : walk.moves.slice(0, end);
+      const mirrored = {
+        ...walk,
+        moves: kept.map((m) => (m.kind === 'timer' ? { ...m, timerId: called(m.timerId), step: called(m.step) } : m)),
+        results: walk.results.slice(0, kept.length + 1),
+      };
+      expect(replay(runs, mirrored).map((r) => view(r, true))).toEqual(mirrored.results.map((r) => view(r, false)));
+      moves += kept.length;
+    }
+    expect(moves).toBeGreaterThan(100);
   });
 
   test('an unlinked call path is refused when linking', () => {
