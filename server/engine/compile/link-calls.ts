@@ -7,12 +7,14 @@ import type {
   StateNodeJson,
   StepAction,
   TimerDefinition,
+  TriggerDefinition,
   TransitionJson,
   Workflow,
 } from '../workflow.js';
 import { PROCESS_SCOPE, THROWS_META } from '../workflow.js';
 import { CALL_PATH_SEPARATOR } from '../workflow-activities.js';
 import { ACTIONS, timerEvent } from './build-machine.js';
+import { triggerOf } from './event-kinds.js';
 
 /** What one call runs: the called workflow (as published, unlinked) and which version of which key it is. */
 export interface CallBinding extends LinkedCall {
@@ -82,6 +84,7 @@ function link(into: Workflow, caller: Workflow, prefix: string, inherited: StepA
       into.timers[copy.id] = copy;
     }
     into.linked![path] = { key: binding.key, version: binding.version, name: binding.name };
+    addTriggers(into, callee);
     link(into, callee, `${path}${CALL_PATH_SEPARATOR}`, offered, bound, depth + 1);
   }
 }
@@ -112,6 +115,30 @@ function catcherOf(catches: readonly CallCatch[], kind: CallCatch['kind'], throw
     if (named) return named;
   }
   return undefined;
+}
+
+/** The messages and signals the ticket may receive take in those a called workflow waits for (names are not prefixed). */
+function addTriggers(into: Workflow, callee: Workflow): void {
+  const from = catalogueOf(callee);
+  if (!Object.keys(from).length) return;
+  const merged = { ...catalogueOf(into) };
+  for (const [event, trigger] of Object.entries(from)) {
+    const known = merged[event];
+    const fields = known ? [...known.fields, ...trigger.fields.filter((f) => !known.fields.some((k) => k.name === f.name))] : trigger.fields;
+    merged[event] = { ...(known ?? trigger), fields };
+  }
+  into.triggers = merged;
+}
+
+/** `Workflow.triggers`, or for versions compiled before it, the messages the graph catches (as `workflow-runtime.ts` reads them). */
+function catalogueOf(workflow: Workflow): Record<string, TriggerDefinition> {
+  if (workflow.triggers) return workflow.triggers;
+  const catalogue: Record<string, TriggerDefinition> = {};
+  for (const node of workflow.graph.nodes) {
+    const event = triggerOf(node);
+    if (event && node.message !== undefined) catalogue[event] = { kind: 'message', name: node.message, fields: [] };
+  }
+  return catalogue;
 }
 
 function findState(machine: MachineConfigJson, id: string): StateNodeJson | undefined {

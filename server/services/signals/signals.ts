@@ -87,7 +87,9 @@ export class Signals {
     const batchSize = this.settings.batchSize ?? DEFAULT_SIGNAL_BATCH_SIZE;
     const versions: number[] = [];
     for (const id of await this.repository.openVersions(signal.cursor, signal.upto)) {
-      if (catchesSignal((await this.workflows.get(id)).workflow, signal.name)) versions.push(id);
+      const { workflow } = await this.workflows.get(id);
+      // What a version calls may wait for it (and it runs only linked): each of its tickets is asked, `deliverSignal` passing those that do not.
+      if (workflow.calls || catchesSignal(workflow, signal.name)) versions.push(id);
     }
     let moved = 0;
     let cursor = signal.cursor;

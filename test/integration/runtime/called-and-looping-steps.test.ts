@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { bpmn, flow } from '../../helpers/bpmn.js';
 import { sampleField, seeded } from '../../helpers/random-walk.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { openTestSopflow } from '../../helpers/sopflow.js';
@@ -116,6 +117,21 @@ eachDatabase('call activities and looping steps, stored', (database) => {
       ['check_identity/compare', 'complete'],
       ['reject', undefined],
     ]);
+  });
+
+  test('a signal reaches tickets whose called workflow waits for it', async () => {
+    await app.workflows.import(fixture('signal-events'), PUBLISHER);
+    const caller = bpmn(
+      `<bpmn:startEvent id="s"/><bpmn:callActivity id="outage" calledElement="outage_ticket"/><bpmn:endEvent id="e"/>${flow('s', 'outage')}${flow('outage', 'e')}`,
+      { id: 'calls_outage' },
+    );
+    await app.workflows.import(caller, PUBLISHER);
+    const ticket = await app.tickets.create({ workflow: 'calls_outage', channel: 'chat', subject: 'down', customer: { name: 'Feng' } }, AGENT);
+    for (const type of ['complete', 'yes']) await app.tickets.advance(ticket.id, { type }, AGENT);
+    expect((await app.tickets.get(ticket.id)).state).toEqual(['outage/wait_fix']);
+    await app.signals.raise('Outage resolved', PUBLISHER);
+    expect(await app.signals.runDue()).toBe(1);
+    expect((await app.tickets.get(ticket.id)).state).toEqual(['outage/confirm']);
   });
 
   test('a migration of a ticket inside a call replays its called steps, the call keeping its version', async () => {

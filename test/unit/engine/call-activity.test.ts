@@ -3,6 +3,7 @@ import { exportBpmn } from '../../../server/engine/bpmn/export.js';
 import { linkCalls } from '../../../server/engine/compile/link-calls.js';
 import { importBpmnOrThrow } from '../../../server/engine/import-bpmn.js';
 import { advance, fireTimer, startTicket, type Advance } from '../../../server/engine/ticket-engine.js';
+import { deliverMessage } from '../../../server/engine/ticket-triggers.js';
 import type { Workflow } from '../../../server/engine/workflow.js';
 import { AppError } from '../../../server/shared/errors.js';
 import { bpmn, flow } from '../../helpers/bpmn.js';
@@ -149,6 +150,22 @@ describe("call activities: another workflow's steps inside the ticket", () => {
       moves += kept.length;
     }
     expect(moves).toBeGreaterThan(100);
+  });
+
+  test('messages and signals a called workflow waits for reach the ticket; the catalogue takes in theirs', async () => {
+    const requests = await importBpmnOrThrow(fixture('message-events'));
+    const outer = await importBpmnOrThrow(
+      bpmn(`<bpmn:startEvent id="s"/><bpmn:callActivity id="c" calledElement="${requests.key}"/><bpmn:endEvent id="e"/>${flow('s', 'c')}${flow('c', 'e')}`, {
+        id: 'outer',
+      }),
+    );
+    const runs = await linked(outer, { [requests.key]: requests });
+    expect(runs.triggers).toEqual(requests.triggers);
+    expect(outer.triggers).toBeUndefined();
+    const added = deliverMessage(runs, startTicket(runs, at(0)).state, { name: 'Customer added information', fields: { note: 'serial 42' } }, at(1));
+    expect(added.activeSteps).toEqual(['c/diagnose', 'c/review']);
+    const cancelled = deliverMessage(runs, startTicket(runs, at(0)).state, { name: 'Customer cancelled' }, at(1));
+    expect(cancelled.done).toBe(true);
   });
 
   test('an unlinked call path is refused when linking', () => {
