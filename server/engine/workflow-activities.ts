@@ -65,6 +65,11 @@ export interface CallCatch {
   host: string;
   /** Where its flow leads, a machine target (`#state`) of the caller. */
   target: string;
+  /**
+   * A non-interrupting escalation boundary: the id of the idle state of the path it opens beside the call
+   * activity, which the called end event opens as it passes (the called workflow ends there all the same).
+   */
+  opens?: string;
 }
 
 /**

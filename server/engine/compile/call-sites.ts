@@ -26,8 +26,8 @@ export function callSites(
 /**
  * The interrupting error and escalation boundaries that catch what a called workflow's end event throws: the
  * call activity's own, then those of the subprocesses around it (as BPMN propagates an error outwards), each
- * with where its flow leads. Non-interrupting escalation boundaries are not among them: the called workflow
- * has ended by then, so there is no step to open a path beside.
+ * with where its flow leads. A non-interrupting escalation boundary on the call activity is added in front
+ * once its path beside exists (`event-scopes.ts`).
  */
 export function callCatches(index: Index, node: GraphNode, targetOf: (flow: GraphFlow) => string): { catches?: CallCatch[] } {
   const catches: CallCatch[] = [];

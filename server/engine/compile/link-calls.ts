@@ -14,7 +14,7 @@ import type {
 import { PROCESS_SCOPE, THROWS_META } from '../workflow.js';
 import { CALL_PATH_SEPARATOR } from '../workflow-activities.js';
 import { ACTIONS, timerEvent } from './build-machine.js';
-import { triggerOf } from './event-kinds.js';
+import { IN_STATE_GUARD, triggerOf } from './event-kinds.js';
 
 /** What one call runs: the called workflow (as published, unlinked) and which version of which key it is. */
 export interface CallBinding extends LinkedCall {
@@ -57,7 +57,7 @@ function link(into: Workflow, caller: Workflow, prefix: string, inherited: StepA
     const host = findState(into.machine, `${prefix}${site.state}`);
     if (!host) throw new AppError('bad_request', `call activity ${path} has no state in workflow ${into.key}`);
     const machine = prefixed(structuredClone(callee.machine), px);
-    throwToCaller(machine.states, site.catches ?? [], prefix);
+    throwToCaller(machine.states, site.catches ?? [], prefix, into.machine);
     // A called machine with paths beside its flow (event scopes) is parallel, and so its call activity's state becomes.
     if (machine.type === 'parallel') host.type = 'parallel';
     else host.initial = machine.initial!;
@@ -96,15 +96,23 @@ function link(into: Workflow, caller: Workflow, prefix: string, inherited: StepA
  * end event inside a subprocess. None: the called workflow ends there, as with a plain end event (as when it
  * runs alone), and the caller goes on after the call activity.
  */
-function throwToCaller(states: Record<string, StateNodeJson>, catches: readonly CallCatch[], prefix: string): void {
+function throwToCaller(states: Record<string, StateNodeJson>, catches: readonly CallCatch[], prefix: string, caller: MachineConfigJson): void {
+  const target = (t: string) => (t.startsWith('#') ? `#${prefix}${t.slice(1)}` : t);
   for (const state of Object.values(states)) {
-    throwToCaller(state.states ?? {}, catches, prefix);
+    throwToCaller(state.states ?? {}, catches, prefix, caller);
     const throws = state.meta?.[THROWS_META] as { kind: CallCatch['kind']; thrown?: string } | undefined;
     if (state.type !== 'final' || !throws) continue;
     const caught = catcherOf(catches, throws.kind, throws.thrown);
     if (!caught) continue;
+    const idle = caught.opens && findState(caller, `${prefix}${caught.opens}`);
+    if (idle) {
+      // The path beside the call activity opens while the called workflow ends (as an event subprocess's does).
+      const opens = { target: target(caught.target), guard: { type: IN_STATE_GUARD, params: { state: `#${state.id!}` } } };
+      idle.always = [opens, ...[idle.always ?? []].flat()];
+      continue;
+    }
     delete state.type;
-    state.always = { target: caught.target.startsWith('#') ? `#${prefix}${caught.target.slice(1)}` : caught.target };
+    state.always = { target: target(caught.target) };
   }
 }
 

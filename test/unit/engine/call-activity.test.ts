@@ -124,6 +124,29 @@ describe("call activities: another workflow's steps inside the ticket", () => {
     expect((await importBpmnOrThrow(await exportBpmn(strict.graph))).machine).toEqual(strict.machine);
   });
 
+  test('a called escalation end event opens the path of a non-interrupting boundary on the call activity, and the caller goes on', async () => {
+    const escalates = await importBpmnOrThrow(
+      bpmn(
+        `<bpmn:startEvent id="s"/><bpmn:userTask id="work" name="Work"/><bpmn:endEvent id="needs_l2"><bpmn:escalationEventDefinition escalationRef="Esc"/></bpmn:endEvent>${flow('s', 'work')}${flow('work', 'needs_l2')}`,
+        { id: 'first_line', extra: '<bpmn:escalation id="Esc" name="Needs L2"/>' },
+      ),
+    );
+    const outer = await importBpmnOrThrow(
+      bpmn(
+        `<bpmn:startEvent id="s"/><bpmn:callActivity id="c" calledElement="first_line"/><bpmn:userTask id="after" name="Follow up"/><bpmn:endEvent id="e"/>
+        <bpmn:boundaryEvent id="l2" name="Needs L2" attachedToRef="c" cancelActivity="false"><bpmn:escalationEventDefinition escalationRef="Esc"/></bpmn:boundaryEvent>
+        <bpmn:userTask id="l2_review" name="L2 review"/><bpmn:endEvent id="e2"/>
+        ${flow('s', 'c')}${flow('c', 'after')}${flow('after', 'e')}${flow('l2', 'l2_review')}${flow('l2_review', 'e2')}`,
+        { id: 'outer', extra: '<bpmn:escalation id="Esc" name="Needs L2"/>' },
+      ),
+    );
+    expect(outer.calls!.c!.catches).toEqual([{ kind: 'escalation', host: 'c', target: '#l2', opens: 'l2__idle', thrown: 'Needs L2' }]);
+    const runs = await linked(outer, { first_line: escalates });
+    const r = advance(runs, startTicket(runs, at(0)).state, { type: 'complete' }, at(1));
+    expect(r.activeSteps.sort()).toEqual(['after', 'l2_review']);
+    expect(r.visitsClosed.map((v) => v.step)).toEqual(['c/work', 'l2']);
+  });
+
   test('a called workflow with paths beside its steps (a parallel machine, state guards) runs inside its call activity as alone', async () => {
     const beside = await importBpmnOrThrow(fixture('beside-the-step'));
     const outer = await importBpmnOrThrow(
