@@ -13,7 +13,7 @@ import type {
   Workflow,
 } from '../workflow.js';
 import { DEFAULT_WARN_AT, PROCESS_SCOPE, WORKFLOW_FORMAT } from '../workflow.js';
-import { callCatches, callSites, GraphIndex, isAutomaticTask, isThrownBoundary, isWaitTask, throwingEnd } from './graph-index.js';
+import { callCatches, callSites, GraphIndex, isAutomaticTask, isThrownBoundary, isWaitTask, throwingEnd, throwMark } from './graph-index.js';
 import { blockSize, type ParallelBlock } from './parallel-blocks.js';
 import { nameEvents, slug } from './event-names.js';
 import { isCatch, isStart, sendsAtEnd, stateKind, triggerOf } from './event-kinds.js';
@@ -196,7 +196,7 @@ class MachineBuilder {
   }
 
   private stateFor(node: GraphNode): StateNodeJson {
-    const state: StateNodeJson = { id: this.key(node.id) };
+    const state: StateNodeJson = { id: this.key(node.id), ...throwMark(node) };
     const outgoing = this.index.outgoing(node.id);
     if (this.stepKind(node)) {
       state.entry = [{ type: ACTIONS.enter, params: { step: node.id } }];

@@ -52,3 +52,12 @@ export function throwingEnd(index: Index, node: GraphNode): Pick<StateNodeJson, 
   const kind = node.kind === 'errorEndEvent' ? 'error' : 'escalation';
   return { type: 'final', meta: { [THROWS_META]: { kind, ...(node.thrown ? { thrown: node.thrown } : {}) } } };
 }
+
+/**
+ * An escalation throw event at process level: its state, passed at once, is marked with what it raises (`passes`),
+ * so that a call activity running the workflow catches it as it passes (`link-calls.ts`); alone, it goes on.
+ */
+export function throwMark(node: GraphNode): Pick<StateNodeJson, 'meta'> {
+  if (node.kind !== 'escalationThrowEvent' || node.parentId) return {};
+  return { meta: { [THROWS_META]: { kind: 'escalation', passes: true, ...(node.thrown ? { thrown: node.thrown } : {}) } } };
+}

@@ -104,10 +104,9 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report, reported
     checkThrownEnd(index, node, report);
     return;
   }
-  if (kind === 'escalationThrowEvent' && !index.escalationCatcher(node)) {
-    const where = node.parentId ? `on a subprocess around it catches "${node.thrown}"` : 'catches it at process level: raise it inside a subprocess';
-    report(node, typeOf(node), 'uncaught_error', `no escalation boundary event ${where}`);
-  }
+  // At process level, as an end event there, it is for a call activity running the workflow to catch (`link-calls.ts`).
+  if (kind === 'escalationThrowEvent' && node.parentId && !index.escalationCatcher(node))
+    report(node, typeOf(node), 'uncaught_error', `no escalation boundary event on a subprocess around it catches "${node.thrown}"`);
   if (kind === 'linkThrowEvent' || kind === 'linkCatchEvent') {
     checkLink(index, node, report);
     if (kind === 'linkThrowEvent') return;

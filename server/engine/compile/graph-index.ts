@@ -1,7 +1,7 @@
 import type { GraphFlow, GraphNode, NodeKind, ProcessGraph } from '../workflow.js';
 import { AUTOMATIC_TASKS, WAIT_TASKS } from '../workflow.js';
 
-export { callCatches, callSites, throwingEnd } from './call-sites.js';
+export { callCatches, callSites, throwingEnd, throwMark } from './call-sites.js';
 
 /** Lookups over a `ProcessGraph` that every compiler pass needs. */
 export class GraphIndex {

@@ -90,18 +90,19 @@ function link(into: Workflow, caller: Workflow, prefix: string, inherited: StepA
 }
 
 /**
- * A called workflow's error and escalation end events (final states marked `THROWS_META`) go where the
- * boundary catching them leads: on the nearest activity (the call activity, then the subprocesses around it)
- * with a boundary of their kind, the one naming the same error or escalation, else its only one, as for an
- * end event inside a subprocess. None: the called workflow ends there, as with a plain end event (as when it
- * runs alone), and the caller goes on after the call activity.
+ * A called workflow's error and escalation end events (final states marked `THROWS_META`) and escalation
+ * throw events at process level (marked `passes`) go where the boundary catching them leads: on the nearest
+ * activity (the call activity, then the subprocesses around it) with a boundary of their kind, the one naming
+ * the same error or escalation, else its only one, as inside a subprocess. A non-interrupting one opens its
+ * path beside the call activity, and the called workflow ends there (an end event) or goes on (a throw). None:
+ * as when it runs alone, the called workflow ends there (the caller goes on after the call activity) or goes on.
  */
 function throwToCaller(states: Record<string, StateNodeJson>, catches: readonly CallCatch[], prefix: string, caller: MachineConfigJson): void {
   const target = (t: string) => (t.startsWith('#') ? `#${prefix}${t.slice(1)}` : t);
   for (const state of Object.values(states)) {
     throwToCaller(state.states ?? {}, catches, prefix, caller);
-    const throws = state.meta?.[THROWS_META] as { kind: CallCatch['kind']; thrown?: string } | undefined;
-    if (state.type !== 'final' || !throws) continue;
+    const throws = state.meta?.[THROWS_META] as { kind: CallCatch['kind']; thrown?: string; passes?: boolean } | undefined;
+    if (!throws || (state.type !== 'final' && !throws.passes)) continue;
     const caught = catcherOf(catches, throws.kind, throws.thrown);
     if (!caught) continue;
     const idle = caught.opens && findState(caller, `${prefix}${caught.opens}`);

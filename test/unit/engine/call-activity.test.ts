@@ -147,6 +147,32 @@ describe("call activities: another workflow's steps inside the ticket", () => {
     expect(r.visitsClosed.map((v) => v.step)).toEqual(['c/work', 'l2']);
   });
 
+  test("a called escalation throw event at process level reaches the call activity's boundary; alone, it goes on", async () => {
+    const tells = await importBpmnOrThrow(
+      bpmn(
+        `<bpmn:startEvent id="s"/><bpmn:userTask id="work" name="Work"/><bpmn:intermediateThrowEvent id="tell"><bpmn:escalationEventDefinition escalationRef="Esc"/></bpmn:intermediateThrowEvent>
+        <bpmn:userTask id="more" name="More work"/><bpmn:endEvent id="e"/>${flow('s', 'work')}${flow('work', 'tell')}${flow('tell', 'more')}${flow('more', 'e')}`,
+        { id: 'first_line', extra: '<bpmn:escalation id="Esc" name="Needs L2"/>' },
+      ),
+    );
+    expect(advance(tells, startTicket(tells, at(0)).state, { type: 'complete' }, at(1)).activeSteps).toEqual(['more']);
+    const caller = (interrupting: boolean) =>
+      importBpmnOrThrow(
+        bpmn(
+          `<bpmn:startEvent id="s"/><bpmn:callActivity id="c" calledElement="first_line"/><bpmn:userTask id="after" name="Follow up"/><bpmn:endEvent id="e"/>
+          <bpmn:boundaryEvent id="l2" attachedToRef="c" cancelActivity="${interrupting}"><bpmn:escalationEventDefinition escalationRef="Esc"/></bpmn:boundaryEvent>
+          <bpmn:userTask id="l2_review" name="L2 review"/><bpmn:endEvent id="e2"/>
+          ${flow('s', 'c')}${flow('c', 'after')}${flow('after', 'e')}${flow('l2', 'l2_review')}${flow('l2_review', 'e2')}`,
+          { id: 'outer', extra: '<bpmn:escalation id="Esc" name="Needs L2"/>' },
+        ),
+      );
+    const beside = await linked(await caller(false), { first_line: tells });
+    const told = advance(beside, startTicket(beside, at(0)).state, { type: 'complete' }, at(1));
+    expect(told.activeSteps.sort()).toEqual(['c/more', 'l2_review']);
+    const instead = await linked(await caller(true), { first_line: tells });
+    expect(advance(instead, startTicket(instead, at(0)).state, { type: 'complete' }, at(1)).activeSteps).toEqual(['l2_review']);
+  });
+
   test('a called workflow with paths beside its steps (a parallel machine, state guards) runs inside its call activity as alone', async () => {
     const beside = await importBpmnOrThrow(fixture('beside-the-step'));
     const outer = await importBpmnOrThrow(

@@ -39,7 +39,7 @@ describe('intermediate escalation throw events', () => {
     expect(told.activeSteps).toEqual(['l2_review']);
   });
 
-  test('nothing catches it: refused by id (uncaught_error)', async () => {
+  test('inside a subprocess nothing catches it: refused by id (uncaught_error)', async () => {
     const problems = await problemsOf(
       fixture.replace(/<bpmn:boundaryEvent id="l2_told"[\s\S]*?<\/bpmn:boundaryEvent>/, '').replace(/<bpmn:sequenceFlow id="f3"[^>]*\/>/, ''),
     );
