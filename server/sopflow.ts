@@ -153,6 +153,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   const signals = new Signals(new SignalRepository(db), messages, workflows, clock, {
     instance,
     intervalMs: config.schedulerIntervalMs,
+    ...(config.signalBatchSize !== undefined ? { batchSize: config.signalBatchSize } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   });
   const incidents = new Incidents(incidentRepository(db), clock);

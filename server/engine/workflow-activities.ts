@@ -52,7 +52,31 @@ export interface CallSite {
   state: string;
   /** The actions its boundary events (and those of enclosing subprocesses) offer on every called step (`StepAction`s). */
   actions: Array<{ event: string; label: string; flowId: string }>;
+  /** Its interrupting error and escalation boundaries (then those of enclosing subprocesses): where what a called end event throws goes. */
+  catches?: CallCatch[];
 }
+
+/** An interrupting error or escalation boundary that catches what a called workflow throws at its end. */
+export interface CallCatch {
+  kind: 'error' | 'escalation';
+  /** The error or escalation name it catches; absent: any of its kind. */
+  thrown?: string;
+  /** The activity it sits on: the call activity, or a subprocess around it. */
+  host: string;
+  /** Where its flow leads, a machine target (`#state`) of the caller. */
+  target: string;
+  /**
+   * A non-interrupting escalation boundary: the id of the idle state of the path it opens beside the call
+   * activity, which the called end event opens as it passes (the called workflow ends there all the same).
+   */
+  opens?: string;
+}
+
+/**
+ * The `meta` key of the final state of an error or escalation end event at process level: what it throws
+ * (`{kind, thrown?}`), so that linking sends a called workflow's end to the call activity's boundary.
+ */
+export const THROWS_META = 'throws';
 
 /** One call linked into a workflow: by call path, the workflow and version it runs. */
 export interface LinkedCall {

@@ -3,8 +3,9 @@
  * printed by `sopflow compile`, and turned back into BPMN by the exporter.
  */
 import type { CalledElement, CallSite, LinkedCall, LoopSpec, StepLoop } from './workflow-activities.js';
+export { THROWS_META } from './workflow-activities.js';
 
-export type { CalledElement, CallSite, LinkedCall, LoopSpec, StepInstance, StepLoop } from './workflow-activities.js';
+export type { CalledElement, CallCatch, CallSite, LinkedCall, LoopSpec, StepInstance, StepLoop } from './workflow-activities.js';
 
 /** What a BPMN flow node became. */
 export type NodeKind =
@@ -31,6 +32,7 @@ export type NodeKind =
   | 'escalationBoundaryEvent'
   | 'errorEndEvent' // inside a subprocess: leaves it by the boundary catching the error
   | 'escalationEndEvent'
+  | 'escalationThrowEvent' // inside a subprocess: raises the escalation its boundary catches, and goes on (or not, if that interrupts)
   | 'linkThrowEvent' // a drawing's go-to: the ticket goes on at the link catch event of the same name
   | 'linkCatchEvent'
   | 'signalCatchEvent' // waits for a signal (`POST /api/signals`), event `signal.<name>`
@@ -55,6 +57,7 @@ const BPMN_TYPE_OF_KIND: Partial<Record<NodeKind, string>> = {
   escalationBoundaryEvent: 'boundaryEvent',
   errorEndEvent: 'endEvent',
   escalationEndEvent: 'endEvent',
+  escalationThrowEvent: 'intermediateThrowEvent',
   linkThrowEvent: 'intermediateThrowEvent',
   linkCatchEvent: 'intermediateCatchEvent',
   signalCatchEvent: 'intermediateCatchEvent',

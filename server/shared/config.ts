@@ -66,6 +66,8 @@ export interface Config {
   migrationBatchSize?: number;
   /** The most tickets one migration apply moves, in its one transaction (MIGRATION_APPLY_MAX). */
   migrationApplyMax?: number;
+  /** Tickets a signal is delivered to per batch, the cursor stored after each (SIGNAL_BATCH_SIZE). */
+  signalBatchSize?: number;
   /** Scheduled reports and KPI targets (REPORT_*, KPI_TARGET_WINDOW_DAYS); absent: DEFAULT_REPORT_SETTINGS. */
   reports?: ReportSettings;
   /** How the metric engine judges and groups (issue 15); DEFAULT_ANALYTICS_SETTINGS when absent. */
@@ -97,6 +99,7 @@ function analyticsFrom(env: NodeJS.ProcessEnv): AnalyticsSettings {
 
 export const DEFAULT_MIGRATION_BATCH_SIZE = 500;
 export const DEFAULT_MIGRATION_APPLY_MAX = 5_000;
+export const DEFAULT_SIGNAL_BATCH_SIZE = 100;
 
 export const DEFAULT_CONDITION_MAX_ITERATIONS = 10_000;
 export const DEFAULT_CONDITION_TIMEOUT_MS = 100;
@@ -224,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     analytics: analyticsFrom(env),
     migrationBatchSize: wholeNumberSetting(env, 'MIGRATION_BATCH_SIZE', { most: 10_000 }) ?? DEFAULT_MIGRATION_BATCH_SIZE,
     migrationApplyMax: wholeNumberSetting(env, 'MIGRATION_APPLY_MAX', { most: 100_000 }) ?? DEFAULT_MIGRATION_APPLY_MAX,
+    signalBatchSize: wholeNumberSetting(env, 'SIGNAL_BATCH_SIZE', { most: 10_000 }) ?? DEFAULT_SIGNAL_BATCH_SIZE,
   };
   const passwordHashCost = passwordHashCostFrom(env.PASSWORD_HASH_COST, env.NODE_ENV);
   if (passwordHashCost !== undefined) config.passwordHashCost = passwordHashCost;

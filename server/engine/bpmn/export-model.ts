@@ -29,6 +29,7 @@ const ELEMENT_TYPES: Record<NodeKind, string> = {
   escalationBoundaryEvent: 'bpmn:BoundaryEvent',
   errorEndEvent: 'bpmn:EndEvent',
   escalationEndEvent: 'bpmn:EndEvent',
+  escalationThrowEvent: 'bpmn:IntermediateThrowEvent',
   linkThrowEvent: 'bpmn:IntermediateThrowEvent',
   linkCatchEvent: 'bpmn:IntermediateCatchEvent',
   signalCatchEvent: 'bpmn:IntermediateCatchEvent',
@@ -245,6 +246,7 @@ function eventDefinition(moddle: BpmnModdle, node: GraphNode, messages: ModdleEl
       return moddle.create('bpmn:ErrorEventDefinition', { errorRef: named(messages, 'bpmn:Error', node.thrown) });
     case 'escalationBoundaryEvent':
     case 'escalationEndEvent':
+    case 'escalationThrowEvent':
       return moddle.create('bpmn:EscalationEventDefinition', { escalationRef: named(messages, 'bpmn:Escalation', node.thrown) });
     case 'startEvent':
     case 'endEvent':

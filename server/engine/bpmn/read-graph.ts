@@ -204,7 +204,13 @@ class GraphReader {
       const timer = readTimer(element, definition, this.report);
       if (timer) node.timer = timer;
     }
-    if (kind === 'errorBoundaryEvent' || kind === 'escalationBoundaryEvent' || kind === 'errorEndEvent' || kind === 'escalationEndEvent') {
+    if (
+      kind === 'errorBoundaryEvent' ||
+      kind === 'escalationBoundaryEvent' ||
+      kind === 'errorEndEvent' ||
+      kind === 'escalationEndEvent' ||
+      kind === 'escalationThrowEvent'
+    ) {
       const thrown = (definition?.errorRef ?? definition?.escalationRef) as Element | undefined;
       const code = text(definition?.errorRef ? thrown?.errorCode : thrown?.escalationCode);
       node.thrown = text(thrown?.name) ?? code ?? name ?? element.id!;

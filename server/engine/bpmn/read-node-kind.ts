@@ -78,7 +78,12 @@ export function nodeKindOf(element: Element, problem: ReportProblem): NodeKind |
     case 'bpmn:IntermediateThrowEvent':
       if (definition === 'bpmn:LinkEventDefinition') return 'linkThrowEvent';
       if (!definition || definition === 'bpmn:MessageEventDefinition' || definition === 'bpmn:SignalEventDefinition') return 'throwEvent';
-      problem(element, 'unsupported_event', `intermediate ${eventName(definition)} throw events are not supported: use a message or signal throw event`);
+      if (definition === 'bpmn:EscalationEventDefinition') return 'escalationThrowEvent';
+      problem(
+        element,
+        'unsupported_event',
+        `intermediate ${eventName(definition)} throw events are not supported: use a message, signal or escalation throw event`,
+      );
       return undefined;
     case 'bpmn:BoundaryEvent':
       if (definition === 'bpmn:TimerEventDefinition') return 'timerBoundaryEvent';

@@ -13,7 +13,7 @@ import type {
   Workflow,
 } from '../workflow.js';
 import { DEFAULT_WARN_AT, PROCESS_SCOPE, WORKFLOW_FORMAT } from '../workflow.js';
-import { callSites, GraphIndex, isAutomaticTask, isThrownBoundary, isWaitTask } from './graph-index.js';
+import { callCatches, callSites, GraphIndex, isAutomaticTask, isThrownBoundary, isWaitTask, throwingEnd, throwMark } from './graph-index.js';
 import { blockSize, type ParallelBlock } from './parallel-blocks.js';
 import { nameEvents, slug } from './event-names.js';
 import { isCatch, isStart, sendsAtEnd, stateKind, triggerOf } from './event-kinds.js';
@@ -104,7 +104,7 @@ class MachineBuilder {
       timers: this.timers,
       machine: reenterSelfLoops(root),
       graph,
-      ...callSites(executable, (n) => ({ state: this.key(n.id), actions: this.actionsOf(n) })),
+      ...callSites(executable, (n) => ({ state: this.key(n.id), actions: this.actionsOf(n), ...callCatches(this.index, n, (f) => this.targetOf(f)) })),
     };
     const properties = graph.properties ?? {};
     if (properties.calendar) workflow.calendar = properties.calendar;
@@ -196,7 +196,7 @@ class MachineBuilder {
   }
 
   private stateFor(node: GraphNode): StateNodeJson {
-    const state: StateNodeJson = { id: this.key(node.id) };
+    const state: StateNodeJson = { id: this.key(node.id), ...throwMark(node) };
     const outgoing = this.index.outgoing(node.id);
     if (this.stepKind(node)) {
       state.entry = [{ type: ACTIONS.enter, params: { step: node.id } }];
@@ -207,6 +207,10 @@ class MachineBuilder {
       case 'endEvent':
       case 'terminateEndEvent':
         state.type = 'final';
+        break;
+      case 'errorEndEvent':
+      case 'escalationEndEvent':
+        Object.assign(state, outgoing[0] ? { always: { target: this.targetOf(outgoing[0]) } } : throwingEnd(this.index, node));
         break;
       case 'exclusiveGateway': {
         if (this.index.isChoice(node)) {
@@ -271,14 +275,11 @@ class MachineBuilder {
       case 'errorBoundaryEvent':
       case 'escalationBoundaryEvent':
       case 'linkThrowEvent':
-      case 'errorEndEvent':
-      case 'escalationEndEvent':
+      case 'escalationThrowEvent':
       case 'linkCatchEvent':
       case 'timerStartEvent':
         if (isWaitTask(node.kind) || this.index.awaitsOutcome(node)) this.agentTransitions(state, outgoing);
-        else if (outgoing[0]) {
-          state.always = { target: this.targetOf(outgoing[0]) };
-        }
+        else if (outgoing[0]) state.always = { target: this.targetOf(this.index.thrownTo(node) ?? outgoing[0]) };
         break;
       default:
         unreachable(kind, 'node kind');

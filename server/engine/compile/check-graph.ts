@@ -104,6 +104,9 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report, reported
     checkThrownEnd(index, node, report);
     return;
   }
+  // At process level, as an end event there, it is for a call activity running the workflow to catch (`link-calls.ts`).
+  if (kind === 'escalationThrowEvent' && node.parentId && !index.escalationCatcher(node))
+    report(node, typeOf(node), 'uncaught_error', `no escalation boundary event on a subprocess around it catches "${node.thrown}"`);
   if (kind === 'linkThrowEvent' || kind === 'linkCatchEvent') {
     checkLink(index, node, report);
     if (kind === 'linkThrowEvent') return;
@@ -117,7 +120,14 @@ function checkFlows(index: GraphIndex, node: GraphNode, report: Report, reported
     );
     return;
   }
-  const single = isStart(kind) || kind === 'linkCatchEvent' || isAutomaticTask(kind) || isCatch(kind) || kind === 'subProcess' || kind === 'callActivity';
+  const single =
+    isStart(kind) ||
+    kind === 'linkCatchEvent' ||
+    kind === 'escalationThrowEvent' ||
+    isAutomaticTask(kind) ||
+    isCatch(kind) ||
+    kind === 'subProcess' ||
+    kind === 'callActivity';
   if (single && outgoing.length > 1) {
     report(
       node,
@@ -152,15 +162,9 @@ function checkThrownEnd(index: GraphIndex, node: GraphNode, report: Report): voi
   const what = node.kind === 'errorEndEvent' ? 'error' : 'escalation';
   if (outgoing.some((f) => f.id !== thrownFlowId(node.id)))
     report(node, typeOf(node), 'outgoing_not_allowed', 'an end event cannot have outgoing sequence flows');
-  if (outgoing.some((f) => f.id === thrownFlowId(node.id)) || index.caughtInside(node)) return;
-  report(
-    node,
-    typeOf(node),
-    'uncaught_error',
-    node.parentId
-      ? `no ${what} boundary event on subprocess ${node.parentId} catches "${node.thrown}": add one, with the way on`
-      : `an ${what} end event at process level has nothing to catch it: end with a plain end event`,
-  );
+  // At process level it ends the process: a call activity running it as a called workflow catches it (`link-calls.ts`).
+  if (outgoing.some((f) => f.id === thrownFlowId(node.id)) || index.caughtInside(node) || !node.parentId) return;
+  report(node, typeOf(node), 'uncaught_error', `no ${what} boundary event on subprocess ${node.parentId} catches "${node.thrown}": add one, with the way on`);
 }
 
 /** A link throw goes on at the one catch of its name in its container; its only flows are that go-to. */

@@ -192,6 +192,16 @@ class EventScopes implements EventContext {
     } else if (detached.event) {
       idle.on = { [detached.event]: { target: `#${key}`, guard: inState(hostKey), actions: record() } };
     }
+    // An escalation throw event inside the host opens the path as it passes: its flow goes on beside it.
+    const throws = this.index.graph.nodes.filter((n) => n.kind === 'escalationThrowEvent' && this.index.escalationCatcher(n) === boundary);
+    for (const thrown of throws) idle.always = [{ target: `#${key}`, guard: inState(this.keys.get(thrown.id)!) }, ...[idle.always ?? []].flat()];
+    // On a call activity, a called escalation end event opens it as it ends the called workflow (`link-calls.ts`).
+    const site = boundary.kind === 'escalationBoundaryEvent' ? this.workflow.calls?.[boundary.attachedTo!] : undefined;
+    if (site)
+      site.catches = [
+        { kind: 'escalation', host: boundary.attachedTo!, target: `#${key}`, opens: idle.id!, ...(boundary.thrown ? { thrown: boundary.thrown } : {}) },
+        ...(site.catches ?? []),
+      ];
   }
 
   /** A region beside the flow: idle, running `runKey`, or closed once the flow is over. */

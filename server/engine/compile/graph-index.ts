@@ -1,7 +1,7 @@
 import type { GraphFlow, GraphNode, NodeKind, ProcessGraph } from '../workflow.js';
 import { AUTOMATIC_TASKS, WAIT_TASKS } from '../workflow.js';
 
-export { callSites } from './call-sites.js';
+export { callCatches, callSites, throwingEnd, throwMark } from './call-sites.js';
 
 /** Lookups over a `ProcessGraph` that every compiler pass needs. */
 export class GraphIndex {
@@ -89,6 +89,25 @@ export class GraphIndex {
       .filter((n) => n.kind === 'eventSubProcess')
       .flatMap((sub) => this.children(sub.id).filter((n) => n.kind === kind));
     return starts.find((s) => s.thrown === end.thrown) ?? (starts.length === 1 ? starts[0] : undefined);
+  }
+
+  /**
+   * The escalation boundary catching what an intermediate escalation throw event raises: on the nearest
+   * subprocess around it with escalation boundaries, the one naming the same escalation, else its only one.
+   */
+  escalationCatcher(node: GraphNode): GraphNode | undefined {
+    for (let host = node.parentId; host; host = this.nodes.get(host)?.parentId) {
+      const candidates = this.boundaryEvents(host).filter((b) => b.kind === 'escalationBoundaryEvent');
+      const found = candidates.find((b) => b.thrown === node.thrown) ?? (candidates.length === 1 ? candidates[0] : undefined);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** Where an escalation throw event goes when the boundary catching it interrupts: that boundary's way on (else its own flow). */
+  thrownTo(node: GraphNode): GraphFlow | undefined {
+    const catcher = node.kind === 'escalationThrowEvent' ? this.escalationCatcher(node) : undefined;
+    return catcher && catcher.cancelActivity !== false ? this.outgoing(catcher.id)[0] : undefined;
   }
 
   /**

@@ -1,8 +1,20 @@
 import { AppError } from '../../shared/errors.js';
-import type { ActionJson, LinkedCall, MachineConfigJson, StateNodeJson, StepAction, TimerDefinition, TransitionJson, Workflow } from '../workflow.js';
-import { PROCESS_SCOPE } from '../workflow.js';
+import type {
+  ActionJson,
+  CallCatch,
+  LinkedCall,
+  MachineConfigJson,
+  StateNodeJson,
+  StepAction,
+  TimerDefinition,
+  TriggerDefinition,
+  TransitionJson,
+  Workflow,
+} from '../workflow.js';
+import { PROCESS_SCOPE, THROWS_META } from '../workflow.js';
 import { CALL_PATH_SEPARATOR } from '../workflow-activities.js';
 import { ACTIONS, timerEvent } from './build-machine.js';
+import { IN_STATE_GUARD, triggerOf } from './event-kinds.js';
 
 /** What one call runs: the called workflow (as published, unlinked) and which version of which key it is. */
 export interface CallBinding extends LinkedCall {
@@ -45,7 +57,10 @@ function link(into: Workflow, caller: Workflow, prefix: string, inherited: StepA
     const host = findState(into.machine, `${prefix}${site.state}`);
     if (!host) throw new AppError('bad_request', `call activity ${path} has no state in workflow ${into.key}`);
     const machine = prefixed(structuredClone(callee.machine), px);
-    host.initial = machine.initial;
+    throwToCaller(machine.states, site.catches ?? [], prefix, into.machine);
+    // A called machine with paths beside its flow (event scopes) is parallel, and so its call activity's state becomes.
+    if (machine.type === 'parallel') host.type = 'parallel';
+    else host.initial = machine.initial!;
     host.states = machine.states;
     const processTimers = (machine.entry ?? []).filter((a) => a.type === ACTIONS.arm);
     if (processTimers.length) {
@@ -69,8 +84,70 @@ function link(into: Workflow, caller: Workflow, prefix: string, inherited: StepA
       into.timers[copy.id] = copy;
     }
     into.linked![path] = { key: binding.key, version: binding.version, name: binding.name };
+    addTriggers(into, callee);
     link(into, callee, `${path}${CALL_PATH_SEPARATOR}`, offered, bound, depth + 1);
   }
+}
+
+/**
+ * A called workflow's error and escalation end events (final states marked `THROWS_META`) and escalation
+ * throw events at process level (marked `passes`) go where the boundary catching them leads: on the nearest
+ * activity (the call activity, then the subprocesses around it) with a boundary of their kind, the one naming
+ * the same error or escalation, else its only one, as inside a subprocess. A non-interrupting one opens its
+ * path beside the call activity, and the called workflow ends there (an end event) or goes on (a throw). None:
+ * as when it runs alone, the called workflow ends there (the caller goes on after the call activity) or goes on.
+ */
+function throwToCaller(states: Record<string, StateNodeJson>, catches: readonly CallCatch[], prefix: string, caller: MachineConfigJson): void {
+  const target = (t: string) => (t.startsWith('#') ? `#${prefix}${t.slice(1)}` : t);
+  for (const state of Object.values(states)) {
+    throwToCaller(state.states ?? {}, catches, prefix, caller);
+    const throws = state.meta?.[THROWS_META] as { kind: CallCatch['kind']; thrown?: string; passes?: boolean } | undefined;
+    if (!throws || (state.type !== 'final' && !throws.passes)) continue;
+    const caught = catcherOf(catches, throws.kind, throws.thrown);
+    if (!caught) continue;
+    const idle = caught.opens && findState(caller, `${prefix}${caught.opens}`);
+    if (idle) {
+      // The path beside the call activity opens while the called workflow ends (as an event subprocess's does).
+      const opens = { target: target(caught.target), guard: { type: IN_STATE_GUARD, params: { state: `#${state.id!}` } } };
+      idle.always = [opens, ...[idle.always ?? []].flat()];
+      continue;
+    }
+    delete state.type;
+    state.always = { target: target(caught.target) };
+  }
+}
+
+function catcherOf(catches: readonly CallCatch[], kind: CallCatch['kind'], thrown: string | undefined): CallCatch | undefined {
+  for (const host of new Set(catches.map((c) => c.host))) {
+    const mine = catches.filter((c) => c.host === host && c.kind === kind);
+    const named = mine.find((c) => c.thrown === thrown) ?? (mine.length === 1 ? mine[0] : undefined);
+    if (named) return named;
+  }
+  return undefined;
+}
+
+/** The messages and signals the ticket may receive take in those a called workflow waits for (names are not prefixed). */
+function addTriggers(into: Workflow, callee: Workflow): void {
+  const from = catalogueOf(callee);
+  if (!Object.keys(from).length) return;
+  const merged = { ...catalogueOf(into) };
+  for (const [event, trigger] of Object.entries(from)) {
+    const known = merged[event];
+    const fields = known ? [...known.fields, ...trigger.fields.filter((f) => !known.fields.some((k) => k.name === f.name))] : trigger.fields;
+    merged[event] = { ...(known ?? trigger), fields };
+  }
+  into.triggers = merged;
+}
+
+/** `Workflow.triggers`, or for versions compiled before it, the messages the graph catches (as `workflow-runtime.ts` reads them). */
+function catalogueOf(workflow: Workflow): Record<string, TriggerDefinition> {
+  if (workflow.triggers) return workflow.triggers;
+  const catalogue: Record<string, TriggerDefinition> = {};
+  for (const node of workflow.graph.nodes) {
+    const event = triggerOf(node);
+    if (event && node.message !== undefined) catalogue[event] = { kind: 'message', name: node.message, fields: [] };
+  }
+  return catalogue;
 }
 
 function findState(machine: MachineConfigJson, id: string): StateNodeJson | undefined {
@@ -101,6 +178,7 @@ function prefixed(machine: MachineConfigJson, px: (id: string) => string): Machi
       if (typeof params.flow === 'string') params.flow = px(params.flow);
       if (typeof params.step === 'string') params.step = px(params.step);
       if (Array.isArray(params.flows)) params.flows = (params.flows as string[]).map(px);
+      if (typeof params.state === 'string') params.state = target(params.state as string)!;
       next.guard = { ...t.guard, params };
     }
     return next;

@@ -1,4 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
+import { DEFAULT_SIGNAL_BATCH_SIZE } from '../../shared/config.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { PollingLoop } from '../../shared/polling-loop.js';
 import { catchesSignal } from '../../engine/ticket-triggers.js';
@@ -13,14 +14,13 @@ export interface SignalSettings {
   instance: string;
   /** The longest the deliverer sleeps between looks for signals raised by other processes. */
   intervalMs: number;
-  /** Tickets looked at per batch: the cursor moves on after each. */
+  /** Tickets looked at per batch: the cursor moves on after each (SIGNAL_BATCH_SIZE, default DEFAULT_SIGNAL_BATCH_SIZE). */
   batchSize?: number;
   /** A lease not renewed for this long is taken to belong to a process that died, and is claimed again. */
   leaseMs?: number;
   onError?: (error: unknown) => void;
 }
 
-const DEFAULT_BATCH = 100;
 const DEFAULT_LEASE_MS = 60_000;
 /** The most characters of a signal's name: as long as a step's name may be. */
 export const SIGNAL_NAME_MAX = 200;
@@ -84,10 +84,12 @@ export class Signals {
    */
   async deliver(signal: { id: number; name: string; cursor: number; upto: number }, batches = Infinity): Promise<number> {
     const { instance } = this.settings;
-    const batchSize = this.settings.batchSize ?? DEFAULT_BATCH;
+    const batchSize = this.settings.batchSize ?? DEFAULT_SIGNAL_BATCH_SIZE;
     const versions: number[] = [];
     for (const id of await this.repository.openVersions(signal.cursor, signal.upto)) {
-      if (catchesSignal((await this.workflows.get(id)).workflow, signal.name)) versions.push(id);
+      const { workflow } = await this.workflows.get(id);
+      // What a version calls may wait for it (and it runs only linked): each of its tickets is asked, `deliverSignal` passing those that do not.
+      if (workflow.calls || catchesSignal(workflow, signal.name)) versions.push(id);
     }
     let moved = 0;
     let cursor = signal.cursor;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { bpmn, flow } from '../../helpers/bpmn.js';
 import { sampleField, seeded } from '../../helpers/random-walk.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { openTestSopflow } from '../../helpers/sopflow.js';
@@ -92,6 +93,45 @@ eachDatabase('call activities and looping steps, stored', (database) => {
         ['pay', 'Pay the refund', 'complete'],
       ]);
     }
+  });
+
+  test("a called workflow's error end event takes the call activity's boundary; published alone, its ticket ends there", async () => {
+    await app.workflows.import(fixture('identity-check-strict'), PUBLISHER);
+    await app.workflows.import(CALLER, PUBLISHER);
+    const alone = await app.tickets.create({ workflow: 'identity_check', channel: 'chat', subject: 'id', customer: { name: 'Wu' } }, AGENT);
+    const called = await app.tickets.create({ workflow: 'refund_with_id', channel: 'chat', subject: 'refund', customer: { name: 'Zheng' } }, AGENT);
+    for (const [ticket, types] of [
+      [alone, ['complete', 'uploaded']],
+      [called, ['complete', 'complete', 'uploaded']],
+    ] as const) {
+      for (const type of types) await app.tickets.advance(ticket.id, { type }, AGENT);
+      await app.tickets.advance(ticket.id, { type: 'complete', fields: { idMatches: false } }, AGENT);
+    }
+    expect((await app.tickets.get(alone.id)).status).toBe('closed');
+    const refused = await app.tickets.get(called.id);
+    expect(refused.steps.map((s) => s.id)).toEqual(['reject']);
+    expect(refused.stepLog.map((row) => [row.step, row.event])).toEqual([
+      ['take_request', 'complete'],
+      ['check_identity/ask_id', 'complete'],
+      ['check_identity/wait_upload', 'uploaded'],
+      ['check_identity/compare', 'complete'],
+      ['reject', undefined],
+    ]);
+  });
+
+  test('a signal reaches tickets whose called workflow waits for it', async () => {
+    await app.workflows.import(fixture('signal-events'), PUBLISHER);
+    const caller = bpmn(
+      `<bpmn:startEvent id="s"/><bpmn:callActivity id="outage" calledElement="outage_ticket"/><bpmn:endEvent id="e"/>${flow('s', 'outage')}${flow('outage', 'e')}`,
+      { id: 'calls_outage' },
+    );
+    await app.workflows.import(caller, PUBLISHER);
+    const ticket = await app.tickets.create({ workflow: 'calls_outage', channel: 'chat', subject: 'down', customer: { name: 'Feng' } }, AGENT);
+    for (const type of ['complete', 'yes']) await app.tickets.advance(ticket.id, { type }, AGENT);
+    expect((await app.tickets.get(ticket.id)).state).toEqual(['outage/wait_fix']);
+    await app.signals.raise('Outage resolved', PUBLISHER);
+    expect(await app.signals.runDue()).toBe(1);
+    expect((await app.tickets.get(ticket.id)).state).toEqual(['outage/confirm']);
   });
 
   test('a migration of a ticket inside a call replays its called steps, the call keeping its version', async () => {

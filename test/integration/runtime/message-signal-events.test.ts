@@ -13,7 +13,7 @@ import { Signals } from '../../../server/services/signals/signals.js';
 import { count } from './support/inspect.js';
 import type { TestApp } from './support/play.js';
 
-const FIXTURES = ['message-events', 'signal-events', 'signal-throw', 'throw-events', 'beside-the-step', 'event-subprocesses'] as const;
+const FIXTURES = ['message-events', 'signal-events', 'signal-throw', 'throw-events', 'beside-the-step', 'event-subprocesses', 'escalation-throw'] as const;
 const source = (name: string) => readFileSync(new URL(`../../fixtures/bpmn/${name}.bpmn`, import.meta.url));
 /** The random walks' first instant. */
 const WALK_T0 = Date.parse('2026-01-05T09:00:00Z');
@@ -148,6 +148,24 @@ eachDatabase('messages, signals, throw events and event subprocesses, stored', (
     const again = await app.signals.raise('Outage resolved', 'ops@example.com');
     expect(await app.signals.runDue()).toBe(0);
     expect(await app.signals.get(again.id)).toMatchObject({ status: 'done', delivered: 0 });
+  });
+
+  test("the server's signal deliverer takes SIGNAL_BATCH_SIZE tickets a batch, its progress stored after each", async () => {
+    app = await openTestSopflow(database(), { clock: new ManualClock(WALK_T0), workflows: [], config: { signalBatchSize: 2 } });
+    await app.workflows.import(source('signal-events'), 'tester@example.com');
+    for (let i = 0; i < 5; i++) {
+      const id = await newTicket(app, 'outage_ticket');
+      await app.tickets.advance(id, { type: 'complete' }, 'agent@example.com');
+      await app.tickets.advance(id, { type: 'yes' }, 'agent@example.com');
+    }
+    const signal = await app.signals.raise('Outage resolved', 'ops@example.com');
+    const claimed = (await app.signals.claim())!;
+    expect(await app.signals.deliver(claimed, 1)).toBe(2);
+    expect(await app.signals.get(signal.id)).toMatchObject({ status: 'delivering', delivered: 2 });
+    // The lease lapses as if the process had died: the rest goes on from the stored cursor.
+    app.clock.advance(LEASE_MS + 1);
+    expect(await app.signals.runDue()).toBe(3);
+    expect(await app.signals.get(signal.id)).toMatchObject({ status: 'done', delivered: 5 });
   });
 
   test('a ticket raises a signal by its throw event: stored with the advance, then delivered to every ticket waiting for it', async () => {
