@@ -15,6 +15,7 @@ import * as reports from './2026-12-05-14-reports.js';
 import * as workflowDrafts from './2026-12-05-15-workflow-drafts.js';
 import * as stepLogFields from './2026-12-05-17-step-log-fields.js';
 import * as routing from './2026-12-05-16-routing.js';
+import * as analyticsRollups from './2026-12-05-18-analytics-rollups.js';
 
 // Migrations are listed here rather than discovered on disk, so they run the same from TypeScript
 // sources, tests and the CLI. Append; never edit one that has shipped.
@@ -35,6 +36,7 @@ const migrations: Record<string, Knex.Migration> = {
   '2026-12-05-15-workflow-drafts': workflowDrafts,
   '2026-12-05-17-step-log-fields': stepLogFields,
   '2026-12-05-16-routing': routing,
+  '2026-12-05-18-analytics-rollups': analyticsRollups,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
