@@ -115,7 +115,7 @@ export async function generateAnalyticsData(app: Sopflow, root: string, options:
     options.log?.(`analytics data: ${summary.tickets} tickets, ${summary.stepRows} step-log rows`);
   }
   await loading;
-  await finishHistoryLoad(app.db);
+  await finishHistoryLoad(app.db, app.clock.now());
   summary.generationMs = performance.now() - started;
   return summary;
 }
@@ -204,7 +204,7 @@ function drawTicket(sops: Sop[], index: number, want: number, last: boolean, opt
   };
   // Most closed tickets are rated, mostly well.
   const satisfaction = open || random() < 0.4 ? null : ([1, 2, 3, 3, 4, 4, 4, 5, 5, 5] as const)[Math.floor(random() * 10)]!;
-  addCoreFacts({ ticket, visits, workflow: sop.workflow, version: sop.version, satisfaction }, time);
+  addCoreFacts({ ticket, visits, workflow: sop.workflow, version: sop.version, satisfaction, now: options.from + options.spanMs }, time);
   return { ticket, visits };
 }
 

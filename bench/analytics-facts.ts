@@ -1,7 +1,10 @@
 /**
  * The metric engine's columns for a generated ticket, as the ticket runtime would have kept them: the whole
- * history is handed to the runtime's own fold (`factsAfter`) as one engine result, and the rows get what the
- * runtime writes beside each visit (business time, waiting, the agent, the step a loop came back from).
+ * history is handed to the runtime's own fold (`factsAfter`) one engine result a step, and the rows get what
+ * the runtime writes beside each visit (business time, waiting, the agent, the step a loop came back from).
+ * Warnings are the reminders a punctual scheduler would have sent: a step's when its warning timer fell due
+ * while the visit was still open (by `now` for a visit still open), the ticket's when its resolution clock
+ * passed the warning share of its limit before the ticket closed (or by `now`).
  */
 import type { HistoryTicket, HistoryVisit } from '../server/data/analytics/bulk-history.js';
 import { FACT_COLUMNS, factValues } from '../server/data/tickets/ticket-rows.js';
@@ -18,16 +21,27 @@ export interface FactsInput {
   version: number;
   /** The follow-up score the customer gave, if any. */
   satisfaction: number | null;
+  /** The instant the history is as of: open visits and tickets have run until then. */
+  now: number;
 }
 
 /** Sets `extra` on the ticket and each visit: the columns the analytics migration added. */
-export function addCoreFacts({ ticket, visits, workflow, version, satisfaction }: FactsInput, time: BusinessTime): void {
+export function addCoreFacts({ ticket, visits, workflow, version, satisfaction, now }: FactsInput, time: BusinessTime): void {
   const state: TicketState = { machine: null, openVisits: [], timers: [], seq: 0, vip: ticket.vip, done: ticket.closedAt !== null };
   const calendar = ticketCalendar(workflow, state);
   const closed: StepVisit[] = [];
-  const reminders: Reminder[] = [];
+  /** The warnings sent while a visit was open, by visit; those of visits still open and of the ticket's clock go with the last result. */
+  const warned = new Map<number, Reminder[]>();
+  const pending: Reminder[] = [];
   for (const v of visits) {
     const step = workflow.steps[v.step];
+    if (v.slaMs !== null && step && step.kind !== 'automatic') {
+      // The timer the runtime arms when the visit opens (limitTimers): warnAt of the limit, in business time.
+      const due = time.add(v.enteredAt, Math.round(v.slaMs * (step.warnAt ?? DEFAULT_WARN_AT)), step.calendar ?? calendar);
+      const reminder: Reminder = { kind: 'sla-warning', at: due, step: v.step };
+      if (v.exitedAt === null && due < now) pending.push(reminder);
+      else if (v.exitedAt !== null && due < v.exitedAt) warned.set(v.visit, [reminder]);
+    }
     if (v.exitedAt === null) {
       state.openVisits.push({ visit: v.visit, step: v.step, enteredAt: v.enteredAt, breached: false, ...(v.slaMs === null ? {} : { slaMs: v.slaMs }) });
       continue;
@@ -47,15 +61,14 @@ export function addCoreFacts({ ticket, visits, workflow, version, satisfaction }
       ...(v.slaMs === null ? {} : { slaMs: v.slaMs }),
     };
     closed.push(visit);
-    if (v.slaMs !== null && visit.businessMs >= (step?.warnAt ?? DEFAULT_WARN_AT) * v.slaMs)
-      reminders.push({ kind: 'sla-warning', at: v.enteredAt + (step?.warnAt ?? DEFAULT_WARN_AT) * v.slaMs, step: v.step });
   }
   const byVisit = new Map(closed.map((v) => [v.visit, v]));
   const slaMs = resolutionLimit(workflow, ticket.vip, ticket.level);
-  const end = ticket.closedAt ?? visits[visits.length - 1]?.enteredAt ?? ticket.createdAt;
   if (slaMs !== undefined) {
-    const usedMs = time.between(ticket.createdAt, end, calendar);
+    const usedMs = time.between(ticket.createdAt, ticket.closedAt ?? now, calendar);
     state.resolution = { slaMs, usedMs, breached: usedMs > slaMs };
+    if (usedMs > Math.round(slaMs * DEFAULT_WARN_AT))
+      pending.push({ kind: 'ticket-sla-warning', at: time.add(ticket.createdAt, Math.round(slaMs * DEFAULT_WARN_AT), calendar) });
   }
   const fields: Record<string, unknown> = {
     ...(ticket.level === null ? {} : { level: ticket.level }),
@@ -77,7 +90,7 @@ export function addCoreFacts({ ticket, visits, workflow, version, satisfaction }
         state: last ? state : running,
         visitsClosed: left ? [left] : [],
         visitsOpened: opened(visits[k + 1]),
-        reminders: reminders.filter((r) => left && r.step === left.step && r.at >= left.enteredAt && r.at <= left.exitedAt),
+        reminders: [...((left && warned.get(left.visit)) ?? []), ...(last ? pending : [])],
         fields,
         done: last && state.done,
       },

@@ -6,7 +6,17 @@ import { runDemo, silentProgress } from '../server/services/demo/demo.js';
 const n = Number(process.argv[2] ?? 80);
 const dir = mkdtempSync('/tmp/demo-');
 const t0 = performance.now();
-const app = await openSopflow({ port: 0, database: { client: 'sqlite', filename: join(dir, 'd.sqlite'), synchronous: 'NORMAL' }, sessionSecret: 'x', logLevel: 'silent', schedulerIntervalMs: 1000, passwordHashCost: 10 } as never, { clock: new ManualClock(Date.now()) });
+const app = await openSopflow(
+  {
+    port: 0,
+    database: { client: 'sqlite', filename: join(dir, 'd.sqlite'), synchronous: 'NORMAL' },
+    sessionSecret: 'x',
+    logLevel: 'silent',
+    schedulerIntervalMs: 1000,
+    passwordHashCost: 10,
+  } as never,
+  { clock: new ManualClock(Date.now()) },
+);
 const t1 = performance.now();
 const c0 = process.cpuUsage();
 await runDemo(app, { tickets: n, weeks: 1, seed: 42 }, silentProgress);

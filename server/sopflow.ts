@@ -11,6 +11,7 @@ import { KnexQueueReadModel } from './data/read-models/queue.query.js';
 import { KnexLiveWorkReadModel } from './data/read-models/live-work.query.js';
 import { KnexMetricsReadModel } from './data/analytics/metrics.query.js';
 import { KnexFactRowsReadModel } from './data/analytics/fact-rows.query.js';
+import { ensureRollups } from './data/analytics/rollup-maintenance.js';
 import { CustomerHistory } from './services/inbox/customer-history.js';
 import { Inbox } from './services/inbox/inbox.js';
 import { TicketQueue } from './services/inbox/queue.js';
@@ -134,6 +135,11 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
   const db = await openDatabase(config.database);
   const calendars = BUILT_IN_CALENDARS;
   const analytics = config.analytics ?? DEFAULT_ANALYTICS_SETTINGS;
+  // The dashboard's daily rollups count days at the weeks' offset: built on the first start, or again when it changed.
+  await ensureRollups(db, analytics.weekUtcOffsetMinutes, clock.now()).catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
   const conditions = conditionLimitsOf(config);
   const checks = new WorkflowChecks(new Set(Object.keys(calendars)), config.workflowLimits, { conditions });
   const audit = new AuditLog(new KnexAuditRepository(db), clock, config.auditPageMax ?? DEFAULT_AUDIT_PAGE_MAX);
@@ -175,7 +181,6 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
         (v) => v.workflow,
         () => undefined,
       ),
-    settings: { bootstrapMax: analytics.bootstrapMax },
   });
   const reportSettings = config.reports ?? DEFAULT_REPORT_SETTINGS;
   const reports = new Reports({

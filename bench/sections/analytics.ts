@@ -4,20 +4,28 @@
  * database by each of `MEASURES`: the dashboard and the before/after through the metric engine, and the
  * event-log export (XES and CSV over the real HTTP route, to a null sink: its rate and the server's memory
  * growth). A measure added there runs on both databases with the same data.
+ *
+ * With SOPFLOW_BENCH_10M=1, PostgreSQL's million rows are then copied nine times over in the database
+ * (`replicateHistory`: INSERT … SELECT over generate_series, durations scaled 0.9–1.1 a copy), the rollups
+ * rebuilt, and the dashboard measured again at 10,000,000 step-log rows and 1,000,000 tickets (bar: 1 s).
+ * Opt-in: the copy, its indexes and the rollup rebuild take five minutes or so.
  */
 import { loadavg } from 'node:os';
 import { generateAnalyticsData, type AnalyticsData } from '../analytics-data.js';
 import { atLeast, atMost, type BenchContext, type BenchSection, type Figure } from '../section.js';
 import type { DatabaseConfig } from '../../server/shared/config.js';
+import { finishHistoryLoad, replicateHistory } from '../../server/data/analytics/bulk-history.js';
 import { openSopflow } from '../../server/sopflow.js';
 import { DEFAULT_PG_URL, postgresUnreachable } from '../../test/helpers/postgres.js';
-import { dashboardFigures } from './analytics/dashboard.js';
+import { dashboardFigures, measureDashboard } from './analytics/dashboard.js';
 import { measureEventLogExport } from './analytics/event-log-export.js';
 import { BenchDatabases } from './runtime/bench-databases.js';
 import { benchConfig } from './runtime/ticket-path.js';
 
 const DATA = { tickets: 100_000, stepRows: 1_000_000, from: Date.parse('2025-12-01T00:00:00Z'), spanMs: 365 * 24 * 3_600_000 };
-const BARS = { eventsPerSec: 100_000, growthMB: 100 };
+const BARS = { eventsPerSec: 100_000, growthMB: 100, dashboard10mMs: 1_000 };
+/** The ten-million-row case: the loaded million copied this many times more. */
+const COPIES = 9;
 const MB = 1024 * 1024;
 
 type Db = 'sqlite' | 'pg';
@@ -49,7 +57,10 @@ export const analyticsSection: BenchSection = {
         context.log(`PostgreSQL SKIPPED: not reachable at ${pgUrl} (${pgDown}); set SOPFLOW_BENCH_PG_URL to measure it`);
         figures.push({ name: 'analytics.pg.skipped', value: 1, unit: '', note: `SKIPPED: PostgreSQL not reachable at ${pgUrl} (${pgDown})` });
       } else {
-        figures.push(...(await figuresFor('pg', databases.pg().config, context)));
+        const pg = databases.pg().config;
+        figures.push(...(await figuresFor('pg', pg, context)));
+        if (process.env.SOPFLOW_BENCH_10M === '1') figures.push(...(await tenMillion(pg, context)));
+        else context.log('PostgreSQL at 10,000,000 step-log rows: set SOPFLOW_BENCH_10M=1 to measure it (about five minutes more)');
       }
       figures.push({
         name: 'analytics.loadAverage',
@@ -81,11 +92,47 @@ async function figuresFor(db: Db, config: DatabaseConfig, context: BenchContext)
       unit: 's',
       note: `${data.tickets.toLocaleString('en')} tickets (${data.openTickets.toLocaleString('en')} open, ${Object.entries(data.byWorkflow)
         .map(([key, n]) => `${key} ${n}`)
-        .join(', ')}), ${data.stepRows.toLocaleString('en')} step-log rows: engine walks of the built-in SOPs, bulk load, ANALYZE`,
+        .join(
+          ', ',
+        )}), ${data.stepRows.toLocaleString('en')} step-log rows: engine walks of the built-in SOPs, bulk load, rollups rebuilt, ANALYZE (VACUUM ANALYZE on PostgreSQL)`,
     },
   ];
   for (const measure of MEASURES) figures.push(...(await measure({ db, label, config, data, context })));
   return figures;
+}
+
+/** The loaded PostgreSQL database copied to ten times its size, then its dashboard measured. */
+async function tenMillion(config: DatabaseConfig, context: BenchContext): Promise<Figure[]> {
+  const started = performance.now();
+  const app = await openSopflow(benchConfig(config));
+  let rows: number;
+  try {
+    context.log(`PostgreSQL 10M: copying ${DATA.tickets.toLocaleString('en')} tickets and their step log ${COPIES} times`);
+    await replicateHistory(app.db, { copies: COPIES, lastId: DATA.tickets, shiftMs: 60_000 });
+    context.log(`PostgreSQL 10M: copied in ${((performance.now() - started) / 1000).toFixed(0)} s; rebuilding the rollups, VACUUM ANALYZE`);
+    await finishHistoryLoad(app.db, app.clock.now());
+    const [{ n }] = (await app.db.knex('step_log').count({ n: '*' })) as [{ n: number | string }];
+    rows = Number(n);
+  } finally {
+    await app.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  context.log(`PostgreSQL 10M: ${rows.toLocaleString('en')} step-log rows in ${seconds.toFixed(0)} s`);
+  return [
+    {
+      name: 'analytics.pg10m.seedSec',
+      value: seconds,
+      unit: 's',
+      note: `${rows.toLocaleString('en')} step-log rows, ${(DATA.tickets * (COPIES + 1)).toLocaleString('en')} tickets: the million copied ${COPIES} times in the database, rollups rebuilt, VACUUM ANALYZE`,
+    },
+    ...(await measureDashboard(config, {
+      prefix: 'analytics.pg10m',
+      label: 'PostgreSQL 10M',
+      log: context.log,
+      dashboardBarMs: BARS.dashboard10mMs,
+      note: `${rows.toLocaleString('en')} step-log rows`,
+    })),
+  ];
 }
 
 /** The whole log, XES then CSV, each from a server process of its own. */

@@ -289,7 +289,7 @@ async function seed(app: Sopflow, context: BenchContext, label: string): Promise
     },
   ];
   await loadRows(app.db, profiles);
-  await finishHistoryLoad(app.db, ['users', 'user_lanes', 'agent_profiles', 'agent_capacity', 'ticket_assignments', 'ticket_classifications']);
+  await finishHistoryLoad(app.db, app.clock.now(), ['users', 'user_lanes', 'agent_profiles', 'agent_capacity', 'ticket_assignments', 'ticket_classifications']);
   // The newest waiting tickets are offered first, as a ticket entering the lane now would be, chats and emails in turn.
   const chats = seeded.waiting.filter((w) => w.channel === 'chat').reverse();
   const emails = seeded.waiting.filter((w) => w.channel === 'email').reverse();

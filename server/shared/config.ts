@@ -81,11 +81,9 @@ export interface AnalyticsSettings {
   fcrWindowDays: number;
   /** [ANALYTICS_UTC_OFFSET] minutes east of UTC where weeks start (Monday 00:00) for the weekly series. */
   weekUtcOffsetMinutes: number;
-  /** [ANALYTICS_BOOTSTRAP_MAX] per-ticket values a before/after comparison resamples per side at most. */
-  bootstrapMax: number;
 }
 
-export const DEFAULT_ANALYTICS_SETTINGS: Readonly<AnalyticsSettings> = Object.freeze({ fcrWindowDays: 3, weekUtcOffsetMinutes: 480, bootstrapMax: 5000 });
+export const DEFAULT_ANALYTICS_SETTINGS: Readonly<AnalyticsSettings> = Object.freeze({ fcrWindowDays: 3, weekUtcOffsetMinutes: 480 });
 
 function analyticsFrom(env: NodeJS.ProcessEnv): AnalyticsSettings {
   const fcrWindowDays = wholeNumberSetting(env, 'ANALYTICS_FCR_WINDOW', { least: 0, most: 365 }) ?? DEFAULT_ANALYTICS_SETTINGS.fcrWindowDays;
@@ -93,8 +91,7 @@ function analyticsFrom(env: NodeJS.ProcessEnv): AnalyticsSettings {
   const weekUtcOffsetMinutes = offset === undefined ? DEFAULT_ANALYTICS_SETTINGS.weekUtcOffsetMinutes : Number(offset);
   if (!Number.isInteger(weekUtcOffsetMinutes) || Math.abs(weekUtcOffsetMinutes) > 14 * 60)
     throw new AppError('bad_request', `ANALYTICS_UTC_OFFSET must be whole minutes from -840 to 840, not "${offset}"`);
-  const bootstrapMax = wholeNumberSetting(env, 'ANALYTICS_BOOTSTRAP_MAX', { least: 10, most: 1_000_000 }) ?? DEFAULT_ANALYTICS_SETTINGS.bootstrapMax;
-  return { fcrWindowDays, weekUtcOffsetMinutes, bootstrapMax };
+  return { fcrWindowDays, weekUtcOffsetMinutes };
 }
 
 export const DEFAULT_MIGRATION_BATCH_SIZE = 500;

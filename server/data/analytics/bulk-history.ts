@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { valuesSql, type Database, type SqlValue } from '../database.js';
+import { ensureRollups, rollupOffset } from './rollup-maintenance.js';
 
 /** A ticket as a bulk load writes it: its id chosen by the caller, no engine snapshot (`{}`), no timers. */
 export interface HistoryTicket {
@@ -120,13 +121,67 @@ export async function loadRows(db: Database, load: readonly TableRows[]): Promis
   });
 }
 
-/** After bulk loads: identities continue past the ids written, and the planner learns the new sizes. */
-export async function finishHistoryLoad(db: Database, more: readonly string[] = []): Promise<void> {
+/**
+ * After bulk loads: identities continue past the ids written, the daily rollups are made again from the rows
+ * (a load bypasses their upkeep), and the planner learns the new sizes (on PostgreSQL a VACUUM also marks the
+ * new pages all-visible, so index-only scans read the indexes alone). `now` dates the rebuild; `more` names other
+ * tables loaded beside the history, analyzed too.
+ */
+export async function finishHistoryLoad(db: Database, now: number, more: readonly string[] = []): Promise<void> {
   for (const table of ['customers', 'tickets', 'step_log']) {
     if (db.client === 'pg') await db.knex.raw(`SELECT setval(pg_get_serial_sequence(?, 'id'), (SELECT max(id) FROM ??))`, [table, table]);
-    await db.knex.raw('ANALYZE ??', [table]);
+  }
+  const offset = await rollupOffset(db.knex);
+  if (offset !== undefined) await ensureRollups(db, offset, now, true);
+  for (const table of ['customers', 'tickets', 'step_log', 'rollup_tickets', 'rollup_steps', 'rollup_durations', 'rollup_variants']) {
+    await db.knex.raw(db.client === 'pg' ? 'VACUUM ANALYZE ??' : 'ANALYZE ??', [table]);
   }
   for (const table of more) await db.knex.raw('ANALYZE ??', [table]);
+}
+
+/** Durations a copy scales by 0.900–1.100 (a hash of the row and the copy), so copies do not repeat each other's figures. */
+const JITTER = (hash: string) => `(900 + (${hash}) % 201)`;
+const TICKET_DURATIONS = ['first_response_ms', 'handle_ms', 'waiting_ms', 'resolution_ms'];
+const TICKET_INSTANTS = ['created_at', 'updated_at', 'closed_at', 'due_at', 'first_response_at', 'fcr_at'];
+
+/**
+ * PostgreSQL only, for benchmarks: makes `copies` more of every ticket with id ≤ `lastId` and its step log, in
+ * two INSERT … SELECT over `generate_series` (no row crosses the wire). Copy k has ids shifted by k × `lastId`,
+ * every instant by k × `shiftMs`, and its durations scaled by 0.9–1.1; customers are shared. Call
+ * `finishHistoryLoad` after it.
+ */
+export async function replicateHistory(db: Database, options: { copies: number; lastId: number; shiftMs: number }): Promise<void> {
+  if (db.client !== 'pg') throw new Error('replicateHistory needs PostgreSQL (generate_series)');
+  const { copies, lastId, shiftMs } = options;
+  const columns = async (table: string) => [...(await tableColumns(db, table as 'tickets' | 'step_log'))].filter((c) => c !== 'id' || table === 'tickets');
+  const ticketColumns = await columns('tickets');
+  const ticketValue = (c: string) =>
+    c === 'id'
+      ? `t.id + k * ${lastId}`
+      : TICKET_INSTANTS.includes(c)
+        ? `t.${c} + k * ${shiftMs}`
+        : TICKET_DURATIONS.includes(c)
+          ? `t.${c} * ${JITTER(`t.id * 7919 + k * 104729`)} / 1000`
+          : `t.${c}`;
+  const visitColumns = await columns('step_log');
+  const visitValue = (c: string) =>
+    c === 'ticket_id'
+      ? `s.ticket_id + k * ${lastId}`
+      : c === 'entered_at' || c === 'exited_at'
+        ? `s.${c} + k * ${shiftMs}`
+        : c === 'business_ms' || c === 'duration_ms'
+          ? `s.${c} * ${JITTER(`s.ticket_id * 31 + s.visit * 7 + k * 13`)} / 1000`
+          : `s.${c}`;
+  await db.write(async (trx) => {
+    await trx.raw(
+      `INSERT INTO tickets (${ticketColumns.join(', ')}) SELECT ${ticketColumns.map(ticketValue).join(', ')} FROM tickets t CROSS JOIN generate_series(1, ?) AS k WHERE t.id <= ?`,
+      [copies, lastId],
+    );
+    await trx.raw(
+      `INSERT INTO step_log (${visitColumns.join(', ')}) SELECT ${visitColumns.map(visitValue).join(', ')} FROM step_log s CROSS JOIN generate_series(1, ?) AS k WHERE s.ticket_id <= ?`,
+      [copies, lastId],
+    );
+  });
 }
 
 function withExtra<T extends { extra?: Record<string, SqlValue> }>(base: string[], items: T[], values: (item: T) => SqlValue[]) {

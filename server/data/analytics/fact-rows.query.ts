@@ -29,8 +29,18 @@ export interface FactRow {
   fcrAt: number | null;
 }
 
-/** The per-ticket values a comparison resamples. */
+/** The per-ticket values a comparison reads. */
 export type FactMeasure = 'firstResponse' | 'aht' | 'resolution' | 'waiting' | 'csat';
+
+export const FACT_MEASURES: readonly FactMeasure[] = ['firstResponse', 'aht', 'resolution', 'waiting', 'csat'];
+
+/** A measure's values over a set of tickets: how many, their sum, and Σ(x − centre)² (a double). */
+export interface MeasureMoments {
+  n: number;
+  sum: number;
+  /** The sum of squared deviations from the `centre` asked for. */
+  squares: number;
+}
 
 // The same tickets as the KPI's own n (metrics.query.ts).
 const MEASURES: Record<FactMeasure, { column: string; where: string }> = {
@@ -41,13 +51,18 @@ const MEASURES: Record<FactMeasure, { column: string; where: string }> = {
   csat: { column: 't.csat', where: '' },
 };
 
-/** The tickets behind a figure: counted, paged by id, streamed, or their values for resampling. */
+/** The tickets behind a figure: counted, paged by id, streamed; a measure's moments or sorted values for a comparison. */
 export interface FactRowsReadModel {
   count(filter: FactFilter, subset: FactSubset, now: number): Promise<number>;
   /** Up to `limit` rows with ids above `afterId`, by id. */
   page(filter: FactFilter, subset: FactSubset, now: number, afterId: number, limit: number): Promise<FactRow[]>;
-  /** Values of `measure`, by ticket id, of every `stride`-th id (a deterministic thinning), at most `max`. */
-  values(filter: FactFilter, measure: FactMeasure, stride: number, max: number): Promise<number[]>;
+  /**
+   * Every measure's count, sum and squared deviations from its `centres` value (a value near its mean keeps the
+   * double sum precise), in one pass over the tickets.
+   */
+  moments(filter: FactFilter, centres: Record<FactMeasure, number>): Promise<Record<FactMeasure, MeasureMoments>>;
+  /** `limit` values of `measure` in ascending order, from the (`offset` + 1)-th smallest on. */
+  sorted(filter: FactFilter, measure: FactMeasure, offset: number, limit: number): Promise<number[]>;
 }
 
 const COLUMNS = `t.id, t.workflow_key, t.version, t.channel, t.level, t.vip, t.created_at, t.closed_at, t.agents, t.first_response_ms, t.resolution_ms,
@@ -58,9 +73,11 @@ const maybe = (value: string | number | boolean | null | undefined): number | nu
 
 export class KnexFactRowsReadModel implements FactRowsReadModel {
   private readonly knex: Knex;
+  private readonly client: Database['client'];
 
   constructor(db: Database) {
     this.knex = db.knex;
+    this.client = db.client;
   }
 
   private async rows(text: string, bindings: SqlValue[]): Promise<Row[]> {
@@ -85,13 +102,30 @@ export class KnexFactRowsReadModel implements FactRowsReadModel {
     return rows.map(factRowOf);
   }
 
-  async values(filter: FactFilter, measure: FactMeasure, stride: number, max: number): Promise<number[]> {
+  async moments(filter: FactFilter, centres: Record<FactMeasure, number>): Promise<Record<FactMeasure, MeasureMoments>> {
+    const where = whereOf(filter);
+    const double = this.client === 'pg' ? 'DOUBLE PRECISION' : 'REAL';
+    const bindings: SqlValue[] = [];
+    const columns = FACT_MEASURES.map((measure, i) => {
+      const { column, where: only } = MEASURES[measure];
+      const when = `${column} IS NOT NULL${only}`;
+      bindings.push(centres[measure], centres[measure]);
+      return `SUM(CASE WHEN ${when} THEN 1 ELSE 0 END) AS n${i}, SUM(CASE WHEN ${when} THEN ${column} ELSE 0 END) AS s${i},
+        SUM(CASE WHEN ${when} THEN CAST(${column} - ? AS ${double}) * CAST(${column} - ? AS ${double}) ELSE 0 END) AS q${i}`;
+    });
+    const [row] = await this.rows(`SELECT ${columns.join(', ')} FROM tickets t WHERE ${where.text}`, [...bindings, ...where.bindings]);
+    return Object.fromEntries(
+      FACT_MEASURES.map((measure, i) => [measure, { n: Number(row?.[`n${i}`] ?? 0), sum: Number(row?.[`s${i}`] ?? 0), squares: Number(row?.[`q${i}`] ?? 0) }]),
+    ) as Record<FactMeasure, MeasureMoments>;
+  }
+
+  async sorted(filter: FactFilter, measure: FactMeasure, offset: number, limit: number): Promise<number[]> {
     const { column, where: only } = MEASURES[measure];
     const where = whereOf(filter);
-    const rows = await this.rows(`SELECT ${column} AS v FROM tickets t WHERE ${where.text}${only} AND ${column} IS NOT NULL AND (t.id % ?) = 0 ORDER BY t.id LIMIT ?`, [
+    const rows = await this.rows(`SELECT ${column} AS v FROM tickets t WHERE ${where.text}${only} AND ${column} IS NOT NULL ORDER BY ${column} LIMIT ? OFFSET ?`, [
       ...where.bindings,
-      stride,
-      max,
+      limit,
+      offset,
     ]);
     return rows.map((r) => Number(r.v));
   }

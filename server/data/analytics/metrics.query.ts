@@ -1,6 +1,19 @@
 import type { Knex } from 'knex';
 import { rowsOf, type Database, type SqlValue } from '../database.js';
-import { groupSource, whereOf, type FactFilter, type FactGrouping } from './metrics-sql.js';
+import { groupSource, whereOf, type FactFilter, type FactGrouping, type GroupSource, type Sql } from './metrics-sql.js';
+import {
+  durationBucketsSql,
+  kpiSumsSql,
+  reworkSql,
+  rollupGroups,
+  rollupsServe,
+  splitDays,
+  stepSlaSql,
+  stepSumsSql,
+  variantsSql,
+  type DaySplit,
+} from './metrics-rollup.js';
+import { rollupOffset } from './rollup-maintenance.js';
 
 /** Sums and counts of one group of tickets: every KPI is a ratio of these (the service divides). */
 export interface KpiSums {
@@ -35,6 +48,7 @@ export interface StepSums {
   limitN: number;
   breachedN: number;
   waiting: boolean;
+  /** From the duration buckets (see `bucketPercentiles`). */
   p50: number | null;
   p90: number | null;
 }
@@ -47,13 +61,15 @@ export interface VariantSums {
 
 /** The metric engine's aggregations, in SQL; answers are bounded by the number of groups, steps and variants. */
 export interface MetricsReadModel {
-  kpis(filter: FactFilter, grouping: FactGrouping, now: number): Promise<KpiSums[]>;
+  /** With `percentiles: false` the p50 and p90 are left null (a comparison needs only the sums). */
+  kpis(filter: FactFilter, grouping: FactGrouping, now: number, options?: { percentiles?: boolean }): Promise<KpiSums[]>;
   steps(filter: FactFilter): Promise<StepSums[]>;
   rework(filter: FactFilter): Promise<Array<{ from: string; to: string; count: number }>>;
   variants(filter: FactFilter, top: number): Promise<VariantSums[]>;
 }
 
 type Row = Record<string, string | number | null>;
+type Percentiles = { p50: number | null; p90: number | null };
 const num = (value: string | number | null | undefined): number => (value === null || value === undefined ? 0 : Number(value));
 const maybe = (value: string | number | null | undefined): number | null => (value === null || value === undefined ? null : Number(value));
 const keyOf = (value: string | number | null | undefined): string => (value === null || value === undefined ? 'none' : String(value));
@@ -79,7 +95,12 @@ const KPI_COLUMNS = `COUNT(*) AS tickets,
   SUM(CASE WHEN t.complaint THEN 1 ELSE 0 END) AS complaints,
   COUNT(t.csat) AS csat_n, SUM(t.csat) AS csat_sum, SUM(CASE WHEN t.csat >= 4 THEN 1 ELSE 0 END) AS csat_yes`;
 
-/** The metric read model on knex: SQLite and PostgreSQL give the same answers (sums, not averages, cross the wire). */
+/**
+ * The metric read model on knex: SQLite and PostgreSQL give the same answers (sums, not averages, cross the
+ * wire). Whole days of a period are read from the daily rollups when they were counted at the weeks' offset
+ * and the filter is one they know (`metrics-rollup.ts`); the same figures come from the raw rows otherwise,
+ * or always with `rollups: false` (what the tests compare them with).
+ */
 export class KnexMetricsReadModel implements MetricsReadModel {
   private readonly knex: Knex;
 
@@ -87,8 +108,20 @@ export class KnexMetricsReadModel implements MetricsReadModel {
     private readonly db: Database,
     /** Where weeks start (minutes east of UTC). */
     private readonly weekOffsetMinutes: number,
+    private readonly options: { rollups: boolean } = { rollups: true },
   ) {
     this.knex = db.knex;
+  }
+
+  /** How the rollups can answer for `filter`'s period: undefined when they cannot (then the raw rows do). */
+  private async split(filter: FactFilter, table: 'sums' | 'durations'): Promise<DaySplit | undefined> {
+    if (!this.options.rollups || !rollupsServe(filter, table)) return undefined;
+    if ((await rollupOffset(this.knex)) !== this.weekOffsetMinutes) return undefined;
+    return splitDays(filter.from, filter.to, this.weekOffsetMinutes);
+  }
+
+  private query(sql: Sql): Promise<Row[]> {
+    return this.rows(sql.text, sql.bindings);
   }
 
   private async rows(text: string, bindings: SqlValue[]): Promise<Row[]> {
@@ -102,20 +135,24 @@ export class KnexMetricsReadModel implements MetricsReadModel {
     });
   }
 
-  async kpis(filter: FactFilter, grouping: FactGrouping, now: number): Promise<KpiSums[]> {
+  async kpis(filter: FactFilter, grouping: FactGrouping, now: number, options: { percentiles?: boolean } = {}): Promise<KpiSums[]> {
     const source = groupSource(grouping, this.weekOffsetMinutes);
     const where = whereOf(filter);
     const from = `FROM tickets t ${source.join} WHERE ${where.text}`;
-    const [sums, steps, firstResponse, resolution] = await Promise.all([
-      this.rows(`SELECT ${source.key} AS g, ${KPI_COLUMNS} ${from} ${source.groupBy}`, [now, now, ...where.bindings]),
-      this.rows(
-        `SELECT ${source.key} AS g, COUNT(*) AS n, SUM(CASE WHEN s.breached THEN 1 ELSE 0 END) AS breached
-         FROM tickets t ${source.join} JOIN step_log s ON s.ticket_id = t.id
-         WHERE ${where.text} AND s.sla_ms IS NOT NULL AND NOT s.automatic AND (s.exited_at IS NOT NULL OR s.breached) ${source.groupBy}`,
-        where.bindings,
-      ),
-      this.percentiles('t.first_response_ms', from, source.key, source.partition, where.bindings),
-      this.percentiles('t.resolution_ms', from, source.key, source.partition, where.bindings),
+    const split = rollupGroups(grouping) ? await this.split(filter, 'sums') : undefined;
+    const [sums, steps, percentiles] = await Promise.all([
+      split
+        ? this.query(kpiSumsSql(filter, grouping, split, now, this.weekOffsetMinutes))
+        : this.rows(`SELECT ${source.key} AS g, ${KPI_COLUMNS} ${from} ${source.groupBy}`, [now, now, ...where.bindings]),
+      split
+        ? this.query(stepSlaSql(filter, grouping, split, this.weekOffsetMinutes))
+        : this.rows(
+            `SELECT ${source.key} AS g, COUNT(*) AS n, SUM(CASE WHEN s.breached THEN 1 ELSE 0 END) AS breached
+             FROM tickets t ${source.join} JOIN step_log s ON s.ticket_id = t.id
+             WHERE ${where.text} AND s.sla_ms IS NOT NULL AND NOT s.automatic AND (s.exited_at IS NOT NULL OR s.breached) ${source.groupBy}`,
+            where.bindings,
+          ),
+      options.percentiles === false ? undefined : this.percentiles(from, source, where.bindings),
     ]);
     const stepsByKey = new Map(steps.map((r) => [keyOf(r.g), r]));
     return sums
@@ -141,44 +178,65 @@ export class KnexMetricsReadModel implements MetricsReadModel {
           reopened: num(r.reopened),
           complaints: num(r.complaints),
           csat: { n: num(r.csat_n), sum: num(r.csat_sum), satisfied: num(r.csat_yes) },
-          firstResponsePct: firstResponse.get(key) ?? { p50: null, p90: null },
-          resolutionPct: resolution.get(key) ?? { p50: null, p90: null },
+          firstResponsePct: percentiles?.firstResponse.get(key) ?? { p50: null, p90: null },
+          resolutionPct: percentiles?.resolution.get(key) ?? { p50: null, p90: null },
         };
       });
   }
 
   /**
-   * Nearest-rank p50 and p90 of `measure` per group: the rows ranked ⌈n/2⌉ and ⌈9n/10⌉ by a window
-   * function, two rows per group on the wire. Integer division is the ceiling: (n+1)/2 and (9n+9)/10.
+   * Nearest-rank p50 and p90 of first response and resolution per group, read from the tickets (exact: the
+   * covering index `tickets_analytics_percentiles` holds what a workflow's period needs). PostgreSQL's
+   * `percentile_disc` takes the value at rank ⌈p·n⌉, both of them from one sort; SQLite ranks by a window
+   * function, the rows ranked ⌈n/2⌉ and ⌈9n/10⌉ coming back (integer division is the ceiling: (n+1)/2, (9n+9)/10).
    */
-  private async percentiles(measure: string, from: string, key: string, partition: string, bindings: SqlValue[]): Promise<Map<string, { p50: number | null; p90: number | null }>> {
-    const rows = await this.rows(
-      `SELECT x.g, x.v, x.rn, x.cnt FROM (SELECT ${key} AS g, ${measure} AS v, ROW_NUMBER() OVER (${partition} ORDER BY ${measure}) AS rn,
-       COUNT(*) OVER (${partition}) AS cnt ${from} AND ${measure} IS NOT NULL) x WHERE x.rn = (x.cnt + 1) / 2 OR x.rn = (9 * x.cnt + 9) / 10`,
-      bindings,
-    );
-    return pickPercentiles(rows, (r) => keyOf(r.g));
+  private async percentiles(from: string, source: GroupSource, bindings: SqlValue[]): Promise<Record<'firstResponse' | 'resolution', Map<string, Percentiles>>> {
+    const measures = { firstResponse: 't.first_response_ms', resolution: 't.resolution_ms' } as const;
+    if (this.db.client === 'pg') {
+      const rows = await this.rows(
+        `SELECT ${source.key} AS g, percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${measures.firstResponse}) AS fr,
+         percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${measures.resolution}) AS res ${from} ${source.groupBy}`,
+        bindings,
+      );
+      const pair = (value: unknown): Percentiles => {
+        const [p50, p90] = Array.isArray(value) ? value.map((v) => maybe(v as string | number | null)) : [null, null];
+        return { p50: p50 ?? null, p90: p90 ?? null };
+      };
+      return {
+        firstResponse: new Map(rows.map((r) => [keyOf(r.g), pair(r.fr)])),
+        resolution: new Map(rows.map((r) => [keyOf(r.g), pair(r.res)])),
+      };
+    }
+    const ranked = async (measure: string) =>
+      pickPercentiles(
+        await this.rows(
+          `SELECT x.g, x.v, x.rn, x.cnt FROM (SELECT ${source.key} AS g, ${measure} AS v, ROW_NUMBER() OVER (${source.partition} ORDER BY ${measure}) AS rn,
+           COUNT(*) OVER (${source.partition}) AS cnt ${from} AND ${measure} IS NOT NULL) x WHERE x.rn = (x.cnt + 1) / 2 OR x.rn = (9 * x.cnt + 9) / 10`,
+          bindings,
+        ),
+        (r) => keyOf(r.g),
+      );
+    const [firstResponse, resolution] = await Promise.all([ranked(measures.firstResponse), ranked(measures.resolution)]);
+    return { firstResponse, resolution };
   }
 
   async steps(filter: FactFilter): Promise<StepSums[]> {
     const where = whereOf(filter);
     const join = `FROM tickets t JOIN step_log s ON s.ticket_id = t.id WHERE ${where.text} AND NOT s.automatic`;
-    const [sums, pct] = await Promise.all([
-      this.rows(
-        `SELECT s.step, MAX(s.step_name) AS name, COUNT(*) AS visits, SUM(CASE WHEN s.exited_at IS NOT NULL THEN s.business_ms ELSE 0 END) AS total_ms,
-         MAX(s.sla_ms) AS sla_ms, SUM(CASE WHEN s.sla_ms IS NOT NULL AND (s.exited_at IS NOT NULL OR s.breached) THEN 1 ELSE 0 END) AS limit_n,
-         SUM(CASE WHEN s.sla_ms IS NOT NULL AND s.breached THEN 1 ELSE 0 END) AS breached_n, MAX(CASE WHEN s.waiting THEN 1 ELSE 0 END) AS waiting
-         ${join} GROUP BY s.step`,
-        where.bindings,
-      ),
-      this.rows(
-        `SELECT x.g, x.v, x.rn, x.cnt FROM (SELECT s.step AS g, s.business_ms AS v, ROW_NUMBER() OVER (PARTITION BY s.step ORDER BY s.business_ms) AS rn,
-         COUNT(*) OVER (PARTITION BY s.step) AS cnt ${join} AND s.exited_at IS NOT NULL AND s.business_ms IS NOT NULL) x
-         WHERE x.rn = (x.cnt + 1) / 2 OR x.rn = (9 * x.cnt + 9) / 10`,
-        where.bindings,
-      ),
+    const [split, splitBuckets] = await Promise.all([this.split(filter, 'sums'), this.split(filter, 'durations')]);
+    const [sums, buckets] = await Promise.all([
+      split
+        ? this.query(stepSumsSql(filter, split))
+        : this.rows(
+            `SELECT s.step, MAX(s.step_name) AS name, COUNT(*) AS visits, SUM(CASE WHEN s.exited_at IS NOT NULL THEN s.business_ms ELSE 0 END) AS total_ms,
+             MAX(s.sla_ms) AS sla_ms, SUM(CASE WHEN s.sla_ms IS NOT NULL AND (s.exited_at IS NOT NULL OR s.breached) THEN 1 ELSE 0 END) AS limit_n,
+             SUM(CASE WHEN s.sla_ms IS NOT NULL AND s.breached THEN 1 ELSE 0 END) AS breached_n, MAX(CASE WHEN s.waiting THEN 1 ELSE 0 END) AS waiting
+             ${join} GROUP BY s.step`,
+            where.bindings,
+          ),
+      this.query(durationBucketsSql(filter, splitBuckets)),
     ]);
-    const percentiles = pickPercentiles(pct, (r) => String(r.g));
+    const percentiles = bucketPercentiles(buckets);
     return sums.map((r) => {
       const step = String(r.step);
       const p = percentiles.get(step);
@@ -198,19 +256,25 @@ export class KnexMetricsReadModel implements MetricsReadModel {
   }
 
   async rework(filter: FactFilter): Promise<Array<{ from: string; to: string; count: number }>> {
+    const split = await this.split(filter, 'sums');
     const where = whereOf(filter);
-    const rows = await this.rows(
-      `SELECT s.rework_from AS from_step, s.step AS to_step, COUNT(*) AS n FROM tickets t JOIN step_log s ON s.ticket_id = t.id
-       WHERE ${where.text} AND s.rework_from IS NOT NULL GROUP BY s.rework_from, s.step`,
-      where.bindings,
-    );
+    const rows = split
+      ? await this.query(reworkSql(filter, split))
+      : await this.rows(
+          `SELECT s.rework_from AS from_step, s.step AS to_step, COUNT(*) AS n FROM tickets t JOIN step_log s ON s.ticket_id = t.id
+           WHERE ${where.text} AND s.rework_from IS NOT NULL GROUP BY s.rework_from, s.step`,
+          where.bindings,
+        );
     return rows.map((r) => ({ from: String(r.from_step), to: String(r.to_step), count: num(r.n) }));
   }
 
   /** The `top` most frequent paths of closed tickets; ties by the oldest ticket, the same on both databases. */
   async variants(filter: FactFilter, top: number): Promise<VariantSums[]> {
     const where = whereOf(filter);
-    const rows = await this.rows(
+    const split = await this.split(filter, 'durations');
+    const rows = split
+      ? await this.query(variantsSql(filter, split, top))
+      : await this.rows(
       `SELECT t.path, COUNT(*) AS n, COUNT(t.resolution_ms) AS res_n, SUM(t.resolution_ms) AS res_sum FROM tickets t
        WHERE ${where.text} AND t.closed_at IS NOT NULL AND t.path IS NOT NULL GROUP BY t.path ORDER BY COUNT(*) DESC, MIN(t.id) LIMIT ?`,
       [...where.bindings, top],
@@ -223,6 +287,35 @@ export class KnexMetricsReadModel implements MetricsReadModel {
       resolution: { n: num(r.res_n), sum: num(r.res_sum) },
     }));
   }
+}
+
+/**
+ * Each step's p50 and p90 from its duration buckets (rows in bucket order): the nearest-rank visit's bucket,
+ * and within it the value interpolated by rank between the bucket's shortest and longest visit. Exact when
+ * that bucket holds one or two visits, or visits of one duration; otherwise off by less than the bucket's
+ * width, an eighth of its start (bucketSql).
+ */
+function bucketPercentiles(rows: Row[]): Map<string, { p50: number | null; p90: number | null }> {
+  const byStep = new Map<string, Row[]>();
+  for (const row of rows) byStep.set(String(row.step), [...(byStep.get(String(row.step)) ?? []), row]);
+  const out = new Map<string, { p50: number | null; p90: number | null }>();
+  for (const [step, buckets] of byStep) {
+    const n = buckets.reduce((sum, b) => sum + num(b.visits), 0);
+    const at = (rank: number): number | null => {
+      let before = 0;
+      for (const b of buckets) {
+        const visits = num(b.visits);
+        if (rank <= before + visits) {
+          const [low, high] = [num(b.min_ms), num(b.max_ms)];
+          return visits === 1 ? low : low + Math.round(((high - low) * (rank - before - 1)) / (visits - 1));
+        }
+        before += visits;
+      }
+      return null;
+    };
+    out.set(step, n ? { p50: at(Math.ceil(n / 2)), p90: at(Math.ceil((9 * n) / 10)) } : { p50: null, p90: null });
+  }
+  return out;
 }
 
 function pickPercentiles(rows: Row[], keyOfRow: (row: Row) => string): Map<string, { p50: number | null; p90: number | null }> {

@@ -18,6 +18,7 @@ import * as routing from './2026-12-05-16-routing.js';
 import * as stepLogInstance from './2026-12-06-18-step-log-instance.js';
 import * as signals from './2026-12-06-19-signals.js';
 import * as channelCapacity from './2026-12-06-20-channel-capacity.js';
+import * as analyticsRollups from './2026-12-06-21-analytics-rollups.js';
 
 // Migrations are listed here rather than discovered on disk, so they run the same from TypeScript
 // sources, tests and the CLI. Append; never edit one that has shipped.
@@ -41,6 +42,7 @@ const migrations: Record<string, Knex.Migration> = {
   '2026-12-06-18-step-log-instance': stepLogInstance,
   '2026-12-06-19-signals': signals,
   '2026-12-06-20-channel-capacity': channelCapacity,
+  '2026-12-06-21-analytics-rollups': analyticsRollups,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

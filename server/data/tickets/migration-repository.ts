@@ -1,6 +1,7 @@
 import { ConflictError } from '../../shared/errors.js';
 import { appendAudit, type AuditEntry } from '../audit/audit-repository.js';
 import { changesOf, listSql, rowsOf, writeRows, type Database, type SqlValue, type Transaction } from '../database.js';
+import { withRollups } from '../analytics/rollup-maintenance.js';
 import type { StepLogEntry, TicketColumns, TicketRecord, TimerWrite } from './ticket-records.js';
 import {
   columnValues,
@@ -82,17 +83,21 @@ export function migrationRepository(db: Database): MigrationRepository {
     },
 
     apply(moves, audit) {
-      return db.write(async (trx) => {
-        const stale: number[] = [];
-        for (const move of moves) if (!(await moveOne(trx, move, bind))) stale.push(move.ticketId);
-        if (stale.length)
-          throw new ConflictError(`ticket(s) ${stale.join(', ')} changed since the plan; nothing was migrated: plan again`, {
-            stale: stale.map((id) => ({ id })),
-          });
-        await writeRows(trx, STEP_LOG_INSERT, moves.flatMap((m) => m.openVisits.map((v) => bind(stepLogValues(m.ticketId, v)))));
-        await writeRows(trx, TIMERS_INSERT, moves.flatMap((m) => m.timers.map((t) => bind(timerValues(m.ticketId, t)))));
-        await appendAudit(trx, audit);
-      });
+      // A moved ticket changes version (and its open visits close): its rollups move with it, every visit.
+      const ids = moves.map((move) => move.ticketId);
+      return db.write((trx) =>
+        withRollups(trx, db.client, ids, async () => {
+          const stale: number[] = [];
+          for (const move of moves) if (!(await moveOne(trx, move, bind))) stale.push(move.ticketId);
+          if (stale.length)
+            throw new ConflictError(`ticket(s) ${stale.join(', ')} changed since the plan; nothing was migrated: plan again`, {
+              stale: stale.map((id) => ({ id })),
+            });
+          await writeRows(trx, STEP_LOG_INSERT, moves.flatMap((m) => m.openVisits.map((v) => bind(stepLogValues(m.ticketId, v)))));
+          await writeRows(trx, TIMERS_INSERT, moves.flatMap((m) => m.timers.map((t) => bind(timerValues(m.ticketId, t)))));
+          await appendAudit(trx, audit);
+        }),
+      );
     },
   };
 }

@@ -2,6 +2,18 @@ import { ConflictError } from '../../shared/errors.js';
 import { isUniqueViolation, listSql, rowsOf, writeRows, type SqlValue, type SqliteStatements, type Transaction } from '../database.js';
 import type { BatchWriter, Outcome } from '../write-queue.js';
 import type { Knex } from 'knex';
+import {
+  afterChanges,
+  beforeChanges,
+  created,
+  emptyChange,
+  inTransaction,
+  mergeContributions,
+  onSqlite,
+  rollupWrites,
+  type Contributions,
+} from '../analytics/rollup-maintenance.js';
+import { knownChange, newFactTicket, visitWrite } from './ticket-rollups.js';
 import type { Customer, NewTicketRecord, TicketEffects, TicketWrite, TicketWriteResult } from './ticket-records.js';
 import {
   classificationValues,
@@ -30,22 +42,33 @@ const TICKET_UPDATE = `UPDATE tickets SET level = ?, vip = ?, fields = ?, snapsh
   ${FACT_COLUMNS.map((column) => `${column} = ?`).join(', ')}, row_version = row_version + 1 WHERE id = ? AND row_version = ?`;
 const TIMER_FIRED = 'UPDATE timers SET fired_at = ? WHERE id = ? AND fired_at IS NULL AND cancelled_at IS NULL';
 
+type ChangeWrite = Extract<TicketWrite, { kind: 'change' }>;
+
 /** A unit's place in the batch and, once its ticket row is written, the id its effects belong to. */
 type Stored = { index: number; ticketId: number; effects: TicketEffects; firedTimerIds: readonly number[]; at: number };
 
 /**
  * Stores ticket writes in one transaction per batch. A change is written only if the ticket's row is still
  * at the version it was computed from (else `stale`, nothing of it written); then its step-log rows, timers
- * and notifications. On SQLite the whole transaction runs synchronously on the owned connection with
- * prepared statements (nothing else can run meanwhile); on PostgreSQL the batch's tickets are locked in id
- * order and changed with one multi-row statement per table.
+ * and notifications; last, the daily rollups of the batch's tickets move by what the batch changed
+ * (`analytics/rollup-maintenance.ts`: one upsert a rollup table, rows in key order). On SQLite the whole
+ * transaction runs synchronously on the owned connection with prepared statements (nothing else can run
+ * meanwhile); on PostgreSQL the batch's tickets are locked in id order and changed with one multi-row
+ * statement per table.
  */
 export function ticketWriter(knex: Knex, sqlite: SqliteStatements | undefined): BatchWriter<TicketWrite, TicketWriteResult> {
-  if (sqlite) return { writeBatch: (units) => Promise.resolve(sqlite.transaction(() => units.map((unit) => writeOnSqlite(sqlite, unit)))) };
+  if (sqlite) return { writeBatch: (units) => Promise.resolve(sqlite.transaction(() => writeBatchOnSqlite(sqlite, units))) };
   return { writeBatch: (units) => knex.transaction((trx) => writeOnPostgres(trx, units)) };
 }
 
-function writeOnSqlite(sqlite: SqliteStatements, unit: TicketWrite): Outcome<TicketWriteResult> {
+function writeBatchOnSqlite(sqlite: SqliteStatements, units: readonly TicketWrite[]): Array<Outcome<TicketWriteResult>> {
+  const change = emptyChange();
+  const outcomes = units.map((unit) => writeOnSqlite(sqlite, unit, change));
+  for (const statement of rollupWrites(change, 'sqlite')) sqlite.prepare(statement.sql).run(statement.bindings);
+  return outcomes;
+}
+
+function writeOnSqlite(sqlite: SqliteStatements, unit: TicketWrite, change: { before: Contributions; after: Contributions }): Outcome<TicketWriteResult> {
   const run = (sql: string, values: readonly SqlValue[]) => sqlite.prepare(sql).run(values.map(bindable));
   if (unit.kind === 'create') {
     const { ticket } = unit;
@@ -54,11 +77,15 @@ function writeOnSqlite(sqlite: SqliteStatements, unit: TicketWrite): Outcome<Tic
     const id = Number(row!.id);
     writeEffectsOnSqlite(run, id, unit.effects, [], ticket.createdAt);
     if (unit.classification) run(`${CLASSIFICATION_INSERT} VALUES (?, ?, ?, ?)`, classificationValues(id, unit.classification, ticket.createdAt));
+    mergeContributions(change, onSqlite(sqlite, created(newFactTicket(id, ticket), unit.effects.stepLog.map(visitWrite), 'sqlite')));
     return { ok: true, value: { kind: 'created', id, customer } };
   }
+  const known = [knownChange(unit.ticketId, unit.columns, unit.effects)];
+  const before = onSqlite(sqlite, beforeChanges(known, 'sqlite', false));
   const changed = run(TICKET_UPDATE, [...columnValues(unit.columns), unit.ticketId, unit.expectedRowVersion]).changes;
   if (changed === 0) return { ok: true, value: { kind: 'stale' } };
   writeEffectsOnSqlite(run, unit.ticketId, unit.effects, unit.firedTimerIds, unit.columns.updatedAt);
+  mergeContributions(change, afterChanges(before, known));
   return { ok: true, value: { kind: 'changed', rowVersion: unit.expectedRowVersion + 1 } };
 }
 
@@ -90,6 +117,7 @@ async function writeOnPostgres(trx: Transaction, units: readonly TicketWrite[]):
   const stored: Stored[] = [];
   const classifications: SqlValue[][] = [];
   const changes = units.flatMap((unit, index) => (unit.kind === 'change' ? [{ unit, index }] : []));
+  let before: Contributions = emptyChange().before;
   // A ticket changed twice in one batch: the second is computed from a version the first replaces.
   const seen = new Set<number>();
   const distinct = changes.filter(({ unit, index }) => {
@@ -98,9 +126,9 @@ async function writeOnPostgres(trx: Transaction, units: readonly TicketWrite[]):
     return false;
   });
   if (distinct.length) {
-    const ids = distinct.map(({ unit }) => unit.ticketId).sort((a, b) => a - b);
-    // Locked in id order, so two processes' batches never wait on each other in a circle.
-    await trx.raw(`SELECT id FROM tickets WHERE id IN (${listSql(ids.length)}) ORDER BY id FOR UPDATE`, ids);
+    // Locked in id order, so two processes' batches never wait on each other in a circle; the same read tells
+    // what the tickets contribute to the rollups now.
+    before = await inTransaction(trx, beforeChanges(distinct.map(({ unit }) => knownChange(unit.ticketId, unit.columns, unit.effects)), 'pg', true));
     const updated = await writeRows<{ id: number }>(
       trx,
       TICKETS_UPDATE_HEAD,
@@ -135,6 +163,16 @@ async function writeOnPostgres(trx: Transaction, units: readonly TicketWrite[]):
   await writeRows(trx, SIGNAL_DELIVERIES_INSERT, deliveries, SIGNAL_DELIVERIES_TAIL);
   for (const s of stored) for (const name of s.effects.raised ?? []) await trx.raw(SIGNAL_RAISE, [name, `ticket ${s.ticketId}`, s.at]);
   await writeRows(trx, CLASSIFICATION_INSERT, classifications);
+  // What the stored changes leave, as written (a stale one adds nothing); new tickets add all of theirs.
+  const change = afterChanges(
+    before,
+    stored.filter((s) => units[s.index]!.kind === 'change').map((s) => knownChange(s.ticketId, (units[s.index] as ChangeWrite).columns, s.effects)),
+  );
+  for (const s of stored) {
+    const unit = units[s.index]!;
+    if (unit.kind === 'create') mergeContributions(change, await inTransaction(trx, created(newFactTicket(s.ticketId, unit.ticket), s.effects.stepLog.map(visitWrite), 'pg')));
+  }
+  for (const statement of rollupWrites(change, 'pg')) await trx.raw(statement.sql, statement.bindings);
   return outcomes;
 }
 

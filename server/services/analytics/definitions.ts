@@ -21,8 +21,8 @@ export type KpiId =
 
 export type KpiUnit = 'count' | 'ms' | 'rate' | 'score';
 
-/** How a comparison judges the difference of this KPI between two sets of tickets. */
-export type CompareMethod = 'bootstrap-mean' | 'two-proportion-newcombe' | 'none';
+/** How a comparison judges a difference between two sets of tickets. */
+export type CompareMethod = 'welch-mean' | 'bootstrap-median' | 'two-proportion-newcombe';
 
 export interface KpiDefinition {
   id: KpiId;
@@ -31,18 +31,23 @@ export interface KpiDefinition {
   unit: KpiUnit;
   /** Up is good (FCR, CSAT); false: down is good (durations, breaches); null: neither (counts). */
   higherIsBetter: boolean | null;
-  compare: CompareMethod;
+  /** The comparison's rows for this KPI, one per method (a duration: its mean, and its median where the dashboard shows one); none: not compared. */
+  compare: readonly CompareMethod[];
 }
 
-/** The confidence of every comparison interval, and how many bootstrap resamples it draws (seeded). */
+/** The confidence of every comparison interval, and the resamples (seeded) of the median bootstrap. */
 export const CONFIDENCE = 0.95;
-export const BOOTSTRAP_RESAMPLES = 2000;
+export const BOOTSTRAP_RESAMPLES = 10_000;
 export const BOOTSTRAP_SEED = 15;
 
-export const COMPARE_METHODS: Record<Exclude<CompareMethod, 'none'>, { en: string; zh: string }> = {
-  'bootstrap-mean': {
-    en: `Difference of means B − A with a 95% percentile bootstrap interval: ${BOOTSTRAP_RESAMPLES} resamples of each side's per-ticket values, seeded (${BOOTSTRAP_SEED}) so the same data gives the same interval.`,
-    zh: `均值之差 B − A，95% 百分位自助法（bootstrap）区间：每组按工单取值重抽样 ${BOOTSTRAP_RESAMPLES} 次，固定随机种子（${BOOTSTRAP_SEED}），同样数据得到同样区间。`,
+export const COMPARE_METHODS: Record<CompareMethod, { en: string; zh: string }> = {
+  'welch-mean': {
+    en: "Difference of means B − A with Welch's 95% t interval: (B − A) ± t · √(s²A/nA + s²B/nB), t the 97.5% quantile of Student's t on the Welch–Satterthwaite degrees of freedom, over every ticket of each side. It assumes neither equal spreads nor normal durations once a side has a few hundred tickets (central limit theorem); with only a handful, read it with care.",
+    zh: '均值之差 B − A，Welch t 95% 区间：(B − A) ± t · √(s²A/nA + s²B/nB)，t 取 Welch–Satterthwaite 自由度下 Student t 分布的 97.5% 分位数，使用两组全部工单。不要求两组方差相等；每组有数百张工单时也不要求耗时服从正态分布（中心极限定理）；只有少量工单时请谨慎解读。',
+  },
+  'bootstrap-median': {
+    en: `Difference of medians (nearest rank) B − A with a 95% percentile bootstrap interval: ${BOOTSTRAP_RESAMPLES.toLocaleString('en')} resamples, seeded (${BOOTSTRAP_SEED}) so the same data gives the same interval. Each resample's median is drawn exactly from its order-statistic law (the ⌈n/2⌉-th of n uniform draws, a Beta variate) over each side's sorted values around its median, instead of redrawing every ticket.`,
+    zh: `中位数（最近秩）之差 B − A，95% 百分位自助法（bootstrap）区间：重抽样 ${BOOTSTRAP_RESAMPLES.toLocaleString('en')} 次，固定随机种子（${BOOTSTRAP_SEED}），同样数据得到同样区间。每次重抽样的中位数按其次序统计量分布（n 次均匀抽取中第 ⌈n/2⌉ 小者，即 Beta 变量）直接从各组中位数附近的有序取值中抽取，而不必逐张工单重抽。`,
   },
   'two-proportion-newcombe': {
     en: "Difference of rates B − A with Newcombe's hybrid score 95% interval (method 10, from each side's Wilson interval), which stays valid at rates of 0 or 1 and small samples.",
@@ -68,7 +73,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'count',
     higherIsBetter: null,
-    compare: 'none',
+    compare: [],
   },
   {
     id: 'firstResponse',
@@ -79,7 +84,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'ms',
     higherIsBetter: false,
-    compare: 'bootstrap-mean',
+    compare: ['welch-mean', 'bootstrap-median'],
   },
   {
     id: 'aht',
@@ -90,7 +95,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'ms',
     higherIsBetter: false,
-    compare: 'bootstrap-mean',
+    compare: ['welch-mean'],
   },
   {
     id: 'resolution',
@@ -101,7 +106,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'ms',
     higherIsBetter: false,
-    compare: 'bootstrap-mean',
+    compare: ['welch-mean', 'bootstrap-median'],
   },
   {
     id: 'waitingOnCustomer',
@@ -112,7 +117,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'ms',
     higherIsBetter: null,
-    compare: 'bootstrap-mean',
+    compare: ['welch-mean'],
   },
   {
     id: 'fcr',
@@ -123,7 +128,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'rate',
     higherIsBetter: true,
-    compare: 'two-proportion-newcombe',
+    compare: ['two-proportion-newcombe'],
   },
   {
     id: 'abandonment',
@@ -134,7 +139,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'rate',
     higherIsBetter: false,
-    compare: 'two-proportion-newcombe',
+    compare: ['two-proportion-newcombe'],
   },
   {
     id: 'slaTicket',
@@ -145,7 +150,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'rate',
     higherIsBetter: true,
-    compare: 'two-proportion-newcombe',
+    compare: ['two-proportion-newcombe'],
   },
   {
     id: 'slaStep',
@@ -156,15 +161,18 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'rate',
     higherIsBetter: true,
-    compare: 'none',
+    compare: [],
   },
   {
     id: 'warnings',
     name: { en: 'Warned tickets', zh: '预警工单' },
-    formula: { en: 'Tickets that got at least one SLA warning (step or resolution).', zh: '至少收到一次 SLA 预警（步骤或解决时限）的工单数。' },
+    formula: {
+      en: 'Tickets sent at least one SLA warning (step or resolution). A warning counts when its reminder goes out: when the scheduler fires the warning timer while the step (or the ticket) is still open; a step left past its warning point before that was not warned.',
+      zh: '至少收到一次 SLA 预警（步骤或解决时限）的工单数。预警在提醒发出时计入：即调度器在步骤（或工单）仍未结束时触发预警计时器；在提醒发出前已越过预警点并离开的步骤不计为预警。',
+    },
     unit: 'count',
     higherIsBetter: null,
-    compare: 'none',
+    compare: [],
   },
   {
     id: 'breaches',
@@ -172,7 +180,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     formula: { en: 'Tickets with at least one breached step limit or a breached resolution limit.', zh: '至少有一个步骤超时或解决时限超时的工单数。' },
     unit: 'count',
     higherIsBetter: null,
-    compare: 'none',
+    compare: [],
   },
   {
     id: 'escalations',
@@ -183,7 +191,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'count',
     higherIsBetter: null,
-    compare: 'none',
+    compare: [],
   },
   {
     id: 'reopenRate',
@@ -194,7 +202,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'rate',
     higherIsBetter: false,
-    compare: 'two-proportion-newcombe',
+    compare: ['two-proportion-newcombe'],
   },
   {
     id: 'complaintRate',
@@ -205,7 +213,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'rate',
     higherIsBetter: false,
-    compare: 'two-proportion-newcombe',
+    compare: ['two-proportion-newcombe'],
   },
   {
     id: 'csat',
@@ -216,7 +224,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     },
     unit: 'score',
     higherIsBetter: true,
-    compare: 'bootstrap-mean',
+    compare: ['welch-mean'],
   },
   {
     id: 'csatSatisfied',
@@ -224,24 +232,24 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     formula: { en: 'Rated tickets scoring 4 or 5 ÷ rated tickets.', zh: '评分为 4 或 5 的工单 ÷ 已评分工单。' },
     unit: 'rate',
     higherIsBetter: true,
-    compare: 'two-proportion-newcombe',
+    compare: ['two-proportion-newcombe'],
   },
   {
     id: 'stepDuration',
     name: { en: 'Step duration', zh: '步骤耗时' },
     formula: {
-      en: "Business time of ended visits of a step on its calendar: p50 and p90 (nearest rank), p50 ÷ the step's limit, total time spent in the step (the bottleneck ranking), breach share = breached ÷ visits with a limit.",
-      zh: '步骤已结束访问的工作时间（按步骤日历）：p50、p90（最近秩），p50 ÷ 步骤时限，步骤总耗时（瓶颈排序），超时占比 = 超时 ÷ 有时限的访问。',
+      en: "Business time of ended visits of a step on its calendar: p50 and p90 — the nearest-rank visit's duration bucket (eight an octave), read within it by rank between its shortest and longest visit, so exact when that bucket holds one or two visits or visits of one duration and otherwise off by less than an eighth — p50 ÷ the step's limit, total time spent in the step (the bottleneck ranking), breach share = breached ÷ visits with a limit.",
+      zh: '步骤已结束访问的工作时间（按步骤日历）：p50、p90 —— 取最近秩访问所在的耗时分桶（每倍程八个桶），在桶内按秩于最短与最长访问之间插值：该桶只有一两次访问或耗时相同时精确，否则误差小于八分之一；p50 ÷ 步骤时限，步骤总耗时（瓶颈排序），超时占比 = 超时 ÷ 有时限的访问。',
     },
     unit: 'ms',
     higherIsBetter: false,
-    compare: 'none',
+    compare: [],
   },
 ];
 
 export const PERCENTILE_RULE = {
-  en: 'Percentiles are nearest-rank: p50 is the ⌈n/2⌉-th smallest value, p90 the ⌈9n/10⌉-th.',
-  zh: '百分位数取最近秩：p50 为第 ⌈n/2⌉ 小的值，p90 为第 ⌈9n/10⌉ 小的值。',
+  en: "Percentiles are nearest-rank: p50 is the ⌈n/2⌉-th smallest value, p90 the ⌈9n/10⌉-th. A step's are read from duration buckets (eight an octave) within which they are interpolated by rank: exact when the bucket holds one or two visits, otherwise off by less than an eighth.",
+  zh: '百分位数取最近秩：p50 为第 ⌈n/2⌉ 小的值，p90 为第 ⌈9n/10⌉ 小的值。步骤耗时的百分位数取自耗时分桶（每倍程八个桶），在桶内按秩插值：桶内只有一两次访问时精确，否则误差小于八分之一。',
 };
 
 export function definitionOf(id: KpiId): KpiDefinition {
@@ -251,7 +259,7 @@ export function definitionOf(id: KpiId): KpiDefinition {
 /** The README's KPI table (English), generated from the definitions: a test keeps the README equal to it. */
 export function kpiTableMarkdown(): string {
   const rows = KPI_DEFINITIONS.map(
-    (d) => `| \`${d.id}\` | ${d.name.en} | ${d.formula.en.replaceAll('|', '\\|')} | ${d.compare === 'none' ? '—' : d.compare} |`,
+    (d) => `| \`${d.id}\` | ${d.name.en} | ${d.formula.en.replaceAll('|', '\\|')} | ${d.compare.length ? d.compare.join(', ') : '—'} |`,
   );
   return ['| KPI | name | definition | before/after test |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }

@@ -1,6 +1,7 @@
 // The analytics contract (issue 15): what the metric engine answers, shared by the API, pages, reports and exports.
 // Groupings and drill-down subsets are the read model's own, so the two cannot drift apart.
 import type { FactGrouping, FactSubset } from '../../data/analytics/metrics-sql.js';
+import type { CompareMethod } from './definitions.js';
 
 export type GroupBy = Exclude<FactGrouping, 'all'>;
 
@@ -95,6 +96,10 @@ export type Verdict = 'better' | 'worse' | 'no-evidence';
 
 export interface ComparisonRow {
   kpi: string;
+  /** What is compared: the mean or the median (nearest rank) of per-ticket values, or a rate. */
+  statistic: 'mean' | 'median' | 'rate';
+  /** How the interval is made (definitions.ts, COMPARE_METHODS). */
+  method: CompareMethod;
   a: number | null;
   b: number | null;
   nA: number;

@@ -23,13 +23,6 @@ import {
 
 export type { MetricsService } from './metrics-model.js';
 
-export interface MetricsSettings {
-  /** Per-ticket values a comparison resamples per side at most (ANALYTICS_BOOTSTRAP_MAX). */
-  bootstrapMax: number;
-}
-
-export const DEFAULT_METRICS_SETTINGS: MetricsSettings = { bootstrapMax: 5000 };
-
 /** What the metric engine is built from. */
 export interface MetricsDependencies {
   clock: Clock;
@@ -37,7 +30,6 @@ export interface MetricsDependencies {
   rows: FactRowsReadModel;
   /** The latest version of a workflow, for its steps' order; undefined when unknown. */
   workflowOf: (key: string) => Promise<Workflow | undefined>;
-  settings?: MetricsSettings;
 }
 
 const VARIANTS_TOP = 10;
@@ -47,8 +39,6 @@ const STREAM_PAGE = 500;
 
 /** The one metric engine of issue 15: every page, API call, report and export reads its figures here. */
 export function createMetricsService(deps: MetricsDependencies): MetricsService {
-  const settings = deps.settings ?? DEFAULT_METRICS_SETTINGS;
-
   const groupsOf = async (q: MetricsQuery, grouping: FactGrouping) => {
     const sums = await deps.metrics.kpis(filterOf(q), grouping, deps.clock.now());
     return sums.map((s) => ({ key: grouping === 'week' ? weekStart(Number(s.key)) : s.key, kpis: kpisOf(s) }));
@@ -91,7 +81,7 @@ export function createMetricsService(deps: MetricsDependencies): MetricsService 
     },
 
     compare(a, b): Promise<Comparison> {
-      return compareSets(deps, settings.bootstrapMax, a, b);
+      return compareSets(deps, a, b);
     },
 
     async tickets(q) {

@@ -100,12 +100,14 @@ export const ComparisonSchema = z.object({
   rows: z.array(
     z.object({
       kpi: z.string(),
+      statistic: z.enum(['mean', 'median', 'rate']).describe('what is compared: the mean or the median (nearest rank) of per-ticket values, or a rate'),
+      method: z.enum(['welch-mean', 'bootstrap-median', 'two-proportion-newcombe']).describe('how ci95 is made (README, before/after)'),
       a: z.number().nullable(),
       b: z.number().nullable(),
       nA: Count,
       nB: Count,
       difference: z.number().nullable().describe('b − a'),
-      ci95: z.tuple([z.number(), z.number()]).nullable().describe('95% interval of the difference (method per KPI in the README)'),
+      ci95: z.tuple([z.number(), z.number()]).nullable().describe('95% interval of the difference, by `method`'),
       verdict: z.enum(['better', 'worse', 'no-evidence']),
     }),
   ),

@@ -57,7 +57,7 @@ eachDatabase('event log streaming', (database) => {
       })),
       visits,
     });
-    await finishHistoryLoad(server.app.db);
+    await finishHistoryLoad(server.app.db, server.app.clock.now());
   });
   afterEach(() => server.close());
 

@@ -180,10 +180,15 @@ eachDatabase(
       for (const verdict of verdicts) expect(['Better', 'Worse', 'No evidence of a change']).toContain(verdict);
       // sample sizes: the tickets of each side, as the dashboard counts them over the same period
       const a = await manager.get('/analytics/phone-service?from=2026-11-02&to=2026-11-12');
-      const answered = rows.find((row) => row[0] === 'First response time')!;
+      const answered = rows.find((row) => row[0] === 'First response time (mean)')!;
       expect(number(answered[2]!)).toBe(number(/data-part="part">([^<]*)</.exec(section(a.html, 'kpi-counts-firstResponse', '</p>'))![1]!));
-      // the method of every interval is named in a footnote the rows point at
-      expect(section(compare.html, 'compare-methods', '</ol>')).toMatch(/bootstrap/);
+      // its median is compared too, on as many tickets
+      expect(rows.find((row) => row[0] === 'First response time (median)')![2]).toBe(answered[2]);
+      // the method of every interval is named in a footnote the rows point at: Welch for means, the bootstrap for medians
+      const methods = section(compare.html, 'compare-methods', '</ol>');
+      expect(methods).toMatch(/Welch/);
+      expect(methods).toMatch(/bootstrap/);
+      expect(new Set(rows.map((row) => row[9]))).toEqual(new Set(['1', '2', '3']));
       expect(compare.html).toContain('excludes 0');
       const book = sheetRows(
         (await manager.download('/analytics/phone-service/compare.xlsx?a.from=2026-11-02&a.to=2026-11-12&b.from=2026-11-13&b.to=2026-11-23')).data,

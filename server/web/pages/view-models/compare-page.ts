@@ -12,7 +12,8 @@ const isKpi = (id: string): id is KpiId => KPI_DEFINITIONS.some((d) => d.id === 
 /**
  * The before/after table: each KPI's value on both sides with its sample size, the change B − A, the 95%
  * interval of that change and the verdict the engine drew from it — "better" or "worse" only when the
- * interval says so, "no evidence" otherwise. Each row points at the footnote naming its method.
+ * interval says so, "no evidence" otherwise. Each row points at the footnote naming its method (the row's own:
+ * a duration has a row for its mean and one for its median, made differently).
  */
 export function comparisonTable(
   comparison: Comparison,
@@ -47,11 +48,13 @@ export function comparisonTable(
         // A change of a duration is a duration; of a rate, percentage points (stored as the fraction).
         const change = (value: number | null): PageCell =>
           value === null ? cell(kind, null, f) : { kind, value, text: formatChange(explained.unit, value, f) };
-        if (explained.compare !== 'none' && !methods.includes(explained.compare)) methods.push(explained.compare);
-        const footnote = explained.compare === 'none' ? null : String(methods.indexOf(explained.compare) + 1);
+        if (!methods.includes(row.method)) methods.push(row.method);
+        const footnote = String(methods.indexOf(row.method) + 1);
+        // A duration is compared by its mean and by its median: the row says which.
+        const name = row.statistic === 'rate' ? explained.name : f.t(`analytics.compare.statistics.${row.statistic}`, { name: explained.name });
         return {
           cells: [
-            cell('text', explained.name, f),
+            cell('text', name, f),
             { kind, value: row.a, text: formatFigure(explained.unit, row.a, f) },
             cell('integer', row.nA, f),
             { kind, value: row.b, text: formatFigure(explained.unit, row.b, f) },
@@ -65,7 +68,7 @@ export function comparisonTable(
         };
       }),
     },
-    methods: methods.map((method, index) => ({ n: index + 1, text: methodText(method, f)! })),
+    methods: methods.map((method, index) => ({ n: index + 1, text: methodText(method, f) })),
   };
 }
 

@@ -18,7 +18,8 @@ export interface Explained {
   unit: KpiUnit;
   /** Null for figures that are neither better nor worse higher (a ticket count). */
   higherIsBetter: boolean | null;
-  compare: CompareMethod;
+  /** How a comparison makes this KPI's intervals, one method per row; none: not compared. */
+  compare: readonly CompareMethod[];
 }
 export type Explain = (id: KpiId) => Explained;
 
@@ -39,9 +40,9 @@ export function explainer(f: Formatter): Explain {
   };
 }
 
-/** How a comparison's interval is made, for its footnote; undefined for KPIs that are not compared. */
-export function methodText(method: CompareMethod, f: Formatter): string | undefined {
-  return method === 'none' ? undefined : COMPARE_METHODS[method][languageOf(f)];
+/** How a comparison's interval is made, for its footnote. */
+export function methodText(method: CompareMethod, f: Formatter): string {
+  return COMPARE_METHODS[method][languageOf(f)];
 }
 
 /** The rules every comparison and percentile follows, in words. */
