@@ -129,7 +129,8 @@ export function simulate(workflow: Workflow, path: PathStep[], options: Simulati
       continue;
     }
     const event = { type: step.type, fields: step.fields, ...(step.kind === 'event' && step.instance !== undefined ? { instance: step.instance } : {}) };
-    const result = step.kind === 'message' ? deliverMessage(workflow, state, { name: step.type, fields: step.fields }, moment) : advance(workflow, state, event, moment);
+    const result =
+      step.kind === 'message' ? deliverMessage(workflow, state, { name: step.type, fields: step.fields }, moment) : advance(workflow, state, event, moment);
     state = result.state;
     report(step.kind === 'message' ? `message ${step.type}` : step.type, result);
   }
