@@ -1,6 +1,7 @@
 import { BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CONFIDENCE } from './definitions.js';
 import type { Verdict } from './metrics-model.js';
-import { beta, seeded, studentQuantile } from './statistics.js';
+import { seededRandom } from '../../shared/seeded-random.js';
+import { beta, studentQuantile } from './statistics.js';
 
 // The interval methods of a before/after comparison (named in definitions.ts), and the verdict rule.
 
@@ -73,7 +74,7 @@ export function medianOf(side: SortedWindow): number | null {
  */
 export function bootstrapMedianDifference(a: SortedWindow, b: SortedWindow, resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED): [number, number] | null {
   if (a.n < 2 || b.n < 2) return null;
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const resampled = (side: SortedWindow) => {
     const m = medianRank(side.n);
     return valueAt(side, Math.max(1, Math.ceil(side.n * beta(m, side.n - m + 1, random))));

@@ -3,22 +3,8 @@
  * and the ticket's number, so what happens to one ticket never depends on the order in which concurrent
  * advances of other tickets come back from the database.
  */
-export interface Random {
-  /** Uniform in [0, 1). */
-  (): number;
-}
-
-/** mulberry32: small, fast, and good enough for simulated people. */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom, type Random } from '../../shared/seeded-random.js';
+import type { Random } from '../../shared/seeded-random.js';
 
 /** A seed for the `n`-th independent stream of a run (a 32-bit mix of both numbers). */
 export function streamSeed(seed: number, n: number): number {
