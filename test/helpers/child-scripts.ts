@@ -1,4 +1,10 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * A child process of the tests (the CLI, the server, a scheduler) starts from the JavaScript global-setup
@@ -13,4 +19,26 @@ export function childScript(source: string): string {
   const built = process.env.SOPFLOW_TEST_BUILD_DIR;
   if (!built) throw new Error('no SOPFLOW_TEST_BUILD_DIR: the child scripts are built by jest’s global-setup');
   return join(built, source.replace(/\.ts$/, '.js'));
+}
+
+/**
+ * A worker process on a test database that opens it, says so with one line, waits for `go` on stdin, does its
+ * work and reports one JSON line (the scheduler and intake processes of the multi-process tests).
+ */
+export function goProcess<R>(script: string, database: { env: Record<string, string> }, env: Record<string, string>, name: string) {
+  const { NODE_OPTIONS: _, ...inherited } = process.env;
+  const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...inherited, ...database.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const read = (): Promise<string> => once(lines, 'line').then(([line]) => String(line));
+  const exited = once(child, 'exit');
+  return {
+    ready: read(),
+    async run(): Promise<R> {
+      const report = read();
+      child.stdin.end('go\n');
+      const [code] = (await exited) as [number | null];
+      if (code !== 0) throw new Error(`${name} exited with ${code}`);
+      return JSON.parse(await report) as R;
+    },
+  };
 }

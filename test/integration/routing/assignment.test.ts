@@ -1,14 +1,9 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { openSopflow } from '../../../server/sopflow.js';
 import type { User } from '../../../server/services/users/users.js';
-import { childScript } from '../../helpers/child-scripts.js';
+import { childScript, goProcess } from '../../helpers/child-scripts.js';
 import { eachDatabase, type TestDatabase } from '../../helpers/databases.js';
 import { openTestSopflow, testConfig } from '../../helpers/sopflow.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const INTAKE = childScript('test/integration/routing/support/intake-process.ts');
 
 type TestApp = Awaited<ReturnType<typeof openTestSopflow>>;
@@ -289,23 +284,5 @@ eachDatabase('routing: classification and assignment', (database) => {
 
 /** An intake process on the test database: resolves `ready` once it has opened it, then creates its tickets on `run()`. */
 function intakeProcess(database: TestDatabase, tickets: Array<{ channel: string; subject: string }>) {
-  const { NODE_OPTIONS: _, ...env } = process.env;
-  const child = spawn(process.execPath, [INTAKE], {
-    cwd: ROOT,
-    env: { ...env, ...database.env, INTAKE_TICKETS: JSON.stringify(tickets) },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout });
-  const read = (): Promise<string> => once(lines, 'line').then(([line]) => String(line));
-  const exited = once(child, 'exit');
-  return {
-    ready: read(),
-    async run(): Promise<{ created: number[]; errors: string[] }> {
-      const report = read();
-      child.stdin.end('go\n');
-      const [code] = (await exited) as [number | null];
-      if (code !== 0) throw new Error(`an intake process exited with ${code}`);
-      return JSON.parse(await report) as { created: number[]; errors: string[] };
-    },
-  };
+  return goProcess<{ created: number[]; errors: string[] }>(INTAKE, database, { INTAKE_TICKETS: JSON.stringify(tickets) }, 'an intake process');
 }

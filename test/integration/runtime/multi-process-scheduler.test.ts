@@ -1,17 +1,12 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
 import { ManualClock } from '../../../server/shared/clock.js';
 import { openSopflow } from '../../../server/sopflow.js';
-import { childScript } from '../../helpers/child-scripts.js';
+import { childScript, goProcess } from '../../helpers/child-scripts.js';
 import { eachDatabase, type TestDatabase } from '../../helpers/databases.js';
 import { openTestSopflow, testConfig } from '../../helpers/sopflow.js';
 import { count } from './support/inspect.js';
 import { HOUR } from './support/play.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SCRIPT = childScript('test/integration/runtime/support/scheduler-process.ts');
 /** As the issue asks: 2,000 due timers, those of some 500 phone calls. */
 const TIMERS = 2000;
@@ -30,25 +25,8 @@ interface Report {
 
 /** A scheduler process on the test database: resolves `ready` once it has opened it, then runs on `go()`. */
 function schedulerProcess(database: TestDatabase, instance: string) {
-  const { NODE_OPTIONS: _, ...env } = process.env;
-  const child = spawn(process.execPath, [SCRIPT], {
-    cwd: ROOT,
-    env: { ...env, ...database.env, SCHEDULER_INSTANCE: instance, SCHEDULER_BATCH: String(BATCH), SCHEDULER_CLAIM_TTL_MS: String(CLAIM_TTL_MS[database.name]) },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout });
-  const read = (): Promise<string> => once(lines, 'line').then(([line]) => String(line));
-  const exited = once(child, 'exit');
-  return {
-    ready: read(),
-    async run(): Promise<Report> {
-      const report = read();
-      child.stdin.end('go\n');
-      const [code] = (await exited) as [number | null];
-      if (code !== 0) throw new Error(`${instance} exited with ${code}`);
-      return JSON.parse(await report) as Report;
-    },
-  };
+  const env = { SCHEDULER_INSTANCE: instance, SCHEDULER_BATCH: String(BATCH), SCHEDULER_CLAIM_TTL_MS: String(CLAIM_TTL_MS[database.name]) };
+  return goProcess<Report>(SCRIPT, database, env, instance);
 }
 
 /**
