@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { importBpmn } from '../../../server/engine/import-bpmn.js';
 import { validateTimer } from '../../../server/engine/time/iso8601.js';
 import { DEFAULT_WORKFLOW_LIMITS, loadConfig, type WorkflowLimits } from '../../../server/shared/config.js';
@@ -131,5 +132,15 @@ describe('limits on workflow size (issue 13, item 5), each naming its setting', 
         message: expect.stringMatching(/longer than the budget of 0 ms \(WORKFLOW_COMPILE_BUDGET_MS\)/),
       },
     ]);
+  });
+
+  test('concurrent imports are each charged their own work, not the time spent queued behind the others', async () => {
+    const xml = readFileSync(new URL('../../../workflows/customer-inquiry.bpmn', import.meta.url), 'utf8');
+    const { ms } = await timed(xml);
+    // Each import alone fits the budget many times over; charged for all 100 together, the last would be over it more than ten times.
+    const limits = { ...DEFAULT_WORKFLOW_LIMITS, compileBudgetMs: Math.ceil(ms * 6) + 5 };
+    const results = await Promise.all(Array.from({ length: 100 }, () => importBpmn(xml, limits)));
+    expect(results.flatMap((r) => r.problems)).toEqual([]);
+    expect(results.every((r) => r.workflow)).toBe(true);
   });
 });
