@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -37,6 +38,13 @@ export interface Database {
    * of an advance. Like every read on that connection, it sees a transaction still open on it.
    */
   rows<T>(sql: string, bindings?: readonly unknown[]): Promise<T[]>;
+  /**
+   * One data-modifying statement that is atomic by itself, committed on its own; its `RETURNING` or final
+   * SELECT rows. On PostgreSQL it runs outside any transaction (no BEGIN and COMMIT round trips) as a named
+   * prepared statement on a pooled connection, parsed once per connection: a write hot path's one round trip.
+   * On SQLite it is a transaction of the write queue.
+   */
+  statement<T>(sql: string, bindings?: readonly unknown[]): Promise<T[]>;
   /** Resolves once the database has answered a trivial query: what the health check asks. */
   ping(): Promise<void>;
   /** The migrations applied (by name, in order) and how many are still pending. */
@@ -166,6 +174,7 @@ function sqliteDatabase(connection: Knex, statements: SqliteStatements): Databas
     submit: (writer, unit) => queue.submit(writer, unit),
     forUpdate: (query) => query,
     rows: <T>(sql: string, bindings: readonly unknown[] = []) => Promise.resolve(statements.prepare(sql).all(...bindings) as T[]),
+    statement: <T>(sql: string, bindings: readonly unknown[] = []) => queue.run(async (trx) => rowsOf<T>(await trx.raw(sql, [...bindings] as Knex.RawBinding[]))),
     drained: () => queue.drained(),
     writes: queue.counts,
     ping: () => ping(connection),
@@ -187,6 +196,14 @@ function postgresDatabase(connection: Knex): Database {
     submit: (writer, unit) => queue.submit(writer, unit),
     forUpdate: (query) => query.forUpdate() as typeof query,
     rows: async <T>(sql: string, bindings: readonly unknown[] = []) => rowsOf<T>(await connection.raw(sql, [...bindings] as Knex.RawBinding[])),
+    statement: async <T>(sql: string, bindings: readonly unknown[] = []) => {
+      const client = (await connection.client.acquireConnection()) as pg.Client;
+      try {
+        return (await client.query<T & pg.QueryResultRow>({ name: statementName(sql), text: numbered(sql), values: [...bindings] })).rows;
+      } finally {
+        await connection.client.releaseConnection(client);
+      }
+    },
     drained: () => queue.drained(),
     writes: queue.counts,
     ping: () => ping(connection),
@@ -196,6 +213,25 @@ function postgresDatabase(connection: Knex): Database {
       await connection.destroy();
     },
   };
+}
+
+const statementNames = new Map<string, string>();
+
+/** A prepared statement's name on PostgreSQL, from its text: the same on every connection, never one name for two texts. */
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    if (statementNames.size >= 1_000) statementNames.clear();
+    name = `sopflow_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+/** `?` placeholders as PostgreSQL's `$1, $2, …` (the statement holds no other question mark). */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
 }
 
 /** True when a write failed on a unique constraint, on either database. */

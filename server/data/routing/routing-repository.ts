@@ -1,66 +1,17 @@
 import type { Knex } from 'knex';
 import { appendAudit, type AuditEntry } from '../audit/audit-repository.js';
 import { listSql, rowsOf, type Database, type Transaction } from '../database.js';
-import { CANDIDATES, CLAIM_FROM_ON_POSTGRES, CLAIM_ON_POSTGRES, RANK } from './routing-statements.js';
+import { assignmentOf, profileOf, type AssignmentRow, type ProfileRow } from './routing-rows.js';
+import { ASSIGNMENT_SELECT, CANDIDATES, candidateWhere, claimBestOnPostgres, CLAIM_FROM_ON_POSTGRES, CLAIM_ON_POSTGRES, RANK, type CandidateFilter } from './routing-statements.js';
 import type { AgentProfile, Assignment, Candidate, ChannelCounts, Classification, LanePolicy, LaneSetting, OpenSlot, Presence, RoutingNote } from './routing-records.js';
 
-interface ProfileRow {
-  id: number;
-  email: string;
-  name: string;
-  skills_json: string | null;
-  level: string | null;
-  presence: string | null;
-  seen_at: number | string | null;
-}
+export type { CandidateFilter };
 
-interface AssignmentRow {
-  ticket_id: number | string;
-  visit: number;
-  step: string;
-  lane: string;
-  channel: string | null;
-  agent_id: number | null;
-  agent_email: string | null;
-  assigned_at: number | string | null;
-  started_at: number | string | null;
-  flagged_at: number | string | null;
-  created_at: number | string;
-}
-
-const num = (v: number | string | null) => (v === null ? null : Number(v));
-
-function assignmentOf(row: AssignmentRow): Assignment {
-  return {
-    ticketId: Number(row.ticket_id),
-    visit: row.visit,
-    step: row.step,
-    lane: row.lane,
-    channel: row.channel ?? '',
-    agentId: row.agent_id,
-    agentEmail: row.agent_email,
-    assignedAt: num(row.assigned_at),
-    startedAt: num(row.started_at),
-    flaggedAt: num(row.flagged_at),
-    createdAt: Number(row.created_at),
-  };
-}
-
-function profileOf(row: ProfileRow, lanes: string[], capacity: ChannelCounts, load: ChannelCounts, idleSince: number): AgentProfile {
-  return {
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    skills: JSON.parse(row.skills_json ?? '[]') as string[],
-    level: (row.level as AgentProfile['level']) ?? null,
-    capacity,
-    load,
-    presence: (row.presence as Presence) ?? 'offline',
-    seenAt: Number(row.seen_at ?? 0),
-    idleSince,
-    lanes,
-  };
-}
+/**
+ * What a one-statement decision settled: the visit was no longer free, nobody in the lane may take it, or the
+ * best agent got it; undefined when it settled nothing (SQLite, or that agent filled up meanwhile).
+ */
+export type BestClaim = { kind: 'taken' } | { kind: 'nobody' } | { kind: 'claimed'; email: string } | undefined;
 
 /** Outcome of an atomic claim: the agent was at capacity on the ticket's channel (or not online), or another decision got the ticket first. */
 export type ClaimResult = 'claimed' | 'full' | 'taken';
@@ -131,22 +82,9 @@ export class RoutingRepository {
    * room are read in that order from the `agent_capacity_rank` index, each checked by primary keys (lane,
    * profile, user), until `limit` qualify: a decision reads a few dozen rows, not the whole lane, nor any ticket.
    */
-  async candidates(
-    lane: string,
-    { channel, skill, level, limit }: { channel: string; skill?: string | null; level?: string | null; limit?: number },
-  ): Promise<Candidate[]> {
-    const where: string[] = [];
-    const values: Array<string | number> = [channel, lane];
-    // A skill is looked for in the JSON list as its quoted string; names with LIKE's wildcards are left to the caller's check.
-    if (skill && !/[%_\\]/.test(skill)) {
-      where.push('p.skills_json LIKE ?');
-      values.push(`%${JSON.stringify(skill)}%`);
-    }
-    if (level) {
-      where.push('p.level >= ?');
-      values.push(level);
-    }
-    const sql = `${CANDIDATES}${where.map((w) => ` AND ${w}`).join('')} ORDER BY ${RANK}${limit ? ` LIMIT ${Math.floor(limit)}` : ''}`;
+  async candidates(lane: string, filter: CandidateFilter & { limit?: number }): Promise<Candidate[]> {
+    const { where, values } = candidateWhere(lane, filter, false);
+    const sql = `${CANDIDATES}${where} ORDER BY ${RANK}${filter.limit ? ` LIMIT ${Math.floor(filter.limit)}` : ''}`;
     // On SQLite one cached prepared statement per shape on the owned connection.
     const rows = (this.db.sqlite ? this.db.sqlite.prepare(sql).all(...values) : rowsOf(await this.knex.raw(sql, values))) as Array<
       Pick<ProfileRow, 'id' | 'email' | 'skills_json' | 'level'> & { capacity: number; load: number; idle_since: number | string }
@@ -161,6 +99,31 @@ export class RoutingRepository {
       presence: 'online',
       idleSince: Number(r.idle_since ?? 0),
     }));
+  }
+
+  /**
+   * PostgreSQL: ranks the lane's candidates and claims the best for the free visit in one statement, one round
+   * trip with no transaction around it (`claimBestOnPostgres`), with the assignment's notification to them
+   * (`message` followed by their email). SQLite, where a read and a write transaction cost no round trip,
+   * leaves it to the caller's ranking and claims.
+   */
+  async claimBest(
+    slot: { ticketId: number; visit: number; lane: string },
+    filter: CandidateFilter,
+    now: number,
+    note: { kind: RoutingNote['kind']; step: string; message: string },
+  ): Promise<BestClaim> {
+    if (this.db.client !== 'pg') return undefined;
+    const { where, values } = candidateWhere(slot.lane, filter, true);
+    const [row] = await this.db.statement<{ free: number | string; id: number | null; email: string | null; room: number | string; moved: number | string }>(
+      claimBestOnPostgres(where),
+      [slot.ticketId, slot.visit, ...values, now, filter.channel, now, slot.ticketId, slot.visit, note.kind, note.step, note.message, now],
+    );
+    if (!Number(row!.free)) return { kind: 'taken' };
+    if (row!.id === null) return { kind: 'nobody' };
+    if (!Number(row!.room)) return undefined;
+    // The visit was locked before the room was taken: it moved with it.
+    return { kind: 'claimed', email: row!.email! };
   }
 
   /** Sets skills, level and the capacity of the channels given (others keep theirs; a profile made when missing), with its audit entry. */
@@ -308,8 +271,11 @@ export class RoutingRepository {
         if (this.db.client === 'pg') {
           // The same three steps as below in one statement: one round trip instead of three on the hot path.
           const held = from === null ? [] : [from];
-          const values = [now, agentId, slot.channel, agentId, agentId, now, slot.ticketId, slot.visit, ...held, ...noteValues(note, now)];
-          const [row] = rowsOf<{ room: number | string; moved: number | string }>(await trx.raw(from === null ? CLAIM_ON_POSTGRES : CLAIM_FROM_ON_POSTGRES, values));
+          const visit = [slot.ticketId, slot.visit, ...held];
+          const values = [...visit, now, agentId, slot.channel, agentId, agentId, now, ...visit, ...noteValues(note, now)];
+          const sql = from === null ? CLAIM_ON_POSTGRES : CLAIM_FROM_ON_POSTGRES;
+          const [row] = rowsOf<{ free: number | string; room: number | string; moved: number | string }>(await trx.raw(sql, values));
+          if (!Number(row!.free)) throw new Taken();
           if (!Number(row!.room)) return 'full' as const;
           if (!Number(row!.moved)) throw new Taken();
         } else {
@@ -374,9 +340,6 @@ export class RoutingRepository {
       .select('a.ticket_id', 'a.visit', 'a.step', 'a.lane', 'a.channel', 'a.agent_id', 'u.email as agent_email', 'a.assigned_at', 'a.started_at', 'a.flagged_at', 'a.created_at');
   }
 }
-
-const ASSIGNMENT_SELECT = `SELECT a.ticket_id, a.visit, a.step, a.lane, a.channel, a.agent_id, u.email AS agent_email, a.assigned_at, a.started_at,
-  a.flagged_at, a.created_at FROM ticket_assignments a LEFT JOIN users u ON u.id = a.agent_id`;
 
 class Taken extends Error {}
 

@@ -15,6 +15,9 @@ export interface Need {
 
 const rank = (level: Level | null) => (level ? LEVELS.indexOf(level) + 1 : 0);
 
+/** The levels that may take a ticket needing `level` (every one when none is needed): what `eligible` accepts. */
+export const levelsFor = (level: Level | null): readonly Level[] | null => (rank(level) > 0 ? LEVELS.filter((l) => rank(l) >= rank(level)) : null);
+
 /** May this agent take the ticket now: online, below capacity, holding the skill and at least the level. */
 export function eligible(agent: Candidate, need: Need): boolean {
   if (agent.presence !== 'online' || agent.load >= agent.capacity) return false;

@@ -1,11 +1,11 @@
-import type { RoutingRepository } from '../../data/routing/routing-repository.js';
+import type { CandidateFilter, RoutingRepository } from '../../data/routing/routing-repository.js';
 import type { AgentProfile, Assignment, ChannelCounts, LanePolicy, LaneSetting, Level, OpenSlot, Presence } from '../../data/routing/routing-records.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import type { AuditLog } from '../audit/audit.js';
 import { CHANNELS } from '../tickets/channels.js';
 import { hasRole, type User } from '../users/users.js';
-import { rankAgents, ticketOrder, type Candidate, type Need } from './assignment-policy.js';
+import { levelsFor, rankAgents, ticketOrder, type Candidate, type Need } from './assignment-policy.js';
 import { PRIORITIES } from './classify.js';
 
 /** What routing knows of a ticket when it offers one of its steps. */
@@ -119,21 +119,37 @@ export class Assignments {
 
   /** Who could take the offer now, best first: the page of candidates a decision claims from first (a read only). */
   async candidates(offer: Offer): Promise<Candidate[]> {
-    const page = await this.repository.candidates(offer.lane, {
-      channel: offer.channel,
-      skill: offer.need.type,
-      level: offer.need.level,
-      limit: CANDIDATE_PAGE,
-    });
+    const page = await this.repository.candidates(offer.lane, { ...filterOf(offer), limit: CANDIDATE_PAGE });
     return rankAgents(page, offer.need);
   }
 
   /** Offers one step visit: the best agent whose claim holds; else flagged to the lead (once) and left in the queue. */
   async decide(offer: Offer): Promise<Decision> {
     const now = this.clock.now();
+    const filter = filterOf(offer);
+    // Where the database ranks and claims in one statement, most decisions end here.
+    const best = await this.repository.claimBest(offer, filter, now, { kind: 'assignment', step: offer.step, message: 'assigned to ' });
+    if (best?.kind === 'claimed') return { kind: 'assigned', agent: best.email };
+    if (best?.kind === 'taken') return { kind: 'held' };
+    if (best?.kind !== 'nobody') {
+      const decision = await this.claimInOrder(offer, filter, now);
+      if (decision) return decision;
+    }
+    const lead = (await this.lanes()).get(offer.lane)?.lead ?? offer.lane;
+    await this.repository.flag(offer, now, {
+      ticketId: offer.ticketId,
+      kind: 'unassignable',
+      recipient: lead,
+      step: offer.step,
+      message: `nobody in ${offer.lane} can take this ticket now`,
+    });
+    return { kind: 'flagged' };
+  }
+
+  /** Claims the ranked candidates one by one, the best page first; undefined when nobody's claim held. */
+  private async claimInOrder(offer: Offer, filter: CandidateFilter, now: number): Promise<Decision | undefined> {
     const tried = new Set<number>();
-    const filter = { channel: offer.channel, skill: offer.need.type, level: offer.need.level };
-    // The best page first; when every claim on it lost a race, the rest of the lane.
+    // When every claim on the best page lost a race, the rest of the lane.
     for (const limit of [CANDIDATE_PAGE, undefined]) {
       const page = await this.repository.candidates(offer.lane, { ...filter, ...(limit ? { limit } : {}) });
       for (const agent of rankAgents(page, offer.need)) {
@@ -146,15 +162,7 @@ export class Assignments {
       }
       if (page.length < CANDIDATE_PAGE) break;
     }
-    const lead = (await this.lanes()).get(offer.lane)?.lead ?? offer.lane;
-    await this.repository.flag(offer, now, {
-      ticketId: offer.ticketId,
-      kind: 'unassignable',
-      recipient: lead,
-      step: offer.step,
-      message: `nobody in ${offer.lane} can take this ticket now`,
-    });
-    return { kind: 'flagged' };
+    return undefined;
   }
 
   /** A lead gives a step of a ticket to someone else (one call), within that agent's capacity; audited. */
@@ -211,6 +219,8 @@ export class Assignments {
       .sort(ticketOrder);
   }
 }
+
+const filterOf = (offer: Offer): CandidateFilter => ({ channel: offer.channel, skill: offer.need.type, levels: levelsFor(offer.need.level) });
 
 /** Every known channel with its count (0 where none is set): what a profile shows and the audit records. */
 function everyChannel(counts: ChannelCounts): ChannelCounts {

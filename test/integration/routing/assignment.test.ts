@@ -164,6 +164,37 @@ eachDatabase('routing: classification and assignment', (database) => {
     ]);
   });
 
+  test("a decision follows every rule of the policy: a skill's exact name, channel skills; a visit already held stays held", async () => {
+    await team([
+      { email: 'a@agents.test', skills: ['billing', 'channel:email'], level: 'L3', capacity: 5 },
+      { email: 'b@agents.test', skills: ['billings', 'channel:chat'], level: 'L3', capacity: 5 },
+      { email: 'c@agents.test', skills: ['billing'], level: 'L1', capacity: 1 },
+      { email: 'd@agents.test', skills: ['channel:chat', 'billing'], level: 'L2', capacity: 1 },
+    ]);
+    const assignee = async (subject: string, channel = 'chat') =>
+      (await app.routing.annotateOne(await app.tickets.create({ ...newTicket(subject), channel }, 'api'))).assignee?.email ?? null;
+    // a takes emails only; b has no "billing" skill.
+    expect(await assignee('退款 1')).toBe('c@agents.test');
+    expect(await assignee('退款 2')).toBe('d@agents.test');
+    expect(await assignee('退款 3')).toBeNull();
+    expect(await assignee('退款 4', 'email')).toBe('a@agents.test');
+    const [held] = (await app.db
+      .knex('ticket_assignments')
+      .whereNotNull('agent_id')
+      .orderBy('ticket_id')
+      .select('ticket_id', 'visit', 'step', 'lane')) as Array<{
+      ticket_id: number | string;
+      visit: number;
+      step: string;
+      lane: string;
+    }>;
+    // Offered again while a has room: nobody's load moves.
+    const before = await loads(app, 'email');
+    const offer = { ...held!, ticketId: Number(held!.ticket_id), channel: 'email', need: { type: 'billing', level: 'L1' as const, channel: 'email' } };
+    expect(await app.routing.assignments.decide(offer)).toEqual({ kind: 'held' });
+    expect(await loads(app, 'email')).toEqual(before);
+  });
+
   test('leaving the step gives the capacity back; going offline returns unstarted tickets to routing; a lead reassigns in one call', async () => {
     const [a, b] = await team([
       { email: 'a@agents.test', skills: ['billing'], level: 'L1', capacity: 2 },
