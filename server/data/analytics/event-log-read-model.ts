@@ -78,29 +78,37 @@ export class KnexEventLogReadModel implements EventLogReadModel {
   }
 
   async *cases(filter: EventLogFilter, batchTickets: number): AsyncGenerator<EventLogCase[]> {
+    // NOTE: only the last id is kept between pages: a page's rows are the reader's alone, so they are garbage
+    // as soon as it has written them, not still held here while the next page is read.
     let after = 0;
     for (;;) {
-      const query = this.knex('tickets as t')
-        .join('workflows as w', 'w.id', 't.workflow_id')
-        .select('t.id', 't.workflow_key', 't.workflow_id', 'w.version', 't.channel', 't.level', 't.vip', 't.created_at')
-        .where('t.id', '>', after)
-        .orderBy('t.id')
-        .limit(batchTickets);
-      filtered(query, filter);
-      const rows = (await query) as CaseRow[];
-      if (rows.length === 0) return;
-      const cases = rows.map(caseOf);
-      const byId = new Map(cases.map((c) => [c.id, c]));
-      const visits = (await this.knex
-        .select('ticket_id', 'visit', 'step', 'step_name', 'entered_at', 'exited_at', 'actor')
-        .from('step_log')
-        .whereRaw(`ticket_id IN (${listSql(cases.length)})`, cases.map((c) => c.id))
-        .orderBy([{ column: 'ticket_id' }, { column: 'visit' }])) as VisitRow[];
-      for (const row of visits) byId.get(Number(row.ticket_id))?.visits.push(visitOf(row));
-      yield cases;
-      if (rows.length < batchTickets) return;
+      const cases = await this.page(filter, batchTickets, after);
+      if (cases.length === 0) return;
       after = cases[cases.length - 1]!.id;
+      const last = cases.length < batchTickets;
+      yield cases;
+      if (last) return;
     }
+  }
+
+  private async page(filter: EventLogFilter, batchTickets: number, after: number): Promise<EventLogCase[]> {
+    const query = this.knex('tickets as t')
+      .join('workflows as w', 'w.id', 't.workflow_id')
+      .select('t.id', 't.workflow_key', 't.workflow_id', 'w.version', 't.channel', 't.level', 't.vip', 't.created_at')
+      .where('t.id', '>', after)
+      .orderBy('t.id')
+      .limit(batchTickets);
+    filtered(query, filter);
+    const cases = ((await query) as CaseRow[]).map(caseOf);
+    if (cases.length === 0) return cases;
+    const byId = new Map(cases.map((c) => [c.id, c]));
+    const visits = (await this.knex
+      .select('ticket_id', 'visit', 'step', 'step_name', 'entered_at', 'exited_at', 'actor')
+      .from('step_log')
+      .whereRaw(`ticket_id IN (${listSql(cases.length)})`, cases.map((c) => c.id))
+      .orderBy([{ column: 'ticket_id' }, { column: 'visit' }])) as VisitRow[];
+    for (const row of visits) byId.get(Number(row.ticket_id))?.visits.push(visitOf(row));
+    return cases;
   }
 }
 
