@@ -1,9 +1,19 @@
-/** jest runs the TypeScript sources as ES modules: bpmn-moddle and feelin ship only ESM. */
+/**
+ * jest runs the TypeScript sources as ES modules: bpmn-moddle and feelin ship only ESM.
+ *
+ * `npm test` runs the suites in test/suites/: each imports a group of test files, which then share one module
+ * registry. jest compiles a test file's whole module graph (the server, express, knex, handlebars, ...) afresh
+ * for every test file, about a second of CPU each; a suite pays it once for its group. Naming test files or
+ * folders on the command line (`npx jest test/unit/engine`) runs those files one by one, as before.
+ */
+const namesTests = process.argv.slice(2).some((arg) => !arg.startsWith('-') && /(^|\/)test\/|\.test\.ts$/.test(arg));
+
 export default {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
+  testMatch: namesTests ? ['**/*.test.ts'] : ['**/test/suites/*.suite.ts'],
+  testSequencer: '<rootDir>/test/helpers/suite-sequencer.cjs',
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -1,0 +1,1 @@
+import '../integration/demo/demo.test.js';

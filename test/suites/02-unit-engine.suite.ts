@@ -1,0 +1,10 @@
+import '../unit/engine/builtin-sops.test.js';
+import '../unit/engine/business-calendar.test.js';
+import '../unit/engine/condition-bounds.test.js';
+import '../unit/engine/corpus.test.js';
+import '../unit/engine/escalation-throw.test.js';
+import '../unit/engine/every-advance-stored.test.js';
+import '../unit/engine/link-events.test.js';
+import '../unit/engine/replay-walks.test.js';
+import '../unit/engine/resolution-clock.test.js';
+import '../unit/engine/round-trip.test.js';

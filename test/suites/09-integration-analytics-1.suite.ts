@@ -1,0 +1,2 @@
+import '../integration/analytics/demo-figures.test.js';
+import '../integration/analytics/warnings.test.js';

@@ -1,0 +1,2 @@
+import '../integration/runtime/multi-process-scheduler.test.js';
+import '../integration/runtime/sop-journeys.test.js';

@@ -1,0 +1,2 @@
+import '../integration/http/event-log-streaming.test.js';
+import '../integration/http/hostile-workbooks.test.js';

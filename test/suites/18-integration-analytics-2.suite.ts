@@ -1,0 +1,2 @@
+import '../integration/analytics/metrics-api.test.js';
+import '../integration/analytics/rollups.test.js';

@@ -1,0 +1,2 @@
+import '../e2e/analytics.test.js';
+import '../e2e/execution-tables.test.js';

@@ -1,0 +1,3 @@
+import '../integration/reports/report-claims.test.js';
+import '../integration/reports/reports-http.test.js';
+import '../integration/reports/scheduled-reports.test.js';
