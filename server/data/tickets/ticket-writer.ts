@@ -41,6 +41,12 @@ import {
 const TICKET_UPDATE = `UPDATE tickets SET level = ?, vip = ?, fields = ?, snapshot = ?, revision = ?, due_at = ?, updated_at = ?, closed_at = ?,
   ${FACT_COLUMNS.map((column) => `${column} = ?`).join(', ')}, row_version = row_version + 1 WHERE id = ? AND row_version = ?`;
 const TIMER_FIRED = 'UPDATE timers SET fired_at = ? WHERE id = ? AND fired_at IS NULL AND cancelled_at IS NULL';
+// One-row statements as constants: the statement cache is keyed by SQL text, and a string built per call is hashed anew each time.
+const STEP_LOG_ROW = `${STEP_LOG_INSERT} ${STEP_LOG_VALUES}${STEP_LOG_UPSERT}`;
+const TIMER_ROW = `${TIMERS_INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${TIMERS_UPSERT}`;
+const NOTIFICATION_ROW = `${NOTIFICATIONS_INSERT} VALUES (?, ?, ?, ?, ?, ?)`;
+const SIGNAL_DELIVERY_ROW = `${SIGNAL_DELIVERIES_INSERT} VALUES (?, ?, ?)${SIGNAL_DELIVERIES_TAIL}`;
+const CLASSIFICATION_ROW = `${CLASSIFICATION_INSERT} VALUES (?, ?, ?, ?)`;
 
 type ChangeWrite = Extract<TicketWrite, { kind: 'change' }>;
 
@@ -76,7 +82,7 @@ function writeOnSqlite(sqlite: SqliteStatements, unit: TicketWrite, change: { be
     const [row] = sqlite.prepare(TICKET_INSERT).all(newTicketValues(ticket, customer.id).map(bindable)) as Array<{ id: number }>;
     const id = Number(row!.id);
     writeEffectsOnSqlite(run, id, unit.effects, [], ticket.createdAt);
-    if (unit.classification) run(`${CLASSIFICATION_INSERT} VALUES (?, ?, ?, ?)`, classificationValues(id, unit.classification, ticket.createdAt));
+    if (unit.classification) run(CLASSIFICATION_ROW, classificationValues(id, unit.classification, ticket.createdAt));
     mergeContributions(change, onSqlite(sqlite, created(newFactTicket(id, ticket), unit.effects.stepLog.map(visitWrite), 'sqlite')));
     return { ok: true, value: { kind: 'created', id, customer } };
   }
@@ -91,10 +97,10 @@ function writeOnSqlite(sqlite: SqliteStatements, unit: TicketWrite, change: { be
 
 function writeEffectsOnSqlite(run: (sql: string, values: readonly SqlValue[]) => unknown, ticketId: number, effects: TicketEffects, fired: readonly number[], at: number): void {
   for (const id of fired) run(TIMER_FIRED, [at, id]);
-  for (const entry of effects.stepLog) run(`${STEP_LOG_INSERT} ${STEP_LOG_VALUES}${STEP_LOG_UPSERT}`, stepLogValues(ticketId, entry));
-  for (const timer of effects.timers) run(`${TIMERS_INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${TIMERS_UPSERT}`, timerValues(ticketId, timer));
-  for (const note of effects.notifications) run(`${NOTIFICATIONS_INSERT} VALUES (?, ?, ?, ?, ?, ?)`, notificationValues(ticketId, note));
-  for (const signal of effects.signals ?? []) run(`${SIGNAL_DELIVERIES_INSERT} VALUES (?, ?, ?)${SIGNAL_DELIVERIES_TAIL}`, [signal, ticketId, at]);
+  for (const entry of effects.stepLog) run(STEP_LOG_ROW, stepLogValues(ticketId, entry));
+  for (const timer of effects.timers) run(TIMER_ROW, timerValues(ticketId, timer));
+  for (const note of effects.notifications) run(NOTIFICATION_ROW, notificationValues(ticketId, note));
+  for (const signal of effects.signals ?? []) run(SIGNAL_DELIVERY_ROW, [signal, ticketId, at]);
   for (const name of effects.raised ?? []) run(SIGNAL_RAISE, [name, `ticket ${ticketId}`, at]);
 }
 
