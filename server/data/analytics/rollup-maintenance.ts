@@ -56,7 +56,7 @@ function* read(ids: readonly number[], lock: { state: boolean; forUpdate: boolea
   const into = empty();
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
   if (!sorted.length) return into;
-  for (const row of yield ticketRowsSql(sorted, lock, client)) {
+  for (const row of yield ticketRows(sorted, lock, client)) {
     if (row.offset_minutes === null) return empty();
     into.offsetMinutes = Number(row.offset_minutes);
     const ticket = factTicketOf(row);
@@ -64,6 +64,15 @@ function* read(ids: readonly number[], lock: { state: boolean; forUpdate: boolea
     for (const visit of factVisitsOf(row)) into.visits.set(visitId(visit), visit);
   }
   return into;
+}
+
+/** `ticketRowsSql`, its text built once per shape (a batch has at most a few hundred tickets): every ticket write reads it. */
+const ticketRowsTexts = new Map<string, string>();
+function ticketRows(ids: readonly number[], lock: { state: boolean; forUpdate: boolean }, client: Database['client']): Statement {
+  const shape = `${client} ${ids.length} ${lock.state} ${lock.forUpdate}`;
+  const sql = ticketRowsTexts.get(shape) ?? ticketRowsSql(ids, lock, client).sql;
+  ticketRowsTexts.set(shape, sql);
+  return { sql, bindings: [...ids] };
 }
 
 /** Reads what the tickets `ids` contribute now, before a write (on PostgreSQL it holds off a rebuild until the commit). */
@@ -103,28 +112,40 @@ export function beforeChanges(changes: readonly KnownChange[], client: Database[
   );
 }
 
-/** What `changes` leave, from what was read before them (`beforeChanges`), without reading it back. */
+/**
+ * What `changes` leave, from what was read before them (`beforeChanges`), without reading it back. A visit a
+ * change leaves alone adds nothing unless its ticket moves to other keys (`rollupWrites`): only then are all
+ * of the ticket's visits carried, else just those it writes.
+ */
 export function afterChanges(before: Contributions, changes: readonly KnownChange[]): { before: Contributions; after: Contributions } {
-  const after: Contributions = { offsetMinutes: before.offsetMinutes, tickets: new Map(), visits: new Map() };
-  const kept: Contributions = { offsetMinutes: before.offsetMinutes, tickets: new Map(), visits: new Map() };
-  const ids = new Set(changes.map((c) => c.ticketId));
-  for (const [id, visit] of before.visits) {
-    if (!ids.has(visit.ticketId)) continue;
-    kept.visits.set(id, visit);
-    after.visits.set(id, visit);
-  }
+  const offset = before.offsetMinutes;
+  const after: Contributions = { offsetMinutes: offset, tickets: new Map(), visits: new Map() };
+  const kept: Contributions = { offsetMinutes: offset, tickets: new Map(), visits: new Map() };
   for (const change of changes) {
     const was = before.tickets.get(change.ticketId);
     if (!was) continue;
+    const is = change.next(was);
     kept.tickets.set(change.ticketId, was);
-    after.tickets.set(change.ticketId, change.next(was));
+    after.tickets.set(change.ticketId, is);
+    if (offset === undefined || !sameKeys(ticketKey(was, offset), ticketKey(is, offset))) {
+      for (const [id, visit] of before.visits) {
+        if (visit.ticketId !== change.ticketId) continue;
+        kept.visits.set(id, visit);
+        after.visits.set(id, visit);
+      }
+    }
     for (const write of change.stepLog) {
       const id = `${change.ticketId}:${write.visit}`;
       const old = before.visits.get(id);
+      if (old) kept.visits.set(id, old);
       after.visits.set(id, old ? { ...old, exitedAt: write.exitedAt, businessMs: write.businessMs, breached: write.breached } : { ticketId: change.ticketId, ...write });
     }
   }
   return { before: kept, after };
+}
+
+function sameKeys(a: readonly SqlValue[], b: readonly SqlValue[]): boolean {
+  return a.every((value, i) => value === b[i]);
 }
 
 /** A new ticket's contribution: nothing before it, and all of it after (undefined while the rollups are not built). */
