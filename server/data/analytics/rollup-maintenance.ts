@@ -28,7 +28,7 @@ import {
 
 // The daily rollups kept by the writes themselves. A writer reads what the tickets it is about to change
 // contribute, every visit with them, in one statement (`rollupBefore`, or `beforeChanges` for the ticket
-// writer, which also locks the rows), writes, then knows what they contribute after: read again
+// writer, which also locks the rows; on SQLite `beforeChange`, only the visits it writes), writes, then knows what they contribute after: read again
 // (`rollupAfter`), or, for the ticket writer, from what it wrote (`afterChanges`). It adds the difference
 // (`rollupWrites`), all in its own transaction: the rollups change exactly when the rows they sum do, and a
 // rolled-back write leaves them alone. A ticket whose dimensions change (a level set, a VIP flag, a migration
@@ -52,11 +52,13 @@ const empty = (): Contributions => ({ offsetMinutes: undefined, tickets: new Map
 const visitId = (visit: FactVisit) => `${visit.ticketId}:${visit.visit}`;
 const ticketKey = (ticket: FactTicket, offset: number): SqlValue[] => TICKET_KEYS.map(([, , of]) => of(ticket, offset));
 
-function* read(ids: readonly number[], lock: { state: boolean; forUpdate: boolean }, client: Database['client']): RollupReads<Contributions> {
+type Lock = { state: boolean; forUpdate: boolean };
+
+function* read(ids: readonly number[], lock: Lock, client: Database['client'], fromVisit?: number): RollupReads<Contributions> {
   const into = empty();
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
   if (!sorted.length) return into;
-  for (const row of yield ticketRows(sorted, lock, client)) {
+  for (const row of yield ticketRows(sorted, lock, client, fromVisit)) {
     if (row.offset_minutes === null) return empty();
     into.offsetMinutes = Number(row.offset_minutes);
     const ticket = factTicketOf(row);
@@ -68,11 +70,11 @@ function* read(ids: readonly number[], lock: { state: boolean; forUpdate: boolea
 
 /** `ticketRowsSql`, its text built once per shape (a batch has at most a few hundred tickets): every ticket write reads it. */
 const ticketRowsTexts = new Map<string, string>();
-function ticketRows(ids: readonly number[], lock: { state: boolean; forUpdate: boolean }, client: Database['client']): Statement {
-  const shape = `${client} ${ids.length} ${lock.state} ${lock.forUpdate}`;
-  const sql = ticketRowsTexts.get(shape) ?? ticketRowsSql(ids, lock, client).sql;
+function ticketRows(ids: readonly number[], lock: Lock, client: Database['client'], fromVisit: number | undefined): Statement {
+  const shape = `${client} ${ids.length} ${lock.state} ${lock.forUpdate} ${fromVisit === undefined}`;
+  const sql = ticketRowsTexts.get(shape) ?? ticketRowsSql(ids, lock, client, fromVisit).sql;
   ticketRowsTexts.set(shape, sql);
-  return { sql, bindings: [...ids] };
+  return { sql, bindings: fromVisit === undefined ? [...ids] : [fromVisit, ...ids] };
 }
 
 /** Reads what the tickets `ids` contribute now, before a write (on PostgreSQL it holds off a rebuild until the commit). */
@@ -110,6 +112,20 @@ export function beforeChanges(changes: readonly KnownChange[], client: Database[
     { state: client === 'pg', forUpdate: client === 'pg' && lockTickets },
     client,
   );
+}
+
+/**
+ * What one ticket contributes before a batch writer changes it, with only the visits the change writes: all
+ * the others add nothing (`afterChanges`) unless the change moves the ticket to other keys, which reads again.
+ */
+export function* beforeChange(change: KnownChange, client: Database['client']): RollupReads<Contributions> {
+  const lock = { state: client === 'pg', forUpdate: false };
+  const from = change.stepLog.reduce((low, write) => Math.min(low, write.visit), Number.MAX_SAFE_INTEGER);
+  const some = yield* read([change.ticketId], lock, client, from);
+  const was = some.tickets.get(change.ticketId);
+  const offset = some.offsetMinutes;
+  if (!was || offset === undefined || sameKeys(ticketKey(was, offset), ticketKey(change.next(was), offset))) return some;
+  return yield* read([change.ticketId], lock, client);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { BatchWriter, Outcome } from '../write-queue.js';
 import type { Knex } from 'knex';
 import {
   afterChanges,
+  beforeChange,
   beforeChanges,
   created,
   emptyChange,
@@ -87,7 +88,7 @@ function writeOnSqlite(sqlite: SqliteStatements, unit: TicketWrite, change: { be
     return { ok: true, value: { kind: 'created', id, customer } };
   }
   const known = [knownChange(unit.ticketId, unit.columns, unit.effects)];
-  const before = onSqlite(sqlite, beforeChanges(known, 'sqlite', false));
+  const before = onSqlite(sqlite, beforeChange(known[0]!, 'sqlite'));
   const changed = run(TICKET_UPDATE, [...columnValues(unit.columns), unit.ticketId, unit.expectedRowVersion]).changes;
   if (changed === 0) return { ok: true, value: { kind: 'stale' } };
   writeEffectsOnSqlite(run, unit.ticketId, unit.effects, unit.firedTimerIds, unit.columns.updatedAt);
