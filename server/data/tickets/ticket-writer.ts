@@ -15,6 +15,7 @@ import {
   type Contributions,
 } from '../analytics/rollup-maintenance.js';
 import { knownChange, newFactTicket, visitWrite } from './ticket-rollups.js';
+import type { FactTicket } from '../analytics/rollup-sql.js';
 import type { Customer, NewTicketRecord, TicketEffects, TicketWrite, TicketWriteResult } from './ticket-records.js';
 import {
   classificationValues,
@@ -39,8 +40,18 @@ import {
   type CustomerRow,
 } from './ticket-rows.js';
 
-const TICKET_UPDATE = `UPDATE tickets SET level = ?, vip = ?, fields = ?, snapshot = ?, revision = ?, due_at = ?, updated_at = ?, closed_at = ?,
-  ${FACT_COLUMNS.map((column) => `${column} = ?`).join(', ')}, row_version = row_version + 1 WHERE id = ? AND row_version = ?`;
+/** The columns a ticket change sets, in the order of `columnValues`. */
+const UPDATED_COLUMNS = ['level', 'vip', 'fields', 'snapshot', 'revision', 'due_at', 'updated_at', 'closed_at', ...FACT_COLUMNS];
+/** Those under an index of `tickets` (besides due_at), with what the rollups' read of the row says they hold. */
+const INDEXED: Partial<Record<string, (row: FactTicket) => SqlValue>> = {
+  level: (row) => row.level,
+  vip: (row) => row.vip,
+  closed_at: (row) => row.closedAt,
+  first_response_ms: (row) => row.firstResponseMs,
+  resolution_ms: (row) => row.resolutionMs,
+  fcr_at: (row) => row.fcrAt,
+};
+const ticketUpdates = new Map<string, string>();
 const TIMER_FIRED = 'UPDATE timers SET fired_at = ? WHERE id = ? AND fired_at IS NULL AND cancelled_at IS NULL';
 // One-row statements as constants: the statement cache is keyed by SQL text, and a string built per call is hashed anew each time.
 const STEP_LOG_ROW = `${STEP_LOG_INSERT} ${STEP_LOG_VALUES}${STEP_LOG_UPSERT}`;
@@ -89,11 +100,29 @@ function writeOnSqlite(sqlite: SqliteStatements, unit: TicketWrite, change: { be
   }
   const known = [knownChange(unit.ticketId, unit.columns, unit.effects)];
   const before = onSqlite(sqlite, beforeChange(known[0]!, 'sqlite'));
-  const changed = run(TICKET_UPDATE, [...columnValues(unit.columns), unit.ticketId, unit.expectedRowVersion]).changes;
+  const update = ticketUpdate(columnValues(unit.columns), before.tickets.get(unit.ticketId));
+  const changed = run(update.sql, [...update.values, unit.ticketId, unit.expectedRowVersion]).changes;
   if (changed === 0) return { ok: true, value: { kind: 'stale' } };
   writeEffectsOnSqlite(run, unit.ticketId, unit.effects, unit.firedTimerIds, unit.columns.updatedAt);
   mergeContributions(change, afterChanges(before, known));
   return { ok: true, value: { kind: 'changed', rowVersion: unit.expectedRowVersion + 1 } };
+}
+
+/**
+ * The update of a ticket's row without the indexed columns that keep their value (`now`, the row as the
+ * transaction read it; all of them without it): SQLite rewrites the index entries of every column a statement
+ * sets, changed or not, and most changes leave level, VIP, close and the indexed facts alone.
+ */
+function ticketUpdate(values: readonly SqlValue[], now: FactTicket | undefined): { sql: string; values: SqlValue[] } {
+  const set = UPDATED_COLUMNS.map((column, i) => now === undefined || INDEXED[column]?.(now) !== values[i]);
+  const shape = set.map(Number).join('');
+  let sql = ticketUpdates.get(shape);
+  if (sql === undefined) {
+    const assignments = UPDATED_COLUMNS.filter((_, i) => set[i]).map((column) => `${column} = ?`);
+    sql = `UPDATE tickets SET ${assignments.join(', ')}, row_version = row_version + 1 WHERE id = ? AND row_version = ?`;
+    ticketUpdates.set(shape, sql);
+  }
+  return { sql, values: values.filter((_, i) => set[i]) };
 }
 
 function writeEffectsOnSqlite(run: (sql: string, values: readonly SqlValue[]) => unknown, ticketId: number, effects: TicketEffects, fired: readonly number[], at: number): void {
