@@ -28,7 +28,7 @@ import {
 
 // The daily rollups kept by the writes themselves. A writer reads what the tickets it is about to change
 // contribute, every visit with them, in one statement (`rollupBefore`, or `beforeChanges` for the ticket
-// writer, which also locks the rows), writes, then knows what they contribute after: read again
+// writer, which also locks the rows; on SQLite `beforeChange`, only the visits it writes), writes, then knows what they contribute after: read again
 // (`rollupAfter`), or, for the ticket writer, from what it wrote (`afterChanges`). It adds the difference
 // (`rollupWrites`), all in its own transaction: the rollups change exactly when the rows they sum do, and a
 // rolled-back write leaves them alone. A ticket whose dimensions change (a level set, a VIP flag, a migration
@@ -52,11 +52,13 @@ const empty = (): Contributions => ({ offsetMinutes: undefined, tickets: new Map
 const visitId = (visit: FactVisit) => `${visit.ticketId}:${visit.visit}`;
 const ticketKey = (ticket: FactTicket, offset: number): SqlValue[] => TICKET_KEYS.map(([, , of]) => of(ticket, offset));
 
-function* read(ids: readonly number[], lock: { state: boolean; forUpdate: boolean }, client: Database['client']): RollupReads<Contributions> {
+type Lock = { state: boolean; forUpdate: boolean };
+
+function* read(ids: readonly number[], lock: Lock, client: Database['client'], fromVisit?: number): RollupReads<Contributions> {
   const into = empty();
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
   if (!sorted.length) return into;
-  for (const row of yield ticketRowsSql(sorted, lock, client)) {
+  for (const row of yield ticketRows(sorted, lock, client, fromVisit)) {
     if (row.offset_minutes === null) return empty();
     into.offsetMinutes = Number(row.offset_minutes);
     const ticket = factTicketOf(row);
@@ -64,6 +66,15 @@ function* read(ids: readonly number[], lock: { state: boolean; forUpdate: boolea
     for (const visit of factVisitsOf(row)) into.visits.set(visitId(visit), visit);
   }
   return into;
+}
+
+/** `ticketRowsSql`, its text built once per shape (a batch has at most a few hundred tickets): every ticket write reads it. */
+const ticketRowsTexts = new Map<string, string>();
+function ticketRows(ids: readonly number[], lock: Lock, client: Database['client'], fromVisit: number | undefined): Statement {
+  const shape = `${client} ${ids.length} ${lock.state} ${lock.forUpdate} ${fromVisit === undefined}`;
+  const sql = ticketRowsTexts.get(shape) ?? ticketRowsSql(ids, lock, client, fromVisit).sql;
+  ticketRowsTexts.set(shape, sql);
+  return { sql, bindings: fromVisit === undefined ? [...ids] : [fromVisit, ...ids] };
 }
 
 /** Reads what the tickets `ids` contribute now, before a write (on PostgreSQL it holds off a rebuild until the commit). */
@@ -103,28 +114,54 @@ export function beforeChanges(changes: readonly KnownChange[], client: Database[
   );
 }
 
-/** What `changes` leave, from what was read before them (`beforeChanges`), without reading it back. */
+/**
+ * What one ticket contributes before a batch writer changes it, with only the visits the change writes: all
+ * the others add nothing (`afterChanges`) unless the change moves the ticket to other keys, which reads again.
+ */
+export function* beforeChange(change: KnownChange, client: Database['client']): RollupReads<Contributions> {
+  const lock = { state: client === 'pg', forUpdate: false };
+  const from = change.stepLog.reduce((low, write) => Math.min(low, write.visit), Number.MAX_SAFE_INTEGER);
+  const some = yield* read([change.ticketId], lock, client, from);
+  const was = some.tickets.get(change.ticketId);
+  const offset = some.offsetMinutes;
+  if (!was || offset === undefined || sameKeys(ticketKey(was, offset), ticketKey(change.next(was), offset))) return some;
+  return yield* read([change.ticketId], lock, client);
+}
+
+/**
+ * What `changes` leave, from what was read before them (`beforeChanges`), without reading it back. A visit a
+ * change leaves alone adds nothing unless its ticket moves to other keys (`rollupWrites`): only then are all
+ * of the ticket's visits carried, else just those it writes.
+ */
 export function afterChanges(before: Contributions, changes: readonly KnownChange[]): { before: Contributions; after: Contributions } {
-  const after: Contributions = { offsetMinutes: before.offsetMinutes, tickets: new Map(), visits: new Map() };
-  const kept: Contributions = { offsetMinutes: before.offsetMinutes, tickets: new Map(), visits: new Map() };
-  const ids = new Set(changes.map((c) => c.ticketId));
-  for (const [id, visit] of before.visits) {
-    if (!ids.has(visit.ticketId)) continue;
-    kept.visits.set(id, visit);
-    after.visits.set(id, visit);
-  }
+  const offset = before.offsetMinutes;
+  const after: Contributions = { offsetMinutes: offset, tickets: new Map(), visits: new Map() };
+  const kept: Contributions = { offsetMinutes: offset, tickets: new Map(), visits: new Map() };
   for (const change of changes) {
     const was = before.tickets.get(change.ticketId);
     if (!was) continue;
+    const is = change.next(was);
     kept.tickets.set(change.ticketId, was);
-    after.tickets.set(change.ticketId, change.next(was));
+    after.tickets.set(change.ticketId, is);
+    if (offset === undefined || !sameKeys(ticketKey(was, offset), ticketKey(is, offset))) {
+      for (const [id, visit] of before.visits) {
+        if (visit.ticketId !== change.ticketId) continue;
+        kept.visits.set(id, visit);
+        after.visits.set(id, visit);
+      }
+    }
     for (const write of change.stepLog) {
       const id = `${change.ticketId}:${write.visit}`;
       const old = before.visits.get(id);
+      if (old) kept.visits.set(id, old);
       after.visits.set(id, old ? { ...old, exitedAt: write.exitedAt, businessMs: write.businessMs, breached: write.breached } : { ticketId: change.ticketId, ...write });
     }
   }
   return { before: kept, after };
+}
+
+function sameKeys(a: readonly SqlValue[], b: readonly SqlValue[]): boolean {
+  return a.every((value, i) => value === b[i]);
 }
 
 /** A new ticket's contribution: nothing before it, and all of it after (undefined while the rollups are not built). */

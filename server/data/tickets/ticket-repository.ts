@@ -31,7 +31,7 @@ export function ticketRepository(db: Database): TicketRepository {
   return {
     find(id) {
       // On SQLite the read is one cached prepared statement on the owned connection: no knex round on the hot path.
-      if (sqlite) return Promise.resolve(maybeTicket(sqlite.prepare(`${TICKET_SELECT} WHERE t.id = ?`).get(id) as TicketRow | undefined));
+      if (sqlite) return Promise.resolve(maybeTicket(sqlite.prepare(TICKET_BY_ID).get(id) as TicketRow | undefined));
       return reads.find(id);
     },
     async stepLog(id) {
@@ -70,6 +70,8 @@ export function ticketRepository(db: Database): TicketRepository {
     write: (unit) => db.submit(writer, unit),
   };
 }
+
+const TICKET_BY_ID = `${TICKET_SELECT} WHERE t.id = ?`;
 
 /** The list's order as sort keys: open first, VIP first, a due time first, the nearest first, then by id. */
 const LIST_ORDER = [

@@ -4,6 +4,7 @@ import type { BatchWriter, Outcome } from '../write-queue.js';
 import type { Knex } from 'knex';
 import {
   afterChanges,
+  beforeChange,
   beforeChanges,
   created,
   emptyChange,
@@ -14,6 +15,7 @@ import {
   type Contributions,
 } from '../analytics/rollup-maintenance.js';
 import { knownChange, newFactTicket, visitWrite } from './ticket-rollups.js';
+import type { FactTicket } from '../analytics/rollup-sql.js';
 import type { Customer, NewTicketRecord, TicketEffects, TicketWrite, TicketWriteResult } from './ticket-records.js';
 import {
   classificationValues,
@@ -38,9 +40,25 @@ import {
   type CustomerRow,
 } from './ticket-rows.js';
 
-const TICKET_UPDATE = `UPDATE tickets SET level = ?, vip = ?, fields = ?, snapshot = ?, revision = ?, due_at = ?, updated_at = ?, closed_at = ?,
-  ${FACT_COLUMNS.map((column) => `${column} = ?`).join(', ')}, row_version = row_version + 1 WHERE id = ? AND row_version = ?`;
+/** The columns a ticket change sets, in the order of `columnValues`. */
+const UPDATED_COLUMNS = ['level', 'vip', 'fields', 'snapshot', 'revision', 'due_at', 'updated_at', 'closed_at', ...FACT_COLUMNS];
+/** Those under an index of `tickets` (besides due_at), with what the rollups' read of the row says they hold. */
+const INDEXED: Partial<Record<string, (row: FactTicket) => SqlValue>> = {
+  level: (row) => row.level,
+  vip: (row) => row.vip,
+  closed_at: (row) => row.closedAt,
+  first_response_ms: (row) => row.firstResponseMs,
+  resolution_ms: (row) => row.resolutionMs,
+  fcr_at: (row) => row.fcrAt,
+};
+const ticketUpdates = new Map<string, string>();
 const TIMER_FIRED = 'UPDATE timers SET fired_at = ? WHERE id = ? AND fired_at IS NULL AND cancelled_at IS NULL';
+// One-row statements as constants: the statement cache is keyed by SQL text, and a string built per call is hashed anew each time.
+const STEP_LOG_ROW = `${STEP_LOG_INSERT} ${STEP_LOG_VALUES}${STEP_LOG_UPSERT}`;
+const TIMER_ROW = `${TIMERS_INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${TIMERS_UPSERT}`;
+const NOTIFICATION_ROW = `${NOTIFICATIONS_INSERT} VALUES (?, ?, ?, ?, ?, ?)`;
+const SIGNAL_DELIVERY_ROW = `${SIGNAL_DELIVERIES_INSERT} VALUES (?, ?, ?)${SIGNAL_DELIVERIES_TAIL}`;
+const CLASSIFICATION_ROW = `${CLASSIFICATION_INSERT} VALUES (?, ?, ?, ?)`;
 
 type ChangeWrite = Extract<TicketWrite, { kind: 'change' }>;
 
@@ -76,25 +94,43 @@ function writeOnSqlite(sqlite: SqliteStatements, unit: TicketWrite, change: { be
     const [row] = sqlite.prepare(TICKET_INSERT).all(newTicketValues(ticket, customer.id).map(bindable)) as Array<{ id: number }>;
     const id = Number(row!.id);
     writeEffectsOnSqlite(run, id, unit.effects, [], ticket.createdAt);
-    if (unit.classification) run(`${CLASSIFICATION_INSERT} VALUES (?, ?, ?, ?)`, classificationValues(id, unit.classification, ticket.createdAt));
+    if (unit.classification) run(CLASSIFICATION_ROW, classificationValues(id, unit.classification, ticket.createdAt));
     mergeContributions(change, onSqlite(sqlite, created(newFactTicket(id, ticket), unit.effects.stepLog.map(visitWrite), 'sqlite')));
     return { ok: true, value: { kind: 'created', id, customer } };
   }
   const known = [knownChange(unit.ticketId, unit.columns, unit.effects)];
-  const before = onSqlite(sqlite, beforeChanges(known, 'sqlite', false));
-  const changed = run(TICKET_UPDATE, [...columnValues(unit.columns), unit.ticketId, unit.expectedRowVersion]).changes;
+  const before = onSqlite(sqlite, beforeChange(known[0]!, 'sqlite'));
+  const update = ticketUpdate(columnValues(unit.columns), before.tickets.get(unit.ticketId));
+  const changed = run(update.sql, [...update.values, unit.ticketId, unit.expectedRowVersion]).changes;
   if (changed === 0) return { ok: true, value: { kind: 'stale' } };
   writeEffectsOnSqlite(run, unit.ticketId, unit.effects, unit.firedTimerIds, unit.columns.updatedAt);
   mergeContributions(change, afterChanges(before, known));
   return { ok: true, value: { kind: 'changed', rowVersion: unit.expectedRowVersion + 1 } };
 }
 
+/**
+ * The update of a ticket's row without the indexed columns that keep their value (`now`, the row as the
+ * transaction read it; all of them without it): SQLite rewrites the index entries of every column a statement
+ * sets, changed or not, and most changes leave level, VIP, close and the indexed facts alone.
+ */
+function ticketUpdate(values: readonly SqlValue[], now: FactTicket | undefined): { sql: string; values: SqlValue[] } {
+  const set = UPDATED_COLUMNS.map((column, i) => now === undefined || INDEXED[column]?.(now) !== values[i]);
+  const shape = set.map(Number).join('');
+  let sql = ticketUpdates.get(shape);
+  if (sql === undefined) {
+    const assignments = UPDATED_COLUMNS.filter((_, i) => set[i]).map((column) => `${column} = ?`);
+    sql = `UPDATE tickets SET ${assignments.join(', ')}, row_version = row_version + 1 WHERE id = ? AND row_version = ?`;
+    ticketUpdates.set(shape, sql);
+  }
+  return { sql, values: values.filter((_, i) => set[i]) };
+}
+
 function writeEffectsOnSqlite(run: (sql: string, values: readonly SqlValue[]) => unknown, ticketId: number, effects: TicketEffects, fired: readonly number[], at: number): void {
   for (const id of fired) run(TIMER_FIRED, [at, id]);
-  for (const entry of effects.stepLog) run(`${STEP_LOG_INSERT} ${STEP_LOG_VALUES}${STEP_LOG_UPSERT}`, stepLogValues(ticketId, entry));
-  for (const timer of effects.timers) run(`${TIMERS_INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${TIMERS_UPSERT}`, timerValues(ticketId, timer));
-  for (const note of effects.notifications) run(`${NOTIFICATIONS_INSERT} VALUES (?, ?, ?, ?, ?, ?)`, notificationValues(ticketId, note));
-  for (const signal of effects.signals ?? []) run(`${SIGNAL_DELIVERIES_INSERT} VALUES (?, ?, ?)${SIGNAL_DELIVERIES_TAIL}`, [signal, ticketId, at]);
+  for (const entry of effects.stepLog) run(STEP_LOG_ROW, stepLogValues(ticketId, entry));
+  for (const timer of effects.timers) run(TIMER_ROW, timerValues(ticketId, timer));
+  for (const note of effects.notifications) run(NOTIFICATION_ROW, notificationValues(ticketId, note));
+  for (const signal of effects.signals ?? []) run(SIGNAL_DELIVERY_ROW, [signal, ticketId, at]);
   for (const name of effects.raised ?? []) run(SIGNAL_RAISE, [name, `ticket ${ticketId}`, at]);
 }
 

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { AppError } from '../../shared/errors.js';
-import { hasRole, type User, type Users } from '../../services/users/users.js';
+import { hasRole, type Role, type User, type Users } from '../../services/users/users.js';
 import type { Access } from './route.js';
 
 declare global {
@@ -18,7 +18,7 @@ declare global {
  * an `unauthorized` error when it carries a bad one. Bearer tokens are one kind; session cookies of the
  * pages will be another.
  */
-export type Identify = (req: Request) => Promise<User | undefined>;
+export type Identify = (req: Request) => User | undefined | Promise<User | undefined>;
 
 const TOKEN_CACHE_SIZE = 10_000;
 
@@ -44,15 +44,7 @@ export function bearerToken(users: Users, { cacheMs, onAccessChange }: TokenCach
     generation += 1;
     cache.clear();
   });
-  return async (req) => {
-    const header = req.get('authorization');
-    if (header === undefined) return undefined;
-    const token = /^Bearer +(\S+) *$/i.exec(header)?.[1];
-    if (!token) throw new AppError('unauthorized', 'the Authorization header must be "Bearer <token>"');
-    const now = performance.now();
-    const known = cache.get(token);
-    if (known && known.until > now) return known.user;
-    cache.delete(token);
+  const lookUp = async (token: string, now: number): Promise<User> => {
     const asked = generation;
     const user = await users.authenticate(token);
     if (cacheMs > 0 && asked === generation) {
@@ -62,20 +54,42 @@ export function bearerToken(users: Users, { cacheMs, onAccessChange }: TokenCach
     }
     return user;
   };
+  // A cached token answers at once, not as a promise: most API calls are a program's, with a known token.
+  return (req) => {
+    const header = req.headers.authorization;
+    if (header === undefined) return undefined;
+    const token = /^Bearer +(\S+) *$/i.exec(header)?.[1];
+    if (!token) throw new AppError('unauthorized', 'the Authorization header must be "Bearer <token>"');
+    const now = performance.now();
+    const known = cache.get(token);
+    if (known && known.until > now) return known.user;
+    cache.delete(token);
+    return lookUp(token, now);
+  };
 }
 
 /** Middleware for a route's access: the first credential that names a user wins, then the role is checked. */
 export function accessControl(identities: Identify[]): (access: Access) => RequestHandler {
-  return (access) => async (req, _res, next) => {
-    if (access === 'public') return next();
-    let user: User | undefined;
-    for (const identify of identities) {
-      user = await identify(req);
-      if (user) break;
-    }
+  const admit = (req: Request, access: Role, user: User | undefined): void => {
     if (!user) throw new AppError('unauthorized', 'send an API token as "Authorization: Bearer <token>" (sopflow token create EMAIL)');
     if (!hasRole(user, access)) throw new AppError('forbidden', `this needs at least the ${access} role; ${user.email} is ${user.role}`);
     req.user = user;
+  };
+  // Synchronous while the identities answer at once (a cached token); from the first promise on, async.
+  const rest = async (req: Request, access: Role, pending: Promise<User | undefined>, from: number): Promise<void> => {
+    let user = await pending;
+    for (let i = from; !user && i < identities.length; i++) user = await identities[i]!(req);
+    admit(req, access, user);
+  };
+  return (access) => (req, _res, next) => {
+    if (access === 'public') return next();
+    let user: User | undefined;
+    for (let i = 0; !user && i < identities.length; i++) {
+      const found = identities[i]!(req);
+      if (found instanceof Promise) return rest(req, access, found, i + 1).then(() => next());
+      user = found;
+    }
+    admit(req, access, user);
     next();
   };
 }
