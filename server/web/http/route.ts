@@ -13,7 +13,6 @@ import {
 } from '../../shared/config.js';
 import { AppError, TooLargeError, ValidationError, type FieldProblem } from '../../shared/errors.js';
 import type { Role, User } from '../../services/users/users.js';
-import { plainJsonLength, readPlainJson } from './json-body.js';
 
 /** Who may call a route: anyone, or users holding at least this role. */
 export type Access = Role | 'public';
@@ -145,8 +144,6 @@ export function jsonBody(limits: Pick<InputLimits, 'jsonBodyBytes' | 'jsonDepth'
   const parse = express.json({ limit: limits.jsonBodyBytes });
   return [
     (req, res, next) => {
-      const length = plainJsonLength(req, limits.jsonBodyBytes);
-      if (length !== undefined) return readPlainJson(req, length, next);
       parse(req, res, (error?: unknown) => {
         if ((error as { type?: unknown } | undefined)?.type === 'entity.too.large')
           return next(
