@@ -5,17 +5,18 @@ import { CALL_PATH_SEPARATOR } from '../engine/workflow-activities.js';
 import type { Workflow } from '../engine/workflow.js';
 import { AppError, InvalidBpmnError } from '../shared/errors.js';
 import { loadWorkflow } from './load-workflow.js';
+import type { WorkflowChecks } from '../services/workflows/workflow-checks.js';
 
 /**
  * `sopflow simulate` of a workflow with call activities, without a database: what each calls is read from the
  * BPMN files given with `--with`, else from the `.bpmn` files beside the simulated one, by process id (its key).
  * A pinned version is taken from that file too: offline there is one version of each.
  */
-export async function linkFiles(workflow: Workflow, file: string, withFiles: readonly string[]): Promise<Workflow> {
+export async function linkFiles(workflow: Workflow, file: string, withFiles: readonly string[], checks: WorkflowChecks): Promise<Workflow> {
   if (!workflow.calls) return workflow;
   const byKey = new Map<string, Workflow>();
   for (const path of withFiles) {
-    const called = await loadWorkflow(path);
+    const called = await loadWorkflow(path, checks);
     byKey.set(called.key, called);
   }
   const beside = async (key: string): Promise<Workflow | undefined> => {
@@ -23,7 +24,7 @@ export async function linkFiles(workflow: Workflow, file: string, withFiles: rea
     for (const name of (await readdir(dir)).filter((n) => n.endsWith('.bpmn')).sort()) {
       const path = join(dir, name);
       if (path === resolve(file)) continue;
-      const candidate = await loadWorkflow(path).catch((error: unknown) => {
+      const candidate = await loadWorkflow(path, checks).catch((error: unknown) => {
         if (error instanceof InvalidBpmnError) return undefined;
         throw error;
       });

@@ -7,10 +7,10 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * A child process of the tests (the CLI, the server, a scheduler) starts from the JavaScript global-setup
- * built from the sources this run, not through tsx: the same code, in about half the start-up time, which
- * the tests that start dozens of processes feel. The shipped entry points themselves, `bin/sopflow.js` and
- * `npm start` (tsx), keep tests of their own (cli.test.ts, server-process.test.ts).
+ * A child process of the tests (the server, a scheduler) starts from the JavaScript global-setup built from
+ * the sources this run, not through tsx: the same code, in about half the start-up time. The CLI runs in the
+ * tests' own process (helpers/cli.ts). The shipped entry points themselves, `bin/sopflow.js` and `npm start`
+ * (tsx), keep tests of their own (cli.test.ts, server-process.test.ts).
  *
  * @example
  * spawn(process.execPath, [childScript('server/main.ts')], …)

@@ -4,29 +4,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { childScript } from '../helpers/child-scripts.js';
+import { sopflow as runInProcess, type CliRun } from '../helpers/cli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
-/** The command as shipped (bin/sopflow.js, through tsx), and the same sources prebuilt for the other tests. */
+/** The command as shipped (bin/sopflow.js, through tsx), in a process of its own. */
 const SHIPPED = join(root, 'bin/sopflow.js');
-const PREBUILT = childScript('server/cli/main.ts');
 
-async function sopflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return command(PREBUILT, args);
-}
+/** The command in this process (runCli): what it prints and its exit code, without a process's start-up. */
+const sopflow = (...args: string[]): Promise<CliRun> => runInProcess({}, ...args);
+const sopflowWith = (env: Record<string, string>, ...args: string[]): Promise<CliRun> => runInProcess(env, ...args);
 
-async function sopflowWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return command(PREBUILT, args, env);
-}
-
-async function command(script: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function shipped(...args: string[]): Promise<CliRun> {
   try {
-    const options = { cwd: root, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } };
-    const { stdout, stderr } = await run(process.execPath, [script, ...args], options);
+    const { stdout, stderr } = await run(process.execPath, [SHIPPED, ...args], { cwd: root, env: process.env });
     return { code: 0, stdout, stderr };
   } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
+    const e = error as CliRun;
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
@@ -36,9 +30,16 @@ const scratch = mkdtempSync(join(tmpdir(), 'sopflow-cli-'));
 
 describe('sopflow CLI', () => {
   test('validate: an executable SOP gives exit 0 and a one-line summary (the shipped bin/sopflow.js)', async () => {
-    const { code, stdout } = await command(SHIPPED, ['validate', inquiry]);
+    const { code, stdout } = await shipped('validate', inquiry);
     expect(code).toBe(0);
     expect(stdout.trim().split('\n')).toEqual([expect.stringMatching(/^ok customer-inquiry ".*": 8 steps \(7 for people\), 2 timers$/)]);
+  });
+
+  test('the shipped bin/sopflow.js exits 1 on a refused command and on an unknown one, saying why on stderr', async () => {
+    const missing = await shipped('validate', join(scratch, 'nope.bpmn'));
+    expect(missing).toMatchObject({ code: 1, stdout: '', stderr: `sopflow: cannot read ${join(scratch, 'nope.bpmn')}: ENOENT\n` });
+    const unknown = await shipped('frobnicate');
+    expect(unknown).toMatchObject({ code: 1, stdout: '', stderr: expect.stringContaining('frobnicate') });
   });
 
   test('validate: a broken file gives exit 1 and one line per problem, no stack trace', async () => {
@@ -65,6 +66,8 @@ describe('sopflow CLI', () => {
     const chosen = await sopflow('validate', '--process', other, collaboration);
     // The other process is read now (and refused for its own problems); the first one is the one left out.
     expect(chosen.stdout).toMatch(new RegExp(`only ${other} \\(.*\\) is; .*\\[process_left_out\\]`));
+    // The program is built per run: --process of the run before is not this one's.
+    expect(await sopflow('validate', collaboration)).toEqual({ code, stdout, stderr: '' });
   });
 
   test('validate and compile check with the configured limits, as the server would', async () => {

@@ -1,29 +1,15 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { childScript } from '../../helpers/child-scripts.js';
+import { sopflow as run } from '../../helpers/cli.js';
 import { sqliteDatabase, type TestDatabase } from '../../helpers/databases.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { FormClient } from '../web/support/form-client.js';
 import { AGENT, MANAGER, PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const run = promisify(execFile);
-
-/** `sopflow …` (prebuilt: helpers/child-scripts.ts) on the test database, as an operator runs it beside the running server. */
-async function sopflow(database: TestDatabase, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { NODE_OPTIONS: _, ...env } = process.env;
-  try {
-    const { stdout, stderr } = await run(process.execPath, [childScript('server/cli/main.ts'), ...args], { cwd: root, env: { ...env, ...database.env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
-    return { code, stdout, stderr };
-  }
-}
+/** `sopflow …` on the test database, as an operator runs it beside the running server. */
+const sopflow = (database: TestDatabase, ...args: string[]) => run(database.env, ...args);
 
 // The services are tested on both databases (people-api.test.ts); here the command line is, on SQLite, against
-// a running server: another process, so its changes reach the server's token cache within TOKEN_CACHE_MS, set
+// a running server: each command opens an app of its own over the same database, as another process would, so
+// its changes reach the server's token cache within TOKEN_CACHE_MS, set
 // short here (the default is 1 s) so the test does not wait it out three times.
 describe('sopflow user deactivate/role/reset-password, token list/revoke [sqlite]', () => {
   let database: TestDatabase;
@@ -85,6 +71,5 @@ describe('sopflow user deactivate/role/reset-password, token list/revoke [sqlite
       ['sopflow-cli', 'user.role'],
     ]);
     expect(JSON.stringify(entries)).not.toContain(password);
-    // Eight runs of the command, each a node process of its own: slow on a busy machine.
-  }, 120_000);
+  });
 });

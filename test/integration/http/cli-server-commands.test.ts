@@ -1,30 +1,18 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { migrationSource } from '../../../server/data/migrations/index.js';
 import { openSopflow } from '../../../server/sopflow.js';
-import { childScript } from '../../helpers/child-scripts.js';
+import { sopflow as run } from '../../helpers/cli.js';
 import { eachDatabase, sqliteDatabase, type TestDatabase } from '../../helpers/databases.js';
 import { testConfig } from '../../helpers/sopflow.js';
 import { startTestServer } from '../../helpers/web-server.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const run = promisify(execFile);
 const INQUIRY = join(root, 'workflows/customer-inquiry.bpmn');
 const UNEXECUTABLE = join(root, 'test/fixtures/corpus/bpmn-miwg-test-suite/bpmn.io (Camunda Modeler) 18.6.1/C.9.1-export.bpmn');
 
-/** `sopflow …` (prebuilt: helpers/child-scripts.ts) on the test database, as an operator runs it. */
-async function sopflow(database: TestDatabase, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { NODE_OPTIONS: _, ...env } = process.env;
-  try {
-    const { stdout, stderr } = await run(process.execPath, [childScript('server/cli/main.ts'), ...args], { cwd: root, env: { ...env, ...database.env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
-    return { code, stdout, stderr };
-  }
-}
+/** `sopflow …` on the test database, as an operator runs it. */
+const sopflow = (database: TestDatabase, ...args: string[]) => run(database.env, ...args);
 
 eachDatabase('sopflow migrate and token create', (database) => {
   test('migrate brings the schema up to date and says what is applied', async () => {
