@@ -1,13 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
-import { runDemo, silentProgress } from '../../server/services/demo/demo.js';
 import { describeInBrowser, SCREENSHOTS } from '../helpers/browser.js';
 import { sqliteDatabase, type TestDatabase } from '../helpers/databases.js';
+import { SHARED_DEMO } from '../helpers/sopflow.js';
 import { PEOPLE, startTestServer, type TestServer } from '../helpers/web-server.js';
 
 /** A browser walk takes seconds; a cold Chromium start and the demo take more. */
 const SLOW = 120_000;
-const DEMO = { tickets: 80, weeks: 3, seed: 5, password: 'demo-password-1' };
+/** The demo data the other analytics tests read: three weeks, with a password for its people. */
+const DEMO = SHARED_DEMO;
 const AGENT = 'li.na@demo';
 
 /** The words of each language the walk checks for. */
@@ -37,8 +38,7 @@ describeInBrowser('analytics pages end to end', (browser) => {
 
   beforeAll(async () => {
     database = sqliteDatabase();
-    server = await startTestServer(database);
-    await runDemo(server.app, DEMO, silentProgress);
+    server = await startTestServer(database, { demo: DEMO });
   }, SLOW);
   afterAll(async () => {
     await server?.close();

@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { openDatabase } from '../../server/data/database.js';
 import type { DatabaseConfig } from '../../server/shared/config.js';
 import { dropSchema } from './postgres.js';
-import { postgresSnapshot, restoreSnapshot, schemaState, SCHEMA_PREFIX, sqliteTemplate, TEST_PASSWORD_HASH_COST } from './templates.js';
+import {
+  postgresSnapshot,
+  restoreSnapshot,
+  schemaState,
+  SCHEMA_PREFIX,
+  sqliteTemplate,
+  TEST_PASSWORD_HASH_COST,
+  withoutCommitWait,
+  type DemoSpec,
+} from './templates.js';
 
 /** A database for one test: a fresh SQLite file, or a schema of its own in the PostgreSQL `test` database. */
 export interface TestDatabase {
@@ -14,10 +23,11 @@ export interface TestDatabase {
   /** The environment a child process needs to open the same database (and to hash passwords as cheaply). */
   env: Record<string, string>;
   /**
-   * Makes a fresh database what migrating it and importing `workflows` (built-in SOP keys, in this order, at
-   * T0) would make, by copying a prepared one. Answers false, doing nothing, when the database is not fresh.
+   * Makes a fresh database what migrating it, running `demo` (if given) and importing `workflows` (built-in SOP
+   * keys, in this order, at T0) would make, by copying a prepared one. Answers false, doing nothing, when the
+   * database is not fresh.
    */
-  seed(workflows: readonly string[]): Promise<boolean>;
+  seed(workflows: readonly string[], demo?: DemoSpec): Promise<boolean>;
   drop(): Promise<void>;
 }
 
@@ -31,9 +41,9 @@ export function sqliteDatabase(): TestDatabase {
     name: 'sqlite',
     config: { client: 'sqlite', filename, synchronous: 'NORMAL' },
     env: { ...CHILD_ENV, DATABASE_URL: `sqlite:${filename}` },
-    async seed(workflows) {
+    async seed(workflows, demo) {
       if (existsSync(filename)) return false;
-      copyFileSync(await sqliteTemplate(workflows), filename);
+      copyFileSync(await sqliteTemplate(workflows, demo), filename);
       return true;
     },
     drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
@@ -41,9 +51,6 @@ export function sqliteDatabase(): TestDatabase {
 }
 
 const newSchema = () => `${SCHEMA_PREFIX}${randomBytes(6).toString('hex')}`;
-
-/** Commits need not wait for PostgreSQL's disk either (only a PostgreSQL crash could lose them). */
-const withoutCommitWait = (url: string) => `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c synchronous_commit=off')}`;
 
 /** A schema of its own (new unless given); `drop` removes it. */
 export function postgresDatabase(url: string, schema = newSchema()): TestDatabase {
@@ -53,13 +60,13 @@ export function postgresDatabase(url: string, schema = newSchema()): TestDatabas
     name: 'postgres',
     config,
     env: { ...CHILD_ENV, DATABASE_URL: config.connectionString, DATABASE_SCHEMA: schema },
-    async seed(workflows) {
+    async seed(workflows, demo) {
       if (!fresh) return false;
       fresh = false;
       const state = await schemaState(url, schema, await postgresSnapshot(url, []));
       if (state === 'written') return false;
       if (state === 'new') await (await openDatabase(config)).close();
-      await restoreSnapshot(url, schema, await postgresSnapshot(url, workflows));
+      await restoreSnapshot(url, schema, await postgresSnapshot(url, workflows, demo));
       return true;
     },
     drop: () => dropSchema(url, schema),

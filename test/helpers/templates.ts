@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import pg from 'pg';
+import { runDemo } from '../../server/services/demo/demo.js';
 import { ManualClock } from '../../server/shared/clock.js';
 import type { Config, DatabaseConfig } from '../../server/shared/config.js';
 import { openSopflow, type Sopflow } from '../../server/sopflow.js';
@@ -12,7 +13,8 @@ import { waitFor } from './wait-for.js';
  * Migrating a database and importing the built-in SOPs took most of a small test's time. They are done once
  * per jest run (SQLite: a template file, shared by the workers) or once per worker (PostgreSQL: a snapshot
  * schema), for each list of SOPs tests ask for, and copied into each test's database. Built from the
- * current migrations every run: nothing is checked in.
+ * current migrations every run: nothing is checked in. A template may also hold a demo run (`DemoSpec`), which
+ * costs seconds of CPU on SQLite and more on PostgreSQL: both kinds are then built once per run.
  */
 
 export const T0 = Date.parse('2026-11-23T09:00:00Z');
@@ -33,9 +35,25 @@ export async function importWorkflows(app: Sopflow, workflows: readonly string[]
   for (const key of workflows) await app.workflows.import(readFileSync(new URL(`../../workflows/${key}.bpmn`, import.meta.url)), IMPORTED_BY);
 }
 
-async function build(database: DatabaseConfig, workflows: readonly string[]): Promise<void> {
-  const app = await openSopflow(templateConfig(database), { clock: new ManualClock(T0) });
+/** Commits need not wait for PostgreSQL's disk (only a PostgreSQL crash could lose them). */
+export const withoutCommitWait = (url: string) => `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c synchronous_commit=off')}`;
+
+/** A run of the demo generator (`runDemo`'s options) ending at T0, for tests that read its data. */
+export interface DemoSpec {
+  tickets: number;
+  weeks: number;
+  seed: number;
+  password?: string;
+}
+
+/**
+ * The demo first, on the empty database as `sopflow demo` runs it (it publishes the SOPs at its period's start and
+ * leaves the clock at T0, its timers released to any scheduler); then the SOPs, which it may already have.
+ */
+async function build(database: DatabaseConfig, workflows: readonly string[], demo?: DemoSpec): Promise<void> {
+  const app = await openSopflow(templateConfig(database), { clock: new ManualClock(T0), simulation: demo !== undefined });
   try {
+    if (demo) await runDemo(app, demo);
     await importWorkflows(app, workflows);
   } finally {
     await app.close();
@@ -43,42 +61,59 @@ async function build(database: DatabaseConfig, workflows: readonly string[]): Pr
 }
 
 /** Import order decides the rows' ids, so it is part of the key. */
-const keyOf = (workflows: readonly string[]) => (workflows.length ? workflows.join('+') : 'none');
+function keyOf(workflows: readonly string[], demo: DemoSpec | undefined): string {
+  const key = workflows.length ? workflows.join('+') : 'none';
+  if (!demo) return key;
+  const { tickets, weeks, seed, password } = demo;
+  return `${key}.demo-${createHash('sha256')
+    .update(JSON.stringify([tickets, weeks, seed, password ?? null]))
+    .digest('hex')
+    .slice(0, 16)}`;
+}
+
+/** A demo run takes a minute or more on PostgreSQL on a busy machine; a template of SOPs alone a few seconds. */
+const waitLimitMs = (demo: DemoSpec | undefined) => (demo ? 600_000 : 120_000);
+
+/**
+ * Makes `file` once per jest run: the first worker that asks builds it (a lock directory keeps the others
+ * waiting), then all reuse it. `make` writes it elsewhere first, so that the file exists only when complete.
+ */
+async function oncePerRun(file: string, timeoutMs: number, make: (building: string) => Promise<void>): Promise<string> {
+  if (existsSync(file)) return file;
+  const lock = `${file}.lock`;
+  try {
+    mkdirSync(lock);
+  } catch {
+    // Another worker builds it; when its build fails it removes the lock, and this worker's tests fail too.
+    await waitFor(() => existsSync(file) || !existsSync(lock), { timeoutMs, what: `the template ${file}` });
+    if (!existsSync(file)) throw new Error(`the template ${file} could not be built (see the other worker's failures)`);
+    return file;
+  }
+  try {
+    const building = join(mkdtempSync(join(RUN_DIR, 'building-')), basename(file));
+    await make(building);
+    renameSync(building, file);
+    return file;
+  } catch (error) {
+    rmSync(lock, { recursive: true, force: true });
+    throw error;
+  }
+}
 
 const sqliteTemplates = new Map<string, Promise<string>>();
 
 /**
- * A SQLite file migrated with `workflows` imported at T0, to copy: built by the first worker that asks
- * (a lock directory keeps the others waiting), then reused by all. Closing the last connection
- * checkpoints the WAL into the file, so copying the file alone copies everything.
+ * A SQLite file migrated with `workflows` imported at T0 (after `demo`, if given), to copy: built once per run.
+ * Closing the last connection checkpoints the WAL into the file, so copying the file alone copies everything.
  */
-export function sqliteTemplate(workflows: readonly string[]): Promise<string> {
-  const key = keyOf(workflows);
+export function sqliteTemplate(workflows: readonly string[], demo?: DemoSpec): Promise<string> {
+  const key = keyOf(workflows, demo);
   let template = sqliteTemplates.get(key);
   if (!template) {
-    template = (async () => {
-      const file = join(RUN_DIR, `${key}.sqlite`);
-      if (existsSync(file)) return file;
-      const lock = `${file}.lock`;
-      try {
-        mkdirSync(lock);
-      } catch {
-        // Another worker builds it; when its build fails it removes the lock, and this worker's tests fail too.
-        await waitFor(() => existsSync(file) || !existsSync(lock), { timeoutMs: 120_000, what: `the SQLite template ${file}` });
-        if (!existsSync(file)) throw new Error(`the SQLite template ${file} could not be built (see the other worker's failures)`);
-        return file;
-      }
-      try {
-        const building = join(mkdtempSync(join(RUN_DIR, 'building-')), 'template.sqlite');
-        await build({ client: 'sqlite', filename: building, synchronous: 'NORMAL' }, workflows);
-        if (existsSync(`${building}-wal`)) throw new Error(`the SQLite template ${building} kept its WAL: a connection stayed open`);
-        renameSync(building, file);
-        return file;
-      } catch (error) {
-        rmSync(lock, { recursive: true, force: true });
-        throw error;
-      }
-    })();
+    template = oncePerRun(join(RUN_DIR, `${key}.sqlite`), waitLimitMs(demo), async (building) => {
+      await build({ client: 'sqlite', filename: building, synchronous: 'NORMAL' }, workflows, demo);
+      if (existsSync(`${building}-wal`)) throw new Error(`the SQLite template ${building} kept its WAL: a connection stayed open`);
+    });
     sqliteTemplates.set(key, template);
   }
   return template;
@@ -95,16 +130,24 @@ export interface PostgresSnapshot {
 
 const postgresSnapshots = new Map<string, Promise<PostgresSnapshot>>();
 
-/** This worker's snapshot schema for `workflows`: migrated, with them imported at T0. */
-export function postgresSnapshot(url: string, workflows: readonly string[]): Promise<PostgresSnapshot> {
-  const key = keyOf(workflows);
+/**
+ * A snapshot schema for `workflows`: migrated, with them imported at T0 (after `demo`, if given). Without a demo
+ * one per worker; with one, one per run, which every worker reads (its description is the file they wait for).
+ */
+export function postgresSnapshot(url: string, workflows: readonly string[], demo?: DemoSpec): Promise<PostgresSnapshot> {
+  const key = keyOf(workflows, demo);
   let snapshot = postgresSnapshots.get(key);
   if (!snapshot) {
-    snapshot = (async () => {
+    const make = async () => {
       const schema = `${SCHEMA_PREFIX}s${randomBytes(4).toString('hex')}`;
-      await build({ client: 'pg', connectionString: url, schema }, workflows);
+      await build({ client: 'pg', connectionString: withoutCommitWait(url), schema }, workflows, demo);
       return describeSchema(url, schema);
-    })();
+    };
+    snapshot = demo
+      ? oncePerRun(join(RUN_DIR, `${key}.pg.json`), waitLimitMs(demo), async (building) => writeFileSync(building, JSON.stringify(await make()))).then(
+          (file) => JSON.parse(readFileSync(file, 'utf8')) as PostgresSnapshot,
+        )
+      : make();
     postgresSnapshots.set(key, snapshot);
   }
   return snapshot;

@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino';
 import type { Config } from '../../server/shared/config.js';
 import { createApp } from '../../server/web/app.js';
 import type { TestDatabase } from './databases.js';
-import { openTestSopflow } from './sopflow.js';
+import { openTestSopflow, type DemoSpec } from './sopflow.js';
 
 export type TestApp = Awaited<ReturnType<typeof openTestSopflow>>;
 
@@ -37,7 +37,7 @@ export interface CallOptions {
 }
 
 /**
- * SOPflow (manual clock, built-in SOPs unless told which) with its pages and API over real HTTP on an
+ * SOPflow (manual clock, built-in SOPs unless told which, a demo run's data when asked) with its pages and API over real HTTP on an
  * ephemeral port; the PEOPLE exist, and the agent and the manager have API tokens.
  */
 export interface TestServer {
@@ -51,9 +51,14 @@ export interface TestServer {
 
 export async function startTestServer(
   database: TestDatabase,
-  { workflows, logger = pino({ level: 'silent' }), config }: { workflows?: readonly string[]; logger?: Logger; config?: Partial<Config> } = {},
+  {
+    workflows,
+    logger = pino({ level: 'silent' }),
+    config,
+    demo,
+  }: { workflows?: readonly string[]; logger?: Logger; config?: Partial<Config>; demo?: DemoSpec } = {},
 ): Promise<TestServer> {
-  const app = await openTestSopflow(database, { ...(workflows ? { workflows } : {}), ...(config ? { config } : {}) });
+  const app = await openTestSopflow(database, { ...(workflows ? { workflows } : {}), ...(config ? { config } : {}), ...(demo ? { demo } : {}) });
   for (const [role, person] of Object.entries(PEOPLE)) await app.users.add({ ...person, role: role as keyof typeof PEOPLE });
   const tokens = { agent: (await app.users.createToken(AGENT)).token, manager: (await app.users.createToken(MANAGER)).token };
   const server: Server = createApp(app, logger).listen(0, '127.0.0.1');

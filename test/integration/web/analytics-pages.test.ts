@@ -1,11 +1,11 @@
 import * as XLSX from 'xlsx';
-import { runDemo, silentProgress } from '../../../server/services/demo/demo.js';
 import { eachDatabase } from '../../helpers/databases.js';
+import { SHARED_DEMO } from '../../helpers/sopflow.js';
 import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
 import { decode, FormClient, testId } from './support/form-client.js';
 
-/** Small enough for a test, big enough that every KPI, breach, escalation and reopening shows up. */
-const DEMO = { tickets: 70, weeks: 3, seed: 11, password: 'demo-password-1' };
+/** Big enough that every KPI, breach, escalation and reopening shows up; over three weeks, with a password. */
+const DEMO = SHARED_DEMO;
 const DEMO_SETUP_MS = 180_000;
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -50,13 +50,12 @@ eachDatabase(
     /** The demo's server and a manager signed in there, made once: these tests only read. */
     let manager: FormClient | undefined;
     afterAll(() => server?.close());
-    // The demo run is the costly part: on PostgreSQL, on a busy machine, it takes longer than a test's 30 s.
+    // The demo's one run, when this file is the first to ask, takes longer than a test's 30 s on a busy machine.
     beforeAll(() => withDemo(), DEMO_SETUP_MS);
 
     async function withDemo(): Promise<FormClient> {
       if (!manager) {
-        server = await startTestServer(database());
-        await runDemo(server.app, DEMO, silentProgress);
+        server = await startTestServer(database(), { demo: DEMO });
         manager = await FormClient.signedIn(server.url, PEOPLE.manager);
       }
       return manager;
