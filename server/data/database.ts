@@ -156,7 +156,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     await connection.destroy();
     throw error;
   }
-  if (config.client === 'pg') return postgresDatabase(connection);
+  if (config.client === 'pg') return postgresDatabase(connection, statementPool(config));
   if (!statements) throw new Error('the SQLite pool opened no connection');
   return sqliteDatabase(connection, statements);
 }
@@ -186,7 +186,27 @@ function sqliteDatabase(connection: Knex, statements: SqliteStatements): Databas
   };
 }
 
-function postgresDatabase(connection: Knex): Database {
+/**
+ * The connections `statement` runs prepared statements on, owned here in the open: knex cannot name a
+ * statement, and its pool's connections are its own. Few, since a statement holds one only for its round trip.
+ */
+function statementPool(config: Extract<DatabaseConfig, { client: 'pg' }>): pg.Pool {
+  const pool = new pg.Pool({ connectionString: config.connectionString, max: STATEMENT_CONNECTIONS });
+  // A client runs its queries in order, so the search path is set before any statement runs on it; if the
+  // connection breaks meanwhile, that statement fails with it.
+  const schema = config.schema;
+  if (schema)
+    pool.on('connect', (client) => {
+      client.query(`SET search_path TO ${client.escapeIdentifier(schema)}`).catch(() => undefined);
+    });
+  // An idle connection that breaks (a server restart) leaves the pool; the next statement opens another.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+const STATEMENT_CONNECTIONS = 4;
+
+function postgresDatabase(connection: Knex, statements: pg.Pool): Database {
   const queue = new WriteQueue(connection, false);
   return {
     knex: connection,
@@ -196,21 +216,15 @@ function postgresDatabase(connection: Knex): Database {
     submit: (writer, unit) => queue.submit(writer, unit),
     forUpdate: (query) => query.forUpdate() as typeof query,
     rows: async <T>(sql: string, bindings: readonly unknown[] = []) => rowsOf<T>(await connection.raw(sql, [...bindings] as Knex.RawBinding[])),
-    statement: async <T>(sql: string, bindings: readonly unknown[] = []) => {
-      const client = (await connection.client.acquireConnection()) as pg.Client;
-      try {
-        return (await client.query<T & pg.QueryResultRow>({ name: statementName(sql), text: numbered(sql), values: [...bindings] })).rows;
-      } finally {
-        await connection.client.releaseConnection(client);
-      }
-    },
+    statement: async <T>(sql: string, bindings: readonly unknown[] = []) =>
+      (await statements.query<T & pg.QueryResultRow>({ name: statementName(sql), text: numbered(sql), values: [...bindings] })).rows,
     drained: () => queue.drained(),
     writes: queue.counts,
     ping: () => ping(connection),
     migrations: () => migrationsOf(connection),
     close: async () => {
       await queue.drained();
-      await connection.destroy();
+      await Promise.all([connection.destroy(), statements.end()]);
     },
   };
 }
