@@ -156,7 +156,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     await connection.destroy();
     throw error;
   }
-  if (config.client === 'pg') return postgresDatabase(connection, statementPool(config));
+  if (config.client === 'pg') return postgresDatabase(connection, new PgStatements(config));
   if (!statements) throw new Error('the SQLite pool opened no connection');
   return sqliteDatabase(connection, statements);
 }
@@ -190,23 +190,39 @@ function sqliteDatabase(connection: Knex, statements: SqliteStatements): Databas
  * The connections `statement` runs prepared statements on, owned here in the open: knex cannot name a
  * statement, and its pool's connections are its own. Few, since a statement holds one only for its round trip.
  */
-function statementPool(config: Extract<DatabaseConfig, { client: 'pg' }>): pg.Pool {
-  const pool = new pg.Pool({ connectionString: config.connectionString, max: STATEMENT_CONNECTIONS });
-  // A client runs its queries in order, so the search path is set before any statement runs on it; if the
-  // connection breaks meanwhile, that statement fails with it.
-  const schema = config.schema;
-  if (schema)
-    pool.on('connect', (client) => {
-      client.query(`SET search_path TO ${client.escapeIdentifier(schema)}`).catch(() => undefined);
-    });
-  // An idle connection that breaks (a server restart) leaves the pool; the next statement opens another.
-  pool.on('error', () => undefined);
-  return pool;
+class PgStatements {
+  private readonly pool: pg.Pool;
+  /** Connections whose search path is the configured schema already. */
+  private readonly onSchema = new WeakSet<pg.PoolClient>();
+
+  constructor(private readonly config: Extract<DatabaseConfig, { client: 'pg' }>) {
+    this.pool = new pg.Pool({ connectionString: config.connectionString, max: STATEMENT_CONNECTIONS });
+    // An idle connection that breaks (a server restart) leaves the pool; the next statement opens another.
+    this.pool.on('error', () => undefined);
+  }
+
+  async run<T>(sql: string, bindings: readonly unknown[]): Promise<T[]> {
+    const client = await this.pool.connect();
+    try {
+      if (this.config.schema && !this.onSchema.has(client)) {
+        await client.query(`SET search_path TO ${client.escapeIdentifier(this.config.schema)}`);
+        this.onSchema.add(client);
+      }
+      return (await client.query<T & pg.QueryResultRow>({ name: statementName(sql), text: numbered(sql), values: [...bindings] })).rows;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Closes the connections; closing twice (a database closed twice) is closing once. */
+  async end(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
 }
 
 const STATEMENT_CONNECTIONS = 4;
 
-function postgresDatabase(connection: Knex, statements: pg.Pool): Database {
+function postgresDatabase(connection: Knex, statements: PgStatements): Database {
   const queue = new WriteQueue(connection, false);
   return {
     knex: connection,
@@ -216,8 +232,7 @@ function postgresDatabase(connection: Knex, statements: pg.Pool): Database {
     submit: (writer, unit) => queue.submit(writer, unit),
     forUpdate: (query) => query.forUpdate() as typeof query,
     rows: async <T>(sql: string, bindings: readonly unknown[] = []) => rowsOf<T>(await connection.raw(sql, [...bindings] as Knex.RawBinding[])),
-    statement: async <T>(sql: string, bindings: readonly unknown[] = []) =>
-      (await statements.query<T & pg.QueryResultRow>({ name: statementName(sql), text: numbered(sql), values: [...bindings] })).rows,
+    statement: <T>(sql: string, bindings: readonly unknown[] = []) => statements.run<T>(sql, bindings),
     drained: () => queue.drained(),
     writes: queue.counts,
     ping: () => ping(connection),
