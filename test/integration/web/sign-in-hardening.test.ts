@@ -187,7 +187,7 @@ eachDatabase('sign-in hardening', (database) => {
   });
 
   describe('sign-in timing (item 8)', () => {
-    test('an unknown email costs what a known email with a wrong password costs (medians within 0.8–1.25)', async () => {
+    test('an unknown email costs what a known email with a wrong password costs (medians within 0.67–1.5)', async () => {
       // A cost at which hashing, not HTTP, dominates a sign-in; still quick enough for a test.
       server = await start({ passwordHashCost: 13 });
       const BATCHES = 3;
@@ -213,8 +213,10 @@ eachDatabase('sign-in hardening', (database) => {
       // Pairs back to back in alternating order, so that load on the machine falls on both alike. A machine
       // shared with other work can still skew one batch: another batch is taken, up to three, and the medians
       // of all samples so far decide. A real difference (no hashing for unknown emails: a ratio near 0.3)
-      // stays outside the bounds however many batches are taken.
-      for (let batch = 0; batch < BATCHES && !(ratio > 0.8 && ratio < 1.25); batch++) {
+      // stays outside the bounds however many batches are taken; within 0.8–1.25, CI's parallel suites on two
+      // cores still failed it now and then (1.30 once).
+      const [LOW, HIGH] = [0.67, 1.5];
+      for (let batch = 0; batch < BATCHES && !(ratio > LOW && ratio < HIGH); batch++) {
         for (let i = 0; i < PAIRS; i++) {
           const n = batch * PAIRS + i;
           const nobody = `nobody-${n}@nowhere.test`;
@@ -229,8 +231,8 @@ eachDatabase('sign-in hardening', (database) => {
         }
         ratio = median(unknown) / median(wrong);
       }
-      expect(ratio).toBeGreaterThan(0.8);
-      expect(ratio).toBeLessThan(1.25);
+      expect(ratio).toBeGreaterThan(LOW);
+      expect(ratio).toBeLessThan(HIGH);
     });
 
     test('a hash stored at an older cost is made again at the configured cost on the first good sign-in, not on a bad one', async () => {
