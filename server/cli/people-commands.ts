@@ -29,27 +29,21 @@ export function addPeopleCommands(program: Command, cli: Cli): void {
       });
     });
 
-  user
-    .command('deactivate')
-    .argument('<email>')
-    .description('deactivate a user: signed out everywhere, tokens revoked, the account and its history kept')
-    .action(async (email: string) => {
-      await withSopflow(cli, async (app) => {
-        const person = await app.people.update('cli', (await app.people.byEmail(email)).id, { active: false });
-        out(`deactivated ${person.email}`);
+  const activation = [
+    ['deactivate', false, 'deactivate a user: signed out everywhere, tokens revoked, the account and its history kept'],
+    ['reactivate', true, 'let a deactivated user sign in again (their old tokens stay revoked)'],
+  ] as const;
+  for (const [name, active, description] of activation)
+    user
+      .command(name)
+      .argument('<email>')
+      .description(description)
+      .action(async (email: string) => {
+        await withSopflow(cli, async (app) => {
+          const person = await app.people.update('cli', (await app.people.byEmail(email)).id, { active });
+          out(`${name}d ${person.email}`);
+        });
       });
-    });
-
-  user
-    .command('reactivate')
-    .argument('<email>')
-    .description('let a deactivated user sign in again (their old tokens stay revoked)')
-    .action(async (email: string) => {
-      await withSopflow(cli, async (app) => {
-        const person = await app.people.update('cli', (await app.people.byEmail(email)).id, { active: true });
-        out(`reactivated ${person.email}`);
-      });
-    });
 
   user
     .command('role')
