@@ -25,8 +25,7 @@ function step(name, command, args, { live = false, extraEnv = {}, nice = 0 } = {
 
 const results = await Promise.all([
   step('jest', 'jest', process.argv.slice(2), { live: true, extraEnv: { NODE_OPTIONS: '--experimental-vm-modules' } }),
-  step('tsc', 'tsc', ['--noEmit'], { nice: 10 }),
-  step('eslint', 'eslint', ['.'], { nice: 10 }),
+  step('tsc+eslint', process.execPath, [join(root, 'test', 'type-check-and-lint.mjs')], { nice: 10 }),
   step('prettier', 'prettier', ['--check', '.', '--log-level', 'warn'], { nice: 10 }),
 ]);
 for (const { name, code, output } of results)
