@@ -11,10 +11,10 @@ import { waitFor } from './wait-for.js';
 
 /**
  * Migrating a database and importing the built-in SOPs took most of a small test's time. They are done once
- * per jest run (SQLite: a template file, shared by the workers) or once per worker (PostgreSQL: a snapshot
- * schema), for each list of SOPs tests ask for, and copied into each test's database. Built from the
- * current migrations every run: nothing is checked in. A template may also hold a demo run (`DemoSpec`), which
- * costs seconds of CPU on SQLite and more on PostgreSQL: both kinds are then built once per run.
+ * per jest run (SQLite: a template file; PostgreSQL: a snapshot schema), shared by the workers, for each list
+ * of SOPs tests ask for, and copied into each test's database. Built from the current migrations every run:
+ * nothing is checked in. A template may also hold a demo run (`DemoSpec`), which costs seconds of CPU on SQLite
+ * and more on PostgreSQL.
  */
 
 export const T0 = Date.parse('2026-11-23T09:00:00Z');
@@ -131,8 +131,9 @@ export interface PostgresSnapshot {
 const postgresSnapshots = new Map<string, Promise<PostgresSnapshot>>();
 
 /**
- * A snapshot schema for `workflows`: migrated, with them imported at T0 (after `demo`, if given). Without a demo
- * one per worker; with one, one per run, which every worker reads (its description is the file they wait for).
+ * A snapshot schema for `workflows`: migrated, with them imported at T0 (after `demo`, if given), made once per
+ * run and read by every worker (its description is the file they wait for). Once per worker was once per suite,
+ * each suite having its own module registry: dozens of migrations of the same schema, on PostgreSQL's CPU.
  */
 export function postgresSnapshot(url: string, workflows: readonly string[], demo?: DemoSpec): Promise<PostgresSnapshot> {
   const key = keyOf(workflows, demo);
@@ -143,11 +144,9 @@ export function postgresSnapshot(url: string, workflows: readonly string[], demo
       await build({ client: 'pg', connectionString: withoutCommitWait(url), schema }, workflows, demo);
       return describeSchema(url, schema);
     };
-    snapshot = demo
-      ? oncePerRun(join(RUN_DIR, `${key}.pg.json`), waitLimitMs(demo), async (building) => writeFileSync(building, JSON.stringify(await make()))).then(
-          (file) => JSON.parse(readFileSync(file, 'utf8')) as PostgresSnapshot,
-        )
-      : make();
+    snapshot = oncePerRun(join(RUN_DIR, `${key}.pg.json`), waitLimitMs(demo), async (building) => writeFileSync(building, JSON.stringify(await make()))).then(
+      (file) => JSON.parse(readFileSync(file, 'utf8')) as PostgresSnapshot,
+    );
     postgresSnapshots.set(key, snapshot);
   }
   return snapshot;

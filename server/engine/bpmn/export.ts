@@ -3,7 +3,7 @@ import { AppError } from '../../shared/errors.js';
 import type { ProcessGraph } from '../workflow.js';
 import { autoLayout, containerIds, isDetached, recordedLayout, type Layout } from './export-layout.js';
 import { buildModel, type Model } from './export-model.js';
-import { createModdle } from './moddle.js';
+import { sharedModdle } from './moddle.js';
 
 /**
  * Writes a `ProcessGraph` as BPMN 2.0 XML that bpmn.io and Camunda Modeler open and that `readGraph` reads back
@@ -15,7 +15,7 @@ import { createModdle } from './moddle.js';
  * await writeFile('refund.bpmn', xml);
  */
 export async function exportBpmn(graph: ProcessGraph): Promise<string> {
-  const moddle = createModdle();
+  const moddle = sharedModdle();
   const model = buildModel(moddle, graph);
   const poolId = model.participant?.id;
   const layout = recordedLayout(graph, poolId) ?? (await autoLayout(moddle, graph, poolId, await layoutInput(moddle, graph)));

@@ -1,7 +1,7 @@
 import type { ModdleElement, ParseWarning } from 'bpmn-moddle';
 import { bpmnError, bpmnWarning, type BpmnProblem, type BpmnProblemCode } from '../../shared/errors.js';
 import { DEFAULT_WORKFLOW_LIMITS, workflowLimitSetting, type WorkflowLimits } from '../../shared/config.js';
-import { createModdle, localName } from './moddle.js';
+import { sharedModdle, localName } from './moddle.js';
 import { screenXml } from './screen-xml.js';
 
 export interface ParsedBpmn {
@@ -136,7 +136,7 @@ export async function parseBpmn(input: Uint8Array | string, limits: WorkflowLimi
   const warnings: ParseWarning[] = [];
   let result;
   try {
-    result = await createModdle().fromXML(text, 'bpmn:Definitions', stopAfterWarnings(warnings));
+    result = await sharedModdle().fromXML(text, 'bpmn:Definitions', stopAfterWarnings(warnings));
   } catch (error) {
     if (!(error instanceof TooManyWarnings)) return { elementsById: {}, problems: [fatalProblem(error)] };
     const problems = warnings.map((warning) => warningProblem(warning, text));
