@@ -1,3 +1,9 @@
+import '../integration/analytics/compare.test.js';
+import '../integration/analytics/dialects.test.js';
+import '../integration/analytics/metrics.test.js';
+import '../integration/web/queue.test.js';
+import '../integration/web/sign-in-and-security.test.js';
+import '../integration/web/workflow-migration-page.test.js';
 import '../unit/engine/builtin-sops.test.js';
 import '../unit/engine/business-calendar.test.js';
 import '../unit/engine/condition-bounds.test.js';

@@ -1,3 +1,8 @@
+import '../integration/runtime/advance-errors.test.js';
+import '../integration/runtime/concurrency.test.js';
+import '../integration/runtime/message-signal-events.test.js';
+import '../integration/runtime/multi-process-scheduler.test.js';
+import '../integration/runtime/sop-journeys.test.js';
 import '../unit/analytics/definitions.test.js';
 import '../unit/analytics/event-log-format.test.js';
 import '../unit/analytics/utf8-pieces.test.js';

@@ -1,1 +1,0 @@
-import '../integration/demo/demo.test.js';

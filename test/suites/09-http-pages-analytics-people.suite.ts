@@ -1,0 +1,10 @@
+import '../integration/analytics/demo-figures.test.js';
+import '../integration/analytics/warnings.test.js';
+import '../integration/http/execution-table-targets.test.js';
+import '../integration/http/execution-tables-api.test.js';
+import '../integration/http/hostile-bpmn.test.js';
+import '../integration/http/messages-signals-api.test.js';
+import '../integration/http/people-api.test.js';
+import '../integration/http/workflow-import-warnings.test.js';
+import '../integration/web/analytics-pages.test.js';
+import '../integration/web/urgency.test.js';

@@ -1,2 +1,0 @@
-import '../integration/analytics/demo-figures.test.js';
-import '../integration/analytics/warnings.test.js';

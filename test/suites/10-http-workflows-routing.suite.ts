@@ -1,0 +1,11 @@
+import '../integration/http/cli-people-commands.test.js';
+import '../integration/http/event-log-api.test.js';
+import '../integration/http/hostile-requests.test.js';
+import '../integration/http/protocol.test.js';
+import '../integration/http/workflow-editor-api.test.js';
+import '../integration/http/workflow-migration-api.test.js';
+import '../integration/http/workflows-api.test.js';
+import '../integration/routing/capacity-migration.test.js';
+import '../integration/routing/routing-api.test.js';
+import '../integration/routing/routing-page.test.js';
+import '../integration/routing/webhooks.test.js';

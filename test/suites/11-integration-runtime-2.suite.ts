@@ -1,2 +1,0 @@
-import '../integration/runtime/multi-process-scheduler.test.js';
-import '../integration/runtime/sop-journeys.test.js';

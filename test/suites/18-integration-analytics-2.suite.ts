@@ -1,2 +1,0 @@
-import '../integration/analytics/metrics-api.test.js';
-import '../integration/analytics/rollups.test.js';
