@@ -9,7 +9,6 @@
 const namesTests = process.argv.slice(2).some((arg) => !arg.startsWith('-') && /(^|\/)test\/|\.test\.ts$/.test(arg));
 
 export default {
-  preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: namesTests ? ['**/*.test.ts'] : ['**/test/suites/*.suite.ts'],
@@ -17,8 +16,9 @@ export default {
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
+  extensionsToTreatAsEsm: ['.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true }],
+    '^.+\\.ts$': '<rootDir>/test/helpers/esbuild-transform.cjs',
   },
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
