@@ -93,7 +93,7 @@ export async function writeTableWorkbook(table: TableSheet, output: Writable): P
         cell.style = STYLES[column.kind];
       });
       row.commit();
-      if ((last - HEADER_ROW) % ROWS_PER_TURN === 0) await drained(output, reader.gone);
+      if ((last - HEADER_ROW) % ROWS_PER_TURN === 0) await drained(output, reader.signal);
     }
     sheet.autoFilter = { from: { row: HEADER_ROW, column: 1 }, to: { row: last, column: Math.max(1, table.columns.length) } };
     sheet.commit();

@@ -130,7 +130,7 @@ export async function exportExecutionTable(input: ExecutionTableExport, output: 
       lastRow += 1;
       writeTableRow(sheet.getRow(lastRow), row, input, labels);
       if (row.kpi) kpiRows.push({ id: row.id, phase: row.phase, kpi: row.kpi });
-      if ((lastRow - HEADER_ROW) % ROWS_PER_TURN === 0) await drained(output, reader.gone);
+      if ((lastRow - HEADER_ROW) % ROWS_PER_TURN === 0) await drained(output, reader.signal);
     }
 
     const statusColumn = letter(TABLE_COLUMNS.indexOf('status') + 1);
