@@ -127,6 +127,11 @@ export interface OpenOptions {
   simulation?: boolean;
   /** Told of a scheduled report that could not be made (it is tried again when its claim lapses). */
   onReportError?: (error: unknown) => void;
+  /**
+   * The workbook reader thread's module, built as JavaScript (the tests build server/ once per run). Without it
+   * each new reader thread loads tsx and runs the TypeScript sources, as the server does.
+   */
+  workbookWorker?: URL;
 }
 
 export async function openSopflow(config: Config, options: OpenOptions = {}): Promise<Sopflow> {
@@ -194,7 +199,16 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     ...(options.onReportError ? { onError: options.onReportError } : {}),
   });
   const measurer = new KpiMeasurer(metrics, clock, { windowDays: reportSettings.kpiWindowDays, timeZone: reportSettings.timeZone });
-  const executionTables = new ExecutionTables(new KnexExecutionTableRepository(db), clock, templates, users, workflows, measurer, config.workbookLimits);
+  const executionTables = new ExecutionTables(
+    new KnexExecutionTableRepository(db),
+    clock,
+    templates,
+    users,
+    workflows,
+    measurer,
+    config.workbookLimits,
+    options.workbookWorker,
+  );
   const routingConfig = routingConfigOf(config);
   const routing = new Routing(new RoutingRepository(db), new RuleRepository(db), audit, clock, routingConfig, options.onError);
   tickets.listen(routing);

@@ -1,6 +1,7 @@
 import { ManualClock } from '../../server/shared/clock.js';
 import type { Config } from '../../server/shared/config.js';
 import { openSopflow, type Sopflow } from '../../server/sopflow.js';
+import { prebuiltWorkbookWorker } from './child-scripts.js';
 import type { TestDatabase } from './databases.js';
 import { importWorkflows, T0, templateConfig, type DemoSpec } from './templates.js';
 
@@ -40,7 +41,7 @@ export async function openTestSopflow(
     if (clock.now() !== T0 || !(await database.seed(workflows, demo))) throw new Error('demo data is copied at T0 into a fresh database only');
     seeded = true;
   } else seeded = clock.now() === T0 ? await database.seed(workflows) : (await database.seed([])) && workflows.length === 0;
-  const app = await openSopflow(testConfig(database, config), { clock });
+  const app = await openSopflow(testConfig(database, config), { clock, workbookWorker: prebuiltWorkbookWorker() });
   if (!seeded) await importWorkflows(app, workflows);
   return Object.assign(app, { clock });
 }

@@ -84,8 +84,10 @@ export class ExecutionTables {
     private readonly measurer: KpiMeasurer,
     /** What an uploaded workbook may cost (the WORKBOOK_* settings). */
     readonly workbookLimits: WorkbookLimits = DEFAULT_WORKBOOK_LIMITS,
+    /** The workbook reader's module prebuilt as JavaScript, where there is one (`OpenOptions.workbookWorker`). */
+    workbookWorker?: URL,
   ) {
-    this.workbookReaders = new WorkbookReaders(workbookLimits);
+    this.workbookReaders = new WorkbookReaders(workbookLimits, workbookWorker);
   }
 
   /** The worker threads that read uploaded workbooks, kept between uploads. */
