@@ -3,11 +3,8 @@ import { KnexMetricsReadModel } from '../../../server/data/analytics/metrics.que
 import { ensureRollups } from '../../../server/data/analytics/rollup-maintenance.js';
 import { GROUP_BYS, type MetricsQuery } from '../../../server/services/analytics/metrics-model.js';
 import { createMetricsService } from '../../../server/services/analytics/metrics-service.js';
-import { ManualClock } from '../../../server/shared/clock.js';
-import { runDemo, silentProgress } from '../../../server/services/demo/demo.js';
-import { openSopflow } from '../../../server/sopflow.js';
 import { eachDatabase } from '../../helpers/databases.js';
-import { openTestSopflow, T0, testConfig } from '../../helpers/sopflow.js';
+import { openTestSopflow, SHARED_DEMO, T0 } from '../../helpers/sopflow.js';
 import { ANN, BOB, CARL, DAY, HOUR, KPI_SOP, MIN, runTimers, type TestApp } from './support/scenario.js';
 
 // The daily rollups against the raw aggregation, on hand-made tickets spread over five days at
@@ -170,9 +167,9 @@ eachDatabase('daily rollups', (database) => {
   }, 60_000);
 
   test('kept through a demo run (timers, loops, escalations, every SOP) are what a rebuild makes, and read as the raw rows', async () => {
-    const demo = await openSopflow(testConfig(database()), { clock: new ManualClock(T0), simulation: true });
+    // The shared demo ran through the real runtime, which kept its rollups as it wrote: copied here as it left them.
+    const demo = await openTestSopflow(database(), { demo: SHARED_DEMO });
     try {
-      await runDemo(demo, { tickets: 60, weeks: 2, seed: 5 }, silentProgress);
       const kept = await rollupRows(demo as TestApp);
       expect(kept.rollup_steps!.length).toBeGreaterThan(20);
       await ensureRollups(demo.db, 480, demo.clock.now(), true);
