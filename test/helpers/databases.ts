@@ -13,6 +13,7 @@ import {
   sqliteTemplate,
   TEST_PASSWORD_HASH_COST,
   withoutCommitWait,
+  type DemoRun,
   type DemoSpec,
 } from './templates.js';
 
@@ -28,6 +29,8 @@ export interface TestDatabase {
    * database is not fresh.
    */
   seed(workflows: readonly string[], demo?: DemoSpec): Promise<boolean>;
+  /** What the demo run copied in by `seed` answered (the template's), once seeded with one. */
+  demoRun?: DemoRun;
   drop(): Promise<void>;
 }
 
@@ -37,17 +40,20 @@ const CHILD_ENV = { SQLITE_SYNCHRONOUS: 'NORMAL', PASSWORD_HASH_COST: String(TES
 export function sqliteDatabase(): TestDatabase {
   const dir = mkdtempSync(join(tmpdir(), 'sopflow-test-'));
   const filename = join(dir, 'sopflow.sqlite');
-  return {
+  const database: TestDatabase = {
     name: 'sqlite',
     config: { client: 'sqlite', filename, synchronous: 'NORMAL' },
     env: { ...CHILD_ENV, DATABASE_URL: `sqlite:${filename}` },
     async seed(workflows, demo) {
       if (existsSync(filename)) return false;
-      copyFileSync(await sqliteTemplate(workflows, demo), filename);
+      const template = await sqliteTemplate(workflows, demo);
+      copyFileSync(template.file, filename);
+      if (template.demoRun) database.demoRun = template.demoRun;
       return true;
     },
     drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
   };
+  return database;
 }
 
 const newSchema = () => `${SCHEMA_PREFIX}${randomBytes(6).toString('hex')}`;
@@ -56,7 +62,7 @@ const newSchema = () => `${SCHEMA_PREFIX}${randomBytes(6).toString('hex')}`;
 export function postgresDatabase(url: string, schema = newSchema()): TestDatabase {
   let fresh = true;
   const config: DatabaseConfig = { client: 'pg', connectionString: withoutCommitWait(url), schema };
-  return {
+  const database: TestDatabase = {
     name: 'postgres',
     config,
     env: { ...CHILD_ENV, DATABASE_URL: config.connectionString, DATABASE_SCHEMA: schema },
@@ -66,11 +72,14 @@ export function postgresDatabase(url: string, schema = newSchema()): TestDatabas
       const state = await schemaState(url, schema, await postgresSnapshot(url, []));
       if (state === 'written') return false;
       if (state === 'new') await (await openDatabase(config)).close();
-      await restoreSnapshot(url, schema, await postgresSnapshot(url, workflows, demo));
+      const snapshot = await postgresSnapshot(url, workflows, demo);
+      await restoreSnapshot(url, schema, snapshot);
+      if (snapshot.demoRun) database.demoRun = snapshot.demoRun;
       return true;
     },
     drop: () => dropSchema(url, schema),
   };
+  return database;
 }
 
 const pgUrl = process.env.SOPFLOW_TEST_PG_URL;

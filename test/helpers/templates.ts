@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import pg from 'pg';
 import { runDemo } from '../../server/services/demo/demo.js';
+import type { DemoSummary } from '../../server/services/demo/demo-summary.js';
 import { ManualClock } from '../../server/shared/clock.js';
 import type { Config, DatabaseConfig } from '../../server/shared/config.js';
 import { openSopflow, type Sopflow } from '../../server/sopflow.js';
@@ -46,15 +47,23 @@ export interface DemoSpec {
   password?: string;
 }
 
+/** What a template's demo run answered, and where it left the clock: `sopflow demo`'s own test reads them. */
+export interface DemoRun {
+  summary: DemoSummary;
+  clockAfter: number;
+}
+
 /**
  * The demo first, on the empty database as `sopflow demo` runs it (it publishes the SOPs at its period's start and
  * leaves the clock at T0, its timers released to any scheduler); then the SOPs, which it may already have.
  */
-async function build(database: DatabaseConfig, workflows: readonly string[], demo?: DemoSpec): Promise<void> {
-  const app = await openSopflow(templateConfig(database), { clock: new ManualClock(T0), simulation: demo !== undefined });
+async function build(database: DatabaseConfig, workflows: readonly string[], demo?: DemoSpec): Promise<DemoRun | undefined> {
+  const clock = new ManualClock(T0);
+  const app = await openSopflow(templateConfig(database), { clock, simulation: demo !== undefined });
   try {
-    if (demo) await runDemo(app, demo);
+    const run = demo ? { summary: await runDemo(app, demo), clockAfter: clock.now() } : undefined;
     await importWorkflows(app, workflows);
+    return run;
   } finally {
     await app.close();
   }
@@ -100,20 +109,24 @@ async function oncePerRun(file: string, timeoutMs: number, make: (building: stri
   }
 }
 
-const sqliteTemplates = new Map<string, Promise<string>>();
+const sqliteTemplates = new Map<string, Promise<{ file: string; demoRun?: DemoRun }>>();
 
 /**
  * A SQLite file migrated with `workflows` imported at T0 (after `demo`, if given), to copy: built once per run.
  * Closing the last connection checkpoints the WAL into the file, so copying the file alone copies everything.
+ * The demo's run is kept beside it, written before the file appears.
  */
-export function sqliteTemplate(workflows: readonly string[], demo?: DemoSpec): Promise<string> {
+export function sqliteTemplate(workflows: readonly string[], demo?: DemoSpec): Promise<{ file: string; demoRun?: DemoRun }> {
   const key = keyOf(workflows, demo);
   let template = sqliteTemplates.get(key);
   if (!template) {
-    template = oncePerRun(join(RUN_DIR, `${key}.sqlite`), waitLimitMs(demo), async (building) => {
-      await build({ client: 'sqlite', filename: building, synchronous: 'NORMAL' }, workflows, demo);
+    const file = join(RUN_DIR, `${key}.sqlite`);
+    const runFile = `${file}.demo.json`;
+    template = oncePerRun(file, waitLimitMs(demo), async (building) => {
+      const run = await build({ client: 'sqlite', filename: building, synchronous: 'NORMAL' }, workflows, demo);
       if (existsSync(`${building}-wal`)) throw new Error(`the SQLite template ${building} kept its WAL: a connection stayed open`);
-    });
+      if (run) writeFileSync(runFile, JSON.stringify(run));
+    }).then((built) => ({ file: built, ...(demo ? { demoRun: JSON.parse(readFileSync(runFile, 'utf8')) as DemoRun } : {}) }));
     sqliteTemplates.set(key, template);
   }
   return template;
@@ -126,6 +139,7 @@ export interface PostgresSnapshot {
   filled: string[];
   /** null: never used. */
   sequences: Array<{ name: string; value: number | null }>;
+  demoRun?: DemoRun;
 }
 
 const postgresSnapshots = new Map<string, Promise<PostgresSnapshot>>();
@@ -141,8 +155,8 @@ export function postgresSnapshot(url: string, workflows: readonly string[], demo
   if (!snapshot) {
     const make = async () => {
       const schema = `${SCHEMA_PREFIX}s${randomBytes(4).toString('hex')}`;
-      await build({ client: 'pg', connectionString: withoutCommitWait(url), schema }, workflows, demo);
-      return describeSchema(url, schema);
+      const run = await build({ client: 'pg', connectionString: withoutCommitWait(url), schema }, workflows, demo);
+      return { ...(await describeSchema(url, schema)), ...(run ? { demoRun: run } : {}) };
     };
     snapshot = oncePerRun(join(RUN_DIR, `${key}.pg.json`), waitLimitMs(demo), async (building) => writeFileSync(building, JSON.stringify(await make()))).then(
       (file) => JSON.parse(readFileSync(file, 'utf8')) as PostgresSnapshot,
