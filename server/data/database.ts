@@ -73,13 +73,18 @@ async function migrationsOf(connection: Knex): Promise<MigrationsStatus> {
 /** Prepared statements on the owned SQLite connection, each SQL text prepared once. */
 export class SqliteStatements {
   private readonly cache = new Map<string, BetterSqlite3.Statement>();
+  /** One transaction function for every batch: better-sqlite3 builds four wrappers for each one it makes. */
+  private immediate: (work: () => unknown) => unknown;
 
-  constructor(private connection: SqliteConnection) {}
+  constructor(private connection: SqliteConnection) {
+    this.immediate = immediateOn(connection);
+  }
 
   /** The pool replaced its connection (it never should with one connection, but then this follows it). */
   replace(connection: SqliteConnection): void {
     this.connection = connection;
     this.cache.clear();
+    this.immediate = immediateOn(connection);
   }
 
   prepare(sql: string): BetterSqlite3.Statement {
@@ -94,8 +99,12 @@ export class SqliteStatements {
 
   /** Runs `work` as one IMMEDIATE transaction (the write lock taken up front, waited for up to busy_timeout). */
   transaction<T>(work: () => T): T {
-    return this.connection.transaction(work).immediate();
+    return this.immediate(work) as T;
   }
+}
+
+function immediateOn(connection: SqliteConnection): (work: () => unknown) => unknown {
+  return connection.transaction((work: () => unknown) => work()).immediate;
 }
 
 // PostgreSQL returns int8 (our epoch-millisecond columns) as strings; every value we store fits a double.

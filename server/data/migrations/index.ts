@@ -19,6 +19,7 @@ import * as stepLogInstance from './2026-12-06-18-step-log-instance.js';
 import * as signals from './2026-12-06-19-signals.js';
 import * as channelCapacity from './2026-12-06-20-channel-capacity.js';
 import * as analyticsRollups from './2026-12-06-21-analytics-rollups.js';
+import * as unusedIndexes from './2026-12-06-22-unused-indexes.js';
 
 // Migrations are listed here rather than discovered on disk, so they run the same from TypeScript
 // sources, tests and the CLI. Append; never edit one that has shipped.
@@ -43,6 +44,7 @@ const migrations: Record<string, Knex.Migration> = {
   '2026-12-06-19-signals': signals,
   '2026-12-06-20-channel-capacity': channelCapacity,
   '2026-12-06-21-analytics-rollups': analyticsRollups,
+  '2026-12-06-22-unused-indexes': unusedIndexes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

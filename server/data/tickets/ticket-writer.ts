@@ -87,23 +87,22 @@ function writeBatchOnSqlite(sqlite: SqliteStatements, units: readonly TicketWrit
 }
 
 function writeOnSqlite(sqlite: SqliteStatements, unit: TicketWrite, change: { before: Contributions; after: Contributions }): Outcome<TicketWriteResult> {
-  const run = (sql: string, values: readonly SqlValue[]) => sqlite.prepare(sql).run(values.map(bindable));
   if (unit.kind === 'create') {
     const { ticket } = unit;
     const customer = sqliteCustomer(sqlite, ticket);
     const [row] = sqlite.prepare(TICKET_INSERT).all(newTicketValues(ticket, customer.id).map(bindable)) as Array<{ id: number }>;
     const id = Number(row!.id);
-    writeEffectsOnSqlite(run, id, unit.effects, [], ticket.createdAt);
-    if (unit.classification) run(CLASSIFICATION_ROW, classificationValues(id, unit.classification, ticket.createdAt));
+    writeEffectsOnSqlite(sqlite, id, unit.effects, [], ticket.createdAt);
+    if (unit.classification) run(sqlite, CLASSIFICATION_ROW, classificationValues(id, unit.classification, ticket.createdAt));
     mergeContributions(change, onSqlite(sqlite, created(newFactTicket(id, ticket), unit.effects.stepLog.map(visitWrite), 'sqlite')));
     return { ok: true, value: { kind: 'created', id, customer } };
   }
   const known = [knownChange(unit.ticketId, unit.columns, unit.effects)];
   const before = onSqlite(sqlite, beforeChange(known[0]!, 'sqlite'));
   const update = ticketUpdate(columnValues(unit.columns), before.tickets.get(unit.ticketId));
-  const changed = run(update.sql, [...update.values, unit.ticketId, unit.expectedRowVersion]).changes;
+  const changed = run(sqlite, update.sql, [...update.values, unit.ticketId, unit.expectedRowVersion]).changes;
   if (changed === 0) return { ok: true, value: { kind: 'stale' } };
-  writeEffectsOnSqlite(run, unit.ticketId, unit.effects, unit.firedTimerIds, unit.columns.updatedAt);
+  writeEffectsOnSqlite(sqlite, unit.ticketId, unit.effects, unit.firedTimerIds, unit.columns.updatedAt);
   mergeContributions(change, afterChanges(before, known));
   return { ok: true, value: { kind: 'changed', rowVersion: unit.expectedRowVersion + 1 } };
 }
@@ -125,13 +124,18 @@ function ticketUpdate(values: readonly SqlValue[], now: FactTicket | undefined):
   return { sql, values: values.filter((_, i) => set[i]) };
 }
 
-function writeEffectsOnSqlite(run: (sql: string, values: readonly SqlValue[]) => unknown, ticketId: number, effects: TicketEffects, fired: readonly number[], at: number): void {
-  for (const id of fired) run(TIMER_FIRED, [at, id]);
-  for (const entry of effects.stepLog) run(STEP_LOG_ROW, stepLogValues(ticketId, entry));
-  for (const timer of effects.timers) run(TIMER_ROW, timerValues(ticketId, timer));
-  for (const note of effects.notifications) run(NOTIFICATION_ROW, notificationValues(ticketId, note));
-  for (const signal of effects.signals ?? []) run(SIGNAL_DELIVERY_ROW, [signal, ticketId, at]);
-  for (const name of effects.raised ?? []) run(SIGNAL_RAISE, [name, `ticket ${ticketId}`, at]);
+function writeEffectsOnSqlite(sqlite: SqliteStatements, ticketId: number, effects: TicketEffects, fired: readonly number[], at: number): void {
+  for (const id of fired) run(sqlite, TIMER_FIRED, [at, id]);
+  for (const entry of effects.stepLog) run(sqlite, STEP_LOG_ROW, stepLogValues(ticketId, entry));
+  for (const timer of effects.timers) run(sqlite, TIMER_ROW, timerValues(ticketId, timer));
+  for (const note of effects.notifications) run(sqlite, NOTIFICATION_ROW, notificationValues(ticketId, note));
+  for (const signal of effects.signals ?? []) run(sqlite, SIGNAL_DELIVERY_ROW, [signal, ticketId, at]);
+  for (const name of effects.raised ?? []) run(sqlite, SIGNAL_RAISE, [name, `ticket ${ticketId}`, at]);
+}
+
+/** One statement; a function of its own, not a closure made per write (tsx names each closure it makes). */
+function run(sqlite: SqliteStatements, sql: string, values: readonly SqlValue[]): { changes: number } {
+  return sqlite.prepare(sql).run(values.map(bindable));
 }
 
 function sqliteCustomer(sqlite: SqliteStatements, ticket: NewTicketRecord): Customer {

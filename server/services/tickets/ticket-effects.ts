@@ -60,44 +60,16 @@ export function effectsOf(
   const closed = new Map(moved.visitsClosed.map((v) => [v.visit, v]));
   const open = new Map(moved.state.openVisits.map((v) => [v.visit, v]));
   const written = new Set<number>();
-  const entry = (visit: OpenVisit, done: StepVisit | undefined, breached: boolean): StepLogEntry => {
-    const step = workflow.steps[visit.step]!;
-    written.add(visit.visit);
-    const row: StepLogEntry = {
-      visit: visit.visit,
-      step: visit.step,
-      stepName: step.name,
-      enteredAt: visit.enteredAt,
-      breached,
-      automatic: step.kind === 'automatic',
-      waiting: step.waitingOnCustomer,
-    };
-    if (step.owner) row.owner = step.owner;
-    if (visit.instance) row.instance = visit.instance;
-    const from = reworkFrom.get(visit.visit);
-    if (from !== undefined) row.reworkFrom = from;
-    if (done) {
-      row.exitedAt = done.exitedAt;
-      row.durationMs = done.durationMs;
-      row.businessMs = done.businessMs;
-      row.actor = done.actor;
-      row.event = done.event;
-      const agent = agentOf(done, step);
-      if (agent !== undefined) row.agent = agent;
-      if (done.given) row.fields = done.given;
-    }
-    if (visit.slaMs !== undefined) row.slaMs = visit.slaMs;
-    return row;
-  };
   for (const visit of moved.visitsOpened) {
     const done = closed.get(visit.visit);
-    stepLog.push(entry(visit, done, done?.breached ?? open.get(visit.visit)?.breached ?? visit.breached));
+    stepLog.push(entryOf(workflow, reworkFrom, written, visit, done, done?.breached ?? open.get(visit.visit)?.breached ?? visit.breached));
   }
-  for (const visit of moved.visitsClosed) if (!written.has(visit.visit)) stepLog.push(entry(visit, visit, visit.breached));
+  for (const visit of moved.visitsClosed) if (!written.has(visit.visit)) stepLog.push(entryOf(workflow, reworkFrom, written, visit, visit, visit.breached));
   // A breach timer marks its visit while the ticket still waits there.
   const breachedBefore = new Set(before?.openVisits.filter((v) => v.breached).map((v) => v.visit));
   for (const visit of moved.state.openVisits) {
-    if (visit.breached && !breachedBefore.has(visit.visit) && !written.has(visit.visit)) stepLog.push(entry(visit, undefined, true));
+    if (visit.breached && !breachedBefore.has(visit.visit) && !written.has(visit.visit))
+      stepLog.push(entryOf(workflow, reworkFrom, written, visit, undefined, true));
   }
 
   // A timer armed and cancelled by the same change is kept as cancelled.
@@ -119,6 +91,44 @@ export function effectsOf(
       ...(reminder.message ? { message: reminder.message } : {}),
     }));
   return { stepLog, timers, notifications, ...(raised.length ? { raised } : {}) };
+}
+
+/** A visit's step-log row, noted in `written`. A function of its own, not a closure: see `nearestBreach`. */
+function entryOf(
+  workflow: Workflow,
+  reworkFrom: ReadonlyMap<number, string>,
+  written: Set<number>,
+  visit: OpenVisit,
+  done: StepVisit | undefined,
+  breached: boolean,
+): StepLogEntry {
+  const step = workflow.steps[visit.step]!;
+  written.add(visit.visit);
+  const row: StepLogEntry = {
+    visit: visit.visit,
+    step: visit.step,
+    stepName: step.name,
+    enteredAt: visit.enteredAt,
+    breached,
+    automatic: step.kind === 'automatic',
+    waiting: step.waitingOnCustomer,
+  };
+  if (step.owner) row.owner = step.owner;
+  if (visit.instance) row.instance = visit.instance;
+  const from = reworkFrom.get(visit.visit);
+  if (from !== undefined) row.reworkFrom = from;
+  if (done) {
+    row.exitedAt = done.exitedAt;
+    row.durationMs = done.durationMs;
+    row.businessMs = done.businessMs;
+    row.actor = done.actor;
+    row.event = done.event;
+    const agent = agentOf(done, step);
+    if (agent !== undefined) row.agent = agent;
+    if (done.given) row.fields = done.given;
+  }
+  if (visit.slaMs !== undefined) row.slaMs = visit.slaMs;
+  return row;
 }
 
 function timerWrite(timer: PendingTimer, cancelledAt: number | null): TimerWrite {

@@ -81,14 +81,13 @@ const BREACH_KINDS = new Set(['sla-breach', 'ticket-sla-breach']);
  * breached SLA's is when it fell due, or 0 in a snapshot stored before that moment was kept.
  */
 export function nearestBreach(state: TicketState): number | null {
-  let due: number | null = null;
-  const earlier = (at: number) => {
-    if (due === null || at < due) due = at;
-  };
-  for (const timer of state.timers) if (BREACH_KINDS.has(timer.kind)) earlier(timer.dueAt);
-  for (const visit of state.openVisits) if (visit.breached && visit.slaMs !== undefined) earlier(visit.enteredAt + visit.slaMs);
-  if (state.resolution?.breached) earlier(state.resolution.breachedAt ?? 0);
-  return due;
+  // No helper closure: under tsx (`npm start`) every named closure made per call costs a defineProperty.
+  let due = Infinity;
+  for (const timer of state.timers) if (BREACH_KINDS.has(timer.kind) && timer.dueAt < due) due = timer.dueAt;
+  for (const visit of state.openVisits)
+    if (visit.breached && visit.slaMs !== undefined && visit.enteredAt + visit.slaMs < due) due = visit.enteredAt + visit.slaMs;
+  if (state.resolution?.breached && (state.resolution.breachedAt ?? 0) < due) due = state.resolution.breachedAt ?? 0;
+  return due === Infinity ? null : due;
 }
 
 export function activeStepsOf(workflow: Workflow, state: TicketState, now: number): ActiveStep[] {
