@@ -7,7 +7,7 @@ const { transformSync, version } = require('esbuild');
 const OPTIONS = {
   loader: 'ts',
   format: 'esm',
-  target: 'node20',
+  target: 'node20.12', // package.json's engines: import attributes (`with { type: 'json' }`) kept
   sourcemap: 'external',
   tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } },
 };
