@@ -42,9 +42,9 @@ export interface Database {
    * One data-modifying statement that is atomic by itself, committed on its own; its `RETURNING` or final
    * SELECT rows. On PostgreSQL it runs outside any transaction (no BEGIN and COMMIT round trips) as a named
    * prepared statement on a pooled connection, parsed once per connection: a write hot path's one round trip.
-   * On SQLite it is a transaction of the write queue.
+   * PostgreSQL only: on SQLite a read and a write transaction cost no round trip, so there is nothing to save.
    */
-  statement<T>(sql: string, bindings?: readonly unknown[]): Promise<T[]>;
+  statement?<T>(sql: string, bindings?: readonly unknown[]): Promise<T[]>;
   /** Resolves once the database has answered a trivial query: what the health check asks. */
   ping(): Promise<void>;
   /** The migrations applied (by name, in order) and how many are still pending. */
@@ -183,7 +183,6 @@ function sqliteDatabase(connection: Knex, statements: SqliteStatements): Databas
     submit: (writer, unit) => queue.submit(writer, unit),
     forUpdate: (query) => query,
     rows: <T>(sql: string, bindings: readonly unknown[] = []) => Promise.resolve(statements.prepare(sql).all(...bindings) as T[]),
-    statement: <T>(sql: string, bindings: readonly unknown[] = []) => queue.run(async (trx) => rowsOf<T>(await trx.raw(sql, [...bindings] as Knex.RawBinding[]))),
     drained: () => queue.drained(),
     writes: queue.counts,
     ping: () => ping(connection),

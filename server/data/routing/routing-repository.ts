@@ -113,7 +113,7 @@ export class RoutingRepository {
     now: number,
     note: { kind: RoutingNote['kind']; step: string; message: string },
   ): Promise<BestClaim> {
-    if (this.db.client !== 'pg') return undefined;
+    if (!this.db.statement) return undefined;
     const { where, values } = candidateWhere(slot.lane, filter, true);
     const [row] = await this.db.statement<{ free: number | string; id: number | null; email: string | null; room: number | string; moved: number | string }>(
       claimBestOnPostgres(where),
