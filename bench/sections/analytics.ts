@@ -163,6 +163,12 @@ async function eventLogFigures({ db, label, config, context }: LoadedDatabase): 
         bar: atMost(growthMB, BARS.growthMB, ' MB'),
       },
       { name: `${prefix}.heapGrowthMB`, value: heapMB, unit: 'MB', note: 'server process: peak V8 heap used minus the heap used before the request' },
+      {
+        name: `${prefix}.externalGrowthMB`,
+        value: Math.max(0, run.peakExternal - run.startExternal) / MB,
+        unit: 'MB',
+        note: 'server process: peak memory of buffers outside the V8 heap minus that before the request',
+      },
     );
   }
   return figures;

@@ -24,6 +24,8 @@ export interface ExportServerMemory {
   peakRss: number;
   startHeap: number;
   peakHeap: number;
+  startExternal: number;
+  peakExternal: number;
 }
 
 // NOTE: one per process: every export runs on the same database.
@@ -39,15 +41,16 @@ async function main(options: ExportServerOptions): Promise<void> {
   await once(server, 'listening');
   let memory: ExportServerMemory | undefined;
   const sample = () => {
-    const { rss, heapUsed } = process.memoryUsage();
+    const { rss, heapUsed, external } = process.memoryUsage();
     memory!.peakRss = Math.max(memory!.peakRss, rss);
     memory!.peakHeap = Math.max(memory!.peakHeap, heapUsed);
+    memory!.peakExternal = Math.max(memory!.peakExternal, external);
   };
   let sampler: NodeJS.Timeout | undefined;
   process.on('message', (message: ExportServerRequest) => {
     if (message === 'start') {
-      const { rss, heapUsed } = process.memoryUsage();
-      memory = { startRss: rss, peakRss: rss, startHeap: heapUsed, peakHeap: heapUsed };
+      const { rss, heapUsed, external } = process.memoryUsage();
+      memory = { startRss: rss, peakRss: rss, startHeap: heapUsed, peakHeap: heapUsed, startExternal: external, peakExternal: external };
       sampler = setInterval(sample, SAMPLE_MS);
       return;
     }

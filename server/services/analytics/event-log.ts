@@ -1,7 +1,8 @@
-import { Readable, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { EventLogFilter, EventLogReadModel } from '../../data/analytics/event-log-read-model.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { drained, watchReader } from '../../shared/streamed-output.js';
 import type { WorkflowLibrary } from '../workflows/workflow-library.js';
 import { csvWriter } from './event-log-csv.js';
 import { traceOf, type EventLogWriter } from './event-log-traces.js';
@@ -75,15 +76,31 @@ export class EventLog {
     };
   }
 
-  /** Writes the log to `output` and ends it; rejects (having stopped reading) when `output` fails or closes early. */
+  /**
+   * Writes the log to `output` and ends it; rejects (having stopped reading) when `output` fails or closes early.
+   * Each piece goes back to be filled again once `output` has sent it.
+   */
   async write(format: EventLogFormat, query: EventLogQuery, output: Writable): Promise<EventLogCounts> {
     const counts: EventLogCounts = { traces: 0, events: 0 };
-    await pipeline(Readable.from(this.chunks(WRITERS[format](), query, counts), { highWaterMark: 1 }), output);
+    const pieces = new Utf8Pieces(PIECE_BYTES);
+    const reader = watchReader(output);
+    try {
+      for await (const piece of this.chunks(WRITERS[format](), query, counts, pieces)) {
+        output.write(piece, () => pieces.release(piece));
+        await drained(output, reader.signal);
+      }
+      output.end();
+      await Promise.race([finished(output), reader.gone]);
+    } catch (error) {
+      output.destroy();
+      throw error;
+    } finally {
+      reader.stop();
+    }
     return counts;
   }
 
-  private async *chunks(writer: EventLogWriter, query: EventLogQuery, counts: EventLogCounts): AsyncGenerator<Buffer> {
-    const pieces = new Utf8Pieces(PIECE_BYTES);
+  private async *chunks(writer: EventLogWriter, query: EventLogQuery, counts: EventLogCounts, pieces: Utf8Pieces): AsyncGenerator<Buffer> {
     pieces.add(writer.head());
     for await (const tickets of this.readModel.cases(query, this.batchTickets)) {
       for (const ticket of tickets) {

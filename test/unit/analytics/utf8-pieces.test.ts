@@ -32,3 +32,26 @@ test('a text longer than a piece gets a piece of its own, after what came before
 test('nothing added: one empty piece', () => {
   expect(gathered([], 16)).toEqual([Buffer.alloc(0)]);
 });
+
+test('a piece handed back is filled again, and only a whole piece of the set size is kept', () => {
+  const size = 64 * 1024;
+  const pieces = new Utf8Pieces(size);
+  pieces.add('first');
+  const first = pieces.take();
+  pieces.release(first);
+  pieces.add('second');
+  pieces.take();
+  // the piece being filled now is the one handed back
+  pieces.add('third');
+  const third = pieces.take();
+  expect(third.buffer === first.buffer).toBe(true);
+  expect(third.toString('utf8')).toBe('third');
+
+  const oversized = pieces.add('长'.repeat(size)) ?? pieces.take();
+  expect(oversized.length).toBeGreaterThan(size);
+  pieces.release(oversized);
+  for (let i = 0; i < 3; i++) {
+    pieces.add('again');
+    expect(pieces.take().buffer === oversized.buffer).toBe(false);
+  }
+});
