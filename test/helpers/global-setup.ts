@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,19 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHILD_SCRIPTS = ['test/integration/runtime/support/scheduler-process.ts', 'test/integration/routing/support/intake-process.ts'];
 /** Read at run time beside the code (views, SOPs, templates, static files) or imported by it (packages). */
 const BESIDE = ['views', 'workflows', 'templates', 'public', 'node_modules'];
+/** Where Debian's PostgreSQL puts its socket. */
+const SOCKET_DIR = '/var/run/postgresql';
+
+/**
+ * The machine's server through its Unix socket where it has one, else on 127.0.0.1:5432. Over loopback TCP
+ * each query cost the tests and the server more CPU (here 45 against 40 µs in the client for `SELECT 1`, and
+ * about half again in the server): the PostgreSQL half of the tests sends a few hundred thousand.
+ */
+function defaultUrl(): string {
+  return existsSync(join(SOCKET_DIR, '.s.PGSQL.5432'))
+    ? `postgres://postgres@${encodeURIComponent(SOCKET_DIR)}/test`
+    : 'postgres://postgres@127.0.0.1:5432/test';
+}
 
 /**
  * Runs once before any test file; workers inherit the environment it sets.
@@ -26,7 +39,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.SOPFLOW_TEST_RUN_DIR = mkdtempSync(join(tmpdir(), 'sopflow-run-'));
   process.env.SOPFLOW_TEST_RUN_ID = randomBytes(4).toString('hex');
   process.env.SOPFLOW_TEST_BUILD_DIR = await buildChildScripts(join(process.env.SOPFLOW_TEST_RUN_DIR, 'build'));
-  const url = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const url = process.env.TEST_DATABASE_URL ?? defaultUrl();
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();

@@ -17,13 +17,34 @@ export async function postgresUnreachable(url: string, timeoutMs = 3_000): Promi
   }
 }
 
+const pools = new Map<string, pg.Pool>();
+
+/**
+ * Runs `work` on a connection to `url` kept between calls: the tests' own statements around each test (empty
+ * a schema, copy a snapshot in, drop it) opened a connection each, three or four a test, and each cost the
+ * server a new backend. Idle connections do not keep the process alive. A connection whose work failed is
+ * closed, not reused (it may be inside a failed transaction).
+ */
+export async function withPostgres<T>(url: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  let pool = pools.get(url);
+  if (!pool) {
+    pool = new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
+    // An idle connection the server closed leaves the pool; the next call opens another.
+    pool.on('error', () => undefined);
+    pools.set(url, pool);
+  }
+  const client = await pool.connect();
+  try {
+    const result = await work(client);
+    client.release();
+    return result;
+  } catch (error) {
+    client.release(true);
+    throw error;
+  }
+}
+
 /** Removes a schema made for one test file or benchmark part, with everything in it. */
 export async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
+  await withPostgres(url, (client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
 }

@@ -2,12 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { runDemo } from '../../server/services/demo/demo.js';
 import type { DemoSummary } from '../../server/services/demo/demo-summary.js';
 import { ManualClock } from '../../server/shared/clock.js';
 import type { Config, DatabaseConfig } from '../../server/shared/config.js';
 import { openSopflow, type Sopflow } from '../../server/sopflow.js';
+import { withPostgres } from './postgres.js';
 import { waitFor } from './wait-for.js';
 
 /**
@@ -166,18 +167,8 @@ export function postgresSnapshot(url: string, workflows: readonly string[], demo
   return snapshot;
 }
 
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Every table but knex's own, which say what migrations ran and stay as they are. */
-async function tablesOf(client: pg.Client, schema: string): Promise<string[]> {
+async function tablesOf(client: pg.PoolClient, schema: string): Promise<string[]> {
   const { rows } = await client.query<{ name: string }>(
     "SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 AND tablename NOT LIKE 'knex\\_migrations%'",
     [schema],
@@ -186,7 +177,7 @@ async function tablesOf(client: pg.Client, schema: string): Promise<string[]> {
 }
 
 async function describeSchema(url: string, schema: string): Promise<PostgresSnapshot> {
-  return withClient(url, async (client) => {
+  return withPostgres(url, async (client) => {
     const { rows: edges } = await client.query<{ child: string; parent: string }>(
       `SELECT c.relname AS child, p.relname AS parent FROM pg_constraint k
          JOIN pg_class c ON c.oid = k.conrelid JOIN pg_class p ON p.oid = k.confrelid
@@ -233,7 +224,7 @@ export async function restoreSnapshot(url: string, schema: string, snapshot: Pos
   for (const table of [...snapshot.tables].reverse()) statements.push(`DELETE FROM "${schema}"."${table}"`);
   for (const table of snapshot.filled) statements.push(`INSERT INTO "${schema}"."${table}" SELECT * FROM "${snapshot.schema}"."${table}"`);
   for (const { name, value } of snapshot.sequences) statements.push(`SELECT setval('"${schema}"."${name}"', ${value ?? 1}, ${value !== null})`);
-  return withClient(url, async (client) => {
+  return withPostgres(url, async (client) => {
     if (!(await client.query(MIGRATED, [schema])).rows.length) return false;
     await client.query(`BEGIN; ${statements.join('; ')}; COMMIT`);
     return true;
@@ -245,7 +236,7 @@ export async function restoreSnapshot(url: string, schema: string, snapshot: Pos
  * migrated), or rows something else wrote (a child process, the CLI).
  */
 export async function schemaState(url: string, schema: string, empty: PostgresSnapshot): Promise<'new' | 'pristine' | 'written'> {
-  return withClient(url, async (client) => {
+  return withPostgres(url, async (client) => {
     if (!(await client.query(MIGRATED, [schema])).rows.length) return 'new';
     const tables = (await tablesOf(client, schema)).filter((table) => !empty.filled.includes(table));
     if (!tables.length) return 'pristine';
