@@ -28,6 +28,7 @@ import '../unit/engine/ticket-engine.test.js';
 import '../unit/reports/chunk-sink.test.js';
 import '../unit/reports/periods.test.js';
 import '../unit/reports/report-settings.test.js';
+import '../unit/reports/ticket-workbook.test.js';
 import '../unit/routing/assignment-policy.test.js';
 import '../unit/routing/classify.test.js';
 import '../unit/routing/webhook-target.test.js';

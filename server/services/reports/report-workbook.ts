@@ -2,13 +2,14 @@ import type { Writable } from 'node:stream';
 import type ExcelJS from 'exceljs';
 import type { ReportPeriod, Subscription } from '../../data/reports/model.js';
 import type { Formatter } from '../../shared/i18n.js';
+import { watchReader } from '../../shared/streamed-output.js';
 import type { Metrics, StepStats } from '../analytics/metrics-model.js';
 import { fill } from '../execution-tables/excel/formula-text.js';
 import { figureDefinition, figureName, kpiFigures, type KpiFigure } from './kpi-figures.js';
 import { writeTicketSheet, type TicketSheetInput } from './ticket-sheet.js';
 import { excelDuration, excelTime, STYLES, writeHeader } from './workbook-cells.js';
 
-export interface ReportWorkbookInput extends Omit<TicketSheetInput, 'output'> {
+export interface ReportWorkbookInput extends Omit<TicketSheetInput, 'output' | 'signal'> {
   subscription: Pick<Subscription, 'workflow' | 'frequency'>;
   period: ReportPeriod;
   metrics: Metrics;
@@ -21,29 +22,32 @@ export interface ReportWorkbookInput extends Omit<TicketSheetInput, 'output'> {
  * many ticket rows it wrote. On failure `output` is destroyed, so no half file looks whole.
  */
 export async function writeReportWorkbook(input: ReportWorkbookInput, output: Writable): Promise<number> {
-  return streamed(output, async (workbook) => {
+  return streamed(output, async (workbook, signal) => {
     writeKpiSheet(workbook, input);
     writeBottleneckSheet(workbook, input);
-    return writeTicketSheet(workbook, { ...input, output });
+    return writeTicketSheet(workbook, { ...input, output, signal });
   });
 }
 
 /** The per-ticket rows alone (`GET /api/metrics/tickets.xlsx`), streamed the same way. */
-export function writeTicketWorkbook(input: Omit<TicketSheetInput, 'output'>, output: Writable): Promise<number> {
-  return streamed(output, (workbook) => writeTicketSheet(workbook, { ...input, output }));
+export function writeTicketWorkbook(input: Omit<TicketSheetInput, 'output' | 'signal'>, output: Writable): Promise<number> {
+  return streamed(output, (workbook, signal) => writeTicketSheet(workbook, { ...input, output, signal }));
 }
 
-async function streamed(output: Writable, write: (workbook: ExcelJS.stream.xlsx.WorkbookWriter) => Promise<number>): Promise<number> {
+async function streamed(output: Writable, write: (workbook: ExcelJS.stream.xlsx.WorkbookWriter, signal: AbortSignal) => Promise<number>): Promise<number> {
   const { default: Excel } = await import('exceljs'); // the largest package: loaded on the first report, not at start
   const workbook = new Excel.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true, useSharedStrings: false });
+  const reader = watchReader(output);
   try {
-    const rows = await write(workbook);
+    const rows = await write(workbook, reader.signal);
     await workbook.commit();
     return rows;
   } catch (error) {
     // NOTE: without the error: it is the caller's to report, and an 'error' event nobody listens to would crash.
     output.destroy();
     throw error;
+  } finally {
+    reader.stop();
   }
 }
 

@@ -3,9 +3,10 @@ import type ExcelJS from 'exceljs';
 import type { TicketTimer } from '../../data/reports/model.js';
 import type { TicketTimersReadModel } from '../../data/reports/ticket-timers.query.js';
 import type { Formatter } from '../../shared/i18n.js';
+import { drained } from '../../shared/streamed-output.js';
 import type { TicketFactRow } from '../analytics/metrics-model.js';
 import { fill } from '../execution-tables/excel/formula-text.js';
-import { drained, excelDuration, excelTime, ROWS_PER_TURN, STYLES, writeHeader } from './workbook-cells.js';
+import { excelDuration, excelTime, ROWS_PER_TURN, STYLES, writeHeader } from './workbook-cells.js';
 
 /** The per-ticket sheet's columns, left to right: one row per ticket, its timers listed in the last two. */
 export const TICKET_COLUMNS = [
@@ -70,6 +71,8 @@ export interface TicketSheetInput {
   /** The zone instants are shown in. */
   zone: string;
   output: Writable;
+  /** Aborted when the reader of `output` goes away (`watchReader`). */
+  signal: AbortSignal;
 }
 
 /**
@@ -92,7 +95,7 @@ export async function writeTicketSheet(workbook: ExcelJS.stream.xlsx.WorkbookWri
     for (const row of batch) {
       written += 1;
       writeTicketRow(sheet.getRow(written + 1), row, timers.get(row.id) ?? [], input);
-      if (written % ROWS_PER_TURN === 0) await drained(input.output);
+      if (written % ROWS_PER_TURN === 0) await drained(input.output, input.signal);
     }
     batch = [];
   };

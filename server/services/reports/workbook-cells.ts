@@ -1,11 +1,8 @@
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type ExcelJS from 'exceljs';
 import { DateTime } from 'luxon';
 
-// What the report workbooks share: cell looks, instants and durations as Excel stores them, and pacing the
-// streaming writer, which has no backpressure of its own.
+// What the report workbooks share: cell looks, instants and durations as Excel stores them, and how often to
+// let the streaming writer, which has no backpressure of its own, catch up.
 
 const solid = (argb: string): ExcelJS.Fill => ({ type: 'pattern', pattern: 'solid', fgColor: { argb } });
 
@@ -41,13 +38,6 @@ export function excelDuration(ms: number | null): number | null {
 
 /** Rows between looks at the output: the zip only compresses between turns of the event loop. */
 export const ROWS_PER_TURN = 50;
-
-/** Lets the zip compress what was written, and waits while the reader of `output` is behind. */
-export async function drained(output: Writable): Promise<void> {
-  await nextTurn();
-  if (output.destroyed) throw new Error('the workbook output was closed before the workbook was complete');
-  if (output.writableNeedDrain) await once(output, 'drain');
-}
 
 /** Header cells of `row`, in order, committed. */
 export function writeHeader(row: ExcelJS.Row, labels: readonly string[]): void {
