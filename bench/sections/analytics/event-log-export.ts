@@ -15,7 +15,7 @@ import type { ExportServerMemory, ExportServerReady, ExportServerRequest } from 
 const SERVER_ENTRY = fileURLToPath(new URL('./export-server.ts', import.meta.url));
 const PACKAGE = fileURLToPath(new URL('../../../package.json', import.meta.url));
 
-/** The node flags of `npm start` (`--import tsx`): the server measured is the server run. */
+/** The node flags of `npm start` (`--max-semi-space-size=32 --import tsx`): the server measured is the server run. */
 function startFlags(): string[] {
   const start = (JSON.parse(readFileSync(PACKAGE, 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
   return start.slice(start.indexOf('node') + 1).filter((word) => !word.endsWith('.ts'));
