@@ -17,6 +17,7 @@ import { openSopflow } from '../../server/sopflow.js';
 import type { ExportRunOptions, ExportRunResult } from './excel/export-run.js';
 import { BENCH_TABLE_START, syntheticRows } from './excel/synthetic-rows.js';
 import { benchConfig } from './runtime/ticket-path.js';
+import { startCommand } from '../start-command.js';
 
 const ROWS = 100_000;
 const BAR_GROWTH_MB = 150;
@@ -105,8 +106,8 @@ async function storeBenchTable(databaseFile: string, count: number): Promise<num
 }
 
 async function exportInChild(options: ExportRunOptions): Promise<Measured> {
-  // NOTE: the child inherits this process's `--import tsx`, which is how it runs TypeScript.
-  const child = fork(RUN_ENTRY, [JSON.stringify(options)], { execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // NOTE: with `npm start`'s node flags (`--import tsx` among them): the server exports with its young generation.
+  const child = fork(RUN_ENTRY, [JSON.stringify(options)], { execArgv: startCommand().flags, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const exited = once(child, 'exit');
   const [result] = (await Promise.race([
     once(child, 'message'),

@@ -5,21 +5,14 @@
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { EventLogFormat } from '../../../server/services/analytics/event-log.js';
 import type { DatabaseConfig } from '../../../server/shared/config.js';
+import { startCommand } from '../../start-command.js';
 import type { ExportServerMemory, ExportServerReady, ExportServerRequest } from './export-server.js';
 
 const SERVER_ENTRY = fileURLToPath(new URL('./export-server.ts', import.meta.url));
-const PACKAGE = fileURLToPath(new URL('../../../package.json', import.meta.url));
-
-/** The node flags of `npm start` (`--max-semi-space-size=32 --import tsx`): the server measured is the server run. */
-function startFlags(): string[] {
-  const start = (JSON.parse(readFileSync(PACKAGE, 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
-  return start.slice(start.indexOf('node') + 1).filter((word) => !word.endsWith('.ts'));
-}
 
 export interface ExportMeasurement extends ExportServerMemory {
   format: EventLogFormat;
@@ -30,7 +23,7 @@ export interface ExportMeasurement extends ExportServerMemory {
 }
 
 export async function measureEventLogExport(database: DatabaseConfig, format: EventLogFormat, query = ''): Promise<ExportMeasurement> {
-  const child = fork(SERVER_ENTRY, [JSON.stringify({ database })], { execArgv: startFlags(), stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(SERVER_ENTRY, [JSON.stringify({ database })], { execArgv: startCommand().flags, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const exited = once(child, 'exit');
   const next = async <T>(): Promise<T> =>
     (

@@ -5,22 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { startCommand } from '../../start-command.js';
 
 const START_TIMEOUT_MS = 60_000;
 const STDERR_TAIL = 2_000;
-
-/** The node flags of `npm start` (package.json) and the script it runs. */
-function startCommand(root: string): { flags: string[]; script: string } {
-  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  // `exec node …`: the words after `node` (exec makes the server npm's own child, so signals reach it).
-  const all = start.split(/\s+/);
-  const words = all.slice(all.indexOf('node') + 1);
-  const script = words.find((word) => word.endsWith('.ts'));
-  if (!script) throw new Error(`the start script "${start}" names no .ts entry point`);
-  return { flags: words.filter((word) => word !== script), script };
-}
 
 export class ServerProcess {
   private child: ChildProcess | undefined;
@@ -43,7 +32,7 @@ export class ServerProcess {
 
   /** Starts the server and resolves once it logged the address it listens on. */
   async start(): Promise<void> {
-    const { flags, script } = startCommand(this.root);
+    const { flags, script } = startCommand();
     this.exit = undefined;
     this.stderrTail = '';
     const child = spawn(process.execPath, [...flags, script], {

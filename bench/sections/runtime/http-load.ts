@@ -1,11 +1,10 @@
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DatabaseConfig } from '../../../server/shared/config.js';
 import type { HttpServerCpu, HttpServerOptions, HttpServerReady, HttpServerRequest } from './http-server.js';
+import { startCommand } from '../../start-command.js';
 import { L1_PATH } from './ticket-path.js';
 
 /** One stretch of load on one route. */
@@ -48,12 +47,6 @@ const SERVER_ENTRY = fileURLToPath(new URL('./http-server.ts', import.meta.url))
 /** Rounds run first and not counted: V8 compiles the advance path's code over the first few thousand requests. */
 const WARM_UP_ROUNDS = 2;
 
-/** The V8 flags of `npm start` (package.json), so the measured server runs as a deployed one does. */
-function serverNodeFlags(root: string): string[] {
-  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  return start.split(/\s+/).filter((word) => /^--[\w-]+=/.test(word));
-}
-
 /**
  * The real HTTP app in a child process on loopback, loaded with autocannon from this one, in rounds of the
  * trivial route then advances: the machine's speed drifts by tens of percent over seconds here, and a ratio is
@@ -62,9 +55,9 @@ function serverNodeFlags(root: string): string[] {
 export async function measureHttp(root: string, database: DatabaseConfig, plan: HttpLoadPlan): Promise<HttpFigures> {
   const rounds = WARM_UP_ROUNDS + plan.rounds;
   const options: HttpServerOptions = { root, database, tickets: rounds * plan.ticketsPerRound };
-  // NOTE: the child inherits this process's `--import tsx`, which is how it runs TypeScript, and gets the
-  // node flags `npm start` gives the server. BENCH_CHILD_ARGS adds more, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const execArgv = [...process.execArgv, ...serverNodeFlags(root), ...(process.env.BENCH_CHILD_ARGS ?? '').split(' ').filter(Boolean)];
+  // NOTE: the child runs with the node flags `npm start` gives the server (`--import tsx` among them). BENCH_CHILD_ARGS
+  // adds more, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const execArgv = [...startCommand().flags, ...(process.env.BENCH_CHILD_ARGS ?? '').split(' ').filter(Boolean)];
   const child = fork(SERVER_ENTRY, [JSON.stringify(options)], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   try {
     const ready = await firstMessage(child);
