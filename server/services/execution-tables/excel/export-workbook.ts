@@ -214,11 +214,8 @@ async function readAhead<T>(iterator: AsyncIterator<T>, count: number): Promise<
   return items;
 }
 
-/**
- * `head`, then the rest. Each of `head` is let go once written: rows held through a young collection while few
- * others are made teach V8 to allocate every later row of their kind in the old generation, its texts with it.
- */
+/** `head`, then the rest. */
 async function* resume<T>(head: T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
-  while (head.length > 0) yield head.shift()!;
+  yield* head;
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
