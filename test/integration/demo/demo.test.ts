@@ -10,10 +10,9 @@ import { demoFacts, type DemoFacts } from './support/demo-facts.js';
 const DAY = 24 * 3_600_000;
 const WEEK = 7 * DAY;
 /**
- * The run the first test reads: the shared demo, which every jest run makes once on each database through the
- * real runtime, as `sopflow demo` runs it (helpers/templates.ts), and which other tests read too.
+ * The first test reads the shared demo (SHARED_DEMO), which every jest run makes once on each database through
+ * the real runtime, as `sopflow demo` runs it (helpers/templates.ts), and which other tests read too.
  */
-const SHARED: DemoOptions = SHARED_DEMO;
 const FROM = T0 - SHARED_DEMO.weeks * WEEK;
 /** Determinism and reruns hold for any size: a smaller demo shows them at a third of the cost. */
 const REPEATED = { tickets: 40, weeks: 1, seed: 42 } satisfies DemoOptions;
@@ -77,7 +76,7 @@ eachDatabase('sopflow demo', (database) => {
 
     // then the tickets are spread over both weeks, and the clock ends where it started: at "now"
     expect(clockAfter).toBe(T0);
-    expect(facts.tickets).toBe(SHARED.tickets);
+    expect(facts.tickets).toBe(SHARED_DEMO.tickets);
     expect(facts.firstCreated).toBeGreaterThanOrEqual(FROM);
     expect(facts.firstCreated).toBeLessThan(FROM + 2 * DAY);
     expect(facts.lastCreated).toBeLessThanOrEqual(T0);
@@ -102,7 +101,7 @@ eachDatabase('sopflow demo', (database) => {
     expect(facts.reopenedInquiries).toBeGreaterThan(0);
     // follow-up scores are whole numbers from 1 to 5, mostly 4–5
     // most tickets end with a follow-up score (100 of 150 in the first version of this test)
-    expect(facts.satisfaction.length).toBeGreaterThan(SHARED.tickets! / 2);
+    expect(facts.satisfaction.length).toBeGreaterThan(SHARED_DEMO.tickets / 2);
     for (const score of facts.satisfaction) expect([1, 2, 3, 4, 5]).toContain(score);
     const high = facts.satisfaction.filter((s) => (s as number) >= 4).length;
     expect(high / facts.satisfaction.length).toBeGreaterThan(0.6);
@@ -132,7 +131,7 @@ eachDatabase('sopflow demo', (database) => {
     for (const account of summary.accounts) expect(printed).toContain(account.email);
     expect(printed).toContain(summary.password!);
     expect(summary.advances).toBeGreaterThan(3 * facts.tickets);
-    expect(summary).toMatchObject({ seed: SHARED.seed, from: FROM, to: T0 });
+    expect(summary).toMatchObject({ seed: SHARED_DEMO.seed, from: FROM, to: T0 });
   }, 240_000);
 
   test('the same seed gives the same tickets, paths and counts; a rerun adds tickets and reuses SOPs and users', async () => {
@@ -168,7 +167,7 @@ eachDatabase('sopflow demo', (database) => {
 describe('sopflow demo refuses what it cannot run', () => {
   test('a clock it cannot move', async () => {
     const app = { clock: systemClock } as unknown as Sopflow;
-    await expect(runDemo(app, SHARED, silentProgress)).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(runDemo(app, SHARED_DEMO, silentProgress)).rejects.toMatchObject({ code: 'bad_request' });
   });
 
   test('options out of range, each named', async () => {
