@@ -182,7 +182,10 @@ eachDatabase('pages: sign-in, sessions, CSRF, roles, headers', (database) => {
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     expect(page.headers.get('cache-control')).toBe('no-store');
     expect(page.html).not.toMatch(/<script>|<style>| style="|https?:\/\/(?!www\.w3)/);
-    for (const asset of ['/static/css/app.css', '/static/js/app.js']) expect((await fetch(server.url + asset)).status).toBe(200);
+    // every stylesheet and script the page links is served from the project
+    const assets = [...page.html.matchAll(/(?:href|src)="(\/static\/[^"]+)"/g)].map((match) => match[1]!);
+    expect(assets).toEqual(expect.arrayContaining(['/static/css/app.css', '/static/css/pages.css', '/static/js/app.js']));
+    for (const asset of assets) expect([asset, (await fetch(server.url + asset)).status]).toEqual([asset, 200]);
   });
 
   test('the API takes the session’s user as well as bearer tokens; with a session, changes need the page’s CSRF token in X-CSRF-Token', async () => {
