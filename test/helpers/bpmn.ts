@@ -1,6 +1,6 @@
 import { importBpmn } from '../../server/engine/import-bpmn.js';
 import type { Workflow } from '../../server/engine/workflow.js';
-import type { BpmnProblem } from '../../server/shared/errors.js';
+import type { BpmnProblem, BpmnProblemCode } from '../../server/shared/errors.js';
 
 /** Wraps process content in a BPMN 2.0 document with the namespaces SOP files use. */
 export function bpmn(body: string, { id = 'p', extra = '' }: { id?: string; extra?: string } = {}): string {
@@ -36,6 +36,12 @@ export async function problemsOf(xml: string | Uint8Array): Promise<BpmnProblem[
   const { workflow, problems } = await importBpmn(xml);
   if (workflow) throw new Error('expected the BPMN to be rejected, but it compiled');
   return problems;
+}
+
+/** Asserts a refusal of `elementId` (its type and message, and its code when given) is among `problems`. */
+export function expectProblem(problems: BpmnProblem[], elementId: string, type: string, message: RegExp, code?: BpmnProblemCode): void {
+  expect(problems).toContainEqual(expect.objectContaining({ elementId, type, severity: 'error', message: expect.stringMatching(message) }));
+  if (code) expect(problems.find((p) => p.elementId === elementId && message.test(p.message))?.code).toBe(code);
 }
 
 /** start → the given tasks in a row → end, as process XML. */

@@ -10,6 +10,7 @@ import '../unit/engine/condition-bounds.test.js';
 import '../unit/engine/corpus.test.js';
 import '../unit/engine/escalation-throw.test.js';
 import '../unit/engine/every-advance-stored.test.js';
+import '../unit/engine/level-sla.test.js';
 import '../unit/engine/link-events.test.js';
 import '../unit/engine/replay-walks.test.js';
 import '../unit/engine/resolution-clock.test.js';

@@ -3,7 +3,7 @@ import { importBpmn } from '../../../server/engine/import-bpmn.js';
 import { validateTimer } from '../../../server/engine/time/iso8601.js';
 import { DEFAULT_WORKFLOW_LIMITS, loadConfig, type WorkflowLimits } from '../../../server/shared/config.js';
 import { HOSTILE_SHAPES, manyTasks } from '../../helpers/hostile-bpmn.js';
-import { bpmn, linear, problemsOf } from '../../helpers/bpmn.js';
+import { bpmn, expectProblem, linear, problemsOf } from '../../helpers/bpmn.js';
 import { cpuTimed } from '../../helpers/cpu-time.js';
 
 const SIZES = [1_000, 10_000, 100_000, 1_000_000];
@@ -144,5 +144,61 @@ describe('limits on workflow size (issue 13, item 5), each naming its setting', 
     const results = await Promise.all(Array.from({ length: imports }, () => importBpmn(xml, limits)));
     expect(results.flatMap((r) => r.problems)).toEqual([]);
     expect(results.every((r) => r.workflow)).toBe(true);
+  });
+});
+
+describe('BPMN → workflow: hostile and broken documents are refused safely', () => {
+  test('entity expansion (billion laughs) is refused before parsing', async () => {
+    const xml = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"><process id="p">&lol2;</process></definitions>`;
+    expectProblem(await problemsOf(xml), 'document', 'xml', /DTDs and entity declarations are not allowed/);
+  });
+
+  test('deep nesting is refused', async () => {
+    const depth = 5000;
+    const xml = bpmn(`${'<bpmn:documentation>'.repeat(depth)}x${'</bpmn:documentation>'.repeat(depth)}`);
+    expectProblem(await problemsOf(xml), 'p', 'process', /nested deeper than 100 levels \(WORKFLOW_MAX_DEPTH\) \(line \d+, column \d+\)/);
+  });
+
+  test('a huge attribute is refused', async () => {
+    expectProblem(await problemsOf(bpmn(linear(`<bpmn:userTask id="u" name="${'x'.repeat(200_000)}"/>`))), 'u', 'userTask', /name is longer than 500/);
+    const extension = `<bpmn:userTask id="u" sop:note="${'x'.repeat(200_000)}"/>`;
+    expectProblem(await problemsOf(bpmn(linear(extension))), 'u', 'userTask', /sop:note is longer than 100000 characters \(WORKFLOW_MAX_ATTRIBUTE_CHARS\)/);
+  });
+
+  test('an oversized file is refused by size', async () => {
+    expectProblem(await problemsOf(new Uint8Array(11 * 1024 * 1024)), 'document', 'xml', /the limit is/);
+  });
+
+  test('invalid UTF-8 bytes are refused with their line', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from(bpmn(linear('<bpmn:userTask id="u" name="a')).split('name="a')[0]!),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"/>'),
+    ]);
+    expectProblem(await problemsOf(bytes), 'document', 'xml', /not valid utf-8 text \(first invalid byte near line \d+\)/);
+  });
+
+  test('an unknown encoding is refused by name', async () => {
+    expectProblem(
+      await problemsOf(Buffer.from('<?xml version="1.0" encoding="x-martian"?><definitions/>')),
+      'document',
+      'xml',
+      /unsupported document encoding "x-martian"/,
+    );
+  });
+
+  test('a document that is not BPMN is refused', async () => {
+    expectProblem(await problemsOf('<definitions xmlns="http://not-bpmn" id="d"/>'), 'document', 'xml', /failed to parse document/);
+  });
+
+  test('not XML at all is refused', async () => {
+    const problems = await problemsOf('this is not xml');
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0]!.elementId).toBe('document');
+  });
+
+  test('content moddle drops is an error with the element id', async () => {
+    const problems = await problemsOf(bpmn(`${linear('<bpmn:userTask id="u"/>')}<bpmn:userTask id="u"/>`));
+    expectProblem(problems, 'u', 'userTask', /duplicate ID <u>/);
   });
 });

@@ -1,6 +1,4 @@
 import { DateTime } from 'luxon';
-import { exportBpmn } from '../../../server/engine/bpmn/export.js';
-import { importBpmnOrThrow } from '../../../server/engine/import-bpmn.js';
 import {
   advance,
   fireTimer,
@@ -14,7 +12,8 @@ import {
 import { createBusinessTime, type BusinessCalendar, type Period } from '../../../server/engine/time/business-calendar.js';
 import { BUILT_IN_CALENDARS } from '../../../server/engine/time/calendars.js';
 import type { Workflow } from '../../../server/engine/workflow.js';
-import { bpmn, compile, flow, problemsOf } from '../../helpers/bpmn.js';
+import { bpmn, compile, flow } from '../../helpers/bpmn.js';
+import { supportSop as support } from '../../helpers/support-sop.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -46,24 +45,6 @@ const ticketTimers = (list: PendingTimer[], zone: (ms: number) => string) =>
     list.filter((t) => t.kind.startsWith('ticket-')),
     zone,
   );
-
-/** Grade → Handle ⇄ Ask (waits on the customer), Handle → Grade again or resolved. */
-function support(process: string, handle = '<sop:step sla="PT4H" vipSla="PT1H"/>'): Promise<Workflow> {
-  return compile(
-    bpmn(
-      `<bpmn:extensionElements><sop:process ${process}/></bpmn:extensionElements>
-      <bpmn:startEvent id="start"/>
-      <bpmn:userTask id="Grade"><bpmn:extensionElements><sop:step><sop:field name="level" type="enum" options="L1,L2,L3"/></sop:step></bpmn:extensionElements></bpmn:userTask>
-      <bpmn:userTask id="Handle"><bpmn:extensionElements>${handle}</bpmn:extensionElements></bpmn:userTask>
-      <bpmn:userTask id="Ask"><bpmn:extensionElements><sop:step waitingOnCustomer="true"/></bpmn:extensionElements></bpmn:userTask>
-      <bpmn:endEvent id="end"/>
-      ${flow('start', 'Grade')}${flow('Grade', 'Handle', { attrs: 'sop:event="graded"' })}
-      ${flow('Handle', 'Ask', { attrs: 'sop:event="ask"' })}${flow('Ask', 'Handle', { attrs: 'sop:event="reply"' })}
-      ${flow('Handle', 'Grade', { attrs: 'sop:event="regrade"' })}${flow('Handle', 'end', { attrs: 'sop:event="resolve"' })}`,
-      { id: 'support' },
-    ),
-  );
-}
 
 /** Opens a ticket and grades it at once (no level), so it waits in Handle from `now`. */
 function openInHandle(workflow: Workflow, now: number, input: { vip?: boolean; calendar?: string } = {}): Advance {
@@ -375,46 +356,5 @@ describe('resolution clock', () => {
     r = advance(officeHours, r.state, { type: 'resolve' }, at(sh('2026-01-13T10:00')), options);
     expect(r.done).toBe(true);
     expect(r.state.resolution).toBeUndefined();
-  });
-});
-
-describe('levelSla and vipCalendar in BPMN', () => {
-  test.each([
-    ['L1=PT4H,L2', /entry "L2" is not LEVEL=DURATION/],
-    ['L1=PT4H,,L3=P2D', /entry "" is not LEVEL=DURATION/],
-    ['L1=4 hours', /entry "L1=4 hours" is not LEVEL=DURATION/],
-    ['L1=PT4H,L2=1d', /"1d" for L2 is not an ISO 8601 duration/],
-    ['L1=PT4H,L1=P1D', /names level L1 twice/],
-    ['L1=PT0S', /the limit for L1 must be longer than zero/],
-  ])('levelSla="%s" is refused with the process id', async (levelSla, message) => {
-    const problems = await problemsOf(
-      bpmn(
-        `<bpmn:extensionElements><sop:process levelSla="${levelSla}"/></bpmn:extensionElements>
-      <bpmn:startEvent id="s"/><bpmn:userTask id="t"/><bpmn:endEvent id="e"/>${flow('s', 't')}${flow('t', 'e')}`,
-        { id: 'Support_Process' },
-      ),
-    );
-    expect(problems).toEqual([
-      { elementId: 'Support_Process', type: 'process', code: 'invalid_property', severity: 'error', message: expect.stringMatching(message) },
-    ]);
-  });
-
-  test('export → import keeps levelSla and vipCalendar', async () => {
-    const wf = await support('sla="PT8H" vipSla="PT2H" calendar="cn-workdays" vipCalendar="cn-service-desk" levelSla=" L1 = PT4H, L2=P1D ,L3=P2D"');
-    expect(wf.graph.properties).toEqual({
-      calendar: 'cn-workdays',
-      vipCalendar: 'cn-service-desk',
-      sla: 'PT8H',
-      vipSla: 'PT2H',
-      levelSla: { L1: 'PT4H', L2: 'P1D', L3: 'P2D' },
-    });
-    const xml = await exportBpmn(wf.graph);
-    expect(xml).toMatch(/<sop:process [^>]*vipCalendar="cn-service-desk"[^>]*levelSla="L1=PT4H,L2=P1D,L3=P2D"/);
-    const again = await importBpmnOrThrow(xml);
-    expect(again.graph.properties).toEqual(wf.graph.properties);
-    expect({ levelSlaMs: again.levelSlaMs, vipCalendar: again.vipCalendar }).toEqual({
-      levelSlaMs: { L1: 4 * HOUR, L2: 24 * HOUR, L3: 48 * HOUR },
-      vipCalendar: 'cn-service-desk',
-    });
   });
 });
