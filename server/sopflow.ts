@@ -186,6 +186,7 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
         (v) => v.workflow,
         () => undefined,
       ),
+    versionsOf: (key) => workflows.versions(key),
   });
   const reportSettings = config.reports ?? DEFAULT_REPORT_SETTINGS;
   const reports = new Reports({

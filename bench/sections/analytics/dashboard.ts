@@ -53,6 +53,7 @@ export async function measureDashboard(
       metrics: new KnexMetricsReadModel(app.db, DEFAULT_ANALYTICS_SETTINGS.weekUtcOffsetMinutes, { rollups: false }),
       rows: new KnexFactRowsReadModel(app.db),
       workflowOf: async (key) => (await app.workflows.latest(key)).workflow,
+      versionsOf: (key) => app.workflows.versions(key),
     });
     const rawDashboard = await timed(() => raw.metrics(QUARTER));
     const [dashboardMs, compareMs, rawMs] = [median(dashboard.ms), median(compare.ms), median(rawDashboard.ms)];

@@ -1,10 +1,11 @@
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { EventLogFilter, EventLogReadModel } from '../../data/analytics/event-log-read-model.js';
-import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { ValidationError } from '../../shared/errors.js';
 import { drained, watchReader } from '../../shared/streamed-output.js';
 import type { WorkflowLibrary } from '../workflows/workflow-library.js';
 import { csvWriter } from './event-log-csv.js';
+import { checkScope } from './scope.js';
 import { traceOf, type EventLogWriter } from './event-log-traces.js';
 import { xesWriter } from './event-log-xes.js';
 import { Utf8Pieces } from './utf8-pieces.js';
@@ -125,14 +126,9 @@ export class EventLog {
   }
 
   private async check(query: EventLogQuery): Promise<void> {
-    if (query.version !== undefined && query.workflow === undefined)
-      throw new ValidationError('a version needs its workflow', [{ field: 'version', message: 'needs workflow' }]);
+    await checkScope(query, (key) => this.workflows.versions(key));
     if (query.from !== undefined && query.to !== undefined && query.from >= query.to)
       throw new ValidationError('the period is empty: from must be before to', [{ field: 'to', message: 'must be after from' }]);
-    if (query.workflow === undefined) return;
-    const versions = await this.workflows.versions(query.workflow);
-    if (query.version !== undefined && !versions.some((v) => v.version === query.version))
-      throw new NotFoundError(`workflow "${query.workflow}" has no version ${query.version}`);
   }
 }
 

@@ -185,4 +185,6 @@ export interface MetricsService {
   eachTicket(q: MetricsQuery): AsyncIterable<TicketFactRow>;
   /** Per agent; the team average is `metrics({...q, groupBy: 'agent'})`'s overall kpis. */
   agents(q: MetricsQuery): Promise<Array<{ agent: string; kpis: Kpis }>>;
+  /** Refuses what every method above refuses before it reads: a version without its workflow, an unknown workflow or version. */
+  checkScope(q: Pick<MetricsQuery, 'workflow' | 'version'>): Promise<void>;
 }

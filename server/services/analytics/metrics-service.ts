@@ -8,6 +8,7 @@ import type { FactRow, FactRowsReadModel } from '../../data/analytics/fact-rows.
 import { ranksOf } from '../tickets/ticket-facts.js';
 import { compareSets } from './comparison.js';
 import { filterOf, kpisOf } from './kpis.js';
+import { checkScope, type VersionsOf } from './scope.js';
 import {
   DRILL_PAGE_DEFAULT,
   DRILL_PAGE_MAX,
@@ -30,6 +31,8 @@ export interface MetricsDependencies {
   rows: FactRowsReadModel;
   /** The latest version of a workflow, for its steps' order; undefined when unknown. */
   workflowOf: (key: string) => Promise<Workflow | undefined>;
+  /** A workflow's versions, to refuse a query about one that does not exist. */
+  versionsOf: VersionsOf;
 }
 
 const VARIANTS_TOP = 10;
@@ -51,8 +54,11 @@ export function createMetricsService(deps: MetricsDependencies): MetricsService 
     return sums.sort((a, b) => order(a) - order(b) || (a.step < b.step ? -1 : a.step > b.step ? 1 : 0)).map(stepStatsOf);
   };
 
+  const inScope = (q: Pick<MetricsQuery, 'workflow' | 'version'>, versionField?: string) => checkScope(q, deps.versionsOf, versionField);
+
   const service: MetricsService = {
     async metrics(q) {
+      await inScope(q);
       const filter = filterOf(q);
       const [overall, groups, weekly, steps, rework, variants] = await Promise.all([
         deps.metrics.kpis(filter, 'all', deps.clock.now()),
@@ -80,7 +86,8 @@ export function createMetricsService(deps: MetricsDependencies): MetricsService 
       return result;
     },
 
-    compare(a, b): Promise<Comparison> {
+    async compare(a, b): Promise<Comparison> {
+      await Promise.all([inScope(a, 'versionA'), inScope(b, 'versionB')]);
       return compareSets(deps, a, b);
     },
 
@@ -88,6 +95,7 @@ export function createMetricsService(deps: MetricsDependencies): MetricsService 
       const limit = q.limit ?? DRILL_PAGE_DEFAULT;
       if (!Number.isSafeInteger(limit) || limit < 1 || limit > DRILL_PAGE_MAX)
         throw new ValidationError(`limit must be from 1 to ${DRILL_PAGE_MAX}`, [{ field: 'limit', message: `must be from 1 to ${DRILL_PAGE_MAX}` }]);
+      await inScope(q);
       const after = q.cursor === undefined ? 0 : cursorOf(q.cursor);
       const subset = subsetOfKpi(q.kpi);
       const now = deps.clock.now();
@@ -102,6 +110,7 @@ export function createMetricsService(deps: MetricsDependencies): MetricsService 
       const filter = filterOf(q);
       return {
         async *[Symbol.asyncIterator]() {
+          await inScope(q);
           const now = deps.clock.now();
           for (let after = 0; ;) {
             const page = await deps.rows.page(filter, 'tickets', now, after, STREAM_PAGE);
@@ -114,9 +123,12 @@ export function createMetricsService(deps: MetricsDependencies): MetricsService 
     },
 
     async agents(q) {
+      await inScope(q);
       const groups = await groupsOf(q, 'agent');
       return groups.map((g) => ({ agent: g.key, kpis: g.kpis })).sort((x, y) => compareKeys(x.agent, y.agent));
     },
+
+    checkScope: (q) => inScope(q),
   };
   return service;
 

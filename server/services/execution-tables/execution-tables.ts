@@ -108,6 +108,9 @@ export class ExecutionTables {
     if (input.name.trim() === '') problems.push({ field: 'name', message: 'is required', code: 'required' });
     if (!isIsoDate(input.startDate))
       problems.push({ field: 'startDate', message: `"${input.startDate}" is not a date (YYYY-MM-DD)`, code: 'notADate', values: { value: input.startDate } });
+    const known = input.workflows?.length ? await this.workflowKeys() : new Set<string>();
+    for (const [i, key] of (input.workflows ?? []).entries())
+      if (!known.has(key)) problems.push({ field: `workflows[${i}]`, message: `no workflow "${key}"`, code: 'workflowUnknown', values: { value: key } });
     if (problems.length > 0) throw new ValidationError('the new execution table is not valid', problems);
     const rows = input.template ? this.templates.instantiate(input.template, { startDate: input.startDate, locale: input.locale ?? 'zh-CN' }) : [];
     const id = await this.repository.create(

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Clock } from '../../shared/clock.js';
+import { NotFoundError } from '../../shared/errors.js';
 import type { KpiId } from '../analytics/definitions.js';
 import type { Kpis, Metrics, MetricsQuery, MetricsService } from '../analytics/metrics-model.js';
 import type { KpiMetric, KpiTarget } from './execution-table.js';
@@ -49,6 +50,11 @@ export const MEASURES: Record<KpiMetric, { kpi: KpiId; read: (kpis: Kpis) => { v
   csat_share_4_5: { kpi: 'csatSatisfied', read: (k) => ({ value: percent(k.csat.satisfiedShare), n: k.csat.n }) },
 };
 
+/** A metric read from the engine's figures; nothing counted when there were none to ask for. */
+function readKpi(metric: KpiMetric, metrics: Metrics | undefined): { value: number | null; n: number } {
+  return metrics ? MEASURES[metric].read(metrics.kpis) : { value: null, n: 0 };
+}
+
 export interface MeasureSettings {
   windowDays: number;
   /** The zone a baseline's dates are days of. */
@@ -70,22 +76,27 @@ export class KpiMeasurer {
   async measure(targets: ReadonlyArray<{ rowId: number; kpi: KpiTarget }>, tableWorkflows: readonly string[]): Promise<Map<number, Measurement>> {
     const now = this.clock.now();
     const from = now - this.settings.windowDays * DAY;
-    const asked = new Map<string, Promise<Metrics>>();
-    const metrics = (query: MetricsQuery): Promise<Metrics> => {
+    const asked = new Map<string, Promise<Metrics | undefined>>();
+    const metrics = (query: MetricsQuery): Promise<Metrics | undefined> => {
       const key = JSON.stringify(query);
       let answer = asked.get(key);
-      if (!answer) asked.set(key, (answer = this.analytics.metrics(query)));
+      // A workflow named before validation existed may be missing: nothing of it is measured, the rest is.
+      if (!answer)
+        asked.set(
+          key,
+          (answer = this.analytics.metrics(query).catch((error: unknown) => (error instanceof NotFoundError ? undefined : Promise.reject(error)))),
+        );
       return answer;
     };
     const measured = new Map<number, Measurement>();
     for (const { rowId, kpi } of targets) {
       const workflow = kpi.workflow ?? (tableWorkflows.length === 1 ? tableWorkflows[0]! : null);
       const scope = workflow === null ? {} : { workflow };
-      const current = MEASURES[kpi.metric].read((await metrics({ ...scope, from, to: now })).kpis);
+      const current = readKpi(kpi.metric, await metrics({ ...scope, from, to: now }));
       const measurement: Measurement = { value: current.value, current: current.value, met: null, n: current.n, workflow, from, to: now };
       if (kpi.comparison === 'change_lte' || kpi.comparison === 'change_gte') {
         const period = this.baselinePeriod(kpi);
-        const baseline = period ? MEASURES[kpi.metric].read((await metrics({ ...scope, ...period })).kpis).value : null;
+        const baseline = period ? readKpi(kpi.metric, await metrics({ ...scope, ...period })).value : null;
         measurement.baseline = baseline;
         measurement.value = current.value === null || baseline === null || baseline === 0 ? null : ((current.value - baseline) / Math.abs(baseline)) * 100;
       }

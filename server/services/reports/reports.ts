@@ -159,13 +159,19 @@ export class Reports {
   }
 
   /**
-   * The per-ticket workbook of `query` (one row per ticket, every timer of it), streamed to `output` in flat
-   * memory; the same rows a report's ticket sheet holds. With `kpi`, only the tickets behind that number (a
-   * drill-down's). Answers how many tickets it wrote.
+   * The per-ticket workbook of `query` (one row per ticket, every timer of it), checked before anything is
+   * written (an unknown workflow or version is a NotFoundError) and then streamed to an output in flat memory;
+   * the same rows a report's ticket sheet holds. With `kpi`, only the tickets behind that number (a
+   * drill-down's). `write` answers how many tickets it wrote.
    */
-  exportTickets(query: MetricsQuery, locale: Locale, output: Writable, kpi?: DrillKpi): Promise<number> {
-    const rows = kpi === undefined || kpi === 'tickets' ? this.deps.analytics.eachTicket(query) : this.drilled(query, kpi);
-    return writeTicketWorkbook({ rows, timers: this.deps.timers, formatter: this.deps.formatter(locale), zone: this.settings.timeZone }, output);
+  async ticketsWorkbook(query: MetricsQuery, locale: Locale, kpi?: DrillKpi): Promise<{ write(output: Writable): Promise<number> }> {
+    await this.deps.analytics.checkScope(query);
+    return {
+      write: (output) => {
+        const rows = kpi === undefined || kpi === 'tickets' ? this.deps.analytics.eachTicket(query) : this.drilled(query, kpi);
+        return writeTicketWorkbook({ rows, timers: this.deps.timers, formatter: this.deps.formatter(locale), zone: this.settings.timeZone }, output);
+      },
+    };
   }
 
   /** The tickets behind one number, a page at a time. */

@@ -8,6 +8,7 @@ import { CompareQuerySchema, ComparisonSchema, MetricsQuerySchema, MetricsSchema
 
 const DAY = 86_400_000;
 const DEFAULT_DAYS = 30;
+const NO_WORKFLOW = 'no such workflow, or the workflow has no such version';
 
 type Filters = Pick<z.output<typeof MetricsQuerySchema>, 'workflow' | 'channel' | 'level' | 'vip' | 'agent' | 'team'>;
 
@@ -49,6 +50,7 @@ export function analyticsRoutes({ analytics, clock, config }: Sopflow): ApiRoute
       access: 'manager',
       query: MetricsQuerySchema,
       responses: { 200: { description: 'the figures; every formula is in the README (KPI table)', schema: MetricsSchema } },
+      errors: { 404: NO_WORKFLOW },
       async handle({ query }) {
         return { json: await analytics.metrics(metricsQuery(query)) };
       },
@@ -62,6 +64,7 @@ export function analyticsRoutes({ analytics, clock, config }: Sopflow): ApiRoute
       access: 'manager',
       query: CompareQuerySchema,
       responses: { 200: { description: '"better" only when the interval excludes 0 on the good side', schema: ComparisonSchema } },
+      errors: { 404: NO_WORKFLOW },
       async handle({ query }) {
         const side = (version: number | undefined, from: string | undefined, to: string | undefined, names: [string, string]): MetricsQuery => ({
           ...filters(query),
@@ -82,6 +85,7 @@ export function analyticsRoutes({ analytics, clock, config }: Sopflow): ApiRoute
       access: 'manager',
       query: MetricTicketsQuerySchema,
       responses: { 200: { description: 'a page of tickets', schema: MetricTicketsSchema } },
+      errors: { 404: NO_WORKFLOW },
       async handle({ query }) {
         const { kpi, cursor, limit } = query;
         return {

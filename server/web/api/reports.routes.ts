@@ -130,17 +130,12 @@ export function reportRoutes({ reports, clock, config }: Sopflow): ApiRoute[] {
       access: 'manager',
       query: TicketExportQuery,
       responses: { 200: { description: 'the workbook', file: XLSX_TYPE } },
+      errors: { 404: 'no such workflow, or the workflow has no such version' },
       async handle({ query, user }) {
         const locale: Locale = query.lang ?? (isLocale(user.locale) ? user.locale : 'zh-CN');
         const name = `${query.workflow ?? 'tickets'} ${new Date(clock.now()).toISOString().slice(0, 10)}.xlsx`;
-        const metricsQuery = ticketsQuery(query);
-        return {
-          file: {
-            contentType: XLSX_TYPE,
-            filename: name,
-            write: async (output) => void (await reports.exportTickets(metricsQuery, locale, output, query.kpi)),
-          },
-        };
+        const workbook = await reports.ticketsWorkbook(ticketsQuery(query), locale, query.kpi);
+        return { file: { contentType: XLSX_TYPE, filename: name, write: async (output) => void (await workbook.write(output)) } };
       },
     }),
   ];

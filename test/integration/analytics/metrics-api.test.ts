@@ -67,6 +67,30 @@ eachDatabase('GET /api/metrics', (database) => {
     expect(compare.body.error.details).toEqual([{ field: 'fromA', message: 'must be before toA' }]);
   });
 
+  test('a workflow or version that does not exist is 404 not_found, never figures of no tickets; a version needs its workflow', async () => {
+    const code = async (path: string) => {
+      const answer = await server.call('GET', path, manager());
+      return [answer.status, answer.body?.error?.code];
+    };
+    for (const path of [
+      '/api/metrics?workflow=kpi-sop-typo',
+      '/api/metrics?workflow=kpi-sop&version=9',
+      '/api/metrics/compare?workflow=kpi-sop&versionA=1&versionB=7',
+      '/api/metrics/tickets?workflow=kpi-sop-typo',
+      '/api/metrics/tickets.xlsx?workflow=kpi-sop&version=2',
+    ])
+      expect([path, ...(await code(path))]).toEqual([path, 404, 'not_found']);
+    const pooled = await server.call('GET', '/api/metrics?version=1', manager());
+    expect([pooled.status, pooled.body.error.code, pooled.body.error.details]).toEqual([
+      400,
+      'validation_failed',
+      [{ field: 'version', message: 'needs workflow' }],
+    ]);
+    const compare = await server.call('GET', '/api/metrics/compare?versionB=1', manager());
+    expect([compare.status, compare.body.error.details[0].field]).toEqual([400, 'versionB']);
+    expect(await code('/api/metrics?workflow=kpi-sop&version=1')).toEqual([200, undefined]);
+  });
+
   test('every figure drills down to its tickets, page by page; before/after compares two periods', async () => {
     const metrics = await server.call('GET', '/api/metrics?workflow=kpi-sop', manager());
     const drill = async (kpi: string) => (await server.call('GET', `/api/metrics/tickets?workflow=kpi-sop&kpi=${kpi}`, manager())).body.total as number;

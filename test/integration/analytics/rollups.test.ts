@@ -117,6 +117,7 @@ eachDatabase('daily rollups', (database) => {
       metrics: new KnexMetricsReadModel(app.db, 480, { rollups: false }),
       rows: new KnexFactRowsReadModel(app.db),
       workflowOf: async () => (await app.workflows.latest('kpi-sop')).workflow,
+      versionsOf: (key) => app.workflows.versions(key),
     });
     const queries: MetricsQuery[] = [
       PERIOD,

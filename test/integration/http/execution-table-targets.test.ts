@@ -43,6 +43,14 @@ eachDatabase('execution-table KPI targets: measured by the metric engine, flagge
     return { status: response.status, body: (await response.json()) as any };
   }
 
+  test('a project optimizes workflows SOPflow has: an unknown key is refused naming its place, and nothing is created', async () => {
+    const before = (await asManager('GET', '/api/execution-tables')).body.items.length;
+    const refused = await asManager('POST', '/api/execution-tables', { name: 'Typo', startDate: '2026-11-02', workflows: ['customer-inquiry', 'nope'] });
+    expect([refused.status, refused.body.error.code]).toEqual([400, 'validation_failed']);
+    expect(refused.body.error.details).toEqual([expect.objectContaining({ field: 'workflows[1]', code: 'workflowUnknown' })]);
+    expect((await asManager('GET', '/api/execution-tables')).body.items).toHaveLength(before);
+  });
+
   test('a target’s measured value is the metric engine’s figure over its window; met is the comparison', async () => {
     const { table } = await projectWith({ metric: 'first_response_time', comparison: 'lte', target: 15 });
     const read = (await asManager('GET', `/api/execution-tables/${table.id}`)).body;
