@@ -1,6 +1,6 @@
 import type { FieldProblem } from '../shared/errors.js';
 import { unreachable } from './exhaustive.js';
-import type { FieldDefinition } from './workflow.js';
+import type { FieldDefinition, Workflow } from './workflow.js';
 
 export interface FieldCheck {
   values: Record<string, unknown>;
@@ -13,11 +13,26 @@ function isBlank(value: unknown): boolean {
 
 /**
  * Checks what an agent entered against the fields a step asks for, turning form text into typed values
- * ("3" → 3, "true" → true). Required fields may already hold a value from an earlier step.
+ * ("3" → 3, "true" → true). Required fields may already hold a value from an earlier step. A value of a field
+ * the step does not ask for but another step declares (`declared`, from `declaredFields`) must still be of
+ * that field's type and bounds: a satisfaction of 99 sent early would otherwise pass the step that asks for it.
  */
-export function checkFields(definitions: FieldDefinition[], provided: Record<string, unknown>, existing: Record<string, unknown>): FieldCheck {
+export function checkFields(
+  definitions: readonly FieldDefinition[],
+  provided: Record<string, unknown>,
+  existing: Record<string, unknown>,
+  declared: ReadonlyMap<string, FieldDefinition> = new Map(),
+): FieldCheck {
   const values: Record<string, unknown> = { ...provided };
   const problems: FieldProblem[] = [];
+  const asked = new Set(definitions.map((definition) => definition.name));
+  for (const [name, raw] of Object.entries(provided)) {
+    const definition = asked.has(name) || isBlank(raw) ? undefined : declared.get(name);
+    if (!definition) continue;
+    const coerced = coerce(definition, raw);
+    if (coerced.ok) values[name] = coerced.value;
+    else problems.push({ field: name, message: coerced.problem });
+  }
   for (const definition of definitions) {
     const raw = provided[definition.name];
     if (isBlank(raw)) {
@@ -66,4 +81,37 @@ function coerce(definition: FieldDefinition, raw: unknown): Coerced {
     default:
       return unreachable(definition.type, 'field type');
   }
+}
+
+const declaredByWorkflow = new WeakMap<Workflow, ReadonlyMap<string, FieldDefinition>>();
+
+/**
+ * Every field some step or caught message of the workflow declares, by name, none of them required. A name
+ * declared twice allows what either allows: the options of both enums, the wider bounds; declared with two
+ * types, it is only text-or-anything (nothing certain to check).
+ */
+export function declaredFields(workflow: Workflow): ReadonlyMap<string, FieldDefinition> {
+  let declared = declaredByWorkflow.get(workflow);
+  if (!declared) {
+    const byName = new Map<string, FieldDefinition | null>();
+    const all = [...Object.values(workflow.steps).flatMap((step) => step.fields), ...Object.values(workflow.triggers ?? {}).flatMap((trigger) => trigger.fields)];
+    for (const field of all) {
+      const earlier = byName.get(field.name);
+      byName.set(field.name, earlier === undefined ? { ...field, required: false } : earlier && widened(earlier, field));
+    }
+    declared = new Map([...byName].flatMap(([name, field]) => (field ? [[name, field] as const] : [])));
+    declaredByWorkflow.set(workflow, declared);
+  }
+  return declared;
+}
+
+function widened(earlier: FieldDefinition, field: FieldDefinition): FieldDefinition | null {
+  if (earlier.type !== field.type) return null;
+  if (earlier.type === 'enum') return { ...earlier, options: [...new Set([...(earlier.options ?? []), ...(field.options ?? [])])] };
+  const wider: FieldDefinition = { ...earlier };
+  if (earlier.min === undefined || field.min === undefined) delete wider.min;
+  else wider.min = Math.min(earlier.min, field.min);
+  if (earlier.max === undefined || field.max === undefined) delete wider.max;
+  else wider.max = Math.max(earlier.max, field.max);
+  return wider;
 }

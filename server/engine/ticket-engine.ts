@@ -3,7 +3,7 @@ import type { AnyStateMachine } from 'xstate';
 import { ConditionFailedError, EventNotAllowedError, ValidationError } from '../shared/errors.js';
 import { timerEvent } from './compile/build-machine.js';
 import { withConditionBudget } from './expressions.js';
-import { checkFields } from './fields.js';
+import { checkFields, declaredFields } from './fields.js';
 import { actingInstance } from './loop-instances.js';
 import type { SopContext, SopEvent } from './machine.js';
 import { TIMER_ACTOR, type Advance, type EngineOptions, type Moment, type TicketChange, type TicketState } from './ticket-state.js';
@@ -34,8 +34,10 @@ export function startTicket(
   if (input.calendar !== undefined) blank.calendar = input.calendar;
   if (workflow.linked) blank.calls = Object.fromEntries(Object.entries(workflow.linked).map(([path, { key, version }]) => [path, { key, version }]));
   // The clock starts paused without a limit; the run starts it once it knows the first steps and fields.
+  const checked = checkFields([], input.fields ?? {}, {}, declaredFields(workflow));
+  if (checked.problems.length) throw new ValidationError('the fields of the new ticket are not valid', checked.problems);
   const run = new Run(workflow, blank, moment, options, 'start');
-  const [snapshot, actions] = transitionOf(workflow, options, runtime, undefined, { fields: { ...input.fields, vip } });
+  const [snapshot, actions] = transitionOf(workflow, options, runtime, undefined, { fields: { ...checked.values, vip } });
   return run.apply(snapshot, actions);
 }
 
@@ -56,7 +58,7 @@ export function advance(workflow: Workflow, state: TicketState, event: SopEvent,
     .filter((s) => s.actions.some((a) => a.event === event.type));
   // A message or signal carries the fields of the events that catch it, not those of the step it arrives at.
   const trigger = workflow.triggers?.[event.type];
-  const checked = checkFields(trigger ? trigger.fields : handling.flatMap((s) => s.fields), event.fields ?? {}, snapshot.context.fields);
+  const checked = checkFields(trigger ? trigger.fields : handling.flatMap((s) => s.fields), event.fields ?? {}, snapshot.context.fields, declaredFields(workflow));
   const what = trigger ? `${trigger.kind} "${trigger.name}"` : `"${handling.map((s) => s.name).join(', ')}"`;
   if (checked.problems.length) throw new ValidationError(`the fields of ${what} are not valid`, checked.problems);
   const instance = actingInstance(workflow, state, handling, event.instance);

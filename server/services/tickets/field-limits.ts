@@ -1,5 +1,6 @@
 import { INPUT_LIMIT_SETTINGS, type InputLimits } from '../../shared/config.js';
 import { TooLargeError, ValidationError, type FieldProblem } from '../../shared/errors.js';
+import { declaredFields } from '../../engine/fields.js';
 import type { FieldDefinition, Workflow } from '../../engine/workflow.js';
 
 /**
@@ -10,8 +11,6 @@ import type { FieldDefinition, Workflow } from '../../engine/workflow.js';
  * fields and a size of them all, serialized.
  */
 export class FieldLimits {
-  private readonly declared = new WeakMap<Workflow, Map<string, FieldDefinition>>();
-
   constructor(private readonly limits: InputLimits) {}
 
   /** The subject and the customer's name and id, within their lengths. */
@@ -32,7 +31,7 @@ export class FieldLimits {
     const names = Object.keys(fields);
     if (names.length > fieldsPerTicket)
       throw new TooLargeError(`a ticket holds at most ${fieldsPerTicket} fields`, INPUT_LIMIT_SETTINGS.fieldsPerTicket, fieldsPerTicket);
-    const declared = this.declaredOf(workflow);
+    const declared = declaredFields(workflow);
     const problems: FieldProblem[] = [];
     for (const name of names) {
       if (name.length > fieldNameChars) {
@@ -100,24 +99,6 @@ export class FieldLimits {
       ? `must be between -${fieldNumberMagnitude} and ${fieldNumberMagnitude} (${INPUT_LIMIT_SETTINGS.fieldNumberMagnitude})`
       : undefined;
   }
-
-  /** Every field some step of the workflow declares, by name; a name declared twice allows what either allows. */
-  private declaredOf(workflow: Workflow): Map<string, FieldDefinition> {
-    let declared = this.declared.get(workflow);
-    if (!declared) {
-      declared = new Map();
-      for (const step of Object.values(workflow.steps)) for (const field of step.fields) declared.set(field.name, merged(declared.get(field.name), field));
-      this.declared.set(workflow, declared);
-    }
-    return declared;
-  }
-}
-
-function merged(earlier: FieldDefinition | undefined, field: FieldDefinition): FieldDefinition {
-  if (!earlier) return field;
-  if (earlier.type === 'enum' && field.type === 'enum') return { ...earlier, options: [...new Set([...(earlier.options ?? []), ...(field.options ?? [])])] };
-  // Declared with two types: only the most lenient bound (text) is certain.
-  return earlier.type === field.type ? earlier : { name: field.name, type: 'text', required: false };
 }
 
 function tooLong(field: string, most: number, setting: string): FieldProblem {

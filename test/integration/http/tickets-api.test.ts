@@ -127,6 +127,23 @@ eachDatabase('HTTP API: tickets', (database) => {
     expect(badLevel.status).toBe(400);
     expect(badLevel.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'level', message: expect.any(String) }] });
 
+    // A field another step declares keeps its type and bounds wherever it is sent: with the new ticket or an earlier step.
+    const early = await server.call('POST', '/api/tickets', { json: { ...INQUIRY, fields: { satisfaction: 99, resolved: 'maybe' } } });
+    expect([early.status, early.body.error.code, early.body.error.details.map((d: { field: string }) => d.field).sort()]).toEqual([
+      400,
+      'validation_failed',
+      ['resolved', 'satisfaction'],
+    ]);
+    const other = (await server.call('POST', '/api/tickets', { json: INQUIRY })).body.id;
+    const early2 = await advance(other, { type: 'answer', fields: { satisfaction: 'abc' } });
+    expect([early2.status, early2.body.error.details]).toEqual([400, [{ field: 'satisfaction', message: expect.any(String) }]]);
+    expect((await server.call('GET', `/api/tickets/${other}`)).body).toMatchObject({
+      revision: 1,
+      fields: expect.not.objectContaining({ satisfaction: 'abc' }),
+    });
+    const typed = await advance(other, { type: 'answer', fields: { satisfaction: '4' } });
+    expect([typed.status, typed.body.fields.satisfaction]).toEqual([200, 4]);
+
     const badId = await server.call('GET', '/api/tickets/abc');
     expect(badId.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'id' }] });
     // One spelling per id: 0x10 is not ticket 16, nor 1e1 ticket 10, nor 010 ticket 10.
