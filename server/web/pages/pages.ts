@@ -65,6 +65,12 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
   // The multipart forms (a workbook, a BPMN file) are read here, managers only, so their CSRF field is checked below.
   router.post(importUploadPath, requireRole('manager'), workbookUpload(app.executionTables.workbookLimits.uploadBytes));
   router.post(workflowUploadPath, requireRole('manager'), bpmnUpload(app.workflows.limits.maxBytes));
+  // A post whose body no parser above reads (JSON, plain text, none) is an empty form: its fields are missing
+  // and refused as such, never read off `undefined`.
+  router.use((req, _res, next) => {
+    req.body ??= {};
+    next();
+  });
   router.use(csrfProtection);
   for (const routes of [
     signInRoutes,

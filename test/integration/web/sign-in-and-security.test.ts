@@ -188,6 +188,21 @@ eachDatabase('pages: sign-in, sessions, CSRF, roles, headers', (database) => {
     for (const asset of assets) expect([asset, (await fetch(server.url + asset)).status]).toEqual([asset, 200]);
   });
 
+  test('a page form posted as JSON, plain text or with no body is a form with its fields missing: refused or ignored, never a server error', async () => {
+    const agent = client();
+    await agent.signIn(PEOPLE.agent.email, PEOPLE.agent.password);
+    await agent.get('/tickets/new');
+    for (const [body, type] of [
+      [JSON.stringify({ channel: 'chat', subject: 'x' }), 'application/json'],
+      ['channel=chat', 'text/plain'],
+      [undefined, undefined],
+    ]) {
+      expect([type, (await agent.postRaw('/tickets', body, type)).status]).toEqual([type, 400]);
+      expect([type, (await agent.postRaw('/language', body, type)).status]).toEqual([type, 303]);
+    }
+    expect(await server.app.tickets.list({})).toMatchObject({ items: [] });
+  });
+
   test('the API takes the session’s user as well as bearer tokens; with a session, changes need the page’s CSRF token in X-CSRF-Token', async () => {
     const agent = client();
     await agent.signIn(PEOPLE.agent.email, PEOPLE.agent.password);
