@@ -29,6 +29,8 @@ export function pageErrors(kit: PageKit): ErrorRequestHandler {
       heading: f.t(`errors.${reason}.title`),
       help: f.t(`errors.${reason}.help`, { role: typeof values.role === 'string' ? f.t(`roles.${values.role}`) : '', minutes: values.retryAfterMinutes ?? 15 }),
       requestId: status >= 500 ? String(req.id) : undefined,
+      // What was refused, field by field, as the API lists it: a form's own page shows it beside the field.
+      problems: Array.isArray(details) ? details.flatMap(problemOf) : [],
     };
     try {
       await kit.send(req, res, 'error', `errors.${reason}.title`, model, status);
@@ -38,4 +40,10 @@ export function pageErrors(kit: PageKit): ErrorRequestHandler {
       if (!res.headersSent) res.status(status).type('text').send(`${status} ${code}`);
     }
   };
+}
+
+function problemOf(detail: unknown): Array<{ field: string; message: string }> {
+  if (!detail || typeof detail !== 'object') return [];
+  const { field, message } = detail as Record<string, unknown>;
+  return typeof field === 'string' && typeof message === 'string' ? [{ field, message }] : [];
 }

@@ -169,7 +169,19 @@ eachDatabase('pages: /routing', (database) => {
       level: 'L2',
       capacity: { phone: 1, chat: 4, email: 10, app: 0, social: 2 },
     });
-    expect((await admin.post(`/routing/agents/${agentId}`, { ...form, 'capacity.chat': '1001' })).status).toBe(400);
+    // A value the form cannot hold is refused naming its field, and nothing of the form is stored.
+    const problem = (html: string) => /data-testid="routing-problem">([^<]*)</.exec(html)?.[1] ?? '';
+    for (const [field, value] of [
+      ['capacity.chat', '1001'],
+      ['level', 'L7'],
+    ]) {
+      const refused = await admin.post(`/routing/agents/${agentId}`, { ...form, skills: 'changed', [field]: value });
+      expect([field, refused.status, problem(refused.html).includes(field)]).toEqual([field, 400, true]);
+    }
+    expect((await server.app.routing.assignments.profiles()).find((p) => p.id === agentId)).toMatchObject({ skills: ['billing', 'channel:chat'], level: 'L2' });
+    const pushed = await admin.post('/routing/lanes', { lane: '客服专员 Agent', policy: 'PUSH' });
+    expect([pushed.status, problem(pushed.html).includes('policy')]).toEqual([400, true]);
+    expect((await admin.post('/presence', { status: 'busy' })).status).toBe(400);
     const refused = await admin.post('/routing/webhooks', { url: 'ftp://example.com/x', format: 'slack', events: 'sla-breach' });
     expect(refused.status).toBe(400);
     expect(await admin.post('/routing/webhooks', { url: 'http://127.0.0.1:9/hook', format: 'slack', events: 'sla-breach' })).toMatchObject({ status: 303 });

@@ -159,7 +159,10 @@ eachDatabase(
       expect(backwards.status).toBe(400);
       expect(testId(backwards.html, 'error-to')).toBeDefined();
       expect((await manager.get('/analytics/no-such-workflow')).status).toBe(404);
-      expect((await manager.get('/analytics/customer-inquiry/tickets?kpi=nonsense')).status).toBe(400);
+      const nonsense = await manager.get('/analytics/customer-inquiry/tickets?kpi=nonsense');
+      expect(nonsense.status).toBe(400);
+      // the error page names what was refused
+      expect(/data-testid="problems">[\s\S]*<code>kpi<\/code>/.test(nonsense.html)).toBe(true);
     });
 
     test('the workflow list shows each workflow’s headline figures, linked; the compare page shows the change with its interval and verdict', async () => {

@@ -2,6 +2,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { ownersOf } from '../../../engine/workflow.js';
 import { AppError, NotFoundError, ValidationError } from '../../../shared/errors.js';
 import { PRIORITIES } from '../../../services/routing/classify.js';
+import { levelOf, policyOf, presenceOf } from '../../../services/routing/routing-values.js';
 import type { RuleTrial } from '../../../services/routing/routing-rules.js';
 import { WEBHOOK_EVENTS, WEBHOOK_FORMATS } from '../../../services/routing/webhook-messages.js';
 import { CHANNELS } from '../../../services/tickets/channels.js';
@@ -169,32 +170,39 @@ export function routingRoutes(kit: PageKit): Router {
     }
   });
 
-  router.post('/routing/lanes', async (req, res) => {
-    const body = req.body as Record<string, unknown>;
-    await routing.assignments.setLane(req.user!, text(body, 'lane'), body.policy === 'push' ? 'push' : 'pull', text(body, 'lead') || null);
+  /** Runs a change from the page's forms: saved, back to the page; refused, the page again saying which field and why. */
+  const change = async (req: Request, res: Response, work: () => Promise<unknown>) => {
+    try {
+      await work();
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
+      const named =
+        error instanceof ValidationError && error.problems.length ? error.problems.map((p) => `${p.field}: ${p.message}`).join('; ') : error.message;
+      return show(req, res, { problem: named, status: 400 });
+    }
     flash(req, { kind: 'success', key: 'routing.saved' });
     res.redirect(303, '/routing');
+  };
+
+  router.post('/routing/lanes', async (req, res) => {
+    const body = req.body as Record<string, unknown>;
+    await change(req, res, () => routing.assignments.setLane(req.user!, text(body, 'lane'), policyOf(text(body, 'policy')), text(body, 'lead') || null));
   });
 
   router.post('/routing/agents/:id', requireRole('admin'), async (req, res) => {
     const body = req.body as Record<string, unknown>;
-    const level = text(body, 'level');
     // One box per channel (`capacity.chat`); a single `capacity` is every channel's, as over the API.
     const perChannel = Object.fromEntries(CHANNELS.filter((c) => text(body, `capacity.${c}`) !== '').map((c) => [c, Number(text(body, `capacity.${c}`))]));
     const capacity = text(body, 'capacity') !== '' ? Number(text(body, 'capacity')) : perChannel;
-    await routing.assignments.setProfile(req.user!, idParam(req.params.id), {
-      skills: list(text(body, 'skills')),
-      level: level === 'L1' || level === 'L2' || level === 'L3' ? level : null,
-      capacity,
-    });
-    flash(req, { kind: 'success', key: 'routing.saved' });
-    res.redirect(303, '/routing');
+    await change(req, res, () =>
+      routing.assignments.setProfile(req.user!, idParam(req.params.id), { skills: list(text(body, 'skills')), level: levelOf(text(body, 'level')), capacity }),
+    );
   });
 
   // Presence is set by each agent on their queue; going offline gives their unstarted tickets back to routing.
   router.post('/presence', requireRole('agent'), async (req, res) => {
-    const status = text(req.body as Record<string, unknown>, 'status');
-    if (status === 'online' || status === 'away' || status === 'offline') await routing.setPresence(req.user!, req.user!.id, status);
+    const status = presenceOf(text(req.body as Record<string, unknown>, 'status'));
+    await routing.setPresence(req.user!, req.user!.id, status);
     flash(req, { kind: 'success', key: 'routing.saved' });
     res.redirect(303, '/queue');
   });

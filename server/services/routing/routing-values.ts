@@ -1,0 +1,23 @@
+import type { LanePolicy, Level, Presence } from '../../data/routing/routing-records.js';
+import { ValidationError } from '../../shared/errors.js';
+import { PRESENCES } from './assignment-policy.js';
+import { LEVELS } from './classify.js';
+
+// Routing settings as a form or a script sends them, as text: one of the known values or refused naming the
+// field, never read as something else (a level of L7 is not "no level", a policy of PUSH not "pull").
+
+const POLICIES: readonly LanePolicy[] = ['push', 'pull'];
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], field: string): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ValidationError(`${field} must be one of ${allowed.join(', ')}`, [{ field, message: `must be one of ${allowed.join(', ')}` }]);
+}
+
+/** An agent's level; empty: none. */
+export const levelOf = (value: string, field = 'level'): Level | null => (value === '' ? null : oneOf(value, LEVELS, field));
+
+/** A lane's assignment policy. */
+export const policyOf = (value: string, field = 'policy'): LanePolicy => oneOf(value, POLICIES, field);
+
+/** A person's presence. */
+export const presenceOf = (value: string, field = 'status'): Presence => oneOf(value, PRESENCES, field);
