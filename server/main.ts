@@ -37,7 +37,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     // Printed, not logged: a password has no place in log storage, and this is the only time it can be read.
     if (admin?.password)
       process.stderr.write(`\nFirst admin: ${admin.email}, password ${admin.password} (shown this once; set ADMIN_PASSWORD to choose it)\n\n`);
-    else if (admin) logger.info({ email: admin.email }, 'first admin created from ADMIN_EMAIL');
+    else if (admin) logger.info({ email: admin.email }, 'first admin created from ADMIN_EMAIL and ADMIN_PASSWORD');
     // Several processes starting together: a version published by another meanwhile is a conflict, and fine.
     const builtIn = await loadBuiltInWorkflows(app.workflows).catch((error: unknown) => {
       if (error instanceof ConflictError) return undefined;

@@ -32,7 +32,8 @@ export interface Config {
   port: number;
   database: DatabaseConfig;
   sessionSecret: string;
-  admin?: { email: string; password?: string };
+  /** The first admin, from ADMIN_EMAIL and ADMIN_PASSWORD: either may be given alone. */
+  admin?: { email?: string; password?: string };
   logLevel: string;
   /** How often the timer scheduler looks for due timers. */
   schedulerIntervalMs: number;
@@ -214,7 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     // Without a secret, sessions last as long as the process: fine for a trial, said in the README.
     sessionSecret: env.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     logLevel: env.LOG_LEVEL ?? 'info',
-    schedulerIntervalMs: Number(env.SCHEDULER_INTERVAL_MS ?? 1000),
+    schedulerIntervalMs: wholeNumberSetting(env, 'SCHEDULER_INTERVAL_MS', { most: 3_600_000 }) ?? 1000,
     conditionMaxIterations: wholeNumberSetting(env, 'CONDITION_MAX_ITERATIONS') ?? DEFAULT_CONDITION_MAX_ITERATIONS,
     conditionTimeoutMs: wholeNumberSetting(env, 'CONDITION_TIMEOUT_MS') ?? DEFAULT_CONDITION_TIMEOUT_MS,
     workflowLimits: workflowLimitsFrom(env),
@@ -240,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (Object.keys(limits).length) config.limits = limits;
   const routing = routingConfigFrom(env);
   if (Object.keys(routing).length) config.routing = routing;
-  if (env.ADMIN_EMAIL) config.admin = { email: env.ADMIN_EMAIL, ...(env.ADMIN_PASSWORD ? { password: env.ADMIN_PASSWORD } : {}) };
+  if (env.ADMIN_EMAIL || env.ADMIN_PASSWORD)
+    config.admin = { ...(env.ADMIN_EMAIL ? { email: env.ADMIN_EMAIL } : {}), ...(env.ADMIN_PASSWORD ? { password: env.ADMIN_PASSWORD } : {}) };
   return config;
 }

@@ -174,7 +174,7 @@ eachDatabase('pages: /routing', (database) => {
     for (const [field, value] of [
       ['capacity.chat', '1001'],
       ['level', 'L7'],
-    ]) {
+    ] as const) {
       const refused = await admin.post(`/routing/agents/${agentId}`, { ...form, skills: 'changed', [field]: value });
       expect([field, refused.status, problem(refused.html).includes(field)]).toEqual([field, 400, true]);
     }
