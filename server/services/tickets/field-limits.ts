@@ -13,10 +13,12 @@ import type { FieldDefinition, Workflow } from '../../engine/workflow.js';
 export class FieldLimits {
   constructor(private readonly limits: InputLimits) {}
 
-  /** The subject and the customer's name and id, within their lengths. */
+  /** The subject and the customer's name, not blank; they and the customer's id within their lengths. */
   checkTicketText(input: { subject: string; customer: { name: string; externalId?: string } }): void {
     const { subjectChars, customerNameChars } = this.limits;
     const problems: FieldProblem[] = [];
+    if (input.subject.trim() === '') problems.push({ field: 'subject', message: 'is required' });
+    if (input.customer.name.trim() === '') problems.push({ field: 'customer.name', message: 'is required' });
     if (input.subject.length > subjectChars) problems.push(tooLong('subject', subjectChars, INPUT_LIMIT_SETTINGS.subjectChars));
     if (input.customer.name.length > customerNameChars) problems.push(tooLong('customer.name', customerNameChars, INPUT_LIMIT_SETTINGS.customerNameChars));
     if (input.customer.externalId !== undefined && input.customer.externalId.length > customerNameChars)
@@ -106,5 +108,5 @@ function tooLong(field: string, most: number, setting: string): FieldProblem {
 }
 
 function refuse(problems: FieldProblem[]): void {
-  if (problems.length) throw new ValidationError(`the input is over its limits: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems);
+  if (problems.length) throw new ValidationError(`the input is not valid: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems);
 }

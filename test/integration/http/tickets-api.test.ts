@@ -127,6 +127,10 @@ eachDatabase('HTTP API: tickets', (database) => {
     expect(badLevel.status).toBe(400);
     expect(badLevel.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'level', message: expect.any(String) }] });
 
+    // Blank is refused by the service, as the intake page refuses it.
+    const blank = await server.call('POST', '/api/tickets', { json: { ...INQUIRY, subject: '   ', customer: { name: '\t ' } } });
+    expect([blank.status, blank.body.error.details.map((d: { field: string }) => d.field).sort()]).toEqual([400, ['customer.name', 'subject']]);
+
     // A field another step declares keeps its type and bounds wherever it is sent: with the new ticket or an earlier step.
     const early = await server.call('POST', '/api/tickets', { json: { ...INQUIRY, fields: { satisfaction: 99, resolved: 'maybe' } } });
     expect([early.status, early.body.error.code, early.body.error.details.map((d: { field: string }) => d.field).sort()]).toEqual([
