@@ -9,7 +9,8 @@ import { drained, watchReader } from '../../shared/streamed-output.js';
  * filter and chart them. Rows may come from a stream (a drill-down's every ticket): the workbook is written
  * as they come, in flat memory.
  */
-export type CellKind = 'text' | 'integer' | 'number' | 'share' | 'duration' | 'instant';
+/** `hours`: a duration that may be negative (a change), as signed decimal hours: Excel shows no negative time. */
+export type CellKind = 'text' | 'integer' | 'number' | 'share' | 'duration' | 'hours' | 'instant';
 
 export interface TableColumn {
   label: string;
@@ -19,12 +20,18 @@ export interface TableColumn {
 /** A value as the kind of its column reads it: a share in [0, 1], a duration or an instant in epoch ms. */
 export type CellValue = string | number | null;
 
+/** A value of another kind than its column's: a table of figures mixes counts, durations and shares in one column. */
+export interface KindedValue {
+  kind: CellKind;
+  value: CellValue;
+}
+
 export interface TableSheet {
   /** The sheet's name and the title row above the header ("Bottlenecks · customer-inquiry · 2026-10-01 – 2026-11-01"). */
   sheetName: string;
   title: string;
   columns: TableColumn[];
-  rows: Iterable<CellValue[]> | AsyncIterable<CellValue[]>;
+  rows: Iterable<Array<CellValue | KindedValue>> | AsyncIterable<Array<CellValue | KindedValue>>;
 }
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -48,9 +55,10 @@ const STYLES: Record<CellKind | 'title' | 'header', Partial<ExcelJS.Style>> = {
   share: { numFmt: '0.0%' },
   // Days as Excel counts time, shown as hours past 24: [h]:mm.
   duration: { numFmt: '[h]:mm' },
+  hours: { numFmt: '0.00 "h"' },
   instant: { numFmt: 'yyyy-mm-dd hh:mm' },
 };
-const WIDTHS: Record<CellKind, number> = { text: 28, integer: 10, number: 12, share: 10, duration: 12, instant: 17 };
+const WIDTHS: Record<CellKind, number> = { text: 28, integer: 10, number: 12, share: 10, duration: 12, hours: 10, instant: 17 };
 
 /**
  * Writes `table` as an .xlsx workbook to `output` (one sheet: a title row, a frozen header with filters, the
@@ -86,11 +94,12 @@ export async function writeTableWorkbook(table: TableSheet, output: Writable): P
       last += 1;
       const row = sheet.getRow(last);
       table.columns.forEach((column, index) => {
-        const value = values[index];
+        const given = values[index];
+        const { kind, value } = given !== null && typeof given === 'object' ? given : { kind: column.kind, value: given };
         if (value === null || value === undefined) return;
         const cell = row.getCell(index + 1);
-        cell.value = excelValue(column.kind, value);
-        cell.style = STYLES[column.kind];
+        cell.value = excelValue(kind, value);
+        cell.style = STYLES[kind];
       });
       row.commit();
       if ((last - HEADER_ROW) % ROWS_PER_TURN === 0) await drained(output, reader.signal);
@@ -114,6 +123,8 @@ function excelValue(kind: CellKind, value: string | number): ExcelJS.CellValue {
   switch (kind) {
     case 'duration':
       return value / MS_PER_DAY;
+    case 'hours':
+      return value / 3_600_000;
     case 'instant':
       // Excel has no time zones: the wall-clock time of this server, as the pages show it.
       return new Date(value - new Date(value).getTimezoneOffset() * 60_000);

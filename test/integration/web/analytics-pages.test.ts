@@ -127,6 +127,13 @@ eachDatabase(
         else if (id === 'weekly') expect(rows.length - 2).toBeGreaterThanOrEqual(3);
         else expect({ id, rows: rows.length - 2 }).toEqual({ id, rows: tableRows(page.html, id).length });
       }
+      // the figures' workbook stores each figure as its kind: a count, a duration (days, as Excel counts time), a share
+      const figures = XLSX.read((await manager.download(exports.find((l) => l.href.includes('/figures.xlsx'))!.href)).data, { cellNF: true });
+      const figureSheet = figures.Sheets[figures.SheetNames[0]!]!;
+      // rows 3, 4 and 8: tickets, first response, FCR
+      expect(['B3', 'B4', 'B8'].map((ref) => figureSheet[ref]?.z)).toEqual(['#,##0', '[h]:mm', '0.0%']);
+      expect(figureSheet.B4.v).toBeLessThan(1);
+      expect(figureSheet.B8.v).toBeLessThanOrEqual(1);
       // the steps' workbook holds the page's numbers as numbers: visits per step
       const stepsBook = sheetRows((await manager.download(exports.find((l) => l.href.includes('/steps.xlsx'))!.href)).data);
       expect(stepsBook.slice(2).map((row) => row[1])).toEqual(tableRows(page.html, 'steps').map((row) => number(row[1]!)));

@@ -46,12 +46,13 @@ export function comparisonTable(
         const explained = explain(row.kpi as KpiId);
         const kind = UNIT_KIND[explained.unit];
         // A change of a duration is a duration; of a rate, percentage points (stored as the fraction).
+        const changeKind = kind === 'duration' ? 'hours' : kind;
         const change = (value: number | null): PageCell =>
-          value === null ? cell(kind, null, f) : { kind, value, text: formatChange(explained.unit, value, f) };
+          value === null ? cell(changeKind, null, f) : { kind: changeKind, value, text: formatChange(explained.unit, value, f) };
         if (!methods.includes(row.method)) methods.push(row.method);
         const footnote = String(methods.indexOf(row.method) + 1);
         // A duration is compared by its mean and by its median: the row says which.
-        const name = row.statistic === 'rate' ? explained.name : f.t(`analytics.compare.statistics.${row.statistic}`, { name: explained.name });
+        const name = explained.unit !== 'ms' ? explained.name : f.t(`analytics.compare.statistics.${row.statistic}`, { name: explained.name });
         return {
           cells: [
             cell('text', name, f),

@@ -42,7 +42,7 @@ export function cell(kind: TableColumn['kind'], value: number | string | null, f
       ? formatFigure('count', value, f)
       : kind === 'share'
         ? formatFigure('rate', value, f)
-        : kind === 'duration'
+        : kind === 'duration' || kind === 'hours'
           ? formatFigure('ms', value, f)
           : kind === 'instant'
             ? f.dateTime(value)
@@ -54,7 +54,8 @@ export function cell(kind: TableColumn['kind'], value: number | string | null, f
 
 /** The workbook of a page's table: its title row says what, for which workflow and period. */
 export function tableSheet(table: Pick<PageTable, 'caption' | 'columns' | 'rows'>, title: string): TableSheet {
-  return { sheetName: table.caption, title, columns: table.columns, rows: table.rows.map((row) => row.cells.map((c) => c.value)) };
+  const rows = table.rows.map((row) => row.cells.map((c, i) => (c.kind === table.columns[i]?.kind ? c.value : { kind: c.kind, value: c.value })));
+  return { sheetName: table.caption, title, columns: table.columns, rows };
 }
 
 /** The column kind of a KPI's unit: how Excel stores it and the page formats it. */
