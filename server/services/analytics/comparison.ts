@@ -12,7 +12,7 @@ import {
   type Moments,
   type SortedWindow,
 } from './compare.js';
-import { definitionOf, type CompareMethod, type KpiId } from './definitions.js';
+import { BOOTSTRAP_MIN_VALUES, definitionOf, type CompareMethod, type KpiId } from './definitions.js';
 import { emptySums, filterOf } from './kpis.js';
 import type { Comparison, ComparisonRow, MetricsQuery } from './metrics-model.js';
 
@@ -117,5 +117,7 @@ function row(
   ci: [number, number] | null,
 ): ComparisonRow {
   const difference = a !== null && b !== null ? b - a : null;
-  return { kpi, statistic, method, a, b, nA, nB, difference, ci95: ci, verdict: verdictOf(ci, definitionOf(kpi).higherIsBetter) };
+  const tooFew = method === 'bootstrap-median' && Math.min(nA, nB) < BOOTSTRAP_MIN_VALUES;
+  const verdict = tooFew ? 'no-evidence' : verdictOf(ci, definitionOf(kpi).higherIsBetter);
+  return { kpi, statistic, method, a, b, nA, nB, difference, ci95: ci, verdict };
 }

@@ -39,6 +39,12 @@ export interface KpiDefinition {
 export const CONFIDENCE = 0.95;
 export const BOOTSTRAP_RESAMPLES = 10_000;
 export const BOOTSTRAP_SEED = 15;
+/**
+ * The fewest values a side needs before a median bootstrap gives a verdict: a handful of values resample to
+ * almost the same median every time, and the interval then shows only the other side's spread (two tickets
+ * against hundreds read as a confident "better"). The interval is still given.
+ */
+export const BOOTSTRAP_MIN_VALUES = 10;
 
 export const COMPARE_METHODS: Record<CompareMethod, { en: string; zh: string }> = {
   'welch-mean': {
@@ -46,8 +52,8 @@ export const COMPARE_METHODS: Record<CompareMethod, { en: string; zh: string }> 
     zh: '均值之差 B − A，Welch t 95% 区间：(B − A) ± t · √(s²A/nA + s²B/nB)，t 取 Welch–Satterthwaite 自由度下 Student t 分布的 97.5% 分位数，使用两组全部工单。不要求两组方差相等；每组有数百张工单时也不要求耗时服从正态分布（中心极限定理）；只有少量工单时请谨慎解读。',
   },
   'bootstrap-median': {
-    en: `Difference of medians (nearest rank) B − A with a 95% percentile bootstrap interval: ${BOOTSTRAP_RESAMPLES.toLocaleString('en')} resamples, seeded (${BOOTSTRAP_SEED}) so the same data gives the same interval. Each resample's median is drawn exactly from its order-statistic law (the ⌈n/2⌉-th of n uniform draws, a Beta variate) over each side's sorted values around its median, instead of redrawing every ticket.`,
-    zh: `中位数（最近秩）之差 B − A，95% 百分位自助法（bootstrap）区间：重抽样 ${BOOTSTRAP_RESAMPLES.toLocaleString('en')} 次，固定随机种子（${BOOTSTRAP_SEED}），同样数据得到同样区间。每次重抽样的中位数按其次序统计量分布（n 次均匀抽取中第 ⌈n/2⌉ 小者，即 Beta 变量）直接从各组中位数附近的有序取值中抽取，而不必逐张工单重抽。`,
+    en: `Difference of medians (nearest rank) B − A with a 95% percentile bootstrap interval: ${BOOTSTRAP_RESAMPLES.toLocaleString('en')} resamples, seeded (${BOOTSTRAP_SEED}) so the same data gives the same interval. Each resample's median is drawn exactly from its order-statistic law (the ⌈n/2⌉-th of n uniform draws, a Beta variate) over each side's sorted values around its median, instead of redrawing every ticket. No verdict while a side has fewer than ${BOOTSTRAP_MIN_VALUES} values (the interval is still shown).`,
+    zh: `中位数（最近秩）之差 B − A，95% 百分位自助法（bootstrap）区间：重抽样 ${BOOTSTRAP_RESAMPLES.toLocaleString('en')} 次，固定随机种子（${BOOTSTRAP_SEED}），同样数据得到同样区间。每次重抽样的中位数按其次序统计量分布（n 次均匀抽取中第 ⌈n/2⌉ 小者，即 Beta 变量）直接从各组中位数附近的有序取值中抽取，而不必逐张工单重抽。任一组少于 ${BOOTSTRAP_MIN_VALUES} 个取值时不下结论（仍给出区间）。`,
   },
   'two-proportion-newcombe': {
     en: "Difference of rates B − A with Newcombe's hybrid score 95% interval (method 10, from each side's Wilson interval), which stays valid at rates of 0 or 1 and small samples.",
