@@ -2,6 +2,7 @@ import { advance, awaitedTriggers, fireTimer, startTicket, type Advance, type Ti
 import { deliverMessage, deliverSignal } from '../../engine/ticket-triggers.js';
 import { parseDuration } from '../../engine/time/iso8601.js';
 import type { StepInstance, Workflow } from '../../engine/workflow.js';
+import { AppError } from '../../shared/errors.js';
 
 /**
  * One token of a simulated path: an event with fields (`grade?level=L2`), for one instance of a multi-instance
@@ -30,6 +31,13 @@ export function parsePath(path: string): PathStep[] {
     });
 }
 
+/**
+ * The most lines a walk prints. A pause of years over a reminder that repeats every few minutes (or, in a
+ * hostile file, every millisecond) would otherwise fire timers until memory runs out; a walk this long says
+ * nothing a person can read anyway.
+ */
+export const SIMULATION_MAX_LINES = 2_000;
+
 export interface SimulationOptions {
   start: number;
   /** How long each event takes after the previous one. */
@@ -43,8 +51,14 @@ export interface SimulationOptions {
  * editor's dry run of a draft (`WorkflowDrafts.dryRun`). Timers fire when a pause or an
  * event's think time passes their due time, in due order.
  */
-export function simulate(workflow: Workflow, path: PathStep[], options: SimulationOptions, print: (line: string) => void): TicketState {
+export function simulate(workflow: Workflow, path: PathStep[], options: SimulationOptions, printLine: (line: string) => void): TicketState {
   let now = options.start;
+  let printed = 0;
+  const print = (line: string) => {
+    if (++printed > SIMULATION_MAX_LINES)
+      throw new AppError('payload_too_large', `the walk stopped after ${SIMULATION_MAX_LINES} lines: shorten the pauses, or the path`);
+    printLine(line);
+  };
   const stamp = () =>
     new Date(now)
       .toISOString()

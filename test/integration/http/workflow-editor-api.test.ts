@@ -1,3 +1,4 @@
+import { SIMULATION_MAX_LINES } from '../../../server/services/workflows/simulation.js';
 import { readFileSync } from 'node:fs';
 import { DraftCheckSchema, DraftSchema, PublishedSchema } from '../../../server/web/api/workflow-drafts.schemas.js';
 import { eachDatabase } from '../../helpers/databases.js';
@@ -175,6 +176,11 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     const refused = await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: 'resolve' });
     expect(refused.body.lines.at(-1)).toMatch(/^refused: /);
     expect((await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: '+nonsense' })).body.error).toMatchObject({ code: 'validation_failed' });
+    // a century's pause over a reminder every few hours stops at SIMULATION_MAX_LINES, saying so: the server serves on
+    const century = await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: 'answer,grade?level=L2,+P100Y' });
+    expect(century.status).toBe(200);
+    expect(century.body.lines).toHaveLength(SIMULATION_MAX_LINES + 1);
+    expect(century.body.lines.at(-1)).toMatch(/^refused: /);
     expect((await server.call('GET', '/api/tickets')).body.items).toHaveLength(0);
   });
 
