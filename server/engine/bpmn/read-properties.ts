@@ -124,8 +124,8 @@ export function parseLevelSla(value: string): Record<string, string> | string {
     if (!match) return `levelSla ${JSON.stringify(value)}: entry ${JSON.stringify(entry.trim())} is not LEVEL=DURATION; ${example}`;
     const [, level, sla] = match as unknown as [string, string, string];
     if (Object.hasOwn(levels, level)) return `levelSla ${JSON.stringify(value)} names level ${level} twice`;
-    if (validateTimer({ type: 'duration', value: sla }))
-      return `levelSla ${JSON.stringify(value)}: ${JSON.stringify(sla)} for ${level} is not an ISO 8601 duration such as PT4H or P1D`;
+    const problem = validateTimer({ type: 'duration', value: sla });
+    if (problem) return `levelSla ${JSON.stringify(value)} for ${level}: ${problem}`;
     if (durationMs(sla) <= 0) return `levelSla ${JSON.stringify(value)}: the limit for ${level} must be longer than zero`;
     levels[level] = sla;
   }

@@ -52,8 +52,8 @@ export function checkGraph(index: GraphIndex, reported: ReadonlySet<string> = ne
     }
     for (const key of ['sla', 'vipSla'] as const) {
       const value = node.step?.[key];
-      if (value && validateTimer({ type: 'duration', value }))
-        report(node, typeOf(node), 'invalid_property', `${key} ${JSON.stringify(value)} is not an ISO 8601 duration such as PT30M`);
+      const problem = value ? validateTimer({ type: 'duration', value }) : undefined;
+      if (problem) report(node, typeOf(node), 'invalid_property', `${key}: ${problem}`);
       else if (value && durationMs(value) <= 0) report(node, typeOf(node), 'invalid_property', `${key} must be longer than zero`);
     }
     if (node.step?.warnAt !== undefined && !(node.step.warnAt > 0 && node.step.warnAt < 1))
@@ -61,8 +61,8 @@ export function checkGraph(index: GraphIndex, reported: ReadonlySet<string> = ne
   }
   for (const key of ['sla', 'vipSla'] as const) {
     const value = graph.properties?.[key];
-    if (value && validateTimer({ type: 'duration', value }))
-      report({ id: graph.id }, 'process', 'invalid_property', `${key} ${JSON.stringify(value)} is not an ISO 8601 duration`);
+    const problem = value ? validateTimer({ type: 'duration', value }) : undefined;
+    if (problem) report({ id: graph.id }, 'process', 'invalid_property', `${key}: ${problem}`);
   }
   problems.push(...instantLoops(index));
   return problems;

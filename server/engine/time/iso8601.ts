@@ -16,6 +16,11 @@ export class TimerSyntaxError extends Error {}
  */
 export const MAX_TIMER_CHARS = 100;
 
+/** The longest duration a timer, a limit or a pause may have: past it, dates leave what a database or a page can hold. */
+export const MAX_DURATION_MS = 100 * 365.25 * 24 * 3_600_000;
+/** The shortest interval of a repeating timer: a reminder every few milliseconds would flood notifications, not remind. */
+export const MIN_CYCLE_MS = 60_000;
+
 function bounded(value: string, what: string): string {
   if (value.length > MAX_TIMER_CHARS) throw new TimerSyntaxError(`the ${what} is longer than ${MAX_TIMER_CHARS} characters`);
   return value.trim();
@@ -26,6 +31,7 @@ export function parseDuration(value: string): Duration {
   if (!DURATION.test(trimmed)) throw new TimerSyntaxError(`"${value}" is not an ISO 8601 duration such as PT30M, PT2H or P2D`);
   const duration = Duration.fromISO(trimmed.replace(',', '.'));
   if (!duration.isValid) throw new TimerSyntaxError(`"${value}" is not a valid ISO 8601 duration`);
+  if (!(duration.as('milliseconds') <= MAX_DURATION_MS)) throw new TimerSyntaxError(`"${value}" is longer than 100 years`);
   return duration;
 }
 
@@ -64,6 +70,7 @@ export function parseCycle(value: string): Cycle {
   if (repeat[1]) cycle.repetitions = Number(repeat[1]);
   if (parts.length === 3) cycle.start = parseDate(parts[1]!);
   if (cycle.interval.as('milliseconds') <= 0) throw new TimerSyntaxError(`the interval of cycle "${value}" must be longer than zero`);
+  if (cycle.interval.as('milliseconds') < MIN_CYCLE_MS) throw new TimerSyntaxError(`the interval of cycle "${value}" must be at least one minute`);
   if (cycle.repetitions === 0) throw new TimerSyntaxError(`cycle "${value}" repeats zero times`);
   return cycle;
 }

@@ -51,6 +51,18 @@ describe('uploaded XML is screened in linear time (issue 13, item 3)', () => {
     }
   });
 
+  test('timers and limits stay within what a ticket can hold: no cycle under a minute, no duration over 100 years', async () => {
+    expect(validateTimer({ type: 'cycle', value: 'R/PT0.001S' })).toMatch(/at least one minute/);
+    expect(validateTimer({ type: 'cycle', value: 'R/PT59S' })).toMatch(/at least one minute/);
+    expect(validateTimer({ type: 'cycle', value: 'R/PT1M' })).toBeUndefined();
+    expect(validateTimer({ type: 'duration', value: 'P285000Y' })).toMatch(/longer than 100 years/);
+    expect(validateTimer({ type: 'duration', value: 'P100Y' })).toBeUndefined();
+    const limit = await problemsOf(
+      bpmn(linear('<bpmn:userTask id="u"><bpmn:extensionElements><sop:step sla="P99999999999Y"/></bpmn:extensionElements></bpmn:userTask>')),
+    );
+    expect(limit).toEqual([expect.objectContaining({ elementId: 'u', code: 'invalid_property' })]);
+  });
+
   test('a declared encoding is still honoured, however the declaration is spaced', async () => {
     const xml = bpmn(linear('<bpmn:userTask id="u" name="Café"/>')).replace(
       '<?xml version="1.0" encoding="UTF-8"?>',

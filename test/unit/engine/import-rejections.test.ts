@@ -344,7 +344,7 @@ describe('BPMN → workflow: rejections name every offending element', () => {
       bpmn(linear('<bpmn:userTask id="u"><bpmn:extensionElements><sop:step sla="5 minutes"/></bpmn:extensionElements></bpmn:userTask>')),
       'u',
       'userTask',
-      /sla "5 minutes" is not an ISO 8601 duration/,
+      /sla: "5 minutes" is not an ISO 8601 duration/,
     ],
     [
       'unknown field type',

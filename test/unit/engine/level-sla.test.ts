@@ -10,7 +10,7 @@ describe('levelSla and vipCalendar in BPMN', () => {
     ['L1=PT4H,L2', /entry "L2" is not LEVEL=DURATION/],
     ['L1=PT4H,,L3=P2D', /entry "" is not LEVEL=DURATION/],
     ['L1=4 hours', /entry "L1=4 hours" is not LEVEL=DURATION/],
-    ['L1=PT4H,L2=1d', /"1d" for L2 is not an ISO 8601 duration/],
+    ['L1=PT4H,L2=1d', /for L2: "1d" is not an ISO 8601 duration/],
     ['L1=PT4H,L1=P1D', /names level L1 twice/],
     ['L1=PT0S', /the limit for L1 must be longer than zero/],
   ])('levelSla="%s" is refused with the process id', async (levelSla, message) => {
