@@ -51,6 +51,20 @@ describe('uploaded XML is screened in linear time (issue 13, item 3)', () => {
     }
   });
 
+  test('thousands of namespace declarations in scope are refused by the screen, before the parser slows down on them', async () => {
+    // 95 nested levels of 99 prefixes each, then leaves each declaring one more URI: 212 KB froze the parse for seconds
+    const level = (k: number) => Array.from({ length: 99 }, (_, i) => `xmlns:n${k}_${i}="u${k}_${i}"`).join(' ');
+    const open = Array.from({ length: 95 }, (_, k) => `<v:a xmlns:v="urn:v" ${level(k)}>`).join('');
+    const leaves = Array.from({ length: 300 }, (_, i) => `<v:b xmlns:z="z${i}"/>`).join('');
+    const body = `<bpmn:userTask id="u"><bpmn:extensionElements>${open}${leaves}${'</v:a>'.repeat(95)}</bpmn:extensionElements></bpmn:userTask>`;
+    const { problems, ms } = await timed(bpmn(linear(body)));
+    expect(problems).toEqual([expect.objectContaining({ elementId: 'u', code: 'limit_exceeded' })]);
+    expect({ fast: ms < BOUND_MS }).toEqual({ fast: true });
+    // one declaration repeated on every element counts once
+    const repeated = Array.from({ length: 300 }, (_, i) => `<bpmn:userTask id="t${i}" xmlns:design="http://flowable.org/design"/>`);
+    expect((await timed(bpmn(linear(...repeated)))).problems).toEqual([]);
+  });
+
   test('timers and limits stay within what a ticket can hold: no cycle under a minute, no duration over 100 years', async () => {
     expect(validateTimer({ type: 'cycle', value: 'R/PT0.001S' })).toMatch(/at least one minute/);
     expect(validateTimer({ type: 'cycle', value: 'R/PT59S' })).toMatch(/at least one minute/);
