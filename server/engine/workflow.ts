@@ -76,6 +76,9 @@ export function bpmnTypeOf(kind: NodeKind): string {
   return BPMN_TYPE_OF_KIND[kind] ?? kind;
 }
 
+/** A workflow's key is its process id: at most this long, in URLs and the API. */
+export const MAX_WORKFLOW_KEY_CHARS = 200;
+
 export const WAIT_TASKS: ReadonlySet<NodeKind> = new Set(['task', 'userTask', 'manualTask', 'receiveTask']);
 /** Automatic steps pass through at once; a throw event is one (it sends, and is recorded as sent). */
 export const AUTOMATIC_TASKS: ReadonlySet<NodeKind> = new Set(['serviceTask', 'scriptTask', 'sendTask', 'businessRuleTask', 'throwEvent']);

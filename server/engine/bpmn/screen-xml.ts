@@ -25,6 +25,9 @@ const NAME_ATTRIBUTES = new Set(['name', 'label']);
  */
 export const MAX_NAMESPACES = 100;
 
+/** Ids, event keys and field names become keys of plain objects: these would reach the prototype instead. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 interface Open {
   tag: string;
   id?: string;
@@ -226,9 +229,15 @@ class Screen {
     if (length > this.limits[limit]) {
       this.overLimit(i, `${shown(name)} is longer than ${this.limits[limit]} characters (${workflowLimitSetting(limit)})`, this.withId(element, text, end + 1));
     }
+    if (name === 'id' || local === 'event' || (local === 'name' && localOf(element.tag) === 'field')) this.checkKey(name, text.slice(i + 1, end), at, element);
     if (name === 'id') element.id = text.slice(i + 1, end);
     else if (name === 'xmlns' || name.startsWith('xmlns:')) this.declared(name, text.slice(i + 1, end), at, element);
     return end + 1;
+  }
+
+  private checkKey(name: string, value: string, at: number, element: Open): void {
+    if (RESERVED_KEYS.has(value.trim()))
+      throw new Refusal(at, `${shown(name)}="${value.trim()}" is reserved in the engine: choose another`, this.here() ?? element, 'malformed_element');
   }
 
   private declared(prefix: string, uri: string, at: number, element: Open): void {

@@ -1,7 +1,7 @@
 import { bpmnError, type BpmnProblem, type BpmnProblemCode } from '../../shared/errors.js';
 import { feelSyntaxError } from '../expressions.js';
 import { validateTimer, durationMs } from '../time/iso8601.js';
-import { bpmnTypeOf, type GraphNode } from '../workflow.js';
+import { bpmnTypeOf, MAX_WORKFLOW_KEY_CHARS as MAX_KEY_CHARS, type GraphNode } from '../workflow.js';
 import { checkEventSubProcess, checkNonInterrupting, type Report } from './check-events.js';
 import { isCatch, isStart } from './event-kinds.js';
 import { GraphIndex, isAutomaticTask, isBoundary, isEnd, isWaitTask, linkFlowId, thrownFlowId } from './graph-index.js';
@@ -59,6 +59,13 @@ export function checkGraph(index: GraphIndex, reported: ReadonlySet<string> = ne
     if (node.step?.warnAt !== undefined && !(node.step.warnAt > 0 && node.step.warnAt < 1))
       report(node, typeOf(node), 'invalid_property', 'warnAt must be a share of the limit between 0 and 1, e.g. 0.8');
   }
+  if (graph.id.length > MAX_KEY_CHARS)
+    report(
+      { id: graph.id },
+      'process',
+      'invalid_property',
+      `the process id is the workflow's key: at most ${MAX_KEY_CHARS} characters, not ${graph.id.length}`,
+    );
   for (const key of ['sla', 'vipSla'] as const) {
     const value = graph.properties?.[key];
     const problem = value ? validateTimer({ type: 'duration', value }) : undefined;

@@ -65,6 +65,16 @@ describe('uploaded XML is screened in linear time (issue 13, item 3)', () => {
     expect((await timed(bpmn(linear(...repeated)))).problems).toEqual([]);
   });
 
+  test('ids, event keys and field names that would reach an object’s prototype are refused; a key fits a URL', async () => {
+    const codes = async (xml: string) => (await problemsOf(xml)).map((p) => p.code);
+    expect(await codes(bpmn(linear('<bpmn:userTask id="__proto__"/>')))).toEqual(['malformed_element']);
+    expect(await codes(bpmn(linear('<bpmn:userTask id="u"/>'), { id: 'constructor' }))).toEqual(['malformed_element']);
+    const field =
+      '<bpmn:userTask id="u"><bpmn:extensionElements><sop:step><sop:field name="__proto__" type="string"/></sop:step></bpmn:extensionElements></bpmn:userTask>';
+    expect(await codes(bpmn(linear(field)))).toEqual(['malformed_element']);
+    expect(await codes(bpmn(linear('<bpmn:userTask id="u"/>'), { id: 'p'.repeat(201) }))).toEqual(['invalid_property']);
+  });
+
   test('timers and limits stay within what a ticket can hold: no cycle under a minute, no duration over 100 years', async () => {
     expect(validateTimer({ type: 'cycle', value: 'R/PT0.001S' })).toMatch(/at least one minute/);
     expect(validateTimer({ type: 'cycle', value: 'R/PT59S' })).toMatch(/at least one minute/);
