@@ -56,6 +56,7 @@ const RULES = Object.entries(LINT_RULES).map(([name, level]) => ({
 
 /** The lint findings of parsed BPMN definitions (bpmn-moddle with SOPflow's descriptor), errors first. */
 export function lintDefinitions(definitions: ModdleElement): LintProblem[] {
+  const reminders = connectFlows(definitions);
   const problems: LintProblem[] = [];
   for (const rule of RULES) {
     const reporter = { report: (id: string, message: string) => problems.push({ elementId: id ?? '', rule: rule.name, severity: rule.severity, message }) };
@@ -77,5 +78,32 @@ export function lintDefinitions(definitions: ModdleElement): LintProblem[] {
       });
     }
   }
-  return problems.sort((a, b) => (a.severity === b.severity ? a.elementId.localeCompare(b.elementId) : a.severity === 'error' ? -1 : 1));
+  return problems
+    .filter((problem) => !(problem.rule === 'no-disconnected' && reminders.has(problem.elementId)))
+    .sort((a, b) => (a.severity === b.severity ? a.elementId.localeCompare(b.elementId) : a.severity === 'error' ? -1 : 1));
+}
+
+/**
+ * What bpmnlint reads but a file need not write: a node's `incoming` and `outgoing` lists, filled in from the
+ * sequence flows (many modelers, and hand-written files, leave them out; the importer reads the flows). Answers
+ * the ids of the boundary events with no way out: a non-interrupting timer that only reminds (`sop:reminder`)
+ * is complete as it is, and the importer checks every boundary on its own terms.
+ */
+function connectFlows(definitions: ModdleElement): Set<string> {
+  const boundaries: ModdleElement[] = [];
+  traverse(definitions, {
+    enter: (node) => {
+      if (node.$type === 'bpmn:BoundaryEvent') boundaries.push(node);
+      if (node.$type !== 'bpmn:SequenceFlow') return;
+      const link = (end: unknown, list: 'incoming' | 'outgoing') => {
+        if (!end || typeof end !== 'object') return;
+        const element = end as Record<string, unknown>;
+        const flows = Array.isArray(element[list]) ? (element[list] as unknown[]) : [];
+        if (!flows.includes(node)) element[list] = [...flows, node];
+      };
+      link(node.sourceRef, 'outgoing');
+      link(node.targetRef, 'incoming');
+    },
+  });
+  return new Set(boundaries.filter((b) => !(Array.isArray(b.outgoing) && b.outgoing.length) && b.attachedToRef).map((b) => String(b.id)));
 }

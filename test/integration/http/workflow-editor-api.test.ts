@@ -161,6 +161,19 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     expect((await server.call('GET', `/api/workflows/${KEY}/versions`)).body.items).toHaveLength(1);
   });
 
+  test('a file that leaves out the nodes’ incoming and outgoing lists, with a reminder that has no way out, lints clean', async () => {
+    const opened = await manager('GET', `/api/workflows/${KEY}/draft`);
+    // as hand-written files and many modelers write it: the flows alone say what is connected
+    const bare = (opened.body.bpmn as string).replace(/<bpmn:(incoming|outgoing)>[^<]*<\/bpmn:\1>/g, '');
+    const reminder = `<bpmn:boundaryEvent id="Timer_Remind" cancelActivity="false" attachedToRef="Task_Grade"><bpmn:extensionElements><sop:reminder to="客服主管 Supervisor" message="grade it" /></bpmn:extensionElements><bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT5M</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>`;
+    const bpmn = bare.replace(/(<bpmn:process [^>]*>)/, `$1${reminder}`);
+    expect(bpmn).not.toContain('<bpmn:outgoing>');
+    expect((await manager('PUT', `/api/workflows/${KEY}/draft`, { bpmn, baseRevision: 0 })).status).toBe(200);
+    const check = await manager('POST', `/api/workflows/${KEY}/draft/check`);
+    expect(check.body.lint.filter((l: { rule: string }) => l.rule === 'no-disconnected')).toEqual([]);
+    expect(check.body).toMatchObject({ publishable: true, problems: [] });
+  });
+
   test('a dry run walks a path through the saved draft on a virtual clock: steps, limits, reminders; nothing is written', async () => {
     const opened = await manager('GET', `/api/workflows/${KEY}/draft`);
     await manager('PUT', `/api/workflows/${KEY}/draft`, { bpmn: changedGrading(opened.body.bpmn), baseRevision: 0 });
