@@ -1,4 +1,5 @@
 import { parseExpression } from 'feelin';
+import { isSafe } from 'redos-detector';
 import { bpmnError, type BpmnProblem } from '../../shared/errors.js';
 import { DEFAULT_CONDITION_LIMITS, type ConditionLimits } from '../expressions.js';
 import type { GraphFlow } from '../workflow.js';
@@ -21,11 +22,12 @@ const NUMBER = /^-?\s*\d+(\.\d+)?$/;
  */
 export function checkConditions(flows: readonly GraphFlow[], limits: ConditionLimits = DEFAULT_CONDITION_LIMITS): BpmnProblem[] {
   const problems: BpmnProblem[] = [];
+  const budget = { regexMs: REGEX_CHECK_BUDGET_MS };
   for (const flow of flows) {
     if (flow.condition === undefined) continue;
     const reasons = new Set<string>();
     try {
-      walk(parseExpression(flow.condition, {}, undefined).topNode, flow.condition, 1, limits, reasons);
+      walk(parseExpression(flow.condition, {}, undefined).topNode, flow.condition, 1, limits, reasons, budget);
     } catch {
       continue; // a syntax error: check-graph reports it
     }
@@ -45,19 +47,19 @@ function childrenOf(node: SyntaxNode): SyntaxNode[] {
 }
 
 /** Walks the tree; `outer` is how many times the enclosing iterations run this node. */
-function walk(node: SyntaxNode, source: string, outer: number, limits: ConditionLimits, reasons: Set<string>): void {
+function walk(node: SyntaxNode, source: string, outer: number, limits: ConditionLimits, reasons: Set<string>, budget: RegexBudget): void {
   if (node.type.isError) throw new Error('syntax error');
   if (node.name === 'ForExpression' || node.name === 'QuantifiedExpression') {
     let times = outer;
     for (const child of childrenOf(node)) {
       if (child.name !== 'InExpressions') {
-        walk(child, source, times, limits, reasons);
+        walk(child, source, times, limits, reasons, budget);
         continue;
       }
       for (const inExpression of childrenOf(child)) {
         const context = inExpression.getChild('IterationContext');
         if (!context) continue;
-        walk(context, source, times, limits, reasons);
+        walk(context, source, times, limits, reasons, budget);
         const size = iterationSize(context, source, reasons);
         times *= size ?? 1;
         if (times > limits.maxIterations) {
@@ -68,8 +70,8 @@ function walk(node: SyntaxNode, source: string, outer: number, limits: Condition
     }
     return;
   }
-  if (node.name === 'FunctionInvocation') checkRegexArgument(node, source, reasons);
-  for (const child of childrenOf(node)) walk(child, source, outer, limits, reasons);
+  if (node.name === 'FunctionInvocation') checkRegexArgument(node, source, reasons, budget);
+  for (const child of childrenOf(node)) walk(child, source, outer, limits, reasons, budget);
 }
 
 /** How many values an iteration context yields, when the condition alone says; undefined for a list from the ticket. */
@@ -88,7 +90,7 @@ function iterationSize(context: SyntaxNode, source: string, reasons: Set<string>
   return undefined;
 }
 
-function checkRegexArgument(invocation: SyntaxNode, source: string, reasons: Set<string>): void {
+function checkRegexArgument(invocation: SyntaxNode, source: string, reasons: Set<string>, budget: RegexBudget): void {
   const callee = invocation.firstChild;
   if (callee?.name !== 'VariableName') return;
   const name = text(callee, source).trim();
@@ -108,8 +110,38 @@ function checkRegexArgument(invocation: SyntaxNode, source: string, reasons: Set
     return;
   }
   const pattern = text(argument, source).slice(1, -1).replace(/\\"/g, '"').replace(/\\\\/g, '\\');
-  const problem = backtrackingProblem(pattern);
+  const problem = backtrackingProblem(pattern) ?? overlapProblem(pattern, budget);
   if (problem) reasons.add(`calls ${name}() with the pattern ${JSON.stringify(pattern)}, which ${problem}: it could take exponential time`);
+}
+
+/** What the ReDoS checker may spend on one file's patterns, and on one pattern. */
+const REGEX_CHECK_BUDGET_MS = 500;
+const REGEX_CHECK_PATTERN_MS = 50;
+interface RegexBudget {
+  regexMs: number;
+}
+
+/**
+ * Backtracking the one-pass check cannot see: a repeated choice whose alternatives overlap (`(a|aa)+`), or
+ * quantified parts that can match the same text (`.*x.*`, `[\s\S]*[\s\S]*`). redos-detector walks the
+ * pattern's paths; one it cannot settle within its time (each pattern's share of the file's budget) is refused
+ * too: a pattern that costly to analyse is that costly to run.
+ */
+function overlapProblem(pattern: string, budget: RegexBudget): string | undefined {
+  let regexp: RegExp;
+  try {
+    regexp = new RegExp(pattern, 'u');
+  } catch {
+    return undefined; // not a JavaScript pattern: the condition's own evaluation says so
+  }
+  if (budget.regexMs <= 0) return 'could not be checked for backtracking within the file’s budget (too many patterns)';
+  const started = performance.now();
+  const result = isSafe(regexp, { timeout: Math.min(REGEX_CHECK_PATTERN_MS, budget.regexMs) });
+  budget.regexMs -= performance.now() - started;
+  if (result.safe) return undefined;
+  return result.error === 'timedOut'
+    ? 'is too complex to check for backtracking'
+    : 'can match the same text in several ways (overlapping alternatives or repeats)';
 }
 
 interface Group {

@@ -1,4 +1,6 @@
 import { DEFAULT_WORKFLOW_LIMITS, workflowLimitSetting, type WorkflowLimits } from '../../shared/config.js';
+import { checkConditions } from '../../engine/compile/check-conditions.js';
+import { conditionSyntaxError } from './condition-syntax.js';
 import { bpmnError, InvalidBpmnError, TooLargeError, type BpmnProblem } from '../../shared/errors.js';
 import type { CompileOptions } from '../../engine/compile/compile.js';
 import { bpmnSize, type ParsedBpmn } from '../../engine/bpmn/parse.js';
@@ -20,6 +22,17 @@ export class WorkflowChecks {
     /** What imports check beyond the structure (the cost of gateway conditions). */
     private readonly compile: CompileOptions = {},
   ) {}
+
+  /**
+   * What is wrong with a gateway condition as the editor types it, or undefined: its FEEL syntax, then what
+   * an import would refuse it for (unbounded iteration, a backtracking pattern), under the same limits.
+   */
+  conditionProblem(expression: string): string | undefined {
+    const syntax = conditionSyntaxError(expression);
+    if (syntax) return syntax;
+    const [costly] = checkConditions([{ id: 'condition', source: '', target: '', condition: expression }], this.compile.conditions);
+    return costly?.message;
+  }
 
   /**
    * The workflow in `source`, or InvalidBpmnError with every problem, or TooLargeError (413) when the file is

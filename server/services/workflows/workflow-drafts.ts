@@ -62,6 +62,11 @@ export class WorkflowDrafts {
     private readonly clock: Clock,
   ) {}
 
+  /** A gateway condition as the editor types it: what a publish would refuse it for, or undefined. */
+  conditionProblem(expression: string): string | undefined {
+    return this.checks.conditionProblem(expression);
+  }
+
   async open(key: string): Promise<DraftView> {
     const stored = await this.drafts.get(key);
     if (stored) return viewOf(stored);

@@ -1,5 +1,4 @@
 import type { Sopflow } from '../../sopflow.js';
-import { conditionSyntaxError } from '../../services/workflows/condition-syntax.js';
 import { defineRoute, type ApiRoute } from '../http/route.js';
 import { WorkflowKeyParams } from './workflows.schemas.js';
 import {
@@ -106,12 +105,12 @@ export function workflowDraftRoutes({ drafts, clock }: Sopflow): ApiRoute[] {
       tag: 'workflows',
       method: 'post',
       path: '/api/workflows/conditions/check',
-      summary: "A gateway condition's FEEL syntax, as the editor types it",
+      summary: 'A gateway condition as the editor types it: its FEEL syntax, and what an import would refuse it for',
       access: 'manager',
       body: ConditionCheckBody,
       responses: { 200: { description: 'ok, or the syntax error', schema: ConditionCheckSchema } },
       async handle({ body }) {
-        const error = conditionSyntaxError(body.expression);
+        const error = drafts.conditionProblem(body.expression);
         return { json: error ? { ok: false, error } : { ok: true } };
       },
     }),

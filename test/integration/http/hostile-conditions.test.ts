@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { ManualClock } from '../../../server/shared/clock.js';
 import { createApp } from '../../../server/web/app.js';
 import { eachDatabase } from '../../helpers/databases.js';
-import { gatewayWorkflow, RUNAWAY_NOTE } from '../../helpers/hostile-conditions.js';
+import { gatewayWorkflow, RUNAWAY_CONDITION, RUNAWAY_NOTE, runawayVersion } from '../../helpers/hostile-conditions.js';
 import { openTestSopflow, T0 } from '../../helpers/sopflow.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
@@ -37,7 +37,13 @@ eachDatabase('hostile gateway conditions', (database) => {
 
   test('conditions that can never be bounded are refused at import, naming the flow, and nothing is stored', async () => {
     server = await startTestServer(database(), { workflows: [], config: LIMITS });
-    for (const condition of ['for i in 1..100000000 return i', 'some i in 1..500 satisfies i = 3', 'matches(note, "^(a+)+$")', 'matches(note, "(a)\\\\1")']) {
+    for (const condition of [
+      'for i in 1..100000000 return i',
+      'some i in 1..500 satisfies i = 3',
+      'matches(note, "^(a+)+$")',
+      'matches(note, "(a)\\\\1")',
+      RUNAWAY_CONDITION,
+    ]) {
       const { reply, healthMs } = await whileHostile(server.url, () => importAs(gatewayWorkflow('hostile', condition)));
       expect({ condition, status: reply.status, code: reply.body.error.code }).toEqual({ condition, status: 422, code: 'invalid_bpmn' });
       expect(reply.body.error.details).toEqual([expect.objectContaining({ elementId: 'F_runaway', type: 'sequenceFlow' })]);
@@ -47,8 +53,8 @@ eachDatabase('hostile gateway conditions', (database) => {
   });
 
   test('an advance through a runaway condition is refused with the gateway and flow; the ticket is unchanged', async () => {
+    await runawayVersion(database(), 'hostile', { config: LIMITS });
     server = await startTestServer(database(), { workflows: [], config: LIMITS });
-    expect((await importAs(gatewayWorkflow('hostile'))).status).toBe(201);
     const { id } = (await open('hostile')).body;
     const before = await ticketOf(server, id);
 
@@ -73,8 +79,8 @@ eachDatabase('hostile gateway conditions', (database) => {
 
   test('a timer reaching a runaway condition becomes one incident, survives a restart, and a manager sees and retries it', async () => {
     const db = database();
+    await runawayVersion(db, 'hostile-timer', { timed: true, config: LIMITS });
     server = await startTestServer(db, { workflows: [], config: LIMITS });
-    expect((await importAs(gatewayWorkflow('hostile-timer', undefined, { timed: true }))).status).toBe(201);
     const { id } = (await open('hostile-timer', { note: RUNAWAY_NOTE })).body;
 
     server.app.clock.set(T0 + 2 * HOUR);

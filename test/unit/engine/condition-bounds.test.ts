@@ -4,7 +4,7 @@ import { conditionHolds, withConditionBudget } from '../../../server/engine/expr
 import { importBpmn } from '../../../server/engine/import-bpmn.js';
 import { ConditionFailedError } from '../../../server/shared/errors.js';
 import { compile } from '../../helpers/bpmn.js';
-import { gatewayWorkflow, RUNAWAY_NOTE } from '../../helpers/hostile-conditions.js';
+import { gatewayWorkflow, RUNAWAY_CONDITION, RUNAWAY_NOTE, runawayWorkflow } from '../../helpers/hostile-conditions.js';
 import { cpuTimed } from '../../helpers/cpu-time.js';
 
 const T0 = Date.parse('2026-01-05T09:00:00Z');
@@ -28,6 +28,9 @@ describe('gateway conditions at import', () => {
     ['a backreference in split()', 'count(split(note, "(a)\\\\1")) > 1'],
     ['a pattern that is not written in the condition', 'matches(note, note)'],
     ['a named pattern parameter', 'matches(input: note, pattern: "(x+)*")'],
+    ['a repeated choice whose alternatives overlap', RUNAWAY_CONDITION],
+    ['overlapping alternatives of classes', 'matches(note, "([a-z]|[a-c])+$")'],
+    ['alternatives of different lengths that overlap', 'matches(note, "(a|aa)+$")'],
   ])('refuses %s, naming the flow', async (_what, condition) => {
     expect(await refusals(condition)).toEqual([{ elementId: 'F_runaway', type: 'sequenceFlow' }]);
   });
@@ -39,6 +42,8 @@ describe('gateway conditions at import', () => {
       'every x in ["a", "b"] satisfies x != note',
       'matches(note, "^[A-Z]{2}\\\\d{4}$")',
       'some word in split(note, "[ ,]+") satisfies word = "urgent"',
+      'matches(note, "^(cat|dog)+$")',
+      'matches(note, "^\\s*(urgent|asap)\\b")',
     ]) {
       const { problems } = await importBpmn(gatewayWorkflow('p', condition), undefined, { conditions: { maxIterations: 1_000, timeoutMs: 50 } });
       expect({ condition, problems }).toEqual({ condition, problems: [] });
@@ -72,7 +77,7 @@ describe('gateway conditions at import', () => {
 
 describe('gateway conditions at evaluation', () => {
   test('a runaway condition is stopped at its budget and refuses the advance, naming gateway and flow', async () => {
-    const workflow = await compile(gatewayWorkflow('p'));
+    const workflow = await runawayWorkflow();
     const opened = startTicket(workflow, at(0));
     let refusal: unknown;
     const { ms } = await cpuTimed(() => {
@@ -92,7 +97,7 @@ describe('gateway conditions at evaluation', () => {
   });
 
   test('a timer that reaches a runaway condition throws the same refusal', async () => {
-    const workflow = await compile(gatewayWorkflow('p', undefined, { timed: true }));
+    const workflow = await runawayWorkflow({ timed: true });
     const opened = startTicket(workflow, at(0), { fields: { note: RUNAWAY_NOTE } });
     const late = opened.state.timers.find((t) => t.timerId === 'Late')!;
     expect(() => fireTimer(workflow, opened.state, late.key, { now: T0 + HOUR }, { conditionTimeoutMs: 30 })).toThrow(ConditionFailedError);
