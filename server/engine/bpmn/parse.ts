@@ -128,10 +128,11 @@ export async function parseBpmn(input: Uint8Array | string, limits: WorkflowLimi
       problems: [documentProblem('limit_exceeded', `the file is ${size} bytes; the limit is ${limits.maxBytes} (${workflowLimitSetting('maxBytes')})`)],
     };
   }
-  const { text, problem } = decodeBpmn(input);
-  if (text === undefined) return { elementsById: {}, problems: [problem!] };
-  const hostile = screenXml(text, limits);
+  const decoded = decodeBpmn(input);
+  if (decoded.text === undefined) return { elementsById: {}, problems: [decoded.problem!] };
+  const hostile = screenXml(decoded.text, limits);
   if (hostile) return { elementsById: {}, problems: [hostile] };
+  const text = withAstralCharacters(decoded.text);
 
   const warnings: ParseWarning[] = [];
   let result;
@@ -255,4 +256,16 @@ function elementAt(text: string, line: number, column: number): { tag: string; i
   if (!open) return undefined;
   const id = /\sid\s*=\s*["']([^"']*)["']/.exec(open[2] ?? '')?.[1];
   return id === undefined ? { tag: open[1]! } : { tag: open[1]!, id };
+}
+
+/**
+ * References to characters beyond U+FFFF (`&#x1F600;`, an emoji) as the characters themselves: the parser
+ * decodes a reference into one UTF-16 unit and would cut them to 16 bits. Written out they mean the same,
+ * for no such character is markup.
+ */
+function withAstralCharacters(text: string): string {
+  return text.replace(/&#(?:x([0-9A-Fa-f]{5,8})|([0-9]{5,10}));/g, (reference, hex: string | undefined, decimal: string | undefined) => {
+    const code = hex !== undefined ? parseInt(hex, 16) : Number(decimal);
+    return code > 0xffff && code <= 0x10ffff ? String.fromCodePoint(code) : reference;
+  });
 }

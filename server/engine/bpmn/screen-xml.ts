@@ -25,6 +25,27 @@ const NAME_ATTRIBUTES = new Set(['name', 'label']);
  */
 export const MAX_NAMESPACES = 100;
 
+/** Control characters but tab, line feed and carriage return; U+FFFE, U+FFFF; a surrogate without its pair. */
+const ILLEGAL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** `&#x1F600;` or `&#128512;`; digits bounded, so the pattern runs in linear time. */
+const CHARACTER_REFERENCE = /&#(?:x([0-9A-Fa-f]{1,8})|([0-9]{1,10}));/g;
+
+/** XML 1.0's Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]. */
+function isXmlCharacter(code: number): boolean {
+  return (
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd) ||
+    (code >= 0x10000 && code <= 0x10ffff)
+  );
+}
+
+function codePointName(code: number): string {
+  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
 /** Ids, event keys and field names become keys of plain objects: these would reach the prototype instead. */
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -137,6 +158,7 @@ class Screen {
   }
 
   run(): void {
+    this.characters();
     const text = this.text;
     let i = 0;
     while (i < text.length) {
@@ -238,6 +260,19 @@ class Screen {
   private checkKey(name: string, value: string, at: number, element: Open): void {
     if (RESERVED_KEYS.has(value.trim()))
       throw new Refusal(at, `${shown(name)}="${value.trim()}" is reserved in the engine: choose another`, this.here() ?? element, 'malformed_element');
+  }
+
+  /**
+   * Characters XML does not allow, written as they are or as references (`&#0;`, `&#xD800;`): a parser that
+   * let them through would store them, and the workflow's export would not be XML any more.
+   */
+  private characters(): void {
+    const raw = ILLEGAL_CHARACTER.exec(this.text);
+    if (raw) this.refuse(raw.index, `the character ${codePointName(raw[0].codePointAt(0)!)} is not allowed in XML`);
+    for (const reference of this.text.matchAll(CHARACTER_REFERENCE)) {
+      const code = reference[1] !== undefined ? parseInt(reference[1], 16) : Number(reference[2]);
+      if (!isXmlCharacter(code)) this.refuse(reference.index, `${shown(reference[0])} refers to a character XML does not allow`);
+    }
   }
 
   private declared(prefix: string, uri: string, at: number, element: Open): void {

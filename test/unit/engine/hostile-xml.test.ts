@@ -3,7 +3,7 @@ import { importBpmn } from '../../../server/engine/import-bpmn.js';
 import { validateTimer } from '../../../server/engine/time/iso8601.js';
 import { DEFAULT_WORKFLOW_LIMITS, loadConfig, type WorkflowLimits } from '../../../server/shared/config.js';
 import { HOSTILE_SHAPES, manyTasks } from '../../helpers/hostile-bpmn.js';
-import { bpmn, expectProblem, linear, problemsOf } from '../../helpers/bpmn.js';
+import { bpmn, compile, expectProblem, linear, problemsOf } from '../../helpers/bpmn.js';
 import { cpuTimed } from '../../helpers/cpu-time.js';
 
 const SIZES = [1_000, 10_000, 100_000, 1_000_000];
@@ -73,6 +73,15 @@ describe('uploaded XML is screened in linear time (issue 13, item 3)', () => {
       '<bpmn:userTask id="u"><bpmn:extensionElements><sop:step><sop:field name="__proto__" type="string"/></sop:step></bpmn:extensionElements></bpmn:userTask>';
     expect(await codes(bpmn(linear(field)))).toEqual(['malformed_element']);
     expect(await codes(bpmn(linear('<bpmn:userTask id="u"/>'), { id: 'p'.repeat(201) }))).toEqual(['invalid_property']);
+  });
+
+  test('characters XML does not allow are refused, written or referred to; a reference beyond U+FFFF keeps its character', async () => {
+    for (const name of ['a&#0;b', 'a&#x1;b', 'a&#xD800;b', 'a&#xFFFE;b', 'a\u0001b', 'a\uD800b', 'a&#x110000;b']) {
+      const problems = await problemsOf(bpmn(linear(`<bpmn:userTask id="u" name="${name}"/>`)));
+      expect([name, problems.map((p) => p.code)]).toEqual([name, ['malformed_xml']]);
+    }
+    const workflow = await compile(bpmn(linear('<bpmn:userTask id="u" name="ok &#x1F600; &#128512; &#x10FFFF; &#233;"/>')));
+    expect(workflow.steps.u!.name).toBe('ok \u{1F600} \u{1F600} \u{10FFFF} é');
   });
 
   test('timers and limits stay within what a ticket can hold: no cycle under a minute, no duration over 100 years', async () => {
