@@ -101,6 +101,9 @@ eachDatabase('pages: /routing', (database) => {
     });
     const agent = await FormClient.signedIn(server.url, PEOPLE.agent, 'zh-CN');
     expect(created.body.assignee).toMatchObject({ email: AGENT });
+    // the assignment's notice is said in the reader's language, not in the words it was stored with
+    const chinese = await FormClient.signedIn(server.url, PEOPLE.agent, 'zh-CN');
+    expect((await chinese.get('/notifications')).html).toContain(`已分派给 ${AGENT}`);
     const page = await agent.get(`/tickets/${created.body.id}`);
     expect(page.html).toContain('设置规则：退款规则');
     expect(page.html).toContain(`已分配给 ${AGENT}`);
@@ -179,6 +182,10 @@ eachDatabase('pages: /routing', (database) => {
       expect([field, refused.status, problem(refused.html).includes(field)]).toEqual([field, 400, true]);
     }
     expect((await server.app.routing.assignments.profiles()).find((p) => p.id === agentId)).toMatchObject({ skills: ['billing', 'channel:chat'], level: 'L2' });
+    // the audit log shows a profile's capacity per channel as text
+    const audit = (await admin.get('/admin')).html;
+    expect(audit).not.toContain('[object Object]');
+    expect(audit).toMatch(/capacity: [^<;]*phone 1, chat 4/);
     const pushed = await admin.post('/routing/lanes', { lane: '客服专员 Agent', policy: 'PUSH' });
     expect([pushed.status, problem(pushed.html).includes('policy')]).toEqual([400, true]);
     expect((await admin.post('/presence', { status: 'busy' })).status).toBe(400);

@@ -30,12 +30,25 @@ function idParam(value: unknown, what: string): number {
 
 const text = (body: Record<string, unknown>, name: string) => (typeof body[name] === 'string' ? body[name].trim() : '');
 
+/** A value of an audit entry as text: a list joined, a record (capacity per channel) as its pairs, nothing as –. */
+function valueText(value: unknown): string {
+  if (value === null || value === undefined) return '–';
+  if (Array.isArray(value)) return value.map(valueText).join(', ') || '–';
+  if (typeof value === 'object')
+    return (
+      Object.entries(value as Record<string, unknown>)
+        .map(([key, inner]) => `${key} ${valueText(inner)}`)
+        .join(', ') || '–'
+    );
+  return String(value);
+}
+
 function change(f: Formatter, entry: AuditRecord): string {
   const side = (values: Record<string, unknown> | null) =>
     values === null
       ? '–'
       : Object.entries(values)
-          .map(([key, value]) => `${key}: ${Array.isArray(value) ? value.join(', ') || '–' : String(value)}`)
+          .map(([key, value]) => `${key}: ${valueText(value)}`)
           .join('; ');
   if (entry.before === null) return side(entry.after);
   return f.t('admin.audit.change', { before: side(entry.before), after: side(entry.after) });

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { noticeMessage } from '../view-models/notice-text.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
 import { idOf } from '../../http/ids.js';
@@ -27,7 +28,7 @@ export function notificationRoutes(kit: PageKit): Router {
         escalation: n.kind.endsWith('breach') || n.kind === 'escalation',
         step: n.step ? (stepNames.get(n.step) ?? n.step) : undefined,
         recipient: n.recipient ?? undefined,
-        message: n.message ?? undefined,
+        message: noticeMessage(n, f),
         when: f.dateTime(n.createdAt),
         unread: n.unread,
         unowned: n.unowned,

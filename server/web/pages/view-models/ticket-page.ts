@@ -1,4 +1,5 @@
 import type { StepInstance, Workflow } from '../../../engine/workflow.js';
+import { noticeMessage } from './notice-text.js';
 import type { CustomerTicketRow } from '../../../services/inbox/customer-history.js';
 import type { NotificationRow } from '../../../services/inbox/inbox.js';
 import type { TicketDetail } from '../../../services/tickets/ticket-views.js';
@@ -102,7 +103,7 @@ export function ticketPage({ ticket, version, notices, earlier, now, form }: Tic
       escalation: notice.kind.endsWith('breach') || notice.kind === 'escalation',
       stepName: notice.step ? (workflow.steps[notice.step]?.name ?? notice.step) : undefined,
       recipient: notice.recipient ?? undefined,
-      message: notice.message ?? undefined,
+      message: noticeMessage(notice, f),
     })),
   ].sort((a, b) => a.at - b.at);
 
