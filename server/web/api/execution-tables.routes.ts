@@ -4,9 +4,7 @@ import type { ImportPlan } from '../../services/execution-tables/import-plan.js'
 import type { Measurement } from '../../services/execution-tables/kpi-measure.js';
 import { localDate } from '../../shared/clock.js';
 import type { Sopflow } from '../../sopflow.js';
-import type { User } from '../../services/users/users.js';
 import type { Formatter, Locale } from '../../shared/i18n.js';
-import { isLocale } from '../../shared/i18n.js';
 import { defineRoute, XLSX_TYPE, type ApiRoute } from '../http/route.js';
 import {
   ExportQuery,
@@ -31,10 +29,6 @@ function rowView(table: Pick<ExecutionTable, 'startDate'>, row: ExecutionRow, to
 
 function tableView(table: ExecutionTable, today: string, measured: Map<number, Measurement>) {
   return { ...table, progress: progressOf(countStatuses(table.rows)), rows: table.rows.map((row) => rowView(table, row, today, measured)) };
-}
-
-function localeOf(user: User, asked: Locale | undefined): Locale {
-  return asked ?? (isLocale(user.locale) ? user.locale : 'en');
 }
 
 function planView(plan: ImportPlan) {
@@ -86,8 +80,8 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       body: NewTableBody,
       responses: { 201: { description: 'created, with its rows', schema: TableSchema } },
       errors: { 404: 'no template with this key' },
-      async handle({ body, user }) {
-        const table = await executionTables.create({ ...body, locale: localeOf(user, body.locale) }, user.email);
+      async handle({ body, user, locale }) {
+        const table = await executionTables.create({ ...body, locale: body.locale ?? locale }, user.email);
         return { status: 201, json: tableView(table, localDate(clock.now()), await executionTables.measure(table, table.rows)) };
       },
     }),
@@ -199,7 +193,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       query: ExportQuery,
       responses: { 200: { description: 'the workbook', file: XLSX_TYPE } },
       errors: { 404: NO_TABLE },
-      async handle({ params, query, user }) {
+      async handle({ params, query, locale }) {
         const table = await executionTables.summary(params.id);
         const now = clock.now();
         return {
@@ -211,7 +205,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
                 {
                   table,
                   rows: executionTables.rows(params.id),
-                  formatter: formatter(localeOf(user, query.lang)),
+                  formatter: formatter(query.lang ?? locale),
                   exportedAt: now,
                   today: localDate(now),
                   measure: (rows) => executionTables.measure(table, rows),

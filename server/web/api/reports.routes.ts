@@ -3,7 +3,6 @@ import type { MetricsQuery } from '../../services/analytics/metrics-model.js';
 import type { StoredReport } from '../../services/reports/reports.js';
 import { DEFAULT_ANALYTICS_SETTINGS } from '../../shared/config.js';
 import { ValidationError } from '../../shared/errors.js';
-import { isLocale, type Locale } from '../../shared/i18n.js';
 import type { Sopflow } from '../../sopflow.js';
 import { defineRoute, XLSX_TYPE, type ApiRoute } from '../http/route.js';
 import {
@@ -131,10 +130,9 @@ export function reportRoutes({ reports, clock, config }: Sopflow): ApiRoute[] {
       query: TicketExportQuery,
       responses: { 200: { description: 'the workbook', file: XLSX_TYPE } },
       errors: { 404: 'no such workflow, or the workflow has no such version' },
-      async handle({ query, user }) {
-        const locale: Locale = query.lang ?? (isLocale(user.locale) ? user.locale : 'zh-CN');
+      async handle({ query, locale }) {
         const name = `${query.workflow ?? 'tickets'} ${new Date(clock.now()).toISOString().slice(0, 10)}.xlsx`;
-        const workbook = await reports.ticketsWorkbook(ticketsQuery(query), locale, query.kpi);
+        const workbook = await reports.ticketsWorkbook(ticketsQuery(query), query.lang ?? locale, query.kpi);
         return { file: { contentType: XLSX_TYPE, filename: name, write: async (output) => void (await workbook.write(output)) } };
       },
     }),

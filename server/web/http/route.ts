@@ -12,6 +12,7 @@ import {
   type InputLimits,
 } from '../../shared/config.js';
 import { AppError, TooLargeError, ValidationError, type FieldProblem } from '../../shared/errors.js';
+import { negotiateLocale, type Locale } from '../../shared/i18n.js';
 import type { Role, User } from '../../services/users/users.js';
 
 /** Who may call a route: anyone, or users holding at least this role. */
@@ -76,7 +77,8 @@ export interface RouteDefinition<A extends Access, P, Q, B extends BodySpec> {
   uploadLimitBytes?: number;
   responses: Record<number, ResponseDoc>;
   errors?: RouteErrors;
-  handle(input: { params: InputOf<P>; query: InputOf<Q>; body: BodyOf<B>; user: A extends 'public' ? undefined : User }): Promise<Reply>;
+  /** `locale`: the caller's language, their account's else their Accept-Language (any Chinese, or none: 简体中文), as the pages choose it. */
+  handle(input: { params: InputOf<P>; query: InputOf<Q>; body: BodyOf<B>; user: A extends 'public' ? undefined : User; locale: Locale }): Promise<Reply>;
 }
 
 /**
@@ -106,6 +108,7 @@ export function defineRoute<
         query: definition.query ? parse(definition.query, req.query, 'query string') : {},
         body: bodyOf(definition.body, req),
         user: req.user,
+        locale: negotiateLocale([req.user?.locale], (languages) => req.acceptsLanguages(languages)),
       };
       await send(res, await handle(input as Parameters<typeof handle>[0]));
     },

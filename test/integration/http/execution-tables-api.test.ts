@@ -59,6 +59,19 @@ eachDatabase('HTTP API: execution tables', (database) => {
     return created.body;
   }
 
+  test('a project from a template without a locale is in the caller’s language: their Accept-Language, none meaning 简体中文', async () => {
+    const create = (headers: Record<string, string>) =>
+      server.call('POST', '/api/execution-tables', {
+        token: server.tokens.manager,
+        headers,
+        json: { name: 'x', template: 'six-step-method', startDate: '2026-01-05' },
+      });
+    const phase = async (headers: Record<string, string>) => ((await create(headers)).body.rows[0] as { phase: string }).phase;
+    expect(await phase({ 'accept-language': 'zh-CN,zh;q=0.9' })).toBe('现状诊断');
+    expect(await phase({})).toBe('现状诊断');
+    expect(await phase({ 'accept-language': 'en-US' })).not.toBe('现状诊断');
+  });
+
   test('templates are listed; a project from the six-step method has its rows with dates from the start and weeks; agents may not see it', async () => {
     const templates = await asManager('GET', '/api/execution-tables/templates');
     expect(templates.body.items[0]).toMatchObject({ key: 'six-step-method', name: { 'zh-CN': expect.any(String), en: expect.any(String) } });
