@@ -1,4 +1,5 @@
 import type { RuleRepository } from '../../data/routing/rule-repository.js';
+import { CHANNELS } from '../tickets/channels.js';
 import type { Classification, Rule, StoredClassification } from '../../data/routing/routing-records.js';
 import type { Clock } from '../../shared/clock.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
@@ -129,6 +130,11 @@ function checkRules(rules: readonly Rule[]): void {
         throw new ValidationError(`rule "${name}": ${field} takes at most ${most} entries of 1 to ${longest} characters`, [
           { field: `rules.${i}.${field}`, message: `at most ${most} entries of 1 to ${longest} characters` },
         ]);
+    const unknown = (rule.when.channels ?? []).find((channel) => !(CHANNELS as readonly string[]).includes(channel));
+    if (unknown !== undefined)
+      throw new ValidationError(`rule "${name}": "${unknown}" is not a channel`, [
+        { field: `rules.${i}.when.channels`, message: `must be among ${CHANNELS.join(', ')}` },
+      ]);
     if (rule.set.type !== undefined && (!rule.set.type.trim() || rule.set.type.length > RULE_LIMITS.type))
       throw new ValidationError(`rule "${name}": a type of 1 to ${RULE_LIMITS.type} characters`, [
         { field: `rules.${i}.set.type`, message: `1 to ${RULE_LIMITS.type} characters` },

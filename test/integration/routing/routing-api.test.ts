@@ -60,6 +60,10 @@ eachDatabase('routing API', (database) => {
     });
     const duplicate = await server.call('PUT', '/api/routing/rules', { token: manager, json: { rules: [RULES[0], RULES[0]] } });
     expect(duplicate.body.error).toMatchObject({ code: 'validation_failed', details: [expect.objectContaining({ field: 'rules.1.name' })] });
+    // a channel no ticket comes in on could never match: refused as intake refuses it
+    const fax = { name: 'fax', when: { channels: ['chat', 'fax'] }, set: { level: 'L1' } };
+    const noChannel = await server.call('PUT', '/api/routing/rules', { token: manager, json: { rules: [fax] } });
+    expect(noChannel.body.error).toMatchObject({ code: 'validation_failed', details: [expect.objectContaining({ field: 'rules.0.when.channels' })] });
 
     const corrected = await server.call('PATCH', `/api/tickets/${created.body.id}/classification`, { json: { type: 'shipping', level: 'L2' } });
     expect(corrected.body).toMatchObject({ type: 'shipping', level: 'L2', rule: 'refunds', corrected: { by: AGENT, original: { type: 'billing' } } });
