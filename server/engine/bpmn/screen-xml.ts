@@ -53,6 +53,8 @@ interface Open {
   tag: string;
   id?: string;
   textChars: number;
+  /** The namespace prefixes its start tag declares (`xmlns:bpmn`: `bpmn`). */
+  prefixes?: string[];
 }
 
 class Refusal extends Error {
@@ -253,7 +255,10 @@ class Screen {
     }
     if (name === 'id' || local === 'event' || (local === 'name' && localOf(element.tag) === 'field')) this.checkKey(name, text.slice(i + 1, end), at, element);
     if (name === 'id') element.id = text.slice(i + 1, end);
-    else if (name === 'xmlns' || name.startsWith('xmlns:')) this.declared(name, text.slice(i + 1, end), at, element);
+    else if (name === 'xmlns' || name.startsWith('xmlns:')) {
+      this.declared(name, text.slice(i + 1, end), at, element);
+      if (name !== 'xmlns') (element.prefixes ??= []).push(name.slice(6));
+    }
     return end + 1;
   }
 
@@ -273,6 +278,13 @@ class Screen {
       const code = reference[1] !== undefined ? parseInt(reference[1], 16) : Number(reference[2]);
       if (!isXmlCharacter(code)) this.refuse(reference.index, `${shown(reference[0])} refers to a character XML does not allow`);
     }
+  }
+
+  /** Whether `prefix` is declared on `element` or an element around it (`xml` always is). */
+  private inScope(prefix: string, element: Open): boolean {
+    if (prefix === 'xml' || element.prefixes?.includes(prefix)) return true;
+    for (let i = this.stack.length - 1; i >= 0; i--) if (this.stack[i]!.prefixes?.includes(prefix)) return true;
+    return false;
   }
 
   private declared(prefix: string, uri: string, at: number, element: Open): void {
@@ -295,6 +307,14 @@ class Screen {
   }
 
   private opened(lt: number, element: Open, selfClosing: boolean): void {
+    const colon = element.tag.indexOf(':');
+    if (colon > 0 && !this.inScope(element.tag.slice(0, colon), element))
+      throw new Refusal(
+        lt,
+        `the prefix of <${shown(element.tag)}> is not declared (xmlns:${shown(element.tag.slice(0, colon))})`,
+        this.here() ?? element,
+        'undeclared_prefix',
+      );
     if (++this.xmlElements > this.limits.maxXmlElements) {
       this.overLimit(lt, `the file has more than ${this.limits.maxXmlElements} XML elements (${workflowLimitSetting('maxXmlElements')})`, undefined);
     }

@@ -84,6 +84,13 @@ describe('uploaded XML is screened in linear time (issue 13, item 3)', () => {
     expect(workflow.steps.u!.name).toBe('ok \u{1F600} \u{1F600} \u{10FFFF} é');
   });
 
+  test('an element whose prefix nothing declares is refused, however well the parser knows the prefix', async () => {
+    const xml = `<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"><process id="p" isExecutable="true">
+      <startEvent id="s"/><bpmn:userTask id="t1"/><endEvent id="e"/>
+      <sequenceFlow id="f1" sourceRef="s" targetRef="t1"/><sequenceFlow id="f2" sourceRef="t1" targetRef="e"/></process></definitions>`;
+    expect((await problemsOf(xml)).map((p) => [p.elementId, p.code])).toEqual([['p', 'undeclared_prefix']]);
+  });
+
   test('timers and limits stay within what a ticket can hold: no cycle under a minute, no duration over 100 years', async () => {
     expect(validateTimer({ type: 'cycle', value: 'R/PT0.001S' })).toMatch(/at least one minute/);
     expect(validateTimer({ type: 'cycle', value: 'R/PT59S' })).toMatch(/at least one minute/);
