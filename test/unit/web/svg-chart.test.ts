@@ -30,6 +30,18 @@ describe('SVG charts drawn on the server', () => {
     expect(niceTicks(low, high)).toEqual(ticks);
   });
 
+  test('counts tick in whole steps; ticks that would print alike are spread until each reads differently', () => {
+    expect(niceTicks(0, 0, 5, 1)).toEqual([0, 1]);
+    expect(niceTicks(0, 3, 5, 1)).toEqual([0, 1, 2, 3]);
+    const tickTexts = (svg: string) => all(parseSvg(svg), (n) => n.attributes.class === 'chart-tick').map((tick) => textOf(tick));
+    const zeros = chartSvg(input({ points: weeks.map((label) => ({ label, value: 0 })), whole: true }));
+    expect(tickTexts(zeros)).toEqual(['0', '1']);
+    // seconds shown as whole minutes: 0, 30, 60, 90, 120 s would read 0, 1, 1, 2, 2 min
+    const minutes = (v: number) => `${Math.round(v / 60)} min`;
+    const labels = tickTexts(chartSvg(input({ points: weeks.map((label, i) => ({ label, value: [20, 60, 110, 90][i]! })), format: minutes })));
+    expect(new Set(labels).size).toBe(labels.length);
+  });
+
   test('a bar chart: one bar per measured week, heights in proportion, the accessible name and each value in a <title>', () => {
     const svg = parseSvg(chartSvg(input()));
     expect(svg.name).toBe('svg');

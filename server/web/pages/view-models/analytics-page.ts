@@ -70,6 +70,7 @@ export function weeklyCharts(weekly: Metrics['weekly'], filter: AnalyticsFilter,
         })),
         format: (value) => formatFigure(explained.unit, value * scale, f),
         ...(explained.unit === 'rate' ? { floor: 0, ceiling: 1 } : explained.unit === 'score' ? { floor: 1, ceiling: 5 } : { floor: 0 }),
+        ...(explained.unit === 'count' ? { whole: true } : {}),
         empty: f.t('analytics.noData'),
       }),
     };

@@ -29,6 +29,8 @@ export interface ChartInput {
   /** The axis always includes these (0 for counts; 0 and 1 for shares); it grows to fit the values beyond. */
   floor?: number;
   ceiling?: number;
+  /** Values are whole numbers (counts): no tick between two of them. */
+  whole?: boolean;
   /** Shown instead of marks when no point has a value. */
   empty: string;
   width?: number;
@@ -55,17 +57,33 @@ const MARK = '#1f5fbf';
  * @example
  * niceTicks(0, 87, 4) // [0, 20, 40, 60, 80, 100]
  */
-export function niceTicks(low: number, high: number, count = TICKS): number[] {
+export function niceTicks(low: number, high: number, count = TICKS, smallest = 0): number[] {
   if (!(high > low)) high = low === 0 ? 1 : low + Math.abs(low);
   const power = 10 ** Math.floor(Math.log10((high - low) / count));
   const intervals = (step: number) => Math.ceil(high / step) - Math.floor(low / step);
-  // The finest round step that needs at most one interval more than asked for.
-  const step = [0.5, 1, 2, 5, 10].map((m) => m * power).find((candidate) => intervals(candidate) <= count + 1) ?? 20 * power;
+  // The finest round step, no finer than `smallest`, that needs at most one interval more than asked for.
+  const step =
+    [0.5, 1, 2, 5, 10].map((m) => Math.max(smallest, m * power)).find((candidate) => intervals(candidate) <= count + 1) ?? Math.max(smallest, 20 * power);
   const first = Math.floor(low / step);
   const last = Math.ceil(high / step);
   // Rounded to the step's decimals: 3 × 0.1 must print as 0.3.
   const decimals = Math.max(0, -Math.floor(Math.log10(step)));
   return Array.from({ length: last - first + 1 }, (_, i) => Number(((first + i) * step).toFixed(decimals)));
+}
+
+/**
+ * The y axis's ticks and their labels: whole steps for counts, and coarser steps while two labels would read
+ * the same (90 s and 1 min 30 s both print as "1 min" on a scale of minutes).
+ */
+function axisTicks(low: number, high: number, input: Pick<ChartInput, 'format' | 'whole'>): { ticks: number[]; tickLabels: string[] } {
+  let ticks: number[] = [];
+  let tickLabels: string[] = [];
+  for (let count = TICKS; count >= 1; count--) {
+    ticks = niceTicks(low, high, count, input.whole ? 1 : 0);
+    tickLabels = ticks.map((tick) => input.format(tick));
+    if (new Set(tickLabels).size === tickLabels.length) break;
+  }
+  return { ticks, tickLabels };
 }
 
 /**
@@ -106,10 +124,9 @@ export function chartSvg(input: ChartInput): string {
 
   const low = Math.min(input.floor ?? Infinity, ...values);
   const high = Math.max(input.ceiling ?? -Infinity, ...values);
-  const ticks = niceTicks(low, high);
+  const { ticks, tickLabels } = axisTicks(low, high, input);
   const bottomValue = ticks[0]!;
   const topValue = ticks.at(-1)!;
-  const tickLabels = ticks.map((tick) => input.format(tick));
   const left = Math.ceil(Math.max(...tickLabels.map((label) => textWidth(label)))) + 10;
   const plot = { left, right: width - RIGHT, top: TOP, bottom: height - BOTTOM };
   const y = (value: number) => round(plot.bottom - ((value - bottomValue) / (topValue - bottomValue)) * (plot.bottom - plot.top));
