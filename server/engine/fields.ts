@@ -94,7 +94,10 @@ export function declaredFields(workflow: Workflow): ReadonlyMap<string, FieldDef
   let declared = declaredByWorkflow.get(workflow);
   if (!declared) {
     const byName = new Map<string, FieldDefinition | null>();
-    const all = [...Object.values(workflow.steps).flatMap((step) => step.fields), ...Object.values(workflow.triggers ?? {}).flatMap((trigger) => trigger.fields)];
+    const all = [
+      ...Object.values(workflow.steps).flatMap((step) => step.fields),
+      ...Object.values(workflow.triggers ?? {}).flatMap((trigger) => trigger.fields),
+    ];
     for (const field of all) {
       const earlier = byName.get(field.name);
       byName.set(field.name, earlier === undefined ? { ...field, required: false } : earlier && widened(earlier, field));

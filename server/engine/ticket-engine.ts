@@ -58,7 +58,12 @@ export function advance(workflow: Workflow, state: TicketState, event: SopEvent,
     .filter((s) => s.actions.some((a) => a.event === event.type));
   // A message or signal carries the fields of the events that catch it, not those of the step it arrives at.
   const trigger = workflow.triggers?.[event.type];
-  const checked = checkFields(trigger ? trigger.fields : handling.flatMap((s) => s.fields), event.fields ?? {}, snapshot.context.fields, declaredFields(workflow));
+  const checked = checkFields(
+    trigger ? trigger.fields : handling.flatMap((s) => s.fields),
+    event.fields ?? {},
+    snapshot.context.fields,
+    declaredFields(workflow),
+  );
   const what = trigger ? `${trigger.kind} "${trigger.name}"` : `"${handling.map((s) => s.name).join(', ')}"`;
   if (checked.problems.length) throw new ValidationError(`the fields of ${what} are not valid`, checked.problems);
   const instance = actingInstance(workflow, state, handling, event.instance);

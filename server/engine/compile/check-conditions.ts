@@ -22,7 +22,7 @@ const NUMBER = /^-?\s*\d+(\.\d+)?$/;
  */
 export function checkConditions(flows: readonly GraphFlow[], limits: ConditionLimits = DEFAULT_CONDITION_LIMITS): BpmnProblem[] {
   const problems: BpmnProblem[] = [];
-  const budget = { regexMs: REGEX_CHECK_BUDGET_MS };
+  const budget: RegexBudget = { checks: 0, refused: false };
   for (const flow of flows) {
     if (flow.condition === undefined) continue;
     const reasons = new Set<string>();
@@ -114,18 +114,22 @@ function checkRegexArgument(invocation: SyntaxNode, source: string, reasons: Set
   if (problem) reasons.add(`calls ${name}() with the pattern ${JSON.stringify(pattern)}, which ${problem}: it could take exponential time`);
 }
 
-/** What the ReDoS checker may spend on one file's patterns, and on one pattern. */
-const REGEX_CHECK_BUDGET_MS = 500;
-const REGEX_CHECK_PATTERN_MS = 50;
+/**
+ * How far redos-detector walks one pattern's paths, and how many patterns of one file it walks: counted in
+ * steps, not time, so a file's verdict never depends on how busy the machine is. A pattern it cannot settle
+ * within its steps is refused too. After the first pattern refused the file is refused anyway: the rest are
+ * not walked.
+ */
+const REGEX_CHECK_STEPS = 2_000;
+const REGEX_CHECKS_PER_FILE = 50;
 interface RegexBudget {
-  regexMs: number;
+  checks: number;
+  refused: boolean;
 }
 
 /**
  * Backtracking the one-pass check cannot see: a repeated choice whose alternatives overlap (`(a|aa)+`), or
- * quantified parts that can match the same text (`.*x.*`, `[\s\S]*[\s\S]*`). redos-detector walks the
- * pattern's paths; one it cannot settle within its time (each pattern's share of the file's budget) is refused
- * too: a pattern that costly to analyse is that costly to run.
+ * quantified parts that can match the same text (`.*x.*`, `[\s\S]*[\s\S]*`), found by redos-detector.
  */
 function overlapProblem(pattern: string, budget: RegexBudget): string | undefined {
   let regexp: RegExp;
@@ -134,12 +138,12 @@ function overlapProblem(pattern: string, budget: RegexBudget): string | undefine
   } catch {
     return undefined; // not a JavaScript pattern: the condition's own evaluation says so
   }
-  if (budget.regexMs <= 0) return 'could not be checked for backtracking within the file’s budget (too many patterns)';
-  const started = performance.now();
-  const result = isSafe(regexp, { timeout: Math.min(REGEX_CHECK_PATTERN_MS, budget.regexMs) });
-  budget.regexMs -= performance.now() - started;
+  if (budget.refused) return undefined;
+  if (++budget.checks > REGEX_CHECKS_PER_FILE) return `is one more regular expression than the ${REGEX_CHECKS_PER_FILE} a workflow's conditions may use`;
+  const result = isSafe(regexp, { maxSteps: REGEX_CHECK_STEPS });
   if (result.safe) return undefined;
-  return result.error === 'timedOut'
+  budget.refused = true;
+  return result.error === 'hitMaxSteps'
     ? 'is too complex to check for backtracking'
     : 'can match the same text in several ways (overlapping alternatives or repeats)';
 }

@@ -108,7 +108,10 @@ export function defineRoute<
         query: definition.query ? parse(definition.query, req.query, 'query string') : {},
         body: bodyOf(definition.body, req),
         user: req.user,
-        locale: negotiateLocale([req.user?.locale], (languages) => req.acceptsLanguages(languages)),
+        // Read by the few routes that answer in a language: not negotiated for every advance.
+        get locale(): Locale {
+          return negotiateLocale([req.user?.locale], (languages) => req.acceptsLanguages(languages));
+        },
       };
       await send(res, await handle(input as Parameters<typeof handle>[0]));
     },
