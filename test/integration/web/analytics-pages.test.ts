@@ -165,6 +165,9 @@ eachDatabase(
       const backwards = await manager.get('/analytics/customer-inquiry?from=2026-11-20&to=2026-11-01');
       expect(backwards.status).toBe(400);
       expect(testId(backwards.html, 'error-to')).toBeDefined();
+      const twice = await manager.get('/analytics/customer-inquiry?channel=chat&channel=email');
+      expect(twice.status).toBe(400);
+      expect(testId(twice.html, 'error-channel')).toBeDefined();
       expect((await manager.get('/analytics/no-such-workflow')).status).toBe(404);
       const nonsense = await manager.get('/analytics/customer-inquiry/tickets?kpi=nonsense');
       expect(nonsense.status).toBe(400);
@@ -249,6 +252,9 @@ eachDatabase(
       expect((await agent.get(`/agents/${liNa.id}`)).status).toBe(200);
       const exported = sheetRows((await agent.download(`/agents/${liNa.id}/export.xlsx`)).data);
       expect(exported.length - 2).toBe(figures.length);
+      // mine, the team's and the difference are numbers Excel can sort, where both sides were measured
+      for (const [name, mine, team, difference] of exported.slice(2) as unknown[][])
+        if (typeof mine === 'number' && typeof team === 'number') expect([name, typeof difference]).toEqual([name, 'number']);
       const handledBook = sheetRows((await agent.download(`/agents/${liNa.id}/tickets.xlsx`)).data);
       expect(handledBook.length - 2).toBe(handled);
       const handledOnPage = linksTo(section(me.html, 'table-tickets', '</table>'), '/tickets/').map((l) => Number(l.href.slice('/tickets/'.length)));

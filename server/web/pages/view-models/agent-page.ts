@@ -29,7 +29,7 @@ export function agentFiguresTable(agent: AgentRow, team: Kpis, agents: number, e
     caption: f.t('agents.figuresCaption'),
     exportHref,
     empty: f.t('analytics.noData'),
-    columns: [column('figure', 'text'), column('mine', 'number'), column('team', 'number'), column('difference', 'text'), column('definition', 'text')],
+    columns: [column('figure', 'text'), column('mine', 'number'), column('team', 'number'), column('difference', 'number'), column('definition', 'text')],
     rows: AGENT_FIGURES.map((id) => {
       const spec = figureOf(id);
       const explained = explain(id);
@@ -43,7 +43,15 @@ export function agentFiguresTable(agent: AgentRow, team: Kpis, agents: number, e
           cell('text', id === 'tickets' ? f.t('agents.handled') : explained.name, f),
           cell(kind, mine, f),
           id === 'tickets' && teamValue !== null ? { kind: 'number', value: teamValue, text: formatFigure('score', teamValue, f) } : cell(kind, teamValue, f),
-          cell('text', trend ? trend.text : null, f, trend ? { tone: `trend-${trend.judgement}` } : {}),
+          // The difference as the page words it, and as a number in the workbook: hours for a duration (it may be negative).
+          trend && mine !== null && teamValue !== null
+            ? {
+                kind: kind === 'duration' ? 'hours' : kind === 'integer' ? 'number' : kind,
+                value: mine - teamValue,
+                text: trend.text,
+                tone: `trend-${trend.judgement}`,
+              }
+            : cell('text', null, f),
           cell('text', id === 'tickets' ? f.t('agents.handledDefinition') : explained.text, f),
         ],
       };

@@ -76,12 +76,14 @@ export function readFilter(
 ): AnalyticsFilter {
   const sided = new Set(['version', 'from', 'to']);
   const problems: FieldProblem[] = [];
-  const text = (name: string): string | undefined => {
-    const value = query[(sided.has(name) ? side : '') + name];
-    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-  };
   const refuse = (field: string, message: string, code: string, values: Record<string, string | number> = {}) =>
     problems.push({ field: (sided.has(field) ? side : '') + field, message, code, values });
+  const text = (name: string): string | undefined => {
+    const value = query[(sided.has(name) ? side : '') + name];
+    // `?channel=chat&channel=email` is not a filter of two channels: said, rather than one quietly dropped
+    if (Array.isArray(value)) refuse(name, 'is given more than once', 'givenTwice');
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  };
   const date = (name: 'from' | 'to', fallback: string): string => {
     const value = text(name);
     if (value === undefined) return fallback;
