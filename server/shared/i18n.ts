@@ -27,6 +27,8 @@ export interface Formatter {
   dateTime(ms: number): string;
   /** A duration to the minute: "3 小时 20 分" / "3 h 20 min"; under a minute in seconds; days past 48 h. */
   duration(ms: number): string;
+  /** The IANA zone `dateTime` shows instants in; undefined: the server's own. */
+  timeZone: string | undefined;
 }
 
 const MINUTE = 60_000;
@@ -74,7 +76,7 @@ function loadCatalogs(localesDir: URL, options: { timeZone?: string }): Catalogs
     if (!known) {
       const t = instance.getFixedT(locale);
       const dates = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', ...(options.timeZone ? { timeZone: options.timeZone } : {}) });
-      known = { locale, t, dateTime: (ms) => dates.format(ms), duration: (ms) => formatDuration(t, ms) };
+      known = { locale, t, dateTime: (ms) => dates.format(ms), duration: (ms) => formatDuration(t, ms), timeZone: options.timeZone };
       formatters.set(locale, known);
     }
     return known;

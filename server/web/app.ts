@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { DEFAULT_REPORT_SETTINGS } from '../shared/report-settings.js';
 import type { Logger } from '../shared/logger.js';
 import type { Sopflow } from '../sopflow.js';
 import { createI18n, LOCALES_DIR, type Formatter, type Locale } from '../shared/i18n.js';
@@ -37,7 +38,8 @@ export function createApp(app: Sopflow, logger: Logger): Express {
   // `req.secure` (the session cookie's Secure flag). None by default: a client's own header means nothing.
   web.set('trust proxy', app.config.trustProxy ?? false);
   web.use(requestLogging(logger));
-  const { formatter } = createI18n(LOCALES_DIR);
+  // Times are shown in one zone everywhere people read them: the pages, their workbooks, the API's workbooks and the reports.
+  const { formatter } = createI18n(LOCALES_DIR, { timeZone: (app.config.reports ?? DEFAULT_REPORT_SETTINGS).timeZone });
   const pages = createPages(app, logger, formatter);
   web.use(pages.headers);
   web.use('/static', pages.assets);

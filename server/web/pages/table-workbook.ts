@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type ExcelJS from 'exceljs';
+import { DateTime } from 'luxon';
 import { drained, watchReader } from '../../shared/streamed-output.js';
 
 /**
@@ -32,6 +33,8 @@ export interface TableSheet {
   title: string;
   columns: TableColumn[];
   rows: Iterable<Array<CellValue | KindedValue>> | AsyncIterable<Array<CellValue | KindedValue>>;
+  /** The IANA zone instants are written in, as the page shows them (Excel has no zones); undefined: the server's. */
+  timeZone?: string | undefined;
 }
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -98,7 +101,7 @@ export async function writeTableWorkbook(table: TableSheet, output: Writable): P
         const { kind, value } = given !== null && typeof given === 'object' ? given : { kind: column.kind, value: given };
         if (value === null || value === undefined) return;
         const cell = row.getCell(index + 1);
-        cell.value = excelValue(kind, value);
+        cell.value = excelValue(kind, value, table.timeZone);
         cell.style = STYLES[kind];
       });
       row.commit();
@@ -118,7 +121,7 @@ export async function writeTableWorkbook(table: TableSheet, output: Writable): P
   }
 }
 
-function excelValue(kind: CellKind, value: string | number): ExcelJS.CellValue {
+function excelValue(kind: CellKind, value: string | number, timeZone: string | undefined): ExcelJS.CellValue {
   if (typeof value === 'string') return value;
   switch (kind) {
     case 'duration':
@@ -126,8 +129,8 @@ function excelValue(kind: CellKind, value: string | number): ExcelJS.CellValue {
     case 'hours':
       return value / 3_600_000;
     case 'instant':
-      // Excel has no time zones: the wall-clock time of this server, as the pages show it.
-      return new Date(value - new Date(value).getTimezoneOffset() * 60_000);
+      // Excel has no time zones: the wall-clock time the pages show, written as if it were UTC.
+      return new Date(value + offsetMinutes(value, timeZone) * 60_000);
     default:
       return value;
   }
@@ -136,4 +139,9 @@ function excelValue(kind: CellKind, value: string | number): ExcelJS.CellValue {
 /** Excel refuses sheet names over 31 characters or with any of : \ / ? * [ ]. */
 function sheetName(name: string): string {
   return name.replace(/[:\\/?*[\]]/g, ' ').slice(0, 31) || 'Sheet1';
+}
+
+/** Minutes east of UTC at `ms` in `timeZone` (the server's zone when undefined). */
+function offsetMinutes(ms: number, timeZone: string | undefined): number {
+  return timeZone === undefined ? -new Date(ms).getTimezoneOffset() : DateTime.fromMillis(ms, { zone: timeZone }).offset;
 }

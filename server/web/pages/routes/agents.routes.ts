@@ -35,7 +35,7 @@ export function agentRoutes(kit: PageKit): Router {
     const filter = readFilter(req.query, kit.app.clock.now(), daysOf(kit));
     const { rows, team } = await agentsOf(kit, filter);
     const table = agentsTable(rows, team, explainer(f), f, '');
-    await sendWorkbook(res, workbookFilename(['agents', filter.from, filter.to]), tableSheet(table, `${table.caption} · ${periodText(filter, f)}`));
+    await sendWorkbook(res, workbookFilename(['agents', filter.from, filter.to]), tableSheet(table, `${table.caption} · ${periodText(filter, f)}`), f);
   });
 
   router.get('/agents/me', requireRole('agent'), (req, res) => agentPage(kit, req, res, req.user!));
@@ -46,7 +46,7 @@ export function agentRoutes(kit: PageKit): Router {
     const filter = readFilter(req.query, kit.app.clock.now(), daysOf(kit));
     const figures = await figuresOf(kit, agent, filter);
     const table = agentFiguresTable(figures.row, figures.team, figures.agents, explainer(f), f, '');
-    await sendWorkbook(res, workbookFilename([agent.name, filter.from, filter.to]), tableSheet(table, `${agent.name} · ${periodText(filter, f)}`));
+    await sendWorkbook(res, workbookFilename([agent.name, filter.from, filter.to]), tableSheet(table, `${agent.name} · ${periodText(filter, f)}`), f);
   });
 
   router.get('/agents/:id/tickets.xlsx', requireRole('agent'), async (req, res) => {

@@ -83,7 +83,7 @@ export function analyticsCompareRoutes(kit: PageKit): Router {
     const comparison = await kit.app.analytics.compare(metricsQuery(context.key, sides.a, daysOf(kit)), metricsQuery(context.key, sides.b, daysOf(kit)));
     const { table } = comparisonTable(comparison, explainer(f), f, '');
     const title = `${table.caption} · ${context.latest.name} · A: ${describe(sides.a, f)} · B: ${describe(sides.b, f)}`;
-    await sendWorkbook(res, workbookFilename([context.key, 'compare']), tableSheet(table, title));
+    await sendWorkbook(res, workbookFilename([context.key, 'compare']), tableSheet(table, title), f);
   });
 
   return router;

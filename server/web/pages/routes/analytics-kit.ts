@@ -41,9 +41,9 @@ export function workbookFilename(parts: string[]): string {
 }
 
 /** Answers with `sheet` as an .xlsx download, streamed as it is written. */
-export async function sendWorkbook(res: Response, filename: string, sheet: TableSheet): Promise<void> {
+export async function sendWorkbook(res: Response, filename: string, sheet: TableSheet, f: Formatter): Promise<void> {
   res.status(200).type(XLSX_TYPE).attachment(filename);
-  await writeTableWorkbook(sheet, res);
+  await writeTableWorkbook({ ...sheet, timeZone: f.timeZone }, res);
 }
 
 /** Tickets a workbook reads from the engine at once: its rows are written as they come. */
@@ -58,7 +58,7 @@ export async function sendTicketsWorkbook(
   { filename, title }: { filename: string; title: string },
 ): Promise<void> {
   const { caption, columns } = drillTable([], f, '');
-  await sendWorkbook(res, filename, { sheetName: caption, title, columns, rows: valuesOf(everyTicket(kit, query), f) });
+  await sendWorkbook(res, filename, { sheetName: caption, title, columns, rows: valuesOf(everyTicket(kit, query), f) }, f);
 }
 
 async function* everyTicket(kit: PageKit, query: TicketsQuery): AsyncGenerator<TicketFactRow> {

@@ -112,7 +112,7 @@ export function analyticsRoutes(kit: PageKit): Router {
     ]);
     const stepName = (step: string) => context.latest.workflow.steps[step]?.name;
     const table = dashboardTable(id, { metrics, previous: previous.kpis, explain: explainer(f), f, exportHref: () => '', stepName });
-    await sendWorkbook(res, workbookFilename([context.key, id, filter.from, filter.to]), tableSheet(table, sheetTitle(table.caption, context, filter, f)));
+    await sendWorkbook(res, workbookFilename([context.key, id, filter.from, filter.to]), tableSheet(table, sheetTitle(table.caption, context, filter, f)), f);
   });
 
   router.get('/analytics/:key/tickets', async (req, res) => {
