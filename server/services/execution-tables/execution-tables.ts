@@ -268,11 +268,13 @@ export class ExecutionTables {
 
   /** The rows of an uploaded workbook, checked against what the table knows (its owners); see `readExecutionTableWorkbook`. */
   async readWorkbook(tableId: number, data: Buffer, formatters: Formatter[]): Promise<WorkbookRow[]> {
-    const [owners, workflows] = await Promise.all([this.knownOwners(tableId), this.workflowKeys()]);
+    const [owners, workflows, rows] = await Promise.all([this.knownOwners(tableId), this.workflowKeys(), this.repository.rows(tableId)]);
+    const ids = new Set(rows.map((row) => row.id));
     return readExecutionTableWorkbook(data, {
       formatters,
       isKnownOwner: (owner) => owners.has(owner.trim().toLowerCase()),
       isKnownWorkflow: (key) => workflows.has(key),
+      isKnownRowId: (id) => ids.has(id),
       readers: this.workbookReaders,
     });
   }

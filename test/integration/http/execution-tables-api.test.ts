@@ -198,13 +198,17 @@ eachDatabase('HTTP API: execution tables', (database) => {
       sheet.getRow(4).getCell(headers.indexOf('End')).value = 'next week';
       sheet.getRow(5).getCell(headers.indexOf('Phase')).value = '';
       sheet.getRow(6).getCell(headers.indexOf('Owner')).value = 'Nobody Known';
+      // an ID the table does not have is listed with the other problems, not only once they are mended
+      sheet.getRow(7).getCell(headers.indexOf('ID')).value = 9999;
     });
     const before = (await asManager('GET', `/api/execution-tables/${table.id}`)).body;
     const refused = await upload(table.id, bad);
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe('validation_failed');
     const where = refused.body.error.details.map((p: { row: number; header: string }) => `${p.row}:${p.header}`).sort();
-    expect(where).toEqual(['3:Status', '4:End', '5:Phase', '6:Owner']);
+    // (the KPI sheet's target for the row whose ID was changed no longer finds its row: listed too)
+    expect(where).toEqual(['3:Row ID', '3:Status', '4:End', '5:Phase', '6:Owner', '7:ID']);
+    expect(refused.body.error.details.find((p: { row: number }) => p.row === 7)).toMatchObject({ code: 'idUnknown', values: { id: 9999 } });
     expect(refused.body.error.details[0]).toMatchObject({ sheet: 'Execution table', column: expect.stringMatching(/^[A-Z]+$/), message: expect.any(String) });
     expect((await asManager('GET', `/api/execution-tables/${table.id}`)).body).toEqual(before);
 

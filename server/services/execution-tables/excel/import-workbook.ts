@@ -15,6 +15,8 @@ export interface WorkbookReadOptions {
   isKnownOwner(owner: string): boolean;
   /** Whether a target's workflow key exists; absent: any key of the right shape is taken. */
   isKnownWorkflow?(key: string): boolean;
+  /** Whether the table has a row with this ID, so that an unknown one is listed with the file's other problems; absent: not checked here. */
+  isKnownRowId?(id: number): boolean;
   /** The worker threads that read the file, within their limits; absent: one for this file, DEFAULT_WORKBOOK_LIMITS. */
   readers?: WorkbookReaders;
 }
@@ -131,6 +133,12 @@ function readTableSheet(sheet: PlainSheet, vocabulary: Vocabulary, options: Work
         message: `"${textOf(cells.id)}" is not a row ID: keep the ID from the export, or leave it blank for a new row`,
         code: 'idInvalid',
         values: { value: textOf(cells.id) },
+      });
+    if (id && options.isKnownRowId && !options.isKnownRowId(id))
+      problem('id', {
+        message: `this table has no row with ID ${id}: leave the ID blank to add the row`,
+        code: 'idUnknown',
+        values: { id },
       });
     const twin = id ? table.byId.get(id) : undefined;
     if (twin)
