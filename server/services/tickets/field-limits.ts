@@ -66,14 +66,11 @@ export class FieldLimits {
   private problemOf(definition: FieldDefinition | undefined, value: unknown): string | undefined {
     const { fieldStringChars, fieldTextChars, fieldListItems } = this.limits;
     if (definition) {
-      // A value of the wrong type is the engine's to refuse, with its own message; only sizes are checked here.
+      // Type, options and bounds are the engine's to check, wherever the field is sent (engine/fields.ts); only sizes are checked here.
       if (typeof value === 'string') {
         const most = definition.type === 'text' ? fieldTextChars : fieldStringChars;
         const setting = definition.type === 'text' ? INPUT_LIMIT_SETTINGS.fieldTextChars : INPUT_LIMIT_SETTINGS.fieldStringChars;
-        if (value.length > most) return `is at most ${most} characters (${setting})`;
-        // An enum of another step than the one acted on is still one of its options.
-        if (definition.type === 'enum' && definition.options && !definition.options.includes(value)) return `must be one of ${definition.options.join(', ')}`;
-        return undefined;
+        return value.length > most ? `is at most ${most} characters (${setting})` : undefined;
       }
       if (typeof value === 'number') return this.numberProblem(value);
       if (value === null || typeof value === 'boolean') return undefined;

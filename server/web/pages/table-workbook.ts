@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type ExcelJS from 'exceljs';
-import { DateTime } from 'luxon';
+import { excelTime } from '../../services/reports/workbook-cells.js';
 import { drained, watchReader } from '../../shared/streamed-output.js';
 
 /**
@@ -129,8 +129,8 @@ function excelValue(kind: CellKind, value: string | number, timeZone: string | u
     case 'hours':
       return value / 3_600_000;
     case 'instant':
-      // Excel has no time zones: the wall-clock time the pages show, written as if it were UTC.
-      return new Date(value + offsetMinutes(value, timeZone) * 60_000);
+      // The wall-clock time the pages show (the server's own zone when none is set).
+      return excelTime(value, timeZone ?? 'system');
     default:
       return value;
   }
@@ -139,9 +139,4 @@ function excelValue(kind: CellKind, value: string | number, timeZone: string | u
 /** Excel refuses sheet names over 31 characters or with any of : \ / ? * [ ]. */
 function sheetName(name: string): string {
   return name.replace(/[:\\/?*[\]]/g, ' ').slice(0, 31) || 'Sheet1';
-}
-
-/** Minutes east of UTC at `ms` in `timeZone` (the server's zone when undefined). */
-function offsetMinutes(ms: number, timeZone: string | undefined): number {
-  return timeZone === undefined ? -new Date(ms).getTimezoneOffset() : DateTime.fromMillis(ms, { zone: timeZone }).offset;
 }
