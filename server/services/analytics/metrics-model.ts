@@ -181,7 +181,7 @@ export interface MetricsService {
   compare(a: MetricsQuery, b: MetricsQuery): Promise<Comparison>;
   /** Tickets behind a number: same filters; `kpi` selects the subset (e.g. 'breached'); cursor paging. */
   tickets(q: TicketsQuery): Promise<{ rows: TicketFactRow[]; next?: string; total: number }>;
-  /** Streams every matching ticket's row (for the per-ticket Excel export), flat memory. */
+  /** Streams every matching ticket's row (for the per-ticket Excel export), flat memory. Not checked: a stream's refusal would come after its headers, so callers `checkScope` first. */
   eachTicket(q: MetricsQuery): AsyncIterable<TicketFactRow>;
   /** Per agent; the team average is `metrics({...q, groupBy: 'agent'})`'s overall kpis. */
   agents(q: MetricsQuery): Promise<Array<{ agent: string; kpis: Kpis }>>;

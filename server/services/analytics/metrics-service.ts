@@ -110,7 +110,6 @@ export function createMetricsService(deps: MetricsDependencies): MetricsService 
       const filter = filterOf(q);
       return {
         async *[Symbol.asyncIterator]() {
-          await inScope(q);
           const now = deps.clock.now();
           for (let after = 0; ;) {
             const page = await deps.rows.page(filter, 'tickets', now, after, STREAM_PAGE);
