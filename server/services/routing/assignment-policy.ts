@@ -4,7 +4,7 @@ import { LEVELS, PRIORITIES } from './classify.js';
 /** Pure: which agents may take a ticket, best first (the documented policy; README "Routing"). */
 
 export type { Candidate, Presence };
-export const PRESENCES: readonly Presence[] = ['online', 'away', 'offline'];
+export const PRESENCES = ['online', 'away', 'offline'] as const satisfies readonly Presence[];
 
 export interface Need {
   /** The ticket's problem type (its classification): a required skill when set. */

@@ -2,7 +2,7 @@ import type { Classification, Level, Priority, Rule, RuleSet, RuleWhen } from '.
 
 /** Pure classification: manager-written rules matched against a new ticket, first match wins. */
 
-export const LEVELS: readonly Level[] = ['L1', 'L2', 'L3'];
+export const LEVELS = ['L1', 'L2', 'L3'] as const satisfies readonly Level[];
 export const PRIORITIES: readonly Priority[] = ['low', 'normal', 'high', 'urgent'];
 
 export type { Classification, Level, Priority, Rule, RuleSet, RuleWhen };

@@ -6,7 +6,8 @@ import { LEVELS } from './classify.js';
 // Routing settings as a form or a script sends them, as text: one of the known values or refused naming the
 // field, never read as something else (a level of L7 is not "no level", a policy of PUSH not "pull").
 
-const POLICIES: readonly LanePolicy[] = ['push', 'pull'];
+/** How a lane's tickets reach its people. */
+export const POLICIES = ['push', 'pull'] as const satisfies readonly LanePolicy[];
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], field: string): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { PRESENCES } from '../../services/routing/assignment-policy.js';
+import { LEVELS } from '../../services/routing/classify.js';
+import { POLICIES } from '../../services/routing/routing-values.js';
 import { WEBHOOK_EVENTS, WEBHOOK_FORMATS } from '../../services/routing/webhook-messages.js';
 
 const Millis = z.number().describe('epoch milliseconds');
@@ -10,9 +13,9 @@ const Id = (what: string) =>
     .describe(what);
 const Text = (max: number) => z.string().min(1).max(max);
 
-export const Level = z.enum(['L1', 'L2', 'L3']);
+export const Level = z.enum(LEVELS);
 export const Priority = z.enum(['low', 'normal', 'high', 'urgent']);
-export const Presence = z.enum(['online', 'away', 'offline']);
+export const Presence = z.enum(PRESENCES);
 
 export const RuleBody = z.strictObject({
   name: Text(200),
@@ -98,10 +101,10 @@ export const AssignmentSchema = z.object({
 
 export const LaneBody = z.strictObject({
   lane: Text(200),
-  policy: z.enum(['push', 'pull']).describe('push: offered to one agent by the routing policy; pull: taken from the queue'),
+  policy: z.enum(POLICIES).describe('push: offered to one agent by the routing policy; pull: taken from the queue'),
   lead: z.string().max(320).nullable().optional().describe('who is told when nobody can take a ticket (an email); absent: the lane'),
 });
-export const LaneSchema = z.object({ lane: z.string(), policy: z.enum(['push', 'pull']), lead: z.string().nullable() });
+export const LaneSchema = z.object({ lane: z.string(), policy: z.enum(POLICIES), lead: z.string().nullable() });
 export const LaneListSchema = z.object({ items: z.array(LaneSchema) });
 
 export const AgentSchema = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LEVELS } from '../../services/routing/classify.js';
 import { CHANNELS } from '../../services/tickets/channels.js';
 import { ROLES } from '../../services/users/users.js';
 
@@ -32,7 +33,7 @@ export const UserPatchBody = z
     active: z.boolean().optional().describe('false: signed out everywhere at once, every token revoked; the account and its history stay'),
     lanes: z.array(z.string().max(1000)).max(1000).optional().describe('the SOP roles (lanes) the user takes on; replaces the list'),
     skills: z.array(z.string().max(1000)).max(1000).optional().describe('routing: problem types, languages, `channel:<channel>`; replaces the list'),
-    level: z.enum(['L1', 'L2', 'L3']).nullable().optional().describe('routing: the highest level of problem the user handles'),
+    level: z.enum(LEVELS).nullable().optional().describe('routing: the highest level of problem the user handles'),
     capacity: z
       .union([
         z.number().int().min(0).max(1000).describe('the same on every channel'),
@@ -77,7 +78,7 @@ export const PersonSchema = z.object({
   deactivatedAt: Millis.nullable(),
   lanes: z.array(z.string()),
   skills: z.array(z.string()).optional(),
-  level: z.enum(['L1', 'L2', 'L3']).nullable().optional(),
+  level: z.enum(LEVELS).nullable().optional(),
   capacity: z.record(z.string(), z.number().int()).optional().describe('routing: per channel, every channel listed (0: none)'),
 });
 
