@@ -195,7 +195,8 @@ export async function openSopflow(config: Config, options: OpenOptions = {}): Pr
     analytics: metrics,
     workflows,
     clock,
-    formatter: createI18n(LOCALES_DIR).formatter,
+    // The zone every page shows times in too (web/app.ts): one catalog, loaded once.
+    formatter: createI18n(LOCALES_DIR, { timeZone: reportSettings.timeZone }).formatter,
     settings: reportSettings,
     ...(options.onReportError ? { onError: options.onReportError } : {}),
   });
