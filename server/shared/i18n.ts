@@ -29,7 +29,17 @@ export interface Formatter {
   duration(ms: number): string;
   /** The IANA zone `dateTime` shows instants in; undefined: the server's own. */
   timeZone: string | undefined;
+  /** A number in this language's digits: `decimal` to one decimal, `percent` of a share to one decimal, `score` to two. */
+  number(value: number, style: NumberStyle): string;
 }
+
+export type NumberStyle = 'decimal' | 'percent' | 'score';
+
+const NUMBER_STYLES: Record<NumberStyle, Intl.NumberFormatOptions> = {
+  decimal: { maximumFractionDigits: 1 },
+  percent: { style: 'percent', maximumFractionDigits: 1 },
+  score: { minimumFractionDigits: 2, maximumFractionDigits: 2 },
+};
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -76,7 +86,19 @@ function loadCatalogs(localesDir: URL, options: { timeZone?: string }): Catalogs
     if (!known) {
       const t = instance.getFixedT(locale);
       const dates = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', ...(options.timeZone ? { timeZone: options.timeZone } : {}) });
-      known = { locale, t, dateTime: (ms) => dates.format(ms), duration: (ms) => formatDuration(t, ms), timeZone: options.timeZone };
+      // Made once: building an Intl format costs more than a page's worth of formatting with it.
+      const numbers = Object.fromEntries(Object.entries(NUMBER_STYLES).map(([style, format]) => [style, new Intl.NumberFormat(locale, format)])) as Record<
+        NumberStyle,
+        Intl.NumberFormat
+      >;
+      known = {
+        locale,
+        t,
+        dateTime: (ms) => dates.format(ms),
+        duration: (ms) => formatDuration(t, ms),
+        timeZone: options.timeZone,
+        number: (value, style) => numbers[style].format(value),
+      };
       formatters.set(locale, known);
     }
     return known;

@@ -28,6 +28,15 @@ describe('i18n: one catalog per language, durations and dates through Intl and t
     expect(formatter('zh-CN').dateTime(at)).toBe('2026年11月23日 17:05');
   });
 
+  test.each([
+    [1234.56, 'decimal', '1,234.6'],
+    [0.1234, 'percent', '12.3%'],
+    [4.5, 'score', '4.50'],
+  ] as const)('numbers: %d as %s is "%s" in both languages', (value, style, written) => {
+    expect(formatter('en').number(value, style)).toBe(written);
+    expect(formatter('zh-CN').number(value, style)).toBe(written);
+  });
+
   test('the language: the user’s choice, then the session’s, then Accept-Language (any Chinese → 简体中文), else English', () => {
     const accepts = (header: string) => (languages: string[]) =>
       languages.find((l) => header.split(',').some((h) => h.split(';')[0]!.trim().toLowerCase() === l.toLowerCase())) ?? false;

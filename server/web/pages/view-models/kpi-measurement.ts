@@ -4,13 +4,13 @@ import { definitionOf } from '../../../services/analytics/definitions.js';
 import type { Formatter } from '../../../shared/i18n.js';
 
 /** A measured number as people read it: at most one decimal, a real minus sign. */
-function number(value: number, locale: string): string {
-  return new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(value).replace(/^-/, '−');
+function number(value: number, f: Formatter): string {
+  return f.number(value, 'decimal').replace(/^-/, '−');
 }
 
 function withUnit(value: number, kpi: KpiTarget, f: Formatter): string {
   const unit = KPI_METRICS[kpi.metric].unit;
-  return unit === 'count' || unit === 'score' ? number(value, f.locale) : `${number(value, f.locale)} ${f.t(`executionTables.units.${unit}`)}`;
+  return unit === 'count' || unit === 'score' ? number(value, f) : `${number(value, f)} ${f.t(`executionTables.units.${unit}`)}`;
 }
 
 /**
@@ -25,7 +25,7 @@ export function measurementView(kpi: KpiTarget | null, measurement: Measurement 
     measurement.value === null
       ? f.t('executionTables.measured.none')
       : relative
-        ? `${measurement.value > 0 ? '+' : ''}${number(measurement.value, f.locale)}%`
+        ? `${measurement.value > 0 ? '+' : ''}${number(measurement.value, f)}%`
         : withUnit(measurement.value, kpi, f);
   const source = f.t('executionTables.measured.source', {
     days: Math.round((measurement.to - measurement.from) / 86_400_000),

@@ -148,23 +148,20 @@ export function formatFigure(unit: KpiUnit, value: number | null, f: Formatter):
   if (value === null || !Number.isFinite(value)) return '—';
   switch (unit) {
     case 'count':
-      return new Intl.NumberFormat(f.locale, { maximumFractionDigits: 1 }).format(value);
+      return f.number(value, 'decimal');
     case 'ms':
       return f.duration(value);
     case 'rate':
-      return new Intl.NumberFormat(f.locale, { style: 'percent', maximumFractionDigits: 1 }).format(value);
+      return f.number(value, 'percent');
     case 'score':
-      return new Intl.NumberFormat(f.locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value);
+      return f.number(value, 'score');
   }
 }
 
 /** A difference between two values of a figure in its own unit, signed: "+3.2 pt" for rates, "−4 min" for durations. */
 export function formatChange(unit: KpiUnit, change: number, f: Formatter): string {
   const sign = change > 0 ? '+' : change < 0 ? '−' : '±';
-  const size =
-    unit === 'rate'
-      ? f.t('analytics.points', { value: new Intl.NumberFormat(f.locale, { maximumFractionDigits: 1 }).format(Math.abs(change) * 100) })
-      : formatFigure(unit, Math.abs(change), f);
+  const size = unit === 'rate' ? f.t('analytics.points', { value: f.number(Math.abs(change) * 100, 'decimal') }) : formatFigure(unit, Math.abs(change), f);
   return `${sign}${size}`;
 }
 
