@@ -24,7 +24,8 @@ function step(name, command, args, { live = false, extraEnv = {}, nice = 0 } = {
 }
 
 const results = await Promise.all([
-  step('jest', 'jest', process.argv.slice(2), { live: true, extraEnv: { NODE_OPTIONS: '--experimental-vm-modules' } }),
+  // Young-generation semispaces as the server's: the tests allocate fast, and fewer scavenges save a tenth of their CPU.
+  step('jest', 'jest', process.argv.slice(2), { live: true, extraEnv: { NODE_OPTIONS: '--experimental-vm-modules --max-semi-space-size=32' } }),
   step('tsc+eslint', process.execPath, [join(root, 'test', 'type-check-and-lint.mjs')], { nice: 10 }),
   step('prettier', 'prettier', ['--check', '.', '--log-level', 'warn'], { nice: 10 }),
 ]);
