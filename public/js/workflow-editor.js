@@ -13,7 +13,7 @@ function editor(root) {
   var panel = root.querySelector('.panel');
   var status = document.querySelector('[data-testid=editor-status]');
   var report = document.querySelector('[data-testid=editor-report]');
-  var state = { revision: 0, dirty: false, selected: null, filling: false };
+  var state = { revision: 0, saved: false, dirty: false, selected: null, filling: false };
   var modeler;
   var form;
 
@@ -56,11 +56,14 @@ function editor(root) {
       return call('PUT', '/draft', { bpmn: result.xml, baseRevision: state.revision }).then(function (answer) {
         if (answer.status === 200) {
           state.revision = answer.body.revision;
+          state.saved = true;
           state.dirty = false;
           say(msg('saved', { revision: state.revision }), 'ok');
           return true;
         }
-        if (answer.status === 409) say(msg('stale', { revision: answer.body.error.details.revision, by: answer.body.error.details.updatedBy || '' }), 'error');
+        var details = answer.body.error && answer.body.error.details;
+        // Nobody to name: the draft was published or discarded, or a newer version came, since this page opened.
+        if (answer.status === 409) say(details.updatedBy ? msg('stale', { revision: details.revision, by: details.updatedBy }) : msg('gone'), 'error');
         else showProblems(answer.body.error);
         return false;
       });
@@ -68,7 +71,7 @@ function editor(root) {
   }
 
   function saveIfNeeded() {
-    return state.dirty || state.revision === 0 ? save() : Promise.resolve(true);
+    return state.dirty || !state.saved ? save() : Promise.resolve(true);
   }
 
   function clearMarkers() {
@@ -149,9 +152,11 @@ function editor(root) {
     return saveIfNeeded().then(function (ok) {
       if (!ok) return;
       return call('POST', '/draft/publish', { revision: state.revision }).then(function (answer) {
-        if (answer.status !== 201) return answer.status === 409 ? say(answer.body.error.message, 'error') : showProblems(answer.body.error);
+        if (answer.status !== 201)
+          return answer.status === 409 ? say(publishConflict(answer.body.error.details || {}), 'error') : showProblems(answer.body.error);
         showReport([], answer.body.lint, answer.body.diff);
-        state.revision = 0;
+        state.saved = false;
+        state.revision = answer.body.draftRevision;
         say(msg('published', { version: answer.body.version }), 'ok');
         var link = document.createElement('a');
         link.href = root.getAttribute('data-library') + '?version=' + answer.body.version;
@@ -161,6 +166,29 @@ function editor(root) {
         status.appendChild(link);
       });
     });
+  }
+
+  function publishConflict(details) {
+    if (details.latestVersion) return msg('outdated', { based: details.basedOnVersion, latest: details.latestVersion });
+    if (details.version) return msg('identical', { version: details.version });
+    return msg('moved');
+  }
+
+  // Drops the saved draft and loads the latest version in its place.
+  function discard() {
+    return call('POST', '/draft/discard', { revision: state.revision }).then(function (answer) {
+      if (answer.status !== 200) return answer.status === 409 ? say(msg('moved'), 'error') : showProblems(answer.body.error);
+      return load(answer.body).then(function () {
+        say(msg('discarded', { version: answer.body.basedOnVersion }), 'ok');
+      });
+    });
+  }
+
+  function load(draft) {
+    state.revision = draft.revision;
+    state.saved = draft.saved;
+    state.dirty = false;
+    return modeler.importXML(draft.bpmn);
   }
 
   function fail(error) {
@@ -179,8 +207,7 @@ function editor(root) {
     })
     .then(function (answer) {
       if (answer.status !== 200) throw new Error(answer.body.error.message);
-      state.revision = answer.body.revision;
-      return modeler.importXML(answer.body.bpmn);
+      return load(answer.body);
     })
     .then(function () {
       modeler.get('canvas').zoom('fit-viewport');
@@ -229,7 +256,7 @@ function editor(root) {
   });
   document.querySelector('.editor-bar').addEventListener('click', function (event) {
     var action = event.target.getAttribute('data-action');
-    var run = { save: save, check: check, publish: publish }[action];
+    var run = { save: save, check: check, publish: publish, discard: discard }[action];
     if (run) run().catch(fail);
   });
 }

@@ -85,6 +85,7 @@ export const BPMN_PROBLEM_CODES = [
   'unknown_channel',
   'process_id_changed',
   'lint_error',
+  'draft_outdated',
 ] as const;
 
 export type BpmnProblemCode = (typeof BPMN_PROBLEM_CODES)[number];

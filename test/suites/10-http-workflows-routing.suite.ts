@@ -3,6 +3,7 @@ import '../integration/http/event-log-api.test.js';
 import '../integration/http/hostile-requests.test.js';
 import '../integration/http/protocol.test.js';
 import '../integration/http/workflow-editor-api.test.js';
+import '../integration/http/workflow-draft-races.test.js';
 import '../integration/http/workflow-migration-api.test.js';
 import '../integration/http/workflows-api.test.js';
 import '../integration/routing/capacity-migration.test.js';

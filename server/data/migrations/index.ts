@@ -20,6 +20,7 @@ import * as signals from './2026-12-06-19-signals.js';
 import * as channelCapacity from './2026-12-06-20-channel-capacity.js';
 import * as analyticsRollups from './2026-12-06-21-analytics-rollups.js';
 import * as unusedIndexes from './2026-12-06-22-unused-indexes.js';
+import * as draftRevisions from './2026-12-06-23-draft-revisions.js';
 
 // Migrations are listed here rather than discovered on disk, so they run the same from TypeScript
 // sources, tests and the CLI. Append; never edit one that has shipped.
@@ -45,6 +46,7 @@ const migrations: Record<string, Knex.Migration> = {
   '2026-12-06-20-channel-capacity': channelCapacity,
   '2026-12-06-21-analytics-rollups': analyticsRollups,
   '2026-12-06-22-unused-indexes': unusedIndexes,
+  '2026-12-06-23-draft-revisions': draftRevisions,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -5,9 +5,15 @@ import { publishIn, type AuditOf, type NewWorkflowVersion, type PublishOutcome, 
 /** The one shared draft of a workflow, as stored. */
 export interface WorkflowDraft {
   key: string;
+  /** Empty when nothing is saved. */
   bpmn: string;
-  /** Grows by one with every save; a save states the revision it was based on. */
+  /**
+   * Grows by one with every save, publish, discard and newer version, and never repeats: a save states the
+   * revision it was based on.
+   */
   revision: number;
+  /** False: nothing saved since the latest version; the row keeps only the revision. */
+  saved: boolean;
   basedOnVersion: number | null;
   createdAt: number;
   updatedAt: number;
@@ -29,6 +35,8 @@ export type DraftSaveOutcome = { kind: 'saved'; draft: WorkflowDraft } | { kind:
 
 export type DraftPublishOutcome = PublishOutcome | { kind: 'stale'; current: WorkflowDraft | undefined };
 
+export type DraftDiscardOutcome = { kind: 'discarded'; revision: number } | { kind: 'stale'; current: WorkflowDraft | undefined };
+
 /** The `workflow_drafts` table: one draft per workflow key, saved with optimistic concurrency. */
 export interface WorkflowDraftRepository {
   get(key: string): Promise<WorkflowDraft | undefined>;
@@ -36,7 +44,7 @@ export interface WorkflowDraftRepository {
   save(write: DraftWrite, audit: AuditEntry): Promise<DraftSaveOutcome>;
   /**
    * In one transaction: checks the draft is still at `revision`, publishes the next version (as
-   * `WorkflowRepository.publish` does) with its audit entries, and deletes the draft.
+   * `WorkflowRepository.publish` does) with its audit entries, and closes the draft (the revision moves on).
    */
   publish(
     key: string,
@@ -44,6 +52,8 @@ export interface WorkflowDraftRepository {
     next: (latest: StoredWorkflowVersion | undefined) => NewWorkflowVersion | undefined,
     audit: AuditOf,
   ): Promise<DraftPublishOutcome>;
+  /** Drops the saved draft when it is still at `revision` (the revision moves on), with its audit entry. */
+  discard(key: string, revision: number, at: number, by: string, audit: AuditEntry): Promise<DraftDiscardOutcome>;
 }
 
 interface DraftRow {
@@ -54,6 +64,7 @@ interface DraftRow {
   created_at: number | string;
   updated_at: number | string;
   updated_by: string;
+  saved: boolean | number;
 }
 
 function draftOf(row: DraftRow): WorkflowDraft {
@@ -65,8 +76,12 @@ function draftOf(row: DraftRow): WorkflowDraft {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     updatedBy: row.updated_by,
+    saved: Boolean(row.saved),
   };
 }
+
+/** The row of a draft with nothing saved, at `revision`. */
+const closed = (revision: number, at: number, by: string) => ({ bpmn: '', revision, saved: false, updated_at: at, updated_by: by });
 
 export class KnexWorkflowDraftRepository implements WorkflowDraftRepository {
   constructor(private readonly db: Database) {}
@@ -81,14 +96,16 @@ export class KnexWorkflowDraftRepository implements WorkflowDraftRepository {
       const current = await this.locked(trx, write.key);
       const revision = current?.revision ?? 0;
       if (revision !== write.baseRevision) return { kind: 'stale', current };
+      const continued = current?.saved ? current : undefined;
       const row: DraftRow = {
         key: write.key,
         bpmn: write.bpmn,
         revision: revision + 1,
-        based_on_version: current ? current.basedOnVersion : write.basedOnVersion,
-        created_at: current?.createdAt ?? write.at,
+        based_on_version: continued ? continued.basedOnVersion : write.basedOnVersion,
+        created_at: continued?.createdAt ?? write.at,
         updated_at: write.at,
         updated_by: write.by,
+        saved: true,
       };
       if (current) {
         // The revision in the WHERE as well: two PostgreSQL writers that both read the old row cannot both win.
@@ -116,10 +133,23 @@ export class KnexWorkflowDraftRepository implements WorkflowDraftRepository {
   ): Promise<DraftPublishOutcome> {
     return this.db.write(async (trx): Promise<DraftPublishOutcome> => {
       const current = await this.locked(trx, key);
-      if (!current || current.revision !== revision) return { kind: 'stale', current };
+      if (!current?.saved || current.revision !== revision) return { kind: 'stale', current };
       const outcome = await publishIn(trx, key, next, audit);
-      if (outcome.kind === 'created') await trx('workflow_drafts').where({ key, revision }).delete();
+      if (outcome.kind === 'created') {
+        const { publishedAt, publishedBy } = outcome.version;
+        await trx('workflow_drafts').where({ key, revision }).update(closed(revision + 1, publishedAt, publishedBy));
+      }
       return outcome;
+    });
+  }
+
+  discard(key: string, revision: number, at: number, by: string, audit: AuditEntry): Promise<DraftDiscardOutcome> {
+    return this.db.write(async (trx): Promise<DraftDiscardOutcome> => {
+      const current = await this.locked(trx, key);
+      if (!current?.saved || current.revision !== revision) return { kind: 'stale', current };
+      await trx('workflow_drafts').where({ key, revision }).update(closed(revision + 1, at, by));
+      await appendAudit(trx, [audit]);
+      return { kind: 'discarded', revision: revision + 1 };
     });
   }
 

@@ -128,6 +128,20 @@ export class KnexWorkflowRepository implements WorkflowRepository {
  * In the caller's transaction: reads the latest version of `key`, asks `next` what follows it and inserts that
  * with its audit entries. The drafts repository publishes a draft through it, deleting the draft alongside.
  */
+/**
+ * A newer version makes every editor opened on the one before stale: the draft revision moves on (kept as a
+ * counter, with no saved draft, when there is none), so their saves are refused. A saved draft stays as it
+ * is: publishing it is refused until it is based on the latest version (services/workflows/workflow-drafts.ts).
+ */
+async function moveDraftRevision(trx: Transaction, key: string, at: number, by: string): Promise<void> {
+  const moved = await trx('workflow_drafts')
+    .where({ key, saved: false })
+    .update({ revision: trx.raw('revision + 1'), updated_at: at, updated_by: by });
+  if (moved) return;
+  if (await trx('workflow_drafts').where({ key }).first('key')) return;
+  await trx('workflow_drafts').insert({ key, bpmn: '', revision: 1, based_on_version: null, created_at: at, updated_at: at, updated_by: by, saved: false });
+}
+
 export async function publishIn(
   trx: Transaction,
   key: string,
@@ -151,6 +165,7 @@ export async function publishIn(
     // A savepoint: a version number taken meanwhile must not abort the caller's transaction on PostgreSQL.
     const inserted = await trx.transaction(async (inner) => ((await inner('workflows').insert(row).returning('id')) as Array<{ id: number }>)[0]!);
     if (audit) await appendAudit(trx, audit(candidate));
+    if (candidate.version > 1) await moveDraftRevision(trx, key, candidate.publishedAt, candidate.publishedBy);
     // Handed out as read back later, so a cached version never depends on which way it came.
     return { kind: 'created', version: storedOf({ ...row, id: inserted.id }, row.compiled) };
   } catch (error) {

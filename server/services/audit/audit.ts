@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   'token.revoke',
   'workflow.import',
   'workflow.draft_save',
+  'workflow.draft_discard',
   'workflow.publish',
   'workflow.migrate',
   // Routing (services/routing): rule sets, lane policies, agents' routing profiles, a lead's reassignment.

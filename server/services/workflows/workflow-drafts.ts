@@ -13,13 +13,14 @@ import type { WorkflowChecks } from './workflow-checks.js';
 import { diffWorkflows, type WorkflowDiff } from './workflow-diff.js';
 import type { WorkflowLibrary, WorkflowVersion } from './workflow-library.js';
 
-/** The draft an editor works on: the stored one, or (revision 0) the latest version as it was published. */
+/** The draft an editor works on: the saved one, or (`saved` false) the latest version as it was published. */
 export interface DraftView {
   key: string;
   bpmn: string;
+  /** What a save names as its `baseRevision`: revisions only grow (0: never edited). */
   revision: number;
   basedOnVersion: number | null;
-  /** Whether a draft is stored (revision 0 is the latest version, not saved yet). */
+  /** Whether a draft is saved (if not, `bpmn` is the latest version's). */
   saved: boolean;
   updatedAt?: number;
   updatedBy?: string;
@@ -40,6 +41,8 @@ export interface DraftCheck {
 
 export interface Published {
   version: WorkflowVersion;
+  /** The draft's revision after the publish (a publish moves it on by one): what the next save names. */
+  draftRevision: number;
   diff: WorkflowDiff;
   lint: LintProblem[];
 }
@@ -69,9 +72,9 @@ export class WorkflowDrafts {
 
   async open(key: string): Promise<DraftView> {
     const stored = await this.drafts.get(key);
-    if (stored) return viewOf(stored);
+    if (stored?.saved) return viewOf(stored);
     const latest = await this.library.latest(key);
-    return { key, bpmn: await this.library.bpmn(key, latest.version), revision: 0, basedOnVersion: latest.version, saved: false };
+    return { key, bpmn: await this.library.bpmn(key, latest.version), revision: stored?.revision ?? 0, basedOnVersion: latest.version, saved: false };
   }
 
   /** Saves `bpmn` as the next revision when `baseRevision` is still the stored one; else 409 naming the current revision. */
@@ -83,9 +86,9 @@ export class WorkflowDrafts {
     }
     const parsed = await parseBpmn(bpmn, this.checks.limits);
     if (!parsed.definitions) throw new InvalidBpmnError(parsed.problems);
-    const processId = processIdOf(parsed.definitions);
-    if (processId !== key)
-      throw new InvalidBpmnError([bpmnError(processId ?? 'document', 'process', 'process_id_changed', `the process id must stay "${key}"`)]);
+    const processIds = processIdsOf(parsed.definitions);
+    if (!processIds.includes(key))
+      throw new InvalidBpmnError([bpmnError(processIds[0] ?? 'document', 'process', 'process_id_changed', `the process id must stay "${key}"`)]);
     const summary = await this.diffSummary(latest, bpmn);
     const entry = this.audit.entry(
       actor,
@@ -95,16 +98,17 @@ export class WorkflowDrafts {
       { revision: baseRevision + 1, ...summary },
     );
     const outcome = await this.drafts.save({ key, bpmn, baseRevision, basedOnVersion: latest.version, at: this.clock.now(), by: actor }, entry);
-    if (outcome.kind === 'stale') {
-      const current = outcome.current;
-      throw new ConflictError(
-        current
-          ? `the draft was saved by ${current.updatedBy} as revision ${current.revision} after you opened revision ${baseRevision}; reload it and apply your change again`
-          : `the draft you opened (revision ${baseRevision}) was published or discarded; reload the workflow`,
-        { revision: current?.revision ?? 0, updatedBy: current?.updatedBy ?? null },
-      );
-    }
+    if (outcome.kind === 'stale') throw staleDraft(outcome.current, baseRevision);
     return viewOf(outcome.draft);
+  }
+
+  /** Drops the saved draft at `revision` (409 when it moved on): the editor starts again from the latest version. */
+  async discard(key: string, revision: number, actor: string): Promise<DraftView> {
+    await this.stored(key);
+    const entry = this.audit.entry(actor, 'workflow.draft_discard', `workflow ${key} draft`, { revision }, { revision: revision + 1 });
+    const outcome = await this.drafts.discard(key, revision, this.clock.now(), actor, entry);
+    if (outcome.kind === 'stale') throw staleDraft(outcome.current, revision);
+    return this.open(key);
   }
 
   /** Validation, lint and diff of the stored draft, without publishing. */
@@ -112,6 +116,7 @@ export class WorkflowDrafts {
     const draft = await this.stored(key);
     const latest = await this.library.latest(key);
     const { workflow, problems, lint, diff } = await this.examine(draft.bpmn, latest);
+    if (isOutdated(draft, latest)) problems.push(bpmnError(key, 'process', 'draft_outdated', outdatedMessage(draft, latest)));
     return {
       key,
       revision: draft.revision,
@@ -132,6 +137,12 @@ export class WorkflowDrafts {
     if (draft.revision !== revision)
       throw new ConflictError(`the draft is at revision ${draft.revision}, not ${revision}; reload it`, { revision: draft.revision });
     const latest = await this.library.latest(key);
+    if (isOutdated(draft, latest))
+      throw new ConflictError(outdatedMessage(draft, latest), {
+        revision: draft.revision,
+        basedOnVersion: draft.basedOnVersion,
+        latestVersion: latest.version,
+      });
     const { workflow, problems, lint, diff } = await this.examine(draft.bpmn, latest);
     if (!workflow || problems.length) throw new InvalidBpmnError(problems);
     const summary = diffSummaryOf(diff!);
@@ -145,7 +156,7 @@ export class WorkflowDrafts {
       return outcome;
     });
     if (!created) throw new AppError('conflict', `the draft is identical to version ${version.version}: nothing to publish`, { version: version.version });
-    return { version, diff: diff!, lint };
+    return { version, draftRevision: revision + 1, diff: diff!, lint };
   }
 
   /**
@@ -177,7 +188,7 @@ export class WorkflowDrafts {
 
   private async stored(key: string): Promise<WorkflowDraft> {
     const draft = await this.drafts.get(key);
-    if (!draft) throw new NotFoundError(`workflow "${key}" has no saved draft`);
+    if (!draft?.saved) throw new NotFoundError(`workflow "${key}" has no saved draft`);
     return draft;
   }
 
@@ -244,9 +255,25 @@ function diffSummaryOf(diff: WorkflowDiff): Record<string, unknown> {
   };
 }
 
-function processIdOf(definitions: ModdleElement): string | undefined {
+/** Every process of the file: a collaboration may hold a customer's pool beside the workflow's own process. */
+function processIdsOf(definitions: ModdleElement): string[] {
   const roots = (definitions.rootElements ?? []) as ModdleElement[];
-  return roots.find((root) => root.$type === 'bpmn:Process')?.id;
+  return roots.filter((root) => root.$type === 'bpmn:Process').map((root) => String(root.id));
+}
+
+/** A draft started from an older version than the latest: publishing it would undo what was published since. */
+const isOutdated = (draft: WorkflowDraft, latest: WorkflowVersion) => draft.basedOnVersion !== null && draft.basedOnVersion !== latest.version;
+
+const outdatedMessage = (draft: WorkflowDraft, latest: WorkflowVersion) =>
+  `the draft started from version ${draft.basedOnVersion}, and version ${latest.version} was published since: publishing it would undo that version's changes; discard the draft and edit version ${latest.version}`;
+
+function staleDraft(current: WorkflowDraft | undefined, baseRevision: number): ConflictError {
+  return new ConflictError(
+    current?.saved
+      ? `the draft was saved by ${current.updatedBy} as revision ${current.revision} after you opened revision ${baseRevision}; reload it and apply your change again`
+      : `the draft you opened (revision ${baseRevision}) was published or discarded, or a newer version was published; reload the workflow`,
+    { revision: current?.revision ?? 0, updatedBy: current?.saved ? current.updatedBy : null },
+  );
 }
 
 function viewOf(draft: WorkflowDraft): DraftView {

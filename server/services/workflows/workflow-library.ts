@@ -72,8 +72,8 @@ export class WorkflowLibrary {
 
   /**
    * Publishes a workflow that passed `checks` from `source` as the next version, written by `write` (the
-   * repository's publish, or the drafts' transaction that also deletes the draft). Byte for byte the latest
-   * version: nothing is written.
+   * repository's publish, or the drafts' transaction that also closes the draft). The latest version byte for
+   * byte, or the same workflow and layout written out again: nothing is written.
    */
   async publish(
     workflow: Workflow,
@@ -85,8 +85,12 @@ export class WorkflowLibrary {
     if (calls.length) throw new InvalidBpmnError(calls);
     const text = typeof source === 'string' ? source : Buffer.from(source).toString('utf8');
     const checksum = createHash('sha256').update(source).digest('hex');
+    // The editor and an export write the stored XML again: the same workflow, layout included, in other bytes.
+    const current = await this.repository.latest(workflow.key);
+    const rewritten = current && current.checksum !== checksum && (await exportBpmn(current.workflow().graph)) === (await exportBpmn(workflow.graph));
+    const same = (latest: StoredWorkflowVersion) => latest.checksum === checksum || (rewritten && latest.id === current.id);
     const outcome = await write((latest) =>
-      latest?.checksum === checksum
+      latest && same(latest)
         ? undefined
         : {
             key: workflow.key,

@@ -23,7 +23,7 @@ export function workflowDraftRoutes({ drafts, clock }: Sopflow): ApiRoute[] {
       tag: 'workflows',
       method: 'get',
       path: '/api/workflows/:key/draft',
-      summary: "The workflow's shared draft, or the latest version (revision 0) when none is saved",
+      summary: "The workflow's shared draft, or the latest version (`saved` false) when none is saved",
       access: 'manager',
       params: WorkflowKeyParams,
       responses: { 200: { description: 'the draft', schema: DraftSchema } },
@@ -77,12 +77,27 @@ export function workflowDraftRoutes({ drafts, clock }: Sopflow): ApiRoute[] {
       responses: { 201: { description: 'published', schema: PublishedSchema } },
       errors: {
         404: NO_WORKFLOW,
-        409: 'the draft moved on from `revision`, or is identical to the latest version. details: {revision} or {version}',
+        409: 'the draft moved on from `revision`, is identical to the latest version, or started from an older version than the latest (publishing it would undo that version). details: {revision}, {version} or {revision, basedOnVersion, latestVersion}',
         422: 'the draft cannot be executed or fails a lint error rule; nothing was published. details: [{elementId, type, message}] (type `lint:<rule>` for lint)',
       },
       async handle({ params, body, user }) {
-        const { version, diff, lint } = await drafts.publish(params.key, body.revision, user.email);
-        return { status: 201, json: { key: version.key, version: version.version, diff, lint } };
+        const { version, draftRevision, diff, lint } = await drafts.publish(params.key, body.revision, user.email);
+        return { status: 201, json: { key: version.key, version: version.version, draftRevision, diff, lint } };
+      },
+    }),
+    defineRoute({
+      operationId: 'discardWorkflowDraft',
+      tag: 'workflows',
+      method: 'post',
+      path: '/api/workflows/:key/draft/discard',
+      summary: 'Drop the saved draft at `revision`: the editor starts again from the latest version (recorded in the audit log)',
+      access: 'manager',
+      params: WorkflowKeyParams,
+      body: PublishDraftBody,
+      responses: { 200: { description: 'the latest version, as the draft now opens', schema: DraftSchema } },
+      errors: { 404: NO_WORKFLOW, 409: 'the draft moved on from `revision`: nothing was dropped. details: {revision, updatedBy}' },
+      async handle({ params, body, user }) {
+        return { json: await drafts.discard(params.key, body.revision, user.email) };
       },
     }),
     defineRoute({

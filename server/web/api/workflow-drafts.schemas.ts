@@ -43,7 +43,14 @@ export const DraftCheckSchema = z.object({
   latestVersion: z.number().int().nullable(),
 });
 
-export const PublishedSchema = z.object({ key: z.string(), version: z.number().int(), diff: DiffSchema, lint: z.array(LintSchema) });
+export const PublishedSchema = z.object({
+  key: z.string(),
+  version: z.number().int(),
+  /** The draft's revision after the publish: what the next save names as its base. */
+  draftRevision: z.number().int(),
+  diff: DiffSchema,
+  lint: z.array(LintSchema),
+});
 
 export const ConditionCheckBody = z.object({ expression: z.string().max(CONDITION_CHECK_MAX_CHARS) }).strict();
 export const ConditionCheckSchema = z.object({ ok: z.boolean(), error: z.string().optional() });

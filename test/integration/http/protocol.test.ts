@@ -16,6 +16,7 @@ const ROUTES = [
   'GET /api/workflows/{key}/draft',
   'PUT /api/workflows/{key}/draft',
   'POST /api/workflows/{key}/draft/check',
+  'POST /api/workflows/{key}/draft/discard',
   'POST /api/workflows/{key}/draft/publish',
   'POST /api/workflows/{key}/draft/dry-run',
   'POST /api/workflows/conditions/check',

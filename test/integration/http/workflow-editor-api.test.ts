@@ -88,7 +88,7 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     expect(published.body).toMatchObject({ key: KEY, version: 2, diff: { summary: '0 added, 0 removed, 1 changed' } });
 
     // then the draft is gone, version 2 is the latest, the old ticket goes on on version 1 with the old limit
-    expect((await manager('GET', `/api/workflows/${KEY}/draft`)).body).toMatchObject({ revision: 0, basedOnVersion: 2, saved: false });
+    expect((await manager('GET', `/api/workflows/${KEY}/draft`)).body).toMatchObject({ revision: 2, basedOnVersion: 2, saved: false });
     const answered = await server.call('POST', `/api/tickets/${running.body.id}/events`, { json: { type: 'answer' } });
     expect(answered.body).toMatchObject({ version: 1, state: ['Task_Grade'] });
     const oldTicket = await server.call('GET', `/api/tickets/${running.body.id}`);
