@@ -103,14 +103,14 @@ export class KnexExecutionTableRepository implements ExecutionTableRepository {
   async stage(staged: StagedImport, expiredBefore: number): Promise<void> {
     await this.db.write(async (trx) => {
       await trx('execution_imports').where('created_at', '<', expiredBefore).delete();
-      const record: StagedImportRecord = { id: staged.id, table_id: staged.tableId, created_by: staged.createdBy, rows: JSON.stringify(staged.rows), created_at: staged.createdAt };
+      const record: StagedImportRecord = { id: staged.id, table_id: staged.tableId, created_by: staged.createdBy, rows: JSON.stringify(staged.rows), created_at: staged.createdAt, basis: staged.basis };
       await trx('execution_imports').insert(record);
     });
   }
 
   async staged(id: string, tableId: number, createdBy: string): Promise<StagedImport | undefined> {
     const record = (await this.db.knex('execution_imports').where({ id, table_id: tableId, created_by: createdBy }).first()) as StagedImportRecord | undefined;
-    return record && { id: record.id, tableId: record.table_id, createdBy: record.created_by, createdAt: Number(record.created_at), rows: stagedRowsOf(record) };
+    return record && { id: record.id, tableId: record.table_id, createdBy: record.created_by, createdAt: Number(record.created_at), rows: stagedRowsOf(record), basis: record.basis ?? '' };
   }
 }
 

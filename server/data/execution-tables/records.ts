@@ -48,6 +48,7 @@ export interface StagedImportRecord {
   created_by: string;
   rows: string;
   created_at: number | string;
+  basis: string | null;
 }
 
 export function tableOf(record: TableRecord): TableHeader {

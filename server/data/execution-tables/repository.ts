@@ -58,6 +58,8 @@ export interface StagedImport {
   createdBy: string;
   createdAt: number;
   rows: WorkbookRow[];
+  /** A fingerprint of the table's rows the preview was worked out from. */
+  basis: string;
 }
 
 /**

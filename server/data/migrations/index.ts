@@ -21,6 +21,7 @@ import * as channelCapacity from './2026-12-06-20-channel-capacity.js';
 import * as analyticsRollups from './2026-12-06-21-analytics-rollups.js';
 import * as unusedIndexes from './2026-12-06-22-unused-indexes.js';
 import * as draftRevisions from './2026-12-06-23-draft-revisions.js';
+import * as stagedImportBasis from './2026-12-06-24-staged-import-basis.js';
 
 // Migrations are listed here rather than discovered on disk, so they run the same from TypeScript
 // sources, tests and the CLI. Append; never edit one that has shipped.
@@ -47,6 +48,7 @@ const migrations: Record<string, Knex.Migration> = {
   '2026-12-06-21-analytics-rollups': analyticsRollups,
   '2026-12-06-22-unused-indexes': unusedIndexes,
   '2026-12-06-23-draft-revisions': draftRevisions,
+  '2026-12-06-24-staged-import-basis': stagedImportBasis,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import { DEFAULT_WORKBOOK_LIMITS, type WorkbookLimits } from '../../shared/config.js';
 import { ownersOf } from '../../engine/workflow.js';
@@ -288,15 +288,23 @@ export class ExecutionTables {
   /**
    * Applies an imported workbook as one transaction: rows added, changed, removed and put in the file's
    * order, each with its history. The plan is made against the table as it is when written, so an edit made
-   * between preview and apply is neither lost silently nor half-applied.
+   * meanwhile is neither lost silently nor half-applied; a staged upload whose preview was made from other rows
+   * (`basis`) is refused with 409: applying it would delete or undo what the preview never showed.
    */
-  async applyImport(tableId: number, incoming: WorkbookRow[], actor: string, stagingId?: string): Promise<ImportPlan> {
+  async applyImport(tableId: number, incoming: WorkbookRow[], actor: string, staged?: { id: string; basis: string }): Promise<ImportPlan> {
     await this.summary(tableId);
     let plan: ImportPlan | undefined;
     await this.commit(tableId, actor, async () => {
       const rows = await this.repository.rows(tableId);
+      if (staged?.basis && basisOf(rows) !== staged.basis)
+        throw new ConflictError(
+          'the table changed after this preview was made: nothing was applied; upload the workbook again to see what it would change now',
+          {
+            changedSincePreview: true,
+          },
+        );
       plan = planImport(rows, incoming);
-      return { expect: { rows, count: rows.length }, staging: stagingId, writes: importWrites(plan, rows) };
+      return { expect: { rows, count: rows.length }, staging: staged?.id, writes: importWrites(plan, rows) };
     });
     return plan!;
   }
@@ -306,24 +314,31 @@ export class ExecutionTables {
    * the table cannot take (say, an unknown row id) is refused now rather than after the manager confirms.
    */
   async stageImport(tableId: number, incoming: WorkbookRow[], actor: string): Promise<string> {
-    await this.previewImport(tableId, incoming);
+    await this.summary(tableId);
+    const rows = await this.repository.rows(tableId);
+    planImport(rows, incoming);
     const id = randomBytes(16).toString('hex');
     const now = this.clock.now();
-    await this.repository.stage({ id, tableId, createdBy: actor, createdAt: now, rows: incoming }, now - STAGED_IMPORT_MS);
+    await this.repository.stage({ id, tableId, createdBy: actor, createdAt: now, rows: incoming, basis: basisOf(rows) }, now - STAGED_IMPORT_MS);
     return id;
   }
 
   /** The rows of a staged upload, for the person who uploaded it to this table only. */
   async stagedImport(tableId: number, stagingId: string, actor: string): Promise<WorkbookRow[]> {
+    return (await this.staged(tableId, stagingId, actor)).rows;
+  }
+
+  /** Applies a staged upload (see `applyImport`) to the rows its preview showed, and forgets it. */
+  async applyStagedImport(tableId: number, stagingId: string, actor: string): Promise<ImportPlan> {
+    const staged = await this.staged(tableId, stagingId, actor);
+    return this.applyImport(tableId, staged.rows, actor, { id: stagingId, basis: staged.basis });
+  }
+
+  private async staged(tableId: number, stagingId: string, actor: string) {
     const staged = await this.repository.staged(stagingId, tableId, actor);
     if (!staged || staged.createdAt < this.clock.now() - STAGED_IMPORT_MS)
       throw new NotFoundError('this upload is no longer waiting to be applied; upload the workbook again');
-    return staged.rows;
-  }
-
-  /** Applies a staged upload (see `applyImport`) and forgets it. */
-  async applyStagedImport(tableId: number, stagingId: string, actor: string): Promise<ImportPlan> {
-    return this.applyImport(tableId, await this.stagedImport(tableId, stagingId, actor), actor, stagingId);
+    return staged;
   }
 
   /**
@@ -353,4 +368,9 @@ export class ExecutionTables {
       }
     }
   }
+}
+
+/** The rows a plan is worked out from, as one value: the same rows, the same fingerprint. */
+function basisOf(rows: readonly unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(rows)).digest('hex');
 }

@@ -48,8 +48,8 @@ eachDatabase('execution tables: the repository', (database) => {
 
   test('a staged upload is taken by the one change that applies it', async () => {
     const id = await newTable([]);
-    await repository.stage({ id: 'upload', tableId: id, createdBy: ACTOR, createdAt: T0, rows: [] }, T0 - 1);
-    expect((await repository.staged('upload', id, ACTOR))?.createdAt).toBe(T0);
+    await repository.stage({ id: 'upload', tableId: id, createdBy: ACTOR, createdAt: T0, rows: [], basis: 'rows-at-preview' }, T0 - 1);
+    expect(await repository.staged('upload', id, ACTOR)).toMatchObject({ createdAt: T0, basis: 'rows-at-preview' });
     expect(await repository.staged('upload', id, 'someone@example.com')).toBeUndefined();
     expect(await repository.apply({ tableId: id, actor: ACTOR, at: T0, staging: 'upload', writes: [] })).toEqual({ kind: 'applied', inserted: [] });
     expect(await repository.apply({ tableId: id, actor: ACTOR, at: T0, staging: 'upload', writes: [] })).toEqual({ kind: 'stagingGone' });

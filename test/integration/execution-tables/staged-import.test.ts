@@ -1,0 +1,54 @@
+import type { ExecutionRow } from '../../../server/services/execution-tables/execution-table.js';
+import { eachDatabase } from '../../helpers/databases.js';
+import { openTestSopflow } from '../../helpers/sopflow.js';
+import { contentOf } from '../../unit/execution-tables/workbook-fixtures.js';
+
+const MANAGER = 'chen.jie@managers.test';
+const COLLEAGUE = 'wang.fang@managers.test';
+const ID_COLUMN = { sheet: 'Execution table', column: 'A', header: 'ID' };
+
+/** The workbook's rows as the reader returns them: each table row, one with its notes changed. */
+function edited(rows: readonly ExecutionRow[], changedId: number) {
+  return rows.map((row, index) => ({
+    id: row.id,
+    content: row.id === changedId ? { ...contentOf(row), notes: `${row.notes} (checked)` } : contentOf(row),
+    sheetRow: index + 3,
+    idColumn: ID_COLUMN,
+  }));
+}
+
+eachDatabase('execution tables: a staged upload is applied to the rows its preview showed', (database) => {
+  let app: Awaited<ReturnType<typeof openTestSopflow>>;
+  beforeEach(async () => {
+    app = await openTestSopflow(database());
+  });
+  afterEach(() => app.close());
+
+  test('a colleague’s row added and edit made after the preview refuse the apply, and both are kept', async () => {
+    // given a table and an upload previewed against it
+    const table = await app.executionTables.create(
+      { name: 'Faster first response', startDate: '2026-11-23', template: 'six-step-method', locale: 'en' },
+      MANAGER,
+    );
+    const [first, second] = table.rows;
+    const staging = await app.executionTables.stageImport(table.id, edited(table.rows, first!.id), MANAGER);
+
+    // when a colleague adds a row and edits another before the manager applies it
+    const added = await app.executionTables.addRow(table.id, { phase: 'Colleague row' }, COLLEAGUE);
+    await app.executionTables.updateRow(table.id, second!.id, { notes: 'colleague note' }, COLLEAGUE);
+    const refused = await app.executionTables.applyStagedImport(table.id, staging, MANAGER).catch((error: unknown) => error);
+
+    // then nothing is applied: the colleague's row and note stay, the previewed change is not made
+    expect(refused).toMatchObject({ code: 'conflict', details: { changedSincePreview: true } });
+    const rows = (await app.executionTables.get(table.id)).rows;
+    expect(rows.find((row) => row.id === added.id)?.phase).toBe('Colleague row');
+    expect(rows.find((row) => row.id === second!.id)?.notes).toBe('colleague note');
+    expect(rows.find((row) => row.id === first!.id)?.notes).toBe(first!.notes);
+
+    // and an upload previewed against the table as it is now applies
+    const again = await app.executionTables.stageImport(table.id, edited(rows, first!.id), MANAGER);
+    const plan = await app.executionTables.applyStagedImport(table.id, again, MANAGER);
+    expect(plan.changed.map((row) => row.id)).toEqual([first!.id]);
+    expect((await app.executionTables.get(table.id)).rows.find((row) => row.id === added.id)?.phase).toBe('Colleague row');
+  });
+});
