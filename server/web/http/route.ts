@@ -161,10 +161,39 @@ export function jsonBody(limits: Pick<InputLimits, 'jsonBodyBytes' | 'jsonDepth'
     (req, _res, next) => {
       if (depthOf(req.body, limits.jsonDepth) > limits.jsonDepth)
         throw new TooLargeError(`the body nests deeper than ${limits.jsonDepth} levels`, INPUT_LIMIT_SETTINGS.jsonDepth, limits.jsonDepth);
+      refuseUnstorableText(req.body);
       next();
     },
   ];
 }
+
+/** NUL, and a surrogate without its pair: PostgreSQL refuses the one, UTF-8 cannot hold the other. */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Refuses a body (JSON, or a page's form) with text that cannot be stored as sent, naming the first field
+ * that holds it: stored, it would fail on PostgreSQL and be altered on SQLite, after a 201 that echoed it.
+ */
+export function refuseUnstorableText(body: unknown): void {
+  const stack: Array<{ value: unknown; path: string }> = [{ value: body, path: '' }];
+  while (stack.length) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (UNSTORABLE.test(value)) throw unstorable(path || 'body');
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        const at = path ? `${path}.${key}` : key;
+        if (UNSTORABLE.test(key)) throw unstorable(at);
+        stack.push({ value: child, path: at });
+      }
+    }
+  }
+}
+
+const unstorable = (field: string) =>
+  new ValidationError(`${field} holds a NUL character or half of a surrogate pair, which cannot be stored`, [
+    { field, message: 'holds a NUL character or half of a surrogate pair, which cannot be stored' },
+  ]);
 
 /** How deeply arrays and objects nest in a parsed JSON value, counted up to just past `cap`. */
 export function depthOf(value: unknown, cap: number): number {

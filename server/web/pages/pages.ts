@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { AppError } from '../../shared/errors.js';
 import type { Identify } from '../http/auth.js';
-import { bpmnUpload, isApiPath, workbookUpload } from '../http/route.js';
+import { bpmnUpload, isApiPath, refuseUnstorableText, workbookUpload } from '../http/route.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Sopflow } from '../../sopflow.js';
 import type { Formatter, Locale } from '../../shared/i18n.js';
@@ -69,6 +69,7 @@ export function createPages(app: Sopflow, logger: Logger, formatter: (locale: Lo
   // and refused as such, never read off `undefined`.
   router.use((req, _res, next) => {
     req.body ??= {};
+    refuseUnstorableText(req.body);
     next();
   });
   router.use(csrfProtection);

@@ -140,6 +140,32 @@ eachDatabase('hostile requests: bounded ticket data, malformed requests, strict 
     expect(intake.body).toContain('at most 40 characters');
   });
 
+  test('text that cannot be stored as sent (NUL, half a surrogate pair) is refused naming the field, in the API and the pages', async () => {
+    const before = (await server.call('GET', '/api/tickets')).body.items.length;
+    for (const subject of ['a\u0000b', 'a\ud800c', 'a\udc00'])
+      expect((await server.call('POST', '/api/tickets', { json: { ...TICKET, subject } })).body.error).toMatchObject({
+        code: 'validation_failed',
+        details: [{ field: 'subject' }],
+      });
+    const nested = await server.call('POST', '/api/tickets', { json: { ...TICKET, customer: { name: 'Wang\u0000' } } });
+    expect(nested.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'customer.name' }] });
+    const table = await server.call('POST', '/api/execution-tables', {
+      token: server.tokens.manager,
+      json: { name: 'nul\u0000name', startDate: '2026-11-23' },
+    });
+    expect(table.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'name' }] });
+    const agent = await FormClient.signedIn(server.url, PEOPLE.agent);
+    await agent.get('/tickets/new');
+    const page = await agent.post('/tickets', { channel: 'chat', workflow: 'customer-inquiry', customerName: 'Wang Wei', subject: 'a\u0000b' });
+    expect(page.status).toBe(400);
+    expect((await server.call('GET', '/api/tickets')).body.items.length).toBe(before);
+
+    // a whole pair (an emoji) is text like any other, stored as sent
+    const emoji = await server.call('POST', '/api/tickets', { json: { ...TICKET, subject: '😀 refund' } });
+    expect(emoji.status).toBe(201);
+    expect((await server.call('GET', `/api/tickets/${emoji.body.id}`)).body.subject).toBe('😀 refund');
+  });
+
   test('lists are pages of at most LIST_PAGE_MAX tickets, walked by cursor', async () => {
     for (let i = 0; i < 7; i++) await server.call('POST', '/api/tickets', { json: { ...TICKET, subject: `t${i}` } });
     const over = await refused(() => server.call('GET', '/api/tickets?limit=6'));
