@@ -49,6 +49,9 @@ export const TEXT_LIMITS: Record<Exclude<RowField, 'startDate' | 'endDate' | 'st
 
 /** As the workflows table stores a key. */
 const WORKFLOW_KEY_LIMIT = 200;
+/** A table's name and a KPI target's description: the API's bounds, and the workbook reader's. */
+export const TABLE_NAME_LIMIT = 500;
+export const KPI_DESCRIPTION_LIMIT = 500;
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -156,6 +159,13 @@ function kpiProblems(kpi: KpiTarget): FieldProblem[] {
       values: { value: kpi.comparison },
     });
   if (!Number.isFinite(kpi.target)) problems.push({ field: 'kpi.target', message: 'must be a number', code: 'numberRequired' });
+  if ((kpi.description ?? '').length > KPI_DESCRIPTION_LIMIT)
+    problems.push({
+      field: 'kpi.description',
+      message: `is longer than ${KPI_DESCRIPTION_LIMIT} characters`,
+      code: 'tooLong',
+      values: { limit: KPI_DESCRIPTION_LIMIT },
+    });
   if (kpi.workflow !== undefined && (kpi.workflow.trim() === '' || kpi.workflow.length > WORKFLOW_KEY_LIMIT))
     problems.push({
       field: 'kpi.workflow',

@@ -14,6 +14,7 @@ import {
   isIsoDate,
   progressOf,
   rowProblems,
+  TABLE_NAME_LIMIT,
   type ExecutionRow,
   type ExecutionTable,
   type Progress,
@@ -106,6 +107,8 @@ export class ExecutionTables {
   async create(input: NewExecutionTable, actor: string): Promise<ExecutionTable> {
     const problems: FieldProblem[] = [];
     if (input.name.trim() === '') problems.push({ field: 'name', message: 'is required', code: 'required' });
+    if (input.name.trim().length > TABLE_NAME_LIMIT)
+      problems.push({ field: 'name', message: `is longer than ${TABLE_NAME_LIMIT} characters`, code: 'tooLong', values: { limit: TABLE_NAME_LIMIT } });
     if (!isIsoDate(input.startDate))
       problems.push({ field: 'startDate', message: `"${input.startDate}" is not a date (YYYY-MM-DD)`, code: 'notADate', values: { value: input.startDate } });
     const known = input.workflows?.length ? await this.workflowKeys() : new Set<string>();

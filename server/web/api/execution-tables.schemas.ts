@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { idSchema } from '../http/ids.js';
-import { HISTORY_ACTIONS, KPI_COMPARISONS, KPI_METRICS, ROW_STATUSES, TEXT_LIMITS } from '../../services/execution-tables/execution-table.js';
+import {
+  HISTORY_ACTIONS,
+  KPI_COMPARISONS,
+  KPI_DESCRIPTION_LIMIT,
+  KPI_METRICS,
+  ROW_STATUSES,
+  TABLE_NAME_LIMIT,
+  TEXT_LIMITS,
+} from '../../services/execution-tables/execution-table.js';
 
 // Bodies are strict, as elsewhere: a misspelt field must fail loudly rather than be dropped. They give the
 // shape only: what a valid row, date or target is, the service decides, with the codes the pages show too.
@@ -16,7 +24,7 @@ const KpiTargetSchema = z.strictObject({
   comparison: z.enum(KPI_COMPARISONS).describe('lte/gte: the value against target; change_lte/change_gte: the change in % against the baseline period'),
   target: z.number(),
   baseline: z.strictObject({ from: CalendarDate, to: CalendarDate }).optional(),
-  description: z.string().max(500).optional(),
+  description: z.string().max(KPI_DESCRIPTION_LIMIT).optional(),
   workflow: z.string().max(200).optional().describe("the workflow key it is measured on; absent: the table's only workflow, or every workflow"),
 });
 
@@ -55,7 +63,7 @@ export const RowPatchBody = z
   .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one field to change' });
 
 export const NewTableBody = z.strictObject({
-  name: z.string().max(500).describe('required'),
+  name: z.string().max(TABLE_NAME_LIMIT).describe('required'),
   startDate: CalendarDate,
   template: z.string().min(1).optional().describe('key of a starting plan (GET /api/execution-tables/templates); absent: an empty table'),
   locale: Locale.optional().describe("the language of the template's rows; default the caller's"),

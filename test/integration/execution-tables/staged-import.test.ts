@@ -51,4 +51,14 @@ eachDatabase('execution tables: a staged upload is applied to the rows its previ
     expect(plan.changed.map((row) => row.id)).toEqual([first!.id]);
     expect((await app.executionTables.get(table.id)).rows.find((row) => row.id === added.id)?.phase).toBe('Colleague row');
   });
+
+  test('a name or a KPI description past its limit is refused by the service, so the pages refuse it as the API does', async () => {
+    const long = await app.executionTables.create({ name: '项'.repeat(501), startDate: '2026-11-23' }, MANAGER).catch((error: unknown) => error);
+    expect(long).toMatchObject({ code: 'validation_failed', details: [{ field: 'name', code: 'tooLong' }] });
+    const table = await app.executionTables.create({ name: '项'.repeat(500), startDate: '2026-11-23' }, MANAGER);
+    const kpi = { metric: 'first_response_time' as const, comparison: 'lte' as const, target: 5, description: 'x'.repeat(501) };
+    const refused = await app.executionTables.addRow(table.id, { phase: 'Measure', kpi }, MANAGER).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'validation_failed', details: [{ field: 'kpi.description', code: 'tooLong' }] });
+    expect((await app.executionTables.get(table.id)).rows).toEqual([]);
+  });
 });

@@ -2,7 +2,7 @@ import { DEFAULT_WORKBOOK_LIMITS } from '../../../shared/config.js';
 import type { WorkbookRow } from '../../../data/execution-tables/model.js';
 import { AppError, InvalidWorkbookError, type CellProblem, type ProblemMessage } from '../../../shared/errors.js';
 import type { Formatter } from '../../../shared/i18n.js';
-import { rowProblems, type KpiTarget, type RowContent } from '../execution-table.js';
+import { KPI_DESCRIPTION_LIMIT, rowProblems, type KpiTarget, type RowContent } from '../execution-table.js';
 import { TABLE_COLUMNS, workbookLabels, type KpiColumn, type TableColumn } from './workbook-layout.js';
 import { WorkbookReaders } from './read-in-worker.js';
 import { cellsOf, choice, dateOf, findLayout, idOf, normalize, numberOf, textOf, Vocabulary, type CellRef, type PlainSheet } from './sheet-reading.js';
@@ -22,7 +22,6 @@ export interface WorkbookReadOptions {
 }
 
 /** As the API allows for a target's description. */
-const DESCRIPTION_LIMIT = 500;
 /** Columns read back; `position` and `weeks` are informational, and the file's order is the table's order. */
 const IMPORTED_COLUMNS = [
   'id',
@@ -259,8 +258,8 @@ function readKpiSheet(sheet: PlainSheet, table: ReadTable, vocabulary: Vocabular
     if ((from === null) !== (to === null))
       problem(from === null ? 'baselineFrom' : 'baselineTo', { message: 'give both ends of the baseline period, or neither', code: 'baselineIncomplete' });
     const description = textOf(cells.description).trim();
-    if (description.length > DESCRIPTION_LIMIT)
-      problem('description', { message: `is longer than ${DESCRIPTION_LIMIT} characters`, code: 'tooLong', values: { limit: DESCRIPTION_LIMIT } });
+    if (description.length > KPI_DESCRIPTION_LIMIT)
+      problem('description', { message: `is longer than ${KPI_DESCRIPTION_LIMIT} characters`, code: 'tooLong', values: { limit: KPI_DESCRIPTION_LIMIT } });
 
     const workflow = textOf(cells.workflow).trim();
     if (workflow !== '' && options.isKnownWorkflow && !options.isKnownWorkflow(workflow))
