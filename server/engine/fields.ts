@@ -17,6 +17,8 @@ function isBlank(value: unknown): boolean {
  * the step does not ask for but another step declares (`declared`, from `declaredFields`) must still be of
  * that field's type and bounds: a satisfaction of 99 sent early would otherwise pass the step that asks for it.
  */
+const VIP_FIELD = 'vip';
+
 export function checkFields(
   definitions: readonly FieldDefinition[],
   provided: Record<string, unknown>,
@@ -27,6 +29,11 @@ export function checkFields(
   const problems: FieldProblem[] = [];
   const asked = new Set(definitions.map((definition) => definition.name));
   for (const [name, raw] of Object.entries(provided)) {
+    // The ticket's VIP flag is a field too (conditions route on it), set only through the flag itself.
+    if (name === VIP_FIELD && !asked.has(name) && !declared.has(name)) {
+      problems.push({ field: name, message: 'vip is the ticket’s VIP flag, not a field: set it with `vip` on the ticket' });
+      continue;
+    }
     const definition = asked.has(name) || isBlank(raw) ? undefined : declared.get(name);
     if (!definition) continue;
     const coerced = coerce(definition, raw);

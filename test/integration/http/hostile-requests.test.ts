@@ -166,6 +166,17 @@ eachDatabase('hostile requests: bounded ticket data, malformed requests, strict 
     expect((await server.call('GET', `/api/tickets/${emoji.body.id}`)).body.subject).toBe('😀 refund');
   });
 
+  test('the VIP flag is not a field: `fields.vip` is refused on create and advance, the flag stays as set', async () => {
+    const created = await server.call('POST', '/api/tickets', { json: { ...TICKET, fields: { vip: true } } });
+    expect(created.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'vip' }] });
+    const { id } = (await server.call('POST', '/api/tickets', { json: TICKET })).body as { id: number };
+    const advanced = await server.call('POST', `/api/tickets/${id}/events`, { json: { type: 'answer', fields: { vip: true } } });
+    expect(advanced.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'vip' }] });
+    expect((await server.call('GET', `/api/tickets/${id}`)).body).toMatchObject({ vip: false, revision: 1 });
+    const flagged = await server.call('PATCH', `/api/tickets/${id}`, { json: { vip: true } });
+    expect(flagged.body).toMatchObject({ vip: true, fields: { vip: true } });
+  });
+
   test('lists are pages of at most LIST_PAGE_MAX tickets, walked by cursor', async () => {
     for (let i = 0; i < 7; i++) await server.call('POST', '/api/tickets', { json: { ...TICKET, subject: `t${i}` } });
     const over = await refused(() => server.call('GET', '/api/tickets?limit=6'));
