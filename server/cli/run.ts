@@ -44,7 +44,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     if (error instanceof InvalidBpmnError) {
-      for (const p of error.problems) cli.out(problemLine(p));
+      // `validate`'s problems are its report; for any other command they are errors, kept out of what it prints
+      // (`compile` and `export` are piped into files).
+      const write = program.args[0] === 'validate' ? cli.out : cli.err;
+      for (const p of error.problems) write(problemLine(p));
     } else {
       cli.err(`sopflow: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -110,6 +110,17 @@ function immediateOn(connection: SqliteConnection): (work: () => unknown) => unk
 // PostgreSQL returns int8 (our epoch-millisecond columns) as strings; every value we store fits a double.
 pg.types.setTypeParser(20, (value) => Number(value));
 
+/**
+ * knex's own messages go to stderr, never among a command's output. A connection that cannot be made is not
+ * told twice: the error reaches the caller, who reports it in one line (the CLI) or logs it (the server).
+ */
+const log: Knex.Config['log'] = {
+  warn: (message: string) => void (String(message).startsWith('Acquire connection error') || process.stderr.write(`knex: ${message}\n`)),
+  error: (message: string) => void process.stderr.write(`knex: ${message}\n`),
+  deprecate: (method: string, alternative: string) => void process.stderr.write(`knex: ${method} is deprecated, use ${alternative}\n`),
+  debug: () => undefined,
+};
+
 /** knex keeps its migration log here, and a `_lock` table beside it that exists once the database is open. */
 const MIGRATIONS_TABLE = 'knex_migrations';
 
@@ -121,6 +132,7 @@ export function knexConfig(config: DatabaseConfig, onConnection?: (connection: S
       ...(config.schema ? { searchPath: [config.schema] } : {}),
       pool: { min: 0, max: 10 },
       migrations: { migrationSource, tableName: MIGRATIONS_TABLE },
+      log,
     };
   }
   return {
@@ -145,6 +157,7 @@ export function knexConfig(config: DatabaseConfig, onConnection?: (connection: S
       },
     },
     migrations: { migrationSource, tableName: MIGRATIONS_TABLE },
+    log,
   };
 }
 

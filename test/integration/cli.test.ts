@@ -16,8 +16,12 @@ const sopflow = (...args: string[]): Promise<CliRun> => runInProcess({}, ...args
 const sopflowWith = (env: Record<string, string>, ...args: string[]): Promise<CliRun> => runInProcess(env, ...args);
 
 async function shipped(...args: string[]): Promise<CliRun> {
+  return shippedWith({}, ...args);
+}
+
+async function shippedWith(env: Record<string, string>, ...args: string[]): Promise<CliRun> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [SHIPPED, ...args], { cwd: root, env: process.env });
+    const { stdout, stderr } = await run(process.execPath, [SHIPPED, ...args], { cwd: root, env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as CliRun;
@@ -40,6 +44,14 @@ describe('sopflow CLI', () => {
     expect(missing).toMatchObject({ code: 1, stdout: '', stderr: `sopflow: cannot read ${join(scratch, 'nope.bpmn')}: ENOENT\n` });
     const unknown = await shipped('frobnicate');
     expect(unknown).toMatchObject({ code: 1, stdout: '', stderr: expect.stringContaining('frobnicate') });
+    // a file that is not a database: one line, no stack trace from the database library on stdout or stderr
+    const notADatabase = join(scratch, 'not-a-database.sqlite');
+    writeFileSync(notADatabase, 'x'.repeat(4096));
+    expect(await shippedWith({ DATABASE_URL: `sqlite:${notADatabase}` }, 'token', 'list')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'sopflow: file is not a database\n',
+    });
   });
 
   test('validate: a broken file gives exit 1 and one line per problem, no stack trace', async () => {
@@ -77,7 +89,10 @@ describe('sopflow CLI', () => {
     const bytes = await sopflowWith({ WORKFLOW_MAX_BYTES: '1000' }, 'compile', inquiry);
     expect(bytes.code).toBe(1);
     expect(bytes.stderr).toMatch(/WORKFLOW_MAX_BYTES/);
-    expect(bytes.stdout).toBe('');
+    expect(bytes.stdout).toBe(''); // an unexecutable file's problems are errors of compile, on stderr: what it pipes into a file stays empty
+    const unexecutable = await sopflow('compile', join(root, 'test/fixtures/corpus/bpmn-miwg-test-suite/bpmn.io (Camunda Modeler) 18.6.1/C.9.1-export.bpmn'));
+    expect(unexecutable).toMatchObject({ code: 1, stdout: '' });
+    expect(unexecutable.stderr).toMatch(/^Event_0r6z74c boundaryEvent: /);
   });
 
   test('validate: a missing file or garbage is a clear one-line error', async () => {

@@ -61,7 +61,9 @@ describe('sopflow import and user add [sqlite]', () => {
 
     const invalid = await sopflow(database(), 'import', UNEXECUTABLE);
     expect(invalid.code).toBe(1);
-    expect(invalid.stdout.trim().split('\n')).toEqual([
+    // the problems are errors here, on stderr: nothing on stdout
+    expect(invalid.stdout).toBe('');
+    expect(invalid.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/^Event_0r6z74c boundaryEvent: /),
       expect.stringMatching(/^Event_08bx9nv boundaryEvent: /),
     ]);
