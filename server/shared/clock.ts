@@ -7,9 +7,12 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** The calendar date (`YYYY-MM-DD`) of an instant in the server's time zone (`TZ`): what "today" and "overdue" mean on a plan. */
-export function localDate(ms: number): string {
-  return DateTime.fromMillis(ms).toISODate()!;
+/**
+ * The calendar date (`YYYY-MM-DD`) of an instant in `timeZone` (REPORT_TIME_ZONE, where the pages and workbooks
+ * show times; absent: the server's `TZ`): what "today" and "overdue" mean on a plan.
+ */
+export function localDate(ms: number, timeZone?: string): string {
+  return DateTime.fromMillis(ms, timeZone ? { zone: timeZone } : {}).toISODate()!;
 }
 
 /** A clock that moves only when told to. */

@@ -46,6 +46,8 @@ function planView(plan: ImportPlan) {
 }
 
 export function executionTableRoutes({ executionTables, templates, clock }: Sopflow, formatter: (locale: Locale) => Formatter): ApiRoute[] {
+  // "Today" for due dates and file names: the day in the zone the workbooks show times in.
+  const zone = formatter('en').timeZone;
   const formatters = [formatter('zh-CN'), formatter('en')];
   return [
     defineRoute({
@@ -82,7 +84,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       errors: { 404: 'no template with this key' },
       async handle({ body, user, locale }) {
         const table = await executionTables.create({ ...body, locale: body.locale ?? locale }, user.email);
-        return { status: 201, json: tableView(table, localDate(clock.now()), await executionTables.measure(table, table.rows)) };
+        return { status: 201, json: tableView(table, localDate(clock.now(), zone), await executionTables.measure(table, table.rows)) };
       },
     }),
     defineRoute({
@@ -97,7 +99,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       errors: { 404: NO_TABLE },
       async handle({ params }) {
         const table = await executionTables.get(params.id);
-        return { json: tableView(table, localDate(clock.now()), await executionTables.measure(table, table.rows)) };
+        return { json: tableView(table, localDate(clock.now(), zone), await executionTables.measure(table, table.rows)) };
       },
     }),
     defineRoute({
@@ -114,7 +116,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       async handle({ params, body, user }) {
         const table = await executionTables.summary(params.id);
         const row = await executionTables.addRow(params.id, body, user.email);
-        return { status: 201, json: rowView(table, row, localDate(clock.now()), await executionTables.measure(table, [row])) };
+        return { status: 201, json: rowView(table, row, localDate(clock.now(), zone), await executionTables.measure(table, [row])) };
       },
     }),
     defineRoute({
@@ -131,7 +133,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       async handle({ params, body, user }) {
         const table = await executionTables.summary(params.id);
         const row = await executionTables.updateRow(params.id, params.rowId, body, user.email);
-        return { json: rowView(table, row, localDate(clock.now()), await executionTables.measure(table, [row])) };
+        return { json: rowView(table, row, localDate(clock.now(), zone), await executionTables.measure(table, [row])) };
       },
     }),
     defineRoute({
@@ -150,7 +152,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       async handle({ params, user }) {
         const table = await executionTables.summary(params.id);
         const { row, measurement } = await executionTables.flagRow(params.id, params.rowId, user.email);
-        return { json: rowView(table, row, localDate(clock.now()), new Map([[row.id, measurement]])) };
+        return { json: rowView(table, row, localDate(clock.now(), zone), new Map([[row.id, measurement]])) };
       },
     }),
     defineRoute({
@@ -199,7 +201,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
         return {
           file: {
             contentType: XLSX_TYPE,
-            filename: workbookName(table.name, now),
+            filename: workbookName(table.name, now, zone),
             write: (output) =>
               exportExecutionTable(
                 {
@@ -207,7 +209,7 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
                   rows: executionTables.rows(params.id),
                   formatter: formatter(query.lang ?? locale),
                   exportedAt: now,
-                  today: localDate(now),
+                  today: localDate(now, zone),
                   measure: (rows) => executionTables.measure(table, rows),
                 },
                 output,
@@ -240,6 +242,6 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
 }
 
 /** "客服流程优化 2026 Q1 2026-11-23.xlsx": the project's name, without characters file systems refuse. */
-function workbookName(name: string, ms: number): string {
-  return `${name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').slice(0, 120)} ${localDate(ms)}.xlsx`;
+function workbookName(name: string, ms: number, zone: string | undefined): string {
+  return `${name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').slice(0, 120)} ${localDate(ms, zone)}.xlsx`;
 }

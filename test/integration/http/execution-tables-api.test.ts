@@ -217,4 +217,13 @@ eachDatabase('HTTP API: execution tables', (database) => {
     const noFile = await server.call('POST', `/api/execution-tables/${table.id}/import`, { token: server.tokens.manager, json: {} });
     expect(noFile.status).toBe(400);
   });
+
+  test('"today" is the day in REPORT_TIME_ZONE (Asia/Shanghai): overdue marks and the workbook’s name, whatever the server’s TZ', async () => {
+    // 2026-12-05 17:00 UTC is 2026-12-06 01:00 in Shanghai: a row that ended on the 5th is overdue there
+    server.app.clock.set(Date.parse('2026-12-05T17:00:00Z'));
+    const table = await asManager('POST', '/api/execution-tables', { name: 'Zones', startDate: '2026-11-23' });
+    const row = await asManager('POST', `/api/execution-tables/${table.body.id}/rows`, { phase: 'Late', endDate: '2026-12-05', status: 'in_progress' });
+    expect(row.body).toMatchObject({ overdue: true });
+    expect((await download(table.body.id, 'en')).disposition).toContain('Zones 2026-12-06.xlsx');
+  });
 });

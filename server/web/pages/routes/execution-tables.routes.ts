@@ -71,7 +71,7 @@ export function executionTableRoutes(kit: PageKit): Router {
           selected: (form.template ?? t.key) === t.key,
         })),
         workflows: versions.map((v) => ({ key: v.key, name: v.name, checked: Array.isArray(form.workflows) && form.workflows.includes(v.key) })),
-        form: { name: '', startDate: localDate(clock.now()), ...form },
+        form: { name: '', startDate: localDate(clock.now(), f.timeZone), ...form },
         problems,
       },
       status,
@@ -116,7 +116,14 @@ export function executionTableRoutes(kit: PageKit): Router {
       dir: query.dir === 'desc' ? 'desc' : 'asc',
     };
     const measured = await executionTables.measure(table, table.rows);
-    await kit.send(req, res, 'execution-table', { text: table.name }, tablePage(table, view, localDate(clock.now()), f, choices, measured, added), status);
+    await kit.send(
+      req,
+      res,
+      'execution-table',
+      { text: table.name },
+      tablePage(table, view, localDate(clock.now(), f.timeZone), f, choices, measured, added),
+      status,
+    );
   }
 
   router.get('/execution-tables/:id', (req, res) => sendTable(req, res));
@@ -129,7 +136,7 @@ export function executionTableRoutes(kit: PageKit): Router {
       res,
       'execution-schedule',
       { text: `${table.name} · ${f.t('executionTables.schedule')}` },
-      { table: { id: table.id, name: table.name }, svg: scheduleOf(table, localDate(clock.now()), f) },
+      { table: { id: table.id, name: table.name }, svg: scheduleOf(table, localDate(clock.now(), f.timeZone), f) },
     );
   });
 
@@ -171,7 +178,7 @@ export function executionTableRoutes(kit: PageKit): Router {
           ...rowEditor(
             table,
             content,
-            localDate(clock.now()),
+            localDate(clock.now(), f.timeZone),
             f,
             measured.get(row.id),
             versions.map((v) => ({ key: v.key, name: v.name })),
