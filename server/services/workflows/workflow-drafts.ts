@@ -166,7 +166,11 @@ export class WorkflowDrafts {
    */
   async dryRun(key: string, path: string, options: { vip: boolean; start: number }): Promise<string[]> {
     const draft = await this.stored(key);
-    const workflow = await this.library.linkedNow(await this.checks.check(draft.bpmn));
+    const compiled = await this.checks.check(draft.bpmn);
+    // A call to a workflow nobody published is the draft's problem (422), as on publish, not a missing route.
+    const calls = await this.library.callProblems(compiled);
+    if (calls.length) throw new InvalidBpmnError(calls);
+    const workflow = await this.library.linkedNow(compiled);
     const lines: string[] = [];
     let steps: ReturnType<typeof parsePath>;
     try {
@@ -181,7 +185,8 @@ export class WorkflowDrafts {
     } catch (error) {
       // An event the draft does not allow at that point ends the walk; what happened until then is the answer.
       if (!(error instanceof AppError)) throw error;
-      lines.push(`refused: ${error.message}`);
+      const fields = error instanceof ValidationError ? error.problems.map((p) => `${p.field}: ${p.message}`) : [];
+      lines.push(`refused: ${error.message}${fields.length ? ` (${fields.join('; ')})` : ''}`);
     }
     return lines;
   }

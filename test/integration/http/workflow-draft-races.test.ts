@@ -104,4 +104,16 @@ eachDatabase('workflow drafts: editors opened before a publish or an import', (d
     const renamed = (opened.bpmn as string).replaceAll('"customer-inquiry"', '"renamed"');
     expect((await save(renamed, 1)).body.error).toMatchObject({ code: 'invalid_bpmn', details: [expect.objectContaining({ code: 'process_id_changed' })] });
   });
+
+  test('a dry run of a draft calling a workflow nobody published is 422 naming the call, not 404', async () => {
+    const opened = (await manager('GET', `/api/workflows/${KEY}/draft`)).body;
+    const calling = (opened.bpmn as string)
+      .replace(/<bpmn:userTask id="Task_Feedback"([^>]*)>/, '<bpmn:callActivity id="Task_Feedback"$1 calledElement="nope-missing">')
+      .replace(/(<bpmn:callActivity id="Task_Feedback"[\s\S]*?)<\/bpmn:userTask>/, '$1</bpmn:callActivity>');
+    expect(calling).toContain('calledElement="nope-missing"');
+    expect((await save(calling, opened.revision)).status).toBe(200);
+    const run = await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: 'answer' });
+    expect(run.status).toBe(422);
+    expect(run.body.error).toMatchObject({ code: 'invalid_bpmn', details: [expect.objectContaining({ elementId: 'Task_Feedback' })] });
+  });
 });

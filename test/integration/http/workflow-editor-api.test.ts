@@ -188,6 +188,9 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     // a refused event ends the walk with the reason; a malformed pause is a 400 naming the path
     const refused = await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: 'resolve' });
     expect(refused.body.lines.at(-1)).toMatch(/^refused: /);
+    // a field refused names itself and why, as the ticket API would
+    const badLevel = await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: 'answer,grade?level=L9' });
+    expect(badLevel.body.lines.at(-1)).toMatch(/^refused: .*\(level: .*L1, L2, L3\)$/);
     expect((await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: '+nonsense' })).body.error).toMatchObject({ code: 'validation_failed' });
     // a century's pause over a reminder every few hours stops at SIMULATION_MAX_LINES, saying so: the server serves on
     const century = await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: 'answer,grade?level=L2,+P100Y' });
