@@ -126,6 +126,14 @@ export class WorkflowMigrations {
   ): Promise<MigrationApplied> {
     if (tickets.length > this.settings.applyMax)
       throw new TooLargeError(`one migration moves at most ${this.settings.applyMax} tickets`, 'MIGRATION_APPLY_MAX', this.settings.applyMax);
+    // A ticket named twice (at two revisions, say) would be checked against one of them only.
+    const seen = new Set<number>();
+    const twice = tickets.flatMap((t, index) => (seen.has(t.id) ? [index] : (seen.add(t.id), [])));
+    if (twice.length)
+      throw new ValidationError(
+        'each ticket may be listed once',
+        twice.map((index) => ({ field: `tickets.${index}`, message: `ticket ${tickets[index]!.id} is listed twice` })),
+      );
     const { from, to } = await this.versions(key, fromVersion, toVersion);
     const expected = new Map(tickets.map((t) => [t.id, t.revision]));
     const ids = [...expected.keys()].sort((a, b) => a - b);

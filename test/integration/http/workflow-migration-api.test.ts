@@ -54,8 +54,14 @@ eachDatabase('migration of waiting tickets with a replayed proof, over HTTP', (d
     expect(refused.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: `tickets.${unsummarised}` }] });
     expect((await server.call('GET', `/api/tickets/${waiting}`)).body.version).toBe(1);
 
-    // when the two that can move are applied
+    // a ticket listed twice (at a stale revision and the current one) is refused, naming the second listing
     const movable = chosen.filter((t: { id: number }) => t.id !== unsummarised);
+    const repeated = [{ ...movable[0], revision: movable[0].revision + 5 }, ...movable];
+    const twice = await manager('POST', `/api/workflows/${KEY}/migrations/apply`, { fromVersion: 1, toVersion: 2, tickets: repeated });
+    expect(twice.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'tickets.1' }] });
+    expect((await server.call('GET', `/api/tickets/${waiting}`)).body.version).toBe(1);
+
+    // when the two that can move are applied
     const applied = await manager('POST', `/api/workflows/${KEY}/migrations/apply`, { fromVersion: 1, toVersion: 2, tickets: movable });
     expect(applied.status).toBe(200);
     documented(MigrationAppliedSchema, applied.body);
