@@ -75,7 +75,7 @@ export function addDemoCommand(program: Command, cli: Cli): void {
               tickets: Number(options.tickets),
               weeks: Number(options.weeks),
               seed: Number(options.seed),
-              ...(options.password ? { password: options.password } : {}),
+              ...(options.password !== undefined ? { password: options.password } : {}),
             },
             consoleProgress(cli.io.stderr),
           ),

@@ -22,7 +22,7 @@ export function addPeopleCommands(program: Command, cli: Cli): void {
           email,
           role,
           ...(options.name ? { name: options.name } : {}),
-          ...(options.password ? { password: options.password } : {}),
+          ...(options.password !== undefined ? { password: options.password } : {}),
         });
         out(`added ${person.email} as ${person.role} ("${person.name}")`);
         if (password !== undefined) out(`password: ${password}  (shown this once)`);

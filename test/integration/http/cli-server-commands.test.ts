@@ -78,6 +78,9 @@ describe('sopflow import and user add [sqlite]', () => {
 
     const chosen = await sopflow(database(), 'user', 'add', 'chen@managers.test', '--role', 'manager', '--password', 'correct horse');
     expect(chosen).toMatchObject({ code: 0, stdout: 'added chen@managers.test as manager ("chen")\n' });
+    // an empty --password is a password too short, not a request for a generated one
+    const empty = await sopflow(database(), 'user', 'add', 'empty@agents.test', '--role', 'agent', '--password', '');
+    expect(empty).toMatchObject({ code: 1, stdout: '' });
 
     const app = await openSopflow(testConfig(database()));
     try {
