@@ -47,6 +47,20 @@ export const TEXT_LIMITS: Record<Exclude<RowField, 'startDate' | 'endDate' | 'st
   notes: 4000,
 };
 
+/**
+ * A row's texts with every line break one `\n`: browsers send a textarea's breaks as CRLF and a workbook gives
+ * back LF, so a CRLF kept as typed made every unedited export look changed on import, and each round trip
+ * wrote history.
+ */
+export function withPlainLineBreaks<T extends Partial<RowContent>>(fields: T): T {
+  const plain: Partial<RowContent> = { ...fields };
+  for (const field of Object.keys(TEXT_LIMITS) as Array<keyof typeof TEXT_LIMITS>) {
+    const value = plain[field];
+    if (typeof value === 'string') plain[field] = value.replace(/\r\n?/g, '\n');
+  }
+  return plain as T;
+}
+
 /** As the workflows table stores a key. */
 const WORKFLOW_KEY_LIMIT = 200;
 /** A table's name and a KPI target's description: the API's bounds, and the workbook reader's. */

@@ -15,6 +15,7 @@ import {
   progressOf,
   rowProblems,
   TABLE_NAME_LIMIT,
+  withPlainLineBreaks,
   type ExecutionRow,
   type ExecutionTable,
   type Progress,
@@ -159,9 +160,9 @@ export class ExecutionTables {
 
   /** Adds a row (at `position`, default last); fields not given are empty. */
   async addRow(tableId: number, input: Partial<RowContent> & { position?: number }, actor: string): Promise<ExecutionRow> {
-    const { position, ...fields } = input;
+    const { position, ...given } = input;
     checkPosition(position);
-    const content = { ...emptyRow(), ...fields };
+    const content = { ...emptyRow(), ...withPlainLineBreaks(given) };
     checkRow(content, 'the new row');
     await this.checkTargetWorkflow(content);
     const [id] = await this.commit(tableId, actor, async () => {
@@ -173,8 +174,9 @@ export class ExecutionTables {
 
   /** Changes the fields given; the row's history records each changed field. Moving is `position`. */
   async updateRow(tableId: number, rowId: number, patch: Partial<RowContent> & { position?: number }, actor: string): Promise<ExecutionRow> {
-    const { position, ...fields } = patch;
+    const { position, ...given } = patch;
     checkPosition(position);
+    const fields = withPlainLineBreaks(given);
     await this.commit(tableId, actor, async () => {
       const before = await this.row(tableId, rowId);
       const after = contentOf({ ...before, ...fields });

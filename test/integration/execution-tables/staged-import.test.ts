@@ -61,4 +61,13 @@ eachDatabase('execution tables: a staged upload is applied to the rows its previ
     expect(refused).toMatchObject({ code: 'validation_failed', details: [{ field: 'kpi.description', code: 'tooLong' }] });
     expect((await app.executionTables.get(table.id)).rows).toEqual([]);
   });
+
+  test('line breaks are stored as one \\n however they were typed, so an unedited export imports as unchanged', async () => {
+    const table = await app.executionTables.create({ name: 'Breaks', startDate: '2026-11-23' }, MANAGER);
+    const row = await app.executionTables.addRow(table.id, { phase: 'Typed', notes: '第一行\r\n第二行' }, MANAGER);
+    expect(row.notes).toBe('第一行\n第二行');
+    expect((await app.executionTables.updateRow(table.id, row.id, { actions: 'a\rb' }, MANAGER)).actions).toBe('a\nb');
+    const rows = (await app.executionTables.get(table.id)).rows;
+    expect(await app.executionTables.previewImport(table.id, edited(rows, -1))).toMatchObject({ changed: [], unchanged: 1 });
+  });
 });
