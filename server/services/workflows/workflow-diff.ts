@@ -163,7 +163,11 @@ function show(value: unknown, property = ''): string {
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join('; ');
   if (Array.isArray(value) && property === 'actions') return (value as Array<{ event: string }>).map((a) => a.event).join(', ');
   if (Array.isArray(value) && property === 'fields') return (value as Array<{ name: string; type: string }>).map((f) => `${f.name}:${f.type}`).join(', ');
-  if (typeof value === 'object' && '$type' in value) return localType(String((value as ModdleElement).$type));
+  // A reference to another element (a flow's source or target) is that element, by id; an unnamed one by its type.
+  if (typeof value === 'object' && '$type' in value) {
+    const element = value as ModdleElement;
+    return typeof element.id === 'string' ? element.id : localType(String(element.$type));
+  }
   return JSON.stringify(value);
 }
 

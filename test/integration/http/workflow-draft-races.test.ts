@@ -116,4 +116,21 @@ eachDatabase('workflow drafts: editors opened before a publish or an import', (d
     expect(run.status).toBe(422);
     expect(run.body.error).toMatchObject({ code: 'invalid_bpmn', details: [expect.objectContaining({ elementId: 'Task_Feedback' })] });
   });
+
+  test('the diff names a reconnected flow’s old and new target by id', async () => {
+    const opened = (await manager('GET', `/api/workflows/${KEY}/draft`)).body;
+    const bpmn = opened.bpmn as string;
+    // the customer-left flow now ends at the closing end event; its own end event goes
+    const rewired = bpmn
+      .replace('sourceRef="Task_Answer" targetRef="End_CustomerLeft"', 'sourceRef="Task_Answer" targetRef="End_Closed"')
+      .replace(/<bpmn:flowNodeRef>End_CustomerLeft<\/bpmn:flowNodeRef>/, '')
+      .replace(/<bpmn:endEvent id="End_CustomerLeft"[\s\S]*?<\/bpmn:endEvent>/, '')
+      .replace(/<bpmndi:BPMNShape id="End_CustomerLeft_di"[\s\S]*?<\/bpmndi:BPMNShape>/, '');
+    expect(rewired).not.toBe(bpmn);
+    expect((await save(rewired, opened.revision)).status).toBe(200);
+    const check = (await manager('POST', `/api/workflows/${KEY}/draft/check`)).body;
+    expect(check.problems).toEqual([]);
+    const flow = check.diff.changed.find((element: { id: string }) => element.id === 'Flow_Answer_CustomerLeft');
+    expect(flow.changes).toEqual(expect.arrayContaining([expect.objectContaining({ property: 'targetRef', before: 'End_CustomerLeft', after: 'End_Closed' })]));
+  });
 });
