@@ -46,6 +46,8 @@ eachDatabase('the migration page of a workflow', (database) => {
     expect(applied.status).toBe(303);
     expect(applied.location).toBe(`/workflows/${INQUIRY}?version=2`);
     expect((await manager.get(applied.location!)).html).toContain('1 ticket(s) moved from v1 to v2.');
+    // a version spelt otherwise than versions are is no page (not the latest shown in its place)
+    for (const spelling of ['02', '0', '1e0', 'abc', '9']) expect((await manager.get(`/workflows/${INQUIRY}?version=${spelling}`)).status).toBe(404);
     expect((await server.call('GET', `/api/tickets/${technical}`)).body).toMatchObject({ version: 2, state: ['Task_L3Management'] });
 
     // the same form again: the ticket is no longer on v1 at that revision, nothing moves, a fresh plan is shown

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { AppError, InvalidBpmnError, TooLargeError, type BpmnProblem } from '../../../shared/errors.js';
+import { AppError, InvalidBpmnError, NotFoundError, TooLargeError, type BpmnProblem } from '../../../shared/errors.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { CHANNELS } from '../../../services/tickets/channels.js';
 import { flash } from '../session.js';
@@ -48,7 +48,11 @@ export function workflowPageRoutes(kit: PageKit): Router {
     const f = kit.formatter(req);
     const key = req.params.key;
     const versions = await kit.app.workflowOverview.versions(key);
-    const asked = typeof req.query.version === 'string' && /^[1-9]\d{0,8}$/.test(req.query.version) ? Number(req.query.version) : versions[0]!.version;
+    // No version asked: the latest. One spelt otherwise than the versions are (01, 0, 1e0, abc) is no page.
+    const given = req.query.version;
+    if (given !== undefined && !(typeof given === 'string' && /^[1-9]\d{0,8}$/.test(given)))
+      throw new NotFoundError(`workflow "${key}" has no version ${String(given)}`);
+    const asked = given === undefined ? versions[0]!.version : Number(given);
     const version = await kit.app.workflows.version(key, asked);
     const { workflow } = version;
     await kit.send(
