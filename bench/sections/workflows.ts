@@ -67,9 +67,11 @@ async function publishFigures(prefix: string, label: string, context: BenchConte
     const times: number[] = [];
     let summary = '';
     for (let variant = 1; variant <= PUBLISHES + 1; variant++) {
-      await app.drafts.save(key, longWorkflow(key, STEPS, variant), 0, AGENT);
+      // Revisions only grow: each draft starts from the revision the last publish left.
+      const { revision } = await app.drafts.open(key);
+      const saved = await app.drafts.save(key, longWorkflow(key, STEPS, variant), revision, AGENT);
       const started = performance.now();
-      const published = await app.drafts.publish(key, 1, AGENT);
+      const published = await app.drafts.publish(key, saved.revision, AGENT);
       times.push(performance.now() - started);
       summary = `${published.diff.summary}, ${published.lint.length} lint findings`;
     }
