@@ -99,7 +99,7 @@ export function nodeKindOf(element: Element, problem: ReportProblem): NodeKind |
     case 'bpmn:CallActivity':
       return 'callActivity';
     case 'bpmn:ComplexGateway':
-      problem(element, 'unsupported_element', `${localName(type)} is not supported: use exclusive, inclusive or parallel gateways`);
+      problem(element, 'unsupported_element', `${localName(type)} is not supported: use exclusive or parallel gateways`);
       return undefined;
     default:
       problem(element, 'unsupported_element', `${localName(type)} is not supported`);
