@@ -53,6 +53,9 @@ export function parseRole(value: string): Role {
 }
 
 /** People and programs that use SOPflow: accounts, passwords (scrypt) and API tokens (stored as SHA-256). */
+/** A person's display name: the API's bound, held here so the CLI and the demo keep it too. */
+export const USER_NAME_MAX_CHARS = 200;
+
 export class Users {
   constructor(
     private readonly users: UserRepository,
@@ -74,6 +77,10 @@ export class Users {
     const email = normalEmail(input.email);
     if (!/^[^\s@]+@[^\s@]+$/.test(email))
       throw new ValidationError(`"${input.email}" is not an email address`, [{ field: 'email', message: 'is not an email address' }]);
+    if (input.name !== undefined && (input.name.trim() === '' || input.name.length > USER_NAME_MAX_CHARS))
+      throw new ValidationError(`the name must be 1 to ${USER_NAME_MAX_CHARS} characters`, [
+        { field: 'name', message: `must be 1 to ${USER_NAME_MAX_CHARS} characters` },
+      ]);
     const password = input.password ?? generatePassword();
     if (input.password !== undefined) await this.checkNewPassword(password, email);
     const passwordHash = await hashPassword(password, this.passwordHashCost);

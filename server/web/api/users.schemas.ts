@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LEVELS } from '../../services/routing/classify.js';
 import { CHANNELS } from '../../services/tickets/channels.js';
-import { ROLES } from '../../services/users/users.js';
+import { ROLES, USER_NAME_MAX_CHARS } from '../../services/users/users.js';
 
 // Bodies are strict: a misspelt `active` must fail loudly rather than leave someone signed in. They give the
 // shape only; the people service decides what a valid email, password or lane is, as for the pages.
@@ -22,7 +22,7 @@ export const TokenIdParams = z.object({ id: Id('token id') });
 
 export const NewUserBody = z.strictObject({
   email: z.string().min(3).max(320),
-  name: z.string().min(1).max(200).optional().describe('default: the part of the email before @'),
+  name: z.string().min(1).max(USER_NAME_MAX_CHARS).optional().describe('default: the part of the email before @'),
   role: Role,
   password: z.string().max(1000).optional().describe('absent: one is generated and answered this once'),
 });

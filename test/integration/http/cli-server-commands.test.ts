@@ -81,6 +81,9 @@ describe('sopflow import and user add [sqlite]', () => {
     // an empty --password is a password too short, not a request for a generated one
     const empty = await sopflow(database(), 'user', 'add', 'empty@agents.test', '--role', 'agent', '--password', '');
     expect(empty).toMatchObject({ code: 1, stdout: '' });
+    // the name's bound is the API's: the service holds it for every way in
+    const long = await sopflow(database(), 'user', 'add', 'long@agents.test', '--role', 'agent', '--name', 'N'.repeat(201));
+    expect(long).toMatchObject({ code: 1, stdout: '', stderr: expect.stringContaining('200') });
 
     const app = await openSopflow(testConfig(database()));
     try {
