@@ -125,4 +125,6 @@ export interface WorkbookRow {
   content: RowContent;
   /** Where the ID stands, to point at it when the table turns out not to have that row. */
   idColumn: ColumnRef;
+  /** True when the file has no KPI sheet: the row's target is not in it, so the table's stays (never read as removed). */
+  kpiAbsent?: true;
 }

@@ -59,7 +59,10 @@ export function planImport(existing: ExecutionRow[], incoming: WorkbookRow[]): I
   if (problems.length)
     throw new InvalidWorkbookError(`the workbook has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was imported`, problems);
 
-  const order: PlannedRow[] = incoming.map((row, index) => ({ position: index + 1, id: row.id, content: contentOf(row.content), sheetRow: row.sheetRow }));
+  const order: PlannedRow[] = incoming.map((row, index) => {
+    const kept = row.kpiAbsent && row.id !== null ? { ...row.content, kpi: byId.get(row.id)!.kpi } : row.content;
+    return { position: index + 1, id: row.id, content: contentOf(kept), sheetRow: row.sheetRow };
+  });
   const plan: ImportPlan = { added: [], changed: [], removed: existing.filter((row) => !seen.has(row.id)), unchanged: 0, moved: [], order };
   for (const row of order) {
     if (row.id === null) {

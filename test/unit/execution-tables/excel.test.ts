@@ -206,6 +206,16 @@ describe('export → import round trip', () => {
     expect(rows[0]!.idColumn).toEqual({ sheet: locale === 'en' ? 'Execution table' : '执行表', column: 'A', header: HEADERS[locale][0] });
   });
 
+  test('a workbook whose KPI sheet was deleted marks its rows: their targets are not in the file', async () => {
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(await exportToBuffer('en'));
+    workbook.removeWorksheet(workbook.worksheets[1]!.id);
+    const rows = await readExecutionTableWorkbook(Buffer.from(await workbook.xlsx.writeBuffer()), { formatters: FORMATTERS, isKnownOwner });
+    expect(rows.map((row) => row.kpiAbsent)).toEqual(ROWS.map(() => true));
+    const whole = await readExecutionTableWorkbook(await exportToBuffer('en'), { formatters: FORMATTERS, isKnownOwner });
+    expect(whole.every((row) => row.kpiAbsent === undefined)).toBe(true);
+  });
+
   test('a table longer than the rows sampled for column widths streams whole, in order', async () => {
     const many: ExecutionRow[] = Array.from({ length: 450 }, (_, index) => ({ ...ROWS[index % ROWS.length]!, id: index + 1, position: index + 1 }));
     const rows = await readExecutionTableWorkbook(await exportToBuffer('zh-CN', many), { formatters: FORMATTERS, isKnownOwner });

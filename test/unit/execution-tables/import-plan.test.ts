@@ -28,6 +28,19 @@ describe('planning an import: the file against the table', () => {
     ]);
   });
 
+  test('a file without its KPI sheet keeps every target: its rows say nothing about them', () => {
+    const withTargets = ROWS.filter((row) => row.kpi !== null);
+    expect(withTargets.length).toBeGreaterThan(0);
+    const noKpiSheet = file(...ROWS.map((row) => ({ id: row.id, content: { ...contentOf(row), kpi: null } }))).map((row) => ({
+      ...row,
+      kpiAbsent: true as const,
+    }));
+    expect(planImport(ROWS, noKpiSheet)).toMatchObject({ changed: [], unchanged: ROWS.length });
+    // with the sheet, an emptied line removes its target
+    const emptied = planImport(ROWS, file(...ROWS.map((row) => ({ id: row.id, content: { ...contentOf(row), kpi: null } }))));
+    expect(emptied.changed.map((row) => row.id)).toEqual(withTargets.map((row) => row.id));
+  });
+
   test('rows without an ID are added where the file puts them; rows the file leaves out are removed', () => {
     const added = { ...contentOf(train), phase: '新增：质检抽查' };
     const plan = planImport(ROWS, file(same(diagnose), { id: null, content: added }, same(redesign), same(review)));

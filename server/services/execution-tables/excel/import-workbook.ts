@@ -72,7 +72,8 @@ export async function readExecutionTableWorkbook(data: Buffer, options: Workbook
     problems.sort((a, b) => order(a.sheet) - order(b.sheet) || a.row - b.row || a.column.length - b.column.length || a.column.localeCompare(b.column));
     throw new InvalidWorkbookError(`the workbook has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was imported`, problems);
   }
-  return table!.rows.map(({ sheetRow, id, content, idColumn }) => ({ sheetRow, id, content, idColumn }));
+  // A workbook without its KPI sheet says nothing about targets: removing a target is emptying its line there.
+  return table!.rows.map(({ sheetRow, id, content, idColumn }) => ({ sheetRow, id, content, idColumn, ...(kpiSheet ? {} : { kpiAbsent: true as const }) }));
 }
 
 /** A row of the table sheet as read, with where its fields are, for the problems found once targets are attached. */
