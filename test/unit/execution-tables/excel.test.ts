@@ -20,7 +20,7 @@ const EXPECTED = {
     weeks: ['第1-2周', '第3-4周', undefined, '第5周'],
     kpiHeader: ['行编号', '流程环节', '指标', '比较', '目标值', '单位', '基线开始', '基线结束', '说明'],
     kpi: [
-      [11, '现状诊断', '首次响应时间', '≤', 15, 'min', undefined, undefined, '首次响应 ≤ 15 分钟'],
+      [11, '现状诊断', '首次响应时间', '≤', 15, '分钟', undefined, undefined, '首次响应 ≤ 15 分钟'],
       [12, 'Redesign the escalation path', '投诉率', '变化 ≤', -20, '%', '2025-12-01', '2025-12-28', undefined],
       [13, '效果复盘', '满意度 4–5 分占比', '≥', 85.5, '%', undefined, undefined, undefined],
     ],
@@ -208,7 +208,7 @@ describe('export → import round trip', () => {
 
   test('a workbook whose KPI sheet was deleted marks its rows: their targets are not in the file', async () => {
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(await exportToBuffer('en'));
+    await workbook.xlsx.load((await exportToBuffer('en')) as unknown as ArrayBuffer);
     workbook.removeWorksheet(workbook.worksheets[1]!.id);
     const rows = await readExecutionTableWorkbook(Buffer.from(await workbook.xlsx.writeBuffer()), { formatters: FORMATTERS, isKnownOwner });
     expect(rows.map((row) => row.kpiAbsent)).toEqual(ROWS.map(() => true));

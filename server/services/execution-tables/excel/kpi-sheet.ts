@@ -79,7 +79,7 @@ export function writeKpiSheet(
       metric: labels.metrics[kpi.metric],
       comparison: labels.comparisons[kpi.comparison],
       target: kpi.target,
-      unit: KPI_METRICS[kpi.metric].unit,
+      unit: unitOf(kpi, formatter),
       baselineFrom: excelDate(kpi.baseline?.from ?? null),
       baselineTo: excelDate(kpi.baseline?.to ?? null),
       description: kpi.description ?? null,
@@ -110,4 +110,14 @@ function columnStyle(column: KpiColumn): Partial<ExcelJS.Style> {
   if (column === 'baselineFrom' || column === 'baselineTo') return LOOKS.date;
   if (column === 'measured') return LOOKS.measured;
   return column === 'phase' || column === 'description' ? LOOKS.wrapped : LOOKS.text;
+}
+
+/**
+ * The target's unit as the row's page writes it, in the workbook's language: a change target is in percent;
+ * counts and scores have none.
+ */
+function unitOf(kpi: KpiTarget, formatter: Formatter): string | null {
+  if (kpi.comparison === 'change_lte' || kpi.comparison === 'change_gte') return '%';
+  const unit = KPI_METRICS[kpi.metric].unit;
+  return unit === 'count' || unit === 'score' ? null : formatter.t(`executionTables.units.${unit}`);
 }
