@@ -27,7 +27,14 @@ export function exhaustedRepeats(workflow: Workflow, state: TicketState): Set<st
  */
 export function actingInstance(workflow: Workflow, state: TicketState, handling: StepDefinition[], asked: number | undefined): number | undefined {
   const step = handling.find((s) => s.loop && s.loop.mode !== 'standard');
-  if (!step) return undefined;
+  if (!step) {
+    // Naming an instance of a step that has none is a mistake of the caller's, not a detail to drop.
+    if (asked !== undefined) {
+      const allowed = [...new Set(handling.flatMap((s) => s.actions.map((a) => a.event)))];
+      throw new EventNotAllowedError(`instance ${asked}: no step handling this event has instances (${handling.map((s) => s.id).join(', ')})`, allowed);
+    }
+    return undefined;
+  }
   const open = state.openVisits.filter((v) => v.step === step.id && v.instance).map((v) => v.instance!.index);
   if (asked === undefined) return open.length ? Math.min(...open) : undefined;
   if (!open.includes(asked)) {

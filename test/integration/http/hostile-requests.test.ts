@@ -166,13 +166,18 @@ eachDatabase('hostile requests: bounded ticket data, malformed requests, strict 
     expect((await server.call('GET', `/api/tickets/${emoji.body.id}`)).body.subject).toBe('😀 refund');
   });
 
-  test('the VIP flag is not a field: `fields.vip` is refused on create and advance, the flag stays as set', async () => {
+  test('the VIP flag is not a field, nor is an instance of a step without: refused on create and advance, nothing changed', async () => {
     const created = await server.call('POST', '/api/tickets', { json: { ...TICKET, fields: { vip: true } } });
     expect(created.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'vip' }] });
     const { id } = (await server.call('POST', '/api/tickets', { json: TICKET })).body as { id: number };
     const advanced = await server.call('POST', `/api/tickets/${id}/events`, { json: { type: 'answer', fields: { vip: true } } });
     expect(advanced.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'vip' }] });
     expect((await server.call('GET', `/api/tickets/${id}`)).body).toMatchObject({ vip: false, revision: 1 });
+    // an instance named on a step that has none is refused too, nothing advanced
+    const instance = await server.call('POST', `/api/tickets/${id}/events`, { json: { type: 'answer', instance: 99 } });
+    expect(instance.status).toBe(422);
+    expect(instance.body.error).toMatchObject({ code: 'event_not_allowed', details: { allowedEvents: expect.arrayContaining(['answer']) } });
+    expect((await server.call('GET', `/api/tickets/${id}`)).body.revision).toBe(1);
     const flagged = await server.call('PATCH', `/api/tickets/${id}`, { json: { vip: true } });
     expect(flagged.body).toMatchObject({ vip: true, fields: { vip: true } });
   });
