@@ -30,7 +30,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const server = createServer(createApp(app, logger));
   try {
     // Several processes starting together on one PostgreSQL: one of them creates the admin.
-    const admin = await app.users.ensureAdmin(config.admin).catch((error: unknown) => {
+    const admin = await app.people.ensureAdmin(config.admin).catch((error: unknown) => {
       if (error instanceof ConflictError) return undefined;
       throw error;
     });

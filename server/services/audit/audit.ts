@@ -6,6 +6,8 @@ export type { AuditRecord };
 
 /** Who the command line acts as in the audit log: the operator of the machine, not a user of SOPflow. */
 export const CLI_ACTOR = 'sopflow-cli';
+/** Who the server acts as when it makes the first admin from ADMIN_EMAIL at start. */
+export const SERVER_ACTOR = 'sopflow-server';
 
 /** The kinds of change the audit log records (each has a label in every page language). */
 export const AUDIT_ACTIONS = [

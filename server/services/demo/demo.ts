@@ -181,7 +181,7 @@ async function ensureUsers(app: Sopflow, password: string): Promise<string[]> {
   }
   const added = await Promise.all(
     missing.map((user) =>
-      app.users.add({ email: user.email, role: user.role, name: user.name, password }).then(
+      app.people.add('cli', { email: user.email, role: user.role, name: user.name, password }).then(
         () => user.email,
         (error: unknown) => {
           // Added by someone else meanwhile: it exists, which is all the demo needs.

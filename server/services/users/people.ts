@@ -1,5 +1,6 @@
 import type { TokenRecord, UserChange, UserRecord, UserRepository, UserState } from '../../data/users/user-repository.js';
-import { CLI_ACTOR, type AuditLog } from '../audit/audit.js';
+import type { AuditEntry } from '../../data/audit/audit-repository.js';
+import { CLI_ACTOR, SERVER_ACTOR, type AuditLog } from '../audit/audit.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { hasRole, newToken, type Role, type User, type Users } from './users.js';
@@ -102,10 +103,17 @@ export class People {
 
   /** Adds a user; `password` is set only when it was generated (to be shown this once). */
   async add(caller: Caller, input: { email: string; role: Role; name?: string; password?: string }): Promise<{ person: Person; password?: string }> {
-    const { user, password } = await this.users.add(input, (created) => [
-      this.audit.entry(actorOf(caller), 'user.add', userTarget(created), null, { email: created.email, name: created.name, role: created.role, active: true }),
-    ]);
+    const { user, password } = await this.users.add(input, (created) => [this.added(actorOf(caller), created)]);
     return { person: await this.get(user.id), ...(input.password === undefined ? { password } : {}) };
+  }
+
+  /** The first admin of an empty database (ADMIN_EMAIL, ADMIN_PASSWORD), in the audit log as the server's doing. */
+  ensureAdmin(admin: { email?: string; password?: string } | undefined): Promise<{ email: string; password?: string } | undefined> {
+    return this.users.ensureAdmin(admin, (created) => [this.added(SERVER_ACTOR, created)]);
+  }
+
+  private added(actor: string, created: User): AuditEntry {
+    return this.audit.entry(actor, 'user.add', userTarget(created), null, { email: created.email, name: created.name, role: created.role, active: true });
   }
 
   /**

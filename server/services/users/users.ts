@@ -192,10 +192,13 @@ export class Users {
    * On a database without users, creates the first admin from ADMIN_EMAIL/ADMIN_PASSWORD, or with a
    * generated password that the caller prints once.
    */
-  async ensureAdmin(admin: { email?: string; password?: string } | undefined): Promise<{ email: string; password?: string } | undefined> {
+  async ensureAdmin(
+    admin: { email?: string; password?: string } | undefined,
+    audit?: (user: User) => AuditEntry[],
+  ): Promise<{ email: string; password?: string } | undefined> {
     if ((await this.count()) > 0) return undefined;
     const email = admin?.email ?? 'admin@sopflow.local';
-    const { password } = await this.add({ email, role: 'admin', name: 'Administrator', ...(admin?.password ? { password: admin.password } : {}) });
+    const { password } = await this.add({ email, role: 'admin', name: 'Administrator', ...(admin?.password ? { password: admin.password } : {}) }, audit);
     return admin?.password ? { email } : { email, password };
   }
 }

@@ -44,7 +44,8 @@ async function whatItLeft(app: Sopflow, summary: DemoSummary) {
   // nothing stays reserved for the demo's own scheduler: what is pending is due after the period, any server's
   const reserved = await app.db.knex('timers').where({ claimed_at: Number.MAX_SAFE_INTEGER }).whereNull('fired_at').count({ n: '*' }).first();
   expect(Number(reserved!.n)).toBe(0);
-  return { facts: await demoFacts(app), users: await usersOf(app), signsIn };
+  const added = (await app.audit.page({ limit: 200 })).items.filter((entry) => entry.action === 'user.add' && entry.actor === 'sopflow-cli');
+  return { facts: await demoFacts(app), users: await usersOf(app), signsIn, audited: added.length };
 }
 
 async function usersOf(app: Sopflow): Promise<Record<string, string>> {
@@ -72,7 +73,7 @@ function orderIndependent(facts: DemoFacts): Partial<DemoFacts> {
 eachDatabase('sopflow demo', (database) => {
   test('drives its tickets through every built-in SOP over the weeks ending now, through the real runtime', async () => {
     // given a fresh database and a clock at T0, when the demo runs (the shared run, copied)
-    const { summary, facts, clockAfter, users, signsIn } = await sharedDemoOn(database());
+    const { summary, facts, clockAfter, users, signsIn, audited } = await sharedDemoOn(database());
 
     // then the tickets are spread over both weeks, and the clock ends where it started: at "now"
     expect(clockAfter).toBe(T0);
@@ -123,6 +124,8 @@ eachDatabase('sopflow demo', (database) => {
     expect(summary.reopenings).toBeLessThanOrEqual(facts.revisitedTickets);
     expect(summary.workflowsImported.sort()).toEqual([...BUILT_IN].sort());
     expect(summary.usersCreated).toHaveLength(ROSTER.length);
+    // each person the demo added is in the audit log, as the command line's doing
+    expect(audited).toBe(ROSTER.length);
     // every account is listed with its role and lanes, with one password that signs in
     expect(summary.accounts.map((a) => [a.email, a.role])).toEqual(ROSTER.map((u) => [u.email, u.role]));
     expect(summary.accounts.find((a) => a.email === 'zhao.lei@demo')!.lanes.length).toBeGreaterThan(0);

@@ -159,6 +159,11 @@ describe('npm start', () => {
       expect(home.html).toContain('data-testid="getting-started"');
       expect(home.html).toContain('href="#add-people"');
       expect(home.html).toContain('id="add-people"');
+      // made by the server at its start, and recorded as such
+      const audit = JSON.parse((await page.get('/api/audit')).html) as { items: Array<{ action: string; actor: string; after: { email?: string } }> };
+      expect(audit.items).toContainEqual(
+        expect.objectContaining({ action: 'user.add', actor: 'sopflow-server', after: expect.objectContaining({ email: admin.email }) }),
+      );
       const workflows = await page.get('/workflows');
       expect(workflows.status).toBe(200);
       for (const key of ['customer-inquiry', 'complaint-handling', 'email-support', 'phone-service', 'standard-service']) expect(workflows.html).toContain(key);
