@@ -125,10 +125,6 @@ export class KnexWorkflowRepository implements WorkflowRepository {
 }
 
 /**
- * In the caller's transaction: reads the latest version of `key`, asks `next` what follows it and inserts that
- * with its audit entries. The drafts repository publishes a draft through it, deleting the draft alongside.
- */
-/**
  * A newer version makes every editor opened on the one before stale: the draft revision moves on (kept as a
  * counter, with no saved draft, when there is none), so their saves are refused. A saved draft stays as it
  * is: publishing it is refused until it is based on the latest version (services/workflows/workflow-drafts.ts).
@@ -142,6 +138,10 @@ async function moveDraftRevision(trx: Transaction, key: string, at: number, by: 
   await trx('workflow_drafts').insert({ key, bpmn: '', revision: 1, based_on_version: null, created_at: at, updated_at: at, updated_by: by, saved: false });
 }
 
+/**
+ * In the caller's transaction: reads the latest version of `key`, asks `next` what follows it and inserts that
+ * with its audit entries. The drafts repository publishes a draft through it, closing the draft alongside.
+ */
 export async function publishIn(
   trx: Transaction,
   key: string,
