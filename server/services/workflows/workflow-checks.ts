@@ -1,3 +1,4 @@
+import { isJuel, juelToFeel } from '../../engine/bpmn/juel.js';
 import { DEFAULT_WORKFLOW_LIMITS, workflowLimitSetting, type WorkflowLimits } from '../../shared/config.js';
 import { checkConditions } from '../../engine/compile/check-conditions.js';
 import { conditionSyntaxError } from './condition-syntax.js';
@@ -27,7 +28,14 @@ export class WorkflowChecks {
    * What is wrong with a gateway condition as the editor types it, or undefined: its FEEL syntax, then what
    * an import would refuse it for (unbounded iteration, a backtracking pattern), under the same limits.
    */
-  conditionProblem(expression: string): string | undefined {
+  conditionProblem(typed: string): string | undefined {
+    // A JUEL condition (`${…}`) is translated to FEEL on import: checked as what it imports as.
+    let expression = typed;
+    if (isJuel(typed)) {
+      const translated = juelToFeel(typed);
+      if ('error' in translated) return translated.error;
+      expression = translated.feel;
+    }
     const syntax = conditionSyntaxError(expression);
     if (syntax) return syntax;
     const [costly] = checkConditions([{ id: 'condition', source: '', target: '', condition: expression }], this.compile.conditions);

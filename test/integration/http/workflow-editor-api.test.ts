@@ -207,6 +207,9 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     // what an import refuses, the editor says as it is typed
     for (const expression of ['matches(note, "(a+)+$")', 'matches(note, "(a|aa)+$")', 'for i in 1..100000000 return i'])
       expect([expression, (await manager('POST', '/api/workflows/conditions/check', { expression })).body.ok]).toEqual([expression, false]);
+    // a JUEL condition is checked as what it imports as (FEEL), and refused only for what the import refuses
+    expect((await manager('POST', '/api/workflows/conditions/check', { expression: '${level == "L2"}' })).body).toEqual({ ok: true });
+    expect((await manager('POST', '/api/workflows/conditions/check', { expression: '${order.items[0]}' })).body).toMatchObject({ ok: false });
   });
 
   test('an agent may neither open the editor nor save, check or publish (page and API: 403)', async () => {
