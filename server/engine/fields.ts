@@ -29,6 +29,10 @@ export function checkFields(
   const problems: FieldProblem[] = [];
   const asked = new Set(definitions.map((definition) => definition.name));
   for (const [name, raw] of Object.entries(provided)) {
+    if (name === '') {
+      problems.push({ field: 'fields', message: 'a field needs a name: "" is none' });
+      continue;
+    }
     // The ticket's VIP flag is a field too (conditions route on it), set only through the flag itself.
     if (name === VIP_FIELD && !asked.has(name) && !declared.has(name)) {
       problems.push({ field: name, message: 'vip is the ticket’s VIP flag, not a field: set it with `vip` on the ticket' });

@@ -169,6 +169,8 @@ eachDatabase('hostile requests: bounded ticket data, malformed requests, strict 
   test('the VIP flag is not a field, nor is an instance of a step without: refused on create and advance, nothing changed', async () => {
     const created = await server.call('POST', '/api/tickets', { json: { ...TICKET, fields: { vip: true } } });
     expect(created.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'vip' }] });
+    const unnamed = await server.call('POST', '/api/tickets', { json: { ...TICKET, fields: { '': 'x' } } });
+    expect(unnamed.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'fields' }] });
     const { id } = (await server.call('POST', '/api/tickets', { json: TICKET })).body as { id: number };
     const advanced = await server.call('POST', `/api/tickets/${id}/events`, { json: { type: 'answer', fields: { vip: true } } });
     expect(advanced.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'vip' }] });
