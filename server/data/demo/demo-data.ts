@@ -23,7 +23,8 @@ export interface DemoData {
   /** When the earliest pending timer is due (only those due after `after`, when given), or undefined when none is. */
   nextTimerDue(after?: number): Promise<number | undefined>;
   /** What became of the tickets with ids from `low` to `high` (a demo run's, opened one after the other). */
-  facts(low: number, high: number): Promise<DemoFacts>;
+  /** What the demo's own tickets (`ids`) came to: never a range, as others may create tickets meanwhile. */
+  facts(ids: readonly number[]): Promise<DemoFacts>;
   /**
    * Runs `work` with SQLite committing at `synchronous = NORMAL`, then sets `restore` again and checkpoints the
    * write-ahead log, so that once this returns all of it is on disk. SQLite only.
@@ -40,6 +41,9 @@ interface TicketRow {
   fields: string;
 }
 
+/** Ticket ids a facts query binds at a time. */
+const FACT_CHUNK = 1000;
+
 export function createDemoData(db: Database): DemoData {
   const knex = db.knex;
   return {
@@ -50,13 +54,22 @@ export function createDemoData(db: Database): DemoData {
       return row?.due === null || row?.due === undefined ? undefined : Number(row.due);
     },
 
-    async facts(low, high) {
-      const rows = (await knex('tickets').whereBetween('id', [low, high]).select('workflow_key', 'channel', 'customer_id', 'vip', 'closed_at', 'fields')) as TicketRow[];
-      const [{ n: breaches }] = (await knex('step_log').whereBetween('ticket_id', [low, high]).where('breached', true).count({ n: '*' })) as [{ n: number | string }];
-      const kinds = (await knex('notifications').whereBetween('ticket_id', [low, high]).select('kind').count({ n: '*' }).groupBy('kind')) as Array<{
-        kind: string;
-        n: number | string;
-      }>;
+    async facts(ids) {
+      const rows: TicketRow[] = [];
+      let breaches = 0;
+      const notifications = new Map<string, number>();
+      // In chunks: SQLite binds at most 32,766 values a statement, and a demo may make more tickets.
+      for (let at = 0; at < ids.length; at += FACT_CHUNK) {
+        const chunk = ids.slice(at, at + FACT_CHUNK);
+        rows.push(...((await knex('tickets').whereIn('id', chunk).select('workflow_key', 'channel', 'customer_id', 'vip', 'closed_at', 'fields')) as TicketRow[]));
+        const [{ n }] = (await knex('step_log').whereIn('ticket_id', chunk).where('breached', true).count({ n: '*' })) as [{ n: number | string }];
+        breaches += Number(n);
+        const kinds = (await knex('notifications').whereIn('ticket_id', chunk).select('kind').count({ n: '*' }).groupBy('kind')) as Array<{
+          kind: string;
+          n: number | string;
+        }>;
+        for (const kind of kinds) notifications.set(kind.kind, (notifications.get(kind.kind) ?? 0) + Number(kind.n));
+      }
       return {
         tickets: rows.map((row) => ({
           workflowKey: row.workflow_key,
@@ -66,8 +79,8 @@ export function createDemoData(db: Database): DemoData {
           closed: row.closed_at !== null,
           fields: JSON.parse(row.fields) as Record<string, unknown>,
         })),
-        breaches: Number(breaches),
-        notifications: new Map(kinds.map((k) => [k.kind, Number(k.n)])),
+        breaches,
+        notifications,
       };
     },
 

@@ -78,8 +78,7 @@ export interface RunRecord {
 }
 
 export async function summarize(data: DemoData, run: RunRecord): Promise<DemoSummary> {
-  const [low, high] = run.ids.length ? [Math.min(...run.ids), Math.max(...run.ids)] : [0, -1];
-  const facts = await data.facts(low, high);
+  const facts = await data.facts(run.ids);
   const rows = facts.tickets;
   const byWorkflow: DemoSummary['byWorkflow'] = {};
   const channels = new Map<number, Set<string>>();

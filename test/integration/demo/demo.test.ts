@@ -1,3 +1,4 @@
+import { NotFoundError } from '../../../server/shared/errors.js';
 import { ManualClock, systemClock } from '../../../server/shared/clock.js';
 import { formatSummary, runDemo, silentProgress, type DemoOptions } from '../../../server/services/demo/demo.js';
 import { ROSTER } from '../../../server/services/demo/demo-people.js';
@@ -165,6 +166,40 @@ eachDatabase('sopflow demo', (database) => {
       await second.drop();
     }
   }, 240_000);
+});
+
+eachDatabase('sopflow demo beside other work', (database) => {
+  test('its summary counts its own tickets only, though others are created while it runs', async () => {
+    const clock = new ManualClock(T0);
+    const app = await openSopflow(testConfig(database()), { clock, simulation: true });
+    try {
+      let running = true;
+      const others: number[] = [];
+      // a colleague keeps creating tickets through the same runtime, between the demo's own
+      const colleague = (async () => {
+        while (running && others.length < 10) {
+          // once the demo has made its first tickets, so that the colleague's fall among the demo's ids
+          const [{ n }] = (await app.db.knex('tickets').count({ n: '*' })) as [{ n: number | string }];
+          if (Number(n) < 3 + others.length) {
+            await new Promise((resolve) => setImmediate(resolve));
+            continue;
+          }
+          const created = await app.tickets
+            .create({ workflow: 'customer-inquiry', channel: 'chat', subject: 'meanwhile', customer: { name: 'Other' } }, 'x@y.z')
+            .catch((error: unknown) => (error instanceof NotFoundError ? undefined : Promise.reject(error)));
+          if (created) others.push(created.id);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
+      const summary = await runDemo(app, { tickets: 20, weeks: 1, seed: 7 }, silentProgress).finally(() => (running = false));
+      await colleague;
+      expect(others.length).toBeGreaterThan(0);
+      expect(summary.tickets.created).toBe(20);
+      expect(summary.tickets.closed + summary.tickets.open).toBe(20);
+    } finally {
+      await app.close();
+    }
+  }, 120_000);
 });
 
 describe('sopflow demo refuses what it cannot run', () => {
