@@ -25,6 +25,24 @@ function editor(root) {
     return text;
   }
 
+  // The server's catalog sentences per problem code and lint rule, in the page's language (data-texts).
+  var texts = JSON.parse(root.getAttribute('data-texts') || '{"problems":{},"lint":{}}');
+
+  function lintText(rule) {
+    var known = texts.lint[rule];
+    return known ? known.name + ': ' + known.explanation : rule;
+  }
+
+  function problemText(p) {
+    if (String(p.type).indexOf('lint:') === 0) return lintText(p.type.slice(5));
+    var template = texts.problems[p.code];
+    if (!template) return p.message;
+    var values = Object.assign({ id: p.elementId }, p.values || {});
+    return template.replace(/\{\{(\w+)\}\}/g, function (whole, name) {
+      return name in values ? String(values[name]) : whole;
+    });
+  }
+
   function say(text, kind) {
     status.textContent = text;
     status.className = 'editor-status' + (kind ? ' ' + kind : '');
@@ -97,14 +115,18 @@ function editor(root) {
     problemList.textContent = '';
     diffList.textContent = '';
     (problems || []).forEach(function (p) {
-      item(problemList, 'error', p.elementId + ' (' + p.type + '): ' + p.message);
+      var li = item(problemList, 'error', p.elementId + ': ' + problemText(p));
+      li.setAttribute('data-code', p.code);
+      li.title = p.message;
     });
     (lint || [])
       .filter(function (l) {
         return l.severity === 'warning';
       })
       .forEach(function (l) {
-        item(problemList, 'warning', l.elementId + ' (' + l.rule + '): ' + l.message);
+        var li = item(problemList, 'warning', l.elementId + ': ' + lintText(l.rule));
+        li.setAttribute('data-rule', l.rule);
+        li.title = l.message;
       });
     clearMarkers();
     if (!diff) return;
@@ -132,9 +154,11 @@ function editor(root) {
     if (!diff.added.length && !diff.removed.length && !diff.changed.length) item(diffList, '', msg('nochange'));
   }
 
+  // A refusal that lists its problems is said by the list, each in the page's language; others by their message.
   function showProblems(error) {
-    say(msg('refused') + ' ' + (error ? error.message : ''), 'error');
-    if (error && Array.isArray(error.details)) showReport(error.details, [], null);
+    var listed = error && Array.isArray(error.details);
+    say(msg('refused') + (listed ? '' : ' ' + (error ? error.message : '')), 'error');
+    if (listed) showReport(error.details, [], null);
   }
 
   function check() {

@@ -100,18 +100,22 @@ export interface BpmnProblem {
   code: BpmnProblemCode;
   severity: ProblemSeverity;
   message: string;
+  /** The details the message names (a calendar, a called key…), for the code's catalog entry on pages. */
+  values?: ProblemValues;
   /** Where in the file, 1-based, when the problem is about the XML itself. */
   line?: number;
   column?: number;
 }
 
+export type ProblemValues = Record<string, string | number>;
+
 /** An error-severity problem: what most checks find. */
-export function bpmnError(elementId: string, type: string, code: BpmnProblemCode, message: string): BpmnProblem {
-  return { elementId, type, code, severity: 'error', message };
+export function bpmnError(elementId: string, type: string, code: BpmnProblemCode, message: string, values?: ProblemValues): BpmnProblem {
+  return { elementId, type, code, severity: 'error', message, ...(values ? { values } : {}) };
 }
 
-export function bpmnWarning(elementId: string, type: string, code: BpmnProblemCode, message: string): BpmnProblem {
-  return { elementId, type, code, severity: 'warning', message };
+export function bpmnWarning(elementId: string, type: string, code: BpmnProblemCode, message: string, values?: ProblemValues): BpmnProblem {
+  return { elementId, type, code, severity: 'warning', message, ...(values ? { values } : {}) };
 }
 
 export class InvalidBpmnError extends AppError {
@@ -125,7 +129,7 @@ export interface ProblemMessage {
   message: string;
   /** The message's i18n key under `problems.` and its values, for pages. */
   code?: string;
-  values?: Record<string, string | number>;
+  values?: ProblemValues;
 }
 
 export interface FieldProblem extends ProblemMessage {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import { createI18n, LOCALES_DIR } from '../../server/shared/i18n.js';
 import { describeInBrowser, SCREENSHOTS } from '../helpers/browser.js';
 import { sqliteDatabase, type TestDatabase } from '../helpers/databases.js';
 import { PEOPLE, startTestServer, type TestServer } from '../helpers/web-server.js';
@@ -144,6 +145,49 @@ describeInBrowser('workflow library and editor end to end', (browser) => {
       const answer = await agent.page.goto(`${server.url}/workflows/${KEY}/edit`);
       expect(answer?.status()).toBe(403);
       await agent.close();
+    },
+    SLOW,
+  );
+
+  test(
+    'the Chinese editor words a check’s lint findings in Chinese by rule, the linter’s English on hover',
+    async () => {
+      const manager = { token: server.tokens.manager };
+      const opened = await server.call('GET', `/api/workflows/${KEY}/draft`, manager);
+      // a task with no flows and no name: no-disconnected (an error) and label-required (a warning)
+      const bpmn = (opened.body.bpmn as string).replace(/(<bpmn:process [^>]*>)/, '$1<bpmn:userTask id="Task_Stray" />');
+      const saved = await server.call('PUT', `/api/workflows/${KEY}/draft`, { ...manager, json: { bpmn, baseRevision: opened.body.revision } });
+      expect(saved.status).toBe(200);
+
+      const { page, errors, close } = await signedIn(PEOPLE.manager, 'zh-CN');
+      await page.goto(`${server.url}/workflows/${KEY}/edit`);
+      await page.waitForSelector('[data-editor][data-ready=true]');
+      await page.click('button[data-action=check]');
+      await page.waitForSelector('[data-testid=editor-report]:visible');
+      const items = await page
+        .locator('[data-problems] li')
+        .evaluateAll((lis) =>
+          lis.map((li) => ({ code: li.getAttribute('data-code'), rule: li.getAttribute('data-rule'), text: li.textContent, title: li.getAttribute('title') })),
+        );
+      const zh = (key: string) => createI18n(LOCALES_DIR).formatter('zh-CN').t(key);
+      expect(items).toContainEqual({
+        code: 'lint_error',
+        rule: null,
+        text: `Task_Stray: ${zh('lintRules.no-disconnected.name')}: ${zh('lintRules.no-disconnected.explanation')}`,
+        title: expect.any(String),
+      });
+      expect(items).toContainEqual({
+        code: null,
+        rule: 'label-required',
+        text: `Task_Stray: ${zh('lintRules.label-required.name')}: ${zh('lintRules.label-required.explanation')}`,
+        title: expect.any(String),
+      });
+      // the linter's own English sentence is only the hover text
+      for (const item of items) expect(item.text).not.toContain(item.title);
+      expect(errors).toEqual([]);
+      await close();
+      const draft = await server.call('GET', `/api/workflows/${KEY}/draft`, manager);
+      expect((await server.call('POST', `/api/workflows/${KEY}/draft/discard`, { ...manager, json: { revision: draft.body.revision } })).status).toBe(200);
     },
     SLOW,
   );

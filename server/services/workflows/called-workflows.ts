@@ -36,7 +36,8 @@ export async function callProblems(workflow: Workflow, lookup: VersionLookup): P
     const called = await resolve(site);
     if (!called) {
       const which = site.version === undefined ? `no published workflow has the key "${site.key}"` : `workflow "${site.key}" has no version ${site.version}`;
-      problems.push(bpmnError(id, 'callActivity', 'unknown_called_element', `${which}: publish it first, or call another`));
+      const called = site.version === undefined ? site.key : `${site.key} v${site.version}`;
+      problems.push(bpmnError(id, 'callActivity', 'unknown_called_element', `${which}: publish it first, or call another`, { called }));
       continue;
     }
     const trail = [`${workflow.key} (${id})`];
@@ -48,6 +49,7 @@ export async function callProblems(workflow: Workflow, lookup: VersionLookup): P
           'callActivity',
           'call_cycle',
           `its calls come back to ${cycle.key}: ${cycle.chain.join(' → ')}; a workflow may not call itself, directly or not`,
+          { key: cycle.key, chain: cycle.chain.join(' → ') },
         ),
       );
     }

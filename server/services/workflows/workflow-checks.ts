@@ -77,6 +77,7 @@ export class WorkflowChecks {
           'process',
           'unknown_channel',
           `channels ${unknownChannels.map((c) => `"${c}"`).join(', ')} unknown; known channels: ${CHANNELS.join(', ')}`,
+          { channels: unknownChannels.join(', '), known: CHANNELS.join(', ') },
         ),
       );
     }
@@ -84,12 +85,19 @@ export class WorkflowChecks {
     for (const attribute of ['calendar', 'vipCalendar'] as const) {
       const name = workflow[attribute];
       if (name && !this.calendars.has(name)) {
-        problems.push(bpmnError(workflow.key, 'process', 'unknown_calendar', `${attribute} "${name}" is not defined; known calendars: ${known}`));
+        problems.push(
+          bpmnError(workflow.key, 'process', 'unknown_calendar', `${attribute} "${name}" is not defined; known calendars: ${known}`, { calendar: name, known }),
+        );
       }
     }
     for (const step of Object.values(workflow.steps)) {
       if (step.calendar && !this.calendars.has(step.calendar)) {
-        problems.push(bpmnError(step.id, 'step', 'unknown_calendar', `calendar "${step.calendar}" is not defined; known calendars: ${known}`));
+        problems.push(
+          bpmnError(step.id, 'step', 'unknown_calendar', `calendar "${step.calendar}" is not defined; known calendars: ${known}`, {
+            calendar: step.calendar,
+            known,
+          }),
+        );
       }
     }
     if (problems.length) throw new InvalidBpmnError(problems);

@@ -88,7 +88,7 @@ export class WorkflowDrafts {
     if (!parsed.definitions) throw new InvalidBpmnError(parsed.problems);
     const processIds = processIdsOf(parsed.definitions);
     if (!processIds.includes(key))
-      throw new InvalidBpmnError([bpmnError(processIds[0] ?? 'document', 'process', 'process_id_changed', `the process id must stay "${key}"`)]);
+      throw new InvalidBpmnError([bpmnError(processIds[0] ?? 'document', 'process', 'process_id_changed', `the process id must stay "${key}"`, { key })]);
     const summary = await this.diffSummary(latest, bpmn);
     const entry = this.audit.entry(
       actor,
@@ -116,7 +116,10 @@ export class WorkflowDrafts {
     const draft = await this.stored(key);
     const latest = await this.library.latest(key);
     const { workflow, problems, lint, diff } = await this.examine(draft.bpmn, latest);
-    if (isOutdated(draft, latest)) problems.push(bpmnError(key, 'process', 'draft_outdated', outdatedMessage(draft, latest)));
+    if (isOutdated(draft, latest))
+      problems.push(
+        bpmnError(key, 'process', 'draft_outdated', outdatedMessage(draft, latest), { basedOn: draft.basedOnVersion ?? 0, latest: latest.version }),
+      );
     return {
       key,
       revision: draft.revision,
@@ -205,12 +208,15 @@ export class WorkflowDrafts {
     const parsed = await parseBpmn(bpmn, this.checks.limits);
     if (!parsed.definitions) return { problems: parsed.problems, lint: [] };
     const lint = lintDefinitions(parsed.definitions);
-    const lintErrors: BpmnProblem[] = lint.filter((p) => p.severity === 'error').map((p) => bpmnError(p.elementId, `lint:${p.rule}`, 'lint_error', p.message));
+    const lintErrors: BpmnProblem[] = lint
+      .filter((p) => p.severity === 'error')
+      .map((p) => bpmnError(p.elementId, `lint:${p.rule}`, 'lint_error', p.message, { rule: p.rule }));
     let workflow: Workflow | undefined;
     const problems: BpmnProblem[] = [];
     try {
       workflow = await this.checks.check(bpmn, {}, parsed);
-      if (workflow.key !== latest.key) problems.push(bpmnError(workflow.key, 'process', 'process_id_changed', `the process id must stay "${latest.key}"`));
+      if (workflow.key !== latest.key)
+        problems.push(bpmnError(workflow.key, 'process', 'process_id_changed', `the process id must stay "${latest.key}"`, { key: latest.key }));
       problems.push(...(await this.library.callProblems(workflow)));
     } catch (error) {
       if (!(error instanceof InvalidBpmnError)) throw error;

@@ -61,6 +61,10 @@ export const BpmnProblemSchema = z.object({
   code: z.enum(BPMN_PROBLEM_CODES).describe('machine-readable; the codes are listed in server/engine/README.md'),
   severity: z.enum(['error', 'warning']),
   message: z.string(),
+  values: z
+    .record(z.string(), z.union([z.string(), z.number()]))
+    .optional()
+    .describe('what the message names (a calendar, a called workflow…), by name: for wording the problem in another language'),
   line: z.number().int().optional(),
   column: z.number().int().optional(),
 }) satisfies z.ZodType<BpmnProblem>;

@@ -4,9 +4,13 @@ import { DraftCheckSchema, DraftSchema, PublishedSchema } from '../../../server/
 import { eachDatabase } from '../../helpers/databases.js';
 import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
 import { FormClient } from '../web/support/form-client.js';
+import { createI18n } from '../../../server/shared/i18n.js';
+import { BPMN_PROBLEM_CODES, type BpmnProblem } from '../../../server/shared/errors.js';
+import { bpmnProblemText } from '../../../server/web/pages/view-models/bpmn-problems.js';
 
 const KEY = 'customer-inquiry';
 const TICKET = { workflow: KEY, channel: 'chat', subject: 'cannot log in', customer: { name: 'Wang Wei' } };
+const { formatter } = createI18n(new URL('../../../views/locales/', import.meta.url));
 const UNEXECUTABLE = readFileSync(new URL('../../fixtures/corpus/bpmn-miwg-test-suite/bpmn.io (Camunda Modeler) 18.6.1/C.9.1-export.bpmn', import.meta.url));
 
 /** The answer parsed by its documented schema: a field the schema does not describe would be stripped. */
@@ -154,6 +158,24 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     );
     expect(check.body.problems).toEqual(expect.arrayContaining([expect.objectContaining({ elementId: 'Task_Stray', type: 'lint:no-disconnected' })]));
 
+    expect(check.body.problems).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'lint_error', values: { rule: 'no-disconnected' } })]));
+
+    // the Chinese editor hands its script each code's and each rule's wording in Chinese, to show beside the element ids
+    const chinese = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
+    const editor = (await chinese.get(`/workflows/${KEY}/edit`)).html;
+    const attribute = /data-texts="([^"]*)"/
+      .exec(editor)![1]!
+      .replace(/&quot;/g, '"')
+      .replace(/&#x27;/g, "'")
+      .replace(/&amp;/g, '&');
+    const texts = JSON.parse(attribute) as { problems: Record<string, string>; lint: Record<string, { name: string; explanation: string }> };
+    const zh = formatter('zh-CN');
+    expect(texts.lint['no-disconnected']).toEqual({ name: zh.t('lintRules.no-disconnected.name'), explanation: zh.t('lintRules.no-disconnected.explanation') });
+    expect(texts.lint['label-required']!.name).toBe(zh.t('lintRules.label-required.name'));
+    expect(Object.keys(texts.problems).sort()).toEqual([...BPMN_PROBLEM_CODES].sort());
+    expect(texts.problems.unknown_calendar).toBe(zh.t('bpmnProblems.unknown_calendar'));
+    expect(zh.t('bpmnProblems.lint_error', { rule: 'no-disconnected' })).toContain(zh.t('lintRules.no-disconnected.name'));
+
     const refused = await manager('POST', `/api/workflows/${KEY}/draft/publish`, { revision: 1 });
     expect(refused.status).toBe(422);
     expect(refused.body.error.code).toBe('invalid_bpmn');
@@ -249,5 +271,42 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     expect(detail.html).toContain('data-testid="steps"');
     expect(detail.html).toContain('Task_Grade');
     expect(detail.html).toContain('data-bpmn-url="/api/workflows/customer-inquiry/versions/1/bpmn"');
+  });
+
+  test('a refused upload on a Chinese page words each problem by its code in Chinese, the English only on hover', async () => {
+    const inquiry = readFileSync(new URL(`../../../workflows/${KEY}.bpmn`, import.meta.url), 'utf8');
+    // a calendar this installation does not define: a problem whose sentence names it (values carried up)
+    const mars = inquiry.replace('<sop:process sla="P3D"', '<sop:process calendar="火星日历" sla="P3D"');
+    expect(mars).not.toBe(inquiry);
+    const zh = formatter('zh-CN');
+    const client = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
+    await client.get('/workflows');
+    for (const [file, name] of [
+      [UNEXECUTABLE, 'C.9.1-export.bpmn'],
+      [Buffer.from(mars), 'mars.bpmn'],
+    ] as const) {
+      const answered = await server.call('POST', '/api/workflows', { token: server.tokens.manager, body: file.toString('utf8'), type: 'application/xml' });
+      expect(answered.status).toBe(422);
+      const problems = answered.body.error.details as BpmnProblem[];
+      // the API's contract is unchanged: English message and code per problem
+      expect(problems.every((p) => typeof p.message === 'string' && typeof p.code === 'string')).toBe(true);
+
+      const page = await client.postFile('/workflows/upload', 'file', file, name);
+      expect(page.status).toBe(422);
+      expect(page.html).toContain(zh.t('workflows.upload.problemCount', { count: problems.length }));
+      const rows = [...page.html.matchAll(/<tr><td><code>([^<]*)<\/code><\/td><td>[^<]*<\/td><td data-code="([a-z_]+)" title="[^"]*">([^<]*)<\/td><\/tr>/g)];
+      expect(rows.map((r) => r[2])).toEqual(problems.map((p) => p.code));
+      problems.forEach((problem, i) => {
+        const shown = rows[i]![3]!.replace(/&#x27;/g, "'")
+          .replace(/&quot;/g, '"')
+          .replace(/&amp;/g, '&');
+        expect({ code: problem.code, shown }).toEqual({ code: problem.code, shown: bpmnProblemText(zh, problem) });
+        expect(shown).not.toContain(problem.message);
+        expect(shown).not.toBe(formatter('en').t(`bpmnProblems.${problem.code}`, { id: problem.elementId, ...problem.values }));
+      });
+    }
+    const calendar = (await server.call('POST', '/api/workflows', { token: server.tokens.manager, body: mars, type: 'application/xml' })).body.error.details;
+    expect(calendar).toEqual([expect.objectContaining({ code: 'unknown_calendar', values: expect.objectContaining({ calendar: '火星日历' }) })]);
+    expect(bpmnProblemText(zh, calendar[0])).toContain('日历“火星日历”未定义');
   });
 });

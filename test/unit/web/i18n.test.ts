@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { AUDIT_ACTIONS } from '../../../server/services/audit/audit.js';
+import { LINT_RULES } from '../../../server/services/workflows/publish-lint.js';
+import { BPMN_PROBLEM_CODES } from '../../../server/shared/errors.js';
 import { createI18n, negotiateLocale } from '../../../server/shared/i18n.js';
 
 const LOCALES = new URL('../../../views/locales/', import.meta.url);
@@ -52,6 +54,17 @@ describe('i18n: one catalog per language, durations and dates through Intl and t
         const key = `admin.audit.actions.${action.replace('.', '_')}`;
         expect({ action, locale, labelled: formatter(locale).t(key) !== key }).toEqual({ action, locale, labelled: true });
       }
+    }
+  });
+
+  test('every BPMN problem code and every lint rule the publish runs is worded in both languages, the Chinese in Chinese', () => {
+    const keys = [
+      ...BPMN_PROBLEM_CODES.map((code) => `bpmnProblems.${code}`),
+      ...Object.keys(LINT_RULES).flatMap((rule) => [`lintRules.${rule}.name`, `lintRules.${rule}.explanation`]),
+    ];
+    for (const key of keys) {
+      const [en, zh] = [formatter('en').t(key), formatter('zh-CN').t(key)];
+      expect({ key, en: en !== key && en !== '', zh: /[\u4e00-\u9fff]/.test(zh) }).toEqual({ key, en: true, zh: true });
     }
   });
 

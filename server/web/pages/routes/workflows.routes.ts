@@ -1,8 +1,9 @@
 import { Router, type Request, type Response } from 'express';
-import { AppError, InvalidBpmnError, NotFoundError, TooLargeError, type BpmnProblem } from '../../../shared/errors.js';
+import { AppError, InvalidBpmnError, NotFoundError, TooLargeError } from '../../../shared/errors.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { CHANNELS } from '../../../services/tickets/channels.js';
 import { flash } from '../session.js';
+import { editorTexts, problemRows, type ProblemRow } from '../view-models/bpmn-problems.js';
 import { libraryModel, stepRows, timerRows, versionRow } from '../view-models/workflow-page.js';
 
 /** Where the library's upload form posts a BPMN file (read as multipart before the CSRF check, in pages.ts). */
@@ -16,7 +17,7 @@ export function workflowPageRoutes(kit: PageKit): Router {
   const router = Router();
   router.use('/workflows', requireRole('manager'));
 
-  const library = async (req: Request, res: Response, refused?: { file: string; message: string; problems: BpmnProblem[] }, status = 200) => {
+  const library = async (req: Request, res: Response, refused?: { file: string; message: string; problems: ProblemRow[] }, status = 200) => {
     const f = kit.formatter(req);
     const workflows = libraryModel(await kit.app.workflowOverview.all(), f);
     await kit.send(req, res, 'workflows', 'workflows.title', { workflows, refused, maxBytes: kit.app.workflows.limits.maxBytes }, status);
@@ -38,7 +39,11 @@ export function workflowPageRoutes(kit: PageKit): Router {
       res.redirect(303, `/workflows/${encodeURIComponent(version.key)}?version=${version.version}`);
     } catch (error) {
       // Refused whole: the page lists every problem by element id, and nothing was imported.
-      if (error instanceof InvalidBpmnError) return library(req, res, { file, message: error.message, problems: error.problems }, 422);
+      if (error instanceof InvalidBpmnError) {
+        const f = kit.formatter(req);
+        const message = f.t('workflows.upload.problemCount', { count: error.problems.length });
+        return library(req, res, { file, message, problems: problemRows(error.problems, f) }, 422);
+      }
       if (error instanceof TooLargeError) return library(req, res, { file, message: error.message, problems: [] }, 413);
       throw error;
     }
@@ -92,6 +97,7 @@ export function workflowPageRoutes(kit: PageKit): Router {
         library: `/workflows/${encodeURIComponent(key)}`,
         api: `/api/workflows/${encodeURIComponent(key)}`,
         channels: CHANNELS.join(', '),
+        texts: editorTexts(kit.formatter(req)),
       },
     );
   });
