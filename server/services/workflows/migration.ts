@@ -5,7 +5,7 @@ import type { EngineOptions, OpenVisit, TicketState } from '../../engine/ticket-
 import type { Workflow } from '../../engine/workflow.js';
 import type { Clock } from '../../shared/clock.js';
 import { DEFAULT_MIGRATION_APPLY_MAX, DEFAULT_MIGRATION_BATCH_SIZE } from '../../shared/config.js';
-import { ConflictError, TooLargeError, ValidationError } from '../../shared/errors.js';
+import { ConflictError, TooLargeError, ValidationError, type FieldProblem } from '../../shared/errors.js';
 import type { AuditLog } from '../audit/audit.js';
 import { columnsAfter } from '../tickets/ticket-effects.js';
 import type { WorkflowLibrary, WorkflowVersion } from './workflow-library.js';
@@ -115,7 +115,8 @@ export class WorkflowMigrations {
 
   /**
    * Moves `tickets` (each with the revision its plan saw) in one transaction: all or none. 409 `conflict`
-   * when one changed since (details `{stale: [{id}]}`), 400 when one cannot move (details name it and why).
+   * when one changed since (details `{stale: [{id}]}`), 400 when one cannot move (details name it and why:
+   * `ticketCannotMove` with the ticket and its block code as values, for pages to word).
    */
   async apply(
     key: string,
@@ -132,7 +133,12 @@ export class WorkflowMigrations {
     if (twice.length)
       throw new ValidationError(
         'each ticket may be listed once',
-        twice.map((index) => ({ field: `tickets.${index}`, message: `ticket ${tickets[index]!.id} is listed twice` })),
+        twice.map((index) => ({
+          field: `tickets.${index}`,
+          message: `ticket ${tickets[index]!.id} is listed twice`,
+          code: 'ticketListedTwice',
+          values: { ticket: tickets[index]!.id },
+        })),
       );
     const { from, to } = await this.versions(key, fromVersion, toVersion);
     const expected = new Map(tickets.map((t) => [t.id, t.revision]));
@@ -152,10 +158,10 @@ export class WorkflowMigrations {
       });
     const now = this.clock.now();
     const moves: TicketMove[] = [];
-    const problems: Array<{ field: string; message: string }> = [];
+    const problems: FieldProblem[] = [];
     for (const candidate of candidates) {
       const { planned, state, fields, linked } = await this.replay(from, to, candidate, now);
-      if (!state) problems.push({ field: `tickets.${candidate.record.id}`, message: `${planned.reason!.code}: ${planned.reason!.message}` });
+      if (!state) problems.push(cannotMove(candidate.record.id, planned.reason!));
       else moves.push(this.moveOf(candidate, from, linked, state, fields!, now, actor));
     }
     if (problems.length) throw new ValidationError(`${problems.length} ticket(s) cannot move to version ${toVersion}; nothing was migrated`, problems);
@@ -174,7 +180,12 @@ export class WorkflowMigrations {
   private async versions(key: string, fromVersion: number, toVersion: number): Promise<{ from: WorkflowVersion; to: WorkflowVersion }> {
     if (fromVersion >= toVersion)
       throw new ValidationError(`tickets move to a later version, not from v${fromVersion} to v${toVersion}`, [
-        { field: 'toVersion', message: `must be later than fromVersion (${fromVersion})` },
+        {
+          field: 'toVersion',
+          message: `must be later than fromVersion (${fromVersion})`,
+          code: 'versionNotLater',
+          values: { from: fromVersion, to: toVersion },
+        },
       ]);
     return { from: await this.library.version(key, fromVersion), to: await this.library.version(key, toVersion) };
   }
@@ -229,6 +240,11 @@ export class WorkflowMigrations {
       event: `${MIGRATED} v${from.version} → v${to.version}`,
     };
   }
+}
+
+/** Why one chosen ticket cannot move, naming it: the block's code as the reason, for pages to word. */
+function cannotMove(ticket: number, reason: Blocked): FieldProblem {
+  return { field: `tickets.${ticket}`, message: `${reason.code}: ${reason.message}`, code: 'ticketCannotMove', values: { ticket, reason: reason.code } };
 }
 
 function openRow(workflow: Workflow, visit: OpenVisit): StepLogEntry {

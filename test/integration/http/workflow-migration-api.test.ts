@@ -52,13 +52,18 @@ eachDatabase('migration of waiting tickets with a replayed proof, over HTTP', (d
     const refused = await manager('POST', `/api/workflows/${KEY}/migrations/apply`, { fromVersion: 1, toVersion: 2, tickets: chosen });
     expect(refused.status).toBe(400);
     expect(refused.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: `tickets.${unsummarised}` }] });
+    // with the ticket and the block's code as values, for a page to word in its reader's language
+    expect(refused.body.error.details[0]).toMatchObject({ code: 'ticketCannotMove', values: { ticket: unsummarised, reason: 'field_required' } });
     expect((await server.call('GET', `/api/tickets/${waiting}`)).body.version).toBe(1);
 
     // a ticket listed twice (at a stale revision and the current one) is refused, naming the second listing
     const movable = chosen.filter((t: { id: number }) => t.id !== unsummarised);
     const repeated = [{ ...movable[0], revision: movable[0].revision + 5 }, ...movable];
     const twice = await manager('POST', `/api/workflows/${KEY}/migrations/apply`, { fromVersion: 1, toVersion: 2, tickets: repeated });
-    expect(twice.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'tickets.1' }] });
+    expect(twice.body.error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ field: 'tickets.1', code: 'ticketListedTwice', values: { ticket: movable[0].id } }],
+    });
     expect((await server.call('GET', `/api/tickets/${waiting}`)).body.version).toBe(1);
 
     // when the two that can move are applied
@@ -207,7 +212,11 @@ eachDatabase('migration of waiting tickets with a replayed proof, over HTTP', (d
     expect(plan.status).toBe(200);
     expect(plan.body.counts).toEqual({ clean: 1, moved: 1, blocked: 1 });
     // backwards, or to a version that does not exist: refused
-    expect((await manager('POST', `/api/workflows/${KEY}/migrations/plan`, { fromVersion: 2, toVersion: 1 })).body.error.code).toBe('validation_failed');
+    const backwards = await manager('POST', `/api/workflows/${KEY}/migrations/plan`, { fromVersion: 2, toVersion: 1 });
+    expect(backwards.body.error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ field: 'toVersion', code: 'versionNotLater', values: { from: 2, to: 1 } }],
+    });
     expect((await manager('POST', `/api/workflows/${KEY}/migrations/plan`, { fromVersion: 1, toVersion: 9 })).status).toBe(404);
   });
 });

@@ -1,9 +1,21 @@
+import { createI18n } from '../../../server/shared/i18n.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { INQUIRY, threeTickets } from '../../helpers/migration.js';
 import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
-import { FormClient, formFields, testId } from './support/form-client.js';
+import { decode, FormClient, formFields, testId } from './support/form-client.js';
 
 const PAGE = `/workflows/${INQUIRY}/migrate`;
+const { formatter } = createI18n(new URL('../../../views/locales/', import.meta.url));
+
+/** What a person reads of the refusal: its text and the tickets it lists, without the markup. */
+const refusalOf = (html: string) =>
+  decode(
+    /data-testid="refusal"[^>]*>([\s\S]*?)<\/div>/
+      .exec(html)![1]!
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  );
 
 eachDatabase('the migration page of a workflow', (database) => {
   let server: TestServer;
@@ -54,6 +66,7 @@ eachDatabase('the migration page of a workflow', (database) => {
     const again = await manager.post(PAGE, { ...hidden, ticket: value });
     expect(again.status).toBe(409);
     expect(testId(again.html, 'refusal')).toContain('nothing was moved');
+    expect(testId(again.html, 'refusal')).toContain(`#${technical}`);
     expect(testId(again.html, 'counts')).toBe('1 move cleanly, 0 land in another step, 1 cannot move.');
   });
 
@@ -63,5 +76,42 @@ eachDatabase('the migration page of a workflow', (database) => {
     expect((await agent.get(PAGE)).status).toBe(403);
     expect((await agent.post(PAGE, { from: '1', to: '2', ticket: '1:1' })).status).toBe(403);
     expect((await server.call('GET', '/api/tickets/1')).body.version).toBe(1);
+  });
+
+  test('in Chinese: blocked reasons, a refused apply naming its tickets, and versions chosen backwards are each said in Chinese', async () => {
+    const { technical, unsummarised } = await threeTickets(server);
+    const zh = formatter('zh-CN');
+    const chinese = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
+    const page = await chinese.get(PAGE);
+    const reason = new RegExp(`<tr data-ticket="${unsummarised}"[\\s\\S]*?<td data-reason="([a-z_]+)" title="([^"]*)">([^<]*)</td>`).exec(page.html)!;
+    expect(reason[1]).toBe('field_required');
+    expect(reason[3]).toContain(zh.t('migration.reasons.field_required'));
+    expect(reason[3]).toContain('issueSummary');
+    expect(reason[3]).not.toContain('now required');
+
+    // the ticket that cannot move, posted anyway (a crafted form): refused, nothing moved, the ticket named with its reason
+    const { _csrf: _, ...hidden } = formFields(page.html, PAGE);
+    const revisionOf = async (id: number) => ((await server.call('GET', `/api/tickets/${id}`)).body as { revision: number }).revision;
+    const movable = /name="ticket" value="([^"]+)"/.exec(new RegExp(`<tr data-ticket="${technical}"[\\s\\S]*?</tr>`).exec(page.html)![0])![1]!;
+    const form = new URLSearchParams({ ...hidden, ticket: movable });
+    form.append('ticket', `${unsummarised}:${await revisionOf(unsummarised)}`);
+    const refused = await chinese.postRaw(PAGE, form.toString(), 'application/x-www-form-urlencoded');
+    expect(refused.status).toBe(400);
+    const refusal = refusalOf(refused.html);
+    expect(refusal).toContain(zh.t('migration.cannotMove', { to: 2 }));
+    expect(refusal).toContain(zh.t('problems.ticketCannotMove', { ticket: unsummarised, reason: 'field_required' }));
+    expect(refusal).toContain(`#${unsummarised}`);
+    expect(refusal).not.toMatch(/[A-Za-z]{4,}/);
+    expect((await server.call('GET', `/api/tickets/${technical}`)).body.version).toBe(1);
+
+    // from a later version to an earlier one: its own reason, not a ticket that cannot move
+    const backwards = zh.t('migration.backwards', { from: 2, to: 1 });
+    const posted = await chinese.post(PAGE, { from: '2', to: '1', ticket: movable });
+    expect(posted.status).toBe(400);
+    expect(refusalOf(posted.html)).toBe(backwards);
+    const asked = await chinese.get(`${PAGE}?from=2&to=1`);
+    expect(asked.status).toBe(400);
+    expect(refusalOf(asked.html)).toBe(backwards);
+    expect(asked.html).not.toContain('data-testid="plan"');
   });
 });

@@ -1,8 +1,10 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError, ConflictError, ValidationError } from '../../../shared/errors.js';
+import type { Formatter } from '../../../shared/i18n.js';
 import type { MigrationPlan } from '../../../services/workflows/migration.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
+import { problemText } from '../view-models/execution-table-page.js';
 import { migrationModel } from '../view-models/migration-page.js';
 
 /** A version number from a form or the query string, or undefined. */
@@ -10,16 +12,23 @@ function versionOf(value: unknown): number | undefined {
   return typeof value === 'string' && /^[1-9]\d{0,8}$/.test(value) ? Number(value) : undefined;
 }
 
+/** Why nothing was moved, in the reader's language: a sentence and, when the refusal names tickets, one line each. */
+interface Refusal {
+  text: string;
+  tickets?: string[];
+}
+
 /**
  * `/workflows/:key/migrate` (managers and admins): choose two versions, read the dry run's plan (each waiting
  * ticket replayed through the later version), tick the tickets to move and apply (a CSRF-checked form). A
- * refused apply (a ticket changed since the plan, or cannot move) re-shows the fresh plan with the reason.
+ * refused apply (a ticket changed since the plan, or cannot move) re-shows the fresh plan with the reason,
+ * naming the tickets; versions chosen the wrong way round are said as such, not as a ticket that cannot move.
  */
 export function workflowMigrationRoutes(kit: PageKit): Router {
   const router = Router();
   router.use('/workflows/:key/migrate', requireRole('manager'));
 
-  const page = async (req: Request, res: Response, chosen: { from?: number; to?: number }, refusal?: string, status = 200) => {
+  const page = async (req: Request, res: Response, chosen: { from?: number; to?: number }, refusal?: Refusal, status = 200) => {
     const key = String(req.params.key);
     const f = kit.formatter(req);
     const versions = await kit.app.workflowOverview.versions(key);
@@ -27,7 +36,14 @@ export function workflowMigrationRoutes(kit: PageKit): Router {
     const to = chosen.to ?? latest;
     const from = chosen.from ?? versions.find((v) => v.version < to && v.open > 0)?.version;
     let plan: MigrationPlan | undefined;
-    if (from !== undefined && from < to) plan = await kit.app.migrations.plan(key, from, to);
+    try {
+      if (from !== undefined) plan = await kit.app.migrations.plan(key, from, to);
+    } catch (error) {
+      const backwards = error instanceof ValidationError && backwardsRefusal(error, f);
+      if (!backwards) throw error;
+      refusal ??= backwards;
+      status = 400;
+    }
     const model = migrationModel(key, versions, { from, to }, plan, f);
     await kit.send(req, res, 'workflow-migrate', { text: `${f.t('migration.title')} · ${key}` }, { ...model, refusal }, status);
   };
@@ -44,18 +60,32 @@ export function workflowMigrationRoutes(kit: PageKit): Router {
       return match ? [{ id: Number(match[1]), revision: Number(match[2]) }] : [];
     });
     const f = kit.formatter(req);
-    if (!picked.length) return page(req, res, { from, to }, f.t('migration.noneChosen'), 400);
+    if (!picked.length) return page(req, res, { from, to }, { text: f.t('migration.noneChosen') }, 400);
     try {
       const applied = await kit.app.migrations.apply(req.params.key, from, to, picked, req.user!.email);
       flash(req, { kind: 'success', key: 'migration.applied', values: { count: applied.moved.length, from, to } });
       res.redirect(303, `/workflows/${encodeURIComponent(req.params.key)}?version=${to}`);
     } catch (error) {
-      if (error instanceof ConflictError) return page(req, res, { from, to }, f.t('migration.stale'), 409);
-      if (error instanceof ValidationError)
-        return page(req, res, { from, to }, `${f.t('migration.cannotMove')} ${error.problems.map((p) => p.message).join('; ')}`, 400);
+      if (error instanceof ConflictError) return page(req, res, { from, to }, { text: f.t('migration.stale', { tickets: staleTickets(error) }) }, 409);
+      if (error instanceof ValidationError) {
+        const refusal = backwardsRefusal(error, f) ?? { text: f.t('migration.cannotMove', { to }), tickets: error.problems.map((p) => problemText(f, p)) };
+        return page(req, res, { from, to }, refusal, 400);
+      }
       throw error;
     }
   });
 
   return router;
+}
+
+/** The service's refusal of a move to a version that is not later (its `versionNotLater` problem), worded as such. */
+function backwardsRefusal(error: ValidationError, f: Formatter): Refusal | undefined {
+  const problem = error.problems.find((p) => p.code === 'versionNotLater');
+  return problem && { text: f.t('migration.backwards', { ...problem.values }) };
+}
+
+/** The tickets a stale apply names (`details.stale[].id`), as "#3, #7". */
+function staleTickets(error: ConflictError): string {
+  const stale = (error.details as { stale?: Array<{ id: number }> } | undefined)?.stale ?? [];
+  return stale.map((s) => `#${s.id}`).join(', ');
 }

@@ -45,6 +45,8 @@ export function migrationModel(
               .filter(Boolean)
               .join(' · ')
           : '',
+        reasonCode: t.reason?.code,
+        // The replay's English account: on hover, for whoever needs the detail the translated reason leaves out.
         detail: t.reason?.message ?? '',
         value: t.outcome === 'blocked' ? undefined : `${t.id}:${t.revision}`,
       })),
