@@ -47,6 +47,7 @@ export async function importBpmn(
               'xml',
               'limit_exceeded',
               `${phase} took longer than the budget of ${limits.compileBudgetMs} ms (${workflowLimitSetting('compileBudgetMs')}): make the workflow smaller`,
+              { what: 'compileBudgetMs', maximum: limits.compileBudgetMs },
             ),
           ],
           warnings: [],

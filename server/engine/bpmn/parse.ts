@@ -1,5 +1,5 @@
 import type { ModdleElement, ParseWarning } from 'bpmn-moddle';
-import { bpmnError, bpmnWarning, type BpmnProblem, type BpmnProblemCode } from '../../shared/errors.js';
+import { bpmnError, bpmnWarning, type BpmnProblem, type BpmnProblemCode, type ProblemValues } from '../../shared/errors.js';
 import { DEFAULT_WORKFLOW_LIMITS, workflowLimitSetting, type WorkflowLimits } from '../../shared/config.js';
 import { sharedModdle, localName } from './moddle.js';
 import { screenXml } from './screen-xml.js';
@@ -12,8 +12,8 @@ export interface ParsedBpmn {
 
 const DOCUMENT = 'document';
 
-function documentProblem(code: BpmnProblemCode, message: string): BpmnProblem {
-  return bpmnError(DOCUMENT, 'xml', code, message);
+function documentProblem(code: BpmnProblemCode, message: string, values?: ProblemValues): BpmnProblem {
+  return bpmnError(DOCUMENT, 'xml', code, message, values);
 }
 
 /**
@@ -125,7 +125,12 @@ export async function parseBpmn(input: Uint8Array | string, limits: WorkflowLimi
   if (size > limits.maxBytes) {
     return {
       elementsById: {},
-      problems: [documentProblem('limit_exceeded', `the file is ${size} bytes; the limit is ${limits.maxBytes} (${workflowLimitSetting('maxBytes')})`)],
+      problems: [
+        documentProblem('limit_exceeded', `the file is ${size} bytes; the limit is ${limits.maxBytes} (${workflowLimitSetting('maxBytes')})`, {
+          what: 'maxBytes',
+          maximum: limits.maxBytes,
+        }),
+      ],
     };
   }
   const decoded = decodeBpmn(input);
@@ -141,7 +146,12 @@ export async function parseBpmn(input: Uint8Array | string, limits: WorkflowLimi
   } catch (error) {
     if (!(error instanceof TooManyWarnings)) return { elementsById: {}, problems: [fatalProblem(error)] };
     const problems = warnings.map((warning) => warningProblem(warning, text));
-    problems.push(documentProblem('limit_exceeded', `the parser found more than ${MAX_PARSER_WARNINGS} problems and stopped; mend these and import again`));
+    problems.push(
+      documentProblem('limit_exceeded', `the parser found more than ${MAX_PARSER_WARNINGS} problems and stopped; mend these and import again`, {
+        what: 'parserProblems',
+        maximum: MAX_PARSER_WARNINGS,
+      }),
+    );
     return { elementsById: {}, problems };
   }
   const problems = result.warnings.map((warning) => warningProblem(warning, text));

@@ -1,4 +1,4 @@
-import { bpmnError, type BpmnProblem, type BpmnProblemCode } from '../../shared/errors.js';
+import { bpmnError, type BpmnProblem, type BpmnProblemCode, type ProblemValues } from '../../shared/errors.js';
 import { workflowLimitSetting, type WorkflowLimits } from '../../shared/config.js';
 
 /** What the screening pass enforces: the text and structure limits of `WorkflowLimits`. */
@@ -63,6 +63,7 @@ class Refusal extends Error {
     readonly reason: string,
     readonly element?: { tag: string; id?: string },
     readonly code: BpmnProblemCode = 'malformed_xml',
+    readonly values?: ProblemValues,
   ) {
     super(reason);
   }
@@ -119,6 +120,7 @@ function problemOf(text: string, refusal: Refusal): BpmnProblem {
     element ? shown(localOf(element.tag)) : 'xml',
     refusal.code,
     `${refusal.reason} (line ${line}, column ${column})`,
+    refusal.values,
   );
   return { ...problem, line, column };
 }
@@ -149,8 +151,9 @@ class Screen {
     throw new Refusal(offset, reason, this.here(), 'forbidden_markup');
   }
 
-  private overLimit(offset: number, reason: string, element = this.here()): never {
-    throw new Refusal(offset, reason, element, 'limit_exceeded');
+  /** Over a limit: `what` names it for pages (a `WorkflowLimits` setting, or `namespaces`), `maximum` its value. */
+  private overLimit(offset: number, reason: string, what: string, maximum: number, element = this.here()): never {
+    throw new Refusal(offset, reason, element, 'limit_exceeded', { what, maximum });
   }
 
   private closing(from: number, marker: string, what: string): number {
@@ -180,6 +183,8 @@ class Screen {
       this.overLimit(
         offset,
         `the text of <${shown(open.tag)}> is longer than ${this.limits.maxTextChars} characters (${workflowLimitSetting('maxTextChars')})`,
+        'maxTextChars',
+        this.limits.maxTextChars,
       );
     }
   }
@@ -216,7 +221,13 @@ class Screen {
     const element: Open = { tag, textChars: 0 };
     for (let attributes = 0; ; attributes++) {
       if (attributes > this.limits.maxAttributes) {
-        this.overLimit(i, `<${shown(tag)}> has more than ${this.limits.maxAttributes} attributes (${workflowLimitSetting('maxAttributes')})`, element);
+        this.overLimit(
+          i,
+          `<${shown(tag)}> has more than ${this.limits.maxAttributes} attributes (${workflowLimitSetting('maxAttributes')})`,
+          'maxAttributes',
+          this.limits.maxAttributes,
+          element,
+        );
       }
       while (i < text.length && isSpace(text.charCodeAt(i))) i++;
       if (i >= text.length) this.refuse(lt, `the start tag <${shown(tag)}> is never closed`, element);
@@ -251,7 +262,13 @@ class Screen {
     const local = localOf(name);
     const limit = NAME_ATTRIBUTES.has(local) ? 'maxNameChars' : 'maxAttributeChars';
     if (length > this.limits[limit]) {
-      this.overLimit(i, `${shown(name)} is longer than ${this.limits[limit]} characters (${workflowLimitSetting(limit)})`, this.withId(element, text, end + 1));
+      this.overLimit(
+        i,
+        `${shown(name)} is longer than ${this.limits[limit]} characters (${workflowLimitSetting(limit)})`,
+        limit,
+        this.limits[limit],
+        this.withId(element, text, end + 1),
+      );
     }
     if (name === 'id' || local === 'event' || (local === 'name' && localOf(element.tag) === 'field')) this.checkKey(name, text.slice(i + 1, end), at, element);
     if (name === 'id') element.id = text.slice(i + 1, end);
@@ -291,7 +308,13 @@ class Screen {
     this.prefixes.add(prefix);
     this.namespaceUris.add(uri);
     if (this.prefixes.size > MAX_NAMESPACES || this.namespaceUris.size > MAX_NAMESPACES)
-      this.overLimit(at, `the file declares more than ${MAX_NAMESPACES} XML namespaces (prefixes or URIs)`, element.id !== undefined ? element : this.here());
+      this.overLimit(
+        at,
+        `the file declares more than ${MAX_NAMESPACES} XML namespaces (prefixes or URIs)`,
+        'namespaces',
+        MAX_NAMESPACES,
+        element.id !== undefined ? element : this.here(),
+      );
   }
 
   /** The element, its id read ahead from the rest of its start tag when it comes after the offending attribute. */
@@ -316,19 +339,32 @@ class Screen {
         'undeclared_prefix',
       );
     if (++this.xmlElements > this.limits.maxXmlElements) {
-      this.overLimit(lt, `the file has more than ${this.limits.maxXmlElements} XML elements (${workflowLimitSetting('maxXmlElements')})`, undefined);
+      this.overLimit(
+        lt,
+        `the file has more than ${this.limits.maxXmlElements} XML elements (${workflowLimitSetting('maxXmlElements')})`,
+        'maxXmlElements',
+        this.limits.maxXmlElements,
+        undefined,
+      );
     }
     if (isFlowElement(localOf(element.tag)) && ++this.flowElements > this.limits.maxElements) {
       this.overLimit(
         lt,
         `the file has more than ${this.limits.maxElements} flow elements (flow nodes and sequence flows; ${workflowLimitSetting('maxElements')})`,
+        'maxElements',
+        this.limits.maxElements,
         undefined,
       );
     }
     if (selfClosing) return;
     this.stack.push(element);
     if (this.stack.length > this.limits.maxDepth) {
-      this.overLimit(lt, `elements are nested deeper than ${this.limits.maxDepth} levels (${workflowLimitSetting('maxDepth')})`);
+      this.overLimit(
+        lt,
+        `elements are nested deeper than ${this.limits.maxDepth} levels (${workflowLimitSetting('maxDepth')})`,
+        'maxDepth',
+        this.limits.maxDepth,
+      );
     }
   }
 }

@@ -138,16 +138,17 @@ describe('limits on workflow size (issue 13, item 5), each naming its setting', 
         type: 'process',
         code: 'limit_exceeded',
         message: expect.stringMatching(/more than 1000 flow elements .*WORKFLOW_MAX_ELEMENTS/),
+        values: { what: 'maxElements', maximum: 1000 },
       }),
     ]);
     expect(ms).toBeLessThan(BOUND_MS);
   });
 
   test('names, documentation, attribute values and attribute counts over their limits are refused with the element id', async () => {
-    const cases: Array<[string, RegExp]> = [
-      [linear(`<bpmn:userTask id="u" name="${'n'.repeat(31)}"/>`), /name is longer than 30 characters \(WORKFLOW_MAX_NAME_CHARS\)/],
-      [linear(`<bpmn:userTask id="u"><bpmn:documentation>${'d'.repeat(101)}</bpmn:documentation></bpmn:userTask>`), /WORKFLOW_MAX_TEXT_CHARS/],
-      [linear(`<bpmn:userTask id="u" sop:x="${'v'.repeat(51)}"/>`), /sop:x is longer than 50 characters \(WORKFLOW_MAX_ATTRIBUTE_CHARS\)/],
+    const cases: Array<[string, RegExp, string]> = [
+      [linear(`<bpmn:userTask id="u" name="${'n'.repeat(31)}"/>`), /name is longer than 30 characters \(WORKFLOW_MAX_NAME_CHARS\)/, 'maxNameChars'],
+      [linear(`<bpmn:userTask id="u"><bpmn:documentation>${'d'.repeat(101)}</bpmn:documentation></bpmn:userTask>`), /WORKFLOW_MAX_TEXT_CHARS/, 'maxTextChars'],
+      [linear(`<bpmn:userTask id="u" sop:x="${'v'.repeat(51)}"/>`), /sop:x is longer than 50 characters \(WORKFLOW_MAX_ATTRIBUTE_CHARS\)/, 'maxAttributeChars'],
       [
         linear(
           `<bpmn:userTask id="u" ${'abcdefghijk'
@@ -156,12 +157,19 @@ describe('limits on workflow size (issue 13, item 5), each naming its setting', 
             .join(' ')}/>`,
         ),
         /more than 10 attributes \(WORKFLOW_MAX_ATTRIBUTES\)/,
+        'maxAttributes',
       ],
     ];
-    for (const [body, message] of cases) {
+    for (const [body, message, what] of cases) {
       const { problems } = await importBpmn(bpmn(body), low);
       expect(problems).toEqual([
-        expect.objectContaining({ elementId: 'u', type: 'userTask', code: 'limit_exceeded', message: expect.stringMatching(message) }),
+        expect.objectContaining({
+          elementId: 'u',
+          type: 'userTask',
+          code: 'limit_exceeded',
+          message: expect.stringMatching(message),
+          values: { what, maximum: low[what as keyof WorkflowLimits] },
+        }),
       ]);
     }
   });
@@ -182,6 +190,7 @@ describe('limits on workflow size (issue 13, item 5), each naming its setting', 
         code: 'limit_exceeded',
         severity: 'error',
         message: expect.stringMatching(/longer than the budget of 0 ms \(WORKFLOW_COMPILE_BUDGET_MS\)/),
+        values: { what: 'compileBudgetMs', maximum: 0 },
       },
     ]);
   });

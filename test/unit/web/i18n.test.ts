@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { AUDIT_ACTIONS } from '../../../server/services/audit/audit.js';
 import { LINT_RULES } from '../../../server/services/workflows/publish-lint.js';
 import { BPMN_PROBLEM_CODES } from '../../../server/shared/errors.js';
+import { DEFAULT_WORKFLOW_LIMITS } from '../../../server/shared/limits.js';
 import { createI18n, negotiateLocale } from '../../../server/shared/i18n.js';
 
 const LOCALES = new URL('../../../views/locales/', import.meta.url);
@@ -61,11 +62,14 @@ describe('i18n: one catalog per language, durations and dates through Intl and t
     const keys = [
       ...BPMN_PROBLEM_CODES.map((code) => `bpmnProblems.${code}`),
       ...Object.keys(LINT_RULES).flatMap((rule) => [`lintRules.${rule}.name`, `lintRules.${rule}.explanation`]),
+      // what a limit_exceeded problem names: a WorkflowLimits setting, or one of the screen's and parser's own bounds
+      ...[...Object.keys(DEFAULT_WORKFLOW_LIMITS), 'namespaces', 'parserProblems'].map((what) => `bpmnLimits.${what}`),
     ];
     for (const key of keys) {
       const [en, zh] = [formatter('en').t(key), formatter('zh-CN').t(key)];
       expect({ key, en: en !== key && en !== '', zh: /[\u4e00-\u9fff]/.test(zh) }).toEqual({ key, en: true, zh: true });
     }
+    expect(formatter('zh-CN').t('bpmnProblems.limit_exceeded', { what: 'maxDepth', maximum: 100 })).toBe('文件超出了导入限制：元素嵌套层数最多为 100。');
   });
 
   test('both catalogs have the same keys', () => {
