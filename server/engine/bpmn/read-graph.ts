@@ -1,5 +1,5 @@
 import type { ModdleElement } from 'bpmn-moddle';
-import { bpmnError, bpmnWarning, type BpmnProblem, type BpmnProblemCode } from '../../shared/errors.js';
+import { bpmnError, bpmnWarning, type BpmnProblem, type BpmnProblemCode, type ProblemValues } from '../../shared/errors.js';
 import type { GraphFlow, GraphLane, GraphNode, ProcessGraph } from '../workflow.js';
 import { extensionValues, list, localName, text } from './moddle.js';
 import { juelToFeel, isJuel } from './juel.js';
@@ -44,8 +44,8 @@ class GraphReader {
   private readonly messages: Record<string, string> = {};
   private usedIds = new Set<string>();
 
-  private problem(element: Element | undefined, code: BpmnProblemCode, message: string, make = bpmnError): void {
-    this.problems.push(make(element?.id ?? 'document', element ? localName(element.$type) : 'document', code, message));
+  private problem(element: Element | undefined, code: BpmnProblemCode, message: string, make = bpmnError, values?: ProblemValues): void {
+    this.problems.push(make(element?.id ?? 'document', element ? localName(element.$type) : 'document', code, message, values));
   }
 
   private readonly report: ReportProblem = (element, code, message) => this.problem(element, code, message);
@@ -71,7 +71,8 @@ class GraphReader {
     if (asked !== undefined) {
       chosen = processes.find((p) => p.id === asked);
       if (!chosen) {
-        this.problem(definitions, 'unknown_process', `the file has no process "${asked}"; its processes: ${processes.map(named).join(', ')}`);
+        const known = processes.map(named).join(', ');
+        this.problem(definitions, 'unknown_process', `the file has no process "${asked}"; its processes: ${known}`, bpmnError, { process: asked, known });
         return undefined;
       }
     } else {

@@ -317,7 +317,9 @@ function instantLoops(index: GraphIndex): BpmnProblem[] {
       const ids = component.reverse().join(' → ');
       for (const member of component) {
         problems.push(
-          bpmnError(member, typeOf(index.node(member)), 'instant_loop', `it is on a loop with no step that waits (${ids}): the ticket would spin forever`),
+          bpmnError(member, typeOf(index.node(member)), 'instant_loop', `it is on a loop with no step that waits (${ids}): the ticket would spin forever`, {
+            loop: ids,
+          }),
         );
       }
     }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { DraftCheckSchema, DraftSchema, PublishedSchema } from '../../../server/web/api/workflow-drafts.schemas.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
+import { bpmn, flow } from '../../helpers/bpmn.js';
 import { FormClient } from '../web/support/form-client.js';
 import { createI18n } from '../../../server/shared/i18n.js';
 import { BPMN_PROBLEM_CODES, type BpmnProblem } from '../../../server/shared/errors.js';
@@ -278,12 +279,17 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     // a calendar this installation does not define: a problem whose sentence names it (values carried up)
     const mars = inquiry.replace('<sop:process sla="P3D"', '<sop:process calendar="火星日历" sla="P3D"');
     expect(mars).not.toBe(inquiry);
+    // a loop with no step that waits: a problem whose sentence names the loop
+    const spinning = bpmn(
+      `<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="x" default="back"/><bpmn:serviceTask id="svc"/><bpmn:endEvent id="e"/>${flow('s', 'x')}${flow('x', 'e', { condition: 'done = true' })}${flow('x', 'svc', { id: 'back' })}${flow('svc', 'x')}`,
+    );
     const zh = formatter('zh-CN');
     const client = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
     await client.get('/workflows');
     for (const [file, name] of [
       [UNEXECUTABLE, 'C.9.1-export.bpmn'],
       [Buffer.from(mars), 'mars.bpmn'],
+      [Buffer.from(spinning), 'spinning.bpmn'],
     ] as const) {
       const answered = await server.call('POST', '/api/workflows', { token: server.tokens.manager, body: file.toString('utf8'), type: 'application/xml' });
       expect(answered.status).toBe(422);
@@ -308,5 +314,7 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     const calendar = (await server.call('POST', '/api/workflows', { token: server.tokens.manager, body: mars, type: 'application/xml' })).body.error.details;
     expect(calendar).toEqual([expect.objectContaining({ code: 'unknown_calendar', values: expect.objectContaining({ calendar: '火星日历' }) })]);
     expect(bpmnProblemText(zh, calendar[0])).toContain('日历“火星日历”未定义');
+    const loop = (await server.call('POST', '/api/workflows', { token: server.tokens.manager, body: spinning, type: 'application/xml' })).body.error.details;
+    expect(loop).toContainEqual(expect.objectContaining({ code: 'instant_loop', values: { loop: expect.stringContaining('svc') } }));
   });
 });

@@ -35,6 +35,8 @@ describe('a file with several processes: never a silent partial import', () => {
   test('a process option naming no process is refused with the ones there are', async () => {
     const { problems } = await importBpmn(file(process('desk', true)), undefined, { process: 'nope' });
     expect(problems).toEqual([expect.objectContaining({ code: 'unknown_process', message: expect.stringMatching(/no process "nope"; its processes: desk/) })]);
+    // the asked id and those the file holds as values, for a page to word the problem in its reader's language
+    expect(problems[0]!.values).toEqual({ process: 'nope', known: expect.stringMatching(/^desk/) });
   });
 
   test('the only executable process is imported and the others are named in warnings', async () => {
