@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_WORKBOOK_LIMITS, DEFAULT_WORKFLOW_LIMITS, type WorkbookLimits } from '../../../server/shared/config.js';
+import { eachDatabase } from '../../helpers/databases.js';
+import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
+import { manyRows, withRows } from '../../unit/execution-tables/hostile-xlsx.js';
+import { FormClient, decode, testId } from './support/form-client.js';
+
+/** Low limits, so the files that pass them stay small. */
+const LIMITS: WorkbookLimits = { ...DEFAULT_WORKBOOK_LIMITS, uploadBytes: 256 * 1024, rows: 200 };
+const WORKFLOW_MAX_BYTES = 64 * 1024;
+const CJK = /[\u4e00-\u9fff]/;
+
+/** The attributes and text of the first element carrying `data-testid`. */
+function tagged(html: string, id: string): { limit?: string; maximum?: string; text?: string } {
+  const tag = new RegExp(`<[^>]*data-testid="${id}"[^>]*>`).exec(html)?.[0] ?? '';
+  return { limit: /data-limit="([^"]*)"/.exec(tag)?.[1], maximum: /data-maximum="([^"]*)"/.exec(tag)?.[1], text: testId(html, id) };
+}
+
+/** The cells of each row of the import page's problem table. */
+function problemRows(html: string): string[][] {
+  const body = /data-testid="import-problems"[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? '';
+  return [...body.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((row) => [...row[1]!.matchAll(/<td>([\s\S]*?)<\/td>/g)].map((cell) => decode(cell[1]!).trim()));
+}
+
+eachDatabase('pages: the execution table import page’s refusals, in the reader’s language', (database) => {
+  let server: TestServer;
+  let table: { id: number };
+  let exported: Buffer;
+
+  beforeEach(async () => {
+    server = await startTestServer(database(), {
+      config: { workbookLimits: LIMITS, workflowLimits: { ...DEFAULT_WORKFLOW_LIMITS, maxBytes: WORKFLOW_MAX_BYTES } },
+      workflows: [],
+    });
+    table = await server.app.executionTables.create(
+      { name: '客服流程优化', startDate: '2026-01-05', template: 'six-step-method', locale: 'zh-CN' },
+      PEOPLE.manager.email,
+    );
+    const manager = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
+    exported = (await manager.download(`/api/execution-tables/${table.id}/export.xlsx?lang=zh-CN`)).data;
+  });
+  afterEach(() => server.close());
+
+  /** A manager signed in with pages in `language`, the table's page open (its CSRF token read). */
+  async function managerIn(language: string): Promise<FormClient> {
+    const manager = await FormClient.signedIn(server.url, PEOPLE.manager, language);
+    await manager.get(`/execution-tables/${table.id}`);
+    return manager;
+  }
+
+  test('a file past the upload limit: the error page names the limit and its maximum, for the table import and the workflow import', async () => {
+    for (const language of ['zh-CN', 'en']) {
+      const manager = await managerIn(language);
+      const table413 = await manager.postFile(`/execution-tables/${table.id}/import`, 'file', randomBytes(LIMITS.uploadBytes + 1), 'plan.xlsx');
+      expect(table413.status).toBe(413);
+      const tableLimit = tagged(table413.html, 'limit');
+      expect(tableLimit).toMatchObject({ limit: 'WORKBOOK_MAX_UPLOAD_BYTES', maximum: String(LIMITS.uploadBytes) });
+      expect(tableLimit.text).toContain('WORKBOOK_MAX_UPLOAD_BYTES');
+      expect(tableLimit.text).toContain('256 KB');
+
+      await manager.get('/workflows');
+      const workflow413 = await manager.postFile('/workflows/upload', 'file', randomBytes(WORKFLOW_MAX_BYTES + 1), 'big.bpmn');
+      expect(workflow413.status).toBe(413);
+      const workflowLimit = tagged(workflow413.html, 'limit');
+      expect(workflowLimit).toMatchObject({ limit: 'WORKFLOW_MAX_BYTES', maximum: String(WORKFLOW_MAX_BYTES) });
+      expect(workflowLimit.text).toContain('64 KB');
+      // in the reader's language: the Chinese page's sentence is Chinese, the English page's is not
+      expect(CJK.test(tableLimit.text!)).toBe(language === 'zh-CN');
+      expect(CJK.test(workflowLimit.text!)).toBe(language === 'zh-CN');
+    }
+  });
+});
