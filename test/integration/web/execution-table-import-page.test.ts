@@ -69,4 +69,24 @@ eachDatabase('pages: the execution table import page’s refusals, in the reader
       expect(CJK.test(workflowLimit.text!)).toBe(language === 'zh-CN');
     }
   });
+  test('a workbook past a limit: the Chinese import page names the limit, its maximum and the cell, in Chinese', async () => {
+    const manager = await managerIn('zh-CN');
+    const before = await server.app.executionTables.get(table.id);
+    const refused = await manager.postFile(`/execution-tables/${table.id}/import`, 'file', withRows(exported, manyRows(1000, LIMITS.rows + 50)), 'plan.xlsx');
+    expect(refused.status).toBe(413);
+    const limit = tagged(refused.html, 'import-limit');
+    expect(limit).toMatchObject({ limit: 'WORKBOOK_MAX_ROWS', maximum: String(LIMITS.rows) });
+    expect(limit.text).toMatch(CJK);
+    expect(limit.text).toContain('WORKBOOK_MAX_ROWS');
+    expect(limit.text).toContain(String(LIMITS.rows));
+    // where: the sheet, and the row and column of the first row past the limit
+    const [[sheet, row, column, message]] = problemRows(refused.html) as [[string, string, string, string]];
+    expect(sheet).toBe('执行表');
+    expect(Number(row)).toBeGreaterThan(1000);
+    expect(column).toBe('A (WORKBOOK_MAX_ROWS)');
+    expect(message).toBe(limit.text);
+    expect(message).toContain(`A${row}`);
+    expect(CJK.test(testId(refused.html, 'import-limit')!)).toBe(true);
+    expect(await server.app.executionTables.get(table.id)).toEqual(before);
+  });
 });

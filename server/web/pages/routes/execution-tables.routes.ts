@@ -21,6 +21,7 @@ import {
   type RowForm,
   type TableView,
 } from '../view-models/execution-table-page.js';
+import { overLimit } from '../view-models/over-limit.js';
 
 /** Where the import form posts its workbook. */
 export const importUploadPath = '/execution-tables/:id/import';
@@ -240,15 +241,13 @@ export function executionTableRoutes(kit: PageKit): Router {
       res.redirect(303, `/execution-tables/${id}/import/${staging}`);
     } catch (error) {
       if (error instanceof TooLargeError) {
-        // Past a limit: the import page names it (the setting, and where in the file), as the API does.
-        const {
-          limit,
-          where: { sheet = '', cell = '' },
-        } = error;
-        const problem = { sheet, row: '', column: cell, header: limit, message: error.message };
+        // Past a limit: the import page names it (the setting, its maximum, where in the file), as the API does.
+        const over = overLimit(error.details, f)!;
+        const problem = { sheet: over.sheet ?? '', row: over.row ?? '', column: over.column ?? '', header: over.limit, message: over.text };
         const table = await executionTables.summary(id);
         const title = { text: `${table.name} · ${f.t('executionTables.import.title')}` };
-        return kit.send(req, res, 'execution-import', title, { table, refused: { message: error.message, problems: [problem] } }, 413);
+        const refused = { intro: f.t('executionTables.import.overLimit'), limit: over, problems: [problem] };
+        return kit.send(req, res, 'execution-import', title, { table, refused }, 413);
       }
       if (!(error instanceof InvalidWorkbookError)) throw error;
       const table = await executionTables.summary(id);
@@ -257,7 +256,7 @@ export function executionTableRoutes(kit: PageKit): Router {
         res,
         'execution-import',
         { text: `${table.name} · ${f.t('executionTables.import.title')}` },
-        { table, refused: { message: error.message, problems: error.problems.map((p) => ({ ...p, message: problemText(f, p) })) } },
+        { table, refused: { problems: error.problems.map((p) => ({ ...p, message: problemText(f, p) })) } },
         400,
       );
     }
