@@ -89,4 +89,22 @@ eachDatabase('pages: the execution table import page’s refusals, in the reader
     expect(CJK.test(testId(refused.html, 'import-limit')!)).toBe(true);
     expect(await server.app.executionTables.get(table.id)).toEqual(before);
   });
+
+  test('a file that is no workbook: the upload form again, why beside its file field in the reader’s language, nothing written', async () => {
+    const before = await server.app.executionTables.get(table.id);
+    for (const [language, data] of [
+      ['zh-CN', Buffer.from('编号,阶段\n1,现状诊断\n')],
+      ['en', randomBytes(4096)],
+    ] as const) {
+      const manager = await managerIn(language);
+      const refused = await manager.postFile(`/execution-tables/${table.id}/import`, 'file', data, 'plan.xlsx');
+      expect(refused.status).toBe(400);
+      expect(refused.html).toMatch(/<input id="i-file" name="file" type="file"[^>]* required aria-invalid="true" aria-describedby="i-file-error">/);
+      expect(CJK.test(testId(refused.html, 'error-file')!)).toBe(language === 'zh-CN');
+      expect(testId(refused.html, 'import-upload')).toBeDefined();
+    }
+    expect(await server.app.executionTables.get(table.id)).toEqual(before);
+    const [staged] = await server.app.db.knex('execution_imports').count({ n: '*' });
+    expect(Number(staged!.n)).toBe(0);
+  });
 });

@@ -329,8 +329,11 @@ describe('importing an edited workbook', () => {
   test.each([
     ['a text file', Buffer.from('编号,流程环节\n11,现状诊断\n')],
     ['an empty upload', Buffer.alloc(0)],
-  ])('%s is not a workbook: a bad request that says so', async (_, upload) => {
-    await expect(readExecutionTableWorkbook(upload, { formatters: FORMATTERS, isKnownOwner })).rejects.toMatchObject({ code: 'bad_request' });
+  ])('%s is not a workbook: a problem of the file field that says so', async (_, upload) => {
+    await expect(readExecutionTableWorkbook(upload, { formatters: FORMATTERS, isKnownOwner })).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: [{ field: 'file', code: 'notAWorkbook' }],
+    });
   });
 
   test('a damaged workbook is not a workbook either', async () => {
@@ -339,6 +342,6 @@ describe('importing an edited workbook', () => {
       (refusal: unknown) => refusal,
     );
     expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ code: 'bad_request' });
+    expect(error).toMatchObject({ code: 'validation_failed', details: [{ field: 'file', code: 'notAWorkbook' }] });
   });
 });

@@ -1,10 +1,11 @@
 import ExcelJS from 'exceljs';
-import { InvalidWorkbookError, type CellProblem, type FieldProblem, type ProblemMessage } from '../../../server/shared/errors.js';
+import { InvalidWorkbookError, ValidationError, type CellProblem, type FieldProblem, type ProblemMessage } from '../../../server/shared/errors.js';
 import { readExecutionTableWorkbook } from '../../../server/services/execution-tables/excel/import-workbook.js';
 import { emptyRow, rowProblems, type KpiTarget, type RowContent } from '../../../server/services/execution-tables/execution-table.js';
 import { planImport } from '../../../server/services/execution-tables/import-plan.js';
 import { createI18n, LOCALES, LOCALES_DIR } from '../../../server/shared/i18n.js';
 import { fieldProblemLines, problemText, rowFromForm } from '../../../server/web/pages/view-models/execution-table-page.js';
+import { unzip, zip } from './hostile-xlsx.js';
 import { contentOf, exportToBuffer, FORMATTERS, isKnownOwner, ROWS } from './workbook-fixtures.js';
 
 const { i18n, formatter } = createI18n(LOCALES_DIR);
@@ -17,6 +18,18 @@ async function refusal(workbook: ExcelJS.Workbook): Promise<CellProblem[]> {
   );
   expect(error).toBeInstanceOf(InvalidWorkbookError);
   return (error as InvalidWorkbookError).problems;
+}
+
+/** The problems of an upload refused as a file (not a workbook, no sheet): each on the `file` field. */
+async function fileRefusal(data: Buffer): Promise<FieldProblem[]> {
+  const error: unknown = await readExecutionTableWorkbook(data, { formatters: FORMATTERS, isKnownOwner }).then(
+    () => new Error('the file was accepted'),
+    (refused: unknown) => refused,
+  );
+  expect(error).toBeInstanceOf(ValidationError);
+  const { problems } = error as ValidationError;
+  expect(problems.map((problem) => problem.field)).toEqual(['file']);
+  return problems;
 }
 
 async function exported(): Promise<ExcelJS.Workbook> {
@@ -74,6 +87,19 @@ async function badInputs(): Promise<ProblemMessage[]> {
   headless.addWorksheet('执行表').addRow(['a', 'b']);
   problems.push(...(await refusal(headless)));
 
+  problems.push(...(await fileRefusal(Buffer.from('ID,阶段\n1,现状诊断\n'))));
+  const sheetless = unzip(await exportToBuffer('zh-CN'));
+  sheetless.set(
+    'xl/workbook.xml',
+    Buffer.from(
+      sheetless
+        .get('xl/workbook.xml')!
+        .toString()
+        .replace(/<sheet [^>]*\/>/g, ''),
+    ),
+  );
+  problems.push(...(await fileRefusal(zip(sheetless))));
+
   problems.push(
     ...planProblems(
       [404, 11, 11].map((id, index) => ({ id, content: contentOf(ROWS[0]!), sheetRow: index + 3, idColumn: { sheet: '执行表', column: 'A', header: '编号' } })),
@@ -119,6 +145,8 @@ describe('problems in the reader’s language', () => {
         'noHeaderRow',
         'columnTwice',
         'columnMissing',
+        'notAWorkbook',
+        'noTableSheet',
       ]),
     );
   });

@@ -1,10 +1,10 @@
 import { DEFAULT_WORKBOOK_LIMITS } from '../../../shared/config.js';
 import type { WorkbookRow } from '../../../data/execution-tables/model.js';
-import { AppError, InvalidWorkbookError, type CellProblem, type ProblemMessage } from '../../../shared/errors.js';
+import { InvalidWorkbookError, type CellProblem, type ProblemMessage } from '../../../shared/errors.js';
 import type { Formatter } from '../../../shared/i18n.js';
 import { KPI_DESCRIPTION_LIMIT, rowProblems, type KpiTarget, type RowContent } from '../execution-table.js';
 import { TABLE_COLUMNS, workbookLabels, type KpiColumn, type TableColumn } from './workbook-layout.js';
-import { WorkbookReaders } from './read-in-worker.js';
+import { fileProblem, WorkbookReaders } from './read-in-worker.js';
 import { cellsOf, choice, dateOf, findLayout, idOf, normalize, numberOf, textOf, Vocabulary, type CellRef, type PlainSheet } from './sheet-reading.js';
 
 export type { ColumnRef, WorkbookRow } from '../../../data/execution-tables/model.js';
@@ -46,7 +46,7 @@ const READ_KPI_COLUMNS = [...IMPORTED_KPI_COLUMNS, 'workflow'] as const satisfie
  * Reads an execution table workbook of the exported layout, in any of the languages of `formatters`. Columns
  * are found by their headers, in any order; empty rows are skipped. Everything is checked before anything is
  * returned: every problem, on either sheet, is listed in one `InvalidWorkbookError` with its sheet, row and
- * column. A file that is not an .xlsx workbook is a `bad_request`; one past a limit of `options.limits` (size
+ * column. A file that is not an .xlsx workbook (or has no sheet) is a `ValidationError` of its `file` field; one past a limit of `options.limits` (size
  * sent or inflated, rows, columns, cell length, read time, memory) a `TooLargeError` naming it. The file
  * is read in a worker thread (`read-in-worker.ts`), so the event loop stays free however hostile the file.
  *
@@ -59,7 +59,7 @@ export async function readExecutionTableWorkbook(data: Buffer, options: Workbook
   const sheets = await readers.read(data, vocabulary.sheetChoice).finally(() => (options.readers ? undefined : readers.close()));
   const kpiSheet = sheets.find((sheet) => vocabulary.isKpiSheet(sheet.name));
   const tableSheet = sheets.find((sheet) => vocabulary.isTableSheet(sheet.name)) ?? sheets.find((sheet) => sheet !== kpiSheet);
-  if (!tableSheet) throw new AppError('bad_request', 'the workbook has no execution table sheet');
+  if (!tableSheet) throw fileProblem('the workbook has no sheet to import', 'noTableSheet');
 
   const problems: CellProblem[] = [];
   const table = readTableSheet(tableSheet, vocabulary, options, problems);

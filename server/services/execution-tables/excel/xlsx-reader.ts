@@ -1,7 +1,6 @@
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import type { WorkbookLimits } from '../../../shared/config.js';
-import { AppError } from '../../../shared/errors.js';
-import { InflateBudget, InflatedBudgetExceeded, streamEntry, zipEntries, type ZipEntry } from './zip-entries.js';
+import { InflateBudget, InflatedBudgetExceeded, NotAWorkbook, streamEntry, zipEntries, type ZipEntry } from './zip-entries.js';
 
 // A streaming reader of the few parts of an .xlsx the import needs (the workbook's sheet list, shared
 // strings, number formats for dates, and the table and KPI sheets), with every limit checked as the XML
@@ -97,13 +96,13 @@ class XmlReader {
 
   async read(name: string, handlers: Handlers): Promise<void> {
     const entry = this.entries.get(name);
-    if (!entry) throw new AppError('bad_request', `the file is not an Excel workbook (.xlsx): it has no ${name}`);
+    if (!entry) throw new NotAWorkbook(`the file is not an Excel workbook (.xlsx): it has no ${name}`);
     const parser = new SaxesParser<{ xmlns: false; position: false }>({ xmlns: false, position: false });
     parser.on('doctype', () => {
-      throw new AppError('bad_request', `the workbook's ${name} declares a DOCTYPE: a workbook never does`);
+      throw new NotAWorkbook(`the workbook's ${name} declares a DOCTYPE: a workbook never does`);
     });
     parser.on('error', (error) => {
-      throw new AppError('bad_request', `the workbook's ${name} is not well-formed XML: ${error.message}`);
+      throw new NotAWorkbook(`the workbook's ${name} is not well-formed XML: ${error.message}`);
     });
     if (handlers.open) {
       const open = handlers.open;
@@ -138,7 +137,7 @@ function resolveTarget(base: string, target: string): string {
 /**
  * Reads the table sheet and the KPI sheet of a workbook (chosen by name as `choice` says; the table is else
  * the first other sheet), in the workbook's order. Throws `WorkbookLimitExceeded` the moment a limit is
- * passed, `AppError('bad_request')` for a file that is no workbook.
+ * passed, `NotAWorkbook` for a file that is no workbook.
  */
 export async function readXlsx(data: Buffer, choice: SheetChoice, limits: WorkbookLimits): Promise<PlainSheet[]> {
   if (data.length > limits.uploadBytes) throw new WorkbookLimitExceeded('uploadBytes');
@@ -190,7 +189,7 @@ async function readParts(xml: XmlReader, choice: SheetChoice, limits: WorkbookLi
   const read: PlainSheet[] = [];
   for (const sheet of wanted) {
     const path = targets.get(sheet.rid)?.path;
-    if (!path) throw new AppError('bad_request', `the file is not an Excel workbook (.xlsx): the sheet "${sheet.name}" has no part`);
+    if (!path) throw new NotAWorkbook(`the file is not an Excel workbook (.xlsx): the sheet "${sheet.name}" has no part`);
     read.push({ name: sheet.name, rows: await readSheet(xml, path, sheet.name, context) });
   }
   return read;

@@ -230,6 +230,13 @@ export function executionTableRoutes(kit: PageKit): Router {
     res.redirect(303, `/execution-tables/${tableId(req)}`);
   });
 
+  /** The import page: a refusal, a preview, or the upload form again with why. */
+  async function sendImport(req: Request, res: Response, model: Record<string, unknown>, status = 200): Promise<void> {
+    const f = kit.formatter(req);
+    const table = await executionTables.summary(tableId(req));
+    await kit.send(req, res, 'execution-import', { text: `${table.name} · ${f.t('executionTables.import.title')}` }, { table, ...model }, status);
+  }
+
   // The multipart body was read before the CSRF check, which needs its token field (see `pages.ts`).
   router.post(importUploadPath, async (req, res) => {
     const id = tableId(req);
@@ -244,21 +251,12 @@ export function executionTableRoutes(kit: PageKit): Router {
         // Past a limit: the import page names it (the setting, its maximum, where in the file), as the API does.
         const over = overLimit(error.details, f)!;
         const problem = { sheet: over.sheet ?? '', row: over.row ?? '', column: over.column ?? '', header: over.limit, message: over.text };
-        const table = await executionTables.summary(id);
-        const title = { text: `${table.name} · ${f.t('executionTables.import.title')}` };
-        const refused = { intro: f.t('executionTables.import.overLimit'), limit: over, problems: [problem] };
-        return kit.send(req, res, 'execution-import', title, { table, refused }, 413);
+        return sendImport(req, res, { refused: { intro: f.t('executionTables.import.overLimit'), limit: over, problems: [problem] } }, 413);
       }
+      // No workbook at all (a text file, random bytes): the upload form again, why beside its file field.
+      if (error instanceof ValidationError) return sendImport(req, res, { upload: { error: fieldErrors(error.problems, f).file } }, 400);
       if (!(error instanceof InvalidWorkbookError)) throw error;
-      const table = await executionTables.summary(id);
-      await kit.send(
-        req,
-        res,
-        'execution-import',
-        { text: `${table.name} · ${f.t('executionTables.import.title')}` },
-        { table, refused: { problems: error.problems.map((p) => ({ ...p, message: problemText(f, p) })) } },
-        400,
-      );
+      await sendImport(req, res, { refused: { problems: error.problems.map((p) => ({ ...p, message: problemText(f, p) })) } }, 400);
     }
   });
 
