@@ -107,4 +107,41 @@ eachDatabase('pages: the execution table import page’s refusals, in the reader
     const [staged] = await server.app.db.knex('execution_imports').count({ n: '*' });
     expect(Number(staged!.n)).toBe(0);
   });
+
+  test('Apply pressed twice: 409 “applied already” in the reader’s language; a stale preview: 409 with the upload form to go on', async () => {
+    const manager = await managerIn('zh-CN');
+    const workbook = withRows(exported, manyRows(50, 1));
+    const upload = async (): Promise<string> => {
+      const staged = await manager.postFile(`/execution-tables/${table.id}/import`, 'file', workbook, 'plan.xlsx');
+      expect(staged.status).toBe(303);
+      expect((await manager.get(staged.location!)).status).toBe(200);
+      return staged.location!;
+    };
+    const preview = await upload();
+    expect((await manager.post(`${preview}/apply`, {})).status).toBe(303);
+    const applied = await server.app.executionTables.get(table.id);
+
+    // a second press of Apply, and the preview opened again: 409, said in Chinese, a link back to the table
+    for (const again of [await manager.post(`${preview}/apply`, {}), await manager.get(preview)]) {
+      expect(again.status).toBe(409);
+      expect(again.html).toContain('data-testid="import-notice" data-reason="applied_already"');
+      expect(testId(again.html, 'import-notice')).toMatch(CJK);
+      expect(again.html).toContain(`href="/execution-tables/${table.id}" data-testid="import-back"`);
+    }
+    expect(await server.app.executionTables.get(table.id)).toEqual(applied);
+    // an upload that never was is still no such page
+    expect((await manager.post(`/execution-tables/${table.id}/import/${'f'.repeat(32)}/apply`, {})).status).toBe(404);
+
+    // a preview made stale by a colleague's edit: 409, why in Chinese, and the upload form for a fresh preview
+    const stale = await upload();
+    await server.app.executionTables.updateRow(table.id, applied.rows[0]!.id, { notes: '同事的备注' }, PEOPLE.admin.email);
+    const refused = await manager.post(`${stale}/apply`, {});
+    expect(refused.status).toBe(409);
+    expect(refused.html).toContain('data-testid="import-notice" data-reason="changed_since_preview"');
+    expect(testId(refused.html, 'import-notice')).toMatch(CJK);
+    expect(refused.html).toMatch(
+      new RegExp(`<form method="post" action="/execution-tables/${table.id}/import" enctype="multipart/form-data"[^>]*data-testid="import-upload"`),
+    );
+    expect(await upload()).toMatch(/\/import\/[0-9a-f]+$/);
+  });
 });

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { ownersOf } from '../../../engine/workflow.js';
 import { localDate } from '../../../shared/clock.js';
 import { ROW_STATUSES, type RowContent } from '../../../services/execution-tables/execution-table.js';
-import { AppError, InvalidWorkbookError, type FieldProblem, NotFoundError, TooLargeError, ValidationError } from '../../../shared/errors.js';
+import { AppError, ConflictError, InvalidWorkbookError, type FieldProblem, NotFoundError, TooLargeError, ValidationError } from '../../../shared/errors.js';
 import { localPath, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
 import { idOf } from '../../http/ids.js';
@@ -260,24 +260,33 @@ export function executionTableRoutes(kit: PageKit): Router {
     }
   });
 
+  /**
+   * A staged upload that cannot be applied: applied already (a second press, another tab), or made from rows
+   * changed since. A 409 page that says which, with the upload form to go on from there.
+   */
+  async function sendImportConflict(req: Request, res: Response, error: unknown): Promise<void> {
+    const reason = error instanceof ConflictError ? (error.details as { reason?: unknown } | undefined)?.reason : undefined;
+    if (reason !== 'applied_already' && reason !== 'changed_since_preview') throw error;
+    const f = kit.formatter(req);
+    const text = f.t(reason === 'applied_already' ? 'executionTables.import.appliedAlready' : 'executionTables.import.changedSincePreview');
+    await sendImport(req, res, { notice: { reason, text } }, 409);
+  }
+
   router.get('/execution-tables/:id/import/:staging', async (req, res) => {
     const f = kit.formatter(req);
     const id = tableId(req);
     const staging = String(req.params.staging);
-    const [table, rows] = await Promise.all([executionTables.summary(id), executionTables.stagedImport(id, staging, req.user!.email)]);
-    const plan = await executionTables.previewImport(id, rows);
-    await kit.send(
-      req,
-      res,
-      'execution-import',
-      { text: `${table.name} · ${f.t('executionTables.import.title')}` },
-      { table, staging, preview: importPreview(plan, f) },
-    );
+    const rows = await executionTables.stagedImport(id, staging, req.user!.email).catch((error: unknown) => sendImportConflict(req, res, error));
+    if (!rows) return;
+    await sendImport(req, res, { staging, preview: importPreview(await executionTables.previewImport(id, rows), f) });
   });
 
   router.post('/execution-tables/:id/import/:staging/apply', async (req, res) => {
     const id = tableId(req);
-    const plan = await executionTables.applyStagedImport(id, String(req.params.staging), req.user!.email);
+    const plan = await executionTables
+      .applyStagedImport(id, String(req.params.staging), req.user!.email)
+      .catch((error: unknown) => sendImportConflict(req, res, error));
+    if (!plan) return;
     flash(req, {
       kind: 'success',
       key: 'executionTables.import.applied',
