@@ -70,6 +70,7 @@ async function badInputs(): Promise<ProblemMessage[]> {
   table.getCell('E6').value = 'nobody@example.com'; // not a user or role
   table.getCell('A6').value = 'x12'; // not an ID
   table.getCell('A5').value = 11; // an ID twice
+  table.getCell('J3').value = { formula: 'DATE(2026,11,3)' } as ExcelJS.CellFormulaValue; // a formula never calculated
   const targets = cells.getWorksheet('KPI 目标')!;
   targets.getRow(3).values = [null, null, null, null, null, null, '2026-01-01']; // no row ID, metric, comparison or target; half a baseline
   targets.getRow(4).values = ['abc', null, 'speed', 'about', 'ten', null, null, null, 'x'.repeat(501)];
@@ -147,6 +148,7 @@ describe('problems in the reader’s language', () => {
         'columnMissing',
         'notAWorkbook',
         'noTableSheet',
+        'formulaNotComputed',
       ]),
     );
   });

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { WORKBOOK_LIMIT_SETTINGS, type WorkbookLimits } from '../../../shared/config.js';
 import { TooLargeError, ValidationError } from '../../../shared/errors.js';
 import type { WorkerAnswer, WorkerInput } from './workbook-worker.js';
-import type { PlainSheet, SheetChoice } from './xlsx-reader.js';
+import { isUncomputedFormula, type PlainSheet, type SheetChoice } from './xlsx-reader.js';
 
 // Reading a workbook off the event loop: a worker thread per upload, with a heap cap (`resourceLimits`) and a
 // time budget (terminated when it runs over), so a hostile file costs the server at most those, and every
@@ -165,7 +165,8 @@ function sameRealmDates(sheets: PlainSheet[]): PlainSheet[] {
   for (const sheet of sheets)
     for (const row of sheet.rows)
       row.cells.forEach((value, at) => {
-        if (value !== null && typeof value === 'object' && !(value instanceof Date)) row.cells[at] = new Date((value as { getTime(): number }).getTime());
+        if (value !== null && typeof value === 'object' && !(value instanceof Date) && !isUncomputedFormula(value))
+          row.cells[at] = new Date((value as { getTime(): number }).getTime());
       });
   return sheets;
 }

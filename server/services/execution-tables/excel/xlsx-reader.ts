@@ -7,7 +7,19 @@ import { InflateBudget, InflatedBudgetExceeded, NotAWorkbook, streamEntry, zipEn
 // streams by: nothing past a limit is held. It runs in a worker thread (`workbook-worker.ts`), so its result
 // is plain data: rows of plain cell values, as a person sees them in Excel.
 
-export type Plain = string | number | boolean | Date | null;
+/**
+ * A formula cell saved without its result (a script wrote the formula, nothing calculated it): its value is
+ * unknown, so it is told apart from a blank cell. `formula` is its text without `=`; empty for a shared one.
+ */
+export interface UncomputedFormula {
+  formula: string;
+}
+
+export type Plain = string | number | boolean | Date | null | UncomputedFormula;
+
+export function isUncomputedFormula(value: unknown): value is UncomputedFormula {
+  return typeof value === 'object' && value !== null && !(value instanceof Date) && typeof (value as { formula?: unknown }).formula === 'string';
+}
 
 /** A row of a sheet: its number as Excel shows it, and its cells by column (index 0 is column A). */
 export interface PlainRow {
@@ -270,6 +282,10 @@ async function readSheet(xml: XmlReader, path: string, sheet: string, { strings,
   let text = '';
   /** Inside a `<v>` or a `<t>` of an inline string (not a phonetic run): text that is the cell's. */
   let collecting = false;
+  /** The cell's formula (`<f>`), when it has one, and whether a value (its result) was saved with it. */
+  let formula: string | undefined;
+  let inFormula = false;
+  let valued = false;
   let phonetic = 0;
   let reference = '';
 
@@ -316,9 +332,19 @@ async function readSheet(xml: XmlReader, path: string, sheet: string, { strings,
           type = attributes.t ?? 'n';
           style = Number(attributes.s ?? 0);
           text = '';
+          formula = undefined;
+          valued = false;
+          break;
+        case 'f':
+          formula = '';
+          inFormula = true;
           break;
         case 'v':
           collecting = true;
+          valued = true;
+          break;
+        case 'is':
+          valued = true;
           break;
         case 't':
           collecting = type === 'inlineStr' && phonetic === 0;
@@ -334,11 +360,14 @@ async function readSheet(xml: XmlReader, path: string, sheet: string, { strings,
         case 't':
           collecting = false;
           break;
+        case 'f':
+          inFormula = false;
+          break;
         case 'rPh':
           phonetic -= 1;
           break;
         case 'c': {
-          const value = valueOf();
+          const value = formula !== undefined && !valued ? { formula } : valueOf();
           if (value === null || value === '') break;
           if (column > limits.columns) throw new WorkbookLimitExceeded('columns', where());
           while (row.cells.length < column - 1) row.cells.push(null);
@@ -354,6 +383,10 @@ async function readSheet(xml: XmlReader, path: string, sheet: string, { strings,
       }
     },
     text(chunk) {
+      if (inFormula) {
+        formula += chunk;
+        if (formula!.length > limits.cellChars) throw new WorkbookLimitExceeded('cellChars', where());
+      }
       if (!collecting) return;
       text += chunk;
       if (text.length > limits.cellChars) throw new WorkbookLimitExceeded('cellChars', where());
