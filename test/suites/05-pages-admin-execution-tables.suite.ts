@@ -2,6 +2,7 @@ import '../integration/web/admin-page.test.js';
 import '../integration/web/looping-and-called-steps.test.js';
 import '../integration/web/sign-in-hardening.test.js';
 import '../integration/web/ticket-workspace.test.js';
+import '../integration/web/execution-table-import-page.test.js';
 import '../integration/execution-tables/staged-import.test.js';
 import '../unit/execution-tables/excel.test.js';
 import '../unit/execution-tables/gantt.test.js';

@@ -90,7 +90,11 @@ export class KnexExecutionTableRepository implements ExecutionTableRepository {
       const found = (await this.db.forUpdate(trx('execution_tables').where({ id: change.tableId }).first('id'))) as { id: number } | undefined;
       if (!found) return { kind: 'noTable' };
       if (change.expect && !(await holds(trx, change.tableId, change.expect))) return { kind: 'stale' };
-      if (change.staging !== undefined && (await trx('execution_imports').where({ id: change.staging }).delete()) === 0) return { kind: 'stagingGone' };
+      if (change.staging !== undefined) {
+        // Marked rather than deleted: a second apply is then told from an unknown id. Its rows are not needed again.
+        const taken = await trx('execution_imports').where({ id: change.staging }).whereNull('applied_at').update({ applied_at: change.at, rows: '[]' });
+        if (taken === 0) return { kind: 'stagingGone' };
+      }
       const inserted: number[] = [];
       for (const write of change.writes) {
         const id = await writeRow(trx, change, write);
@@ -110,7 +114,9 @@ export class KnexExecutionTableRepository implements ExecutionTableRepository {
 
   async staged(id: string, tableId: number, createdBy: string): Promise<StagedImport | undefined> {
     const record = (await this.db.knex('execution_imports').where({ id, table_id: tableId, created_by: createdBy }).first()) as StagedImportRecord | undefined;
-    return record && { id: record.id, tableId: record.table_id, createdBy: record.created_by, createdAt: Number(record.created_at), rows: stagedRowsOf(record), basis: record.basis ?? '' };
+    if (!record) return undefined;
+    const applied = record.applied_at === null || record.applied_at === undefined ? {} : { appliedAt: Number(record.applied_at) };
+    return { id: record.id, tableId: record.table_id, createdBy: record.created_by, createdAt: Number(record.created_at), rows: stagedRowsOf(record), basis: record.basis ?? '', ...applied };
   }
 }
 

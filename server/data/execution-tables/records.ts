@@ -49,6 +49,7 @@ export interface StagedImportRecord {
   rows: string;
   created_at: number | string;
   basis: string | null;
+  applied_at?: number | string | null;
 }
 
 export function tableOf(record: TableRecord): TableHeader {

@@ -34,7 +34,7 @@ export interface TableChange {
   at: number;
   /** Nothing is written (`stale`) unless the table still holds what the change was worked out from. */
   expect?: Expectation;
-  /** A staged import this change applies: taken with it, so a second apply finds it gone (`stagingGone`). */
+  /** A staged import this change applies: marked applied with it, so a second apply finds it taken (`stagingGone`). */
   staging?: string;
   writes: readonly RowWrite[];
 }
@@ -60,6 +60,8 @@ export interface StagedImport {
   rows: WorkbookRow[];
   /** A fingerprint of the table's rows the preview was worked out from. */
   basis: string;
+  /** When it was applied; its rows are then dropped, the upload kept until it expires, so a second apply is told apart. */
+  appliedAt?: number;
 }
 
 /**

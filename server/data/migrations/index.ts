@@ -22,6 +22,7 @@ import * as analyticsRollups from './2026-12-06-21-analytics-rollups.js';
 import * as unusedIndexes from './2026-12-06-22-unused-indexes.js';
 import * as draftRevisions from './2026-12-06-23-draft-revisions.js';
 import * as stagedImportBasis from './2026-12-06-24-staged-import-basis.js';
+import * as stagedImportApplied from './2026-12-06-25-staged-import-applied.js';
 
 // Migrations are listed here rather than discovered on disk, so they run the same from TypeScript
 // sources, tests and the CLI. Append; never edit one that has shipped.
@@ -49,6 +50,7 @@ const migrations: Record<string, Knex.Migration> = {
   '2026-12-06-22-unused-indexes': unusedIndexes,
   '2026-12-06-23-draft-revisions': draftRevisions,
   '2026-12-06-24-staged-import-basis': stagedImportBasis,
+  '2026-12-06-25-staged-import-applied': stagedImportApplied,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -132,13 +132,20 @@ export class EventLog {
   }
 }
 
-/** `sopflow-event-log-customer-inquiry-v2-2026-01-01-2026-04-01.xes`: what was asked for, in the name (days at the offset). */
+/**
+ * `sopflow-event-log-customer-inquiry-v2-2026-01-01-2026-04-01-email-level-L2-vip.xes`: every filter asked for, in
+ * the name (days at the offset), so two exports of differently filtered tickets never share one.
+ */
 export function filenameOf(query: EventLogQuery, extension: string, dayOffsetMinutes = 0): string {
   const day = (ms: number) => new Date(ms + dayOffsetMinutes * 60_000).toISOString().slice(0, 10);
+  const safe = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
   const parts = ['sopflow-event-log'];
-  if (query.workflow !== undefined) parts.push(query.workflow.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80));
+  if (query.workflow !== undefined) parts.push(safe(query.workflow));
   if (query.version !== undefined) parts.push(`v${query.version}`);
   if (query.from !== undefined || query.to !== undefined)
     parts.push(`${query.from === undefined ? 'start' : day(query.from)}-${query.to === undefined ? 'now' : day(query.to)}`);
+  if (query.channel !== undefined) parts.push(safe(query.channel));
+  if (query.level !== undefined) parts.push(query.level === null ? 'no-level' : `level-${safe(query.level)}`);
+  if (query.vip !== undefined) parts.push(query.vip ? 'vip' : 'not-vip');
   return `${parts.join('-')}.${extension}`;
 }

@@ -301,13 +301,14 @@ export class ExecutionTables {
     let plan: ImportPlan | undefined;
     await this.commit(tableId, actor, async () => {
       const rows = await this.repository.rows(tableId);
-      if (staged?.basis && basisOf(rows) !== staged.basis)
+      if (staged?.basis && basisOf(rows) !== staged.basis) {
+        // The rows may have changed by this very upload, applied meanwhile from another press or tab.
+        if ((await this.repository.staged(staged.id, tableId, actor))?.appliedAt !== undefined) throw appliedAlready();
         throw new ConflictError(
           'the table changed after this preview was made: nothing was applied; upload the workbook again to see what it would change now',
-          {
-            changedSincePreview: true,
-          },
+          { reason: 'changed_since_preview', changedSincePreview: true },
         );
+      }
       plan = planImport(rows, incoming);
       return { expect: { rows, count: rows.length }, staging: staged?.id, writes: importWrites(plan, rows) };
     });
@@ -333,14 +334,16 @@ export class ExecutionTables {
     return (await this.staged(tableId, stagingId, actor)).rows;
   }
 
-  /** Applies a staged upload (see `applyImport`) to the rows its preview showed, and forgets it. */
+  /** Applies a staged upload (see `applyImport`) to the rows its preview showed, and marks it applied. */
   async applyStagedImport(tableId: number, stagingId: string, actor: string): Promise<ImportPlan> {
     const staged = await this.staged(tableId, stagingId, actor);
     return this.applyImport(tableId, staged.rows, actor, { id: stagingId, basis: staged.basis });
   }
 
+  /** A staged upload waiting to be applied: 404 when unknown (or expired), 409 when applied already. */
   private async staged(tableId: number, stagingId: string, actor: string) {
     const staged = await this.repository.staged(stagingId, tableId, actor);
+    if (staged?.appliedAt !== undefined) throw appliedAlready();
     if (!staged || staged.createdAt < this.clock.now() - STAGED_IMPORT_MS)
       throw new NotFoundError('this upload is no longer waiting to be applied; upload the workbook again');
     return staged;
@@ -361,8 +364,8 @@ export class ExecutionTables {
         case 'noTable':
           throw new NotFoundError(`no execution table ${tableId}`);
         case 'stagingGone':
-          // Applied once: a second press of the button (or another tab) finds the staging gone.
-          throw new ConflictError('this upload was applied already');
+          // Applied meanwhile: a second press of the button (or another tab) found it waiting, then taken.
+          throw appliedAlready();
         case 'stale':
           if (attempt >= ATTEMPTS) throw new ConflictError('the table kept changing while this change was written; try again');
           break;
@@ -373,6 +376,11 @@ export class ExecutionTables {
       }
     }
   }
+}
+
+/** A staged upload applied once already: a second apply changes nothing. */
+function appliedAlready(): ConflictError {
+  return new ConflictError('this upload was applied already; nothing more was changed', { reason: 'applied_already' });
 }
 
 /** The rows a plan is worked out from, as one value: the same rows, the same fingerprint. */

@@ -3,6 +3,7 @@ import { NotFoundError } from '../../shared/errors.js';
 import { failureOf } from '../http/error-handler.js';
 import { isApiPath } from '../http/route.js';
 import type { PageKit } from './page-kit.js';
+import { overLimit } from './view-models/over-limit.js';
 
 /** Page requests nobody answered: a 404 page for people; the API's JSON 404 stays for /api and programs. */
 export const pageNotFound: RequestHandler = (req, res, next) => {
@@ -29,6 +30,8 @@ export function pageErrors(kit: PageKit): ErrorRequestHandler {
       heading: f.t(`errors.${reason}.title`),
       help: f.t(`errors.${reason}.help`, { role: typeof values.role === 'string' ? f.t(`roles.${values.role}`) : '', minutes: values.retryAfterMinutes ?? 15 }),
       requestId: status >= 500 ? String(req.id) : undefined,
+      // The limit passed and its maximum, as the API's details name them (any upload or form over a limit).
+      limit: overLimit(details, f),
       // What was refused, field by field, as the API lists it: a form's own page shows it beside the field.
       problems: Array.isArray(details) ? details.flatMap(problemOf) : [],
     };

@@ -52,6 +52,35 @@ eachDatabase('execution tables: a staged upload is applied to the rows its previ
     expect((await app.executionTables.get(table.id)).rows.find((row) => row.id === added.id)?.phase).toBe('Colleague row');
   });
 
+  test('a staged upload applied once is refused a second time with 409 applied_already, told apart from an unknown id (404)', async () => {
+    const table = await app.executionTables.create({ name: 'Twice', startDate: '2026-11-23', template: 'six-step-method', locale: 'en' }, MANAGER);
+    const [first] = table.rows;
+    const staging = await app.executionTables.stageImport(table.id, edited(table.rows, first!.id), MANAGER);
+    await app.executionTables.applyStagedImport(table.id, staging, MANAGER);
+    const applied = (await app.executionTables.get(table.id)).rows;
+    const history = await app.executionTables.history(table.id);
+
+    // a second press of Apply, and the preview asked for again: 409, nothing more written
+    const again = await app.executionTables.applyStagedImport(table.id, staging, MANAGER).catch((error: unknown) => error);
+    expect(again).toMatchObject({ code: 'conflict', details: { reason: 'applied_already' } });
+    await expect(app.executionTables.stagedImport(table.id, staging, MANAGER)).rejects.toMatchObject({
+      code: 'conflict',
+      details: { reason: 'applied_already' },
+    });
+    expect((await app.executionTables.get(table.id)).rows).toEqual(applied);
+    expect(await app.executionTables.history(table.id)).toEqual(history);
+    // an id never staged (or another person's upload) is still no such upload
+    await expect(app.executionTables.applyStagedImport(table.id, 'f'.repeat(32), MANAGER)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(app.executionTables.applyStagedImport(table.id, staging, COLLEAGUE)).rejects.toMatchObject({ code: 'not_found' });
+
+    // two presses at once: one applies, the other is told it was applied already
+    const rows = (await app.executionTables.get(table.id)).rows;
+    const next = await app.executionTables.stageImport(table.id, edited(rows, rows[1]!.id), MANAGER);
+    const outcomes = await Promise.allSettled([1, 2].map(() => app.executionTables.applyStagedImport(table.id, next, MANAGER)));
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    expect(outcomes.find((outcome) => outcome.status === 'rejected')).toMatchObject({ reason: { code: 'conflict', details: { reason: 'applied_already' } } });
+  });
+
   test('a name or a KPI description past its limit is refused by the service, so the pages refuse it as the API does', async () => {
     const long = await app.executionTables.create({ name: '项'.repeat(501), startDate: '2026-11-23' }, MANAGER).catch((error: unknown) => error);
     expect(long).toMatchObject({ code: 'validation_failed', details: [{ field: 'name', code: 'tooLong' }] });

@@ -221,6 +221,10 @@ eachDatabase('HTTP API: event log', (database) => {
     expect(filtered.traces.map((t) => [t.attributes['concept:name'], t.attributes.version])).toEqual([[String(d), 2]]);
     const named = await get(`/api/event-log.xes?workflow=customer-inquiry&version=2&from=${T0}&to=${T0 + 3 * DAY}`);
     expect(named.headers.get('content-disposition')).toBe('attachment; filename=sopflow-event-log-customer-inquiry-v2-2026-11-23-2026-11-26.xes');
+    // the channel, level and VIP filters are named too: differently filtered exports never share a name
+    const disposition = async (query: string) => (await get(`/api/event-log.csv?${query}`)).headers.get('content-disposition');
+    expect(await disposition('channel=email&level=L2&vip=true')).toBe('attachment; filename=sopflow-event-log-email-level-L2-vip.csv');
+    expect(await disposition('level=none&vip=false')).toBe('attachment; filename=sopflow-event-log-no-level-not-vip.csv');
 
     // refused before a byte is written, with the error's code
     const refused = async (query: string) => {

@@ -73,7 +73,7 @@ eachDatabase('HTTP API: hostile workbooks are refused within their limits', (dat
     return { status: response.status, body, longestHealthMs: longest };
   }
 
-  async function expectRefused(data: Buffer, status: number, code: string, details?: Record<string, unknown>): Promise<void> {
+  async function expectRefused(data: Buffer, status: number, code: string, details?: Record<string, unknown> | unknown[]): Promise<void> {
     const before = await written();
     for (const preview of [true, false]) {
       const answer = await uploadWhileWatched(data, preview);
@@ -129,12 +129,15 @@ eachDatabase('HTTP API: hostile workbooks are refused within their limits', (dat
     });
   });
 
-  test('a truncated file, a damaged entry and a DOCTYPE are bad requests', async () => {
-    await expectRefused(exported.subarray(0, Math.floor(exported.length / 2)), 400, 'bad_request');
+  test('a text file, random bytes, a truncated file, a damaged entry and a DOCTYPE are refused as no workbook, on the file field', async () => {
+    const notAWorkbook = [{ field: 'file', code: 'notAWorkbook' }];
+    await expectRefused(Buffer.from('ID,Phase\n1,Diagnose\n'), 400, 'validation_failed', notAWorkbook);
+    await expectRefused(randomBytes(4096), 400, 'validation_failed', notAWorkbook);
+    await expectRefused(exported.subarray(0, Math.floor(exported.length / 2)), 400, 'validation_failed', notAWorkbook);
     const damaged = Buffer.from(exported);
     // Overwrite the middle of the file (inside some entry's compressed bytes) with garbage.
     damaged.fill(0xff, Math.floor(damaged.length / 3), Math.floor(damaged.length / 3) + 64);
-    await expectRefused(damaged, 400, 'bad_request');
+    await expectRefused(damaged, 400, 'validation_failed', notAWorkbook);
     const parts = unzip(exported);
     parts.set(
       'xl/workbook.xml',
@@ -145,7 +148,7 @@ eachDatabase('HTTP API: hostile workbooks are refused within their limits', (dat
           .replace(/^<\?xml[^>]*\?>/, '')}`,
       ),
     );
-    await expectRefused(zip(parts), 400, 'bad_request');
+    await expectRefused(zip(parts), 400, 'validation_failed', notAWorkbook);
   });
 
   test('the import page refuses a hostile workbook with the same 413, and writes nothing', async () => {

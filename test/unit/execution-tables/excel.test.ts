@@ -260,6 +260,25 @@ describe('importing an edited workbook', () => {
     expect(problems[4]).toMatchObject({ code: 'endsBeforeStart' });
   });
 
+  test('a formula saved without its result (a script wrote it) is a problem of its cell, never read as a blank', async () => {
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(new Uint8Array(await exportToBuffer('zh-CN')).buffer);
+    const table = workbook.getWorksheet('执行表')!;
+    table.getCell('G3').value = { formula: 'DATE(2026,11,3)' } as ExcelJS.CellFormulaValue; // an end date, never calculated
+    table.getCell('J4').value = { formula: 'A4&"!"', result: '12!' } as ExcelJS.CellFormulaValue; // calculated: read as its result
+    table.getCell('C8').value = { formula: 'C3' } as ExcelJS.CellFormulaValue; // a row holding nothing else is not skipped
+    workbook.getWorksheet('KPI 目标')!.getCell('E2').value = { formula: '10+5' } as ExcelJS.CellFormulaValue;
+
+    const problems = await problemsOf(Buffer.from(await workbook.xlsx.writeBuffer()));
+
+    expect(problems.filter((p) => p.code === 'formulaNotComputed').map((p) => ({ ...where(p), values: p.values }))).toEqual([
+      { sheet: '执行表', row: 3, column: 'G', header: '结束日期', values: { formula: '=DATE(2026,11,3)' } },
+      { sheet: '执行表', row: 8, column: 'C', header: '流程环节', values: { formula: '=C3' } },
+      { sheet: 'KPI 目标', row: 2, column: 'E', header: '目标值', values: { formula: '=10+5' } },
+    ]);
+    expect(problems.filter((p) => p.row === 4 && p.sheet === '执行表')).toEqual([]);
+  });
+
   test('a row ID twice, and a KPI target for a row without an ID, are problems', async () => {
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(new Uint8Array(await exportToBuffer('en')).buffer);
@@ -329,8 +348,11 @@ describe('importing an edited workbook', () => {
   test.each([
     ['a text file', Buffer.from('编号,流程环节\n11,现状诊断\n')],
     ['an empty upload', Buffer.alloc(0)],
-  ])('%s is not a workbook: a bad request that says so', async (_, upload) => {
-    await expect(readExecutionTableWorkbook(upload, { formatters: FORMATTERS, isKnownOwner })).rejects.toMatchObject({ code: 'bad_request' });
+  ])('%s is not a workbook: a problem of the file field that says so', async (_, upload) => {
+    await expect(readExecutionTableWorkbook(upload, { formatters: FORMATTERS, isKnownOwner })).rejects.toMatchObject({
+      code: 'validation_failed',
+      details: [{ field: 'file', code: 'notAWorkbook' }],
+    });
   });
 
   test('a damaged workbook is not a workbook either', async () => {
@@ -339,6 +361,6 @@ describe('importing an edited workbook', () => {
       (refusal: unknown) => refusal,
     );
     expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ code: 'bad_request' });
+    expect(error).toMatchObject({ code: 'validation_failed', details: [{ field: 'file', code: 'notAWorkbook' }] });
   });
 });

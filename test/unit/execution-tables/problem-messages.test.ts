@@ -1,10 +1,11 @@
 import ExcelJS from 'exceljs';
-import { InvalidWorkbookError, type CellProblem, type FieldProblem, type ProblemMessage } from '../../../server/shared/errors.js';
+import { InvalidWorkbookError, ValidationError, type CellProblem, type FieldProblem, type ProblemMessage } from '../../../server/shared/errors.js';
 import { readExecutionTableWorkbook } from '../../../server/services/execution-tables/excel/import-workbook.js';
 import { emptyRow, rowProblems, type KpiTarget, type RowContent } from '../../../server/services/execution-tables/execution-table.js';
 import { planImport } from '../../../server/services/execution-tables/import-plan.js';
 import { createI18n, LOCALES, LOCALES_DIR } from '../../../server/shared/i18n.js';
 import { fieldProblemLines, problemText, rowFromForm } from '../../../server/web/pages/view-models/execution-table-page.js';
+import { unzip, zip } from './hostile-xlsx.js';
 import { contentOf, exportToBuffer, FORMATTERS, isKnownOwner, ROWS } from './workbook-fixtures.js';
 
 const { i18n, formatter } = createI18n(LOCALES_DIR);
@@ -17,6 +18,18 @@ async function refusal(workbook: ExcelJS.Workbook): Promise<CellProblem[]> {
   );
   expect(error).toBeInstanceOf(InvalidWorkbookError);
   return (error as InvalidWorkbookError).problems;
+}
+
+/** The problems of an upload refused as a file (not a workbook, no sheet): each on the `file` field. */
+async function fileRefusal(data: Buffer): Promise<FieldProblem[]> {
+  const error: unknown = await readExecutionTableWorkbook(data, { formatters: FORMATTERS, isKnownOwner }).then(
+    () => new Error('the file was accepted'),
+    (refused: unknown) => refused,
+  );
+  expect(error).toBeInstanceOf(ValidationError);
+  const { problems } = error as ValidationError;
+  expect(problems.map((problem) => problem.field)).toEqual(['file']);
+  return problems;
 }
 
 async function exported(): Promise<ExcelJS.Workbook> {
@@ -57,6 +70,7 @@ async function badInputs(): Promise<ProblemMessage[]> {
   table.getCell('E6').value = 'nobody@example.com'; // not a user or role
   table.getCell('A6').value = 'x12'; // not an ID
   table.getCell('A5').value = 11; // an ID twice
+  table.getCell('J3').value = { formula: 'DATE(2026,11,3)' } as ExcelJS.CellFormulaValue; // a formula never calculated
   const targets = cells.getWorksheet('KPI 目标')!;
   targets.getRow(3).values = [null, null, null, null, null, null, '2026-01-01']; // no row ID, metric, comparison or target; half a baseline
   targets.getRow(4).values = ['abc', null, 'speed', 'about', 'ten', null, null, null, 'x'.repeat(501)];
@@ -73,6 +87,19 @@ async function badInputs(): Promise<ProblemMessage[]> {
   const headless = new ExcelJS.Workbook();
   headless.addWorksheet('执行表').addRow(['a', 'b']);
   problems.push(...(await refusal(headless)));
+
+  problems.push(...(await fileRefusal(Buffer.from('ID,阶段\n1,现状诊断\n'))));
+  const sheetless = unzip(await exportToBuffer('zh-CN'));
+  sheetless.set(
+    'xl/workbook.xml',
+    Buffer.from(
+      sheetless
+        .get('xl/workbook.xml')!
+        .toString()
+        .replace(/<sheet [^>]*\/>/g, ''),
+    ),
+  );
+  problems.push(...(await fileRefusal(zip(sheetless))));
 
   problems.push(
     ...planProblems(
@@ -119,6 +146,9 @@ describe('problems in the reader’s language', () => {
         'noHeaderRow',
         'columnTwice',
         'columnMissing',
+        'notAWorkbook',
+        'noTableSheet',
+        'formulaNotComputed',
       ]),
     );
   });

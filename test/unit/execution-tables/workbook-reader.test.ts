@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import * as XLSX from 'xlsx';
 import { readExecutionTableWorkbook } from '../../../server/services/execution-tables/excel/import-workbook.js';
 import { WorkbookReaders } from '../../../server/services/execution-tables/excel/read-in-worker.js';
@@ -52,6 +53,18 @@ describe('the streaming reader', () => {
     expect([name, done, sum]).toEqual(['测试 text', true, 3]);
     expect(when).toBeInstanceOf(Date);
     expect((when as Date).toISOString().slice(0, 10)).toBe('2026-03-02');
+  });
+
+  test('a formula saved without its result is read as such, not as a blank cell; one with its result as the result', async () => {
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet('Execution table');
+    sheet.getCell('A1').value = { formula: 'DATE(2026,11,3)' } as ExcelJS.CellFormulaValue;
+    sheet.getCell('B1').value = { formula: 'A1+1', result: 5, shareType: 'shared', ref: 'B1:C1' } as ExcelJS.CellFormulaValue;
+    sheet.getCell('C1').value = { sharedFormula: 'B1' } as ExcelJS.CellSharedFormulaValue;
+    const data = Buffer.from(await book.xlsx.writeBuffer());
+
+    const [read] = await readXlsx(data, { table: ['execution table'], kpi: [] }, DEFAULT_WORKBOOK_LIMITS);
+    expect(read!.rows).toEqual([{ number: 1, cells: [{ formula: 'DATE(2026,11,3)' }, 5, { formula: '' }] }]);
   });
 
   test('the worker threads are kept between uploads; with one thread, uploads take their turn', async () => {

@@ -1,11 +1,26 @@
 import { DEFAULT_WORKBOOK_LIMITS } from '../../../shared/config.js';
 import type { WorkbookRow } from '../../../data/execution-tables/model.js';
-import { AppError, InvalidWorkbookError, type CellProblem, type ProblemMessage } from '../../../shared/errors.js';
+import { InvalidWorkbookError, type CellProblem, type ProblemMessage } from '../../../shared/errors.js';
 import type { Formatter } from '../../../shared/i18n.js';
 import { KPI_DESCRIPTION_LIMIT, rowProblems, type KpiTarget, type RowContent } from '../execution-table.js';
 import { TABLE_COLUMNS, workbookLabels, type KpiColumn, type TableColumn } from './workbook-layout.js';
-import { WorkbookReaders } from './read-in-worker.js';
-import { cellsOf, choice, dateOf, findLayout, idOf, normalize, numberOf, textOf, Vocabulary, type CellRef, type PlainSheet } from './sheet-reading.js';
+import { fileProblem, WorkbookReaders } from './read-in-worker.js';
+import {
+  cellsOf,
+  choice,
+  dateOf,
+  findLayout,
+  idOf,
+  isBlank,
+  isUncomputedFormula,
+  normalize,
+  numberOf,
+  textOf,
+  Vocabulary,
+  type CellRef,
+  type Plain,
+  type PlainSheet,
+} from './sheet-reading.js';
 
 export type { ColumnRef, WorkbookRow } from '../../../data/execution-tables/model.js';
 
@@ -46,7 +61,7 @@ const READ_KPI_COLUMNS = [...IMPORTED_KPI_COLUMNS, 'workflow'] as const satisfie
  * Reads an execution table workbook of the exported layout, in any of the languages of `formatters`. Columns
  * are found by their headers, in any order; empty rows are skipped. Everything is checked before anything is
  * returned: every problem, on either sheet, is listed in one `InvalidWorkbookError` with its sheet, row and
- * column. A file that is not an .xlsx workbook is a `bad_request`; one past a limit of `options.limits` (size
+ * column. A file that is not an .xlsx workbook (or has no sheet) is a `ValidationError` of its `file` field; one past a limit of `options.limits` (size
  * sent or inflated, rows, columns, cell length, read time, memory) a `TooLargeError` naming it. The file
  * is read in a worker thread (`read-in-worker.ts`), so the event loop stays free however hostile the file.
  *
@@ -59,7 +74,7 @@ export async function readExecutionTableWorkbook(data: Buffer, options: Workbook
   const sheets = await readers.read(data, vocabulary.sheetChoice).finally(() => (options.readers ? undefined : readers.close()));
   const kpiSheet = sheets.find((sheet) => vocabulary.isKpiSheet(sheet.name));
   const tableSheet = sheets.find((sheet) => vocabulary.isTableSheet(sheet.name)) ?? sheets.find((sheet) => sheet !== kpiSheet);
-  if (!tableSheet) throw new AppError('bad_request', 'the workbook has no execution table sheet');
+  if (!tableSheet) throw fileProblem('the workbook has no sheet to import', 'noTableSheet');
 
   const problems: CellProblem[] = [];
   const table = readTableSheet(tableSheet, vocabulary, options, problems);
@@ -118,7 +133,7 @@ function readTableSheet(sheet: PlainSheet, vocabulary: Vocabulary, options: Work
     const sheetRow = row.number;
     if (sheetRow <= layout.headerRow) continue;
     const cells = cellsOf(row, layout, IMPORTED_COLUMNS);
-    if (IMPORTED_COLUMNS.every((column) => textOf(cells[column]).trim() === '')) continue;
+    if (IMPORTED_COLUMNS.every((column) => isBlank(cells[column]))) continue;
     const tableCell = (column: TableColumn): CellRef => {
       const at = layout.columns.get(column) ?? idColumn;
       return { sheet: sheet.name, row: sheetRow, column: at.column, header: at.header };
@@ -126,6 +141,7 @@ function readTableSheet(sheet: PlainSheet, vocabulary: Vocabulary, options: Work
     const problem = (column: TableColumn, said: ProblemMessage): void => {
       problems.push({ ...tableCell(column), ...said });
     };
+    uncomputedFormulas(cells, IMPORTED_COLUMNS, problem);
 
     const id = idOf(cells.id);
     if (id === undefined)
@@ -202,7 +218,7 @@ function readKpiSheet(sheet: PlainSheet, table: ReadTable, vocabulary: Vocabular
     const sheetRow = row.number;
     if (sheetRow <= layout.headerRow) continue;
     const cells = cellsOf(row, layout, READ_KPI_COLUMNS);
-    if (READ_KPI_COLUMNS.every((column) => textOf(cells[column]).trim() === '')) continue;
+    if (READ_KPI_COLUMNS.every((column) => isBlank(cells[column]))) continue;
     const where = (column: KpiColumn): CellRef => {
       const at = layout.columns.get(column) ?? layout.columns.get('rowId')!;
       return { sheet: sheet.name, row: sheetRow, column: at.column, header: at.header };
@@ -211,6 +227,7 @@ function readKpiSheet(sheet: PlainSheet, table: ReadTable, vocabulary: Vocabular
     const problem = (column: KpiColumn, said: ProblemMessage): void => {
       problems.push({ ...where(column), ...said });
     };
+    uncomputedFormulas(cells, READ_KPI_COLUMNS, problem);
 
     const rowId = idOf(cells.rowId);
     const owner = rowId ? table.byId.get(rowId) : undefined;
@@ -274,5 +291,22 @@ function readKpiSheet(sheet: PlainSheet, table: ReadTable, vocabulary: Vocabular
     owner.content.kpi = kpi;
     owner.kpiCell = where;
     targetRows.set(owner, sheetRow);
+  }
+}
+
+/**
+ * A formula saved without its result (written by a script, never calculated) would read as blank and clear
+ * its field: each is a problem instead, so nothing is lost silently.
+ */
+function uncomputedFormulas<K extends string>(cells: Record<K, Plain>, columns: readonly K[], problem: (column: K, said: ProblemMessage) => void): void {
+  for (const column of columns) {
+    const value = cells[column];
+    if (!isUncomputedFormula(value)) continue;
+    const formula = `=${value.formula || '…'}`;
+    problem(column, {
+      message: `the formula ${formula} has no saved result: open the workbook in Excel and save it, or type the value itself`,
+      code: 'formulaNotComputed',
+      values: { formula },
+    });
   }
 }

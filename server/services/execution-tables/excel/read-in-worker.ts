@@ -3,9 +3,9 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { WORKBOOK_LIMIT_SETTINGS, type WorkbookLimits } from '../../../shared/config.js';
-import { AppError, TooLargeError } from '../../../shared/errors.js';
+import { TooLargeError, ValidationError } from '../../../shared/errors.js';
 import type { WorkerAnswer, WorkerInput } from './workbook-worker.js';
-import type { PlainSheet, SheetChoice } from './xlsx-reader.js';
+import { isUncomputedFormula, type PlainSheet, type SheetChoice } from './xlsx-reader.js';
 
 // Reading a workbook off the event loop: a worker thread per upload, with a heap cap (`resourceLimits`) and a
 // time budget (terminated when it runs over), so a hostile file costs the server at most those, and every
@@ -30,6 +30,11 @@ export function limitExceeded(limit: keyof WorkbookLimits, limits: WorkbookLimit
     ...(where.sheet ? { sheet: where.sheet } : {}),
     ...(where.cell && where.sheet ? { cell: where.cell } : {}),
   });
+}
+
+/** An upload the import cannot read (not a workbook, no sheet): refused as a problem of its `file` field. */
+export function fileProblem(message: string, code: 'notAWorkbook' | 'noTableSheet'): ValidationError {
+  return new ValidationError(message, [{ field: 'file', message, code }]);
 }
 
 /**
@@ -71,7 +76,7 @@ export class WorkbookReaders {
     try {
       const answer = await this.ask({ data: new Uint8Array(data), choice, limits });
       if (answer.ok) return sameRealmDates(answer.sheets);
-      if ('badRequest' in answer) throw new AppError('bad_request', answer.badRequest);
+      if ('notAWorkbook' in answer) throw fileProblem(answer.notAWorkbook, 'notAWorkbook');
       throw limitExceeded(answer.limit, limits, answer.where);
     } finally {
       this.busy -= 1;
@@ -160,7 +165,8 @@ function sameRealmDates(sheets: PlainSheet[]): PlainSheet[] {
   for (const sheet of sheets)
     for (const row of sheet.rows)
       row.cells.forEach((value, at) => {
-        if (value !== null && typeof value === 'object' && !(value instanceof Date)) row.cells[at] = new Date((value as { getTime(): number }).getTime());
+        if (value !== null && typeof value === 'object' && !(value instanceof Date) && !isUncomputedFormula(value))
+          row.cells[at] = new Date((value as { getTime(): number }).getTime());
       });
   return sheets;
 }

@@ -2,9 +2,9 @@ import type { CellProblem, ProblemMessage } from '../../../shared/errors.js';
 import { isIsoDate, KPI_COMPARISONS, KPI_METRICS, ROW_STATUSES, type KpiComparison, type KpiMetric, type RowStatus } from '../execution-table.js';
 import type { ColumnRef } from '../../../data/execution-tables/model.js';
 import { letter, type KpiColumn, type TableColumn, type WorkbookLabels } from './workbook-layout.js';
-import { normalize, type Plain, type PlainRow, type PlainSheet, type SheetChoice } from './xlsx-reader.js';
+import { isUncomputedFormula, normalize, type Plain, type PlainRow, type PlainSheet, type SheetChoice } from './xlsx-reader.js';
 
-export { normalize, type Plain, type PlainRow, type PlainSheet };
+export { isUncomputedFormula, normalize, type Plain, type PlainRow, type PlainSheet };
 
 // Reading an uploaded workbook's sheets as a person laid them out: which row holds the headers, which
 // column is which (in any language of the export), and what each cell shows as plain text, number or date.
@@ -162,11 +162,16 @@ export function cellsOf<K extends string>(row: PlainRow, layout: Layout<K>, keys
   ) as Record<K, Plain>;
 }
 
-/** What a cell shows as text: a date as `YYYY-MM-DD`, blank as ''. */
+/** What a cell shows as text: a date as `YYYY-MM-DD`, blank (or a formula without its result) as ''. */
 export function textOf(plain: Plain): string {
-  if (plain === null) return '';
+  if (plain === null || isUncomputedFormula(plain)) return '';
   if (plain instanceof Date) return plain.toISOString().slice(0, 10);
   return String(plain);
+}
+
+/** A cell with nothing in it: a formula without its result is not blank (its value is unknown, not empty). */
+export function isBlank(plain: Plain): boolean {
+  return !isUncomputedFormula(plain) && textOf(plain).trim() === '';
 }
 
 /** A row ID: a positive whole number; null when blank, undefined when it is something else. */

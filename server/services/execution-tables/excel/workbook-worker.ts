@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { WorkbookLimits } from '../../../shared/config.js';
-import { AppError } from '../../../shared/errors.js';
 import { readXlsx, WorkbookLimitExceeded, type SheetChoice } from './xlsx-reader.js';
+import { NotAWorkbook } from './zip-entries.js';
 
 // A worker thread that reads uploaded workbooks (started by `read-in-worker.ts`): it answers each message, one
 // upload at a time, with the sheets or why not. Ended from outside when it runs over its budget.
@@ -15,7 +15,7 @@ export interface WorkerInput {
 export type WorkerAnswer =
   | { ok: true; sheets: Awaited<ReturnType<typeof readXlsx>> }
   | { ok: false; limit: keyof WorkbookLimits; where: { sheet?: string; cell?: string } }
-  | { ok: false; badRequest: string };
+  | { ok: false; notAWorkbook: string };
 
 async function answer(input: WorkerInput): Promise<WorkerAnswer> {
   try {
@@ -23,7 +23,7 @@ async function answer(input: WorkerInput): Promise<WorkerAnswer> {
     return { ok: true, sheets: await readXlsx(data, input.choice, input.limits) };
   } catch (error) {
     if (error instanceof WorkbookLimitExceeded) return { ok: false, limit: error.limit, where: error.where };
-    if (error instanceof AppError && error.code === 'bad_request') return { ok: false, badRequest: error.message };
+    if (error instanceof NotAWorkbook) return { ok: false, notAWorkbook: error.message };
     throw error;
   }
 }

@@ -1,14 +1,25 @@
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import type { WorkbookLimits } from '../../../shared/config.js';
-import { AppError } from '../../../shared/errors.js';
-import { InflateBudget, InflatedBudgetExceeded, streamEntry, zipEntries, type ZipEntry } from './zip-entries.js';
+import { InflateBudget, InflatedBudgetExceeded, NotAWorkbook, streamEntry, zipEntries, type ZipEntry } from './zip-entries.js';
 
 // A streaming reader of the few parts of an .xlsx the import needs (the workbook's sheet list, shared
 // strings, number formats for dates, and the table and KPI sheets), with every limit checked as the XML
 // streams by: nothing past a limit is held. It runs in a worker thread (`workbook-worker.ts`), so its result
 // is plain data: rows of plain cell values, as a person sees them in Excel.
 
-export type Plain = string | number | boolean | Date | null;
+/**
+ * A formula cell saved without its result (a script wrote the formula, nothing calculated it): its value is
+ * unknown, so it is told apart from a blank cell. `formula` is its text without `=`; empty for a shared one.
+ */
+export interface UncomputedFormula {
+  formula: string;
+}
+
+export type Plain = string | number | boolean | Date | null | UncomputedFormula;
+
+export function isUncomputedFormula(value: unknown): value is UncomputedFormula {
+  return typeof value === 'object' && value !== null && !(value instanceof Date) && typeof (value as { formula?: unknown }).formula === 'string';
+}
 
 /** A row of a sheet: its number as Excel shows it, and its cells by column (index 0 is column A). */
 export interface PlainRow {
@@ -97,13 +108,13 @@ class XmlReader {
 
   async read(name: string, handlers: Handlers): Promise<void> {
     const entry = this.entries.get(name);
-    if (!entry) throw new AppError('bad_request', `the file is not an Excel workbook (.xlsx): it has no ${name}`);
+    if (!entry) throw new NotAWorkbook(`the file is not an Excel workbook (.xlsx): it has no ${name}`);
     const parser = new SaxesParser<{ xmlns: false; position: false }>({ xmlns: false, position: false });
     parser.on('doctype', () => {
-      throw new AppError('bad_request', `the workbook's ${name} declares a DOCTYPE: a workbook never does`);
+      throw new NotAWorkbook(`the workbook's ${name} declares a DOCTYPE: a workbook never does`);
     });
     parser.on('error', (error) => {
-      throw new AppError('bad_request', `the workbook's ${name} is not well-formed XML: ${error.message}`);
+      throw new NotAWorkbook(`the workbook's ${name} is not well-formed XML: ${error.message}`);
     });
     if (handlers.open) {
       const open = handlers.open;
@@ -138,7 +149,7 @@ function resolveTarget(base: string, target: string): string {
 /**
  * Reads the table sheet and the KPI sheet of a workbook (chosen by name as `choice` says; the table is else
  * the first other sheet), in the workbook's order. Throws `WorkbookLimitExceeded` the moment a limit is
- * passed, `AppError('bad_request')` for a file that is no workbook.
+ * passed, `NotAWorkbook` for a file that is no workbook.
  */
 export async function readXlsx(data: Buffer, choice: SheetChoice, limits: WorkbookLimits): Promise<PlainSheet[]> {
   if (data.length > limits.uploadBytes) throw new WorkbookLimitExceeded('uploadBytes');
@@ -190,7 +201,7 @@ async function readParts(xml: XmlReader, choice: SheetChoice, limits: WorkbookLi
   const read: PlainSheet[] = [];
   for (const sheet of wanted) {
     const path = targets.get(sheet.rid)?.path;
-    if (!path) throw new AppError('bad_request', `the file is not an Excel workbook (.xlsx): the sheet "${sheet.name}" has no part`);
+    if (!path) throw new NotAWorkbook(`the file is not an Excel workbook (.xlsx): the sheet "${sheet.name}" has no part`);
     read.push({ name: sheet.name, rows: await readSheet(xml, path, sheet.name, context) });
   }
   return read;
@@ -271,6 +282,10 @@ async function readSheet(xml: XmlReader, path: string, sheet: string, { strings,
   let text = '';
   /** Inside a `<v>` or a `<t>` of an inline string (not a phonetic run): text that is the cell's. */
   let collecting = false;
+  /** The cell's formula (`<f>`), when it has one, and whether a value (its result) was saved with it. */
+  let formula: string | undefined;
+  let inFormula = false;
+  let valued = false;
   let phonetic = 0;
   let reference = '';
 
@@ -317,9 +332,19 @@ async function readSheet(xml: XmlReader, path: string, sheet: string, { strings,
           type = attributes.t ?? 'n';
           style = Number(attributes.s ?? 0);
           text = '';
+          formula = undefined;
+          valued = false;
+          break;
+        case 'f':
+          formula = '';
+          inFormula = true;
           break;
         case 'v':
           collecting = true;
+          valued = true;
+          break;
+        case 'is':
+          valued = true;
           break;
         case 't':
           collecting = type === 'inlineStr' && phonetic === 0;
@@ -335,11 +360,14 @@ async function readSheet(xml: XmlReader, path: string, sheet: string, { strings,
         case 't':
           collecting = false;
           break;
+        case 'f':
+          inFormula = false;
+          break;
         case 'rPh':
           phonetic -= 1;
           break;
         case 'c': {
-          const value = valueOf();
+          const value = formula !== undefined && !valued ? { formula } : valueOf();
           if (value === null || value === '') break;
           if (column > limits.columns) throw new WorkbookLimitExceeded('columns', where());
           while (row.cells.length < column - 1) row.cells.push(null);
@@ -355,6 +383,10 @@ async function readSheet(xml: XmlReader, path: string, sheet: string, { strings,
       }
     },
     text(chunk) {
+      if (inFormula) {
+        formula += chunk;
+        if (formula!.length > limits.cellChars) throw new WorkbookLimitExceeded('cellChars', where());
+      }
       if (!collecting) return;
       text += chunk;
       if (text.length > limits.cellChars) throw new WorkbookLimitExceeded('cellChars', where());

@@ -1,5 +1,4 @@
 import { createInflateRaw } from 'node:zlib';
-import { AppError } from '../../../shared/errors.js';
 
 // The zip container of an .xlsx, read from the upload in memory: its central directory says where each entry
 // is, and an entry is inflated as a stream whose bytes are counted against a budget shared by every entry
@@ -27,11 +26,14 @@ export class InflatedBudgetExceeded extends Error {
   }
 }
 
-function corrupt(what: string): AppError {
-  return new AppError('bad_request', `the file is not an Excel workbook (.xlsx): ${what}; save it as "Excel Workbook (*.xlsx)" and upload that`);
+/** A file that is no workbook, or a damaged one: the caller refuses it as a problem of the uploaded file. */
+export class NotAWorkbook extends Error {}
+
+function corrupt(what: string): NotAWorkbook {
+  return new NotAWorkbook(`the file is not an Excel workbook (.xlsx): ${what}; save it as "Excel Workbook (*.xlsx)" and upload that`);
 }
 
-/** The entries of the archive by name; a file that is no zip, or a damaged one, is a `bad_request`. */
+/** The entries of the archive by name; a file that is no zip, or a damaged one, is `NotAWorkbook`. */
 export function zipEntries(data: Buffer): Map<string, ZipEntry> {
   let end = -1;
   for (let at = data.length - 22; at >= Math.max(0, data.length - EOCD_SEARCH); at--) {

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { ownersOf } from '../../../engine/workflow.js';
 import { localDate } from '../../../shared/clock.js';
 import { ROW_STATUSES, type RowContent } from '../../../services/execution-tables/execution-table.js';
-import { AppError, InvalidWorkbookError, type FieldProblem, NotFoundError, TooLargeError, ValidationError } from '../../../shared/errors.js';
+import { AppError, ConflictError, InvalidWorkbookError, type FieldProblem, NotFoundError, TooLargeError, ValidationError } from '../../../shared/errors.js';
 import { localPath, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
 import { idOf } from '../../http/ids.js';
@@ -21,6 +21,7 @@ import {
   type RowForm,
   type TableView,
 } from '../view-models/execution-table-page.js';
+import { overLimit } from '../view-models/over-limit.js';
 
 /** Where the import form posts its workbook. */
 export const importUploadPath = '/execution-tables/:id/import';
@@ -229,6 +230,13 @@ export function executionTableRoutes(kit: PageKit): Router {
     res.redirect(303, `/execution-tables/${tableId(req)}`);
   });
 
+  /** The import page: a refusal, a preview, or the upload form again with why. */
+  async function sendImport(req: Request, res: Response, model: Record<string, unknown>, status = 200): Promise<void> {
+    const f = kit.formatter(req);
+    const table = await executionTables.summary(tableId(req));
+    await kit.send(req, res, 'execution-import', { text: `${table.name} · ${f.t('executionTables.import.title')}` }, { table, ...model }, status);
+  }
+
   // The multipart body was read before the CSRF check, which needs its token field (see `pages.ts`).
   router.post(importUploadPath, async (req, res) => {
     const id = tableId(req);
@@ -240,47 +248,45 @@ export function executionTableRoutes(kit: PageKit): Router {
       res.redirect(303, `/execution-tables/${id}/import/${staging}`);
     } catch (error) {
       if (error instanceof TooLargeError) {
-        // Past a limit: the import page names it (the setting, and where in the file), as the API does.
-        const {
-          limit,
-          where: { sheet = '', cell = '' },
-        } = error;
-        const problem = { sheet, row: '', column: cell, header: limit, message: error.message };
-        const table = await executionTables.summary(id);
-        const title = { text: `${table.name} · ${f.t('executionTables.import.title')}` };
-        return kit.send(req, res, 'execution-import', title, { table, refused: { message: error.message, problems: [problem] } }, 413);
+        // Past a limit: the import page names it (the setting, its maximum, where in the file), as the API does.
+        const over = overLimit(error.details, f)!;
+        const problem = { sheet: over.sheet ?? '', row: over.row ?? '', column: over.column ?? '', header: over.limit, message: over.text };
+        return sendImport(req, res, { refused: { intro: f.t('executionTables.import.overLimit'), limit: over, problems: [problem] } }, 413);
       }
+      // No workbook at all (a text file, random bytes): the upload form again, why beside its file field.
+      if (error instanceof ValidationError) return sendImport(req, res, { upload: { error: fieldErrors(error.problems, f).file } }, 400);
       if (!(error instanceof InvalidWorkbookError)) throw error;
-      const table = await executionTables.summary(id);
-      await kit.send(
-        req,
-        res,
-        'execution-import',
-        { text: `${table.name} · ${f.t('executionTables.import.title')}` },
-        { table, refused: { message: error.message, problems: error.problems.map((p) => ({ ...p, message: problemText(f, p) })) } },
-        400,
-      );
+      await sendImport(req, res, { refused: { problems: error.problems.map((p) => ({ ...p, message: problemText(f, p) })) } }, 400);
     }
   });
+
+  /**
+   * A staged upload that cannot be applied: applied already (a second press, another tab), or made from rows
+   * changed since. A 409 page that says which, with the upload form to go on from there.
+   */
+  async function sendImportConflict(req: Request, res: Response, error: unknown): Promise<void> {
+    const reason = error instanceof ConflictError ? (error.details as { reason?: unknown } | undefined)?.reason : undefined;
+    if (reason !== 'applied_already' && reason !== 'changed_since_preview') throw error;
+    const f = kit.formatter(req);
+    const text = f.t(reason === 'applied_already' ? 'executionTables.import.appliedAlready' : 'executionTables.import.changedSincePreview');
+    await sendImport(req, res, { notice: { reason, text } }, 409);
+  }
 
   router.get('/execution-tables/:id/import/:staging', async (req, res) => {
     const f = kit.formatter(req);
     const id = tableId(req);
     const staging = String(req.params.staging);
-    const [table, rows] = await Promise.all([executionTables.summary(id), executionTables.stagedImport(id, staging, req.user!.email)]);
-    const plan = await executionTables.previewImport(id, rows);
-    await kit.send(
-      req,
-      res,
-      'execution-import',
-      { text: `${table.name} · ${f.t('executionTables.import.title')}` },
-      { table, staging, preview: importPreview(plan, f) },
-    );
+    const rows = await executionTables.stagedImport(id, staging, req.user!.email).catch((error: unknown) => sendImportConflict(req, res, error));
+    if (!rows) return;
+    await sendImport(req, res, { staging, preview: importPreview(await executionTables.previewImport(id, rows), f) });
   });
 
   router.post('/execution-tables/:id/import/:staging/apply', async (req, res) => {
     const id = tableId(req);
-    const plan = await executionTables.applyStagedImport(id, String(req.params.staging), req.user!.email);
+    const plan = await executionTables
+      .applyStagedImport(id, String(req.params.staging), req.user!.email)
+      .catch((error: unknown) => sendImportConflict(req, res, error));
+    if (!plan) return;
     flash(req, {
       kind: 'success',
       key: 'executionTables.import.applied',
