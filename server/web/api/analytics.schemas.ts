@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DRILL_KPIS, DRILL_PAGE_MAX, GROUP_BYS, type Comparison, type Kpis, type Metrics, type TicketFactRow } from '../../services/analytics/metrics-model.js';
-import { idSchema } from '../http/ids.js';
+import { idSchema, pageLimitSchema } from '../http/ids.js';
 
 // The figures of GET /api/metrics as the OpenAPI document describes them; each KPI's formula is in the README's KPI table.
 
@@ -44,9 +44,7 @@ export const CompareQuerySchema = z.strictObject({
 export const MetricTicketsQuerySchema = MetricsQuerySchema.omit({ groupBy: true }).extend({
   kpi: z.enum(DRILL_KPIS).optional().describe('the subset behind a figure (default: tickets); the total equals the figure'),
   cursor: z.string().min(1).max(200).optional().describe('the `next` of the page before'),
-  limit: idSchema(`page size, at most ${DRILL_PAGE_MAX} (default 50)`)
-    .refine((n) => n <= DRILL_PAGE_MAX, `must be at most ${DRILL_PAGE_MAX}`)
-    .optional(),
+  limit: pageLimitSchema(DRILL_PAGE_MAX, `page size, at most ${DRILL_PAGE_MAX} (default 50)`).optional(),
 });
 
 export const KpisSchema = z.object({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { INCIDENT_LIST_LIMIT, INCIDENT_PAGE_DEFAULT, type Incident } from '../../services/incidents/incidents.js';
+import { pageLimitSchema } from '../http/ids.js';
 import { TicketDetailSchema } from './tickets.schemas.js';
 
 const Millis = z.number().describe('epoch milliseconds');
@@ -25,7 +26,7 @@ export const IncidentSchema = z.object({
 export const IncidentListQuery = z.strictObject({
   status: z.enum(['open', 'resolved', 'all']).default('open'),
   cursor: z.string().min(1).max(64).optional().describe('the `next` of the page before; absent for the first page'),
-  limit: z.coerce.number().int().min(1).max(INCIDENT_LIST_LIMIT).optional().describe(`incidents per page (default ${INCIDENT_PAGE_DEFAULT})`),
+  limit: pageLimitSchema(INCIDENT_LIST_LIMIT, `incidents per page, at most ${INCIDENT_LIST_LIMIT} (default ${INCIDENT_PAGE_DEFAULT})`).optional(),
 });
 
 export const IncidentIdParams = z.object({ id: z.coerce.number().int().positive().describe('incident id') });

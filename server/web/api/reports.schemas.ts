@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema } from '../http/ids.js';
+import { idSchema, pageLimitSchema } from '../http/ids.js';
 import { MetricTicketsQuerySchema } from './analytics.schemas.js';
 import { REPORT_FREQUENCIES, REPORT_PAGE_MAX } from '../../services/reports/reports.js';
 
@@ -47,7 +47,7 @@ export const ReportSchema = z.object({
 
 export const ReportListQuery = z.strictObject({
   cursor: idSchema('the `next` of the previous page').optional(),
-  limit: z.coerce.number().int().min(1).max(REPORT_PAGE_MAX).optional().describe(`at most ${REPORT_PAGE_MAX}; default 50`),
+  limit: pageLimitSchema(REPORT_PAGE_MAX, `at most ${REPORT_PAGE_MAX}; default 50`).optional(),
 });
 
 export const ReportListSchema = z.object({ items: z.array(ReportSchema), next: z.string().optional() });

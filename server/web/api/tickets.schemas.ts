@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Ticket, TicketDetail } from '../../services/tickets/ticket-views.js';
-import { idSchema } from '../http/ids.js';
+import { idSchema, pageLimitSchema } from '../http/ids.js';
 import { FieldDefinitionSchema } from './workflows.schemas.js';
 import { TicketRoutingFields } from './routing.schemas.js';
 
@@ -66,14 +66,16 @@ export const TicketChangeBody = z
   })
   .refine((change) => change.vip !== undefined || change.calendar !== undefined, { message: 'give vip or calendar (or both)' });
 
-export const TicketListQuery = z.strictObject({
-  state: z.string().min(1).optional().describe('open, closed, or the id of a step the tickets wait in'),
-  owner: z.string().min(1).optional().describe('owner role of a step the tickets wait in'),
-  workflow: z.string().min(1).optional().describe('workflow key'),
-  customer: idSchema('customer id').optional(),
-  cursor: z.string().min(1).max(200).optional().describe('the `next` of the page before; absent for the first page'),
-  limit: idSchema('page size: at most LIST_PAGE_MAX (100 by default); LIST_PAGE_DEFAULT (50) when absent').optional(),
-});
+/** `listPageMax`: the LIST_PAGE_MAX setting. */
+export const ticketListQuery = (listPageMax: number) =>
+  z.strictObject({
+    state: z.string().min(1).optional().describe('open, closed, or the id of a step the tickets wait in'),
+    owner: z.string().min(1).optional().describe('owner role of a step the tickets wait in'),
+    workflow: z.string().min(1).optional().describe('workflow key'),
+    customer: idSchema('customer id').optional(),
+    cursor: z.string().min(1).max(200).optional().describe('the `next` of the page before; absent for the first page'),
+    limit: pageLimitSchema(listPageMax, `page size: at most LIST_PAGE_MAX (${listPageMax}); LIST_PAGE_DEFAULT when absent`).optional(),
+  });
 
 const ActiveStepSchema = z.object({
   id: z.string(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LEVELS } from '../../services/routing/classify.js';
 import { CHANNELS } from '../../services/tickets/channels.js';
 import { ROLES, USER_NAME_MAX_CHARS } from '../../services/users/users.js';
+import { pageLimitSchema } from '../http/ids.js';
 
 // Bodies are strict: a misspelt `active` must fail loudly rather than leave someone signed in. They give the
 // shape only; the people service decides what a valid email, password or lane is, as for the pages.
@@ -57,15 +58,12 @@ export const NewTokenBody = z.strictObject({
   userId: z.number().int().positive().optional().describe('admins: the user the token acts as; default the caller'),
 });
 
-export const AuditQuery = z.strictObject({
-  cursor: z.string().max(32).optional().describe('the `next` of the page before'),
-  limit: z
-    .string()
-    .regex(/^[1-9][0-9]{0,5}$/, 'is not a whole number')
-    .transform(Number)
-    .optional()
-    .describe('entries per page, default 50, at most AUDIT_PAGE_MAX (200)'),
-});
+/** `pageMax`: the AUDIT_PAGE_MAX setting. */
+export const auditQuery = (pageMax: number) =>
+  z.strictObject({
+    cursor: z.string().max(32).optional().describe('the `next` of the page before'),
+    limit: pageLimitSchema(pageMax, `entries per page, default 50, at most AUDIT_PAGE_MAX (${pageMax})`).optional(),
+  });
 
 export const PersonSchema = z.object({
   id: z.number(),
