@@ -1,5 +1,5 @@
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
-import type { WorkbookLimits } from '../../../shared/config.js';
+import { overChars, type WorkbookLimits } from '../../../shared/config.js';
 import { AppError } from '../../../shared/errors.js';
 import { InflateBudget, InflatedBudgetExceeded, streamEntry, zipEntries, type ZipEntry } from './zip-entries.js';
 
@@ -220,7 +220,7 @@ async function readSharedStrings(xml: XmlReader, path: string | undefined, limit
     text(chunk) {
       if (!inText || phonetic > 0 || tooLong) return;
       text += chunk;
-      if (text.length > limits.cellChars) {
+      if (overChars(text, limits.cellChars)) {
         tooLong = true;
         text = '';
       }
@@ -357,7 +357,7 @@ async function readSheet(xml: XmlReader, path: string, sheet: string, { strings,
     text(chunk) {
       if (!collecting) return;
       text += chunk;
-      if (text.length > limits.cellChars) throw new WorkbookLimitExceeded('cellChars', where());
+      if (overChars(text, limits.cellChars)) throw new WorkbookLimitExceeded('cellChars', where());
     },
   });
   return rows;
