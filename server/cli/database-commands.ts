@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { ManualClock } from '../shared/clock.js';
 import type { DatabaseConfig } from '../shared/config.js';
+import { NotFoundError, ValidationError } from '../shared/errors.js';
+import type { Sopflow } from '../sopflow.js';
+import { hasRole } from '../services/users/users.js';
 import { DEMO_DEFAULTS } from '../services/demo/demo.js';
 import { readSource, withSopflow, type Cli } from './context.js';
 
@@ -10,6 +13,24 @@ function describeDatabase(database: DatabaseConfig): string {
   const url = new URL(database.connectionString);
   url.password = '';
   return `PostgreSQL ${url.toString()}${database.schema ? ` schema ${database.schema}` : ''}`;
+}
+
+/**
+ * The user `--by` names, as the API would record them: only someone who may publish (an active manager or
+ * admin), so the version history never names a publisher nobody can find.
+ */
+async function publisherOf(app: Sopflow, email: string): Promise<string> {
+  const person = await app.people.byEmail(email).catch((error: unknown) => {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  });
+  if (!person) throw new ValidationError(`--by "${email}": no user has this email`, [{ field: '--by', message: 'is not a user' }]);
+  if (!person.active || !hasRole(person, 'manager'))
+    throw new ValidationError(
+      `--by "${email}": ${person.active ? `a ${person.role} may not publish` : 'the user is deactivated'}; name an active manager or admin`,
+      [{ field: '--by', message: 'may not publish' }],
+    );
+  return person.email;
 }
 
 /** The commands on the configured database as a whole: serve, migrate, import. */
@@ -43,12 +64,13 @@ export function addDatabaseCommands(program: Command, cli: Cli): void {
   program
     .command('import')
     .argument('<file>', 'BPMN 2.0 XML file')
-    .option('--by <email>', 'who publishes it', 'sopflow-cli')
+    .option('--by <email>', 'who publishes it: an active manager or admin (default: sopflow-cli)')
     .description('publish a BPMN file as the next version of its workflow, unless it is identical to the latest')
-    .action(async (file: string, options: { by: string }) => {
+    .action(async (file: string, options: { by?: string }) => {
       const source = await readSource(file);
       await withSopflow(cli, async (app) => {
-        const { version, created } = await app.workflows.import(source, options.by);
+        const publisher = options.by === undefined ? 'sopflow-cli' : await publisherOf(app, options.by);
+        const { version, created } = await app.workflows.import(source, publisher);
         out(`${version.key} version ${version.version} ${created ? 'created' : 'unchanged'}`);
       });
     });

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { AppError, bpmnError, InvalidBpmnError } from '../shared/errors.js';
+import { AppError } from '../shared/errors.js';
 import { conditionLimitsOf, type Config } from '../shared/config.js';
 import { compileWorkflow } from '../engine/import-bpmn.js';
 import { BUILT_IN_CALENDARS } from '../engine/time/calendars.js';
 import type { Workflow } from '../engine/workflow.js';
 import { WorkflowChecks } from '../services/workflows/workflow-checks.js';
+import { compiledGraphOf } from './compiled-workflow.js';
 
 /** The checks a server started with the same environment applies to uploads: limits, conditions, calendars. */
 export function configuredChecks(config: Config): WorkflowChecks {
@@ -20,13 +21,12 @@ export async function loadWorkflow(path: string, checks: WorkflowChecks): Promis
     throw new AppError('not_found', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   if (!path.endsWith('.json')) return checks.check(bytes);
-  let parsed: Partial<Workflow>;
+  const graph = compiledGraphOf(path, bytes.toString('utf8'));
   try {
-    parsed = JSON.parse(bytes.toString('utf8')) as Partial<Workflow>;
+    return compileWorkflow(graph);
   } catch (error) {
-    throw new AppError('bad_request', `${path} is not JSON: ${(error as Error).message}`);
+    if (error instanceof AppError) throw error;
+    // A graph of the right shape whose parts do not fit together (a flow to no node…): the compiler's own words, not its stack.
+    throw new AppError('bad_request', `${path} is not a compiled SOPflow workflow: ${(error as Error).message}`);
   }
-  if (!parsed.graph)
-    throw new InvalidBpmnError([bpmnError('document', 'json', 'no_process', 'the JSON has no "graph": it is not a compiled SOPflow workflow')]);
-  return compileWorkflow(parsed.graph);
 }

@@ -136,6 +136,11 @@ export interface FieldProblem extends ProblemMessage {
   field: string;
 }
 
+/** A number outside its bounds: the one wording and structure of every range refusal (`problems.outOfRange`). */
+export function outOfRange(field: string, min: number, max: number, setting?: string): Required<FieldProblem> {
+  return { field, message: `must be from ${min} to ${max}${setting ? ` (${setting})` : ''}`, code: 'outOfRange', values: { min, max } };
+}
+
 export class ValidationError extends AppError {
   constructor(
     message: string,

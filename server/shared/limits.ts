@@ -2,6 +2,33 @@ import { AppError } from './errors.js';
 
 /** The limits on what uploads and requests may cost: part of the configuration (`config.ts` reads them). */
 
+/**
+ * Characters (Unicode code points) in `text`, or in `text[from, to)`: what every character limit counts, so
+ * 𠀀 or 😀 is one character as the person typing it sees it, not the two UTF-16 units `.length` counts.
+ * A surrogate without its pair counts as one.
+ */
+export function charCount(text: string, from = 0, to = text.length): number {
+  let count = to - from;
+  for (let i = from; i < to - 1; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count--;
+        i++;
+      }
+    }
+  }
+  return count;
+}
+
+/** Whether `text` has more than `max` characters (`charCount`), without counting when its length decides. */
+export function overChars(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  // Each character is at most two units: more than twice the units is more characters than the limit.
+  return text.length > 2 * max || charCount(text) > max;
+}
+
 /** Limits on one imported workflow: each a setting (environment variable in brackets). */
 export interface WorkflowLimits {
   /** [WORKFLOW_MAX_BYTES] the file's size; larger is refused with 413. */

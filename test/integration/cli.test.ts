@@ -166,4 +166,30 @@ describe('sopflow CLI', () => {
     expect(fromJson.code).toBe(0);
     expect(fromJson.stdout).toMatch(/<bpmn:process id="customer-inquiry"/);
   });
+
+  test('compile and export of a malformed compiled JSON: one line naming the file and where, exit 1, no JavaScript error', async () => {
+    const broken = (name: string, text: string) => {
+      const file = join(scratch, name);
+      writeFileSync(file, text);
+      return file;
+    };
+    const cases: Array<[string, RegExp]> = [
+      [broken('cut.json', '{\n  "graph": {\n    "id": "x",\n'), /line 4, column 1/],
+      [broken('null.json', 'null'), /graph/],
+      [broken('no-nodes.json', '{"graph": {"id": "x", "flows": [], "lanes": []}}'), /graph\.nodes\b/],
+      [broken('string-nodes.json', '{"graph": {"id": "x", "nodes": "abc", "flows": [], "lanes": []}}'), /graph\.nodes\b/],
+      [
+        broken('bad-flow.json', '{"graph": {"id": "x", "nodes": [], "flows": [{"id": "f", "source": 1}], "lanes": []}}'),
+        /graph\.flows\.0\.source\b.*graph\.flows\.0\.target\b/,
+      ],
+    ];
+    for (const command of ['compile', 'export'])
+      for (const [file, where] of cases) {
+        const refused = await sopflow(command, file);
+        expect([command, file, refused.code, refused.stdout]).toEqual([command, file, 1, '']);
+        expect(refused.stderr).toMatch(new RegExp(`^sopflow: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} .+\n$`));
+        expect(refused.stderr).toMatch(where);
+        expect(refused.stderr).not.toMatch(/SyntaxError|TypeError|Cannot read properties|is not iterable|\n\s+at /);
+      }
+  });
 });

@@ -1,5 +1,5 @@
 import { bpmnError, type BpmnProblem, type BpmnProblemCode, type ProblemValues } from '../../shared/errors.js';
-import { workflowLimitSetting, type WorkflowLimits } from '../../shared/config.js';
+import { charCount, workflowLimitSetting, type WorkflowLimits } from '../../shared/config.js';
 
 /** What the screening pass enforces: the text and structure limits of `WorkflowLimits`. */
 export type ScreenLimits = Pick<
@@ -169,7 +169,7 @@ class Screen {
     while (i < text.length) {
       const lt = text.indexOf('<', i);
       const textEnd = lt < 0 ? text.length : lt;
-      this.countText(i, textEnd - i);
+      this.countText(i, charCount(text, i, textEnd));
       if (lt < 0) break;
       i = this.markup(lt);
     }
@@ -195,7 +195,7 @@ class Screen {
     if (text.startsWith('<!--', lt)) return this.closing(lt + 4, '-->', 'comment') + 3;
     if (text.startsWith('<![CDATA[', lt)) {
       const end = this.closing(lt + 9, ']]>', 'CDATA section');
-      this.countText(lt, end - lt - 9);
+      this.countText(lt, charCount(text, lt + 9, end));
       return end + 3;
     }
     if (text.startsWith('<!', lt)) {
@@ -258,10 +258,9 @@ class Screen {
     if (quote !== '"' && quote !== "'") this.refuse(i, `the value of ${shown(name)} in <${shown(element.tag)}> is not quoted`, element);
     const end = text.indexOf(quote, i + 1);
     if (end < 0) this.refuse(i, `the value of ${shown(name)} in <${shown(element.tag)}> is never closed`, element);
-    const length = end - i - 1;
     const local = localOf(name);
     const limit = NAME_ATTRIBUTES.has(local) ? 'maxNameChars' : 'maxAttributeChars';
-    if (length > this.limits[limit]) {
+    if (end - i - 1 > this.limits[limit] && charCount(text, i + 1, end) > this.limits[limit]) {
       this.overLimit(
         i,
         `${shown(name)} is longer than ${this.limits[limit]} characters (${workflowLimitSetting(limit)})`,

@@ -1,4 +1,5 @@
 import { bpmnError, type BpmnProblem, type BpmnProblemCode } from '../../shared/errors.js';
+import { overChars } from '../../shared/limits.js';
 import { feelSyntaxError } from '../expressions.js';
 import { validateTimer, durationMs } from '../time/iso8601.js';
 import { bpmnTypeOf, MAX_WORKFLOW_KEY_CHARS as MAX_KEY_CHARS, type GraphNode } from '../workflow.js';
@@ -59,7 +60,7 @@ export function checkGraph(index: GraphIndex, reported: ReadonlySet<string> = ne
     if (node.step?.warnAt !== undefined && !(node.step.warnAt > 0 && node.step.warnAt < 1))
       report(node, typeOf(node), 'invalid_property', 'warnAt must be a share of the limit between 0 and 1, e.g. 0.8');
   }
-  if (graph.id.length > MAX_KEY_CHARS)
+  if (overChars(graph.id, MAX_KEY_CHARS))
     report(
       { id: graph.id },
       'process',

@@ -1,4 +1,5 @@
 import { DateTime, Duration } from 'luxon';
+import { overChars } from '../../shared/limits.js';
 import type { TimerSpec } from '../workflow.js';
 
 /**
@@ -22,7 +23,7 @@ export const MAX_DURATION_MS = 100 * 365.25 * 24 * 3_600_000;
 export const MIN_CYCLE_MS = 60_000;
 
 function bounded(value: string, what: string): string {
-  if (value.length > MAX_TIMER_CHARS) throw new TimerSyntaxError(`the ${what} is longer than ${MAX_TIMER_CHARS} characters`);
+  if (overChars(value, MAX_TIMER_CHARS)) throw new TimerSyntaxError(`the ${what} is longer than ${MAX_TIMER_CHARS} characters`);
   return value.trim();
 }
 
@@ -83,7 +84,7 @@ function looksLikeCron(value: string): boolean {
 
 /** Checks a timer's expression; the message says what is wrong and what would be right. */
 export function validateTimer(spec: TimerSpec): string | undefined {
-  if (spec.value.length > MAX_TIMER_CHARS) return `the timer's ${spec.type} is longer than ${MAX_TIMER_CHARS} characters`;
+  if (overChars(spec.value, MAX_TIMER_CHARS)) return `the timer's ${spec.type} is longer than ${MAX_TIMER_CHARS} characters`;
   if (/\$\{|#\{/.test(spec.value) || spec.value.startsWith('=')) {
     return `expression timer "${spec.value}" is not supported: use a fixed ISO 8601 ${spec.type}`;
   }

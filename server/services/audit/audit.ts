@@ -1,6 +1,6 @@
 import type { AuditEntry, AuditRecord, AuditRepository } from '../../data/audit/audit-repository.js';
 import type { Clock } from '../../shared/clock.js';
-import { ValidationError } from '../../shared/errors.js';
+import { outOfRange, ValidationError } from '../../shared/errors.js';
 
 export type { AuditRecord };
 
@@ -67,7 +67,7 @@ export class AuditLog {
   /** Newest first; `cursor` is the `next` of the page before. */
   async page({ cursor, limit = DEFAULT_AUDIT_PAGE }: { cursor?: string; limit?: number } = {}): Promise<AuditPage> {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > this.pageMax)
-      throw new ValidationError(`limit must be a whole number from 1 to ${this.pageMax}`, [{ field: 'limit', message: `must be from 1 to ${this.pageMax}` }]);
+      throw new ValidationError(`limit must be a whole number from 1 to ${this.pageMax}`, [outOfRange('limit', 1, this.pageMax, 'AUDIT_PAGE_MAX')]);
     if (cursor !== undefined && !/^[1-9][0-9]{0,15}$/.test(cursor))
       throw new ValidationError('the cursor is not one this list gave', [{ field: 'cursor', message: 'is not a cursor of this list' }]);
     const rows = await this.entries.page({ ...(cursor !== undefined ? { before: Number(cursor) } : {}), limit: limit + 1 });

@@ -1,4 +1,5 @@
 import { type FieldProblem } from '../../shared/errors.js';
+import { overChars } from '../../shared/limits.js';
 import {
   KPI_COMPARISONS,
   KPI_METRICS,
@@ -136,7 +137,7 @@ export function rowProblems(row: RowContent): FieldProblem[] {
   if (row.phase.trim() === '') problems.push({ field: 'phase', message: 'is required', code: 'required' });
   for (const [field, limit] of Object.entries(TEXT_LIMITS)) {
     const value = row[field as keyof typeof TEXT_LIMITS];
-    if (value.length > limit) problems.push({ field, message: `is longer than ${limit} characters`, code: 'tooLong', values: { limit } });
+    if (overChars(value, limit)) problems.push({ field, message: `is longer than ${limit} characters`, code: 'tooLong', values: { limit } });
   }
   for (const field of ['startDate', 'endDate'] as const) {
     const value = row[field];
@@ -173,14 +174,14 @@ function kpiProblems(kpi: KpiTarget): FieldProblem[] {
       values: { value: kpi.comparison },
     });
   if (!Number.isFinite(kpi.target)) problems.push({ field: 'kpi.target', message: 'must be a number', code: 'numberRequired' });
-  if ((kpi.description ?? '').length > KPI_DESCRIPTION_LIMIT)
+  if (overChars(kpi.description ?? '', KPI_DESCRIPTION_LIMIT))
     problems.push({
       field: 'kpi.description',
       message: `is longer than ${KPI_DESCRIPTION_LIMIT} characters`,
       code: 'tooLong',
       values: { limit: KPI_DESCRIPTION_LIMIT },
     });
-  if (kpi.workflow !== undefined && (kpi.workflow.trim() === '' || kpi.workflow.length > WORKFLOW_KEY_LIMIT))
+  if (kpi.workflow !== undefined && (kpi.workflow.trim() === '' || overChars(kpi.workflow, WORKFLOW_KEY_LIMIT)))
     problems.push({
       field: 'kpi.workflow',
       message: `must be a workflow key of 1 to ${WORKFLOW_KEY_LIMIT} characters`,

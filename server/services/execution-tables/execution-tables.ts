@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
-import { DEFAULT_WORKBOOK_LIMITS, type WorkbookLimits } from '../../shared/config.js';
+import { DEFAULT_WORKBOOK_LIMITS, overChars, type WorkbookLimits } from '../../shared/config.js';
 import { ownersOf } from '../../engine/workflow.js';
 import type { Users } from '../users/users.js';
 import type { WorkflowLibrary } from '../workflows/workflow-library.js';
@@ -108,7 +108,7 @@ export class ExecutionTables {
   async create(input: NewExecutionTable, actor: string): Promise<ExecutionTable> {
     const problems: FieldProblem[] = [];
     if (input.name.trim() === '') problems.push({ field: 'name', message: 'is required', code: 'required' });
-    if (input.name.trim().length > TABLE_NAME_LIMIT)
+    if (overChars(input.name.trim(), TABLE_NAME_LIMIT))
       problems.push({ field: 'name', message: `is longer than ${TABLE_NAME_LIMIT} characters`, code: 'tooLong', values: { limit: TABLE_NAME_LIMIT } });
     if (!isIsoDate(input.startDate))
       problems.push({ field: 'startDate', message: `"${input.startDate}" is not a date (YYYY-MM-DD)`, code: 'notADate', values: { value: input.startDate } });

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { NotFoundError, ValidationError, type FieldProblem } from '../../shared/errors.js';
+import { charBounds } from '../../shared/text-schema.js';
 import type { Locale } from '../../shared/i18n.js';
 import {
   addDays,
@@ -48,8 +49,14 @@ const KEY = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 const localized = (limit: number) =>
   z.strictObject({
-    'zh-CN': z.string().trim().min(1).max(limit),
-    en: z.string().trim().min(1).max(limit),
+    'zh-CN': z
+      .string()
+      .trim()
+      .check(charBounds({ min: 1, max: limit })),
+    en: z
+      .string()
+      .trim()
+      .check(charBounds({ min: 1, max: limit })),
   }) satisfies z.ZodType<LocalizedText>;
 
 const weekRange = (week: z.ZodType<number>) =>

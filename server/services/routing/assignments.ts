@@ -2,6 +2,7 @@ import type { CandidateFilter, RoutingRepository } from '../../data/routing/rout
 import type { AgentProfile, Assignment, ChannelCounts, LanePolicy, LaneSetting, Level, OpenSlot, Presence } from '../../data/routing/routing-records.js';
 import type { Clock } from '../../shared/clock.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import { overChars } from '../../shared/limits.js';
 import type { AuditLog } from '../audit/audit.js';
 import { CHANNELS } from '../tickets/channels.js';
 import { hasRole, type User } from '../users/users.js';
@@ -48,7 +49,7 @@ export class Assignments {
   }
 
   async setLane(caller: User, lane: string, policy: LanePolicy, lead: string | null): Promise<LaneSetting> {
-    if (!lane.trim() || lane.length > 200)
+    if (!lane.trim() || overChars(lane, 200))
       throw new ValidationError('lane must be 1 to 200 characters', [{ field: 'lane', message: 'must be 1 to 200 characters' }]);
     const before = (await this.lanes()).get(lane) ?? null;
     const setting = { lane, policy, lead };
@@ -71,7 +72,7 @@ export class Assignments {
     const current = (await this.profiles()).find((p) => p.id === userId);
     if (!current) throw new NotFoundError(`no active user ${userId}`);
     const skills = set.skills && [...new Set(set.skills.map((s) => s.trim()).filter(Boolean))];
-    if (skills && (skills.length > SKILLS_MAX || skills.some((s) => s.length > SKILL_LENGTH)))
+    if (skills && (skills.length > SKILLS_MAX || skills.some((s) => overChars(s, SKILL_LENGTH))))
       throw new ValidationError(`at most ${SKILLS_MAX} skills of ${SKILL_LENGTH} characters`, [
         { field: 'skills', message: `at most ${SKILLS_MAX} of ${SKILL_LENGTH} characters` },
       ]);

@@ -3,6 +3,7 @@ import { CHANNELS } from '../tickets/channels.js';
 import type { Classification, Rule, StoredClassification } from '../../data/routing/routing-records.js';
 import type { Clock } from '../../shared/clock.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { overChars } from '../../shared/limits.js';
 import type { AuditLog } from '../audit/audit.js';
 import type { User } from '../users/users.js';
 import { classify, type Intake } from './classify.js';
@@ -115,7 +116,7 @@ function checkRules(rules: readonly Rule[]): void {
     if (!name) throw new ValidationError('a rule needs a name', [{ field: `rules.${i}.name`, message: 'is empty' }]);
     if (names.has(name)) throw new ValidationError(`two rules are named "${name}"`, [{ field: `rules.${i}.name`, message: 'is used by an earlier rule' }]);
     names.add(name);
-    if (name.length > RULE_LIMITS.name)
+    if (overChars(name, RULE_LIMITS.name))
       throw new ValidationError(`rule ${i + 1}: a name of at most ${RULE_LIMITS.name} characters`, [
         { field: `rules.${i}.name`, message: `at most ${RULE_LIMITS.name} characters` },
       ]);
@@ -126,7 +127,7 @@ function checkRules(rules: readonly Rule[]): void {
       ['set.tags', rule.set.tags, RULE_LIMITS.setTags],
     ];
     for (const [field, list, [most, longest]] of lists)
-      if (list && (list.length > most || list.some((item) => !item.trim() || item.length > longest)))
+      if (list && (list.length > most || list.some((item) => !item.trim() || overChars(item, longest))))
         throw new ValidationError(`rule "${name}": ${field} takes at most ${most} entries of 1 to ${longest} characters`, [
           { field: `rules.${i}.${field}`, message: `at most ${most} entries of 1 to ${longest} characters` },
         ]);
@@ -135,7 +136,7 @@ function checkRules(rules: readonly Rule[]): void {
       throw new ValidationError(`rule "${name}": "${unknown}" is not a channel`, [
         { field: `rules.${i}.when.channels`, message: `must be among ${CHANNELS.join(', ')}` },
       ]);
-    if (rule.set.type !== undefined && (!rule.set.type.trim() || rule.set.type.length > RULE_LIMITS.type))
+    if (rule.set.type !== undefined && (!rule.set.type.trim() || overChars(rule.set.type, RULE_LIMITS.type)))
       throw new ValidationError(`rule "${name}": a type of 1 to ${RULE_LIMITS.type} characters`, [
         { field: `rules.${i}.set.type`, message: `1 to ${RULE_LIMITS.type} characters` },
       ]);

@@ -1,5 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
-import { DEFAULT_SIGNAL_BATCH_SIZE } from '../../shared/config.js';
+import { DEFAULT_SIGNAL_BATCH_SIZE, overChars } from '../../shared/config.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { PollingLoop } from '../../shared/polling-loop.js';
 import { catchesSignal } from '../../engine/ticket-triggers.js';
@@ -49,7 +49,7 @@ export class Signals {
   /** Records the signal and wakes the deliverer; what it answers is the signal as raised (nothing delivered yet). */
   async raise(name: string, raisedBy: string): Promise<SignalRecord> {
     const trimmed = name.trim();
-    if (!trimmed || trimmed.length > SIGNAL_NAME_MAX)
+    if (!trimmed || overChars(trimmed, SIGNAL_NAME_MAX))
       throw new ValidationError('name must be a signal name', [{ field: 'name', message: `1 to ${SIGNAL_NAME_MAX} characters` }]);
     const signal = await this.repository.raise({ name: trimmed, raisedBy, raisedAt: this.clock.now() });
     this.loop.poke();

@@ -1,4 +1,4 @@
-import { INPUT_LIMIT_SETTINGS, type InputLimits } from '../../shared/config.js';
+import { INPUT_LIMIT_SETTINGS, overChars, type InputLimits } from '../../shared/config.js';
 import { TooLargeError, ValidationError, type FieldProblem } from '../../shared/errors.js';
 import { declaredFields } from '../../engine/fields.js';
 import type { FieldDefinition, Workflow } from '../../engine/workflow.js';
@@ -19,9 +19,9 @@ export class FieldLimits {
     const problems: FieldProblem[] = [];
     if (input.subject.trim() === '') problems.push({ field: 'subject', message: 'is required' });
     if (input.customer.name.trim() === '') problems.push({ field: 'customer.name', message: 'is required' });
-    if (input.subject.length > subjectChars) problems.push(tooLong('subject', subjectChars, INPUT_LIMIT_SETTINGS.subjectChars));
-    if (input.customer.name.length > customerNameChars) problems.push(tooLong('customer.name', customerNameChars, INPUT_LIMIT_SETTINGS.customerNameChars));
-    if (input.customer.externalId !== undefined && input.customer.externalId.length > customerNameChars)
+    if (overChars(input.subject, subjectChars)) problems.push(tooLong('subject', subjectChars, INPUT_LIMIT_SETTINGS.subjectChars));
+    if (overChars(input.customer.name, customerNameChars)) problems.push(tooLong('customer.name', customerNameChars, INPUT_LIMIT_SETTINGS.customerNameChars));
+    if (input.customer.externalId !== undefined && overChars(input.customer.externalId, customerNameChars))
       problems.push(tooLong('customer.externalId', customerNameChars, INPUT_LIMIT_SETTINGS.customerNameChars));
     refuse(problems);
   }
@@ -36,7 +36,7 @@ export class FieldLimits {
     const declared = declaredFields(workflow);
     const problems: FieldProblem[] = [];
     for (const name of names) {
-      if (name.length > fieldNameChars) {
+      if (overChars(name, fieldNameChars)) {
         problems.push({
           field: `${name.slice(0, 40)}…`,
           message: `a field name is at most ${fieldNameChars} characters (${INPUT_LIMIT_SETTINGS.fieldNameChars})`,
@@ -70,7 +70,7 @@ export class FieldLimits {
       if (typeof value === 'string') {
         const most = definition.type === 'text' ? fieldTextChars : fieldStringChars;
         const setting = definition.type === 'text' ? INPUT_LIMIT_SETTINGS.fieldTextChars : INPUT_LIMIT_SETTINGS.fieldStringChars;
-        return value.length > most ? `is at most ${most} characters (${setting})` : undefined;
+        return overChars(value, most) ? `is at most ${most} characters (${setting})` : undefined;
       }
       if (typeof value === 'number') return this.numberProblem(value);
       if (value === null || typeof value === 'boolean') return undefined;
@@ -85,7 +85,7 @@ export class FieldLimits {
       return undefined;
     }
     if (typeof value === 'string')
-      return value.length > fieldTextChars ? `is at most ${fieldTextChars} characters (${INPUT_LIMIT_SETTINGS.fieldTextChars})` : undefined;
+      return overChars(value, fieldTextChars) ? `is at most ${fieldTextChars} characters (${INPUT_LIMIT_SETTINGS.fieldTextChars})` : undefined;
     if (typeof value === 'number') return this.numberProblem(value);
     if (value === null || typeof value === 'boolean') return undefined;
     return 'must be text, a number, true/false, null or a list of those';

@@ -1,6 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
-import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../../shared/config.js';
-import { ConflictError, EventNotAllowedError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import { DEFAULT_INPUT_LIMITS, INPUT_LIMIT_SETTINGS, type InputLimits } from '../../shared/config.js';
+import { ConflictError, EventNotAllowedError, NotFoundError, outOfRange, ValidationError } from '../../shared/errors.js';
 import {
   advance,
   allowedEvents,
@@ -228,7 +228,7 @@ export class TicketRuntime {
     const { listPageMax, listPageDefault } = this.limits;
     const limit = query.limit ?? listPageDefault;
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > listPageMax)
-      throw new ValidationError(`limit must be from 1 to ${listPageMax}`, [{ field: 'limit', message: `must be from 1 to ${listPageMax} (LIST_PAGE_MAX)` }]);
+      throw new ValidationError(`limit must be from 1 to ${listPageMax}`, [outOfRange('limit', 1, listPageMax, INPUT_LIMIT_SETTINGS.listPageMax)]);
     let after: TicketCursor | undefined;
     if (query.cursor !== undefined) {
       after = cursorOf(query.cursor);

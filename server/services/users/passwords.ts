@@ -1,5 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { DEFAULT_PASSWORD_HASH_COST, DEFAULT_PASSWORD_RULE, type PasswordRule } from '../../shared/config.js';
+import { charCount, DEFAULT_PASSWORD_HASH_COST, DEFAULT_PASSWORD_RULE, type PasswordRule } from '../../shared/config.js';
 import { ValidationError } from '../../shared/errors.js';
 
 // scrypt is memory-hard (N·r·128 bytes per hash: 32 MiB at the default cost), which makes offline guessing slow.
@@ -82,9 +82,7 @@ function commonPasswordList(): Promise<Set<string>> {
 
 /** Length as a person counts it (NIST SP 800-63B): Unicode code points after NFKC normalisation. */
 function characters(text: string): number {
-  let count = 0;
-  for (const _ of text.normalize('NFKC')) count++;
-  return count;
+  return charCount(text.normalize('NFKC'));
 }
 
 /**

@@ -2,6 +2,7 @@ import type { TokenRecord, UserChange, UserRecord, UserRepository, UserState } f
 import type { AuditEntry } from '../../data/audit/audit-repository.js';
 import { CLI_ACTOR, SERVER_ACTOR, type AuditLog } from '../audit/audit.js';
 import type { Clock } from '../../shared/clock.js';
+import { overChars } from '../../shared/limits.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { hasRole, newToken, type Role, type User, type Users } from './users.js';
 
@@ -50,7 +51,7 @@ function personOf(row: UserRecord, lanes: string[]): Person {
 
 function cleanLanes(lanes: readonly string[]): string[] {
   const wanted = [...new Set(lanes.map((lane) => lane.trim()).filter((lane) => lane !== ''))].sort();
-  const tooLong = wanted.find((lane) => lane.length > LANE_LENGTH);
+  const tooLong = wanted.find((lane) => overChars(lane, LANE_LENGTH));
   if (tooLong)
     throw new ValidationError('a lane name is too long', [
       { field: 'lanes', message: `"${tooLong.slice(0, 40)}…" is longer than ${LANE_LENGTH} characters`, code: 'tooLong', values: { limit: LANE_LENGTH } },
@@ -184,7 +185,7 @@ export class People {
   /** A new API token for `userId` (admins: anyone active; others: themselves), shown this once. */
   async createToken(caller: Caller, userId: number, label?: string): Promise<{ token: string; info: TokenInfo }> {
     if (!isAdmin(caller) && (caller as User).id !== userId) throw new AppError('forbidden', 'only an admin makes tokens for someone else', { role: 'admin' });
-    if (label !== undefined && label.length > LABEL_LENGTH)
+    if (label !== undefined && overChars(label, LABEL_LENGTH))
       throw new ValidationError('the label is too long', [
         { field: 'label', message: `is longer than ${LABEL_LENGTH} characters`, code: 'tooLong', values: { limit: LABEL_LENGTH } },
       ]);

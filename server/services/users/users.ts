@@ -3,7 +3,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { UserRecord, UserRepository } from '../../data/users/user-repository.js';
 import type { AuditEntry } from '../../data/audit/audit-repository.js';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
-import type { PasswordRule } from '../../shared/config.js';
+import { overChars, type PasswordRule } from '../../shared/config.js';
 import { checkNewPassword, dummyHash, generatePassword, hashCost, hashPassword, verifyPassword } from './passwords.js';
 
 export const ROLES = ['admin', 'manager', 'agent'] as const;
@@ -77,7 +77,7 @@ export class Users {
     const email = normalEmail(input.email);
     if (!/^[^\s@]+@[^\s@]+$/.test(email))
       throw new ValidationError(`"${input.email}" is not an email address`, [{ field: 'email', message: 'is not an email address' }]);
-    if (input.name !== undefined && (input.name.trim() === '' || input.name.length > USER_NAME_MAX_CHARS))
+    if (input.name !== undefined && (input.name.trim() === '' || overChars(input.name, USER_NAME_MAX_CHARS)))
       throw new ValidationError(`the name must be 1 to ${USER_NAME_MAX_CHARS} characters`, [
         { field: 'name', message: `must be 1 to ${USER_NAME_MAX_CHARS} characters` },
       ]);
@@ -122,7 +122,7 @@ export class Users {
   /** Replaces the lanes a user takes on. */
   async setLanes(userId: number, lanes: readonly string[]): Promise<void> {
     const wanted = [...new Set(lanes.map((lane) => lane.trim()).filter((lane) => lane !== ''))];
-    const tooLong = wanted.find((lane) => lane.length > 200);
+    const tooLong = wanted.find((lane) => overChars(lane, 200));
     if (tooLong)
       throw new ValidationError('a lane name is too long', [{ field: 'lanes', message: `"${tooLong.slice(0, 40)}…" is longer than 200 characters` }]);
     if (!(await this.users.replaceLanes(userId, wanted))) throw new NotFoundError(`no user ${userId}`);

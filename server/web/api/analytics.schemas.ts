@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { chars } from '../../shared/text-schema.js';
 import { DRILL_KPIS, DRILL_PAGE_MAX, GROUP_BYS, type Comparison, type Kpis, type Metrics, type TicketFactRow } from '../../services/analytics/metrics-model.js';
-import { idSchema } from '../http/ids.js';
+import { idSchema, pageLimitSchema } from '../http/ids.js';
 
 // The figures of GET /api/metrics as the OpenAPI document describes them; each KPI's formula is in the README's KPI table.
 
@@ -10,10 +11,10 @@ const Count = z.number().int();
 const Instant = z
   .union([z.iso.date(), z.iso.datetime({ offset: true })])
   .describe('an ISO 8601 date (00:00 at ANALYTICS_UTC_OFFSET) or date-time with offset; tickets created in [from, to)');
-const Text = z.string().min(1).max(320);
+const Text = chars({ min: 1, max: 320 });
 
 const Filters = {
-  workflow: z.string().min(1).max(200).optional().describe('workflow key; absent: every workflow'),
+  workflow: chars({ min: 1, max: 200 }).optional().describe('workflow key; absent: every workflow'),
   channel: Text.optional(),
   level: Text.optional().describe('L1, L2, …; none for tickets without a level'),
   vip: z.enum(['true', 'false']).optional(),
@@ -43,10 +44,8 @@ export const CompareQuerySchema = z.strictObject({
 
 export const MetricTicketsQuerySchema = MetricsQuerySchema.omit({ groupBy: true }).extend({
   kpi: z.enum(DRILL_KPIS).optional().describe('the subset behind a figure (default: tickets); the total equals the figure'),
-  cursor: z.string().min(1).max(200).optional().describe('the `next` of the page before'),
-  limit: idSchema(`page size, at most ${DRILL_PAGE_MAX} (default 50)`)
-    .refine((n) => n <= DRILL_PAGE_MAX, `must be at most ${DRILL_PAGE_MAX}`)
-    .optional(),
+  cursor: chars({ min: 1, max: 200 }).optional().describe('the `next` of the page before'),
+  limit: pageLimitSchema(DRILL_PAGE_MAX, `page size, at most ${DRILL_PAGE_MAX} (default 50)`).optional(),
 });
 
 export const KpisSchema = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chars } from '../../shared/text-schema.js';
 import { CHANNELS } from '../../services/tickets/channels.js';
 import { idSchema } from '../http/ids.js';
 
@@ -9,12 +10,12 @@ const Instant = (what: string) =>
     .describe(`${what}: epoch milliseconds, 2026-01-01 (00:00 at ANALYTICS_UTC_OFFSET, as the dashboard) or 2026-01-01T08:00:00+08:00`);
 
 export const EventLogQuery = z.strictObject({
-  workflow: z.string().min(1).max(200).optional().describe('workflow key; absent: every workflow'),
+  workflow: chars({ min: 1, max: 200 }).optional().describe('workflow key; absent: every workflow'),
   version: idSchema('one version of the workflow (needs workflow); absent: every version').optional(),
   from: Instant('tickets created at or after').optional(),
   to: Instant('tickets created before').optional(),
   channel: z.enum(CHANNELS).optional(),
-  level: z.string().min(1).max(32).optional().describe('ticket level, e.g. L1; none for tickets without one'),
+  level: chars({ min: 1, max: 32 }).optional().describe('ticket level, e.g. L1; none for tickets without one'),
   vip: z
     .enum(['true', 'false'])
     .transform((flag) => flag === 'true')

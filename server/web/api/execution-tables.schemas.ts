@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chars } from '../../shared/text-schema.js';
 import { idSchema } from '../http/ids.js';
 import {
   HISTORY_ACTIONS,
@@ -24,8 +25,8 @@ const KpiTargetSchema = z.strictObject({
   comparison: z.enum(KPI_COMPARISONS).describe('lte/gte: the value against target; change_lte/change_gte: the change in % against the baseline period'),
   target: z.number(),
   baseline: z.strictObject({ from: CalendarDate, to: CalendarDate }).optional(),
-  description: z.string().max(KPI_DESCRIPTION_LIMIT).optional(),
-  workflow: z.string().max(200).optional().describe("the workflow key it is measured on; absent: the table's only workflow, or every workflow"),
+  description: chars({ max: KPI_DESCRIPTION_LIMIT }).optional(),
+  workflow: chars({ max: 200 }).optional().describe("the workflow key it is measured on; absent: the table's only workflow, or every workflow"),
 });
 
 export const MeasurementSchema = z
@@ -63,12 +64,16 @@ export const RowPatchBody = z
   .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one field to change' });
 
 export const NewTableBody = z.strictObject({
-  name: z.string().max(TABLE_NAME_LIMIT).describe('required'),
+  name: chars({ max: TABLE_NAME_LIMIT }).describe('required'),
   startDate: CalendarDate,
-  template: z.string().min(1).optional().describe('key of a starting plan (GET /api/execution-tables/templates); absent: an empty table'),
+  template: chars({ min: 1 }).optional().describe('key of a starting plan (GET /api/execution-tables/templates); absent: an empty table'),
   locale: Locale.optional().describe("the language of the template's rows; default the caller's"),
-  owner: z.string().min(1).max(320).optional().describe('default: the caller'),
-  workflows: z.array(z.string().min(1)).max(50).optional().describe('keys of the workflows this project optimizes'),
+  owner: chars({ min: 1, max: 320 }).optional().describe('default: the caller'),
+  workflows: z
+    .array(chars({ min: 1 }))
+    .max(50)
+    .optional()
+    .describe('keys of the workflows this project optimizes'),
 });
 
 export const ExportQuery = z.strictObject({ lang: Locale.optional().describe("the workbook's language; default the caller's") });

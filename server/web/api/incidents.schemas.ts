@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { chars } from '../../shared/text-schema.js';
 import { INCIDENT_LIST_LIMIT, INCIDENT_PAGE_DEFAULT, type Incident } from '../../services/incidents/incidents.js';
+import { pageLimitSchema } from '../http/ids.js';
 import { TicketDetailSchema } from './tickets.schemas.js';
 
 const Millis = z.number().describe('epoch milliseconds');
@@ -24,8 +26,8 @@ export const IncidentSchema = z.object({
 
 export const IncidentListQuery = z.strictObject({
   status: z.enum(['open', 'resolved', 'all']).default('open'),
-  cursor: z.string().min(1).max(64).optional().describe('the `next` of the page before; absent for the first page'),
-  limit: z.coerce.number().int().min(1).max(INCIDENT_LIST_LIMIT).optional().describe(`incidents per page (default ${INCIDENT_PAGE_DEFAULT})`),
+  cursor: chars({ min: 1, max: 64 }).optional().describe('the `next` of the page before; absent for the first page'),
+  limit: pageLimitSchema(INCIDENT_LIST_LIMIT, `incidents per page, at most ${INCIDENT_LIST_LIMIT} (default ${INCIDENT_PAGE_DEFAULT})`).optional(),
 });
 
 export const IncidentIdParams = z.object({ id: z.coerce.number().int().positive().describe('incident id') });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { idSchema } from '../http/ids.js';
+import { chars } from '../../shared/text-schema.js';
+import { idSchema, pageLimitSchema } from '../http/ids.js';
 import { MetricTicketsQuerySchema } from './analytics.schemas.js';
 import { REPORT_FREQUENCIES, REPORT_PAGE_MAX } from '../../services/reports/reports.js';
 
@@ -20,9 +21,9 @@ export const SubscriptionSchema = z.object({
 export const SubscriptionListSchema = z.object({ items: z.array(SubscriptionSchema) });
 
 export const NewSubscriptionBody = z.strictObject({
-  workflow: z.string().min(1).max(200).nullable().optional().describe('a workflow key; absent or null: every workflow'),
+  workflow: chars({ min: 1, max: 200 }).nullable().optional().describe('a workflow key; absent or null: every workflow'),
   frequency: z.enum(REPORT_FREQUENCIES),
-  timeZone: z.string().max(64).optional().describe('an IANA time zone; default REPORT_TIME_ZONE (Asia/Shanghai)'),
+  timeZone: chars({ max: 64 }).optional().describe('an IANA time zone; default REPORT_TIME_ZONE (Asia/Shanghai)'),
   locale: Locale.optional().describe("the workbook's language; default the caller's, else zh-CN"),
 });
 
@@ -47,7 +48,7 @@ export const ReportSchema = z.object({
 
 export const ReportListQuery = z.strictObject({
   cursor: idSchema('the `next` of the previous page').optional(),
-  limit: z.coerce.number().int().min(1).max(REPORT_PAGE_MAX).optional().describe(`at most ${REPORT_PAGE_MAX}; default 50`),
+  limit: pageLimitSchema(REPORT_PAGE_MAX, `at most ${REPORT_PAGE_MAX}; default 50`).optional(),
 });
 
 export const ReportListSchema = z.object({ items: z.array(ReportSchema), next: z.string().optional() });

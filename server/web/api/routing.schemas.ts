@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chars } from '../../shared/text-schema.js';
 import { PRESENCES } from '../../services/routing/assignment-policy.js';
 import { LEVELS } from '../../services/routing/classify.js';
 import { POLICIES } from '../../services/routing/routing-values.js';
@@ -11,7 +12,7 @@ const Id = (what: string) =>
     .regex(/^[1-9][0-9]{0,15}$/, 'is not an id')
     .transform(Number)
     .describe(what);
-const Text = (max: number) => z.string().min(1).max(max);
+const Text = (max: number) => chars({ min: 1, max });
 
 export const Level = z.enum(LEVELS);
 export const Priority = z.enum(['low', 'normal', 'high', 'urgent']);
@@ -102,7 +103,7 @@ export const AssignmentSchema = z.object({
 export const LaneBody = z.strictObject({
   lane: Text(200),
   policy: z.enum(POLICIES).describe('push: offered to one agent by the routing policy; pull: taken from the queue'),
-  lead: z.string().max(320).nullable().optional().describe('who is told when nobody can take a ticket (an email); absent: the lane'),
+  lead: chars({ max: 320 }).nullable().optional().describe('who is told when nobody can take a ticket (an email); absent: the lane'),
 });
 export const LaneSchema = z.object({ lane: z.string(), policy: z.enum(POLICIES), lead: z.string().nullable() });
 export const LaneListSchema = z.object({ items: z.array(LaneSchema) });
@@ -126,14 +127,14 @@ export const PresenceBody = z.strictObject({ status: Presence });
 export const PresenceSchema = z.object({ status: Presence, returned: z.array(z.number().int()).describe('tickets given back to routing (going offline)') });
 
 export const NewWebhookBody = z.strictObject({
-  url: z.string().min(1).max(2000).describe('http(s) only; private addresses refused unless WEBHOOK_ALLOW_PRIVATE'),
+  url: chars({ min: 1, max: 2000 }).describe('http(s) only; private addresses refused unless WEBHOOK_ALLOW_PRIVATE'),
   format: z.enum(WEBHOOK_FORMATS as [string, ...string[]]).transform((f) => f as (typeof WEBHOOK_FORMATS)[number]),
   events: z
-    .array(z.union([z.enum(WEBHOOK_EVENTS), z.string().regex(/^message:.{1,200}$/)]))
+    .array(z.union([z.enum(WEBHOOK_EVENTS), z.string().regex(/^message:.{1,200}$/u)]))
     .min(1)
     .max(50)
     .describe('kinds of notification; `message` is every message a send step (a message throw or end event) sends, `message:<name>` one of them'),
-  secret: z.string().min(1).max(400).optional().describe("json: the HMAC key of X-SOPflow-Signature; dingtalk: the robot's signing secret"),
+  secret: chars({ min: 1, max: 400 }).optional().describe("json: the HMAC key of X-SOPflow-Signature; dingtalk: the robot's signing secret"),
 });
 
 export const WebhookSchema = z.object({

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { chars } from '../../shared/text-schema.js';
 import type { SignalRecord } from '../../services/signals/signals.js';
 import { idSchema } from '../http/ids.js';
 
 export const SignalIdParams = z.object({ id: idSchema('signal id') });
 
 export const RaiseSignalBody = z.strictObject({
-  name: z.string().min(1).max(200).describe('the signal, as the workflows name it (e.g. "Outage resolved")'),
+  name: chars({ min: 1, max: 200 }).describe('the signal, as the workflows name it (e.g. "Outage resolved")'),
 });
 
 export const SignalSchema = z.object({

@@ -1,4 +1,5 @@
 import type { Sopflow } from '../../sopflow.js';
+import { inputLimitsOf } from '../../shared/config.js';
 import { defineRoute, type ApiRoute } from '../http/route.js';
 import { TicketWithIncidentsSchema } from './incidents.schemas.js';
 import {
@@ -6,7 +7,7 @@ import {
   TicketChangeBody,
   TicketEventBody,
   TicketIdParams,
-  TicketListQuery,
+  ticketListQuery,
   TicketMessageBody,
   TicketPageSchema,
   TicketSchema,
@@ -14,7 +15,7 @@ import {
 
 const NO_TICKET = 'no ticket with this id';
 
-export function ticketRoutes({ tickets, messages, incidents, routing }: Sopflow): ApiRoute[] {
+export function ticketRoutes({ tickets, messages, incidents, routing, config }: Sopflow): ApiRoute[] {
   return [
     defineRoute({
       operationId: 'createTicket',
@@ -105,7 +106,7 @@ export function ticketRoutes({ tickets, messages, incidents, routing }: Sopflow)
       path: '/api/tickets',
       summary: 'A page of tickets, most urgent first: open before closed, VIP first, then the nearest limit breach',
       access: 'agent',
-      query: TicketListQuery,
+      query: ticketListQuery(inputLimitsOf(config).listPageMax),
       responses: { 200: { description: 'a page of tickets and, when more follow, the cursor of the next page', schema: TicketPageSchema } },
       async handle({ query }) {
         const page = await tickets.list(query);

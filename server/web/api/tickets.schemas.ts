@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { chars } from '../../shared/text-schema.js';
 import type { Ticket, TicketDetail } from '../../services/tickets/ticket-views.js';
-import { idSchema } from '../http/ids.js';
+import { idSchema, pageLimitSchema } from '../http/ids.js';
 import { FieldDefinitionSchema } from './workflows.schemas.js';
 import { TicketRoutingFields } from './routing.schemas.js';
 
@@ -16,15 +17,13 @@ const Millis = z.number().describe('epoch milliseconds');
 export const TicketIdParams = z.object({ id: idSchema('ticket id') });
 
 export const NewTicketBody = z.strictObject({
-  workflow: z.string().min(1).describe('workflow key; the ticket runs on its latest version'),
-  channel: z.string().min(1).max(50).describe('phone, chat, email, social, app, store, self-service'),
+  workflow: chars({ min: 1 }).describe('workflow key; the ticket runs on its latest version'),
+  channel: chars({ min: 1, max: 50 }).describe('phone, chat, email, social, app, store, self-service'),
   // Lengths are the ticket service's to refuse (TICKET_SUBJECT_MAX_CHARS, CUSTOMER_NAME_MAX_CHARS), for the pages too.
-  subject: z.string().min(1).describe('at most TICKET_SUBJECT_MAX_CHARS characters (500 by default)'),
+  subject: chars({ min: 1 }).describe('at most TICKET_SUBJECT_MAX_CHARS characters (500 by default)'),
   customer: z.strictObject({
-    name: z.string().min(1).describe('at most CUSTOMER_NAME_MAX_CHARS characters (200 by default)'),
-    externalId: z
-      .string()
-      .min(1)
+    name: chars({ min: 1 }).describe('at most CUSTOMER_NAME_MAX_CHARS characters (200 by default)'),
+    externalId: chars({ min: 1 })
       .optional()
       .describe("the customer's id in the calling system; the same id is the same customer on every channel; at most CUSTOMER_NAME_MAX_CHARS characters"),
   }),
@@ -41,7 +40,7 @@ const InstanceSchema = z
   .describe('which pass of a looping step, or which item of a multi-instance step, this visit is');
 
 export const TicketEventBody = z.strictObject({
-  type: z.string().min(1).describe('one of the allowedEvents of the ticket'),
+  type: chars({ min: 1 }).describe('one of the allowedEvents of the ticket'),
   fields: Fields.optional(),
   instance: z
     .number()
@@ -53,7 +52,7 @@ export const TicketEventBody = z.strictObject({
 });
 
 export const TicketMessageBody = z.strictObject({
-  name: z.string().min(1).max(200).describe('the message, as the workflow names it: one of the awaitedMessages of the ticket'),
+  name: chars({ min: 1, max: 200 }).describe('the message, as the workflow names it: one of the awaitedMessages of the ticket'),
   fields: Fields.optional().describe('values the events that catch the message ask for, checked as an advance checks its fields'),
   expectedRevision: z.number().int().positive().optional().describe('the revision the caller saw; a stale one answers 409 and changes nothing'),
 });
@@ -61,19 +60,21 @@ export const TicketMessageBody = z.strictObject({
 export const TicketChangeBody = z
   .strictObject({
     vip: z.boolean().optional(),
-    calendar: z.string().min(1).nullable().optional().describe("the ticket's own business calendar; null returns it to the workflow's"),
+    calendar: chars({ min: 1 }).nullable().optional().describe("the ticket's own business calendar; null returns it to the workflow's"),
     expectedRevision: z.number().int().positive().optional().describe('the revision the caller saw; a stale one answers 409 and changes nothing'),
   })
   .refine((change) => change.vip !== undefined || change.calendar !== undefined, { message: 'give vip or calendar (or both)' });
 
-export const TicketListQuery = z.strictObject({
-  state: z.string().min(1).optional().describe('open, closed, or the id of a step the tickets wait in'),
-  owner: z.string().min(1).optional().describe('owner role of a step the tickets wait in'),
-  workflow: z.string().min(1).optional().describe('workflow key'),
-  customer: idSchema('customer id').optional(),
-  cursor: z.string().min(1).max(200).optional().describe('the `next` of the page before; absent for the first page'),
-  limit: idSchema('page size: at most LIST_PAGE_MAX (100 by default); LIST_PAGE_DEFAULT (50) when absent').optional(),
-});
+/** `listPageMax`: the LIST_PAGE_MAX setting. */
+export const ticketListQuery = (listPageMax: number) =>
+  z.strictObject({
+    state: chars({ min: 1 }).optional().describe('open, closed, or the id of a step the tickets wait in'),
+    owner: chars({ min: 1 }).optional().describe('owner role of a step the tickets wait in'),
+    workflow: chars({ min: 1 }).optional().describe('workflow key'),
+    customer: idSchema('customer id').optional(),
+    cursor: chars({ min: 1, max: 200 }).optional().describe('the `next` of the page before; absent for the first page'),
+    limit: pageLimitSchema(listPageMax, `page size: at most LIST_PAGE_MAX (${listPageMax}); LIST_PAGE_DEFAULT when absent`).optional(),
+  });
 
 const ActiveStepSchema = z.object({
   id: z.string(),

@@ -2,7 +2,7 @@ import type { Sopflow } from '../../sopflow.js';
 import { defineRoute, type ApiRoute } from '../http/route.js';
 import {
   AuditPageSchema,
-  AuditQuery,
+  auditQuery,
   NewTokenBody,
   NewTokenSchema,
   NewUserBody,
@@ -138,7 +138,7 @@ export function peopleRoutes({ people, audit, routing }: Sopflow): ApiRoute[] {
       path: '/api/audit',
       summary: 'Who changed which person or token, when: newest first, a page at a time',
       access: 'admin',
-      query: AuditQuery,
+      query: auditQuery(audit.pageMax),
       responses: { 200: { description: 'a page of the audit log', schema: AuditPageSchema } },
       async handle({ query }) {
         return {

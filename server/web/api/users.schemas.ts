@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { chars } from '../../shared/text-schema.js';
 import { LEVELS } from '../../services/routing/classify.js';
 import { CHANNELS } from '../../services/tickets/channels.js';
 import { ROLES, USER_NAME_MAX_CHARS } from '../../services/users/users.js';
+import { pageLimitSchema } from '../http/ids.js';
 
 // Bodies are strict: a misspelt `active` must fail loudly rather than leave someone signed in. They give the
 // shape only; the people service decides what a valid email, password or lane is, as for the pages.
@@ -21,18 +23,26 @@ export const UserIdParams = z.object({ id: Id('user id') });
 export const TokenIdParams = z.object({ id: Id('token id') });
 
 export const NewUserBody = z.strictObject({
-  email: z.string().min(3).max(320),
-  name: z.string().min(1).max(USER_NAME_MAX_CHARS).optional().describe('default: the part of the email before @'),
+  email: chars({ min: 3, max: 320 }),
+  name: chars({ min: 1, max: USER_NAME_MAX_CHARS }).optional().describe('default: the part of the email before @'),
   role: Role,
-  password: z.string().max(1000).optional().describe('absent: one is generated and answered this once'),
+  password: chars({ max: 1000 }).optional().describe('absent: one is generated and answered this once'),
 });
 
 export const UserPatchBody = z
   .strictObject({
     role: Role.optional(),
     active: z.boolean().optional().describe('false: signed out everywhere at once, every token revoked; the account and its history stay'),
-    lanes: z.array(z.string().max(1000)).max(1000).optional().describe('the SOP roles (lanes) the user takes on; replaces the list'),
-    skills: z.array(z.string().max(1000)).max(1000).optional().describe('routing: problem types, languages, `channel:<channel>`; replaces the list'),
+    lanes: z
+      .array(chars({ max: 1000 }))
+      .max(1000)
+      .optional()
+      .describe('the SOP roles (lanes) the user takes on; replaces the list'),
+    skills: z
+      .array(chars({ max: 1000 }))
+      .max(1000)
+      .optional()
+      .describe('routing: problem types, languages, `channel:<channel>`; replaces the list'),
     level: z.enum(LEVELS).nullable().optional().describe('routing: the highest level of problem the user handles'),
     capacity: z
       .union([
@@ -47,25 +57,22 @@ export const UserPatchBody = z
   .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one of role, active, lanes, skills, level, capacity' });
 
 export const PasswordResetBody = z.strictObject({
-  password: z.string().max(1000).optional().describe('absent: one is generated and answered this once'),
+  password: chars({ max: 1000 }).optional().describe('absent: one is generated and answered this once'),
 });
 
 export const TokenListQuery = z.strictObject({ user: Id('admins: only the tokens of this user').optional() });
 
 export const NewTokenBody = z.strictObject({
-  label: z.string().max(1000).optional().describe('what the token is for'),
+  label: chars({ max: 1000 }).optional().describe('what the token is for'),
   userId: z.number().int().positive().optional().describe('admins: the user the token acts as; default the caller'),
 });
 
-export const AuditQuery = z.strictObject({
-  cursor: z.string().max(32).optional().describe('the `next` of the page before'),
-  limit: z
-    .string()
-    .regex(/^[1-9][0-9]{0,5}$/, 'is not a whole number')
-    .transform(Number)
-    .optional()
-    .describe('entries per page, default 50, at most AUDIT_PAGE_MAX (200)'),
-});
+/** `pageMax`: the AUDIT_PAGE_MAX setting. */
+export const auditQuery = (pageMax: number) =>
+  z.strictObject({
+    cursor: chars({ max: 32 }).optional().describe('the `next` of the page before'),
+    limit: pageLimitSchema(pageMax, `entries per page, default 50, at most AUDIT_PAGE_MAX (${pageMax})`).optional(),
+  });
 
 export const PersonSchema = z.object({
   id: z.number(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chars } from '../../shared/text-schema.js';
 import { CONDITION_CHECK_MAX_CHARS } from '../../services/workflows/condition-syntax.js';
 
 const Millis = z.number().describe('epoch milliseconds');
@@ -15,7 +16,7 @@ export const DraftSchema = z.object({
 
 export const SaveDraftBody = z
   .object({
-    bpmn: z.string().min(1).describe('the whole diagram as BPMN 2.0 XML'),
+    bpmn: chars({ min: 1 }).describe('the whole diagram as BPMN 2.0 XML'),
     baseRevision: z.number().int().min(0).describe('the revision this edit started from; a save against a later revision is refused with 409'),
   })
   .strict();
@@ -52,12 +53,12 @@ export const PublishedSchema = z.object({
   lint: z.array(LintSchema),
 });
 
-export const ConditionCheckBody = z.object({ expression: z.string().max(CONDITION_CHECK_MAX_CHARS) }).strict();
+export const ConditionCheckBody = z.object({ expression: chars({ max: CONDITION_CHECK_MAX_CHARS }) }).strict();
 export const ConditionCheckSchema = z.object({ ok: z.boolean(), error: z.string().optional() });
 
 export const DryRunBody = z
   .object({
-    path: z.string().max(2_000).describe('events with fields and pauses, comma separated: answer,grade?level=L2,+PT3H,resolve'),
+    path: chars({ max: 2_000 }).describe('events with fields and pauses, comma separated: answer,grade?level=L2,+PT3H,resolve'),
     vip: z.boolean().optional(),
   })
   .strict();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chars } from '../../shared/text-schema.js';
 import { MAX_WORKFLOW_KEY_CHARS } from '../../engine/workflow.js';
 import type { FieldDefinition, StepDefinition, TimerDefinition } from '../../engine/workflow.js';
 import { idSchema } from '../http/ids.js';
@@ -7,7 +8,7 @@ import type { WorkflowSummary, WorkflowVersion } from '../../services/workflows/
 
 const Millis = z.number().describe('epoch milliseconds');
 
-export const WorkflowKeyParams = z.object({ key: z.string().min(1).max(MAX_WORKFLOW_KEY_CHARS).describe('workflow key: the BPMN process id') });
+export const WorkflowKeyParams = z.object({ key: chars({ min: 1, max: MAX_WORKFLOW_KEY_CHARS }).describe('workflow key: the BPMN process id') });
 export const WorkflowVersionParams = WorkflowKeyParams.extend({ version: idSchema('version number') });
 
 export const FieldDefinitionSchema = z.object({
@@ -70,7 +71,7 @@ export const BpmnProblemSchema = z.object({
 }) satisfies z.ZodType<BpmnProblem>;
 
 export const ImportWorkflowQuery = z.strictObject({
-  process: z.string().min(1).max(MAX_WORKFLOW_KEY_CHARS).optional().describe('the id of the process to import when the file holds several'),
+  process: chars({ min: 1, max: MAX_WORKFLOW_KEY_CHARS }).optional().describe('the id of the process to import when the file holds several'),
 });
 
 export const ImportedWorkflowSchema = WorkflowVersionSchema.extend({

@@ -13,6 +13,7 @@ import {
 } from '../../shared/config.js';
 import { AppError, TooLargeError, ValidationError, type FieldProblem } from '../../shared/errors.js';
 import { negotiateLocale, type Locale } from '../../shared/i18n.js';
+import type { ProblemParams } from './ids.js';
 import type { Role, User } from '../../services/users/users.js';
 
 /** Who may call a route: anyone, or users holding at least this role. */
@@ -259,9 +260,15 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z
   const problems: FieldProblem[] = result.error.issues.flatMap((issue) => {
     const at = issue.path.join('.');
     if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: at ? `${at}.${key}` : key, message: 'is not a known field' }));
-    return [{ field: at || where, message: issue.message }];
+    const structured = issue.code === 'custom' ? problemParamsOf(issue.params) : undefined;
+    return [{ field: at || where, message: issue.message, ...structured }];
   });
   throw new ValidationError(`the ${where} is not valid: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems);
+}
+
+/** The `code` and `values` a refinement attached to its issue (`ProblemParams`), for callers that decide by them. */
+function problemParamsOf(params: Record<string, unknown> | undefined): ProblemParams | undefined {
+  return typeof params?.code === 'string' && typeof params.values === 'object' && params.values !== null ? (params as unknown as ProblemParams) : undefined;
 }
 
 async function send(res: Response, reply: Reply): Promise<void> {

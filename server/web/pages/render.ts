@@ -76,6 +76,11 @@ function registerHelpers(hbs: typeof Handlebars): void {
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   /** `(concat "ticket.problems." problem ".title")`: builds an i18n key or a path. */
   hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
+  /**
+   * `maxlength="{{unitsFor 200}}"` on a field of at most 200 characters: a browser's maxlength counts UTF-16 units,
+   * two for an emoji or 𠀀, so it would stop short of what the server (which counts characters) accepts.
+   */
+  hbs.registerHelper('unitsFor', (chars: unknown) => 2 * Number(chars));
   /** `{{#if (includes list value)}}`. */
   hbs.registerHelper('includes', (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value));
 }

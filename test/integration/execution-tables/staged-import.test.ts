@@ -89,6 +89,25 @@ eachDatabase('execution tables: a staged upload is applied to the rows its previ
     const refused = await app.executionTables.addRow(table.id, { phase: 'Measure', kpi }, MANAGER).catch((error: unknown) => error);
     expect(refused).toMatchObject({ code: 'validation_failed', details: [{ field: 'kpi.description', code: 'tooLong' }] });
     expect((await app.executionTables.get(table.id)).rows).toEqual([]);
+
+    // Characters, not UTF-16 units: 500 astral ones (𠀀, emoji) are within, 501 are not.
+    const astral = (n: number) => '𠀀😀'.repeat(n).slice(0, 2 * n);
+    const over = await app.executionTables.create({ name: astral(501), startDate: '2026-11-23' }, MANAGER).catch((error: unknown) => error);
+    expect(over).toMatchObject({ code: 'validation_failed', details: [{ field: 'name', code: 'tooLong', values: { limit: 500 } }] });
+    const named = await app.executionTables.create({ name: astral(500), startDate: '2026-11-23' }, MANAGER);
+    expect(named.name).toBe(astral(500));
+    const described = await app.executionTables.addRow(named.id, { phase: astral(200), kpi: { ...kpi, description: astral(500) } }, MANAGER);
+    expect([described.phase, described.kpi?.description]).toEqual([astral(200), astral(500)]);
+    const tooMuch = await app.executionTables
+      .addRow(named.id, { phase: astral(201), kpi: { ...kpi, description: astral(501) } }, MANAGER)
+      .catch((e: unknown) => e);
+    expect(tooMuch).toMatchObject({
+      code: 'validation_failed',
+      details: [
+        { field: 'phase', code: 'tooLong' },
+        { field: 'kpi.description', code: 'tooLong' },
+      ],
+    });
   });
 
   test('line breaks are stored as one \\n however they were typed, so an unedited export imports as unchanged', async () => {

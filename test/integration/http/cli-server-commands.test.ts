@@ -56,7 +56,17 @@ describe('sopflow import and user add [sqlite]', () => {
   afterEach(() => current.drop());
 
   test('import: created, then unchanged; an unexecutable file is one line per problem and exit 1', async () => {
-    expect(await sopflow(database(), 'import', INQUIRY, '--by', 'ops@sopflow.test')).toMatchObject({ code: 0, stdout: 'customer-inquiry version 1 created\n' });
+    await sopflow(database(), 'user', 'add', 'ops@sopflow.test', '--role', 'manager');
+    await sopflow(database(), 'user', 'add', 'agent@sopflow.test', '--role', 'agent');
+    await sopflow(database(), 'user', 'add', 'gone@sopflow.test', '--role', 'manager');
+    await sopflow(database(), 'user', 'deactivate', 'gone@sopflow.test');
+    // --by names someone who may publish; anyone else is refused, naming the option and its value, and nothing is published
+    for (const by of ['nobody@sopflow.test', 'agent@sopflow.test', 'gone@sopflow.test']) {
+      const refused = await sopflow(database(), 'import', INQUIRY, '--by', by);
+      expect(refused).toMatchObject({ code: 1, stdout: '' });
+      expect(refused.stderr).toMatch(new RegExp(`^sopflow: --by "${by}": .+\n$`));
+    }
+    expect(await sopflow(database(), 'import', INQUIRY, '--by', 'OPS@sopflow.test')).toMatchObject({ code: 0, stdout: 'customer-inquiry version 1 created\n' });
     expect(await sopflow(database(), 'import', INQUIRY)).toMatchObject({ code: 0, stdout: 'customer-inquiry version 1 unchanged\n' });
 
     const invalid = await sopflow(database(), 'import', UNEXECUTABLE);
@@ -67,6 +77,17 @@ describe('sopflow import and user add [sqlite]', () => {
       expect.stringMatching(/^Event_0r6z74c boundaryEvent: /),
       expect.stringMatching(/^Event_08bx9nv boundaryEvent: /),
     ]);
+  });
+
+  test("import --by records the publisher as the API would: the user's email", async () => {
+    await sopflow(database(), 'user', 'add', 'chief@sopflow.test', '--role', 'admin');
+    expect((await sopflow(database(), 'import', INQUIRY, '--by', 'Chief@sopflow.test')).code).toBe(0);
+    const app = await openSopflow(testConfig(database()));
+    try {
+      expect(await app.workflows.latest('customer-inquiry')).toMatchObject({ version: 1, publishedBy: 'chief@sopflow.test' });
+    } finally {
+      await app.close();
+    }
   });
 
   test('user add prints a generated password once, which then signs in; a second add or a bad role is one line and exit 1', async () => {

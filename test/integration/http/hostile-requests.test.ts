@@ -140,6 +140,50 @@ eachDatabase('hostile requests: bounded ticket data, malformed requests, strict 
     expect(intake.body).toContain('at most 40 characters');
   });
 
+  test('character limits count characters: astral ones (𠀀, emoji) at the limit are accepted, one more is refused', async () => {
+    const cjk = (n: number) => '𠀀'.repeat(n);
+    const emoji = (n: number) => '😀'.repeat(n);
+    const atLimit = await server.call('POST', '/api/tickets', {
+      json: { ...TICKET, subject: cjk(40), customer: { name: emoji(30), externalId: cjk(30) }, fields: { [cjk(20)]: 1 } },
+    });
+    expect(atLimit.status).toBe(201);
+    expect(atLimit.body).toMatchObject({ subject: cjk(40), customer: { name: emoji(30) }, fields: { [cjk(20)]: 1 } });
+    const over = await create({ ...TICKET, subject: cjk(41), customer: { name: emoji(31), externalId: cjk(31) } });
+    expect(code(over)).toEqual([400, 'validation_failed']);
+    expect(fieldsOf(over)).toEqual(['customer.externalId', 'customer.name', 'subject']);
+
+    // A field's value (issueSummary: text, 60 here) and a field's name (20 here), on advance.
+    const { id } = (await server.call('POST', '/api/tickets', { json: TICKET })).body as { id: number };
+    const summary = await advance(id, { type: 'answer', fields: { issueSummary: emoji(61) }, expectedRevision: 1 });
+    expect(summary.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'issueSummary' }] });
+    const named = await advance(id, { type: 'answer', fields: { [cjk(21)]: 1 }, expectedRevision: 1 });
+    expect(named.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: expect.stringMatching(/…$/) }] });
+    const advanced = await server.call('POST', `/api/tickets/${id}/events`, {
+      json: { type: 'answer', fields: { issueSummary: emoji(60) }, expectedRevision: 1 },
+    });
+    expect(advanced.status).toBe(200);
+    expect(advanced.body.fields).toMatchObject({ issueSummary: emoji(60) });
+
+    // A bound the API's schema holds (a table's name, TABLE_NAME_LIMIT 500) counts the same way, and says so in the OpenAPI document.
+    const table = (name: string) => server.call('POST', '/api/execution-tables', { token: server.tokens.manager, json: { name, startDate: '2026-11-23' } });
+    expect((await table(emoji(500))).status).toBe(201);
+    expect((await table(emoji(501))).body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'name' }] });
+    const openapi = (await server.call('GET', '/api/openapi.json', { token: null })).body;
+    expect(openapi.paths['/api/execution-tables'].post.requestBody.content['application/json'].schema.properties.name).toMatchObject({ maxLength: 500 });
+
+    // The intake page: the same count, and a maxlength the browser lets 40 astral characters through.
+    const agent = await FormClient.signedIn(server.url, PEOPLE.agent);
+    expect((await agent.get('/tickets/new')).html).toMatch(/<input id="i-subject" name="subject" maxlength="1000"/);
+    const form = { channel: 'chat', workflow: 'customer-inquiry', customerName: emoji(30) };
+    expect((await agent.post('/tickets', { ...form, subject: cjk(40) })).status).toBe(303);
+    const intake = await refused(async () => {
+      const page = await agent.post('/tickets', { ...form, subject: cjk(41) });
+      return { status: page.status, headers: page.headers, body: page.html };
+    });
+    expect(intake.status).toBe(400);
+    expect(intake.body).toMatch(/<input id="i-subject"[^>]*aria-invalid="true"/);
+  });
+
   test('text that cannot be stored as sent (NUL, half a surrogate pair) is refused naming the field, in the API and the pages', async () => {
     const before = (await server.call('GET', '/api/tickets')).body.items.length;
     for (const subject of ['a\u0000b', 'a\ud800c', 'a\udc00'])
@@ -188,7 +232,7 @@ eachDatabase('hostile requests: bounded ticket data, malformed requests, strict 
     for (let i = 0; i < 7; i++) await server.call('POST', '/api/tickets', { json: { ...TICKET, subject: `t${i}` } });
     const over = await refused(() => server.call('GET', '/api/tickets?limit=6'));
     expect(code(over)).toEqual([400, 'validation_failed']);
-    expect(over.body.error.details).toEqual([{ field: 'limit', message: expect.stringContaining('5') }]);
+    expect(over.body.error.details).toEqual([{ field: 'limit', message: expect.stringContaining('5'), code: 'outOfRange', values: { min: 1, max: 5 } }]);
     const first = await server.call('GET', '/api/tickets');
     expect(first.body.items).toHaveLength(5);
     const second = await server.call('GET', `/api/tickets?cursor=${first.body.next}`);

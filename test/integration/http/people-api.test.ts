@@ -234,5 +234,10 @@ eachDatabase('people, tokens and the audit log over the API', (database) => {
     }
     for (const query of ['limit=0', 'limit=201', 'limit=x', 'cursor=abc', 'cursor=0x10'])
       expect((await server.call('GET', `/api/audit?${query}`, { token: admin })).body.error.code).toBe('validation_failed');
+    // Out of range is said as every range is: its bounds named, not "not a whole number".
+    for (const limit of ['0', '201', '00']) {
+      const refused = await server.call('GET', `/api/audit?limit=${limit}`, { token: admin });
+      expect(refused.body.error.details).toEqual([{ field: 'limit', message: expect.any(String), code: 'outOfRange', values: { min: 1, max: 200 } }]);
+    }
   });
 });

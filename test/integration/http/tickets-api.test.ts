@@ -196,6 +196,7 @@ eachDatabase('HTTP API: tickets', (database) => {
     const bad = await server.call('GET', '/api/tickets?limit=0&colour=red&offset=2');
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['colour', 'limit', 'offset']);
+    expect(bad.body.error.details.find((d: { field: string }) => d.field === 'limit')).toMatchObject({ code: 'outOfRange', values: { min: 1, max: 100 } });
     for (const query of ['limit=101', 'limit=0x10', 'cursor=not-a-cursor', 'cursor=MS4xLjE.', 'customer=1e3']) {
       const refused = await server.call('GET', `/api/tickets?${query}`);
       expect([query, refused.status, refused.body.error.code]).toEqual([query, 400, 'validation_failed']);

@@ -174,6 +174,28 @@ describe('limits on workflow size (issue 13, item 5), each naming its setting', 
     }
   });
 
+  test('names and texts count characters: 30 astral characters (𠀀, emoji) are a name of 30, one more is refused', async () => {
+    const name = (n: number) => '𠀀😀'.repeat(n).slice(0, 2 * n);
+    const text = (n: number) => '😀'.repeat(n);
+    const within = await importBpmn(
+      bpmn(linear(`<bpmn:userTask id="u" name="${name(30)}"><bpmn:documentation>${text(100)}</bpmn:documentation></bpmn:userTask>`)),
+      low,
+    );
+    expect(within.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(within.workflow?.steps.u?.name).toBe(name(30));
+    for (const body of [
+      `<bpmn:userTask id="u" name="${name(31)}"/>`,
+      `<bpmn:userTask id="u"><bpmn:documentation>${text(101)}</bpmn:documentation></bpmn:userTask>`,
+      `<bpmn:userTask id="u" sop:x="${text(51)}"/>`,
+    ]) {
+      const { problems } = await importBpmn(bpmn(linear(body)), low);
+      expect(problems).toEqual([expect.objectContaining({ elementId: 'u', code: 'limit_exceeded' })]);
+    }
+    expect((await importBpmn(bpmn(linear(`<bpmn:userTask id="u" sop:x="${text(50)}"/>`)), low)).problems.filter((p) => p.code === 'limit_exceeded')).toEqual(
+      [],
+    );
+  });
+
   test('a workflow within the limits imports; one flow element more is refused', async () => {
     const exact = { ...low, maxElements: 5 }; // start, task, end and two flows
     expect((await importBpmn(bpmn(linear('<bpmn:userTask id="u"/>')), exact)).workflow).toBeDefined();

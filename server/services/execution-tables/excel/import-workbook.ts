@@ -1,4 +1,4 @@
-import { DEFAULT_WORKBOOK_LIMITS } from '../../../shared/config.js';
+import { DEFAULT_WORKBOOK_LIMITS, overChars } from '../../../shared/config.js';
 import type { WorkbookRow } from '../../../data/execution-tables/model.js';
 import { InvalidWorkbookError, type CellProblem, type ProblemMessage } from '../../../shared/errors.js';
 import type { Formatter } from '../../../shared/i18n.js';
@@ -276,7 +276,7 @@ function readKpiSheet(sheet: PlainSheet, table: ReadTable, vocabulary: Vocabular
     if ((from === null) !== (to === null))
       problem(from === null ? 'baselineFrom' : 'baselineTo', { message: 'give both ends of the baseline period, or neither', code: 'baselineIncomplete' });
     const description = textOf(cells.description).trim();
-    if (description.length > KPI_DESCRIPTION_LIMIT)
+    if (overChars(description, KPI_DESCRIPTION_LIMIT))
       problem('description', { message: `is longer than ${KPI_DESCRIPTION_LIMIT} characters`, code: 'tooLong', values: { limit: KPI_DESCRIPTION_LIMIT } });
 
     const workflow = textOf(cells.workflow).trim();

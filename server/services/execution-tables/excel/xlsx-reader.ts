@@ -1,5 +1,6 @@
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
-import type { WorkbookLimits } from '../../../shared/config.js';
+import { overChars, type WorkbookLimits } from '../../../shared/config.js';
+import { AppError } from '../../../shared/errors.js';
 import { InflateBudget, InflatedBudgetExceeded, NotAWorkbook, streamEntry, zipEntries, type ZipEntry } from './zip-entries.js';
 
 // A streaming reader of the few parts of an .xlsx the import needs (the workbook's sheet list, shared
@@ -231,7 +232,7 @@ async function readSharedStrings(xml: XmlReader, path: string | undefined, limit
     text(chunk) {
       if (!inText || phonetic > 0 || tooLong) return;
       text += chunk;
-      if (text.length > limits.cellChars) {
+      if (overChars(text, limits.cellChars)) {
         tooLong = true;
         text = '';
       }
@@ -385,11 +386,11 @@ async function readSheet(xml: XmlReader, path: string, sheet: string, { strings,
     text(chunk) {
       if (inFormula) {
         formula += chunk;
-        if (formula!.length > limits.cellChars) throw new WorkbookLimitExceeded('cellChars', where());
+        if (overChars(formula!, limits.cellChars)) throw new WorkbookLimitExceeded('cellChars', where());
       }
       if (!collecting) return;
       text += chunk;
-      if (text.length > limits.cellChars) throw new WorkbookLimitExceeded('cellChars', where());
+      if (overChars(text, limits.cellChars)) throw new WorkbookLimitExceeded('cellChars', where());
     },
   });
   return rows;

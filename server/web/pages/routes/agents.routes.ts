@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { hasRole, type User } from '../../../services/users/users.js';
 import { AppError, ValidationError } from '../../../shared/errors.js';
+import { overChars } from '../../../shared/limits.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { agentFiguresTable, agentsTable, type AgentRow } from '../view-models/agent-page.js';
 import { href, metricsQuery, readFilter, type AnalyticsFilter } from '../view-models/analytics-filter.js';
@@ -86,7 +87,7 @@ async function agentPage(kit: PageKit, req: Request, res: Response, agent: User)
   const base = req.user!.id === agent.id && req.path === '/agents/me' ? '/agents/me' : `/agents/${agent.id}`;
   const filter = await filterOr400(kit, req, res, base, 'agent');
   if (!filter) return;
-  const cursor = typeof req.query.cursor === 'string' && req.query.cursor.length <= 200 ? req.query.cursor : undefined;
+  const cursor = typeof req.query.cursor === 'string' && !overChars(req.query.cursor, 200) ? req.query.cursor : undefined;
   const [figures, tickets] = await Promise.all([
     figuresOf(kit, agent, filter),
     kit.app.analytics.tickets({ ...metricsQuery(undefined, filter, daysOf(kit)), agent: agent.email, limit: TICKET_PAGE_SIZE, ...(cursor ? { cursor } : {}) }),

@@ -5,7 +5,7 @@ import type { WorkflowVersion } from '../../../services/workflows/workflow-libra
 import { AppError } from '../../../shared/errors.js';
 import type { PageKit } from '../page-kit.js';
 import { analyticsDays, type AnalyticsDays } from '../view-models/analytics-filter.js';
-import { DEFAULT_ANALYTICS_SETTINGS } from '../../../shared/config.js';
+import { DEFAULT_ANALYTICS_SETTINGS, overChars } from '../../../shared/config.js';
 import { drillTable } from '../view-models/drill-down.js';
 import { writeTableWorkbook, XLSX_TYPE, type TableSheet } from '../table-workbook.js';
 
@@ -21,7 +21,7 @@ export interface WorkflowContext {
 /** The workflow named by `:key`; a key no workflow has is a 404 page. */
 export async function workflowOf(kit: PageKit, req: Request): Promise<WorkflowContext> {
   const key = String(req.params.key);
-  if (key.length > 200) throw new AppError('not_found', 'no such workflow');
+  if (overChars(key, 200)) throw new AppError('not_found', 'no such workflow');
   const [latest, versions] = await Promise.all([kit.app.workflows.latest(key), kit.app.workflows.versions(key)]);
   const days = daysOf(kit);
   return { key, latest, versions: versions.map((v) => v.version), published: versions.map((v) => ({ version: v.version, day: days.dayOf(v.publishedAt) })) };

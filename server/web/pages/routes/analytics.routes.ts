@@ -3,6 +3,7 @@ import type { KpiId } from '../../../services/analytics/definitions.js';
 import type { DrillKpi } from '../../../services/analytics/metrics-model.js';
 import { DRILL_KPIS } from '../../../services/analytics/metrics-model.js';
 import { AppError, ValidationError } from '../../../shared/errors.js';
+import { overChars } from '../../../shared/limits.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { href, metricsQuery, previousPeriod, readFilter, type AnalyticsFilter } from '../view-models/analytics-filter.js';
 import { dashboardLinks, footnotes, heatmapLegend, heatmapSteps, tiles, weeklyCharts } from '../view-models/analytics-page.js';
@@ -121,7 +122,7 @@ export function analyticsRoutes(kit: PageKit): Router {
     const filter = await filterOr400(kit, req, res, context, 'analytics-tickets');
     if (!filter) return;
     const kpi = drillKpi(req);
-    const cursor = typeof req.query.cursor === 'string' && req.query.cursor.length <= 200 ? req.query.cursor : undefined;
+    const cursor = typeof req.query.cursor === 'string' && !overChars(req.query.cursor, 200) ? req.query.cursor : undefined;
     const page = await kit.app.analytics.tickets({
       ...metricsQuery(context.key, filter, daysOf(kit)),
       kpi,

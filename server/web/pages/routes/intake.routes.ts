@@ -4,7 +4,7 @@ import type { Formatter } from '../../../shared/i18n.js';
 import { CHANNELS, suggestedWorkflow, suggestionsByWorkflow } from '../../../services/tickets/channels.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
-import { inputLimitsOf } from '../../../shared/config.js';
+import { inputLimitsOf, overChars } from '../../../shared/config.js';
 
 interface IntakeValues {
   channel: string;
@@ -70,7 +70,7 @@ export function intakeRoutes(kit: PageKit): Router {
     if (!values.workflow) errors.workflow = f.t('intake.errors.workflow');
     for (const name of ['subject', 'customerName'] as const) if (!values[name]) errors[name] = f.t('fields.required', { label: f.t(`intake.${name}`) });
     for (const [name, max] of Object.entries(limits) as Array<[keyof typeof limits, number]>) {
-      if (values[name].length > max) errors[name] = f.t('fields.tooLong', { label: f.t(`intake.${name}`), max });
+      if (overChars(values[name], max)) errors[name] = f.t('fields.tooLong', { label: f.t(`intake.${name}`), max });
     }
     if (Object.keys(errors).length) return show(req, res, values, errors, 400);
     try {

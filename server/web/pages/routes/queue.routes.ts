@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { ownersOf } from '../../../engine/workflow.js';
 import type { WorkflowVersion } from '../../../services/workflows/workflow-library.js';
 import { CHANNELS } from '../../../services/tickets/channels.js';
-import { DEFAULT_QUEUE_FILTER_OPTIONS } from '../../../shared/config.js';
+import { DEFAULT_QUEUE_FILTER_OPTIONS, overChars } from '../../../shared/config.js';
 import type { Formatter } from '../../../shared/i18n.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import type { QueueFilter } from '../../../services/inbox/queue.js';
@@ -20,7 +20,7 @@ export function queueRoutes(kit: PageKit): Router {
     const f = kit.formatter(req);
     const query = req.query as Record<string, unknown>;
     const text = (name: string) =>
-      typeof query[name] === 'string' && query[name] && (query[name] as string).length <= 200 ? (query[name] as string) : undefined;
+      typeof query[name] === 'string' && query[name] && !overChars(query[name] as string, 200) ? (query[name] as string) : undefined;
     const filter: QueueFilter = {};
     for (const name of ['workflow', 'channel', 'level', 'state', 'owner'] as const) {
       const value = text(name);

@@ -1,4 +1,5 @@
 import { ValidationError, type FieldProblem } from '../../../shared/errors.js';
+import { overChars } from '../../../shared/limits.js';
 import type { MetricsQuery } from '../../../services/analytics/metrics-model.js';
 import { CHANNELS } from '../../../services/tickets/channels.js';
 
@@ -112,7 +113,7 @@ export function readFilter(
   }
   const level = text('level');
   if (level !== undefined) {
-    if (level.length <= 32) filter.level = level;
+    if (!overChars(level, 32)) filter.level = level;
     else refuse('level', 'must be at most 32 characters', 'tooLong', { limit: 32 });
   }
   const vip = text('vip');
