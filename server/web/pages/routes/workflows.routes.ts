@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { AppError, InvalidBpmnError, NotFoundError, TooLargeError } from '../../../shared/errors.js';
+import { AppError, InvalidBpmnError, NotFoundError } from '../../../shared/errors.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { CHANNELS } from '../../../services/tickets/channels.js';
 import { flash } from '../session.js';
@@ -38,13 +38,13 @@ export function workflowPageRoutes(kit: PageKit): Router {
       });
       res.redirect(303, `/workflows/${encodeURIComponent(version.key)}?version=${version.version}`);
     } catch (error) {
-      // Refused whole: the page lists every problem by element id, and nothing was imported.
+      // Refused whole: the page lists every problem by element id, and nothing was imported. A limit passed
+      // (413) goes to the error page, which names the limit and its maximum in the reader's language.
       if (error instanceof InvalidBpmnError) {
         const f = kit.formatter(req);
         const message = f.t('workflows.upload.problemCount', { count: error.problems.length });
         return library(req, res, { file, message, problems: problemRows(error.problems, f) }, 422);
       }
-      if (error instanceof TooLargeError) return library(req, res, { file, message: error.message, problems: [] }, 413);
       throw error;
     }
   });
