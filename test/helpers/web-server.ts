@@ -46,6 +46,8 @@ export interface TestServer {
   tokens: { agent: string; manager: string };
   /** One API request, as the agent unless `token` says otherwise. */
   call(method: string, path: string, options?: CallOptions): Promise<Answer>;
+  /** One API request as the manager, with `json` as its body when given. */
+  asManager(method: string, path: string, json?: unknown): Promise<Answer>;
   close(): Promise<void>;
 }
 
@@ -64,20 +66,22 @@ export async function startTestServer(
   const server: Server = createApp(app, logger).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const call: TestServer['call'] = async (method, path, { token = tokens.agent, json, body, type, headers = {} } = {}) => {
+    const sent: Record<string, string> = { ...headers };
+    if (token !== null) sent.authorization = `Bearer ${token}`;
+    if (json !== undefined) sent['content-type'] = 'application/json';
+    if (type) sent['content-type'] = type;
+    const response = await fetch(url + path, { method, headers: sent, body: json !== undefined ? JSON.stringify(json) : body });
+    const text = await response.text();
+    const parsed = response.headers.get('content-type')?.startsWith('application/json') ? (JSON.parse(text) as unknown) : text;
+    return { status: response.status, headers: response.headers, body: parsed };
+  };
   return {
     app,
     url,
     tokens,
-    async call(method, path, { token = tokens.agent, json, body, type, headers = {} } = {}) {
-      const sent: Record<string, string> = { ...headers };
-      if (token !== null) sent.authorization = `Bearer ${token}`;
-      if (json !== undefined) sent['content-type'] = 'application/json';
-      if (type) sent['content-type'] = type;
-      const response = await fetch(url + path, { method, headers: sent, body: json !== undefined ? JSON.stringify(json) : body });
-      const text = await response.text();
-      const parsed = response.headers.get('content-type')?.startsWith('application/json') ? (JSON.parse(text) as unknown) : text;
-      return { status: response.status, headers: response.headers, body: parsed };
-    },
+    call,
+    asManager: (method, path, json) => call(method, path, { token: tokens.manager, ...(json === undefined ? {} : { json }) }),
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -14,8 +14,7 @@ eachDatabase('execution-table KPI targets: measured by the metric engine, flagge
   });
   afterEach(() => server.close());
 
-  const asManager = (method: string, path: string, json?: unknown) =>
-    server.call(method, path, { token: server.tokens.manager, ...(json === undefined ? {} : { json }) });
+  const asManager = (method: string, path: string, json?: unknown) => server.asManager(method, path, json);
 
   /** A project on customer-inquiry whose one row has `kpi` as its target, after a day of inquiries. */
   async function projectWith(kpi: Record<string, unknown>) {

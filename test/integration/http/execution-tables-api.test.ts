@@ -13,8 +13,7 @@ eachDatabase('HTTP API: execution tables', (database) => {
   });
   afterEach(() => server.close());
 
-  const asManager = (method: string, path: string, json?: unknown) =>
-    server.call(method, path, { token: server.tokens.manager, ...(json === undefined ? {} : { json }) });
+  const asManager = (method: string, path: string, json?: unknown) => server.asManager(method, path, json);
 
   async function download(id: number, lang: 'zh-CN' | 'en'): Promise<{ status: number; type: string | null; disposition: string | null; data: Buffer }> {
     const response = await fetch(`${server.url}/api/execution-tables/${id}/export.xlsx?lang=${lang}`, {

@@ -17,8 +17,7 @@ eachDatabase('workflow drafts: editors opened before a publish or an import', (d
   });
   afterEach(() => server.close());
 
-  const manager = (method: string, path: string, json?: unknown) =>
-    server.call(method, path, { token: server.tokens.manager, ...(json !== undefined ? { json } : {}) });
+  const manager = (method: string, path: string, json?: unknown) => server.asManager(method, path, json);
   const save = (bpmn: string, baseRevision: number) => manager('PUT', `/api/workflows/${KEY}/draft`, { bpmn, baseRevision });
   const slaOfAnswer = async () => (await server.app.workflows.latest(KEY)).workflow.steps.Task_Answer!.slaMs;
 

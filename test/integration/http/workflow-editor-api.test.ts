@@ -34,8 +34,7 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
   });
   afterEach(() => server.close());
 
-  const manager = (method: string, path: string, json?: unknown) =>
-    server.call(method, path, { token: server.tokens.manager, ...(json !== undefined ? { json } : {}) });
+  const manager = (method: string, path: string, json?: unknown) => server.asManager(method, path, json);
 
   test('a draft saved twice from two stale copies: the second is refused with 409 and the first is kept', async () => {
     // given two managers who opened the same (unsaved) draft

@@ -23,8 +23,7 @@ eachDatabase('migration of waiting tickets with a replayed proof, over HTTP', (d
   });
   afterEach(() => server.close());
 
-  const manager = (method: string, path: string, json?: unknown) =>
-    server.call(method, path, { token: server.tokens.manager, ...(json !== undefined ? { json } : {}) });
+  const manager = (method: string, path: string, json?: unknown) => server.asManager(method, path, json);
   const event = (id: number, type: string, fields: Record<string, unknown> = {}) => agentEvent(server, id, type, fields);
   const threeTickets = () => seeded(server);
 
