@@ -18,6 +18,7 @@ import {
   TICKET_SUMS,
   stateSql,
   ticketRowsSql,
+  type VisitsRead,
   upsertStatements,
   variantCounted,
   type FactTicket,
@@ -54,11 +55,11 @@ const ticketKey = (ticket: FactTicket, offset: number): SqlValue[] => TICKET_KEY
 
 type Lock = { state: boolean; forUpdate: boolean };
 
-function* read(ids: readonly number[], lock: Lock, client: Database['client'], fromVisit?: number): RollupReads<Contributions> {
+function* read(ids: readonly number[], lock: Lock, client: Database['client'], visits: VisitsRead = 'all'): RollupReads<Contributions> {
   const into = empty();
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
   if (!sorted.length) return into;
-  for (const row of yield ticketRows(sorted, lock, client, fromVisit)) {
+  for (const row of yield ticketRows(sorted, lock, client, visits)) {
     if (row.offset_minutes === null) return empty();
     into.offsetMinutes = Number(row.offset_minutes);
     const ticket = factTicketOf(row);
@@ -70,11 +71,11 @@ function* read(ids: readonly number[], lock: Lock, client: Database['client'], f
 
 /** `ticketRowsSql`, its text built once per shape (a batch has at most a few hundred tickets): every ticket write reads it. */
 const ticketRowsTexts = new Map<string, string>();
-function ticketRows(ids: readonly number[], lock: Lock, client: Database['client'], fromVisit: number | undefined): Statement {
-  const shape = `${client} ${ids.length} ${lock.state} ${lock.forUpdate} ${fromVisit === undefined}`;
-  const sql = ticketRowsTexts.get(shape) ?? ticketRowsSql(ids, lock, client, fromVisit).sql;
+function ticketRows(ids: readonly number[], lock: Lock, client: Database['client'], visits: VisitsRead): Statement {
+  const shape = `${client} ${ids.length} ${lock.state} ${lock.forUpdate} ${typeof visits === 'object' ? 'from' : visits}`;
+  const sql = ticketRowsTexts.get(shape) ?? ticketRowsSql(ids, lock, client, visits).sql;
   ticketRowsTexts.set(shape, sql);
-  return { sql, bindings: fromVisit === undefined ? [...ids] : [fromVisit, ...ids] };
+  return { sql, bindings: typeof visits === 'object' ? [visits.from, ...ids] : [...ids] };
 }
 
 /** Reads what the tickets `ids` contribute now, before a write (on PostgreSQL it holds off a rebuild until the commit). */
@@ -120,8 +121,8 @@ export function beforeChanges(changes: readonly KnownChange[], client: Database[
  */
 export function* beforeChange(change: KnownChange, client: Database['client']): RollupReads<Contributions> {
   const lock = { state: client === 'pg', forUpdate: false };
-  const from = change.stepLog.reduce((low, write) => Math.min(low, write.visit), Number.MAX_SAFE_INTEGER);
-  const some = yield* read([change.ticketId], lock, client, from);
+  const from = Math.min(...change.stepLog.map((write) => write.visit));
+  const some = yield* read([change.ticketId], lock, client, change.stepLog.length ? { from } : 'none');
   const was = some.tickets.get(change.ticketId);
   const offset = some.offsetMinutes;
   if (!was || offset === undefined || sameKeys(ticketKey(was, offset), ticketKey(change.next(was), offset))) return some;

@@ -164,24 +164,30 @@ const select = (columns: ReadonlyArray<Column<never>>, prefix: string) => column
 /** A visit's columns the rollups read, in the order of the JSON arrays `ticketRowsSql` answers. */
 const VISIT_COLUMNS = 's.visit, s.step, s.step_name, s.automatic, s.sla_ms, s.rework_from, s.exited_at, s.business_ms, s.breached, s.waiting';
 
+/** Which step-log rows a read of tickets brings: all, those from a visit on (the first binding), or none. */
+export type VisitsRead = 'all' | { from: number } | 'none';
+
 /**
- * The tickets' columns the rollups read, every step-log row of each (a JSON list; from visit `fromVisit` on, the
- * first binding, when given), and the offset (null while the rollups are not built): one statement. On PostgreSQL `lock.state` holds off a rebuild until the commit
+ * The tickets' columns the rollups read, the step-log rows `visits` asks for (a JSON list), and the offset (null
+ * while the rollups are not built): one statement. On PostgreSQL `lock.state` holds off a rebuild until the commit
  * (a share lock on `rollup_state`, which a rebuild takes exclusively) and `lock.forUpdate` locks the tickets
  * in id order: a batch writer's first statement.
  */
-export function ticketRowsSql(ids: readonly number[], lock: { state: boolean; forUpdate: boolean }, client: 'sqlite' | 'pg', fromVisit?: number): Statement {
-  const from = fromVisit === undefined ? '' : ' AND visit >= ?';
+export function ticketRowsSql(ids: readonly number[], lock: { state: boolean; forUpdate: boolean }, client: 'sqlite' | 'pg', visitsRead: VisitsRead = 'all'): Statement {
+  const from = typeof visitsRead === 'object' ? ' AND visit >= ?' : '';
+  // NOTE: a timer's warning or escalation writes no visit; its read skips the step log, the larger part of its cost.
   const visits =
-    client === 'pg'
-      ? `(SELECT json_agg(json_build_array(${VISIT_COLUMNS}) ORDER BY s.visit) FROM step_log s WHERE s.ticket_id = t.id${from})`
-      : `(SELECT json_group_array(json_array(${VISIT_COLUMNS})) FROM (SELECT * FROM step_log WHERE ticket_id = t.id${from} ORDER BY visit) s)`;
+    visitsRead === 'none'
+      ? 'NULL'
+      : client === 'pg'
+        ? `(SELECT json_agg(json_build_array(${VISIT_COLUMNS}) ORDER BY s.visit) FROM step_log s WHERE s.ticket_id = t.id${from})`
+        : `(SELECT json_group_array(json_array(${VISIT_COLUMNS})) FROM (SELECT * FROM step_log WHERE ticket_id = t.id${from} ORDER BY visit) s)`;
   return {
     sql: `SELECT t.id, t.workflow_key, t.version, t.created_at, t.channel, t.level, t.vip, t.closed_at, t.first_response_at, t.first_response_ms, t.handle_ms,
       t.waiting_ms, t.resolution_ms, t.resolution_sla_ms, t.resolution_breached, t.fcr, t.fcr_at, t.abandoned, t.warnings, t.step_breaches, t.escalations,
       t.reopenings, t.complaint, t.csat, t.path, (SELECT st.offset_minutes FROM rollup_state st${lock.state ? ' FOR SHARE' : ''}) AS offset_minutes,
       ${visits} AS visits FROM tickets t WHERE t.id IN (${listSql(ids.length)})${lock.forUpdate ? ' ORDER BY t.id FOR UPDATE OF t' : ''}`,
-    bindings: fromVisit === undefined ? [...ids] : [fromVisit, ...ids],
+    bindings: typeof visitsRead === 'object' ? [visitsRead.from, ...ids] : [...ids],
   };
 }
 
