@@ -97,6 +97,14 @@ eachDatabase('HTTP API: hostile workbooks are refused within their limits', (dat
     await expectRefused(bomb, 413, 'payload_too_large', { limit: 'WORKBOOK_MAX_INFLATED_BYTES', maximum: LIMITS.inflatedBytes });
   });
 
+  test('a zip bomb inside one cell (8 MB of text) is refused as that cell’s length, long before the inflated limit', async () => {
+    const text = Buffer.alloc(8 * 1024 * 1024, 'A');
+    const bomb = withRows(exported, Buffer.concat([Buffer.from('<row r="900"><c r="B900" t="inlineStr"><is><t>'), text, Buffer.from('</t></is></c></row>')]));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    // saxes holds a text node until the markup after it: without a watch on the run, the inflated limit stops it
+    await expectRefused(bomb, 413, 'payload_too_large', { limit: 'WORKBOOK_MAX_CELL_CHARS', maximum: LIMITS.cellChars, cell: 'B900' });
+  });
+
   test('an upload larger than the upload limit is refused as it arrives', async () => {
     const parts = unzip(exported);
     // Random bytes do not compress: the file is past the limit itself.

@@ -1,7 +1,7 @@
-import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { overChars, type WorkbookLimits } from '../../../shared/config.js';
 import { AppError } from '../../../shared/errors.js';
-import { InflateBudget, InflatedBudgetExceeded, NotAWorkbook, streamEntry, zipEntries, type ZipEntry } from './zip-entries.js';
+import { InflateBudget, InflatedBudgetExceeded, NotAWorkbook, zipEntries } from './zip-entries.js';
+import { local, XmlReader } from './xml-parts.js';
 
 // A streaming reader of the few parts of an .xlsx the import needs (the workbook's sheet list, shared
 // strings, number formats for dates, and the table and KPI sheets), with every limit checked as the XML
@@ -66,11 +66,6 @@ function isDateFormat(code: string): boolean {
   return /[ymdhs]/i.test(bare) && !/^general$/i.test(bare.trim());
 }
 
-/** The local name of an element (`x:row` is `row`). */
-function local(name: string): string {
-  return name.slice(name.indexOf(':') + 1);
-}
-
 /** Column letters of a cell reference (`AB12`) as a 1-based index, or undefined when there are none. */
 function columnOf(reference: string): number | undefined {
   let column = 0;
@@ -90,51 +85,8 @@ function letterOf(column: number): string {
   return text;
 }
 
-type Handlers = {
-  open?(name: string, attributes: Record<string, string>): void;
-  close?(name: string): void;
-  text?(text: string): void;
-};
-
-class XmlReader {
-  constructor(
-    private readonly data: Buffer,
-    private readonly entries: Map<string, ZipEntry>,
-    private readonly budget: InflateBudget,
-  ) {}
-
-  has(name: string): boolean {
-    return this.entries.has(name);
-  }
-
-  async read(name: string, handlers: Handlers): Promise<void> {
-    const entry = this.entries.get(name);
-    if (!entry) throw new NotAWorkbook(`the file is not an Excel workbook (.xlsx): it has no ${name}`);
-    const parser = new SaxesParser<{ xmlns: false; position: false }>({ xmlns: false, position: false });
-    parser.on('doctype', () => {
-      throw new NotAWorkbook(`the workbook's ${name} declares a DOCTYPE: a workbook never does`);
-    });
-    parser.on('error', (error) => {
-      throw new NotAWorkbook(`the workbook's ${name} is not well-formed XML: ${error.message}`);
-    });
-    if (handlers.open) {
-      const open = handlers.open;
-      parser.on('opentag', (tag: SaxesTagPlain) => open(local(tag.name), tag.attributes));
-    }
-    if (handlers.close) {
-      const close = handlers.close;
-      parser.on('closetag', (tag) => close(local(tag.name)));
-    }
-    if (handlers.text) {
-      parser.on('text', handlers.text);
-      parser.on('cdata', handlers.text);
-    }
-    await streamEntry(this.data, entry, this.budget, (text) => {
-      if (text) parser.write(text);
-    });
-    parser.close();
-  }
-}
+/** The most characters of XML one character of text takes: a character reference such as `&#x10FFFF;`. */
+const RAW_CHARS_PER_CHAR = 10;
 
 /** Where relationship targets point, relative to the part that names them. */
 function resolveTarget(base: string, target: string): string {
@@ -319,79 +271,89 @@ async function readSheet(xml: XmlReader, path: string, sheet: string, { strings,
     }
   }
 
-  await xml.read(path, {
-    open(name, attributes) {
-      switch (name) {
-        case 'row':
-          row = { number: attributes.r ? Number(attributes.r) : row.number + 1, cells: [] };
-          hasValue = false;
-          column = 0;
-          break;
-        case 'c':
-          reference = attributes.r ?? '';
-          column = (attributes.r ? columnOf(attributes.r) : undefined) ?? column + 1;
-          type = attributes.t ?? 'n';
-          style = Number(attributes.s ?? 0);
-          text = '';
-          formula = undefined;
-          valued = false;
-          break;
-        case 'f':
-          formula = '';
-          inFormula = true;
-          break;
-        case 'v':
-          collecting = true;
-          valued = true;
-          break;
-        case 'is':
-          valued = true;
-          break;
-        case 't':
-          collecting = type === 'inlineStr' && phonetic === 0;
-          break;
-        case 'rPh':
-          phonetic += 1;
-          break;
-      }
-    },
-    close(name) {
-      switch (name) {
-        case 'v':
-        case 't':
-          collecting = false;
-          break;
-        case 'f':
-          inFormula = false;
-          break;
-        case 'rPh':
-          phonetic -= 1;
-          break;
-        case 'c': {
-          const value = formula !== undefined && !valued ? { formula } : valueOf();
-          if (value === null || value === '') break;
-          if (column > limits.columns) throw new WorkbookLimitExceeded('columns', where());
-          while (row.cells.length < column - 1) row.cells.push(null);
-          row.cells[column - 1] = value;
-          hasValue = true;
-          break;
+  await xml.read(
+    path,
+    {
+      open(name, attributes) {
+        switch (name) {
+          case 'row':
+            row = { number: attributes.r ? Number(attributes.r) : row.number + 1, cells: [] };
+            hasValue = false;
+            column = 0;
+            break;
+          case 'c':
+            reference = attributes.r ?? '';
+            column = (attributes.r ? columnOf(attributes.r) : undefined) ?? column + 1;
+            type = attributes.t ?? 'n';
+            style = Number(attributes.s ?? 0);
+            text = '';
+            formula = undefined;
+            valued = false;
+            break;
+          case 'f':
+            formula = '';
+            inFormula = true;
+            break;
+          case 'v':
+            collecting = true;
+            valued = true;
+            break;
+          case 'is':
+            valued = true;
+            break;
+          case 't':
+            collecting = type === 'inlineStr' && phonetic === 0;
+            break;
+          case 'rPh':
+            phonetic += 1;
+            break;
         }
-        case 'row':
-          if (!hasValue) break;
-          if (rows.length >= limits.rows) throw new WorkbookLimitExceeded('rows', { sheet, cell: `A${row.number}` });
-          rows.push(row);
-          break;
-      }
+      },
+      close(name) {
+        switch (name) {
+          case 'v':
+          case 't':
+            collecting = false;
+            break;
+          case 'f':
+            inFormula = false;
+            break;
+          case 'rPh':
+            phonetic -= 1;
+            break;
+          case 'c': {
+            const value = formula !== undefined && !valued ? { formula } : valueOf();
+            if (value === null || value === '') break;
+            if (column > limits.columns) throw new WorkbookLimitExceeded('columns', where());
+            while (row.cells.length < column - 1) row.cells.push(null);
+            row.cells[column - 1] = value;
+            hasValue = true;
+            break;
+          }
+          case 'row':
+            if (!hasValue) break;
+            if (rows.length >= limits.rows) throw new WorkbookLimitExceeded('rows', { sheet, cell: `A${row.number}` });
+            rows.push(row);
+            break;
+        }
+      },
+      text(chunk) {
+        if (inFormula) {
+          formula += chunk;
+          if (overChars(formula!, limits.cellChars)) throw new WorkbookLimitExceeded('cellChars', where());
+        }
+        if (!collecting) return;
+        text += chunk;
+        if (overChars(text, limits.cellChars)) throw new WorkbookLimitExceeded('cellChars', where());
+      },
     },
-    text(chunk) {
-      if (inFormula) {
-        formula += chunk;
-        if (overChars(formula!, limits.cellChars)) throw new WorkbookLimitExceeded('cellChars', where());
-      }
-      if (!collecting) return;
-      text += chunk;
-      if (overChars(text, limits.cellChars)) throw new WorkbookLimitExceeded('cellChars', where());
+    {
+      // A cell's text as XML takes at most ten characters a character (`&#x10FFFF;`): past that it is too long.
+      chars: RAW_CHARS_PER_CHAR * limits.cellChars,
+      passed() {
+        if (collecting || inFormula) throw new WorkbookLimitExceeded('cellChars', where());
+      },
     },
-  });
+  );
   return rows;
 }
