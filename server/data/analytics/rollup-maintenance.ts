@@ -6,8 +6,6 @@ import {
   addVariants,
   bucketOf,
   durationCounted,
-  factTicketOf,
-  factVisitsOf,
   rebuildStatements,
   recountDuration,
   recountVariant,
@@ -16,9 +14,6 @@ import {
   STEP_SUMS,
   TICKET_KEYS,
   TICKET_SUMS,
-  stateSql,
-  ticketRowsSql,
-  type VisitsRead,
   upsertStatements,
   variantCounted,
   type FactTicket,
@@ -26,6 +21,7 @@ import {
   type Statement,
   type Upsert,
 } from './rollup-sql.js';
+import { factTicketOf, factVisitsOf, stateSql, ticketRowsSql, type VisitsRead } from './rollup-rows.js';
 
 // The daily rollups kept by the writes themselves. A writer reads what the tickets it is about to change
 // contribute, every visit with them, in one statement (`rollupBefore`, or `beforeChanges` for the ticket
