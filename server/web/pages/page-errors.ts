@@ -1,8 +1,10 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { NotFoundError } from '../../shared/errors.js';
+import { NotFoundError, type FieldProblem } from '../../shared/errors.js';
+import type { Formatter } from '../../shared/i18n.js';
 import { failureOf } from '../http/error-handler.js';
 import { isApiPath } from '../http/route.js';
 import type { PageKit } from './page-kit.js';
+import { problemText } from './view-models/problem-text.js';
 import { overLimit } from './view-models/over-limit.js';
 
 /** Page requests nobody answered: a 404 page for people; the API's JSON 404 stays for /api and programs. */
@@ -33,7 +35,7 @@ export function pageErrors(kit: PageKit): ErrorRequestHandler {
       // The limit passed and its maximum, as the API's details name them (any upload or form over a limit).
       limit: overLimit(details, f),
       // What was refused, field by field, as the API lists it: a form's own page shows it beside the field.
-      problems: Array.isArray(details) ? details.flatMap(problemOf) : [],
+      problems: Array.isArray(details) ? details.flatMap((detail) => problemOf(detail, f)) : [],
     };
     try {
       await kit.send(req, res, 'error', `errors.${reason}.title`, model, status);
@@ -45,8 +47,9 @@ export function pageErrors(kit: PageKit): ErrorRequestHandler {
   };
 }
 
-function problemOf(detail: unknown): Array<{ field: string; message: string }> {
+function problemOf(detail: unknown, f: Formatter): Array<{ field: string; message: string }> {
   if (!detail || typeof detail !== 'object') return [];
-  const { field, message } = detail as Record<string, unknown>;
-  return typeof field === 'string' && typeof message === 'string' ? [{ field, message }] : [];
+  const problem = detail as Partial<FieldProblem>;
+  if (typeof problem.field !== 'string' || typeof problem.message !== 'string') return [];
+  return [{ field: problem.field, message: problemText(f, problem as FieldProblem) }];
 }

@@ -1,4 +1,6 @@
 import * as XLSX from 'xlsx';
+import { DRILL_KPIS } from '../../../server/services/analytics/metrics-model.js';
+import { createI18n, LOCALES_DIR } from '../../../server/shared/i18n.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { SHARED_DEMO } from '../../helpers/sopflow.js';
 import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
@@ -179,6 +181,14 @@ eachDatabase(
       expect(nonsense.status).toBe(400);
       // the error page names what was refused
       expect(/data-testid="problems">[\s\S]*<code>kpi<\/code>/.test(nonsense.html)).toBe(true);
+      // in the reader's language: the problem's catalog sentence, not the service's English
+      const chinese = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
+      const refusedInChinese = await chinese.get('/analytics/customer-inquiry/tickets?kpi=nonsense');
+      expect(refusedInChinese.status).toBe(400);
+      const listed = /data-testid="problems">([\s\S]*?)<\/ul>/.exec(refusedInChinese.html)?.[1] ?? '';
+      const zh = createI18n(LOCALES_DIR).formatter('zh-CN');
+      expect(decode(listed)).toContain(zh.t('problems.notOneOf', { value: 'nonsense', allowed: DRILL_KPIS.join(', ') }));
+      expect(listed).not.toContain('must be one of');
     });
 
     test('the workflow list shows each workflow’s headline figures, linked; the compare page shows the change with its interval and verdict', async () => {

@@ -4,7 +4,8 @@ import { readExecutionTableWorkbook } from '../../../server/services/execution-t
 import { emptyRow, rowProblems, type KpiTarget, type RowContent } from '../../../server/services/execution-tables/execution-table.js';
 import { planImport } from '../../../server/services/execution-tables/import-plan.js';
 import { createI18n, LOCALES, LOCALES_DIR } from '../../../server/shared/i18n.js';
-import { fieldProblemLines, problemText, rowFromForm } from '../../../server/web/pages/view-models/execution-table-page.js';
+import { fieldProblemLines, rowFromForm } from '../../../server/web/pages/view-models/execution-table-page.js';
+import { problemText } from '../../../server/web/pages/view-models/problem-text.js';
 import { unzip, zip } from './hostile-xlsx.js';
 import { contentOf, exportToBuffer, FORMATTERS, isKnownOwner, ROWS } from './workbook-fixtures.js';
 

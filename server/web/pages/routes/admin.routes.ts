@@ -6,6 +6,7 @@ import { parseRole, ROLES, type User } from '../../../services/users/users.js';
 import type { AuditRecord } from '../../../services/audit/audit.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
+import { problemText } from '../view-models/problem-text.js';
 
 /** Audit entries shown per page of /admin. */
 const AUDIT_PAGE = 50;
@@ -133,10 +134,7 @@ export function adminRoutes(kit: PageKit): Router {
       if (!(error instanceof AppError) || !['validation_failed', 'conflict', 'forbidden'].includes(error.code)) throw error;
       const problems = error instanceof ValidationError ? error.problems : [];
       const messages = problems.length
-        ? problems.map(
-            (p) =>
-              `${f.t(`admin.fields.${p.field}`, { defaultValue: p.field })}: ${p.code ? f.t(`problems.${p.code}`, { ...p.values, defaultValue: p.message }) : p.message}`,
-          )
+        ? problems.map((p) => `${f.t(`admin.fields.${p.field}`, { defaultValue: p.field })}: ${problemText(f, p)}`)
         : [error.message];
       await show(req, res, { refused: { status: error.code === 'conflict' ? 409 : error.code === 'forbidden' ? 403 : 400, messages } });
     }

@@ -196,7 +196,12 @@ async function filterOr400(kit: PageKit, req: Request, res: Response, context: W
 function drillKpi(req: Request): DrillKpi {
   const asked = req.query.kpi ?? 'tickets';
   const kpi = DRILL_KPIS.find((k) => k === asked);
-  if (!kpi) throw new ValidationError('kpi is not one of the drill-downs', [{ field: 'kpi', message: `must be one of ${DRILL_KPIS.join(', ')}` }]);
+  if (!kpi) {
+    const allowed = DRILL_KPIS.join(', ');
+    throw new ValidationError('kpi is not one of the drill-downs', [
+      { field: 'kpi', message: `must be one of ${allowed}`, code: 'notOneOf', values: { value: String(asked), allowed } },
+    ]);
+  }
   return kpi;
 }
 

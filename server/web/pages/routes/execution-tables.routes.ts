@@ -12,7 +12,6 @@ import {
   historyLines,
   importPreview,
   ownerOptions,
-  problemText,
   rowEditor,
   rowFromForm,
   scheduleOf,
@@ -22,6 +21,7 @@ import {
   type TableView,
 } from '../view-models/execution-table-page.js';
 import { overLimit } from '../view-models/over-limit.js';
+import { problemText } from '../view-models/problem-text.js';
 
 /** Where the import form posts its workbook. */
 export const importUploadPath = '/execution-tables/:id/import';

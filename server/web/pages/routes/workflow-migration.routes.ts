@@ -4,7 +4,7 @@ import type { Formatter } from '../../../shared/i18n.js';
 import type { MigrationPlan } from '../../../services/workflows/migration.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
-import { problemText } from '../view-models/execution-table-page.js';
+import { problemText } from '../view-models/problem-text.js';
 import { migrationModel } from '../view-models/migration-page.js';
 
 /** A version number from a form or the query string, or undefined. */

@@ -23,6 +23,7 @@ import { flaggedText, measurementView } from './kpi-measurement.js';
 import type { ImportPlan } from '../../../services/execution-tables/import-plan.js';
 import type { FieldProblem, ProblemMessage } from '../../../shared/errors.js';
 import type { Formatter } from '../../../shared/i18n.js';
+import { problemText } from './problem-text.js';
 
 /** How the table page is narrowed and ordered (from its query string). */
 export interface TableView {
@@ -235,15 +236,6 @@ export function historyLines(history: RowHistoryEntry[], f: Formatter) {
     action: f.t(`executionTables.history.${entry.action}`),
     changes: changeLines(entry.changes, f),
   }));
-}
-
-/**
- * A problem in the reader's language: its catalog entry under `problems.` when it has a code, else (or when the
- * catalog lacks the entry) its English message. The entries list allowed statuses, metrics and comparisons by
- * nesting the catalog's own labels (`problems.oneOf`), so those read in the reader's language too.
- */
-export function problemText(f: Formatter, problem: ProblemMessage): string {
-  return problem.code ? f.t(`problems.${problem.code}`, { ...problem.values, defaultValue: problem.message }) : problem.message;
 }
 
 /** Field problems as the pages list them: "field: what is wrong", both in the reader's language. */

@@ -3,6 +3,7 @@ import type { FieldProblem } from '../../../shared/errors.js';
 import type { Formatter } from '../../../shared/i18n.js';
 import { CHANNELS } from '../../../services/tickets/channels.js';
 import type { AnalyticsFilter } from './analytics-filter.js';
+import { problemText } from './problem-text.js';
 
 /** The analytics filters' GET form: what it offers (versions, channels, levels) and what was asked for. */
 export interface FilterForm {
@@ -54,6 +55,6 @@ export function filterForm(
       { value: 'true', label: f.t('analytics.filters.vipOnly') },
       { value: 'false', label: f.t('analytics.filters.vipNot') },
     ],
-    errors: Object.fromEntries(problems.map((p) => [p.field, p.code ? f.t(`problems.${p.code}`, { ...p.values, defaultValue: p.message }) : p.message])),
+    errors: Object.fromEntries(problems.map((p) => [p.field, problemText(f, p)])),
   };
 }

@@ -3,7 +3,7 @@ import { REPORT_FREQUENCIES } from '../../../services/reports/reports.js';
 import type { FieldProblem } from '../../../shared/errors.js';
 import { LOCALES, type Formatter } from '../../../shared/i18n.js';
 import type { ReportSettings } from '../../../shared/report-settings.js';
-import { problemText } from './execution-table-page.js';
+import { problemText } from './problem-text.js';
 
 /** The subscribe form as sent (or as first shown), and what was wrong with it, in the reader's words. */
 export interface SubscriptionForm {
