@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { AUDIT_ACTIONS } from '../../../server/services/audit/audit.js';
 import { LINT_RULES } from '../../../server/services/workflows/publish-lint.js';
 import { BPMN_PROBLEM_CODES } from '../../../server/shared/errors.js';
+import { FIELD_PROBLEM_CODES } from '../../../server/engine/fields.js';
 import { DEFAULT_WORKFLOW_LIMITS } from '../../../server/shared/limits.js';
 import { createI18n, negotiateLocale } from '../../../server/shared/i18n.js';
 
@@ -58,7 +59,7 @@ describe('i18n: one catalog per language, durations and dates through Intl and t
     }
   });
 
-  test('every BPMN problem code and every lint rule the publish runs is worded in both languages, the Chinese in Chinese', () => {
+  test('every BPMN problem code, lint rule and field problem is worded in both languages, the Chinese in Chinese', () => {
     const keys = [
       ...BPMN_PROBLEM_CODES.map((code) => `bpmnProblems.${code}`),
       ...Object.keys(LINT_RULES).flatMap((rule) => [`lintRules.${rule}.name`, `lintRules.${rule}.explanation`]),
@@ -68,6 +69,11 @@ describe('i18n: one catalog per language, durations and dates through Intl and t
     for (const key of keys) {
       const [en, zh] = [formatter('en').t(key), formatter('zh-CN').t(key)];
       expect({ key, en: en !== key && en !== '', zh: /[\u4e00-\u9fff]/.test(zh) }).toEqual({ key, en: true, zh: true });
+    }
+    for (const code of FIELD_PROBLEM_CODES) {
+      const key = `problems.${code}`;
+      const [en, zh] = [formatter('en').t(key, { label: 'L' }), formatter('zh-CN').t(key, { label: 'L' })];
+      expect({ key, en: en !== key && en.includes('L'), zh: /[\u4e00-\u9fff]/.test(zh) && zh.includes('L') }).toEqual({ key, en: true, zh: true });
     }
     expect(formatter('zh-CN').t('bpmnProblems.limit_exceeded', { what: 'maxDepth', maximum: 100 })).toBe('文件超出了导入限制：元素嵌套层数最多为 100。');
   });
