@@ -3,6 +3,7 @@
 // (the moddle descriptor the server's importer reads). Drafts are saved on the server with the revision they
 // were based on; a stale save is refused there (409) and said here. Nothing runs inline: the CSP forbids it.
 import { extension, sidePanel } from './editor/panel.js';
+import { wording } from './editor/wording.js';
 
 var editorRoot = document.querySelector('[data-editor]');
 if (editorRoot && typeof window.BpmnJS === 'function') editor(editorRoot);
@@ -25,23 +26,8 @@ function editor(root) {
     return text;
   }
 
-  // The server's catalog sentences per problem code and lint rule, in the page's language (data-texts).
-  var texts = JSON.parse(root.getAttribute('data-texts') || '{"problems":{},"lint":{}}');
-
-  function lintText(rule) {
-    var known = texts.lint[rule];
-    return known ? known.name + ': ' + known.explanation : rule;
-  }
-
-  function problemText(p) {
-    if (String(p.type).indexOf('lint:') === 0) return lintText(p.type.slice(5));
-    var template = texts.problems[p.code];
-    if (!template) return p.message;
-    var values = Object.assign({ id: p.elementId }, p.values || {});
-    return template.replace(/\{\{(\w+)\}\}/g, function (whole, name) {
-      return name in values ? String(values[name]) : whole;
-    });
-  }
+  // The server's catalog sentences (data-texts), to word the API's answers in the page's language.
+  var words = wording(JSON.parse(root.getAttribute('data-texts')));
 
   function say(text, kind) {
     status.textContent = text;
@@ -115,7 +101,7 @@ function editor(root) {
     problemList.textContent = '';
     diffList.textContent = '';
     (problems || []).forEach(function (p) {
-      var li = item(problemList, 'error', p.elementId + ': ' + problemText(p));
+      var li = item(problemList, 'error', p.elementId + ': ' + words.problem(p));
       li.setAttribute('data-code', p.code);
       li.title = p.message;
     });
@@ -124,7 +110,7 @@ function editor(root) {
         return l.severity === 'warning';
       })
       .forEach(function (l) {
-        var li = item(problemList, 'warning', l.elementId + ': ' + lintText(l.rule));
+        var li = item(problemList, 'warning', l.elementId + ': ' + words.lint(l.rule));
         li.setAttribute('data-rule', l.rule);
         li.title = l.message;
       });
@@ -272,7 +258,15 @@ function editor(root) {
         return call('POST', '/draft/dry-run', { path: dry.elements.namedItem('path').value, vip: dry.elements.namedItem('vip').checked }).then(
           function (answer) {
             out.hidden = false;
-            out.textContent = answer.status === 200 ? answer.body.lines.join('\n') : answer.body.error.message;
+            out.textContent = '';
+            if (answer.status !== 200) return (out.textContent = answer.body.error.message);
+            // Each line worded from its code and values; the code stays on it for whoever needs it.
+            answer.body.entries.forEach(function (entry) {
+              var line = document.createElement('span');
+              line.setAttribute('data-code', entry.code);
+              line.textContent = words.dryRunLine(entry) + '\n';
+              out.appendChild(line);
+            });
           },
         );
       })

@@ -191,4 +191,34 @@ describeInBrowser('workflow library and editor end to end', (browser) => {
     },
     SLOW,
   );
+
+  test(
+    'the Chinese editor words a dry run line by line in Chinese, a refusal naming the field and what it allows',
+    async () => {
+      const { page, errors, close } = await signedIn(PEOPLE.manager, 'zh-CN');
+      await page.goto(`${server.url}/workflows/${KEY}/edit`);
+      await page.waitForSelector('[data-editor][data-ready=true]');
+      await page.fill('#dry-path', 'answer,grade?level=L9');
+      await page.click('[data-dry-run] button[type=submit]');
+      await page.waitForSelector('[data-testid=dry-run] [data-code=refused]');
+      const lines = await page
+        .locator('[data-testid=dry-run] [data-code]')
+        .evaluateAll((spans) => spans.map((s) => ({ code: s.getAttribute('data-code'), text: s.textContent ?? '' })));
+      const zh = createI18n(LOCALES_DIR).formatter('zh-CN');
+      expect(lines.map((l) => l.code)).toEqual(expect.arrayContaining(['passed', 'entered', 'armed', 'waiting', 'exited', 'cancelled', 'refused']));
+      const entered = lines.find((l) => l.code === 'entered' && l.text.includes('Task_Grade'))!;
+      // the step's limit (as the latest version has it) worded as the Formatter words durations
+      const limit = (await server.app.workflows.latest(KEY)).workflow.steps.Task_Grade!.slaMs!;
+      expect(entered.text).toContain(zh.t('editor.dryRun.parts.limit', { duration: zh.duration(limit) }));
+      expect(lines.at(-1)!.text).toContain(zh.t('problems.fieldNotOption', { label: '问题分级 Level', options: 'L1, L2, L3' }));
+      // none of the API's English sentences: each line is the catalog's
+      for (const line of lines)
+        expect({ line, english: /\b(entered|exited|armed|waiting in|allowed|refused|limit|owner)\b/.test(line.text) }).toEqual({ line, english: false });
+      expect(errors).toEqual([]);
+      await close();
+      const draft = await server.call('GET', `/api/workflows/${KEY}/draft`, { token: server.tokens.manager });
+      await server.call('POST', `/api/workflows/${KEY}/draft/discard`, { token: server.tokens.manager, json: { revision: draft.body.revision } });
+    },
+    SLOW,
+  );
 });

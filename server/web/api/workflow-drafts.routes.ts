@@ -1,4 +1,5 @@
 import type { Sopflow } from '../../sopflow.js';
+import { simulationLineText } from '../../services/workflows/simulation-lines.js';
 import { defineRoute, type ApiRoute } from '../http/route.js';
 import { WorkflowKeyParams } from './workflows.schemas.js';
 import {
@@ -112,7 +113,8 @@ export function workflowDraftRoutes({ drafts, clock }: Sopflow): ApiRoute[] {
       responses: { 200: { description: 'the walk, line by line', schema: DryRunSchema } },
       errors: { 404: NO_WORKFLOW, 422: 'the draft does not compile. details: [{elementId, type, message}]' },
       async handle({ params, body }) {
-        return { json: { lines: await drafts.dryRun(params.key, body.path, { vip: body.vip ?? false, start: clock.now() }) } };
+        const entries = await drafts.dryRun(params.key, body.path, { vip: body.vip ?? false, start: clock.now() });
+        return { json: { lines: entries.map(simulationLineText), entries } };
       },
     }),
     defineRoute({

@@ -62,4 +62,72 @@ export const DryRunBody = z
     vip: z.boolean().optional(),
   })
   .strict();
-export const DryRunSchema = z.object({ lines: z.array(z.string()).describe('what happened, one line each, on the virtual clock') });
+const At = Millis.describe('the virtual clock, epoch milliseconds');
+const Instance = z.object({ index: z.number().int(), count: z.number().int().optional(), item: z.unknown().optional() }).optional();
+const Step = { at: At, step: z.string(), name: z.string() };
+const Cause = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('start') }),
+    z.object({ kind: z.literal('timer'), timer: z.string().describe('the timer kind'), timerId: z.string().optional() }),
+    z.object({ kind: z.enum(['signal', 'message']), name: z.string() }),
+    z.object({ kind: z.literal('event'), type: z.string() }),
+  ])
+  .describe('what moved the ticket');
+const FieldProblemSchema = z.object({
+  field: z.string(),
+  message: z.string(),
+  code: z.string().optional(),
+  values: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+});
+
+/** One line of the walk as data: what `lines` says in English, for a page to word in its reader's language. */
+const SimulationLineSchema = z.discriminatedUnion('code', [
+  z.object({ code: z.literal('passed'), ...Step }),
+  z.object({ code: z.literal('caught'), ...Step, actor: z.string(), event: z.string() }),
+  z.object({ code: z.literal('exited'), ...Step, instance: Instance, durationMs: z.number(), actor: z.string(), event: z.string(), breached: z.boolean() }),
+  z.object({
+    code: z.literal('entered'),
+    ...Step,
+    instance: Instance,
+    slaMs: z.number().optional(),
+    owner: z.string().optional(),
+    calledBy: z.object({ key: z.string(), version: z.number().int() }).optional(),
+  }),
+  z.object({
+    code: z.literal('armed'),
+    at: At,
+    timer: z.string(),
+    kind: z.string(),
+    timerId: z.string().optional(),
+    step: z.string().optional(),
+    dueAt: Millis,
+  }),
+  z.object({ code: z.literal('cancelled'), at: At, timer: z.string(), kind: z.string(), timerId: z.string().optional() }),
+  z.object({ code: z.enum(['sent', 'raised']), at: At, name: z.string().describe('the message sent or the signal raised'), step: z.string() }),
+  z.object({ code: z.literal('reminded'), at: At, kind: z.string(), to: z.string().optional(), message: z.string().optional(), step: z.string().optional() }),
+  z.object({
+    code: z.literal('waiting'),
+    at: At,
+    after: Cause,
+    steps: z.array(z.string()),
+    actions: z.array(z.string()),
+    messages: z.array(z.string()),
+    signals: z.array(z.string()),
+  }),
+  z.object({ code: z.literal('closed'), at: At, after: Cause }),
+  z.object({ code: z.literal('ignored'), at: At, signal: z.string() }),
+  z.object({
+    code: z.literal('refused'),
+    error: z.string().describe('the error code an advance would answer'),
+    message: z.string(),
+    problems: z.array(FieldProblemSchema),
+    event: z.string().optional(),
+    allowed: z.array(z.string()).optional(),
+    maximum: z.number().int().optional().describe('the walk passed this many lines'),
+  }),
+]);
+
+export const DryRunSchema = z.object({
+  lines: z.array(z.string()).describe('what happened, one line each, on the virtual clock'),
+  entries: z.array(SimulationLineSchema).describe('the same walk as data, one entry per line: a code and what it names'),
+});

@@ -1,6 +1,7 @@
 import { SIMULATION_MAX_LINES } from '../../../server/services/workflows/simulation.js';
+import { SIMULATION_LINE_CODES } from '../../../server/services/workflows/simulation-lines.js';
 import { readFileSync } from 'node:fs';
-import { DraftCheckSchema, DraftSchema, PublishedSchema } from '../../../server/web/api/workflow-drafts.schemas.js';
+import { DraftCheckSchema, DraftSchema, DryRunSchema, PublishedSchema } from '../../../server/web/api/workflow-drafts.schemas.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
 import { bpmn, flow } from '../../helpers/bpmn.js';
@@ -169,13 +170,19 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
       .replace(/&quot;/g, '"')
       .replace(/&#x27;/g, "'")
       .replace(/&amp;/g, '&');
-    const texts = JSON.parse(attribute) as { problems: Record<string, string>; lint: Record<string, { name: string; explanation: string }> };
+    const texts = JSON.parse(attribute) as {
+      problems: Record<string, string>;
+      lint: Record<string, { name: string; explanation: string }>;
+      dryRun: { lines: Record<string, string> };
+    };
     const zh = formatter('zh-CN');
     expect(texts.lint['no-disconnected']).toEqual({ name: zh.t('lintRules.no-disconnected.name'), explanation: zh.t('lintRules.no-disconnected.explanation') });
     expect(texts.lint['label-required']!.name).toBe(zh.t('lintRules.label-required.name'));
     expect(Object.keys(texts.problems).sort()).toEqual([...BPMN_PROBLEM_CODES].sort());
     expect(texts.problems.unknown_calendar).toBe(zh.t('bpmnProblems.unknown_calendar'));
     expect(zh.t('bpmnProblems.lint_error', { rule: 'no-disconnected' })).toContain(zh.t('lintRules.no-disconnected.name'));
+    // and each dry-run line's sentence by its code, in Chinese
+    expect(texts.dryRun.lines).toEqual(Object.fromEntries(SIMULATION_LINE_CODES.map((code) => [code, zh.t(`editor.dryRun.lines.${code}`)])));
 
     const refused = await manager('POST', `/api/workflows/${KEY}/draft/publish`, { revision: 1 });
     expect(refused.status).toBe(422);
@@ -202,7 +209,12 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     await manager('PUT', `/api/workflows/${KEY}/draft`, { bpmn: changedGrading(opened.body.bpmn), baseRevision: 0 });
     const run = await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: 'answer,grade?level=L2,+PT3H,resolve' });
     expect(run.status).toBe(200);
+    documented(DryRunSchema, run.body);
     const text = run.body.lines.join('\n');
+    // beside the English lines, the same walk as data: a code per line and what it names, for pages to word
+    expect(run.body.entries).toHaveLength(run.body.lines.length);
+    expect(run.body.entries).toContainEqual(expect.objectContaining({ code: 'entered', step: 'Task_Grade', slaMs: 20 * 60_000, owner: '分级专员 Grader' }));
+    expect(run.body.entries).toContainEqual(expect.objectContaining({ code: 'reminded', kind: 'reminder', to: '技术支持主管 Technical-support lead' }));
     // the draft's new limit and owner for grading, L2 technical support, its 2 h first-response reminder
     expect(text).toMatch(/entered {2}Task_Grade "问题分级 Grading" limit 20 min owner 分级专员 Grader/);
     expect(text).toMatch(/entered {2}Task_L2TechSupport .* limit 24 h/);
@@ -214,12 +226,22 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     // a field refused names itself and why, as the ticket API would
     const badLevel = await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: 'answer,grade?level=L9' });
     expect(badLevel.body.lines.at(-1)).toMatch(/^refused: .*\(level: .*L1, L2, L3\)$/);
-    expect((await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: '+nonsense' })).body.error).toMatchObject({ code: 'validation_failed' });
+    expect(badLevel.body.entries.at(-1)).toMatchObject({
+      code: 'refused',
+      error: 'validation_failed',
+      event: 'grade',
+      problems: [{ field: 'level', code: 'fieldNotOption' }],
+    });
+    expect((await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: '+nonsense' })).body.error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ field: 'path', code: 'dryRunPath' }],
+    });
     // a century's pause over a reminder every few hours stops at SIMULATION_MAX_LINES, saying so: the server serves on
     const century = await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: 'answer,grade?level=L2,+P100Y' });
     expect(century.status).toBe(200);
     expect(century.body.lines).toHaveLength(SIMULATION_MAX_LINES + 1);
     expect(century.body.lines.at(-1)).toMatch(/^refused: /);
+    expect(century.body.entries.at(-1)).toMatchObject({ code: 'refused', error: 'payload_too_large', maximum: SIMULATION_MAX_LINES });
     expect((await server.call('GET', '/api/tickets')).body.items).toHaveLength(0);
   });
 
