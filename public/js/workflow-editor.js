@@ -132,7 +132,7 @@ function editor(root) {
       var li = item(diffList, 'changed', msg('changed') + ': ' + (e.name || e.id) + ' (' + e.id + ')');
       var sub = document.createElement('ul');
       e.changes.forEach(function (c) {
-        item(sub, '', c.property + ': ' + c.before + ' → ' + c.after);
+        item(sub, '', words.change(c)).setAttribute('data-property', c.property);
       });
       li.appendChild(sub);
       mark(e.id, 'diff-changed');

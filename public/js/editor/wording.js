@@ -1,6 +1,6 @@
 // Words the API's answers in the page's language: the server hands the editor its catalog sentences as JSON
 // (data-texts, built by server/web/pages/view-models/editor-texts.ts) with `{{value}}` places this fills from
-// what the API answers as data: problem codes and values, lint rules, the dry run's lines.
+// what the API answers as data: problem codes and values, lint rules, the dry run's lines, the diff's changes.
 
 var MINUTE = 60000;
 var HOUR = 60 * MINUTE;
@@ -133,5 +133,41 @@ export function wording(texts) {
     return fill(dry.lines[line.code] || line.code, values);
   }
 
-  return { fill: fill, lint: lint, problem: problem, fieldProblem: fieldProblem, duration: duration, dryRunLine: dryRunLine };
+  // ---- the diff: a property's name and its values (server/services/workflows/workflow-diff.ts `ChangeValue`) ----
+  var diff = texts.diff;
+
+  function changeValue(value, property) {
+    switch (value.kind) {
+      case 'none':
+        return '—';
+      case 'duration':
+        return duration(value.ms);
+      case 'levels':
+        return Object.keys(value.ms)
+          .map(function (level) {
+            return fill(diff.level, { level: level, duration: duration(value.ms[level]) });
+          })
+          .join(diff.separator);
+      case 'flag':
+        return value.value ? diff.yes : diff.no;
+      case 'list':
+        return value.items
+          .map(function (item) {
+            return property === 'channels' ? texts.channels[item] || item : item;
+          })
+          .join(diff.separator);
+      default:
+        return value.text;
+    }
+  }
+
+  function change(c) {
+    return fill(diff.change, {
+      property: diff.properties[c.property] || c.property,
+      before: changeValue(c.values.before, c.property),
+      after: changeValue(c.values.after, c.property),
+    });
+  }
+
+  return { fill: fill, lint: lint, problem: problem, fieldProblem: fieldProblem, duration: duration, dryRunLine: dryRunLine, change: change };
 }

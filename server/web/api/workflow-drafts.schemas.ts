@@ -26,10 +26,26 @@ export const PublishDraftBody = z.object({ revision: z.number().int().min(1).des
 const ProblemSchema = z.object({ elementId: z.string(), type: z.string(), message: z.string() });
 const LintSchema = z.object({ elementId: z.string(), rule: z.string(), severity: z.enum(['error', 'warning']), message: z.string() });
 const ElementSchema = z.object({ id: z.string(), type: z.string(), name: z.string().optional() });
+const ChangeValueSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('none') }),
+    z.object({ kind: z.literal('duration'), ms: z.number() }),
+    z.object({ kind: z.literal('levels'), ms: z.record(z.string(), z.number()).describe('a duration per level') }),
+    z.object({ kind: z.literal('flag'), value: z.boolean() }),
+    z.object({ kind: z.literal('list'), items: z.array(z.string()) }),
+    z.object({ kind: z.literal('text'), text: z.string() }),
+  ])
+  .describe('the value as data, for a page to word in its language');
+const ChangeSchema = z.object({
+  property: z.string(),
+  before: z.string().describe('the value as English text (durations as "10 min", lists joined)'),
+  after: z.string(),
+  values: z.object({ before: ChangeValueSchema, after: ChangeValueSchema }),
+});
 export const DiffSchema = z.object({
   added: z.array(ElementSchema),
   removed: z.array(ElementSchema),
-  changed: z.array(ElementSchema.extend({ changes: z.array(z.object({ property: z.string(), before: z.string(), after: z.string() })) })),
+  changed: z.array(ElementSchema.extend({ changes: z.array(ChangeSchema) })),
   layoutChanged: z.array(z.string()),
   summary: z.string(),
 });

@@ -82,8 +82,14 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     const grading = check.body.diff.changed.find((c: { id: string }) => c.id === 'Task_Grade');
     expect(grading.changes).toEqual(
       expect.arrayContaining([
-        { property: 'owner', before: '客服专员 Agent', after: '分级专员 Grader' },
-        { property: 'slaMs', before: '10 min', after: '20 min' },
+        expect.objectContaining({ property: 'owner', before: '客服专员 Agent', after: '分级专员 Grader' }),
+        // the English text, and the values as data for pages to word: a duration in ms
+        {
+          property: 'slaMs',
+          before: '10 min',
+          after: '20 min',
+          values: { before: { kind: 'duration', ms: 10 * 60_000 }, after: { kind: 'duration', ms: 20 * 60_000 } },
+        },
       ]),
     );
 
@@ -128,11 +134,22 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     const process = check.body.diff.changed.find((c: { type: string }) => c.type === 'process');
     expect(process.changes).toEqual(
       expect.arrayContaining([
-        { property: 'slaMs', before: '72 h', after: '48 h' },
-        { property: 'levelSlaMs', before: '—', after: 'L1 4 h; L3 24 h' },
-        { property: 'channels', before: 'phone; chat; email; social; app; store; self-service', after: 'phone; chat' },
+        expect.objectContaining({ property: 'slaMs', before: '72 h', after: '48 h' }),
+        {
+          property: 'levelSlaMs',
+          before: '—',
+          after: 'L1 4 h; L3 24 h',
+          values: { before: { kind: 'none' }, after: { kind: 'levels', ms: { L1: 4 * 3_600_000, L3: 24 * 3_600_000 } } },
+        },
+        expect.objectContaining({
+          property: 'channels',
+          before: 'phone; chat; email; social; app; store; self-service',
+          after: 'phone; chat',
+          values: expect.objectContaining({ after: { kind: 'list', items: ['phone', 'chat'] } }),
+        }),
       ]),
     );
+    documented(DraftCheckSchema, check.body);
 
     // a channel nobody can open a ticket on: refused with its code on the process, nothing published
     const unknown = opened.body.bpmn.replace(terms, '<sop:process sla="P3D" channels="phone,fax" />');

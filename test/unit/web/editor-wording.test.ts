@@ -5,12 +5,14 @@ import type { Workflow } from '../../../server/engine/workflow.js';
 import { createI18n, LOCALES_DIR } from '../../../server/shared/i18n.js';
 import { parsePath, simulate } from '../../../server/services/workflows/simulation.js';
 import { SIMULATION_LINE_CODES, simulationLineText, type SimulationLine } from '../../../server/services/workflows/simulation-lines.js';
+import type { ChangeValue, PropertyChange } from '../../../server/services/workflows/workflow-diff.js';
 import { DRY_RUN_REFUSALS, editorTexts } from '../../../server/web/pages/view-models/editor-texts.js';
 
 /** What the editor's script (public/js/editor/wording.js) offers, as this test uses it. */
 interface Wording {
   dryRunLine(line: SimulationLine): string;
   duration(ms: number): string;
+  change(change: PropertyChange): string;
 }
 
 const { formatter } = createI18n(LOCALES_DIR);
@@ -93,5 +95,37 @@ describe('the editor script words the dry run in the page’s language', () => {
       ])
         expect([locale, ms, script.duration(ms)]).toEqual([locale, ms, formatter(locale).duration(ms)]);
     }
+  });
+});
+
+describe('the editor script words the diff in the page’s language', () => {
+  const change = (property: string, before: ChangeValue, after: ChangeValue): PropertyChange => ({
+    property,
+    before: 'en',
+    after: 'en',
+    values: { before, after },
+  });
+  const sentence = (property: string, before: string, after: string) =>
+    zh.t('editor.diff.change', { property: zh.t(`editor.diff.properties.${property}`), before, after });
+
+  test('property names from the catalog, durations as the Formatter words them, channels and yes/no in Chinese', () => {
+    const words = wording(texts('zh-CN'));
+    expect(words.change(change('slaMs', { kind: 'duration', ms: 10 * 60_000 }, { kind: 'duration', ms: 20 * 60_000 }))).toBe(
+      sentence('slaMs', zh.duration(10 * 60_000), zh.duration(20 * 60_000)),
+    );
+    expect(zh.t('editor.diff.properties.slaMs')).toBe(zh.t('workflows.limit'));
+    expect(words.change(change('levelSlaMs', { kind: 'none' }, { kind: 'levels', ms: { L1: 4 * 3_600_000, L3: 24 * 3_600_000 } }))).toBe(
+      sentence('levelSlaMs', '—', `L1 ${zh.duration(4 * 3_600_000)}${zh.t('editor.diff.separator')}L3 ${zh.duration(24 * 3_600_000)}`),
+    );
+    expect(words.change(change('channels', { kind: 'list', items: ['phone', 'chat'] }, { kind: 'list', items: ['phone'] }))).toBe(
+      sentence('channels', `${zh.t('channels.phone')}${zh.t('editor.diff.separator')}${zh.t('channels.chat')}`, zh.t('channels.phone')),
+    );
+    expect(words.change(change('waitingOnCustomer', { kind: 'flag', value: false }, { kind: 'flag', value: true }))).toBe(
+      sentence('waitingOnCustomer', zh.t('fields.no'), zh.t('fields.yes')),
+    );
+    // a BPMN attribute the catalog does not name keeps its own name; text values (ids, expressions) as they are
+    expect(words.change(change('processRef', { kind: 'text', text: 'a' }, { kind: 'text', text: 'b' }))).toBe(
+      zh.t('editor.diff.change', { property: 'processRef', before: 'a', after: 'b' }),
+    );
   });
 });

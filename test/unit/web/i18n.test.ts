@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { AUDIT_ACTIONS } from '../../../server/services/audit/audit.js';
 import { LINT_RULES } from '../../../server/services/workflows/publish-lint.js';
+import { NAMED_PROPERTIES } from '../../../server/services/workflows/workflow-diff.js';
 import { BPMN_PROBLEM_CODES } from '../../../server/shared/errors.js';
 import { FIELD_PROBLEM_CODES } from '../../../server/engine/fields.js';
 import { DEFAULT_WORKFLOW_LIMITS } from '../../../server/shared/limits.js';
@@ -59,10 +60,12 @@ describe('i18n: one catalog per language, durations and dates through Intl and t
     }
   });
 
-  test('every BPMN problem code, lint rule and field problem is worded in both languages, the Chinese in Chinese', () => {
+  test('every BPMN problem code, lint rule, diff property and field problem is worded in both languages, the Chinese in Chinese', () => {
     const keys = [
       ...BPMN_PROBLEM_CODES.map((code) => `bpmnProblems.${code}`),
       ...Object.keys(LINT_RULES).flatMap((rule) => [`lintRules.${rule}.name`, `lintRules.${rule}.explanation`]),
+      // each property the diff names (the editor's check and publish)
+      ...NAMED_PROPERTIES.map((property) => `editor.diff.properties.${property}`),
       // what a limit_exceeded problem names: a WorkflowLimits setting, or one of the screen's and parser's own bounds
       ...[...Object.keys(DEFAULT_WORKFLOW_LIMITS), 'namespaces', 'parserProblems'].map((what) => `bpmnLimits.${what}`),
     ];

@@ -1,6 +1,8 @@
 import { FIELD_PROBLEM_CODES } from '../../../engine/fields.js';
+import { CHANNELS } from '../../../services/tickets/channels.js';
 import { LINT_RULES } from '../../../services/workflows/publish-lint.js';
 import { SIMULATION_LINE_CODES } from '../../../services/workflows/simulation-lines.js';
+import { NAMED_PROPERTIES } from '../../../services/workflows/workflow-diff.js';
 import { BPMN_PROBLEM_CODES } from '../../../shared/errors.js';
 import type { Formatter } from '../../../shared/i18n.js';
 
@@ -49,8 +51,8 @@ function section(f: Formatter, prefix: string, names: readonly string[]): Record
 /**
  * What the editor's script needs to word the API's answers in the reader's language, as JSON for a data
  * attribute: each problem code's sentence and each enabled lint rule's name and explanation (check and
- * publish), the dry run's line sentences by code, the field problems a refusal names, the duration units, and
- * the titles of the errors a call may answer. `{{value}}` places are left for the script to fill.
+ * publish), the dry run's line sentences by code, the field problems a refusal names, the diff's property names
+ * and channels, the duration units, and the titles of the errors a call may answer. `{{value}}` places are left for the script to fill.
  */
 export function editorTexts(f: Formatter): string {
   const lint = Object.fromEntries(
@@ -69,6 +71,13 @@ export function editorTexts(f: Formatter): string {
       timerKinds: section(f, 'reports.timerKinds', TIMER_KINDS),
       reminderKinds: section(f, 'notifications.kinds', REMINDER_KINDS),
     },
+    diff: {
+      properties: section(f, 'editor.diff.properties', NAMED_PROPERTIES),
+      ...section(f, 'editor.diff', ['separator', 'level', 'change']),
+      yes: f.t('fields.yes'),
+      no: f.t('fields.no'),
+    },
+    channels: section(f, 'channels', CHANNELS),
     errors: Object.fromEntries(ERROR_TITLES.map((code) => [code, f.t(`errors.${code}.title`)])),
   });
 }
