@@ -29,9 +29,11 @@ function editor(root) {
   // The server's catalog sentences (data-texts), to word the API's answers in the page's language.
   var words = wording(JSON.parse(root.getAttribute('data-texts')));
 
-  function say(text, kind) {
+  // `detail`: the API's or the browser's English, on hover only.
+  function say(text, kind, detail) {
     status.textContent = text;
     status.className = 'editor-status' + (kind ? ' ' + kind : '');
+    status.title = detail || '';
   }
 
   function call(method, path, body) {
@@ -43,11 +45,29 @@ function editor(root) {
       credentials: 'same-origin',
       headers: headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-    }).then(function (response) {
-      return response.json().then(function (json) {
-        return { status: response.status, body: json };
-      });
-    });
+    }).then(
+      function (response) {
+        return response.json().then(
+          function (json) {
+            return { status: response.status, body: json };
+          },
+          // Not the API's JSON (a proxy's error page, say): answered as its status's failure.
+          function () {
+            return { status: response.status, body: { error: { code: response.status >= 500 ? 'internal' : 'bad_request', message: response.statusText } } };
+          },
+        );
+      },
+      function (cause) {
+        throw unreachable(cause);
+      },
+    );
+  }
+
+  // A request that never reached the server: said as such, not as the browser's English.
+  function unreachable(cause) {
+    var error = new Error(cause && cause.message);
+    error.network = true;
+    return error;
   }
   function changed() {
     state.dirty = true;
@@ -140,10 +160,10 @@ function editor(root) {
     if (!diff.added.length && !diff.removed.length && !diff.changed.length) item(diffList, '', msg('nochange'));
   }
 
-  // A refusal that lists its problems is said by the list, each in the page's language; others by their message.
+  // A refusal that lists BPMN problems is said by the list, each in the page's language; others by their error code.
   function showProblems(error) {
-    var listed = error && Array.isArray(error.details);
-    say(msg('refused') + (listed ? '' : ' ' + (error ? error.message : '')), 'error');
+    var listed = !!error && error.code === 'invalid_bpmn' && Array.isArray(error.details);
+    say(listed ? msg('refused') : msg('refused') + ' ' + words.failure(error), 'error', error && error.message);
     if (listed) showReport(error.details, [], null);
   }
 
@@ -187,7 +207,7 @@ function editor(root) {
   // Drops the saved draft and loads the latest version in its place.
   function discard() {
     return call('POST', '/draft/discard', { revision: state.revision }).then(function (answer) {
-      if (answer.status !== 200) return answer.status === 409 ? say(msg('moved'), 'error') : showProblems(answer.body.error);
+      if (answer.status !== 200) return answer.status === 409 ? say(msg('discard-moved'), 'error') : showProblems(answer.body.error);
       return load(answer.body).then(function () {
         say(msg('discarded', { version: answer.body.basedOnVersion }), 'ok');
       });
@@ -201,22 +221,33 @@ function editor(root) {
     return modeler.importXML(draft.bpmn);
   }
 
+  // What no answer explains: a refused start, the server out of reach, or the editor's own failure (its English on hover).
   function fail(error) {
-    say(msg('failed') + ' ' + (error && error.message ? error.message : String(error)), 'error');
+    if (error && error.answered) return showProblems(error.answered);
+    say(msg(error && error.network ? 'network' : 'unexpected'), 'error', error && error.message ? error.message : String(error));
   }
 
   // ---- start ----
   fetch(root.getAttribute('data-moddle-url'), { credentials: 'same-origin' })
-    .then(function (response) {
-      return response.json();
-    })
+    .then(
+      function (response) {
+        return response.json();
+      },
+      function (cause) {
+        throw unreachable(cause);
+      },
+    )
     .then(function (descriptor) {
       modeler = new window.BpmnJS({ container: root.querySelector('.canvas'), moddleExtensions: { sop: descriptor } });
-      form = sidePanel(panel, modeler, state, { msg: msg, csrf: csrf, onChange: changed });
+      form = sidePanel(panel, modeler, state, { msg: msg, words: words, csrf: csrf, onChange: changed });
       return call('GET', '/draft');
     })
     .then(function (answer) {
-      if (answer.status !== 200) throw new Error(answer.body.error.message);
+      if (answer.status !== 200) {
+        var refused = new Error(answer.body.error.message);
+        refused.answered = answer.body.error;
+        throw refused;
+      }
       return load(answer.body);
     })
     .then(function () {
@@ -247,6 +278,20 @@ function editor(root) {
     })
     .catch(fail);
 
+  // A dry run refused whole: the draft's BPMN problems, each in the page's language, or the refusal by its code.
+  function dryRunRefused(out, error) {
+    var listed = error.code === 'invalid_bpmn' && Array.isArray(error.details);
+    var why = listed
+      ? error.details
+          .map(function (p) {
+            return p.elementId + ': ' + words.problem(p);
+          })
+          .join('\n')
+      : words.failure(error);
+    out.textContent = msg('refused') + ' ' + why;
+    out.title = error.message;
+  }
+
   // Dry run: the saved draft walked on a virtual clock by the server (nothing is written).
   var dry = document.querySelector('[data-dry-run]');
   dry.addEventListener('submit', function (event) {
@@ -259,7 +304,8 @@ function editor(root) {
           function (answer) {
             out.hidden = false;
             out.textContent = '';
-            if (answer.status !== 200) return (out.textContent = answer.body.error.message);
+            out.title = '';
+            if (answer.status !== 200) return dryRunRefused(out, answer.body.error);
             // Each line worded from its code and values; the code stays on it for whoever needs it.
             answer.body.entries.forEach(function (entry) {
               var line = document.createElement('span');

@@ -242,4 +242,44 @@ describeInBrowser('workflow library and editor end to end', (browser) => {
     },
     SLOW,
   );
+
+  test(
+    'the Chinese editor words a condition’s syntax error, a lost connection and a save after the session ended in Chinese',
+    async () => {
+      const { page, errors, close } = await signedIn(PEOPLE.manager, 'zh-CN');
+      const zh = createI18n(LOCALES_DIR).formatter('zh-CN');
+      await page.goto(`${server.url}/workflows/${KEY}/edit`);
+      await page.waitForSelector('[data-editor][data-ready=true]');
+
+      // a condition that is not FEEL: the import's sentence for invalid_condition, and where the error is
+      await page.click('.canvas [data-element-id=Flow_Level_L2_label]');
+      await page.waitForSelector('#p-condition:visible');
+      await page.fill('#p-condition', 'level = ("L2"');
+      await page.waitForSelector('[data-feel].feel-error');
+      const feel = page.locator('[data-feel]');
+      expect(await feel.textContent()).toBe(zh.t('bpmnProblems.invalid_condition') + zh.t('editor.feelAt', { at: 14 }));
+      expect(await feel.getAttribute('title')).toMatch(/syntax error/);
+
+      // the server out of reach: said as such, not as the browser's English
+      await page.route(`**/api/workflows/${KEY}/draft`, (route) => route.abort('internetdisconnected'));
+      await page.click('button[data-action=save]');
+      await page.waitForSelector('[data-testid=editor-status].error');
+      expect(await page.locator('[data-testid=editor-status]').textContent()).toBe(zh.t('editor.msg.network'));
+      await page.unroute(`**/api/workflows/${KEY}/draft`);
+
+      // a save after the session ended (signed out elsewhere): refused by its code, the API's English only on hover
+      await page.context().clearCookies();
+      await page.click('button[data-action=save]');
+      await page.waitForFunction((before) => document.querySelector('[data-testid=editor-status]')?.textContent !== before, zh.t('editor.msg.network'));
+      const status = page.locator('[data-testid=editor-status]');
+      expect(await status.textContent()).toBe(`${zh.t('editor.msg.refused')} ${zh.t('errors.unauthorized.title')}`);
+      expect(await status.getAttribute('title')).toMatch(/[a-z]{4,}/);
+
+      // the failed requests are the ones this test made fail
+      expect(errors.filter((e) => !e.includes(`/api/workflows/${KEY}/draft`))).toEqual([]);
+      expect(errors.length).toBeGreaterThan(0);
+      await close();
+    },
+    SLOW,
+  );
 });

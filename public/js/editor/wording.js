@@ -1,6 +1,7 @@
 // Words the API's answers in the page's language: the server hands the editor its catalog sentences as JSON
 // (data-texts, built by server/web/pages/view-models/editor-texts.ts) with `{{value}}` places this fills from
-// what the API answers as data: problem codes and values, lint rules, the dry run's lines, the diff's changes.
+// what the API answers as data: problem codes and values, lint rules, the dry run's lines, the diff's changes,
+// and refusals by their error code.
 
 var MINUTE = 60000;
 var HOUR = 60 * MINUTE;
@@ -169,5 +170,32 @@ export function wording(texts) {
     });
   }
 
-  return { fill: fill, lint: lint, problem: problem, fieldProblem: fieldProblem, duration: duration, dryRunLine: dryRunLine, change: change };
+  // ---- refusals: by the error's code (the API's `{error: {code, message, details}}`), never its English ----
+  function failure(error) {
+    var details = error && error.details;
+    if (error && error.code === 'forbidden' && details && details.reason === 'csrf') return texts.errors.csrf + ' ' + texts.errorDetails.csrf;
+    var title = (error && texts.errors[error.code]) || texts.errors.internal;
+    if (details && details.limit !== undefined) return title + ' ' + fill(texts.errorDetails.limit, details);
+    if (Array.isArray(details) && details.length && details[0].field !== undefined) return title + ' ' + details.map(fieldProblem).join('; ');
+    return title;
+  }
+
+  // The condition check's answer (POST /api/workflows/conditions/check): the import's sentence for its code, and where.
+  function conditionProblem(answer) {
+    var at = answer.values && answer.values.at;
+    var said = problem({ code: answer.code, message: answer.error, type: '', elementId: '', values: answer.values });
+    return said + (at ? fill(texts.feelAt, { at: at }) : '');
+  }
+
+  return {
+    fill: fill,
+    lint: lint,
+    problem: problem,
+    fieldProblem: fieldProblem,
+    duration: duration,
+    dryRunLine: dryRunLine,
+    change: change,
+    failure: failure,
+    conditionProblem: conditionProblem,
+  };
 }

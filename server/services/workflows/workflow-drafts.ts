@@ -10,7 +10,7 @@ import type { AuditLog } from '../audit/audit.js';
 import { parsePath, simulate } from './simulation.js';
 import type { SimulationLine } from './simulation-lines.js';
 import { lintDefinitions, type LintProblem } from './publish-lint.js';
-import type { WorkflowChecks } from './workflow-checks.js';
+import type { ConditionProblem, WorkflowChecks } from './workflow-checks.js';
 import { diffWorkflows, type WorkflowDiff } from './workflow-diff.js';
 import type { WorkflowLibrary, WorkflowVersion } from './workflow-library.js';
 
@@ -67,7 +67,7 @@ export class WorkflowDrafts {
   ) {}
 
   /** A gateway condition as the editor types it: what a publish would refuse it for, or undefined. */
-  conditionProblem(expression: string): string | undefined {
+  conditionProblem(expression: string): ConditionProblem | undefined {
     return this.checks.conditionProblem(expression);
   }
 

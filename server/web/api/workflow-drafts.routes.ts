@@ -127,8 +127,10 @@ export function workflowDraftRoutes({ drafts, clock }: Sopflow): ApiRoute[] {
       body: ConditionCheckBody,
       responses: { 200: { description: 'ok, or the syntax error', schema: ConditionCheckSchema } },
       async handle({ body }) {
-        const error = drafts.conditionProblem(body.expression);
-        return { json: error ? { ok: false, error } : { ok: true } };
+        const problem = drafts.conditionProblem(body.expression);
+        return {
+          json: problem ? { ok: false, error: problem.message, code: problem.code, ...(problem.values ? { values: problem.values } : {}) } : { ok: true },
+        };
       },
     }),
   ];

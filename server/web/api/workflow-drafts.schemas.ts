@@ -70,7 +70,12 @@ export const PublishedSchema = z.object({
 });
 
 export const ConditionCheckBody = z.object({ expression: chars({ max: CONDITION_CHECK_MAX_CHARS }) }).strict();
-export const ConditionCheckSchema = z.object({ ok: z.boolean(), error: z.string().optional() });
+export const ConditionCheckSchema = z.object({
+  ok: z.boolean(),
+  error: z.string().optional().describe('what is wrong, in English'),
+  code: z.enum(['untranslatable_condition', 'invalid_condition', 'condition_too_costly']).optional().describe('the problem code an import would report'),
+  values: z.object({ at: z.number().int().describe('the 1-based character of a syntax error') }).optional(),
+});
 
 export const DryRunBody = z
   .object({

@@ -1,7 +1,7 @@
 import { SIMULATION_MAX_LINES } from '../../../server/services/workflows/simulation.js';
 import { SIMULATION_LINE_CODES } from '../../../server/services/workflows/simulation-lines.js';
 import { readFileSync } from 'node:fs';
-import { DraftCheckSchema, DraftSchema, DryRunSchema, PublishedSchema } from '../../../server/web/api/workflow-drafts.schemas.js';
+import { ConditionCheckSchema, DraftCheckSchema, DraftSchema, DryRunSchema, PublishedSchema } from '../../../server/web/api/workflow-drafts.schemas.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
 import { bpmn, flow } from '../../helpers/bpmn.js';
@@ -265,13 +265,19 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
   test('the condition check answers as the importer does: its syntax, then its cost', async () => {
     expect((await manager('POST', '/api/workflows/conditions/check', { expression: 'level = "L2"' })).body).toEqual({ ok: true });
     const broken = await manager('POST', '/api/workflows/conditions/check', { expression: 'level = ("L2"' });
-    expect(broken.body).toMatchObject({ ok: false, error: expect.any(String) });
+    // the English, and the code an import would report with the character it is at, for the editor to word
+    expect(documented(ConditionCheckSchema, broken.body)).toEqual({ ok: false, error: expect.any(String), code: 'invalid_condition', values: { at: 14 } });
     // what an import refuses, the editor says as it is typed
-    for (const expression of ['matches(note, "(a+)+$")', 'matches(note, "(a|aa)+$")', 'for i in 1..100000000 return i'])
-      expect([expression, (await manager('POST', '/api/workflows/conditions/check', { expression })).body.ok]).toEqual([expression, false]);
+    for (const expression of ['matches(note, "(a+)+$")', 'matches(note, "(a|aa)+$")', 'for i in 1..100000000 return i']) {
+      const costly = (await manager('POST', '/api/workflows/conditions/check', { expression })).body;
+      expect([expression, costly.ok, costly.code]).toEqual([expression, false, 'condition_too_costly']);
+    }
     // a JUEL condition is checked as what it imports as (FEEL), and refused only for what the import refuses
     expect((await manager('POST', '/api/workflows/conditions/check', { expression: '${level == "L2"}' })).body).toEqual({ ok: true });
-    expect((await manager('POST', '/api/workflows/conditions/check', { expression: '${order.items[0]}' })).body).toMatchObject({ ok: false });
+    expect((await manager('POST', '/api/workflows/conditions/check', { expression: '${order.items[0]}' })).body).toMatchObject({
+      ok: false,
+      code: 'untranslatable_condition',
+    });
   });
 
   test('an agent may neither open the editor nor save, check or publish (page and API: 403)', async () => {

@@ -13,6 +13,8 @@ interface Wording {
   dryRunLine(line: SimulationLine): string;
   duration(ms: number): string;
   change(change: PropertyChange): string;
+  failure(error: { code: string; message: string; details?: unknown }): string;
+  conditionProblem(answer: { ok: false; error: string; code: string; values?: { at: number } }): string;
 }
 
 const { formatter } = createI18n(LOCALES_DIR);
@@ -127,5 +129,25 @@ describe('the editor script words the diff in the page’s language', () => {
     expect(words.change(change('processRef', { kind: 'text', text: 'a' }, { kind: 'text', text: 'b' }))).toBe(
       zh.t('editor.diff.change', { property: 'processRef', before: 'a', after: 'b' }),
     );
+  });
+});
+
+describe('the editor script words refusals by their code, never the API’s English', () => {
+  test('a limit passed, an expired form, field problems, a condition’s syntax error', () => {
+    const words = wording(texts('zh-CN'));
+    const tooLarge = { code: 'payload_too_large', message: 'the draft is larger than 10 bytes', details: { limit: 'WORKFLOW_MAX_BYTES', maximum: 10 } };
+    expect(words.failure(tooLarge)).toBe(
+      `${zh.t('errors.payload_too_large.title')} ${zh.t('errors.payload_too_large.limit', { limit: 'WORKFLOW_MAX_BYTES', maximum: 10 })}`,
+    );
+    expect(words.failure({ code: 'forbidden', message: 'csrf', details: { reason: 'csrf' } })).toBe(`${zh.t('errors.csrf.title')} ${zh.t('errors.csrf.help')}`);
+    const path = { code: 'validation_failed', message: 'the path is not valid', details: [{ field: 'path', message: 'x', code: 'dryRunPath' }] };
+    expect(words.failure(path)).toBe(`${zh.t('errors.validation_failed.title')} ${zh.t('problems.dryRunPath')}`);
+    expect(words.failure({ code: 'conflict', message: 'moved on' })).toBe(zh.t('errors.conflict.title'));
+    // a code the page does not know is said as a failure on our side, not in English
+    expect(words.failure({ code: 'teapot', message: 'short and stout' })).toBe(zh.t('errors.internal.title'));
+    expect(words.conditionProblem({ ok: false, error: 'syntax error at character 14', code: 'invalid_condition', values: { at: 14 } })).toBe(
+      zh.t('bpmnProblems.invalid_condition') + zh.t('editor.feelAt', { at: 14 }),
+    );
+    expect(words.conditionProblem({ ok: false, error: 'matches backtracks', code: 'condition_too_costly' })).toBe(zh.t('bpmnProblems.condition_too_costly'));
   });
 });

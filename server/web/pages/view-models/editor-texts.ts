@@ -79,5 +79,9 @@ export function editorTexts(f: Formatter): string {
     },
     channels: section(f, 'channels', CHANNELS),
     errors: Object.fromEntries(ERROR_TITLES.map((code) => [code, f.t(`errors.${code}.title`)])),
+    // what a refusal's details add to its title: the limit passed (413), what to do about an expired form (CSRF)
+    errorDetails: { limit: f.t('errors.payload_too_large.limit'), csrf: f.t('errors.csrf.help') },
+    // where in a condition its syntax error is, after the import's sentence for the problem
+    feelAt: f.t('editor.feelAt'),
   });
 }
