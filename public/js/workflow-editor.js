@@ -3,6 +3,7 @@
 // (the moddle descriptor the server's importer reads). Drafts are saved on the server with the revision they
 // were based on; a stale save is refused there (409) and said here. Nothing runs inline: the CSP forbids it.
 import { extension, sidePanel } from './editor/panel.js';
+import { wording } from './editor/wording.js';
 
 var editorRoot = document.querySelector('[data-editor]');
 if (editorRoot && typeof window.BpmnJS === 'function') editor(editorRoot);
@@ -25,27 +26,14 @@ function editor(root) {
     return text;
   }
 
-  // The server's catalog sentences per problem code and lint rule, in the page's language (data-texts).
-  var texts = JSON.parse(root.getAttribute('data-texts') || '{"problems":{},"lint":{}}');
+  // The server's catalog sentences (data-texts), to word the API's answers in the page's language.
+  var words = wording(JSON.parse(root.getAttribute('data-texts')));
 
-  function lintText(rule) {
-    var known = texts.lint[rule];
-    return known ? known.name + ': ' + known.explanation : rule;
-  }
-
-  function problemText(p) {
-    if (String(p.type).indexOf('lint:') === 0) return lintText(p.type.slice(5));
-    var template = texts.problems[p.code];
-    if (!template) return p.message;
-    var values = Object.assign({ id: p.elementId }, p.values || {});
-    return template.replace(/\{\{(\w+)\}\}/g, function (whole, name) {
-      return name in values ? String(values[name]) : whole;
-    });
-  }
-
-  function say(text, kind) {
+  // `detail`: the API's or the browser's English, on hover only.
+  function say(text, kind, detail) {
     status.textContent = text;
     status.className = 'editor-status' + (kind ? ' ' + kind : '');
+    status.title = detail || '';
   }
 
   function call(method, path, body) {
@@ -57,11 +45,29 @@ function editor(root) {
       credentials: 'same-origin',
       headers: headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-    }).then(function (response) {
-      return response.json().then(function (json) {
-        return { status: response.status, body: json };
-      });
-    });
+    }).then(
+      function (response) {
+        return response.json().then(
+          function (json) {
+            return { status: response.status, body: json };
+          },
+          // Not the API's JSON (a proxy's error page, say): answered as its status's failure.
+          function () {
+            return { status: response.status, body: { error: { code: response.status >= 500 ? 'internal' : 'bad_request', message: response.statusText } } };
+          },
+        );
+      },
+      function (cause) {
+        throw unreachable(cause);
+      },
+    );
+  }
+
+  // A request that never reached the server: said as such, not as the browser's English.
+  function unreachable(cause) {
+    var error = new Error(cause && cause.message);
+    error.network = true;
+    return error;
   }
   function changed() {
     state.dirty = true;
@@ -115,7 +121,7 @@ function editor(root) {
     problemList.textContent = '';
     diffList.textContent = '';
     (problems || []).forEach(function (p) {
-      var li = item(problemList, 'error', p.elementId + ': ' + problemText(p));
+      var li = item(problemList, 'error', p.elementId + ': ' + words.problem(p));
       li.setAttribute('data-code', p.code);
       li.title = p.message;
     });
@@ -124,7 +130,7 @@ function editor(root) {
         return l.severity === 'warning';
       })
       .forEach(function (l) {
-        var li = item(problemList, 'warning', l.elementId + ': ' + lintText(l.rule));
+        var li = item(problemList, 'warning', l.elementId + ': ' + words.lint(l.rule));
         li.setAttribute('data-rule', l.rule);
         li.title = l.message;
       });
@@ -146,7 +152,7 @@ function editor(root) {
       var li = item(diffList, 'changed', msg('changed') + ': ' + (e.name || e.id) + ' (' + e.id + ')');
       var sub = document.createElement('ul');
       e.changes.forEach(function (c) {
-        item(sub, '', c.property + ': ' + c.before + ' → ' + c.after);
+        item(sub, '', words.change(c)).setAttribute('data-property', c.property);
       });
       li.appendChild(sub);
       mark(e.id, 'diff-changed');
@@ -154,10 +160,10 @@ function editor(root) {
     if (!diff.added.length && !diff.removed.length && !diff.changed.length) item(diffList, '', msg('nochange'));
   }
 
-  // A refusal that lists its problems is said by the list, each in the page's language; others by their message.
+  // A refusal that lists BPMN problems is said by the list, each in the page's language; others by their error code.
   function showProblems(error) {
-    var listed = error && Array.isArray(error.details);
-    say(msg('refused') + (listed ? '' : ' ' + (error ? error.message : '')), 'error');
+    var listed = !!error && error.code === 'invalid_bpmn' && Array.isArray(error.details);
+    say(listed ? msg('refused') : msg('refused') + ' ' + words.failure(error), 'error', error && error.message);
     if (listed) showReport(error.details, [], null);
   }
 
@@ -201,7 +207,7 @@ function editor(root) {
   // Drops the saved draft and loads the latest version in its place.
   function discard() {
     return call('POST', '/draft/discard', { revision: state.revision }).then(function (answer) {
-      if (answer.status !== 200) return answer.status === 409 ? say(msg('moved'), 'error') : showProblems(answer.body.error);
+      if (answer.status !== 200) return answer.status === 409 ? say(msg('discard-moved'), 'error') : showProblems(answer.body.error);
       return load(answer.body).then(function () {
         say(msg('discarded', { version: answer.body.basedOnVersion }), 'ok');
       });
@@ -215,22 +221,33 @@ function editor(root) {
     return modeler.importXML(draft.bpmn);
   }
 
+  // What no answer explains: a refused start, the server out of reach, or the editor's own failure (its English on hover).
   function fail(error) {
-    say(msg('failed') + ' ' + (error && error.message ? error.message : String(error)), 'error');
+    if (error && error.answered) return showProblems(error.answered);
+    say(msg(error && error.network ? 'network' : 'unexpected'), 'error', error && error.message ? error.message : String(error));
   }
 
   // ---- start ----
   fetch(root.getAttribute('data-moddle-url'), { credentials: 'same-origin' })
-    .then(function (response) {
-      return response.json();
-    })
+    .then(
+      function (response) {
+        return response.json();
+      },
+      function (cause) {
+        throw unreachable(cause);
+      },
+    )
     .then(function (descriptor) {
       modeler = new window.BpmnJS({ container: root.querySelector('.canvas'), moddleExtensions: { sop: descriptor } });
-      form = sidePanel(panel, modeler, state, { msg: msg, csrf: csrf, onChange: changed });
+      form = sidePanel(panel, modeler, state, { msg: msg, words: words, csrf: csrf, onChange: changed });
       return call('GET', '/draft');
     })
     .then(function (answer) {
-      if (answer.status !== 200) throw new Error(answer.body.error.message);
+      if (answer.status !== 200) {
+        var refused = new Error(answer.body.error.message);
+        refused.answered = answer.body.error;
+        throw refused;
+      }
       return load(answer.body);
     })
     .then(function () {
@@ -261,6 +278,20 @@ function editor(root) {
     })
     .catch(fail);
 
+  // A dry run refused whole: the draft's BPMN problems, each in the page's language, or the refusal by its code.
+  function dryRunRefused(out, error) {
+    var listed = error.code === 'invalid_bpmn' && Array.isArray(error.details);
+    var why = listed
+      ? error.details
+          .map(function (p) {
+            return p.elementId + ': ' + words.problem(p);
+          })
+          .join('\n')
+      : words.failure(error);
+    out.textContent = msg('refused') + ' ' + why;
+    out.title = error.message;
+  }
+
   // Dry run: the saved draft walked on a virtual clock by the server (nothing is written).
   var dry = document.querySelector('[data-dry-run]');
   dry.addEventListener('submit', function (event) {
@@ -272,7 +303,16 @@ function editor(root) {
         return call('POST', '/draft/dry-run', { path: dry.elements.namedItem('path').value, vip: dry.elements.namedItem('vip').checked }).then(
           function (answer) {
             out.hidden = false;
-            out.textContent = answer.status === 200 ? answer.body.lines.join('\n') : answer.body.error.message;
+            out.textContent = '';
+            out.title = '';
+            if (answer.status !== 200) return dryRunRefused(out, answer.body.error);
+            // Each line worded from its code and values; the code stays on it for whoever needs it.
+            answer.body.entries.forEach(function (entry) {
+              var line = document.createElement('span');
+              line.setAttribute('data-code', entry.code);
+              line.textContent = words.dryRunLine(entry) + '\n';
+              out.appendChild(line);
+            });
           },
         );
       })

@@ -4,6 +4,7 @@ import { AppError } from '../shared/errors.js';
 import { exportBpmn } from '../engine/bpmn/export.js';
 import { parseDuration } from '../engine/time/iso8601.js';
 import { parsePath, simulate } from '../services/workflows/simulation.js';
+import { simulationLineText } from '../services/workflows/simulation-lines.js';
 import { collect, readSource, type Cli } from './context.js';
 import { configuredChecks, loadWorkflow } from './load-workflow.js';
 import { linkFiles } from './link-files.js';
@@ -65,6 +66,6 @@ export function addWorkflowCommands(program: Command, cli: Cli): void {
       const start = Date.parse(options.start);
       if (Number.isNaN(start)) throw new AppError('bad_request', `--start ${options.start} is not an ISO 8601 date-time`);
       const thinkMs = parseDuration(options.think).as('milliseconds');
-      simulate(workflow, parsePath(options.path), { start, thinkMs, vip: options.vip, actor: options.actor }, out);
+      simulate(workflow, parsePath(options.path), { start, thinkMs, vip: options.vip, actor: options.actor }, (line) => out(simulationLineText(line)));
     });
 }

@@ -37,16 +37,21 @@ const UNBOUNDED_NODES = new Set(['ForExpression', 'QuantifiedExpression', 'Filte
 
 /** The syntax error in `expression`, or undefined when it parses. */
 export function feelSyntaxError(expression: string): string | undefined {
+  return feelSyntaxProblem(expression)?.message;
+}
+
+/** The syntax error in `expression` and, when the parser says, the 1-based character it is at; undefined when it parses. */
+export function feelSyntaxProblem(expression: string): { message: string; at?: number } | undefined {
   try {
-    let error: string | undefined;
+    let error: { message: string; at: number } | undefined;
     parseExpression(expression, {}, undefined).iterate({
       enter(node) {
-        if (node.type.isError && !error) error = `syntax error at character ${node.from + 1} of ${JSON.stringify(expression)}`;
+        if (node.type.isError && !error) error = { message: `syntax error at character ${node.from + 1} of ${JSON.stringify(expression)}`, at: node.from + 1 };
       },
     });
     return error;
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    return { message: e instanceof Error ? e.message : String(e) };
   }
 }
 

@@ -1,6 +1,24 @@
-import type { FieldProblem } from '../shared/errors.js';
+import type { FieldProblem, ProblemValues } from '../shared/errors.js';
 import { unreachable } from './exhaustive.js';
 import type { FieldDefinition, Workflow } from './workflow.js';
+
+/**
+ * What can be wrong with a value of a declared field: each a `problems.` catalog entry naming the field
+ * (`label`) and what it allows (`min`, `max`, `options`), for pages that say why a recorded value fails.
+ */
+export const FIELD_PROBLEM_CODES = [
+  'fieldRequired',
+  'fieldNotText',
+  'fieldNotBoolean',
+  'fieldNotNumber',
+  'fieldNotInteger',
+  'fieldBelowMin',
+  'fieldAboveMax',
+  'fieldNotDate',
+  'fieldNotOption',
+] as const;
+
+export type FieldProblemCode = (typeof FIELD_PROBLEM_CODES)[number];
 
 export interface FieldCheck {
   values: Record<string, unknown>;
@@ -42,53 +60,63 @@ export function checkFields(
     if (!definition) continue;
     const coerced = coerce(definition, raw);
     if (coerced.ok) values[name] = coerced.value;
-    else problems.push({ field: name, message: coerced.problem });
+    else problems.push(problemOf(definition, coerced));
   }
   for (const definition of definitions) {
     const raw = provided[definition.name];
     if (isBlank(raw)) {
       if (definition.required && isBlank(existing[definition.name]))
-        problems.push({ field: definition.name, message: `${definition.label ?? definition.name} is required` });
+        problems.push(problemOf(definition, { ok: false, problem: `${definition.label ?? definition.name} is required`, code: 'fieldRequired' }));
       if (raw !== undefined) delete values[definition.name];
       continue;
     }
     const coerced = coerce(definition, raw);
     if (coerced.ok) values[definition.name] = coerced.value;
-    else problems.push({ field: definition.name, message: coerced.problem });
+    else problems.push(problemOf(definition, coerced));
   }
   return { values, problems };
 }
 
-type Coerced = { ok: true; value: unknown } | { ok: false; problem: string };
+type Failed = { ok: false; problem: string; code: FieldProblemCode; values?: ProblemValues };
+type Coerced = { ok: true; value: unknown } | Failed;
 
 const ok = (value: unknown): Coerced => ({ ok: true, value });
-const fail = (problem: string): Coerced => ({ ok: false, problem });
+const fail = (problem: string, code: FieldProblemCode, values?: ProblemValues): Coerced => ({ ok: false, problem, code, ...(values ? { values } : {}) });
+
+/** The field's problem: the English the API answers, and its code with the field's label for pages to word. */
+function problemOf(definition: FieldDefinition, failed: Failed): FieldProblem {
+  return { field: definition.name, message: failed.problem, code: failed.code, values: { label: definition.label ?? definition.name, ...failed.values } };
+}
 
 function coerce(definition: FieldDefinition, raw: unknown): Coerced {
   const label = definition.label ?? definition.name;
   switch (definition.type) {
     case 'string':
     case 'text':
-      return typeof raw === 'string' ? ok(raw) : fail(`${label} must be text`);
+      return typeof raw === 'string' ? ok(raw) : fail(`${label} must be text`, 'fieldNotText');
     case 'boolean':
       if (typeof raw === 'boolean') return ok(raw);
       if (raw === 'true' || raw === 'false') return ok(raw === 'true');
-      return fail(`${label} must be true or false`);
+      return fail(`${label} must be true or false`, 'fieldNotBoolean');
     case 'number':
     case 'integer': {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-      if (!Number.isFinite(n)) return fail(`${label} must be a number`);
-      if (definition.type === 'integer' && !Number.isInteger(n)) return fail(`${label} must be a whole number`);
-      if (definition.min !== undefined && n < definition.min) return fail(`${label} must be at least ${definition.min}`);
-      if (definition.max !== undefined && n > definition.max) return fail(`${label} must be at most ${definition.max}`);
+      if (!Number.isFinite(n)) return fail(`${label} must be a number`, 'fieldNotNumber');
+      if (definition.type === 'integer' && !Number.isInteger(n)) return fail(`${label} must be a whole number`, 'fieldNotInteger');
+      if (definition.min !== undefined && n < definition.min)
+        return fail(`${label} must be at least ${definition.min}`, 'fieldBelowMin', { min: definition.min });
+      if (definition.max !== undefined && n > definition.max)
+        return fail(`${label} must be at most ${definition.max}`, 'fieldAboveMax', { max: definition.max });
       return ok(n);
     }
     case 'date':
       return typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}/.test(raw) && !Number.isNaN(Date.parse(raw))
         ? ok(raw)
-        : fail(`${label} must be a date such as 2026-12-01`);
+        : fail(`${label} must be a date such as 2026-12-01`, 'fieldNotDate');
     case 'enum':
-      return typeof raw === 'string' && definition.options?.includes(raw) ? ok(raw) : fail(`${label} must be one of ${definition.options?.join(', ')}`);
+      return typeof raw === 'string' && definition.options?.includes(raw)
+        ? ok(raw)
+        : fail(`${label} must be one of ${definition.options?.join(', ')}`, 'fieldNotOption', { options: (definition.options ?? []).join(', ') });
     default:
       return unreachable(definition.type, 'field type');
   }

@@ -1,6 +1,6 @@
 // A ticket's recorded history replayed through another version of its workflow on a virtual clock: the proof
 // a migration rests on. Pure: the caller reads the history and stores the result.
-import { AppError, ConditionFailedError, EventNotAllowedError, ValidationError } from '../shared/errors.js';
+import { AppError, ConditionFailedError, EventNotAllowedError, ValidationError, type FieldProblem } from '../shared/errors.js';
 import { timerEvent } from './compile/build-machine.js';
 import {
   activeSteps,
@@ -64,6 +64,8 @@ export interface Blocked {
   event?: string;
   step?: string;
   fields?: string[];
+  /** For `field_required` and `field_invalid`: each field's problem, with its code and values for pages to word. */
+  problems?: FieldProblem[];
 }
 
 export type ReplayOutcome =
@@ -207,11 +209,17 @@ function blockedBy(workflow: Workflow, error: unknown, event: RecordedEvent | un
     return { code: 'step_removed', message: `step ${event.step}, which "${event.type}" left, is not in this version`, ...at };
   if (error instanceof EventNotAllowedError) return { code: 'event_not_allowed', message: error.message, ...at };
   if (error instanceof ValidationError) {
-    const missing = error.problems.filter((p) => event && isBlank(event.fields[p.field])).map((p) => p.field);
+    const missing = error.problems.filter((p) => event && isBlank(event.fields[p.field]));
     const fields = error.problems.map((p) => p.field);
     return missing.length
-      ? { code: 'field_required', message: `${missing.join(', ')} now required, never given`, ...at, fields: missing }
-      : { code: 'field_invalid', message: error.problems.map((p) => p.message).join('; '), ...at, fields };
+      ? {
+          code: 'field_required',
+          message: `${missing.map((p) => p.field).join(', ')} now required, never given`,
+          ...at,
+          fields: missing.map((p) => p.field),
+          problems: missing,
+        }
+      : { code: 'field_invalid', message: error.problems.map((p) => p.message).join('; '), ...at, fields, problems: error.problems };
   }
   if (error instanceof ConditionFailedError) return { code: 'condition_failed', message: error.message, ...at };
   if (error instanceof AppError) return { code: 'refused', message: error.message, ...at };

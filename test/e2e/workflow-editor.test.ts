@@ -99,10 +99,17 @@ describeInBrowser('workflow library and editor end to end', (browser) => {
       await page.waitForSelector('[data-testid=published-link]');
       const diff = (await page.locator('[data-testid=diff]').textContent()) ?? '';
       expect(diff).toContain('Task_Grade');
-      expect(diff).toContain('owner: 客服专员 Agent → 分级专员 Grader');
-      expect(diff).toContain('slaMs: 10 min → 20 min');
-      expect(diff).toContain('slaMs: 72 h → 48 h');
-      expect(diff).toContain('channels: phone; chat; email; social; app; store; self-service → phone; chat; email');
+      // each change by the catalog's property name, durations as the Formatter words them, channels by their names
+      const en = createI18n(LOCALES_DIR).formatter('en');
+      const changed = (property: string, before: string, after: string) =>
+        en.t('editor.diff.change', { property: en.t(`editor.diff.properties.${property}`), before, after });
+      const channels = (...names: string[]) => names.map((name) => en.t(`channels.${name}`)).join('; ');
+      expect(diff).toContain(changed('owner', '客服专员 Agent', '分级专员 Grader'));
+      expect(diff).toContain(changed('slaMs', en.duration(10 * 60_000), en.duration(20 * 60_000)));
+      expect(diff).toContain(changed('slaMs', en.duration(72 * 3_600_000), en.duration(48 * 3_600_000)));
+      expect(diff).toContain(
+        changed('channels', channels('phone', 'chat', 'email', 'social', 'app', 'store', 'self-service'), channels('phone', 'chat', 'email')),
+      );
       // the changed step is painted on the diagram
       expect(await page.locator('.canvas .djs-element.diff-changed[data-element-id=Task_Grade]').count()).toBe(1);
       await page.screenshot({ path: fileURLToPath(new URL('workflow-published.png', SCREENSHOTS)), fullPage: true });
@@ -188,6 +195,90 @@ describeInBrowser('workflow library and editor end to end', (browser) => {
       await close();
       const draft = await server.call('GET', `/api/workflows/${KEY}/draft`, manager);
       expect((await server.call('POST', `/api/workflows/${KEY}/draft/discard`, { ...manager, json: { revision: draft.body.revision } })).status).toBe(200);
+    },
+    SLOW,
+  );
+
+  test(
+    'the Chinese editor words a dry run line by line and the diff in Chinese, a refusal naming the field and what it allows',
+    async () => {
+      // a draft whose grading step has another limit than the latest version's
+      const manager = { token: server.tokens.manager };
+      const opened = await server.call('GET', `/api/workflows/${KEY}/draft`, manager);
+      const bpmn = (opened.body.bpmn as string).replace(/(<sop:step owner="[^"]*" sla=")PT\d+M(" vipSla="PT5M")/, '$1PT45M$2');
+      expect(bpmn).not.toBe(opened.body.bpmn);
+      expect((await server.call('PUT', `/api/workflows/${KEY}/draft`, { ...manager, json: { bpmn, baseRevision: opened.body.revision } })).status).toBe(200);
+      const { page, errors, close } = await signedIn(PEOPLE.manager, 'zh-CN');
+      await page.goto(`${server.url}/workflows/${KEY}/edit`);
+      await page.waitForSelector('[data-editor][data-ready=true]');
+      await page.fill('#dry-path', 'answer,grade?level=L9');
+      await page.click('[data-dry-run] button[type=submit]');
+      await page.waitForSelector('[data-testid=dry-run] [data-code=refused]');
+      const lines = await page
+        .locator('[data-testid=dry-run] [data-code]')
+        .evaluateAll((spans) => spans.map((s) => ({ code: s.getAttribute('data-code'), text: s.textContent ?? '' })));
+      const zh = createI18n(LOCALES_DIR).formatter('zh-CN');
+      expect(lines.map((l) => l.code)).toEqual(expect.arrayContaining(['passed', 'entered', 'armed', 'waiting', 'exited', 'cancelled', 'refused']));
+      const entered = lines.find((l) => l.code === 'entered' && l.text.includes('Task_Grade'))!;
+      // the draft's limit of the step, worded as the Formatter words durations
+      expect(entered.text).toContain(zh.t('editor.dryRun.parts.limit', { duration: zh.duration(45 * 60_000) }));
+      expect(lines.at(-1)!.text).toContain(zh.t('problems.fieldNotOption', { label: '问题分级 Level', options: 'L1, L2, L3' }));
+      // none of the API's English sentences: each line is the catalog's
+      for (const line of lines)
+        expect({ line, english: /\b(entered|exited|armed|waiting in|allowed|refused|limit|owner)\b/.test(line.text) }).toEqual({ line, english: false });
+
+      // the check's diff against the latest version: the property by its catalog name, the durations as the Formatter words them
+      const limit = (await server.app.workflows.latest(KEY)).workflow.steps.Task_Grade!.slaMs!;
+      await page.click('button[data-action=check]');
+      await page.waitForSelector('[data-testid=diff] [data-property=slaMs]');
+      const change = await page.locator('[data-testid=diff] [data-property=slaMs]').first().textContent();
+      expect(change).toBe(
+        zh.t('editor.diff.change', { property: zh.t('editor.diff.properties.slaMs'), before: zh.duration(limit), after: zh.duration(45 * 60_000) }),
+      );
+      expect(errors).toEqual([]);
+      await close();
+      const draft = await server.call('GET', `/api/workflows/${KEY}/draft`, { token: server.tokens.manager });
+      await server.call('POST', `/api/workflows/${KEY}/draft/discard`, { token: server.tokens.manager, json: { revision: draft.body.revision } });
+    },
+    SLOW,
+  );
+
+  test(
+    'the Chinese editor words a condition’s syntax error, a lost connection and a save after the session ended in Chinese',
+    async () => {
+      const { page, errors, close } = await signedIn(PEOPLE.manager, 'zh-CN');
+      const zh = createI18n(LOCALES_DIR).formatter('zh-CN');
+      await page.goto(`${server.url}/workflows/${KEY}/edit`);
+      await page.waitForSelector('[data-editor][data-ready=true]');
+
+      // a condition that is not FEEL: the import's sentence for invalid_condition, and where the error is
+      await page.click('.canvas [data-element-id=Flow_Level_L2_label]');
+      await page.waitForSelector('#p-condition:visible');
+      await page.fill('#p-condition', 'level = ("L2"');
+      await page.waitForSelector('[data-feel].feel-error');
+      const feel = page.locator('[data-feel]');
+      expect(await feel.textContent()).toBe(zh.t('bpmnProblems.invalid_condition') + zh.t('editor.feelAt', { at: 14 }));
+      expect(await feel.getAttribute('title')).toMatch(/syntax error/);
+
+      // the server out of reach: said as such, not as the browser's English
+      await page.route(`**/api/workflows/${KEY}/draft`, (route) => route.abort('internetdisconnected'));
+      await page.click('button[data-action=save]');
+      await page.waitForSelector('[data-testid=editor-status].error');
+      expect(await page.locator('[data-testid=editor-status]').textContent()).toBe(zh.t('editor.msg.network'));
+      await page.unroute(`**/api/workflows/${KEY}/draft`);
+
+      // a save after the session ended (signed out elsewhere): refused by its code, the API's English only on hover
+      await page.context().clearCookies();
+      await page.click('button[data-action=save]');
+      await page.waitForFunction((before) => document.querySelector('[data-testid=editor-status]')?.textContent !== before, zh.t('editor.msg.network'));
+      const status = page.locator('[data-testid=editor-status]');
+      expect(await status.textContent()).toBe(`${zh.t('editor.msg.refused')} ${zh.t('errors.unauthorized.title')}`);
+      expect(await status.getAttribute('title')).toMatch(/[a-z]{4,}/);
+
+      // the failed requests are the ones this test made fail
+      expect(errors.filter((e) => !e.includes(`/api/workflows/${KEY}/draft`))).toEqual([]);
+      expect(errors.length).toBeGreaterThan(0);
+      await close();
     },
     SLOW,
   );

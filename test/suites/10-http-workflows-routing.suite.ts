@@ -10,3 +10,5 @@ import '../integration/routing/capacity-migration.test.js';
 import '../integration/routing/routing-api.test.js';
 import '../integration/routing/routing-page.test.js';
 import '../integration/routing/webhooks.test.js';
+import '../unit/web/editor-wording.test.js';
+import '../unit/workflows/dry-run-lines.test.js';

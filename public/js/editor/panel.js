@@ -76,6 +76,7 @@ function timerDefinition(bo) {
  */
 export function sidePanel(panel, modeler, state, context) {
   var msg = context.msg;
+  var words = context.words;
   var csrf = context.csrf;
   var onChange = context.onChange;
 
@@ -327,7 +328,16 @@ export function sidePanel(panel, modeler, state, context) {
         .then(function (answer) {
           if (field('condition').value.trim() !== expression) return;
           out.className = answer.ok ? 'feel-ok' : 'feel-error';
-          out.textContent = answer.ok ? msg('feel-ok') : typeof answer.error === 'string' ? answer.error : answer.error.message;
+          // A verdict names the import's problem by its code (the English on hover); a refused check (an expired form, say) its error.
+          var verdict = typeof answer.error === 'string';
+          out.textContent = answer.ok ? msg('feel-ok') : verdict ? words.conditionProblem(answer) : words.failure(answer.error);
+          out.title = verdict ? answer.error : '';
+        })
+        .catch(function () {
+          if (field('condition').value.trim() !== expression) return;
+          out.className = 'feel-error';
+          out.textContent = msg('network');
+          out.title = '';
         });
     }, 250);
   }

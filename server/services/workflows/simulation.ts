@@ -1,8 +1,9 @@
-import { advance, awaitedTriggers, fireTimer, startTicket, type Advance, type TicketState } from '../../engine/ticket-engine.js';
+import { advance, awaitedTriggers, fireTimer, startTicket, type Advance } from '../../engine/ticket-engine.js';
 import { deliverMessage, deliverSignal } from '../../engine/ticket-triggers.js';
 import { parseDuration } from '../../engine/time/iso8601.js';
-import type { StepInstance, Workflow } from '../../engine/workflow.js';
-import { AppError } from '../../shared/errors.js';
+import type { Workflow } from '../../engine/workflow.js';
+import { AppError, EventNotAllowedError, MessageNotAwaitedError, ValidationError } from '../../shared/errors.js';
+import type { SimulationCause, SimulationLine } from './simulation-lines.js';
 
 /**
  * One token of a simulated path: an event with fields (`grade?level=L2`), for one instance of a multi-instance
@@ -44,71 +45,103 @@ export interface SimulationOptions {
   thinkMs: number;
   actor: string;
   vip: boolean;
+  /** End the walk with a `refused` line when the workflow refuses something (the editor's dry run), rather than throw. */
+  endOnRefusal?: boolean;
 }
 
 /**
- * Runs one ticket in memory on a virtual clock, printing what happens: `sopflow simulate` on a file, and the
- * editor's dry run of a draft (`WorkflowDrafts.dryRun`). Timers fire when a pause or an
- * event's think time passes their due time, in due order.
+ * Runs one ticket in memory on a virtual clock, telling what happens line by line (`SimulationLine`, as data):
+ * `sopflow simulate` on a file, and the editor's dry run of a draft (`WorkflowDrafts.dryRun`). Timers fire
+ * when a pause or an event's think time passes their due time, in due order.
  */
-export function simulate(workflow: Workflow, path: PathStep[], options: SimulationOptions, printLine: (line: string) => void): TicketState {
+export function simulate(workflow: Workflow, path: PathStep[], options: SimulationOptions, printLine: (line: SimulationLine) => void): void {
+  // The event, message or signal of the path being delivered: what a refusal names.
+  let delivering: string | undefined;
+  try {
+    walk(workflow, path, options, printLine, (token) => (delivering = token));
+  } catch (error) {
+    if (!options.endOnRefusal || !(error instanceof AppError)) throw error;
+    printLine(refusal(error, delivering));
+  }
+}
+
+function refusal(error: AppError, event: string | undefined): SimulationLine {
+  return {
+    code: 'refused',
+    error: error.code,
+    message: error.message,
+    problems: error instanceof ValidationError ? error.problems : [],
+    ...(event !== undefined ? { event } : {}),
+    ...(error instanceof EventNotAllowedError ? { allowed: error.allowedEvents } : {}),
+    ...(error instanceof MessageNotAwaitedError ? { allowed: error.awaitedMessages } : {}),
+    ...(error.code === 'payload_too_large' ? { maximum: SIMULATION_MAX_LINES } : {}),
+  };
+}
+
+function walk(
+  workflow: Workflow,
+  path: PathStep[],
+  options: SimulationOptions,
+  printLine: (line: SimulationLine) => void,
+  delivering: (token: string | undefined) => void,
+): void {
   let now = options.start;
   let printed = 0;
-  const print = (line: string) => {
+  const print = (line: SimulationLine) => {
     if (++printed > SIMULATION_MAX_LINES)
       throw new AppError('payload_too_large', `the walk stopped after ${SIMULATION_MAX_LINES} lines: shorten the pauses, or the path`);
     printLine(line);
   };
-  const stamp = () =>
-    new Date(now)
-      .toISOString()
-      .replace('T', ' ')
-      .replace(/\.000Z$/, 'Z');
-  const report = (label: string, result: Advance) => {
+  const report = (after: SimulationCause, result: Advance) => {
+    const at = now;
     const passed = new Set<string>();
     const opened = new Set(result.visitsOpened.map((v) => v.visit));
     for (const visit of result.visitsClosed) {
+      const { step, stepName: name } = visit;
       if (visit.automatic) {
-        passed.add(visit.step);
-        print(`${stamp()}  passed   ${visit.step} "${visit.stepName}" (automatic)`);
+        passed.add(step);
+        print({ code: 'passed', at, step, name });
         continue;
       }
       // The event that opened a path beside the steps or an event subprocess: entered and left at once.
       if (opened.has(visit.visit)) {
-        passed.add(visit.step);
-        print(`${stamp()}  caught   ${visit.step} "${visit.stepName}" from ${visit.actor} on ${visit.event}`);
+        passed.add(step);
+        print({ code: 'caught', at, step, name, actor: visit.actor, event: visit.event });
         continue;
       }
-      print(
-        `${stamp()}  exited   ${visit.step} "${visit.stepName}"${instanceText(visit.instance)} after ${formatMs(visit.durationMs)} by ${visit.actor} on ${visit.event}${visit.breached ? ' [SLA BREACHED]' : ''}`,
-      );
+      const { durationMs, actor, event, breached } = visit;
+      print({ code: 'exited', at, step, name, ...(visit.instance ? { instance: visit.instance } : {}), durationMs, actor, event, breached });
     }
     for (const visit of result.visitsOpened) {
       if (passed.has(visit.step)) continue;
       const step = workflow.steps[visit.step]!;
-      print(
-        `${stamp()}  entered  ${visit.step} "${step.name}"${instanceText(visit.instance)}${visit.slaMs ? ` limit ${formatMs(visit.slaMs)}` : ''}${step.owner ? ` owner ${step.owner}` : ''}${step.calledBy ? ` in ${step.calledBy.key} v${step.calledBy.version}` : ''}`,
-      );
+      print({
+        code: 'entered',
+        at,
+        step: visit.step,
+        name: step.name,
+        ...(visit.instance ? { instance: visit.instance } : {}),
+        ...(visit.slaMs ? { slaMs: visit.slaMs } : {}),
+        ...(step.owner ? { owner: step.owner } : {}),
+        ...(step.calledBy ? { calledBy: { key: step.calledBy.key, version: step.calledBy.version } } : {}),
+      });
     }
     for (const timer of result.timersArmed) {
-      print(
-        `${stamp()}  armed    ${timer.key} ${timer.kind}${timer.timerId ? ` ${timer.timerId}` : ''}${timer.step ? ` for ${timer.step}` : ''} due ${new Date(timer.dueAt).toISOString()}`,
-      );
+      const about = { ...(timer.timerId ? { timerId: timer.timerId } : {}), ...(timer.step ? { step: timer.step } : {}) };
+      print({ code: 'armed', at, timer: timer.key, kind: timer.kind, ...about, dueAt: timer.dueAt });
     }
-    for (const timer of result.timersCancelled) print(`${stamp()}  cancelled ${timer.key} ${timer.kind}${timer.timerId ? ` ${timer.timerId}` : ''}`);
+    for (const timer of result.timersCancelled)
+      print({ code: 'cancelled', at, timer: timer.key, kind: timer.kind, ...(timer.timerId ? { timerId: timer.timerId } : {}) });
     for (const reminder of result.reminders) {
-      if (reminder.kind === 'message' || reminder.kind === 'signal') {
-        print(`${stamp()}  ${reminder.kind === 'message' ? 'sent    ' : 'raised  '} ${reminder.kind} "${reminder.message}" from ${reminder.step}`);
-        continue;
-      }
-      print(`${stamp()}  ${reminder.kind.padEnd(8)} ${reminder.to ? `to ${reminder.to}: ` : ''}${reminder.message ?? reminder.step ?? ''}`);
+      const { kind, to, message, step } = reminder;
+      if (kind === 'message' || kind === 'signal') print({ code: kind === 'message' ? 'sent' : 'raised', at, name: message ?? '', step: step ?? '' });
+      else print({ code: 'reminded', at, kind, ...(to ? { to } : {}), ...(message !== undefined ? { message } : {}), ...(step !== undefined ? { step } : {}) });
     }
+    if (result.done) return print({ code: 'closed', at, after });
     // Messages and signals come from outside: listed as such, not among the agent's actions.
     const { messages, signals } = awaitedTriggers(workflow, result.state);
     const actions = result.allowedEvents.filter((event) => !messages.includes(event));
-    const awaited = [...(messages.length ? [`messages: ${messages.join(', ')}`] : []), ...(signals.length ? [`signals: ${signals.join(', ')}`] : [])];
-    const waiting = `waiting in ${result.activeSteps.join(', ')}; allowed: ${actions.join(', ') || (awaited.length ? '(none)' : '(timers only)')}`;
-    print(`${stamp()}  ${label} → ${result.done ? 'closed' : [waiting, ...awaited].join('; ')}`);
+    print({ code: 'waiting', at, after, steps: result.activeSteps, actions, messages, signals });
   };
   const passTime = (until: number) => {
     for (;;) {
@@ -118,14 +151,14 @@ export function simulate(workflow: Workflow, path: PathStep[], options: Simulati
       const fired = fireTimer(workflow, state, next.key, { now });
       if (!fired) break;
       state = fired.state;
-      report(`timer ${next.kind}${next.timerId ? ` ${next.timerId}` : ''}`, fired);
+      report({ kind: 'timer', timer: next.kind, ...(next.timerId ? { timerId: next.timerId } : {}) }, fired);
     }
     now = until;
   };
   const started = startTicket(workflow, { now, actor: options.actor }, { vip: options.vip });
   let state = started.state;
   let signals = 0;
-  report('start', started);
+  report({ kind: 'start' }, started);
   for (const step of path) {
     if (step.kind === 'wait') {
       passTime(now + step.ms);
@@ -133,35 +166,22 @@ export function simulate(workflow: Workflow, path: PathStep[], options: Simulati
     }
     passTime(now + options.thinkMs);
     const moment = { now, actor: options.actor };
+    delivering(step.type);
     if (step.kind === 'signal') {
       const result = deliverSignal(workflow, state, { id: ++signals, name: step.type }, moment);
-      if (!result) print(`${stamp()}  signal ${step.type} → the ticket does not wait for it: nothing happens`);
+      delivering(undefined);
+      if (!result) print({ code: 'ignored', at: now, signal: step.type });
       else {
         state = result.state;
-        report(`signal ${step.type}`, result);
+        report({ kind: 'signal', name: step.type }, result);
       }
       continue;
     }
     const event = { type: step.type, fields: step.fields, ...(step.kind === 'event' && step.instance !== undefined ? { instance: step.instance } : {}) };
     const result =
       step.kind === 'message' ? deliverMessage(workflow, state, { name: step.type, fields: step.fields }, moment) : advance(workflow, state, event, moment);
+    delivering(undefined);
     state = result.state;
-    report(step.kind === 'message' ? `message ${step.type}` : step.type, result);
+    report(step.kind === 'message' ? { kind: 'message', name: step.type } : { kind: 'event', type: step.type }, result);
   }
-  return state;
-}
-
-/** ` [2/3: "L2"]` for the second of three instances, ` [pass 2]` for a loop's second pass. */
-function instanceText(instance: StepInstance | undefined): string {
-  if (!instance) return '';
-  if (instance.count === undefined) return ` [pass ${instance.index}]`;
-  return ` [${instance.index}/${instance.count}${instance.item === undefined ? '' : `: ${JSON.stringify(instance.item)}`}]`;
-}
-
-export function formatMs(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
 }

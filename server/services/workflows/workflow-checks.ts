@@ -2,13 +2,20 @@ import { isJuel, juelToFeel } from '../../engine/bpmn/juel.js';
 import { DEFAULT_WORKFLOW_LIMITS, workflowLimitSetting, type WorkflowLimits } from '../../shared/config.js';
 import { checkConditions } from '../../engine/compile/check-conditions.js';
 import { conditionSyntaxError } from './condition-syntax.js';
-import { bpmnError, InvalidBpmnError, TooLargeError, type BpmnProblem } from '../../shared/errors.js';
+import { bpmnError, InvalidBpmnError, TooLargeError, type BpmnProblem, type BpmnProblemCode, type ProblemValues } from '../../shared/errors.js';
 import type { CompileOptions } from '../../engine/compile/compile.js';
 import { bpmnSize, type ParsedBpmn } from '../../engine/bpmn/parse.js';
 import { importBpmnWithWarnings } from '../../engine/import-bpmn.js';
 import type { ReadOptions } from '../../engine/bpmn/read-graph.js';
 import type { Workflow } from '../../engine/workflow.js';
 import { CHANNELS } from '../tickets/channels.js';
+
+/** What the editor's condition check refuses a condition for: the import's problem code, its English, its values. */
+export interface ConditionProblem {
+  code: BpmnProblemCode;
+  message: string;
+  values?: ProblemValues;
+}
 
 /**
  * Everything a BPMN file must pass before it may run here: its size, the importer's structure and limits, the
@@ -26,20 +33,22 @@ export class WorkflowChecks {
 
   /**
    * What is wrong with a gateway condition as the editor types it, or undefined: its FEEL syntax, then what
-   * an import would refuse it for (unbounded iteration, a backtracking pattern), under the same limits.
+   * an import would refuse it for (unbounded iteration, a backtracking pattern), under the same limits. The
+   * problem's code is the one an import would report (`untranslatable_condition`, `invalid_condition` with
+   * the character `at` when known, `condition_too_costly`), for pages to word.
    */
-  conditionProblem(typed: string): string | undefined {
+  conditionProblem(typed: string): ConditionProblem | undefined {
     // A JUEL condition (`${…}`) is translated to FEEL on import: checked as what it imports as.
     let expression = typed;
     if (isJuel(typed)) {
       const translated = juelToFeel(typed);
-      if ('error' in translated) return translated.error;
+      if ('error' in translated) return { code: 'untranslatable_condition', message: translated.error };
       expression = translated.feel;
     }
     const syntax = conditionSyntaxError(expression);
-    if (syntax) return syntax;
+    if (syntax) return { code: 'invalid_condition', message: syntax.message, ...(syntax.at !== undefined ? { values: { at: syntax.at } } : {}) };
     const [costly] = checkConditions([{ id: 'condition', source: '', target: '', condition: expression }], this.compile.conditions);
-    return costly?.message;
+    return costly && { code: costly.code, message: costly.message };
   }
 
   /**

@@ -10,11 +10,24 @@ export interface DiffElement {
   name?: string;
 }
 
-/** One property that differs between the published version and the draft, as text for people. */
+/**
+ * A property's value as data, for pages to word in their reader's language: none, a duration, durations by
+ * level, a yes/no, a list (channels, checklist items), or text as the English shows it (ids, JSON, expressions).
+ */
+export type ChangeValue =
+  | { kind: 'none' }
+  | { kind: 'duration'; ms: number }
+  | { kind: 'levels'; ms: Record<string, number> }
+  | { kind: 'flag'; value: boolean }
+  | { kind: 'list'; items: string[] }
+  | { kind: 'text'; text: string };
+
+/** One property that differs between the published version and the draft: as text for people, and as data. */
 export interface PropertyChange {
   property: string;
   before: string;
   after: string;
+  values: { before: ChangeValue; after: ChangeValue };
 }
 
 /** The semantic differences between the published version and a draft: what the publish page lists and paints. */
@@ -32,6 +45,23 @@ const STEP_PROPERTIES = ['owner', 'slaMs', 'vipSlaMs', 'warnAt', 'calendar', 'wa
 const TIMER_PROPERTIES = ['spec', 'behaviour', 'reminder'] as const;
 /** The whole process's SOP terms (`sop:process`): the resolution limits, calendars and channels. */
 const PROCESS_PROPERTIES = ['slaMs', 'vipSlaMs', 'levelSlaMs', 'calendar', 'vipCalendar', 'channels'] as const;
+
+/** The properties pages name in the reader's language (`editor.diff.properties`); other BPMN attributes keep their own name. */
+export const NAMED_PROPERTIES = [
+  ...new Set([
+    ...STEP_PROPERTIES,
+    ...TIMER_PROPERTIES,
+    ...PROCESS_PROPERTIES,
+    'condition',
+    'name',
+    'sourceRef',
+    'targetRef',
+    'default',
+    'cancelActivity',
+    'isInterrupting',
+    'attachedToRef',
+  ]),
+];
 
 /**
  * What changed from `before` to `after`: the BPMN structure as bpmn-js-differ sees it on the moddle
@@ -65,7 +95,7 @@ export function diffWorkflows(
     const old = (oldById ??= elementsById(before.definitions)).get(id);
     for (const property of Object.keys(attrs)) {
       if (property === 'extensionElements' || property === 'conditionExpression') continue; // compared below, compiled
-      changeOf(describe(model)).changes.push({ property, before: show(old?.get(property)), after: show(model.get(property)) });
+      changeOf(describe(model)).changes.push(changeBetween(property, old?.get(property), model.get(property), ''));
     }
   }
   compareRecords(
@@ -94,11 +124,9 @@ export function diffWorkflows(
   for (const flow of after.workflow.graph.flows) {
     const old = oldFlows.get(flow.id);
     if (old && (old.condition ?? '') !== (flow.condition ?? ''))
-      changeOf({ id: flow.id, type: 'sequenceFlow', ...(flow.name ? { name: flow.name } : {}) }).changes.push({
-        property: 'condition',
-        before: show(old.condition),
-        after: show(flow.condition),
-      });
+      changeOf({ id: flow.id, type: 'sequenceFlow', ...(flow.name ? { name: flow.name } : {}) }).changes.push(
+        changeBetween('condition', old.condition, flow.condition, ''),
+      );
   }
   for (const id of [...added, ...removed].map((e) => e.id)) changed.delete(id);
   const changes = [...changed.values()].filter((entry) => entry.changes.length > 0);
@@ -125,12 +153,7 @@ function compareRecords<T extends object, K extends keyof T>(
     for (const property of properties) {
       const a = JSON.stringify(old[property] ?? null);
       const b = JSON.stringify(now[property] ?? null);
-      if (a !== b)
-        changeOf(describe(now)).changes.push({
-          property: String(property),
-          before: show(old[property], String(property)),
-          after: show(now[property], String(property)),
-        });
+      if (a !== b) changeOf(describe(now)).changes.push(changeBetween(String(property), old[property], now[property], String(property)));
     }
   }
 }
@@ -149,6 +172,26 @@ function elementsById(definitions: ModdleElement): Map<string, ModdleElement> {
       if (!key.startsWith('$') && child && typeof child === 'object') stack.push(...(Array.isArray(child) ? child : [child]));
   }
   return byId;
+}
+
+/** `property` from `before` to `after`, each shown as `shownAs` says (a compiled property's name; '' for a BPMN attribute). */
+function changeBetween(property: string, before: unknown, after: unknown, shownAs: string): PropertyChange {
+  return {
+    property,
+    before: show(before, shownAs),
+    after: show(after, shownAs),
+    values: { before: valueOf(before, shownAs), after: valueOf(after, shownAs) },
+  };
+}
+
+/** A value as data: what `show` writes as English, kept apart where a page words it in its own language. */
+function valueOf(value: unknown, property: string): ChangeValue {
+  if (value === undefined || value === null || value === '') return { kind: 'none' };
+  if (typeof value === 'number' && property.endsWith('Ms')) return { kind: 'duration', ms: value };
+  if (property === 'levelSlaMs' && typeof value === 'object') return { kind: 'levels', ms: value as Record<string, number> };
+  if (typeof value === 'boolean') return { kind: 'flag', value };
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return { kind: 'list', items: value };
+  return { kind: 'text', text: show(value, property) };
 }
 
 /** A value as text: durations in ms as hours/minutes, lists joined, objects as JSON; "—" for none. */

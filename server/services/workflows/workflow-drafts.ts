@@ -8,8 +8,9 @@ import { workflowLimitSetting } from '../../shared/config.js';
 import { AppError, bpmnError, ConflictError, InvalidBpmnError, NotFoundError, TooLargeError, ValidationError, type BpmnProblem } from '../../shared/errors.js';
 import type { AuditLog } from '../audit/audit.js';
 import { parsePath, simulate } from './simulation.js';
+import type { SimulationLine } from './simulation-lines.js';
 import { lintDefinitions, type LintProblem } from './publish-lint.js';
-import type { WorkflowChecks } from './workflow-checks.js';
+import type { ConditionProblem, WorkflowChecks } from './workflow-checks.js';
 import { diffWorkflows, type WorkflowDiff } from './workflow-diff.js';
 import type { WorkflowLibrary, WorkflowVersion } from './workflow-library.js';
 
@@ -66,7 +67,7 @@ export class WorkflowDrafts {
   ) {}
 
   /** A gateway condition as the editor types it: what a publish would refuse it for, or undefined. */
-  conditionProblem(expression: string): string | undefined {
+  conditionProblem(expression: string): ConditionProblem | undefined {
     return this.checks.conditionProblem(expression);
   }
 
@@ -165,32 +166,26 @@ export class WorkflowDrafts {
   /**
    * Walks `path` (`answer,grade?level=L2,+PT3H,resolve`: events with fields, and pauses) through the saved draft
    * on a virtual clock from `start`: the steps entered, their limits, the timers armed, the reminders and
-   * escalations that fire. Nothing is written. 422 `invalid_bpmn` when the draft does not compile.
+   * escalations that fire, as data (`simulationLineText` gives each its English). Nothing is written. An event
+   * the draft refuses ends the walk with a `refused` line. 422 `invalid_bpmn` when the draft does not compile.
    */
-  async dryRun(key: string, path: string, options: { vip: boolean; start: number }): Promise<string[]> {
+  async dryRun(key: string, path: string, options: { vip: boolean; start: number }): Promise<SimulationLine[]> {
     const draft = await this.stored(key);
     const compiled = await this.checks.check(draft.bpmn);
     // A call to a workflow nobody published is the draft's problem (422), as on publish, not a missing route.
     const calls = await this.library.callProblems(compiled);
     if (calls.length) throw new InvalidBpmnError(calls);
     const workflow = await this.library.linkedNow(compiled);
-    const lines: string[] = [];
     let steps: ReturnType<typeof parsePath>;
     try {
       steps = parsePath(path);
     } catch (error) {
       throw new ValidationError(`the path is not valid: ${error instanceof Error ? error.message : String(error)}`, [
-        { field: 'path', message: 'events separated by commas, pauses as +PT2H' },
+        { field: 'path', message: 'events separated by commas, pauses as +PT2H', code: 'dryRunPath' },
       ]);
     }
-    try {
-      simulate(workflow, steps, { start: options.start, thinkMs: 60_000, actor: 'dry-run', vip: options.vip }, (line) => lines.push(line));
-    } catch (error) {
-      // An event the draft does not allow at that point ends the walk; what happened until then is the answer.
-      if (!(error instanceof AppError)) throw error;
-      const fields = error instanceof ValidationError ? error.problems.map((p) => `${p.field}: ${p.message}`) : [];
-      lines.push(`refused: ${error.message}${fields.length ? ` (${fields.join('; ')})` : ''}`);
-    }
+    const lines: SimulationLine[] = [];
+    simulate(workflow, steps, { start: options.start, thinkMs: 60_000, actor: 'dry-run', vip: options.vip, endOnRefusal: true }, (line) => lines.push(line));
     return lines;
   }
 

@@ -1,4 +1,5 @@
 import type { Sopflow } from '../../sopflow.js';
+import { simulationLineText } from '../../services/workflows/simulation-lines.js';
 import { defineRoute, type ApiRoute } from '../http/route.js';
 import { WorkflowKeyParams } from './workflows.schemas.js';
 import {
@@ -112,7 +113,8 @@ export function workflowDraftRoutes({ drafts, clock }: Sopflow): ApiRoute[] {
       responses: { 200: { description: 'the walk, line by line', schema: DryRunSchema } },
       errors: { 404: NO_WORKFLOW, 422: 'the draft does not compile. details: [{elementId, type, message}]' },
       async handle({ params, body }) {
-        return { json: { lines: await drafts.dryRun(params.key, body.path, { vip: body.vip ?? false, start: clock.now() }) } };
+        const entries = await drafts.dryRun(params.key, body.path, { vip: body.vip ?? false, start: clock.now() });
+        return { json: { lines: entries.map(simulationLineText), entries } };
       },
     }),
     defineRoute({
@@ -125,8 +127,10 @@ export function workflowDraftRoutes({ drafts, clock }: Sopflow): ApiRoute[] {
       body: ConditionCheckBody,
       responses: { 200: { description: 'ok, or the syntax error', schema: ConditionCheckSchema } },
       async handle({ body }) {
-        const error = drafts.conditionProblem(body.expression);
-        return { json: error ? { ok: false, error } : { ok: true } };
+        const problem = drafts.conditionProblem(body.expression);
+        return {
+          json: problem ? { ok: false, error: problem.message, code: problem.code, ...(problem.values ? { values: problem.values } : {}) } : { ok: true },
+        };
       },
     }),
   ];

@@ -29,6 +29,20 @@ const BlockedSchema = z.object({
   event: z.string().optional().describe('the recorded event the new version refuses'),
   step: z.string().optional().describe('the step that event left'),
   fields: z.array(z.string()).optional(),
+  problems: z
+    .array(
+      z.object({
+        field: z.string(),
+        message: z.string(),
+        code: z.string().optional().describe('fieldRequired, fieldNotNumber, fieldNotOption…'),
+        values: z
+          .record(z.string(), z.union([z.string(), z.number()]))
+          .optional()
+          .describe('label, and min, max or options'),
+      }),
+    )
+    .optional()
+    .describe('field_required and field_invalid: what is wrong with each field'),
 });
 
 export const MigrationPlanSchema = z.object({

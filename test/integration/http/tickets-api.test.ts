@@ -140,7 +140,10 @@ eachDatabase('HTTP API: tickets', (database) => {
     ]);
     const other = (await server.call('POST', '/api/tickets', { json: INQUIRY })).body.id;
     const early2 = await advance(other, { type: 'answer', fields: { satisfaction: 'abc' } });
-    expect([early2.status, early2.body.error.details]).toEqual([400, [{ field: 'satisfaction', message: expect.any(String) }]]);
+    expect([early2.status, early2.body.error.details]).toEqual([
+      400,
+      [{ field: 'satisfaction', message: expect.any(String), code: 'fieldNotNumber', values: { label: expect.any(String) } }],
+    ]);
     expect((await server.call('GET', `/api/tickets/${other}`)).body).toMatchObject({
       revision: 1,
       fields: expect.not.objectContaining({ satisfaction: 'abc' }),

@@ -1,6 +1,7 @@
 import { SIMULATION_MAX_LINES } from '../../../server/services/workflows/simulation.js';
+import { SIMULATION_LINE_CODES } from '../../../server/services/workflows/simulation-lines.js';
 import { readFileSync } from 'node:fs';
-import { DraftCheckSchema, DraftSchema, PublishedSchema } from '../../../server/web/api/workflow-drafts.schemas.js';
+import { ConditionCheckSchema, DraftCheckSchema, DraftSchema, DryRunSchema, PublishedSchema } from '../../../server/web/api/workflow-drafts.schemas.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
 import { bpmn, flow } from '../../helpers/bpmn.js';
@@ -80,8 +81,14 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     const grading = check.body.diff.changed.find((c: { id: string }) => c.id === 'Task_Grade');
     expect(grading.changes).toEqual(
       expect.arrayContaining([
-        { property: 'owner', before: '客服专员 Agent', after: '分级专员 Grader' },
-        { property: 'slaMs', before: '10 min', after: '20 min' },
+        expect.objectContaining({ property: 'owner', before: '客服专员 Agent', after: '分级专员 Grader' }),
+        // the English text, and the values as data for pages to word: a duration in ms
+        {
+          property: 'slaMs',
+          before: '10 min',
+          after: '20 min',
+          values: { before: { kind: 'duration', ms: 10 * 60_000 }, after: { kind: 'duration', ms: 20 * 60_000 } },
+        },
       ]),
     );
 
@@ -126,11 +133,22 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     const process = check.body.diff.changed.find((c: { type: string }) => c.type === 'process');
     expect(process.changes).toEqual(
       expect.arrayContaining([
-        { property: 'slaMs', before: '72 h', after: '48 h' },
-        { property: 'levelSlaMs', before: '—', after: 'L1 4 h; L3 24 h' },
-        { property: 'channels', before: 'phone; chat; email; social; app; store; self-service', after: 'phone; chat' },
+        expect.objectContaining({ property: 'slaMs', before: '72 h', after: '48 h' }),
+        {
+          property: 'levelSlaMs',
+          before: '—',
+          after: 'L1 4 h; L3 24 h',
+          values: { before: { kind: 'none' }, after: { kind: 'levels', ms: { L1: 4 * 3_600_000, L3: 24 * 3_600_000 } } },
+        },
+        expect.objectContaining({
+          property: 'channels',
+          before: 'phone; chat; email; social; app; store; self-service',
+          after: 'phone; chat',
+          values: expect.objectContaining({ after: { kind: 'list', items: ['phone', 'chat'] } }),
+        }),
       ]),
     );
+    documented(DraftCheckSchema, check.body);
 
     // a channel nobody can open a ticket on: refused with its code on the process, nothing published
     const unknown = opened.body.bpmn.replace(terms, '<sop:process sla="P3D" channels="phone,fax" />');
@@ -168,13 +186,19 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
       .replace(/&quot;/g, '"')
       .replace(/&#x27;/g, "'")
       .replace(/&amp;/g, '&');
-    const texts = JSON.parse(attribute) as { problems: Record<string, string>; lint: Record<string, { name: string; explanation: string }> };
+    const texts = JSON.parse(attribute) as {
+      problems: Record<string, string>;
+      lint: Record<string, { name: string; explanation: string }>;
+      dryRun: { lines: Record<string, string> };
+    };
     const zh = formatter('zh-CN');
     expect(texts.lint['no-disconnected']).toEqual({ name: zh.t('lintRules.no-disconnected.name'), explanation: zh.t('lintRules.no-disconnected.explanation') });
     expect(texts.lint['label-required']!.name).toBe(zh.t('lintRules.label-required.name'));
     expect(Object.keys(texts.problems).sort()).toEqual([...BPMN_PROBLEM_CODES].sort());
     expect(texts.problems.unknown_calendar).toBe(zh.t('bpmnProblems.unknown_calendar'));
     expect(zh.t('bpmnProblems.lint_error', { rule: 'no-disconnected' })).toContain(zh.t('lintRules.no-disconnected.name'));
+    // and each dry-run line's sentence by its code, in Chinese
+    expect(texts.dryRun.lines).toEqual(Object.fromEntries(SIMULATION_LINE_CODES.map((code) => [code, zh.t(`editor.dryRun.lines.${code}`)])));
 
     const refused = await manager('POST', `/api/workflows/${KEY}/draft/publish`, { revision: 1 });
     expect(refused.status).toBe(422);
@@ -201,7 +225,12 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     await manager('PUT', `/api/workflows/${KEY}/draft`, { bpmn: changedGrading(opened.body.bpmn), baseRevision: 0 });
     const run = await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: 'answer,grade?level=L2,+PT3H,resolve' });
     expect(run.status).toBe(200);
+    documented(DryRunSchema, run.body);
     const text = run.body.lines.join('\n');
+    // beside the English lines, the same walk as data: a code per line and what it names, for pages to word
+    expect(run.body.entries).toHaveLength(run.body.lines.length);
+    expect(run.body.entries).toContainEqual(expect.objectContaining({ code: 'entered', step: 'Task_Grade', slaMs: 20 * 60_000, owner: '分级专员 Grader' }));
+    expect(run.body.entries).toContainEqual(expect.objectContaining({ code: 'reminded', kind: 'reminder', to: '技术支持主管 Technical-support lead' }));
     // the draft's new limit and owner for grading, L2 technical support, its 2 h first-response reminder
     expect(text).toMatch(/entered {2}Task_Grade "问题分级 Grading" limit 20 min owner 分级专员 Grader/);
     expect(text).toMatch(/entered {2}Task_L2TechSupport .* limit 24 h/);
@@ -213,25 +242,41 @@ eachDatabase('workflow drafts, check and publish over HTTP', (database) => {
     // a field refused names itself and why, as the ticket API would
     const badLevel = await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: 'answer,grade?level=L9' });
     expect(badLevel.body.lines.at(-1)).toMatch(/^refused: .*\(level: .*L1, L2, L3\)$/);
-    expect((await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: '+nonsense' })).body.error).toMatchObject({ code: 'validation_failed' });
+    expect(badLevel.body.entries.at(-1)).toMatchObject({
+      code: 'refused',
+      error: 'validation_failed',
+      event: 'grade',
+      problems: [{ field: 'level', code: 'fieldNotOption' }],
+    });
+    expect((await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: '+nonsense' })).body.error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ field: 'path', code: 'dryRunPath' }],
+    });
     // a century's pause over a reminder every few hours stops at SIMULATION_MAX_LINES, saying so: the server serves on
     const century = await manager('POST', `/api/workflows/${KEY}/draft/dry-run`, { path: 'answer,grade?level=L2,+P100Y' });
     expect(century.status).toBe(200);
     expect(century.body.lines).toHaveLength(SIMULATION_MAX_LINES + 1);
     expect(century.body.lines.at(-1)).toMatch(/^refused: /);
+    expect(century.body.entries.at(-1)).toMatchObject({ code: 'refused', error: 'payload_too_large', maximum: SIMULATION_MAX_LINES });
     expect((await server.call('GET', '/api/tickets')).body.items).toHaveLength(0);
   });
 
   test('the condition check answers as the importer does: its syntax, then its cost', async () => {
     expect((await manager('POST', '/api/workflows/conditions/check', { expression: 'level = "L2"' })).body).toEqual({ ok: true });
     const broken = await manager('POST', '/api/workflows/conditions/check', { expression: 'level = ("L2"' });
-    expect(broken.body).toMatchObject({ ok: false, error: expect.any(String) });
+    // the English, and the code an import would report with the character it is at, for the editor to word
+    expect(documented(ConditionCheckSchema, broken.body)).toEqual({ ok: false, error: expect.any(String), code: 'invalid_condition', values: { at: 14 } });
     // what an import refuses, the editor says as it is typed
-    for (const expression of ['matches(note, "(a+)+$")', 'matches(note, "(a|aa)+$")', 'for i in 1..100000000 return i'])
-      expect([expression, (await manager('POST', '/api/workflows/conditions/check', { expression })).body.ok]).toEqual([expression, false]);
+    for (const expression of ['matches(note, "(a+)+$")', 'matches(note, "(a|aa)+$")', 'for i in 1..100000000 return i']) {
+      const costly = (await manager('POST', '/api/workflows/conditions/check', { expression })).body;
+      expect([expression, costly.ok, costly.code]).toEqual([expression, false, 'condition_too_costly']);
+    }
     // a JUEL condition is checked as what it imports as (FEEL), and refused only for what the import refuses
     expect((await manager('POST', '/api/workflows/conditions/check', { expression: '${level == "L2"}' })).body).toEqual({ ok: true });
-    expect((await manager('POST', '/api/workflows/conditions/check', { expression: '${order.items[0]}' })).body).toMatchObject({ ok: false });
+    expect((await manager('POST', '/api/workflows/conditions/check', { expression: '${order.items[0]}' })).body).toMatchObject({
+      ok: false,
+      code: 'untranslatable_condition',
+    });
   });
 
   test('an agent may neither open the editor nor save, check or publish (page and API: 403)', async () => {

@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { createI18n } from '../../../server/shared/i18n.js';
 import { eachDatabase } from '../../helpers/databases.js';
-import { INQUIRY, threeTickets } from '../../helpers/migration.js';
+import { agentEvent, INQUIRY, threeTickets } from '../../helpers/migration.js';
 import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
 import { decode, FormClient, formFields, testId } from './support/form-client.js';
 
 const PAGE = `/workflows/${INQUIRY}/migrate`;
+const TICKET = { workflow: INQUIRY, channel: 'chat', subject: 'cannot log in', customer: { name: 'Wang Wei' } };
 const { formatter } = createI18n(new URL('../../../views/locales/', import.meta.url));
 
 /** What a person reads of the refusal: its text and the tickets it lists, without the markup. */
@@ -41,7 +43,7 @@ eachDatabase('the migration page of a workflow', (database) => {
     expect(row(technical)![2]).toContain('Task_L3Management');
     expect(row(unsummarised)![1]).toBe('blocked');
     expect(row(unsummarised)![2]).toContain('a field is now required');
-    expect(row(unsummarised)![2]).toContain('issueSummary');
+    expect(row(unsummarised)![2]).toContain(formatter('en').t('problems.fieldRequired', { label: '问题摘要 Issue summary' }));
     expect(row(unsummarised)![2]).not.toContain('type="checkbox"');
 
     const chinese = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
@@ -70,6 +72,38 @@ eachDatabase('the migration page of a workflow', (database) => {
     expect(testId(again.html, 'counts')).toBe('1 move cleanly, 0 land in another step, 1 cannot move.');
   });
 
+  test('in Chinese: a recorded value the new version refuses names its field and what it allows, the English only on hover', async () => {
+    // given a ticket graded L2 on v1, and a v2 whose grading allows L1 and L3 only
+    const ticket = ((await server.call('POST', '/api/tickets', { json: TICKET })).body as { id: number }).id;
+    await agentEvent(server, ticket, 'answer', { issueSummary: 'app crashes on login' });
+    await agentEvent(server, ticket, 'grade', { level: 'L2' });
+    const v1 = readFileSync(new URL('../../../workflows/customer-inquiry.bpmn', import.meta.url), 'utf8');
+    const v2 = v1.replace('type="enum" options="L1,L2,L3"', 'type="enum" options="L1,L3"');
+    expect(v2).not.toBe(v1);
+    await server.app.workflows.import(v2, PEOPLE.manager.email);
+
+    // when a Chinese manager plans the move
+    const zh = formatter('zh-CN');
+    const page = await (await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN')).get(PAGE);
+    const reason = new RegExp(`<tr data-ticket="${ticket}"[\\s\\S]*?<td data-reason="([a-z_]+)" title="([^"]*)">([^<]*)</td>`).exec(page.html)!;
+
+    // then the reason says which field and which values it allows, in Chinese
+    expect(reason[1]).toBe('field_invalid');
+    const shown = decode(reason[3]!);
+    expect(shown).toContain(zh.t('migration.reasons.field_invalid'));
+    expect(shown).toContain(zh.t('problems.fieldNotOption', { label: '问题分级 Level', options: 'L1, L3' }));
+    expect(shown).not.toContain('must be one of');
+    expect(decode(reason[2]!)).toContain('must be one of');
+    // and the API carries the field's problem with its code and values
+    const plan = await server.call('POST', `/api/workflows/${INQUIRY}/migrations/plan`, {
+      token: server.tokens.manager,
+      json: { fromVersion: 1, toVersion: 2 },
+    });
+    expect(plan.body.tickets[0].reason.problems).toEqual([
+      expect.objectContaining({ field: 'level', code: 'fieldNotOption', values: { label: '问题分级 Level', options: 'L1, L3' } }),
+    ]);
+  });
+
   test('an agent cannot open the migration page nor post to it', async () => {
     await threeTickets(server);
     const agent = await FormClient.signedIn(server.url, PEOPLE.agent);
@@ -86,8 +120,10 @@ eachDatabase('the migration page of a workflow', (database) => {
     const reason = new RegExp(`<tr data-ticket="${unsummarised}"[\\s\\S]*?<td data-reason="([a-z_]+)" title="([^"]*)">([^<]*)</td>`).exec(page.html)!;
     expect(reason[1]).toBe('field_required');
     expect(reason[3]).toContain(zh.t('migration.reasons.field_required'));
-    expect(reason[3]).toContain('issueSummary');
+    // the field named in its own sentence; the replay's English only on hover
+    expect(decode(reason[3]!)).toContain(zh.t('problems.fieldRequired', { label: '问题摘要 Issue summary' }));
     expect(reason[3]).not.toContain('now required');
+    expect(reason[3]).not.toContain('is required');
 
     // the ticket that cannot move, posted anyway (a crafted form): refused, nothing moved, the ticket named with its reason
     const { _csrf: _, ...hidden } = formFields(page.html, PAGE);

@@ -69,11 +69,18 @@ describe('ticket engine', () => {
 
   test('required and typed fields are checked, form text is coerced', () => {
     const graded = advance(mini, startTicket(mini, at(0)).state, { type: 'answer' }, at(MIN));
+    // each problem names its field with a code and values pages word it by (the field's label, what it allows)
     expect(() => advance(mini, graded.state, { type: 'graded' }, at(2 * MIN))).toThrow(
-      expect.objectContaining({ code: 'validation_failed', details: [{ field: 'level', message: expect.any(String) }] }),
+      expect.objectContaining({
+        code: 'validation_failed',
+        details: [{ field: 'level', message: expect.any(String), code: 'fieldRequired', values: { label: expect.any(String) } }],
+      }),
     );
     expect(() => advance(mini, graded.state, { type: 'graded', fields: { level: 'L9' } }, at(2 * MIN))).toThrow(
-      expect.objectContaining({ code: 'validation_failed', details: [{ field: 'level', message: expect.any(String) }] }),
+      expect.objectContaining({
+        code: 'validation_failed',
+        details: [{ field: 'level', message: expect.any(String), code: 'fieldNotOption', values: { label: expect.any(String), options: expect.any(String) } }],
+      }),
     );
     const l2 = advance(mini, graded.state, { type: 'graded', fields: { level: 'L2', note: 'printer' } }, at(2 * MIN));
     const followUp = advance(mini, l2.state, { type: 'resolve' }, at(3 * MIN));

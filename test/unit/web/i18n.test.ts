@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { AUDIT_ACTIONS } from '../../../server/services/audit/audit.js';
 import { LINT_RULES } from '../../../server/services/workflows/publish-lint.js';
+import { NAMED_PROPERTIES } from '../../../server/services/workflows/workflow-diff.js';
 import { BPMN_PROBLEM_CODES } from '../../../server/shared/errors.js';
+import { FIELD_PROBLEM_CODES } from '../../../server/engine/fields.js';
 import { DEFAULT_WORKFLOW_LIMITS } from '../../../server/shared/limits.js';
 import { createI18n, negotiateLocale } from '../../../server/shared/i18n.js';
 
@@ -58,16 +60,23 @@ describe('i18n: one catalog per language, durations and dates through Intl and t
     }
   });
 
-  test('every BPMN problem code and every lint rule the publish runs is worded in both languages, the Chinese in Chinese', () => {
+  test('every BPMN problem code, lint rule, diff property and field problem is worded in both languages, the Chinese in Chinese', () => {
     const keys = [
       ...BPMN_PROBLEM_CODES.map((code) => `bpmnProblems.${code}`),
       ...Object.keys(LINT_RULES).flatMap((rule) => [`lintRules.${rule}.name`, `lintRules.${rule}.explanation`]),
+      // each property the diff names (the editor's check and publish)
+      ...NAMED_PROPERTIES.map((property) => `editor.diff.properties.${property}`),
       // what a limit_exceeded problem names: a WorkflowLimits setting, or one of the screen's and parser's own bounds
       ...[...Object.keys(DEFAULT_WORKFLOW_LIMITS), 'namespaces', 'parserProblems'].map((what) => `bpmnLimits.${what}`),
     ];
     for (const key of keys) {
       const [en, zh] = [formatter('en').t(key), formatter('zh-CN').t(key)];
       expect({ key, en: en !== key && en !== '', zh: /[\u4e00-\u9fff]/.test(zh) }).toEqual({ key, en: true, zh: true });
+    }
+    for (const code of FIELD_PROBLEM_CODES) {
+      const key = `problems.${code}`;
+      const [en, zh] = [formatter('en').t(key, { label: 'L' }), formatter('zh-CN').t(key, { label: 'L' })];
+      expect({ key, en: en !== key && en.includes('L'), zh: /[\u4e00-\u9fff]/.test(zh) && zh.includes('L') }).toEqual({ key, en: true, zh: true });
     }
     expect(formatter('zh-CN').t('bpmnProblems.limit_exceeded', { what: 'maxDepth', maximum: 100 })).toBe('文件超出了导入限制：元素嵌套层数最多为 100。');
   });

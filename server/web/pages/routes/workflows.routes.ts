@@ -3,7 +3,8 @@ import { AppError, InvalidBpmnError, NotFoundError } from '../../../shared/error
 import { requireRole, type PageKit } from '../page-kit.js';
 import { CHANNELS } from '../../../services/tickets/channels.js';
 import { flash } from '../session.js';
-import { editorTexts, problemRows, type ProblemRow } from '../view-models/bpmn-problems.js';
+import { problemRows, type ProblemRow } from '../view-models/bpmn-problems.js';
+import { editorTexts } from '../view-models/editor-texts.js';
 import { libraryModel, stepRows, timerRows, versionRow } from '../view-models/workflow-page.js';
 
 /** Where the library's upload form posts a BPMN file (read as multipart before the CSRF check, in pages.ts). */

@@ -1,6 +1,7 @@
 import type { Formatter } from '../../../shared/i18n.js';
 import type { MigrationPlan } from '../../../services/workflows/migration.js';
 import type { VersionOverview } from '../../../services/workflows/workflow-overview.js';
+import { problemText } from './problem-text.js';
 
 /** The page lists this many tickets of a plan; the API answers them all. */
 export const PLAN_ROWS_SHOWN = 500;
@@ -40,7 +41,8 @@ export function migrationModel(
               f.t(`migration.reasons.${t.reason.code}`),
               t.reason.event && `${f.t('migration.event')} ${t.reason.event}`,
               t.reason.step && `${f.t('migration.atStep')} ${t.reason.step}`,
-              t.reason.fields?.join(', '),
+              // Each field's own problem, naming it, where the replay said which (else the fields' names).
+              t.reason.problems?.length ? t.reason.problems.map((p) => problemText(f, p)).join('; ') : t.reason.fields?.join(', '),
             ]
               .filter(Boolean)
               .join(' · ')
