@@ -22,6 +22,8 @@ interface Secret {
 interface Refusal {
   status: number;
   messages: string[];
+  /** `field:code` of each problem, or the conflict's reason: what machines read. */
+  codes: string;
 }
 
 function idParam(value: unknown, what: string): number {
@@ -133,10 +135,14 @@ export function adminRoutes(kit: PageKit): Router {
     } catch (error) {
       if (!(error instanceof AppError) || !['validation_failed', 'conflict', 'forbidden'].includes(error.code)) throw error;
       const problems = error instanceof ValidationError ? error.problems : [];
+      // A conflict or a refusal says why by its reason (`last_admin`, `inactive`, `exists`); its message is the API's English.
+      const reason = (error.details as { reason?: unknown } | undefined)?.reason;
+      const why = typeof reason === 'string' ? reason : 'other';
       const messages = problems.length
-        ? problems.map((p) => `${f.t(`admin.fields.${p.field}`, { defaultValue: p.field })}: ${problemText(f, p)}`)
-        : [error.message];
-      await show(req, res, { refused: { status: error.code === 'conflict' ? 409 : error.code === 'forbidden' ? 403 : 400, messages } });
+        ? problems.map((p) => f.t('admin.refusal', { field: f.t(`admin.fields.${p.field}`, { defaultValue: p.field }), problem: problemText(f, p) }))
+        : [f.t(`admin.refusals.${why}`, { defaultValue: f.t('admin.refusals.other') })];
+      const codes = problems.length ? problems.map((p) => `${p.field}:${p.code ?? ''}`).join(' ') : why;
+      await show(req, res, { refused: { status: error.code === 'conflict' ? 409 : error.code === 'forbidden' ? 403 : 400, messages, codes } });
     }
   }
 
