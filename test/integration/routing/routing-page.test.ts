@@ -186,7 +186,8 @@ eachDatabase('pages: /routing', (database) => {
     // the audit log shows a profile's capacity per channel as text
     const audit = (await admin.get('/admin')).html;
     expect(audit).not.toContain('[object Object]');
-    expect(audit).toMatch(/capacity: [^<;]*phone 1, chat 4/);
+    const en = createI18n(LOCALES_DIR).formatter('en');
+    expect(audit).toMatch(new RegExp(`capacity: [^<;]*${en.t('channels.phone')} 1, ${en.t('channels.chat')} 4`));
     const pushed = await admin.post('/routing/lanes', { lane: '客服专员 Agent', policy: 'PUSH' });
     expect([pushed.status, problem(pushed.html)]).toEqual([400, 'policy:policyUnknown']);
     expect((await admin.post('/presence', { status: 'busy' })).status).toBe(400);

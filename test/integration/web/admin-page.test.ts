@@ -64,6 +64,12 @@ eachDatabase('pages: /admin manages people, tokens and shows the audit log', (da
     const password = testId(reset.html, 'admin-secret')!;
     expect((await new FormClient(server.url).signIn(AGENT, PEOPLE.agent.password)).status).toBe(401);
     expect((await new FormClient(server.url).signIn(AGENT, password)).status).toBe(303);
+    // The audit log in the reader's language: what was changed and how, not the services' stored English.
+    const audited = (await admin.get('/admin')).html;
+    const resetRow = `<td>${zh.t('admin.audit.targets.user', { id: agent.id, email: AGENT })}</td><td>${zh.t('admin.audit.field', { name: zh.t('admin.audit.fields.password'), value: zh.t('admin.audit.passwords.generated') })}</td>`;
+    expect(audited).toContain(resetRow);
+    expect(audited).toContain(`<td>${zh.t('admin.audit.targets.workflow', { key: 'customer-inquiry', version: 1 })}</td>`);
+    expect(audited).not.toMatch(/<td>(user|token|workflow) /);
 
     const before = await auditCount(server);
     const self = await server.app.users.byEmail(PEOPLE.admin.email);

@@ -6,6 +6,7 @@ import { parseRole, ROLES, type User } from '../../../services/users/users.js';
 import type { AuditRecord } from '../../../services/audit/audit.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
+import { auditChange, auditTarget } from '../view-models/audit-text.js';
 import { problemText } from '../view-models/problem-text.js';
 
 /** Audit entries shown per page of /admin. */
@@ -32,30 +33,6 @@ function idParam(value: unknown, what: string): number {
 }
 
 const text = (body: Record<string, unknown>, name: string) => (typeof body[name] === 'string' ? body[name].trim() : '');
-
-/** A value of an audit entry as text: a list joined, a record (capacity per channel) as its pairs, nothing as –. */
-function valueText(value: unknown): string {
-  if (value === null || value === undefined) return '–';
-  if (Array.isArray(value)) return value.map(valueText).join(', ') || '–';
-  if (typeof value === 'object')
-    return (
-      Object.entries(value as Record<string, unknown>)
-        .map(([key, inner]) => `${key} ${valueText(inner)}`)
-        .join(', ') || '–'
-    );
-  return String(value);
-}
-
-function change(f: Formatter, entry: AuditRecord): string {
-  const side = (values: Record<string, unknown> | null) =>
-    values === null
-      ? '–'
-      : Object.entries(values)
-          .map(([key, value]) => `${key}: ${valueText(value)}`)
-          .join('; ');
-  if (entry.before === null) return side(entry.after);
-  return f.t('admin.audit.change', { before: side(entry.before), after: side(entry.after) });
-}
 
 /**
  * The admin's page, `/admin` (admins only): people (add, role, deactivate and reactivate, password, SOP roles),
@@ -114,8 +91,8 @@ export function adminRoutes(kit: PageKit): Router {
           at: f.dateTime(entry.at),
           actor: entry.actor,
           action: f.t(`admin.audit.actions.${entry.action.replace('.', '_')}`, { defaultValue: entry.action }),
-          target: entry.target,
-          change: change(f, entry),
+          target: auditTarget(f, entry.target),
+          change: auditChange(f, entry),
         })),
         ...(audit.next ? { olderAudit: `/admin?audit=${audit.next}#audit` } : {}),
         ...(cursor ? { newestAudit: '/admin#audit' } : {}),
