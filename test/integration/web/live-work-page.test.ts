@@ -71,6 +71,9 @@ eachDatabase('pages: incidents and live work', (database) => {
     expect(live.map((r) => r.since)).toEqual([...live.map((r) => r.since)].sort((a, b) => b - a));
     expect(rows).toEqual(live.map((r) => ({ kind: r.kind, ticket: r.ticketId })));
     expect(decode(page.html)).toContain('专家团队处理 Specialist team handling');
+    // the ticket's workflow by its name, as the queue shows it, not its key
+    expect(decode(page.html)).toContain('<div class="meta">投诉处理与升级 Complaint handling · ');
+    expect(page.html).not.toContain('<div class="meta">complaint-handling · ');
     expect(page.html).toContain('Ticket resolution limit');
     expect(page.html).toContain('F_runaway');
     expect(page.html).toContain('condition_failed');
