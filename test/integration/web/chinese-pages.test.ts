@@ -25,6 +25,7 @@ const ENGLISH = [
   /exists already/,
   /^(user|token|workflow) \S+ /m,
   /\b(role|active): (agent|manager|admin|true|false)\b/,
+  /^customer$/m,
 ];
 
 /**
@@ -68,6 +69,8 @@ describe('pages in 简体中文: no catalog key and no known English phrase on a
     const queue = await agent.get('/queue');
     const drill = await manager.get('/analytics/customer-inquiry/tickets?from=2026-11-01&to=2026-11-23&kpi=closed');
     const first = (html: string, prefix: string) => new RegExp(`href="(${prefix}[0-9]+)"`).exec(html)![1]!;
+    // a ticket whose timeline has a step the demo's customer answered
+    const answered = (await server.app.db.knex('step_log').where({ actor: 'customer' }).first('ticket_id')) as { ticket_id: number };
     const pages: Array<[FormClient, string]> = [
       ...[
         '/queue',
@@ -76,6 +79,7 @@ describe('pages in 简体中文: no catalog key and no known English phrase on a
         '/agents/me',
         first(queue.html, '/tickets/'),
         first(drill.html, '/tickets/'),
+        `/tickets/${answered.ticket_id}`,
         first(queue.html, '/customers/'),
       ].map((path): [FormClient, string] => [agent, path]),
       ...[
