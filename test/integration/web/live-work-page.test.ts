@@ -2,7 +2,8 @@ import { eachDatabase } from '../../helpers/databases.js';
 import { RUNAWAY_NOTE, runawayVersion } from '../../helpers/hostile-conditions.js';
 import { T0 } from '../../helpers/sopflow.js';
 import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
-import { decode, FormClient, formFields } from './support/form-client.js';
+import { createI18n, LOCALES_DIR } from '../../../server/shared/i18n.js';
+import { decode, FormClient, formFields, testId } from './support/form-client.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -77,6 +78,10 @@ eachDatabase('pages: incidents and live work', (database) => {
     expect(page.html).toContain('Ticket resolution limit');
     expect(page.html).toContain('F_runaway');
     expect(page.html).toContain('condition_failed');
+    // the refused timer's error in the reader's language by its code; the engine's English only on hover
+    const chinese = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
+    const zh = createI18n(LOCALES_DIR).formatter('zh-CN');
+    expect(testId((await chinese.get('/incidents')).html, 'incident-problem')).toBe(zh.t('incidents.codes.condition_failed'));
 
     // each kind on its own, with every kind's count on the tabs
     const breaches = await manager.get('/incidents?kind=breach');
@@ -99,7 +104,6 @@ eachDatabase('pages: incidents and live work', (database) => {
     expect(after.filter((r) => r.ticket === complaint.id)).toEqual([]);
 
     // in Chinese too; agents may not see it
-    const chinese = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
     expect((await chinese.get('/incidents')).html).toContain('异常事件与实时工作');
     const agentClient = await FormClient.signedIn(server.url, PEOPLE.agent);
     expect((await agentClient.get('/incidents')).status).toBe(403);

@@ -41,6 +41,9 @@ export function incidentRoutes(kit: PageKit): Router {
         where: row.kind === 'failed-timer' ? [row.step, row.flow].filter(Boolean).join(' → ') : (row.stepName ?? row.step ?? f.t('incidents.ticketLimit')),
         who: row.who,
         code: row.code,
+        // A refused timer's error said by its code in the reader's language, the engine's English kept for hover;
+        // an escalation's message is the SOP's own, shown as written.
+        problem: row.code ? f.t(`incidents.codes.${row.code}`, { defaultValue: f.t(`errors.${row.code}.title`, { defaultValue: row.code }) }) : undefined,
         message: row.message,
         since: f.dateTime(row.since),
         incidentId: row.incidentId,
