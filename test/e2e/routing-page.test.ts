@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
+import { createI18n, LOCALES_DIR } from '../../server/shared/i18n.js';
 import { describeInBrowser, SCREENSHOTS } from '../helpers/browser.js';
 import { sqliteDatabase, type TestDatabase } from '../helpers/databases.js';
 import { AGENT, PEOPLE, startTestServer, type TestServer } from '../helpers/web-server.js';
@@ -114,7 +115,10 @@ describeInBrowser('the /routing page', (browser) => {
       await page.check('input[name=events][value=assignment]');
       await Promise.all([page.waitForURL(/\/routing$/), page.getByRole('button', { name: zh ? '添加 Webhook' : 'Add webhook' }).click()]);
       const hook = page.locator('[data-testid=routing-webhooks] tr', { hasText: `/${locale}` });
-      expect(await hook.textContent()).toContain('sla-breach, assignment');
+      // the events by their names in the page's language, not their ids
+      const f = createI18n(LOCALES_DIR).formatter(zh ? 'zh-CN' : 'en');
+      const events = ['sla-breach', 'assignment'].map((e) => f.t(`routing.webhooks.eventKinds.${e}`)).join(f.t('list.separator'));
+      expect(await hook.textContent()).toContain(events);
       await page.screenshot({ path: fileURLToPath(new URL(`routing-${locale}.png`, SCREENSHOTS)), fullPage: true });
     },
     SLOW,

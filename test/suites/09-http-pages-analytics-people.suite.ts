@@ -7,4 +7,5 @@ import '../integration/http/messages-signals-api.test.js';
 import '../integration/http/people-api.test.js';
 import '../integration/http/workflow-import-warnings.test.js';
 import '../integration/web/analytics-pages.test.js';
+import '../integration/web/chinese-pages.test.js';
 import '../integration/web/urgency.test.js';

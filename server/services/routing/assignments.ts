@@ -1,7 +1,7 @@
 import type { CandidateFilter, RoutingRepository } from '../../data/routing/routing-repository.js';
 import type { AgentProfile, Assignment, ChannelCounts, LanePolicy, LaneSetting, Level, OpenSlot, Presence } from '../../data/routing/routing-records.js';
 import type { Clock } from '../../shared/clock.js';
-import { AppError, ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import { AppError, ConflictError, NotFoundError, outOfRange, ValidationError } from '../../shared/errors.js';
 import { overChars } from '../../shared/limits.js';
 import type { AuditLog } from '../audit/audit.js';
 import { CHANNELS } from '../tickets/channels.js';
@@ -50,7 +50,9 @@ export class Assignments {
 
   async setLane(caller: User, lane: string, policy: LanePolicy, lead: string | null): Promise<LaneSetting> {
     if (!lane.trim() || overChars(lane, 200))
-      throw new ValidationError('lane must be 1 to 200 characters', [{ field: 'lane', message: 'must be 1 to 200 characters' }]);
+      throw new ValidationError('lane must be 1 to 200 characters', [
+        { field: 'lane', message: 'must be 1 to 200 characters', code: 'lengthBetween', values: { min: 1, max: 200 } },
+      ]);
     const before = (await this.lanes()).get(lane) ?? null;
     const setting = { lane, policy, lead };
     await this.repository.setLane(setting, this.audit.entry(caller.email, 'routing.lane', `lane ${lane}`, before && { ...before }, { ...setting }));
@@ -74,7 +76,12 @@ export class Assignments {
     const skills = set.skills && [...new Set(set.skills.map((s) => s.trim()).filter(Boolean))];
     if (skills && (skills.length > SKILLS_MAX || skills.some((s) => overChars(s, SKILL_LENGTH))))
       throw new ValidationError(`at most ${SKILLS_MAX} skills of ${SKILL_LENGTH} characters`, [
-        { field: 'skills', message: `at most ${SKILLS_MAX} of ${SKILL_LENGTH} characters` },
+        {
+          field: 'skills',
+          message: `at most ${SKILLS_MAX} of ${SKILL_LENGTH} characters`,
+          code: 'listTooLong',
+          values: { most: SKILLS_MAX, longest: SKILL_LENGTH },
+        },
       ]);
     const capacity = set.capacity === undefined ? undefined : capacityOf(set.capacity);
     const after = {
@@ -234,9 +241,11 @@ function capacityOf(given: number | ChannelCounts): ChannelCounts {
   for (const [channel, value] of entries) {
     const field = typeof given === 'number' ? 'capacity' : `capacity.${channel}`;
     if (!(CHANNELS as readonly string[]).includes(channel))
-      throw new ValidationError(`capacity: "${channel}" is not a channel`, [{ field, message: `must be one of ${CHANNELS.join(', ')}` }]);
+      throw new ValidationError(`capacity: "${channel}" is not a channel`, [
+        { field, message: `must be one of ${CHANNELS.join(', ')}`, code: 'channelUnknown', values: { value: channel } },
+      ]);
     if (!Number.isSafeInteger(value) || value < 0 || value > CAPACITY_MAX)
-      throw new ValidationError(`capacity must be from 0 to ${CAPACITY_MAX}`, [{ field, message: `must be from 0 to ${CAPACITY_MAX}` }]);
+      throw new ValidationError(`capacity must be from 0 to ${CAPACITY_MAX}`, [outOfRange(field, 0, CAPACITY_MAX)]);
   }
   return Object.fromEntries(entries);
 }

@@ -2,7 +2,7 @@ import type { RuleRepository } from '../../data/routing/rule-repository.js';
 import { CHANNELS } from '../tickets/channels.js';
 import type { Classification, Rule, StoredClassification } from '../../data/routing/routing-records.js';
 import type { Clock } from '../../shared/clock.js';
-import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { NotFoundError, outOfRange, ValidationError } from '../../shared/errors.js';
 import { overChars } from '../../shared/limits.js';
 import type { AuditLog } from '../audit/audit.js';
 import type { User } from '../users/users.js';
@@ -60,7 +60,7 @@ export class RoutingRules {
   async trial(rules: readonly Rule[], limit: number): Promise<RuleTrial> {
     checkRules(rules);
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > TRIAL_MAX)
-      throw new ValidationError(`limit must be from 1 to ${TRIAL_MAX}`, [{ field: 'limit', message: `must be from 1 to ${TRIAL_MAX}` }]);
+      throw new ValidationError(`limit must be from 1 to ${TRIAL_MAX}`, [outOfRange('limit', 1, TRIAL_MAX)]);
     const tickets = await this.repository.recentTickets(limit);
     const current = await this.repository.classifications(tickets.map((t) => t.id));
     const changed: RuleTrial['changed'] = [];
@@ -109,16 +109,20 @@ function plain(stored: StoredClassification): Classification {
 }
 
 function checkRules(rules: readonly Rule[]): void {
-  if (rules.length > MAX_RULES) throw new ValidationError(`at most ${MAX_RULES} rules`, [{ field: 'rules', message: `at most ${MAX_RULES} rules` }]);
+  if (rules.length > MAX_RULES)
+    throw new ValidationError(`at most ${MAX_RULES} rules`, [
+      { field: 'rules', message: `at most ${MAX_RULES} rules`, code: 'tooManyItems', values: { limit: MAX_RULES } },
+    ]);
   const names = new Set<string>();
   rules.forEach((rule, i) => {
     const name = rule.name.trim();
-    if (!name) throw new ValidationError('a rule needs a name', [{ field: `rules.${i}.name`, message: 'is empty' }]);
-    if (names.has(name)) throw new ValidationError(`two rules are named "${name}"`, [{ field: `rules.${i}.name`, message: 'is used by an earlier rule' }]);
+    if (!name) throw new ValidationError('a rule needs a name', [{ field: `rules.${i}.name`, message: 'is empty', code: 'required' }]);
+    if (names.has(name))
+      throw new ValidationError(`two rules are named "${name}"`, [{ field: `rules.${i}.name`, message: 'is used by an earlier rule', code: 'nameTaken' }]);
     names.add(name);
     if (overChars(name, RULE_LIMITS.name))
       throw new ValidationError(`rule ${i + 1}: a name of at most ${RULE_LIMITS.name} characters`, [
-        { field: `rules.${i}.name`, message: `at most ${RULE_LIMITS.name} characters` },
+        { field: `rules.${i}.name`, message: `at most ${RULE_LIMITS.name} characters`, code: 'tooLong', values: { limit: RULE_LIMITS.name } },
       ]);
     const lists: Array<[string, readonly string[] | undefined, readonly [number, number]]> = [
       ['when.keywords', rule.when.keywords, RULE_LIMITS.keywords],
@@ -129,18 +133,20 @@ function checkRules(rules: readonly Rule[]): void {
     for (const [field, list, [most, longest]] of lists)
       if (list && (list.length > most || list.some((item) => !item.trim() || overChars(item, longest))))
         throw new ValidationError(`rule "${name}": ${field} takes at most ${most} entries of 1 to ${longest} characters`, [
-          { field: `rules.${i}.${field}`, message: `at most ${most} entries of 1 to ${longest} characters` },
+          { field: `rules.${i}.${field}`, message: `at most ${most} entries of 1 to ${longest} characters`, code: 'listTooLong', values: { most, longest } },
         ]);
     const unknown = (rule.when.channels ?? []).find((channel) => !(CHANNELS as readonly string[]).includes(channel));
     if (unknown !== undefined)
       throw new ValidationError(`rule "${name}": "${unknown}" is not a channel`, [
-        { field: `rules.${i}.when.channels`, message: `must be among ${CHANNELS.join(', ')}` },
+        { field: `rules.${i}.when.channels`, message: `must be among ${CHANNELS.join(', ')}`, code: 'channelUnknown', values: { value: unknown } },
       ]);
     if (rule.set.type !== undefined && (!rule.set.type.trim() || overChars(rule.set.type, RULE_LIMITS.type)))
       throw new ValidationError(`rule "${name}": a type of 1 to ${RULE_LIMITS.type} characters`, [
-        { field: `rules.${i}.set.type`, message: `1 to ${RULE_LIMITS.type} characters` },
+        { field: `rules.${i}.set.type`, message: `1 to ${RULE_LIMITS.type} characters`, code: 'lengthBetween', values: { min: 1, max: RULE_LIMITS.type } },
       ]);
     if (!Object.values(rule.set).some((v) => v !== undefined))
-      throw new ValidationError(`rule "${name}" sets nothing`, [{ field: `rules.${i}.set`, message: 'set at least one of type, level, priority, tags' }]);
+      throw new ValidationError(`rule "${name}" sets nothing`, [
+        { field: `rules.${i}.set`, message: 'set at least one of type, level, priority, tags', code: 'ruleSetsNothing' },
+      ]);
   });
 }

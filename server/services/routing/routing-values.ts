@@ -9,16 +9,19 @@ import { LEVELS } from './classify.js';
 /** How a lane's tickets reach its people. */
 export const POLICIES = ['push', 'pull'] as const satisfies readonly LanePolicy[];
 
-function oneOf<T extends string>(value: string, allowed: readonly T[], field: string): T {
+/** Refused with `code` (`problems.<code>` lists the allowed values in the reader's language) and the value given. */
+function oneOf<T extends string>(value: string, allowed: readonly T[], field: string, code: string): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new ValidationError(`${field} must be one of ${allowed.join(', ')}`, [{ field, message: `must be one of ${allowed.join(', ')}` }]);
+  throw new ValidationError(`${field} must be one of ${allowed.join(', ')}`, [
+    { field, message: `must be one of ${allowed.join(', ')}`, code, values: { value } },
+  ]);
 }
 
 /** An agent's level; empty: none. */
-export const levelOf = (value: string, field = 'level'): Level | null => (value === '' ? null : oneOf(value, LEVELS, field));
+export const levelOf = (value: string, field = 'level'): Level | null => (value === '' ? null : oneOf(value, LEVELS, field, 'levelUnknown'));
 
 /** A lane's assignment policy. */
-export const policyOf = (value: string, field = 'policy'): LanePolicy => oneOf(value, POLICIES, field);
+export const policyOf = (value: string, field = 'policy'): LanePolicy => oneOf(value, POLICIES, field, 'policyUnknown');
 
 /** A person's presence. */
-export const presenceOf = (value: string, field = 'status'): Presence => oneOf(value, PRESENCES, field);
+export const presenceOf = (value: string, field = 'status'): Presence => oneOf(value, PRESENCES, field, 'presenceUnknown');

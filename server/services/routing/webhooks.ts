@@ -101,10 +101,13 @@ export async function checkTarget(raw: string, allowPrivate: boolean, resolve: R
   if (allowPrivate) return url;
   const host = hostOf(url);
   const addresses = isIP(host) ? [host] : (await resolve(host).catch(() => [])).map((a) => a.address);
-  if (!addresses.length) throw new ValidationError(`url's host ${host} does not resolve`, [{ field: 'url', message: 'host does not resolve' }]);
+  if (!addresses.length)
+    throw new ValidationError(`url's host ${host} does not resolve`, [
+      { field: 'url', message: 'host does not resolve', code: 'hostUnresolved', values: { host } },
+    ]);
   if (addresses.some(isPrivateAddress))
     throw new ValidationError('url points to a private or loopback address', [
-      { field: 'url', message: 'resolves to a private address (WEBHOOK_ALLOW_PRIVATE)' },
+      { field: 'url', message: 'resolves to a private address (WEBHOOK_ALLOW_PRIVATE)', code: 'privateAddress' },
     ]);
   return url;
 }
@@ -114,12 +117,12 @@ function parseTarget(raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new ValidationError('url is not a URL', [{ field: 'url', message: 'is not a URL' }]);
+    throw new ValidationError('url is not a URL', [{ field: 'url', message: 'is not a URL', code: 'urlInvalid' }]);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new ValidationError('url must be http or https', [{ field: 'url', message: 'must be http: or https:' }]);
+    throw new ValidationError('url must be http or https', [{ field: 'url', message: 'must be http: or https:', code: 'urlScheme' }]);
   if (url.username || url.password)
-    throw new ValidationError('url must not carry credentials', [{ field: 'url', message: 'must not carry a user or password' }]);
+    throw new ValidationError('url must not carry credentials', [{ field: 'url', message: 'must not carry a user or password', code: 'urlCredentials' }]);
   return url;
 }
 
@@ -166,7 +169,7 @@ export class Webhooks {
     const unknown = events.find((e) => !isWebhookEvent(e));
     if (unknown !== undefined || !events.length)
       throw new ValidationError('events must name known events', [
-        { field: 'events', message: `give some of ${WEBHOOK_EVENTS.join(', ')}, or message:<name> for one message` },
+        { field: 'events', message: `give some of ${WEBHOOK_EVENTS.join(', ')}, or message:<name> for one message`, code: 'eventsUnknown' },
       ]);
     return this.repository.create({
       url: url.toString(),

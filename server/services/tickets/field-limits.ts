@@ -1,5 +1,5 @@
 import { INPUT_LIMIT_SETTINGS, overChars, type InputLimits } from '../../shared/config.js';
-import { TooLargeError, ValidationError, type FieldProblem } from '../../shared/errors.js';
+import { TooLargeError, ValidationError, type FieldProblem, type ProblemMessage } from '../../shared/errors.js';
 import { declaredFields } from '../../engine/fields.js';
 import type { FieldDefinition, Workflow } from '../../engine/workflow.js';
 
@@ -17,8 +17,8 @@ export class FieldLimits {
   checkTicketText(input: { subject: string; customer: { name: string; externalId?: string } }): void {
     const { subjectChars, customerNameChars } = this.limits;
     const problems: FieldProblem[] = [];
-    if (input.subject.trim() === '') problems.push({ field: 'subject', message: 'is required' });
-    if (input.customer.name.trim() === '') problems.push({ field: 'customer.name', message: 'is required' });
+    if (input.subject.trim() === '') problems.push({ field: 'subject', message: 'is required', code: 'required' });
+    if (input.customer.name.trim() === '') problems.push({ field: 'customer.name', message: 'is required', code: 'required' });
     if (overChars(input.subject, subjectChars)) problems.push(tooLong('subject', subjectChars, INPUT_LIMIT_SETTINGS.subjectChars));
     if (overChars(input.customer.name, customerNameChars)) problems.push(tooLong('customer.name', customerNameChars, INPUT_LIMIT_SETTINGS.customerNameChars));
     if (input.customer.externalId !== undefined && overChars(input.customer.externalId, customerNameChars))
@@ -44,7 +44,7 @@ export class FieldLimits {
         continue;
       }
       const problem = this.problemOf(declared.get(name), fields[name]);
-      if (problem) problems.push({ field: name, message: problem });
+      if (problem) problems.push({ field: name, ...problem });
     }
     refuse(problems);
   }
@@ -63,45 +63,60 @@ export class FieldLimits {
       );
   }
 
-  private problemOf(definition: FieldDefinition | undefined, value: unknown): string | undefined {
+  private problemOf(definition: FieldDefinition | undefined, value: unknown): ProblemMessage | undefined {
     const { fieldStringChars, fieldTextChars, fieldListItems } = this.limits;
     if (definition) {
       // Type, options and bounds are the engine's to check, wherever the field is sent (engine/fields.ts); only sizes are checked here.
       if (typeof value === 'string') {
         const most = definition.type === 'text' ? fieldTextChars : fieldStringChars;
         const setting = definition.type === 'text' ? INPUT_LIMIT_SETTINGS.fieldTextChars : INPUT_LIMIT_SETTINGS.fieldStringChars;
-        return overChars(value, most) ? `is at most ${most} characters (${setting})` : undefined;
+        return overChars(value, most) ? tooLongText(most, setting) : undefined;
       }
       if (typeof value === 'number') return this.numberProblem(value);
       if (value === null || typeof value === 'boolean') return undefined;
-      return `must be ${definition.type === 'boolean' ? 'true or false' : definition.type === 'number' || definition.type === 'integer' ? 'a number' : 'text'}`;
+      return {
+        message: `must be ${definition.type === 'boolean' ? 'true or false' : definition.type === 'number' || definition.type === 'integer' ? 'a number' : 'text'}`,
+      };
     }
     if (Array.isArray(value)) {
-      if (value.length > fieldListItems) return `a list holds at most ${fieldListItems} items (${INPUT_LIMIT_SETTINGS.fieldListItems})`;
+      if (value.length > fieldListItems)
+        return {
+          message: `a list holds at most ${fieldListItems} items (${INPUT_LIMIT_SETTINGS.fieldListItems})`,
+          code: 'tooManyItems',
+          values: { limit: fieldListItems },
+        };
       for (const item of value) {
-        const problem = Array.isArray(item) ? 'a list holds only text, numbers, true/false or null' : this.problemOf(undefined, item);
+        const problem = Array.isArray(item) ? { message: 'a list holds only text, numbers, true/false or null' } : this.problemOf(undefined, item);
         if (problem) return problem;
       }
       return undefined;
     }
-    if (typeof value === 'string')
-      return overChars(value, fieldTextChars) ? `is at most ${fieldTextChars} characters (${INPUT_LIMIT_SETTINGS.fieldTextChars})` : undefined;
+    if (typeof value === 'string') return overChars(value, fieldTextChars) ? tooLongText(fieldTextChars, INPUT_LIMIT_SETTINGS.fieldTextChars) : undefined;
     if (typeof value === 'number') return this.numberProblem(value);
     if (value === null || typeof value === 'boolean') return undefined;
-    return 'must be text, a number, true/false, null or a list of those';
+    return { message: 'must be text, a number, true/false, null or a list of those' };
   }
 
-  private numberProblem(value: number): string | undefined {
+  private numberProblem(value: number): ProblemMessage | undefined {
     const { fieldNumberMagnitude } = this.limits;
-    if (!Number.isFinite(value)) return 'must be a finite number';
+    if (!Number.isFinite(value)) return { message: 'must be a finite number' };
     return Math.abs(value) > fieldNumberMagnitude
-      ? `must be between -${fieldNumberMagnitude} and ${fieldNumberMagnitude} (${INPUT_LIMIT_SETTINGS.fieldNumberMagnitude})`
+      ? {
+          message: `must be between -${fieldNumberMagnitude} and ${fieldNumberMagnitude} (${INPUT_LIMIT_SETTINGS.fieldNumberMagnitude})`,
+          code: 'outOfRange',
+          values: { min: -fieldNumberMagnitude, max: fieldNumberMagnitude },
+        }
       : undefined;
   }
 }
 
+/** Text past its limit: the API's message names the setting; `tooLong` and the limit let pages word it. */
+function tooLongText(most: number, setting: string): ProblemMessage {
+  return { message: `is at most ${most} characters (${setting})`, code: 'tooLong', values: { limit: most } };
+}
+
 function tooLong(field: string, most: number, setting: string): FieldProblem {
-  return { field, message: `is at most ${most} characters (${setting})` };
+  return { field, ...tooLongText(most, setting) };
 }
 
 function refuse(problems: FieldProblem[]): void {

@@ -56,7 +56,10 @@ function cleanLanes(lanes: readonly string[]): string[] {
     throw new ValidationError('a lane name is too long', [
       { field: 'lanes', message: `"${tooLong.slice(0, 40)}…" is longer than ${LANE_LENGTH} characters`, code: 'tooLong', values: { limit: LANE_LENGTH } },
     ]);
-  if (wanted.length > LANES_PER_USER) throw new ValidationError('too many lanes', [{ field: 'lanes', message: `at most ${LANES_PER_USER} lanes per user` }]);
+  if (wanted.length > LANES_PER_USER)
+    throw new ValidationError('too many lanes', [
+      { field: 'lanes', message: `at most ${LANES_PER_USER} lanes per user`, code: 'tooManyItems', values: { limit: LANES_PER_USER } },
+    ]);
   return wanted;
 }
 

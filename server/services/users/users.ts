@@ -49,7 +49,9 @@ function normalEmail(email: string): string {
 
 export function parseRole(value: string): Role {
   if ((ROLES as readonly string[]).includes(value)) return value as Role;
-  throw new ValidationError(`role must be one of ${ROLES.join(', ')}`, [{ field: 'role', message: `"${value}" is not one of ${ROLES.join(', ')}` }]);
+  throw new ValidationError(`role must be one of ${ROLES.join(', ')}`, [
+    { field: 'role', message: `"${value}" is not one of ${ROLES.join(', ')}`, code: 'roleUnknown', values: { value } },
+  ]);
 }
 
 /** People and programs that use SOPflow: accounts, passwords (scrypt) and API tokens (stored as SHA-256). */
@@ -76,17 +78,19 @@ export class Users {
   ): Promise<{ user: User; password: string }> {
     const email = normalEmail(input.email);
     if (!/^[^\s@]+@[^\s@]+$/.test(email))
-      throw new ValidationError(`"${input.email}" is not an email address`, [{ field: 'email', message: 'is not an email address' }]);
+      throw new ValidationError(`"${input.email}" is not an email address`, [
+        { field: 'email', message: 'is not an email address', code: 'notAnEmail', values: { value: input.email } },
+      ]);
     if (input.name !== undefined && (input.name.trim() === '' || overChars(input.name, USER_NAME_MAX_CHARS)))
       throw new ValidationError(`the name must be 1 to ${USER_NAME_MAX_CHARS} characters`, [
-        { field: 'name', message: `must be 1 to ${USER_NAME_MAX_CHARS} characters` },
+        { field: 'name', message: `must be 1 to ${USER_NAME_MAX_CHARS} characters`, code: 'lengthBetween', values: { min: 1, max: USER_NAME_MAX_CHARS } },
       ]);
     const password = input.password ?? generatePassword();
     if (input.password !== undefined) await this.checkNewPassword(password, email);
     const passwordHash = await hashPassword(password, this.passwordHashCost);
     const newUser = { email, name: input.name ?? email.split('@')[0]!, role: input.role, passwordHash, createdAt: this.clock.now() };
     const record = await this.users.create(newUser, audit && ((row) => audit(userOf(row))));
-    if (!record) throw new ConflictError(`a user ${email} exists already`);
+    if (!record) throw new ConflictError(`a user ${email} exists already`, { reason: 'exists' });
     return { user: userOf(record), password };
   }
 
@@ -124,7 +128,9 @@ export class Users {
     const wanted = [...new Set(lanes.map((lane) => lane.trim()).filter((lane) => lane !== ''))];
     const tooLong = wanted.find((lane) => overChars(lane, 200));
     if (tooLong)
-      throw new ValidationError('a lane name is too long', [{ field: 'lanes', message: `"${tooLong.slice(0, 40)}…" is longer than 200 characters` }]);
+      throw new ValidationError('a lane name is too long', [
+        { field: 'lanes', message: `"${tooLong.slice(0, 40)}…" is longer than 200 characters`, code: 'tooLong', values: { limit: 200 } },
+      ]);
     if (!(await this.users.replaceLanes(userId, wanted))) throw new NotFoundError(`no user ${userId}`);
   }
 

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import type { InputLimits } from '../../../server/shared/config.js';
 import { eachDatabase } from '../../helpers/databases.js';
 import { PEOPLE, startTestServer, type Answer, type TestServer } from '../../helpers/web-server.js';
+import { createI18n, LOCALES_DIR } from '../../../server/shared/i18n.js';
 import { FormClient } from '../web/support/form-client.js';
 
 /** Limits set low, so that hostile inputs stay a few kilobytes and the tests fast. */
@@ -98,7 +99,9 @@ eachDatabase('hostile requests: bounded ticket data, malformed requests, strict 
     // issueSummary is a declared text field (at most 60 characters here); the step's own rules still apply after.
     const summary = await advance(id, { type: 'answer', fields: { issueSummary: 'x'.repeat(61) }, expectedRevision: 1 });
     expect(code(summary)).toEqual([400, 'validation_failed']);
-    expect(summary.body.error.details).toEqual([{ field: 'issueSummary', message: expect.stringContaining('TICKET_FIELD_TEXT_MAX_CHARS') }]);
+    expect(summary.body.error.details).toEqual([
+      { field: 'issueSummary', message: expect.stringContaining('TICKET_FIELD_TEXT_MAX_CHARS'), code: 'tooLong', values: { limit: 60 } },
+    ]);
     expect((await server.call('GET', `/api/tickets/${id}`)).body.revision).toBe(1);
 
     // Each field within its own limit, together over the ticket's: 413 naming TICKET_FIELDS_MAX_BYTES.
@@ -116,7 +119,7 @@ eachDatabase('hostile requests: bounded ticket data, malformed requests, strict 
   });
 
   test('the pages refuse the same field values as the API, with nothing written', async () => {
-    const agent = await FormClient.signedIn(server.url, PEOPLE.agent);
+    const agent = await FormClient.signedIn(server.url, PEOPLE.agent, 'zh-CN');
     const { id } = (await server.call('POST', '/api/tickets', { json: TICKET })).body as { id: number };
     await agent.get(`/tickets/${id}`);
     const posted = await refused(async () => {
@@ -129,6 +132,9 @@ eachDatabase('hostile requests: bounded ticket data, malformed requests, strict 
       return { status: page.status, headers: page.headers, body: page.html };
     });
     expect(posted.status).toBe(400);
+    // Too long, said as such by its code in the reader's language (not "enter text", as for a value of the wrong type).
+    const zh = createI18n(LOCALES_DIR).formatter('zh-CN');
+    expect(/class="field-error" id="[^"]*-error">([^<]*)</.exec(posted.body)?.[1]).toBe(zh.t('fields.tooLong', { label: '问题摘要 Issue summary', max: 60 }));
     expect((await server.call('GET', `/api/tickets/${id}`)).body.revision).toBe(1);
 
     await agent.get('/tickets/new');
@@ -137,7 +143,7 @@ eachDatabase('hostile requests: bounded ticket data, malformed requests, strict 
       return { status: page.status, headers: page.headers, body: page.html };
     });
     expect(intake.status).toBe(400);
-    expect(intake.body).toContain('at most 40 characters');
+    expect(intake.body).toContain(zh.t('fields.tooLong', { label: zh.t('intake.subject'), max: 40 }));
   });
 
   test('character limits count characters: astral ones (𠀀, emoji) at the limit are accepted, one more is refused', async () => {

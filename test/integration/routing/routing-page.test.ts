@@ -1,6 +1,7 @@
 import { eachDatabase } from '../../helpers/databases.js';
 import { AGENT, MANAGER, PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
-import { FormClient } from '../web/support/form-client.js';
+import { createI18n, LOCALES_DIR } from '../../../server/shared/i18n.js';
+import { FormClient, testId } from '../web/support/form-client.js';
 
 const LANE = '客服专员 Agent';
 const RULES = [{ name: '退款规则', when: { keywords: ['退款'] }, set: { type: 'billing', level: 'L1' as const } }];
@@ -172,25 +173,34 @@ eachDatabase('pages: /routing', (database) => {
       level: 'L2',
       capacity: { phone: 1, chat: 4, email: 10, app: 0, social: 2 },
     });
-    // A value the form cannot hold is refused naming its field, and nothing of the form is stored.
-    const problem = (html: string) => /data-testid="routing-problem">([^<]*)</.exec(html)?.[1] ?? '';
-    for (const [field, value] of [
-      ['capacity.chat', '1001'],
-      ['level', 'L7'],
+    // A value the form cannot hold is refused naming its field and code, and nothing of the form is stored.
+    const problem = (html: string) => /data-testid="routing-problem" data-problems="([^"]*)"/.exec(html)?.[1] ?? '';
+    for (const [field, value, code] of [
+      ['capacity.chat', '1001', 'outOfRange'],
+      ['level', 'L7', 'levelUnknown'],
     ] as const) {
       const refused = await admin.post(`/routing/agents/${agentId}`, { ...form, skills: 'changed', [field]: value });
-      expect([field, refused.status, problem(refused.html).includes(field)]).toEqual([field, 400, true]);
+      expect([field, refused.status, problem(refused.html)]).toEqual([field, 400, `${field}:${code}`]);
     }
     expect((await server.app.routing.assignments.profiles()).find((p) => p.id === agentId)).toMatchObject({ skills: ['billing', 'channel:chat'], level: 'L2' });
     // the audit log shows a profile's capacity per channel as text
     const audit = (await admin.get('/admin')).html;
     expect(audit).not.toContain('[object Object]');
-    expect(audit).toMatch(/capacity: [^<;]*phone 1, chat 4/);
+    const en = createI18n(LOCALES_DIR).formatter('en');
+    expect(audit).toMatch(new RegExp(`capacity: [^<;]*${en.t('channels.phone')} 1, ${en.t('channels.chat')} 4`));
     const pushed = await admin.post('/routing/lanes', { lane: '客服专员 Agent', policy: 'PUSH' });
-    expect([pushed.status, problem(pushed.html).includes('policy')]).toEqual([400, true]);
+    expect([pushed.status, problem(pushed.html)]).toEqual([400, 'policy:policyUnknown']);
     expect((await admin.post('/presence', { status: 'busy' })).status).toBe(400);
     const refused = await admin.post('/routing/webhooks', { url: 'ftp://example.com/x', format: 'slack', events: 'sla-breach' });
-    expect(refused.status).toBe(400);
+    expect([refused.status, problem(refused.html)]).toEqual([400, 'url:urlScheme']);
+    // A reader of Chinese reads the refusal, the webhook formats and events in Chinese: catalog words, not the service's English.
+    const chinese = await FormClient.signedIn(server.url, PEOPLE.admin, 'zh-CN');
+    await chinese.get('/routing');
+    const zh = createI18n(LOCALES_DIR).formatter('zh-CN');
+    const inChinese = await chinese.post('/routing/webhooks', { url: 'ftp://example.com/x', format: 'slack', events: 'sla-breach' });
+    expect(testId(inChinese.html, 'routing-problem')).toBe(zh.t('routing.refusal', { field: zh.t('routing.fields.url'), problem: zh.t('problems.urlScheme') }));
+    expect(inChinese.html).toContain(`<option value="wecom">${zh.t('routing.webhooks.formats.wecom')}</option>`);
+    expect(inChinese.html).toContain(`value="sla-breach"> ${zh.t('routing.webhooks.eventKinds.sla-breach')}</label>`);
     expect(await admin.post('/routing/webhooks', { url: 'http://127.0.0.1:9/hook', format: 'slack', events: 'sla-breach' })).toMatchObject({ status: 303 });
     const page = await admin.get('/routing');
     expect(page.html).toContain('http://127.0.0.1:9/hook');

@@ -1,6 +1,9 @@
 import { eachDatabase } from '../../helpers/databases.js';
-import { FormClient, testId } from './support/form-client.js';
+import { createI18n, LOCALES_DIR } from '../../../server/shared/i18n.js';
+import { decode, FormClient, testId } from './support/form-client.js';
 import { AGENT, PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
+
+const zh = createI18n(LOCALES_DIR).formatter('zh-CN');
 
 async function auditCount(server: TestServer): Promise<number> {
   // Changes to people and tokens; the seeded workflows' imports are audited too.
@@ -61,15 +64,36 @@ eachDatabase('pages: /admin manages people, tokens and shows the audit log', (da
     const password = testId(reset.html, 'admin-secret')!;
     expect((await new FormClient(server.url).signIn(AGENT, PEOPLE.agent.password)).status).toBe(401);
     expect((await new FormClient(server.url).signIn(AGENT, password)).status).toBe(303);
+    // The audit log in the reader's language: what was changed and how, not the services' stored English.
+    const audited = (await admin.get('/admin')).html;
+    const resetRow = `<td>${zh.t('admin.audit.targets.user', { id: agent.id, email: AGENT })}</td><td>${zh.t('admin.audit.field', { name: zh.t('admin.audit.fields.password'), value: zh.t('admin.audit.passwords.generated') })}</td>`;
+    expect(audited).toContain(resetRow);
+    expect(audited).toContain(`<td>${zh.t('admin.audit.targets.workflow', { key: 'customer-inquiry', version: 1 })}</td>`);
+    expect(audited).not.toMatch(/<td>(user|token|workflow) /);
 
     const before = await auditCount(server);
     const self = await server.app.users.byEmail(PEOPLE.admin.email);
     const lastAdmin = await admin.post(`/admin/users/${self.id}/active`, { active: 'false' });
     expect(lastAdmin.status).toBe(409);
-    expect(testId(lastAdmin.html, 'admin-refused')).toBeDefined();
+    // Each refusal by its code, worded in the reader's language by the catalog, never the service's English message.
+    const refusal = (html: string) => ({
+      codes: /data-testid="admin-refused" data-problems="([^"]*)"/.exec(html)?.[1],
+      reasons: [...html.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => decode(m[1]!)),
+    });
+    expect(refusal(lastAdmin.html)).toEqual({ codes: 'last_admin', reasons: [zh.t('admin.refusals.last_admin')] });
     const badEmail = await admin.post('/admin/users', { email: 'nope', role: 'agent', password: '' });
     expect(badEmail.status).toBe(400);
     expect(badEmail.html).toContain('未做任何更改');
+    const inChinese = (field: string, code: string, values: Record<string, unknown> = {}) =>
+      zh.t('admin.refusal', { field: zh.t(`admin.fields.${field}`), problem: zh.t(`problems.${code}`, values) });
+    expect(refusal(badEmail.html)).toEqual({ codes: 'email:notAnEmail', reasons: [inChinese('email', 'notAnEmail', { value: 'nope' })] });
+    const badRole = await admin.post(`/admin/users/${agent.id}/role`, { role: 'boss' });
+    expect(refusal(badRole.html)).toEqual({ codes: 'role:roleUnknown', reasons: [inChinese('role', 'roleUnknown', { value: 'boss' })] });
+    expect(refusal(badRole.html).reasons[0]).toContain(zh.t('roles.manager'));
+    const longName = await admin.post('/admin/users', { email: 'new@agents.test', name: '名'.repeat(201), role: 'agent', password: '' });
+    expect(refusal(longName.html)).toEqual({ codes: 'name:lengthBetween', reasons: [inChinese('name', 'lengthBetween', { min: 1, max: 200 })] });
+    const taken = await admin.post('/admin/users', { email: AGENT, role: 'agent', password: '' });
+    expect([taken.status, refusal(taken.html)]).toEqual([409, { codes: 'exists', reasons: [zh.t('admin.refusals.exists')] }]);
     expect((await admin.post(`/admin/users/${agent.id}/role`, { role: 'manager' }, { csrf: false })).status).toBe(403);
     expect(await auditCount(server)).toBe(before);
     expect((await server.app.users.byEmail(AGENT)).role).toBe('agent');

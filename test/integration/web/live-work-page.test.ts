@@ -2,7 +2,8 @@ import { eachDatabase } from '../../helpers/databases.js';
 import { RUNAWAY_NOTE, runawayVersion } from '../../helpers/hostile-conditions.js';
 import { T0 } from '../../helpers/sopflow.js';
 import { PEOPLE, startTestServer, type TestServer } from '../../helpers/web-server.js';
-import { decode, FormClient, formFields } from './support/form-client.js';
+import { createI18n, LOCALES_DIR } from '../../../server/shared/i18n.js';
+import { decode, FormClient, formFields, testId } from './support/form-client.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -71,9 +72,16 @@ eachDatabase('pages: incidents and live work', (database) => {
     expect(live.map((r) => r.since)).toEqual([...live.map((r) => r.since)].sort((a, b) => b - a));
     expect(rows).toEqual(live.map((r) => ({ kind: r.kind, ticket: r.ticketId })));
     expect(decode(page.html)).toContain('专家团队处理 Specialist team handling');
+    // the ticket's workflow by its name, as the queue shows it, not its key
+    expect(decode(page.html)).toContain('<div class="meta">投诉处理与升级 Complaint handling · ');
+    expect(page.html).not.toContain('<div class="meta">complaint-handling · ');
     expect(page.html).toContain('Ticket resolution limit');
     expect(page.html).toContain('F_runaway');
     expect(page.html).toContain('condition_failed');
+    // the refused timer's error in the reader's language by its code; the engine's English only on hover
+    const chinese = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
+    const zh = createI18n(LOCALES_DIR).formatter('zh-CN');
+    expect(testId((await chinese.get('/incidents')).html, 'incident-problem')).toBe(zh.t('incidents.codes.condition_failed'));
 
     // each kind on its own, with every kind's count on the tabs
     const breaches = await manager.get('/incidents?kind=breach');
@@ -96,7 +104,6 @@ eachDatabase('pages: incidents and live work', (database) => {
     expect(after.filter((r) => r.ticket === complaint.id)).toEqual([]);
 
     // in Chinese too; agents may not see it
-    const chinese = await FormClient.signedIn(server.url, PEOPLE.manager, 'zh-CN');
     expect((await chinese.get('/incidents')).html).toContain('异常事件与实时工作');
     const agentClient = await FormClient.signedIn(server.url, PEOPLE.agent);
     expect((await agentClient.get('/incidents')).status).toBe(403);

@@ -71,6 +71,9 @@ eachDatabase('pages: intake, the guided ticket page, customers, notifications', 
     expect(customer.status).toBe(200);
     expect(customer.html).toContain('Login fails');
     expect(customer.html).toContain('Invoice copy');
+    // each ticket's workflow by its name, as the queue shows it, not its key
+    expect(customer.html).toContain('<td>电子邮件支持 Email support</td>');
+    expect(customer.html).not.toContain('<td>email-support</td>');
   });
 
   test('the guided step: guidance, checklist, fields, countdown, one button per allowed action; the L2 branch to closed with the timeline of durations against limits', async () => {

@@ -6,6 +6,7 @@ import { parseRole, ROLES, type User } from '../../../services/users/users.js';
 import type { AuditRecord } from '../../../services/audit/audit.js';
 import { requireRole, type PageKit } from '../page-kit.js';
 import { flash } from '../session.js';
+import { auditChange, auditTarget } from '../view-models/audit-text.js';
 import { problemText } from '../view-models/problem-text.js';
 
 /** Audit entries shown per page of /admin. */
@@ -22,6 +23,8 @@ interface Secret {
 interface Refusal {
   status: number;
   messages: string[];
+  /** `field:code` of each problem, or the conflict's reason: what machines read. */
+  codes: string;
 }
 
 function idParam(value: unknown, what: string): number {
@@ -30,30 +33,6 @@ function idParam(value: unknown, what: string): number {
 }
 
 const text = (body: Record<string, unknown>, name: string) => (typeof body[name] === 'string' ? body[name].trim() : '');
-
-/** A value of an audit entry as text: a list joined, a record (capacity per channel) as its pairs, nothing as –. */
-function valueText(value: unknown): string {
-  if (value === null || value === undefined) return '–';
-  if (Array.isArray(value)) return value.map(valueText).join(', ') || '–';
-  if (typeof value === 'object')
-    return (
-      Object.entries(value as Record<string, unknown>)
-        .map(([key, inner]) => `${key} ${valueText(inner)}`)
-        .join(', ') || '–'
-    );
-  return String(value);
-}
-
-function change(f: Formatter, entry: AuditRecord): string {
-  const side = (values: Record<string, unknown> | null) =>
-    values === null
-      ? '–'
-      : Object.entries(values)
-          .map(([key, value]) => `${key}: ${valueText(value)}`)
-          .join('; ');
-  if (entry.before === null) return side(entry.after);
-  return f.t('admin.audit.change', { before: side(entry.before), after: side(entry.after) });
-}
 
 /**
  * The admin's page, `/admin` (admins only): people (add, role, deactivate and reactivate, password, SOP roles),
@@ -112,8 +91,8 @@ export function adminRoutes(kit: PageKit): Router {
           at: f.dateTime(entry.at),
           actor: entry.actor,
           action: f.t(`admin.audit.actions.${entry.action.replace('.', '_')}`, { defaultValue: entry.action }),
-          target: entry.target,
-          change: change(f, entry),
+          target: auditTarget(f, entry.target),
+          change: auditChange(f, entry),
         })),
         ...(audit.next ? { olderAudit: `/admin?audit=${audit.next}#audit` } : {}),
         ...(cursor ? { newestAudit: '/admin#audit' } : {}),
@@ -133,10 +112,14 @@ export function adminRoutes(kit: PageKit): Router {
     } catch (error) {
       if (!(error instanceof AppError) || !['validation_failed', 'conflict', 'forbidden'].includes(error.code)) throw error;
       const problems = error instanceof ValidationError ? error.problems : [];
+      // A conflict or a refusal says why by its reason (`last_admin`, `inactive`, `exists`); its message is the API's English.
+      const reason = (error.details as { reason?: unknown } | undefined)?.reason;
+      const why = typeof reason === 'string' ? reason : 'other';
       const messages = problems.length
-        ? problems.map((p) => `${f.t(`admin.fields.${p.field}`, { defaultValue: p.field })}: ${problemText(f, p)}`)
-        : [error.message];
-      await show(req, res, { refused: { status: error.code === 'conflict' ? 409 : error.code === 'forbidden' ? 403 : 400, messages } });
+        ? problems.map((p) => f.t('admin.refusal', { field: f.t(`admin.fields.${p.field}`, { defaultValue: p.field }), problem: problemText(f, p) }))
+        : [f.t(`admin.refusals.${why}`, { defaultValue: f.t('admin.refusals.other') })];
+      const codes = problems.length ? problems.map((p) => `${p.field}:${p.code ?? ''}`).join(' ') : why;
+      await show(req, res, { refused: { status: error.code === 'conflict' ? 409 : error.code === 'forbidden' ? 403 : 400, messages, codes } });
     }
   }
 

@@ -15,6 +15,8 @@ export function customerRoutes(kit: PageKit): Router {
     const before = idOf(req.query.before);
     const page = await kit.app.customers.tickets(id, { limit: PAGE_SIZE, ...(before !== undefined ? { before } : {}) });
     const f = kit.formatter(req);
+    // A workflow by its name, as the queue shows it; its key only when the library no longer has it.
+    const names = new Map((await kit.catalog.latest()).map((v) => [v.key, v.name]));
     await kit.send(
       req,
       res,
@@ -25,7 +27,7 @@ export function customerRoutes(kit: PageKit): Router {
         rows: page.rows.map((row) => ({
           id: row.id,
           subject: row.subject,
-          workflow: row.workflowKey,
+          workflow: names.get(row.workflowKey) ?? row.workflowKey,
           channel: f.t(`channels.${row.channel}`, { defaultValue: row.channel }),
           level: row.level ?? '',
           vip: row.vip,

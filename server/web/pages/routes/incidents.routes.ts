@@ -15,7 +15,9 @@ export function incidentRoutes(kit: PageKit): Router {
   router.get('/incidents', async (req, res) => {
     const f = kit.formatter(req);
     const kind = LIVE_WORK_KINDS.find((k) => k === req.query.kind);
-    const { rows, counts } = await kit.app.liveWork.list(kind);
+    const [{ rows, counts }, versions] = await Promise.all([kit.app.liveWork.list(kind), kit.catalog.latest()]);
+    // A workflow by its name, as the queue shows it; its key only when the library no longer has it.
+    const names = new Map(versions.map((v) => [v.key, v.name]));
     const total = LIVE_WORK_KINDS.reduce((sum, k) => sum + counts[k], 0);
     const shown = kind ? counts[kind] : total;
     await kit.send(req, res, 'incidents', 'incidents.title', {
@@ -33,12 +35,15 @@ export function incidentRoutes(kit: PageKit): Router {
         kindLabel: f.t(`incidents.kind.${row.kind}`),
         ticketId: row.ticketId,
         subject: row.subject,
-        workflow: row.workflow,
+        workflow: names.get(row.workflow) ?? row.workflow,
         channel: f.t(`channels.${row.channel}`, { defaultValue: row.channel }),
         vip: row.vip,
         where: row.kind === 'failed-timer' ? [row.step, row.flow].filter(Boolean).join(' → ') : (row.stepName ?? row.step ?? f.t('incidents.ticketLimit')),
         who: row.who,
         code: row.code,
+        // A refused timer's error said by its code in the reader's language, the engine's English kept for hover;
+        // an escalation's message is the SOP's own, shown as written.
+        problem: row.code ? f.t(`incidents.codes.${row.code}`, { defaultValue: f.t(`errors.${row.code}.title`, { defaultValue: row.code }) }) : undefined,
         message: row.message,
         since: f.dateTime(row.since),
         incidentId: row.incidentId,

@@ -24,6 +24,7 @@ import {
   RULE_FORM_FIELDS,
   type RuleDraft,
 } from '../view-models/rule-editor.js';
+import { routingRefusal, webhookEventLabel, type RoutingRefusal } from '../view-models/routing-text.js';
 
 /** The rule editor's form: posted whole, so it may be larger than other forms (read before them, managers only). */
 export const RULES_FORM_PATH = '/routing/rules';
@@ -65,7 +66,7 @@ export function routingRoutes(kit: PageKit): Router {
     tested?: string;
     /** Save was pressed on rules whose trial had not been shown: it is shown now, to be looked at first. */
     review?: boolean;
-    problem?: string;
+    problem?: RoutingRefusal;
     /** The card the problem is on. */
     invalid?: number;
     status?: number;
@@ -131,9 +132,14 @@ export function routingRoutes(kit: PageKit): Router {
           presenceLabel: f.t(`routing.presence.${a.presence}`),
           levels: ['', 'L1', 'L2', 'L3'].map((level) => ({ level, selected: (a.level ?? '') === level })),
         })),
-        webhooks: hooks.map((h) => ({ ...h, eventsText: h.events.join(', '), lastErrorAt: h.lastErrorAt ? f.dateTime(h.lastErrorAt) : '' })),
-        formats: WEBHOOK_FORMATS,
-        events: WEBHOOK_EVENTS,
+        webhooks: hooks.map((h) => ({
+          ...h,
+          formatLabel: f.t(`routing.webhooks.formats.${h.format}`),
+          eventsText: h.events.map((e) => webhookEventLabel(f, e)).join(f.t('list.separator')),
+          lastErrorAt: h.lastErrorAt ? f.dateTime(h.lastErrorAt) : '',
+        })),
+        formats: WEBHOOK_FORMATS.map((format) => ({ value: format, label: f.t(`routing.webhooks.formats.${format}`) })),
+        events: WEBHOOK_EVENTS.map((event) => ({ value: event, label: webhookEventLabel(f, event) })),
       },
       extra.status,
     );
@@ -166,7 +172,13 @@ export function routingRoutes(kit: PageKit): Router {
       if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
       const field = error instanceof ValidationError ? (error.problems[0]?.field ?? '') : '';
       const card = /^rules\.([0-9]+)/.exec(field)?.[1];
-      return show(req, res, { drafts, limit, problem: error.message, ...(card !== undefined ? { invalid: Number(card) } : {}), status: 400 });
+      return show(req, res, {
+        drafts,
+        limit,
+        problem: routingRefusal(kit.formatter(req), error),
+        ...(card !== undefined ? { invalid: Number(card) } : {}),
+        status: 400,
+      });
     }
   });
 
@@ -176,9 +188,7 @@ export function routingRoutes(kit: PageKit): Router {
       await work();
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
-      const named =
-        error instanceof ValidationError && error.problems.length ? error.problems.map((p) => `${p.field}: ${p.message}`).join('; ') : error.message;
-      return show(req, res, { problem: named, status: 400 });
+      return show(req, res, { problem: routingRefusal(kit.formatter(req), error), status: 400 });
     }
     flash(req, { kind: 'success', key: 'routing.saved' });
     res.redirect(303, '/routing');
@@ -216,7 +226,7 @@ export function routingRoutes(kit: PageKit): Router {
       await webhooks.create(req.user!, { url: text(body, 'url'), format, events, ...(secret ? { secret } : {}) });
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
-      return show(req, res, { problem: error.message, status: 400 });
+      return show(req, res, { problem: routingRefusal(kit.formatter(req), error), status: 400 });
     }
     flash(req, { kind: 'success', key: 'routing.saved' });
     res.redirect(303, '/routing');

@@ -96,13 +96,15 @@ export function fieldErrors(
   const messages: Record<string, string> = {};
   for (const problem of problems) {
     const definition = definitions.find((d) => d.name === problem.field);
-    messages[problem.field] = definition ? problemText(definition, provided[definition.name], f) : problem.message;
+    messages[problem.field] = definition ? problemText(definition, problem, provided[definition.name], f) : problem.message;
   }
   return messages;
 }
 
-function problemText(definition: FieldDefinition, raw: string | undefined, f: Formatter): string {
+function problemText(definition: FieldDefinition, problem: FieldProblem, raw: string | undefined, f: Formatter): string {
   const label = definition.label ?? definition.name;
+  // A value past a size limit of the ticket service says so by code: its type is right, its length is not.
+  if (problem.code === 'tooLong') return f.t('fields.tooLong', { label, max: problem.values?.limit });
   if (raw === undefined || raw.trim() === '') return f.t('fields.required', { label });
   switch (definition.type) {
     case 'number':

@@ -175,7 +175,8 @@ function instanceLabel(instance: StepInstance | undefined, f: Formatter): string
 }
 
 function actorLabel(actor: string, f: Formatter): string {
-  if (actor === 'system' || actor === 'timer') return f.t(`timeline.actors.${actor}`);
+  // `customer`: the demo's customers answering a wait step; people act under their e-mail, never these names.
+  if (actor === 'system' || actor === 'timer' || actor === 'customer') return f.t(`timeline.actors.${actor}`);
   return actor;
 }
 
