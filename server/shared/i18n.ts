@@ -31,6 +31,8 @@ export interface Formatter {
   timeZone: string | undefined;
   /** A number in this language's digits: `decimal` to one decimal, `percent` of a share to one decimal, `score` to two. */
   number(value: number, style: NumberStyle): string;
+  /** Names or ids listed in a sentence: "L1、L2、L3" / "L1, L2, L3". */
+  list(items: readonly string[]): string;
 }
 
 export type NumberStyle = 'decimal' | 'percent' | 'score';
@@ -98,6 +100,7 @@ function loadCatalogs(localesDir: URL, options: { timeZone?: string }): Catalogs
         duration: (ms) => formatDuration(t, ms),
         timeZone: options.timeZone,
         number: (value, style) => numbers[style].format(value),
+        list: (items) => items.join(locale === 'zh-CN' ? '、' : ', '),
       };
       formatters.set(locale, known);
     }

@@ -27,6 +27,12 @@ describe('i18n: one catalog per language, durations and dates through Intl and t
     expect(formatter('zh-CN').duration(ms)).toBe(zh);
   });
 
+  test('lists in the reader’s language: the enumeration comma in Chinese', () => {
+    expect(formatter('zh-CN').list(['L1', 'L2', 'L3'])).toBe('L1、L2、L3');
+    expect(formatter('en').list(['L1', 'L2', 'L3'])).toBe('L1, L2, L3');
+    expect(formatter('zh-CN').list([])).toBe('');
+  });
+
   test('dates in the reader’s language', () => {
     const at = Date.parse('2026-11-23T09:05:00Z');
     expect(formatter('en').dateTime(at)).toBe('Nov 23, 2026, 5:05 PM');

@@ -66,7 +66,7 @@ export function workflowMigrationRoutes(kit: PageKit): Router {
       flash(req, { kind: 'success', key: 'migration.applied', values: { count: applied.moved.length, from, to } });
       res.redirect(303, `/workflows/${encodeURIComponent(req.params.key)}?version=${to}`);
     } catch (error) {
-      if (error instanceof ConflictError) return page(req, res, { from, to }, { text: f.t('migration.stale', { tickets: staleTickets(error) }) }, 409);
+      if (error instanceof ConflictError) return page(req, res, { from, to }, { text: f.t('migration.stale', { tickets: staleTickets(error, f) }) }, 409);
       if (error instanceof ValidationError) {
         const refusal = backwardsRefusal(error, f) ?? { text: f.t('migration.cannotMove', { to }), tickets: error.problems.map((p) => problemText(f, p)) };
         return page(req, res, { from, to }, refusal, 400);
@@ -84,8 +84,8 @@ function backwardsRefusal(error: ValidationError, f: Formatter): Refusal | undef
   return problem && { text: f.t('migration.backwards', { ...problem.values }) };
 }
 
-/** The tickets a stale apply names (`details.stale[].id`), as "#3, #7". */
-function staleTickets(error: ConflictError): string {
+/** The tickets a stale apply names (`details.stale[].id`), as "#3、#7" / "#3, #7". */
+function staleTickets(error: ConflictError, f: Formatter): string {
   const stale = (error.details as { stale?: Array<{ id: number }> } | undefined)?.stale ?? [];
-  return stale.map((s) => `#${s.id}`).join(', ');
+  return f.list(stale.map((s) => `#${s.id}`));
 }

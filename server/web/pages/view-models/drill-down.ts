@@ -42,7 +42,7 @@ export function drillTable(rows: TicketFactRow[], f: Formatter, exportHref: stri
         cell('text', f.t(`channels.${row.channel}`, { defaultValue: row.channel }), f),
         cell('text', row.level, f),
         cell('text', row.vip ? 'VIP' : null, f),
-        cell('text', row.agents.join(', ') || null, f),
+        cell('text', f.list(row.agents) || null, f),
         cell('duration', row.firstResponseMs, f),
         cell('duration', row.resolutionMs, f),
         cell('integer', row.breaches, f),

@@ -34,15 +34,15 @@ export function migrationModel(
         subject: t.subject,
         outcome: t.outcome,
         outcomeLabel: f.t(`migration.outcomes.${t.outcome}`),
-        from: t.from.join(', '),
-        to: t.to?.join(', ') ?? '—',
+        from: f.list(t.from),
+        to: t.to ? f.list(t.to) : '—',
         reason: t.reason
           ? [
               f.t(`migration.reasons.${t.reason.code}`),
               t.reason.event && `${f.t('migration.event')} ${t.reason.event}`,
               t.reason.step && `${f.t('migration.atStep')} ${t.reason.step}`,
               // Each field's own problem, naming it, where the replay said which (else the fields' names).
-              t.reason.problems?.length ? t.reason.problems.map((p) => problemText(f, p)).join('; ') : t.reason.fields?.join(', '),
+              t.reason.problems?.length ? t.reason.problems.map((p) => problemText(f, p)).join('; ') : t.reason.fields && f.list(t.reason.fields),
             ]
               .filter(Boolean)
               .join(' · ')

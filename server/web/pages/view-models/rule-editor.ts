@@ -130,9 +130,9 @@ export function digestOf(rules: readonly Rule[]): string {
 /** A rule's conditions or values in words of the page's language: `Keywords: 退款, refund · Channels: Web chat`. */
 export function describeWhen(when: Rule['when'], f: Formatter): string {
   const parts: string[] = [];
-  if (when.keywords?.length) parts.push(`${f.t('routing.editor.keywords')}: ${when.keywords.join(', ')}`);
-  if (when.channels?.length) parts.push(`${f.t('routing.editor.channels')}: ${when.channels.map((c) => f.t(`channels.${c}`)).join(', ')}`);
-  if (when.tags?.length) parts.push(`${f.t('routing.editor.tags')}: ${when.tags.join(', ')}`);
+  if (when.keywords?.length) parts.push(`${f.t('routing.editor.keywords')}: ${f.list(when.keywords)}`);
+  if (when.channels?.length) parts.push(`${f.t('routing.editor.channels')}: ${f.list(when.channels.map((c) => f.t(`channels.${c}`)))}`);
+  if (when.tags?.length) parts.push(`${f.t('routing.editor.tags')}: ${f.list(when.tags)}`);
   if (when.vip !== undefined) parts.push(f.t(when.vip ? 'routing.editor.vipYes' : 'routing.editor.vipNo'));
   return parts.join(' · ') || f.t('routing.editor.always');
 }
@@ -142,7 +142,7 @@ export function describeSet(set: Rule['set'] | Omit<Classification, 'rule'>, f: 
   if (set.type) parts.push(`${f.t('routing.editor.type')}: ${set.type}`);
   if (set.level) parts.push(`${f.t('routing.editor.level')}: ${set.level}`);
   if (set.priority) parts.push(`${f.t('routing.editor.priority')}: ${f.t(`routing.priority.${set.priority}`)}`);
-  if (set.tags?.length) parts.push(`${f.t('routing.editor.setTags')}: ${set.tags.join(', ')}`);
+  if (set.tags?.length) parts.push(`${f.t('routing.editor.setTags')}: ${f.list(set.tags)}`);
   return parts.join(' · ');
 }
 

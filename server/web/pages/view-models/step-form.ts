@@ -121,7 +121,7 @@ function problemText(definition: FieldDefinition, problem: FieldProblem, raw: st
     case 'date':
       return f.t('fields.date', { label });
     case 'enum':
-      return f.t('fields.oneOf', { label, options: (definition.options ?? []).join(', ') });
+      return f.t('fields.oneOf', { label, options: f.list(definition.options ?? []) });
     case 'string':
     case 'text':
       return f.t('fields.text', { label });
