@@ -230,7 +230,10 @@ export function executionTableRoutes({ executionTables, templates, clock }: Sopf
       body: 'workbook',
       uploadLimitBytes: executionTables.workbookLimits.uploadBytes,
       responses: { 200: { description: 'what changed (or, previewed, would change)' } },
-      errors: { 404: NO_TABLE },
+      errors: {
+        400: 'validation_failed, nothing written: the file is no workbook (details [{field: "file", code: notAWorkbook or noTableSheet}]), or cells are wrong (details [{sheet, row, column, header, message, code, values}], e.g. formulaNotComputed)',
+        404: NO_TABLE,
+      },
       async handle({ params, query, body, user }) {
         const rows = await executionTables.readWorkbook(params.id, body, formatters);
         const plan =

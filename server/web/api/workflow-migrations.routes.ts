@@ -18,7 +18,10 @@ export function workflowMigrationRoutes({ migrations }: Sopflow): ApiRoute[] {
       params: WorkflowKeyParams,
       body: PlanMigrationBody,
       responses: { 200: { description: 'which tickets move cleanly, which land in other steps, which cannot move and why', schema: MigrationPlanSchema } },
-      errors: { 404: NO_VERSION },
+      errors: {
+        400: 'bad input; besides schema failures: toVersion not later than fromVersion (code versionNotLater), a ticket listed twice (ticketListedTwice). details: [{field, message, code, values}]',
+        404: NO_VERSION,
+      },
       async handle({ params, body }) {
         return { json: await migrations.plan(params.key, body.fromVersion, body.toVersion, body.tickets) };
       },
@@ -34,6 +37,7 @@ export function workflowMigrationRoutes({ migrations }: Sopflow): ApiRoute[] {
       body: ApplyMigrationBody,
       responses: { 200: { description: 'every ticket moved, with its new revision and steps', schema: MigrationAppliedSchema } },
       errors: {
+        400: 'bad input; besides schema failures: a listed ticket cannot move (code ticketCannotMove, values {ticket, reason}), versionNotLater, ticketListedTwice. details: [{field, message, code, values}]',
         404: NO_VERSION,
         409: 'a ticket changed, closed or moved since the plan (its revision): nothing was moved. details: {stale: [{id, expectedRevision, currentRevision}]}',
       },

@@ -56,7 +56,8 @@ export interface ResponseDoc {
 }
 
 /** Failures a route answers beyond those every route can (400 bad input, 401/403 access, 413 body size). */
-export type RouteErrors = Partial<Record<404 | 409 | 422, string>>;
+/** What a route's refusals mean, by status; a 400 here says more than the generic one every route with input has. */
+export type RouteErrors = Partial<Record<400 | 404 | 409 | 422, string>>;
 
 type InputOf<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
 type BodyOf<B> = B extends 'bpmn' | 'workbook' ? Buffer : B extends z.ZodType ? z.output<B> : undefined;

@@ -207,6 +207,9 @@ eachDatabase('HTTP API: errors, access, OpenAPI, health, logs', (database) => {
     expect(document.paths['/api/execution-tables/{id}/import']!.post!.requestBody!.content['multipart/form-data']!.schema).toMatchObject({
       required: ['file'],
     });
+    // A route's own 400 names the refusal codes it adds to the schema's
+    expect(document.paths['/api/execution-tables/{id}/import']!.post!.responses['400']!.description).toMatch(/notAWorkbook.*formulaNotComputed/);
+    expect(document.paths['/api/workflows/{key}/migrations/apply']!.post!.responses['400']!.description).toContain('ticketCannotMove');
     expect(Object.keys(document.paths['/api/execution-tables/{id}/export.xlsx']!.get!.responses['200']!.content!)).toEqual([
       'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
     ]);
