@@ -117,7 +117,7 @@ describeInBrowser('the /routing page', (browser) => {
       const hook = page.locator('[data-testid=routing-webhooks] tr', { hasText: `/${locale}` });
       // the events by their names in the page's language, not their ids
       const f = createI18n(LOCALES_DIR).formatter(zh ? 'zh-CN' : 'en');
-      const events = ['sla-breach', 'assignment'].map((e) => f.t(`routing.webhooks.eventKinds.${e}`)).join(f.t('list.separator'));
+      const events = f.list(['sla-breach', 'assignment'].map((e) => f.t(`routing.webhooks.eventKinds.${e}`)));
       expect(await hook.textContent()).toContain(events);
       await page.screenshot({ path: fileURLToPath(new URL(`routing-${locale}.png`, SCREENSHOTS)), fullPage: true });
     },

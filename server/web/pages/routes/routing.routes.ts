@@ -135,7 +135,7 @@ export function routingRoutes(kit: PageKit): Router {
         webhooks: hooks.map((h) => ({
           ...h,
           formatLabel: f.t(`routing.webhooks.formats.${h.format}`),
-          eventsText: h.events.map((e) => webhookEventLabel(f, e)).join(f.t('list.separator')),
+          eventsText: f.list(h.events.map((e) => webhookEventLabel(f, e))),
           lastErrorAt: h.lastErrorAt ? f.dateTime(h.lastErrorAt) : '',
         })),
         formats: WEBHOOK_FORMATS.map((format) => ({ value: format, label: f.t(`routing.webhooks.formats.${format}`) })),

@@ -31,11 +31,11 @@ const fieldName = (f: Formatter, key: string) => f.t(`admin.audit.fields.${key}`
 /** A value of an audit entry as text: a role or a yes/no in words, a list joined, a record (capacity per channel) as its pairs, nothing as –. */
 function valueText(f: Formatter, key: string, value: unknown): string {
   if (value === null || value === undefined) return '–';
-  if (Array.isArray(value)) return value.map((item) => valueText(f, key, item)).join(f.t('list.separator')) || '–';
+  if (Array.isArray(value)) return f.list(value.map((item) => valueText(f, key, item))) || '–';
   if (typeof value === 'object') {
     const pairs = Object.entries(value as Record<string, unknown>);
     const name = (inner: string) => (key === 'capacity' ? f.t(`channels.${inner}`, { defaultValue: inner }) : fieldName(f, inner));
-    return pairs.map(([inner, v]) => `${name(inner)} ${valueText(f, inner, v)}`).join(f.t('list.separator')) || '–';
+    return f.list(pairs.map(([inner, v]) => `${name(inner)} ${valueText(f, inner, v)}`)) || '–';
   }
   if (typeof value === 'boolean') return f.t(value ? 'fields.yes' : 'fields.no');
   if (key === 'role') return f.t(`roles.${String(value)}`, { defaultValue: String(value) });
